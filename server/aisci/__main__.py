@@ -1,0 +1,3 @@
+from aisci.cli import main
+
+raise SystemExit(main())

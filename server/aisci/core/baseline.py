@@ -1,0 +1,151 @@
+"""Stage 1, the baseline: run_0 of a template, then its plot.py.
+
+The run happens in ``results/<template>/baseline_<scale>/`` (a copy of the template), never in
+the template itself; idea folders copy its ``run_0``. A finished baseline is reused unless
+``force`` is given; its state records the sandbox used, the duration and the figures.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from aisci.core.events import NullReporter, Reporter, RunFinished, RunStarted, StageFinished, StageStarted
+from aisci.core.folders import baseline_folder, copy_template
+from aisci.core.results import FinalInfo, load_final_info
+from aisci.core.state import State
+from aisci.core.template import Template
+from aisci.errors import AisciError, ConfigError, ExperimentError
+from aisci.execution.runner import DEFAULT_TIMEOUT_S, RunResult, run_experiment, run_script, tail
+
+SCALES = ("smoke", "cpu", "full")
+PLOT_TIMEOUT_S = 600.0
+
+
+def default_scale() -> str:
+    """``full`` where an NVIDIA GPU is visible, else ``cpu`` (decided without importing torch)."""
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if visible is not None and visible.strip() in ("", "-1"):
+        return "cpu"
+    return "full" if os.path.exists("/dev/nvidia0") or shutil.which("nvidia-smi") else "cpu"
+
+
+def check_scale(scale: str) -> str:
+    if scale not in SCALES:
+        raise ConfigError(f"Unknown scale {scale!r}.",
+                          "Use smoke (under a minute on a laptop CPU), cpu (minutes on a CPU) or full (the paper-scale study, for a GPU).")
+    return scale
+
+
+@dataclass(frozen=True)
+class PlotResult:
+    ok: bool
+    figures: tuple[str, ...]
+    duration_s: float
+    error: str | None = None
+    stderr_tail: str = ""
+
+
+@dataclass(frozen=True)
+class BaselineOutcome:
+    folder: Path
+    final_info: FinalInfo
+    figures: tuple[str, ...]
+    duration_s: float
+    sandbox: str
+    reused: bool
+
+
+def run_plots(folder: Path, *, timeout_s: float = PLOT_TIMEOUT_S, sandbox: str = "auto",
+              cancel: threading.Event | None = None) -> PlotResult:
+    """Run ``python plot.py`` in ``folder``; the figures are the PNGs it wrote or rewrote."""
+    folder = Path(folder).resolve()
+    started = time.time()
+    code, seconds, timed_out, cancelled, _ = run_script(
+        folder, [sys.executable, "plot.py"], log_dir=folder / "logs" / "plot",
+        timeout_s=timeout_s, sandbox=sandbox, cancel=cancel)
+    figures = tuple(sorted(p.name for p in folder.glob("*.png") if p.stat().st_mtime >= started - 1))
+    stderr = tail(folder / "logs" / "plot" / "stderr.log")
+    if cancelled:
+        return PlotResult(False, figures, seconds, "cancelled", stderr)
+    if timed_out:
+        return PlotResult(False, figures, seconds, f"plot.py timed out after {timeout_s:g} s", stderr)
+    if code != 0:
+        return PlotResult(False, figures, seconds, f"plot.py exited with status {code}", stderr)
+    if not figures:
+        return PlotResult(False, figures, seconds, "plot.py finished but wrote no PNG figure", stderr)
+    return PlotResult(True, figures, seconds, None, stderr)
+
+
+def run_baseline(
+    template: Template,
+    results_root: Path,
+    *,
+    scale: str,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    sandbox: str = "auto",
+    gpu: str | None = None,
+    force: bool = False,
+    reporter: Reporter | None = None,
+    cancel: threading.Event | None = None,
+) -> BaselineOutcome:
+    reporter = reporter or NullReporter()
+    check_scale(scale)
+    folder = baseline_folder(results_root, template.name, scale)
+    if force and folder.exists():
+        shutil.rmtree(folder)
+    state = State.load(folder, template=template.name, scale=scale) if folder.exists() else None
+    if state and state.is_done("run_0") and state.is_done("plots"):
+        run0 = state.step("run_0") or {}
+        return BaselineOutcome(folder, load_final_info(folder / "run_0" / "final_info.json"),
+                               tuple(state.step("plots")["figures"]), float(run0.get("duration_s", 0.0)),
+                               str(run0.get("sandbox", "?")), reused=True)
+    reporter.emit(StageStarted("baseline", str(folder), f"{template.name} at scale {scale}"))
+    if state is None or not state.is_done("copied"):
+        folder.mkdir(parents=True, exist_ok=True)
+        copy_template(template, folder)
+        state = State.load(folder, template=template.name, scale=scale)
+        state.record("copied", template_path=str(template.path))
+    assert state is not None
+
+    if state.is_done("run_0"):
+        run0 = state.step("run_0") or {}
+        info, duration, used = load_final_info(folder / "run_0" / "final_info.json"), run0["duration_s"], run0["sandbox"]
+    else:
+        from aisci.execution import sandbox as sandboxes
+        reporter.emit(RunStarted(str(folder), "run_0", timeout_s, sandboxes.resolve(sandbox)))
+        result = run_experiment(folder, 0, timeout_s=timeout_s, sandbox=sandbox, scale=scale, gpu=gpu, cancel=cancel)
+        _record_run(state, result)
+        reporter.emit(RunFinished(str(folder), "run_0", result.ok, result.duration_s, result.exit_code,
+                                  result.summary(), result.final_info.means() if result.final_info else {}))
+        if not result.ok:
+            reporter.emit(StageFinished("baseline", str(folder), ok=False, message=result.summary()))
+            raise ExperimentError(f"The baseline of {template.name} failed: {result.summary()}",
+                                  f"Logs: {folder / 'run_0'}. Fix experiment.py in {template.path}, then run "
+                                  f"aisci template check {template.path} and try again.")
+        info, duration, used = result.final_info, result.duration_s, result.sandbox
+
+    plots = run_plots(folder, sandbox=sandbox, cancel=cancel)
+    if not plots.ok:
+        state.record("plots", status="failed", error=plots.error, stderr_tail=plots.stderr_tail)
+        reporter.emit(StageFinished("baseline", str(folder), ok=False, message=plots.error or ""))
+        last = plots.stderr_tail.strip().splitlines()[-1:] or [""]
+        raise AisciError(f"The baseline ran, but its plots failed: {plots.error}. {last[0]}".strip(),
+                         f"See {folder / 'logs' / 'plot' / 'stderr.log'}; fix plot.py in {template.path}.")
+    state.record("plots", figures=list(plots.figures), duration_s=round(plots.duration_s, 2))
+    reporter.emit(StageFinished("baseline", str(folder), ok=True, outputs={"figures": list(plots.figures)}))
+    return BaselineOutcome(folder, info, plots.figures, float(duration), str(used), reused=False)
+
+
+def _record_run(state: State, result: RunResult) -> None:
+    common = dict(exit_code=result.exit_code, duration_s=round(result.duration_s, 2), sandbox=result.sandbox)
+    if result.ok:
+        state.record(result.run, means=result.final_info.means(), **common)
+    else:
+        state.record(result.run, status="failed", error=result.error, timed_out=result.timed_out,
+                     cancelled=result.cancelled, stderr_tail=result.stderr_tail, **common)

@@ -1,0 +1,99 @@
+"""Typed events the pipeline emits, and the reporter interface front ends implement.
+
+The core never renders anything: the CLI turns events into lines and progress bars, the
+language server into work-done progress, notifications and diagnostics.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class Event:
+    pass
+
+
+@dataclass(frozen=True)
+class StageStarted(Event):
+    stage: str
+    folder: str | None = None
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class StageFinished(Event):
+    stage: str
+    folder: str | None = None
+    ok: bool = True
+    message: str = ""
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Progress(Event):
+    stage: str
+    message: str
+    percent: float | None = None   # 0..100 when known
+    folder: str | None = None
+
+
+@dataclass(frozen=True)
+class RunStarted(Event):
+    folder: str
+    run: str
+    timeout_s: float
+    sandbox: str
+
+
+@dataclass(frozen=True)
+class RunFinished(Event):
+    folder: str
+    run: str
+    ok: bool
+    duration_s: float
+    exit_code: int | None
+    message: str = ""
+    means: dict[str, dict[str, float]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Log(Event):
+    message: str
+    level: str = "info"   # "info", "warning", "error"
+    folder: str | None = None
+
+
+@dataclass(frozen=True)
+class ErrorEvent(Event):
+    stage: str
+    message: str
+    hint: str | None = None
+    folder: str | None = None
+
+
+class Reporter(Protocol):
+    def emit(self, event: Event) -> None: ...
+
+
+class NullReporter:
+    def emit(self, event: Event) -> None:
+        pass
+
+
+class CollectingReporter:
+    """Keeps every event; for tests and for front ends that render after the fact."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+        self._lock = threading.Lock()
+
+    def emit(self, event: Event) -> None:
+        with self._lock:
+            self.events.append(event)
+
+    def of_type(self, kind: type) -> list[Event]:
+        with self._lock:
+            return [e for e in self.events if isinstance(e, kind)]

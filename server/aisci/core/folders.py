@@ -1,0 +1,65 @@
+"""Folders aisci works in, laid out as the original system lays them out.
+
+``results/<template>/<YYYYMMDD_HHMMSS>_<Name>/`` is an idea folder: a copy of the template,
+the baseline's ``run_0``, then ``run_i.py`` and ``run_i/`` per run, ``notes.txt``, figures,
+``latex/``, ``<Name>.pdf``, ``review.txt``, and our ``state.json``.
+``results/<template>/baseline_<scale>/`` holds the baseline run that idea folders copy.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import time
+from pathlib import Path
+
+from aisci.core.ideas import Idea, folder_safe_name
+from aisci.core.state import State
+from aisci.core.template import Template
+from aisci.errors import AisciError
+
+# Never copied from a template: earlier runs, caches, and LaTeX build products.
+_SKIP = re.compile(r"^(run_\d+|__pycache__|\.aisci|state\.json|.*\.(aux|log|bbl|blg|fls|fdb_latexmk|out|synctex\.gz|pdf))$")
+IDEA_FOLDER = re.compile(r"^(\d{8}_\d{6})_(.+)$")
+
+
+def copy_template(template: Template, dest: Path) -> None:
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        return {n for n in names if _SKIP.match(n)}
+
+    shutil.copytree(template.path, dest, ignore=ignore, dirs_exist_ok=True)
+
+
+def baseline_folder(results_root: Path, template_name: str, scale: str) -> Path:
+    return Path(results_root) / template_name / f"baseline_{scale}"
+
+
+def create_idea_folder(results_root: Path, template: Template, idea: Idea, baseline_run: Path | None,
+                       *, now: float | None = None) -> Path:
+    """A new idea folder holding a copy of the template and of the baseline's run_0."""
+    stamp = time.strftime("%Y%m%d_%H%M%S", time.localtime(now if now is not None else time.time()))
+    folder = Path(results_root) / template.name / f"{stamp}_{folder_safe_name(idea.name)}"
+    if folder.exists():
+        raise AisciError(f"Idea folder {folder} already exists.",
+                         "Two ideas with the same name were started in the same second; rename one.")
+    tmp = folder.with_name(folder.name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    copy_template(template, tmp)
+    if baseline_run is not None:
+        shutil.copytree(baseline_run, tmp / "run_0")
+    (tmp / "idea.json").write_text(json.dumps(idea.to_dict(), indent=2) + "\n", encoding="utf-8")
+    state = State.load(tmp, template=template.name, idea=idea.name)
+    state.record("created", template_path=str(template.path),
+                 baseline=str(baseline_run) if baseline_run else None)
+    # The folder appears whole or not at all, so a resume never meets a half-copied one.
+    tmp.rename(folder)
+    return folder
+
+
+def find_idea_folders(results_root: Path, template_name: str) -> list[Path]:
+    root = Path(results_root) / template_name
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.iterdir() if p.is_dir() and IDEA_FOLDER.match(p.name)
+                  and (p / "state.json").is_file())

@@ -1,0 +1,248 @@
+"""The template contract (design.md §2): load and validate a template folder.
+
+A template is ``experiment.py``, ``plot.py``, ``prompt.json``, ``seed_ideas.json`` and
+``latex/template.tex``. Templates of the original system load unchanged; our extensions are
+optional files (``knobs.json``, ``prepare.py``, ``README.md``) and never new required ones.
+
+``check_template`` reports every problem in one pass; ``load_template`` returns a validated
+``Template`` or raises a ``TemplateError`` listing them all.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aisci.core.ideas import Idea, idea_problems
+from aisci.core.problems import Problem
+from aisci.errors import TemplateError
+
+REQUIRED_FILES = ("experiment.py", "plot.py", "prompt.json", "seed_ideas.json", "latex/template.tex")
+
+
+@dataclass(frozen=True)
+class Knob:
+    """A hyperparameter a sweep may change: the module-level constant that sets it."""
+
+    name: str
+    constant: str
+    values: tuple[Any, ...]
+    description: str
+    current: Any = None  # the value experiment.py holds now
+
+
+@dataclass(frozen=True)
+class Template:
+    name: str
+    path: Path
+    system_prompt: str
+    task_description: str
+    seed_ideas: tuple[Idea, ...]
+    knobs: tuple[Knob, ...] = ()
+    warnings: tuple[Problem, ...] = ()
+
+    @property
+    def experiment(self) -> Path:
+        return self.path / "experiment.py"
+
+    @property
+    def latex_dir(self) -> Path:
+        return self.path / "latex"
+
+
+def load_template(path: Path | str) -> Template:
+    path = Path(path).expanduser().resolve()
+    problems = check_template(path)
+    errors = [p for p in problems if p.is_error]
+    if errors:
+        listing = "\n".join(f"  {p}" for p in errors)
+        raise TemplateError(
+            f"Template {path.name} ({path}) has {len(errors)} problem{'s' * (len(errors) != 1)}:\n{listing}\n",
+            f"Fix them, then check again with: aisci template check {path}",
+        )
+    prompt = json.loads((path / "prompt.json").read_text(encoding="utf-8"))
+    seeds = json.loads((path / "seed_ideas.json").read_text(encoding="utf-8"))
+    return Template(
+        name=path.name,
+        path=path,
+        system_prompt=prompt["system"],
+        task_description=prompt["task_description"],
+        seed_ideas=tuple(Idea.from_dict(s) for s in seeds),
+        knobs=_load_knobs(path),
+        warnings=tuple(p for p in problems if not p.is_error),
+    )
+
+
+def check_template(path: Path | str) -> list[Problem]:
+    """Every problem of the template at ``path``, errors and warnings, in file order."""
+    path = Path(path).expanduser()
+    if not path.is_dir():
+        what = "does not exist" if not path.exists() else "is not a folder"
+        return [Problem(str(path), f"template folder {what}")]
+    problems: list[Problem] = []
+    for rel in REQUIRED_FILES:
+        if not (path / rel).is_file():
+            problems.append(Problem(rel, "required file is missing"))
+    problems += _check_python(path, "experiment.py", must_mention="out_dir",
+                              mention_hint="it must accept --out_dir=run_i (its only argument)")
+    problems += _check_python(path, "plot.py", must_mention="labels",
+                              mention_hint='it should read the run folders through a "labels" dict',
+                              mention_severity="warning")
+    problems += _check_prompt(path)
+    problems += _check_seed_ideas(path)
+    problems += _check_latex(path)
+    problems += _check_knobs(path)
+    return problems
+
+
+def _read_json(path: Path, rel: str) -> tuple[Any, list[Problem]]:
+    file = path / rel
+    if not file.is_file():
+        return None, []
+    try:
+        return json.loads(file.read_text(encoding="utf-8")), []
+    except UnicodeDecodeError:
+        return None, [Problem(rel, "is not UTF-8 text")]
+    except json.JSONDecodeError as e:
+        return None, [Problem(rel, f"invalid JSON: {e.msg} (line {e.lineno}, column {e.colno})", line=e.lineno)]
+
+
+def _line_of(path: Path, rel: str, needle: str) -> int | None:
+    try:
+        for i, line in enumerate((path / rel).read_text(encoding="utf-8").splitlines(), 1):
+            if needle in line:
+                return i
+    except OSError:
+        pass
+    return None
+
+
+def _check_python(path: Path, rel: str, *, must_mention: str, mention_hint: str,
+                  mention_severity: str = "error") -> list[Problem]:
+    file = path / rel
+    if not file.is_file():
+        return []
+    source = file.read_text(encoding="utf-8", errors="replace")
+    try:
+        ast.parse(source, filename=rel)
+    except SyntaxError as e:
+        return [Problem(rel, f"syntax error: {e.msg}", line=e.lineno)]
+    if must_mention not in source:
+        return [Problem(rel, f'never mentions "{must_mention}": {mention_hint}', severity=mention_severity)]
+    return []
+
+
+def _check_prompt(path: Path) -> list[Problem]:
+    data, problems = _read_json(path, "prompt.json")
+    if problems or data is None:
+        return problems
+    if not isinstance(data, dict):
+        return [Problem("prompt.json", f'must be an object with "system" and "task_description", found {type(data).__name__}')]
+    for key in ("system", "task_description"):
+        if key not in data:
+            problems.append(Problem("prompt.json", f'missing key "{key}"', field=key))
+        elif not isinstance(data[key], str) or not data[key].strip():
+            problems.append(Problem("prompt.json", f'"{key}" must be a non-empty string', field=key,
+                                    line=_line_of(path, "prompt.json", f'"{key}"')))
+    return problems
+
+
+def _check_seed_ideas(path: Path) -> list[Problem]:
+    data, problems = _read_json(path, "seed_ideas.json")
+    if problems or data is None:
+        return problems
+    if not isinstance(data, list):
+        return [Problem("seed_ideas.json", f"must be a list of ideas, found {type(data).__name__}")]
+    if not data:
+        return [Problem("seed_ideas.json", "holds no ideas; give at least one (the baseline itself is a fine first idea)")]
+    names: dict[str, int] = {}
+    for i, idea in enumerate(data):
+        label = idea.get("Name") if isinstance(idea, dict) and isinstance(idea.get("Name"), str) else None
+        where = f"idea {i + 1}" + (f' ("{label}")' if label else "")
+        line = _line_of(path, "seed_ideas.json", f'"{label}"') if label else None
+        for severity, msg in idea_problems(idea):
+            problems.append(Problem("seed_ideas.json", f"{where}: {msg}", severity=severity, line=line,
+                                    field=f"[{i}]"))
+        if label:
+            if label in names:
+                problems.append(Problem("seed_ideas.json", f'{where}: duplicate "Name", also idea {names[label] + 1}',
+                                        line=line, field=f"[{i}]"))
+            names.setdefault(label, i)
+    return problems
+
+
+def _check_latex(path: Path) -> list[Problem]:
+    tex = path / "latex" / "template.tex"
+    if not tex.is_file():
+        return []
+    text = tex.read_text(encoding="utf-8", errors="replace")
+    problems = []
+    for marker in (r"\documentclass", r"\begin{document}", r"\end{document}"):
+        if marker not in text:
+            problems.append(Problem("latex/template.tex", f"has no {marker}"))
+    return problems
+
+
+def _module_constants(path: Path) -> dict[str, Any]:
+    """Top-level ``NAME = literal`` assignments of experiment.py."""
+    try:
+        tree = ast.parse((path / "experiment.py").read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, UnicodeDecodeError):
+        return {}
+    constants: dict[str, Any] = {}
+    for node in tree.body:
+        if isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if len(targets) == 1 and isinstance(targets[0], ast.Name) and node.value is not None:
+                try:
+                    constants[targets[0].id] = ast.literal_eval(node.value)
+                except ValueError:
+                    pass
+    return constants
+
+
+def _check_knobs(path: Path) -> list[Problem]:
+    data, problems = _read_json(path, "knobs.json")
+    if problems or data is None:
+        return problems
+    if not isinstance(data, list):
+        return [Problem("knobs.json", f"must be a list of knobs, found {type(data).__name__}")]
+    constants = _module_constants(path)
+    for i, knob in enumerate(data):
+        where = f"knob {i + 1}"
+        if not isinstance(knob, dict):
+            problems.append(Problem("knobs.json", f"{where}: must be an object", field=f"[{i}]"))
+            continue
+        where += f' ("{knob["name"]}")' if isinstance(knob.get("name"), str) else ""
+        for key, kind in (("name", str), ("constant", str), ("description", str), ("values", list)):
+            if not isinstance(knob.get(key), kind):
+                problems.append(Problem("knobs.json", f'{where}: "{key}" must be a {kind.__name__}'
+                                        + ("" if key in knob else " (missing)"), field=f"[{i}].{key}"))
+        constant = knob.get("constant")
+        values = knob.get("values")
+        if isinstance(values, list) and len(values) < 2:
+            problems.append(Problem("knobs.json", f'{where}: "values" needs at least two candidates', field=f"[{i}].values"))
+        if isinstance(constant, str):
+            if constant not in constants:
+                problems.append(Problem("knobs.json", f'{where}: experiment.py has no top-level "{constant} = <literal>"',
+                                        field=f"[{i}].constant"))
+            elif isinstance(values, list) and constants[constant] not in values:
+                problems.append(Problem("knobs.json", f'{where}: the current value {constants[constant]!r} of '
+                                        f'{constant} is not among "values"', severity="warning",
+                                        field=f"[{i}].values"))
+    return problems
+
+
+def _load_knobs(path: Path) -> tuple[Knob, ...]:
+    file = path / "knobs.json"
+    if not file.is_file():
+        return ()
+    constants = _module_constants(path)
+    return tuple(
+        Knob(name=k["name"], constant=k["constant"], values=tuple(k["values"]),
+             description=k["description"], current=constants.get(k["constant"]))
+        for k in json.loads(file.read_text(encoding="utf-8"))
+    )

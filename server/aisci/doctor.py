@@ -1,0 +1,108 @@
+"""``aisci doctor``: what this machine has, one line per check, with the fix for each failure."""
+
+from __future__ import annotations
+
+import importlib.metadata as md
+import os
+import shutil
+import sys
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+
+from aisci.execution.runner import data_dir
+
+PACKAGES = ("aider-chat", "litellm", "pygls", "lsprotocol", "torch", "matplotlib", "watchdog", "pylatexenc", "numpy")
+TOOLS = {  # command -> Debian package
+    "pdflatex": "texlive-latex-base",
+    "bibtex": "texlive-latex-base",
+    "latexmk": "latexmk",
+    "chktex": "chktex",
+    "pdftotext": "poppler-utils",
+    "pdftoppm": "poppler-utils",
+}
+API_KEYS = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "DEEPSEEK_API_KEY", "OPENROUTER_API_KEY",
+            "S2_API_KEY", "OPENALEX_API_KEY")
+LITERATURE_APIS = {  # name -> (env override, default base, a cheap query path)
+    "Semantic Scholar": ("AISCI_S2_API_URL", "https://api.semanticscholar.org/graph/v1", "/paper/search?query=grokking&limit=1&fields=title"),
+    "OpenAlex": ("AISCI_OPENALEX_API_URL", "https://api.openalex.org", "/works?search=grokking&per_page=1"),
+    "arXiv": ("AISCI_ARXIV_API_URL", "http://export.arxiv.org/api", "/query?search_query=all:grokking&max_results=1"),
+}
+DATA_SETS = {"shakespeare_char": "nanogpt", "mnist": "compressed_cnn"}
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    status: str       # "ok", "warn", "FAIL", "info"
+    detail: str
+    fix: str = ""
+
+    def line(self) -> str:
+        text = f"{self.status:<4}  {self.name:<22} {self.detail}"
+        return text + (f"  -> {self.fix}" if self.fix and self.status in ("FAIL", "warn") else "")
+
+
+def run_checks(offline: bool = False) -> list[Check]:
+    checks = [Check("python", "ok" if (3, 10) <= sys.version_info[:2] < (3, 13) else "FAIL",
+                    sys.version.split()[0], "use Python 3.10-3.12")]
+    for package in PACKAGES:
+        try:
+            checks.append(Check(package, "ok", md.version(package)))
+        except md.PackageNotFoundError:
+            checks.append(Check(package, "FAIL", "not installed", "run: make setup"))
+    checks.append(_torch())
+    for tool, debian in TOOLS.items():
+        path = shutil.which(tool)
+        checks.append(Check(tool, "ok", path) if path else
+                      Check(tool, "FAIL", "not found", f"apt-get install {debian} (or: make setup as root)"))
+    checks.append(_sandbox())
+    for name, template in DATA_SETS.items():
+        folder = data_dir() / name
+        checks.append(Check(f"data {name}", "ok", str(folder)) if folder.is_dir() else
+                      Check(f"data {name}", "warn", f"not prepared in {folder} (template {template} needs it)",
+                            "run: make data"))
+    for key in API_KEYS:
+        checks.append(Check(key, "info", "set" if os.environ.get(key) else "not set"))
+    if offline:
+        checks.append(Check("literature APIs", "info", "not contacted (--offline)"))
+    else:
+        checks += [_api(name, *spec) for name, spec in LITERATURE_APIS.items()]
+    return checks
+
+
+def _torch() -> Check:
+    try:
+        import torch
+    except ImportError as e:
+        return Check("torch/CUDA", "FAIL", f"torch does not import: {e}", "run: make setup")
+    if torch.cuda.is_available():
+        return Check("torch/CUDA", "ok", f"CUDA {torch.version.cuda}, {torch.cuda.device_count()} GPU(s): "
+                     f"{torch.cuda.get_device_name(0)}")
+    return Check("torch/CUDA", "info", "no CUDA GPU: templates run at --scale smoke or cpu")
+
+
+def _sandbox() -> Check:
+    from aisci.execution.sandbox import bwrap_problem
+
+    problem = bwrap_problem()
+    if problem is None:
+        return Check("sandbox (bwrap)", "ok", "bubblewrap works: no network, writes only in the run folder")
+    return Check("sandbox (bwrap)", "warn", f"{problem}; experiments would run without isolation",
+                 "apt-get install bubblewrap, and enable unprivileged user namespaces")
+
+
+def _api(name: str, env: str, default: str, query: str) -> Check:
+    base = os.environ.get(env, default).rstrip("/")
+    request = urllib.request.Request(base + query, headers={"User-Agent": "aisci-doctor"})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return Check(name, "ok", f"{base} answers (HTTP {response.status})")
+    except urllib.error.HTTPError as e:
+        status = "warn" if e.code in (401, 403, 429) else "FAIL"
+        return Check(name, status, f"{base} answers HTTP {e.code}",
+                     f"set an API key ({'S2_API_KEY' if 'Scholar' in name else 'OPENALEX_API_KEY' if 'Alex' in name else 'none needed'}) or wait; searches fall back to other sources")
+    except (urllib.error.URLError, OSError) as e:
+        reason = getattr(e, "reason", e)
+        return Check(name, "warn", f"{base} does not answer ({reason})",
+                     "searches fall back to other sources and the local corpus (references/)")

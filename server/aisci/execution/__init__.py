@@ -1,0 +1,1 @@
+"""Running experiment code: the runner (timeouts, logs, cancellation) and the sandbox."""

@@ -1,0 +1,68 @@
+"""Rendering for the terminal: events as progress lines on stderr, results as tables on stdout."""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from aisci.core import events as ev
+from aisci.core.results import FinalInfo
+
+
+class TerminalReporter:
+    """Prints one line per stage and run event to stderr (stdout is kept for results)."""
+
+    def __init__(self, stream: TextIO | None = None):
+        self.stream = stream or sys.stderr
+
+    def emit(self, event: ev.Event) -> None:
+        line = self.render(event)
+        if line:
+            print(line, file=self.stream, flush=True)
+
+    @staticmethod
+    def render(event: ev.Event) -> str | None:
+        if isinstance(event, ev.StageStarted):
+            return f"==> {event.stage}" + (f": {event.message}" if event.message else "")
+        if isinstance(event, ev.StageFinished):
+            mark = "done" if event.ok else "FAILED"
+            return f"<== {event.stage} {mark}" + (f": {event.message}" if event.message else "")
+        if isinstance(event, ev.RunStarted):
+            return f"    {event.run} started (sandbox {event.sandbox}, timeout {event.timeout_s:g} s)"
+        if isinstance(event, ev.RunFinished):
+            return f"    {event.message}"
+        if isinstance(event, ev.Progress):
+            pct = f"{event.percent:5.1f}% " if event.percent is not None else ""
+            return f"    {pct}{event.message}"
+        if isinstance(event, ev.Log):
+            return f"    {event.level}: {event.message}" if event.level != "info" else f"    {event.message}"
+        if isinstance(event, ev.ErrorEvent):
+            return f"error in {event.stage}: {event.message}" + (f" {event.hint}" if event.hint else "")
+        return None
+
+
+def format_number(value: float) -> str:
+    if value == 0:
+        return "0"
+    magnitude = abs(value)
+    if magnitude >= 1e5 or magnitude < 1e-3:
+        return f"{value:.4g}"
+    if magnitude >= 100:
+        return f"{value:.1f}"
+    return f"{value:.4f}"
+
+
+def results_table(info: FinalInfo) -> str:
+    """A plain table: dataset, metric, mean (± stderr when known)."""
+    rows = [("dataset", "metric", "mean", "± stderr")]
+    for name, result in info.datasets.items():
+        for metric, mean in result.means.items():
+            err = result.stderrs.get(metric)
+            rows.append((name, metric, format_number(mean), format_number(err) if err is not None else ""))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = []
+    for i, row in enumerate(rows):
+        lines.append("  ".join(cell.ljust(widths[j]) if j < 2 else cell.rjust(widths[j]) for j, cell in enumerate(row)).rstrip())
+        if i == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
