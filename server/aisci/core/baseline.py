@@ -106,12 +106,13 @@ def run_baseline(
                                tuple(state.step("plots")["figures"]), float(run0.get("duration_s", 0.0)),
                                str(run0.get("sandbox", "?")), reused=True)
     reporter.emit(StageStarted("baseline", str(folder), f"{template.name} at scale {scale}"))
-    if state is None or not state.is_done("copied"):
+    if state is None or not state.is_done("run_0"):
+        # Until run_0 has succeeded, every attempt starts from the template as it is now, so a
+        # fix made there is what runs next.
         folder.mkdir(parents=True, exist_ok=True)
         copy_template(template, folder)
         state = State.load(folder, template=template.name, scale=scale)
         state.record("copied", template_path=str(template.path))
-    assert state is not None
 
     if state.is_done("run_0"):
         run0 = state.step("run_0") or {}
@@ -124,16 +125,16 @@ def run_baseline(
         reporter.emit(RunFinished(str(folder), "run_0", result.ok, result.duration_s, result.exit_code,
                                   result.summary(), result.final_info.means() if result.final_info else {}))
         if not result.ok:
-            reporter.emit(StageFinished("baseline", str(folder), ok=False, message=result.summary()))
-            raise ExperimentError(f"The baseline of {template.name} failed: {result.summary()}",
-                                  f"Logs: {folder / 'run_0'}. Fix experiment.py in {template.path}, then run "
-                                  f"aisci template check {template.path} and try again.")
+            reporter.emit(StageFinished("baseline", str(folder), ok=False))
+            raise ExperimentError(f"The baseline of {template.name} failed: {result.summary(with_hint=False)}",
+                                  f"{result.hint or ''} Fix experiment.py in {template.path} and run the "
+                                  "same command again.".strip())
         info, duration, used = result.final_info, result.duration_s, result.sandbox
 
     plots = run_plots(folder, sandbox=sandbox, cancel=cancel)
     if not plots.ok:
         state.record("plots", status="failed", error=plots.error, stderr_tail=plots.stderr_tail)
-        reporter.emit(StageFinished("baseline", str(folder), ok=False, message=plots.error or ""))
+        reporter.emit(StageFinished("baseline", str(folder), ok=False))
         last = plots.stderr_tail.strip().splitlines()[-1:] or [""]
         raise AisciError(f"The baseline ran, but its plots failed: {plots.error}. {last[0]}".strip(),
                          f"See {folder / 'logs' / 'plot' / 'stderr.log'}; fix plot.py in {template.path}.")

@@ -53,16 +53,17 @@ class RunResult:
     def ok(self) -> bool:
         return self.error is None and self.final_info is not None
 
-    def summary(self) -> str:
+    def summary(self, with_hint: bool = True) -> str:
         """One paragraph for people: what happened and what to do."""
         if self.ok:
             return f"{self.run} finished in {self.duration_s:.1f} s."
         text = f"{self.run} failed after {self.duration_s:.1f} s: {self.error}"
         if self.stderr_tail.strip() and not self.timed_out and not self.cancelled:
-            last = self.stderr_tail.strip().splitlines()[-1]
+            last = self.stderr_tail.strip().splitlines()[-1].strip()
             if last not in text:
-                text += f" Last error line: {last}"
-        return text + (f" {self.hint}" if self.hint else "")
+                text += f" ({last})"
+        text = text.rstrip(".") + "."
+        return text + (f" {self.hint}" if with_hint and self.hint else "")
 
 
 def data_dir() -> Path:
@@ -197,7 +198,7 @@ def run_experiment(
                          hint="Make the experiment faster (fewer steps, a smaller --scale) or raise --timeout.")
     if code != 0:
         return RunResult(**base, error=f"experiment.py exited with status {code}",
-                         hint=f"See {run}/stderr.log for the whole error output.")
+                         hint=f"See {run_dir / 'stderr.log'} for the whole error output.")
     try:
         info = load_final_info(run_dir / "final_info.json")
     except AisciError as e:
