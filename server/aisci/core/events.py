@@ -74,6 +74,46 @@ class ErrorEvent(Event):
     folder: str | None = None
 
 
+@dataclass(frozen=True)
+class ProposalReady(Event):
+    id: str
+    folder: str
+    file: str
+    description: str
+    stage: str
+    diff: str
+
+
+@dataclass(frozen=True)
+class ProposalDecided(Event):
+    id: str
+    folder: str
+    file: str
+    action: str          # "accept", "edit", "reject"
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class CostUpdated(Event):
+    total_usd: float | None      # None when a model's price is unknown
+    by_stage: dict[str, float | None] = field(default_factory=dict)
+    tokens_in: int = 0
+    tokens_out: int = 0
+    folder: str | None = None
+
+
+@dataclass(frozen=True)
+class IdeasChanged(Event):
+    template: str
+    path: str             # the ideas.json that changed
+
+
+@dataclass(frozen=True)
+class PreviewReady(Event):
+    folder: str
+    pdf: str
+
+
 class Reporter(Protocol):
     def emit(self, event: Event) -> None: ...
 
