@@ -13,6 +13,7 @@ import socket
 import pytest
 
 _real_connect = socket.socket.connect
+_real_getaddrinfo = socket.getaddrinfo
 _real_connect_ex = socket.socket.connect_ex
 
 
@@ -44,8 +45,19 @@ def _guarded_connect_ex(self, address):
     return _real_connect_ex(self, address)
 
 
+def _guarded_getaddrinfo(host, *args, **kwargs):
+    # A name lookup is already a network request: only loopback names may be resolved.
+    if host not in (None, "localhost", "") and not str(host).startswith(("127.", "::1")):
+        try:
+            ipaddress.ip_address(host if isinstance(host, str) else host.decode())
+        except ValueError:
+            raise NetworkGuardError(f"test tried to resolve host name {host!r}") from None
+    return _real_getaddrinfo(host, *args, **kwargs)
+
+
 @pytest.fixture(autouse=True)
 def _no_internet(monkeypatch):
+    monkeypatch.setattr(socket, "getaddrinfo", _guarded_getaddrinfo)
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
     monkeypatch.setattr(socket.socket, "connect_ex", _guarded_connect_ex)
     # Offline-safe imports of litellm, whichever test imports it first.

@@ -196,6 +196,10 @@ class Transport:
                 reason = f"no answer within {timeout:.3g} s"
             elif isinstance(inner, socket.gaierror):
                 reason = f"cannot resolve host {request.host!r} (offline?)"
+                # An unknown name will not become known in a second: no retry. A temporary
+                # resolver failure (EAI_AGAIN) may, so it is retried like a timeout.
+                raise BackendError(self.backend, reason,
+                                   retryable=inner.errno == socket.EAI_AGAIN) from exc
             else:
                 reason = f"connection failed ({inner})"
             raise BackendError(self.backend, reason, retryable=True) from exc
