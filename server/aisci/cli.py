@@ -29,6 +29,25 @@ def _add_run_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--gpu", default=None, help="GPU index for CUDA_VISIBLE_DEVICES")
 
 
+def _add_template_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--template", "--experiment", dest="template", required=True,
+                   help="template folder, or the name of one under ./templates (--experiment is the original's name)")
+    p.add_argument("--model", help="any litellm model string, e.g. gpt-4o, anthropic/claude-sonnet-4-5, "
+                                   "ollama/llama3, openai/NAME with --api-base")
+    p.add_argument("--api-base", help="base URL of an OpenAI-compatible server (vLLM, llama.cpp, LM Studio)")
+    p.add_argument("--scientist", choices=("auto", "llm", "sweep"), default="auto",
+                   help="who decides: llm (a model), sweep (no model: one-factor sweeps of the knobs); "
+                        "auto = llm when --model is given, else sweep")
+    p.add_argument("--num-ideas", type=int, default=2, help="new ideas to generate (default 2)")
+    p.add_argument("--reflections", type=int, default=3, help="refinement rounds per idea (default 3)")
+    p.add_argument("--engine", choices=("semanticscholar", "openalex", "arxiv", "local"), default="semanticscholar",
+                   help="first literature source; the others are fallbacks (default semanticscholar)")
+    p.add_argument("--max-cost", type=float, default=None, help="hard cap on model spending in USD")
+    p.add_argument("--record", type=Path, help="write every model request and answer to this file")
+    p.add_argument("--replay", type=Path, help="answer model requests from a file written by --record")
+    _add_run_flags(p)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="aisci", description="An AI Scientist for templates of research code.")
     parser.add_argument("--version", action="version", version=f"aisci {__version__}")
@@ -47,6 +66,28 @@ def build_parser() -> argparse.ArgumentParser:
     baseline.add_argument("template", type=Path)
     baseline.add_argument("--force", action="store_true", help="run again even if a finished baseline exists")
     _add_run_flags(baseline)
+
+    launch = sub.add_parser("launch", help="the whole cycle: baseline, ideas, novelty, experiments, plots, paper, review")
+    _add_template_flags(launch)
+    launch.add_argument("--skip-idea-generation", action="store_true",
+                        help="use the ideas already in results/<template>/ideas.json (or the template's ideas.json)")
+    launch.add_argument("--skip-novelty-check", action="store_true", help="run ideas without a novelty verdict")
+    launch.add_argument("--writeup", choices=("latex", "none"), default="latex", help="write the paper (default latex)")
+    launch.add_argument("--parallel", type=int, default=1, help="ideas at once (default 1)")
+    launch.add_argument("--gpus", default="", help="comma-separated GPU indices, one per parallel idea")
+    launch.add_argument("--improvement", action="store_true", help="revise the paper from its review and review again")
+    launch.add_argument("--max-runs", type=int, default=5, help="experiment runs per idea (default 5)")
+    launch.add_argument("--max-iters", type=int, default=4, help="fixes of a failing run (default 4)")
+    launch.add_argument("--resume", action="store_true", help="continue the last launch of this template where it stopped")
+    launch.add_argument("--autonomy", choices=("full", "review-edits"), default="full",
+                        help="full: apply every AI edit; review-edits: show each diff and ask accept / edit / reject")
+
+    ideas = sub.add_parser("ideas", help="generate ideas for a template")
+    _add_template_flags(ideas)
+
+    novelty = sub.add_parser("novelty", help="check the novelty of a template's ideas against the literature")
+    _add_template_flags(novelty)
+    novelty.add_argument("--rounds", type=int, default=5, help="search rounds per idea (default 5)")
 
     doctor = sub.add_parser("doctor", help="check this machine: packages, TeX, sandbox, API keys, literature APIs")
     doctor.add_argument("--offline", action="store_true", help="do not contact the literature APIs")

@@ -82,3 +82,85 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         return 1
     return 0
 
+
+
+def resolve_template(value: str | Path) -> Path:
+    """A template folder, or the name of one under ./templates (the original's --experiment)."""
+    path = Path(value)
+    if path.is_dir():
+        return path
+    named = Path("templates") / str(value)
+    if named.is_dir():
+        return named
+    raise ConfigError(f"Template {value} not found: it is neither a folder nor a name under ./templates.",
+                      "Give the template's folder, e.g. --template templates/grokking.")
+
+
+def make_context(args: argparse.Namespace):
+    from aisci.core.baseline import check_scale, default_scale
+    from aisci.core.context import Context, Settings
+    from aisci.core.proposals import AcceptAll
+    from aisci.terminal import TerminalReporter, TerminalReviewer
+
+    settings = Settings(
+        results=args.results, scale=check_scale(args.scale or default_scale()), timeout_s=args.timeout,
+        sandbox=args.sandbox, scientist=args.scientist, model=args.model, api_base=args.api_base,
+        max_cost_usd=args.max_cost, record=args.record, replay=args.replay, num_ideas=args.num_ideas,
+        num_reflections=args.reflections, engine=args.engine,
+        novelty_rounds=getattr(args, "rounds", 5),
+        gpus=tuple(g for g in getattr(args, "gpus", "").split(",") if g) or ((args.gpu,) if args.gpu else ()),
+        autonomy=getattr(args, "autonomy", "full"), max_runs=getattr(args, "max_runs", 5),
+        max_iters=getattr(args, "max_iters", 4), improvement=getattr(args, "improvement", False),
+        parallel=getattr(args, "parallel", 1),
+    ).validate()
+    reviewer = TerminalReviewer() if settings.autonomy == "review-edits" else AcceptAll()
+    return Context(settings=settings, reporter=TerminalReporter(), reviewer=reviewer)
+
+
+def _template_and_scientist(args: argparse.Namespace):
+    from aisci.core.template import load_template
+    from aisci.scientists import make_scientist
+
+    ctx = make_context(args)
+    template = load_template(resolve_template(args.template))
+    return template, make_scientist(template, ctx), ctx
+
+
+def cmd_launch(args: argparse.Namespace) -> int:
+    from aisci.core.launch import launch
+
+    template, scientist, ctx = _template_and_scientist(args)
+    ctx.settings = ctx.settings.with_(writeup=args.writeup == "latex")
+    outcome = launch(template, scientist, ctx, skip_idea_generation=args.skip_idea_generation,
+                     skip_novelty_check=args.skip_novelty_check, resume=args.resume)
+    print(f"Launch of {template.name}: {sum(i.ok for i in outcome.ideas)} of {len(outcome.ideas)} idea(s) finished.")
+    for idea in outcome.ideas:
+        print(f"  {'ok    ' if idea.ok else 'FAILED'} {idea.idea}: {idea.message}")
+        if idea.folder:
+            print(f"         {idea.folder}")
+            for name in (f"{idea.folder.name.split('_', 2)[-1]}.pdf", "review.txt"):
+                if (idea.folder / name).exists():
+                    print(f"         {idea.folder / name}")
+    return 0 if outcome.ok else 1
+
+
+def cmd_ideas(args: argparse.Namespace) -> int:
+    from aisci.core.ideation import generate_ideas, ideas_path
+
+    template, scientist, ctx = _template_and_scientist(args)
+    ideas = generate_ideas(template, scientist, ctx, args.num_ideas)
+    for idea in ideas:
+        print(f"{idea.name}: {idea.title}  (interestingness {idea.interestingness}, feasibility "
+              f"{idea.feasibility}, novelty {idea.novelty})")
+    print(f"{len(ideas)} new idea(s) in {ideas_path(ctx.settings.results, template)}")
+    return 0
+
+
+def cmd_novelty(args: argparse.Namespace) -> int:
+    from aisci.core.ideation import check_novelty
+
+    template, scientist, ctx = _template_and_scientist(args)
+    for idea in check_novelty(template, scientist, ctx):
+        verdict = idea.extra.get("novelty_check", {})
+        print(f"{idea.name}: {verdict.get('label', 'unchecked')} - {verdict.get('reason', '')}")
+    return 0

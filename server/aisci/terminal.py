@@ -66,3 +66,47 @@ def results_table(info: FinalInfo) -> str:
         if i == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+class TerminalReviewer:
+    """``review-edits`` in a terminal: show each proposed diff, ask accept / edit / reject."""
+
+    def __init__(self, stream: TextIO | None = None, ask=input):
+        self.stream = stream or sys.stderr
+        self.ask = ask
+
+    def review(self, proposal):
+        from aisci.core.proposals import Decision
+
+        print(f"\n--- proposed edit of {proposal.file} ({proposal.stage}): {proposal.description}",
+              file=self.stream)
+        print(proposal.diff, file=self.stream, flush=True)
+        while True:
+            answer = self.ask("[a]ccept, [e]dit, [r]eject? ").strip().lower()
+            if answer in ("a", "accept", "y", "yes"):
+                return Decision("accept")
+            if answer in ("r", "reject", "n", "no"):
+                reason = self.ask("why (told to the scientist)? ").strip()
+                return Decision("reject", reason=reason or None)
+            if answer in ("e", "edit"):
+                text = self._edit(proposal.proposed, proposal.file)
+                if text is not None:
+                    return Decision("edit", text=text)
+
+    def _edit(self, text: str, name: str) -> str | None:
+        import os
+        import subprocess
+        import tempfile
+
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+        suffix = os.path.splitext(name)[1]
+        with tempfile.NamedTemporaryFile("w", suffix=suffix, delete=False, encoding="utf-8") as f:
+            f.write(text)
+        try:
+            if subprocess.call([*editor.split(), f.name]) != 0:
+                print(f"{editor} exited with an error; the proposal is shown again.", file=self.stream)
+                return None
+            with open(f.name, encoding="utf-8") as edited:
+                return edited.read()
+        finally:
+            os.unlink(f.name)

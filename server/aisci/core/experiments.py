@@ -1,0 +1,142 @@
+"""Stage 4, experiments: the scientist edits experiment.py, the runner runs it, the result
+goes back, for up to ``max_runs`` runs, each failure fixable ``max_iters`` times.
+
+Resumable: each run's accepted edit is recorded (``run_i.edit`` with the hash of the code it
+produced) before the run starts, and each finished run (``run_i``) after. After a kill, a
+finished run is never run again, and a run whose edit was applied runs that same code without
+asking the scientist again.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from aisci.core.context import Context
+from aisci.core.editing import reviewed_edit
+from aisci.core.events import RunFinished, RunStarted, StageFinished, StageStarted
+from aisci.core.ideas import Idea
+from aisci.core.notes import write_notes
+from aisci.core.proposals import text_hash
+from aisci.core.results import load_final_info
+from aisci.core.scientist import RunJob, RunRecord, Scientist
+from aisci.core.state import State
+from aisci.errors import ExperimentError
+from aisci.execution import sandbox as sandboxes
+from aisci.execution.runner import RunResult, run_experiment
+
+
+@dataclass(frozen=True)
+class ExperimentsOutcome:
+    folder: Path
+    runs: tuple[RunRecord, ...]
+    ok: bool
+    message: str
+
+
+def load_idea(folder: Path) -> Idea:
+    return Idea.from_dict(json.loads((Path(folder) / "idea.json").read_text(encoding="utf-8")))
+
+
+def history_from_state(state: State) -> list[RunRecord]:
+    records, steps, index = [], state.steps(), 1
+    while f"run_{index}" in steps:
+        step = steps[f"run_{index}"]
+        records.append(RunRecord(f"run_{index}", step.get("description", ""), step.get("means", {}),
+                                 None if step["status"] == "done" else step.get("error", "failed")))
+        index += 1
+    return records
+
+
+def make_job(folder: Path, state: State, run_index: int, ctx: Context) -> RunJob:
+    baseline = load_final_info(Path(folder) / "run_0" / "final_info.json").means()
+    return RunJob(Path(folder), load_idea(folder), state.get("template", ""), baseline,
+                  tuple(history_from_state(state)), run_index, ctx.settings.max_runs)
+
+
+def run_experiments(folder: Path, scientist: Scientist, ctx: Context) -> ExperimentsOutcome:
+    folder = Path(folder).resolve()
+    state = State.load(folder)
+    if state.is_done("experiments"):
+        return ExperimentsOutcome(folder, tuple(history_from_state(state)), True, "finished earlier")
+    ctx.reporter.emit(StageStarted("experiments", str(folder), f"up to {ctx.settings.max_runs} runs"))
+    write_notes(folder)
+    for index in range(1, ctx.settings.max_runs + 1):
+        run = f"run_{index}"
+        if state.step(run):
+            if state.is_done(run):
+                continue
+            # A recorded failure of this run ended the stage before; nothing more to try.
+            return _finish(folder, state, ctx, ok=False, message=state.step(run).get("error", "failed"))
+        ctx.check_cancelled("The experiments")
+        job = make_job(folder, state, index, ctx)
+        edit = state.step(f"{run}.edit")
+        code = (folder / "experiment.py").read_text(encoding="utf-8")
+        if not edit or edit.get("hash") != text_hash(code):
+            accepted = reviewed_edit(ctx, lambda feedback: scientist.propose_run(job, feedback, ctx))
+            if accepted is None:
+                break  # the scientist is done (or every proposal was rejected)
+            proposal, written = accepted
+            edit = {"hash": text_hash(written), "description": proposal.description}
+            state.record(f"{run}.edit", **edit)
+        result = _run_with_fixes(folder, state, job, scientist, ctx, edit["description"])
+        if result.ok:
+            notes = scientist.describe_run(job, result)
+            state.record(run, description=edit["description"], means=result.final_info.means(),
+                         notes=notes, duration_s=round(result.duration_s, 2), sandbox=result.sandbox)
+            write_notes(folder)
+        else:
+            state.record(run, status="failed", description=edit["description"], error=result.summary(with_hint=False),
+                         stderr_tail=result.stderr_tail, duration_s=round(result.duration_s, 2), sandbox=result.sandbox)
+            write_notes(folder)
+            if result.cancelled:
+                state.forget(run)  # a cancelled run is not a failed one: resume runs it again
+                ctx.check_cancelled("The experiments")
+            return _finish(folder, state, ctx, ok=False,
+                           message=f"{run} still failed after {ctx.settings.max_iters} fixes: {result.summary(with_hint=False)}")
+    done = [r for r in history_from_state(state) if r.error is None]
+    if not done:
+        return _finish(folder, state, ctx, ok=False, message="no run finished")
+    return _finish(folder, state, ctx, ok=True, message=f"{len(done)} run(s) finished")
+
+
+def _run_with_fixes(folder: Path, state: State, job: RunJob, scientist: Scientist, ctx: Context,
+                    description: str) -> RunResult:
+    settings = ctx.settings
+    for attempt in range(settings.max_iters + 1):
+        ctx.check_cancelled("The experiments")
+        run = f"run_{job.run_index}"
+        ctx.reporter.emit(RunStarted(str(folder), run, settings.timeout_s, sandboxes.resolve(settings.sandbox)))
+        result = run_experiment(folder, job.run_index, timeout_s=settings.timeout_s, sandbox=settings.sandbox,
+                                scale=settings.scale, gpu=ctx.gpu, cancel=ctx.cancel)
+        ctx.reporter.emit(RunFinished(str(folder), run, result.ok, result.duration_s, result.exit_code,
+                                      result.summary(), result.final_info.means() if result.final_info else {}))
+        if result.ok or result.cancelled or attempt == settings.max_iters:
+            return result
+        state.record(f"{run}.attempt_{attempt + 1}", status="failed", error=result.summary(with_hint=False))
+        accepted = reviewed_edit(ctx, lambda feedback: scientist.propose_fix(job, result, feedback, ctx))
+        if accepted is None:
+            return result
+        proposal, written = accepted
+        state.record(f"{run}.edit", hash=text_hash(written), description=description,
+                     fix=proposal.description)
+    raise AssertionError("unreachable")
+
+
+def _finish(folder: Path, state: State, ctx: Context, *, ok: bool, message: str) -> ExperimentsOutcome:
+    history = tuple(history_from_state(state))
+    if ok:
+        state.record("experiments", runs=[r.run for r in history if r.error is None])
+    else:
+        state.record("experiments", status="failed", error=message)
+    ctx.reporter.emit(StageFinished("experiments", str(folder), ok=ok, message=message))
+    return ExperimentsOutcome(folder, history, ok, message)
+
+
+def require_finished_runs(folder: Path) -> list[RunRecord]:
+    runs = [r for r in history_from_state(State.load(folder)) if r.error is None]
+    if not runs:
+        raise ExperimentError(f"No finished run in {folder}: there is nothing to plot or write about.",
+                              "Run the experiments first (aisci launch ... --resume, or the editor's Run Experiments).")
+    return runs

@@ -1,0 +1,164 @@
+"""``aisci launch``: the whole cycle for a template, several ideas at once, resumable.
+
+baseline -> ideas -> novelty -> for every novel (or unchecked) idea, in its own folder:
+experiments -> plots -> (paper stages, when configured). The launch itself is recorded in
+``results/<template>/state.json`` (which ideas belong to it, which folder each has), so
+``--resume`` finds the idea folders of an interrupted launch and continues each at its first
+unfinished step; a finished run is never run again.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as futures
+import queue
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from aisci.core.baseline import run_baseline
+from aisci.core.context import Context
+from aisci.core.events import ErrorEvent, Log, StageFinished, StageStarted
+from aisci.core.experiments import run_experiments
+from aisci.core.folders import create_idea_folder
+from aisci.core.ideas import Idea
+from aisci.core.ideation import check_novelty, existing_ideas, generate_ideas, ideas_path, load_ideas
+from aisci.core.plots import make_plots
+from aisci.core.state import State
+from aisci.core.template import Template
+from aisci.errors import AisciError
+
+IdeaStage = Callable[[Path, object, Context], object]
+
+
+@dataclass(frozen=True)
+class IdeaOutcome:
+    idea: str
+    folder: Path | None
+    ok: bool
+    message: str
+
+
+@dataclass(frozen=True)
+class LaunchOutcome:
+    template: str
+    ideas: tuple[IdeaOutcome, ...] = field(default_factory=tuple)
+
+    @property
+    def ok(self) -> bool:
+        return all(i.ok for i in self.ideas)
+
+
+def idea_stages(ctx: Context) -> list[tuple[str, IdeaStage]]:
+    """The per-idea stages in order; the paper stages join when the settings ask for them."""
+    stages: list[tuple[str, IdeaStage]] = [("experiments", run_experiments), ("plots", make_plots)]
+    try:
+        from aisci.paper.stages import paper_stages
+    except ImportError:
+        return stages
+    return stages + paper_stages(ctx)
+
+
+def run_idea(folder: Path, scientist, ctx: Context) -> IdeaOutcome:
+    idea = folder.name.split("_", 2)[-1]
+    for name, stage in idea_stages(ctx):
+        ctx.check_cancelled()
+        outcome = stage(folder, scientist, ctx)
+        if not getattr(outcome, "ok", True):
+            return IdeaOutcome(idea, folder, False, f"{name}: {getattr(outcome, 'message', 'failed')}")
+    return IdeaOutcome(idea, folder, True, "finished")
+
+
+def launch(template: Template, scientist, ctx: Context, *, skip_idea_generation: bool = False,
+           skip_novelty_check: bool = False, resume: bool = False,
+           preflight: Callable[[], None] | None = None) -> LaunchOutcome:
+    settings = ctx.settings
+    root = Path(settings.results) / template.name
+    state = State.load(root, template=template.name)
+    if preflight:
+        preflight()
+    if resume:
+        if not state.get("launch"):
+            raise AisciError(f"There is no launch of {template.name} to resume in {root}.",
+                             "Start one without --resume.")
+        ctx.reporter.emit(Log(f"resuming the launch started {state.get('launch')['started']}"))
+    else:
+        state.set("launch", {"started": time.strftime("%Y-%m-%dT%H:%M:%S"), "scale": settings.scale,
+                             "scientist": scientist.kind, "ideas": [], "folders": {}})
+        for step in ("ideas", "novelty"):
+            state.forget(step)
+    record = dict(state.get("launch"))
+    ctx.reporter.emit(StageStarted("launch", str(root), f"{template.name}, {scientist.kind} scientist, scale {settings.scale}"))
+
+    baseline = run_baseline(template, settings.results, scale=settings.scale, timeout_s=settings.timeout_s,
+                            sandbox=settings.sandbox, gpu=settings.gpus[0] if settings.gpus else None,
+                            reporter=ctx.reporter, cancel=ctx.cancel)
+
+    if not state.is_done("ideas"):
+        if skip_idea_generation:
+            ideas = existing_ideas(template, ctx)
+        else:
+            ideas = generate_ideas(template, scientist, ctx, settings.num_ideas)
+        record["ideas"] = [i.name for i in ideas]
+        state.set("launch", record)
+        state.record("ideas", names=record["ideas"])
+    names = list(record["ideas"])
+
+    if not state.is_done("novelty"):
+        if skip_novelty_check:
+            ctx.reporter.emit(Log("novelty check skipped: ideas without a verdict run as unchecked", "warning"))
+        else:
+            check_novelty(template, scientist, ctx, names)
+        state.record("novelty", skipped=skip_novelty_check)
+    archive = {i.name: i for i in load_ideas(ideas_path(settings.results, template))}
+    if not archive:  # --skip-idea-generation with an original-style ideas.json in the template
+        archive = {i.name: i for i in existing_ideas(template, ctx)}
+    chosen: list[Idea] = []
+    for name in names:
+        idea = archive.get(name)
+        if idea is None:
+            continue
+        if idea.novel is False:
+            ctx.reporter.emit(Log(f"{name}: not novel, skipped"))
+            continue
+        if idea.novel is None:
+            ctx.reporter.emit(Log(f"{name}: no novelty verdict (unchecked); running it anyway", "warning"))
+        chosen.append(idea)
+
+    folders: dict[str, str] = dict(record.get("folders", {}))
+    for idea in chosen:
+        if idea.name not in folders or not Path(folders[idea.name]).is_dir():
+            folder = create_idea_folder(settings.results, template, idea, baseline.folder / "run_0")
+            folders[idea.name] = str(folder)
+            record["folders"] = folders
+            state.set("launch", record)
+    outcomes = _run_ideas([Path(folders[i.name]) for i in chosen], scientist, ctx)
+    result = LaunchOutcome(template.name, tuple(outcomes))
+    ctx.reporter.emit(StageFinished("launch", str(root), ok=result.ok,
+                                    message=f"{sum(o.ok for o in outcomes)}/{len(outcomes)} idea(s) finished"))
+    return result
+
+
+def _run_ideas(folders: list[Path], scientist, ctx: Context) -> list[IdeaOutcome]:
+    """Each idea on its own worker; with GPUs, each worker owns one for as long as it runs."""
+    workers = max(1, min(ctx.settings.parallel, len(folders) or 1))
+    gpus: queue.Queue = queue.Queue()
+    for gpu in ctx.settings.gpus or [None] * workers:
+        gpus.put(gpu)
+
+    def work(folder: Path) -> IdeaOutcome:
+        gpu = gpus.get()
+        try:
+            return run_idea(folder, scientist, ctx.for_worker(gpu))
+        except AisciError as e:
+            ctx.reporter.emit(ErrorEvent("launch", e.message, e.hint, str(folder)))
+            if ctx.cancel.is_set():
+                raise
+            return IdeaOutcome(folder.name, folder, False, e.message)
+        finally:
+            gpus.put(gpu)
+
+    if workers == 1:
+        return [work(f) for f in folders]
+    with futures.ThreadPoolExecutor(workers, thread_name_prefix="aisci-idea") as pool:
+        return list(pool.map(work, folders))

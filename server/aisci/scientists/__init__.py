@@ -1,0 +1,41 @@
+"""The scientists: who makes each decision of the cycle (see core/scientist.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aisci.core.context import Context
+from aisci.core.events import Log
+from aisci.core.template import Template
+
+
+ENGINES = {"semanticscholar": "semantic_scholar", "openalex": "openalex", "arxiv": "arxiv", "local": "local"}
+
+
+def literature_for(ctx: Context, workspace: Path | None = None):
+    """The literature search the settings ask for: ``--engine`` first, then the other network
+    sources, then the local corpus; ``--engine local`` searches only the local corpus (offline)."""
+    from aisci.literature import Literature, LiteratureSettings
+
+    first = ENGINES[ctx.settings.engine]
+    if first == "local":
+        order: tuple[str, ...] = ("local",)
+    else:
+        network = [first] + [b for b in ("semantic_scholar", "openalex", "arxiv") if b != first]
+        order = (*network, "local")
+    return Literature(LiteratureSettings(order=order), workspace=workspace or Path.cwd())
+
+
+def make_scientist(template: Template, ctx: Context):
+    """The scientist the settings ask for; ``auto`` is the sweep scientist when no model is set."""
+    kind = ctx.settings.scientist_kind
+    if kind == "sweep":
+        from aisci.scientists.sweep import SweepScientist
+
+        if ctx.settings.scientist == "auto":
+            ctx.reporter.emit(Log("no model configured: using the sweep scientist (deterministic one-factor "
+                                  "ablations of the template's knobs, no LLM)", "warning"))
+        return SweepScientist(template)
+    from aisci.scientists.llm import LLMScientist
+
+    return LLMScientist(template, ctx)

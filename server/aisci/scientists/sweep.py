@@ -1,0 +1,206 @@
+"""The sweep scientist: the whole cycle without a model.
+
+Ideas are one-factor sweeps of the template's declared knobs (``knobs.json``): one idea per
+knob, one run per candidate value other than the baseline's, everything else fixed. Each run's
+edit is a real change of one constant in experiment.py, proposed through the same path as a
+model's edit (so a person can review the diff); plots are a real edit of plot.py's labels.
+Novelty is a real literature search judged by title similarity, and says it is a heuristic.
+It is deterministic: the same template and results give the same decisions.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import logging
+import re
+from typing import Any
+
+from aisci.core.ideas import Idea
+from aisci.core.proposals import Proposal
+from aisci.core.scientist import RunJob, Verdict
+from aisci.core.template import Knob, Template
+from aisci.errors import AisciError
+
+log = logging.getLogger(__name__)
+TITLE_MATCH = 0.85
+
+
+def constant_pattern(constant: str) -> re.Pattern:
+    return re.compile(rf"^(?P<head>{re.escape(constant)}\s*(?::[^=\n]+)?=\s*)(?P<value>[^#\n]*?)(?P<tail>\s*(?:#.*)?)$",
+                      re.MULTILINE)
+
+
+def set_constant(source: str, constant: str, value: Any) -> str:
+    """``source`` with the top-level ``CONSTANT = ...`` line's value replaced by ``value``."""
+    pattern = constant_pattern(constant)
+    matches = pattern.findall(source)
+    if len(matches) != 1:
+        raise AisciError(f"experiment.py has {len(matches)} top-level assignments of {constant}, expected one.",
+                         f"Keep the knob as a single line `{constant} = <literal>` (see knobs.json).")
+    return pattern.sub(lambda m: f"{m['head']}{value!r}{m['tail']}", source, count=1)
+
+
+def format_value(value: Any) -> str:
+    return repr(value)
+
+
+class SweepScientist:
+    kind = "sweep"
+
+    def __init__(self, template: Template, literature=None):
+        if not template.knobs:
+            raise AisciError(f"The sweep scientist needs knobs, and template {template.name} declares none.",
+                             "Add a knobs.json to the template (see docs/templates.md), or use a model: --model NAME.")
+        self.template = template
+        self._literature = literature
+        self._rejected: set[tuple[str, str]] = set()   # (folder, value) a person rejected
+        self._last: dict[str, str] = {}                  # folder -> the value proposed last there
+
+    # -- ideas ---------------------------------------------------------------------------
+    def knob_for(self, idea: Idea) -> Knob:
+        name = idea.extra.get("knob")
+        for knob in self.template.knobs:
+            if knob.name == name:
+                return knob
+        raise AisciError(f"Idea {idea.name} names no knob of template {self.template.name}.",
+                         "The sweep scientist only runs the ideas it generated itself.")
+
+    def idea_for(self, knob: Knob) -> Idea:
+        others = [v for v in knob.values if v != knob.current]
+        listed = ", ".join(format_value(v) for v in others)
+        return Idea(
+            name=f"sweep_{re.sub(r'[^a-z0-9_]+', '_', knob.name.lower())}",
+            title=f"Sensitivity of {self.template.name.replace('_', ' ')} to {knob.description}: "
+                  f"a one-factor sweep of {knob.constant}",
+            experiment=f"Change only {knob.constant} in experiment.py, from its baseline value "
+                       f"{format_value(knob.current)} to each of {listed} (one run per value), keeping "
+                       "everything else fixed, and compare every metric with the baseline.",
+            interestingness=3, feasibility=10, novelty=2,
+            extra={"knob": knob.name, "constant": knob.constant, "baseline_value": knob.current,
+                   "values": others, "generated_by": "sweep scientist"},
+        )
+
+    def generate_ideas(self, template: Template, archive: list[Idea], num_ideas: int, ctx) -> list[Idea]:
+        taken = {i.name for i in archive}
+        ideas = [self.idea_for(k) for k in template.knobs]
+        return [i for i in ideas if i.name not in taken][:num_ideas]
+
+    # -- novelty -------------------------------------------------------------------------
+    def judge_novelty(self, template: Template, idea: Idea, ctx) -> Verdict:
+        from aisci.literature import LiteratureUnavailable
+        from aisci.scientists import literature_for
+
+        knob = self.knob_for(idea)
+        query = f"{template.name.replace('_', ' ')} {knob.description} sensitivity"
+        literature = self._literature or literature_for(ctx)
+        try:
+            result = literature.search(query, limit=10)
+        except LiteratureUnavailable as e:
+            return Verdict(True, f"No literature source answered ({e.message}); judged novel by the sweep "
+                                 "scientist's heuristic without any paper to compare.", kind="heuristic",
+                           queries=(query,))
+        finally:
+            if self._literature is None:
+                literature.close()
+        scored = sorted(((difflib.SequenceMatcher(None, p.title.lower(), idea.title.lower()).ratio(), p)
+                         for p in result.papers), key=lambda sp: -sp[0])
+        papers = tuple({"title": p.title, "year": p.year, "venue": p.venue, "url": p.url,
+                        "similarity": round(s, 2)} for s, p in scored[:3])
+        if scored and scored[0][0] >= TITLE_MATCH:
+            best = scored[0][1]
+            return Verdict(False, f"A paper with a closely matching title exists: \"{best.title}\" "
+                                  f"({best.year or 'year unknown'}).", kind="heuristic",
+                           local_only=result.local_only, queries=(query,), papers=papers,
+                           papers_seen=len(result.papers))
+        closest = f"closest: \"{scored[0][1].title}\", similarity {scored[0][0]:.2f}" if scored else "none found"
+        return Verdict(True, f"No title among the {len(result.papers)} papers found ({result.backend_used}) is close "
+                             f"to this idea's ({closest}). A heuristic by title match, not a judgement of content.",
+                       kind="heuristic", local_only=result.local_only, queries=(query,), papers=papers,
+                       papers_seen=len(result.papers))
+
+    # -- experiments ---------------------------------------------------------------------
+    def _next_value(self, job: RunJob, knob: Knob) -> Any:
+        done = {format_value(r_value) for r_value in self._values_run(job)}
+        for value in job.idea.extra.get("values", [v for v in knob.values if v != knob.current]):
+            key = format_value(value)
+            if key not in done and (str(job.folder), key) not in self._rejected:
+                return value
+        return None
+
+    @staticmethod
+    def _values_run(job: RunJob) -> list[Any]:
+        values = []
+        for record in job.history:
+            match = re.match(r"^\S+ = (.+?) \(baseline", record.description)
+            if match:
+                values.append(ast.literal_eval(match.group(1)))
+        return values
+
+    def propose_run(self, job: RunJob, feedback: str | None, ctx) -> Proposal | None:
+        knob = self.knob_for(job.idea)
+        folder = str(job.folder)
+        if feedback is not None and folder in self._last:
+            self._rejected.add((folder, self._last[folder]))
+        value = self._next_value(job, knob)
+        if value is None:
+            return None
+        self._last[folder] = format_value(value)
+        source = (job.folder / "experiment.py").read_text(encoding="utf-8")
+        baseline = job.idea.extra.get("baseline_value", knob.current)
+        return Proposal.create(job.folder, "experiment.py", set_constant(source, knob.constant, value),
+                               f"{knob.constant} = {format_value(value)} (baseline {format_value(baseline)})",
+                               "experiments")
+
+    def propose_fix(self, job: RunJob, failure, feedback: str | None, ctx) -> Proposal | None:
+        return None   # a sweep changes one constant; it cannot repair code
+
+    def describe_run(self, job: RunJob, result) -> str:
+        knob = self.knob_for(job.idea)
+        changes = []
+        for dataset, means in result.final_info.means().items():
+            for metric, value in means.items():
+                base = job.baseline.get(dataset, {}).get(metric)
+                if base is None:
+                    continue
+                rel = f" ({(value - base) / abs(base) * 100:+.1f}%)" if base else ""
+                changes.append(f"{dataset}/{metric} {base:.4g} -> {value:.4g}{rel}")
+        return f"Only {knob.constant} changed. " + "; ".join(changes) + "."
+
+    # -- plots ---------------------------------------------------------------------------
+    def labels_for(self, job: RunJob) -> dict[str, str]:
+        knob = self.knob_for(job.idea)
+        baseline = job.idea.extra.get("baseline_value", knob.current)
+        labels = {"run_0": f"Baseline ({knob.constant}={format_value(baseline)})"}
+        for record in job.finished_runs:
+            labels[record.run] = record.description.split(" (baseline")[0].replace(" = ", "=")
+        return labels
+
+    def propose_plots(self, job: RunJob, feedback: str | None, ctx) -> Proposal | None:
+        if feedback is not None:
+            return None
+        source = (job.folder / "plot.py").read_text(encoding="utf-8")
+        updated = replace_labels(source, self.labels_for(job))
+        return Proposal.create(job.folder, "plot.py", updated, "plot the baseline and every finished run of the sweep",
+                               "plots")
+
+    def propose_plot_fix(self, job: RunJob, error: str, feedback: str | None, ctx) -> Proposal | None:
+        return None
+
+    def describe_figures(self, job: RunJob, figures: list[str]) -> dict[str, str]:
+        labels = ", ".join(self.labels_for(job).values())
+        return {f: f"{f} compares the runs of the sweep ({labels})." for f in figures}
+
+
+def replace_labels(source: str, labels: dict[str, str]) -> str:
+    """plot.py with its top-level ``labels = {...}`` assignment replaced by ``labels``."""
+    tree = ast.parse(source)
+    for node in tree.body:
+        if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                and node.targets[0].id == "labels"):
+            lines = source.splitlines(keepends=True)
+            body = "".join(f"    {k!r}: {v!r},\n" for k, v in labels.items())
+            new = f"labels = {{\n{body}}}\n"
+            return "".join(lines[: node.lineno - 1]) + new + "".join(lines[node.end_lineno:])
+    raise AisciError("plot.py has no top-level `labels = {...}` assignment to edit.",
+                     "Give plot.py a labels dict (folder -> legend label), as the template contract asks.")

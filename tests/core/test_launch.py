@@ -1,0 +1,128 @@
+"""A whole launch with the sweep scientist on the scaffold template (numpy, sub-second runs):
+ideas, novelty, real constant edits, real sandboxed runs, real plots; resume; review-edits."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from aisci.core import events as ev
+from aisci.core.context import Context, Settings
+from aisci.core.launch import launch
+from aisci.core.proposals import Decision
+from aisci.core.state import State
+from aisci.core.template import load_template
+from aisci.scientists.sweep import SweepScientist
+from tests.helpers import REPO, make_template
+
+
+def settings(tmp_path, **kw):
+    return Settings(results=tmp_path / "results", scale="smoke", engine="local", writeup=False, **kw)
+
+
+def test_sweep_launch_end_to_end(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    template = load_template(make_template(tmp_path))
+    reporter = ev.CollectingReporter()
+    ctx = Context(settings(tmp_path), reporter)
+    outcome = launch(template, SweepScientist(template), ctx)
+    assert outcome.ok and [i.idea for i in outcome.ideas] == ["sweep_learning_rate", "sweep_degree"]
+
+    lr = outcome.ideas[0].folder
+    assert "LEARNING_RATE = 0.03" in (lr / "run_1.py").read_text()
+    assert "LEARNING_RATE = 0.3" in (lr / "run_2.py").read_text()
+    baseline = json.loads((lr / "run_0" / "final_info.json").read_text())["sine"]["means"]["val_loss"]
+    run1 = json.loads((lr / "run_1" / "final_info.json").read_text())["sine"]["means"]["val_loss"]
+    assert run1 != baseline  # a different learning rate really changed the result
+    plot = (lr / "plot.py").read_text()
+    assert "'run_1': 'LEARNING_RATE=0.03'" in plot and "'run_2': 'LEARNING_RATE=0.3'" in plot
+    assert (lr / "val_loss.png").stat().st_size > 1000
+    notes = (lr / "notes.txt").read_text()
+    assert "## Run 1: LEARNING_RATE = 0.03 (baseline 0.1)" in notes and "## Figure val_loss.png" in notes
+
+    ideas = json.loads((tmp_path / "results" / "tiny" / "ideas.json").read_text())
+    assert [i["novel"] for i in ideas] == [True, True]
+    assert "heuristic" in ideas[0]["novelty_check"]["label"]
+    proposals = reporter.of_type(ev.ProposalReady)
+    assert {p.file for p in proposals} == {"experiment.py", "plot.py"}
+    assert all(p.diff.startswith("--- a/") for p in proposals)
+    finished = [e for e in reporter.of_type(ev.RunFinished) if e.run != "run_0"]
+    assert len(finished) == 4 and all(e.ok for e in finished)
+
+
+class ScriptedReviewer:
+    def __init__(self, answers):
+        self.answers = list(answers)
+        self.seen = []
+
+    def review(self, proposal):
+        self.seen.append(proposal)
+        return self.answers.pop(0) if self.answers else Decision("accept")
+
+
+def test_review_edits_reject_then_accept(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    template = load_template(make_template(tmp_path))
+    reviewer = ScriptedReviewer([Decision("reject", reason="0.03 is too slow to be interesting"),
+                                 Decision("edit", text=None)])
+    ctx = Context(settings(tmp_path, num_ideas=1, autonomy="review-edits"), ev.CollectingReporter(), reviewer)
+    outcome = launch(template, SweepScientist(template), ctx)
+    folder = outcome.ideas[0].folder
+    # The rejected value never ran; the scientist proposed the next one instead.
+    assert "LEARNING_RATE = 0.03" not in reviewer.seen[1].proposed
+    assert "LEARNING_RATE = 0.3" in (folder / "run_1.py").read_text()
+    assert not (folder / "run_2").exists()
+    decided = [e.action for e in ctx.reporter.of_type(ev.ProposalDecided)]
+    assert decided[:2] == ["reject", "edit"]
+
+
+def test_parallel_ideas(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    template = load_template(make_template(tmp_path))
+    ctx = Context(settings(tmp_path, parallel=2), ev.CollectingReporter())
+    outcome = launch(template, SweepScientist(template), ctx)
+    assert outcome.ok and len(outcome.ideas) == 2
+    threads = {e.folder for e in ctx.reporter.of_type(ev.RunStarted)}
+    assert len(threads) == 3  # the baseline folder and both idea folders
+
+
+def test_resume_after_kill_never_reruns_a_finished_run(tmp_path):
+    """kill -9 of the launch while an idea's run_2 is running, then --resume."""
+    template = make_template(tmp_path)
+    slow = (template / "experiment.py").read_text().replace(
+        "    runs = [run_seed(cfg, seed) for seed in range(cfg.seeds)]",
+        "    if LEARNING_RATE == 0.3:\n        open('slow_run_started', 'w').close(); time.sleep(3)\n"
+        "    runs = [run_seed(cfg, seed) for seed in range(cfg.seeds)]")
+    (template / "experiment.py").write_text(slow)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    args = [sys.executable, "-m", "aisci", "launch", "--template", str(template), "--scale", "smoke",
+            "--engine", "local", "--num-ideas", "1", "--writeup", "none", "--results", str(tmp_path / "results")]
+    proc = subprocess.Popen(args, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    deadline = time.monotonic() + 120
+    marker = None
+    while marker is None:
+        assert time.monotonic() < deadline and proc.poll() is None, proc.stderr.read().decode()
+        found = list((tmp_path / "results" / "tiny").glob("*_sweep_learning_rate/slow_run_started"))
+        marker = found[0] if found else None
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    folder = marker.parent
+    state = State.load(folder)
+    assert state.is_done("run_1") and not state.is_done("run_2")
+    run1_mtime = (folder / "run_1" / "final_info.json").stat().st_mtime_ns
+
+    done = subprocess.run(args + ["--resume"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "resuming the launch" in done.stderr
+    state = State.load(folder)
+    assert state.is_done("run_2") and state.is_done("plots")
+    assert (folder / "run_1" / "final_info.json").stat().st_mtime_ns == run1_mtime
+    assert "LEARNING_RATE = 0.3" in (folder / "run_2.py").read_text()
+    assert len(list((tmp_path / "results" / "tiny").glob("*_sweep_learning_rate"))) == 1
