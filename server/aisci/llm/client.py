@@ -1,0 +1,375 @@
+"""The LLM client: every model call aisci makes goes through ``LLMClient``.
+
+Contract:
+- ``complete(messages, stage=...)`` returns a ``Reply``; ``complete_json(messages, schema,
+  stage=...)`` returns a JSON value validated against ``schema`` (re-asking a malformed
+  answer with the problem appended, at most ``settings.json_reasks`` times).
+- Before the first live call the model string and its key are checked (``ConfigError``, no
+  network). Before every live call the cost is estimated and held against the cap
+  (``BudgetExceeded``, the call is not made). The cap is ``settings.max_cost_usd``, else the
+  root ledger's ``max_cost_usd``; it counts the root ledger's live (not replayed) spending,
+  so ledgers loaded from a resumed run's cost.json count what was already spent.
+  Transient failures are retried under ``settings.retry``; see ``retry.py``.
+- Every call, live or replayed, lands in the ``Ledger``; ``on_cost(totals)`` runs after each.
+- ``settings.record`` appends each live call to a cassette; ``settings.replay`` answers from
+  one without network. With both, a request missing from the replay cassette is made live and
+  recorded; with replay alone it raises ``ReplayMissError``.
+
+Cancellation (``cancel`` event): checked before every call, every retry and every re-ask, and
+it cuts a backoff wait short. A streamed call stops between chunks. A non-streamed call in
+flight cannot be interrupted at the HTTP level: the client returns ``Cancelled`` at once and
+abandons the request to a daemon thread, which finishes within ``timeout_s`` and still
+records its cost in the ledger (it was spent).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from .answers import AnswerProblem, parse_answer
+from .cassette import Cassette, CassetteWriter, Recorded, request_key
+from .errors import LLMFormatError, LLMRequestError, ReplayMissError
+from .ledger import CallRecord, Ledger, LedgerTotals
+from .models import (
+    check_model,
+    estimate_cost,
+    key_variable,
+    price,
+    supports_json_schema,
+    warn_unpriced_once,
+)
+from ._litellm import load_litellm
+from .retry import call_with_retries, check_cancel
+from .settings import LLMSettings
+
+log = logging.getLogger(__name__)
+
+_REASK_ECHO_LIMIT = 4000  # chars of a bad answer echoed back in a re-ask
+_POLL_S = 0.05  # how often a cancel is noticed while a non-streamed call is in flight
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float | None  # None: the model has no known price
+    model: str
+    replayed: bool = False
+
+
+class LLMClient:
+    """One model, its ledger and its cassettes. Safe to share between threads."""
+
+    def __init__(
+        self,
+        settings: LLMSettings,
+        ledger: Ledger | None = None,
+        cancel: threading.Event | None = None,
+        *,
+        on_cost: Callable[[LedgerTotals], None] | None = None,
+        sleep: Callable[[float], None] | None = None,
+        rng: random.Random | None = None,
+    ):
+        self.settings = settings
+        self.ledger = ledger if ledger is not None else Ledger(max_cost_usd=settings.max_cost_usd)
+        self.cancel = cancel
+        self.on_cost = on_cost
+        self._sleep = sleep
+        self._rng = rng
+        self._replay = Cassette(settings.replay) if settings.replay else None
+        self._writer = CassetteWriter(settings.record) if settings.record else None
+        self._lock = threading.Lock()
+        self._checked_provider: str | None = None
+        self._schema_mode = settings.structured_output
+
+    # -- public ----------------------------------------------------------------------------
+    def check(self) -> str:
+        """Validate the model string and its key now (``ConfigError``); return the provider."""
+        with self._lock:
+            if self._checked_provider is None:
+                self._checked_provider = check_model(self.settings)
+            return self._checked_provider
+
+    def complete(
+        self,
+        messages: list[dict],
+        *,
+        stage: str,
+        on_text: Callable[[str], None] | None = None,
+        **overrides: Any,
+    ) -> Reply:
+        """One answer. ``overrides`` (temperature, max_tokens, response_format, stop, seed...)
+        go to litellm; ``on_text`` receives streamed text pieces when ``settings.stream``."""
+        s = self.settings
+        what = f"Model `{s.model}` (stage `{stage}`)"
+        check_cancel(self.cancel, what)
+        overrides.pop("api_key", None)  # keys come from settings/env, never per call
+        params = {"temperature": s.temperature, "max_tokens": s.max_tokens, **overrides}
+        key = request_key(s.model, messages, params)
+
+        if self._replay is not None:
+            recorded = self._replay.take(key)
+            if recorded is not None:
+                return self._finish(stage, recorded, 0.0, replayed=True)
+            if self._writer is None:
+                raise ReplayMissError(
+                    f"Replay of stage `{stage}` found no recorded answer for this request "
+                    f"(last user message: \"{_last_user_text(messages)[:80]}\").",
+                    "The prompt or settings changed since the recording: record again with "
+                    "--record PATH (this needs the model and its key).",
+                )
+
+        provider = self.check()
+        cap = s.max_cost_usd if s.max_cost_usd is not None else self.ledger.root.max_cost_usd
+        estimate = 0.0
+        if price(s.model) is None:
+            warn_unpriced_once(s.model)  # the cap cannot count this model: say so once
+        elif cap is not None:
+            estimate = estimate_cost(s, messages, params["max_tokens"]) or 0.0
+        budget = self.ledger.root
+        budget.reserve(estimate, cap, stage)
+        started = time.monotonic()
+        try:
+            answer = call_with_retries(
+                lambda: self._call_once(messages, params, stage, on_text),
+                policy=s.retry,
+                what=what,
+                auth_hint=self._auth_hint(provider),
+                cancel=self.cancel,
+                sleep=self._sleep,
+                rng=self._rng,
+            )
+        finally:
+            budget.release(estimate)
+        duration = time.monotonic() - started
+        if self._writer is not None:
+            self._writer.append(key=key, stage=stage, model=s.model, messages=messages,
+                                params=params, answer=answer, duration_s=duration)
+        return self._finish(stage, answer, duration, replayed=False)
+
+    def complete_json(
+        self, messages: list[dict], schema: dict, *, stage: str, **overrides: Any
+    ) -> Any:
+        """A JSON value (dict or list) that satisfies ``schema``, or ``LLMFormatError``."""
+        conversation = list(messages)
+        answers = self.settings.json_reasks + 1
+        problem = ""
+        for _ in range(answers):
+            reply = self._complete_structured(conversation, schema, stage, overrides)
+            try:
+                return parse_answer(reply.text, schema)
+            except AnswerProblem as exc:
+                problem = str(exc)
+                log.info("stage %s: unusable JSON answer (%s); re-asking", stage, problem)
+            if reply.text.strip():  # providers reject empty assistant turns
+                conversation.append(
+                    {"role": "assistant", "content": reply.text[:_REASK_ECHO_LIMIT]}
+                )
+            conversation.append({"role": "user", "content": _reask(problem, schema)})
+        raise LLMFormatError(
+            f"Model `{self.settings.model}` gave no usable JSON for stage `{stage}` after "
+            f"{answers} answers: {problem}.",
+            "Rerun the stage, or choose a stronger model (--model).",
+        )
+
+    # -- internals -------------------------------------------------------------------------
+    def _complete_structured(
+        self, conversation: list[dict], schema: dict, stage: str, overrides: dict
+    ) -> Reply:
+        use_schema = (
+            self._schema_mode
+            and schema.get("type") == "object"  # providers want an object at the root
+            and "response_format" not in overrides
+            and supports_json_schema(self.settings.model)
+        )
+        if not use_schema:
+            return self.complete(conversation, stage=stage, **overrides)
+        response_format = {
+            "type": "json_schema",
+            "json_schema": {"name": "answer", "schema": schema, "strict": False},
+        }
+        try:
+            return self.complete(
+                conversation, stage=stage, response_format=response_format, **overrides
+            )
+        except LLMRequestError as exc:
+            if exc.status != 400:
+                raise
+            # The provider refused the schema (unsupported keywords...): parse text instead.
+            log.warning("%s; falling back to plain-text JSON answers", exc.message)
+            self._schema_mode = False
+            return self.complete(conversation, stage=stage, **overrides)
+
+    def _auth_hint(self, provider: str) -> str:
+        if self.settings.api_key:
+            return "Check the api_key given in the settings for this server."
+        if self.settings.api_base:
+            return f"Check the key that {self.settings.api_base} expects."
+        return (
+            f"Check {key_variable(provider)}, the key for provider {provider}, in your "
+            "environment (or choose another --model)."
+        )
+
+    def _litellm_kwargs(self, messages: list[dict], params: dict) -> dict:
+        s = self.settings
+        kwargs: dict[str, Any] = {
+            "model": s.model,
+            "messages": messages,
+            "timeout": s.timeout_s,
+            "num_retries": 0,  # our RetryPolicy is the only retry layer
+            # Leave out what a model refuses (o1/gpt-5 reject temperature, some providers
+            # response_format) instead of failing the call.
+            "drop_params": True,
+            **params,
+        }
+        if s.api_base:
+            kwargs["api_base"] = s.api_base
+        if s.api_key:
+            kwargs["api_key"] = s.api_key
+        elif s.api_base and load_litellm().validate_environment(model=s.model)["missing_keys"]:
+            kwargs["api_key"] = "no-key"  # self-hosted servers ignore it; clients demand one
+        return kwargs
+
+    def _call_once(
+        self, messages: list[dict], params: dict, stage: str, on_text: Callable | None
+    ) -> Recorded:
+        kwargs = self._litellm_kwargs(messages, params)
+        if self.settings.stream:
+            return self._streamed(kwargs, stage, on_text)
+        if self.cancel is None:
+            return self._to_recorded(load_litellm().completion(**kwargs))
+        return self._abortable(kwargs, stage)
+
+    def _streamed(self, kwargs: dict, stage: str, on_text: Callable | None) -> Recorded:
+        litellm = load_litellm()
+        stream = litellm.completion(
+            **kwargs, stream=True, stream_options={"include_usage": True}
+        )
+        chunks = []
+        try:
+            for chunk in stream:
+                check_cancel(self.cancel, f"Model `{self.settings.model}` (stage `{stage}`)")
+                chunks.append(chunk)
+                if on_text is not None and chunk.choices:
+                    piece = chunk.choices[0].delta.content
+                    if piece:
+                        on_text(piece)
+        finally:
+            # Closing the provider's stream drops the connection when a cancel stopped early.
+            close = getattr(getattr(stream, "completion_stream", None), "close", None)
+            if close is not None:
+                try:
+                    close()
+                except Exception:  # closing a finished stream may fail; nothing to save
+                    pass
+        response = litellm.stream_chunk_builder(chunks, messages=kwargs["messages"])
+        return self._to_recorded(response)
+
+    def _abortable(self, kwargs: dict, stage: str) -> Recorded:
+        what = f"Model `{self.settings.model}` (stage `{stage}`)"
+        done = threading.Event()
+        handoff = threading.Lock()  # decides once: the caller gets the answer, or the ledger
+        box: dict[str, Any] = {"abandoned": False}
+
+        def work() -> None:
+            answer, error = None, None
+            try:
+                answer = self._to_recorded(load_litellm().completion(**kwargs))
+            except BaseException as exc:  # handed to the waiting thread
+                error = exc
+            with handoff:
+                box["answer"], box["error"] = answer, error
+                abandoned = box["abandoned"]
+                done.set()
+            if abandoned and answer is not None:
+                self._finish(f"{stage} (cancelled)", answer, 0.0, replayed=False)
+
+        threading.Thread(target=work, name="aisci-llm-call", daemon=True).start()
+        while not done.wait(_POLL_S):
+            if self.cancel is not None and self.cancel.is_set():
+                with handoff:
+                    if not done.is_set():
+                        box["abandoned"] = True
+                        check_cancel(self.cancel, what)
+        if box["error"] is not None:
+            raise box["error"]
+        return box["answer"]
+
+    def _to_recorded(self, response: Any) -> Recorded:
+        choice = response.choices[0] if response.choices else None
+        text = (choice.message.content if choice is not None else None) or ""
+        usage = getattr(response, "usage", None)
+        prompt = int(getattr(usage, "prompt_tokens", 0) or 0)
+        completion = int(getattr(usage, "completion_tokens", 0) or 0)
+        return Recorded(
+            text=text,
+            prompt_tokens=prompt,
+            completion_tokens=completion,
+            cost_usd=self._cost(response, prompt, completion),
+            model=str(getattr(response, "model", "") or self.settings.model),
+        )
+
+    def _cost(self, response: Any, prompt: int, completion: int) -> float | None:
+        p = price(self.settings.model)
+        if p is None:
+            return None
+        litellm = load_litellm()
+        for kwargs in ({}, {"model": self.settings.model}):
+            try:
+                return float(litellm.completion_cost(completion_response=response, **kwargs))
+            except Exception as exc:  # an unmapped dated snapshot name, for instance
+                log.debug("completion_cost failed (%s); trying the next way", exc)
+        return prompt * p.input_per_token + completion * p.output_per_token
+
+    def _finish(self, stage: str, answer: Recorded, duration: float, *, replayed: bool) -> Reply:
+        self.ledger.record(
+            CallRecord(
+                stage=stage,
+                model=self.settings.model,
+                prompt_tokens=answer.prompt_tokens,
+                completion_tokens=answer.completion_tokens,
+                cost_usd=answer.cost_usd,
+                duration_s=round(duration, 3),
+                replayed=replayed,
+            )
+        )
+        if self.on_cost is not None:
+            try:
+                self.on_cost(self.ledger.totals())
+            except Exception:  # a broken reporter must not lose the answer
+                log.exception("on_cost callback failed")
+        return Reply(
+            text=answer.text,
+            prompt_tokens=answer.prompt_tokens,
+            completion_tokens=answer.completion_tokens,
+            cost_usd=answer.cost_usd,
+            model=answer.model,
+            replayed=replayed,
+        )
+
+
+def _last_user_text(messages: list[dict]) -> str:
+    for m in reversed(messages):
+        if m.get("role") == "user":
+            content = m.get("content")
+            if isinstance(content, list):
+                content = " ".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+            return " ".join(str(content or "").split())
+    return ""
+
+
+def _reask(problem: str, schema: dict) -> str:
+    return (
+        f"Your answer could not be used: {problem}. Reply again with only the JSON value, "
+        f"matching this JSON schema: {json.dumps(schema, separators=(',', ':'))}"
+    )
+
+
+__all__ = ["LLMClient", "Reply"]
