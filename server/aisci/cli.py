@@ -89,6 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_template_flags(novelty)
     novelty.add_argument("--rounds", type=int, default=5, help="search rounds per idea (default 5)")
 
+    lsp = sub.add_parser("lsp", help="run the language server (stdio; the editor extension starts it)")
+    lsp.add_argument("--tcp", type=int, metavar="PORT", help="listen on 127.0.0.1:PORT instead of stdio")
+
     doctor = sub.add_parser("doctor", help="check this machine: packages, TeX, sandbox, API keys, literature APIs")
     doctor.add_argument("--offline", action="store_true", help="do not contact the literature APIs")
     return parser

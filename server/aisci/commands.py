@@ -164,3 +164,10 @@ def cmd_novelty(args: argparse.Namespace) -> int:
         verdict = idea.extra.get("novelty_check", {})
         print(f"{idea.name}: {verdict.get('label', 'unchecked')} - {verdict.get('reason', '')}")
     return 0
+
+
+def cmd_lsp(args: argparse.Namespace) -> int:
+    from aisci.lsp.server import main as serve
+
+    serve(tcp_port=args.tcp)
+    return 0
