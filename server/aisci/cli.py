@@ -29,6 +29,19 @@ def _add_run_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--gpu", default=None, help="GPU index for CUDA_VISIBLE_DEVICES")
 
 
+def _add_model_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", help="any litellm model string (see aisci launch --help)")
+    p.add_argument("--api-base", help="base URL of an OpenAI-compatible server")
+    p.add_argument("--scientist", choices=("auto", "llm", "sweep"), default="auto",
+                   help="llm (a model) or sweep (no model); auto = llm when --model is given")
+    p.add_argument("--engine", choices=("semanticscholar", "openalex", "arxiv", "local"), default="semanticscholar",
+                   help="first literature source for citations")
+    p.add_argument("--max-cost", type=float, default=None, help="hard cap on model spending in USD")
+    p.add_argument("--record", type=Path, help="write every model request and answer to this file")
+    p.add_argument("--replay", type=Path, help="answer model requests from a file written by --record")
+    p.add_argument("--sandbox", choices=("auto", "bwrap", "none"), default="auto", help=argparse.SUPPRESS)
+
+
 def _add_template_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--template", "--experiment", dest="template", required=True,
                    help="template folder, or the name of one under ./templates (--experiment is the original's name)")
@@ -88,6 +101,20 @@ def build_parser() -> argparse.ArgumentParser:
     novelty = sub.add_parser("novelty", help="check the novelty of a template's ideas against the literature")
     _add_template_flags(novelty)
     novelty.add_argument("--rounds", type=int, default=5, help="search rounds per idea (default 5)")
+
+    writeup = sub.add_parser("writeup", help="draft the paper of an idea folder (all sections or one), then build it")
+    writeup.add_argument("folder", type=Path, help="an idea folder (results/<template>/<stamp>_<name>)")
+    writeup.add_argument("--section", help="draft only this section (Title, Abstract, Introduction, Background, "
+                                           "Method, Experimental Setup, Results, Conclusion, Related Work)")
+    _add_model_flags(writeup)
+
+    check = sub.add_parser("check", help="check that every number the paper states matches a run's results")
+    check.add_argument("folder", type=Path, help="an idea folder")
+
+    review = sub.add_parser("review", help="review an idea folder's paper, or any PDF (with --model)")
+    review.add_argument("paper", type=Path, help="an idea folder, or a PDF file")
+    review.add_argument("--num-reviews", type=int, default=1, help="ensemble size; the meta-review averages (default 1)")
+    _add_model_flags(review)
 
     lsp = sub.add_parser("lsp", help="run the language server (stdio; the editor extension starts it)")
     lsp.add_argument("--tcp", type=int, metavar="PORT", help="listen on 127.0.0.1:PORT instead of stdio")

@@ -102,13 +102,17 @@ def make_context(args: argparse.Namespace):
     from aisci.core.proposals import AcceptAll
     from aisci.terminal import TerminalReporter, TerminalReviewer
 
+    scale = getattr(args, "scale", None)
     settings = Settings(
-        results=args.results, scale=check_scale(args.scale or default_scale()), timeout_s=args.timeout,
+        results=getattr(args, "results", Path("results")), scale=check_scale(scale or default_scale()),
+        timeout_s=getattr(args, "timeout", 7200.0),
         sandbox=args.sandbox, scientist=args.scientist, model=args.model, api_base=args.api_base,
-        max_cost_usd=args.max_cost, record=args.record, replay=args.replay, num_ideas=args.num_ideas,
-        num_reflections=args.reflections, engine=args.engine,
+        max_cost_usd=args.max_cost, record=args.record, replay=args.replay, num_ideas=getattr(args, "num_ideas", 2),
+        num_reflections=getattr(args, "reflections", 3), engine=args.engine,
+        num_reviews=getattr(args, "num_reviews", 1),
         novelty_rounds=getattr(args, "rounds", 5),
-        gpus=tuple(g for g in getattr(args, "gpus", "").split(",") if g) or ((args.gpu,) if args.gpu else ()),
+        gpus=tuple(g for g in getattr(args, "gpus", "").split(",") if g)
+        or ((args.gpu,) if getattr(args, "gpu", None) else ()),
         autonomy=getattr(args, "autonomy", "full"), max_runs=getattr(args, "max_runs", 5),
         max_iters=getattr(args, "max_iters", 4), improvement=getattr(args, "improvement", False),
         parallel=getattr(args, "parallel", 1),
@@ -171,3 +175,66 @@ def cmd_lsp(args: argparse.Namespace) -> int:
 
     serve(tcp_port=args.tcp)
     return 0
+
+
+def _idea_folder(args: argparse.Namespace):
+    """An idea folder holds a copy of its template: the scientist is made from that copy."""
+    from aisci.core.state import State
+    from aisci.core.template import load_template
+    from aisci.scientists import make_scientist
+
+    folder = args.folder.resolve() if hasattr(args, "folder") else args.paper.resolve()
+    if not (folder / "idea.json").is_file():
+        raise ConfigError(f"{folder} is not an idea folder (it has no idea.json).",
+                          "Give a folder made by aisci launch: results/<template>/<stamp>_<name>.")
+    ctx = make_context(args)
+    scale = State.load(folder).get("scale")
+    if scale:
+        ctx.settings = ctx.settings.with_(scale=scale)
+    template = load_template(folder)
+    return folder, make_scientist(template, ctx), ctx
+
+
+def cmd_writeup(args: argparse.Namespace) -> int:
+    from aisci.paper.stages import build_paper, write_paper
+
+    folder, scientist, ctx = _idea_folder(args)
+    write_paper(folder, scientist, ctx, section=args.section)
+    outcome = build_paper(folder, scientist, ctx)
+    print(f"{folder / 'latex' / 'template.tex'}: {outcome.message}")
+    return 0 if outcome.ok else 1
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from aisci.paper.consistency import check_consistency, format_report
+
+    folder = args.folder.resolve()
+    report = check_consistency(folder)
+    print(format_report(report))
+    return 0 if not report.mismatches else 1
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    from aisci.paper.review import meta_review, pdf_to_text, render_review, review_problems
+
+    if args.paper.suffix.lower() == ".pdf":
+        ctx = make_context(args)
+        if ctx.settings.scientist_kind != "llm":
+            raise ConfigError("Reviewing a PDF needs a model: the checklist review works only on an idea folder.",
+                              "Add --model NAME (e.g. --model gpt-4o).")
+        from aisci.scientists.llm import LLMScientist
+
+        text = pdf_to_text(args.paper)
+        scientist = LLMScientist(None, ctx)
+        reviews = [scientist.review_paper(None, text, ctx) for _ in range(args.num_reviews)]
+        for review in reviews:
+            if review_problems(review):
+                raise ConfigError("The model's review is not in the NeurIPS form: " + "; ".join(review_problems(review)))
+        print(render_review(meta_review(reviews), args.paper.stem))
+        return 0
+    from aisci.paper.stages import review_paper
+
+    folder, scientist, ctx = _idea_folder(args)
+    outcome = review_paper(folder, scientist, ctx)
+    print((folder / "review.txt").read_text(encoding="utf-8"))
+    return 0 if outcome.ok else 1

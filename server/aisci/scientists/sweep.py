@@ -204,3 +204,29 @@ def replace_labels(source: str, labels: dict[str, str]) -> str:
             return "".join(lines[: node.lineno - 1]) + new + "".join(lines[node.end_lineno:])
     raise AisciError("plot.py has no top-level `labels = {...}` assignment to edit.",
                      "Give plot.py a labels dict (folder -> legend label), as the template contract asks.")
+
+    # -- paper ---------------------------------------------------------------------------
+    def propose_section(self, job, section: str, feedback: str | None, ctx) -> Proposal | None:
+        from aisci.paper.report import SweepReport
+        from aisci.paper.sections import set_section
+
+        if feedback is not None:
+            return None   # the report says only what was measured; there is no other wording to offer
+        report = SweepReport(job.folder, job.idea, job.runs, job.figures, job.task, job.scale)
+        tex = job.tex.read_text(encoding="utf-8")
+        return Proposal.create(job.folder, "latex/template.tex", set_section(tex, section, report.section(section)),
+                               f"draft the {section} section from the measured results", "writeup")
+
+    def find_citations(self, job, ctx) -> str:
+        return ""   # the report cites the template's own references, nothing it has not read
+
+    def propose_paper_fix(self, job, diagnostics, feedback: str | None, ctx) -> Proposal | None:
+        return None
+
+    def review_paper(self, job, text: str, ctx) -> dict:
+        from aisci.paper.checklist import checklist_review
+
+        return checklist_review(job.folder)
+
+    def propose_improvement(self, job, review: dict, feedback: str | None, ctx) -> Proposal | None:
+        return None

@@ -1,0 +1,80 @@
+"""The sweep scientist's review: a checklist of things a program can verify, in the review
+JSON shape, with scores derived from the checklist. It is labelled as such everywhere: it says
+whether the paper is sound bookkeeping, not whether it is good science.
+
+Checks: the paper builds; every figure is referenced in the text; every citation resolves;
+the consistency check is clean; every run the paper reports has its results on disk.
+Scores: Quality, Soundness and Presentation count passed checks; Originality, Significance and
+Contribution are 1 (a one-factor sweep claims nothing new); Overall = 1 + round(5 x the
+fraction passed), so a clean sweep scores 6 and is the only one accepted; Confidence is 5
+because every check is mechanical.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from aisci.core.state import State
+
+
+def _check(name: str, passed: bool, detail: str) -> dict[str, Any]:
+    return {"name": name, "passed": bool(passed), "detail": detail}
+
+
+def run_checks(folder: Path) -> list[dict[str, Any]]:
+    folder = Path(folder)
+    state = State.load(folder)
+    build = state.step("build") or {}
+    tex_path = folder / "latex" / "template.tex"
+    tex = tex_path.read_text(encoding="utf-8", errors="replace") if tex_path.is_file() else ""
+    checks = [_check("builds", build.get("status") == "done" and build.get("pdf_ok", False),
+                     build.get("summary", "the paper was not built"))]
+
+    labels = dict(re.findall(r"\\includegraphics(?:\[[^\]]*\])?\{([^}]*)\}[\s\S]*?\\label\{([^}]*)\}", tex))
+    unreferenced = [fig for fig, label in labels.items() if not re.search(r"\\[cC]?ref\{" + re.escape(label) + r"\}", tex)]
+    figures = re.findall(r"\\includegraphics(?:\[[^\]]*\])?\{([^}]*)\}", tex)
+    checks.append(_check("every figure referenced", figures and not unreferenced,
+                         f"{len(figures)} figure(s)" + (f"; not referenced: {', '.join(unreferenced)}" if unreferenced
+                                                        else ("" if figures else "; the paper has no figure"))))
+
+    missing = build.get("missing_citations", [])
+    checks.append(_check("citations resolve", build.get("status") == "done" and not missing,
+                         "every \\cite key has a .bib entry" if not missing else f"missing: {', '.join(missing)}"))
+
+    mismatches = build.get("consistency_mismatches")
+    checks.append(_check("consistency check clean", mismatches == 0,
+                         f"{build.get('numbers_checked', 0)} numbers checked, {mismatches} without a matching result"
+                         if mismatches is not None else "not run"))
+
+    runs = [name for name, step in state.steps().items() if re.fullmatch(r"run_\d+", name) and step["status"] == "done"]
+    unbacked = [r for r in ["run_0", *runs] if not (folder / r / "final_info.json").is_file()]
+    checks.append(_check("each stated effect backed by a run", not unbacked,
+                         f"{len(runs) + 1} run(s) with results on disk" if not unbacked
+                         else f"results missing for {', '.join(unbacked)}"))
+    return checks
+
+
+def checklist_review(folder: Path) -> dict[str, Any]:
+    checks = run_checks(folder)
+    passed = sum(c["passed"] for c in checks)
+    frac = passed / len(checks)
+    quality = 1 + round(3 * frac)
+    failed = [c for c in checks if not c["passed"]]
+    overall = 1 + round(5 * frac)
+    return {
+        "Kind": "checklist",
+        "Summary": "A checklist review of a one-factor sweep report, derived from automatic checks; it is not a "
+                   f"model's judgement. {passed} of {len(checks)} checks passed.",
+        "Strengths": [f"{c['name']}: {c['detail']}" for c in checks if c["passed"]],
+        "Weaknesses": [f"{c['name']}: {c['detail']}" for c in failed]
+        + ["A one-factor sweep: no interactions between knobs, no explanation of the effects."],
+        "Questions": ["Do the effects hold at a larger scale and with more seeds?"],
+        "Limitations": ["The checks verify bookkeeping (builds, references, numbers traced to runs), not scientific merit."],
+        "Originality": 1, "Quality": quality, "Clarity": quality, "Significance": 1,
+        "Soundness": quality, "Presentation": quality, "Contribution": 1,
+        "Overall": overall, "Confidence": 5, "Ethical Concerns": False,
+        "Decision": "Accept" if not failed else "Reject",
+        "Checks": checks,
+    }

@@ -1,0 +1,165 @@
+"""The sweep scientist's paper: a plain, honest report written from the measured numbers.
+
+Every number in it is a value of a run's final_info.json, printed with four significant
+digits (so the consistency check can trace it back); every figure is one plot.py made and is
+referenced in the text; effects are stated as measured ("from a to b"), never as causes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+
+from aisci.paper.sections import latex_escape
+
+
+def fmt(value: float) -> str:
+    """Four significant digits, never in exponent form (LaTeX prose has no 1e-05)."""
+    if value == 0 or not math.isfinite(value):
+        return "0" if value == 0 else str(value)
+    decimals = max(0, 3 - int(math.floor(math.log10(abs(value)))))
+    return f"{value:.{decimals}f}"
+
+
+def tt(name: str) -> str:
+    return r"\texttt{" + latex_escape(name) + "}"
+
+
+def _final_info(folder: Path, run: str) -> dict:
+    return json.loads((folder / run / "final_info.json").read_text(encoding="utf-8"))
+
+
+def bib_keys(bib: Path) -> list[str]:
+    if not bib.is_file():
+        return []
+    return re.findall(r"@\w+\s*\{\s*([^,\s]+)\s*,", bib.read_text(encoding="utf-8", errors="replace"))
+
+
+class SweepReport:
+    """Sections of the report for one sweep idea folder."""
+
+    def __init__(self, folder: Path, idea, runs, figures: dict[str, str], task: str, scale: str | None):
+        self.folder = Path(folder)
+        self.idea = idea
+        self.runs = list(runs)                    # RunRecord of finished runs, in order
+        self.figures = figures                    # figure file -> description
+        self.task = task
+        self.scale = scale
+        self.constant = idea.extra.get("constant", "the knob")
+        self.baseline_value = idea.extra.get("baseline_value")
+        self.results = {"run_0": _final_info(self.folder, "run_0")}
+        for record in self.runs:
+            self.results[record.run] = _final_info(self.folder, record.run)
+
+    def label(self, run: str) -> str:
+        if run == "run_0":
+            return f"baseline ({tt(self.constant)} $=$ {latex_escape(repr(self.baseline_value))})"
+        record = next(r for r in self.runs if r.run == run)
+        value = record.description.split(" = ", 1)[-1].split(" (baseline")[0]
+        return f"{tt(self.constant)} $=$ {latex_escape(value)}"
+
+    def section(self, name: str) -> str:
+        return getattr(self, "_" + name.lower().replace(" ", "_"))()
+
+    def _title(self) -> str:
+        return latex_escape(self.idea.title)
+
+    def _abstract(self) -> str:
+        values = ", ".join(latex_escape(r.description.split(" = ", 1)[-1].split(" (baseline")[0]) for r in self.runs)
+        dataset, metric = self._headline()
+        base = self.results["run_0"][dataset]["means"][metric]
+        parts = [f"{fmt(self.results[r.run][dataset]['means'][metric])} with {self.label(r.run)}" for r in self.runs]
+        return (f"We measure how the template's results depend on one hyperparameter, {tt(self.constant)}, by "
+                f"running the unchanged experiment with {tt(self.constant)} set to {values} in turn and comparing "
+                f"every metric with the baseline value {latex_escape(repr(self.baseline_value))}. "
+                f"On {tt(dataset)}, {tt(metric)} is {fmt(base)} for the baseline and " + "; ".join(parts) + ". "
+                "The study is a one-factor sweep generated without a language model; it reports measurements, "
+                "not explanations.")
+
+    def _headline(self) -> tuple[str, str]:
+        dataset = next(iter(self.results["run_0"]))
+        metrics = list(self.results["run_0"][dataset]["means"])
+        preferred = [m for m in metrics if re.search(r"val|test|eval|kl", m)] or metrics
+        return dataset, preferred[0]
+
+    def _introduction(self) -> str:
+        return (f"This report studies one knob of a small experiment: {tt(self.constant)} "
+                f"({latex_escape(self.idea.extra.get('knob', ''))}). "
+                f"{latex_escape(self.idea.experiment)} "
+                "Sweeps of this kind are the simplest honest baseline for automated research "
+                r"systems~\citep{lu2024aiscientist}: they change one thing at a time and report what was measured.")
+
+    def _background(self) -> str:
+        return "The experiment, as its template describes it: " + latex_escape(self.task)
+
+    def _method(self) -> str:
+        return (f"We copy the template's experiment and change only the assignment of {tt(self.constant)} in "
+                "experiment.py; each value is one run, executed in a sandbox (no network, no writes outside the "
+                "run's folder) with the same code, data and seeds as the baseline. Metrics are read from each "
+                "run's final\\_info.json; where the experiment reports standard errors over seeds, we show them.")
+
+    def _experimental_setup(self) -> str:
+        datasets = ", ".join(tt(d) for d in self.results["run_0"])
+        metrics = sorted({m for d in self.results["run_0"].values() for m in d["means"]})
+        scale = f" at the template's \\texttt{{{latex_escape(self.scale)}}} scale" if self.scale else ""
+        return (f"All runs use the template's datasets ({datasets}){scale}. The metrics are "
+                f"{', '.join(tt(m) for m in metrics)}. There are {len(self.runs) + 1} runs: the baseline and "
+                f"{len(self.runs)} changed value(s) of {tt(self.constant)}.")
+
+    def _results(self) -> str:
+        out = [f"Table~\\ref{{tab:{i}}}" for i, _ in enumerate(self.results["run_0"])]
+        text = [f"{', '.join(out)} list{'s' if len(out) == 1 else ''} the measured means"
+                + (" (± standard error)" if self._has_stderr() else "") + " for every run."]
+        for i, (dataset, data) in enumerate(self.results["run_0"].items()):
+            text.append(self._table(i, dataset, list(data["means"])))
+        dataset, metric = self._headline()
+        values = {run: res[dataset]["means"].get(metric) for run, res in self.results.items()}
+        values = {k: v for k, v in values.items() if v is not None}
+        low, high = min(values, key=values.get), max(values, key=values.get)
+        text.append(f"On {tt(dataset)}, the lowest {tt(metric)} ({fmt(values[low])}) comes from {self.label(low)} and "
+                    f"the highest ({fmt(values[high])}) from {self.label(high)}.")
+        for i, (figure, description) in enumerate(sorted(self.figures.items())):
+            text.append(f"Figure~\\ref{{fig:{i}}} shows {latex_escape(figure)}.")
+            text.append("\\begin{figure}[t]\n\\centering\n"
+                        f"\\includegraphics[width=0.7\\linewidth]{{{figure}}}\n"
+                        f"\\caption{{{latex_escape(description)}}}\n\\label{{fig:{i}}}\n\\end{{figure}}")
+        return "\n\n".join(text)
+
+    def _has_stderr(self) -> bool:
+        return any(d.get("stderrs") for res in self.results.values() for d in res.values())
+
+    def _table(self, index: int, dataset: str, metrics: list[str]) -> str:
+        head = " & ".join([r"run"] + [tt(m) for m in metrics]) + r" \\"
+        rows = []
+        for run, res in self.results.items():
+            data = res.get(dataset, {})
+            cells = []
+            for metric in metrics:
+                mean = data.get("means", {}).get(metric)
+                err = (data.get("stderrs") or {}).get(metric)
+                cell = "--" if mean is None else fmt(mean)
+                if mean is not None and err:
+                    cell += f" $\\pm$ {fmt(err)}"
+                cells.append(cell)
+            rows.append(" & ".join([self.label(run)] + cells) + r" \\")
+        columns = "l" + "r" * len(metrics)
+        return ("\\begin{table}[t]\n\\centering\n"
+                f"\\caption{{Measured means on {tt(dataset)}.}}\n\\label{{tab:{index}}}\n"
+                "\\resizebox{\\linewidth}{!}{%\n"
+                f"\\begin{{tabular}}{{{columns}}}\n\\toprule\n{head}\n\\midrule\n" + "\n".join(rows) +
+                "\n\\bottomrule\n\\end{tabular}}\n\\end{table}")
+
+    def _conclusion(self) -> str:
+        return (f"Changing {tt(self.constant)} alone moves the measured metrics as Table~\\ref{{tab:0}} shows. "
+                "The study has the limits of its design: one factor at a time (no interactions), the template's "
+                "small scale, and as many seeds as the template runs. A model-driven study, or a larger scale, "
+                "is needed before any of these effects is read as general.")
+
+    def _related_work(self) -> str:
+        keys = [k for k in bib_keys(self.folder / "latex" / "references.bib") if k != "lu2024aiscientist"]
+        if not keys:
+            return "The template names no prior work; we add none."
+        return ("The template this study uses builds on the following work: "
+                + ", ".join(f"\\citet{{{k}}}" for k in keys) + ".")

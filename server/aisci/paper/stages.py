@@ -1,0 +1,244 @@
+"""Stages 6-9 for one idea folder: write the paper, build it, review it, improve it.
+
+Each is resumable like the rest: ``writeup.<Section>`` steps record drafted sections, ``build``
+the last build (with its diagnostics in ``latex/diagnostics.json``), ``review`` and
+``improvement`` their outputs. Every draft is a Proposal of ``latex/template.tex``, reviewed
+like a code edit. A line disclosing that the paper was generated with aisci stays in it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from aisci.core.atomic import write_json_atomic, write_text_atomic
+from aisci.core.context import Context
+from aisci.core.editing import reviewed_edit
+from aisci.core.events import Log, PreviewReady, StageFinished, StageStarted
+from aisci.core.experiments import load_idea, require_finished_runs
+from aisci.core.ideas import Idea
+from aisci.core.scientist import RunRecord
+from aisci.core.state import State
+from aisci.errors import AisciError
+from aisci.paper.sections import SECTIONS, canonical
+
+DISCLOSURE = r"\aiscidisclosure"
+DISCLOSURE_TEXT = "This paper was generated with aisci"
+# Related Work comes last: it is written once the citations are in.
+WRITING_ORDER = ("Title", "Abstract", "Introduction", "Background", "Method", "Experimental Setup", "Results",
+                 "Conclusion", "Related Work")
+
+
+@dataclass(frozen=True)
+class PaperJob:
+    folder: Path
+    idea: Idea
+    runs: tuple[RunRecord, ...]
+    figures: dict[str, str]       # figure file -> description from the plots stage
+    template_name: str
+    task: str
+    scale: str | None
+
+    @property
+    def tex(self) -> Path:
+        return self.folder / "latex" / "template.tex"
+
+    @property
+    def bib(self) -> Path:
+        return self.folder / "latex" / "references.bib"
+
+    @property
+    def pdf(self) -> Path:
+        return self.folder / f"{self.idea.name}.pdf"
+
+
+@dataclass(frozen=True)
+class StageOutcome:
+    ok: bool
+    message: str
+
+
+def paper_job(folder: Path, ctx: Context) -> PaperJob:
+    folder = Path(folder).resolve()
+    state = State.load(folder)
+    runs = tuple(require_finished_runs(folder))
+    plots = state.step("plots") or {}
+    prompt = json.loads((folder / "prompt.json").read_text(encoding="utf-8"))
+    return PaperJob(folder, load_idea(folder), runs, dict(plots.get("descriptions") or {}),
+                    state.get("template", ""), prompt.get("task_description", ""), ctx.settings.scale)
+
+
+def ensure_disclosure(text: str) -> str:
+    if DISCLOSURE in text or DISCLOSURE_TEXT in text:
+        return text
+    line = ("\\noindent\\textit{" + DISCLOSURE_TEXT + ", an automated research assistant; its experiments were "
+            "run and its numbers measured by the software.}\n")
+    return text.replace("\\maketitle", "\\maketitle\n" + line, 1) if "\\maketitle" in text else \
+        text.replace("\\begin{document}", "\\begin{document}\n" + line, 1)
+
+
+def write_paper(folder: Path, scientist, ctx: Context, section: str | None = None) -> StageOutcome:
+    job = paper_job(folder, ctx)
+    state = State.load(job.folder)
+    if section is None and state.is_done("writeup"):
+        return StageOutcome(True, "written earlier")
+    wanted = [canonical(section)] if section else list(WRITING_ORDER)
+    ctx.reporter.emit(StageStarted("writeup", str(job.folder), ", ".join(wanted)))
+    for name in wanted:
+        ctx.check_cancelled("The write-up")
+        if name == "Related Work" and not state.is_done("citations"):
+            _add_citations(job, scientist, ctx, state)
+        if section is None and state.is_done(f"writeup.{name}"):
+            continue
+        accepted = reviewed_edit(ctx, lambda feedback: scientist.propose_section(job, name, feedback, ctx))
+        state.record(f"writeup.{name}", drafted=accepted is not None)
+    if section is None and hasattr(scientist, "propose_refinement") and not state.is_done("writeup.refinement"):
+        for name in SECTIONS:
+            ctx.check_cancelled("The write-up")
+            reviewed_edit(ctx, lambda feedback: scientist.propose_refinement(job, name, feedback, ctx))
+        state.record("writeup.refinement")
+    text = job.tex.read_text(encoding="utf-8")
+    if ensure_disclosure(text) != text:
+        write_text_atomic(job.tex, ensure_disclosure(text))
+    if section is None:
+        state.record("writeup")
+    ctx.reporter.emit(StageFinished("writeup", str(job.folder)))
+    return StageOutcome(True, f"{len(wanted)} section(s) drafted")
+
+
+def _add_citations(job: PaperJob, scientist, ctx: Context, state: State) -> None:
+    from aisci.paper.bib import merge_into_file
+
+    try:
+        bibtex = scientist.find_citations(job, ctx)
+    except AisciError as e:
+        # A literature source down must not stop the paper: it is written without new citations.
+        state.record("citations", added=0, note=f"no new citations: {e.message}")
+        ctx.reporter.emit(Log(f"the paper is written without new citations: {e.message}", "warning", str(job.folder)))
+        return
+    merged = merge_into_file(job.bib, bibtex) if bibtex.strip() else None
+    notes = list(getattr(merged, "notes", []) or [])
+    state.record("citations", added=len(getattr(merged, "added", []) or []), notes=notes)
+
+
+def build_paper(folder: Path, scientist, ctx: Context) -> StageOutcome:
+    """Build with latexmk; pre-checks, LaTeX log, chktex and the consistency check become
+    diagnostics; the scientist fixes them for a capped number of rounds."""
+    from aisci.paper.build import compile_paper, tex_available
+    from aisci.paper.consistency import check_consistency
+    from aisci.paper.prechecks import run_prechecks
+
+    job = paper_job(folder, ctx)
+    state = State.load(job.folder)
+    if state.is_done("build") and (state.step("build") or {}).get("tex_hash") == _hash(job.tex):
+        return StageOutcome(True, "built earlier")
+    missing_tex = tex_available()
+    if missing_tex:
+        raise AisciError(f"Cannot build the paper: {missing_tex}", "Install TeX (make setup), then resume.")
+    ctx.reporter.emit(StageStarted("build", str(job.folder)))
+    for round_ in range(ctx.settings.writeup_fix_rounds + 1):
+        ctx.check_cancelled("The paper build")
+        pre = list(run_prechecks(job.tex))
+        result = compile_paper(job.tex.parent, timeout_s=180, output_pdf=job.pdf)
+        report = check_consistency(job.folder, job.tex)
+        diagnostics = pre + list(result.diagnostics) + list(report_diagnostics(report))
+        _save_diagnostics(job, diagnostics)
+        errors = [d for d in diagnostics if d.severity == "error"]
+        if result.ok:
+            ctx.reporter.emit(PreviewReady(str(job.folder), str(job.pdf)))
+        if result.ok and not errors:
+            break
+        if round_ == ctx.settings.writeup_fix_rounds:
+            break
+        accepted = reviewed_edit(ctx, lambda feedback: scientist.propose_paper_fix(job, errors, feedback, ctx))
+        if accepted is None:
+            break
+    missing = sorted({d.message.split("'")[1] for d in pre if d.source == "precheck" and "citation" in d.message
+                      and "'" in d.message})
+    summary = (f"built {job.pdf.name} in {result.duration_s:.1f} s" if result.ok else "the build failed") + \
+              f"; {len(errors)} error(s), {len(diagnostics) - len(errors)} warning(s)"
+    state.record("build", status="done" if result.ok else "failed", pdf=str(job.pdf) if job.pdf.exists() else None,
+                 pdf_ok=result.ok, summary=summary, errors=len(errors), missing_citations=missing,
+                 consistency_mismatches=len(report.mismatches), numbers_checked=report.checked,
+                 tex_hash=_hash(job.tex))
+    ctx.reporter.emit(StageFinished("build", str(job.folder), ok=result.ok and not errors, message=summary))
+    # A paper with diagnostics left is still a paper: the review reads it and says so.
+    return StageOutcome(result.ok or job.pdf.exists(), summary)
+
+
+def report_diagnostics(report):
+    from aisci.core.diagnostics import Diagnostic
+
+    for m in report.mismatches:
+        yield Diagnostic("template.tex", m.line, "error",
+                         f"the number {m.text} matches no result in the runs' final_info.json", "consistency")
+
+
+def _save_diagnostics(job: PaperJob, diagnostics) -> None:
+    write_json_atomic(job.folder / "latex" / "diagnostics.json", [asdict(d) for d in diagnostics])
+
+
+def _hash(path: Path) -> str:
+    from aisci.core.proposals import text_hash
+
+    return text_hash(path.read_text(encoding="utf-8")) if path.exists() else ""
+
+
+def review_paper(folder: Path, scientist, ctx: Context, *, step: str = "review") -> StageOutcome:
+    from aisci.paper.review import meta_review, pdf_to_text, render_review, review_problems, tex_to_text
+
+    job = paper_job(folder, ctx)
+    state = State.load(job.folder)
+    if state.is_done(step):
+        return StageOutcome(True, "reviewed earlier")
+    build = state.step("build") or {}
+    if build.get("pdf_ok"):
+        text = tex_to_text(job.tex)
+    elif job.pdf.exists():
+        ctx.reporter.emit(Log("the last build failed; reviewing the last good PDF", "warning", str(job.folder)))
+        text = pdf_to_text(job.pdf)
+    else:
+        raise AisciError(f"Cannot review {job.idea.name}: the paper never built, so there is no PDF.",
+                         f"See the diagnostics in {job.folder / 'latex' / 'diagnostics.json'}, fix the LaTeX, "
+                         "and build again.")
+    ctx.reporter.emit(StageStarted(step, str(job.folder)))
+    reviews = [scientist.review_paper(job, text, ctx) for _ in range(max(1, ctx.settings.num_reviews))]
+    for review in reviews:
+        problems = review_problems(review)
+        if problems:
+            raise AisciError(f"The review of {job.idea.name} is not in the NeurIPS form: {'; '.join(problems)}.",
+                             "Run the review again (a different model may follow the form better).")
+    review = meta_review(reviews)
+    stem = "review" if step == "review" else "review_improved"
+    write_json_atomic(job.folder / f"{stem}.json", {"review": review, "reviews": reviews})
+    write_text_atomic(job.folder / f"{stem}.txt", render_review(review, job.idea.title))
+    state.record(step, overall=review["Overall"], decision=review["Decision"], kind=review.get("Kind", "model"))
+    ctx.reporter.emit(StageFinished(step, str(job.folder), message=f"{review['Decision']}, overall {review['Overall']}/10"))
+    return StageOutcome(True, f"{review['Decision']} ({review['Overall']}/10)")
+
+
+def improve_paper(folder: Path, scientist, ctx: Context) -> StageOutcome:
+    job = paper_job(folder, ctx)
+    state = State.load(job.folder)
+    if state.is_done("improvement"):
+        return StageOutcome(True, "improved earlier")
+    review = json.loads((job.folder / "review.json").read_text(encoding="utf-8"))["review"]
+    ctx.reporter.emit(StageStarted("improvement", str(job.folder)))
+    if not state.is_done("improvement.edit"):
+        accepted = reviewed_edit(ctx, lambda feedback: scientist.propose_improvement(job, review, feedback, ctx))
+        state.record("improvement.edit", changed=accepted is not None)
+    built = build_paper(job.folder, scientist, ctx)
+    outcome = review_paper(job.folder, scientist, ctx, step="improvement.review")
+    state.record("improvement", build=built.message, review=outcome.message)
+    ctx.reporter.emit(StageFinished("improvement", str(job.folder), message=outcome.message))
+    return outcome
+
+
+def paper_stages(ctx: Context):
+    if not ctx.settings.writeup:
+        return []
+    stages = [("writeup", write_paper), ("build", build_paper), ("review", review_paper)]
+    if ctx.settings.improvement:
+        stages.append(("improvement", improve_paper))
+    return stages
