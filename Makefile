@@ -35,8 +35,13 @@ data: $(STAMP)
 	  $(PY) "$$prep" || exit 1; \
 	done
 
+# The main job: the whole cycle offline (the sweep scientist, no model) on the grokking template at
+# smoke scale, two ideas, ending with the paths of each paper and its review. A second
+# `make demo` resumes the same launch, so finished work is reused.
+DEMO_RESULTS := results/demo
 demo: setup
-	$(VENV)/bin/aisci baseline templates/grokking --scale smoke
+	$(VENV)/bin/aisci launch --template templates/grokking --scientist sweep --scale smoke --num-ideas 2 \
+	  --results $(DEMO_RESULTS) $$([ -f $(DEMO_RESULTS)/grokking/state.json ] && echo --resume)
 
 test: setup
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
