@@ -128,7 +128,8 @@ class SweepReport:
         return "\n\n".join(text)
 
     def _has_stderr(self) -> bool:
-        return any(d.get("stderrs") for res in self.results.values() for d in res.values())
+        return any(any(v for v in (d.get("stderrs") or {}).values()) for res in self.results.values()
+                   for d in res.values())
 
     def _table(self, index: int, dataset: str, metrics: list[str]) -> str:
         head = " & ".join([r"run"] + [tt(m) for m in metrics]) + r" \\"

@@ -45,6 +45,20 @@ def format_value(value: Any) -> str:
     return repr(value)
 
 
+def replace_labels(source: str, labels: dict[str, str]) -> str:
+    """plot.py with its top-level ``labels = {...}`` assignment replaced by ``labels``."""
+    tree = ast.parse(source)
+    for node in tree.body:
+        if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                and node.targets[0].id == "labels"):
+            lines = source.splitlines(keepends=True)
+            body = "".join(f"    {k!r}: {v!r},\n" for k, v in labels.items())
+            new = f"labels = {{\n{body}}}\n"
+            return "".join(lines[: node.lineno - 1]) + new + "".join(lines[node.end_lineno:])
+    raise AisciError("plot.py has no top-level `labels = {...}` assignment to edit.",
+                     "Give plot.py a labels dict (folder -> legend label), as the template contract asks.")
+
+
 class SweepScientist:
     kind = "sweep"
 
@@ -191,19 +205,6 @@ class SweepScientist:
         labels = ", ".join(self.labels_for(job).values())
         return {f: f"{f} compares the runs of the sweep ({labels})." for f in figures}
 
-
-def replace_labels(source: str, labels: dict[str, str]) -> str:
-    """plot.py with its top-level ``labels = {...}`` assignment replaced by ``labels``."""
-    tree = ast.parse(source)
-    for node in tree.body:
-        if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
-                and node.targets[0].id == "labels"):
-            lines = source.splitlines(keepends=True)
-            body = "".join(f"    {k!r}: {v!r},\n" for k, v in labels.items())
-            new = f"labels = {{\n{body}}}\n"
-            return "".join(lines[: node.lineno - 1]) + new + "".join(lines[node.end_lineno:])
-    raise AisciError("plot.py has no top-level `labels = {...}` assignment to edit.",
-                     "Give plot.py a labels dict (folder -> legend label), as the template contract asks.")
 
     # -- paper ---------------------------------------------------------------------------
     def propose_section(self, job, section: str, feedback: str | None, ctx) -> Proposal | None:

@@ -1,0 +1,106 @@
+"""The whole offline cycle: a sweep launch writes, builds (real TeX) and reviews a paper whose
+numbers all trace back to runs; a launch killed mid-way and resumed writes the same paper."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from aisci.paper.consistency import check_consistency
+from aisci.paper.review import review_problems
+from tests.helpers import REPO, make_template
+
+pytestmark = pytest.mark.slow
+
+
+def deterministic_template(tmp_path, name, slow_marker=False):
+    """The scaffold without its wall-clock metric, so two launches give identical numbers."""
+    folder = make_template(tmp_path, name)
+    source = (folder / "experiment.py").read_text()
+    source = source.replace(' | {"train_time": elapsed}', "")
+    if slow_marker:
+        source = source.replace(
+            "    runs = [run_seed(cfg, seed) for seed in range(cfg.seeds)]",
+            "    if LEARNING_RATE == 0.3:\n        open('slow_run_started', 'w').close(); time.sleep(3)\n"
+            "    runs = [run_seed(cfg, seed) for seed in range(cfg.seeds)]")
+    (folder / "experiment.py").write_text(source)
+    return folder
+
+
+def launch_args(template, results):
+    return [sys.executable, "-m", "aisci", "launch", "--template", str(template), "--scale", "smoke",
+            "--engine", "local", "--num-ideas", "1", "--results", str(results)]
+
+
+def only_idea_folder(results, name):
+    [folder] = list((results / name).glob("*_sweep_learning_rate"))
+    return folder
+
+
+def test_sweep_paper_is_built_checked_and_reviewed(tmp_path):
+    template = deterministic_template(tmp_path, "tiny")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    out = subprocess.run(launch_args(template, tmp_path / "a"), cwd=tmp_path, env=env, capture_output=True,
+                         text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    folder = only_idea_folder(tmp_path / "a", "tiny")
+    pdf = folder / "sweep_learning_rate.pdf"
+    assert pdf.read_bytes().startswith(b"%PDF") and str(pdf) in out.stdout
+    assert str(folder / "review.txt") in out.stdout
+    tex = (folder / "latex" / "template.tex").read_text()
+    assert "\\aiscidisclosure" in tex and "HERE" not in tex.replace("THERE", "")
+    report = check_consistency(folder)
+    assert report.mismatches == () and report.checked >= 5
+    review = json.loads((folder / "review.json").read_text())["review"]
+    assert review_problems(review) == [] and review["Kind"] == "checklist"
+    assert all(c["passed"] for c in review["Checks"]) and review["Decision"] == "Accept"
+    assert "not a model's judgement" in (folder / "review.txt").read_text()
+    checked = subprocess.run([sys.executable, "-m", "aisci", "check", str(folder)], env=env, capture_output=True,
+                             text=True, timeout=120)
+    assert checked.returncode == 0 and "all match" in checked.stdout
+
+
+def test_planted_wrong_number_is_caught_with_its_line(tmp_path):
+    template = deterministic_template(tmp_path, "tiny")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    out = subprocess.run(launch_args(template, tmp_path / "a"), cwd=tmp_path, env=env, capture_output=True,
+                         text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    folder = only_idea_folder(tmp_path / "a", "tiny")
+    tex_path = folder / "latex" / "template.tex"
+    lines = tex_path.read_text().splitlines()
+    [index] = [i for i, line in enumerate(lines) if "for the baseline and" in line]
+    lines[index] = lines[index].replace(" is ", " is 12.34 and also ", 1)
+    tex_path.write_text("\n".join(lines) + "\n")
+    checked = subprocess.run([sys.executable, "-m", "aisci", "check", str(folder)], env=env, capture_output=True,
+                             text=True, timeout=120)
+    assert checked.returncode == 1
+    assert f"template.tex:{index + 1}: 12.34" in checked.stdout
+
+
+def test_resumed_launch_writes_the_same_paper(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    reference = deterministic_template(tmp_path / "ref", "tiny", slow_marker=True)
+    out = subprocess.run(launch_args(reference, tmp_path / "ref" / "results"), cwd=tmp_path, env=env,
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    expected = (only_idea_folder(tmp_path / "ref" / "results", "tiny") / "latex" / "template.tex").read_text()
+
+    template = deterministic_template(tmp_path / "run", "tiny", slow_marker=True)
+    results = tmp_path / "run" / "results"
+    proc = subprocess.Popen(launch_args(template, results), cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 300
+    while not list((results / "tiny").glob("*_sweep_learning_rate/slow_run_started")):
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    resumed = subprocess.run(launch_args(template, results) + ["--resume"], cwd=tmp_path, env=env,
+                             capture_output=True, text=True, timeout=600)
+    assert resumed.returncode == 0, resumed.stderr
+    assert (only_idea_folder(results, "tiny") / "latex" / "template.tex").read_text() == expected
