@@ -9,6 +9,7 @@ like a code edit. A line disclosing that the paper was generated with aisci stay
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -154,8 +155,7 @@ def build_paper(folder: Path, scientist, ctx: Context) -> StageOutcome:
         accepted = reviewed_edit(ctx, lambda feedback: scientist.propose_paper_fix(job, errors, feedback, ctx))
         if accepted is None:
             break
-    missing = sorted({d.message.split("'")[1] for d in pre if d.source == "precheck" and "citation" in d.message
-                      and "'" in d.message})
+    missing = sorted({m.group(1) for d in pre if (m := re.match(r"citation key `([^`]+)` has no entry", d.message))})
     summary = (f"built {job.pdf.name} in {result.duration_s:.1f} s" if result.ok else "the build failed") + \
               f"; {len(errors)} error(s), {len(diagnostics) - len(errors)} warning(s)"
     state.record("build", status="done" if result.ok else "failed", pdf=str(job.pdf) if job.pdf.exists() else None,

@@ -1,0 +1,216 @@
+"""Build a paper: latexmk (pdflatex + BibTeX) in the paper's folder, bounded in time.
+
+``compile_paper(latex_dir)`` returns a ``BuildResult``; a failed build is a result with error
+diagnostics, not an exception. It raises only when no build can start: TeX is not installed
+(``ConfigError``) or the main .tex does not exist (``AisciError``).
+
+The command, and why each flag:
+- ``-pdf``: pdflatex, with BibTeX run by latexmk when the .aux asks for it, and as many
+  reruns as the cross-references need;
+- ``-interaction=nonstopmode``: never wait on the terminal;
+- ``-file-line-error``: errors print as ``./template.tex:12: message``, which names the file
+  and line directly (``latexlog.LOG_RULES``' first rule);
+- no ``-halt-on-error``: pdflatex goes on after an error, so one build reports every
+  independent error (an undefined command, a missing figure) instead of one per round of the
+  fix loop; the build still counts as failed (latexmk exits non-zero and the log has errors);
+- ``-synctex=1``: the editor's preview maps PDF positions to source lines;
+- ``-norc``: a user's latexmkrc cannot switch engines or start a previewer;
+- ``-latexoption=-no-shell-escape``: a generated paper must not run programs.
+The environment sets ``max_print_line`` (kpathsea) so the log is not wrapped at 79 columns.
+
+Time bound: latexmk starts in its own session; on timeout the whole process group (latexmk,
+pdflatex, bibtex) is stopped, SIGTERM then SIGKILL.
+
+Products stay in ``latex_dir`` (template.aux/.log/.pdf...). With ``output_pdf``, a good PDF is
+copied there atomically (temp file + rename) only when the build succeeded, so the last good
+PDF survives a failed build and a reader never sees a half-written one. Two builds of the same
+folder (build on save, the pipeline) wait for each other through a lock file.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from aisci.core.diagnostics import Diagnostic, has_errors, sort_key
+from aisci.errors import AisciError, ConfigError
+from aisci.paper.latexlog import parse_blg, parse_log
+
+log = logging.getLogger(__name__)
+
+REQUIRED_PROGRAMS = ("pdflatex", "bibtex", "latexmk")
+# What aisci.sty loads, by the Debian package that ships it: the usual gaps are -extra/-science.
+REQUIRED_PACKAGES = ("natbib.sty", "times.sty", "booktabs.sty", "algorithm.sty", "algpseudocode.sty",
+                     "cleveref.sty", "subcaption.sty", "multirow.sty", "hyperref.sty")
+INSTALL_HINT = ("apt-get install texlive-latex-base texlive-latex-recommended texlive-latex-extra "
+                "texlive-fonts-recommended texlive-science latexmk chktex (or run `make setup`)")
+LATEXMK_FLAGS = ("-pdf", "-interaction=nonstopmode", "-file-line-error", "-synctex=1", "-norc",
+                 "-latexoption=-no-shell-escape")
+_TEX_ENV = {"max_print_line": "10000", "error_line": "254", "half_error_line": "238"}
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    ok: bool
+    pdf: Path | None                     # the good PDF (output_pdf when given); None if the build failed
+    diagnostics: tuple[Diagnostic, ...]
+    duration_s: float
+    log_path: Path | None                # the pdflatex .log, when one was written
+    timed_out: bool = False
+
+    @property
+    def errors(self) -> tuple[Diagnostic, ...]:
+        return tuple(d for d in self.diagnostics if d.is_error)
+
+
+def tex_available(packages=REQUIRED_PACKAGES) -> str | None:
+    """None when pdflatex, bibtex and latexmk are on PATH (and kpsewhich finds ``packages``);
+    else a message naming what is missing and how to install it. Cheap: call it before any
+    model call of a launch."""
+    missing = [p for p in REQUIRED_PROGRAMS if shutil.which(p) is None]
+    if missing:
+        return f"LaTeX is not installed: {', '.join(missing)} not found on PATH. Install TeX Live: {INSTALL_HINT}."
+    kpsewhich = shutil.which("kpsewhich")
+    if packages and kpsewhich:
+        try:
+            done = subprocess.run([kpsewhich, *packages], capture_output=True, text=True, timeout=30)
+            found = {Path(p).name for p in done.stdout.split()}
+        except (subprocess.TimeoutExpired, OSError):
+            return None   # cannot tell: the build itself will name a missing package
+        absent = [p for p in packages if p not in found]
+        if absent:
+            return f"LaTeX packages are missing: {', '.join(absent)}. Install them: {INSTALL_HINT}."
+    return None
+
+
+def _copy_atomic(src: Path, dest: Path) -> None:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+    try:
+        with os.fdopen(fd, "wb") as out, open(src, "rb") as inp:
+            shutil.copyfileobj(inp, out)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, dest)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _stop_group(proc: subprocess.Popen) -> None:
+    """Stop latexmk and everything it started (they share its process group)."""
+    for sig, grace in ((signal.SIGTERM, 3.0), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            proc.wait(timeout=grace)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+    # The group may outlive its leader for a moment; SIGKILL whatever is left.
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def _run_latexmk(cmd: list[str], cwd: Path, timeout_s: float) -> tuple[int | None, str]:
+    """(exit code or None on timeout, latexmk's output)."""
+    proc = subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, start_new_session=True,
+                            env={**os.environ, **_TEX_ENV})
+    try:
+        out, _ = proc.communicate(timeout=timeout_s)
+        return proc.returncode, out.decode("utf-8", "replace")
+    except subprocess.TimeoutExpired:
+        _stop_group(proc)
+        out, _ = proc.communicate()
+        return None, out.decode("utf-8", "replace")
+    finally:
+        if proc.poll() is None:   # interrupted (Ctrl-C, an exception): leave nothing running
+            _stop_group(proc)
+            proc.communicate()
+
+
+class _FolderLock:
+    """An exclusive lock on a paper folder, so two builds never write the same .aux at once."""
+
+    def __init__(self, folder: Path, timeout_s: float):
+        self.path, self.timeout_s, self.fd = folder / ".aisci-build.lock", timeout_s, -1
+
+    def __enter__(self) -> "_FolderLock":
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = time.monotonic() + self.timeout_s
+        while True:
+            try:
+                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return self
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    os.close(self.fd)
+                    raise AisciError(f"The paper in {self.path.parent} could not be built: another build "
+                                     f"of it did not finish within {self.timeout_s:.0f} s.",
+                                     "Wait for it to finish, or stop it, and build again.") from None
+                time.sleep(0.1)
+
+    def __exit__(self, *exc) -> None:
+        fcntl.flock(self.fd, fcntl.LOCK_UN)
+        os.close(self.fd)
+
+
+def compile_paper(latex_dir: Path, *, main: str = "template.tex", timeout_s: float = 120,
+                  output_pdf: Path | None = None) -> BuildResult:
+    latex_dir = Path(latex_dir)
+    missing = tex_available(packages=())
+    if missing:
+        raise ConfigError(f"The paper cannot be built: {missing}", "Install TeX Live, then build again.")
+    if not (latex_dir / main).is_file():
+        raise AisciError(f"The paper cannot be built: {latex_dir / main} does not exist.",
+                         "Write the paper first (the write-up stage creates it from the template's latex/).")
+    stem = Path(main).stem
+    log_path, blg_path, pdf_path = (latex_dir / f"{stem}.{ext}" for ext in ("log", "blg", "pdf"))
+    with _FolderLock(latex_dir, timeout_s):
+        start = time.monotonic()
+        started_at = time.time()
+        rc, output = _run_latexmk(["latexmk", *LATEXMK_FLAGS, main], latex_dir, timeout_s)
+        duration = time.monotonic() - start
+    timed_out = rc is None
+
+    def fresh(p: Path) -> bool:   # written by this build, not left over from an earlier one
+        return p.is_file() and p.stat().st_mtime >= started_at - 1
+
+    diags: list[Diagnostic] = []
+    if fresh(blg_path):
+        diags += parse_blg(blg_path.read_text(encoding="utf-8", errors="replace"), main=main, root=latex_dir)
+    failed = timed_out or rc != 0 or has_errors(diags)
+    if log_path.is_file():
+        diags += parse_log(log_path.read_text(encoding="utf-8", errors="replace"), main=main,
+                           root=latex_dir, failed=failed)
+    if timed_out:
+        diags.append(Diagnostic(main, None, "error",
+                                f"LaTeX did not finish within {timeout_s:.0f} s and was stopped (a macro "
+                                f"that expands forever, such as a recursive \\def?)", "latex"))
+    elif rc != 0 and not has_errors(diags):
+        tail = " | ".join(line.strip() for line in output.strip().splitlines()[-3:])
+        diags.append(Diagnostic(main, None, "error", f"latexmk failed (exit {rc}): {tail}", "latex"))
+    ok = not failed and pdf_path.is_file() and not has_errors(diags)
+    pdf: Path | None = None
+    if ok:
+        pdf = pdf_path
+        if output_pdf is not None:
+            _copy_atomic(pdf_path, Path(output_pdf))
+            pdf = Path(output_pdf)
+    log.info("built %s in %.1f s: %s, %d diagnostics", latex_dir / main, duration,
+             "ok" if ok else ("timed out" if timed_out else "failed"), len(diags))
+    return BuildResult(ok, pdf, tuple(sorted(dict.fromkeys(diags), key=sort_key)), duration,
+                       log_path if log_path.is_file() else None, timed_out)
