@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 from typing import TextIO
 
 from aisci.core import events as ev
@@ -10,15 +11,45 @@ from aisci.core.results import FinalInfo
 
 
 class TerminalReporter:
-    """Prints one line per stage and run event to stderr (stdout is kept for results)."""
+    """One line per stage and run event on stderr (stdout is kept for results). On a terminal,
+    each running experiment also gets a live bar (elapsed time against its timeout)."""
 
-    def __init__(self, stream: TextIO | None = None):
+    def __init__(self, stream: TextIO | None = None, live: bool | None = None):
         self.stream = stream or sys.stderr
+        self.live = self.stream.isatty() if live is None else live
+        self._progress = None
+        self._tasks: dict[tuple[str, str], int] = {}
+        self._lock = threading.Lock()
 
     def emit(self, event: ev.Event) -> None:
-        line = self.render(event)
-        if line:
-            print(line, file=self.stream, flush=True)
+        with self._lock:
+            if self.live and isinstance(event, (ev.RunStarted, ev.RunFinished)):
+                self._live_run(event)
+            line = self.render(event)
+            if line:
+                if self._progress is not None:
+                    self._progress.console.print(line, highlight=False, markup=False)
+                else:
+                    print(line, file=self.stream, flush=True)
+
+    def _live_run(self, event) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        key = (event.folder, event.run)
+        if isinstance(event, ev.RunStarted):
+            if self._progress is None:
+                self._progress = Progress(TextColumn("    {task.description}"), BarColumn(), TimeElapsedColumn(),
+                                          TextColumn("of {task.fields[limit]}"),
+                                          console=Console(file=self.stream), transient=True)
+                self._progress.start()
+            name = f"{event.folder.rsplit('/', 1)[-1]}/{event.run}"
+            self._tasks[key] = self._progress.add_task(name, total=None, limit=f"{event.timeout_s:g} s")
+        elif key in self._tasks and self._progress is not None:
+            self._progress.remove_task(self._tasks.pop(key))
+            if not self._tasks:
+                self._progress.stop()
+                self._progress = None
 
     @staticmethod
     def render(event: ev.Event) -> str | None:
@@ -36,6 +67,11 @@ class TerminalReporter:
             return f"    {pct}{event.message}"
         if isinstance(event, ev.Log):
             return f"    {event.level}: {event.message}" if event.level != "info" else f"    {event.message}"
+        if isinstance(event, ev.CostUpdated):
+            cost = f"${event.total_usd:.4f}" if event.total_usd is not None else "unknown (a model without a price)"
+            return f"    cost so far: {cost}; {event.tokens_in:,} tokens in, {event.tokens_out:,} out"
+        if isinstance(event, ev.ProposalReady):
+            return f"    proposed edit of {event.file}: {event.description}"
         if isinstance(event, ev.ErrorEvent):
             return f"error in {event.stage}: {event.message}" + (f" {event.hint}" if event.hint else "")
         return None
