@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import re
 import shutil
+import sys
 from pathlib import Path
 
 from aisci.errors import ConfigError
@@ -130,13 +131,23 @@ def _template_and_scientist(args: argparse.Namespace):
     return template, make_scientist(template, ctx), ctx
 
 
+def _print_cost(scientist) -> None:
+    """The model spending of the command that just ran (the sweep scientist spends nothing)."""
+    session = getattr(scientist, "session", None)
+    if session is not None:
+        print(session.summary(), file=sys.stderr)
+
+
 def cmd_launch(args: argparse.Namespace) -> int:
     from aisci.core.launch import launch
 
     template, scientist, ctx = _template_and_scientist(args)
     ctx.settings = ctx.settings.with_(writeup=args.writeup == "latex")
-    outcome = launch(template, scientist, ctx, skip_idea_generation=args.skip_idea_generation,
-                     skip_novelty_check=args.skip_novelty_check, resume=args.resume)
+    try:
+        outcome = launch(template, scientist, ctx, skip_idea_generation=args.skip_idea_generation,
+                         skip_novelty_check=args.skip_novelty_check, resume=args.resume)
+    finally:
+        _print_cost(scientist)
     print(f"Launch of {template.name}: {sum(i.ok for i in outcome.ideas)} of {len(outcome.ideas)} idea(s) finished.")
     for idea in outcome.ideas:
         print(f"  {'ok    ' if idea.ok else 'FAILED'} {idea.idea}: {idea.message}")
@@ -152,7 +163,10 @@ def cmd_ideas(args: argparse.Namespace) -> int:
     from aisci.core.ideation import generate_ideas, ideas_path
 
     template, scientist, ctx = _template_and_scientist(args)
-    ideas = generate_ideas(template, scientist, ctx, args.num_ideas)
+    try:
+        ideas = generate_ideas(template, scientist, ctx, args.num_ideas)
+    finally:
+        _print_cost(scientist)
     for idea in ideas:
         print(f"{idea.name}: {idea.title}  (interestingness {idea.interestingness}, feasibility "
               f"{idea.feasibility}, novelty {idea.novelty})")
@@ -164,7 +178,11 @@ def cmd_novelty(args: argparse.Namespace) -> int:
     from aisci.core.ideation import check_novelty
 
     template, scientist, ctx = _template_and_scientist(args)
-    for idea in check_novelty(template, scientist, ctx):
+    try:
+        checked = check_novelty(template, scientist, ctx)
+    finally:
+        _print_cost(scientist)
+    for idea in checked:
         verdict = idea.extra.get("novelty_check", {})
         print(f"{idea.name}: {verdict.get('label', 'unchecked')} - {verdict.get('reason', '')}")
     return 0
@@ -199,8 +217,11 @@ def cmd_writeup(args: argparse.Namespace) -> int:
     from aisci.paper.stages import build_paper, write_paper
 
     folder, scientist, ctx = _idea_folder(args)
-    write_paper(folder, scientist, ctx, section=args.section)
-    outcome = build_paper(folder, scientist, ctx)
+    try:
+        write_paper(folder, scientist, ctx, section=args.section)
+        outcome = build_paper(folder, scientist, ctx)
+    finally:
+        _print_cost(scientist)
     print(f"{folder / 'latex' / 'template.tex'}: {outcome.message}")
     return 0 if outcome.ok else 1
 

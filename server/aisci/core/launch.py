@@ -10,6 +10,7 @@ unfinished step; a finished run is never run again.
 from __future__ import annotations
 
 import concurrent.futures as futures
+import json
 import queue
 import time
 from dataclasses import dataclass, field
@@ -59,8 +60,15 @@ def idea_stages(ctx: Context) -> list[tuple[str, IdeaStage]]:
     return stages + paper_stages(ctx)
 
 
+def _idea_name(folder: Path) -> str:
+    try:
+        return json.loads((folder / "idea.json").read_text(encoding="utf-8"))["Name"]
+    except (OSError, ValueError, KeyError):
+        return folder.name
+
+
 def run_idea(folder: Path, scientist, ctx: Context) -> IdeaOutcome:
-    idea = folder.name.split("_", 2)[-1]
+    idea = _idea_name(folder)
     for name, stage in idea_stages(ctx):
         ctx.check_cancelled()
         outcome = stage(folder, scientist, ctx)
@@ -83,8 +91,9 @@ def launch(template: Template, scientist, ctx: Context, *, skip_idea_generation:
                              "Start one without --resume.")
         ctx.reporter.emit(Log(f"resuming the launch started {state.get('launch')['started']}"))
     else:
+        archive = [i.name for i in load_ideas(ideas_path(settings.results, template))]
         state.set("launch", {"started": time.strftime("%Y-%m-%dT%H:%M:%S"), "scale": settings.scale,
-                             "scientist": scientist.kind, "ideas": [], "folders": {}})
+                             "scientist": scientist.kind, "ideas": [], "folders": {}, "archive_before": archive})
         for step in ("ideas", "novelty"):
             state.forget(step)
     record = dict(state.get("launch"))
@@ -98,7 +107,11 @@ def launch(template: Template, scientist, ctx: Context, *, skip_idea_generation:
         if skip_idea_generation:
             ideas = existing_ideas(template, ctx)
         else:
-            ideas = generate_ideas(template, scientist, ctx, settings.num_ideas)
+            # Ideas this launch saved before it stopped (a cost cap, a kill) count towards --num-ideas.
+            before = set(record.get("archive_before", []))
+            ideas = [i for i in load_ideas(ideas_path(settings.results, template)) if i.name not in before]
+            if len(ideas) < settings.num_ideas:
+                ideas += generate_ideas(template, scientist, ctx, settings.num_ideas - len(ideas))
         record["ideas"] = [i.name for i in ideas]
         state.set("launch", record)
         state.record("ideas", names=record["ideas"])
@@ -154,7 +167,7 @@ def _run_ideas(folders: list[Path], scientist, ctx: Context) -> list[IdeaOutcome
             ctx.reporter.emit(ErrorEvent("launch", e.message, e.hint, str(folder)))
             if ctx.cancel.is_set():
                 raise
-            return IdeaOutcome(folder.name, folder, False, e.message)
+            return IdeaOutcome(_idea_name(folder), folder, False, e.message)
         finally:
             gpus.put(gpu)
 

@@ -225,6 +225,6 @@ def _budget_error(spent: float, cap: float, estimate: float, stage: str) -> Budg
     return BudgetExceeded(
         f"Cost cap reached: ${spent:.4f} spent of the {money(cap)} cap, and the next call{where} "
         f"is estimated at ${estimate:.4f}; the call was not made.",
-        f"Continue with a higher cap: rerun the same command with --resume "
-        f"--max-cost {suggested:.2f}",
+        f"Continue with a higher cap: rerun the same command with --max-cost {suggested:.2f} "
+        "(and --resume, for aisci launch); what finished is saved.",
     )

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from dataclasses import dataclass
 
@@ -66,7 +67,21 @@ def missing_keys(settings: LLMSettings) -> list[str]:
     litellm = load_litellm()
     report = litellm.validate_environment(model=settings.model)
     # A missing *_API_BASE is not a missing key: Ollama & co. default to localhost.
-    return [k for k in report.get("missing_keys", []) if not k.upper().endswith("API_BASE")]
+    missing = [k for k in report.get("missing_keys", []) if not k.upper().endswith("API_BASE")]
+    # An empty variable is as good as none, but litellm counts it as set, and the call would
+    # then spend its retries on 401s from the real API.
+    provider = provider_of(settings.model, settings.api_base)
+    for name in _KEY_VARIABLES.get(provider, ()):
+        if name in os.environ and not os.environ[name].strip() and name not in missing:
+            missing.append(name)
+    return missing
+
+
+_KEY_VARIABLES = {
+    "openai": ("OPENAI_API_KEY",), "anthropic": ("ANTHROPIC_API_KEY",), "gemini": ("GEMINI_API_KEY",),
+    "deepseek": ("DEEPSEEK_API_KEY",), "openrouter": ("OPENROUTER_API_KEY",), "mistral": ("MISTRAL_API_KEY",),
+    "groq": ("GROQ_API_KEY",), "together_ai": ("TOGETHERAI_API_KEY",),
+}
 
 
 def check_model(settings: LLMSettings) -> str:

@@ -1,0 +1,88 @@
+"""What the prompts show, made compact: every token here is paid on every call.
+
+- ``compact_source`` drops docstrings (the task description says what they say), trailing
+  spaces and repeated blank lines, keeps comments (they say why a default is what it is), and
+  cuts at ``max_chars`` on a line boundary with a note of what was left out.
+- ``taken_ideas`` lists ideas as ``- name: title`` lines (the experiment text is long and the
+  title is enough to avoid a repeat).
+- ``paper_lines`` shows a search result as numbered entries: title, year, venue, citations and
+  the first ~300 characters of the abstract; unknown fields say so.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Iterable, Sequence
+
+from aisci.core.ideas import Idea
+
+SOURCE_CHARS = 16_000   # ~4k tokens: every template of this project fits whole once docstrings go
+ABSTRACT_CHARS = 300
+
+
+def _docstring_lines(source: str) -> set[int]:
+    """1-based line numbers of module, class and function docstrings."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    lines: set[int] = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        body = node.body
+        if (body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)):
+            first = body[0]
+            if len(body) == 1 and not isinstance(node, ast.Module):
+                continue  # the docstring is the whole body: removing it would break the code
+            lines.update(range(first.lineno, (first.end_lineno or first.lineno) + 1))
+    return lines
+
+
+def compact_source(source: str, max_chars: int = SOURCE_CHARS) -> str:
+    drop = _docstring_lines(source)
+    kept: list[str] = []
+    for number, line in enumerate(source.splitlines(), 1):
+        if number in drop:
+            continue
+        line = line.rstrip()
+        if not line and (not kept or not kept[-1]):
+            continue
+        kept.append(line)
+    while kept and not kept[-1]:
+        kept.pop()
+    text = "\n".join(kept)
+    if len(text) <= max_chars:
+        return text
+    cut = text.rfind("\n", 0, max_chars)
+    shown = text[: cut if cut > 0 else max_chars]
+    left = text.count("\n", len(shown)) + (0 if cut > 0 else 1)
+    return f"{shown}\n# ... ({left} more lines not shown)"
+
+
+def taken_ideas(ideas: Iterable[Idea]) -> str:
+    lines = [f"- {idea.name}: {_one_line(idea.title)}" for idea in ideas]
+    return "\n".join(lines) if lines else "(none yet)"
+
+
+def describe_idea(idea: Idea) -> str:
+    return f"Title: {_one_line(idea.title)}\nExperiment: {_one_line(idea.experiment)}"
+
+
+def paper_lines(papers: Sequence, abstract_chars: int = ABSTRACT_CHARS) -> str:
+    entries = []
+    for n, paper in enumerate(papers, 1):
+        cites = "?" if paper.citation_count is None else str(paper.citation_count)
+        head = (f"{n}. {paper.title} ({paper.year or 'year ?'}; {paper.venue or 'venue ?'}; "
+                f"{cites} citations)")
+        abstract = _one_line(paper.abstract or "")
+        if len(abstract) > abstract_chars:
+            abstract = abstract[:abstract_chars].rsplit(" ", 1)[0] + " ..."
+        entries.append(f"{head}\n   {abstract or 'No abstract.'}")
+    return "\n".join(entries)
+
+
+def _one_line(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()

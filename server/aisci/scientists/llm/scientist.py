@@ -1,0 +1,96 @@
+"""The LLM scientist: every decision of the cycle comes from a model (see core/scientist.py).
+
+This class holds what all its decisions share: one model client per command (its ledgers,
+cost events, cassettes; see session.py) and one literature search. Each decision is a short
+method that hands over to the module of its stage (ideas.py, novelty.py, ...), so a stage's
+prompts, schemas and loop live together and the class stays a table of contents. A stage not
+implemented yet raises an ``AisciError`` saying so, which a launch reports for that idea.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from aisci.core.ideas import Idea
+from aisci.core.scientist import RunJob, Verdict
+from aisci.core.template import Template
+from aisci.errors import AisciError
+
+from . import ideas as idea_stage
+from . import novelty as novelty_stage
+from .session import open_client
+
+log = logging.getLogger(__name__)
+
+
+class LLMScientist:
+    kind = "llm"
+
+    def __init__(self, template: Template, ctx, *, literature=None, **llm_options):
+        self.template = template
+        self._ctx = ctx
+        self.session = open_client(template.name, ctx, **llm_options)
+        self.client = self.session.client
+        self._literature = literature
+        self._owns_literature = literature is None
+        self._literature_lock = threading.Lock()
+        # Ideas this scientist proposed in this command: one that core dropped as a repeat is
+        # not in the archive, and the model should hear about it anyway.
+        self._proposed: list[Idea] = []
+
+    @property
+    def literature(self):
+        """One literature search per scientist, made on first use (--engine first)."""
+        with self._literature_lock:
+            if self._literature is None:
+                from aisci.scientists import literature_for
+
+                self._literature = literature_for(self._ctx)
+            return self._literature
+
+    def close(self) -> None:
+        """Close the literature search this scientist made (its cache); idempotent."""
+        with self._literature_lock:
+            if self._owns_literature and self._literature is not None:
+                self._literature.close()
+                self._literature = None
+
+    # -- stage 2: ideas ------------------------------------------------------------------
+    def generate_ideas(self, template: Template, archive: list[Idea], num_ideas: int, ctx) -> list[Idea]:
+        new: list[Idea] = []
+        for _ in range(num_ideas):
+            ctx.check_cancelled("Idea generation")
+            names = {i.name for i in archive}
+            taken = list(archive) + [i for i in self._proposed if i.name not in names]
+            idea = idea_stage.draft_idea(self.client, template, taken, ctx.settings.num_reflections)
+            self._proposed.append(idea)
+            new.append(idea)
+        return new
+
+    # -- stage 3: novelty ----------------------------------------------------------------
+    def judge_novelty(self, template: Template, idea: Idea, ctx) -> Verdict:
+        return novelty_stage.judge(self.client, self.literature, idea, ctx.settings.novelty_rounds)
+
+    # -- stages 4-5: experiments and plots (not implemented yet) -------------------------
+    def _not_yet(self, what: str):
+        raise AisciError(f"The LLM scientist cannot {what} yet: that stage is not implemented.",
+                         "Use --scientist sweep for the experiments, or stop after ideas and novelty.")
+
+    def propose_run(self, job: RunJob, feedback: str | None, ctx):
+        self._not_yet("propose experiment runs")
+
+    def propose_fix(self, job: RunJob, failure, feedback: str | None, ctx):
+        self._not_yet("fix a failed run")
+
+    def describe_run(self, job: RunJob, result) -> str:
+        self._not_yet("describe a run")
+
+    def propose_plots(self, job: RunJob, feedback: str | None, ctx):
+        self._not_yet("edit the plots")
+
+    def propose_plot_fix(self, job: RunJob, error: str, feedback: str | None, ctx):
+        self._not_yet("fix plot.py")
+
+    def describe_figures(self, job: RunJob, figures: list[str]) -> dict[str, str]:
+        self._not_yet("describe figures")
