@@ -116,7 +116,7 @@ def test_a_call_over_the_cap_is_not_made(fake_openai, make_client):
     message = str(caught.value)
     assert "$0.0000 spent of the $0.005 cap" in message
     assert "stage `ideas`" in message and "estimated at $0.01" in message
-    assert "rerun the same command with --resume --max-cost 0.02" in message
+    assert "rerun the same command with --max-cost 0.02 (and --resume, for aisci launch)" in message
 
 
 def test_spending_accumulates_until_the_cap(fake_openai, make_client):
