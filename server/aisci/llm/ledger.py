@@ -16,13 +16,12 @@ Contract:
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import threading
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from aisci.core.atomic import write_json_atomic
 from aisci.errors import StateError
 
 from .errors import BudgetExceeded
@@ -196,19 +195,7 @@ class Ledger:
             self._save_locked(target)
 
     def _save_locked(self, target: Path) -> None:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        text = json.dumps(self.to_json(), indent=2)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        write_json_atomic(target, self.to_json())
 
 
 def money(usd: float) -> str:
