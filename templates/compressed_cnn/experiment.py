@@ -103,7 +103,9 @@ class DataError(Exception):
 
 
 def load_mnist() -> dict[str, np.ndarray]:
-    root = Path(os.environ.get("AISCI_DATA_DIR", Path.home() / ".cache" / "aisci" / "data"))
+    # The same default as aisci's runner (which always sets AISCI_DATA_DIR): else $XDG_CACHE_HOME or ~/.cache.
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join("~", ".cache")
+    root = Path(os.environ.get("AISCI_DATA_DIR") or Path(cache).expanduser() / "aisci" / "data").expanduser()
     npz, manifest = root / "mnist" / "mnist.npz", root / "mnist" / "manifest.json"
     if not npz.is_file() or not manifest.is_file():
         missing = npz if not npz.is_file() else manifest

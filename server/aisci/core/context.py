@@ -38,6 +38,8 @@ class Settings:
     writeup: bool = True
     writeup_fix_rounds: int = 3
     num_reviews: int = 1
+    review_fewshot: bool = False       # few-shot review examples cost tokens: off by default
+    citation_rounds: int = 3
     review_reflections: int = 1
     improvement: bool = False
     parallel: int = 1

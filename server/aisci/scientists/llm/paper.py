@@ -28,7 +28,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections import Counter
 from pathlib import Path
 
 from aisci.core.proposals import Proposal
@@ -37,9 +36,9 @@ from aisci.llm import LLMFormatError
 from aisci.paper.bib import parse_bib
 from aisci.paper.prechecks import LineIndex, citations, find_graphic, graphics_dirs, strip_comments
 from aisci.paper.report import fmt
-from aisci.paper.sections import SECTIONS, _span, canonical_or_none, get_section, present_sections, set_section
+from aisci.paper.sections import _span, canonical_or_none, get_section, present_sections, set_section
 
-from .material import compact_source, describe_idea, paper_lines
+from .material import compact_source, describe_idea
 from .prompts import load_prompts, render
 
 log = logging.getLogger(__name__)
@@ -69,8 +68,11 @@ _REFS = re.compile(r"\\(?:[cC]?ref|autoref|eqref|[cC]ref)\*?\s*\{([^{}]*)\}")
 _FIGURE = re.compile(r"\\begin\{figure\*?\}.*?\\end\{figure\*?\}", re.S)
 # A model that forgets JSON's escaping turns \textbf, \begin, \frac, \ref into control
 # characters; these never belong in LaTeX prose, so they are turned back into backslashes.
-# A tab or carriage return counts only before a letter (indentation and CRLF stay as they are).
-_CONTROL = re.compile(r"[\b\f]|[\t\r](?=[A-Za-z])|\n(?=(?:oindent|ewline|ewpage|abla|ocite|onumber|eq|u|ot)\b)")
+# Backspace and form feed never belong in LaTeX; a carriage return before a letter is no line
+# end; a tab or newline counts only before what completes a common command (indentation stays).
+_CONTROL = re.compile(r"[\b\f]|\r(?=[A-Za-z])"
+                      r"|\t(?=(?:ext|able|abular|oprule|imes|heta|au|ilde|iny|itle|hanks|frac|riangle)|(?:op|o)\b)"
+                      r"|\n(?=(?:oindent|ewline|ewpage|abla|ocite|onumber|eq|u|ot)\b)")
 _ESCAPED = {"\t": "\\t", "\b": "\\b", "\f": "\\f", "\r": "\\r", "\n": "\\n"}
 
 
@@ -436,59 +438,5 @@ def propose_improvement(sci, job, review: dict, feedback: str | None, ctx) -> Pr
     return _sections_proposal(sci, job, user, "improvement", "revise after the review")
 
 
-# -- stage 6: citations ---------------------------------------------------------------------
-CITE_SCHEMA = {"type": "object", "required": ["pick", "query"],
-               "properties": {"pick": {"type": "array", "items": {"type": "integer"}},
-                              "query": {"type": ["string", "null"]}, "reason": {"type": "string"}}}
-
-
-def find_citations(sci, job, ctx) -> str:
-    from aisci.literature import LiteratureUnavailable
-
-    rounds = max(0, int(getattr(ctx.settings, "citation_rounds", CITE_ROUNDS)))
-    existing = bib_keys(job)
-    chosen: dict[str, object] = {}
-    shown: list = []
-    results, queries, answered = "No search yet: give the first query.", [], 0
-    system = {"role": "system", "content": render("cite_system")}
-    for n in range(1, rounds + 2):
-        ctx.check_cancelled("The citation search")
-        last = n == rounds + 1
-        user = render("cite_round", idea=describe_idea(job.idea),
-                      existing="\n".join(f"- {t}" for t in existing.values()) or "nothing",
-                      chosen="\n".join(f"- {p.title}" for p in chosen.values()) or "nothing",
-                      round=n, rounds=rounds + 1, last=" (the last: pick now; no further search)" if last else "",
-                      results=results)
-        answer = sci.client.complete_json([system, {"role": "user", "content": user}], CITE_SCHEMA, stage="citations")
-        for i in answer.get("pick") or []:
-            if 1 <= i <= len(shown):
-                paper = shown[i - 1]
-                chosen.setdefault(paper.bibtex_key or paper.title, paper)
-        query = " ".join(str(answer.get("query") or "").split())
-        if last or not query:
-            break
-        if query in queries:
-            results, shown = f'You searched "{query}" already; pick from the papers above or stop.', []
-            continue
-        queries.append(query)
-        try:
-            found = sci.literature.search(query, limit=CITE_LIMIT)
-        except LiteratureUnavailable as exc:
-            reasons = "; ".join(f"{name}: {why}" for name, why in exc.reasons) or "no source"
-            if not answered:
-                raise AisciError(f"The citations of {job.idea.name} could not be searched: no literature source "
-                                 f"answered ({reasons}).",
-                                 "Check the network or --engine, or add a references/ folder (BibTeX or JSONL) for "
-                                 "offline use; then write the Related Work again.") from None
-            log.warning("citation search for %r failed (%s); keeping the %d paper(s) chosen", query, reasons,
-                        len(chosen))
-            break
-        answered += 1
-        shown = list(found.papers)
-        results = (f'{len(shown)} papers for "{query}":\n{paper_lines(shown, abstract_chars=200)}' if shown
-                   else f'No paper matched "{query}".')
-    return "".join(p.bibtex.strip() + "\n\n" for p in chosen.values())
-
-
-__all__ = ["find_citations", "propose_improvement", "propose_paper_fix", "propose_refinement", "propose_section",
-           "results_table", "latex_problems", "SECTIONS"]
+__all__ = ["propose_improvement", "propose_paper_fix", "propose_refinement", "propose_section",
+           "results_table", "latex_problems", "repair_escapes"]

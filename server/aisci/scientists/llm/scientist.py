@@ -18,7 +18,10 @@ from aisci.core.template import Template
 from aisci.errors import AisciError
 
 from . import ideas as idea_stage
+from . import citations as citation_stage
 from . import novelty as novelty_stage
+from . import paper as paper_stage
+from . import reviewing
 from .session import open_client
 
 log = logging.getLogger(__name__)
@@ -30,7 +33,7 @@ class LLMScientist:
     def __init__(self, template: Template, ctx, *, literature=None, **llm_options):
         self.template = template
         self._ctx = ctx
-        self.session = open_client(template.name, ctx, **llm_options)
+        self.session = open_client(template.name if template is not None else "reviews", ctx, **llm_options)
         self.client = self.session.client
         self._literature = literature
         self._owns_literature = literature is None
@@ -94,3 +97,22 @@ class LLMScientist:
 
     def describe_figures(self, job: RunJob, figures: list[str]) -> dict[str, str]:
         self._not_yet("describe figures")
+
+    # -- stages 6-9: the paper (paper.py, reviewing.py) ----------------------------------
+    def propose_section(self, job, section, feedback, ctx):
+        return paper_stage.propose_section(self, job, section, feedback, ctx)
+
+    def propose_refinement(self, job, section, feedback, ctx):
+        return paper_stage.propose_refinement(self, job, section, feedback, ctx)
+
+    def find_citations(self, job, ctx) -> str:
+        return citation_stage.find_citations(self, job, ctx)
+
+    def propose_paper_fix(self, job, diagnostics, feedback, ctx):
+        return paper_stage.propose_paper_fix(self, job, diagnostics, feedback, ctx)
+
+    def review_paper(self, job, text, ctx) -> dict:
+        return reviewing.review_paper(self, job, text, ctx)
+
+    def propose_improvement(self, job, review, feedback, ctx):
+        return paper_stage.propose_improvement(self, job, review, feedback, ctx)
