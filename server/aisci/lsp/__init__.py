@@ -1,0 +1,1 @@
+"""The aisci language server (docs/lsp.md): every stage for an editor, off the event loop."""

@@ -1,0 +1,161 @@
+"""``workspace/executeCommand``: each aisci command, translated to one core call.
+
+Contract (docs/lsp.md §2): a long command validates its one argument on the event loop,
+locks its path (``Busy`` -> -32002 at once), builds a ``Context`` (settings, the LSP reporter,
+the editor reviewer under review-edits, the job's cancel event) and runs the stage in the
+job's thread with work-done progress; it answers with the stage's result, or with an error:
+-32001 (the stage failed: message, hint, log), -32003 (a stage module not available),
+-32800 (cancelled). Quick commands (``aisci.checkTemplate``, ``aisci.cancel`` and the queries)
+run in a worker thread without a lock. Nothing here does research work itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from pygls.exceptions import JsonRpcException
+
+from aisci.errors import AisciError
+from aisci.lsp.args import Args
+from aisci.lsp.jobs import Busy, run_job
+
+log = logging.getLogger(__name__)
+
+STAGE_FAILED, BUSY, NOT_AVAILABLE, CANCELLED = -32001, -32002, -32003, -32800
+
+
+class NotAvailable(Exception):
+    def __init__(self, module: str, what: str):
+        self.module = module
+        super().__init__(f"{what} is not available yet: the module {module} is not installed in this aisci. "
+                         "Update aisci, or use the stages that are.")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a long command will do: the path it locks, its title, and its work."""
+    lock: Path
+    folder: Path
+    title: str
+    work: Callable[[Any], dict]          # (Context) -> result, in the job's thread
+
+
+@dataclass(frozen=True)
+class Spec:
+    keys: tuple[str, ...]
+    target: str                          # "module:function" of aisci.lsp, imported on first use
+    long: bool = True
+
+    @property
+    def handler(self) -> Callable:       # (server, Args) -> Plan (long) or result (quick)
+        module, name = self.target.split(":")
+        return getattr(importlib.import_module(f"aisci.lsp.{module}"), name)
+
+
+_F, _T, _I = ("folder",), ("template",), ("template", "idea")
+COMMANDS: dict[str, Spec] = {
+    "aisci.checkTemplate": Spec(_T, "stages:check_template", long=False),
+    "aisci.runBaseline": Spec(_T + ("force",), "stages:run_baseline"),
+    "aisci.generateIdeas": Spec(_T, "stages:generate_ideas"),
+    "aisci.checkNovelty": Spec(_T + ("ideas",), "stages:check_novelty"),
+    "aisci.runExperiments": Spec(_F + _I, "stages:run_experiments"),
+    "aisci.makePlots": Spec(_F + _I, "stages:make_plots"),
+    "aisci.draftPaper": Spec(_F + _I + ("section",), "stages:draft_paper"),
+    "aisci.buildPaper": Spec(_F + _I, "stages:build_paper"),
+    "aisci.checkConsistency": Spec(_F + _I, "stages:check_consistency"),
+    "aisci.review": Spec(_F + _I, "stages:review"),
+    "aisci.improve": Spec(_F + _I, "stages:improve"),
+    "aisci.launch": Spec(_T + ("skipIdeaGeneration", "skipNoveltyCheck", "resume", "writeup", "improvement"),
+                         "stages:launch"),
+    "aisci.cancel": Spec(("job", "folder"), "commands:cancel", long=False),
+    "aisci.listTemplates": Spec((), "queries:list_templates", long=False),
+    "aisci.listIdeas": Spec(_T, "queries:list_ideas", long=False),
+    "aisci.listRuns": Spec(_F + _T, "queries:list_runs", long=False),
+    "aisci.listPapers": Spec(_T, "queries:list_papers", long=False),
+    "aisci.getCost": Spec((), "queries:get_cost", long=False),
+    "aisci.renderText": Spec(("path", "uri"), "queries:render_text", long=False),
+}
+
+
+def cancel(server, args: Args) -> dict:
+    if args.has("job"):
+        return {"cancelled": server.jobs.cancel(job_id=args.text("job"))}
+    if args.has("folder"):
+        return {"cancelled": server.jobs.cancel(folder=str(args.path("folder")))}
+    raise args.fail('give {"job": "aisci-job-N"} or {"folder": "/abs/folder"}.')
+
+
+def _error(code: int, text: str, **data: Any) -> JsonRpcException:
+    return JsonRpcException(message=text, code=code, data=data)
+
+
+def _log_of(error: AisciError, reporter, folder: Path) -> str | None:
+    """The log that tells most about a failure: the failed run's stderr, else the plot log."""
+    if reporter is not None and reporter.last_failure_log:
+        return reporter.last_failure_log
+    for candidate in (folder / "logs" / "plot" / "stderr.log",):
+        if candidate.is_file() and str(candidate) in f"{error.message} {error.hint}":
+            return str(candidate)
+    return None
+
+
+async def execute(server, name: str, arguments: tuple) -> Any:
+    spec = COMMANDS[name]
+    args = Args.parse(name, arguments, spec.keys)
+    loop = asyncio.get_running_loop()
+    handler = spec.handler
+    if not spec.long:
+        try:
+            return await loop.run_in_executor(None, handler, server, args)
+        except AisciError as e:
+            raise _error(STAGE_FAILED, str(e), command=name, message=e.message, hint=e.hint, log=None,
+                         folder=None) from None
+        except (JsonRpcException, asyncio.CancelledError):
+            raise
+        except Exception as e:  # noqa: BLE001 - a bug must not take the server down; it is logged whole
+            log.exception("%s failed unexpectedly", name)
+            text = f"{name} failed unexpectedly: {type(e).__name__}: {e}. The traceback is in the server's log."
+            raise _error(STAGE_FAILED, text, command=name, message=text, hint=None, log=None, folder=None) from None
+    plan: Plan = handler(server, args)
+    settings = server.settings_for(args)       # a bad override is a bad argument (-32602)
+    try:
+        job = server.jobs.reserve(name, plan.lock, plan.folder)
+    except Busy as e:
+        raise _error(BUSY, str(e), command=name, running=e.job.describe()) from None
+    ctx = server.make_context(job, settings)
+    # $/cancelRequest cancels pygls's future of the executeCommand request, not this coroutine:
+    # make it cancel the job too.
+    request = server.protocol._request_futures.get(server.protocol.msg_id)
+    if request is not None:
+        request.add_done_callback(lambda f: job.request_cancel() if f.cancelled() else None)
+    try:
+        result = await run_job(server, server.bridge, job, plan.title, lambda: plan.work(ctx))
+        return result
+    except NotAvailable as e:
+        raise _error(NOT_AVAILABLE, f"{name}: {e}", command=name, module=e.module) from None
+    except AisciError as e:
+        if job.cancel.is_set():
+            raise _error(CANCELLED, f"{name} was cancelled; everything that finished is saved. Run it again "
+                                    "to continue.", command=name, job=job.id) from None
+        log_path = _log_of(e, ctx.reporter, plan.folder)
+        text = str(e) + (f" Log: {log_path}" if log_path and log_path not in str(e) else "")
+        server.bridge.show_message(f"{name} failed: {text}")
+        raise _error(STAGE_FAILED, text, command=name, message=e.message, hint=e.hint, log=log_path,
+                     folder=str(plan.folder)) from None
+    except (asyncio.CancelledError, JsonRpcException):
+        raise
+    except Exception as e:  # noqa: BLE001 - a bug must not take the server down; it is logged whole
+        if job.cancel.is_set():
+            raise _error(CANCELLED, f"{name} was cancelled.", command=name, job=job.id) from None
+        log.exception("%s failed unexpectedly", name)
+        text = f"{name} failed unexpectedly: {type(e).__name__}: {e}. The traceback is in the server's log."
+        server.bridge.show_message(text)
+        raise _error(STAGE_FAILED, text, command=name, message=text, hint=None, log=None,
+                     folder=str(plan.folder)) from None
+    finally:
+        server.jobs.release(job)

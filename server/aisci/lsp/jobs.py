@@ -1,0 +1,283 @@
+"""Long work off the event loop: jobs, their locks, their progress and their cancellation.
+
+Contract:
+- A ``Job`` runs one command's work in its own daemon thread with its own cancel event
+  (the core's ``Context.cancel``: the runner kills the experiment's process group when it is
+  set, model calls and aider edits stop at their next check). Callbacks registered with
+  ``on_cancel`` run when it is cancelled (a pending proposal review is withdrawn that way).
+- ``JobManager.reserve`` locks a path for the job: a second job whose path is equal to,
+  inside or above a locked one is refused at once with ``Busy`` (never waits, never
+  interleaves). ``release`` frees it when the work has ended.
+- ``Bridge`` is the only way worker threads talk to the client: every notification and
+  request is handed to the event loop (``call_soon_threadsafe``), so the protocol is written
+  from one thread and in order; after the loop has closed, messages are dropped.
+- ``run_job`` (a coroutine, on the loop) creates the progress token, sends begin/end, starts
+  the thread and waits for it; a ``$/cancelRequest``, a progress cancel or ``aisci.cancel``
+  all end up in ``Job.request_cancel``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import itertools
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from lsprotocol import types
+
+log = logging.getLogger(__name__)
+_ids = itertools.count(1)
+CANCEL_GRACE_S = 10.0
+
+
+@dataclass
+class Job:
+    id: str
+    command: str
+    path: str                      # the locked path
+    folder: str | None = None      # the folder the work is about (for notifications)
+    cancel: threading.Event = field(default_factory=threading.Event)
+    started: float = field(default_factory=time.time)
+    token: str | None = None
+    thread: threading.Thread | None = None
+    _callbacks: list[Callable[[], None]] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def request_cancel(self) -> None:
+        with self._lock:
+            if self.cancel.is_set():
+                return
+            self.cancel.set()
+            callbacks = list(self._callbacks)
+        log.info("job %s (%s) cancelled", self.id, self.command)
+        for callback in callbacks:
+            try:
+                callback()
+            except Exception:  # a withdrawn request may already be answered
+                log.debug("cancel callback failed", exc_info=True)
+
+    def on_cancel(self, callback: Callable[[], None]) -> Callable[[], None]:
+        """Run ``callback`` on cancellation (now, if already cancelled); returns a remover."""
+        with self._lock:
+            if not self.cancel.is_set():
+                self._callbacks.append(callback)
+                return lambda: self._remove(callback)
+        callback()
+        return lambda: None
+
+    def _remove(self, callback: Callable[[], None]) -> None:
+        with self._lock:
+            if callback in self._callbacks:
+                self._callbacks.remove(callback)
+
+    def describe(self) -> dict[str, Any]:
+        return {"job": self.id, "command": self.command, "folder": self.path,
+                "since": time.strftime("%H:%M:%S", time.localtime(self.started))}
+
+
+class Busy(Exception):
+    def __init__(self, job: Job, path: str):
+        self.job = job
+        super().__init__(f"{job.command} ({job.id}, started {job.describe()['since']}) is running on {job.path}; "
+                         f"a second command on {path} would interleave with it. Wait for it to finish, "
+                         f"or cancel it with aisci.cancel {{\"job\": \"{job.id}\"}}.")
+
+
+def _overlaps(a: str, b: str) -> bool:
+    pa, pb = Path(a), Path(b)
+    return pa == pb or pa in pb.parents or pb in pa.parents
+
+
+class JobManager:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.jobs: dict[str, Job] = {}
+        self._released: list[tuple[str, float]] = []   # (path, when its job ended)
+
+    def reserve(self, command: str, path: Path | str, folder: Path | str | None = None) -> Job:
+        path = str(Path(path).resolve())
+        with self._lock:
+            for job in self.jobs.values():
+                if _overlaps(job.path, path):
+                    raise Busy(job, path)
+            job = Job(f"aisci-job-{next(_ids)}", command, path, str(folder) if folder else path)
+            self.jobs[job.id] = job
+            return job
+
+    def release(self, job: Job) -> None:
+        now = time.time()
+        with self._lock:
+            self.jobs.pop(job.id, None)
+            self._released = [(p, t) for p, t in self._released if now - t < 60] + [(job.path, now)]
+
+    def held_at(self, path: Path | str, when: float) -> bool:
+        """Whether a job held ``path`` at time ``when`` (it holds it now, or ended since then):
+        the watcher leaves the changes a job made to that job."""
+        if self.holder_of(path) is not None:
+            return True
+        path = str(Path(path).resolve())
+        with self._lock:
+            return any(_overlaps(p, path) and ended >= when for p, ended in self._released)
+
+    def holder_of(self, path: Path | str) -> Job | None:
+        """The job whose locked path holds ``path`` (or lies inside it), if any."""
+        path = str(Path(path).resolve())
+        with self._lock:
+            return next((j for j in self.jobs.values() if _overlaps(j.path, path)), None)
+
+    def cancel(self, job_id: str | None = None, folder: str | None = None) -> list[str]:
+        with self._lock:
+            if job_id is not None:
+                chosen = [self.jobs[job_id]] if job_id in self.jobs else []
+            else:
+                target = str(Path(folder).resolve())
+                chosen = [j for j in self.jobs.values() if _overlaps(j.path, target)]
+        for job in chosen:
+            job.request_cancel()
+        return [j.id for j in chosen]
+
+    def cancel_all(self) -> None:
+        with self._lock:
+            jobs = list(self.jobs.values())
+        for job in jobs:
+            job.request_cancel()
+
+    def join_all(self, timeout_s: float = CANCEL_GRACE_S) -> None:
+        """Wait (bounded) for every job thread: each ends once its processes are killed."""
+        deadline = time.monotonic() + timeout_s
+        with self._lock:
+            threads = [j.thread for j in self.jobs.values() if j.thread is not None]
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+
+
+def _message_type(level: str) -> types.MessageType:
+    return {"error": types.MessageType.Error, "warning": types.MessageType.Warning}.get(level, types.MessageType.Info)
+
+
+class Bridge:
+    """Worker threads -> the event loop that owns the protocol."""
+
+    def __init__(self, ls, loop: asyncio.AbstractEventLoop):
+        self.ls = ls
+        self.loop = loop
+
+    def call(self, fn: Callable, *args: Any) -> None:
+        try:
+            self.loop.call_soon_threadsafe(fn, *args)
+        except RuntimeError:  # the loop is closed: the client has gone
+            log.debug("dropped a message for a closed connection")
+
+    def notify(self, method: str, params: Any) -> None:
+        self.call(self.ls.protocol.notify, method, params)
+
+    def log_message(self, message: str, level: str = "info") -> None:
+        self.call(self.ls.window_log_message, types.LogMessageParams(type=_message_type(level), message=message))
+
+    def show_message(self, message: str, level: str = "error") -> None:
+        self.call(self.ls.window_show_message, types.ShowMessageParams(type=_message_type(level), message=message))
+
+    def request(self, method: str, params: Any, msg_id: str) -> concurrent.futures.Future:
+        """Send a request to the client; the returned future holds its answer."""
+        answer: concurrent.futures.Future = concurrent.futures.Future()
+
+        def send() -> None:
+            try:
+                sent = self.ls.protocol.send_request(method, params, msg_id=msg_id)
+            except Exception as e:  # noqa: BLE001 - handed to the waiting thread
+                if not answer.done():
+                    answer.set_exception(e)
+                return
+
+            def relay(done: concurrent.futures.Future) -> None:
+                if answer.done():
+                    return
+                if done.cancelled():
+                    answer.cancel()
+                elif done.exception() is not None:
+                    answer.set_exception(done.exception())
+                else:
+                    answer.set_result(done.result())
+
+            sent.add_done_callback(relay)
+
+        self.call(send)
+        return answer
+
+    def withdraw(self, msg_id: str) -> None:
+        """Tell the client a request of ours is no longer wanted, and stop waiting for it."""
+        def send() -> None:
+            pending = self.ls.protocol._request_futures.pop(msg_id, None)
+            self.ls.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id=msg_id))
+            if pending is not None and not pending.done():
+                pending.cancel()
+
+        self.call(send)
+
+    def progress(self, token: str | None, value) -> None:
+        if token is None:
+            return
+        progress = self.ls.work_done_progress
+        method = progress.begin if isinstance(value, types.WorkDoneProgressBegin) else (
+            progress.end if isinstance(value, types.WorkDoneProgressEnd) else progress.report)
+        self.call(method, token, value)
+
+
+def client_has_progress(ls) -> bool:
+    window = getattr(ls.client_capabilities, "window", None)
+    return bool(window and window.work_done_progress)
+
+
+async def run_job(ls, bridge: Bridge, job: Job, title: str, work: Callable[[], Any]) -> Any:
+    """Run ``work()`` in the job's thread, with progress; return its value or raise its error."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future = loop.create_future()
+    if client_has_progress(ls):
+        try:
+            await ls.work_done_progress.create_async(job.id)
+            job.token = job.id
+            # pygls cancels this future when the client sends window/workDoneProgress/cancel.
+            ls.work_done_progress.tokens[job.id].add_done_callback(
+                lambda f: job.request_cancel() if f.cancelled() else None)
+        except Exception:  # noqa: BLE001 - progress is a nicety; the work still runs
+            log.warning("the client refused a progress token; running %s without progress", job.id, exc_info=True)
+    bridge.notify("aisci/jobStarted", {"job": job.id, "command": job.command, "folder": job.folder,
+                                       "token": job.token})
+    bridge.progress(job.token, types.WorkDoneProgressBegin(title=title, cancellable=True, message=job.folder,
+                                                           percentage=0))
+
+    def body() -> None:
+        try:
+            value = work()
+        except BaseException as e:  # noqa: BLE001 - re-raised on the loop
+            bridge.call(lambda error=e: done.done() or done.set_exception(error))
+        else:
+            bridge.call(lambda: done.done() or done.set_result(value))
+
+    job.thread = threading.Thread(target=body, name=f"aisci-{job.id}", daemon=True)
+    job.thread.start()
+    try:
+        try:
+            return await asyncio.shield(done)
+        except asyncio.CancelledError:
+            # $/cancelRequest of the executeCommand request, or the server shutting down.
+            job.request_cancel()
+            try:
+                await asyncio.wait_for(asyncio.shield(done), CANCEL_GRACE_S)
+            except BaseException:  # noqa: BLE001 - its outcome no longer matters
+                pass
+            raise
+    finally:
+        ok = done.done() and not done.cancelled() and done.exception() is None
+        if ok and isinstance(done.result(), dict):
+            ok = bool(done.result().get("ok", True))
+        message = "cancelled" if job.cancel.is_set() else ("done" if ok else "failed")
+        bridge.progress(job.token, types.WorkDoneProgressEnd(message=message))
+        ls.work_done_progress.tokens.pop(job.id, None)
+        bridge.notify("aisci/jobFinished", {"job": job.id, "command": job.command, "ok": ok,
+                                            "cancelled": job.cancel.is_set(), "message": message})

@@ -1,0 +1,164 @@
+"""The queries behind the editor's views: read the files on disk, change nothing.
+
+Contract (docs/lsp.md §2, "Queries"): templates, ideas with their verdicts and papers, runs
+with status, means, duration and errors, papers with PDF, review scores and decision, the
+session's cost, and a fast text rendering of a .tex. Each runs in a worker thread (called
+by commands.execute) and takes (server, Args).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from aisci.lsp import locate
+from aisci.lsp.args import Args
+
+SCORES = ("Overall", "Originality", "Quality", "Clarity", "Significance", "Soundness", "Presentation",
+          "Contribution", "Confidence")
+
+
+def _json(path: Path) -> Any:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def list_templates(server, args: Args) -> dict:
+    from aisci.core.template import check_template
+
+    templates = []
+    for path in locate.find_templates(server.root):
+        problems = check_template(path)
+        knobs = _json(path / "knobs.json")
+        knobs = knobs if isinstance(knobs, list) else []
+        baselines = {}
+        for folder in sorted((server.results / path.name).glob("baseline_*")):
+            steps = (_json(folder / "state.json") or {}).get("steps", {})
+            if (steps.get("run_0") or {}).get("status") == "done":
+                baselines[folder.name.removeprefix("baseline_")] = str(folder)
+        templates.append({"name": path.name, "path": str(path), "ok": not any(p.is_error for p in problems),
+                          "errors": sum(p.is_error for p in problems),
+                          "warnings": sum(not p.is_error for p in problems),
+                          "knobs": [k.get("name") for k in knobs if isinstance(k, dict)],
+                          "baseline": baselines})
+    return {"templates": templates}
+
+
+def _idea_json(data: dict, folder: Path | None, with_verdict: bool = True) -> dict:
+    check = data.get("novelty_check") if isinstance(data.get("novelty_check"), dict) else None
+    out = {"name": data.get("Name"), "title": data.get("Title"), "experiment": data.get("Experiment"),
+           "interestingness": data.get("Interestingness"), "feasibility": data.get("Feasibility"),
+           "novelty": data.get("Novelty"), "novel": data.get("novel"), "folder": str(folder) if folder else None}
+    if with_verdict:
+        out["verdict"] = None if check is None else {
+            "label": check.get("label"), "reason": check.get("reason"), "kind": check.get("kind"),
+            "localOnly": check.get("local_only"), "queries": check.get("queries", []),
+            "papers": check.get("papers", [])}
+    return out
+
+
+def list_ideas(server, args: Args) -> dict:
+    from aisci.core.ideation import load_ideas
+
+    template = args.template()
+    path = server.results / template.name / "ideas.json"
+    ideas = load_ideas(path)     # validates: a broken file is an error with its line
+    seeds = _json(template / "seed_ideas.json")
+    return {"template": template.name, "path": str(path),
+            "ideas": [_idea_json(i.to_dict(), locate.folder_of_idea(server.results, template.name, i.name))
+                      for i in ideas],
+            "seeds": [_idea_json(s, None, with_verdict=False) for s in seeds if isinstance(s, dict)]
+            if isinstance(seeds, list) else []}
+
+
+def runs_of(server, folder: Path) -> dict:
+    steps = dict((_json(folder / "state.json") or {}).get("steps", {}))
+    if "run_0" not in steps and (folder / "run_0" / "final_info.json").is_file():
+        steps["run_0"] = {"status": "done", "description": "baseline (copied from the baseline folder)"}
+    runs = []
+    for name, step in steps.items():
+        if not (name.startswith("run_") and name[4:].isdigit()) or not isinstance(step, dict):
+            continue
+        info = _json(folder / name / "final_info.json") if name == "run_0" and "means" not in step else None
+        means = step.get("means") or ({k: v.get("means", {}) for k, v in info.items() if isinstance(v, dict)}
+                                      if isinstance(info, dict) else {})
+        runs.append({"run": name, "status": step.get("status"),
+                     "description": step.get("description") or ("baseline" if name == "run_0" else ""),
+                     "means": means, "durationS": step.get("duration_s"), "error": step.get("error"),
+                     "stderr": str(folder / name / "stderr.log")})
+    runs.sort(key=lambda r: int(r["run"][4:]))
+    holder = server.jobs.holder_of(folder)
+    return {"folder": str(folder), "idea": locate.idea_of_folder(folder), "running": holder.id if holder else None,
+            "runs": runs}
+
+
+def list_runs(server, args: Args) -> dict:
+    if args.has("folder"):
+        folder = args.path("folder")
+        if not (folder / "state.json").is_file():
+            raise args.fail(f"{folder} is not an idea or baseline folder (it has no state.json).")
+        return runs_of(server, folder)
+    template = args.template(must_exist=False)
+    root = server.results / template.name
+    folders = sorted(root.glob("baseline_*")) + locate.idea_folders(server.results, template.name)
+    return {"template": template.name, "folders": [runs_of(server, f) for f in folders if (f / "state.json").is_file()]}
+
+
+def list_papers(server, args: Args) -> dict:
+    if args.has("template"):
+        names = [args.template(must_exist=False).name]
+    else:
+        names = sorted(p.name for p in server.results.glob("*") if p.is_dir()) if server.results.is_dir() else []
+    papers = []
+    for name in names:
+        for folder in locate.idea_folders(server.results, name):
+            idea = locate.idea_of_folder(folder)
+            meta = _json(folder / "idea.json") or {}
+            pdf = next((p for p in (folder / f"{idea}.pdf", folder / "latex" / "template.pdf") if p.is_file()), None)
+            review_path = next((p for p in (folder / "review_improved.json", folder / "review.json",
+                                            folder / "review.txt") if p.is_file()), None)
+            review = _json(review_path) if review_path else None
+            if isinstance(review, dict) and isinstance(review.get("review"), dict):
+                review = review["review"]
+            review = review if isinstance(review, dict) else {}
+            papers.append({"folder": str(folder), "idea": idea, "template": name, "title": meta.get("Title"),
+                           "pdf": str(pdf) if pdf else None, "review": str(review_path) if review_path else None,
+                           "scores": {k: review[k] for k in SCORES if k in review},
+                           "decision": review.get("Decision")})
+    return {"papers": papers}
+
+
+def get_cost(server, args: Args) -> dict:
+    totals = server.costs.totals()
+    ledgers = []
+    if server.results.is_dir():
+        for path in sorted(server.results.rglob("cost.json")):
+            data = _json(path)
+            totals_of = (data.get("totals") or {}) if isinstance(data, dict) else {}
+            if isinstance(totals_of, dict) and "cost_usd" in totals_of:
+                ledgers.append({"path": str(path), "totalUsd": round(float(totals_of["cost_usd"] or 0.0), 6)})
+    settings = server.settings_for(None)
+    return {**totals, "maxCostUsd": settings.max_cost_usd, "ledgers": ledgers}
+
+
+def render_text(server, args: Args) -> dict:
+    from aisci.lsp.latex_features import render_text as render
+    from aisci.lsp.uris import path_to_uri, uri_to_path
+
+    if args.has("uri"):
+        uri = args.text("uri")
+        path = uri_to_path(uri)
+    else:
+        path = args.path("path")
+        uri = path_to_uri(path)
+    document = server.open_document(uri)
+    if document is not None:
+        text = document.source
+    elif path is not None and path.is_file():
+        text = path.read_text(encoding="utf-8", errors="replace")
+    else:
+        raise args.fail(f"there is no file {path or uri} to render.")
+    return {"text": render(text)}

@@ -1,0 +1,139 @@
+"""The core's events as LSP: work-done progress, ``aisci/*`` notifications, diagnostics.
+
+Contract: ``LspReporter.emit`` is called from the job's worker thread; it never blocks and
+never writes the protocol itself (everything goes through the ``Bridge``). Each event becomes
+the notification of docs/lsp.md §3, plus a progress report on the job's token and, for a
+finished run, the experiment traceback diagnostics. ``CostTracker`` sums the
+``CostUpdated`` totals of this session for ``aisci.getCost``.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types
+
+from aisci.lsp.uris import path_to_uri
+
+if TYPE_CHECKING:   # events are dispatched by class name: the module loads with the first command
+    from aisci.core import events as ev
+
+
+class CostTracker:
+    """The latest totals each folder reported; the session's cost is their sum."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_folder: dict[str, ev.CostUpdated] = {}
+
+    def update(self, event: ev.CostUpdated) -> dict[str, Any]:
+        with self._lock:
+            self._by_folder[event.folder or ""] = event
+            return self.totals_locked()
+
+    def totals(self) -> dict[str, Any]:
+        with self._lock:
+            return self.totals_locked()
+
+    def totals_locked(self) -> dict[str, Any]:
+        by_stage: dict[str, float] = {}
+        total, tokens_in, tokens_out = 0.0, 0, 0
+        for event in self._by_folder.values():
+            total += event.total_usd or 0.0
+            tokens_in += event.tokens_in
+            tokens_out += event.tokens_out
+            for stage, usd in event.by_stage.items():
+                by_stage[stage] = by_stage.get(stage, 0.0) + (usd or 0.0)
+        return {"totalUsd": round(total, 6), "byStage": by_stage, "tokensIn": tokens_in, "tokensOut": tokens_out}
+
+
+def _pct(value: float | None) -> int | None:
+    return None if value is None else max(0, min(100, int(value)))
+
+
+class LspReporter:
+    def __init__(self, bridge, job, diagnostics, costs: CostTracker):
+        self.bridge = bridge
+        self.job = job
+        self.diagnostics = diagnostics
+        self.costs = costs
+        self.last_failure_log: str | None = None
+
+    def _report(self, message: str, percent: float | None = None) -> None:
+        self.bridge.progress(self.job.token, types.WorkDoneProgressReport(message=message, percentage=_pct(percent)))
+
+    def _log(self, message: str, level: str = "info", folder: str | None = None) -> None:
+        self.bridge.notify("aisci/log", {"level": level, "message": message, "folder": folder, "job": self.job.id})
+        self.bridge.log_message(message, level)
+
+    def emit(self, event: ev.Event) -> None:
+        handler = getattr(self, f"_on_{type(event).__name__}", None)
+        if handler is not None:
+            handler(event)
+
+    def _stage(self, stage: str, folder: str | None, state: str, message: str, outputs: dict) -> None:
+        self.bridge.notify("aisci/stageChanged", {"stage": stage, "folder": folder, "state": state,
+                                                  "message": message, "outputs": outputs, "job": self.job.id})
+
+    def _on_StageStarted(self, e: ev.StageStarted) -> None:
+        self._stage(e.stage, e.folder, "started", e.message, {})
+        self._report(f"{e.stage}: {e.message}" if e.message else e.stage)
+        self._log(f"{e.stage} started" + (f": {e.message}" if e.message else ""), folder=e.folder)
+
+    def _on_StageFinished(self, e: ev.StageFinished) -> None:
+        state = "finished" if e.ok else "failed"
+        self._stage(e.stage, e.folder, state, e.message, dict(e.outputs))
+        self._report(f"{e.stage} {state}" + (f": {e.message}" if e.message else ""))
+        self._log(f"{e.stage} {state}" + (f": {e.message}" if e.message else ""),
+                  "info" if e.ok else "warning", e.folder)
+
+    def _on_Progress(self, e: ev.Progress) -> None:
+        self._report(f"{e.stage}: {e.message}", e.percent)
+
+    def _on_RunStarted(self, e: ev.RunStarted) -> None:
+        self._report(f"{e.run} running (sandbox {e.sandbox})")
+        self._log(f"{e.run} started in {e.folder} (sandbox {e.sandbox}, timeout {e.timeout_s:g} s)", folder=e.folder)
+
+    def _on_RunFinished(self, e: ev.RunFinished) -> None:
+        self.bridge.notify("aisci/runFinished", {
+            "folder": e.folder, "run": e.run, "ok": e.ok, "durationS": round(e.duration_s, 3),
+            "exitCode": e.exit_code, "message": e.message, "means": e.means, "source": "job"})
+        self._report(e.message)
+        self._log(e.message, "info" if e.ok else "warning", e.folder)
+        self.last_failure_log = None if e.ok else str(Path(e.folder) / e.run / "stderr.log")
+        self.diagnostics.run_finished(Path(e.folder), e.run, e.ok)
+
+    def _on_Log(self, e: ev.Log) -> None:
+        self._log(e.message, e.level, e.folder)
+
+    def _on_ErrorEvent(self, e: ev.ErrorEvent) -> None:
+        self._log(f"error in {e.stage}: {e.message}" + (f" {e.hint}" if e.hint else ""), "error", e.folder)
+
+    def _on_ProposalReady(self, e: ev.ProposalReady) -> None:
+        self.bridge.notify("aisci/proposalReady", {
+            "id": e.id, "folder": e.folder, "file": e.file, "uri": path_to_uri(Path(e.folder) / e.file),
+            "description": e.description, "stage": e.stage, "diff": e.diff, "job": self.job.id})
+
+    def _on_ProposalDecided(self, e: ev.ProposalDecided) -> None:
+        self.bridge.notify("aisci/proposalDecided", {"id": e.id, "folder": e.folder, "file": e.file,
+                                                     "action": e.action, "reason": e.reason})
+        self._log(f"proposed edit {e.id} of {e.file}: {e.action}" + (f" ({e.reason})" if e.reason else ""),
+                  folder=e.folder)
+
+    def _on_CostUpdated(self, e: ev.CostUpdated) -> None:
+        totals = self.costs.update(e)
+        self.bridge.notify("aisci/costUpdated", {
+            "totalUsd": e.total_usd, "byStage": e.by_stage, "tokensIn": e.tokens_in, "tokensOut": e.tokens_out,
+            "folder": e.folder, "sessionTotalUsd": totals["totalUsd"]})
+
+    def _on_IdeasChanged(self, e: ev.IdeasChanged) -> None:
+        self.bridge.notify("aisci/ideasChanged", {"template": e.template, "path": e.path, "source": "job"})
+
+    def _on_PreviewReady(self, e: ev.PreviewReady) -> None:
+        # The paper stage saved this build's diagnostics just before: publish them with it.
+        counts = self.diagnostics.saved_paper_diagnostics(Path(e.folder))
+        tex = Path(e.folder) / "latex" / "template.tex"
+        self.bridge.notify("aisci/previewReady", {"folder": e.folder, "tex": str(tex), "pdf": e.pdf, "ok": True,
+                                                  **counts, "durationS": None})

@@ -1,0 +1,315 @@
+"""The aisci language server: creation and feature registration (handlers only translate).
+
+Contract: ``main(tcp_port)`` serves over stdio (or 127.0.0.1:PORT) until the client sends
+``exit`` or goes away, then cancels every job (their experiment process groups are killed),
+stops the preview and the watcher, and returns. stdout carries only the protocol: logging
+goes to stderr. Nothing heavy is imported here (fast ``initialize``); see docs/lsp.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+
+from aisci import __version__
+from aisci.lsp import latex_features
+from aisci.lsp.jobs import Bridge, JobManager
+from aisci.lsp.reporter import CostTracker
+from aisci.lsp.settings import ClientSettings, section_of
+from aisci.lsp.uris import path_to_uri, uri_to_path
+
+log = logging.getLogger("aisci.lsp")
+TEMPLATE_FILES = ("prompt.json", "seed_ideas.json", "experiment.py", "plot.py", "knobs.json", "template.tex")
+
+
+def plain_converter():
+    """lsprotocol's converter, keeping the params and results of custom methods as plain JSON
+    (pygls's default turns them into namedtuples)."""
+    from lsprotocol import converters
+    from pygls.protocol import JsonRPCNotification, JsonRPCRequestMessage, JsonRPCResponseMessage
+
+    converter = converters.get_converter()
+    for kind in (JsonRPCNotification, JsonRPCRequestMessage, JsonRPCResponseMessage):
+        converter.register_structure_hook(kind, lambda obj, cls: cls(**obj))
+    return converter
+
+
+class AisciServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__("aisci", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Full,
+                         converter_factory=plain_converter)
+        self.root = Path.cwd().resolve()
+        self.client_settings = ClientSettings()
+        self.jobs = JobManager()
+        self.costs = CostTracker()
+        self.bridge: Bridge | None = None
+        self.diagnostics = None
+        self.preview = None
+        self.watcher = None
+        self.pending_messages: list[str] = []
+
+    @property
+    def results(self) -> Path:
+        return self.root / "results"
+
+    def settings_for(self, args):
+        """The core Settings for one command (``args`` may override settings keys)."""
+        from aisci.errors import ConfigError
+        from aisci.lsp.args import Args
+
+        try:
+            return self.client_settings.to_settings(self.root, args.overrides if args is not None else None)
+        except ConfigError as e:
+            if args is None:
+                raise
+            raise Args.error(args.command, str(e)) from None
+
+    def make_context(self, job, settings):
+        from aisci.core.context import Context
+        from aisci.core.proposals import AcceptAll
+        from aisci.lsp.proposals import EditorReviewer
+        from aisci.lsp.reporter import LspReporter
+
+        reviewer = AcceptAll() if settings.autonomy == "full" else EditorReviewer(self.bridge, job)
+        return Context(settings=settings, reporter=LspReporter(self.bridge, job, self.diagnostics, self.costs),
+                       reviewer=reviewer, cancel=job.cancel)
+
+    def open_document(self, uri: str):
+        try:
+            return self.workspace.text_documents.get(uri)
+        except RuntimeError:
+            return None
+
+    def read(self, path: Path) -> str:
+        """A file as the editor has it (unsaved changes included), else from disk."""
+        document = self.open_document(path_to_uri(path))
+        return document.source if document is not None else Path(path).read_text(encoding="utf-8", errors="replace")
+
+    def start_services(self) -> None:
+        from aisci.lsp.diagnostics import DiagnosticStore
+        from aisci.lsp.preview import Preview
+
+        self.bridge = Bridge(self, asyncio.get_running_loop())
+        self.diagnostics = DiagnosticStore(self.bridge)
+        self.preview = Preview(self.bridge, self.diagnostics)
+
+    def start_watcher(self) -> None:
+        from aisci.lsp.watcher import ResultsWatcher
+
+        self.watcher = ResultsWatcher(self.root, self.on_external_change)
+        self.watcher.start()
+
+    def on_external_change(self, kind: str, path: Path) -> None:
+        """A change the watcher saw; a folder one of our jobs holds is left to that job."""
+        try:
+            changed_at = path.stat().st_mtime
+        except OSError:
+            changed_at = 0.0
+        if self.jobs.held_at(path, changed_at):
+            return
+        if kind == "tex":
+            self.preview.schedule(path)
+        elif kind == "ideas":
+            self.bridge.notify("aisci/ideasChanged", {"template": path.parent.name, "path": str(path),
+                                                      "source": "watcher"})
+        elif kind == "run":
+            self._external_run(path.parent.parent, path.parent.name, path)
+
+    def _external_run(self, folder: Path, run: str, final_info: Path) -> None:
+        from aisci.core.results import load_final_info
+        from aisci.errors import AisciError
+        from aisci.lsp.queries import runs_of
+
+        try:
+            means, ok, message = load_final_info(final_info).means(), True, f"{run} finished."
+        except AisciError as e:
+            means, ok, message = {}, False, e.message
+        step = next((r for r in runs_of(self, folder)["runs"] if r["run"] == run), {}) \
+            if (folder / "state.json").is_file() else {}
+        self.bridge.notify("aisci/runFinished", {
+            "folder": str(folder), "run": run, "ok": ok, "durationS": step.get("durationS"), "exitCode": None,
+            "message": message, "means": means, "source": "watcher"})
+        self.diagnostics.run_finished(folder, run, ok)
+
+    def cleanup(self) -> None:
+        """Cancel every job and wait (bounded) for their processes; stop preview and watcher."""
+        self.jobs.cancel_all()
+        if self.preview is not None:
+            self.preview.stop()
+        self.jobs.join_all()
+        if self.watcher is not None:
+            self.watcher.stop()
+
+    def shutdown(self) -> None:
+        """pygls's end of the connection: our children first. Its thread pool is not waited
+        for: after ``exit`` its stdin reader may still block on a pipe the client keeps open."""
+        self.cleanup()
+        if self._stop_event is not None:
+            self._stop_event.set()
+        if self._thread_pool is not None:
+            self._thread_pool.shutdown(wait=False, cancel_futures=True)
+        if self._server is not None:
+            self._server.close()
+
+
+def _root_of(params: types.InitializeParams) -> Path | None:
+    for uri in [f.uri for f in params.workspace_folders or []] + [params.root_uri or ""]:
+        path = uri_to_path(uri) if uri else None
+        if path is not None and path.is_dir():
+            return path.resolve()
+    if params.root_path and Path(params.root_path).is_dir():
+        return Path(params.root_path).resolve()
+    return None
+
+
+def create_server() -> AisciServer:
+    server = AisciServer()
+
+    @server.feature(types.INITIALIZE)
+    def initialize(ls: AisciServer, params: types.InitializeParams) -> None:
+        root = _root_of(params)
+        if root is not None:
+            ls.root = root
+            os.chdir(root)   # the CLI's relative defaults (./templates, the local corpus) mean the workspace
+        ls.pending_messages += ls.client_settings.merge(section_of(params.initialization_options))
+        ls.start_services()
+
+    @server.feature(types.INITIALIZED)
+    def initialized(ls: AisciServer, params: types.InitializedParams) -> None:
+        ls.start_watcher()
+        for message in ls.pending_messages:
+            ls.bridge.show_message(message, "warning" if "ignored" in message else "error")
+        ls.pending_messages.clear()
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    def did_change_configuration(ls: AisciServer, params: types.DidChangeConfigurationParams) -> None:
+        for message in ls.client_settings.merge(section_of(params.settings)):
+            ls.bridge.show_message(message, "warning" if "ignored" in message else "error")
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
+    async def did_save(ls: AisciServer, params: types.DidSaveTextDocumentParams) -> None:
+        path = uri_to_path(params.text_document.uri)
+        if path is None:
+            return
+        if path.suffix == ".tex" and not ls.jobs.holder_of(path):
+            ls.preview.schedule(path)
+        from aisci.lsp.locate import is_template
+
+        template = path.parent.parent if path.name == "template.tex" else path.parent
+        if path.name in TEMPLATE_FILES and is_template(template) and not (template / "state.json").exists():
+            from aisci.core.template import check_template
+
+            problems = await asyncio.get_running_loop().run_in_executor(None, check_template, template)
+            ls.diagnostics.template_problems(template, problems)
+
+    @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=["{", ","]))
+    def completion(ls: AisciServer, params: types.CompletionParams) -> types.CompletionList | None:
+        path, document = uri_to_path(params.text_document.uri), ls.open_document(params.text_document.uri)
+        if path is None or document is None or path.suffix != ".tex":
+            return None
+        offset = document.offset_at_position(params.position)
+        start = latex_features.cite_context(document.source, offset)
+        if start is None:
+            return None
+        begin = types.Position(params.position.line, params.position.character - (offset - start))
+        edit_range = types.Range(begin, params.position)
+        items = [types.CompletionItem(label=key, kind=types.CompletionItemKind.Reference, detail=e["title"],
+                                      documentation=types.MarkupContent(types.MarkupKind.Markdown,
+                                                                        latex_features.describe(key, e)),
+                                      filter_text=key, text_edit=types.TextEdit(edit_range, key))
+                 for key, e in latex_features.bib_entries(path, document.source, ls.read).items()]
+        return types.CompletionList(is_incomplete=False, items=items)
+
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    def hover(ls: AisciServer, params: types.HoverParams) -> types.Hover | None:
+        path, document = uri_to_path(params.text_document.uri), ls.open_document(params.text_document.uri)
+        if path is None or document is None or path.suffix != ".tex":
+            return None
+        lines = document.lines
+        if params.position.line >= len(lines):
+            return None
+        key = latex_features.cite_key_at(lines[params.position.line], params.position.character)
+        entry = latex_features.bib_entries(path, document.source, ls.read).get(key) if key else None
+        if entry is None:
+            return None
+        return types.Hover(types.MarkupContent(types.MarkupKind.Markdown, latex_features.describe(key, entry)))
+
+    @server.feature(types.TEXT_DOCUMENT_CODE_LENS)
+    def code_lens(ls: AisciServer, params: types.CodeLensParams) -> list[types.CodeLens] | None:
+        from aisci.lsp.locate import is_template, template_for_name
+
+        path = uri_to_path(params.text_document.uri)
+        if path is None or path.name != "ideas.json":
+            return None
+        template = path.parent if is_template(path.parent) else template_for_name(ls.root, path.parent.name)
+        if template is None:
+            return None
+        lenses = []
+        for line, name in latex_features.idea_lenses(ls.read(path)):
+            where = types.Range(types.Position(line, 0), types.Position(line, 0))
+            for title, command, arg in (
+                    ("Check novelty", "aisci.checkNovelty", {"template": str(template), "ideas": [name]}),
+                    ("Run experiments", "aisci.runExperiments", {"template": str(template), "idea": name}),
+                    ("Write paper", "aisci.draftPaper", {"template": str(template), "idea": name})):
+                lenses.append(types.CodeLens(where, types.Command(title=title, command=command, arguments=[arg])))
+        return lenses
+
+    @server.feature(types.SHUTDOWN)
+    def shutdown(ls: AisciServer, params: Any = None) -> None:
+        ls.jobs.cancel_all()
+        # pygls then cancels every pending request while iterating over its table, and a
+        # cancelled executeCommand removes itself from that table at once ("dictionary changed
+        # size during iteration"): cancel them here first, over a copy.
+        current = ls.protocol.msg_id
+        for msg_id, future in list(ls.protocol._request_futures.items()):
+            if msg_id != current and not future.done():
+                future.cancel()
+
+    from aisci.lsp.commands import COMMANDS, execute
+
+    def register(name: str) -> None:
+        async def run_command(ls: AisciServer, *args: Any) -> Any:
+            return await execute(ls, name, args)
+
+        server.command(name)(run_command)
+
+    for name in COMMANDS:
+        register(name)
+    return server
+
+
+def main(tcp_port: int | None = None) -> None:
+    """``aisci lsp [--tcp PORT]``."""
+    logging.basicConfig(level=logging.INFO if os.environ.get("AISCI_LSP_DEBUG") else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr, force=True)
+    # The protocol owns fd 1; anything that prints (a library, a stray print) goes to stderr instead.
+    protocol_out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    server = create_server()
+
+    def on_term(signum, frame):
+        # The editor (or the system) stopping us: end our children, then go. The job threads
+        # finish without the event loop, which this handler interrupts.
+        server.cleanup()
+        os._exit(1)
+
+    signal.signal(signal.SIGTERM, on_term)
+    try:
+        if tcp_port is not None:
+            server.start_tcp("127.0.0.1", tcp_port)
+        else:
+            server.start_io(sys.stdin.buffer, protocol_out)
+    finally:
+        server.cleanup()
+        logging.shutdown()
+        # Exit now: a thread blocked reading a stdin the client keeps open must not keep us alive.
+        # LSP: status 0 only after shutdown and exit.
+        os._exit(0 if server.protocol._shutdown else 1)

@@ -1,0 +1,47 @@
+"""The paper stages through the server, with the sweep scientist: a launch that writes, builds
+and reviews the paper, then the per-folder paper commands and the papers view."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from lsprotocol import types
+
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(shutil.which("latexmk") is None, reason="needs TeX")]
+
+
+async def test_paper_commands(lsp, workspace):
+    template = workspace / "templates" / "tiny"
+    result = await lsp.command("aisci.launch", {"template": str(template), "numIdeas": 1}, timeout=600)
+    assert result["ok"], result
+    folder = Path(result["ideas"][0]["folder"])
+    stages = {(s["stage"], s["state"]) for s in lsp.notes["aisci/stageChanged"]}
+    assert {("writeup", "finished"), ("build", "started"), ("review", "finished")} <= stages
+    ready = await lsp.wait_for("aisci/previewReady", lambda p: p["folder"] == str(folder))
+    assert Path(ready["pdf"]).is_file()
+
+    papers = (await lsp.command("aisci.listPapers", {"template": str(template)}))["papers"]
+    assert len(papers) == 1 and papers[0]["folder"] == str(folder) and Path(papers[0]["pdf"]).is_file()
+    assert papers[0]["decision"] in ("Accept", "Reject") and "Overall" in papers[0]["scores"]
+
+    consistency = await lsp.command("aisci.checkConsistency", {"folder": str(folder)})
+    assert consistency["folder"] == str(folder) and consistency["checked"] >= 0
+    assert consistency["ok"] == (consistency["mismatches"] == [])
+
+    lsp.notes["aisci/previewReady"].clear()
+    drafted = await lsp.command("aisci.draftPaper", {"folder": str(folder), "section": "Results"}, timeout=600)
+    assert drafted["ok"] and drafted["tex"] == str(folder / "latex" / "template.tex")
+    preview = await lsp.wait_for("aisci/previewReady", lambda p: p["tex"] == drafted["tex"], timeout=120)
+    assert preview["ok"] and Path(preview["pdf"]).is_file()
+
+    tex = folder / "latex" / "template.tex"
+    tex.write_text(tex.read_text().replace("\\end{document}", "\\brokenmacro\n\\end{document}"))
+    built = await lsp.command("aisci.buildPaper", {"folder": str(folder)}, timeout=600)
+    assert built["folder"] == str(folder) and built["errors"] >= 1
+    published = await lsp.wait_for(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
+                                   lambda p: p.uri == tex.as_uri() and any("brokenmacro" in d.message
+                                                                           for d in p.diagnostics), timeout=120)
+    line = next(d.range.start.line for d in published.diagnostics if "brokenmacro" in d.message)
+    assert tex.read_text().splitlines()[line].startswith("\\brokenmacro")
