@@ -187,3 +187,29 @@ def test_two_builds_of_one_folder_wait_for_each_other(latex_dir):
     for t in threads:
         t.join(timeout=180)
     assert [r.ok for r in results] == [True, True], [r.diagnostics for r in results]
+
+
+
+@needs_tex
+def test_cancel_stops_a_running_build(tmp_path):
+    """A set cancel event ends latexmk and its pdflatex at once, whatever the timeout."""
+    from aisci.core.context import Cancelled
+
+    folder = tmp_path / "loop"
+    folder.mkdir()
+    (folder / "template.tex").write_text(LOOP_TEX)
+    cancel = threading.Event()
+    watcher = threading.Thread(target=lambda: (_wait_for(folder / "template.log"), cancel.set()))
+    watcher.start()
+    start = time.monotonic()
+    with pytest.raises(Cancelled):
+        compile_paper(folder, timeout_s=120, cancel=cancel)
+    watcher.join()
+    assert time.monotonic() - start < 60
+    assert _tex_processes_in(folder.resolve()) == []
+
+
+def _wait_for(path: Path, bound_s: float = 60) -> None:
+    deadline = time.monotonic() + bound_s
+    while not path.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)

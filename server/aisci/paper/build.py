@@ -36,6 +36,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -124,18 +125,30 @@ def _stop_group(proc: subprocess.Popen) -> None:
         pass
 
 
-def _run_latexmk(cmd: list[str], cwd: Path, timeout_s: float) -> tuple[int | None, str]:
-    """(exit code or None on timeout, latexmk's output)."""
+def _run_latexmk(cmd: list[str], cwd: Path, timeout_s: float,
+                 cancel: threading.Event | None = None) -> tuple[int | None, str]:
+    """(exit code or None on timeout, latexmk's output); a set ``cancel`` stops the build."""
     proc = subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, start_new_session=True,
                             env={**os.environ, **_TEX_ENV})
+    deadline = time.monotonic() + timeout_s
     try:
-        out, _ = proc.communicate(timeout=timeout_s)
-        return proc.returncode, out.decode("utf-8", "replace")
-    except subprocess.TimeoutExpired:
-        _stop_group(proc)
-        out, _ = proc.communicate()
-        return None, out.decode("utf-8", "replace")
+        while True:
+            wait = deadline - time.monotonic() if cancel is None else min(0.2, deadline - time.monotonic())
+            try:
+                out, _ = proc.communicate(timeout=max(0.0, wait))
+                return proc.returncode, out.decode("utf-8", "replace")
+            except subprocess.TimeoutExpired:
+                if cancel is not None and cancel.is_set():
+                    from aisci.core.context import Cancelled
+
+                    _stop_group(proc)
+                    proc.communicate()
+                    raise Cancelled("The paper build") from None
+                if time.monotonic() >= deadline:
+                    _stop_group(proc)
+                    out, _ = proc.communicate()
+                    return None, out.decode("utf-8", "replace")
     finally:
         if proc.poll() is None:   # interrupted (Ctrl-C, an exception): leave nothing running
             _stop_group(proc)
@@ -169,7 +182,7 @@ class _FolderLock:
 
 
 def compile_paper(latex_dir: Path, *, main: str = "template.tex", timeout_s: float = 120,
-                  output_pdf: Path | None = None) -> BuildResult:
+                  output_pdf: Path | None = None, cancel: threading.Event | None = None) -> BuildResult:
     latex_dir = Path(latex_dir)
     missing = tex_available(packages=())
     if missing:
@@ -182,7 +195,7 @@ def compile_paper(latex_dir: Path, *, main: str = "template.tex", timeout_s: flo
     with _FolderLock(latex_dir, timeout_s):
         start = time.monotonic()
         started_at = time.time()
-        rc, output = _run_latexmk(["latexmk", *LATEXMK_FLAGS, main], latex_dir, timeout_s)
+        rc, output = _run_latexmk(["latexmk", *LATEXMK_FLAGS, main], latex_dir, timeout_s, cancel)
         duration = time.monotonic() - start
     timed_out = rc is None
 

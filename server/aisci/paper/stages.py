@@ -141,7 +141,7 @@ def build_paper(folder: Path, scientist, ctx: Context) -> StageOutcome:
     for round_ in range(ctx.settings.writeup_fix_rounds + 1):
         ctx.check_cancelled("The paper build")
         pre = list(run_prechecks(job.tex))
-        result = compile_paper(job.tex.parent, timeout_s=180, output_pdf=job.pdf)
+        result = compile_paper(job.tex.parent, timeout_s=180, output_pdf=job.pdf, cancel=ctx.cancel)
         report = check_consistency(job.folder, job.tex)
         diagnostics = pre + list(result.diagnostics) + list(report_diagnostics(report))
         _save_diagnostics(job, diagnostics)
