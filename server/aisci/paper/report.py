@@ -19,6 +19,8 @@ def fmt(value: float) -> str:
     """Four significant digits, never in exponent form (LaTeX prose has no 1e-05)."""
     if value == 0 or not math.isfinite(value):
         return "0" if value == 0 else str(value)
+    if float(value).is_integer() and abs(value) < 1e7:
+        return str(int(value))   # a step count is 300, not 300.0
     decimals = max(0, 3 - int(math.floor(math.log10(abs(value)))))
     return f"{value:.{decimals}f}"
 
