@@ -11,6 +11,10 @@ from __future__ import annotations
 class AisciError(Exception):
     """A failure with a message meant for the user: "what failed: why. What to do."."""
 
+    # True for failures that end a whole launch rather than one idea (a spent budget: every
+    # other idea would meet the same wall at its next model call).
+    stops_launch = False
+
     def __init__(self, message: str, hint: str | None = None):
         super().__init__(message)
         self.message = message

@@ -126,3 +126,21 @@ def test_resume_after_kill_never_reruns_a_finished_run(tmp_path):
     assert (folder / "run_1" / "final_info.json").stat().st_mtime_ns == run1_mtime
     assert "LEARNING_RATE = 0.3" in (folder / "run_2.py").read_text()
     assert len(list((tmp_path / "results" / "tiny").glob("*_sweep_learning_rate"))) == 1
+
+
+def test_a_spent_budget_stops_the_whole_launch(tmp_path, monkeypatch):
+    """One idea failing is that idea's problem; a spent budget ends every idea's work."""
+    from aisci.errors import AisciError
+
+    class Spent(AisciError):
+        stops_launch = True
+
+    class BrokeScientist(SweepScientist):
+        def propose_run(self, job, feedback, ctx):
+            raise Spent("Cost cap reached.", "Rerun with a higher --max-cost.")
+
+    monkeypatch.chdir(tmp_path)
+    template = load_template(make_template(tmp_path))
+    ctx = Context(settings(tmp_path, parallel=2), ev.CollectingReporter())
+    with pytest.raises(Spent):
+        launch(template, BrokeScientist(template), ctx)

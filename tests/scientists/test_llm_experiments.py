@@ -3,9 +3,7 @@ real aider edits of its SEARCH/REPLACE answers, real sandboxed runs and plots, r
 
 ``FakeScientist`` answers each request by its kind: a run decision (our experiment_system
 prompt), figure notes (our plot_describe prompt), or else an aider edit, whose last user
-message is our instruction or aider's own reflection. Until ``LLMScientist``'s stage-4/5
-methods delegate to ``aisci.scientists.llm.experiments``, ``bind_if_stub`` binds them (the
-fixture here; ``python -m tests.scientists.test_llm_experiments`` is the CLI with them bound).
+message is our instruction or aider's own reflection.
 """
 
 from __future__ import annotations
@@ -36,7 +34,6 @@ from tests.fakes.openai_server import Answer, FakeOpenAI
 from tests.helpers import REPO, make_template, write_json
 
 FAKE_MODEL = "openai/fake-model"
-METHODS = ("propose_run", "propose_fix", "describe_run", "propose_plots", "propose_plot_fix", "describe_figures")
 OFFLINE = {"LITELLM_LOCAL_MODEL_COST_MAP": "True", "LITELLM_OFFLINE_MODE": "true"}
 
 LR = "LEARNING_RATE = 0.1  # knob: gradient-descent step size\n"
@@ -46,31 +43,11 @@ MEANS = '            "means": {k: float(np.mean(v)) for k, v in metrics.items()}
 LABELS = 'labels = {\n    "run_0": "Baseline",\n}\n'
 
 
-# -- wiring ------------------------------------------------------------------------------------
-def _is_stub(name: str) -> bool:
-    return "_not_yet" in getattr(LLMScientist, name).__code__.co_names
-
-
-def _delegate(name: str):
-    function = getattr(experiments, name)
-    return lambda self, *args, **kwargs: function(self, *args, **kwargs)
-
-
-def bind_if_stub(setattr_=setattr) -> list[str]:
-    """Bind the stage-4/5 functions onto LLMScientist where its methods are still stubs."""
-    stubs = [name for name in METHODS if _is_stub(name)]
-    for name in stubs:
-        setattr_(LLMScientist, name, _delegate(name))
-    return stubs
-
-
-WIRED = not any(_is_stub(name) for name in METHODS)
-ENTRY = "aisci" if WIRED else "tests.scientists.test_llm_experiments"
+ENTRY = "aisci"
 
 
 @pytest.fixture(autouse=True)
 def _scientist_and_home(monkeypatch, tmp_path):
-    bind_if_stub(monkeypatch.setattr)
     home = tmp_path / "home"  # aider writes below ~ (caches, analytics) unless told otherwise
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
@@ -347,6 +324,39 @@ def test_an_edit_that_keeps_missing_fails_the_idea_and_resume_asks_again(tmp_pat
     assert state.step("run_1") is None and not state.is_done("experiments")  # nothing recorded as final
 
 
+# -- plots: labels checked, a failing plot.py fixed ----------------------------------------------
+def test_plot_labels_name_only_existing_runs_and_a_failing_plot_is_fixed(tmp_path):
+    subplots = "fig, ax = plt.subplots(figsize=(6, 4))\n"
+    with_run = 'labels = {\n    "run_0": "Baseline",\n    "run_1": "LEARNING_RATE=0.3",\n}\n'
+
+    def edit(text):
+        if text.startswith("Edit experiment.py"):
+            return set_line(LR, "0.1", "0.3")
+        if text.startswith("Edit plot.py") and "could not be used" in text:
+            return (search_replace("plot.py", LABELS, with_run)
+                    + search_replace("plot.py", subplots, 'raise ValueError("bad axis")\n' + subplots, prose="And:"))
+        if text.startswith("Edit plot.py"):
+            return search_replace("plot.py", LABELS, LABELS.replace("}", '    "run_7": "A run never made",\n}'))
+        if text.startswith("plot.py failed"):
+            return search_replace("plot.py", 'raise ValueError("bad axis")\n', "", prose="Drop the raise.")
+        return None
+
+    model = FakeScientist(decide=lambda p: go("LEARNING_RATE 0.1 -> 0.3"), edit=edit)
+    with FakeOpenAI(default=model) as fake:
+        outcome, _ = run_launch(tmp_path, fake, make_template(tmp_path))
+    assert outcome.ok, outcome
+    first, retry = model.edits_starting("Edit plot.py")
+    assert "- run_0: the baseline" in first and "- run_1: LEARNING_RATE 0.1 -> 0.3" in first
+    assert "`labels` names run_7, which do not exist; use only: run_0, run_1." in retry
+    [fix] = model.edits_starting("plot.py failed")
+    assert "bad axis" in fix
+    folder = outcome.ideas[0].folder
+    labels = experiments.plot_labels((folder / "plot.py").read_text())
+    assert labels == {"run_0": "Baseline", "run_1": "LEARNING_RATE=0.3"}
+    assert (folder / "val_loss.png").stat().st_size > 1000
+    assert State.load(folder).step("plots")["descriptions"]["val_loss.png"].startswith("val_loss.png: ")
+
+
 # -- (e) parallel ideas --------------------------------------------------------------------------
 def test_two_ideas_in_parallel_both_finish(tmp_path):
     def decide(prompt):
@@ -448,7 +458,7 @@ def test_cost_cap_stops_mid_idea_then_resume_with_a_higher_cap(tmp_path):
         args = cli_args(template, results, fake.base_url, model="openai/gpt-4o-mini")
         stopped = subprocess.run(args + ["--max-cost", "0.0068"], cwd=tmp_path, env=cli_env(tmp_path),
                                  capture_output=True, text=True, timeout=300)
-        calls_at_stop = len(fake.chat_requests)
+        calls_at_stop, decisions_at_stop = len(fake.chat_requests), len(model.decisions)
         [folder] = list((results / "tiny").glob("*_lr_probe"))
         run1_mtime = (folder / "run_1" / "final_info.json").stat().st_mtime_ns
         state_at_stop = State.load(folder)
@@ -458,8 +468,8 @@ def test_cost_cap_stops_mid_idea_then_resume_with_a_higher_cap(tmp_path):
     message = " ".join(stopped.stderr.split())
     assert re.search(r"Cost cap reached: \$0\.0063\d* spent of the \$0\.0068 cap, and the next call "
                      r"\(stage `experiments`\) is estimated at \$0\.\d+; the call was not made\.", message), message
-    assert "--resume --max-cost" in message
-    assert calls_at_stop == 2 and len(model.decisions) == 1  # the refused call never reached the server
+    assert re.search(r"--max-cost \d", message) and "--resume" in message, message
+    assert calls_at_stop == 2 and decisions_at_stop == 1  # the refused call never reached the server
     assert state_at_stop.is_done("run_1") and state_at_stop.step("run_2") is None
     cost = json.loads((results / "tiny" / "cost.json").read_text())
     assert cost["by_stage"]["experiments"]["calls"] >= 2
@@ -483,9 +493,3 @@ def test_plot_labels_are_read_only_from_a_literal_dict():
     assert experiments.plot_labels("labels = dict(run_0='a')\n") is None
     assert experiments.plot_labels("labels = {\n") is None
 
-
-if __name__ == "__main__":  # the aisci CLI, with the stage-4/5 methods bound while they are stubs
-    from aisci.cli import main
-
-    bind_if_stub()
-    raise SystemExit(main())

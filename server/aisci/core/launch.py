@@ -165,7 +165,7 @@ def _run_ideas(folders: list[Path], scientist, ctx: Context) -> list[IdeaOutcome
             return run_idea(folder, scientist, ctx.for_worker(gpu))
         except AisciError as e:
             ctx.reporter.emit(ErrorEvent("launch", e.message, e.hint, str(folder)))
-            if ctx.cancel.is_set():
+            if ctx.cancel.is_set() or e.stops_launch:
                 raise
             return IdeaOutcome(_idea_name(folder), folder, False, e.message)
         finally:

@@ -48,6 +48,8 @@ class LLMFormatError(LLMError):
 class BudgetExceeded(AisciError):
     """The next call would pass the cost cap; it was not made."""
 
+    stops_launch = True
+
 
 class ReplayMissError(AisciError):
     """Replay mode met a request that the cassette does not hold."""

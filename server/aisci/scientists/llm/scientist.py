@@ -3,8 +3,7 @@
 This class holds what all its decisions share: one model client per command (its ledgers,
 cost events, cassettes; see session.py) and one literature search. Each decision is a short
 method that hands over to the module of its stage (ideas.py, novelty.py, ...), so a stage's
-prompts, schemas and loop live together and the class stays a table of contents. A stage not
-implemented yet raises an ``AisciError`` saying so, which a launch reports for that idea.
+prompts, schemas and loop live together and the class stays a table of contents.
 """
 
 from __future__ import annotations
@@ -15,10 +14,10 @@ import threading
 from aisci.core.ideas import Idea
 from aisci.core.scientist import RunJob, Verdict
 from aisci.core.template import Template
-from aisci.errors import AisciError
 
 from . import ideas as idea_stage
 from . import citations as citation_stage
+from . import experiments as experiment_stage
 from . import novelty as novelty_stage
 from . import paper as paper_stage
 from . import reviewing
@@ -75,28 +74,24 @@ class LLMScientist:
     def judge_novelty(self, template: Template, idea: Idea, ctx) -> Verdict:
         return novelty_stage.judge(self.client, self.literature, idea, ctx.settings.novelty_rounds)
 
-    # -- stages 4-5: experiments and plots (not implemented yet) -------------------------
-    def _not_yet(self, what: str):
-        raise AisciError(f"The LLM scientist cannot {what} yet: that stage is not implemented.",
-                         "Use --scientist sweep for the experiments, or stop after ideas and novelty.")
-
+    # -- stages 4-5: experiments and plots (experiments.py) ------------------------------
     def propose_run(self, job: RunJob, feedback: str | None, ctx):
-        self._not_yet("propose experiment runs")
+        return experiment_stage.propose_run(self, job, feedback, ctx)
 
     def propose_fix(self, job: RunJob, failure, feedback: str | None, ctx):
-        self._not_yet("fix a failed run")
+        return experiment_stage.propose_fix(self, job, failure, feedback, ctx)
 
     def describe_run(self, job: RunJob, result) -> str:
-        self._not_yet("describe a run")
+        return experiment_stage.describe_run(self, job, result)
 
     def propose_plots(self, job: RunJob, feedback: str | None, ctx):
-        self._not_yet("edit the plots")
+        return experiment_stage.propose_plots(self, job, feedback, ctx)
 
     def propose_plot_fix(self, job: RunJob, error: str, feedback: str | None, ctx):
-        self._not_yet("fix plot.py")
+        return experiment_stage.propose_plot_fix(self, job, error, feedback, ctx)
 
     def describe_figures(self, job: RunJob, figures: list[str]) -> dict[str, str]:
-        self._not_yet("describe figures")
+        return experiment_stage.describe_figures(self, job, figures)
 
     # -- stages 6-9: the paper (paper.py, reviewing.py) ----------------------------------
     def propose_section(self, job, section, feedback, ctx):
