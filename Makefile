@@ -12,7 +12,7 @@ TORCH  ?= torch==2.13.0
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: setup system venv data demo test clean
+.PHONY: setup system venv data demo test clean extension-deps extension test-extension
 
 setup: system venv data
 
@@ -43,8 +43,23 @@ demo: setup
 	$(VENV)/bin/aisci launch --template templates/grokking --scientist sweep --scale smoke --num-ideas 2 \
 	  --results $(DEMO_RESULTS) $$([ -f $(DEMO_RESULTS)/grokking/state.json ] && echo --resume)
 
-test: setup
+# The VS Code extension: the npm workspace, code-server 4.100.3 and Chromium for its end-to-end
+# test (idempotent, quick when done).
+extension-deps:
+	@bash vscode-extension/scripts/setup-e2e.sh
+
+extension: extension-deps
+	npm run build
+
+# The extension's unit tests, its .vsix, and the end-to-end test in code-server (it drives the
+# real language server from the venv, with real TeX).
+test-extension: setup extension-deps
+	npm test
+
+test: setup extension-deps
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+	npm test
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache node_modules vscode-extension/dist vscode-extension/out-test \
+	  vscode-extension/.e2e vscode-extension/test-output vscode-extension/aisci.vsix

@@ -1,0 +1,350 @@
+/**
+ * The palette and context-menu commands (category "AI Scientist"), one per server command
+ * plus the extension's own (views, previews, keys, server).
+ *
+ * Contract: a server command is wrapped as `aiScientist.<name>`: it resolves its target
+ * (picks.ts), sends `aisci.<name>` with one object argument, and reports the outcome: a
+ * one-line summary (summary.ts) with a button to the natural next step, or the failure
+ * (errors.ts). The server's own `aisci.*` command ids are left to vscode-languageclient
+ * (docs/lsp.md §2); the views refresh from the notifications the command causes.
+ */
+
+import * as cp from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import * as vscode from "vscode";
+import { describeFailure } from "./errors";
+import type { Logs } from "./logs";
+import { dataOf, pickFolder, pickIdea, pickSection, pickTemplate } from "./picks";
+import type { ProposalReviewer } from "./proposals";
+import type { IdeasResult } from "./protocol";
+import type { ApiKeys } from "./secrets";
+import { venvPython } from "./interpreter";
+import { nextSection } from "./sections";
+import type { ServerManager } from "./server";
+import { SECTION } from "./settings";
+import type { Status } from "./status";
+import { summarise } from "./summary";
+import type { Store } from "./views/store";
+import type { PreviewPanels } from "./webviews/preview";
+import type { ResultsPanels } from "./webviews/results";
+
+export interface Parts {
+  server: ServerManager;
+  logs: Logs;
+  keys: ApiKeys;
+  store: Store;
+  status: Status;
+  proposals: ProposalReviewer;
+  results: ResultsPanels;
+  previews: PreviewPanels;
+}
+
+/** Sends one server command and tells the outcome; the result, or undefined on failure. */
+export async function runServerCommand<T = Record<string, unknown>>(
+  p: Parts,
+  title: string,
+  command: string,
+  args: object,
+): Promise<T | undefined> {
+  p.logs.info(`${command} ${JSON.stringify(args)}`);
+  try {
+    const result = await p.server.execute<T>(command, args);
+    const summary = summarise(command, result);
+    p.logs.info(`${command}: ${summary.text}`);
+    if (summary.ok) {
+      void vscode.window.showInformationMessage(`${title}: ${summary.text}`);
+    } else {
+      void vscode.window.showWarningMessage(`${title}: ${summary.text}`, "Show Logs").then((b) => b && p.logs.show());
+    }
+    p.store.scheduleRefresh(0);
+    return result;
+  } catch (e) {
+    const f = describeFailure(title, e);
+    p.logs.info(f.message);
+    if (f.severity === "info") {
+      void vscode.window.showInformationMessage(f.message);
+    } else if (f.severity === "warning") {
+      const buttons = f.cancelJob ? ["Cancel It"] : [];
+      void vscode.window.showWarningMessage(f.message, ...buttons).then((b) => {
+        if (b === "Cancel It" && f.cancelJob) {
+          void p.server.execute("aisci.cancel", { job: f.cancelJob });
+        }
+      });
+    } else if (f.severity === "error") {
+      void vscode.window.showErrorMessage(f.message, "Show Logs").then((b) => b && p.logs.show());
+    }
+    p.store.scheduleRefresh(0);
+    return undefined;
+  }
+}
+
+function workspaceRoot(): string | undefined {
+  return vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+}
+
+async function readJson(file: string): Promise<unknown> {
+  try {
+    return JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.file(file))));
+  } catch {
+    return undefined;
+  }
+}
+
+async function createTemplate(p: Parts): Promise<void> {
+  const root = workspaceRoot();
+  if (!root) {
+    void vscode.window.showErrorMessage("Open a folder first: templates are created under its templates/ folder.");
+    return;
+  }
+  const name = await vscode.window.showInputBox({
+    title: "AI Scientist: Create Template",
+    prompt: `A new template under ${path.join(root, "templates")}: a small numpy experiment, its plot script and a LaTeX skeleton that pass the template check.`,
+    placeHolder: "my_template",
+    validateInput: (v) =>
+      /^[A-Za-z][A-Za-z0-9_-]*$/.test(v) ? (fs.existsSync(path.join(root, "templates", v)) ? `templates/${v} exists already.` : undefined) : "Letters, digits, _ and -, starting with a letter.",
+  });
+  if (!name) {
+    return;
+  }
+  if (!p.server.interpreter) {
+    await p.server.start(); // finds the interpreter (and says what is wrong with it)
+  }
+  const python = p.server.interpreter?.path;
+  if (!python) {
+    return;
+  }
+  const args = ["-m", "aisci", "template", "new", name, "--dir", path.join(root, "templates")];
+  p.logs.info(`${python} ${args.join(" ")}`);
+  const outcome = await new Promise<{ code: number; out: string }>((resolve) => {
+    cp.execFile(python, args, { cwd: root, timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? 1 : 0, out: `${stdout}${stderr}`.trim() });
+    });
+  });
+  if (outcome.out) {
+    p.logs.channel.appendLine(outcome.out);
+  }
+  if (outcome.code !== 0) {
+    void vscode.window.showErrorMessage(`Creating template ${name} failed: ${outcome.out.split("\n").pop()}`, "Show Logs").then((b) => b && p.logs.show());
+    return;
+  }
+  await p.store.refresh();
+  const experiment = vscode.Uri.file(path.join(root, "templates", name, "experiment.py"));
+  await vscode.window.showTextDocument(experiment);
+  void vscode.window.showInformationMessage(`Template ${name} created. Next: AI Scientist: Run Baseline.`);
+}
+
+async function selectInterpreter(p: Parts): Promise<void> {
+  const config = vscode.workspace.getConfiguration(SECTION);
+  const current = config.get<string>("python") ?? "";
+  const items: (vscode.QuickPickItem & { value?: string; enter?: boolean })[] = [];
+  for (const folder of vscode.workspace.workspaceFolders ?? []) {
+    const venv = venvPython(folder.uri.fsPath, process.platform);
+    if (fs.existsSync(venv)) {
+      items.push({ label: venv, description: "the workspace's .venv", value: venv });
+    }
+  }
+  items.push(
+    { label: "$(edit) Enter interpreter path…", enter: true },
+    { label: "$(clear-all) Automatic", description: "the workspace's .venv, else the Python extension's choice", value: "" },
+  );
+  const pick = await vscode.window.showQuickPick(items, {
+    title: "AI Scientist: Select Python Interpreter",
+    placeHolder: current ? `Now: ${current}` : `Now: automatic (${p.server.interpreter?.path ?? "none found"})`,
+  });
+  if (!pick) {
+    return;
+  }
+  let value = pick.value;
+  if (pick.enter) {
+    value = await vscode.window.showInputBox({
+      title: "AI Scientist: Python interpreter",
+      prompt: "The Python that has aisci installed (e.g. <aisci repo>/.venv/bin/python).",
+      value: current || p.server.interpreter?.path || "",
+      ignoreFocusOut: true,
+    });
+  }
+  if (value === undefined) {
+    return;
+  }
+  // Saved in the user settings; the change restarts the server (server.ts).
+  await config.update("python", value.trim(), vscode.ConfigurationTarget.Global);
+}
+
+async function draftNext(p: Parts, arg: unknown): Promise<void> {
+  const folder = await pickFolder(p.server, arg, "AI Scientist: Draft Next Section");
+  if (!folder) {
+    return;
+  }
+  const section = nextSection(await readJson(path.join(folder, "state.json")));
+  if (!section) {
+    const b = await vscode.window.showInformationMessage(`Every section of ${path.basename(folder)} is drafted.`, "Build Paper", "Review Paper");
+    if (b === "Build Paper") {
+      await vscode.commands.executeCommand("aiScientist.buildPaper", { folder });
+    } else if (b === "Review Paper") {
+      await vscode.commands.executeCommand("aiScientist.review", { folder });
+    }
+    return;
+  }
+  const drafted = await runServerCommand(p, `Draft ${section}`, "aisci.draftPaper", { folder, section });
+  if (drafted && drafted.ok !== false) {
+    await runServerCommand(p, "Build Paper", "aisci.buildPaper", { folder });
+  }
+}
+
+export function registerCommands(p: Parts): vscode.Disposable[] {
+  const reg = (id: string, fn: (arg?: unknown, ...rest: unknown[]) => unknown) => vscode.commands.registerCommand(id, fn);
+
+  const onTemplate = (name: string, title: string, command: string, extra: (t: string) => Promise<object | undefined> = async () => ({})) =>
+    reg(`aiScientist.${name}`, async (arg) => {
+      const t = await pickTemplate(p.server, arg, `AI Scientist: ${title}`);
+      const more = t && (await extra(t.path));
+      if (t && more) {
+        return runServerCommand(p, title, command, { template: t.path, ...more });
+      }
+      return undefined;
+    });
+
+  const onFolder = (name: string, title: string, command: string) =>
+    reg(`aiScientist.${name}`, async (arg) => {
+      const folder = await pickFolder(p.server, arg, `AI Scientist: ${title}`);
+      return folder ? runServerCommand(p, title, command, { folder }) : undefined;
+    });
+
+  return [
+    onTemplate("checkTemplate", "Check Template", "aisci.checkTemplate"),
+    reg("aiScientist.runBaseline", async (arg) => {
+      const t = await pickTemplate(p.server, arg, "AI Scientist: Run Baseline");
+      if (!t) {
+        return;
+      }
+      const r = await runServerCommand(p, "Run Baseline", "aisci.runBaseline", { template: t.path });
+      if (r && r.reused) {
+        const b = await vscode.window.showInformationMessage(`The finished baseline of ${t.name} was reused.`, "Run It Again");
+        if (b) {
+          await runServerCommand(p, "Run Baseline", "aisci.runBaseline", { template: t.path, force: true });
+        }
+      }
+    }),
+    onTemplate("generateIdeas", "Generate Ideas", "aisci.generateIdeas"),
+    onTemplate("checkNovelty", "Check Novelty", "aisci.checkNovelty", async (template) => {
+      const listed = await p.server.query<IdeasResult>("aisci.listIdeas", { template });
+      const ideas = listed?.ideas ?? [];
+      if (!ideas.length) {
+        return {};
+      }
+      const picks = await vscode.window.showQuickPick(
+        ideas.map((i) => ({ label: i.name, description: i.novel === null || i.novel === undefined ? "not checked" : i.novel ? "novel" : "not novel", picked: i.novel === null || i.novel === undefined })),
+        { canPickMany: true, title: "AI Scientist: Check Novelty", placeHolder: "Which ideas? (none picked: every idea without a verdict)" },
+      );
+      if (picks === undefined) {
+        return undefined;
+      }
+      return picks.length ? { ideas: picks.map((x) => x.label) } : {};
+    }),
+    reg("aiScientist.runExperiments", async (arg) => {
+      const t = await pickIdea(p.server, arg, "AI Scientist: Run Experiments");
+      return t ? runServerCommand(p, "Run Experiments", "aisci.runExperiments", t) : undefined;
+    }),
+    onFolder("makePlots", "Make Plots", "aisci.makePlots"),
+    reg("aiScientist.draftPaper", async (arg) => {
+      const folder = await pickFolder(p.server, arg, "AI Scientist: Draft Paper");
+      const section = folder && (await pickSection("AI Scientist: Draft Paper"));
+      if (!folder || section === undefined) {
+        return;
+      }
+      const r = await runServerCommand(p, "Draft Paper", "aisci.draftPaper", section ? { folder, section } : { folder });
+      if (r && r.ok !== false) {
+        await runServerCommand(p, "Build Paper", "aisci.buildPaper", { folder });
+      }
+    }),
+    reg("aiScientist.draftNextSection", (arg) => draftNext(p, arg)),
+    reg("aiScientist.buildPaper", async (arg) => {
+      const folder = await pickFolder(p.server, arg, "AI Scientist: Build Paper");
+      if (!folder) {
+        return;
+      }
+      const r = await runServerCommand(p, "Build Paper", "aisci.buildPaper", { folder });
+      if (r && typeof r.pdf === "string") {
+        await p.previews.show(folder, r.pdf);
+      }
+    }),
+    onFolder("checkConsistency", "Check Numbers in Paper", "aisci.checkConsistency"),
+    onFolder("review", "Review Paper", "aisci.review"),
+    onFolder("improve", "Improve Paper", "aisci.improve"),
+    reg("aiScientist.launch", async (arg) => {
+      const t = await pickTemplate(p.server, arg, "AI Scientist: Launch");
+      if (!t) {
+        return;
+      }
+      const configured = vscode.workspace.getConfiguration(SECTION).get<number>("numIdeas") ?? 2;
+      const n = await vscode.window.showInputBox({
+        title: `AI Scientist: Launch the whole cycle on ${t.name}`,
+        prompt: "How many new ideas? (the setting aiScientist.numIdeas is the default)",
+        value: String(configured),
+        validateInput: (v) => (/^[1-9]\d*$/.test(v.trim()) ? undefined : "A whole number of at least 1."),
+      });
+      if (n === undefined) {
+        return;
+      }
+      return runServerCommand(p, "Launch", "aisci.launch", { template: t.path, numIdeas: Number(n.trim()) });
+    }),
+    reg("aiScientist.cancel", async (arg) => {
+      const d = dataOf(arg);
+      if (d && "folder" in d && d.folder) {
+        return runServerCommand(p, "Cancel", "aisci.cancel", { folder: d.folder });
+      }
+      const jobs = [...p.status.jobs.values()];
+      if (!jobs.length) {
+        void vscode.window.showInformationMessage("No AI Scientist job is running.");
+        return;
+      }
+      const pick = await vscode.window.showQuickPick(
+        jobs.map((j) => ({ label: j.command, description: j.job, detail: j.folder ?? "", job: j.job })),
+        { placeHolder: "Cancel which job?" },
+      );
+      return pick ? runServerCommand(p, "Cancel", "aisci.cancel", { job: pick.job }) : undefined;
+    }),
+    reg("aiScientist.createTemplate", () => createTemplate(p)),
+    reg("aiScientist.showResults", async (arg) => {
+      const folder = await pickFolder(p.server, arg, "AI Scientist: Show Results");
+      if (folder) {
+        await p.results.show(folder);
+      }
+    }),
+    reg("aiScientist.openPaperPreview", async (arg) => {
+      const d = dataOf(arg);
+      const folder = await pickFolder(p.server, arg, "AI Scientist: Open Paper Preview");
+      if (folder) {
+        await p.previews.show(folder, d?.kind === "paper" ? d.pdf : undefined);
+      }
+    }),
+    reg("aiScientist.openReview", async (arg) => {
+      const d = dataOf(arg);
+      const review = d?.kind === "paper" ? d.review : undefined;
+      if (review) {
+        await vscode.window.showTextDocument(vscode.Uri.file(review));
+      } else {
+        void vscode.window.showInformationMessage('This paper has no review yet: run "AI Scientist: Review Paper".');
+      }
+    }),
+    reg("aiScientist.showCostLedger", () => p.status.showLedger()),
+    reg("aiScientist.setApiKey", async () => {
+      if (await p.keys.prompt()) {
+        void vscode.window.showInformationMessage("API key saved; restarting the AI Scientist server so it sees the key.");
+        await p.server.restart();
+      }
+    }),
+    reg("aiScientist.acceptProposal", (arg) => p.proposals.acceptCommand(arg)),
+    reg("aiScientist.rejectProposal", (arg) => p.proposals.rejectCommand(arg)),
+    reg("aiScientist.restartServer", async () => {
+      if (await p.server.restart()) {
+        void vscode.window.showInformationMessage("The AI Scientist server is running.");
+        await p.store.refresh();
+      }
+    }),
+    reg("aiScientist.showLogs", () => p.logs.show()),
+    reg("aiScientist.selectInterpreter", () => selectInterpreter(p)),
+    reg("aiScientist.refresh", () => p.store.refresh()),
+  ];
+}

@@ -1,0 +1,223 @@
+/**
+ * Reviewing AI edits: the client side of the `aisci/reviewProposal` request (docs/lsp.md §5).
+ *
+ * Contract: each proposal opens a diff editor, current text (read-only, scheme
+ * `aisci-current`) on the left and the proposed text on the right. The right side is a real
+ * file under the extension's storage (`.../aisci-proposals/<id>/<file name>`), so the
+ * researcher can edit it before accepting. A notification offers Accept / Reject / Show Diff;
+ * the editor title has the same actions (`aiScientist.acceptProposal`,
+ * `aiScientist.rejectProposal`). Accept answers `accept`, or `edit` with the whole text when
+ * the right side was changed; Reject asks for an optional reason (Escape keeps the proposal
+ * pending) and answers `reject`. The request stays pending until then (no timeout); when the
+ * server withdraws it (`$/cancelRequest`, job cancelled), the diff closes and a message says so.
+ */
+
+import * as vscode from "vscode";
+import { acceptAnswer, diffTitle, proposalFileName, rejectAnswer } from "./proposalDecision";
+import type { ProposalAnswer, ReviewProposalParams } from "./protocol";
+import type { Logs } from "./logs";
+
+export const CURRENT_SCHEME = "aisci-current";
+export const PROPOSALS_DIR = "aisci-proposals";
+
+interface Pending {
+  params: ReviewProposalParams;
+  currentUri: vscode.Uri;
+  proposedUri: vscode.Uri;
+  resolve(answer: ProposalAnswer): void;
+  done: boolean;
+  subscription?: vscode.Disposable;
+}
+
+export class ProposalReviewer implements vscode.Disposable {
+  private readonly pending = new Map<string, Pending>();
+  private readonly current = new Map<string, string>();
+  private readonly changed = new vscode.EventEmitter<number>();
+  private readonly disposables: vscode.Disposable[];
+  /** Fires the number of pending proposals whenever it changes. */
+  readonly onDidChangeCount = this.changed.event;
+
+  constructor(
+    private readonly storage: vscode.Uri,
+    private readonly logs: Logs,
+  ) {
+    this.disposables = [vscode.workspace.registerTextDocumentContentProvider(CURRENT_SCHEME, {
+        provideTextDocumentContent: (uri) => this.current.get(uri.toString()) ?? "",
+      }), this.changed];
+  }
+
+  get count(): number {
+    return this.pending.size;
+  }
+
+  async review(params: ReviewProposalParams, token: vscode.CancellationToken): Promise<ProposalAnswer> {
+    const name = proposalFileName(params.id, params.file);
+    const proposedUri = vscode.Uri.joinPath(this.storage, PROPOSALS_DIR, name);
+    await vscode.workspace.fs.createDirectory(vscode.Uri.joinPath(proposedUri, ".."));
+    await vscode.workspace.fs.writeFile(proposedUri, new TextEncoder().encode(params.proposed));
+    const currentUri = vscode.Uri.from({ scheme: CURRENT_SCHEME, path: "/" + name });
+    this.current.set(currentUri.toString(), params.original);
+    this.logs.info(`proposal ${params.id} for ${params.folder}/${params.file}: ${params.description}`);
+
+    return new Promise<ProposalAnswer>((resolve) => {
+      const entry: Pending = { params, currentUri, proposedUri, resolve, done: false };
+      entry.subscription = token.onCancellationRequested(() => void this.withdraw(entry));
+      this.pending.set(params.id, entry);
+      this.changed.fire(this.pending.size);
+      void this.showDiff(entry).then(() => this.ask(entry));
+    });
+  }
+
+  private async showDiff(entry: Pending): Promise<void> {
+    await vscode.commands.executeCommand(
+      "vscode.diff",
+      entry.currentUri,
+      entry.proposedUri,
+      diffTitle(entry.params.file, entry.params.description),
+      { preview: false },
+    );
+  }
+
+  private async ask(entry: Pending): Promise<void> {
+    while (!entry.done) {
+      const p = entry.params;
+      const pick = await vscode.window.showInformationMessage(
+        `Proposed edit to ${p.file} (${p.stage}): ${p.description}`,
+        "Accept",
+        "Reject",
+        "Show Diff",
+      );
+      if (entry.done) {
+        return;
+      }
+      if (pick === "Accept") {
+        await this.accept(entry);
+      } else if (pick === "Reject") {
+        await this.reject(entry);
+      } else if (pick === "Show Diff") {
+        await this.showDiff(entry);
+      } else {
+        return; // dismissed: the editor title actions and the palette still decide it
+      }
+    }
+  }
+
+  /** The pending proposal an action is about: the given id or file, the active diff, or a pick. */
+  private async find(arg?: unknown): Promise<Pending | undefined> {
+    if (typeof arg === "string" && this.pending.has(arg)) {
+      return this.pending.get(arg);
+    }
+    const uri = arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.uri;
+    if (uri) {
+      for (const entry of this.pending.values()) {
+        if (entry.proposedUri.toString() === uri.toString() || entry.currentUri.toString() === uri.toString()) {
+          return entry;
+        }
+      }
+    }
+    const all = [...this.pending.values()];
+    if (all.length <= 1) {
+      if (all.length === 0) {
+        void vscode.window.showInformationMessage("No AI edit is waiting for review.");
+      }
+      return all[0];
+    }
+    const pick = await vscode.window.showQuickPick(
+      all.map((e) => ({ label: e.params.file, description: e.params.description, detail: e.params.folder, entry: e })),
+      { placeHolder: "Which proposed edit?" },
+    );
+    return pick?.entry;
+  }
+
+  async acceptCommand(arg?: unknown): Promise<void> {
+    const entry = await this.find(arg);
+    if (entry) {
+      await this.accept(entry);
+    }
+  }
+
+  async rejectCommand(arg?: unknown): Promise<void> {
+    const entry = await this.find(arg);
+    if (entry) {
+      await this.reject(entry);
+    }
+  }
+
+  private async accept(entry: Pending): Promise<void> {
+    if (entry.done) {
+      return;
+    }
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === entry.proposedUri.toString());
+    if (doc?.isDirty) {
+      await doc.save(); // so closing the diff does not ask to save
+    }
+    const text = doc ? doc.getText() : new TextDecoder().decode(await vscode.workspace.fs.readFile(entry.proposedUri));
+    const answer = acceptAnswer(entry.params.proposed, text);
+    this.logs.info(`proposal ${entry.params.id}: ${answer.action}`);
+    await this.finish(entry, answer);
+  }
+
+  private async reject(entry: Pending): Promise<void> {
+    if (entry.done) {
+      return;
+    }
+    const reason = await vscode.window.showInputBox({
+      title: `Reject the edit to ${entry.params.file}`,
+      prompt: "Why? (optional; told to the scientist, which may propose something else). Escape keeps the proposal.",
+      placeHolder: "e.g. keep the learning rate; change the degree instead",
+      ignoreFocusOut: true,
+    });
+    if (reason === undefined || entry.done) {
+      return;
+    }
+    this.logs.info(`proposal ${entry.params.id}: reject (${reason || "no reason"})`);
+    await this.finish(entry, rejectAnswer(reason));
+  }
+
+  private async withdraw(entry: Pending): Promise<void> {
+    if (entry.done) {
+      return;
+    }
+    void vscode.window.showInformationMessage(
+      `The proposed edit to ${entry.params.file} was withdrawn (its job was cancelled).`,
+    );
+    // The server cancelled the request: whatever we answer is ignored.
+    await this.finish(entry, rejectAnswer("withdrawn"));
+  }
+
+  private async finish(entry: Pending, answer: ProposalAnswer): Promise<void> {
+    entry.done = true;
+    entry.subscription?.dispose();
+    this.pending.delete(entry.params.id);
+    this.changed.fire(this.pending.size);
+    entry.resolve(answer);
+    await this.closeDiff(entry);
+    this.current.delete(entry.currentUri.toString());
+    await vscode.workspace.fs.delete(entry.proposedUri, { useTrash: false }).then(undefined, () => undefined);
+  }
+
+  private async closeDiff(entry: Pending): Promise<void> {
+    const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs);
+    const mine = tabs.filter((t) => {
+      const input = t.input;
+      if (input instanceof vscode.TabInputTextDiff) {
+        return input.modified.toString() === entry.proposedUri.toString();
+      }
+      return input instanceof vscode.TabInputText && input.uri.toString() === entry.proposedUri.toString();
+    });
+    if (mine.length) {
+      await vscode.window.tabGroups.close(mine, true).then(undefined, () => undefined);
+    }
+  }
+
+  dispose(): void {
+    for (const entry of this.pending.values()) {
+      entry.done = true;
+      entry.resolve(rejectAnswer("the editor closed"));
+    }
+    this.pending.clear();
+    for (const d of this.disposables) {
+      d.dispose();
+    }
+  }
+}

@@ -1,0 +1,171 @@
+/**
+ * The shapes of docs/lsp.md, as TypeScript types: query results (§2), notifications (§3) and
+ * the proposal request (§5). Every field the server may leave out is optional here, and the
+ * code reading them tolerates its absence (the server is written in parallel).
+ */
+
+/** `{dataset: {metric: number}}` as in final_info.json; a flat `{metric: number}` is tolerated. */
+export type Means = Record<string, Record<string, number> | number>;
+
+export interface TemplateInfo {
+  name: string;
+  path: string;
+  ok?: boolean;
+  errors?: number;
+  warnings?: number;
+  knobs?: string[];
+  baseline?: Record<string, string>;
+}
+
+export interface Paper {
+  title: string;
+  year?: number | null;
+  venue?: string | null;
+  url?: string | null;
+  similarity?: number | null;
+}
+
+export interface Verdict {
+  label?: string;
+  reason?: string;
+  kind?: string;
+  localOnly?: boolean;
+  queries?: string[];
+  papers?: Paper[];
+}
+
+export interface IdeaInfo {
+  name: string;
+  title?: string;
+  experiment?: string;
+  interestingness?: number | null;
+  feasibility?: number | null;
+  novelty?: number | null;
+  novel?: boolean | null;
+  verdict?: Verdict | null;
+  folder?: string | null;
+}
+
+export interface IdeasResult {
+  template: string;
+  path: string;
+  ideas: IdeaInfo[];
+  seeds?: IdeaInfo[];
+}
+
+export interface RunInfo {
+  run: string;
+  status: "done" | "failed" | string;
+  description?: string;
+  means?: Means;
+  durationS?: number | null;
+  error?: string | null;
+  stderr?: string | null;
+}
+
+export interface FolderRuns {
+  folder: string;
+  idea?: string | null;
+  running?: string | null;
+  runs: RunInfo[];
+}
+
+export interface PaperInfo {
+  folder: string;
+  idea?: string;
+  title?: string;
+  pdf?: string | null;
+  review?: string | null;
+  scores?: Record<string, number | null>;
+  decision?: string | null;
+}
+
+export interface CostInfo {
+  totalUsd: number;
+  byStage: Record<string, number>;
+  tokensIn?: number;
+  tokensOut?: number;
+  maxCostUsd?: number | null;
+  ledgers?: { path: string; totalUsd: number }[];
+}
+
+export interface ReviewProposalParams {
+  id: string;
+  folder: string;
+  file: string;
+  uri: string;
+  description: string;
+  stage: string;
+  original: string;
+  proposed: string;
+  diff?: string;
+  job?: string;
+}
+
+export type ProposalAnswer =
+  | { action: "accept" }
+  | { action: "edit"; text: string }
+  | { action: "reject"; reason: string };
+
+export interface StageChanged {
+  stage: string;
+  folder?: string | null;
+  state: "started" | "finished" | "failed";
+  message?: string;
+  job?: string | null;
+}
+
+export interface JobStarted {
+  job: string;
+  command: string;
+  folder?: string | null;
+  token?: string | null;
+}
+
+export interface JobFinished {
+  job: string;
+  command: string;
+  ok: boolean;
+  cancelled: boolean;
+  message?: string;
+}
+
+export interface PreviewReady {
+  folder: string;
+  tex?: string;
+  pdf?: string | null;
+  ok: boolean;
+  diagnostics?: number;
+  errors?: number;
+  durationS?: number;
+}
+
+export interface CostUpdated {
+  totalUsd: number;
+  byStage?: Record<string, number>;
+  sessionTotalUsd?: number;
+}
+
+export const NOTIFICATIONS = [
+  "aisci/jobStarted",
+  "aisci/jobFinished",
+  "aisci/stageChanged",
+  "aisci/runFinished",
+  "aisci/ideasChanged",
+  "aisci/proposalReady",
+  "aisci/proposalDecided",
+  "aisci/previewReady",
+  "aisci/costUpdated",
+  "aisci/log",
+] as const;
+
+export type NotificationMethod = (typeof NOTIFICATIONS)[number];
+
+/** JSON-RPC error codes of docs/lsp.md §2. */
+export const ErrorCode = {
+  InvalidParams: -32602,
+  StageFailed: -32001,
+  Busy: -32002,
+  NotAvailable: -32003,
+  RequestCancelled: -32800,
+} as const;

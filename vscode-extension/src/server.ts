@@ -1,0 +1,391 @@
+/**
+ * Starting, restarting and talking to `aisci lsp`.
+ *
+ * Contract:
+ * - `start()` finds the interpreter (interpreter.ts order), checks that aisci imports there,
+ *   and starts `<python> -m aisci lsp` over stdio with vscode-languageclient, the settings as
+ *   `initializationOptions` and the API keys from SecretStorage in its environment. When
+ *   Python or aisci is missing it shows one error naming the interpreter tried, with a
+ *   "Show Logs" button, and the state becomes "failed".
+ * - A crash restarts the server while `CrashPolicy` allows (3 within 3 minutes), each time with
+ *   a message; then it stops and says why (the server's last error line).
+ * - `execute(command, args)` sends `workspace/executeCommand` with exactly one object argument
+ *   (docs/lsp.md §2) and rejects with the server's `ResponseError` (code, message, data).
+ * - Every `aisci/*` notification is re-fired on `onNotification`; `aisci/reviewProposal`
+ *   requests go to the `ProposalReviewer`.
+ * - A change of an `aiScientist.*` server setting is sent as `workspace/didChangeConfiguration`
+ *   (`{settings: {aiScientist: {...}}}`); a change of `aiScientist.python` restarts the server.
+ */
+
+import * as cp from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as vscode from "vscode";
+import {
+  CloseAction,
+  DidChangeConfigurationNotification,
+  ErrorAction,
+  ExecuteCommandRequest,
+  LanguageClient,
+  LanguageClientOptions,
+  RevealOutputChannelOn,
+  ServerOptions,
+  State,
+} from "vscode-languageclient/node";
+import { CrashPolicy } from "./crashPolicy";
+import {
+  findInterpreter,
+  Interpreter,
+  isProblem,
+  PROBE_ARGS,
+  ProbeResult,
+  probeProblem,
+  substituteVariables,
+} from "./interpreter";
+import type { Logs } from "./logs";
+import { NOTIFICATIONS, ReviewProposalParams } from "./protocol";
+import type { ProposalReviewer } from "./proposals";
+import type { ApiKeys } from "./secrets";
+import { SECTION, serverSettings } from "./settings";
+
+const RESTART_DELAY_MS = 1000;
+const STDERR_GRACE_MS = 300;
+
+export type ServerState = "stopped" | "starting" | "running" | "failed";
+
+export interface Notification {
+  method: string;
+  params: unknown;
+}
+
+function workspaceRoot(): string | undefined {
+  return vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+}
+
+export function currentServerSettings() {
+  const config = vscode.workspace.getConfiguration(SECTION);
+  return serverSettings((key) => config.get(key));
+}
+
+async function pythonExtensionInterpreter(): Promise<string | undefined> {
+  const ext = vscode.extensions.getExtension("ms-python.python");
+  if (!ext) {
+    return undefined;
+  }
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const api: any = ext.isActive ? ext.exports : await ext.activate();
+    const resource = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const env = api?.environments?.getActiveEnvironmentPath?.(resource);
+    if (env?.path) {
+      return String(env.path);
+    }
+    const details = api?.settings?.getExecutionDetails?.(resource);
+    const exec = details?.execCommand;
+    return Array.isArray(exec) && exec.length ? String(exec[0]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function probe(python: string, cwd: string | undefined): Promise<ProbeResult> {
+  return new Promise((resolve) => {
+    cp.execFile(python, PROBE_ARGS, { cwd, timeout: 60_000, env: process.env }, (error, stdout, stderr) => {
+      const code = (error as NodeJS.ErrnoException | null)?.code;
+      if (error && typeof code === "string") {
+        resolve({ exitCode: null, stdout, stderr, spawnError: `${code} (${error.message})` });
+        return;
+      }
+      resolve({ exitCode: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+/**
+ * vscode-languageclient shows its own error pop-ups ("couldn't create connection to server",
+ * "Server initialization failed"); the manager shows one message that says why and what to
+ * do, so the client's go to the log only.
+ */
+class QuietClient extends LanguageClient {
+  override error(message: string, data?: unknown): void {
+    super.error(message, data, false);
+  }
+}
+
+export class ServerManager implements vscode.Disposable {
+  private client: LanguageClient | undefined;
+  private readonly policy = new CrashPolicy();
+  private readonly notifications = new vscode.EventEmitter<Notification>();
+  private readonly stateChanged = new vscode.EventEmitter<ServerState>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private starting: Promise<boolean> | undefined;
+  private lifecycle: Promise<unknown> = Promise.resolve();
+  private startingClient: LanguageClient | undefined;
+  private _state: ServerState = "stopped";
+  interpreter: Interpreter | undefined;
+  failure: string | undefined;
+
+  readonly onNotification = this.notifications.event;
+  readonly onDidChangeState = this.stateChanged.event;
+
+  constructor(
+    private readonly logs: Logs,
+    private readonly keys: ApiKeys,
+    private readonly proposals: ProposalReviewer,
+  ) {
+    this.disposables.push(
+      this.notifications,
+      this.stateChanged,
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration(`${SECTION}.python`)) {
+          this.logs.info("aiScientist.python changed: restarting the server.");
+          void this.restart();
+        } else if (e.affectsConfiguration(SECTION)) {
+          void this.sendSettings();
+        }
+      }),
+    );
+  }
+
+  get state(): ServerState {
+    return this._state;
+  }
+
+  private setState(state: ServerState, failure?: string): void {
+    this._state = state;
+    this.failure = failure;
+    void vscode.commands.executeCommand("setContext", "aiScientist.serverState", state);
+    this.stateChanged.fire(state);
+  }
+
+  private async fail(message: string): Promise<false> {
+    this.logs.info(message);
+    this.setState("failed", message);
+    void vscode.window.showErrorMessage(message, "Show Logs").then((pick) => {
+      if (pick === "Show Logs") {
+        this.logs.show();
+      }
+    });
+    return false;
+  }
+
+  /** Starts the server unless it runs; resolves true when it answers. */
+  start(): Promise<boolean> {
+    if (this.client && this.client.state === State.Running) {
+      return Promise.resolve(true);
+    }
+    this.starting ??= this.enqueue(() => this.doStart()).finally(() => (this.starting = undefined));
+    return this.starting;
+  }
+
+  /** Start, stop and restart run one at a time, in the order asked. */
+  private enqueue<T>(op: () => Promise<T>): Promise<T> {
+    const next = this.lifecycle.then(op, op);
+    this.lifecycle = next.catch(() => undefined);
+    return next;
+  }
+
+  private async doStart(): Promise<boolean> {
+    this.setState("starting");
+    const root = workspaceRoot();
+    const config = vscode.workspace.getConfiguration(SECTION);
+    const setting = substituteVariables(config.get<string>("python") ?? "", root, os.homedir());
+    const found = await findInterpreter({
+      setting,
+      workspaceFolders: (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
+      platform: process.platform,
+      exists: (f) => fs.existsSync(f),
+      pythonExtension: pythonExtensionInterpreter,
+    });
+    if (isProblem(found)) {
+      return this.fail(found.message);
+    }
+    this.interpreter = found;
+    this.logs.mark();
+    this.logs.info(`Python: ${found.path} (from ${found.source})`);
+    const probed = await probe(found.path, root);
+    const problem = probeProblem(found, probed);
+    if (problem) {
+      if (probed.stderr.trim()) {
+        this.logs.channel.appendLine(probed.stderr.trim());
+      }
+      return this.fail(problem);
+    }
+    this.logs.info(`aisci ${probed.stdout.trim()} found; starting ${found.path} -m aisci lsp`);
+
+    const env = { ...process.env, ...(await this.keys.environment()), PYTHONUNBUFFERED: "1" };
+    const serverOptions: ServerOptions = {
+      command: found.path,
+      args: ["-m", "aisci", "lsp"],
+      options: { cwd: root, env },
+    };
+    let current: LanguageClient | undefined;
+    const clientOptions: LanguageClientOptions = {
+      documentSelector: [
+        { scheme: "file", pattern: "**/*.tex" },
+        { scheme: "file", pattern: "**/*.bib" },
+        { scheme: "file", pattern: "**/ideas.json" },
+        { scheme: "file", pattern: "**/{prompt,seed_ideas,knobs}.json" },
+        { scheme: "file", pattern: "**/{experiment,plot}.py" },
+      ],
+      outputChannel: this.logs.channel,
+      revealOutputChannelOn: RevealOutputChannelOn.Never,
+      initializationOptions: { [SECTION]: currentServerSettings() },
+      // A failed initialize is a crash at start-up, handled below (no pop-up of the client's).
+      initializationFailedHandler: (error) => {
+        this.logs.info(`initialize failed: ${error instanceof Error ? error.message : String(error)}`);
+        return false;
+      },
+      errorHandler: {
+        error: (_error, _message, count) => ({
+          action: (count ?? 0) <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown,
+        }),
+        // Restarts are ours (one policy for a crash at start-up and a crash later), so the
+        // client itself never restarts.
+        closed: () => {
+          if (current !== undefined && current !== this.startingClient) {
+            this.onCrash(current);
+          }
+          return { action: CloseAction.DoNotRestart, handled: true };
+        },
+      },
+    };
+    const client = new QuietClient("aiScientist", "AI Scientist", serverOptions, clientOptions);
+    current = client;
+    for (const method of NOTIFICATIONS) {
+      client.onNotification(method, (params: unknown) => this.notifications.fire({ method, params }));
+    }
+    client.onRequest("aisci/reviewProposal", (params: ReviewProposalParams, token) => this.proposals.review(params, token));
+    client.onDidChangeState((e) => {
+      if (e.newState === State.Running) {
+        this.setState("running");
+      }
+    });
+    this.client = client;
+    this.startingClient = client;
+    let failure: unknown;
+    try {
+      await client.start();
+      // start() can resolve although the server died during initialize (the client forgets
+      // its start promise when the connection closes first): trust only the state.
+      if (!client.isRunning()) {
+        failure = new Error("the server exited during start-up");
+      }
+    } catch (e) {
+      failure = e ?? new Error("unknown failure");
+    } finally {
+      this.startingClient = undefined;
+    }
+    if (failure === undefined) {
+      this.setState("running");
+      return true;
+    }
+    // It died while starting: the same crash policy as later, then try again or say why.
+    // Its stderr can arrive just after the connection broke; give it a moment.
+    await new Promise((r) => setTimeout(r, STDERR_GRACE_MS));
+    const why = this.logs.why() ?? (failure instanceof Error ? failure.message : String(failure));
+    await this.stopClient();
+    const decision = this.policy.onCrash(why, `The AI Scientist server (${found.path} -m aisci lsp)`);
+    this.logs.info(decision.message);
+    if (!decision.restart) {
+      return this.fail(decision.message);
+    }
+    await new Promise((r) => setTimeout(r, RESTART_DELAY_MS));
+    return this.doStart();
+  }
+
+  /** The connection of a running server closed without our asking. */
+  private onCrash(client: LanguageClient): void {
+    if (client !== this.client || this._state !== "running") {
+      return;
+    }
+    this.setState("starting");
+    void new Promise((r) => setTimeout(r, STDERR_GRACE_MS)).then(async () => {
+      if (client !== this.client) {
+        return; // restarted meanwhile
+      }
+      const decision = this.policy.onCrash(this.logs.why());
+      this.logs.info(decision.message);
+      await this.enqueue(() => this.stopClient());
+      if (!decision.restart) {
+        await this.fail(decision.message);
+        return;
+      }
+      void vscode.window.showWarningMessage(decision.message, "Show Logs").then((b) => b && this.logs.show());
+      this.setState("starting");
+      await new Promise((r) => setTimeout(r, RESTART_DELAY_MS));
+      if (this.client === undefined && this._state === "starting") {
+        await this.start();
+      }
+    });
+  }
+
+  private async stopClient(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (!client) {
+      return;
+    }
+    try {
+      if (client.isRunning() || client.state === State.Starting) {
+        await client.stop(10_000);
+      }
+    } catch (e) {
+      this.logs.info(`stopping the server: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    await client.dispose().catch(() => undefined);
+  }
+
+  async stop(): Promise<void> {
+    await this.enqueue(() => this.stopClient());
+    this.setState("stopped");
+  }
+
+  async restart(): Promise<boolean> {
+    await this.enqueue(async () => {
+      this.policy.reset();
+      await this.stopClient();
+    });
+    return this.start();
+  }
+
+  private async sendSettings(): Promise<void> {
+    if (this.client?.state !== State.Running) {
+      return;
+    }
+    await this.client.sendNotification(DidChangeConfigurationNotification.type, {
+      settings: { [SECTION]: currentServerSettings() },
+    });
+  }
+
+  /** `workspace/executeCommand` with one object argument; starts the server when needed. */
+  async execute<T>(command: string, args: object, token?: vscode.CancellationToken): Promise<T> {
+    if (!(await this.start()) || !this.client) {
+      throw new Error(this.failure ?? "The AI Scientist server is not running. Run \"AI Scientist: Restart Server\".");
+    }
+    const params = { command, arguments: [args] };
+    return (token
+      ? this.client.sendRequest(ExecuteCommandRequest.type, params, token)
+      : this.client.sendRequest(ExecuteCommandRequest.type, params)) as Promise<T>;
+  }
+
+  /** A quick query; undefined (logged) when the server is not running or the query failed. */
+  async query<T>(command: string, args: object = {}): Promise<T | undefined> {
+    if (this.client?.state !== State.Running) {
+      return undefined;
+    }
+    try {
+      return (await this.client.sendRequest(ExecuteCommandRequest.type, { command, arguments: [args] })) as T;
+    } catch (e) {
+      this.logs.info(`${command} failed: ${e instanceof Error ? e.message : String(e)}`);
+      return undefined;
+    }
+  }
+
+  dispose(): void {
+    void this.stopClient();
+    for (const d of this.disposables) {
+      d.dispose();
+    }
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * One line saying what a finished server command produced (docs/lsp.md §2, results).
+ *
+ * Contract: `summarise(command, result)` returns `{ok, text}`: ok false when the result says
+ * `ok: false` (a stage that ran and did not succeed: shown as a warning), else a short
+ * information line. Unknown shapes fall back to the result's `message`. Pure, unit-tested.
+ */
+
+import * as path from "path";
+import { flattenMeans, formatDuration, formatNumber } from "./views/treeModel";
+
+export interface Summary {
+  ok: boolean;
+  text: string;
+}
+
+type R = Record<string, unknown>;
+
+const s = (x: unknown) => (typeof x === "string" ? x : "");
+const arr = (x: unknown) => (Array.isArray(x) ? x : []);
+
+export function summarise(command: string, raw: unknown): Summary {
+  const r = (typeof raw === "object" && raw !== null ? raw : {}) as R;
+  const ok = r.ok !== false;
+  const folder = s(r.folder) ? path.basename(s(r.folder)) : "";
+  const msg = s(r.message);
+  switch (command) {
+    case "aisci.runBaseline": {
+      const means = flattenMeans(r.means as never);
+      const shown = Object.entries(means)
+        .slice(0, 3)
+        .map(([k, v]) => `${k} ${formatNumber(v)}`)
+        .join(", ");
+      const how = r.reused ? "reused" : `done in ${formatDuration(r.durationS as number)}`;
+      return { ok, text: `Baseline ${how}${shown ? `: ${shown}` : ""} (${folder}).` };
+    }
+    case "aisci.generateIdeas": {
+      const ideas = arr(r.ideas).map(String);
+      return { ok, text: ideas.length ? `${ideas.length} new idea(s): ${ideas.join(", ")}.` : msg || "No new idea." };
+    }
+    case "aisci.checkNovelty": {
+      const ideas = arr(r.ideas) as R[];
+      const parts = ideas.map((i) => `${s(i.name)} ${i.novel ? "novel" : "not novel"}`);
+      return { ok, text: parts.length ? `Novelty: ${parts.join(", ")}.` : msg || "No idea needed a novelty check." };
+    }
+    case "aisci.runExperiments": {
+      const runs = arr(r.runs) as R[];
+      const failed = runs.filter((x) => x.error).length;
+      return { ok, text: `${folder}: ${runs.length} run(s)${failed ? `, ${failed} failed` : ""}. ${msg}`.trim() };
+    }
+    case "aisci.makePlots":
+      return { ok, text: `${folder}: ${arr(r.figures).length} figure(s). ${msg}`.trim() };
+    case "aisci.draftPaper":
+      return { ok, text: `${folder}: ${msg || "drafted"}.` };
+    case "aisci.buildPaper": {
+      const errors = Number(r.errors ?? 0);
+      return {
+        ok: ok && Boolean(r.pdf),
+        text: r.pdf
+          ? `PDF built: ${path.basename(s(r.pdf))}${errors ? ` (${errors} LaTeX error(s), see Problems)` : ""}.`
+          : `${folder}: no PDF came out (${errors} error(s)); see the Problems panel.`,
+      };
+    }
+    case "aisci.checkConsistency": {
+      const n = arr(r.mismatches).length;
+      return { ok, text: n ? `${n} number(s) in the paper do not match the runs (see Problems).` : "Every number checked matches the runs." };
+    }
+    case "aisci.review":
+    case "aisci.improve": {
+      const review = (r.review ?? {}) as R;
+      const overall = review.Overall ?? review.overall;
+      const decision = s(r.decision) || s(review.Decision);
+      return { ok, text: `${folder}: review ${overall !== undefined ? `Overall ${overall}` : ""}${decision ? `, ${decision}` : ""}. ${msg}`.trim() };
+    }
+    case "aisci.launch": {
+      const ideas = arr(r.ideas) as R[];
+      const good = ideas.filter((i) => i.ok).length;
+      return { ok, text: `Launch finished: ${ideas.length} idea(s), ${good} completed. ${msg}`.trim() };
+    }
+    case "aisci.checkTemplate": {
+      const problems = arr(r.problems);
+      return { ok, text: problems.length ? `${problems.length} problem(s) in the template (see Problems).` : "The template passes the check." };
+    }
+    default:
+      return { ok, text: msg || `${command} finished.` };
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * What the views show, read from the server's query commands (docs/lsp.md §2, queries).
+ *
+ * Contract: `refresh()` asks `aisci.listTemplates`, then per template `aisci.listIdeas` and
+ * `aisci.listRuns` (the folder list, then each folder), and `aisci.listPapers`; it fires
+ * `onDidChange` once with the new snapshot. `scheduleRefresh()` coalesces the bursts of
+ * notifications a running stage sends (one refresh per 300 ms). The context key
+ * `aiScientist.noTemplates` is true once a listing came back empty (the welcome view). A
+ * folder shows as running only while the job holding it has started and not finished.
+ */
+
+import * as vscode from "vscode";
+import type { FolderRuns, IdeasResult, PaperInfo, TemplateInfo } from "../protocol";
+import type { ServerManager } from "../server";
+
+export interface Snapshot {
+  templates: TemplateInfo[];
+  ideas: { template: TemplateInfo; ideas: IdeasResult }[];
+  runs: { template: TemplateInfo; folders: FolderRuns[] }[];
+  papers: PaperInfo[];
+  /** false until the first listing came back. */
+  loaded: boolean;
+}
+
+const EMPTY: Snapshot = { templates: [], ideas: [], runs: [], papers: [], loaded: false };
+
+export class Store implements vscode.Disposable {
+  private snapshot: Snapshot = EMPTY;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private readonly changed = new vscode.EventEmitter<Snapshot>();
+  readonly onDidChange = this.changed.event;
+
+  /** Jobs of this server that have started and not finished (aisci/jobStarted, jobFinished). */
+  private readonly active = new Set<string>();
+  private readonly subscription: vscode.Disposable;
+
+  constructor(private readonly server: ServerManager) {
+    this.subscription = server.onNotification((n) => {
+      const job = (n.params as { job?: string } | undefined)?.job;
+      if (n.method === "aisci/jobStarted" && job) {
+        this.active.add(job);
+      } else if (n.method === "aisci/jobFinished" && job) {
+        this.active.delete(job);
+      }
+    });
+  }
+
+  /** Empty views (the server failed): the welcome content says what to do. */
+  clear(): void {
+    this.snapshot = EMPTY;
+    this.changed.fire(this.snapshot);
+  }
+
+  get current(): Snapshot {
+    return this.snapshot;
+  }
+
+  scheduleRefresh(delayMs = 300): void {
+    if (this.timer) {
+      return;
+    }
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.refresh();
+    }, delayMs);
+  }
+
+  /** One refresh at a time; a request during one runs another right after. */
+  refresh(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = this.load()
+      .catch(() => undefined)
+      .finally(() => {
+        this.running = undefined;
+        if (this.again) {
+          this.again = false;
+          void this.refresh();
+        }
+      });
+    return this.running;
+  }
+
+  private async load(): Promise<void> {
+    const listed = await this.server.query<{ templates: TemplateInfo[] }>("aisci.listTemplates", {});
+    if (!listed) {
+      return;
+    }
+    const templates = listed.templates ?? [];
+    const ideas: Snapshot["ideas"] = [];
+    const runs: Snapshot["runs"] = [];
+    for (const template of templates) {
+      const i = await this.server.query<IdeasResult>("aisci.listIdeas", { template: template.path });
+      if (i) {
+        ideas.push({ template, ideas: i });
+      }
+      const r = await this.server.query<{ folders: (FolderRuns | string)[] }>("aisci.listRuns", { template: template.path });
+      const folders: FolderRuns[] = [];
+      for (const f of r?.folders ?? []) {
+        // docs/lsp.md: "the F form of each folder"; a bare path is asked for separately.
+        if (typeof f === "string") {
+          const one = await this.server.query<FolderRuns>("aisci.listRuns", { folder: f });
+          if (one) {
+            folders.push(one);
+          }
+        } else if (f && typeof f === "object" && Array.isArray(f.runs)) {
+          folders.push(f);
+        }
+      }
+      // A listing taken while a job was ending can still name it as the folder's holder.
+      for (const f of folders) {
+        if (f.running && !this.active.has(f.running)) {
+          f.running = null;
+        }
+      }
+      runs.push({ template, folders });
+    }
+    const papers = (await this.server.query<{ papers: PaperInfo[] }>("aisci.listPapers", {}))?.papers ?? [];
+    this.snapshot = { templates, ideas, runs, papers, loaded: true };
+    void vscode.commands.executeCommand("setContext", "aiScientist.noTemplates", templates.length === 0);
+    this.changed.fire(this.snapshot);
+  }
+
+  dispose(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+    }
+    this.changed.dispose();
+    this.subscription.dispose();
+  }
+}

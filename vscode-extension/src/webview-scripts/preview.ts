@@ -1,0 +1,221 @@
+/**
+ * The paper preview page (runs inside the webview; bundled with pdf.js into media/preview.js).
+ *
+ * Contract: waits for `worker` (the pdf.js worker source, started from a blob: URL) and
+ * `pdf` (the PDF as base64) messages; renders every page into a canvas at the current zoom; on a
+ * new `pdf` it re-renders keeping the zoom and the page in view (and its offset); `missing`
+ * shows the text given and a Build button; `status` shows a line above the pages. Zoom and
+ * page survive the panel being hidden (vscode.setState). After each render it posts
+ * `rendered {pages, width, height}`.
+ */
+
+import * as pdfjs from "pdfjs-dist/legacy/build/pdf.mjs";
+
+interface VsCodeApi {
+  postMessage(message: unknown): void;
+  getState(): unknown;
+  setState(state: unknown): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+interface ViewState {
+  zoom: number | "fit";
+  page: number;
+  offset: number; // fraction of the page scrolled past its top
+}
+
+const vscode = acquireVsCodeApi();
+const state: ViewState = { zoom: "fit", page: 1, offset: 0, ...((vscode.getState() as Partial<ViewState>) ?? {}) };
+const pagesEl = document.getElementById("pages") as HTMLDivElement;
+const statusEl = document.getElementById("status") as HTMLDivElement;
+const zoomLabel = document.getElementById("zoom-label") as HTMLSpanElement;
+const pageLabel = document.getElementById("page-label") as HTMLSpanElement;
+
+let workerReady: Promise<void> | undefined;
+let resolveWorker: (() => void) | undefined;
+workerReady = new Promise((r) => (resolveWorker = r));
+let doc: pdfjs.PDFDocumentProxy | undefined;
+let renderToken = 0;
+let pageSizes: { top: number; height: number }[] = [];
+
+function setStatus(text: string, kind: "" | "error" | "hidden" = ""): void {
+  statusEl.textContent = text;
+  statusEl.className = kind;
+}
+
+function save(): void {
+  vscode.setState(state);
+}
+
+function currentScale(page: pdfjs.PDFPageProxy): number {
+  if (state.zoom === "fit") {
+    const width = page.getViewport({ scale: 1 }).width;
+    return Math.max(0.25, (pagesEl.clientWidth - 32) / width);
+  }
+  return state.zoom;
+}
+
+function trackPage(): void {
+  const y = pagesEl.scrollTop;
+  for (let i = 0; i < pageSizes.length; i++) {
+    const p = pageSizes[i];
+    if (y < p.top + p.height || i === pageSizes.length - 1) {
+      state.page = i + 1;
+      state.offset = Math.min(1, Math.max(0, (y - p.top) / p.height));
+      break;
+    }
+  }
+  pageLabel.textContent = doc ? `page ${state.page} / ${doc.numPages}` : "";
+  save();
+}
+
+async function render(): Promise<void> {
+  if (!doc) {
+    return;
+  }
+  const token = ++renderToken;
+  const keep = { page: state.page, offset: state.offset };
+  const fragment = document.createDocumentFragment();
+  const sizes: { canvas: HTMLCanvasElement; height: number }[] = [];
+  let first: { width: number; height: number } | undefined;
+  for (let n = 1; n <= doc.numPages; n++) {
+    const page = await doc.getPage(n);
+    const viewport = page.getViewport({ scale: currentScale(page) });
+    const ratio = window.devicePixelRatio || 1;
+    const canvas = document.createElement("canvas");
+    canvas.className = "page";
+    canvas.width = Math.floor(viewport.width * ratio);
+    canvas.height = Math.floor(viewport.height * ratio);
+    canvas.style.width = `${Math.floor(viewport.width)}px`;
+    canvas.style.height = `${Math.floor(viewport.height)}px`;
+    const ctx = canvas.getContext("2d");
+    if (!ctx) {
+      throw new Error("no 2d canvas context");
+    }
+    await page.render({
+      canvas,
+      canvasContext: ctx,
+      viewport,
+      transform: ratio !== 1 ? [ratio, 0, 0, ratio, 0, 0] : undefined,
+    }).promise;
+    if (token !== renderToken) {
+      return; // a newer render started
+    }
+    first ??= { width: canvas.width, height: canvas.height };
+    fragment.appendChild(canvas);
+    sizes.push({ canvas, height: viewport.height });
+  }
+  pagesEl.replaceChildren(fragment);
+  pageSizes = sizes.map((s) => ({ top: s.canvas.offsetTop - pagesEl.offsetTop, height: s.canvas.offsetHeight }));
+  const target = pageSizes[Math.min(keep.page, pageSizes.length) - 1];
+  if (target) {
+    pagesEl.scrollTop = target.top + keep.offset * target.height;
+  }
+  state.page = keep.page;
+  state.offset = keep.offset;
+  zoomLabel.textContent = state.zoom === "fit" ? "fit" : `${Math.round(state.zoom * 100)}%`;
+  trackPage();
+  vscode.postMessage({ type: "rendered", pages: doc.numPages, width: first?.width ?? 0, height: first?.height ?? 0 });
+}
+
+async function load(data: Uint8Array, name: string): Promise<void> {
+  await workerReady;
+  try {
+    const task = pdfjs.getDocument({ data, isEvalSupported: false, useSystemFonts: true });
+    const next = await task.promise;
+    const old = doc;
+    doc = next;
+    await render();
+    await old?.destroy();
+    setStatus(`${name} · ${next.numPages} page${next.numPages === 1 ? "" : "s"} · ${new Date().toLocaleTimeString()}`);
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    setStatus(`Could not render ${name}: ${message}`, "error");
+    vscode.postMessage({ type: "error", message });
+  }
+}
+
+function fromBase64(text: string): Uint8Array {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) {
+    bytes[i] = binary.charCodeAt(i);
+  }
+  return bytes;
+}
+
+function startWorker(source: string): void {
+  if (!resolveWorker) {
+    return;
+  }
+  const url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
+  pdfjs.GlobalWorkerOptions.workerPort = new Worker(url, { type: "module" });
+  resolveWorker();
+  resolveWorker = undefined;
+}
+
+function zoomBy(factor: number): void {
+  const page = doc ? state.page : 1;
+  void (async () => {
+    let base = 1;
+    if (state.zoom === "fit" && doc) {
+      base = currentScale(await doc.getPage(page));
+    } else if (state.zoom !== "fit") {
+      base = state.zoom;
+    }
+    state.zoom = Math.min(4, Math.max(0.25, Math.round(base * factor * 100) / 100));
+    save();
+    await render();
+  })();
+}
+
+window.addEventListener("message", (event: MessageEvent) => {
+  const m = event.data as { type?: string; [k: string]: unknown };
+  switch (m.type) {
+    case "worker":
+      startWorker(String(m.source));
+      break;
+    case "pdf":
+      setStatus("Rendering…");
+      void load(fromBase64(String(m.base64)), String(m.name));
+      break;
+    case "missing": {
+      doc = undefined;
+      pagesEl.replaceChildren();
+      const p = document.createElement("p");
+      p.className = "missing";
+      p.textContent = String(m.text);
+      const button = document.createElement("button");
+      button.textContent = "Build Paper";
+      button.addEventListener("click", () => vscode.postMessage({ type: "build" }));
+      pagesEl.append(p, button);
+      setStatus("No PDF yet", "error");
+      break;
+    }
+    case "status":
+      setStatus(String(m.text), m.error ? "error" : "");
+      break;
+  }
+});
+
+document.getElementById("zoom-in")?.addEventListener("click", () => zoomBy(1.2));
+document.getElementById("zoom-out")?.addEventListener("click", () => zoomBy(1 / 1.2));
+document.getElementById("fit")?.addEventListener("click", () => {
+  state.zoom = "fit";
+  save();
+  void render();
+});
+document.getElementById("draft-next")?.addEventListener("click", () => vscode.postMessage({ type: "draftNext" }));
+document.getElementById("build")?.addEventListener("click", () => vscode.postMessage({ type: "build" }));
+document.getElementById("open-tex")?.addEventListener("click", () => vscode.postMessage({ type: "openTex" }));
+pagesEl.addEventListener("scroll", () => trackPage(), { passive: true });
+let resizeTimer: number | undefined;
+window.addEventListener("resize", () => {
+  if (state.zoom !== "fit") {
+    return;
+  }
+  window.clearTimeout(resizeTimer);
+  resizeTimer = window.setTimeout(() => void render(), 200);
+});
+
+vscode.postMessage({ type: "ready" });

@@ -1,0 +1,212 @@
+/**
+ * The paper preview: one webview per idea folder rendering its PDF with the bundled pdf.js.
+ *
+ * Contract:
+ * - `PreviewPanels.show(folder, pdf?)` opens (or reveals) the folder's preview. The PDF is
+ *   read with `vscode.workspace.fs` and posted to the page as base64 text (no file URL, so nothing
+ *   depends on how a host serves local resources); the pdf.js worker source is posted too and
+ *   started from a `blob:` URL (CSP: html.ts `previewCsp`; no remote content).
+ * - `aisci/previewReady` for the folder re-posts the new PDF; the page keeps its page and zoom.
+ *   A failed build keeps the old PDF and shows how many errors (the Problems panel has them).
+ * - No PDF yet: the page says so and which build to run (AI Scientist: Build Paper), with a
+ *   button for it.
+ * - The page's buttons post `draftNext`, `build`, `openTex`, which run the extension's commands
+ *   for this folder. The page answers `rendered {pages, width, height}` after each render
+ *   (logged; the end-to-end test reads the canvas itself).
+ */
+
+import * as path from "path";
+import * as vscode from "vscode";
+import type { Logs } from "../logs";
+import type { PaperInfo, PreviewReady } from "../protocol";
+import type { Notification, ServerManager } from "../server";
+import { escapeHtml, nonce, previewCsp } from "./html";
+
+export async function exists(file: string): Promise<boolean> {
+  try {
+    await vscode.workspace.fs.stat(vscode.Uri.file(file));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Where the folder's PDF is: the one given, the one the server lists, `<idea>.pdf`, `latex/template.pdf`. */
+export async function findPdf(folder: string, given: string | null | undefined, server: ServerManager): Promise<string | undefined> {
+  const candidates: string[] = [];
+  if (given) {
+    candidates.push(given);
+  }
+  const papers = await server.query<{ papers: PaperInfo[] }>("aisci.listPapers", {});
+  const listed = papers?.papers.find((p) => p.folder === folder);
+  if (listed?.pdf) {
+    candidates.push(listed.pdf);
+  }
+  const idea = listed?.idea ?? path.basename(folder).replace(/^\d{8}_\d{6}_/, "");
+  candidates.push(path.join(folder, `${idea}.pdf`), path.join(folder, "latex", "template.pdf"));
+  for (const c of candidates) {
+    if (await exists(c)) {
+      return c;
+    }
+  }
+  return undefined;
+}
+
+interface Preview {
+  panel: vscode.WebviewPanel;
+  folder: string;
+  pdf: string | undefined;
+  ready: boolean;
+}
+
+export class PreviewPanels implements vscode.Disposable {
+  private readonly previews = new Map<string, Preview>();
+  private readonly subscription: vscode.Disposable;
+  private workerSource: string | undefined;
+
+  constructor(
+    private readonly server: ServerManager,
+    private readonly extensionUri: vscode.Uri,
+    private readonly logs: Logs,
+  ) {
+    this.subscription = server.onNotification((n) => this.onNotification(n));
+  }
+
+  private onNotification(n: Notification): void {
+    if (n.method !== "aisci/previewReady") {
+      return;
+    }
+    const p = n.params as PreviewReady;
+    const preview = this.previews.get(p.folder);
+    if (!preview) {
+      return;
+    }
+    if (p.ok && p.pdf) {
+      preview.pdf = p.pdf;
+      void this.postPdf(preview);
+    } else {
+      void preview.panel.webview.postMessage({
+        type: "status",
+        text: `The last build failed with ${p.errors ?? "?"} error(s); showing the previous PDF. See the Problems panel.`,
+        error: true,
+      });
+    }
+  }
+
+  async show(folder: string, pdf?: string | null): Promise<void> {
+    let preview = this.previews.get(folder);
+    if (preview) {
+      preview.panel.reveal(undefined, true);
+    } else {
+      const panel = vscode.window.createWebviewPanel(
+        "aiScientist.preview",
+        `Paper: ${path.basename(folder).replace(/^\d{8}_\d{6}_/, "")}`,
+        { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+        {
+          enableScripts: true,
+          retainContextWhenHidden: true,
+          localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, "media")],
+        },
+      );
+      preview = { panel, folder, pdf: undefined, ready: false };
+      const p = preview;
+      this.previews.set(folder, p);
+      panel.onDidDispose(() => this.previews.delete(folder));
+      panel.webview.onDidReceiveMessage((m) => this.onMessage(p, m));
+      panel.webview.html = this.html(panel.webview, folder);
+    }
+    preview.pdf = await findPdf(folder, pdf, this.server);
+    if (preview.ready) {
+      await this.postPdf(preview);
+    }
+  }
+
+  private async onMessage(preview: Preview, m: { type?: string; [k: string]: unknown }): Promise<void> {
+    switch (m.type) {
+      case "ready":
+        preview.ready = true;
+        await this.postWorker(preview);
+        await this.postPdf(preview);
+        break;
+      case "draftNext":
+        await vscode.commands.executeCommand("aiScientist.draftNextSection", { folder: preview.folder });
+        break;
+      case "build":
+        await vscode.commands.executeCommand("aiScientist.buildPaper", { folder: preview.folder });
+        break;
+      case "openTex": {
+        const tex = vscode.Uri.file(path.join(preview.folder, "latex", "template.tex"));
+        await vscode.window.showTextDocument(tex, { viewColumn: vscode.ViewColumn.One });
+        break;
+      }
+      case "rendered":
+        this.logs.info(`preview of ${path.basename(preview.folder)}: ${m.pages} page(s) rendered at ${m.width}x${m.height}`);
+        break;
+      case "error":
+        this.logs.info(`preview of ${path.basename(preview.folder)}: ${String(m.message)}`);
+        break;
+    }
+  }
+
+  private async postWorker(preview: Preview): Promise<void> {
+    if (this.workerSource === undefined) {
+      const uri = vscode.Uri.joinPath(this.extensionUri, "media", "pdf.worker.mjs");
+      this.workerSource = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+    }
+    await preview.panel.webview.postMessage({ type: "worker", source: this.workerSource });
+  }
+
+  private async postPdf(preview: Preview): Promise<void> {
+    if (!preview.ready) {
+      return;
+    }
+    if (!preview.pdf || !(await exists(preview.pdf))) {
+      const idea = path.basename(preview.folder).replace(/^\d{8}_\d{6}_/, "");
+      await preview.panel.webview.postMessage({
+        type: "missing",
+        text:
+          `No PDF for ${idea} yet. Build it with "AI Scientist: Build Paper" (latexmk in ` +
+          `${vscode.workspace.asRelativePath(path.join(preview.folder, "latex"))}), or draft it first with "AI Scientist: Draft Paper".`,
+      });
+      return;
+    }
+    const bytes = await vscode.workspace.fs.readFile(vscode.Uri.file(preview.pdf));
+    // Base64 text, not the bytes: typed arrays do not survive every host's message passing
+    // (code-server's remote extension host turns them into plain objects).
+    await preview.panel.webview.postMessage({ type: "pdf", name: path.basename(preview.pdf), base64: Buffer.from(bytes).toString("base64") });
+  }
+
+  private html(webview: vscode.Webview, folder: string): string {
+    const n = nonce();
+    const media = (f: string) => webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, "media", f));
+    return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${previewCsp(webview.cspSource, n)}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="${media("preview.css")}">
+<title>Paper preview</title></head>
+<body>
+<div id="toolbar">
+  <button id="zoom-out" title="Zoom out">−</button>
+  <span id="zoom-label">100%</span>
+  <button id="zoom-in" title="Zoom in">+</button>
+  <button id="fit" title="Fit width">Fit</button>
+  <span id="page-label"></span>
+  <span class="spacer"></span>
+  <button id="draft-next" title="Draft the next section of this paper, then build it">Draft next section</button>
+  <button id="build" title="Build the PDF (latexmk)">Build</button>
+  <button id="open-tex" title="Open latex/template.tex">Open .tex</button>
+</div>
+<div id="status" data-folder="${escapeHtml(folder)}">Loading…</div>
+<div id="pages"></div>
+<script nonce="${n}" src="${media("preview.js")}"></script>
+</body></html>`;
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    for (const p of this.previews.values()) {
+      p.panel.dispose();
+    }
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * The results webview of one idea (or baseline) folder: every run's means against the
+ * baseline, and the folder's figures.
+ *
+ * Contract: `ResultsPanels.show(folder)` opens (or reveals) one panel per folder, built from
+ * `aisci.listRuns {folder}` and the PNG/JPEG/SVG files in the folder; it re-renders when a
+ * notification names that folder (runFinished, stageChanged). The page is static HTML (no
+ * script): a table with one row per metric, the baseline column (run_0) and one column per
+ * run with its change against the baseline; then each run's description or failure; then
+ * the figures. CSP: html.ts `resultsCsp`.
+ */
+
+import * as path from "path";
+import * as vscode from "vscode";
+import type { FolderRuns } from "../protocol";
+import type { Notification, ServerManager } from "../server";
+import { flattenMeans, formatDuration, formatNumber } from "../views/treeModel";
+import { escapeHtml, resultsCsp } from "./html";
+
+const FIGURE = /\.(png|jpe?g|svg)$/i;
+
+export function resultsTable(runs: FolderRuns["runs"]): string {
+  const base = flattenMeans(runs.find((r) => r.run === "run_0")?.means);
+  const cols = runs.map((r) => ({ run: r, means: flattenMeans(r.means) }));
+  const metrics = [...new Set(cols.flatMap((c) => Object.keys(c.means)))];
+  if (!metrics.length) {
+    return "<p>No finished run yet.</p>";
+  }
+  const head = cols.map((c) => `<th>${escapeHtml(c.run.run === "run_0" ? "baseline (run_0)" : c.run.run)}</th>`).join("");
+  const body = metrics
+    .map((m) => {
+      const cells = cols
+        .map((c) => {
+          const v = c.means[m];
+          if (v === undefined) {
+            return `<td class="none">${c.run.status === "failed" ? "failed" : "–"}</td>`;
+          }
+          const b = base[m];
+          if (c.run.run === "run_0" || b === undefined || b === 0) {
+            return `<td>${formatNumber(v)}</td>`;
+          }
+          const pct = ((v - b) / Math.abs(b)) * 100;
+          const cls = pct > 0 ? "up" : pct < 0 ? "down" : "";
+          return `<td>${formatNumber(v)} <span class="delta ${cls}">${pct > 0 ? "+" : pct < 0 ? "−" : "±"}${Math.abs(pct).toFixed(1)}%</span></td>`;
+        })
+        .join("");
+      return `<tr><th scope="row">${escapeHtml(m)}</th>${cells}</tr>`;
+    })
+    .join("\n");
+  const durations = cols.map((c) => `<td>${escapeHtml(formatDuration(c.run.durationS)) || "–"}</td>`).join("");
+  return `<table><thead><tr><th>metric</th>${head}</tr></thead><tbody>${body}<tr class="dur"><th scope="row">duration</th>${durations}</tr></tbody></table>`;
+}
+
+export function runList(runs: FolderRuns["runs"]): string {
+  return (
+    "<ul class=\"runs\">" +
+    runs
+      .map((r) => {
+        const what = r.status === "failed" ? `<span class="failed">failed</span>: ${escapeHtml(r.error ?? "")}` : escapeHtml(r.description ?? "");
+        return `<li><b>${escapeHtml(r.run)}</b> ${what}</li>`;
+      })
+      .join("") +
+    "</ul>"
+  );
+}
+
+export class ResultsPanels implements vscode.Disposable {
+  private readonly panels = new Map<string, vscode.WebviewPanel>();
+  private readonly subscription: vscode.Disposable;
+
+  constructor(
+    private readonly server: ServerManager,
+    private readonly extensionUri: vscode.Uri,
+  ) {
+    this.subscription = server.onNotification((n) => this.onNotification(n));
+  }
+
+  private onNotification(n: Notification): void {
+    const folder = (n.params as { folder?: string } | undefined)?.folder;
+    if (folder && this.panels.has(folder) && (n.method === "aisci/runFinished" || n.method === "aisci/stageChanged")) {
+      void this.render(folder);
+    }
+  }
+
+  async show(folder: string): Promise<void> {
+    let panel = this.panels.get(folder);
+    if (panel) {
+      panel.reveal();
+    } else {
+      panel = vscode.window.createWebviewPanel("aiScientist.results", `Results: ${path.basename(folder)}`, vscode.ViewColumn.Active, {
+        enableScripts: false,
+        localResourceRoots: [vscode.Uri.file(folder), vscode.Uri.joinPath(this.extensionUri, "media")],
+      });
+      this.panels.set(folder, panel);
+      panel.onDidDispose(() => this.panels.delete(folder));
+    }
+    await this.render(folder);
+  }
+
+  private async render(folder: string): Promise<void> {
+    const panel = this.panels.get(folder);
+    if (!panel) {
+      return;
+    }
+    const data = await this.server.query<FolderRuns>("aisci.listRuns", { folder });
+    let figures: string[] = [];
+    try {
+      const entries = await vscode.workspace.fs.readDirectory(vscode.Uri.file(folder));
+      figures = entries.filter(([name, type]) => type === vscode.FileType.File && FIGURE.test(name)).map(([name]) => name).sort();
+    } catch {
+      figures = [];
+    }
+    const webview = panel.webview;
+    const css = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, "media", "results.css"));
+    const title = data?.idea ?? path.basename(folder);
+    const figureHtml = figures
+      .map((f) => {
+        const src = webview.asWebviewUri(vscode.Uri.file(path.join(folder, f)));
+        // A cache-busting query so a replotted figure shows its new pixels.
+        return `<figure><img src="${src}?v=${Date.now()}" alt="${escapeHtml(f)}"><figcaption>${escapeHtml(f)}</figcaption></figure>`;
+      })
+      .join("\n");
+    webview.html = `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${resultsCsp(webview.cspSource)}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="${css}">
+<title>Results</title></head>
+<body>
+<h1>${escapeHtml(title)}</h1>
+<p class="folder">${escapeHtml(folder)}${data?.running ? ` — <b>running</b> (${escapeHtml(data.running)})` : ""}</p>
+${data ? resultsTable(data.runs) + runList(data.runs) : "<p>The server did not answer aisci.listRuns for this folder (see AI Scientist: Show Logs).</p>"}
+<h2>Figures</h2>
+${figureHtml || "<p>No figure yet: run AI Scientist: Make Plots.</p>"}
+</body></html>`;
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    for (const p of this.panels.values()) {
+      p.dispose();
+    }
+  }
+}

@@ -1,0 +1,192 @@
+// The research cycle through the editor: Run Baseline and Launch from the palette, one
+// proposal accepted from its notification, one rejected with a reason, the rest accepted from
+// the diff editor's title; the views, the results page, the paper preview (pdf.js drew a page,
+// its CSP holds, Draft next section), the cost ledger, a missing PDF and a rebuild on
+// aisci/previewReady. `t` carries the page, the folders, the logger and the helpers.
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fail, until } from "./support.mjs";
+
+function ideaFolderName(ws) {
+  const dir = join(ws, "results", "tiny");
+  return readdirSync(dir).find((n) => /^\d{8}_\d{6}_/.test(n));
+}
+
+export async function researchCycle(t) {
+  const { page, ws, consoleErrors, log, screenshot, wb } = t;
+  const { runCommand, pick, answerInput, toast, waitToast, toastText, view, viewRows, errorsShown, clearNotifications, findFrame, frameText } = wb;
+
+  // Run Baseline from the palette.
+  await runCommand("AI Scientist: Run Baseline");
+  await pick("tiny");
+  await waitToast(/Baseline (done|reused)/, 90_000);
+  await until("the baseline in the Runs view", 30_000, async () => (await viewRows("Runs")).some((r) => r.includes("baseline (smoke)")));
+  await screenshot("baseline-done");
+  await clearNotifications();
+
+  // Launch: one idea; the first proposal accepted from its notification.
+  await runCommand("AI Scientist: Launch");
+  await pick("tiny");
+  await answerInput("1");
+  const first = await waitToast("Proposed edit to", 120_000);
+  const firstText = await toastText(first);
+  await page.locator(".monaco-diff-editor").first().waitFor({ timeout: 30_000 });
+  await screenshot("proposal-diff");
+  await first.locator(".monaco-button", { hasText: /^Accept$/ }).click();
+  log(`accepted: ${firstText}`);
+
+  // The second proposal rejected with a reason.
+  const second = await until("a second proposal", 120_000, async () => {
+    const t = toast("Proposed edit to").first();
+    if (!(await t.isVisible())) {
+      return undefined;
+    }
+    const text = await toastText(t);
+    return text !== firstText ? t : undefined;
+  });
+  const secondText = await toastText(second);
+  await second.locator(".monaco-button", { hasText: /^Reject$/ }).click();
+  await answerInput("e2e: keep this constant, try another value");
+  log(`rejected: ${secondText}`);
+
+  // The rest accepted from the diff editor's title, until the launch reports.
+  let accepted = 1;
+  const acceptAction = page.locator('.editor-actions a.action-label[aria-label^="Accept Proposed Edit"]').first();
+  const finished = toast("Launch finished").first();
+  for (let i = 0; i < 60; i++) {
+    const next = await until("the next proposal or the end of the launch", 120_000, async () => {
+      if (await finished.isVisible()) {
+        return "finished";
+      }
+      if ((await errorsShown()) > 0) {
+        return "error";
+      }
+      return (await acceptAction.isVisible()) ? "proposal" : undefined;
+    });
+    if (next === "finished") {
+      break;
+    }
+    if (next === "error") {
+      await screenshot("error");
+      const texts = await page.locator(".notifications-toasts .notification-toast").allInnerTexts();
+      fail(`an error notification appeared: ${texts.join(" | ")}`);
+    }
+    if (accepted === 4) {
+      await screenshot("proposal-plot-or-paper");
+    }
+    await acceptAction.click();
+    accepted++;
+    // The diff closes when the answer is sent; wait for that before looking for the next one.
+    await until("the reviewed diff to close", 15_000, async () => !(await acceptAction.isVisible()) || (await finished.isVisible()), 100);
+  }
+  log(`launch finished; ${accepted} proposal(s) accepted, 1 rejected`);
+  await screenshot("launch-finished");
+  await clearNotifications();
+
+  // Ideas, runs and the paper in the views.
+  const ideas = await until("an idea in the Ideas view", 30_000, async () => {
+    const rows = await viewRows("Ideas");
+    return rows.some((r) => /sweep_/.test(r)) ? rows : undefined;
+  });
+  const runs = await until("runs in the Runs view", 30_000, async () => {
+    const rows = await viewRows("Runs");
+    return rows.some((r) => r.startsWith("run_1")) ? rows : undefined;
+  });
+  const papers = await until("the paper in the Papers view", 30_000, async () => {
+    const rows = await viewRows("Papers");
+    return rows.some((r) => /Overall \d+\/10/.test(r)) ? rows : undefined;
+  });
+  log(`ideas: ${JSON.stringify(ideas)}`);
+  log(`runs: ${JSON.stringify(runs)}`);
+  log(`papers: ${JSON.stringify(papers)}`);
+  await view("Ideas").locator(".monaco-list-row", { hasText: "sweep_" }).first().hover();
+  await page.locator(".monaco-hover, .workbench-hover").first().waitFor({ timeout: 10_000 }).catch(() => log("no idea tooltip showed"));
+  await screenshot("views");
+
+  // The results webview of the idea folder.
+  await runCommand("AI Scientist: Show Results");
+  await pick("sweep_");
+  const table = await until("the results table", 30_000, () => findFrame("table"));
+  log(`results table ${table.width}x${table.height}`);
+  await screenshot("results");
+
+  // The paper preview: pdf.js must have drawn a page into a canvas.
+  await runCommand("AI Scientist: Open Paper Preview");
+  await pick("sweep_");
+  const canvas = await until("a rendered PDF page in the preview", 60_000, async () => {
+    const c = await findFrame("canvas.page");
+    return c && c.width > 100 && c.height > 100 ? c : undefined;
+  });
+  const inked = await canvas.frame.evaluate(() => {
+    const c = document.querySelector("canvas.page");
+    const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+    let dark = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      if (d[i] < 128 && d[i + 3] > 0) {
+        dark++;
+      }
+    }
+    return dark;
+  });
+  log(`PDF page rendered at ${canvas.width}x${canvas.height}, ${inked} dark pixels`);
+  if (inked < 500) {
+    fail(`the PDF canvas is blank (${inked} dark pixels)`);
+  }
+  await screenshot("paper-preview");
+
+  // The preview's policy refuses an inline script (and the console listener sees it).
+  const before = consoleErrors.length;
+  const ran = await canvas.frame.evaluate(() => {
+    window.__inlineRan = false;
+    const script = document.createElement("script");
+    script.textContent = "window.__inlineRan = true;";
+    document.body.appendChild(script);
+    return window.__inlineRan;
+  });
+  await until("the CSP violation report", 10_000, async () => consoleErrors.length > before);
+  if (ran) {
+    fail("an inline script ran in the paper preview: its Content Security Policy does not hold");
+  }
+  log(`the preview's CSP refused an inline script: ${consoleErrors.splice(before).join(" | ").slice(0, 160)}`);
+
+  // "Draft next section" from the preview: the launch drafted every section, so it says so.
+  await canvas.frame.click("#draft-next");
+  await waitToast(`Every section of ${ideaFolderName(ws)} is drafted.`, 30_000);
+  log("draft next section: every section is drafted");
+  await clearNotifications();
+
+  // The status bar's cost opens the cost ledger.
+  await page.locator(".statusbar-item", { hasText: "$0.00" }).first().click();
+  await page.locator(".tab.active", { hasText: "AI Scientist cost ledger" }).waitFor({ timeout: 30_000 });
+  await until("the ledger's text", 10_000, async () => (await page.locator(".monaco-editor .view-lines", { hasText: "Total so far" }).count()) > 0);
+  log("the cost ledger opened from the status bar");
+
+  // A missing PDF: the preview says which build to run. Then an edit of the .tex on disk
+  // makes the server rebuild it (its watcher), and aisci/previewReady refreshes the preview.
+  const ideaFolder = await until("the idea folder", 5_000, async () => {
+    const dir = join(ws, "results", "tiny");
+    const name = readdirSync(dir).find((n) => /^\d{8}_\d{6}_/.test(n));
+    return name ? join(dir, name) : undefined;
+  });
+  const idea = ideaFolder.split("/").pop().replace(/^\d{8}_\d{6}_/, "");
+  for (const pdf of [join(ideaFolder, `${idea}.pdf`), join(ideaFolder, "latex", "template.pdf")]) {
+    rmSync(pdf, { force: true });
+  }
+  await runCommand("AI Scientist: Open Paper Preview");
+  await pick("sweep_");
+  const missing = await until("the missing-PDF message", 30_000, () => frameText(".missing"));
+  log(`preview says: ${missing}`);
+  if (!missing.includes(`No PDF for ${idea} yet`) || !missing.includes("AI Scientist: Build Paper")) {
+    fail(`the missing-PDF message does not say which build to run: ${missing}`);
+  }
+  await screenshot("preview-missing-pdf");
+  const tex = join(ideaFolder, "latex", "template.tex");
+  writeFileSync(tex, readFileSync(tex, "utf8") + "\n% edited by the end-to-end test\n");
+  await until("the preview to render the rebuilt PDF", 90_000, async () => {
+    const c = await findFrame("canvas.page");
+    return c && c.width > 100 ? c : undefined;
+  });
+  log("the preview re-rendered after aisci/previewReady");
+  await clearNotifications();
+}
+

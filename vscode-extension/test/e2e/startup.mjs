@@ -1,0 +1,86 @@
+// The start-up and the bad inputs: Create Template, a killed server restarted with a
+// message, and interpreters that cannot serve (a missing file, no aisci, a crash at every
+// start) each with its error and a Show Logs button.
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { fail, leftovers, until } from "./support.mjs";
+
+export async function startupChecks(t) {
+  const { ws, scratch, python: PYTHON, log, screenshot, wb } = t;
+  const { runCommand, pick, answerInput, waitToast, toastText, viewRows, clearNotifications } = wb;
+  // Create Template: the scaffold via the CLI in the chosen interpreter, then in the view.
+  await runCommand("AI Scientist: Create Template");
+  await answerInput("second_template");
+  await until("the new template in the Templates view", 60_000, async () => (await viewRows("Templates")).some((r) => r.includes("second_template")));
+  if (!existsSync(join(ws, "templates", "second_template", "experiment.py"))) {
+    fail("Create Template made no templates/second_template/experiment.py");
+  }
+  log("created templates/second_template");
+  await clearNotifications();
+
+  // A crash of the running server: it is restarted, with a message, and answers again.
+  const lsp = leftovers(scratch).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").includes("-m aisci lsp");
+    } catch {
+      return false;
+    }
+  });
+  if (lsp.length !== 1) {
+    fail(`expected one language server process, found ${lsp.length}`);
+  }
+  process.kill(lsp[0], "SIGKILL");
+  const restarted = await waitToast("restarting it (1 of 3)", 30_000);
+  if (!(await restarted.innerText()).includes("signal SIGKILL")) {
+    fail(`the restart message does not say why: ${await restarted.innerText()}`);
+  }
+  log(`killed the server (pid ${lsp[0]}): ${await toastText(restarted)}`);
+  await clearNotifications();
+  await runCommand("AI Scientist: Check Template");
+  await pick("tiny");
+  await waitToast(/Check Template: (The template passes the check|\d+ problem)/, 60_000);
+  log("the restarted server answers");
+  await clearNotifications();
+
+  // Bad interpreters, each chosen with "Select Python Interpreter" (a change of
+  // aiScientist.python restarts the server): a missing file, a Python without aisci, and a
+  // server that crashes at every start.
+  const setPython = async (python) => {
+    await runCommand("AI Scientist: Select Python Interpreter");
+    await pick("Enter interpreter path");
+    await answerInput(python);
+  };
+  const bare = join(scratch, "bare-venv");
+  const made = spawnSync("python3", ["-m", "venv", "--without-pip", bare], { encoding: "utf8", timeout: 60_000 });
+  if (made.status !== 0) {
+    fail(`could not make a bare venv: ${made.stderr}`);
+  }
+  const crashing = join(scratch, "crashing-python");
+  writeFileSync(
+    crashing,
+    `#!/bin/sh\n# passes the import probe, dies as a server\nif [ "$1" = "-c" ]; then exec "${PYTHON}" "$@"; fi\n` +
+      `echo "RuntimeError: simulated crash of the aisci server" >&2\nexit 3\n`,
+    { mode: 0o755 },
+  );
+  for (const [python, expected] of [
+    [join(scratch, "no-such-python"), "no file is there"],
+    [join(bare, "bin", "python"), "aisci is not installed in"],
+    [crashing, "crashed 4 times within 3 minutes"],
+  ]) {
+    await setPython(python);
+    const t = await waitToast(expected, 60_000);
+    const text = await toastText(t);
+    if (!(await t.locator(".monaco-button", { hasText: "Show Logs" }).count())) {
+      fail(`the error "${text}" has no Show Logs button`);
+    }
+    log(`bad interpreter ${python}: ${text}`);
+    if (expected.startsWith("crashed")) {
+      if (!text.includes('last error: "RuntimeError: simulated crash of the aisci server"') || !text.includes("exited with code 3")) {
+        fail(`the crash-loop message does not say why: ${text}`);
+      }
+      await screenshot("server-crash-loop");
+    }
+    await clearNotifications();
+  }
+}

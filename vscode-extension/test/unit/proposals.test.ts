@@ -1,0 +1,87 @@
+import assert from "node:assert/strict";
+import { beforeEach, test } from "node:test";
+import * as vscode from "vscode";
+import { answers, calls, files, providers, resetMock, workspace } from "./vscode-mock";
+import { Logs } from "../../src/logs";
+import { ProposalReviewer } from "../../src/proposals";
+import type { ReviewProposalParams } from "../../src/protocol";
+
+const params: ReviewProposalParams = {
+  id: "p3", folder: "/ws/results/tiny/20250101_120000_sweep_degree", file: "experiment.py",
+  uri: "file:///ws/results/tiny/20250101_120000_sweep_degree/experiment.py",
+  description: "DEGREE = 3 (baseline 5)", stage: "experiments",
+  original: "DEGREE = 5\n", proposed: "DEGREE = 3\n", diff: "", job: "aisci-job-2",
+};
+
+const storage = vscode.Uri.file("/storage");
+const proposed = "file:///storage/aisci-proposals/p3/experiment.py";
+const settle = () => new Promise((r) => setImmediate(r));
+
+beforeEach(() => resetMock());
+
+test("a proposal opens current vs proposed as a diff, and Accept answers accept", async () => {
+  answers.information.push("Accept");
+  const reviewer = new ProposalReviewer(storage, new Logs());
+  const answer = await reviewer.review(params, new vscode.CancellationTokenSource().token);
+  assert.deepEqual(answer, { action: "accept" });
+  const diff = calls.find((c) => c.fn === "command:vscode.diff");
+  assert.ok(diff);
+  const [left, right, title] = diff.args as [vscode.Uri, vscode.Uri, string];
+  assert.equal(left.scheme, "aisci-current");
+  assert.equal(right.toString(), proposed);
+  assert.equal(title, "experiment.py: current ↔ proposed (DEGREE = 3 (baseline 5))");
+  assert.ok(!files.has(proposed), "the temporary proposal file is removed");
+  assert.equal(reviewer.count, 0);
+  reviewer.dispose();
+});
+
+test("the current side shows the original text", async () => {
+  const reviewer = new ProposalReviewer(storage, new Logs());
+  const pending = reviewer.review(params, new vscode.CancellationTokenSource().token);
+  await settle();
+  const diff = calls.find((c) => c.fn === "command:vscode.diff");
+  const left = (diff?.args[0]) as vscode.Uri;
+  assert.equal(providers.get("aisci-current")?.provideTextDocumentContent(left), "DEGREE = 5\n");
+  await reviewer.acceptCommand("p3");
+  assert.deepEqual(await pending, { action: "accept" });
+});
+
+test("an edited proposed side answers edit with the researcher's text", async () => {
+  const reviewer = new ProposalReviewer(storage, new Logs());
+  const pending = reviewer.review(params, new vscode.CancellationTokenSource().token);
+  await settle();
+  let saved = false;
+  workspace.textDocuments.push({ uri: vscode.Uri.file("/storage/aisci-proposals/p3/experiment.py"), isDirty: true, getText: () => "DEGREE = 4\n", save: async () => (saved = true) });
+  await reviewer.acceptCommand(vscode.Uri.file("/storage/aisci-proposals/p3/experiment.py"));
+  assert.deepEqual(await pending, { action: "edit", text: "DEGREE = 4\n" });
+  assert.ok(saved, "a dirty proposal is saved before its diff closes");
+});
+
+test("Reject asks for a reason; Escape keeps the proposal pending", async () => {
+  const reviewer = new ProposalReviewer(storage, new Logs());
+  const pending = reviewer.review(params, new vscode.CancellationTokenSource().token);
+  await settle();
+  answers.input.push(undefined);
+  await reviewer.rejectCommand("p3");
+  assert.equal(reviewer.count, 1);
+  answers.input.push("  try the learning rate instead ");
+  await reviewer.rejectCommand("p3");
+  assert.deepEqual(await pending, { action: "reject", reason: "try the learning rate instead" });
+});
+
+test("a withdrawn request closes the review and says so", async () => {
+  const reviewer = new ProposalReviewer(storage, new Logs());
+  const source = new vscode.CancellationTokenSource();
+  const pending = reviewer.review(params, source.token);
+  await settle();
+  source.cancel();
+  await pending;
+  assert.equal(reviewer.count, 0);
+  assert.ok(calls.some((c) => c.fn === "showInformationMessage" && String(c.args[0]).includes("withdrawn")));
+});
+
+test("with no proposal pending, Accept says so", async () => {
+  const reviewer = new ProposalReviewer(storage, new Logs());
+  await reviewer.acceptCommand();
+  assert.ok(calls.some((c) => c.fn === "showInformationMessage" && c.args[0] === "No AI edit is waiting for review."));
+});

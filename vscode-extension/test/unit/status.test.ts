@@ -1,0 +1,19 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { ledgerMarkdown, usd } from "../../src/status";
+
+test("the ledger lists totals, the cap, tokens, stages and ledgers", () => {
+  const md = ledgerMarkdown({ totalUsd: 0.1234, byStage: { ideas: 0.1, novelty: 0.0234 }, tokensIn: 1000, tokensOut: 200, maxCostUsd: 5, ledgers: [{ path: "/ws/results/tiny/x/cost.json", totalUsd: 0.1 }] });
+  assert.match(md, /Total so far: \*\*\$0\.12\*\*/);
+  assert.match(md, /Cap \(aiScientist\.maxCost\): \$5\.00/);
+  assert.match(md, /Tokens: 1000 in, 200 out/);
+  assert.match(md, /\| novelty \| \$0\.02 \|/);
+  assert.match(md, /\| \/ws\/results\/tiny\/x\/cost\.json \| \$0\.10 \|/);
+});
+
+test("no model call yet, and no server", () => {
+  assert.match(ledgerMarkdown({ totalUsd: 0, byStage: {} }), /No model call yet/);
+  assert.match(ledgerMarkdown(undefined), /server is not running/);
+  assert.equal(usd(0.004), "$0.0040");
+  assert.equal(usd(null), "–");
+});

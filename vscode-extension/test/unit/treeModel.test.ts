@@ -1,0 +1,131 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { FolderRuns, IdeasResult, TemplateInfo } from "../../src/protocol";
+import {
+  compareToBaseline, flattenMeans, stderrMarkdown, folderNode, formatDuration, ideaNodes, ideaTooltip, keyMetric, paperNodes, runNodes, templateNodes,
+} from "../../src/views/treeModel";
+
+const tiny: TemplateInfo = { name: "tiny", path: "/ws/templates/tiny", ok: true, errors: 0, warnings: 0, knobs: ["learning_rate", "degree"], baseline: { smoke: "/ws/results/tiny/baseline_smoke" } };
+
+test("means: one dataset flattens to metric names, several keep the dataset", () => {
+  assert.deepEqual(flattenMeans({ sine: { train_mse: 1, val_mse: 2 } }), { train_mse: 1, val_mse: 2 });
+  assert.deepEqual(flattenMeans({ a: { loss: 1 }, b: { loss: 2 } }), { "a/loss": 1, "b/loss": 2 });
+  assert.deepEqual(flattenMeans({ loss: 3 }), { loss: 3 });
+  assert.deepEqual(flattenMeans(undefined), {});
+});
+
+test("the key metric prefers a validation metric", () => {
+  assert.equal(keyMetric(["train_mse", "val_mse"]), "val_mse");
+  assert.equal(keyMetric(["steps", "loss"]), "loss");
+  assert.equal(keyMetric(["x"]), "x");
+});
+
+test("a run against its baseline shows the relative change", () => {
+  assert.equal(compareToBaseline(0.08, 0.1), "0.08 (baseline 0.1, −20%)");
+  assert.equal(compareToBaseline(0.12, 0.1), "0.12 (baseline 0.1, +20%)");
+  assert.equal(compareToBaseline(1, undefined), "1");
+  assert.equal(formatDuration(0.84), "0.8 s");
+  assert.equal(formatDuration(600), "10 min");
+});
+
+test("templates: knobs, baseline and problems in the description", () => {
+  const [n] = templateNodes([tiny, { ...tiny, name: "bad", path: "/ws/templates/bad", errors: 2, baseline: {} }].slice(0, 1));
+  assert.equal(n.label, "tiny");
+  assert.equal(n.description, "2 knobs · baseline: smoke");
+  assert.equal(n.contextValue, "template");
+  const [bad] = templateNodes([{ ...tiny, errors: 2, baseline: {} }]);
+  assert.equal(bad.icon?.id, "error");
+  assert.match(bad.description ?? "", /no baseline yet · 2 errors/);
+});
+
+const ideas: IdeasResult = {
+  template: "tiny",
+  path: "/ws/results/tiny/ideas.json",
+  ideas: [
+    {
+      name: "sweep_degree", title: "Polynomial degree", experiment: "Vary DEGREE", interestingness: 3, feasibility: 9, novelty: 2, novel: false,
+      verdict: { label: "not novel", reason: "Known result", papers: [{ title: "Bias-variance [trade] off", year: 1992, venue: "Neural Comp.", url: "https://example.org/p", similarity: 0.91 }] },
+      folder: "/ws/results/tiny/20250101_120000_sweep_degree",
+    },
+    { name: "sweep_lr", title: "LR", interestingness: 4, feasibility: 8, novelty: 5, novel: null, verdict: null, folder: null },
+  ],
+  seeds: [{ name: "seed_one", interestingness: 1, feasibility: 1, novelty: 1 }],
+};
+
+test("ideas: scores, verdict icon, deciding papers in the tooltip", () => {
+  const nodes = ideaNodes([{ template: tiny, ideas }]);
+  assert.equal(nodes.length, 3); // two ideas and the seed group, flat for one template
+  const [deg, lr, seeds] = nodes;
+  assert.equal(deg.description, "I 3 · F 9 · N 2");
+  assert.equal(deg.icon?.id, "circle-slash");
+  assert.equal(deg.contextValue, "idea.withFolder");
+  assert.equal(lr.icon?.id, "question");
+  assert.equal(lr.contextValue, "idea");
+  assert.equal(seeds.label, "Seed ideas");
+  assert.equal(seeds.children?.length, 1);
+  const tip = ideaTooltip(ideas.ideas[0]);
+  assert.match(tip, /\*\*Verdict: not novel\*\*: Known result/);
+  assert.match(tip, /\[Bias\\-variance \\\[trade\\\] off\]\(https:\/\/example\.org\/p\) \(Neural Comp\\\. 1992\), similarity 0\.91/);
+  assert.match(ideaTooltip(ideas.ideas[1]), /Novelty not checked yet/);
+});
+
+test("ideas of several templates are grouped by template", () => {
+  const other = { ...tiny, name: "other", path: "/ws/templates/other" };
+  const nodes = ideaNodes([{ template: tiny, ideas }, { template: other, ideas: { ...ideas, seeds: [] } }]);
+  assert.deepEqual(nodes.map((n) => n.label), ["tiny", "other"]);
+  assert.equal(nodes[1].description, "2 ideas");
+});
+
+const folder: FolderRuns = {
+  folder: "/ws/results/tiny/20250101_120000_sweep_degree",
+  idea: "sweep_degree",
+  running: null,
+  runs: [
+    { run: "run_0", status: "done", means: { sine: { train_mse: 0.1, val_mse: 0.2 } }, durationS: 0.5 },
+    { run: "run_1", status: "done", description: "DEGREE = 3", means: { sine: { train_mse: 0.12, val_mse: 0.15 } }, durationS: 0.61 },
+    { run: "run_2", status: "failed", description: "DEGREE = 9", error: "Run 2 failed (exit 1): NaN loss\nmore", stderr: "Traceback\nValueError: nan" },
+  ],
+};
+
+test("runs: status, key mean vs baseline, duration, failure reason", () => {
+  const node = folderNode(folder);
+  assert.equal(node.label, "sweep_degree");
+  assert.equal(node.description, "2 done, 1 failed · 2025-01-01 12:00");
+  const [r0, r1, r2] = node.children ?? [];
+  assert.equal(r0.label, "run_0 (baseline)");
+  assert.equal(r0.description, "val_mse 0.2 · 0.5 s");
+  assert.equal(r1.description, "val_mse 0.15 (baseline 0.2, −25%) · 0.6 s");
+  assert.match(r1.tooltip ?? "", /\| val\\_mse \| 0\.2 \| 0\.15 \|/);
+  assert.equal(r2.description, "failed: Run 2 failed (exit 1): NaN loss");
+  assert.equal(r2.icon?.id, "error");
+  assert.match(r2.tooltip ?? "", /ValueError: nan/);
+});
+
+test("runs: baseline folders sort last and a running folder spins", () => {
+  const base: FolderRuns = { folder: "/ws/results/tiny/baseline_smoke", idea: null, runs: [folder.runs[0]] };
+  const nodes = runNodes([{ template: tiny, folders: [base, { ...folder, running: "aisci-job-2" }] }]);
+  assert.deepEqual(nodes.map((n) => n.label), ["sweep_degree", "baseline (smoke)"]);
+  assert.equal(nodes[0].icon?.id, "sync~spin");
+  assert.match(nodes[0].description ?? "", /^running/);
+  assert.equal(nodes[1].contextValue, "folder.baseline");
+});
+
+test("papers: overall score, decision, missing PDF", () => {
+  const [a, b] = paperNodes([
+    { folder: "/f/a", idea: "a", title: "A study", pdf: "/f/a/a.pdf", review: "/f/a/review.txt", scores: { Overall: 5, Clarity: 3 }, decision: "Reject" },
+    { folder: "/f/b", idea: "b", title: "", pdf: null, review: null, scores: {}, decision: null },
+  ]);
+  assert.equal(a.description, "Overall 5/10 · Reject");
+  assert.equal(a.contextValue, "paper.reviewed");
+  assert.match(a.tooltip ?? "", /\| Clarity \| 3 \|/);
+  assert.equal(b.label, "b");
+  assert.equal(b.description, "no PDF yet");
+  assert.equal(b.icon?.id, "file");
+});
+
+test("a run's stderr: a log path is named, text is quoted by its tail", () => {
+  assert.equal(stderrMarkdown("/ws/results/t/x/run_2/stderr.log"), "\n\nLog: `/ws/results/t/x/run_2/stderr.log`");
+  const quoted = stderrMarkdown(Array.from({ length: 20 }, (_, i) => `line ${i}`).join("\n"));
+  assert.ok(quoted.includes("line 19") && !quoted.includes("line 7\n"));
+  assert.equal(stderrMarkdown(null), "");
+});

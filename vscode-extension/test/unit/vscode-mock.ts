@@ -1,0 +1,173 @@
+/**
+ * A small stand-in for the `vscode` module (esbuild aliases `vscode` to this file for the
+ * unit tests). It implements only what the tested modules touch; window prompts answer from
+ * queues the tests fill (`answers`), and every call is recorded (`calls`).
+ */
+
+export const calls: { fn: string; args: unknown[] }[] = [];
+export const answers = {
+  information: [] as (string | undefined)[],
+  input: [] as (string | undefined)[],
+  quickPick: [] as unknown[],
+};
+export const files = new Map<string, Uint8Array>();
+
+export function resetMock(): void {
+  calls.length = 0;
+  answers.information.length = 0;
+  answers.input.length = 0;
+  answers.quickPick.length = 0;
+  files.clear();
+  workspace.textDocuments.length = 0;
+}
+
+export class Uri {
+  private constructor(
+    readonly scheme: string,
+    readonly path: string,
+    readonly query = "",
+  ) {}
+  static file(p: string): Uri {
+    return new Uri("file", p);
+  }
+  static from(c: { scheme: string; path?: string; query?: string }): Uri {
+    return new Uri(c.scheme, c.path ?? "/", c.query ?? "");
+  }
+  static joinPath(base: Uri, ...parts: string[]): Uri {
+    const joined = [base.path, ...parts].join("/").replace(/\/+/g, "/");
+    const out: string[] = [];
+    for (const seg of joined.split("/")) {
+      if (seg === "..") {
+        out.pop();
+      } else if (seg !== ".") {
+        out.push(seg);
+      }
+    }
+    return new Uri(base.scheme, out.join("/") || "/");
+  }
+  get fsPath(): string {
+    return this.path;
+  }
+  toString(): string {
+    return `${this.scheme}://${this.path}${this.query ? "?" + this.query : ""}`;
+  }
+}
+
+export class EventEmitter<T> {
+  private listeners: ((e: T) => void)[] = [];
+  event = (listener: (e: T) => void) => {
+    this.listeners.push(listener);
+    return { dispose: () => (this.listeners = this.listeners.filter((l) => l !== listener)) };
+  };
+  fire(e: T): void {
+    for (const l of [...this.listeners]) {
+      l(e);
+    }
+  }
+  dispose(): void {
+    this.listeners = [];
+  }
+}
+
+export class CancellationTokenSource {
+  private emitter = new EventEmitter<void>();
+  token = {
+    isCancellationRequested: false,
+    onCancellationRequested: this.emitter.event,
+  };
+  cancel(): void {
+    this.token.isCancellationRequested = true;
+    this.emitter.fire();
+  }
+}
+
+export class TabInputText {
+  constructor(readonly uri: Uri) {}
+}
+export class TabInputTextDiff {
+  constructor(
+    readonly original: Uri,
+    readonly modified: Uri,
+  ) {}
+}
+
+export const window = {
+  tabGroups: { all: [] as { tabs: { input: unknown }[] }[], close: async () => true },
+  activeTextEditor: undefined as undefined | { document: { uri: Uri } },
+  async showInformationMessage(message: string, ...items: string[]) {
+    calls.push({ fn: "showInformationMessage", args: [message, ...items] });
+    return answers.information.shift();
+  },
+  async showWarningMessage(message: string, ...items: string[]) {
+    calls.push({ fn: "showWarningMessage", args: [message, ...items] });
+    return undefined;
+  },
+  async showErrorMessage(message: string, ...items: string[]) {
+    calls.push({ fn: "showErrorMessage", args: [message, ...items] });
+    return undefined;
+  },
+  async showInputBox(options: unknown) {
+    calls.push({ fn: "showInputBox", args: [options] });
+    return answers.input.shift();
+  },
+  async showQuickPick(items: unknown, options: unknown) {
+    calls.push({ fn: "showQuickPick", args: [items, options] });
+    return answers.quickPick.shift();
+  },
+  createOutputChannel(name: string) {
+    const lines: string[] = [];
+    return {
+      name,
+      lines,
+      append: (v: string) => lines.push(v),
+      appendLine: (v: string) => lines.push(v + "\n"),
+      replace: () => undefined,
+      clear: () => (lines.length = 0),
+      show: () => undefined,
+      hide: () => undefined,
+      dispose: () => undefined,
+    };
+  },
+};
+
+export const workspace = {
+  textDocuments: [] as { uri: Uri; isDirty: boolean; getText(): string; save(): Promise<boolean> }[],
+  registerTextDocumentContentProvider(scheme: string, provider: { provideTextDocumentContent(uri: Uri): string }) {
+    providers.set(scheme, provider);
+    return { dispose: () => providers.delete(scheme) };
+  },
+  fs: {
+    async createDirectory() {},
+    async writeFile(uri: Uri, data: Uint8Array) {
+      files.set(uri.toString(), data);
+    },
+    async readFile(uri: Uri) {
+      const data = files.get(uri.toString());
+      if (!data) {
+        throw new Error(`ENOENT ${uri}`);
+      }
+      return data;
+    },
+    async delete(uri: Uri) {
+      files.delete(uri.toString());
+    },
+    async stat(uri: Uri) {
+      if (!files.has(uri.toString())) {
+        throw new Error(`ENOENT ${uri}`);
+      }
+      return {};
+    },
+  },
+};
+
+export const providers = new Map<string, { provideTextDocumentContent(uri: Uri): string }>();
+
+export const commands = {
+  async executeCommand(command: string, ...args: unknown[]) {
+    calls.push({ fn: `command:${command}`, args });
+    return undefined;
+  },
+  registerCommand(command: string) {
+    return { dispose: () => calls.push({ fn: `unregister:${command}`, args: [] }) };
+  },
+};
