@@ -37,6 +37,8 @@ DEFAULTS: dict[str, Any] = {"autonomy": "review-edits", "engine": "semanticschol
 
 def check_value(key: str, value: Any) -> Any:
     """The value, checked; a ConfigError says what was expected and what was found."""
+    if key == "scale" and value in (None, "", "auto"):
+        return None   # the machine's default: full with an NVIDIA GPU, else cpu
     if key in _CHOICES:
         if value not in _CHOICES[key]:
             raise ConfigError(f"Setting aiScientist.{key} is {value!r}: expected one of {', '.join(_CHOICES[key])}.",

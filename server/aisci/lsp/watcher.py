@@ -14,12 +14,16 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import warnings
 from pathlib import Path
 from typing import Callable
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
+# watchdog's inotify backend warns when a recursive watch meets a folder it already watches (an
+# idea folder is copied as <name>.partial, then renamed); the watch is reused, nothing is lost.
+warnings.filterwarnings("ignore", message=r"Callback with id .* already exists", category=RuntimeWarning)
 log = logging.getLogger(__name__)
 DEBOUNCE_S = 0.3
 _RUN_DIR = re.compile(r"^run_\d+$")

@@ -68,8 +68,12 @@ class SweepReport:
     def _title(self) -> str:
         return latex_escape(self.idea.title)
 
+    def _values_run(self) -> str:
+        """The values that were really run (a value a person rejected never was)."""
+        return ", ".join(latex_escape(r.description.split(" = ", 1)[-1].split(" (baseline")[0]) for r in self.runs)
+
     def _abstract(self) -> str:
-        values = ", ".join(latex_escape(r.description.split(" = ", 1)[-1].split(" (baseline")[0]) for r in self.runs)
+        values = self._values_run()
         dataset, metric = self._headline()
         base = self.results["run_0"][dataset]["means"][metric]
         parts = [f"{fmt(self.results[r.run][dataset]['means'][metric])} with {self.label(r.run)}" for r in self.runs]
@@ -89,8 +93,9 @@ class SweepReport:
     def _introduction(self) -> str:
         return (f"This report studies one knob of a small experiment: {tt(self.constant)} "
                 f"({latex_escape(self.idea.extra.get('knob', ''))}). "
-                f"{latex_escape(self.idea.experiment)} "
-                "Sweeps of this kind are the simplest honest baseline for automated research "
+                f"We change only {tt(self.constant)}, from its baseline value "
+                f"{latex_escape(repr(self.baseline_value))} to {self._values_run()} (one run per value), and compare "
+                "every metric with the baseline. Sweeps of this kind are the simplest honest baseline for automated research "
                 r"systems~\citep{lu2024aiscientist}: they change one thing at a time and report what was measured.")
 
     def _background(self) -> str:

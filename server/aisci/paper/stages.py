@@ -132,7 +132,7 @@ def build_paper(folder: Path, scientist, ctx: Context) -> StageOutcome:
 
     job = paper_job(folder, ctx)
     state = State.load(job.folder)
-    if state.is_done("build") and (state.step("build") or {}).get("tex_hash") == _hash(job.tex):
+    if state.is_done("build") and (state.step("build") or {}).get("tex_hash") == _hash(job.tex) and job.pdf.exists():
         return StageOutcome(True, "built earlier")
     missing_tex = tex_available()
     if missing_tex:
