@@ -144,3 +144,25 @@ def test_a_spent_budget_stops_the_whole_launch(tmp_path, monkeypatch):
     ctx = Context(settings(tmp_path, parallel=2), ev.CollectingReporter())
     with pytest.raises(Spent):
         launch(template, BrokeScientist(template), ctx)
+
+
+def test_missing_tex_is_found_before_any_decision(tmp_path, monkeypatch):
+    """No idea is asked for (no model call, no run) when the paper could never be built."""
+    from aisci.errors import AisciError
+    from aisci.paper import build
+
+    asked = []
+
+    class CountingScientist(SweepScientist):
+        def generate_ideas(self, *args, **kwargs):
+            asked.append("ideas")
+            return super().generate_ideas(*args, **kwargs)
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(build, "tex_available", lambda *a, **k: "pdflatex is not installed")
+    template = load_template(make_template(tmp_path))
+    ctx = Context(settings(tmp_path).with_(writeup=True), ev.CollectingReporter())
+    with pytest.raises(AisciError) as info:
+        launch(template, CountingScientist(template), ctx)
+    assert "pdflatex is not installed" in str(info.value) and "--writeup none" in str(info.value)
+    assert asked == [] and not (tmp_path / "results" / "tiny" / "baseline_smoke").exists()

@@ -78,13 +78,18 @@ def run_idea(folder: Path, scientist, ctx: Context) -> IdeaOutcome:
 
 
 def launch(template: Template, scientist, ctx: Context, *, skip_idea_generation: bool = False,
-           skip_novelty_check: bool = False, resume: bool = False,
-           preflight: Callable[[], None] | None = None) -> LaunchOutcome:
+           skip_novelty_check: bool = False, resume: bool = False) -> LaunchOutcome:
     settings = ctx.settings
     root = Path(settings.results) / template.name
     state = State.load(root, template=template.name)
-    if preflight:
-        preflight()
+    if settings.writeup:
+        # Found out now, not after the money for ideas and experiments is spent.
+        from aisci.paper.build import tex_available
+
+        missing = tex_available()
+        if missing:
+            raise AisciError(f"Cannot launch {template.name} with a write-up: {missing}",
+                             "Install TeX (make setup does it on Debian), or launch with --writeup none.")
     if resume:
         if not state.get("launch"):
             raise AisciError(f"There is no launch of {template.name} to resume in {root}.",
