@@ -44,3 +44,17 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
 
 def write_json(path: Path, data) -> None:
     path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+
+
+class ScriptedReviewer:
+    """A person reviewing proposals from a script of decisions; accepts once the script ends."""
+
+    def __init__(self, answers):
+        self.answers = list(answers)
+        self.seen = []
+
+    def review(self, proposal):
+        from aisci.core.proposals import Decision
+
+        self.seen.append(proposal)
+        return self.answers.pop(0) if self.answers else Decision("accept")

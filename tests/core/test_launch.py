@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
@@ -18,7 +17,7 @@ from aisci.core.proposals import Decision
 from aisci.core.state import State
 from aisci.core.template import load_template
 from aisci.scientists.sweep import SweepScientist
-from tests.helpers import REPO, make_template
+from tests.helpers import REPO, ScriptedReviewer, make_template
 
 
 def settings(tmp_path, **kw):
@@ -53,16 +52,6 @@ def test_sweep_launch_end_to_end(tmp_path, monkeypatch):
     assert all(p.diff.startswith("--- a/") for p in proposals)
     finished = [e for e in reporter.of_type(ev.RunFinished) if e.run != "run_0"]
     assert len(finished) == 4 and all(e.ok for e in finished)
-
-
-class ScriptedReviewer:
-    def __init__(self, answers):
-        self.answers = list(answers)
-        self.seen = []
-
-    def review(self, proposal):
-        self.seen.append(proposal)
-        return self.answers.pop(0) if self.answers else Decision("accept")
 
 
 def test_review_edits_reject_then_accept(tmp_path, monkeypatch):

@@ -31,7 +31,7 @@ from aisci.scientists.llm import LLMScientist
 from aisci.scientists.llm import experiments
 from tests.coder.helpers import search_replace
 from tests.fakes.openai_server import Answer, FakeOpenAI
-from tests.helpers import REPO, make_template, write_json
+from tests.helpers import REPO, ScriptedReviewer, make_template, write_json
 
 FAKE_MODEL = "openai/fake-model"
 OFFLINE = {"LITELLM_LOCAL_MODEL_COST_MAP": "True", "LITELLM_OFFLINE_MODE": "true"}
@@ -243,16 +243,6 @@ def test_nan_metrics_fail_the_run_and_the_message_goes_back(tmp_path):
 
 
 # -- (g) a rejection -----------------------------------------------------------------------------
-class ScriptedReviewer:
-    def __init__(self, answers):
-        self.answers = list(answers)
-        self.seen = []
-
-    def review(self, proposal):
-        self.seen.append(proposal)
-        return self.answers.pop(0) if self.answers else Decision("accept")
-
-
 def test_a_rejected_proposal_sends_its_reason_to_the_model(tmp_path):
     reason = "Leave the learning rate alone; vary DEGREE instead."
 
