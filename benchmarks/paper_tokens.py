@@ -132,7 +132,7 @@ class Scientist:
 
 def make_idea_folder(tmp: Path) -> Path:
     template = tmp / "tiny"
-    shutil.copytree(ROOT / "server" / "aisci" / "core" / "scaffold", template)
+    shutil.copytree(ROOT / "server" / "aisci" / "scaffold", template)
     subprocess.run([sys.executable, "-m", "aisci", "launch", "--template", str(template), "--scale", "smoke",
                     "--engine", "local", "--num-ideas", "1", "--writeup", "none", "--results", str(tmp / "results")],
                    cwd=tmp, check=True, capture_output=True, env={**os.environ, "PYTHONPATH": str(ROOT / "server")})

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-SCAFFOLD = REPO / "server" / "aisci" / "core" / "scaffold"
+SCAFFOLD = REPO / "server" / "aisci" / "scaffold"
 
 
 def make_template(parent: Path, name: str = "tiny", experiment: str | None = None) -> Path:

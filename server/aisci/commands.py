@@ -42,7 +42,7 @@ def _template_new(name: str, parent: Path) -> int:
     if dest.exists():
         raise ConfigError(f"Cannot create template {name}: {dest} already exists.",
                           "Choose another name, or remove the folder first.")
-    scaffold = Path(__file__).parent / "core" / "scaffold"
+    scaffold = Path(__file__).parent / "scaffold"
     shutil.copytree(scaffold, dest, ignore=shutil.ignore_patterns("__pycache__"))
     readme = dest / "README.md"
     readme.write_text(readme.read_text(encoding="utf-8").replace("{{name}}", name), encoding="utf-8")

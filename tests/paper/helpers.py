@@ -10,7 +10,7 @@ import pytest
 from aisci.paper.build import tex_available
 
 REPO = Path(__file__).resolve().parents[2]
-SKELETON = REPO / "server" / "aisci" / "core" / "scaffold" / "latex"
+SKELETON = REPO / "server" / "aisci" / "scaffold" / "latex"
 DATA = Path(__file__).parent / "data"
 
 needs_tex = pytest.mark.skipif(tex_available(packages=()) is not None,

@@ -31,7 +31,7 @@ def make_idea(tmp_path: Path, tex: str = PAPER, runs=(RUN_0, RUN_1)) -> Path:
     latex = copy_skeleton(idea / "latex")
     (latex / "template.tex").write_text(tex, encoding="utf-8")
     (latex / "references.bib").write_text((latex / "references.bib").read_text() + ADAM)
-    shutil.copy(REPO / "server" / "aisci" / "core" / "scaffold" / "experiment.py", idea / "experiment.py")
+    shutil.copy(REPO / "server" / "aisci" / "scaffold" / "experiment.py", idea / "experiment.py")
     for i, run in enumerate(runs):
         (idea / f"run_{i}").mkdir()
         (idea / f"run_{i}" / "final_info.json").write_text(json.dumps(run))

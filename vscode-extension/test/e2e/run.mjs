@@ -55,7 +55,7 @@ const ws = join(scratch, "workspace");
 for (const d of [home, join(userData, "User"), extensions, join(ws, "templates")]) {
   mkdirSync(d, { recursive: true });
 }
-cpSync(join(ROOT, "server", "aisci", "core", "scaffold"), join(ws, "templates", "tiny"), { recursive: true });
+cpSync(join(ROOT, "server", "aisci", "scaffold"), join(ws, "templates", "tiny"), { recursive: true });
 writeFileSync(
   join(userData, "User", "settings.json"),
   JSON.stringify(
