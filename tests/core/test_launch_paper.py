@@ -3,6 +3,7 @@ numbers all trace back to runs; a launch killed mid-way and resumed writes the s
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from aisci.paper.review import review_problems
 from tests.helpers import REPO, make_template
 
 pytestmark = pytest.mark.slow
+ENV = {**os.environ, "PYTHONPATH": str(REPO)}
 
 
 def deterministic_template(tmp_path, name, slow_marker=False):
@@ -41,13 +43,19 @@ def only_idea_folder(results, name):
     return folder
 
 
-def test_sweep_paper_is_built_checked_and_reviewed(tmp_path):
-    template = deterministic_template(tmp_path, "tiny")
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    out = subprocess.run(launch_args(template, tmp_path / "a"), cwd=tmp_path, env=env, capture_output=True,
+@pytest.fixture(scope="module")
+def launched(tmp_path_factory):
+    """One sweep launch with its paper, shared by the tests that only read it (or a copy)."""
+    root = tmp_path_factory.mktemp("launch")
+    template = deterministic_template(root, "tiny")
+    out = subprocess.run(launch_args(template, root / "a"), cwd=root, env=ENV, capture_output=True,
                          text=True, timeout=600)
     assert out.returncode == 0, out.stderr
-    folder = only_idea_folder(tmp_path / "a", "tiny")
+    return out, only_idea_folder(root / "a", "tiny")
+
+
+def test_sweep_paper_is_built_checked_and_reviewed(launched):
+    out, folder = launched
     pdf = folder / "sweep_learning_rate.pdf"
     assert pdf.read_bytes().startswith(b"%PDF") and str(pdf) in out.stdout
     assert str(folder / "review.txt") in out.stdout
@@ -59,31 +67,27 @@ def test_sweep_paper_is_built_checked_and_reviewed(tmp_path):
     assert review_problems(review) == [] and review["Kind"] == "checklist"
     assert all(c["passed"] for c in review["Checks"]) and review["Decision"] == "Accept"
     assert "not a model's judgement" in (folder / "review.txt").read_text()
-    checked = subprocess.run([sys.executable, "-m", "aisci", "check", str(folder)], env=env, capture_output=True,
+    checked = subprocess.run([sys.executable, "-m", "aisci", "check", str(folder)], env=ENV, capture_output=True,
                              text=True, timeout=120)
     assert checked.returncode == 0 and "all match" in checked.stdout
 
 
-def test_planted_wrong_number_is_caught_with_its_line(tmp_path):
-    template = deterministic_template(tmp_path, "tiny")
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    out = subprocess.run(launch_args(template, tmp_path / "a"), cwd=tmp_path, env=env, capture_output=True,
-                         text=True, timeout=600)
-    assert out.returncode == 0, out.stderr
-    folder = only_idea_folder(tmp_path / "a", "tiny")
+def test_planted_wrong_number_is_caught_with_its_line(launched, tmp_path):
+    folder = tmp_path / "idea"
+    shutil.copytree(launched[1], folder)
     tex_path = folder / "latex" / "template.tex"
     lines = tex_path.read_text().splitlines()
     [index] = [i for i, line in enumerate(lines) if "for the baseline and" in line]
     lines[index] = lines[index].replace(" is ", " is 12.34 and also ", 1)
     tex_path.write_text("\n".join(lines) + "\n")
-    checked = subprocess.run([sys.executable, "-m", "aisci", "check", str(folder)], env=env, capture_output=True,
+    checked = subprocess.run([sys.executable, "-m", "aisci", "check", str(folder)], env=ENV, capture_output=True,
                              text=True, timeout=120)
     assert checked.returncode == 1
     assert f"template.tex:{index + 1}: 12.34" in checked.stdout
 
 
 def test_resumed_launch_writes_the_same_paper(tmp_path):
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = ENV
     reference = deterministic_template(tmp_path / "ref", "tiny", slow_marker=True)
     out = subprocess.run(launch_args(reference, tmp_path / "ref" / "results"), cwd=tmp_path, env=env,
                          capture_output=True, text=True, timeout=600)
