@@ -19,6 +19,8 @@ import sys
 import threading
 from pathlib import Path
 
+from aisci.lsp.debounce import Debouncer
+
 log = logging.getLogger(__name__)
 DEBOUNCE_S = 0.5
 BUILD_TIMEOUT_S = 180.0
@@ -48,7 +50,7 @@ class Preview:
         self.diagnostics = diagnostics
         self.is_busy = is_busy
         self._lock = threading.Lock()
-        self._timers: dict[str, threading.Timer] = {}
+        self._debounce = Debouncer(DEBOUNCE_S)
         self._builds: dict[str, _Build] = {}
         self._stopped = False
 
@@ -69,17 +71,7 @@ class Preview:
         target = self.main_of(Path(tex))
         if target is None:
             return
-        key = str(target[0].resolve())
-        with self._lock:
-            if self._stopped:
-                return
-            old = self._timers.pop(key, None)
-            if old is not None:
-                old.cancel()
-            timer = threading.Timer(DEBOUNCE_S, self._start, (target[0], target[1]))
-            timer.daemon = True
-            self._timers[key] = timer
-            timer.start()
+        self._debounce.call(str(target[0].resolve()), self._start, target[0], target[1])
 
     def _start(self, folder: Path, main: str) -> None:
         key = str(folder.resolve())
@@ -87,7 +79,6 @@ class Preview:
         with self._lock:
             if self._stopped:
                 return
-            self._timers.pop(key, None)
             older = self._builds.get(key)
             self._builds[key] = build
         if older is not None:
@@ -143,11 +134,9 @@ class Preview:
             "error": result.get("error")})
 
     def stop(self) -> None:
+        self._debounce.stop()
         with self._lock:
             self._stopped = True
-            timers, builds = list(self._timers.values()), list(self._builds.values())
-            self._timers.clear()
-        for timer in timers:
-            timer.cancel()
+            builds = list(self._builds.values())
         for build in builds:
             build.kill()

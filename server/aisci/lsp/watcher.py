@@ -21,6 +21,8 @@ from typing import Callable
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
+from aisci.lsp.debounce import Debouncer
+
 # watchdog's inotify backend warns when a recursive watch meets a folder it already watches (an
 # idea folder is copied as <name>.partial, then renamed); the watch is reused, nothing is lost.
 warnings.filterwarnings("ignore", message=r"Callback with id .* already exists", category=RuntimeWarning)
@@ -67,7 +69,7 @@ class ResultsWatcher:
         self._observer.daemon = True
         self._handler = _Handler(self)
         self._lock = threading.Lock()
-        self._timers: dict[tuple[str, str], threading.Timer] = {}
+        self._debounce = Debouncer(DEBOUNCE_S)
         self._results_watch = None
         self._stopped = False
 
@@ -91,23 +93,9 @@ class ResultsWatcher:
         kind = classify(path)
         if kind is None:
             return
-        key = (kind, str(path))
-        with self._lock:
-            if self._stopped:
-                return
-            old = self._timers.pop(key, None)
-            if old is not None:
-                old.cancel()
-            timer = threading.Timer(DEBOUNCE_S, self._fire, (kind, path, key))
-            timer.daemon = True
-            self._timers[key] = timer
-            timer.start()
+        self._debounce.call((kind, str(path)), self._fire, kind, path)
 
-    def _fire(self, kind: str, path: Path, key: tuple[str, str]) -> None:
-        with self._lock:
-            self._timers.pop(key, None)
-            if self._stopped:
-                return
+    def _fire(self, kind: str, path: Path) -> None:
         try:
             self.on_change(kind, path)
         except Exception:  # noqa: BLE001 - one bad file must not stop the watcher
@@ -118,10 +106,7 @@ class ResultsWatcher:
             if self._stopped:
                 return
             self._stopped = True
-            timers = list(self._timers.values())
-            self._timers.clear()
-        for timer in timers:
-            timer.cancel()
+        self._debounce.stop()
         try:
             self._observer.stop()
             self._observer.join(timeout=5)
