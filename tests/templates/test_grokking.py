@@ -31,17 +31,6 @@ def test_unknown_scale_exits_2_naming_the_allowed_values(tmp_path):
     assert not (tmp_path / "run_0").exists()
 
 
-def test_knobs_name_constants_that_hold_one_of_their_values():
-    source = (TEMPLATE / "experiment.py").read_text()
-    knobs = json.loads((TEMPLATE / "knobs.json").read_text())
-    assert 2 <= len(knobs) <= 4
-    for knob in knobs:
-        lines = [line for line in source.splitlines() if line.startswith(f"{knob['constant']} = ")]
-        assert len(lines) == 1, knob["constant"]
-        value = float(lines[0].split("=", 1)[1].split("#", 1)[0])
-        assert value in [float(v) for v in knob["values"]], knob["constant"]
-
-
 def test_datasets_have_the_expected_sizes_and_answers():
     # A unique module name: other templates also have an experiment.py.
     spec = importlib.util.spec_from_file_location("grokking_experiment", TEMPLATE / "experiment.py")

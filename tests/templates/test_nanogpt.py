@@ -102,17 +102,6 @@ def test_prepare_rejects_a_tarball_with_the_wrong_sha256(tmp_path):
     assert not (tmp_path / "data" / DATASET / "manifest.json").exists()
 
 
-def test_knobs_name_constants_that_hold_one_of_their_values():
-    source = (TEMPLATE / "experiment.py").read_text()
-    knobs = json.loads((TEMPLATE / "knobs.json").read_text())
-    assert 2 <= len(knobs) <= 4
-    for knob in knobs:
-        lines = [line for line in source.splitlines() if line.startswith(f"{knob['constant']} = ")]
-        assert len(lines) == 1, knob["constant"]
-        value = float(lines[0].split("=", 1)[1].split("#", 1)[0])
-        assert value in [float(v) for v in knob["values"]], knob["constant"]
-
-
 def ensure_real_data() -> Path:
     """The data dir the CLI's runner will use; tests never download, so `make data` must have run."""
     from aisci.execution.runner import data_dir
