@@ -155,10 +155,32 @@ def render_text(server, args: Args) -> dict:
         path = args.path("path")
         uri = path_to_uri(path)
     document = server.open_document(uri)
-    if document is not None:
-        text = document.source
-    elif path is not None and path.is_file():
-        text = path.read_text(encoding="utf-8", errors="replace")
-    else:
-        raise args.fail(f"there is no file {path or uri} to render.")
-    return {"text": render(text)}
+    if document is not None:      # the editor's own text: nothing is read from disk
+        return {"text": render(document.source)}
+    if path is None:
+        raise args.fail(f"there is no file {uri} to render.")
+    # Only the workspace's files: the path with every link resolved, so a link inside the
+    # workspace cannot lead out of it.
+    real = path.resolve()
+    if not any(real == root or root in real.parents for root in workspace_roots(server)):
+        raise args.fail(f"{path} is outside the workspace folders; renderText reads only files inside them. "
+                        "Open the file in the editor, or move it into the workspace.")
+    if not real.is_file():
+        raise args.fail(f"there is no file {path} to render.")
+    return {"text": render(real.read_text(encoding="utf-8", errors="replace"))}
+
+
+def workspace_roots(server) -> list[Path]:
+    """The workspace folders the client named (and the root the server works in), resolved."""
+    from aisci.lsp.uris import uri_to_path
+
+    roots = [Path(server.root).resolve()]
+    try:
+        folders = list(server.workspace.folders.values())
+    except RuntimeError:          # before initialize
+        folders = []
+    for folder in folders:
+        path = uri_to_path(folder.uri)
+        if path is not None:
+            roots.append(path.resolve())
+    return roots

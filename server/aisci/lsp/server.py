@@ -13,6 +13,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -147,6 +148,49 @@ class AisciServer(LanguageServer):
         self.jobs.join_all()
         if self.watcher is not None:
             self.watcher.stop()
+
+    def start_io(self, stdin=None, stdout=None) -> None:
+        """pygls's stdio server with our reader of frames (lsp/framing.py: bad input is answered
+        or skipped, never the end of the conversation)."""
+        from pygls.io_ import StdoutWriter
+
+        from aisci.lsp.framing import StdioSource, serve
+
+        self._stop_event = threading.Event()
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        try:
+            asyncio.run(serve(StdioSource(stdin or sys.stdin.buffer, self.thread_pool), self.protocol,
+                              self._stop_event))
+        except BrokenPipeError:
+            log.error("the client closed its end of the connection; shutting down")
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        except Exception:
+            log.exception("the connection to the client failed; shutting down")
+            raise
+        finally:
+            self.shutdown()
+
+    def start_tcp(self, host: str, port: int) -> None:
+        """One client on host:port (``aisci lsp --tcp`` passes 127.0.0.1), read like stdio."""
+        from aisci.lsp.framing import StreamSource, serve
+
+        self._stop_event = stop_event = threading.Event()
+
+        async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            self.protocol.set_writer(writer)
+            await serve(StreamSource(reader), self.protocol, stop_event)
+            self.shutdown()
+
+        async def listen() -> None:
+            self._server = await asyncio.start_server(connection, host, port)
+            async with self._server:
+                await self._server.serve_forever()
+
+        try:
+            asyncio.run(listen())
+        except asyncio.CancelledError:
+            log.debug("the TCP server was cancelled")
 
     def shutdown(self) -> None:
         """pygls's end of the connection: our children first. Its thread pool is not waited
@@ -308,6 +352,8 @@ def main(tcp_port: int | None = None) -> None:
         else:
             server.start_io(sys.stdin.buffer, protocol_out)
     finally:
+        if not server.protocol._shutdown:
+            log.warning("exiting with status 1: the connection ended without a shutdown request")
         server.cleanup()
         logging.shutdown()
         # Exit now: a thread blocked reading a stdin the client keeps open must not keep us alive.
