@@ -11,6 +11,16 @@ from pathlib import Path
 from aisci.errors import ConfigError
 
 
+def _results_lock(path: Path, command: str, *, whole: bool = False, named: bool = False):
+    """The inter-process lock of a command on its folder (core/locks.py): ``whole`` locks
+    results/<template> itself; ``named``, an idea folder the user named; otherwise one folder
+    or file inside results/<template>."""
+    from aisci.core import locks
+
+    lock = locks.lock_template_folder if whole else locks.lock_idea_folder if named else locks.lock_in_template_folder
+    return lock(path, f"aisci {command}")
+
+
 def cmd_template(args: argparse.Namespace) -> int:
     if args.template_command == "check":
         return _template_check(args.dir)
@@ -52,13 +62,15 @@ def _template_new(name: str, parent: Path) -> int:
 
 def cmd_baseline(args: argparse.Namespace) -> int:
     from aisci.core.baseline import default_scale, run_baseline
+    from aisci.core.folders import baseline_folder
     from aisci.core.template import load_template
     from aisci.terminal import TerminalReporter, results_table
 
     template = load_template(args.template)
     scale = args.scale or default_scale()
-    outcome = run_baseline(template, args.results, scale=scale, timeout_s=args.timeout, sandbox=args.sandbox,
-                           gpu=args.gpu, force=args.force, reporter=TerminalReporter())
+    with _results_lock(baseline_folder(args.results, template.name, scale), "baseline"):
+        outcome = run_baseline(template, args.results, scale=scale, timeout_s=args.timeout, sandbox=args.sandbox,
+                               gpu=args.gpu, force=args.force, reporter=TerminalReporter())
     how = "reused (finished earlier; --force runs it again)" if outcome.reused else f"ran in {outcome.duration_s:.1f} s"
     print(f"Baseline of {template.name} at scale {scale}: {how}, sandbox {outcome.sandbox}.")
     print(f"Folder: {outcome.folder}")
@@ -144,8 +156,9 @@ def cmd_launch(args: argparse.Namespace) -> int:
     template, scientist, ctx = _template_and_scientist(args)
     ctx.settings = ctx.settings.with_(writeup=args.writeup == "latex")
     try:
-        outcome = launch(template, scientist, ctx, skip_idea_generation=args.skip_idea_generation,
-                         skip_novelty_check=args.skip_novelty_check, resume=args.resume)
+        with _results_lock(Path(ctx.settings.results) / template.name, "launch", whole=True):
+            outcome = launch(template, scientist, ctx, skip_idea_generation=args.skip_idea_generation,
+                             skip_novelty_check=args.skip_novelty_check, resume=args.resume)
     finally:
         _print_cost(scientist)
     print(f"Launch of {template.name}: {sum(i.ok for i in outcome.ideas)} of {len(outcome.ideas)} idea(s) finished.")
@@ -164,7 +177,8 @@ def cmd_ideas(args: argparse.Namespace) -> int:
 
     template, scientist, ctx = _template_and_scientist(args)
     try:
-        ideas = generate_ideas(template, scientist, ctx, args.num_ideas)
+        with _results_lock(ideas_path(ctx.settings.results, template), "ideas"):
+            ideas = generate_ideas(template, scientist, ctx, args.num_ideas)
     finally:
         _print_cost(scientist)
     for idea in ideas:
@@ -175,11 +189,12 @@ def cmd_ideas(args: argparse.Namespace) -> int:
 
 
 def cmd_novelty(args: argparse.Namespace) -> int:
-    from aisci.core.ideation import check_novelty
+    from aisci.core.ideation import check_novelty, ideas_path
 
     template, scientist, ctx = _template_and_scientist(args)
     try:
-        checked = check_novelty(template, scientist, ctx)
+        with _results_lock(ideas_path(ctx.settings.results, template), "novelty"):
+            checked = check_novelty(template, scientist, ctx)
     finally:
         _print_cost(scientist)
     for idea in checked:
@@ -218,8 +233,9 @@ def cmd_writeup(args: argparse.Namespace) -> int:
 
     folder, scientist, ctx = _idea_folder(args)
     try:
-        write_paper(folder, scientist, ctx, section=args.section)
-        outcome = build_paper(folder, scientist, ctx)
+        with _results_lock(folder, "writeup", named=True):
+            write_paper(folder, scientist, ctx, section=args.section)
+            outcome = build_paper(folder, scientist, ctx)
     finally:
         _print_cost(scientist)
     print(f"{folder / 'latex' / 'template.tex'}: {outcome.message}")
@@ -230,7 +246,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     from aisci.paper.consistency import check_consistency, format_report
 
     folder = args.folder.resolve()
-    report = check_consistency(folder)
+    with _results_lock(folder, "check", named=True):
+        report = check_consistency(folder)
     print(format_report(report))
     return 0 if not report.mismatches else 1
 
@@ -256,6 +273,7 @@ def cmd_review(args: argparse.Namespace) -> int:
     from aisci.paper.stages import review_paper
 
     folder, scientist, ctx = _idea_folder(args)
-    outcome = review_paper(folder, scientist, ctx)
+    with _results_lock(folder, "review", named=True):
+        outcome = review_paper(folder, scientist, ctx)
     print((folder / "review.txt").read_text(encoding="utf-8"))
     return 0 if outcome.ok else 1

@@ -126,7 +126,7 @@ async def execute(server, name: str, arguments: tuple) -> Any:
     try:
         job = server.jobs.reserve(name, plan.lock, plan.folder)
     except Busy as e:
-        raise _error(BUSY, str(e), command=name, running=e.job.describe()) from None
+        raise _error(BUSY, str(e), command=name, running=e.running) from None
     ctx = server.make_context(job, settings)
     # $/cancelRequest cancels pygls's future of the executeCommand request, not this coroutine:
     # make it cancel the job too.

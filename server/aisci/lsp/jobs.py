@@ -7,7 +7,9 @@ Contract:
   ``on_cancel`` run when it is cancelled (a pending proposal review is withdrawn that way).
 - ``JobManager.reserve`` locks a path for the job: a second job whose path is equal to,
   inside or above a locked one is refused at once with ``Busy`` (never waits, never
-  interleaves). ``release`` frees it when the work has ended.
+  interleaves). The same path is also locked against other processes (an ``aisci launch``
+  in a terminal, a second server) with the CLI's lock (core/locks.py); a path another
+  process holds is refused with ``Busy`` too. ``release`` frees both when the work has ended.
 - ``Bridge`` is the only way worker threads talk to the client: every notification and
   request is handed to the event loop (``call_soon_threadsafe``), so the protocol is written
   from one thread and in order; after the loop has closed, messages are dropped.
@@ -45,6 +47,7 @@ class Job:
     started: float = field(default_factory=time.time)
     token: str | None = None
     thread: threading.Thread | None = None
+    folder_lock: Any = None        # the inter-process lock (core.locks.FolderLock)
     _callbacks: list[Callable[[], None]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -82,10 +85,20 @@ class Job:
 
 class Busy(Exception):
     def __init__(self, job: Job, path: str):
-        self.job = job
+        self.running = job.describe()
         super().__init__(f"{job.command} ({job.id}, started {job.describe()['since']}) is running on {job.path}; "
                          f"a second command on {path} would interleave with it. Wait for it to finish, "
                          f"or cancel it with aisci.cancel {{\"job\": \"{job.id}\"}}.")
+
+    @classmethod
+    def elsewhere(cls, error) -> "Busy":
+        """Another process holds the path (``error``: core.locks.FolderInUse)."""
+        busy = Exception.__new__(cls)
+        holder = error.holder
+        busy.running = {"job": None, "command": holder.command if holder else None, "folder": str(error.path),
+                        "since": holder.since if holder else None, "pid": holder.pid if holder else None}
+        Exception.__init__(busy, str(error))
+        return busy
 
 
 def _overlaps(a: str, b: str) -> bool:
@@ -94,7 +107,8 @@ def _overlaps(a: str, b: str) -> bool:
 
 
 class JobManager:
-    def __init__(self) -> None:
+    def __init__(self, results: Callable[[], Path] | None = None) -> None:
+        self._results = results        # the workspace's results folder (it moves at initialize)
         self._lock = threading.Lock()
         self.jobs: dict[str, Job] = {}
         self._released: list[tuple[str, float]] = []   # (path, when its job ended)
@@ -106,11 +120,28 @@ class JobManager:
                 if _overlaps(job.path, path):
                     raise Busy(job, path)
             job = Job(f"aisci-job-{next(_ids)}", command, path, str(folder) if folder else path)
+            job.folder_lock = self._lock_folder(Path(path), command)
             self.jobs[job.id] = job
             return job
 
+    def _lock_folder(self, path: Path, command: str):
+        from aisci.core import locks
+
+        results = self._results().resolve() if self._results is not None else None
+        label = f"aisci lsp: {command}"
+        try:
+            if results is not None and path.parent == results:
+                return locks.lock_template_folder(path, label)
+            if results is not None and path.parent.parent == results:
+                return locks.lock_in_template_folder(path, label)
+            return locks.lock_idea_folder(path, label)
+        except locks.FolderInUse as e:
+            raise Busy.elsewhere(e) from None
+
     def release(self, job: Job) -> None:
         now = time.time()
+        if job.folder_lock is not None:
+            job.folder_lock.release()
         with self._lock:
             self.jobs.pop(job.id, None)
             self._released = [(p, t) for p, t in self._released if now - t < 60] + [(job.path, now)]

@@ -49,7 +49,7 @@ class AisciServer(LanguageServer):
                          converter_factory=plain_converter)
         self.root = Path.cwd().resolve()
         self.client_settings = ClientSettings()
-        self.jobs = JobManager()
+        self.jobs = JobManager(lambda: self.results)
         self.costs = CostTracker()
         self.bridge: Bridge | None = None
         self.diagnostics = None
