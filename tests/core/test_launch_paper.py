@@ -27,7 +27,7 @@ def deterministic_template(tmp_path, name, slow_marker=False):
     if slow_marker:
         source = source.replace(
             "    runs = [run_seed(cfg, seed) for seed in range(cfg.seeds)]",
-            "    if LEARNING_RATE == 0.3:\n        open('slow_run_started', 'w').close(); time.sleep(3)\n"
+            "    if LEARNING_RATE == 0.3:\n        open(os.path.join(args.out_dir, 'slow_run_started'), 'w').close(); time.sleep(3)\n"
             "    runs = [run_seed(cfg, seed) for seed in range(cfg.seeds)]")
     (folder / "experiment.py").write_text(source)
     return folder
@@ -65,8 +65,8 @@ def test_sweep_paper_is_built_checked_and_reviewed(launched):
     assert report.mismatches == () and report.checked >= 5
     review = json.loads((folder / "review.json").read_text())["review"]
     assert review_problems(review) == [] and review["Kind"] == "checklist"
-    assert all(c["passed"] for c in review["Checks"]) and review["Decision"] == "Accept"
-    assert "not a model's judgement" in (folder / "review.txt").read_text()
+    assert all(c["passed"] for c in review["Checks"]) and "Decision" not in review
+    assert "checks 5/5 passed, not judged" in (folder / "review.txt").read_text()
     checked = subprocess.run([sys.executable, "-m", "aisci", "check", str(folder)], env=ENV, capture_output=True,
                              text=True, timeout=120)
     assert checked.returncode == 0 and "all match" in checked.stdout
@@ -99,7 +99,7 @@ def test_resumed_launch_writes_the_same_paper(tmp_path):
     proc = subprocess.Popen(launch_args(template, results), cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 300
-    while not list((results / "tiny").glob("*_sweep_learning_rate/slow_run_started")):
+    while not list((results / "tiny").glob("*_sweep_learning_rate/run_*/slow_run_started")):
         assert time.monotonic() < deadline and proc.poll() is None
         time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGKILL)

@@ -72,19 +72,19 @@ def test_timeout_kills_grandchildren(tmp_path, sandbox):
         "import subprocess\n"
         f"subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)', '{token}'])\n"
         f"subprocess.Popen(['sh', '-c', 'sleep 600; echo {token}'])\n"
-        "open('started', 'w').close()\n"
+        "open(os.path.join(args.out_dir, 'started'), 'w').close()\n"
         "time.sleep(600)\n"
     )
     folder = folder_with(tmp_path, body)
     result = run_experiment(folder, 1, sandbox=sandbox, timeout_s=8)
     assert result.timed_out and not result.ok
-    assert (folder / "started").exists()
+    assert (folder / "run_1" / "started").exists()
     assert "timed out after 8 s" in result.summary() and "--timeout" in result.summary()
     assert alive_with_token(token) == []
 
 
 def test_cancel_stops_the_run(tmp_path):
-    folder = folder_with(tmp_path, "open('started', 'w').close()\ntime.sleep(600)\n")
+    folder = folder_with(tmp_path, "open(os.path.join(args.out_dir, 'started'), 'w').close()\ntime.sleep(600)\n")
     cancel = threading.Event()
     started = threading.Event()
     result_box = []
@@ -100,9 +100,9 @@ def test_cancel_stops_the_run(tmp_path):
 
 def test_scale_gpu_and_data_dir_reach_the_experiment(tmp_path, monkeypatch):
     monkeypatch.setenv("AISCI_DATA_DIR", str(tmp_path / "data"))
-    body = GOOD_RESULT + ("open('env.json', 'w').write(json.dumps({k: os.environ.get(k) for k in "
+    body = GOOD_RESULT + ("open(os.path.join(args.out_dir, 'env.json'), 'w').write(json.dumps({k: os.environ.get(k) for k in "
                           "('AISCI_SCALE', 'CUDA_VISIBLE_DEVICES', 'AISCI_DATA_DIR')}))\n")
     folder = folder_with(tmp_path, body)
     assert run_experiment(folder, 1, sandbox="none", scale="smoke", gpu="3").ok
-    env = json.loads((folder / "env.json").read_text())
+    env = json.loads((folder / "run_1" / "env.json").read_text())
     assert env == {"AISCI_SCALE": "smoke", "CUDA_VISIBLE_DEVICES": "3", "AISCI_DATA_DIR": str(tmp_path / "data")}

@@ -31,12 +31,12 @@ def test_writes_outside_the_folder_do_not_land(tmp_path):
         "        res[name] = 'written'\n"
         "    except OSError as e:\n"
         "        res[name] = type(e).__name__\n"
-        "open('probe.json', 'w').write(json.dumps(res))\n" + GOOD_RESULT
+        "open(os.path.join(args.out_dir, 'probe.json'), 'w').write(json.dumps(res))\n" + GOOD_RESULT
     )
     (folder / "experiment.py").write_text(experiment_source(body))
     result = run_experiment(folder, 1, sandbox="bwrap", timeout_s=60)
     assert result.ok, result.summary()
-    probe = json.loads((folder / "probe.json").read_text())
+    probe = json.loads((folder / "run_1" / "probe.json").read_text())
     assert probe["home"] in ("OSError", "PermissionError")  # read-only file system
     assert not outside_tmp.exists() and not outside_home.exists()
 
@@ -78,4 +78,8 @@ def test_bwrap_asked_for_but_missing_is_a_clear_error(monkeypatch):
     with pytest.raises(ConfigError) as info:
         resolve("bwrap")
     assert "apt-get install bubblewrap" in str(info.value) and "--sandbox none" in str(info.value)
-    assert resolve("auto") == "none"
+    # auto never falls back to no isolation by itself: it stops with the same advice.
+    with pytest.raises(ConfigError) as info:
+        resolve("auto")
+    assert "apt-get install bubblewrap" in str(info.value) and "--sandbox none" in str(info.value)
+    assert resolve("none") == "none"

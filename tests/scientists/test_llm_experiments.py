@@ -391,7 +391,7 @@ def two_runs(slow_second: bool = False) -> FakeScientist:
         if text.startswith("Edit experiment.py for run 1"):
             return set_line(LR, "0.1", "0.03")
         if text.startswith("Edit experiment.py for run 2"):
-            slow = '    open("slow_run_started", "w").close()\n    time.sleep(4)\n' if slow_second else ""
+            slow = '    open(os.path.join(args.out_dir, "slow_run_started"), "w").close()\n    time.sleep(4)\n' if slow_second else ""
             return search_replace("experiment.py", RUNS, slow + "    cfg.degree = 9\n" + RUNS)
         return None
 
@@ -411,13 +411,13 @@ def test_resume_after_kill_never_reruns_a_finished_run(tmp_path):
         deadline, marker = time.monotonic() + 180, None
         while marker is None:
             assert time.monotonic() < deadline and proc.poll() is None, proc.stderr.read().decode()
-            found = list((results / "tiny").glob("*_lr_probe/slow_run_started"))
+            found = list((results / "tiny").glob("*_lr_probe/run_*/slow_run_started"))
             marker = found[0] if found else None
             time.sleep(0.05)
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
         proc.stderr.close()
-        folder = marker.parent
+        folder = marker.parent.parent
         state = State.load(folder)
         assert state.is_done("run_1") and not state.is_done("run_2") and state.step("run_2.edit")
         run1_mtime = (folder / "run_1" / "final_info.json").stat().st_mtime_ns

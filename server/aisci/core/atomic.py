@@ -1,40 +1,19 @@
 """Atomic file writes: a reader (or a resumed run after a kill) sees the old file or the new
-one, never a half-written one."""
+one, never a half-written one. The write goes through ``execution.safefs``: the temporary file
+is created without following links and renamed over the destination, so a link planted where
+the file goes is replaced, never written through."""
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from aisci.execution import safefs
+
 
 def write_text_atomic(path: Path, text: str) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    # The rename is durable only once the directory entry is on disk.
-    try:
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    safefs.write_atomic(Path(path), text)
 
 
 def write_json_atomic(path: Path, data: Any) -> None:

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +19,8 @@ from aisci.core.results import FinalInfo, load_final_info
 from aisci.core.state import State
 from aisci.core.template import Template
 from aisci.errors import AisciError, ConfigError, ExperimentError
-from aisci.execution.runner import DEFAULT_TIMEOUT_S, RunResult, run_experiment, run_script, tail
+from aisci.execution import safefs
+from aisci.execution.runner import DEFAULT_TIMEOUT_S, RunResult, run_experiment
 
 SCALES = ("smoke", "cpu", "full")
 PLOT_TIMEOUT_S = 600.0
@@ -49,6 +48,7 @@ class PlotResult:
     duration_s: float
     error: str | None = None
     stderr_tail: str = ""
+    refused: tuple[str, ...] = ()   # files plot.py left that were not taken (links), with why
 
 
 @dataclass(frozen=True)
@@ -64,22 +64,21 @@ class BaselineOutcome:
 def run_plots(folder: Path, *, timeout_s: float = PLOT_TIMEOUT_S, sandbox: str = "auto",
               cancel: threading.Event | None = None) -> PlotResult:
     """Run ``python plot.py`` in ``folder``; the figures are the PNGs it wrote or rewrote."""
-    folder = Path(folder).resolve()
-    started = time.time()
-    code, seconds, timed_out, cancelled, _ = run_script(
-        folder, [sys.executable, "plot.py"], log_dir=folder / "logs" / "plot",
-        timeout_s=timeout_s, sandbox=sandbox, cancel=cancel)
-    figures = tuple(sorted(p.name for p in folder.glob("*.png") if p.stat().st_mtime >= started - 1))
-    stderr = tail(folder / "logs" / "plot" / "stderr.log")
-    if cancelled:
-        return PlotResult(False, figures, seconds, "cancelled", stderr)
-    if timed_out:
-        return PlotResult(False, figures, seconds, f"plot.py timed out after {timeout_s:g} s", stderr)
+    from aisci.execution.plotting import run_plot
+
+    run = run_plot(folder, timeout_s=timeout_s, sandbox=sandbox, cancel=cancel)
+    code, seconds = run.outcome.exit_code, run.outcome.duration_s
+    refused = f" (not taken: {'; '.join(run.refused)})" if run.refused else ""
+    if run.outcome.cancelled:
+        return PlotResult(False, run.figures, seconds, "cancelled", run.stderr_tail)
+    if run.outcome.timed_out:
+        return PlotResult(False, run.figures, seconds, f"plot.py timed out after {timeout_s:g} s", run.stderr_tail)
     if code != 0:
-        return PlotResult(False, figures, seconds, f"plot.py exited with status {code}", stderr)
-    if not figures:
-        return PlotResult(False, figures, seconds, "plot.py finished but wrote no PNG figure", stderr)
-    return PlotResult(True, figures, seconds, None, stderr)
+        return PlotResult(False, run.figures, seconds, f"plot.py exited with status {code}{refused}", run.stderr_tail)
+    if not run.figures:
+        return PlotResult(False, run.figures, seconds, f"plot.py finished but wrote no PNG figure{refused}",
+                          run.stderr_tail)
+    return PlotResult(True, run.figures, seconds, None, run.stderr_tail, run.refused)
 
 
 def run_baseline(
@@ -96,9 +95,13 @@ def run_baseline(
 ) -> BaselineOutcome:
     reporter = reporter or NullReporter()
     check_scale(scale)
-    folder = baseline_folder(results_root, template.name, scale)
-    if force and folder.exists():
-        shutil.rmtree(folder)
+    final = baseline_folder(results_root, template.name, scale)
+    folder = final
+    if force and final.exists():
+        # The last good baseline stays until the new one has finished: a cancelled or failed
+        # re-run leaves it as it was.
+        folder = final.with_name(final.name + ".rerun")
+        safefs.remove(folder)
     state = State.load(folder, template=template.name, scale=scale) if folder.exists() else None
     if state and state.is_done("run_0") and state.is_done("plots"):
         run0 = state.step("run_0") or {}
@@ -138,13 +141,27 @@ def run_baseline(
         last = plots.stderr_tail.strip().splitlines()[-1:] or [""]
         raise AisciError(f"The baseline ran, but its plots failed: {plots.error}. {last[0]}".strip(),
                          f"See {folder / 'logs' / 'plot' / 'stderr.log'}; fix plot.py in {template.path}.")
-    state.record("plots", figures=list(plots.figures), duration_s=round(plots.duration_s, 2))
+    state.record("plots", figures=list(plots.figures), duration_s=round(plots.duration_s, 2),
+                 **({"refused": list(plots.refused)} if plots.refused else {}))
+    if folder != final:
+        _replace_folder(final, folder)
+        folder = final
     reporter.emit(StageFinished("baseline", str(folder), ok=True, outputs={"figures": list(plots.figures)}))
     return BaselineOutcome(folder, info, plots.figures, float(duration), str(used), reused=False)
 
 
+def _replace_folder(old: Path, new: Path) -> None:
+    """Put ``new`` where ``old`` is, with the old one removed only once the new one is in place."""
+    aside = old.with_name(old.name + ".old")
+    safefs.remove(aside)
+    old.rename(aside)
+    new.rename(old)
+    safefs.remove(aside)
+
+
 def _record_run(state: State, result: RunResult) -> None:
-    common = dict(exit_code=result.exit_code, duration_s=round(result.duration_s, 2), sandbox=result.sandbox)
+    common = dict(exit_code=result.exit_code, duration_s=round(result.duration_s, 2), sandbox=result.sandbox,
+                  boundary=result.boundary.to_dict() if result.boundary else None)
     if result.ok:
         state.record(result.run, means=result.final_info.means(), **common)
     else:

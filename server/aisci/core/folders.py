@@ -9,8 +9,8 @@ the baseline's ``run_0``, then ``run_i.py`` and ``run_i/`` per run, ``notes.txt`
 from __future__ import annotations
 
 import json
+import logging
 import re
-import shutil
 import time
 from pathlib import Path
 
@@ -18,6 +18,9 @@ from aisci.core.ideas import Idea, folder_safe_name
 from aisci.core.state import State
 from aisci.core.template import Template
 from aisci.errors import AisciError
+from aisci.execution import safefs
+
+log = logging.getLogger(__name__)
 
 # Never copied from a template: earlier runs, caches, and LaTeX build products.
 _SKIP = re.compile(r"^(run_\d+|__pycache__|\.aisci|state\.json|.*\.(aux|log|bbl|blg|fls|fdb_latexmk|out|synctex\.gz|pdf))$")
@@ -25,10 +28,11 @@ IDEA_FOLDER = re.compile(r"^(\d{8}_\d{6})_(.+)$")
 
 
 def copy_template(template: Template, dest: Path) -> None:
-    def ignore(folder: str, names: list[str]) -> set[str]:
-        return {n for n in names if _SKIP.match(n)}
-
-    shutil.copytree(template.path, dest, ignore=ignore, dirs_exist_ok=True)
+    """Copy the template's files into ``dest`` (new or an earlier attempt's), never following a
+    link: a failed run may have left links where the copy writes."""
+    skipped = safefs.copy_tree(template.path, dest, skip=lambda name: bool(_SKIP.match(name)), links="skip")
+    for path in skipped:
+        log.warning("template %s: %s is a link or a special file and was not copied", template.name, path)
 
 
 def baseline_folder(results_root: Path, template_name: str, scale: str) -> Path:
@@ -44,11 +48,12 @@ def create_idea_folder(results_root: Path, template: Template, idea: Idea, basel
         raise AisciError(f"Idea folder {folder} already exists.",
                          "Two ideas with the same name were started in the same second; rename one.")
     tmp = folder.with_name(folder.name + ".partial")
-    shutil.rmtree(tmp, ignore_errors=True)
+    safefs.remove(tmp)
     copy_template(template, tmp)
     if baseline_run is not None:
-        shutil.copytree(baseline_run, tmp / "run_0")
-    (tmp / "idea.json").write_text(json.dumps(idea.to_dict(), indent=2) + "\n", encoding="utf-8")
+        # The baseline's run folder was written by a run: any link in it is refused, by name.
+        safefs.copy_tree(baseline_run, tmp / "run_0", src_root=Path(baseline_run).parent, dst_root=tmp)
+    safefs.write_atomic(tmp / "idea.json", json.dumps(idea.to_dict(), indent=2) + "\n")
     state = State.load(tmp, template=template.name, idea=idea.name)
     state.record("created", template_path=str(template.path),
                  baseline=str(baseline_run) if baseline_run else None)

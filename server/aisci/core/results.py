@@ -80,17 +80,25 @@ def parse_final_info(data: Any, where: str = "final_info.json") -> FinalInfo:
 
 
 def load_final_info(path: Path) -> FinalInfo:
+    """``<run>/final_info.json``, validated; read without following a link (a run wrote it)."""
+    from aisci.execution import safefs
+
     path = Path(path)
-    if not path.is_file():
+    if safefs.kind(path, root=path.parent.parent) is None:
         raise ExperimentError(
             f"{path.parent.name}/final_info.json was not written: the experiment finished without results.",
             "experiment.py must write <out_dir>/final_info.json; check that it uses --out_dir and writes there.",
         )
+    text = safefs.read_text(path, root=path.parent.parent, limit=16 << 20, errors="replace")
+    return parse_final_info_text(text, where=f"{path.parent.name}/final_info.json")
+
+
+def parse_final_info_text(text: str, *, where: str) -> FinalInfo:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
         raise ExperimentError(
-            f"{path.parent.name}/final_info.json is not valid JSON: {e}.",
+            f"{where} is not valid JSON: {e}.",
             "Write it with json.dump (no trailing text, no Python reprs).",
         ) from None
-    return parse_final_info(data, where=f"{path.parent.name}/final_info.json")
+    return parse_final_info(data, where=where)

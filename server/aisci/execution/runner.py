@@ -2,11 +2,15 @@
 
 Contract of ``run_experiment``:
 - ``experiment.py`` is snapshotted to ``run_i.py`` first (the original system's layout);
-- stdout and stderr go to ``run_i/stdout.log`` and ``run_i/stderr.log``;
-- a wall-clock timeout and a cancel event both end the whole process group (and, in the
-  bwrap sandbox, the whole PID namespace): nothing the experiment started outlives it;
-- the result is a ``RunResult``: exit status, duration, the last 1,500 characters of stderr,
-  and the parsed, validated ``final_info.json`` or the reason there is none.
+- in the sandbox the folder is read-only and ``run_i/`` is the only path the run can write;
+- stdout and stderr go to ``run_i/stdout.log`` and ``run_i/stderr.log``, opened by aisci before
+  the run starts and fed through pipes, each capped (the cut is marked in the log);
+- a wall-clock timeout and a cancel event end the whole run: the PID namespace in the sandbox,
+  a subreaper without one; nothing the experiment started outlives it, in any mode;
+- the result is a ``RunResult``: exit status, duration, the last 1,500 characters of stderr
+  (scrubbed of secrets), the parsed, validated ``final_info.json`` or the reason there is none,
+  and the ``Boundary`` the run really had.
+Every file of the run is read back through ``safefs``: a link it planted is refused, never followed.
 It never raises for a failing experiment; a failure is a result the caller records and shows.
 """
 
@@ -14,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -24,15 +27,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from aisci.core.results import FinalInfo, load_final_info
+from aisci.core.results import FinalInfo, parse_final_info_text
 from aisci.errors import AisciError
+from aisci.execution import environment, safefs
 from aisci.execution import sandbox as sandboxes
+from aisci.execution.contract import run_needs
+from aisci.execution.sandbox import Boundary, Limits
 
 log = logging.getLogger(__name__)
 DEFAULT_TIMEOUT_S = 7200.0
 STDERR_TAIL = 1500
 _KILL_GRACE_S = 5.0
 _POLL_S = 0.1
+_PIPE_CHUNK = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,8 @@ class RunResult:
     error: str | None = None        # why the run produced no usable results
     hint: str | None = None
     outputs: dict[str, str] = field(default_factory=dict)
+    boundary: Boundary | None = None
+    logs_cut: tuple[str, ...] = ()  # the logs that reached their size limit
 
     @property
     def ok(self) -> bool:
@@ -66,6 +75,16 @@ class RunResult:
         return text + (f" {self.hint}" if with_hint and self.hint else "")
 
 
+@dataclass(frozen=True)
+class ScriptOutcome:
+    exit_code: int | None
+    duration_s: float
+    timed_out: bool
+    cancelled: bool
+    boundary: Boundary
+    logs_cut: tuple[str, ...] = ()
+
+
 def data_dir() -> Path:
     """Where templates read prepared data sets from (AISCI_DATA_DIR, else the user cache)."""
     env = os.environ.get("AISCI_DATA_DIR")
@@ -75,15 +94,34 @@ def data_dir() -> Path:
     return Path(cache) / "aisci" / "data"
 
 
-def tail(path: Path, limit: int = STDERR_TAIL) -> str:
-    try:
-        with open(path, "rb") as f:
-            f.seek(0, os.SEEK_END)
-            size = f.tell()
-            f.seek(max(0, size - limit * 4))
-            return f.read().decode("utf-8", errors="replace")[-limit:]
-    except OSError:
-        return ""
+def tail(path: Path, limit: int = STDERR_TAIL, *, root: Path | None = None) -> str:
+    """The end of a log, scrubbed of secrets; "" when it is missing or is not a plain file."""
+    return environment.scrub(safefs.read_tail(path, limit, root=root))
+
+
+class _LogPump(threading.Thread):
+    """Copies one pipe into its log up to a size limit, then drains and counts the rest."""
+
+    def __init__(self, pipe, fd: int, limit: int, name: str) -> None:
+        super().__init__(name=f"aisci-log-{name}", daemon=True)
+        self.pipe, self.fd, self.limit, self.name_ = pipe, fd, limit, name
+        self.written = self.dropped = 0
+
+    def run(self) -> None:
+        try:
+            while chunk := self.pipe.read1(_PIPE_CHUNK):
+                room = self.limit - self.written
+                if room > 0:
+                    os.write(self.fd, chunk[:room])
+                    self.written += min(room, len(chunk))
+                self.dropped += max(0, len(chunk) - max(room, 0))
+        except (OSError, ValueError):
+            pass
+        finally:
+            if self.dropped:
+                os.write(self.fd, (f"\n[aisci: this log reached its limit of {self.limit >> 20} MB; "
+                                   f"{self.dropped} more bytes were not kept]\n").encode())
+            os.close(self.fd)
 
 
 def run_script(
@@ -96,48 +134,84 @@ def run_script(
     env: dict[str, str] | None = None,
     cancel: threading.Event | None = None,
     on_start: Callable[[int], None] | None = None,
-) -> tuple[int | None, float, bool, bool, str]:
-    """Run ``command`` in ``folder`` (sandboxed); returns (exit, seconds, timed_out, cancelled, sandbox)."""
+    writable: tuple[Path, ...] = (),
+    mount_over: Path | None = None,
+    hide_in_workdir: tuple[str, ...] = (),
+    limits: Limits | None = None,
+    declared_env: tuple[str, ...] = (),
+) -> ScriptOutcome:
+    """Run ``command`` (``command[0]`` is the interpreter) in ``folder`` behind the boundary.
+
+    ``log_dir`` lies inside ``folder``; its logs are created fresh before the run starts.
+    """
     folder = Path(folder).resolve()
     used = sandboxes.resolve(sandbox)
-    child_env = {**os.environ, **(env or {})}
-    child_env.setdefault("AISCI_DATA_DIR", str(data_dir()))
-    child_env["PYTHONUNBUFFERED"] = "1"
+    if limits is None:
+        limits, declared = run_needs(folder)
+        declared_env = declared_env or declared
+    python = command[0]
+    extra = {"AISCI_DATA_DIR": str(data_dir()), **(env or {})}
+    child_env = environment.run_environment(python, extra, declared_env, home="/tmp" if used == "bwrap" else
+                                            os.environ.get("HOME", "/tmp"), tmp="/tmp")
+    launched = sandboxes.launcher_command(command, python, limits=limits, sandbox=used)
+    devices: tuple[str, ...] = ()
     if used == "bwrap":
-        # Home is read-only inside the sandbox; matplotlib and friends need a writable config dir.
-        child_env["MPLCONFIGDIR"] = "/tmp/matplotlib"
-        child_env["TMPDIR"] = "/tmp"
-    argv = sandboxes.wrap(command, folder, used, readable=(Path(child_env["AISCI_DATA_DIR"]),))
-    log_dir.mkdir(parents=True, exist_ok=True)
+        devices = sandboxes.gpu_devices()
+        for path in writable:
+            sandboxes.writable_by_run(path)
+        argv = sandboxes.wrap(launched, folder, python=python, writable=writable, limits=limits,
+                              readable=(Path(extra["AISCI_DATA_DIR"]),), devices=devices,
+                              mount_over=mount_over, hide_in_workdir=hide_in_workdir)
+        user = sandboxes.run_user()[1]
+    else:
+        argv = launched
+        user = f"uid {os.getuid()} (the user running aisci)"
+    boundary = Boundary(sandbox=used, user=user, network="none" if used == "bwrap" else "host",
+                        writable=tuple(str(p) for p in (writable or ((mount_over,) if mount_over else ())))
+                        if used == "bwrap" else ("everything the user can write",),
+                        devices=devices, env=tuple(sorted(child_env)),
+                        limits={"processes": limits.processes, "memory_mb": limits.memory_mb,
+                                "file_size_mb": limits.file_size_mb, "log_mb": limits.log_mb},
+                        timeout_s=timeout_s)
+    out_fd = safefs.open_new(log_dir / "stdout.log", root=folder)
+    err_fd = safefs.open_new(log_dir / "stderr.log", root=folder)
     start = time.monotonic()
-    with open(log_dir / "stdout.log", "wb") as out, open(log_dir / "stderr.log", "wb") as err:
+    try:
+        proc = subprocess.Popen(argv, cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                stdin=subprocess.DEVNULL, env=child_env, start_new_session=True)
+    except OSError as e:
+        os.close(out_fd)
+        os.close(err_fd)
+        raise AisciError(f"Could not start {' '.join(command[:2])} in {folder}: {e}.",
+                         "Check that the Python interpreter exists and the folder is readable.") from None
+    pumps = [_LogPump(proc.stdout, out_fd, limits.log_mb << 20, "stdout.log"),
+             _LogPump(proc.stderr, err_fd, limits.log_mb << 20, "stderr.log")]
+    for pump in pumps:
+        pump.start()
+    if on_start:
+        on_start(proc.pid)
+    timed_out = cancelled = False
+    deadline = start + timeout_s
+    while True:
         try:
-            proc = subprocess.Popen(argv, cwd=folder, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
-                                    env=child_env, start_new_session=True)
-        except OSError as e:
-            raise AisciError(f"Could not start {' '.join(command[:2])} in {folder}: {e}.",
-                             "Check that the Python interpreter exists and the folder is readable.") from None
-        if on_start:
-            on_start(proc.pid)
-        timed_out = cancelled = False
-        deadline = start + timeout_s
-        while True:
-            try:
-                proc.wait(timeout=_POLL_S)
-                break
-            except subprocess.TimeoutExpired:
-                pass
-            if cancel is not None and cancel.is_set():
-                cancelled = True
-            elif time.monotonic() >= deadline:
-                timed_out = True
-            if timed_out or cancelled:
-                _kill_group(proc)
-                break
-    return proc.returncode, time.monotonic() - start, timed_out, cancelled, used
+            proc.wait(timeout=_POLL_S)
+            break
+        except subprocess.TimeoutExpired:
+            pass
+        if cancel is not None and cancel.is_set():
+            cancelled = True
+        elif time.monotonic() >= deadline:
+            timed_out = True
+        if timed_out or cancelled:
+            kill_group(proc)
+            break
+    for pump in pumps:
+        pump.join(timeout=10)
+    cut = tuple(p.name_ for p in pumps if p.dropped)
+    return ScriptOutcome(proc.returncode, time.monotonic() - start, timed_out, cancelled, boundary, cut)
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
+def kill_group(proc: subprocess.Popen) -> None:
     """End the process and everything in its group: TERM, a grace period, then KILL."""
     for sig, wait in ((signal.SIGTERM, _KILL_GRACE_S), (signal.SIGKILL, None)):
         try:
@@ -168,39 +242,64 @@ def run_experiment(
     python: str | None = None,
     cancel: threading.Event | None = None,
     on_start: Callable[[int], None] | None = None,
+    limits: Limits | None = None,
+    declared_env: tuple[str, ...] = (),
 ) -> RunResult:
     folder = Path(folder).resolve()
     run = f"run_{run_index}"
     run_dir = folder / run
-    if not (folder / "experiment.py").is_file():
+    if not safefs.is_file(folder / "experiment.py"):
         raise AisciError(f"There is no experiment.py in {folder}.", "Run experiments in a template or idea folder.")
-    shutil.copyfile(folder / "experiment.py", folder / f"{run}.py")
+    safefs.copy_file(folder / "experiment.py", folder / f"{run}.py", src_root=folder, dst_root=folder)
     # A run folder left by an earlier, unfinished attempt must not leak old results into this one.
-    shutil.rmtree(run_dir, ignore_errors=True)
-    run_dir.mkdir()
+    safefs.remove(run_dir, root=folder)
+    safefs.make_dirs(run_dir, root=folder)
     env: dict[str, str] = {}
     if scale:
         env["AISCI_SCALE"] = scale
     if gpu is not None:
         env["CUDA_VISIBLE_DEVICES"] = str(gpu)
     command = [python or sys.executable, "experiment.py", f"--out_dir={run}"]
-    code, seconds, timed_out, cancelled, used = run_script(
-        folder, command, log_dir=run_dir, timeout_s=timeout_s, sandbox=sandbox, env=env,
-        cancel=cancel, on_start=on_start)
-    log.info("%s in %s: exit %s after %.1f s (sandbox %s)", run, folder, code, seconds, used)
-    stderr_tail = tail(run_dir / "stderr.log")
-    base = dict(run=run, exit_code=code, duration_s=seconds, sandbox=used, stderr_tail=stderr_tail,
+    outcome = run_script(folder, command, log_dir=run_dir, timeout_s=timeout_s, sandbox=sandbox, env=env,
+                         cancel=cancel, on_start=on_start, writable=(run_dir,), limits=limits,
+                         declared_env=declared_env)
+    code, seconds = outcome.exit_code, outcome.duration_s
+    log.info("%s in %s: exit %s after %.1f s (sandbox %s)", run, folder, code, seconds, outcome.boundary.sandbox)
+    stderr_tail = tail(run_dir / "stderr.log", root=folder)
+    base = dict(run=run, exit_code=code, duration_s=seconds, sandbox=outcome.boundary.sandbox,
+                stderr_tail=stderr_tail, boundary=outcome.boundary, logs_cut=outcome.logs_cut,
                 outputs={"stdout": str(run_dir / "stdout.log"), "stderr": str(run_dir / "stderr.log")})
-    if cancelled:
+    if outcome.cancelled:
         return RunResult(**base, cancelled=True, error="cancelled")
-    if timed_out:
+    if outcome.timed_out:
         return RunResult(**base, timed_out=True, error=f"timed out after {timeout_s:g} s and was stopped",
                          hint="Make the experiment faster (fewer steps, a smaller --scale) or raise --timeout.")
     if code != 0:
-        return RunResult(**base, error=f"experiment.py exited with status {code}",
+        return RunResult(**base, error=f"experiment.py exited with status {code}" + _limit_note(code, outcome),
                          hint=f"See {run_dir / 'stderr.log'} for the whole error output.")
     try:
-        info = load_final_info(run_dir / "final_info.json")
+        info = read_final_info(folder, run)
     except AisciError as e:
-        return RunResult(**base, error=e.message, hint=e.hint)
+        return RunResult(**base, error=environment.scrub(e.message), hint=e.hint)
     return RunResult(**base, final_info=info)
+
+
+def _limit_note(code: int | None, outcome: ScriptOutcome) -> str:
+    if code in (-signal.SIGXFSZ, 128 + signal.SIGXFSZ):
+        return f" (it wrote a file larger than the {outcome.boundary.limits['file_size_mb']} MB limit)"
+    if code in (-signal.SIGKILL, 128 + signal.SIGKILL):
+        return " (killed)"
+    return ""
+
+
+def read_final_info(folder: Path, run: str) -> FinalInfo:
+    """``run/final_info.json`` of ``folder``, validated, read without following any link."""
+    path = Path(folder) / run / "final_info.json"
+    what = safefs.kind(path, root=folder)
+    if what is None:
+        from aisci.errors import ExperimentError
+        raise ExperimentError(
+            f"{run}/final_info.json was not written: the experiment finished without results.",
+            "experiment.py must write <out_dir>/final_info.json; check that it uses --out_dir and writes there.")
+    return parse_final_info_text(safefs.read_text(path, root=folder, limit=16 << 20, errors="replace"),
+                                 where=f"{run}/final_info.json")

@@ -1,40 +1,102 @@
-"""The sandbox generated code runs in.
+"""The boundary around a run: what experiment and plot code can see, write and use.
 
-``bwrap`` (bubblewrap): the whole file system read-only, the working folder writable, a
-private /tmp, no network (an own network namespace with only loopback), an own PID namespace
-so that killing the sandbox kills everything in it, and death with its parent.
-``none``: a plain subprocess, for systems without user namespaces.
-``auto`` picks bwrap when a probe shows it works here.
+``bwrap`` (bubblewrap), the default: a new mount, PID, network, IPC, UTS and cgroup namespace.
+The view of the host is the least a run needs: the system (``/usr``, ``/etc``, ...), the
+Python environment and the data folder, all read-only; a minimal ``/dev`` with only the GPU
+nodes that exist (``/dev/nvidia*``, ``/dev/dri/*``; ``AISCI_SANDBOX_DEVICES`` names others);
+private ``/tmp``, ``/var/tmp`` and ``/dev/shm``; no ``/run``, no home folders, no host sockets.
+The run's folder is visible read-only, and only the paths it must write are writable. The run
+has no network and no capabilities, and runs as an unprivileged uid: as root, aisci drops it to
+``nobody`` (no user namespace is needed); otherwise a user namespace maps it to uid 65534.
+Killing the sandbox kills everything in it (PID namespace), and it dies with aisci.
+
+``none``: a plain subprocess, only when asked for by name. Limits and the rule that nothing
+outlives a run still hold (a subreaper kills what is left); isolation does not.
+
+``auto`` is ``bwrap``, and stops before any work with what is missing when bubblewrap cannot
+start here (it never falls back to ``none`` by itself).
 """
 
 from __future__ import annotations
 
 import functools
-import logging
+import glob
 import os
 import shutil
+import stat
 import subprocess
 import sys
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from aisci.errors import ConfigError
 
-log = logging.getLogger(__name__)
 MODES = ("auto", "bwrap", "none")
+SANDBOX_UID = 65534
+SANDBOX_GID = 65534
+LAUNCHER = Path(__file__).with_name("launch.py")
+_LAUNCHER_IN_SANDBOX = "/.aisci/launch.py"
+_SYSTEM_DIRS = ("/usr", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin", "/opt", "/sys")
+_GPU_PATTERNS = ("/dev/nvidia*", "/dev/nvidia-uvm*", "/dev/nvidiactl", "/dev/nvidia-caps/*", "/dev/dri/*",
+                 "/dev/kfd")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of one run; a template raises them in its aisci.json (``limits``)."""
+
+    processes: int = 256        # processes and threads, beyond those its uid already has
+    memory_mb: int = 8192       # private writable memory (RLIMIT_DATA)
+    file_size_mb: int = 2048    # the largest file it may write
+    log_mb: int = 10            # each of stdout.log and stderr.log; the rest is cut, and marked
+
+    def rlimits(self, existing_processes: int) -> dict[str, int]:
+        return {"RLIMIT_NPROC": existing_processes + self.processes, "RLIMIT_DATA": self.memory_mb << 20,
+                "RLIMIT_FSIZE": self.file_size_mb << 20, "RLIMIT_CORE": 0}
+
+
+@dataclass(frozen=True)
+class Boundary:
+    """What a run really had: recorded in its state, stated in papers and reports."""
+
+    sandbox: str                          # "bwrap" or "none"
+    user: str                             # who the run's code ran as
+    network: str                          # "none" or "host"
+    writable: tuple[str, ...]             # the only paths it could write (bwrap)
+    devices: tuple[str, ...]              # device nodes beyond the minimal /dev
+    env: tuple[str, ...]                  # the names of its environment variables
+    limits: dict = field(default_factory=dict)
+    timeout_s: float | None = None
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["writable"], data["devices"], data["env"] = list(self.writable), list(self.devices), list(self.env)
+        return data
+
+    def describe(self) -> str:
+        """One sentence for a paper or a report, saying exactly what was enforced."""
+        lim = self.limits
+        limits = (f"at most {lim.get('memory_mb')} MB of memory, {lim.get('processes')} processes, "
+                  f"{lim.get('file_size_mb')} MB per file" if lim else "no resource limits")
+        timeout = f" and a {self.timeout_s:g} s time limit" if self.timeout_s else ""
+        if self.sandbox == "none":
+            return (f"Runs were not isolated (sandbox none): they ran as {self.user} with the host's network and "
+                    f"file system, with {limits}{timeout}.")
+        return (f"Each run executed in a bubblewrap sandbox as {self.user} without capabilities or network, "
+                "seeing the system read-only and writing only its own run folder, "
+                f"with {limits}{timeout}.")
 
 
 @functools.lru_cache(maxsize=1)
 def bwrap_problem() -> str | None:
-    """None when bubblewrap works here, else why it does not."""
+    """None when bubblewrap can build this module's sandbox here, else why it cannot."""
     exe = shutil.which("bwrap")
     if exe is None:
         return "bubblewrap (bwrap) is not installed"
+    argv = [exe, *_namespace_args(), "--ro-bind", "/usr", "/usr", *_system_args(), "--proc", "/proc",
+            "--dev", "/dev", "true"]
     try:
-        probe = subprocess.run(
-            [exe, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-net",
-             "--unshare-pid", "--die-with-parent", "true"],
-            capture_output=True, text=True, timeout=20,
-        )
+        probe = subprocess.run(argv, capture_output=True, text=True, timeout=20)
     except (OSError, subprocess.TimeoutExpired) as e:
         return f"bwrap could not start: {e}"
     if probe.returncode != 0:
@@ -43,7 +105,7 @@ def bwrap_problem() -> str | None:
 
 
 def resolve(mode: str) -> str:
-    """The sandbox that will really be used for ``mode``: "bwrap" or "none"."""
+    """The sandbox that will really be used for ``mode``: "bwrap" or "none" (only by name)."""
     if mode not in MODES:
         raise ConfigError(f"Unknown sandbox {mode!r}.", f"Use one of: {', '.join(MODES)}.")
     if mode == "none":
@@ -51,36 +113,151 @@ def resolve(mode: str) -> str:
     problem = bwrap_problem()
     if problem is None:
         return "bwrap"
-    if mode == "bwrap":
-        raise ConfigError(f"The bwrap sandbox was asked for, but {problem}.",
-                          "Install bubblewrap (apt-get install bubblewrap) and make sure unprivileged user "
-                          "namespaces are enabled, or run with --sandbox none (no isolation).")
-    log.warning("sandbox: %s; running experiments WITHOUT isolation", problem)
-    return "none"
+    raise ConfigError(
+        f"Cannot isolate experiment code: {problem}. aisci runs model-written code only inside the sandbox.",
+        "Install bubblewrap (as root: apt-get install bubblewrap) and make sure user namespaces are enabled "
+        "(sysctl kernel.unprivileged_userns_clone=1), then run aisci doctor. To run without any isolation, "
+        "at your own risk, pass --sandbox none.")
 
 
-def _has_gpu_devices() -> bool:
-    return any(name.startswith("nvidia") for name in os.listdir("/dev")) if os.path.isdir("/dev") else False
+def _is_root() -> bool:
+    return os.geteuid() == 0
 
 
-def wrap(command: list[str], workdir: Path, sandbox: str, *, readable: tuple[Path, ...] = ()) -> list[str]:
-    """The command line that runs ``command`` in ``workdir`` under ``sandbox``.
+def _namespace_args() -> list[str]:
+    # As root there is no need for a user namespace: the launcher drops to nobody itself, which
+    # leaves no capability at all and no uid 0 to own host files through.
+    ns = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
+    if not _is_root():
+        ns += ["--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_GID)]
+    return ns + ["--die-with-parent", "--new-session", "--hostname", "aisci-run"]
 
-    ``readable``: paths the command must still read although they lie under /tmp (which the
-    sandbox replaces by a private, empty one): data folders, the interpreter's environment.
+
+def _system_args() -> list[str]:
+    args: list[str] = []
+    for path in _SYSTEM_DIRS:
+        if path == "/usr" or not os.path.lexists(path):
+            continue
+        if os.path.islink(path):
+            args += ["--symlink", os.readlink(path), path]
+        else:
+            args += ["--ro-bind", path, path]
+    return args
+
+
+def gpu_devices() -> tuple[str, ...]:
+    """The device nodes a run gets beyond the minimal /dev: GPUs that exist, or those named."""
+    named = os.environ.get("AISCI_SANDBOX_DEVICES")
+    paths = ([p for p in named.replace(",", ":").split(":") if p] if named is not None
+             else sorted({p for pattern in _GPU_PATTERNS for p in glob.glob(pattern)}))
+    found = []
+    for p in paths:
+        try:
+            if stat.S_ISCHR(os.stat(p).st_mode):
+                found.append(p)
+        except OSError:
+            continue
+    return tuple(found)
+
+
+def python_paths(python: str) -> list[Path]:
+    """Folders the interpreter needs: its environment and the installation it is based on."""
+    candidates = [Path(sys.prefix), Path(sys.base_prefix), Path(sys.exec_prefix)]
+    for exe in (Path(python), Path(os.path.realpath(python))):
+        candidates.append(exe.parent.parent)
+    return [p.resolve() for p in dict.fromkeys(candidates) if p.exists()]
+
+
+def existing_processes(uid: int) -> int:
+    """How many processes ``uid`` has now (the process limit counts them too)."""
+    count = 0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.stat(f"/proc/{entry}").st_uid == uid:
+                    count += 1
+            except OSError:
+                continue
+    return count
+
+
+def run_user() -> tuple[int | None, str]:
+    """(uid to drop to, description) for a bwrap run."""
+    if _is_root():
+        return SANDBOX_UID, f"uid {SANDBOX_UID} (nobody), dropped from root"
+    return None, f"uid {SANDBOX_UID} in a user namespace (uid {os.getuid()} outside)"
+
+
+def launcher_command(command: list[str], python: str, *, limits: Limits, sandbox: str) -> list[str]:
+    """``command`` behind the launcher, which sets the limits and the uid, or supervises (none)."""
+    import json
+
+    if sandbox == "bwrap":
+        uid, _ = run_user()
+        owner = uid if uid is not None else os.getuid()
+        spec = {"limits": limits.rlimits(existing_processes(owner)), "uid": uid,
+                "gid": SANDBOX_GID if uid is not None else None}
+        return [python, "-I", "-S", _LAUNCHER_IN_SANDBOX, json.dumps(spec), "--", *command]
+    spec = {"limits": limits.rlimits(existing_processes(os.getuid())), "supervise": True}
+    return [python, "-I", "-S", str(LAUNCHER), json.dumps(spec), "--", *command]
+
+
+def _dirs_for(path: Path, made: set[str]) -> list[str]:
+    """``--dir`` for each ancestor of ``path`` not yet in the view, so nobody can walk to it."""
+    args: list[str] = []
+    for parent in reversed(path.parents):
+        p = str(parent)
+        if p == "/" or p in made:
+            continue
+        made.add(p)
+        args += ["--perms", "0755", "--dir", p]
+    return args
+
+
+def wrap(command: list[str], workdir: Path, *, python: str, writable: tuple[Path, ...], limits: Limits,
+         readable: tuple[Path, ...] = (), devices: tuple[str, ...] = (), mount_over: Path | None = None,
+         hide_in_workdir: tuple[str, ...] = ()) -> list[str]:
+    """The bwrap command line that runs ``command`` in ``workdir``.
+
+    ``workdir`` is visible read-only at its own path, or, with ``mount_over``, that fresh
+    folder is mounted writable at the path of ``workdir`` with every entry of ``workdir`` except
+    ``hide_in_workdir`` bound read-only inside it (plot.py writes its figures there).
+    ``writable``: the only host paths the run may write. ``readable``: extra read-only paths.
     """
-    if sandbox == "none":
-        return command
     workdir = Path(workdir).resolve()
-    args = ["bwrap", "--ro-bind", "/", "/"]
-    # GPUs are device nodes: a fresh /dev would hide them, so bind the real one when there are any.
-    args += ["--dev-bind", "/dev", "/dev"] if _has_gpu_devices() else ["--dev", "/dev"]
-    args += ["--proc", "/proc", "--tmpfs", "/tmp"]
-    tmp = Path("/tmp")
-    for path in dict.fromkeys(Path(p).resolve() for p in (*readable, Path(sys.prefix))):
-        # The private /tmp hides these; bind them back read-only (after the tmpfs: order matters).
-        if path.exists() and tmp in path.parents and path != workdir and workdir not in path.parents:
-            args += ["--ro-bind", str(path), str(path)]
-    args += ["--bind", str(workdir), str(workdir), "--unshare-net", "--unshare-pid",
-             "--die-with-parent", "--chdir", str(workdir)]
+    made = {"/tmp", "/var", "/var/tmp", "/dev", "/proc"}
+    for path in _SYSTEM_DIRS:
+        made.add(path)
+    args = ["bwrap", *_namespace_args(), *_system_args(), "--ro-bind", "/usr", "/usr",
+            "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp",
+            "--perms", "0755", "--dir", "/var", "--perms", "1777", "--tmpfs", "/var/tmp",
+            "--perms", "1777", "--tmpfs", "/dev/shm"]
+    for dev in devices:
+        args += ["--dev-bind-try", dev, dev]
+    args += ["--perms", "0755", "--dir", "/.aisci", "--ro-bind", str(LAUNCHER), _LAUNCHER_IN_SANDBOX]
+    for path in dict.fromkeys([*python_paths(python), *(Path(p).resolve() for p in readable)]):
+        if not path.exists() or any(str(path) == d or str(path).startswith(d + "/") for d in _SYSTEM_DIRS):
+            continue
+        if path == workdir or workdir in path.parents:
+            continue
+        args += _dirs_for(path, made) + ["--ro-bind", str(path), str(path)]
+        made.add(str(path))
+    args += _dirs_for(workdir, made)
+    if mount_over is None:
+        args += ["--ro-bind", str(workdir), str(workdir)]
+    else:
+        args += ["--bind", str(mount_over), str(workdir)]
+        for name in sorted(os.listdir(workdir)):
+            if name in hide_in_workdir:
+                continue
+            args += ["--ro-bind", str(workdir / name), str(workdir / name)]
+    for path in writable:
+        args += ["--bind", str(path), str(path)]
+    args += ["--chdir", str(workdir)]
     return args + command
+
+
+def writable_by_run(path: Path) -> None:
+    """Give the sandbox's uid the folder it writes (as root; otherwise it is already ours)."""
+    if _is_root():
+        os.chown(path, SANDBOX_UID, SANDBOX_GID)

@@ -1,0 +1,72 @@
+"""A template's run needs, from its optional ``aisci.json``: limits and environment names.
+
+```json
+{"limits": {"memory_mb": 16384, "processes": 512, "file_size_mb": 4096, "log_mb": 50},
+ "env": ["WANDB_MODE"]}
+```
+Every key is optional; what is absent keeps the default of ``sandbox.Limits``. ``env`` names
+variables of aisci's environment the run may see; a name that looks like a key, token or
+secret is refused (the check says so, and the run does not get it).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import fields, replace
+from pathlib import Path
+
+from aisci.core.problems import Problem
+from aisci.execution import safefs
+from aisci.execution.environment import is_secret_name
+from aisci.execution.sandbox import Limits
+
+FILE = "aisci.json"
+_LIMIT_KEYS = tuple(f.name for f in fields(Limits))
+
+
+def _load(folder: Path) -> tuple[dict, list[Problem]]:
+    path = Path(folder) / FILE
+    if safefs.kind(path, root=Path(folder)) is None:
+        return {}, []
+    try:
+        data = json.loads(safefs.read_text(path, root=Path(folder), limit=1 << 20))
+    except (ValueError, UnicodeDecodeError) as e:
+        return {}, [Problem(FILE, f"is not valid JSON: {e}")]
+    except safefs.UnsafePathError as e:
+        return {}, [Problem(FILE, e.message)]
+    if not isinstance(data, dict):
+        return {}, [Problem(FILE, "must be a JSON object")]
+    return data, []
+
+
+def contract_problems(folder: Path) -> list[Problem]:
+    """Problems of the run section of ``aisci.json`` (limits, env), for ``aisci template check``."""
+    data, problems = _load(folder)
+    limits = data.get("limits", {})
+    if not isinstance(limits, dict):
+        problems.append(Problem(FILE, '"limits" must be an object'))
+        limits = {}
+    for key, value in limits.items():
+        if key not in _LIMIT_KEYS:
+            problems.append(Problem(FILE, f'unknown limit "limits.{key}"; known: {", ".join(_LIMIT_KEYS)}'))
+        elif not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            problems.append(Problem(FILE, f'"limits.{key}" must be a positive whole number, not {value!r}'))
+    env = data.get("env", [])
+    if not isinstance(env, list) or not all(isinstance(n, str) for n in env):
+        problems.append(Problem(FILE, '"env" must be a list of variable names'))
+    else:
+        for name in env:
+            if is_secret_name(name):
+                problems.append(Problem(FILE, f'"env" names {name}, which looks like a secret: a run never gets '
+                                              "keys, tokens or passwords", severity="warning"))
+    return problems
+
+
+def run_needs(folder: Path) -> tuple[Limits, tuple[str, ...]]:
+    """The limits and declared environment names of the template copied into ``folder``."""
+    data, _ = _load(folder)
+    limits = data.get("limits") if isinstance(data.get("limits"), dict) else {}
+    valid = {k: v for k, v in limits.items()
+             if k in _LIMIT_KEYS and isinstance(v, int) and not isinstance(v, bool) and v > 0}
+    env = data.get("env") if isinstance(data.get("env"), list) else []
+    return replace(Limits(), **valid), tuple(n for n in env if isinstance(n, str) and not is_secret_name(n))
