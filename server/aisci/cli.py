@@ -18,6 +18,17 @@ from aisci.errors import AisciError
 log = logging.getLogger("aisci")
 
 
+def _parallel(value: str) -> int:
+    """Ideas at once; 0 is the original's default ("sequential"), the same as 1."""
+    try:
+        count = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, found {value!r}") from None
+    if count < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 (sequential, as in the original) or more, found {count}")
+    return max(1, count)
+
+
 def _add_run_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scale", choices=("smoke", "cpu", "full"),
                    help="size of the study (AISCI_SCALE): smoke < 1 min on a CPU, cpu minutes, full the "
@@ -71,6 +82,11 @@ def build_parser() -> argparse.ArgumentParser:
     tsub = template.add_subparsers(dest="template_command", metavar="ACTION")
     check = tsub.add_parser("check", help="report every problem of a template folder")
     check.add_argument("dir", type=Path)
+    knobs = tsub.add_parser("knobs", help="propose knobs.json from experiment.py's numeric constants and "
+                                           "argparse defaults, and write it when accepted")
+    knobs.add_argument("template", help="a template folder, or the name of one under ./templates")
+    knobs.add_argument("--yes", action="store_true", help="write every proposed knob without asking")
+    knobs.add_argument("--force", action="store_true", help="replace an existing knobs.json")
     new = tsub.add_parser("new", help="scaffold a template that passes the check and runs")
     new.add_argument("name")
     new.add_argument("--dir", type=Path, default=Path("templates"), help="where to create it (default ./templates)")
@@ -86,7 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="use the ideas already in results/<template>/ideas.json (or the template's ideas.json)")
     launch.add_argument("--skip-novelty-check", action="store_true", help="run ideas without a novelty verdict")
     launch.add_argument("--writeup", choices=("latex", "none"), default="latex", help="write the paper (default latex)")
-    launch.add_argument("--parallel", type=int, default=1, help="ideas at once (default 1)")
+    launch.add_argument("--parallel", type=_parallel, default=1,
+                        help="ideas at once (default 1; 0 = sequential, the original's default)")
     launch.add_argument("--gpus", default="", help="comma-separated GPU indices, one per parallel idea")
     launch.add_argument("--improvement", action="store_true", help="revise the paper from its review and review again")
     launch.add_argument("--max-runs", type=int, default=5, help="experiment runs per idea (default 5)")

@@ -24,6 +24,8 @@ def _results_lock(path: Path, command: str, *, whole: bool = False, named: bool 
 def cmd_template(args: argparse.Namespace) -> int:
     if args.template_command == "check":
         return _template_check(args.dir)
+    if args.template_command == "knobs":
+        return _template_knobs(resolve_template(args.template), yes=args.yes, force=args.force)
     return _template_new(args.name, args.dir)
 
 
@@ -40,6 +42,47 @@ def _template_check(folder: Path) -> int:
               + ". Fix the files named above and run the check again.")
         return 1
     print(f"{folder}: the template is valid" + (f" ({len(problems)} warning(s))" if problems else "") + ".")
+    return 0
+
+
+def _template_knobs(folder: Path, *, yes: bool, force: bool, ask=input) -> int:
+    """Propose knobs.json from experiment.py, show it, and write it when the user accepts."""
+    from aisci.core.knobs import propose_knobs, write_knobs
+
+    experiment = folder / "experiment.py"
+    if not experiment.is_file():
+        raise ConfigError(f"Cannot propose knobs for {folder}: it has no experiment.py.",
+                          "Give a template folder (see docs/templates.md).")
+    if (folder / "knobs.json").exists() and not force:
+        raise ConfigError(f"{folder / 'knobs.json'} already exists; it was left as it is.",
+                          "Edit it by hand, or pass --force to replace it with a new proposal.")
+    proposals = propose_knobs(experiment)
+    if not proposals:
+        print(f"{experiment}: no positive numeric constant or argparse default that the experiment reads; "
+              "nothing to propose. Write knobs.json by hand (docs/templates.md).")
+        return 1
+    print(f"Proposed knobs for {folder.resolve().name} (from {experiment}):")
+    for i, p in enumerate(proposals, 1):
+        what = p.target if p.kind == "constant" else f"{p.target} (argparse default)"
+        print(f"  {i}. {what}  line {p.line}: {p.value!r} -> values {list(p.values)}  {p.description}")
+    if not yes:
+        if not sys.stdin.isatty():
+            raise ConfigError("Cannot ask whether to write knobs.json: stdin is not a terminal.",
+                              "Pass --yes to write every proposed knob, or run it in a terminal.")
+        answer = ask("Write knobs.json? [y]es, the numbers to keep (e.g. 1 3), or [n]o: ").strip().lower()
+        if answer in ("", "n", "no"):
+            print("Nothing written.")
+            return 1
+        if answer not in ("y", "yes"):
+            try:
+                keep = {int(n) for n in answer.replace(",", " ").split()}
+            except ValueError:
+                raise ConfigError(f"Cannot read the answer {answer!r}: expected y, n, or knob numbers.",
+                                  "Run the command again.") from None
+            proposals = [p for i, p in enumerate(proposals, 1) if i in keep]
+    path = write_knobs(folder, proposals)
+    print(f"Wrote {path} ({len(proposals)} knob(s)). Edit its values as you like; then: "
+          f"aisci template check {folder}")
     return 0
 
 
@@ -68,6 +111,7 @@ def cmd_baseline(args: argparse.Namespace) -> int:
 
     template = load_template(args.template)
     scale = args.scale or default_scale()
+    _note_scales(template, scale)
     with _results_lock(baseline_folder(args.results, template.name, scale), "baseline"):
         outcome = run_baseline(template, args.results, scale=scale, timeout_s=args.timeout, sandbox=args.sandbox,
                                gpu=args.gpu, force=args.force, reporter=TerminalReporter())
@@ -97,6 +141,22 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 
+def _note_scales(template, scale: str) -> None:
+    from aisci.core.template_env import no_scales_note
+
+    if not template.has_scales:
+        print(f"note: {no_scales_note(template.name, scale)}", file=sys.stderr)
+
+
+# The original's --experiment names for templates that ship here under another name.
+ORIGINAL_TEMPLATES = {
+    "nanoGPT": ("nanogpt", "the original's nanoGPT (three character/word data sets, GPU-sized) is our nanogpt "
+                           "template: character-level Shakespeare; --scale picks its size"),
+    "nanoGPT_lite": ("nanogpt", "the original's nanoGPT_lite is our nanogpt template: character-level "
+                                "Shakespeare; --scale cpu or smoke plays the part of _lite"),
+}
+
+
 def resolve_template(value: str | Path) -> Path:
     """A template folder, or the name of one under ./templates (the original's --experiment)."""
     path = Path(value)
@@ -105,6 +165,11 @@ def resolve_template(value: str | Path) -> Path:
     named = Path("templates") / str(value)
     if named.is_dir():
         return named
+    if str(value) in ORIGINAL_TEMPLATES:
+        name, note = ORIGINAL_TEMPLATES[str(value)]
+        if (Path("templates") / name).is_dir():
+            print(f"note: {note}.", file=sys.stderr)
+            return Path("templates") / name
     raise ConfigError(f"Template {value} not found: it is neither a folder nor a name under ./templates.",
                       "Give the template's folder, e.g. --template templates/grokking.")
 
@@ -115,11 +180,16 @@ def make_context(args: argparse.Namespace):
     from aisci.core.proposals import AcceptAll
     from aisci.terminal import TerminalReporter, TerminalReviewer
 
+    from aisci.llm.aliases import resolve_model
+
     scale = getattr(args, "scale", None)
+    model, note = resolve_model(args.model)
+    if note:
+        print(f"note: {note}.", file=sys.stderr)
     settings = Settings(
         results=getattr(args, "results", Path("results")), scale=check_scale(scale or default_scale()),
         timeout_s=getattr(args, "timeout", 7200.0),
-        sandbox=args.sandbox, scientist=args.scientist, model=args.model, api_base=args.api_base,
+        sandbox=args.sandbox, scientist=args.scientist, model=model, api_base=args.api_base,
         max_cost_usd=args.max_cost, record=args.record, replay=args.replay, num_ideas=getattr(args, "num_ideas", 2),
         num_reflections=getattr(args, "reflections", 3), engine=args.engine,
         num_reviews=getattr(args, "num_reviews", 1),
@@ -154,6 +224,7 @@ def cmd_launch(args: argparse.Namespace) -> int:
     from aisci.core.launch import launch
 
     template, scientist, ctx = _template_and_scientist(args)
+    _note_scales(template, ctx.settings.scale)
     ctx.settings = ctx.settings.with_(writeup=args.writeup == "latex")
     try:
         with _results_lock(Path(ctx.settings.results) / template.name, "launch", whole=True):

@@ -89,12 +89,12 @@ def format_number(value: float) -> str:
 
 
 def results_table(info: FinalInfo) -> str:
-    """A plain table: dataset, metric, mean (± stderr when known)."""
+    """A plain table: dataset, metric, mean, ± stderr ("n/a" when the run reported none, e.g. one seed)."""
     rows = [("dataset", "metric", "mean", "± stderr")]
     for name, result in info.datasets.items():
         for metric, mean in result.means.items():
             err = result.stderrs.get(metric)
-            rows.append((name, metric, format_number(mean), format_number(err) if err is not None else ""))
+            rows.append((name, metric, format_number(mean), format_number(err) if err is not None else "n/a"))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     lines = []
     for i, row in enumerate(rows):

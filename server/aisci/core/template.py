@@ -5,7 +5,9 @@ A template is ``experiment.py``, ``plot.py``, ``prompt.json``, ``seed_ideas.json
 optional files (``knobs.json``, ``prepare.py``, ``README.md``) and never new required ones.
 
 ``check_template`` reports every problem in one pass; ``load_template`` returns a validated
-``Template`` or raises a ``TemplateError`` listing them all.
+``Template`` or raises a ``TemplateError`` listing them all. Warnings (not errors) also name
+imports that aisci's environment cannot satisfy, a template without scales (the original's),
+and declared knobs that experiment.py never reads.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from aisci.core import template_env
 from aisci.core.ideas import Idea, idea_problems
+from aisci.core.knobs import argument_defaults, is_unused, top_level_constants
 from aisci.core.problems import Problem
 from aisci.errors import TemplateError
 
@@ -25,13 +29,15 @@ REQUIRED_FILES = ("experiment.py", "plot.py", "prompt.json", "seed_ideas.json", 
 
 @dataclass(frozen=True)
 class Knob:
-    """A hyperparameter a sweep may change: the module-level constant that sets it."""
+    """A hyperparameter a sweep may change: the module-level constant that sets it, or (kind
+    "argument") the argparse option whose default sets it; ``constant`` then holds the option."""
 
     name: str
     constant: str
     values: tuple[Any, ...]
     description: str
     current: Any = None  # the value experiment.py holds now
+    kind: str = "constant"
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,7 @@ class Template:
     seed_ideas: tuple[Idea, ...]
     knobs: tuple[Knob, ...] = ()
     warnings: tuple[Problem, ...] = ()
+    has_scales: bool = True  # False: experiment.py never reads AISCI_SCALE, every scale is its whole study
 
     @property
     def experiment(self) -> Path:
@@ -73,6 +80,7 @@ def load_template(path: Path | str) -> Template:
         seed_ideas=tuple(Idea.from_dict(s) for s in seeds),
         knobs=_load_knobs(path),
         warnings=tuple(p for p in problems if not p.is_error),
+        has_scales=template_env.has_scales(path),
     )
 
 
@@ -95,6 +103,18 @@ def check_template(path: Path | str) -> list[Problem]:
     problems += _check_seed_ideas(path)
     problems += _check_latex(path)
     problems += _check_knobs(path)
+    problems += _check_environment(path)
+    return problems
+
+
+def _check_environment(path: Path) -> list[Problem]:
+    """What the template needs that aisci's environment lacks, and whether it has scales."""
+    problems = [Problem(m.file, m.message(), severity="warning", line=m.line)
+                for m in template_env.unresolved_imports(path)]
+    if _parses(_experiment_source(path)) and not template_env.has_scales(path):
+        problems.append(Problem("experiment.py", f"this template has no scales (it never reads "
+                                f"{template_env.SCALE_VARIABLE}): --scale smoke runs its whole study",
+                                severity="warning"))
     return problems
 
 
@@ -186,22 +206,31 @@ def _check_latex(path: Path) -> list[Problem]:
     return problems
 
 
-def _module_constants(path: Path) -> dict[str, Any]:
-    """Top-level ``NAME = literal`` assignments of experiment.py."""
+def _experiment_source(path: Path) -> str:
     try:
-        tree = ast.parse((path / "experiment.py").read_text(encoding="utf-8"))
-    except (OSError, SyntaxError, UnicodeDecodeError):
-        return {}
-    constants: dict[str, Any] = {}
-    for node in tree.body:
-        if isinstance(node, (ast.Assign, ast.AnnAssign)):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            if len(targets) == 1 and isinstance(targets[0], ast.Name) and node.value is not None:
-                try:
-                    constants[targets[0].id] = ast.literal_eval(node.value)
-                except ValueError:
-                    pass
-    return constants
+        return (path / "experiment.py").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def _knob_values(path: Path) -> dict[tuple[str, str], Any]:
+    """(kind, constant or option) -> the value experiment.py sets now."""
+    source = _experiment_source(path)
+    values = {("constant", k): v.value for k, v in top_level_constants(source).items()}
+    values.update({("argument", k): v.value for k, v in argument_defaults(source).items()})
+    return values
+
+
+def _parses(source: str) -> bool:
+    try:
+        ast.parse(source)
+    except SyntaxError:
+        return False
+    return bool(source)
+
+
+def _kind(knob: dict) -> str:
+    return "argument" if "argument" in knob and "constant" not in knob else "constant"
 
 
 def _check_knobs(path: Path) -> list[Problem]:
@@ -210,29 +239,38 @@ def _check_knobs(path: Path) -> list[Problem]:
         return problems
     if not isinstance(data, list):
         return [Problem("knobs.json", f"must be a list of knobs, found {type(data).__name__}")]
-    constants = _module_constants(path)
+    current = _knob_values(path)
+    source = _experiment_source(path)
     for i, knob in enumerate(data):
         where = f"knob {i + 1}"
         if not isinstance(knob, dict):
             problems.append(Problem("knobs.json", f"{where}: must be an object", field=f"[{i}]"))
             continue
         where += f' ("{knob["name"]}")' if isinstance(knob.get("name"), str) else ""
-        for key, kind in (("name", str), ("constant", str), ("description", str), ("values", list)):
-            if not isinstance(knob.get(key), kind):
-                problems.append(Problem("knobs.json", f'{where}: "{key}" must be a {kind.__name__}'
+        kind = _kind(knob)
+        for key, type_ in (("name", str), (kind, str), ("description", str), ("values", list)):
+            if not isinstance(knob.get(key), type_):
+                problems.append(Problem("knobs.json", f'{where}: "{key}" must be a {type_.__name__}'
                                         + ("" if key in knob else " (missing)"), field=f"[{i}].{key}"))
-        constant = knob.get("constant")
+        target = knob.get(kind)
         values = knob.get("values")
         if isinstance(values, list) and len(values) < 2:
             problems.append(Problem("knobs.json", f'{where}: "values" needs at least two candidates', field=f"[{i}].values"))
-        if isinstance(constant, str):
-            if constant not in constants:
-                problems.append(Problem("knobs.json", f'{where}: experiment.py has no top-level "{constant} = <literal>"',
-                                        field=f"[{i}].constant"))
-            elif isinstance(values, list) and constants[constant] not in values:
-                problems.append(Problem("knobs.json", f'{where}: the current value {constants[constant]!r} of '
-                                        f'{constant} is not among "values"', severity="warning",
-                                        field=f"[{i}].values"))
+        if not isinstance(target, str):
+            continue
+        if (kind, target) not in current:
+            wanted = (f'top-level "{target} = <literal>"' if kind == "constant"
+                      else f'add_argument("{target}", ..., default=<literal>)')
+            problems.append(Problem("knobs.json", f"{where}: experiment.py has no {wanted}", field=f"[{i}].{kind}"))
+            continue
+        if isinstance(values, list) and current[(kind, target)] not in values:
+            problems.append(Problem("knobs.json", f'{where}: the current value {current[(kind, target)]!r} of '
+                                    f'{target} is not among "values"', severity="warning",
+                                    field=f"[{i}].values"))
+        if is_unused(source, target, kind):
+            problems.append(Problem("knobs.json", f"{where}: {target} is never read in experiment.py, so a sweep "
+                                    "of it changes nothing; remove the knob or use the value", severity="warning",
+                                    field=f"[{i}].{kind}"))
     return problems
 
 
@@ -240,9 +278,10 @@ def _load_knobs(path: Path) -> tuple[Knob, ...]:
     file = path / "knobs.json"
     if not file.is_file():
         return ()
-    constants = _module_constants(path)
-    return tuple(
-        Knob(name=k["name"], constant=k["constant"], values=tuple(k["values"]),
-             description=k["description"], current=constants.get(k["constant"]))
-        for k in json.loads(file.read_text(encoding="utf-8"))
-    )
+    current = _knob_values(path)
+    knobs = []
+    for k in json.loads(file.read_text(encoding="utf-8")):
+        kind = _kind(k)
+        knobs.append(Knob(name=k["name"], constant=k[kind], values=tuple(k["values"]), description=k["description"],
+                          current=current.get((kind, k[kind])), kind=kind))
+    return tuple(knobs)

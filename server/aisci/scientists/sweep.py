@@ -17,6 +17,7 @@ import re
 from typing import Any
 
 from aisci.core.ideas import Idea
+from aisci.core.knobs import set_argument_default
 from aisci.core.proposals import Proposal
 from aisci.core.scientist import RunJob, Verdict
 from aisci.core.template import Knob, Template
@@ -39,6 +40,13 @@ def set_constant(source: str, constant: str, value: Any) -> str:
         raise AisciError(f"experiment.py has {len(matches)} top-level assignments of {constant}, expected one.",
                          f"Keep the knob as a single line `{constant} = <literal>` (see knobs.json).")
     return pattern.sub(lambda m: f"{m['head']}{value!r}{m['tail']}", source, count=1)
+
+
+def set_knob(source: str, knob: Knob, value: Any) -> str:
+    """``source`` with the knob set to ``value``: its constant, or its argparse option's default."""
+    if knob.kind == "argument":
+        return set_argument_default(source, knob.constant, value)
+    return set_constant(source, knob.constant, value)
 
 
 def format_value(value: Any) -> str:
@@ -162,7 +170,7 @@ class SweepScientist:
         self._last[folder] = format_value(value)
         source = (job.folder / "experiment.py").read_text(encoding="utf-8")
         baseline = job.idea.extra.get("baseline_value", knob.current)
-        return Proposal.create(job.folder, "experiment.py", set_constant(source, knob.constant, value),
+        return Proposal.create(job.folder, "experiment.py", set_knob(source, knob, value),
                                f"{knob.constant} = {format_value(value)} (baseline {format_value(baseline)})",
                                "experiments")
 

@@ -78,8 +78,12 @@ def model_from_cassette(path: Path) -> str:
 
 def open_client(template_name: str, ctx, **llm_options) -> Session:
     """``llm_options`` go to ``LLMSettings`` (tests pass a fast ``retry``)."""
+    from aisci.llm.aliases import resolve_model
+
     s = ctx.settings
-    model = s.model
+    model, note = resolve_model(s.model)
+    if note:
+        log.info("%s", note)
     if not model:
         if s.replay is None:
             raise ConfigError("The LLM scientist needs a model: none was given.",

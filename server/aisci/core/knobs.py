@@ -1,0 +1,186 @@
+"""Knobs read from experiment.py: the values a sweep may change, where they live, and proposals.
+
+A knob (``knobs.json``) is either a top-level literal constant (``"constant": "LR"``) or the
+``default=`` of an argparse option (``"argument": "--lr"``), as templates of the original
+system keep their hyperparameters. ``propose_knobs`` suggests one knob per numeric constant or
+argparse default that the experiment uses, each with its line and value, so that a template
+without knobs can be adopted (``aisci template knobs``). ``unused`` finds declared knobs whose
+constant or option nothing in experiment.py reads (a sweep of it would measure noise).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aisci.errors import AisciError
+
+SKIPPED_ARGUMENTS = {"--out_dir", "--out-dir", "--seed", "--seeds"}
+
+
+@dataclass(frozen=True)
+class Located:
+    value: Any
+    line: int
+    comment: str = ""   # the line's trailing comment, or an argument's help text
+    dest: str = ""      # the argparse attribute name, for an argument
+
+
+@dataclass(frozen=True)
+class KnobProposal:
+    name: str
+    target: str        # the constant's name, or the option string ("--lr")
+    kind: str          # "constant" or "argument"
+    line: int
+    value: Any
+    values: tuple
+    description: str
+
+    def to_json(self) -> dict:
+        key = "constant" if self.kind == "constant" else "argument"
+        return {"name": self.name, key: self.target, "values": list(self.values), "description": self.description}
+
+
+def _parse(source: str) -> ast.Module | None:
+    try:
+        return ast.parse(source)
+    except SyntaxError:
+        return None
+
+
+def _comment(lines: list[str], lineno: int) -> str:
+    line = lines[lineno - 1] if 0 < lineno <= len(lines) else ""
+    return line.split("#", 1)[1].strip() if "#" in line else ""
+
+
+def top_level_constants(source: str) -> dict[str, Located]:
+    """Top-level ``NAME = literal`` assignments, with their line and trailing comment."""
+    tree, lines = _parse(source), source.splitlines()
+    found: dict[str, Located] = {}
+    for node in tree.body if tree else []:
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if len(targets) == 1 and isinstance(targets[0], ast.Name):
+                try:
+                    value = ast.literal_eval(node.value)
+                except ValueError:
+                    continue
+                found[targets[0].id] = Located(value, node.lineno, _comment(lines, node.lineno))
+    return found
+
+
+def _add_argument_calls(tree: ast.AST):
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "add_argument"
+                and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+            options = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+            yield node, options
+
+
+def argument_defaults(source: str) -> dict[str, Located]:
+    """``--option`` -> its literal ``default=`` in every ``add_argument`` call of ``source``."""
+    tree = _parse(source)
+    found: dict[str, Located] = {}
+    for call, options in _add_argument_calls(tree) if tree else []:
+        keywords = {k.arg: k.value for k in call.keywords if k.arg}
+        if "default" not in keywords:
+            continue
+        try:
+            value = ast.literal_eval(keywords["default"])
+        except ValueError:
+            continue
+        helptext = keywords.get("help")
+        dest = keywords.get("dest")
+        long = next((o for o in options if o.startswith("--")), options[0])
+        name = dest.value if isinstance(dest, ast.Constant) else long.lstrip("-").replace("-", "_")
+        located = Located(value, keywords["default"].lineno,
+                          helptext.value if isinstance(helptext, ast.Constant) and isinstance(helptext.value, str) else "",
+                          name)
+        for option in options:
+            found[option] = located
+    return found
+
+
+def set_argument_default(source: str, option: str, value: Any) -> str:
+    """``source`` with the ``default=`` of the one ``add_argument(option, ...)`` call set to ``value``."""
+    tree = _parse(source)
+    calls = [c for c, options in (_add_argument_calls(tree) if tree else []) if option in options]
+    defaults = [k.value for c in calls for k in c.keywords if k.arg == "default"]
+    if len(calls) != 1 or len(defaults) != 1:
+        raise AisciError(f"experiment.py has {len(calls)} add_argument calls for {option} with "
+                         f"{len(defaults)} default(s), expected one with one default.",
+                         f"Keep one `add_argument(\"{option}\", ..., default=<literal>)` (see knobs.json).")
+    node = defaults[0]
+    lines = source.splitlines(keepends=True)
+    start = sum(len(line) for line in lines[: node.lineno - 1]) + _char_offset(lines[node.lineno - 1], node.col_offset)
+    end = sum(len(line) for line in lines[: node.end_lineno - 1]) + _char_offset(lines[node.end_lineno - 1],
+                                                                               node.end_col_offset)
+    return source[:start] + repr(value) + source[end:]
+
+
+def _char_offset(line: str, byte_offset: int) -> int:
+    """ast columns count UTF-8 bytes; strings count characters."""
+    return len(line.encode("utf-8")[:byte_offset].decode("utf-8", errors="replace"))
+
+
+def _loads(tree: ast.AST, name: str) -> int:
+    return sum(1 for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load))
+
+
+def _reads_attribute(tree: ast.AST, attr: str) -> bool:
+    return any((isinstance(n, ast.Attribute) and n.attr == attr) or (isinstance(n, ast.Constant) and n.value == attr)
+               or (isinstance(n, ast.Name) and n.id == "vars") for n in ast.walk(tree))
+
+
+def is_unused(source: str, target: str, kind: str = "constant") -> bool:
+    """True when nothing in ``source`` reads the knob's constant (or the option's attribute)."""
+    tree = _parse(source)
+    if tree is None:
+        return False
+    if kind == "constant":
+        return _loads(tree, target) == 0
+    located = argument_defaults(source).get(target)
+    return located is not None and not _reads_attribute(tree, located.dest)
+
+
+def candidates(value: Any) -> tuple | None:
+    """Three values around a positive number (half, itself, double); None for anything else."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        return None
+    if isinstance(value, int):
+        return (max(1, value // 2), value, value * 2) if value > 1 else (1, 2, 4)
+    high = value * 2 if value * 2 < 1 or value >= 1 else (1 + value) / 2  # a fraction stays below 1
+    return tuple(float(f"{v:.3g}") for v in (value / 2, value, high))
+
+
+def propose_knobs(experiment: Path) -> list[KnobProposal]:
+    """A knob for every positive numeric constant and argparse default that experiment.py reads."""
+    source = experiment.read_text(encoding="utf-8", errors="replace")
+    proposals = []
+    for name, found in top_level_constants(source).items():
+        values = candidates(found.value)
+        if values is None or name.startswith("__") or is_unused(source, name):
+            continue
+        proposals.append(KnobProposal(name.lower(), name, "constant", found.line, found.value, values,
+                                      found.comment or f"{name} (experiment.py line {found.line})"))
+    seen = set()
+    for option, found in argument_defaults(source).items():
+        values = candidates(found.value)
+        if values is None or option in SKIPPED_ARGUMENTS or found.dest in seen or not option.startswith("--"):
+            continue
+        seen.add(found.dest)
+        if is_unused(source, option, "argument"):
+            continue
+        proposals.append(KnobProposal(found.dest, option, "argument", found.line, found.value, values,
+                                      found.comment or f"{option} (experiment.py line {found.line})"))
+    return sorted(proposals, key=lambda p: p.line)
+
+
+def write_knobs(template: Path, proposals: list[KnobProposal]) -> Path:
+    path = template / "knobs.json"
+    body = ",\n".join("  " + json.dumps(p.to_json()) for p in proposals)
+    path.write_text(f"[\n{body}\n]\n", encoding="utf-8")
+    return path
