@@ -77,6 +77,11 @@ def run_idea(folder: Path, scientist, ctx: Context) -> IdeaOutcome:
     return IdeaOutcome(idea, folder, True, "finished")
 
 
+def idea_folder_in(root: Path, recorded: str) -> Path:
+    """The idea folder a launch state names, always inside ``root`` (results/<template>)."""
+    return Path(root) / Path(recorded).name
+
+
 def launch(template: Template, scientist, ctx: Context, *, skip_idea_generation: bool = False,
            skip_novelty_check: bool = False, resume: bool = False) -> LaunchOutcome:
     settings = ctx.settings
@@ -143,14 +148,16 @@ def launch(template: Template, scientist, ctx: Context, *, skip_idea_generation:
             ctx.reporter.emit(Log(f"{name}: no novelty verdict (unchecked); running it anyway", "warning"))
         chosen.append(idea)
 
+    # Idea folders are recorded by name, relative to this results folder, so a copied or moved
+    # results folder resumes in itself (older launches recorded absolute paths: their name counts).
     folders: dict[str, str] = dict(record.get("folders", {}))
     for idea in chosen:
-        if idea.name not in folders or not Path(folders[idea.name]).is_dir():
+        if idea.name not in folders or not idea_folder_in(root, folders[idea.name]).is_dir():
             folder = create_idea_folder(settings.results, template, idea, baseline.folder / "run_0")
-            folders[idea.name] = str(folder)
+            folders[idea.name] = folder.name
             record["folders"] = folders
             state.set("launch", record)
-    outcomes = _run_ideas([Path(folders[i.name]) for i in chosen], scientist, ctx)
+    outcomes = _run_ideas([idea_folder_in(root, folders[i.name]) for i in chosen], scientist, ctx)
     result = LaunchOutcome(template.name, tuple(outcomes))
     ctx.reporter.emit(StageFinished("launch", str(root), ok=result.ok,
                                     message=f"{sum(o.ok for o in outcomes)}/{len(outcomes)} idea(s) finished"))
