@@ -324,7 +324,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_review(args: argparse.Namespace) -> int:
-    from aisci.paper.review import meta_review, pdf_to_text, render_review, review_problems
+    from aisci.paper.review import pdf_to_text
+    from aisci.paper.stages import save_review
 
     if args.paper.suffix.lower() == ".pdf":
         ctx = make_context(args)
@@ -335,11 +336,15 @@ def cmd_review(args: argparse.Namespace) -> int:
 
         text = pdf_to_text(args.paper)
         scientist = LLMScientist(None, ctx)
-        reviews = [scientist.review_paper(None, text, ctx) for _ in range(args.num_reviews)]
-        for review in reviews:
-            if review_problems(review):
-                raise ConfigError("The model's review is not in the NeurIPS form: " + "; ".join(review_problems(review)))
-        print(render_review(meta_review(reviews), args.paper.stem))
+        try:
+            reviews = [scientist.review_paper(None, text, ctx) for _ in range(args.num_reviews)]
+        finally:
+            _print_cost(scientist)
+        # Beside the PDF, named after it: a folder of PDFs keeps one review per paper.
+        stem = args.paper.resolve().with_name(args.paper.stem + ".review")
+        save_review(stem, reviews, args.paper.stem, args.paper.name)
+        print(stem.with_name(stem.name + ".txt").read_text(encoding="utf-8"))
+        print(f"Written: {stem}.json and {stem}.txt", file=sys.stderr)
         return 0
     from aisci.paper.stages import review_paper
 

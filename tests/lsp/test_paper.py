@@ -24,7 +24,10 @@ async def test_paper_commands(lsp, workspace):
 
     papers = (await lsp.command("aisci.listPapers", {"template": str(template)}))["papers"]
     assert len(papers) == 1 and papers[0]["folder"] == str(folder) and Path(papers[0]["pdf"]).is_file()
-    assert papers[0]["decision"] in ("Accept", "Reject") and "Overall" in papers[0]["scores"]
+    # The sweep scientist's review is a checklist: counted checks, no decision, no scores.
+    assert papers[0]["kind"] == "checklist" and papers[0]["decision"] is None and papers[0]["scores"] == {}
+    assert papers[0]["verdict"] == "checks 5/5 passed, not judged"
+    assert "review: checks 5/5 passed, not judged" in result["ideas"][0]["message"]
 
     consistency = await lsp.command("aisci.checkConsistency", {"folder": str(folder)})
     assert consistency["folder"] == str(folder) and consistency["checked"] >= 0

@@ -360,7 +360,7 @@ def test_an_ensemble_of_three_reviews_gives_a_meta_review(folder, model, fake_s2
     assert [r["Overall"] for r in saved["reviews"]] == [4, 6, 8]
     meta = saved["review"]
     assert meta["Kind"] == "meta" and meta["Overall (mean)"] == 6.0 and meta["Decision"] == "Accept"
-    assert meta["Reviews"] == 3 and outcome.message == "Accept (6/10)"
+    assert meta["Reviews"] == 3 and outcome.message == "Accept, overall 6/10" and saved["kind"] == "model"
     assert (folder / "review.txt").read_text().startswith("Meta-review of 3 model reviews")
     assert len(model.of("review")) == 3 and len(model.of("reflection")) == 3
     assert "Step Size and the Fit of a Polynomial" in model.of("review")[0]
@@ -396,6 +396,10 @@ def test_review_cli_on_a_pdf(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "Model review: template" in done.stdout and "Decision: Reject    Overall: 4/10" in done.stdout
     assert "Polynomial Fits of a Noisy Sine" in prompt and "fitting a noisy sine curve" in prompt
+    # Written beside the PDF, named after it, as docs/cli.md says.
+    saved = json.loads((pdf.parent / "template.review.json").read_text())
+    assert saved["kind"] == "model" and saved["review"]["Decision"] == "Reject" and len(saved["reviews"]) == 1
+    assert "Decision: Reject    Overall: 4/10" in (pdf.parent / "template.review.txt").read_text()
 
 
 def test_review_cli_refuses_a_pdf_without_a_text_layer(tmp_path):
@@ -455,7 +459,7 @@ def test_improvement_revises_rebuilds_and_reviews_again(folder, model, fake_s2, 
     assert "indicative only" in get_section(tex_of(folder), "Conclusion")
     first = json.loads((folder / "review.json").read_text())["review"]
     second = json.loads((folder / "review_improved.json").read_text())["review"]
-    assert (first["Overall"], second["Overall"]) == (4, 5) and outcome.message == "Reject (5/10)"
+    assert (first["Overall"], second["Overall"]) == (4, 5) and outcome.message == "Reject, overall 5/10"
     assert (folder / "review.txt").exists() and (folder / "review_improved.txt").exists()
     assert "indicative only" in model.of("review")[1]
     assert State.load(folder).step("build")["pdf_ok"] and "improvement" in stage_tokens(scientist)

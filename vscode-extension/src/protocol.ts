@@ -77,6 +77,10 @@ export interface PaperInfo {
   pdf?: string | null;
   review?: string | null;
   scores?: Record<string, number | null>;
+  /** "model" (scores and a decision) or "checklist" (automatic checks, not judged). */
+  kind?: string | null;
+  /** One line: "Accept, overall 6/10", or "checks 5/5 passed, not judged". */
+  verdict?: string | null;
   decision?: string | null;
 }
 

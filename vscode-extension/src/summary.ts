@@ -68,6 +68,11 @@ export function summarise(command: string, raw: unknown): Summary {
     case "aisci.review":
     case "aisci.improve": {
       const review = (r.review ?? {}) as R;
+      if (r.reviewKind === "checklist" || review.Kind === "checklist") {
+        // A checklist counts passed checks; it has no decision and no score to show.
+        const verdict = s(r.verdict) || s(review.Verdict) || "checklist, not judged";
+        return { ok, text: `${folder}: checklist review, ${verdict}. ${msg}`.trim() };
+      }
       const overall = review.Overall ?? review.overall;
       const decision = s(r.decision) || s(review.Decision);
       return { ok, text: `${folder}: review ${overall !== undefined ? `Overall ${overall}` : ""}${decision ? `, ${decision}` : ""}. ${msg}`.trim() };

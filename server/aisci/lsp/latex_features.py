@@ -9,7 +9,8 @@ Contract:
   named by ``\\bibliography``/``\\addbibresource``, else every .bib beside the .tex), read with
   ``read(path)`` so an open, unsaved .bib is used as the editor has it.
 - ``idea_lenses(text)``: (line, Name) of each idea of an ideas.json, on its ``"Name"`` line.
-- ``render_text(tex)``: plain text via pylatexenc; citations and references as ``[key]``.
+- ``render_text(tex)``: the reviewer's plain text (``aisci.paper.textify``); citations and
+  references as ``[key]``.
 """
 
 from __future__ import annotations
@@ -22,9 +23,6 @@ from typing import Callable
 _CITE_OPEN = re.compile(r"\\(?:[a-zA-Z]*cite[a-zA-Z]*|nocite)\*?\s*(?:\[[^\]]*\]\s*){0,2}\{(?P<keys>[^{}]*)$")
 _CITE_FULL = re.compile(r"\\(?:[a-zA-Z]*cite[a-zA-Z]*|nocite)\*?\s*(?:\[[^\]]*\]\s*){0,2}\{(?P<keys>[^{}]*)\}")
 _BIBLIOGRAPHY = re.compile(r"\\(?:bibliography|addbibresource)\s*(?:\[[^\]]*\])?\{([^{}]*)\}")
-_MARKERS = re.compile(r"\\(?:[a-zA-Z]*cite[a-zA-Z]*|nocite|[cC]?ref|autoref|eqref)\*?(?:\[[^\]]*\])*\{([^}]*)\}")
-_DROP = re.compile(r"\\(?:bibliographystyle|bibliography|graphicspath|label|maketitle|usepackage|documentclass)"
-                   r"\b(?:\[[^\]]*\])?(?:\{(?:[^{}]|\{[^{}]*\})*\})?")
 _NAME_LINE = re.compile(r'"Name"\s*:\s*"(?P<name>(?:[^"\\]|\\.)*)"')
 
 
@@ -126,13 +124,7 @@ def idea_lenses(text: str) -> list[tuple[int, str]]:
 
 
 def render_text(tex: str) -> str:
-    from pylatexenc.latex2text import LatexNodes2Text
+    """The same text the reviewer reads (aisci.paper.textify: one renderer for both)."""
+    from aisci.paper.textify import latex_to_text
 
-    title = re.search(r"\\title\{((?:[^{}]|\{[^{}]*\})*)\}", tex)
-    body = tex.split("\\begin{document}", 1)[-1].split("\\end{document}", 1)[0]
-    body = re.sub(r"(?<!\\)%.*", "", body)
-    body = _DROP.sub("", _MARKERS.sub(lambda m: f"[{m.group(1)}]", body))
-    prose = LatexNodes2Text(math_mode="verbatim", strict_latex_spaces=False).latex_to_text(body)
-    prose = re.sub(r"\n{3,}", "\n\n", prose).strip()
-    head = f"{LatexNodes2Text().latex_to_text(title.group(1)).strip()}\n\n" if title else ""
-    return head + prose + "\n"
+    return latex_to_text(tex)

@@ -1,7 +1,8 @@
 """The queries behind the editor's views: read the files on disk, change nothing.
 
 Contract (docs/lsp.md §2, "Queries"): templates, ideas with their verdicts and papers, runs
-with status, means, duration and errors, papers with PDF, review scores and decision, the
+with status, means, duration and errors, papers with PDF and review (a model's scores and
+decision, or a checklist's count of passed checks), the
 session's cost, and a fast text rendering of a .tex. Each runs in a worker thread (called
 by commands.execute) and takes (server, Args).
 """
@@ -126,9 +127,19 @@ def list_papers(server, args: Args) -> dict:
             review = review if isinstance(review, dict) else {}
             papers.append({"folder": str(folder), "idea": idea, "template": name, "title": meta.get("Title"),
                            "pdf": str(pdf) if pdf else None, "review": str(review_path) if review_path else None,
-                           "scores": {k: review[k] for k in SCORES if k in review},
-                           "decision": review.get("Decision")})
+                           **review_summary(review)})
     return {"papers": papers}
+
+
+def review_summary(review: dict) -> dict:
+    """What the views show of a review: a model's scores and decision, or a checklist's count
+    of passed checks ("checks 5/5 passed, not judged"), never scores it does not have."""
+    if not review:
+        return {"kind": None, "verdict": None, "scores": {}, "decision": None}
+    if review.get("Kind") == "checklist":
+        return {"kind": "checklist", "verdict": review.get("Verdict"), "scores": {}, "decision": None}
+    return {"kind": "model", "verdict": f"{review.get('Decision')}, overall {review.get('Overall')}/10",
+            "scores": {k: review[k] for k in SCORES if k in review}, "decision": review.get("Decision")}
 
 
 def get_cost(server, args: Args) -> dict:

@@ -228,8 +228,13 @@ def _paper_result(folder: Path, outcome) -> dict:
                 review = json.loads(path.read_text(encoding="utf-8")).get("review")
             except (OSError, ValueError, AttributeError):
                 continue
+            from aisci.lsp.queries import review_summary
+
+            summary = review_summary(review if isinstance(review, dict) else {})
             result.setdefault("review", review)
-            result.setdefault("decision", (review or {}).get("Decision"))
+            result.setdefault("decision", summary["decision"])
+            result.setdefault("reviewKind", summary["kind"])
+            result.setdefault("verdict", summary["verdict"])
             break
     return result
 
@@ -240,7 +245,8 @@ def draft_paper(server, args: Args):
     def stage(folder: Path, scientist, ctx) -> dict:
         out = _paper_stage("write_paper")(folder, scientist, ctx, section=section)
         result = _paper_result(folder, out)
-        result.pop("review", None), result.pop("decision", None)
+        for key in ("review", "decision", "reviewKind", "verdict"):
+            result.pop(key, None)
         tex = folder / "latex" / "template.tex"
         if tex.is_file():   # the new draft in the preview, once this command has let go of the folder
             server.preview.schedule(tex)
@@ -261,7 +267,8 @@ def build_paper(server, args: Args):
         pdfs = [p for p in (folder / f"{locate.idea_of_folder(folder)}.pdf", folder / "latex" / "template.pdf")
                 if p.is_file()]
         result = _paper_result(folder, out)
-        result.pop("review", None), result.pop("decision", None)
+        for key in ("review", "decision", "reviewKind", "verdict"):
+            result.pop(key, None)
         log = folder / "latex" / "template.log"
         return {**result, "pdf": str(pdfs[0]) if pdfs else None, **counts,
                 "log": str(log) if log.is_file() else None}

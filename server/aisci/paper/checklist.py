@@ -1,13 +1,10 @@
-"""The sweep scientist's review: a checklist of things a program can verify, in the review
-JSON shape, with scores derived from the checklist. It is labelled as such everywhere: it says
-whether the paper is sound bookkeeping, not whether it is good science.
+"""The sweep scientist's review: a checklist of things a program can verify. It says whether
+the paper is sound bookkeeping, not whether it is good science, so it has no decision and no
+scores (design.md §8, "Honest labels"): only a model's review has those. Everywhere it is shown
+as "checks N/M passed, not judged" (``verdict``).
 
 Checks: the paper builds; every figure is referenced in the text; every citation resolves;
 the consistency check is clean; every run the paper reports has its results on disk.
-Scores: Quality, Soundness and Presentation count passed checks; Originality, Significance and
-Contribution are 1 (a one-factor sweep claims nothing new); Overall = 1 + round(5 x the
-fraction passed), so a clean sweep scores 6 and is the only one accepted; Confidence is 5
-because every check is mechanical.
 """
 
 from __future__ import annotations
@@ -56,25 +53,26 @@ def run_checks(folder: Path) -> list[dict[str, Any]]:
     return checks
 
 
+def verdict(passed: int, total: int) -> str:
+    """How a checklist review is shown everywhere, instead of a decision."""
+    return f"checks {passed}/{total} passed, not judged"
+
+
 def checklist_review(folder: Path) -> dict[str, Any]:
     checks = run_checks(folder)
     passed = sum(c["passed"] for c in checks)
-    frac = passed / len(checks)
-    quality = 1 + round(3 * frac)
     failed = [c for c in checks if not c["passed"]]
-    overall = 1 + round(5 * frac)
     return {
         "Kind": "checklist",
         "Summary": "A checklist review of a one-factor sweep report, derived from automatic checks; it is not a "
-                   f"model's judgement. {passed} of {len(checks)} checks passed.",
+                   f"judgement of the science and has no decision or scores. {passed} of {len(checks)} checks passed.",
         "Strengths": [f"{c['name']}: {c['detail']}" for c in checks if c["passed"]],
         "Weaknesses": [f"{c['name']}: {c['detail']}" for c in failed]
         + ["A one-factor sweep: no interactions between knobs, no explanation of the effects."],
         "Questions": ["Do the effects hold at a larger scale and with more seeds?"],
         "Limitations": ["The checks verify bookkeeping (builds, references, numbers traced to runs), not scientific merit."],
-        "Originality": 1, "Quality": quality, "Clarity": quality, "Significance": 1,
-        "Soundness": quality, "Presentation": quality, "Contribution": 1,
-        "Overall": overall, "Confidence": 5, "Ethical Concerns": False,
-        "Decision": "Accept" if not failed else "Reject",
         "Checks": checks,
+        "Passed": passed,
+        "Total": len(checks),
+        "Verdict": verdict(passed, len(checks)),
     }

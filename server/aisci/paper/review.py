@@ -6,11 +6,14 @@ A review is a dict with ``Summary``, ``Strengths``, ``Weaknesses``, ``Questions`
 ``Soundness``, ``Presentation``, ``Contribution`` (1-4), ``Overall`` (1-10), ``Confidence``
 (1-5), ``Ethical Concerns`` (bool) and ``Decision`` (Accept/Reject). ``Kind`` (an optional
 key of ours) says who wrote it: "model", "meta" or "checklist".
+
+A checklist review (the sweep scientist's, paper/checklist.py) is not a judgement: it has the
+text fields and ``Checks`` but no scores and no decision, and it is shown as "checks N/M
+passed, not judged" (``review_line``). Only model reviews form an ensemble and a meta-review.
 """
 
 from __future__ import annotations
 
-import re
 import shutil
 import statistics
 import subprocess
@@ -37,10 +40,34 @@ REVIEW_SCHEMA: dict[str, Any] = {
 }
 
 
+def is_checklist(review: dict[str, Any]) -> bool:
+    return review.get("Kind") == "checklist"
+
+
+def review_kind(review: dict[str, Any]) -> str:
+    """The kind of judgement behind a review (design.md §8): "checklist" or "model"."""
+    return "checklist" if is_checklist(review) else "model"
+
+
+def review_line(review: dict[str, Any]) -> str:
+    """One line for summaries: a model's decision and score, or what a checklist counted."""
+    if is_checklist(review):
+        return review.get("Verdict") or f"checks {review.get('Passed', '?')}/{review.get('Total', '?')} passed, not judged"
+    return f"{review['Decision']}, overall {review['Overall']}/10"
+
+
 def review_problems(review: Any) -> list[str]:
     """Every way ``review`` breaks the form, in words a model (or a person) can act on."""
     if not isinstance(review, dict):
         return [f"a review must be a JSON object, found {type(review).__name__}"]
+    if is_checklist(review):
+        problems = [f'missing "{f}"' for f in TEXT_FIELDS if f not in review]
+        if not isinstance(review.get("Checks"), list) or not review["Checks"]:
+            problems.append('a checklist review needs its "Checks"')
+        judged = [f for f in (*SCORES, "Decision") if f in review]
+        if judged:
+            problems.append(f"a checklist review must not carry scores or a decision, found {', '.join(judged)}")
+        return problems
     problems = []
     for field in TEXT_FIELDS:
         value = review.get(field)
@@ -68,8 +95,8 @@ def meta_review(reviews: list[dict[str, Any]]) -> dict[str, Any]:
     the decision follows the mean Overall (>= 6 accepts, the usual borderline)."""
     if not reviews:
         raise AisciError("A meta-review needs at least one review.", "Run the review first.")
-    if len(reviews) == 1:
-        return dict(reviews[0])
+    if len(reviews) == 1 or any(is_checklist(r) for r in reviews):
+        return dict(reviews[0])   # checklists are identical; there is nothing to average
     meta: dict[str, Any] = {"Kind": "meta", "Reviews": len(reviews)}
     for field in TEXT_FIELDS:
         items: list[str] = []
@@ -88,14 +115,17 @@ def meta_review(reviews: list[dict[str, Any]]) -> dict[str, Any]:
 def render_review(review: dict[str, Any], title: str = "") -> str:
     """review.txt: a review a person reads from top to bottom."""
     kind = review.get("Kind", "model")
-    header = {"checklist": "Checklist review (derived from automatic checks; not a model's judgement)",
+    header = {"checklist": "Checklist review (automatic checks, not a judgement: no decision, no scores)",
               "meta": f"Meta-review of {review.get('Reviews', '?')} model reviews (scores are means)",
               "model": "Model review"}.get(kind, "Review")
     lines = [header + (f": {title}" if title else ""), "=" * len(header), ""]
-    lines.append(f"Decision: {review['Decision']}    Overall: {review['Overall']}/10    "
-                 f"Confidence: {review['Confidence']}/5")
-    lines.append("  ".join(f"{f}: {review[f]}/4" for f in SCORES if SCORES[f] == (1, 4)))
-    lines.append(f"Ethical concerns: {'yes' if review['Ethical Concerns'] else 'no'}")
+    if is_checklist(review):
+        lines.append(f"Result: {review_line(review)}")
+    else:
+        lines.append(f"Decision: {review['Decision']}    Overall: {review['Overall']}/10    "
+                     f"Confidence: {review['Confidence']}/5")
+        lines.append("  ".join(f"{f}: {review[f]}/4" for f in SCORES if SCORES[f] == (1, 4)))
+        lines.append(f"Ethical concerns: {'yes' if review['Ethical Concerns'] else 'no'}")
     for field in TEXT_FIELDS:
         value = review[field]
         lines += ["", f"{field}:"]
@@ -106,21 +136,11 @@ def render_review(review: dict[str, Any], title: str = "") -> str:
     return "\n".join(lines) + "\n"
 
 
-_MARKERS = re.compile(r"\\(?:cite[tp]?|[cC]?ref|autoref|eqref)\*?(?:\[[^\]]*\])*\{([^}]*)\}")
-_DROP = re.compile(r"\\(?:bibliographystyle|bibliography|graphicspath|label|aiscidisclosure|maketitle)\b(?:\{(?:[^{}]|\{[^{}]*\})*\})?")
-
-
 def tex_to_text(tex: Path) -> str:
-    """The paper's prose, with citations and references kept as [key] markers (pylatexenc)."""
-    from pylatexenc.latex2text import LatexNodes2Text
+    """The paper's prose, with citations and references kept as [key] markers (paper/textify.py)."""
+    from aisci.paper.textify import tex_file_to_text
 
-    text = Path(tex).read_text(encoding="utf-8", errors="replace")
-    title = re.search(r"\\title\{((?:[^{}]|\{[^{}]*\})*)\}", text)
-    body = text.split("\\begin{document}", 1)[-1]
-    body = _DROP.sub("", _MARKERS.sub(lambda m: f"[{m.group(1)}]", body))
-    prose = LatexNodes2Text(math_mode="verbatim").latex_to_text(body)
-    prose = re.sub(r"\n{3,}", "\n\n", prose).strip()
-    return (f"Title: {LatexNodes2Text().latex_to_text(title.group(1))}\n\n" if title else "") + prose + "\n"
+    return tex_file_to_text(tex)
 
 
 def pdf_to_text(pdf: Path, timeout_s: float = 60) -> str:

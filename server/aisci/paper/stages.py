@@ -161,6 +161,7 @@ def build_paper(folder: Path, scientist, ctx: Context) -> StageOutcome:
     state.record("build", status="done" if result.ok else "failed", pdf=str(job.pdf) if job.pdf.exists() else None,
                  pdf_ok=result.ok, summary=summary, errors=len(errors), missing_citations=missing,
                  consistency_mismatches=len(report.mismatches), numbers_checked=report.checked,
+                 unmatched_numbers=[f"{m.text} (template.tex:{m.line})" for m in report.mismatches],
                  tex_hash=_hash(job.tex))
     ctx.reporter.emit(StageFinished("build", str(job.folder), ok=result.ok and not errors, message=summary))
     # A paper with diagnostics left is still a paper: the review reads it and says so.
@@ -186,7 +187,7 @@ def _hash(path: Path) -> str:
 
 
 def review_paper(folder: Path, scientist, ctx: Context, *, step: str = "review") -> StageOutcome:
-    from aisci.paper.review import meta_review, pdf_to_text, render_review, review_problems, tex_to_text
+    from aisci.paper.review import pdf_to_text, review_kind, review_line, tex_to_text
 
     job = paper_job(folder, ctx)
     state = State.load(job.folder)
@@ -203,19 +204,41 @@ def review_paper(folder: Path, scientist, ctx: Context, *, step: str = "review")
                          f"See the diagnostics in {job.folder / 'latex' / 'diagnostics.json'}, fix the LaTeX, "
                          "and build again.")
     ctx.reporter.emit(StageStarted(step, str(job.folder)))
-    reviews = [scientist.review_paper(job, text, ctx) for _ in range(max(1, ctx.settings.num_reviews))]
-    for review in reviews:
-        problems = review_problems(review)
+    reviews = [scientist.review_paper(job, text, ctx)]
+    if review_kind(reviews[0]) == "checklist":
+        if ctx.settings.num_reviews > 1:
+            # The same checks give the same answer: an ensemble of checklists says nothing more.
+            ctx.reporter.emit(Log("a checklist review needs no ensemble: one checklist, not "
+                                  f"{ctx.settings.num_reviews}", "info", str(job.folder)))
+    else:
+        reviews += [scientist.review_paper(job, text, ctx) for _ in range(max(1, ctx.settings.num_reviews) - 1)]
+    review = save_review(job.folder / ("review" if step == "review" else "review_improved"), reviews,
+                         job.idea.title, job.idea.name)
+    line = review_line(review)
+    kind = review_kind(review)
+    if kind == "checklist":
+        state.record(step, kind=kind, checks_passed=review["Passed"], checks_total=review["Total"], verdict=line)
+    else:
+        state.record(step, overall=review["Overall"], decision=review["Decision"], kind=review.get("Kind", "model"))
+    ctx.reporter.emit(StageFinished(step, str(job.folder), message=line))
+    return StageOutcome(True, line)
+
+
+def save_review(stem: Path, reviews: list[dict], title: str, name: str) -> dict:
+    """Check every review against its form, write ``<stem>.json`` (with ``kind``: "model" or
+    "checklist") and ``<stem>.txt``; return the (meta-)review."""
+    from aisci.paper.review import meta_review, render_review, review_kind, review_problems
+
+    for one in reviews:
+        problems = review_problems(one)
         if problems:
-            raise AisciError(f"The review of {job.idea.name} is not in the NeurIPS form: {'; '.join(problems)}.",
+            raise AisciError(f"The review of {name} is not in the NeurIPS form: {'; '.join(problems)}.",
                              "Run the review again (a different model may follow the form better).")
     review = meta_review(reviews)
-    stem = "review" if step == "review" else "review_improved"
-    write_json_atomic(job.folder / f"{stem}.json", {"review": review, "reviews": reviews})
-    write_text_atomic(job.folder / f"{stem}.txt", render_review(review, job.idea.title))
-    state.record(step, overall=review["Overall"], decision=review["Decision"], kind=review.get("Kind", "model"))
-    ctx.reporter.emit(StageFinished(step, str(job.folder), message=f"{review['Decision']}, overall {review['Overall']}/10"))
-    return StageOutcome(True, f"{review['Decision']} ({review['Overall']}/10)")
+    write_json_atomic(stem.with_name(stem.name + ".json"),
+                      {"kind": review_kind(review), "review": review, "reviews": reviews})
+    write_text_atomic(stem.with_name(stem.name + ".txt"), render_review(review, title))
+    return review
 
 
 def improve_paper(folder: Path, scientist, ctx: Context) -> StageOutcome:

@@ -362,14 +362,20 @@ export const SCORE_ORDER = [
 
 export function paperNodes(papers: PaperInfo[]): Node[] {
   return papers.map((p) => {
-    const scores = p.scores ?? {};
+    // A checklist review is not a judgement: it shows its count of passed checks, never scores.
+    const checklist = p.kind === "checklist";
+    const scores = checklist ? {} : (p.scores ?? {});
     const overall = scores["Overall"];
     const parts = [];
-    if (overall !== undefined && overall !== null) {
-      parts.push(`Overall ${overall}/10`);
-    }
-    if (p.decision) {
-      parts.push(p.decision);
+    if (checklist) {
+      parts.push(p.verdict || "checklist, not judged");
+    } else {
+      if (overall !== undefined && overall !== null) {
+        parts.push(`Overall ${overall}/10`);
+      }
+      if (p.decision) {
+        parts.push(p.decision);
+      }
     }
     if (!p.pdf) {
       parts.push("no PDF yet");
@@ -379,7 +385,11 @@ export function paperNodes(papers: PaperInfo[]): Node[] {
     const rows = SCORE_ORDER.filter((k) => scores[k] !== undefined && scores[k] !== null).map((k) => `| ${k} | ${scores[k]} |`);
     const tooltip = [
       `**${md(p.title || p.idea || path.basename(p.folder))}**`,
-      p.decision ? `\n\nDecision: **${md(p.decision)}**` : "",
+      checklist
+        ? `\n\nChecklist review: ${md(p.verdict || "not judged")} (automatic checks; no decision, no scores)`
+        : p.decision
+          ? `\n\nDecision (model): **${md(p.decision)}**`
+          : "",
       rows.length ? `\n\n| score | |\n|---|---:|\n${rows.join("\n")}` : "",
       `\n\n${p.pdf ? md(p.pdf) : "No PDF yet: run AI Scientist: Build Paper."}`,
     ].join("");

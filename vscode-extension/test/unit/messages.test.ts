@@ -36,6 +36,15 @@ test("summaries of results", () => {
   assert.equal(summarise("aisci.unknown", { message: "hi" }).text, "hi");
 });
 
+test("a checklist review's result names its passed checks, never a decision", () => {
+  const text = summarise("aisci.review", {
+    ok: true, folder: "/r/t/x", message: "checks 5/5 passed, not judged", reviewKind: "checklist", verdict: "checks 5/5 passed, not judged",
+    review: { Kind: "checklist", Verdict: "checks 5/5 passed, not judged" }, decision: null,
+  }).text;
+  assert.match(text, /checklist review, checks 5\/5 passed, not judged/);
+  assert.doesNotMatch(text, /Overall|Accept/);
+});
+
 test("webview policies allow no remote origin and no eval", () => {
   const p = previewCsp("https://*.vscode-cdn.net", "abc");
   assert.match(p, /^default-src 'none'/);

@@ -129,3 +129,12 @@ test("a run's stderr: a log path is named, text is quoted by its tail", () => {
   assert.ok(quoted.includes("line 19") && !quoted.includes("line 7\n"));
   assert.equal(stderrMarkdown(null), "");
 });
+test("papers: a checklist review shows its passed checks, never a score or a decision", () => {
+  const [c] = paperNodes([
+    { folder: "/f/c", idea: "c", title: "Sweep", pdf: "/f/c/c.pdf", review: "/f/c/review.json", kind: "checklist", verdict: "checks 5/5 passed, not judged", scores: { Overall: 6 }, decision: "Accept" },
+  ]);
+  assert.equal(c.description, "checks 5/5 passed, not judged");
+  assert.doesNotMatch(c.tooltip ?? "", /Accept|Overall|\| score \|/);
+  assert.match(c.tooltip ?? "", /Checklist review: checks 5\/5 passed, not judged/);
+});
+
