@@ -108,3 +108,21 @@ def test_resumed_launch_writes_the_same_paper(tmp_path):
                              capture_output=True, text=True, timeout=600)
     assert resumed.returncode == 0, resumed.stderr
     assert (only_idea_folder(results, "tiny") / "latex" / "template.tex").read_text() == expected
+
+
+def test_improvement_keeps_what_its_nested_stages_recorded(launched, tmp_path):
+    """--resume --improvement on a copy of a finished launch: the improvement's own review
+    (recorded by the nested review stage) survives the improvement's final record."""
+    out, folder = launched
+    results = tmp_path / "results"
+    shutil.copytree(folder.parent.parent, results, symlinks=True)
+    template = folder.parent.parent.parent / "tiny"
+    resumed = subprocess.run(launch_args(template, results) + ["--resume", "--improvement"], cwd=tmp_path, env=ENV,
+                             capture_output=True, text=True, timeout=600)
+    assert resumed.returncode == 0, resumed.stderr
+    copy = only_idea_folder(results, "tiny")
+    steps = json.loads((copy / "state.json").read_text())["steps"]
+    assert steps["improvement"]["status"] == "done"
+    assert steps["improvement.review"]["status"] == "done", sorted(steps)
+    assert (copy / "review_improved.json").is_file()
+    assert not (folder / "review_improved.json").exists(), "the resume ran in the original folder"

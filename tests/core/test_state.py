@@ -62,3 +62,31 @@ def test_state_survives_kill_between_and_during_writes(tmp_path):
     assert len(steps) >= 6
     assert steps == [f"step_{i}" for i in range(len(steps))]
     assert State.load(folder).is_done("step_5")
+
+
+def test_loading_a_folder_removes_temp_files_of_interrupted_writes(tmp_path):
+    """Temp files a kill left beside state.json (and in a run folder) go at the next load by the
+    real CLI; a fresh one (a write in progress), a link and its target stay."""
+    from tests.helpers import make_template, run_cli
+
+    template = make_template(tmp_path)
+    baseline = ["baseline", str(template), "--scale", "smoke", "--results", str(tmp_path / "res"), "--sandbox", "none"]
+    assert run_cli(*baseline).returncode == 0
+    folder = tmp_path / "res" / "tiny" / "baseline_smoke"
+    old = time.time() - 3600
+    stale = [folder / ".state.json.k3j5h2x1.tmp", folder / "run_0" / ".final_info.json.a8b7c6d5.tmp"]
+    for path in stale:
+        path.write_text("{half a sta")
+        os.utime(path, (old, old))
+    fresh = folder / ".notes.txt.q1w2e3r4.tmp"
+    fresh.write_text("being written")
+    outside = tmp_path / "keep.txt"
+    outside.write_text("not aisci's")
+    link = folder / ".review.json.z9y8x7w6.tmp"
+    link.symlink_to(outside)
+    os.utime(link, (old, old), follow_symlinks=False)
+
+    again = run_cli(*baseline)
+    assert again.returncode == 0 and "reused" in again.stdout, again.stderr
+    assert not any(p.exists() for p in stale)
+    assert fresh.exists() and link.is_symlink() and outside.read_text() == "not aisci's"
