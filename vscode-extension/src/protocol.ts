@@ -28,6 +28,7 @@ export interface Paper {
 export interface Verdict {
   label?: string;
   reason?: string;
+  /** "model" (a verdict against papers) or "unchecked" (no model judged it). */
   kind?: string;
   localOnly?: boolean;
   queries?: string[];
@@ -76,11 +77,11 @@ export interface PaperInfo {
   title?: string;
   pdf?: string | null;
   review?: string | null;
-  scores?: Record<string, number | null>;
   /** "model" (scores and a decision) or "checklist" (automatic checks, not judged). */
   kind?: string | null;
   /** One line: "Accept, overall 6/10", or "checks 5/5 passed, not judged". */
   verdict?: string | null;
+  scores?: Record<string, number | null>;
   decision?: string | null;
 }
 

@@ -1,8 +1,10 @@
 """The Idea value and its validation at the edges (seed_ideas.json, ideas.json, model answers).
 
 The JSON form is the original system's: ``Name`` (snake_case), ``Title``, ``Experiment``,
-``Interestingness``, ``Feasibility``, ``Novelty`` (1-10), and ``novel`` (bool) after the
-novelty check. Keys we do not know are kept, so a file round-trips unchanged.
+``Interestingness``, ``Feasibility``, ``Novelty`` (1-10), and ``novel`` (bool) after a
+model's novelty check. An idea no model judged has no ``novel``; ``novelty_kind`` ("model" or
+"unchecked") and ``novelty_note`` say what was done. Keys we do not know are kept, so a file
+round-trips unchanged.
 """
 
 from __future__ import annotations
@@ -96,8 +98,8 @@ def idea_problems(data: Any) -> list[tuple[str, str]]:
             problems.append(("error", f'"{key}" must be an integer from 1 to 10, found {value!r}'))
         elif not 1 <= value <= 10:
             problems.append(("error", f'"{key}" must be from 1 to 10, found {value}'))
-    if "novel" in data and not isinstance(data["novel"], bool):
-        problems.append(("error", f'"novel" must be true or false, found {data["novel"]!r}'))
+    if data.get("novel") is not None and not isinstance(data["novel"], bool):
+        problems.append(("error", f'"novel" must be true, false or null (unchecked), found {data["novel"]!r}'))
     return problems
 
 

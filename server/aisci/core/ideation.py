@@ -3,8 +3,9 @@
 ``results/<template>/ideas.json`` is the archive of generated ideas (the original's list
 format; seed ideas stay in the template). Each idea is saved the moment it exists, and each
 verdict the moment it is reached, so a kill loses at most the idea or verdict in progress.
-A verdict is stored with its idea: ``novel`` (the contract's key) plus ``novelty`` (the
-reason, the queries and the papers that decided it).
+A verdict is stored with its idea: ``novel`` (the contract's key, only for a model's verdict),
+``novelty_kind`` ("model" or "unchecked"), ``novelty_note`` (the reason) and ``novelty_check``
+(the reason, the queries and the papers that decided it).
 """
 
 from __future__ import annotations
@@ -115,7 +116,8 @@ def check_novelty(template: Template, scientist: Scientist, ctx: Context, names:
         ctx.check_cancelled("The novelty check")
         verdict = scientist.judge_novelty(template, idea, ctx)
         checked = Idea(idea.name, idea.title, idea.experiment, idea.interestingness, idea.feasibility,
-                       idea.novelty, verdict.novel, {**idea.extra, "novelty_check": verdict.to_dict()})
+                       idea.novelty, verdict.novel, {**idea.extra, "novelty_check": verdict.to_dict(),
+                                                     "novelty_kind": verdict.kind, "novelty_note": verdict.reason})
         ideas = [checked if i.name == idea.name else i for i in load_ideas(path)]
         save_ideas(path, ideas)
         ctx.reporter.emit(IdeasChanged(template.name, str(path)))

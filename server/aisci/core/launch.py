@@ -69,12 +69,35 @@ def _idea_name(folder: Path) -> str:
 
 def run_idea(folder: Path, scientist, ctx: Context) -> IdeaOutcome:
     idea = _idea_name(folder)
+    said: list[str] = []
     for name, stage in idea_stages(ctx):
         ctx.check_cancelled()
         outcome = stage(folder, scientist, ctx)
         if not getattr(outcome, "ok", True):
             return IdeaOutcome(idea, folder, False, f"{name}: {getattr(outcome, 'message', 'failed')}")
-    return IdeaOutcome(idea, folder, True, "finished")
+        if name in ("review", "improvement"):
+            said.append(f"{name}: {getattr(outcome, 'message', '')}")
+    said += _caveats(folder)
+    build = State.load(folder).step("build") or {}
+    unmatched = build.get("unmatched_numbers") or []
+    if build.get("consistency_mismatches"):
+        # A paper stating numbers no run produced is not a finished paper, whatever its review says.
+        return IdeaOutcome(idea, folder, False, "; ".join([
+            f"the paper states {build['consistency_mismatches']} number(s) that match no run's results: "
+            f"{', '.join(unmatched) or 'see aisci check'} (fix latex/template.tex; aisci check shows them)", *said]))
+    return IdeaOutcome(idea, folder, True, "; ".join(["finished", *said]))
+
+
+def _caveats(folder: Path) -> list[str]:
+    """What the summary must say about how far a finished idea was checked."""
+    try:
+        data = json.loads((folder / "idea.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    if data.get("novel") is None:
+        note = (data.get("novelty_check") or {}).get("label") if isinstance(data.get("novelty_check"), dict) else None
+        return [f"novelty {note or 'unchecked'}"]
+    return []
 
 
 def idea_folder_in(root: Path, recorded: str) -> Path:
@@ -145,7 +168,8 @@ def launch(template: Template, scientist, ctx: Context, *, skip_idea_generation:
             ctx.reporter.emit(Log(f"{name}: not novel, skipped"))
             continue
         if idea.novel is None:
-            ctx.reporter.emit(Log(f"{name}: no novelty verdict (unchecked); running it anyway", "warning"))
+            why = idea.extra.get("novelty_note") or "no novelty verdict"
+            ctx.reporter.emit(Log(f"{name}: novelty unchecked ({why}); running it anyway", "warning"))
         chosen.append(idea)
 
     # Idea folders are recorded by name, relative to this results folder, so a copied or moved

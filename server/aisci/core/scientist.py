@@ -21,24 +21,33 @@ from aisci.core.template import Template
 
 @dataclass(frozen=True)
 class Verdict:
-    novel: bool
+    """A novelty verdict and the kind of judgement behind it (design.md §8, "Honest labels").
+
+    Only a verdict reached against papers by a model says ``novel`` True or False. Without a
+    model the idea is ``unchecked`` (``novel`` None): the closest papers found are kept, and
+    ``reason`` says why nothing was judged (no model, or no literature source answered).
+    """
+
+    novel: bool | None
     reason: str
-    kind: str = "model"                   # "model", "heuristic" (sweep) or "unchecked"
+    kind: str = "model"                   # "model" or "unchecked"
     local_only: bool = False              # reached with the local corpus alone
     queries: tuple[str, ...] = ()
     papers: tuple[dict[str, Any], ...] = ()   # the papers that decided it (title, year, venue, url)
     papers_seen: int = 0
+    no_source: bool = False               # no literature source answered
 
     @property
     def label(self) -> str:
+        if self.novel is None:
+            return "unchecked" + (" (no literature source answered)" if self.no_source else " (no model)")
         word = "novel" if self.novel else "not novel"
-        notes = [n for n, on in (("heuristic", self.kind == "heuristic"), ("local corpus only", self.local_only)) if on]
-        return word + (f" ({', '.join(notes)})" if notes else "")
+        return word + (" (local corpus only)" if self.local_only else "")
 
     def to_dict(self) -> dict[str, Any]:
         return {"novel": self.novel, "reason": self.reason, "kind": self.kind, "local_only": self.local_only,
                 "label": self.label, "queries": list(self.queries), "papers": list(self.papers),
-                "papers_seen": self.papers_seen}
+                "papers_seen": self.papers_seen, "no_source": self.no_source}
 
 
 @dataclass(frozen=True)

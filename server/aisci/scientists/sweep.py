@@ -4,7 +4,8 @@ Ideas are one-factor sweeps of the template's declared knobs (``knobs.json``): o
 knob, one run per candidate value other than the baseline's, everything else fixed. Each run's
 edit is a real change of one constant in experiment.py, proposed through the same path as a
 model's edit (so a person can review the diff); plots are a real edit of plot.py's labels.
-Novelty is a real literature search judged by title similarity, and says it is a heuristic.
+Novelty is not judged (no model): each idea is "unchecked", with the closest papers a real
+literature search found.
 It is deterministic: the same template and results give the same decisions.
 """
 
@@ -24,7 +25,6 @@ from aisci.core.template import Knob, Template
 from aisci.errors import AisciError
 
 log = logging.getLogger(__name__)
-TITLE_MATCH = 0.85
 
 
 def constant_pattern(constant: str) -> re.Pattern:
@@ -110,6 +110,8 @@ class SweepScientist:
 
     # -- novelty -------------------------------------------------------------------------
     def judge_novelty(self, template: Template, idea: Idea, ctx) -> Verdict:
+        """Without a model nothing is judged: the idea is ``unchecked``, with the closest
+        titles a literature search found (or a note that no source answered)."""
         from aisci.literature import LiteratureUnavailable
         from aisci.scientists import literature_for
 
@@ -119,9 +121,8 @@ class SweepScientist:
         try:
             result = literature.search(query, limit=10)
         except LiteratureUnavailable as e:
-            return Verdict(True, f"No literature source answered ({e.message}); judged novel by the sweep "
-                                 "scientist's heuristic without any paper to compare.", kind="heuristic",
-                           queries=(query,))
+            return Verdict(None, f"Novelty unchecked: no literature source answered ({e.message}), and without a "
+                                 "model nothing is judged.", kind="unchecked", queries=(query,), no_source=True)
         finally:
             if self._literature is None:
                 literature.close()
@@ -129,17 +130,10 @@ class SweepScientist:
                          for p in result.papers), key=lambda sp: -sp[0])
         papers = tuple({"title": p.title, "year": p.year, "venue": p.venue, "url": p.url,
                         "similarity": round(s, 2)} for s, p in scored[:3])
-        if scored and scored[0][0] >= TITLE_MATCH:
-            best = scored[0][1]
-            return Verdict(False, f"A paper with a closely matching title exists: \"{best.title}\" "
-                                  f"({best.year or 'year unknown'}).", kind="heuristic",
-                           local_only=result.local_only, queries=(query,), papers=papers,
-                           papers_seen=len(result.papers))
-        closest = f"closest: \"{scored[0][1].title}\", similarity {scored[0][0]:.2f}" if scored else "none found"
-        return Verdict(True, f"No title among the {len(result.papers)} papers found ({result.backend_used}) is close "
-                             f"to this idea's ({closest}). A heuristic by title match, not a judgement of content.",
-                       kind="heuristic", local_only=result.local_only, queries=(query,), papers=papers,
-                       papers_seen=len(result.papers))
+        found = (f"the {len(papers)} closest of {len(result.papers)} papers found ({result.backend_used}) are "
+                 "listed for a person to judge" if papers else f"the search ({result.backend_used}) found no paper")
+        return Verdict(None, f"Novelty unchecked: without a model nothing is judged; {found}.", kind="unchecked",
+                       local_only=result.local_only, queries=(query,), papers=papers, papers_seen=len(result.papers))
 
     # -- experiments ---------------------------------------------------------------------
     def _next_value(self, job: RunJob, knob: Knob) -> Any:

@@ -170,11 +170,16 @@ export function ideaTooltip(idea: IdeaInfo): string {
     lines.push(idea.novel === undefined || idea.novel === null ? "_Novelty not checked yet._" : `Novel: ${idea.novel}`);
     return lines.join("\n");
   }
-  const label = v.label ?? (idea.novel ? "novel" : idea.novel === false ? "not novel" : "undecided");
-  lines.push(`**Verdict: ${md(label)}**${v.localOnly ? " (local corpus only)" : ""}${v.reason ? ": " + md(v.reason) : ""}`);
+  const label = v.label ?? (idea.novel ? "novel" : idea.novel === false ? "not novel" : "unchecked");
+  const judged = (v.kind === undefined || v.kind === "model") && typeof idea.novel === "boolean";
+  lines.push(
+    judged
+      ? `**Verdict (model): ${md(label)}**${v.localOnly ? " (local corpus only)" : ""}${v.reason ? ": " + md(v.reason) : ""}`
+      : `**Novelty ${md(label)}**: not judged by a model.${v.reason ? " " + md(v.reason) : ""}`,
+  );
   const papers = v.papers ?? [];
   if (papers.length) {
-    lines.push("", "Deciding papers:", "");
+    lines.push("", judged ? "Deciding papers:" : "Closest papers found (not judged):", "");
     for (const p of papers.slice(0, 8)) {
       const where = [p.venue, p.year].filter((x) => x !== null && x !== undefined && x !== "").join(" ");
       const sim = typeof p.similarity === "number" ? `, similarity ${p.similarity.toFixed(2)}` : "";
@@ -187,21 +192,36 @@ export function ideaTooltip(idea: IdeaInfo): string {
   return lines.join("\n");
 }
 
-function noveltyIcon(idea: IdeaInfo): { id: string; color?: string } {
-  if (idea.novel === true) {
+/** Only a model's verdict against papers gets a pass / fail icon; anything else is unchecked. */
+export function noveltyIcon(idea: IdeaInfo): { id: string; color?: string } {
+  const byModel = !idea.verdict || idea.verdict.kind === undefined || idea.verdict.kind === "model";
+  if (byModel && idea.novel === true) {
     return { id: "pass", color: "testing.iconPassed" };
   }
-  if (idea.novel === false) {
+  if (byModel && idea.novel === false) {
     return { id: "circle-slash", color: "testing.iconFailed" };
   }
   return { id: "question" };
+}
+
+/** A word after the scores: "novel"/"not novel" for a model's verdict, "unchecked" otherwise. */
+export function noveltyWord(idea: IdeaInfo): string {
+  if (!idea.verdict && (idea.novel === undefined || idea.novel === null)) {
+    return "";
+  }
+  if (idea.novel === null || idea.novel === undefined || (idea.verdict?.kind && idea.verdict.kind !== "model")) {
+    return "unchecked";
+  }
+  return idea.novel ? "novel (model)" : "not novel (model)";
 }
 
 function ideaNode(templatePath: string, idea: IdeaInfo, seed: boolean): Node {
   return {
     id: `idea:${templatePath}:${seed ? "seed:" : ""}${idea.name}`,
     label: idea.name,
-    description: `I ${score(idea.interestingness)} · F ${score(idea.feasibility)} · N ${score(idea.novelty)}`,
+    description:
+      `I ${score(idea.interestingness)} · F ${score(idea.feasibility)} · N ${score(idea.novelty)}` +
+      (seed || !noveltyWord(idea) ? "" : ` · ${noveltyWord(idea)}`),
     tooltip: ideaTooltip(idea),
     icon: seed ? { id: "lightbulb" } : noveltyIcon(idea),
     contextValue: idea.folder ? "idea.withFolder" : "idea",

@@ -56,7 +56,7 @@ test("ideas: scores, verdict icon, deciding papers in the tooltip", () => {
   const nodes = ideaNodes([{ template: tiny, ideas }]);
   assert.equal(nodes.length, 3); // two ideas and the seed group, flat for one template
   const [deg, lr, seeds] = nodes;
-  assert.equal(deg.description, "I 3 · F 9 · N 2");
+  assert.equal(deg.description, "I 3 · F 9 · N 2 · not novel (model)");
   assert.equal(deg.icon?.id, "circle-slash");
   assert.equal(deg.contextValue, "idea.withFolder");
   assert.equal(lr.icon?.id, "question");
@@ -64,9 +64,28 @@ test("ideas: scores, verdict icon, deciding papers in the tooltip", () => {
   assert.equal(seeds.label, "Seed ideas");
   assert.equal(seeds.children?.length, 1);
   const tip = ideaTooltip(ideas.ideas[0]);
-  assert.match(tip, /\*\*Verdict: not novel\*\*: Known result/);
+  assert.match(tip, /\*\*Verdict \(model\): not novel\*\*: Known result/);
   assert.match(tip, /\[Bias\\-variance \\\[trade\\\] off\]\(https:\/\/example\.org\/p\) \(Neural Comp\\\. 1992\), similarity 0\.91/);
   assert.match(ideaTooltip(ideas.ideas[1]), /Novelty not checked yet/);
+});
+
+test("ideas: an unchecked verdict (no model) is not shown as novel", () => {
+  const unchecked = {
+    name: "sweep_lr", title: "LR", interestingness: 3, feasibility: 10, novelty: 2, novel: null,
+    verdict: { label: "unchecked (no model)", kind: "unchecked", reason: "Novelty unchecked: without a model nothing is judged.", papers: [{ title: "Learning rates", similarity: 0.4 }] },
+    folder: null,
+  };
+  const [node] = ideaNodes([{ template: tiny, ideas: { ...ideas, ideas: [unchecked], seeds: [] } }]);
+  assert.equal(node.icon?.id, "question");
+  assert.equal(node.description, "I 3 · F 10 · N 2 · unchecked");
+  const tip = ideaTooltip(unchecked);
+  assert.match(tip, /\*\*Novelty unchecked .*no model.*\*\*: not judged by a model/);
+  assert.match(tip, /Closest papers found \(not judged\)/);
+  assert.doesNotMatch(tip, /Verdict|Deciding/);
+  // A legacy heuristic "novel: true" without a model is not a model's verdict either.
+  const [legacy] = ideaNodes([{ template: tiny, ideas: { ...ideas, ideas: [{ ...unchecked, novel: true, verdict: { kind: "heuristic", label: "novel (heuristic)" } }], seeds: [] } }]);
+  assert.equal(legacy.icon?.id, "question");
+  assert.match(legacy.description ?? "", /unchecked$/);
 });
 
 test("ideas of several templates are grouped by template", () => {
@@ -123,12 +142,6 @@ test("papers: overall score, decision, missing PDF", () => {
   assert.equal(b.icon?.id, "file");
 });
 
-test("a run's stderr: a log path is named, text is quoted by its tail", () => {
-  assert.equal(stderrMarkdown("/ws/results/t/x/run_2/stderr.log"), "\n\nLog: `/ws/results/t/x/run_2/stderr.log`");
-  const quoted = stderrMarkdown(Array.from({ length: 20 }, (_, i) => `line ${i}`).join("\n"));
-  assert.ok(quoted.includes("line 19") && !quoted.includes("line 7\n"));
-  assert.equal(stderrMarkdown(null), "");
-});
 test("papers: a checklist review shows its passed checks, never a score or a decision", () => {
   const [c] = paperNodes([
     { folder: "/f/c", idea: "c", title: "Sweep", pdf: "/f/c/c.pdf", review: "/f/c/review.json", kind: "checklist", verdict: "checks 5/5 passed, not judged", scores: { Overall: 6 }, decision: "Accept" },
@@ -138,3 +151,9 @@ test("papers: a checklist review shows its passed checks, never a score or a dec
   assert.match(c.tooltip ?? "", /Checklist review: checks 5\/5 passed, not judged/);
 });
 
+test("a run's stderr: a log path is named, text is quoted by its tail", () => {
+  assert.equal(stderrMarkdown("/ws/results/t/x/run_2/stderr.log"), "\n\nLog: `/ws/results/t/x/run_2/stderr.log`");
+  const quoted = stderrMarkdown(Array.from({ length: 20 }, (_, i) => `line ${i}`).join("\n"));
+  assert.ok(quoted.includes("line 19") && !quoted.includes("line 7\n"));
+  assert.equal(stderrMarkdown(null), "");
+});
