@@ -79,8 +79,12 @@ def run_experiments(folder: Path, scientist: Scientist, ctx: Context) -> Experim
                 break  # the scientist is done (or every proposal was rejected)
             proposal, written = accepted
             edit = {"hash": text_hash(written), "description": proposal.description}
+            if written != proposal.proposed:
+                # What runs is the person's text: the record (notes, plot labels, paper) must say so.
+                edit = {**edit, "description": describe_accepted(scientist, job, proposal, written),
+                        "edited_by_person": True, "proposed_description": proposal.description}
             state.record(f"{run}.edit", **edit)
-        result = _run_with_fixes(folder, state, job, scientist, ctx, edit["description"])
+        result, tried = _run_with_fixes(folder, state, job, scientist, ctx, edit["description"])
         if result.ok:
             notes = scientist.describe_run(job, result)
             state.record(run, description=edit["description"], means=result.final_info.means(),
@@ -93,8 +97,7 @@ def run_experiments(folder: Path, scientist: Scientist, ctx: Context) -> Experim
             if result.cancelled:
                 state.forget(run)  # a cancelled run is not a failed one: resume runs it again
                 ctx.check_cancelled("The experiments")
-            return _finish(folder, state, ctx, ok=False,
-                           message=f"{run} still failed after {ctx.settings.max_iters} fixes: {result.summary(with_hint=False)}")
+            return _finish(folder, state, ctx, ok=False, message=f"{run} failed; {tried}: {result.summary(with_hint=False)}")
     done = [r for r in history_from_state(state) if r.error is None]
     if not done:
         return _finish(folder, state, ctx, ok=False, message="no run finished")
@@ -102,10 +105,21 @@ def run_experiments(folder: Path, scientist: Scientist, ctx: Context) -> Experim
 
 
 def _run_with_fixes(folder: Path, state: State, job: RunJob, scientist: Scientist, ctx: Context,
-                    description: str) -> RunResult:
+                    description: str) -> tuple[RunResult, str]:
+    """The run, with fixes; also what was tried, in words ("2 fixes tried", "no fix was proposed")."""
+def describe_accepted(scientist: Scientist, job: RunJob, proposal, written: str) -> str:
+    """The description of a run whose proposed edit a person changed before accepting it."""
+    describe = getattr(scientist, "describe_edit", None)
+    if describe is not None:
+        return describe(job, proposal, written)
+    return (f"a person's edit of the proposed change ({proposal.description}); what ran is the person's "
+            "text, saved as the run's run_i.py")
+
+
     settings = ctx.settings
     for attempt in range(settings.max_iters + 1):
         ctx.check_cancelled("The experiments")
+    fixes = 0
         run = f"run_{job.run_index}"
         ctx.reporter.emit(RunStarted(str(folder), run, settings.timeout_s, sandboxes.resolve(settings.sandbox)))
         result = run_experiment(folder, job.run_index, timeout_s=settings.timeout_s, sandbox=settings.sandbox,
@@ -113,14 +127,28 @@ def _run_with_fixes(folder: Path, state: State, job: RunJob, scientist: Scientis
         ctx.reporter.emit(RunFinished(str(folder), run, result.ok, result.duration_s, result.exit_code,
                                       result.summary(), result.final_info.means() if result.final_info else {}))
         if result.ok or result.cancelled or attempt == settings.max_iters:
-            return result
+            if not any(proposed):
+                why = "the scientist proposed no fix" + (" (the sweep scientist changes one constant; it cannot "
+                                                         "repair code)" if scientist.kind == "sweep" else "")
+            else:
+                why = "every proposed fix was rejected"
+            return result, (f"{tried}, then " if fixes else "") + why
+        tried = f"{fixes} fix{'es' * (fixes != 1)} tried" if fixes else "no fix was tried"
         state.record(f"{run}.attempt_{attempt + 1}", status="failed", error=result.summary(with_hint=False))
-        accepted = reviewed_edit(ctx, lambda feedback: scientist.propose_fix(job, result, feedback, ctx))
+        proposed = []
+
+        def make(feedback, result=result):
+            fix = scientist.propose_fix(job, result, feedback, ctx)
+            proposed.append(fix)
+            return fix
+
+        accepted = reviewed_edit(ctx, make)
         if accepted is None:
-            return result
+            return result, tried + (f", the limit (--max-iters {settings.max_iters})" if fixes else "")
         proposal, written = accepted
         state.record(f"{run}.edit", hash=text_hash(written), description=description,
                      fix=proposal.description)
+        fixes += 1
     raise AssertionError("unreachable")
 
 

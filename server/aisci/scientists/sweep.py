@@ -168,6 +168,27 @@ class SweepScientist:
                                f"{knob.constant} = {format_value(value)} (baseline {format_value(baseline)})",
                                "experiments")
 
+    def describe_edit(self, job: RunJob, proposal: Proposal, written: str) -> str:
+        """A run whose proposed edit a person changed: described from the constants in the
+        text that ran (what the person chose), not from the proposal."""
+        from aisci.core.knobs import argument_defaults, top_level_constants
+
+        def values(source: str) -> dict[str, Any]:
+            found = {**{k: v.value for k, v in top_level_constants(source).items()},
+                     **{k: v.value for k, v in argument_defaults(source).items()}}
+            return {k.constant: found[k.constant] for k in self.template.knobs if k.constant in found}
+
+        knob = self.knob_for(job.idea)
+        ran, proposed, before = values(written), values(proposal.proposed), values(proposal.original)
+        baseline = job.idea.extra.get("baseline_value", knob.current)
+        value = ran.get(knob.constant, "unknown")
+        others = [f"{name} = {format_value(v)}" for name, v in ran.items()
+                  if name != knob.constant and before.get(name) != v]
+        note = f"a person's edit; proposed {format_value(proposed.get(knob.constant))}"
+        if others:
+            note += f"; the person also set {', '.join(others)}"
+        return f"{knob.constant} = {format_value(value)} (baseline {format_value(baseline)}; {note})"
+
     def propose_fix(self, job: RunJob, failure, feedback: str | None, ctx) -> Proposal | None:
         return None   # a sweep changes one constant; it cannot repair code
 
