@@ -213,3 +213,50 @@ def _wait_for(path: Path, bound_s: float = 60) -> None:
     deadline = time.monotonic() + bound_s
     while not path.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
+
+
+SLOW_TEX = ("\\documentclass{article}\n\\begin{document}\n"
+            "\\immediate\\openout15=started.txt \\immediate\\write15{x}\\immediate\\closeout15\n"
+            "\\newcount\\n \\n=0 \\loop\\advance\\n by 1 \\ifnum\\n<4000000 \\repeat\n"
+            "Hello.\n\\end{document}\n")
+
+
+def _pdflatex_in(folder: Path) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if (entry / "comm").read_text().strip() == "pdflatex" and Path(os.readlink(entry / "cwd")) == folder:
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+@needs_tex
+def test_a_build_killed_mid_run_is_not_blocked_for_good(tmp_path):
+    """pdflatex killed mid-run leaves latexmk's record of a failed run; the next build used to
+    answer "All targets are up-to-date" with exit 12 for ever. It builds the PDF."""
+    folder = (tmp_path / "latex").resolve()
+    folder.mkdir()
+    (folder / "template.tex").write_text(SLOW_TEX)
+    outcome: list = []
+    build = threading.Thread(target=lambda: outcome.append(compile_paper(folder, timeout_s=120)))
+    build.start()
+    deadline = time.monotonic() + 60
+    while not (folder / "started.txt").exists() or not _pdflatex_in(folder):
+        assert time.monotonic() < deadline and build.is_alive(), "pdflatex never started"
+        time.sleep(0.02)
+    for pid in _pdflatex_in(folder):
+        os.kill(pid, signal.SIGKILL)
+    build.join(120)
+    assert not build.is_alive() and not outcome[0].ok
+    assert (folder / "template.fdb_latexmk").is_file() and not (folder / "template.pdf").exists()
+
+    out = tmp_path / "paper.pdf"
+    again = compile_paper(folder, timeout_s=120, output_pdf=out)
+    assert again.ok, again.diagnostics
+    assert out.read_bytes().startswith(b"%PDF")
+    # And the next build, with nothing changed, is an ordinary up-to-date success.
+    assert compile_paper(folder, timeout_s=120).ok

@@ -21,6 +21,12 @@ The environment sets ``max_print_line`` (kpathsea) so the log is not wrapped at 
 Time bound: latexmk starts in its own session; on timeout the whole process group (latexmk,
 pdflatex, bibtex) is stopped, SIGTERM then SIGKILL.
 
+Stale latexmk state: latexmk remembers in ``<stem>.fdb_latexmk`` that its last run failed
+(pdflatex killed mid-run, by a cancel, a timeout or the system) and, with unchanged sources,
+answers "All targets are up-to-date" with exit 12 on every later build. A build starts with
+``-g`` (force the rules to run) when that file records a failed rule or the PDF is missing,
+and retries once with ``-g`` when latexmk still answers "Nothing to do" and fails.
+
 Products stay in ``latex_dir`` (template.aux/.log/.pdf...). With ``output_pdf``, a good PDF is
 copied there atomically (temp file + rename) only when the build succeeded, so the last good
 PDF survives a failed build and a reader never sees a half-written one. Two builds of the same
@@ -155,6 +161,26 @@ def _run_latexmk(cmd: list[str], cwd: Path, timeout_s: float,
             proc.communicate()
 
 
+def _stale_latexmk_state(latex_dir: Path, stem: str) -> bool:
+    """Whether latexmk's database records a failed rule, or its PDF is gone: then latexmk would
+    refuse to run again on unchanged sources."""
+    fdb = latex_dir / f"{stem}.fdb_latexmk"
+    if not fdb.is_file():
+        return False
+    if not (latex_dir / f"{stem}.pdf").is_file():
+        return True
+    try:
+        lines = fdb.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return True
+    # A rule line: ["pdflatex"] <time> "<source>" "<dest>" "<base>" <time> <last result: 0 = ok>
+    return any(line.startswith('["') and line.split()[-1] != "0" for line in lines)
+
+
+def _nothing_to_do(rc: int | None, output: str) -> bool:
+    return rc not in (0, None) and ("Nothing to do" in output or "are up-to-date" in output)
+
+
 class _FolderLock:
     """An exclusive lock on a paper folder, so two builds never write the same .aux at once."""
 
@@ -195,7 +221,14 @@ def compile_paper(latex_dir: Path, *, main: str = "template.tex", timeout_s: flo
     with _FolderLock(latex_dir, timeout_s):
         start = time.monotonic()
         started_at = time.time()
-        rc, output = _run_latexmk(["latexmk", *LATEXMK_FLAGS, main], latex_dir, timeout_s, cancel)
+        force = ["-g"] if _stale_latexmk_state(latex_dir, stem) else []
+        if force:
+            log.info("latexmk's record in %s says its last run failed: forcing a full build", latex_dir)
+        rc, output = _run_latexmk(["latexmk", *LATEXMK_FLAGS, *force, main], latex_dir, timeout_s, cancel)
+        if not force and _nothing_to_do(rc, output):
+            log.info("latexmk found nothing to do but failed (a stale record): building again with -g")
+            left = max(1.0, timeout_s - (time.monotonic() - start))
+            rc, output = _run_latexmk(["latexmk", *LATEXMK_FLAGS, "-g", main], latex_dir, left, cancel)
         duration = time.monotonic() - start
     timed_out = rc is None
 
