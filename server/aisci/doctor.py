@@ -43,7 +43,7 @@ class Check:
         return text + (f"  -> {self.fix}" if self.fix and self.status in ("FAIL", "warn") else "")
 
 
-def run_checks(offline: bool = False) -> list[Check]:
+def run_checks(offline: bool = False, sandbox: str = "auto") -> list[Check]:
     checks = [Check("python", "ok" if (3, 10) <= sys.version_info[:2] < (3, 13) else "FAIL",
                     sys.version.split()[0], "use Python 3.10-3.12")]
     for package in PACKAGES:
@@ -56,7 +56,7 @@ def run_checks(offline: bool = False) -> list[Check]:
         path = shutil.which(tool)
         checks.append(Check(tool, "ok", path) if path else
                       Check(tool, "FAIL", "not found", f"apt-get install {debian} (or: make setup as root)"))
-    checks.append(_sandbox())
+    checks += _sandbox(sandbox)
     for name, template in DATA_SETS.items():
         folder = data_dir() / name
         checks.append(Check(f"data {name}", "ok", str(folder)) if folder.is_dir() else
@@ -82,14 +82,18 @@ def _torch() -> Check:
     return Check("torch/CUDA", "info", "no CUDA GPU: templates run at --scale smoke or cpu")
 
 
-def _sandbox() -> Check:
-    from aisci.execution.sandbox import bwrap_problem
+def _sandbox(sandbox: str = "auto") -> list[Check]:
+    """The boundary as probes measured it in a real run, one line per property."""
+    from aisci.errors import AisciError
+    from aisci.execution.probes import probe_boundary
 
-    problem = bwrap_problem()
-    if problem is None:
-        return Check("sandbox (bwrap)", "ok", "bubblewrap works: no network, writes only in the run folder")
-    return Check("sandbox (bwrap)", "warn", f"{problem}; experiments would run without isolation",
-                 "apt-get install bubblewrap, and enable unprivileged user namespaces")
+    try:
+        found = probe_boundary(sandbox)
+    except AisciError as e:
+        return [Check("sandbox", "FAIL", e.message, e.hint)]
+    return [Check(f"boundary {p.name}", "ok" if p.enforced else "FAIL",
+                  ("enforced: " if p.enforced else "NOT enforced: ") + p.detail,
+                  "runs are not isolated in this respect; see docs/security.md") for p in found]
 
 
 def _api(name: str, env: str, default: str, query: str) -> Check:

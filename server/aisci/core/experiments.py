@@ -88,11 +88,13 @@ def run_experiments(folder: Path, scientist: Scientist, ctx: Context) -> Experim
         if result.ok:
             notes = scientist.describe_run(job, result)
             state.record(run, description=edit["description"], means=result.final_info.means(),
-                         notes=notes, duration_s=round(result.duration_s, 2), sandbox=result.sandbox)
+                         notes=notes, duration_s=round(result.duration_s, 2), sandbox=result.sandbox,
+                         boundary=result.boundary.to_dict() if result.boundary else None)
             write_notes(folder)
         else:
             state.record(run, status="failed", description=edit["description"], error=result.summary(with_hint=False),
-                         stderr_tail=result.stderr_tail, duration_s=round(result.duration_s, 2), sandbox=result.sandbox)
+                         stderr_tail=result.stderr_tail, duration_s=round(result.duration_s, 2), sandbox=result.sandbox,
+                         boundary=result.boundary.to_dict() if result.boundary else None)
             write_notes(folder)
             if result.cancelled:
                 state.forget(run)  # a cancelled run is not a failed one: resume runs it again
@@ -104,9 +106,6 @@ def run_experiments(folder: Path, scientist: Scientist, ctx: Context) -> Experim
     return _finish(folder, state, ctx, ok=True, message=f"{len(done)} run(s) finished")
 
 
-def _run_with_fixes(folder: Path, state: State, job: RunJob, scientist: Scientist, ctx: Context,
-                    description: str) -> tuple[RunResult, str]:
-    """The run, with fixes; also what was tried, in words ("2 fixes tried", "no fix was proposed")."""
 def describe_accepted(scientist: Scientist, job: RunJob, proposal, written: str) -> str:
     """The description of a run whose proposed edit a person changed before accepting it."""
     describe = getattr(scientist, "describe_edit", None)
@@ -116,24 +115,22 @@ def describe_accepted(scientist: Scientist, job: RunJob, proposal, written: str)
             "text, saved as the run's run_i.py")
 
 
+def _run_with_fixes(folder: Path, state: State, job: RunJob, scientist: Scientist, ctx: Context,
+                    description: str) -> tuple[RunResult, str]:
+    """The run, with fixes; also what was tried, in words ("2 fixes tried", "no fix was proposed")."""
     settings = ctx.settings
+    fixes = 0
     for attempt in range(settings.max_iters + 1):
         ctx.check_cancelled("The experiments")
-    fixes = 0
         run = f"run_{job.run_index}"
         ctx.reporter.emit(RunStarted(str(folder), run, settings.timeout_s, sandboxes.resolve(settings.sandbox)))
         result = run_experiment(folder, job.run_index, timeout_s=settings.timeout_s, sandbox=settings.sandbox,
                                 scale=settings.scale, gpu=ctx.gpu, cancel=ctx.cancel)
         ctx.reporter.emit(RunFinished(str(folder), run, result.ok, result.duration_s, result.exit_code,
                                       result.summary(), result.final_info.means() if result.final_info else {}))
-        if result.ok or result.cancelled or attempt == settings.max_iters:
-            if not any(proposed):
-                why = "the scientist proposed no fix" + (" (the sweep scientist changes one constant; it cannot "
-                                                         "repair code)" if scientist.kind == "sweep" else "")
-            else:
-                why = "every proposed fix was rejected"
-            return result, (f"{tried}, then " if fixes else "") + why
         tried = f"{fixes} fix{'es' * (fixes != 1)} tried" if fixes else "no fix was tried"
+        if result.ok or result.cancelled or attempt == settings.max_iters:
+            return result, tried + (f", the limit (--max-iters {settings.max_iters})" if fixes else "")
         state.record(f"{run}.attempt_{attempt + 1}", status="failed", error=result.summary(with_hint=False))
         proposed = []
 
@@ -144,11 +141,16 @@ def describe_accepted(scientist: Scientist, job: RunJob, proposal, written: str)
 
         accepted = reviewed_edit(ctx, make)
         if accepted is None:
-            return result, tried + (f", the limit (--max-iters {settings.max_iters})" if fixes else "")
+            if not any(proposed):
+                why = "the scientist proposed no fix" + (" (the sweep scientist changes one constant; it cannot "
+                                                         "repair code)" if scientist.kind == "sweep" else "")
+            else:
+                why = "every proposed fix was rejected"
+            return result, (f"{tried}, then " if fixes else "") + why
         proposal, written = accepted
+        fixes += 1
         state.record(f"{run}.edit", hash=text_hash(written), description=description,
                      fix=proposal.description)
-        fixes += 1
     raise AssertionError("unreachable")
 
 

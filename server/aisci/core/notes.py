@@ -11,6 +11,7 @@ from pathlib import Path
 
 from aisci.core.atomic import write_text_atomic
 from aisci.core.state import State
+from aisci.execution import safefs
 
 
 def _means(means: dict) -> str:
@@ -22,9 +23,10 @@ def render_notes(folder: Path) -> str:
     state = State.load(folder)
     idea = json.loads((folder / "idea.json").read_text(encoding="utf-8"))
     lines = [f"# Title: {idea['Title']}", f"# Experiment description: {idea['Experiment']}", ""]
-    baseline = folder / "run_0" / "final_info.json"
-    if baseline.is_file():
-        data = json.loads(baseline.read_text(encoding="utf-8"))
+    from aisci.execution.runner import read_results_json
+
+    if safefs.kind(folder / "run_0" / "final_info.json", root=folder) == "file":
+        data = read_results_json(folder, "run_0")
         lines += ["## Run 0: Baseline", f"Results: {_means({k: v['means'] for k, v in data.items()})}",
                   "Description: the template's experiment as it is, unchanged.", ""]
     steps = state.steps()

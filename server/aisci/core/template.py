@@ -104,6 +104,7 @@ def check_template(path: Path | str) -> list[Problem]:
     problems += _check_latex(path)
     problems += _check_knobs(path)
     problems += _check_environment(path)
+    problems += _check_run_contract(path)
     return problems
 
 
@@ -285,3 +286,10 @@ def _load_knobs(path: Path) -> tuple[Knob, ...]:
         knobs.append(Knob(name=k["name"], constant=k[kind], values=tuple(k["values"]), description=k["description"],
                           current=current.get((kind, k[kind])), kind=kind))
     return tuple(knobs)
+
+
+def _check_run_contract(path: Path) -> list[Problem]:
+    """The run section of the optional aisci.json: limits and environment names."""
+    from aisci.execution.contract import contract_problems
+
+    return contract_problems(path)

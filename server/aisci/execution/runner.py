@@ -303,3 +303,19 @@ def read_final_info(folder: Path, run: str) -> FinalInfo:
             "experiment.py must write <out_dir>/final_info.json; check that it uses --out_dir and writes there.")
     return parse_final_info_text(safefs.read_text(path, root=folder, limit=16 << 20, errors="replace"),
                                  where=f"{run}/final_info.json")
+
+
+def read_results_json(folder: Path, run: str) -> dict:
+    """The raw ``run/final_info.json`` of ``folder`` as a dict, read without following a link;
+    raises ``AisciError`` (a link) or ``OSError``/``ValueError`` (missing, not JSON)."""
+    data = safefs.read_json(Path(folder) / run / "final_info.json", root=Path(folder), limit=16 << 20)
+    if not isinstance(data, dict):
+        raise ValueError(f"{run}/final_info.json is not a JSON object")
+    return data
+
+
+def finished_runs(folder: Path) -> list[str]:
+    """The ``run_i`` folders of ``folder`` that are real folders (not links), in run order."""
+    runs = [name for name, what in safefs.list_dir(folder) if what == "dir" and name.startswith("run_")
+            and name[4:].isdigit()]
+    return sorted(runs, key=lambda name: int(name[4:]))

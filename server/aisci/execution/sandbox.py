@@ -68,6 +68,13 @@ class Boundary:
     limits: dict = field(default_factory=dict)
     timeout_s: float | None = None
 
+    @classmethod
+    def from_dict(cls, data: dict) -> Boundary:
+        return cls(sandbox=data.get("sandbox", "?"), user=data.get("user", "?"), network=data.get("network", "?"),
+                   writable=tuple(data.get("writable", ())), devices=tuple(data.get("devices", ())),
+                   env=tuple(data.get("env", ())), limits=dict(data.get("limits") or {}),
+                   timeout_s=data.get("timeout_s"))
+
     def to_dict(self) -> dict:
         data = asdict(self)
         data["writable"], data["devices"], data["env"] = list(self.writable), list(self.devices), list(self.env)
@@ -82,9 +89,20 @@ class Boundary:
         if self.sandbox == "none":
             return (f"Runs were not isolated (sandbox none): they ran as {self.user} with the host's network and "
                     f"file system, with {limits}{timeout}.")
-        return (f"Each run executed in a bubblewrap sandbox as {self.user} without capabilities or network, "
+        return (f"Each run executed in a bubblewrap sandbox as {self.user}, without capabilities or network, "
                 "seeing the system read-only and writing only its own run folder, "
                 f"with {limits}{timeout}.")
+
+
+def describe_boundaries(recorded: list[dict | None]) -> str:
+    """One sentence on the boundaries runs recorded: the same for all, or that they differed."""
+    if not recorded or any(not b for b in recorded):
+        return "How the runs were isolated was not recorded."
+    sentences = {Boundary.from_dict(b).describe() for b in recorded if b}
+    if len(sentences) == 1:
+        return sentences.pop()
+    kinds = ", ".join(sorted({str(b.get("sandbox")) for b in recorded if b}))
+    return f"Runs had different boundaries ({kinds}); each run's record in state.json says which it had."
 
 
 @functools.lru_cache(maxsize=1)
@@ -184,7 +202,7 @@ def existing_processes(uid: int) -> int:
 def run_user() -> tuple[int | None, str]:
     """(uid to drop to, description) for a bwrap run."""
     if _is_root():
-        return SANDBOX_UID, f"uid {SANDBOX_UID} (nobody), dropped from root"
+        return SANDBOX_UID, f"uid {SANDBOX_UID} (nobody; aisci ran as root)"
     return None, f"uid {SANDBOX_UID} in a user namespace (uid {os.getuid()} outside)"
 
 

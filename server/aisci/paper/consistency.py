@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import ast
 import bisect
-import json
 import math
 import re
 from dataclasses import dataclass
@@ -46,6 +45,7 @@ from pathlib import Path
 
 from aisci.core.diagnostics import Diagnostic
 from aisci.errors import AisciError
+from aisci.execution import safefs
 from aisci.paper.prechecks import LineIndex, strip_comments
 
 CHECKED_SECTIONS = re.compile(r"abstract|experiment|setup|result|evaluation|discussion|conclusion|analysis|ablation|"
@@ -301,12 +301,15 @@ def result_values(idea_folder: Path) -> tuple[list[tuple[float, str]], list[tupl
     """(values of every run, differences/ratios between runs' means, notes)."""
     base, notes = [], []
     means: dict[str, list[tuple[str, float]]] = {}
-    for path in sorted(Path(idea_folder).glob("run_*/final_info.json")):
-        run = path.parent.name
+    from aisci.execution.runner import finished_runs, read_results_json
+
+    for run in finished_runs(idea_folder):
+        if not safefs.kind(Path(idea_folder) / run / "final_info.json", root=Path(idea_folder)):
+            continue
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError, UnicodeDecodeError) as e:
-            notes.append(f"{run}/final_info.json could not be read: {e}")
+            data = read_results_json(idea_folder, run)
+        except (OSError, ValueError, UnicodeDecodeError, AisciError) as e:
+            notes.append(f"{run}/final_info.json could not be read: {getattr(e, 'message', e)}")
             continue
         for v, where in _walk(data, ""):
             base.append((v, f"{run}: {where}"))
@@ -328,10 +331,12 @@ def result_values(idea_folder: Path) -> tuple[list[tuple[float, str]], list[tupl
 def code_constants(idea_folder: Path) -> list[tuple[float, str]]:
     """Numeric constants of experiment.py and the run_*.py snapshots: settings, not results."""
     out = []
-    for path in [Path(idea_folder) / "experiment.py", *sorted(Path(idea_folder).glob("run_*.py"))]:
-        if not path.is_file():
+    folder = Path(idea_folder)
+    names = [name for name, what in safefs.list_dir(folder) if what == "file" and re.fullmatch(r"run_\d+\.py", name)]
+    for path in [folder / "experiment.py", *(folder / n for n in sorted(names))]:
+        if not safefs.is_file(path, root=folder):
             continue
-        source = path.read_text(encoding="utf-8", errors="replace")
+        source = safefs.read_text(path, root=folder, errors="replace")
         try:
             nums = [n.value for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Constant)
                     and isinstance(n.value, (int, float)) and not isinstance(n.value, bool)]

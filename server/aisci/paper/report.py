@@ -7,7 +7,6 @@ referenced in the text; effects are stated as measured ("from a to b"), never as
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from pathlib import Path
@@ -30,7 +29,9 @@ def tt(name: str) -> str:
 
 
 def _final_info(folder: Path, run: str) -> dict:
-    return json.loads((folder / run / "final_info.json").read_text(encoding="utf-8"))
+    from aisci.execution.runner import read_results_json
+
+    return read_results_json(folder, run)
 
 
 def bib_keys(bib: Path) -> list[str]:
@@ -103,9 +104,17 @@ class SweepReport:
 
     def _method(self) -> str:
         return (f"We copy the template's experiment and change only the assignment of {tt(self.constant)} in "
-                "experiment.py; each value is one run, executed in a sandbox (no network, no writes outside the "
-                "run's folder) with the same code, data and seeds as the baseline. Metrics are read from each "
+                "experiment.py; each value is one run, with the same code, data and seeds as the baseline. "
+                + latex_escape(self._boundary()) + " Metrics are read from each "
                 "run's final\\_info.json; where the experiment reports standard errors over seeds, we show them.")
+
+    def _boundary(self) -> str:
+        """What isolated the runs, as each run's state recorded it (never assumed)."""
+        from aisci.core.state import State
+        from aisci.execution.sandbox import describe_boundaries
+
+        steps = State.load(self.folder).steps()
+        return describe_boundaries([steps.get(r.run, {}).get("boundary") for r in self.runs])
 
     def _experimental_setup(self) -> str:
         datasets = ", ".join(tt(d) for d in self.results["run_0"])
@@ -117,8 +126,9 @@ class SweepReport:
 
     def _results(self) -> str:
         out = [f"Table~\\ref{{tab:{i}}}" for i, _ in enumerate(self.results["run_0"])]
-        text = [f"{', '.join(out)} list{'s' if len(out) == 1 else ''} the measured means"
-                + (" (± standard error)" if self._has_stderr() else "") + " for every run."]
+        text = [f"{', '.join(out)} list{'s' if len(out) == 1 else ''} the measured means for every run"
+                + (" (± standard error where more than one seed ran)." if self._has_stderr() else
+                   ". The runs report no spread over seeds: with a single seed there is none to measure.")]
         for i, (dataset, data) in enumerate(self.results["run_0"].items()):
             text.append(self._table(i, dataset, list(data["means"])))
         dataset, metric = self._headline()

@@ -78,9 +78,12 @@ _ESCAPED = {"\t": "\\t", "\b": "\\b", "\f": "\\f", "\r": "\\r", "\n": "\\n"}
 
 # -- material -------------------------------------------------------------------------------
 def _final_info(folder: Path, run: str) -> dict:
+    from aisci.errors import AisciError
+    from aisci.execution.runner import read_results_json
+
     try:
-        return json.loads((folder / run / "final_info.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return read_results_json(folder, run)
+    except (OSError, ValueError, AisciError):
         return {}
 
 
