@@ -132,10 +132,12 @@ def probe_boundary(sandbox: str = "auto", python: str | None = None) -> list[Pro
             Property("sandbox", b.sandbox == "bwrap", f"{b.sandbox}, runs as {b.user}"),
             Property("network", seen["net_connect"] != "allowed" and seen["interfaces"] == ["lo"],
                      f"connect to the host's 127.0.0.1: {seen['net_connect']}; interfaces: {', '.join(seen['interfaces'])}"),
-            Property("writes", seen["write_folder"] != "allowed" and seen["write_outside"] != "allowed"
-                     and not outside.exists() and seen["write_run"] == "allowed",
-                     f"run folder: {seen['write_run']}; its parent folder: {seen['write_folder']}; "
-                     f"outside: {seen['write_outside']}"),
+            Property("writes", seen["write_folder"] != "allowed" and not outside.exists()
+                     and seen["write_run"] == "allowed",
+                     f"run folder: {seen['write_run']}; its parent folder: {seen['write_folder']}; outside: "
+                     + ("landed on the host" if outside.exists() else "did not reach the host"
+                        + (f" ({seen['write_outside']})" if seen["write_outside"] != "allowed" else
+                           " (it went to the sandbox's private /tmp)"))),
             Property("links", link_refused, link_detail),
             Property("capabilities", seen["cap_eff"].strip("0") == "" and seen["uid"] != 0,
                      f"effective capabilities {seen['cap_eff']}, uid {seen['uid']}"),
@@ -149,7 +151,7 @@ def probe_boundary(sandbox: str = "auto", python: str | None = None) -> list[Pro
                      f"/run visible: {seen['run_visible']}"),
             Property("environment", seen["canary"] is None, f"{len(seen['env'])} variables: {', '.join(seen['env'])}"),
             Property("limits", finite, ", ".join(f"{k[7:].lower()} {v}" for k, v in lim.items())),
-            Property("no leftovers", not survivors,
+            Property("leftovers", not survivors,
                      "a setsid child was ended with the run" if not survivors
                      else f"{len(survivors)} process(es) outlived the run"),
         ]

@@ -275,7 +275,7 @@ def run_experiment(
         return RunResult(**base, timed_out=True, error=f"timed out after {timeout_s:g} s and was stopped",
                          hint="Make the experiment faster (fewer steps, a smaller --scale) or raise --timeout.")
     if code != 0:
-        return RunResult(**base, error=f"experiment.py exited with status {code}" + _limit_note(code, outcome),
+        return RunResult(**base, error=f"experiment.py exited with status {code}" + _limit_note(code, outcome, stderr_tail),
                          hint=f"See {run_dir / 'stderr.log'} for the whole error output.")
     try:
         info = read_final_info(folder, run)
@@ -284,9 +284,15 @@ def run_experiment(
     return RunResult(**base, final_info=info)
 
 
-def _limit_note(code: int | None, outcome: ScriptOutcome) -> str:
-    if code in (-signal.SIGXFSZ, 128 + signal.SIGXFSZ):
-        return f" (it wrote a file larger than the {outcome.boundary.limits['file_size_mb']} MB limit)"
+def _limit_note(code: int | None, outcome: ScriptOutcome, stderr: str) -> str:
+    """Which limit of the boundary most likely ended the run, in words, or ""."""
+    lim = outcome.boundary.limits
+    if code in (-signal.SIGXFSZ, 128 + signal.SIGXFSZ) or "File too large" in stderr:
+        return f" (it wrote a file larger than the {lim['file_size_mb']} MB limit)"
+    if "MemoryError" in stderr or "Cannot allocate memory" in stderr:
+        return f" (it asked for more than the {lim['memory_mb']} MB memory limit)"
+    if "Resource temporarily unavailable" in stderr and "fork" in stderr.lower():
+        return f" (it started more than the {lim['processes']} processes allowed)"
     if code in (-signal.SIGKILL, 128 + signal.SIGKILL):
         return " (killed)"
     return ""
