@@ -36,7 +36,7 @@ def _add_run_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--results", type=Path, default=Path("results"), help="results folder (default: ./results)")
     p.add_argument("--timeout", type=float, default=7200.0, help="wall-clock limit of one run in seconds (default 7200)")
     p.add_argument("--sandbox", choices=("auto", "bwrap", "none"), default="auto",
-                   help="isolation of experiment code (default auto: bubblewrap when it works here)")
+                   help="isolation of experiment code: auto/bwrap (the bubblewrap sandbox; stops if it cannot start) or none (no isolation, only when named)")
     p.add_argument("--gpu", default=None, help="GPU index for CUDA_VISIBLE_DEVICES")
 
 
@@ -138,6 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     doctor = sub.add_parser("doctor", help="check this machine: packages, TeX, sandbox, API keys, literature APIs")
     doctor.add_argument("--offline", action="store_true", help="do not contact the literature APIs")
+    doctor.add_argument("--sandbox", choices=("auto", "bwrap", "none"), default="auto",
+                        help="the boundary to measure (default auto, what runs get)")
     return parser
 
 

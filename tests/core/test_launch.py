@@ -85,7 +85,7 @@ def test_resume_after_kill_never_reruns_a_finished_run(tmp_path):
     template = make_template(tmp_path)
     slow = (template / "experiment.py").read_text().replace(
         "    runs = [run_seed(cfg, seed) for seed in range(cfg.seeds)]",
-        "    if LEARNING_RATE == 0.3:\n        open('slow_run_started', 'w').close(); time.sleep(3)\n"
+        "    if LEARNING_RATE == 0.3:\n        open(os.path.join(args.out_dir, 'slow_run_started'), 'w').close(); time.sleep(3)\n"
         "    runs = [run_seed(cfg, seed) for seed in range(cfg.seeds)]")
     (template / "experiment.py").write_text(slow)
     env = {**os.environ, "PYTHONPATH": str(REPO)}
@@ -97,12 +97,12 @@ def test_resume_after_kill_never_reruns_a_finished_run(tmp_path):
     marker = None
     while marker is None:
         assert time.monotonic() < deadline and proc.poll() is None, proc.stderr.read().decode()
-        found = list((tmp_path / "results" / "tiny").glob("*_sweep_learning_rate/slow_run_started"))
+        found = list((tmp_path / "results" / "tiny").glob("*_sweep_learning_rate/run_*/slow_run_started"))
         marker = found[0] if found else None
         time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    folder = marker.parent
+    folder = marker.parent.parent
     state = State.load(folder)
     assert state.is_done("run_1") and not state.is_done("run_2")
     run1_mtime = (folder / "run_1" / "final_info.json").stat().st_mtime_ns
