@@ -13,6 +13,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from aisci.errors import AisciError
+from aisci.execution import safefs
 from aisci.lsp import locate
 from aisci.lsp.args import Args
 
@@ -24,6 +26,16 @@ def _json(path: Path) -> Any:
     try:
         return json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
+        return None
+
+
+def _run_results(folder: Path, run: str) -> dict | None:
+    """A run's final_info.json, never through a link the run planted."""
+    from aisci.execution.runner import read_results_json
+
+    try:
+        return read_results_json(folder, run)
+    except (OSError, ValueError, AisciError):
         return None
 
 
@@ -77,13 +89,13 @@ def list_ideas(server, args: Args) -> dict:
 
 def runs_of(server, folder: Path) -> dict:
     steps = dict((_json(folder / "state.json") or {}).get("steps", {}))
-    if "run_0" not in steps and (folder / "run_0" / "final_info.json").is_file():
+    if "run_0" not in steps and safefs.kind(folder / "run_0" / "final_info.json", root=folder) == "file":
         steps["run_0"] = {"status": "done", "description": "baseline (copied from the baseline folder)"}
     runs = []
     for name, step in steps.items():
         if not (name.startswith("run_") and name[4:].isdigit()) or not isinstance(step, dict):
             continue
-        info = _json(folder / name / "final_info.json") if name == "run_0" and "means" not in step else None
+        info = _run_results(folder, name) if name == "run_0" and "means" not in step else None
         means = step.get("means") or ({k: v.get("means", {}) for k, v in info.items() if isinstance(v, dict)}
                                       if isinstance(info, dict) else {})
         runs.append({"run": name, "status": step.get("status"),
