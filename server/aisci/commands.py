@@ -200,8 +200,16 @@ def make_context(args: argparse.Namespace):
         max_iters=getattr(args, "max_iters", 4), improvement=getattr(args, "improvement", False),
         parallel=getattr(args, "parallel", 1),
     ).validate()
+    if settings.autonomy == "review-edits" and not sys.stdin.isatty():
+        # Found out now, not at the first proposal after the model calls were paid for.
+        raise ConfigError("Cannot use --autonomy review-edits: stdin is not a terminal, so nobody can answer "
+                          "the accept / edit / reject prompts.",
+                          "Run the command in a terminal, or use --autonomy full (every edit is applied and "
+                          "shown in the run's run_i.py).")
     reviewer = TerminalReviewer() if settings.autonomy == "review-edits" else AcceptAll()
-    return Context(settings=settings, reporter=TerminalReporter(), reviewer=reviewer)
+    # Live bars redraw the terminal and would write over the accept / edit / reject prompt.
+    live = False if settings.autonomy == "review-edits" else None
+    return Context(settings=settings, reporter=TerminalReporter(live=live), reviewer=reviewer)
 
 
 def _template_and_scientist(args: argparse.Namespace):

@@ -105,13 +105,23 @@ def results_table(info: FinalInfo) -> str:
 
 
 class TerminalReviewer:
-    """``review-edits`` in a terminal: show each proposed diff, ask accept / edit / reject."""
+    """``review-edits`` in a terminal: show each proposed diff, ask accept / edit / reject.
+
+    Ideas running in parallel threads share one terminal: one proposal is shown and answered
+    at a time (the others wait on a lock, in the order they came), so diffs and prompts never
+    interleave and each answer goes to the proposal it was given for."""
+
+    _one_at_a_time = threading.Lock()
 
     def __init__(self, stream: TextIO | None = None, ask=input):
         self.stream = stream or sys.stderr
         self.ask = ask
 
     def review(self, proposal):
+        with self._one_at_a_time:
+            return self._review(proposal)
+
+    def _review(self, proposal):
         from aisci.core.proposals import Decision
 
         print(f"\n--- proposed edit of {proposal.file} ({proposal.stage}): {proposal.description}",
