@@ -344,12 +344,9 @@ def main() -> None:
     for name in DATASETS:
         runs = [run_one(name, seed, cfg, device) for seed in range(cfg.num_seeds)]
         per_seed = {key: [r["metrics"][key] for r in runs] for key in runs[0]["metrics"]}
-        final_info[name] = {
-            "means": {k: float(np.mean(v)) for k, v in per_seed.items()},
-            # Standard error of the mean over seeds; 0 when there is one seed.
-            "stderrs": {k: float(np.std(v) / math.sqrt(len(v))) for k, v in per_seed.items()},
-            "final_info_dict": per_seed,
-        }
+        final_info[name] = {"means": {k: float(np.mean(v)) for k, v in per_seed.items()}, "final_info_dict": per_seed}
+        if cfg.num_seeds > 1:  # standard error of the mean over seeds; none with one seed (no spread)
+            final_info[name]["stderrs"] = {k: float(np.std(v) / math.sqrt(len(v))) for k, v in per_seed.items()}
         all_results[name] = {
             "train_loss": [r["train_loss"] for r in runs],  # one curve per seed
             "train_loss_every": cfg.log_every,  # steps averaged into each point of a curve

@@ -1,20 +1,27 @@
-"""Compressed MNIST: how few numbers per digit does a small CNN need to classify well?
+"""Compressed MNIST: how few numbers (or bits) per digit does a small CNN need to classify well?
 
 Contract: `python experiment.py --out_dir=run_i` (no other argument) compresses every MNIST image
-with `compress` (the baseline keeps the KEEP x KEEP low-frequency block of the orthonormal 2D
-DCT: 784 -> 256 numbers), trains a small CNN on the codes only, and writes
+with `compress`, trains a small CNN on the codes only, and writes
 
-- `run_i/final_info.json`: {"mnist": {"means": {metric: float}, "stderrs": {...},
-  "final_info_dict": {metric: [one value per seed]}}}
+- `run_i/final_info.json`: {"mnist": {"means": {metric: float}, "stderrs": {...} (only with more
+  than one seed: one seed has no measurable spread), "final_info_dict": {metric: [one value per seed]}}}
 - `run_i/all_results.json`: {"config": {...}, "mnist": {"seed_<s>": {"epoch": [...],
   "train_loss": [...], "val_acc": [...]}}, "examples": {"labels": [...], "original": [...],
   "reconstructed": [...], "compressed_dim": int}}; the examples are a few test digits before and
   after compress -> reconstruct, so plot.py can draw them without importing this file.
 
+Compression (COMPRESSION, with KEEP = 16 for the first three: 784 pixels -> 256 numbers):
+  dct                orthonormal 2D DCT, the KEEP x KEEP block of lowest frequencies (the baseline)
+  random_projection  a fixed Gaussian matrix (seeded) maps the 784 pixels to KEEP*KEEP numbers
+  downsample         area-average the 28 x 28 image to KEEP x KEEP pixels
+  binary             threshold every pixel at 0.5: 784 values of one bit each (KEEP is unused)
+A number of the first three is a 32-bit float, so their size in bits is 32 per number.
+
 Metrics: best_val_acc (best validation accuracy over the evaluations), test_acc (test accuracy of
 the checkpoint with the best validation accuracy), total_train_time (seconds of training and
-evaluation, excluding data loading). final_info_dict also records compressed_dim (numbers kept
-per image) and compression_ratio (784 / compressed_dim).
+evaluation, excluding data loading), numbers_per_image and bits_per_image (the size of a code).
+final_info_dict also records compressed_dim (numbers per image) and compression_ratio
+(784 / compressed_dim).
 
 Data: the classic MNIST split (50k train / 10k validation / 10k test) prepared by prepare.py into
 $AISCI_DATA_DIR/mnist/mnist.npz (checked against its sha256 in manifest.json).
@@ -43,13 +50,17 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 # --- Knobs: the hyperparameters a sweep may change (one literal per line; see knobs.json). ---
-KEEP = 16  # knob: side of the kept low-frequency DCT block; KEEP*KEEP numbers per image (28 = all)
+COMPRESSION = "dct"  # knob: dct | random_projection | downsample | binary (see the docstring)
+KEEP = 16  # knob: side of the kept code; KEEP*KEEP numbers per image (28 = as many as pixels)
 LEARNING_RATE = 2e-3  # knob: AdamW peak learning rate (cosine decay to zero)
 BATCH_SIZE = 128  # knob: training mini-batch size
 
 WEIGHT_DECAY = 1e-4
 SCALES = ("smoke", "cpu", "full")
 IMAGE_SIDE = 28
+METHODS = ("dct", "random_projection", "downsample", "binary")
+FLOAT_BITS = 32  # a code number is a float32; a binary code stores one bit per value
+PROJECTION_SEED = 1234  # the random projection matrix is the same in every run and seed
 
 
 @dataclass(frozen=True)
@@ -76,22 +87,54 @@ def config_for(scale: str) -> Config:
     return Config(seeds=(0, 1, 2), epochs=15, channels=(32, 64))  # wider: +0.3 points in trials
 
 
-# --- The compression: edit these two functions to try another representation. ---------------
-def compress(images: np.ndarray, keep: int = KEEP) -> np.ndarray:
+# --- The compression: edit these functions to try another representation. -------------------
+def projection_matrix(keep: int = KEEP) -> np.ndarray:
+    """784 x keep*keep Gaussian matrix, scaled by 1/sqrt(D) so codes keep the images' scale."""
+    d = keep * keep
+    rng = np.random.default_rng(PROJECTION_SEED)
+    return (rng.standard_normal((IMAGE_SIDE * IMAGE_SIDE, d)) / math.sqrt(d)).astype(np.float32)
+
+
+def compress(images: np.ndarray, keep: int = KEEP, method: str = COMPRESSION) -> np.ndarray:
     """Map images (N, 28, 28) float32 in [0, 1] to codes, the only thing the classifier sees.
 
-    Baseline: orthonormal 2D DCT-II of each image, keeping the keep x keep block of lowest
-    spatial frequencies (the energy of handwritten strokes sits there, as in JPEG).
     Returns (N, H, W) for an image-like code, or (N, D) for a plain vector of D numbers (the
     CNN then sees it as a 1 x D strip). The number of values per image is the compressed size.
+    A random projection has no spatial layout; it is shaped keep x keep only so that every
+    method feeds the same CNN.
     """
-    coeffs = scipy.fft.dctn(images, type=2, axes=(1, 2), norm="ortho")
-    return np.ascontiguousarray(coeffs[:, :keep, :keep], dtype=np.float32)
+    n = images.shape[0]
+    if method == "dct":
+        # The energy of handwritten strokes sits in the low spatial frequencies, as in JPEG.
+        coeffs = scipy.fft.dctn(images, type=2, axes=(1, 2), norm="ortho")
+        codes = coeffs[:, :keep, :keep]
+    elif method == "random_projection":
+        codes = (images.reshape(n, -1) @ projection_matrix(keep)).reshape(n, keep, keep)
+    elif method == "downsample":
+        codes = F.adaptive_avg_pool2d(torch.from_numpy(images)[:, None], keep)[:, 0].numpy()
+    elif method == "binary":
+        codes = images > 0.5
+    else:
+        raise ValueError(f"unknown COMPRESSION {method!r}: expected one of {', '.join(METHODS)}")
+    return np.ascontiguousarray(codes, dtype=np.float32)
 
 
-def reconstruct(codes: np.ndarray) -> np.ndarray:
+def bits_per_value(method: str = COMPRESSION) -> int:
+    return 1 if method == "binary" else FLOAT_BITS
+
+
+def reconstruct(codes: np.ndarray, method: str = COMPRESSION) -> np.ndarray:
     """Best-effort inverse of `compress`: codes -> images (N, 28, 28), used for the figures."""
     n, keep = codes.shape[0], codes.shape[1]
+    if method == "binary":
+        return codes.astype(np.float32)
+    if method == "random_projection":  # least-squares inverse: the pseudo-inverse of the matrix
+        flat = codes.reshape(n, -1) @ np.linalg.pinv(projection_matrix(keep))
+        return flat.reshape(n, IMAGE_SIDE, IMAGE_SIDE).astype(np.float32)
+    if method == "downsample":
+        up = F.interpolate(torch.from_numpy(codes)[:, None], size=(IMAGE_SIDE, IMAGE_SIDE), mode="bilinear",
+                           align_corners=False)
+        return up[:, 0].numpy().astype(np.float32)
     coeffs = np.zeros((n, IMAGE_SIDE, IMAGE_SIDE), dtype=np.float32)
     coeffs[:, :keep, :keep] = codes  # the dropped high frequencies come back as zeros
     return scipy.fft.idctn(coeffs, type=2, axes=(1, 2), norm="ortho").astype(np.float32)
@@ -241,8 +284,10 @@ def example_digits(raw: dict[str, np.ndarray], n: int = 8) -> dict:
     """The first test digits (the same at every scale) before and after compress -> reconstruct."""
     originals, labels = raw["x_test"][:n].astype(np.float32) / 255.0, raw["y_test"][:n]
     codes = compress(originals)
+    numbers = int(np.prod(codes.shape[1:]))
     examples = {"labels": [int(v) for v in labels[:n]], "original": np.round(originals, 3).tolist(),
-                "compressed_dim": int(np.prod(codes.shape[1:]))}
+                "compressed_dim": numbers, "bits_per_image": numbers * bits_per_value(),
+                "compression": COMPRESSION}
     try:
         recon = reconstruct(codes).reshape(len(originals), IMAGE_SIDE, IMAGE_SIDE)
         examples["reconstructed"] = np.round(recon, 3).tolist()
@@ -255,11 +300,14 @@ def summarise(results: list[dict], compressed_dim: int) -> dict:
     names = ("best_val_acc", "test_acc", "total_train_time")
     per_seed = {m: [r[m] for r in results] for m in names}
     means = {m: float(np.mean(v)) for m, v in per_seed.items()}
-    stderrs = {m: float(np.std(v, ddof=1) / math.sqrt(len(v))) if len(v) > 1 else 0.0
-               for m, v in per_seed.items()}
+    means["numbers_per_image"] = compressed_dim
+    means["bits_per_image"] = compressed_dim * bits_per_value()
     per_seed["compressed_dim"] = [compressed_dim] * len(results)
     per_seed["compression_ratio"] = [IMAGE_SIDE * IMAGE_SIDE / compressed_dim] * len(results)
-    return {"means": means, "stderrs": stderrs, "final_info_dict": per_seed}
+    summary = {"means": means, "final_info_dict": per_seed}
+    if len(results) > 1:  # one seed has no measurable spread: no stderrs rather than a false 0
+        summary["stderrs"] = {m: float(np.std(per_seed[m], ddof=1) / math.sqrt(len(results))) for m in names}
+    return summary
 
 
 def main() -> None:
@@ -270,6 +318,9 @@ def main() -> None:
     scale = os.environ.get("AISCI_SCALE") or ("full" if torch.cuda.is_available() else "cpu")
     if scale not in SCALES:
         print(f"Unknown AISCI_SCALE={scale!r}: expected one of {', '.join(SCALES)}.", file=sys.stderr)
+        sys.exit(2)
+    if COMPRESSION not in METHODS:
+        print(f"Unknown COMPRESSION={COMPRESSION!r}: expected one of {', '.join(METHODS)}.", file=sys.stderr)
         sys.exit(2)
     try:
         raw = load_mnist()
@@ -285,16 +336,18 @@ def main() -> None:
         torch.set_num_threads(max(1, (os.cpu_count() or 2) // 2))
     data = prepare_codes(raw, cfg, device)
     compressed_dim = int(np.prod(data["x_train"].shape[1:]))
-    print(f"scale {scale}, device {device}, {len(data['x_train'])} training images, "
-          f"code shape {tuple(data['x_train'].shape[1:])} = {compressed_dim} numbers "
-          f"(784 / {compressed_dim} = {784 / compressed_dim:.2f}x)", flush=True)
+    print(f"scale {scale}, device {device}, {len(data['x_train'])} training images, compression {COMPRESSION}, "
+          f"code shape {tuple(data['x_train'].shape[1:])} = {compressed_dim} numbers = "
+          f"{compressed_dim * bits_per_value()} bits (784 / {compressed_dim} = {784 / compressed_dim:.2f}x)",
+          flush=True)
 
     results = [run_seed(cfg, seed, data, device) for seed in cfg.seeds]
 
     os.makedirs(args.out_dir, exist_ok=True)
     with open(os.path.join(args.out_dir, "final_info.json"), "w") as f:
         json.dump({"mnist": summarise(results, compressed_dim)}, f, indent=2)
-    all_results = {"config": {**asdict(cfg), "scale": scale, "keep": KEEP, "compressed_dim": compressed_dim},
+    all_results = {"config": {**asdict(cfg), "scale": scale, "compression": COMPRESSION, "keep": KEEP,
+                              "compressed_dim": compressed_dim},
                    "mnist": {f"seed_{s}": r["curve"] for s, r in zip(cfg.seeds, results)},
                    "examples": example_digits(raw)}
     with open(os.path.join(args.out_dir, "all_results.json"), "w") as f:

@@ -8,7 +8,8 @@ that exists (missing ones are skipped) and writes, into the working directory:
 - `reconstructions.png`: a few test digits, original (top row) and after each run's
   compress -> reconstruct (one row per run), taken from the examples each run saved, so the
   figure shows every run's own compression even after experiment.py has changed;
-- `accuracy_vs_size.png`: test accuracy against the numbers kept per image, one point per run.
+- `accuracy_vs_size.png`: test accuracy against the size of a code in bits (a float32 number is
+  32 bits, a binary pixel 1 bit), one point per run; error bars only where several seeds ran.
 """
 
 from __future__ import annotations
@@ -79,7 +80,10 @@ def plot_reconstructions(runs: dict[str, dict]) -> None:
                 rows.append(("original", np.asarray(ex["original"], dtype=float).reshape(-1, 28, 28)))
         except (KeyError, ValueError):
             continue  # a run whose compression has no image-shaped reconstruction
-        rows.append((f"{labels[folder]}\n({ex.get('compressed_dim', '?')} numbers)", recon))
+        size = f"{ex.get('compressed_dim', '?')} numbers"
+        if "bits_per_image" in ex:
+            size += f", {ex['bits_per_image']} bits"
+        rows.append((f"{labels[folder]}\n({size})", recon))
     if not rows:
         return
     cols = min(len(images) for _, images in rows)
@@ -102,19 +106,22 @@ def plot_accuracy_vs_size(runs: dict[str, dict]) -> None:
     dims_seen = set()
     for folder, run in runs.items():
         info = (run["final"] or {}).get(DATASET, {})
+        means = info.get("means", {})
         dims = info.get("final_info_dict", {}).get("compressed_dim")
-        acc, err = info.get("means", {}).get("test_acc"), info.get("stderrs", {}).get("test_acc", 0.0)
-        if not dims or acc is None:
+        # Runs made before sizes were counted in bits held float32 numbers: 32 bits each.
+        bits = means.get("bits_per_image", dims[0] * 32 if dims else None)
+        acc, err = means.get("test_acc"), (info.get("stderrs") or {}).get("test_acc")
+        if bits is None or acc is None:
             continue
-        ax.errorbar(dims[0], acc, yerr=err, fmt="o", capsize=3, label=labels[folder])
-        dims_seen.add(dims[0])
+        ax.errorbar(bits, acc, yerr=err, fmt="o", capsize=3, label=labels[folder])
+        dims_seen.add(int(bits))
     if not dims_seen:
         plt.close(fig)
         return
     ax.set_xscale("log")
     ax.set_xticks(sorted(dims_seen), [str(d) for d in sorted(dims_seen)])
     ax.minorticks_off()
-    ax.set_xlabel("numbers kept per image (of 784)")
+    ax.set_xlabel("bits per image (a 784-pixel binary image is 784 bits)")
     ax.set_ylabel("test accuracy")
     ax.set_title("Accuracy against compressed size")
     ax.grid(alpha=0.3)

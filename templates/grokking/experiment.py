@@ -277,15 +277,19 @@ def train_one(dataset: str, seed: int, cfg: Config, device: torch.device) -> tup
 
 
 def summarise(per_seed: list[dict]) -> dict:
-    """means, standard errors over seeds (0 with one seed) and the per-seed lists."""
+    """means, standard errors over seeds (none with one seed: no spread to measure), per-seed lists."""
     lists = {key: [run[key] for run in per_seed] for key in per_seed[0]}
     means, stderrs = {}, {}
     for key, values in lists.items():
         n = len(values)
-        mean = sum(values) / n
-        var = sum((v - mean) ** 2 for v in values) / (n - 1) if n > 1 else 0.0
-        means[key], stderrs[key] = mean, math.sqrt(var / n)
-    return {"means": means, "stderrs": stderrs, "final_info_dict": lists}
+        means[key] = sum(values) / n
+        if n > 1:
+            var = sum((v - means[key]) ** 2 for v in values) / (n - 1)
+            stderrs[key] = math.sqrt(var / n)
+    summary = {"means": means, "final_info_dict": lists}
+    if stderrs:
+        summary["stderrs"] = stderrs
+    return summary
 
 
 def write_json(path: str, data: dict) -> None:

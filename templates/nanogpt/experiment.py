@@ -72,10 +72,11 @@ SCALE_CONFIGS = {
     "smoke": Config(n_layer=2, n_head=2, n_embd=64, block_size=64, batch_size=16,
                     max_iters=200, warmup_iters=20, eval_interval=25, eval_iters=8,
                     seeds=(0,)),
-    # ~5 min alone on 2 CPU cores (0.21 s a step on one core): val loss ~1.75 nats/char, text
-    # with Shakespeare's words and layout. Context 64 instead of 128 halves the step time.
+    # Under 10 min on 2 loaded CPU cores: 2,000 steps took 398 s idle but 851 s at load 1.5-5,
+    # so 1,400 steps (0.7 x) fit; 2,000 reached val loss 1.788, the target is <= 1.95 (to be
+    # re-measured at 1,400). Context 64 instead of 128 halves the step time.
     "cpu": Config(n_layer=4, n_head=4, n_embd=128, block_size=64, batch_size=32,
-                  max_iters=2000, warmup_iters=100, eval_interval=250, eval_iters=20,
+                  max_iters=1400, warmup_iters=100, eval_interval=200, eval_iters=20,
                   seeds=(0,)),
     # The study (GPU): nanoGPT's shakespeare_char model, 10.7M parameters, three seeds.
     "full": Config(n_layer=6, n_head=6, n_embd=384, block_size=256, batch_size=64,
@@ -340,12 +341,12 @@ METRICS = ("final_train_loss", "final_val_loss", "best_val_loss",
 def summarise(runs: list[dict]) -> dict:
     per_seed = {m: [r[m] for r in runs] for m in METRICS}
     means = {m: sum(v) / len(v) for m, v in per_seed.items()}
-    stderrs = {}
-    for m, v in per_seed.items():
-        n = len(v)
-        var = sum((x - means[m]) ** 2 for x in v) / (n - 1) if n > 1 else 0.0
-        stderrs[m] = math.sqrt(var / n)
-    return {DATASET: {"means": means, "stderrs": stderrs, "final_info_dict": per_seed}}
+    summary = {"means": means, "final_info_dict": per_seed}
+    n = len(runs)
+    if n > 1:  # one seed has no measurable spread: no stderrs rather than a false 0
+        summary["stderrs"] = {m: math.sqrt(sum((x - means[m]) ** 2 for x in v) / (n - 1) / n)
+                              for m, v in per_seed.items()}
+    return {DATASET: summary}
 
 
 def main() -> None:

@@ -51,7 +51,7 @@ def test_smoke_baseline_through_the_cli(tmp_path):
     assert set(info) == DATASETS
     for name, entry in info.items():
         assert set(entry["means"]) == METRICS, name
-        assert set(entry["stderrs"]) == METRICS, name
+        assert "stderrs" not in entry, name  # one seed at the smoke scale: no spread to report
         for metric, values in entry["final_info_dict"].items():
             assert len(values) >= 1 and all(math.isfinite(v) for v in values), (name, metric)
         means = entry["means"]

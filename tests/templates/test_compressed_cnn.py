@@ -62,7 +62,8 @@ def test_smoke_baseline_through_the_cli(tmp_path):
     info = json.loads((folder / "run_0" / "final_info.json").read_text())
     assert set(info) == {"mnist"}
     entry = info["mnist"]
-    assert set(entry["means"]) == METRICS and set(entry["stderrs"]) == METRICS
+    assert set(entry["means"]) == METRICS | {"numbers_per_image", "bits_per_image"}
+    assert "stderrs" not in entry  # one seed: no spread to report ("n/a"), not a false 0
     for metric, values in entry["final_info_dict"].items():
         assert len(values) == 1 and all(math.isfinite(v) for v in values), metric
     means = entry["means"]
@@ -187,3 +188,56 @@ def test_the_cnn_accepts_block_and_vector_codes(experiment, code_shape):
     assert codes.shape[:2] == (3, 1)
     model = experiment.SmallCNN(tuple(codes.shape[2:]), experiment.config_for("smoke"))
     assert model(torch.from_numpy(codes)).shape == (3, 10)
+
+
+@pytest.mark.parametrize("method,shape,bits", [("dct", (16, 16), 8192), ("random_projection", (16, 16), 8192),
+                                               ("downsample", (16, 16), 8192), ("binary", (28, 28), 784)])
+def test_every_compression_method_keeps_its_size_in_numbers_and_bits(experiment, method, shape, bits):
+    images = digit_like_images()
+    codes = experiment.compress(images, 16, method)
+    assert codes.shape == (len(images), *shape) and codes.dtype == np.float32
+    assert codes[0].size * experiment.bits_per_value(method) == bits
+    recon = experiment.reconstruct(codes, method)
+    assert recon.shape == images.shape and np.isfinite(recon).all()
+    # Each reconstruction is closer to its digit than to a blank image (the code kept the stroke).
+    assert np.mean((recon - images) ** 2) < np.mean(images ** 2)
+    if method == "binary":
+        assert set(np.unique(codes)) <= {0.0, 1.0}
+
+
+def test_an_unknown_method_is_named(experiment):
+    with pytest.raises(ValueError, match="unknown COMPRESSION 'jpeg'"):
+        experiment.compress(digit_like_images(), 16, "jpeg")
+
+
+def test_one_seed_has_no_stderrs_and_several_do(experiment):
+    seed = {"best_val_acc": 0.9, "test_acc": 0.89, "total_train_time": 3.0}
+    one = experiment.summarise([seed], 256)
+    assert "stderrs" not in one and one["means"]["numbers_per_image"] == 256
+    assert one["means"]["bits_per_image"] == 256 * 32
+    three = experiment.summarise([seed, {**seed, "test_acc": 0.91}, seed], 256)
+    assert three["stderrs"]["test_acc"] > 0 and three["stderrs"]["best_val_acc"] == 0.0
+
+
+@pytest.mark.slow
+def test_the_sweep_runs_and_writes_up_the_four_codes(tmp_path):
+    """The seed deck's comparison offline: `aisci launch --scientist sweep` on the COMPRESSION knob."""
+    root = data_root()
+    if not (root / "mnist" / "manifest.json").is_file():
+        pytest.fail(f"MNIST is not prepared in {root}: run `make data` (`make test` runs it first; tests never download).")
+    proc = subprocess.run(
+        [sys.executable, "-m", "aisci", "launch", "--template", str(TEMPLATE), "--scientist", "sweep", "--scale",
+         "smoke", "--engine", "local", "--num-ideas", "1", "--results", str(tmp_path)],
+        env={**os.environ, "AISCI_DATA_DIR": str(root)}, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    [folder] = (tmp_path / "compressed_cnn").glob("*_sweep_compression")
+    methods = {}
+    for run in ("run_0", "run_1", "run_2", "run_3"):
+        info = json.loads((folder / run / "final_info.json").read_text())["mnist"]
+        config = json.loads((folder / run / "all_results.json").read_text())["config"]
+        methods[config["compression"]] = info["means"]["bits_per_image"]
+        assert "stderrs" not in info
+    assert methods == {"dct": 8192, "random_projection": 8192, "downsample": 8192, "binary": 784}
+    tex = (folder / "latex" / "template.tex").read_text()
+    assert "'random\\_projection'" in tex and "bits\\_per\\_image" in tex and "with a single seed" in tex
+    assert (folder / "sweep_compression.pdf").is_file()

@@ -62,7 +62,7 @@ def test_smoke_baseline_through_the_cli(tmp_path):
     result = info["x_plus_y"]
     for metric in METRICS:
         assert math.isfinite(result["means"][metric]), metric
-        assert result["stderrs"][metric] == 0.0  # one seed at the smoke scale
+        assert metric not in result.get("stderrs", {})  # one seed at the smoke scale: no spread
         assert len(result["final_info_dict"][metric]) == 1
     means = result["means"]
     assert 0.0 <= means["final_val_acc"] <= 1.0 and 0.0 <= means["final_train_acc"] <= 1.0

@@ -126,7 +126,7 @@ def test_smoke_baseline_through_the_cli(tmp_path):
     result = info[DATASET]
     for metric in METRICS:
         assert math.isfinite(result["means"][metric]), metric
-        assert result["stderrs"][metric] == 0.0  # one seed at the smoke scale
+        assert metric not in result.get("stderrs", {})  # one seed at the smoke scale: no spread
         assert len(result["final_info_dict"][metric]) == 1
     means = result["means"]
     # Uniform guessing over the 84 characters costs ln(84) = 4.43 nats; 200 steps learn the
