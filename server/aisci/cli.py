@@ -8,7 +8,9 @@ unless ``--debug`` is given; the exit status is 1 for a failure and 2 for a usag
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
+import math
 import sys
 from pathlib import Path
 
@@ -29,12 +31,30 @@ def _parallel(value: str) -> int:
     return max(1, count)
 
 
+def _positive(kind):
+    """An argparse type: a finite number above zero (nan, inf and negatives are usage errors)."""
+    def parse(value: str):
+        try:
+            number = kind(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a {'whole ' if kind is int else ''}number, "
+                                             f"found {value!r}") from None
+        if not math.isfinite(number) or number <= 0:
+            raise argparse.ArgumentTypeError(f"must be a finite number above 0, found {value}")
+        return number
+    parse.__name__ = f"positive {kind.__name__}"
+    return parse
+
+
+POSITIVE_FLOAT, POSITIVE_INT = _positive(float), _positive(int)
+
+
 def _add_run_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scale", choices=("smoke", "cpu", "full"),
                    help="size of the study (AISCI_SCALE): smoke < 1 min on a CPU, cpu minutes, full the "
                         "paper-scale study; default: full with an NVIDIA GPU, else cpu")
     p.add_argument("--results", type=Path, default=Path("results"), help="results folder (default: ./results)")
-    p.add_argument("--timeout", type=float, default=7200.0, help="wall-clock limit of one run in seconds (default 7200)")
+    p.add_argument("--timeout", type=POSITIVE_FLOAT, default=7200.0, help="wall-clock limit of one run in seconds (default 7200)")
     p.add_argument("--sandbox", choices=("auto", "bwrap", "none"), default="auto",
                    help="isolation of experiment code: auto/bwrap (the bubblewrap sandbox; stops if it cannot start) or none (no isolation, only when named)")
     p.add_argument("--gpu", default=None, help="GPU index for CUDA_VISIBLE_DEVICES")
@@ -47,7 +67,7 @@ def _add_model_flags(p: argparse.ArgumentParser) -> None:
                    help="llm (a model) or sweep (no model); auto = llm when --model is given")
     p.add_argument("--engine", choices=("semanticscholar", "openalex", "arxiv", "local"), default="semanticscholar",
                    help="first literature source for citations")
-    p.add_argument("--max-cost", type=float, default=None, help="hard cap on model spending in USD")
+    p.add_argument("--max-cost", type=POSITIVE_FLOAT, default=None, help="hard cap on model spending in USD")
     p.add_argument("--record", type=Path, help="write every model request and answer to this file")
     p.add_argument("--replay", type=Path, help="answer model requests from a file written by --record")
     p.add_argument("--sandbox", choices=("auto", "bwrap", "none"), default="auto", help=argparse.SUPPRESS)
@@ -62,11 +82,11 @@ def _add_template_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scientist", choices=("auto", "llm", "sweep"), default="auto",
                    help="who decides: llm (a model), sweep (no model: one-factor sweeps of the knobs); "
                         "auto = llm when --model is given, else sweep")
-    p.add_argument("--num-ideas", type=int, default=2, help="new ideas to generate (default 2)")
-    p.add_argument("--reflections", type=int, default=3, help="refinement rounds per idea (default 3)")
+    p.add_argument("--num-ideas", type=POSITIVE_INT, default=2, help="new ideas to generate (default 2)")
+    p.add_argument("--reflections", type=POSITIVE_INT, default=3, help="refinement rounds per idea (default 3)")
     p.add_argument("--engine", choices=("semanticscholar", "openalex", "arxiv", "local"), default="semanticscholar",
                    help="first literature source; the others are fallbacks (default semanticscholar)")
-    p.add_argument("--max-cost", type=float, default=None, help="hard cap on model spending in USD")
+    p.add_argument("--max-cost", type=POSITIVE_FLOAT, default=None, help="hard cap on model spending in USD")
     p.add_argument("--record", type=Path, help="write every model request and answer to this file")
     p.add_argument("--replay", type=Path, help="answer model requests from a file written by --record")
     _add_run_flags(p)
@@ -106,8 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="ideas at once (default 1; 0 = sequential, the original's default)")
     launch.add_argument("--gpus", default="", help="comma-separated GPU indices, one per parallel idea")
     launch.add_argument("--improvement", action="store_true", help="revise the paper from its review and review again")
-    launch.add_argument("--max-runs", type=int, default=5, help="experiment runs per idea (default 5)")
-    launch.add_argument("--max-iters", type=int, default=4, help="fixes of a failing run (default 4)")
+    launch.add_argument("--max-runs", type=POSITIVE_INT, default=5, help="experiment runs per idea (default 5)")
+    launch.add_argument("--max-iters", type=POSITIVE_INT, default=4, help="fixes of a failing run (default 4)")
     launch.add_argument("--resume", action="store_true", help="continue the last launch of this template where it stopped")
     launch.add_argument("--autonomy", choices=("full", "review-edits"), default="full",
                         help="full: apply every AI edit; review-edits: show each diff and ask accept / edit / reject")
@@ -117,7 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     novelty = sub.add_parser("novelty", help="check the novelty of a template's ideas against the literature")
     _add_template_flags(novelty)
-    novelty.add_argument("--rounds", type=int, default=5, help="search rounds per idea (default 5)")
+    novelty.add_argument("--rounds", type=POSITIVE_INT, default=5, help="search rounds per idea (default 5)")
 
     writeup = sub.add_parser("writeup", help="draft the paper of an idea folder (all sections or one), then build it")
     writeup.add_argument("folder", type=Path, help="an idea folder (results/<template>/<stamp>_<name>)")
@@ -130,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     review = sub.add_parser("review", help="review an idea folder's paper, or any PDF (with --model)")
     review.add_argument("paper", type=Path, help="an idea folder, or a PDF file")
-    review.add_argument("--num-reviews", type=int, default=1, help="ensemble size; the meta-review averages (default 1)")
+    review.add_argument("--num-reviews", type=POSITIVE_INT, default=1, help="ensemble size; the meta-review averages (default 1)")
     _add_model_flags(review)
 
     lsp = sub.add_parser("lsp", help="run the language server (stdio; the editor extension starts it)")
@@ -164,6 +184,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e.message}", file=sys.stderr)
         if e.hint:
             print(e.hint, file=sys.stderr)
+        return 1
+    except OSError as e:
+        if args.debug or e.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+            raise
+        why = "the file system is read-only" if e.errno == errno.EROFS else "permission denied"
+        print(f"error: Cannot write {e.filename or 'a file'}: {why}.", file=sys.stderr)
+        print("Make the folder writable, or give another one (--results PATH).", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted: the state of each folder was saved; run the same command again to continue.",
