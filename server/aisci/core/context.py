@@ -11,7 +11,7 @@ from aisci.core.events import NullReporter, Reporter
 from aisci.core.proposals import AcceptAll, ProposalReviewer
 from aisci.errors import AisciError, ConfigError
 
-AUTONOMY = ("full", "review-edits", "step")
+AUTONOMY = ("full", "review-edits")
 
 
 @dataclass(frozen=True)

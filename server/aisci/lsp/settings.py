@@ -10,6 +10,7 @@ the results folder at ``<root>/results``. API keys never come from here: a clien
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ SECTION = "aiScientist"
 _CHOICES = {
     "engine": ("semanticscholar", "openalex", "arxiv", "local"),
     "scale": ("smoke", "cpu", "full"),
-    "autonomy": ("full", "review-edits", "step"),
+    "autonomy": ("full", "review-edits"),
     "scientist": ("auto", "llm", "sweep"),
     "sandbox": ("auto", "bwrap", "none"),
 }
@@ -59,8 +60,8 @@ def check_value(key: str, value: Any) -> Any:
     if key in _NUMBER:
         if value is None and key == "maxCost":
             return None
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-            raise ConfigError(f"Setting aiScientist.{key} must be a positive number, found {value!r}.",
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+            raise ConfigError(f"Setting aiScientist.{key} must be a finite number above 0, found {value!r}.",
                               f"Change aiScientist.{key} in the settings.")
         return float(value)
     raise ConfigError(f"Unknown setting aiScientist.{key}.", f"Known settings: {', '.join(KEYS)}.")
