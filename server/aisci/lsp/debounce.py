@@ -1,5 +1,6 @@
 """One debouncer for the server's file-driven work (preview builds, watcher notifications):
-``call(key, fn, *args)`` runs ``fn(*args)`` once, ``delay_s`` after the last call for ``key``;
+``call(key, fn, *args, delay_s=None)`` runs ``fn(*args)`` once, ``delay_s`` (default: the
+debouncer's) after the last call for ``key``;
 ``stop()`` cancels every pending call and refuses new ones. Thread-safe."""
 
 from __future__ import annotations
@@ -15,14 +16,14 @@ class Debouncer:
         self._timers: dict[Hashable, threading.Timer] = {}
         self._stopped = False
 
-    def call(self, key: Hashable, fn: Callable[..., Any], *args: Any) -> None:
+    def call(self, key: Hashable, fn: Callable[..., Any], *args: Any, delay_s: float | None = None) -> None:
         with self._lock:
             if self._stopped:
                 return
             old = self._timers.pop(key, None)
             if old is not None:
                 old.cancel()
-            timer = threading.Timer(self.delay_s, lambda: self._fire(key, timer, fn, args))
+            timer = threading.Timer(self.delay_s if delay_s is None else delay_s, lambda: self._fire(key, timer, fn, args))
             timer.daemon = True
             self._timers[key] = timer
             timer.start()

@@ -244,7 +244,7 @@ def create_server() -> AisciServer:
         if path is None:
             return
         if path.suffix == ".tex" and not ls.jobs.holder_of(path):
-            ls.preview.schedule(path)
+            ls.preview.schedule(path, saved=True)
         from aisci.lsp.locate import is_template
 
         template = path.parent.parent if path.name == "template.tex" else path.parent
