@@ -94,3 +94,21 @@ def test_repaired_bibliography_passes_real_bibtex(latex_dir):
     result = compile_paper(latex_dir)
     assert result.ok, result.diagnostics
     assert [d for d in result.diagnostics if d.source == "bibtex"] == []
+
+
+def test_the_same_paper_under_another_key_enters_once(tmp_path):
+    bib = tmp_path / "references.bib"
+    bib.write_text("@article{lu2024aiscientist, title={The {AI} Scientist: Towards Fully Automated Open-Ended "
+                   "Scientific Discovery}, year={2024}, eprint={2408.06292}, archivePrefix={arXiv}}\n"
+                   "@inproceedings{power2022, title={Grokking: Generalization Beyond Overfitting}, year={2022}, "
+                   "doi={10.48550/arXiv.2201.02177}}\n")
+    merged = merge_into_file(bib, "@misc{Lu_2024, title={The AI Scientist: towards fully automated open-ended "
+                                  "scientific discovery}, year={2024}}\n"
+                                  "@article{x_arxiv, title={Another title entirely}, journal={arXiv:2408.06292v3}}\n"
+                                  "@article{powergrok, title={Grokking}, doi={https://doi.org/10.48550/ARXIV.2201.02177}}\n"
+                                  "@article{fresh, title={A genuinely different paper on sines}, year={2023}}\n")
+    keys = [e.key for e in parse_bib(bib.read_text()).entries]
+    assert keys == ["lu2024aiscientist", "power2022", "fresh"]
+    assert merged.renames == {"Lu_2024": "lu2024aiscientist", "x_arxiv": "lu2024aiscientist",
+                              "powergrok": "power2022"}
+    assert any("already in the file as `lu2024aiscientist`" in n for n in merged.notes)

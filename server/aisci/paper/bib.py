@@ -11,6 +11,9 @@ Contract:
   ``new`` whose key is taken: the same paper (same normalised title and year) is skipped; a
   different paper is added under ``key_2`` (``key_3``...) and the rename is returned, so the
   caller can rewrite its ``\\cite`` commands. Same rule for duplicate keys inside one file.
+  A new entry that is a paper already present under another key (the same DOI, arXiv id or
+  normalised title) is not added a second time: its key is returned in the renames, mapped
+  to the key already there.
 - ``write_bib`` / ``merge_into_file`` write ``references.bib`` atomically.
 """
 
@@ -240,6 +243,31 @@ def parse_bib(text: str) -> BibParse:
     return BibParse(tuple(entries), tuple(preamble), tuple(notes))
 
 
+_ARXIV = re.compile(r"(?:arxiv\.org/(?:abs|pdf)/|arxiv:\s*)(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})", re.I)
+_ARXIV_ID = re.compile(r"^(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?$", re.I)
+
+
+def paper_ids(entry: BibEntry) -> set[str]:
+    """What identifies the paper behind an entry, whatever its key: DOI, arXiv id, title."""
+    ids = set()
+    doi = (entry.get("doi") or "").strip().lower()
+    doi = re.sub(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", "", doi)
+    if doi:
+        ids.add("doi:" + doi)
+    eprint = (entry.get("eprint") or entry.get("arxiv") or "").strip()
+    match = _ARXIV_ID.match(eprint)
+    if match:
+        ids.add("arxiv:" + match.group(1).lower())
+    for name in ("url", "journal", "note", "howpublished", "volume"):
+        found = _ARXIV.search(entry.get(name) or "")
+        if found:
+            ids.add("arxiv:" + found.group(1).lower())
+    title = re.sub(r"[^a-z0-9]", "", re.sub(r"\\[a-zA-Z]+", "", entry.get("title") or "").lower())
+    if len(title) >= 12:   # short titles ("Introduction") name no paper
+        ids.add("title:" + title)
+    return ids
+
+
 def _free_key(key: str, taken: set[str]) -> str:
     n = 2
     while f"{key}_{n}" in taken:
@@ -255,11 +283,17 @@ def merge_bib(existing: str, new: str = "") -> BibMerge:
     added: list[str] = []
     a, b = parse_bib(existing), parse_bib(new)
     notes = list(a.notes) + [f"(new) {n}" for n in b.notes]
+    known: dict[str, str] = {}   # paper id -> the key it is under
     for source, parsed in (("existing", a), ("new", b)):
         for entry in parsed.entries:
             old = by_key.get(entry.key)
             if old is not None and old.identity() == entry.identity():
                 continue   # the same paper again: keep the first
+            twin = next((known[i] for i in sorted(paper_ids(entry)) if i in known), None)
+            if source == "new" and twin is not None and twin != entry.key:
+                renames[entry.key] = twin
+                notes.append(f"new entry `{entry.key}` is the paper already in the file as `{twin}`: not added again")
+                continue
             if old is not None:
                 new_key = _free_key(entry.key, set(by_key))
                 notes.append(f"{source} entry `{entry.key}` (line {entry.line}) is a different paper "
@@ -268,6 +302,8 @@ def merge_bib(existing: str, new: str = "") -> BibMerge:
                     renames[entry.key] = new_key
                 entry = BibEntry(entry.type, new_key, entry.fields, entry.line)
             by_key[entry.key] = entry
+            for i in paper_ids(entry):
+                known.setdefault(i, entry.key)
             merged.append(entry)
             if source == "new":
                 added.append(entry.key)
