@@ -149,3 +149,11 @@ def test_resume_completes_the_launch_own_ideas(capped_launch):
     state = json.loads((results / "tiny" / "state.json").read_text())
     assert names == ["idea_1", "idea_2"]
     assert state["launch"]["ideas"] == ["idea_1", "idea_2"]
+
+
+def test_a_model_without_a_price_costs_unknown_not_zero(tmp_path):
+    template = make_template(tmp_path)
+    with FakeOpenAI(default=model_answers()) as fake:
+        made = run_cli(*ideas_args(template, tmp_path / "results", fake.base_url), cwd=tmp_path, env=FAKE_KEY_ENV)
+    assert made.returncode == 0, made.stderr
+    assert "cost: unknown (ideas unknown)" in made.stderr and "$0.0000" not in made.stderr

@@ -140,8 +140,8 @@ class Ledger:
         o = t.overall
         if o.calls == 0:
             return "cost: $0.0000 (no model calls)"
-        stages = ", ".join(f"{name} ${s.cost_usd:.4f}" for name, s in t.by_stage.items())
-        line = f"cost: ${o.cost_usd:.4f} ({stages}); {o.prompt_tokens:,} tokens in, "
+        stages = ", ".join(f"{name} {_usd(s)}" for name, s in t.by_stage.items())
+        line = f"cost: {_usd(o)} ({stages}); {o.prompt_tokens:,} tokens in, "
         line += f"{o.completion_tokens:,} out"
         notes = []
         if o.unpriced_calls:
@@ -215,3 +215,13 @@ def _budget_error(spent: float, cap: float, estimate: float, stage: str) -> Budg
         f"Continue with a higher cap: rerun the same command with --max-cost {suggested:.2f} "
         "(and --resume, for aisci launch); what finished is saved.",
     )
+
+
+def _usd(totals) -> str:
+    """A cost as people read it: "unknown" when no call had a price (never "$0.0000"), and
+    "at least $x" when only some had one."""
+    if totals.calls and totals.unpriced_calls == totals.calls:
+        return "unknown"
+    if totals.unpriced_calls:
+        return f"at least ${totals.cost_usd:.4f}"
+    return f"${totals.cost_usd:.4f}"
