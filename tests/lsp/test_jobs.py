@@ -146,6 +146,9 @@ async def test_cancel_kills_the_experiment_and_locks_refuse_a_second_command(lsp
     # The server still answers, and nothing is locked any more.
     assert (await lsp.command("aisci.cancel", {"folder": str(folder)}))["cancelled"] == []
     assert (await lsp.command("aisci.listRuns", {"folder": str(folder)}))["running"] is None
+    # A cancel and a busy refusal are answers, not faults: no traceback in the server's log.
+    log = (workspace / "server.stderr.log").read_text()
+    assert "Traceback" not in log and "answered with error" not in log
 
 
 @pytest.mark.parametrize("how", ["stdin closed", "SIGTERM"])

@@ -47,6 +47,13 @@ async def test_launch_under_review_edits(workspace):
         assert [p["id"] for p in client.notes["aisci/proposalReady"]] == [r["id"] for r in client.reviews]
         runs = (await client.command("aisci.listRuns", {"folder": str(folder)}))["runs"]
         assert [(r["run"], r["status"]) for r in runs] == [("run_0", "done"), ("run_1", "done")]
+        # The progress says which run of how many runs, with a percentage.
+        from lsprotocol import types
+
+        reports = [p.value for p in client.notes[types.PROGRESS]]
+        reports = [v if isinstance(v, dict) else v.__dict__ for v in reports]
+        run_report = next(v for v in reports if "run 1 of up to" in (v.get("message") or ""))
+        assert run_report["message"].startswith("experiments: run 1 of up to 5") and run_report["percentage"] == 0
         assert runs[1]["description"] == "LEARNING_RATE = 0.3 (baseline 0.1)"
         ideas = await client.command("aisci.listIdeas", {"template": str(template)})
         assert ideas["ideas"][0]["folder"] == str(folder) and ideas["ideas"][0]["verdict"]["label"]

@@ -54,12 +54,14 @@ def _pct(value: float | None) -> int | None:
 
 
 class LspReporter:
-    def __init__(self, bridge, job, diagnostics, costs: CostTracker):
+    def __init__(self, bridge, job, diagnostics, costs: CostTracker, max_runs: int | None = None):
         self.bridge = bridge
+        self.max_runs = max_runs
         self.job = job
         self.diagnostics = diagnostics
         self.costs = costs
         self.last_failure_log: str | None = None
+        self._placed: dict[tuple[str, str], str] = {}
 
     def _report(self, message: str, percent: float | None = None) -> None:
         self.bridge.progress(self.job.token, types.WorkDoneProgressReport(message=message, percentage=_pct(percent)))
@@ -93,13 +95,27 @@ class LspReporter:
         self._report(f"{e.stage}: {e.message}", e.percent)
 
     def _on_RunStarted(self, e: ev.RunStarted) -> None:
-        self._report(f"{e.run} running (sandbox {e.sandbox})")
+        number = e.run.removeprefix("run_")
+        if number.isdigit() and int(number) > 0 and self.max_runs:
+            # Experiment runs are run_1..run_N, N at most maxRuns (a scientist may stop sooner).
+            i, n = int(number), self.max_runs
+            self._report(f"experiments: run {i} of up to {n} running (sandbox {e.sandbox})", 100.0 * (i - 1) / n)
+        else:
+            self._report(f"{e.run} running (sandbox {e.sandbox})")
         self._log(f"{e.run} started in {e.folder} (sandbox {e.sandbox}, timeout {e.timeout_s:g} s)", folder=e.folder)
+
+    def _on_RunPlaced(self, e: ev.RunPlaced) -> None:
+        key = (e.folder, e.run)
+        if self._placed.get(key) != e.where:
+            self._placed[key] = e.where
+            self.bridge.notify("aisci/runPlaced", {"folder": e.folder, "run": e.run, "where": e.where})
+            self._report(f"{e.run} running on {e.where}")
+            self._log(f"{e.run} in {e.folder} runs on {e.where}", folder=e.folder)
 
     def _on_RunFinished(self, e: ev.RunFinished) -> None:
         self.bridge.notify("aisci/runFinished", {
             "folder": e.folder, "run": e.run, "ok": e.ok, "durationS": round(e.duration_s, 3),
-            "exitCode": e.exit_code, "message": e.message, "means": e.means, "source": "job"})
+            "exitCode": e.exit_code, "message": e.message, "means": e.means, "source": "job", "where": e.where})
         self._report(e.message)
         self._log(e.message, "info" if e.ok else "warning", e.folder)
         self.last_failure_log = None if e.ok else str(Path(e.folder) / e.run / "stderr.log")

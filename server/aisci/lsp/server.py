@@ -80,7 +80,8 @@ class AisciServer(LanguageServer):
         from aisci.lsp.reporter import LspReporter
 
         reviewer = AcceptAll() if settings.autonomy == "full" else EditorReviewer(self.bridge, job)
-        return Context(settings=settings, reporter=LspReporter(self.bridge, job, self.diagnostics, self.costs),
+        return Context(settings=settings, reporter=LspReporter(self.bridge, job, self.diagnostics, self.costs,
+                                                                   settings.max_runs),
                        reviewer=reviewer, cancel=job.cancel)
 
     def open_document(self, uri: str):
@@ -330,10 +331,34 @@ def create_server() -> AisciServer:
     return server
 
 
+class AnsweredErrors(logging.Filter):
+    """pygls logs every error answer of a request with its traceback, although an error answer is
+    how a command says it was cancelled (-32800), refused as busy (-32002), given bad params
+    (-32602) or failed with a message the client shows (-32001). Those are one line (the expected
+    ones at INFO), never a traceback; an unexpected exception keeps its traceback."""
+
+    QUIET = (-32800, -32002, -32602)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from pygls.exceptions import JsonRpcException
+
+        error = record.exc_info[1] if record.exc_info else None
+        if not isinstance(error, JsonRpcException):
+            return True
+        record.msg, record.args = f"{record.getMessage()} answered with error {error.code}: {error.message}", ()
+        record.exc_info, record.exc_text = None, None
+        if error.code in self.QUIET:
+            record.levelno, record.levelname = logging.INFO, "INFO"
+            return logging.getLogger().isEnabledFor(logging.INFO)
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
 def main(tcp_port: int | None = None) -> None:
     """``aisci lsp [--tcp PORT]``."""
     logging.basicConfig(level=logging.INFO if os.environ.get("AISCI_LSP_DEBUG") else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr, force=True)
+    logging.getLogger("pygls.protocol.json_rpc").addFilter(AnsweredErrors())
     # The protocol owns fd 1; anything that prints (a library, a stray print) goes to stderr instead.
     protocol_out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
