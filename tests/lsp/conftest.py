@@ -114,13 +114,14 @@ def server_env(tmp: Path) -> dict[str, str]:
             "LITELLM_OFFLINE_MODE": "true", "AISCI_DATA_DIR": str(tmp / "data")}
 
 
-async def start(workspace: Path, settings: dict | None = None, stderr: Path | None = None) -> Client:
+async def start(workspace: Path, settings: dict | None = None, stderr: Path | None = None,
+                env: dict[str, str] | None = None) -> Client:
     client = Client()
     stderr = stderr or workspace / "server.stderr.log"
     # The server's stderr goes to a file: a pipe nobody reads would block it once full.
     cmd = server_command()
     await client.start_io("/bin/sh", "-c", 'exec "$@" 2>>"$AISCI_TEST_STDERR"', "sh", *cmd, cwd=str(workspace),
-                          env={**server_env(workspace.parent), "AISCI_TEST_STDERR": str(stderr)})
+                          env={**server_env(workspace.parent), "AISCI_TEST_STDERR": str(stderr), **(env or {})})
     caps = types.ClientCapabilities(window=types.WindowClientCapabilities(work_done_progress=True))
     client.init_result = await asyncio.wait_for(client.initialize_async(types.InitializeParams(
         capabilities=caps, process_id=os.getpid(), root_uri=workspace.as_uri(),

@@ -149,3 +149,21 @@ async def test_tcp_listens_on_loopback_only(workspace):
             proc.kill()
             proc.wait()
         await asyncio.wait_for(client.stop(), 10)
+
+
+async def test_restricted_server_answers_queries_and_runs_nothing(workspace):
+    """An editor's untrusted workspace starts the server with AISCI_RESTRICTED=1."""
+    template = workspace / "templates" / "tiny"
+    client = await start(workspace, env={"AISCI_RESTRICTED": "1"})
+    try:
+        listed = await client.command("aisci.listTemplates", {})
+        assert [t["name"] for t in listed["templates"]] == ["tiny"]
+        try:
+            await client.command("aisci.runBaseline", {"template": str(template)})
+        except JsonRpcException as e:
+            assert e.code == -32004 and "not trusted" in e.message and "Manage Workspace Trust" in e.message
+        else:
+            raise AssertionError("a restricted server ran the baseline")
+        assert not (workspace / "results").exists()
+    finally:
+        await stop(client)

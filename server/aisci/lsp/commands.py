@@ -5,7 +5,8 @@ locks its path (``Busy`` -> -32002 at once), builds a ``Context`` (settings, the
 the editor reviewer under review-edits, the job's cancel event) and runs the stage in the
 job's thread with work-done progress; it answers with the stage's result, or with an error:
 -32001 (the stage failed: message, hint, log), -32003 (a stage module not available),
--32800 (cancelled). Quick commands (``aisci.checkTemplate``, ``aisci.cancel`` and the queries)
+-32800 (cancelled), -32004 (an untrusted workspace: AISCI_RESTRICTED=1 runs no long command).
+Quick commands (``aisci.checkTemplate``, ``aisci.cancel`` and the queries)
 run in a worker thread without a lock. Nothing here does research work itself.
 """
 
@@ -26,7 +27,7 @@ from aisci.lsp.jobs import Busy, run_job
 
 log = logging.getLogger(__name__)
 
-STAGE_FAILED, BUSY, NOT_AVAILABLE, CANCELLED = -32001, -32002, -32003, -32800
+STAGE_FAILED, BUSY, NOT_AVAILABLE, RESTRICTED, CANCELLED = -32001, -32002, -32003, -32004, -32800
 
 
 class NotAvailable(Exception):
@@ -121,6 +122,10 @@ async def execute(server, name: str, arguments: tuple) -> Any:
             log.exception("%s failed unexpectedly", name)
             text = f"{name} failed unexpectedly: {type(e).__name__}: {e}. The traceback is in the server's log."
             raise _error(STAGE_FAILED, text, command=name, message=text, hint=None, log=None, folder=None) from None
+    if server.restricted:
+        raise _error(RESTRICTED, f"{name} did not run: this workspace is not trusted, so the AI Scientist only "
+                                 "shows what is in it and runs nothing (no experiment, no LaTeX). Trust the "
+                                 "workspace (Workspaces: Manage Workspace Trust) to run commands.", command=name)
     plan: Plan = handler(server, args)
     settings = server.settings_for(args)       # a bad override is a bad argument (-32602)
     try:

@@ -56,6 +56,8 @@ class AisciServer(LanguageServer):
         self.preview = None
         self.watcher = None
         self.pending_messages: list[str] = []
+        # An editor's untrusted workspace (AISCI_RESTRICTED=1): answer queries, run nothing.
+        self.restricted = os.environ.get("AISCI_RESTRICTED") == "1"
 
     @property
     def results(self) -> Path:
@@ -118,7 +120,8 @@ class AisciServer(LanguageServer):
         if self.jobs.held_at(path, changed_at):
             return
         if kind == "tex":
-            self.preview.schedule(path)
+            if not self.restricted:
+                self.preview.schedule(path)
         elif kind == "ideas":
             self.bridge.notify("aisci/ideasChanged", {"template": path.parent.name, "path": str(path),
                                                       "source": "watcher"})
@@ -244,7 +247,7 @@ def create_server() -> AisciServer:
         path = uri_to_path(params.text_document.uri)
         if path is None:
             return
-        if path.suffix == ".tex" and not ls.jobs.holder_of(path):
+        if path.suffix == ".tex" and not ls.restricted and not ls.jobs.holder_of(path):
             ls.preview.schedule(path, saved=True)
         from aisci.lsp.locate import is_template
 
