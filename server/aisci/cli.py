@@ -87,6 +87,8 @@ def _add_template_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--engine", choices=("semanticscholar", "openalex", "arxiv", "local"), default="semanticscholar",
                    help="first literature source; the others are fallbacks (default semanticscholar)")
     p.add_argument("--max-cost", type=POSITIVE_FLOAT, default=None, help="hard cap on model spending in USD")
+    p.add_argument("--api-key-env", metavar="NAME", help="environment variable whose key is sent to --api-base "
+                                                          "(without it a custom server gets no key)")
     p.add_argument("--record", type=Path, help="write every model request and answer to this file")
     p.add_argument("--replay", type=Path, help="answer model requests from a file written by --record")
     _add_run_flags(p)
@@ -103,6 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
     check = tsub.add_parser("check", help="report every problem of a template folder")
     check.add_argument("dir", type=Path)
     knobs = tsub.add_parser("knobs", help="propose knobs.json from experiment.py's numeric constants and "
+    p.add_argument("--api-key-env", metavar="NAME", help="environment variable whose key is sent to --api-base "
+                                                          "(without it a custom server gets no key)")
                                            "argparse defaults, and write it when accepted")
     knobs.add_argument("template", help="a template folder, or the name of one under ./templates")
     knobs.add_argument("--yes", action="store_true", help="write every proposed knob without asking")

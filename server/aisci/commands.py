@@ -206,6 +206,7 @@ def make_context(args: argparse.Namespace):
                           "the accept / edit / reject prompts.",
                           "Run the command in a terminal, or use --autonomy full (every edit is applied and "
                           "shown in the run's run_i.py).")
+        api_key_env=getattr(args, "api_key_env", None),
     reviewer = TerminalReviewer() if settings.autonomy == "review-edits" else AcceptAll()
     # Live bars redraw the terminal and would write over the accept / edit / reject prompt.
     live = False if settings.autonomy == "review-edits" else None

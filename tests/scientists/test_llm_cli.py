@@ -157,3 +157,18 @@ def test_a_model_without_a_price_costs_unknown_not_zero(tmp_path):
         made = run_cli(*ideas_args(template, tmp_path / "results", fake.base_url), cwd=tmp_path, env=FAKE_KEY_ENV)
     assert made.returncode == 0, made.stderr
     assert "cost: unknown (ideas unknown)" in made.stderr and "$0.0000" not in made.stderr
+
+
+def test_the_providers_key_is_never_sent_to_a_custom_server(tmp_path):
+    template = make_template(tmp_path)
+    with FakeOpenAI(default=model_answers()) as fake:
+        plain = run_cli(*ideas_args(template, tmp_path / "a", fake.base_url), cwd=tmp_path,
+                        env={**FAKE_KEY_ENV, "OPENAI_API_KEY": "sk-provider-secret"})
+        sent_plain = [r.headers.get("authorization", "") for r in fake.chat_requests]
+        named = run_cli(*ideas_args(template, tmp_path / "b", fake.base_url, "--api-key-env", "MY_SERVER_KEY"),
+                        cwd=tmp_path, env={**FAKE_KEY_ENV, "OPENAI_API_KEY": "sk-provider-secret",
+                                           "MY_SERVER_KEY": "sk-for-this-server"})
+        sent_named = [r.headers.get("authorization", "") for r in fake.chat_requests][len(sent_plain):]
+    assert plain.returncode == 0 and named.returncode == 0, plain.stderr + named.stderr
+    assert sent_plain and not any("sk-provider-secret" in h for h in sent_plain)
+    assert sent_named and all(h == "Bearer sk-for-this-server" for h in sent_named)

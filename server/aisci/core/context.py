@@ -26,6 +26,7 @@ class Settings:
     model: str | None = None
     api_base: str | None = None
     max_cost_usd: float | None = None
+    api_key_env: str | None = None   # the variable whose key may go to api_base
     record: Path | None = None
     replay: Path | None = None
     num_ideas: int = 2

@@ -233,7 +233,9 @@ class LLMClient:
             kwargs["api_base"] = s.api_base
         if s.api_key:
             kwargs["api_key"] = s.api_key
-        elif s.api_base and load_litellm().validate_environment(model=s.model)["missing_keys"]:
+        elif s.api_base:
+            # Never the provider's key from the environment: it would go to whatever server
+            # api_base names. A key for it comes only from --api-key-env (settings.api_key).
             kwargs["api_key"] = "no-key"  # self-hosted servers ignore it; clients demand one
         return kwargs
 

@@ -27,13 +27,13 @@ _CHOICES = {
     "scientist": ("auto", "llm", "sweep"),
     "sandbox": ("auto", "bwrap", "none"),
 }
-_NULLABLE_TEXT = ("model", "apiBase")
+_NULLABLE_TEXT = ("model", "apiBase", "apiKeyEnv")
 _POSITIVE_INT = ("maxRuns", "maxIters", "numIdeas")
 _NUMBER = ("timeout", "maxCost")
 KEYS = tuple(_CHOICES) + _NULLABLE_TEXT + _POSITIVE_INT + _NUMBER
 DEFAULTS: dict[str, Any] = {"autonomy": "review-edits", "engine": "semanticscholar", "scientist": "auto",
                             "sandbox": "auto", "timeout": 7200.0, "maxCost": None, "maxRuns": 5,
-                            "maxIters": 4, "numIdeas": 2, "model": None, "apiBase": None}
+                            "maxIters": 4, "numIdeas": 2, "model": None, "apiBase": None, "apiKeyEnv": None}
 
 
 def check_value(key: str, value: Any) -> Any:
@@ -111,6 +111,7 @@ class ClientSettings:
             scientist=values["scientist"],
             model=values["model"],
             api_base=values["apiBase"],
+            api_key_env=values["apiKeyEnv"],
             max_cost_usd=values["maxCost"],
             num_ideas=values["numIdeas"],
             engine=values["engine"],

@@ -353,11 +353,9 @@ def _aider(sci, folder: Path, file: str, instruction: str, ctx, stage: str):
 def _api_key(settings) -> str | None:
     if settings.api_key or not settings.api_base:
         return settings.api_key
-    from aisci.llm._litellm import load_litellm
-
-    # A self-hosted server ignores the key, but the OpenAI client refuses to start without one.
-    missing = load_litellm().validate_environment(model=settings.model)["missing_keys"]
-    return "no-key" if missing else None
+    # Never the provider's key from the environment to a custom server (--api-key-env names
+    # one); the OpenAI client refuses to start without some key.
+    return "no-key"
 
 
 def _estimate(settings, text: str) -> float:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,6 +91,14 @@ def open_client(template_name: str, ctx, **llm_options) -> Session:
                               "Pass --model (e.g. gpt-4o, or openai/NAME with --api-base), or use "
                               "--scientist sweep to work without a model.")
         model = model_from_cassette(s.replay)
+    api_key = None
+    if s.api_key_env:
+        # A key goes to a custom server only when the user names its variable.
+        api_key = os.environ.get(s.api_key_env, "").strip()
+        if not api_key:
+            raise ConfigError(f"The API key variable {s.api_key_env} (--api-key-env) is not set.",
+                              f"Set {s.api_key_env} in the environment, or leave out --api-key-env.")
+        llm_options.setdefault("api_key", api_key)
     settings = LLMSettings(model=model, api_base=s.api_base, max_cost_usd=s.max_cost_usd,
                            record=s.record, replay=s.replay, **llm_options)
     command_ledger = Ledger(max_cost_usd=s.max_cost_usd)
