@@ -58,11 +58,37 @@ def _add_run_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sandbox", choices=("auto", "bwrap", "none"), default="auto",
                    help="isolation of experiment code: auto/bwrap (the bubblewrap sandbox; stops if it cannot start) or none (no isolation, only when named)")
     p.add_argument("--gpu", default=None, help="GPU index for CUDA_VISIBLE_DEVICES")
+    _add_executor_flags(p)
+
+
+def _non_negative(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, found {text!r}") from None
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, found {text}")
+    return value
+
+
+def _add_executor_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--executor", choices=("local", "ray"), default="local",
+                   help="where runs execute: local (this machine) or ray (a Ray cluster; pip install 'aisci[ray]')")
+    p.add_argument("--ray-address", default="auto",
+                   help="the Ray cluster: auto (the one this machine belongs to), local (a private one), or HOST:PORT")
+    p.add_argument("--shared-results", action="store_true",
+                   help="the results folder is on a file system every Ray node sees at the same path: runs write in place")
+    p.add_argument("--run-cpus", type=_non_negative, default=None,
+                   help="CPUs one run reserves on the cluster (default: the template's aisci.json, else 1)")
+    p.add_argument("--run-gpus", type=_non_negative, default=None,
+                   help="GPUs one run reserves on the cluster (default: the template's aisci.json, else 0)")
 
 
 def _add_model_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", help="any litellm model string (see aisci launch --help)")
     p.add_argument("--api-base", help="base URL of an OpenAI-compatible server")
+    p.add_argument("--api-key-env", metavar="NAME", help="environment variable whose key is sent to --api-base "
+                                                          "(without it a custom server gets no key)")
     p.add_argument("--scientist", choices=("auto", "llm", "sweep"), default="auto",
                    help="llm (a model) or sweep (no model); auto = llm when --model is given")
     p.add_argument("--engine", choices=("semanticscholar", "openalex", "arxiv", "local"), default="semanticscholar",
@@ -79,6 +105,8 @@ def _add_template_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", help="any litellm model string, e.g. gpt-4o, anthropic/claude-sonnet-4-5, "
                                    "ollama/llama3, openai/NAME with --api-base")
     p.add_argument("--api-base", help="base URL of an OpenAI-compatible server (vLLM, llama.cpp, LM Studio)")
+    p.add_argument("--api-key-env", metavar="NAME", help="environment variable whose key is sent to --api-base "
+                                                          "(without it a custom server gets no key)")
     p.add_argument("--scientist", choices=("auto", "llm", "sweep"), default="auto",
                    help="who decides: llm (a model), sweep (no model: one-factor sweeps of the knobs); "
                         "auto = llm when --model is given, else sweep")
@@ -87,8 +115,6 @@ def _add_template_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--engine", choices=("semanticscholar", "openalex", "arxiv", "local"), default="semanticscholar",
                    help="first literature source; the others are fallbacks (default semanticscholar)")
     p.add_argument("--max-cost", type=POSITIVE_FLOAT, default=None, help="hard cap on model spending in USD")
-    p.add_argument("--api-key-env", metavar="NAME", help="environment variable whose key is sent to --api-base "
-                                                          "(without it a custom server gets no key)")
     p.add_argument("--record", type=Path, help="write every model request and answer to this file")
     p.add_argument("--replay", type=Path, help="answer model requests from a file written by --record")
     _add_run_flags(p)
@@ -105,8 +131,6 @@ def build_parser() -> argparse.ArgumentParser:
     check = tsub.add_parser("check", help="report every problem of a template folder")
     check.add_argument("dir", type=Path)
     knobs = tsub.add_parser("knobs", help="propose knobs.json from experiment.py's numeric constants and "
-    p.add_argument("--api-key-env", metavar="NAME", help="environment variable whose key is sent to --api-base "
-                                                          "(without it a custom server gets no key)")
                                            "argparse defaults, and write it when accepted")
     knobs.add_argument("template", help="a template folder, or the name of one under ./templates")
     knobs.add_argument("--yes", action="store_true", help="write every proposed knob without asking")
@@ -164,6 +188,9 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.add_argument("--offline", action="store_true", help="do not contact the literature APIs")
     doctor.add_argument("--sandbox", choices=("auto", "bwrap", "none"), default="auto",
                         help="the boundary to measure (default auto, what runs get)")
+    doctor.add_argument("--executor", choices=("local", "ray"), default="local",
+                        help="ray: also list the cluster's nodes and what each has")
+    doctor.add_argument("--ray-address", default="auto", help="the Ray cluster (as for launch)")
     return parser
 
 

@@ -112,9 +112,13 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     template = load_template(args.template)
     scale = args.scale or default_scale()
     _note_scales(template, scale)
-    with _results_lock(baseline_folder(args.results, template.name, scale), "baseline"):
-        outcome = run_baseline(template, args.results, scale=scale, timeout_s=args.timeout, sandbox=args.sandbox,
-                               gpu=args.gpu, force=args.force, reporter=TerminalReporter())
+    executor = open_executor(args)
+    try:
+        with _results_lock(baseline_folder(args.results, template.name, scale), "baseline"):
+            outcome = run_baseline(template, args.results, scale=scale, timeout_s=args.timeout, sandbox=args.sandbox,
+                                   gpu=args.gpu, force=args.force, reporter=TerminalReporter(), executor=executor)
+    finally:
+        executor.close()
     how = "reused (finished earlier; --force runs it again)" if outcome.reused else f"ran in {outcome.duration_s:.1f} s"
     print(f"Baseline of {template.name} at scale {scale}: {how}, sandbox {outcome.sandbox}.")
     print(f"Folder: {outcome.folder}")
@@ -127,11 +131,23 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     return 0
 
 
+def open_executor(args: argparse.Namespace):
+    """The executor the flags ask for, connected (``--executor``, ``--ray-address``, ...)."""
+    from aisci.execution.executor import ExecutorSettings, make_executor
+
+    return make_executor(ExecutorSettings(kind=getattr(args, "executor", "local"),
+                                          ray_address=getattr(args, "ray_address", "auto"),
+                                          shared_results=getattr(args, "shared_results", False),
+                                          run_cpus=getattr(args, "run_cpus", None),
+                                          run_gpus=getattr(args, "run_gpus", None)))
+
+
 def cmd_doctor(args: argparse.Namespace) -> int:
     from aisci.doctor import run_checks
 
     failed = 0
-    for check in run_checks(offline=args.offline):
+    for check in run_checks(offline=args.offline, sandbox=args.sandbox,
+                            ray_address=args.ray_address if args.executor == "ray" else None):
         print(check.line())
         failed += check.status == "FAIL"
     if failed:
@@ -190,6 +206,8 @@ def make_context(args: argparse.Namespace):
         results=getattr(args, "results", Path("results")), scale=check_scale(scale or default_scale()),
         timeout_s=getattr(args, "timeout", 7200.0),
         sandbox=args.sandbox, scientist=args.scientist, model=model, api_base=args.api_base,
+        api_key_env=getattr(args, "api_key_env", None),
+        executor=getattr(args, "executor", "local"), ray_address=getattr(args, "ray_address", "auto"),
         max_cost_usd=args.max_cost, record=args.record, replay=args.replay, num_ideas=getattr(args, "num_ideas", 2),
         num_reflections=getattr(args, "reflections", 3), engine=args.engine,
         num_reviews=getattr(args, "num_reviews", 1),
@@ -206,7 +224,6 @@ def make_context(args: argparse.Namespace):
                           "the accept / edit / reject prompts.",
                           "Run the command in a terminal, or use --autonomy full (every edit is applied and "
                           "shown in the run's run_i.py).")
-        api_key_env=getattr(args, "api_key_env", None),
     reviewer = TerminalReviewer() if settings.autonomy == "review-edits" else AcceptAll()
     # Live bars redraw the terminal and would write over the accept / edit / reject prompt.
     live = False if settings.autonomy == "review-edits" else None
@@ -235,11 +252,13 @@ def cmd_launch(args: argparse.Namespace) -> int:
     template, scientist, ctx = _template_and_scientist(args)
     _note_scales(template, ctx.settings.scale)
     ctx.settings = ctx.settings.with_(writeup=args.writeup == "latex")
+    ctx.executor = open_executor(args)  # a cluster that cannot be reached stops here, before any model call
     try:
         with _results_lock(Path(ctx.settings.results) / template.name, "launch", whole=True):
             outcome = launch(template, scientist, ctx, skip_idea_generation=args.skip_idea_generation,
                              skip_novelty_check=args.skip_novelty_check, resume=args.resume)
     finally:
+        ctx.executor.close()
         _print_cost(scientist)
     print(f"Launch of {template.name}: {sum(i.ok for i in outcome.ideas)} of {len(outcome.ideas)} idea(s) finished.")
     for idea in outcome.ideas:

@@ -43,7 +43,7 @@ class Check:
         return text + (f"  -> {self.fix}" if self.fix and self.status in ("FAIL", "warn") else "")
 
 
-def run_checks(offline: bool = False, sandbox: str = "auto") -> list[Check]:
+def run_checks(offline: bool = False, sandbox: str = "auto", ray_address: str | None = None) -> list[Check]:
     checks = [Check("python", "ok" if (3, 10) <= sys.version_info[:2] < (3, 13) else "FAIL",
                     sys.version.split()[0], "use Python 3.10-3.12")]
     for package in PACKAGES:
@@ -57,6 +57,8 @@ def run_checks(offline: bool = False, sandbox: str = "auto") -> list[Check]:
         checks.append(Check(tool, "ok", path) if path else
                       Check(tool, "FAIL", "not found", f"apt-get install {debian} (or: make setup as root)"))
     checks += _sandbox(sandbox)
+    if ray_address is not None:
+        checks += _cluster(ray_address)
     for name, template in DATA_SETS.items():
         folder = data_dir() / name
         checks.append(Check(f"data {name}", "ok", str(folder)) if folder.is_dir() else
@@ -94,6 +96,43 @@ def _sandbox(sandbox: str = "auto") -> list[Check]:
     return [Check(f"boundary {p.name}", "ok" if p.enforced else "FAIL",
                   ("enforced: " if p.enforced else "NOT enforced: ") + p.detail,
                   "runs are not isolated in this respect; see docs/security.md") for p in found]
+
+
+def _cluster(address: str) -> list[Check]:
+    """Each node of the Ray cluster: its CPUs and GPUs, whether its sandbox works, its data sets."""
+    from aisci.errors import AisciError
+    from aisci.execution.ray_executor import connect, import_ray
+
+    try:
+        connect(address)
+    except AisciError as e:
+        return [Check("ray cluster", "FAIL", e.message, e.hint)]
+    ray = import_ray()
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    from aisci.execution import ray_tasks
+
+    probe = ray.remote(ray_tasks.probe_node)
+    nodes = [n for n in ray.nodes() if n.get("Alive")]
+    checks = [Check("ray cluster", "ok", f"{len(nodes)} node(s) at {ray.get_runtime_context().gcs_address}")]
+    for node in nodes:
+        res = node.get("Resources", {})
+        strategy = NodeAffinitySchedulingStrategy(node["NodeID"], soft=False)
+        try:
+            seen = ray.get(probe.options(num_cpus=0, scheduling_strategy=strategy).remote(), timeout=60)
+        except Exception as e:  # a node that cannot run a task is exactly what this check reports
+            checks.append(Check(f"node {node['NodeID'][:8]}", "FAIL", f"did not answer a probe task: {e}",
+                                "check the node's raylet log"))
+            continue
+        sandbox_ok = seen["sandbox"] == "ok"
+        detail = (f"{seen['where']}: {res.get('CPU', 0):g} CPU, {res.get('GPU', 0):g} GPU; sandbox "
+                  f"{'works' if sandbox_ok else 'FAILS: ' + seen['sandbox']}; data sets: "
+                  f"{', '.join(seen['data']) or 'none'} in {seen['data_dir']}; TeX "
+                  f"{'present' if seen['tex'] else 'absent'} (needed on the driver only)")
+        checks.append(Check(f"node {node['NodeID'][:8]}", "ok" if sandbox_ok else "FAIL", detail,
+                            "install bubblewrap on that node (apt-get install bubblewrap)"))
+    ray.shutdown()
+    return checks
 
 
 def _api(name: str, env: str, default: str, query: str) -> Check:

@@ -19,10 +19,17 @@ class TerminalReporter:
         self.live = self.stream.isatty() if live is None else live
         self._progress = None
         self._tasks: dict[tuple[str, str], int] = {}
+        self._where: dict[tuple[str, str], str] = {}
         self._lock = threading.Lock()
 
     def emit(self, event: ev.Event) -> None:
         with self._lock:
+            if isinstance(event, ev.RunPlaced):
+                # Say where a run is once (and again if it moves, as after a node failed), not per log line.
+                key = (event.folder, event.run)
+                if self._where.get(key) == event.where or event.where == "this machine":
+                    return
+                self._where[key] = event.where
             if self.live and isinstance(event, (ev.RunStarted, ev.RunFinished)):
                 self._live_run(event)
             line = self.render(event)
@@ -60,8 +67,10 @@ class TerminalReporter:
             return f"<== {event.stage} {mark}" + (f": {event.message}" if event.message else "")
         if isinstance(event, ev.RunStarted):
             return f"    {event.run} started (sandbox {event.sandbox}, timeout {event.timeout_s:g} s)"
+        if isinstance(event, ev.RunPlaced):
+            return f"    {event.run} running on {event.where}"
         if isinstance(event, ev.RunFinished):
-            return f"    {event.message}"
+            return f"    {event.message}" + (f" (on {event.where})" if event.where else "")
         if isinstance(event, ev.Progress):
             pct = f"{event.percent:5.1f}% " if event.percent is not None else ""
             return f"    {pct}{event.message}"

@@ -13,14 +13,16 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from aisci.core.events import NullReporter, Reporter, RunFinished, RunStarted, StageFinished, StageStarted
+from aisci.core.events import NullReporter, Reporter, StageFinished, StageStarted
 from aisci.core.folders import baseline_folder, copy_template
 from aisci.core.results import FinalInfo, load_final_info
 from aisci.core.state import State
 from aisci.core.template import Template
 from aisci.errors import AisciError, ConfigError, ExperimentError
 from aisci.execution import safefs
-from aisci.execution.runner import DEFAULT_TIMEOUT_S, RunResult, run_experiment
+from aisci.core.runs import execute_run, run_record
+from aisci.execution.executor import Executor, LocalExecutor, RunSpec
+from aisci.execution.runner import DEFAULT_TIMEOUT_S, RunResult
 
 SCALES = ("smoke", "cpu", "full")
 PLOT_TIMEOUT_S = 600.0
@@ -92,6 +94,7 @@ def run_baseline(
     force: bool = False,
     reporter: Reporter | None = None,
     cancel: threading.Event | None = None,
+    executor: Executor | None = None,
 ) -> BaselineOutcome:
     reporter = reporter or NullReporter()
     check_scale(scale)
@@ -121,12 +124,9 @@ def run_baseline(
         run0 = state.step("run_0") or {}
         info, duration, used = load_final_info(folder / "run_0" / "final_info.json"), run0["duration_s"], run0["sandbox"]
     else:
-        from aisci.execution import sandbox as sandboxes
-        reporter.emit(RunStarted(str(folder), "run_0", timeout_s, sandboxes.resolve(sandbox)))
-        result = run_experiment(folder, 0, timeout_s=timeout_s, sandbox=sandbox, scale=scale, gpu=gpu, cancel=cancel)
+        spec = RunSpec(folder, 0, timeout_s, sandbox, scale, gpu)
+        result = execute_run(executor or LocalExecutor(), spec, reporter, cancel)
         _record_run(state, result)
-        reporter.emit(RunFinished(str(folder), "run_0", result.ok, result.duration_s, result.exit_code,
-                                  result.summary(), result.final_info.means() if result.final_info else {}))
         if not result.ok:
             reporter.emit(StageFinished("baseline", str(folder), ok=False))
             raise ExperimentError(f"The baseline of {template.name} failed: {result.summary(with_hint=False)}",
@@ -160,8 +160,7 @@ def _replace_folder(old: Path, new: Path) -> None:
 
 
 def _record_run(state: State, result: RunResult) -> None:
-    common = dict(exit_code=result.exit_code, duration_s=round(result.duration_s, 2), sandbox=result.sandbox,
-                  boundary=result.boundary.to_dict() if result.boundary else None)
+    common = run_record(result)
     if result.ok:
         state.record(result.run, means=result.final_info.means(), **common)
     else:

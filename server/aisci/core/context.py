@@ -10,6 +10,7 @@ from pathlib import Path
 from aisci.core.events import NullReporter, Reporter
 from aisci.core.proposals import AcceptAll, ProposalReviewer
 from aisci.errors import AisciError, ConfigError
+from aisci.execution.executor import Executor, LocalExecutor
 
 AUTONOMY = ("full", "review-edits")
 
@@ -25,8 +26,8 @@ class Settings:
     scientist: str = "auto"          # "llm", "sweep" or "auto" (llm when a model is set)
     model: str | None = None
     api_base: str | None = None
-    max_cost_usd: float | None = None
     api_key_env: str | None = None   # the variable whose key may go to api_base
+    max_cost_usd: float | None = None
     record: Path | None = None
     replay: Path | None = None
     num_ideas: int = 2
@@ -44,6 +45,8 @@ class Settings:
     review_reflections: int = 1
     improvement: bool = False
     parallel: int = 1
+    executor: str = "local"           # where runs execute: "local" or "ray" (front ends open it)
+    ray_address: str = "auto"
 
     def with_(self, **changes) -> "Settings":
         return replace(self, **changes)
@@ -80,10 +83,11 @@ class Context:
     reviewer: ProposalReviewer = field(default_factory=AcceptAll)
     cancel: threading.Event = field(default_factory=threading.Event)
     gpu: str | None = None            # the GPU this worker owns, when running ideas in parallel
+    executor: Executor = field(default_factory=LocalExecutor)  # where runs execute
 
     def check_cancelled(self, what: str = "The work") -> None:
         if self.cancel.is_set():
             raise Cancelled(what)
 
     def for_worker(self, gpu: str | None) -> "Context":
-        return Context(self.settings, self.reporter, self.reviewer, self.cancel, gpu)
+        return Context(self.settings, self.reporter, self.reviewer, self.cancel, gpu, self.executor)

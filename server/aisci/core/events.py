@@ -49,6 +49,16 @@ class RunStarted(Event):
 
 
 @dataclass(frozen=True)
+class RunPlaced(Event):
+    """Where a run executes (this machine, or a cluster node), and the newest lines of its logs."""
+
+    folder: str
+    run: str
+    where: str
+    tail: str = ""
+
+
+@dataclass(frozen=True)
 class RunFinished(Event):
     folder: str
     run: str
@@ -57,6 +67,7 @@ class RunFinished(Event):
     exit_code: int | None
     message: str = ""
     means: dict[str, dict[str, float]] = field(default_factory=dict)
+    where: str | None = None
 
 
 @dataclass(frozen=True)

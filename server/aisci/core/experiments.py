@@ -15,16 +15,17 @@ from pathlib import Path
 
 from aisci.core.context import Context
 from aisci.core.editing import reviewed_edit
-from aisci.core.events import RunFinished, RunStarted, StageFinished, StageStarted
+from aisci.core.events import StageFinished, StageStarted
 from aisci.core.ideas import Idea
 from aisci.core.notes import write_notes
 from aisci.core.proposals import text_hash
 from aisci.core.results import load_final_info
+from aisci.core.runs import execute_run, run_record
 from aisci.core.scientist import RunJob, RunRecord, Scientist
 from aisci.core.state import State
 from aisci.errors import ExperimentError
-from aisci.execution import sandbox as sandboxes
-from aisci.execution.runner import RunResult, run_experiment
+from aisci.execution.executor import RunSpec
+from aisci.execution.runner import RunResult
 
 
 @dataclass(frozen=True)
@@ -88,13 +89,11 @@ def run_experiments(folder: Path, scientist: Scientist, ctx: Context) -> Experim
         if result.ok:
             notes = scientist.describe_run(job, result)
             state.record(run, description=edit["description"], means=result.final_info.means(),
-                         notes=notes, duration_s=round(result.duration_s, 2), sandbox=result.sandbox,
-                         boundary=result.boundary.to_dict() if result.boundary else None)
+                         notes=notes, **run_record(result))
             write_notes(folder)
         else:
             state.record(run, status="failed", description=edit["description"], error=result.summary(with_hint=False),
-                         stderr_tail=result.stderr_tail, duration_s=round(result.duration_s, 2), sandbox=result.sandbox,
-                         boundary=result.boundary.to_dict() if result.boundary else None)
+                         stderr_tail=result.stderr_tail, **run_record(result))
             write_notes(folder)
             if result.cancelled:
                 state.forget(run)  # a cancelled run is not a failed one: resume runs it again
@@ -123,11 +122,8 @@ def _run_with_fixes(folder: Path, state: State, job: RunJob, scientist: Scientis
     for attempt in range(settings.max_iters + 1):
         ctx.check_cancelled("The experiments")
         run = f"run_{job.run_index}"
-        ctx.reporter.emit(RunStarted(str(folder), run, settings.timeout_s, sandboxes.resolve(settings.sandbox)))
-        result = run_experiment(folder, job.run_index, timeout_s=settings.timeout_s, sandbox=settings.sandbox,
-                                scale=settings.scale, gpu=ctx.gpu, cancel=ctx.cancel)
-        ctx.reporter.emit(RunFinished(str(folder), run, result.ok, result.duration_s, result.exit_code,
-                                      result.summary(), result.final_info.means() if result.final_info else {}))
+        spec = RunSpec(folder, job.run_index, settings.timeout_s, settings.sandbox, settings.scale, ctx.gpu)
+        result = execute_run(ctx.executor, spec, ctx.reporter, ctx.cancel)
         tried = f"{fixes} fix{'es' * (fixes != 1)} tried" if fixes else "no fix was tried"
         if result.ok or result.cancelled or attempt == settings.max_iters:
             return result, tried + (f", the limit (--max-iters {settings.max_iters})" if fixes else "")

@@ -134,7 +134,7 @@ def launch(template: Template, scientist, ctx: Context, *, skip_idea_generation:
 
     baseline = run_baseline(template, settings.results, scale=settings.scale, timeout_s=settings.timeout_s,
                             sandbox=settings.sandbox, gpu=settings.gpus[0] if settings.gpus else None,
-                            reporter=ctx.reporter, cancel=ctx.cancel)
+                            reporter=ctx.reporter, cancel=ctx.cancel, executor=ctx.executor)
 
     if not state.is_done("ideas"):
         if skip_idea_generation:

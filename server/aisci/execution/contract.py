@@ -2,11 +2,15 @@
 
 ```json
 {"limits": {"memory_mb": 16384, "processes": 512, "file_size_mb": 4096, "log_mb": 50},
- "env": ["WANDB_MODE"]}
+ "env": ["WANDB_MODE"],
+ "resources": {"num_cpus": 2, "num_gpus": 1},
+ "data": ["mnist"]}
 ```
 Every key is optional; what is absent keeps the default of ``sandbox.Limits``. ``env`` names
 variables of aisci's environment the run may see; a name that looks like a key, token or
-secret is refused (the check says so, and the run does not get it).
+secret is refused (the check says so, and the run does not get it). ``resources`` is what one
+run reserves on a cluster (default 1 CPU, no GPU). ``data`` names the data sets (folders under
+``AISCI_DATA_DIR``) a run reads: a node without one fails the run at once, saying so.
 """
 
 from __future__ import annotations
@@ -59,7 +63,34 @@ def contract_problems(folder: Path) -> list[Problem]:
             if is_secret_name(name):
                 problems.append(Problem(FILE, f'"env" names {name}, which looks like a secret: a run never gets '
                                               "keys, tokens or passwords", severity="warning"))
+    resources = data.get("resources", {})
+    if not isinstance(resources, dict):
+        problems.append(Problem(FILE, '"resources" must be an object'))
+        resources = {}
+    for key, value in resources.items():
+        if key not in ("num_cpus", "num_gpus"):
+            problems.append(Problem(FILE, f'unknown resource "resources.{key}"; known: num_cpus, num_gpus'))
+        elif isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            problems.append(Problem(FILE, f'"resources.{key}" must be a number >= 0, not {value!r}'))
+    sets = data.get("data", [])
+    if not isinstance(sets, list) or not all(isinstance(n, str) and n and "/" not in n for n in sets):
+        problems.append(Problem(FILE, '"data" must be a list of data set folder names'))
     return problems
+
+
+def cluster_needs(folder: Path) -> tuple[float, float, tuple[str, ...]]:
+    """(CPUs, GPUs, data sets) one run of the template in ``folder`` needs on a cluster node."""
+    data, _ = _load(folder)
+    resources = data.get("resources") if isinstance(data.get("resources"), dict) else {}
+
+    def number(key: str, default: float) -> float:
+        value = resources.get(key, default)
+        return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0 \
+            else default
+
+    sets = data.get("data") if isinstance(data.get("data"), list) else []
+    return number("num_cpus", 1.0), number("num_gpus", 0.0), tuple(n for n in sets if isinstance(n, str) and n
+                                                                   and "/" not in n)
 
 
 def run_needs(folder: Path) -> tuple[Limits, tuple[str, ...]]:

@@ -57,6 +57,7 @@ class RunResult:
     outputs: dict[str, str] = field(default_factory=dict)
     boundary: Boundary | None = None
     logs_cut: tuple[str, ...] = ()  # the logs that reached their size limit
+    node: str | None = None         # where it ran, when an executor placed it on a cluster node
 
     @property
     def ok(self) -> bool:

@@ -56,6 +56,8 @@ class AisciServer(LanguageServer):
         self.preview = None
         self.watcher = None
         self.pending_messages: list[str] = []
+        self._executors: dict = {}
+        self._executor_lock = threading.Lock()
         # An editor's untrusted workspace (AISCI_RESTRICTED=1): answer queries, run nothing.
         self.restricted = os.environ.get("AISCI_RESTRICTED") == "1"
 
@@ -84,7 +86,17 @@ class AisciServer(LanguageServer):
         reviewer = AcceptAll() if settings.autonomy == "full" else EditorReviewer(self.bridge, job)
         return Context(settings=settings, reporter=LspReporter(self.bridge, job, self.diagnostics, self.costs,
                                                                    settings.max_runs),
-                       reviewer=reviewer, cancel=job.cancel)
+                       reviewer=reviewer, cancel=job.cancel, executor=self.executor_for(settings))
+
+    def executor_for(self, settings):
+        """One executor per kind and address for the server's life: a Ray connection is made once."""
+        from aisci.execution.executor import ExecutorSettings, make_executor
+
+        key = (settings.executor, settings.ray_address)
+        with self._executor_lock:
+            if key not in self._executors:
+                self._executors[key] = make_executor(ExecutorSettings(settings.executor, settings.ray_address))
+            return self._executors[key]
 
     def open_document(self, uri: str):
         try:

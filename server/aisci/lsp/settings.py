@@ -26,14 +26,16 @@ _CHOICES = {
     "autonomy": ("full", "review-edits"),
     "scientist": ("auto", "llm", "sweep"),
     "sandbox": ("auto", "bwrap", "none"),
+    "executor": ("local", "ray"),
 }
-_NULLABLE_TEXT = ("model", "apiBase", "apiKeyEnv")
+_NULLABLE_TEXT = ("model", "apiBase", "apiKeyEnv", "rayAddress")
 _POSITIVE_INT = ("maxRuns", "maxIters", "numIdeas")
 _NUMBER = ("timeout", "maxCost")
 KEYS = tuple(_CHOICES) + _NULLABLE_TEXT + _POSITIVE_INT + _NUMBER
 DEFAULTS: dict[str, Any] = {"autonomy": "review-edits", "engine": "semanticscholar", "scientist": "auto",
                             "sandbox": "auto", "timeout": 7200.0, "maxCost": None, "maxRuns": 5,
-                            "maxIters": 4, "numIdeas": 2, "model": None, "apiBase": None, "apiKeyEnv": None}
+                            "maxIters": 4, "numIdeas": 2, "model": None, "apiBase": None, "apiKeyEnv": None,
+                            "executor": "local", "rayAddress": None}
 
 
 def check_value(key: str, value: Any) -> Any:
@@ -117,4 +119,6 @@ class ClientSettings:
             engine=values["engine"],
             max_runs=values["maxRuns"],
             max_iters=values["maxIters"],
+            executor=values["executor"],
+            ray_address=values["rayAddress"] or "auto",
         ).validate()

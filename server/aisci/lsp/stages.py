@@ -73,7 +73,7 @@ def run_baseline(server, args: Args):
 
         s = ctx.settings
         out = run(_template(template_path), s.results, scale=s.scale, timeout_s=s.timeout_s, sandbox=s.sandbox,
-                  force=force, reporter=ctx.reporter, cancel=ctx.cancel)
+                  force=force, reporter=ctx.reporter, cancel=ctx.cancel, executor=ctx.executor)
         return {"ok": True, "folder": str(out.folder), "means": out.final_info.means(),
                 "figures": [str(out.folder / f) for f in out.figures], "durationS": round(out.duration_s, 3),
                 "sandbox": out.sandbox, "reused": out.reused}
@@ -177,7 +177,7 @@ def _new_idea_folder(template, name: str, ctx) -> Path:
                          f"of {template.name}.", "Generate ideas first, or give the name of an existing idea.")
     s = ctx.settings
     base = baseline(template, s.results, scale=s.scale, timeout_s=s.timeout_s, sandbox=s.sandbox,
-                    reporter=ctx.reporter, cancel=ctx.cancel)
+                    reporter=ctx.reporter, cancel=ctx.cancel, executor=ctx.executor)
     return create_idea_folder(s.results, template, known[name], base.folder / "run_0")
 
 

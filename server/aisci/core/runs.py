@@ -1,0 +1,40 @@
+"""One run through the executor, with its events: started, placed (where it runs), finished.
+
+The experiment stage and the baseline both run code this way, so a run reads the same in the
+terminal, the editor and the state whether it ran here or on a cluster node.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from aisci.core.events import Reporter, RunFinished, RunPlaced, RunStarted
+from aisci.execution import sandbox as sandboxes
+from aisci.execution.executor import Executor, RunSpec
+from aisci.execution.runner import RunResult
+
+
+def execute_run(executor: Executor, spec: RunSpec, reporter: Reporter,
+                cancel: threading.Event | None = None) -> RunResult:
+    folder, run = str(spec.folder), f"run_{spec.run_index}"
+    reporter.emit(RunStarted(folder, run, spec.timeout_s, sandboxes.resolve(spec.sandbox)))
+    placed: list[str] = []
+
+    def on_progress(where: str, tail: str) -> None:
+        if not placed or placed[-1] != where or tail:
+            placed.append(where)
+            reporter.emit(RunPlaced(folder, run, where, tail))
+
+    result = executor.run(spec, cancel=cancel, on_progress=on_progress)
+    reporter.emit(RunFinished(folder, run, result.ok, result.duration_s, result.exit_code, result.summary(),
+                              result.final_info.means() if result.final_info else {}, where=result.node))
+    return result
+
+
+def run_record(result: RunResult) -> dict:
+    """What the state records of any run besides its outcome: how long, behind what, where."""
+    record = dict(exit_code=result.exit_code, duration_s=round(result.duration_s, 2), sandbox=result.sandbox,
+                  boundary=result.boundary.to_dict() if result.boundary else None)
+    if result.node:
+        record["node"] = result.node
+    return record

@@ -1,0 +1,82 @@
+"""Where runs execute: one small protocol, two implementations (this machine, a Ray cluster).
+
+Decisions, model calls and aider edits stay with the driver (the process that launched); only
+runs travel. An executor takes a ``RunSpec`` (the idea folder on the driver, the run's index,
+its limits), runs it behind the same boundary wherever it goes, streams where it runs and the
+tail of its logs to ``on_progress``, honours ``cancel``, and leaves the run's results in the
+idea folder on the driver, written with the same link-safe, atomic code whatever ran them.
+It returns the ``RunResult``; a failing run is a result, never an exception.
+
+``LocalExecutor`` runs on this machine (the thread pool of ``--parallel`` decides how many at
+once). ``RayExecutor`` (execution/ray_executor.py) sends each run to a Ray cluster as a task.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Protocol
+
+from aisci.errors import ConfigError
+from aisci.execution.runner import RunResult, run_experiment
+
+EXECUTORS = ("local", "ray")
+# (where the run is, the newest lines of its output)
+ProgressCallback = Callable[[str, str], None]
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    folder: Path                  # the idea (or baseline) folder on the driver
+    run_index: int
+    timeout_s: float
+    sandbox: str = "auto"
+    scale: str | None = None
+    gpu: str | None = None
+
+
+class Executor(Protocol):
+    name: str
+
+    def run(self, spec: RunSpec, *, cancel: threading.Event | None = None,
+            on_progress: ProgressCallback | None = None) -> RunResult: ...
+
+    def close(self) -> None: ...
+
+
+class LocalExecutor:
+    """Runs on this machine, in this machine's sandbox."""
+
+    name = "local"
+
+    def run(self, spec: RunSpec, *, cancel: threading.Event | None = None,
+            on_progress: ProgressCallback | None = None) -> RunResult:
+        if on_progress:
+            on_progress("this machine", "")
+        return run_experiment(spec.folder, spec.run_index, timeout_s=spec.timeout_s, sandbox=spec.sandbox,
+                              scale=spec.scale, gpu=spec.gpu, cancel=cancel)
+
+    def close(self) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class ExecutorSettings:
+    kind: str = "local"
+    ray_address: str = "auto"       # "auto": the cluster this machine belongs to; "local": a private one
+    shared_results: bool = False    # the results folder is on a file system every node shares
+    run_cpus: float | None = None   # per run; default: the template's aisci.json, else 1
+    run_gpus: float | None = None   # per run; default: the template's aisci.json, else 0
+
+
+def make_executor(settings: ExecutorSettings) -> Executor:
+    """The executor ``settings`` ask for, connected: a cluster that cannot be reached fails here,
+    before any model call."""
+    if settings.kind == "local":
+        return LocalExecutor()
+    if settings.kind == "ray":
+        from aisci.execution.ray_executor import RayExecutor
+
+        return RayExecutor(settings)
+    raise ConfigError(f"Unknown executor {settings.kind!r}.", f"Use one of: {', '.join(EXECUTORS)}.")
