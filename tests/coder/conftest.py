@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from aisci.coder import AiderCoder
+from aisci.llm import RetryPolicy
 from tests.coder.helpers import EXPERIMENT, FAKE_KEY, FAKE_MODEL, PLOT, TEX
 from tests.fakes.fixtures import fake_openai  # noqa: F401  (a fixture)
 
@@ -62,6 +63,8 @@ def make_coder(fake_openai):  # noqa: F811
     def make(**options) -> AiderCoder:
         options.setdefault("api_base", fake_openai.base_url)
         options.setdefault("api_key", FAKE_KEY)
+        # Tries stay real; the waits between them are milliseconds.
+        options.setdefault("retry", RetryPolicy(max_attempts=3, base_delay_s=0.001, max_delay_s=0.004))
         return AiderCoder(options.pop("model", FAKE_MODEL), **options)
 
     return make

@@ -11,9 +11,11 @@ import pytest
 from aisci.coder import AiderCoder, EditFailed, EditRefused
 from aisci.core.context import Cancelled
 from aisci.errors import AisciError, ConfigError
+from aisci.llm import RetryPolicy
 from tests.coder.helpers import EXPERIMENT, PLOT, last_user_message, search_replace
 from tests.fakes.openai_server import Answer, Error
 
+ONE_TRY = RetryPolicy(max_attempts=1)
 NO_MATCH = search_replace("experiment.py", "LEARNING_RATE = 0.5\n", "LEARNING_RATE = 0.01\n")
 GOOD = search_replace("experiment.py", "EPOCHS = 3\n", "EPOCHS = 4\n")
 
@@ -113,22 +115,61 @@ def test_a_refused_key_fails_at_once(idea, make_coder, fake_openai):
 
 def test_server_errors_are_retried_a_bounded_number_of_times(idea, make_coder, fake_openai):
     fake_openai.default = Error(500)
-    with pytest.raises(EditFailed, match="after 2 tries"):
-        make_coder(max_retries=1).propose(idea, ["experiment.py"], "Edit.")
+    with pytest.raises(EditFailed, match="after 2 tries") as caught:
+        make_coder(retry=RetryPolicy(max_attempts=2, base_delay_s=0.001)).propose(
+            idea, ["experiment.py"], "Edit.")
     assert len(fake_openai.chat_requests) == 2  # no hidden retries inside the OpenAI SDK
+    assert "overloaded" in caught.value.hint
 
 
 def test_a_retry_can_succeed(idea, make_coder, fake_openai):
     fake_openai.script([Error(429), GOOD])
-    edit = make_coder(max_retries=1).propose(idea, ["experiment.py"], "Train longer.")
+    edit = make_coder().propose(idea, ["experiment.py"], "Train longer.")
     assert edit.ok and edit.usage.requests == 2
+
+
+def test_a_429_burst_follows_the_retry_policy_not_aiders_loop(idea, make_coder, fake_openai, caplog):
+    # Four 429s in a row: aider's own loop gives up after three tries; the policy's six go on.
+    fake_openai.script([Error(429)] * 4 + [GOOD])
+    policy = RetryPolicy(max_attempts=6, base_delay_s=0.001, max_delay_s=0.002, max_total_s=10)
+    with caplog.at_level("INFO", logger="aisci.coder"):
+        edit = make_coder(retry=policy).propose(idea, ["experiment.py"], "Train longer.")
+    assert edit.ok and "EPOCHS = 4\n" in edit.proposed["experiment.py"]
+    assert len(fake_openai.chat_requests) == 5 and edit.usage.requests == 5
+    assert "try 4 of 6; retrying in 0.00" in caplog.text
+    assert not [line for line in edit.log if "Retrying in" in line]  # aider never waited
+
+
+def test_a_persistent_429_fails_with_the_rate_limit_hint(idea, make_coder, fake_openai):
+    fake_openai.default = Error(429)
+    policy = RetryPolicy(max_attempts=3, base_delay_s=0.001, max_delay_s=0.002, max_total_s=10)
+    with pytest.raises(EditFailed, match="failed after 3 tries in 0 s: .*Rate limit") as caught:
+        make_coder(retry=policy).propose(idea, ["experiment.py"], "Edit.")
+    assert len(fake_openai.chat_requests) == 3
+    assert caught.value.hint.startswith("The provider is overloaded, rate-limiting or failing")
+    assert "model name" not in caught.value.hint
+
+
+def test_a_cancel_ends_the_wait_between_tries(idea, make_coder, fake_openai):
+    cancel = threading.Event()
+
+    def rate_limited_then_cancel(body):
+        cancel.set()  # the person presses stop while the call is being refused
+        return Error(429)
+
+    fake_openai.default = rate_limited_then_cancel
+    slow = RetryPolicy(max_attempts=6, base_delay_s=60, max_delay_s=60, max_total_s=600)
+    start = time.monotonic()
+    with pytest.raises(Cancelled):
+        make_coder(retry=slow).propose(idea, ["experiment.py"], "Edit.", cancel=cancel)
+    assert time.monotonic() - start < 30 and len(fake_openai.chat_requests) == 1
 
 
 def test_an_unreachable_server_fails_cleanly(idea, make_coder):
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    coder = make_coder(api_base=f"http://127.0.0.1:{port}/v1", max_retries=0)
+    coder = make_coder(api_base=f"http://127.0.0.1:{port}/v1", retry=ONE_TRY)
     with pytest.raises(EditFailed, match="failed") as caught:
         coder.propose(idea, ["experiment.py"], "Edit.")
     assert "reachable" in caught.value.hint
@@ -138,7 +179,7 @@ def test_a_slow_server_times_out(idea, make_coder, fake_openai):
     fake_openai.script([Answer(GOOD, delay_s=30)])
     start = time.monotonic()
     with pytest.raises(EditFailed):
-        make_coder(timeout_s=0.5, max_retries=0).propose(idea, ["experiment.py"], "Edit.")
+        make_coder(timeout_s=0.5, retry=ONE_TRY).propose(idea, ["experiment.py"], "Edit.")
     assert time.monotonic() - start < 10
 
 

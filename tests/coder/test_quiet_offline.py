@@ -20,10 +20,11 @@ SCRIPT = textwrap.dedent("""
     import json, os, sys
     from pathlib import Path
     from aisci.coder import AiderCoder, EditFailed, EditRefused
+    from aisci.llm import RetryPolicy
 
     folder = Path(sys.argv[1])
     coder = AiderCoder("openai/fake-model", api_base=os.environ["FAKE_BASE_URL"], api_key="sk-fake",
-                       max_reflections=1, max_retries=0)
+                       max_reflections=1, retry=RetryPolicy(max_attempts=1))
     out = {}
     out["good"] = coder.propose(folder, ["experiment.py"], "Lower the rate.").proposed
     out["no_match"] = coder.propose(folder, ["experiment.py"], "Lower the rate.").error

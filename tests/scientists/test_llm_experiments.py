@@ -27,10 +27,11 @@ from aisci.core.launch import launch
 from aisci.core.proposals import AcceptAll, Decision
 from aisci.core.state import State
 from aisci.core.template import load_template
+from aisci.llm import RetryPolicy
 from aisci.scientists.llm import LLMScientist
 from aisci.scientists.llm import experiments
 from tests.coder.helpers import search_replace
-from tests.fakes.openai_server import Answer, FakeOpenAI
+from tests.fakes.openai_server import Answer, Error, FakeOpenAI
 from tests.helpers import REPO, ScriptedReviewer, make_template, write_json
 
 FAKE_MODEL = "openai/fake-model"
@@ -123,6 +124,7 @@ def run_launch(tmp_path: Path, fake: FakeOpenAI, template_dir: Path, *, ideas=(I
                **changes):
     from tests.scientists.conftest import FAST_RETRY
 
+    retry = changes.pop("retry", FAST_RETRY)
     template = load_template(template_dir)
     results = tmp_path / "results"
     write_ideas(results, template.name, list(ideas))
@@ -130,7 +132,7 @@ def run_launch(tmp_path: Path, fake: FakeOpenAI, template_dir: Path, *, ideas=(I
                   model=FAKE_MODEL, api_base=fake.base_url, max_runs=1, max_iters=2)
     values.update(changes)
     ctx = Context(Settings(**values), ev.CollectingReporter(), reviewer or AcceptAll())
-    scientist = LLMScientist(template, ctx, retry=FAST_RETRY)
+    scientist = LLMScientist(template, ctx, retry=retry)
     outcome = launch(template, scientist, ctx, skip_idea_generation=True, skip_novelty_check=True)
     return outcome, ctx
 
@@ -312,6 +314,47 @@ def test_an_edit_that_keeps_missing_fails_the_idea_and_resume_asks_again(tmp_pat
     assert "--resume" in error.hint
     state = State.load(outcome.ideas[0].folder)
     assert state.step("run_1") is None and not state.is_done("experiments")  # nothing recorded as final
+
+
+# -- aider's model calls follow the retry policy ---------------------------------------------------
+def rate_limited_edits(model: FakeScientist, refusals: int | None):
+    """The model behind a provider that answers its first ``refusals`` edit requests (all, when
+    None) with 429."""
+    count = [0]
+
+    def answer(body):
+        text = [m["content"] for m in body["messages"] if m["role"] == "user"][-1]
+        if text.startswith("Edit experiment.py") and (refusals is None or count[0] < refusals):
+            count[0] += 1
+            return Error(429)
+        return model(body)
+
+    return answer, count
+
+
+def test_a_burst_of_429s_on_an_edit_is_waited_out_under_the_retry_policy(tmp_path):
+    model = FakeScientist(decide=lambda p: go("LEARNING_RATE 0.1 -> 0.3") if "Plan run 1 " in p else DONE,
+                          edit=lambda text: set_line(LR, "0.1", "0.3") if text.startswith("Edit experiment.py") else None)
+    answer, refused = rate_limited_edits(model, 3)
+    policy = RetryPolicy(max_attempts=6, base_delay_s=0.001, max_delay_s=0.004, max_total_s=10)
+    with FakeOpenAI(default=answer) as fake:
+        outcome, _ = run_launch(tmp_path, fake, make_template(tmp_path), retry=policy)
+    assert outcome.ok, outcome
+    assert refused[0] == 3 and len(model.edits_starting("Edit experiment.py")) == 1
+    assert "LEARNING_RATE = 0.3  # knob" in (outcome.ideas[0].folder / "run_1.py").read_text()
+
+
+def test_a_persistent_429_fails_the_idea_with_the_rate_limit_hint(tmp_path):
+    model = FakeScientist(decide=lambda p: go("LEARNING_RATE 0.1 -> 0.3"), edit=lambda text: None)
+    answer, refused = rate_limited_edits(model, None)
+    with FakeOpenAI(default=answer) as fake:
+        outcome, ctx = run_launch(tmp_path, fake, make_template(tmp_path))
+    assert not outcome.ok
+    assert refused[0] == 3  # FAST_RETRY's three tries, then the idea stops
+    assert "failed after 3 tries" in outcome.ideas[0].message and "Rate limit" in outcome.ideas[0].message
+    [error] = ctx.reporter.of_type(ev.ErrorEvent)
+    assert error.hint.startswith("The provider is overloaded, rate-limiting or failing"), error.hint
+    assert "model name" not in error.hint
 
 
 # -- plots: labels checked, a failing plot.py fixed ----------------------------------------------

@@ -18,8 +18,11 @@ Contract:
   ``error`` (aider's explanation, naming the file and the block), which the pipeline can feed
   back to the model. That is a result, not an exception. Blocks that did apply are kept in
   ``proposed`` (and ``apply`` writes nothing).
-- A model call that fails (connection refused, bad key, 5xx/429 beyond ``max_retries``
-  retries) raises ``EditFailed``.
+- A model call that fails for a passing reason (429, 408, 5xx, a timeout, a lost connection)
+  is tried again under ``retry`` (``aisci.llm.RetryPolicy``: the capped backoff of every other
+  model call, waiting on the cancel event), never by aider's own sub-second loop. A call that
+  still fails, or fails for good (a bad key, another 4xx), raises ``EditFailed`` whose hint
+  says which: the key, the provider's load, the server's reachability or the model name.
 - Silent: aider writes nothing to stdout or stderr and never reads stdin; what it says is in
   ``result.log`` and in the ``aisci.coder`` logger at DEBUG.
 - Offline-safe: no model-metadata download, no analytics file, no update check (see
@@ -27,8 +30,8 @@ Contract:
 - Threads: each call builds its own aider objects and never changes the working directory or
   the environment, so ideas can edit in parallel threads without a lock.
 - Cancellation: ``cancel`` is checked before the first model call, before every retry or
-  reflection, and before anything is written; when set, ``aisci.core.context.Cancelled`` is
-  raised. A model call already in flight runs to its end (bounded by ``timeout_s``).
+  reflection, and before anything is written (a wait between tries ends when it is set); when
+  set, ``aisci.core.context.Cancelled`` is raised. A model call already in flight runs to its end (bounded by ``timeout_s``).
 - The instruction goes to the model as it is: never run as an aider command ("/run ...").
 """
 
@@ -38,6 +41,7 @@ import logging
 import os
 import re
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +49,8 @@ from aisci.core.atomic import write_text_atomic
 from aisci.core.context import Cancelled
 from aisci.core.proposals import safe_path
 from aisci.errors import AisciError, ConfigError
+from aisci.llm.retry import is_transient, status_of
+from aisci.llm.settings import RetryPolicy
 
 from .aider_model import has_price, make_model
 from .edits import AppliedEdit, EditFailed, EditRefused, ProposedEdit, Usage, unified_diff
@@ -60,10 +66,11 @@ EDIT_FORMATS = ("diff", "diff-fenced", "whole", "udiff", "udiff-simple")
 class _Stop(BaseException):
     """Unwinds aider's loop at once. A BaseException, because aider catches ``Exception``."""
 
-    def __init__(self, reason: str, cause: BaseException | None = None):
+    def __init__(self, reason: str, cause: BaseException | None = None, hint: str | None = None):
         super().__init__(reason)
         self.reason = reason
         self.cause = cause
+        self.hint = hint
 
 
 class _NoAnalytics:
@@ -100,13 +107,14 @@ def warm_up() -> None:
 class AiderCoder:
     def __init__(self, model: str, api_base: str | None = None, api_key_env: str | None = None,
                  edit_format: str = "diff", timeout_s: float = 600.0, *,
-                 api_key: str | None = None, max_reflections: int = 2, max_retries: int = 2,
-                 model_info: dict[str, Any] | None = None):
+                 api_key: str | None = None, max_reflections: int = 2,
+                 retry: RetryPolicy | None = None, model_info: dict[str, Any] | None = None):
         """``model``: a litellm model string. ``api_base``: an OpenAI-compatible server.
         The key: ``api_key``, else the variable named by ``api_key_env``, else the provider's
         usual variable (litellm reads it). ``max_reflections``: how often an answer aider could
-        not apply is sent back to the model. ``max_retries``: retries of a failed model call
-        (429, 5xx, timeout) before ``EditFailed``. ``model_info``: litellm-style metadata
+        not apply is sent back to the model. ``retry``: how a model call that failed for a passing
+        reason (429, 5xx, timeout) is tried again before ``EditFailed`` (default: the policy of
+        every other model call). ``model_info``: litellm-style metadata
         (``max_input_tokens``, ``input_cost_per_token``, ...) for a model litellm lacks."""
         if edit_format not in EDIT_FORMATS:
             raise ConfigError(f"Unknown edit format {edit_format!r} for code edits.",
@@ -116,15 +124,14 @@ class AiderCoder:
             if not api_key:
                 raise ConfigError(f"The API key variable {api_key_env} is not set.",
                                   f"Set {api_key_env} in the environment the server starts in.")
-        if max_reflections < 0 or max_retries < 0 or timeout_s <= 0:
-            raise ConfigError("Code edits need max_reflections >= 0, max_retries >= 0 and "
-                              "timeout_s > 0.")
+        if max_reflections < 0 or timeout_s <= 0:
+            raise ConfigError("Code edits need max_reflections >= 0 and timeout_s > 0.")
         self.model = model
         self.api_base = api_base
         self.edit_format = edit_format
         self.timeout_s = timeout_s
         self.max_reflections = max_reflections
-        self.max_retries = max_retries
+        self.retry = retry or RetryPolicy()
         self._api_key = api_key
         self._model_info = model_info
 
@@ -190,7 +197,7 @@ class AiderCoder:
         coder.root = str(root)
         coder.abs_root_path_cache = {}
         coder.max_reflections = self.max_reflections
-        calls = _Calls(coder, io, cancel, self.max_retries)
+        calls = _Calls(coder, io, cancel, self.retry)
         coder.send = calls.send
 
         try:
@@ -199,7 +206,7 @@ class AiderCoder:
             if isinstance(stop.cause, Cancelled):
                 raise stop.cause from None
             raise EditFailed(f"The code edit of {', '.join(names)} failed: {stop.reason}",
-                             _hint(stop.reason)) from None
+                             stop.hint or _hint(stop.reason)) from None
         _check_cancel(cancel)
 
         refused = [p for p in dict.fromkeys(io.refused)]
@@ -222,43 +229,50 @@ class AiderCoder:
 
 class _Calls:
     """Wraps ``coder.send`` (one model call): counts calls, keeps each answer, checks the
-    cancel event before each call, and bounds aider's retries of failed calls (its own loop
-    retries for about a minute)."""
+    cancel event before each call, and retries a call that failed for a passing reason under
+    our ``RetryPolicy`` (aider's own loop would give it three tries in under a second)."""
 
-    def __init__(self, coder, io, cancel: threading.Event | None, max_retries: int):
+    def __init__(self, coder, io, cancel: threading.Event | None, policy: RetryPolicy):
         self._send = coder.send
         self._coder = coder
         self._io = io
         self.mark = 0   # where the last call's messages start in ``io.recorded``
         self._cancel = cancel
-        self._max_retries = max_retries
-        self._failures = 0
+        self._policy = policy
         self.requests = 0
         self.replies: list[str] = []
 
     def send(self, messages, model=None, functions=None):
-        if self._cancel is not None and self._cancel.is_set():
-            raise _Stop("cancelled", Cancelled("The code edit"))
         from aider.coders.base_coder import FinishReasonLength
-        from aider.exceptions import LiteLLMExceptions
 
-        self.requests += 1
-        self.mark = len(self._io.recorded)
-        try:
-            yield from self._send(messages, model=model, functions=functions)
-        except FinishReasonLength:
-            raise  # aider reports a cut-off answer itself; it ends up in ``error``
-        except Exception as err:
-            self._failures += 1
-            errors = LiteLLMExceptions()
-            retry = isinstance(err, errors.exceptions_tuple()) and errors.get_ex_info(err).retry
-            if retry and self._failures <= self._max_retries:
-                log.info("code edit: model call failed (%s), retry %d of %d",
-                         _one_line(err), self._failures, self._max_retries)
-                raise  # aider waits (0.25 s, doubling) and calls send again
-            tries = f" after {self._failures} tries" if self._failures > 1 else ""
-            raise _Stop(f"the model call failed{tries}: {_one_line(err)}", err) from None
-        self._failures = 0
+        start = time.monotonic()
+        attempt = 0
+        while True:
+            if self._cancel is not None and self._cancel.is_set():
+                raise _Stop("cancelled", Cancelled("The code edit"))
+            attempt += 1
+            self.requests += 1
+            self.mark = len(self._io.recorded)
+            try:
+                # stream=False: nothing is yielded before the answer is whole, so a failed
+                # try leaves nothing half-shown and the next try starts clean.
+                yield from self._send(messages, model=model, functions=functions)
+                break
+            except FinishReasonLength:
+                raise  # aider reports a cut-off answer itself; it ends up in ``error``
+            except Exception as err:
+                elapsed = time.monotonic() - start
+                wait = self._policy.delay(attempt - 1)
+                passing = is_transient(err)
+                if (not passing or attempt >= self._policy.max_attempts
+                        or elapsed + wait > self._policy.max_total_s):
+                    tries = f" after {attempt} tries in {elapsed:.0f} s" if attempt > 1 else ""
+                    raise _Stop(f"the model call failed{tries}: {_one_line(err)}", err,
+                                _call_hint(err, passing)) from None
+                log.info("code edit: model call failed (%s), try %d of %d; retrying in %.2f s",
+                         _one_line(err), attempt, self._policy.max_attempts, wait)
+                # Waiting on the cancel event lets a cancel cut the backoff short.
+                (self._cancel or threading.Event()).wait(wait)
         self.replies.append(self._coder.partial_response_content or "")
 
 
@@ -320,6 +334,20 @@ def _error(coder, last_messages: list[tuple[str, str]]) -> str | None:
 def _one_line(err: BaseException) -> str:
     text = " ".join(str(err).split()) or type(err).__name__
     return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _call_hint(err: BaseException, passing: bool) -> str | None:
+    """The hint for a model call that failed, from its status rather than its words (litellm
+    reports a refused connection as a 500, so that one is told by its words)."""
+    status = status_of(err)
+    if status in (401, 403):
+        return "Check the API key for the model."
+    if status != 429 and re.search(r"connect|timed? ?out", str(err), re.IGNORECASE):
+        return "Check that the model's server (api_base) is reachable, then run the edit again."
+    if passing:
+        return ("The provider is overloaded, rate-limiting or failing: wait and rerun with "
+                "--resume, lower --parallel, or raise the retry limits.")
+    return None
 
 
 def _hint(reason: str) -> str:

@@ -335,7 +335,7 @@ def _aider(sci, folder: Path, file: str, instruction: str, ctx, stage: str):
                           "Replay covers ideas and novelty; run the experiments live (without --replay), "
                           "or with --scientist sweep.")
     coder = AiderCoder(s.model, api_base=s.api_base, api_key=_api_key(s), timeout_s=s.timeout_s,
-                       max_reflections=AIDER_REFLECTIONS)
+                       max_reflections=AIDER_REFLECTIONS, retry=s.retry)
     ledger = sci.client.ledger
     budget = ledger.root
     cap = s.max_cost_usd if s.max_cost_usd is not None else budget.max_cost_usd
