@@ -83,7 +83,10 @@ def connect(address: str) -> None:
         raise ConfigError(f"Cannot reach the Ray cluster at {tried}: {problem}.",
                           "Check that the head node runs (ray start --head --port PORT) and that this machine can "
                           "reach it, or use --executor local.")
-    ray.init(address=tried, log_to_driver=False, configure_logging=False)
+    host = tried.rpartition(":")[0]
+    # A cluster on loopback addresses only works when the driver says 127.0.0.1 too.
+    extra = {"_node_ip_address": "127.0.0.1"} if host.startswith("127.") or host == "localhost" else {}
+    ray.init(address=tried, log_to_driver=False, configure_logging=False, **extra)
 
 
 def _current_cluster() -> str | None:
