@@ -42,7 +42,15 @@ async def test_ideas_from_a_model_with_cost(workspace, key):
             assert changed["source"] == "job" and changed["template"] == "tiny"
             cost = await client.wait_for("aisci/costUpdated")
             assert cost["tokensIn"] > 0 and cost["tokensOut"] > 0
-            assert (await client.command("aisci.getCost", {}))["tokensIn"] >= cost["tokensIn"]
+            # openai/fake-model has no price: its cost is unknown, never $0.
+            assert cost["totalUsd"] is None and cost["unknown"] is True
+            assert cost["sessionTotalUsd"] is None and cost["sessionUnknown"] is True
+            session = await client.command("aisci.getCost", {})
+            assert session["tokensIn"] >= cost["tokensIn"]
+            assert session["totalUsd"] is None and session["unknown"] is True
+            assert set(session["byStage"].values()) == {None}
+            assert session["ledgers"] == [{"path": str(workspace / "results" / "tiny" / "cost.json"),
+                                           "totalUsd": None, "unknown": True}]
             assert fake.requests[0].body["model"] == "fake-model"
         finally:
             await stop(client)
@@ -65,3 +73,21 @@ async def test_cancel_stops_a_model_call_in_flight(workspace, key):
             assert not (workspace / "results" / "tiny" / "ideas.json").exists()
         finally:
             await stop(client)
+
+
+async def test_ledgers_say_which_costs_are_known(lsp, workspace):
+    def ledger(template: str, calls: int, unpriced: int, cost: float) -> None:
+        folder = workspace / "results" / template
+        folder.mkdir(parents=True)
+        (folder / "cost.json").write_text(json.dumps({"version": 1, "totals": {
+            "calls": calls, "unpriced_calls": unpriced, "cost_usd": cost}}))
+
+    ledger("all_priced", 2, 0, 0.25)
+    ledger("none_priced", 2, 2, 0.0)
+    ledger("some_priced", 3, 1, 0.5)
+    cost = await lsp.command("aisci.getCost", {})
+    by_template = {entry["path"].split("/")[-2]: entry for entry in cost["ledgers"]}
+    assert by_template["all_priced"]["totalUsd"] == 0.25 and by_template["all_priced"]["unknown"] is False
+    assert by_template["none_priced"]["totalUsd"] is None and by_template["none_priced"]["unknown"] is True
+    assert by_template["some_priced"]["totalUsd"] == 0.5 and by_template["some_priced"]["unknown"] is True
+    assert cost["totalUsd"] == 0 and cost["unknown"] is False  # no call in this session yet

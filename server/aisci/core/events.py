@@ -106,11 +106,12 @@ class ProposalDecided(Event):
 
 @dataclass(frozen=True)
 class CostUpdated(Event):
-    total_usd: float | None      # None when a model's price is unknown
+    total_usd: float | None      # None when no call had a known price
     by_stage: dict[str, float | None] = field(default_factory=dict)
     tokens_in: int = 0
     tokens_out: int = 0
     folder: str | None = None
+    unpriced_calls: int = 0      # calls of unknown price: total_usd is then a lower bound
 
 
 @dataclass(frozen=True)

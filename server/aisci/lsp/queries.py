@@ -162,9 +162,24 @@ def get_cost(server, args: Args) -> dict:
             data = _json(path)
             totals_of = (data.get("totals") or {}) if isinstance(data, dict) else {}
             if isinstance(totals_of, dict) and "cost_usd" in totals_of:
-                ledgers.append({"path": str(path), "totalUsd": round(float(totals_of["cost_usd"] or 0.0), 6)})
+                ledgers.append({"path": str(path), **_ledger_cost(totals_of)})
     settings = server.settings_for(None)
     return {**totals, "maxCostUsd": settings.max_cost_usd, "ledgers": ledgers}
+
+
+def _ledger_cost(totals: dict) -> dict:
+    """A cost.json's known cost, None when none of its calls had a price, and whether any call's
+    price is unknown (the known cost is then a lower bound: "at least $x")."""
+    def count(key: str) -> int:
+        value = totals.get(key)
+        return value if isinstance(value, int) and value > 0 else 0
+
+    calls, unpriced = count("calls"), count("unpriced_calls")
+    try:
+        known = round(float(totals["cost_usd"] or 0.0), 6)
+    except (TypeError, ValueError):
+        known, unpriced = None, max(unpriced, 1)
+    return {"totalUsd": None if calls and unpriced >= calls else known, "unknown": unpriced > 0}
 
 
 def render_text(server, args: Args) -> dict:

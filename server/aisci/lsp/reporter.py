@@ -38,15 +38,23 @@ class CostTracker:
             return self.totals_locked()
 
     def totals_locked(self) -> dict[str, Any]:
-        by_stage: dict[str, float] = {}
+        """Known costs summed; ``totalUsd`` (and a stage's cost) is None when nothing in it had
+        a price, and ``unknown`` says that some call's price is unknown (the total is then a
+        lower bound), so an unpriced model never reads as free."""
+        events = list(self._by_folder.values())
+        by_stage: dict[str, float | None] = {}
         total, tokens_in, tokens_out = 0.0, 0, 0
-        for event in self._by_folder.values():
+        for event in events:
             total += event.total_usd or 0.0
             tokens_in += event.tokens_in
             tokens_out += event.tokens_out
             for stage, usd in event.by_stage.items():
-                by_stage[stage] = by_stage.get(stage, 0.0) + (usd or 0.0)
-        return {"totalUsd": round(total, 6), "byStage": by_stage, "tokensIn": tokens_in, "tokensOut": tokens_out}
+                known = by_stage.get(stage)
+                by_stage[stage] = known if usd is None else (known or 0.0) + usd
+        unknown = any(e.total_usd is None or e.unpriced_calls for e in events)
+        none_known = bool(events) and all(e.total_usd is None for e in events)
+        return {"totalUsd": None if none_known else round(total, 6), "unknown": unknown,
+                "byStage": by_stage, "tokensIn": tokens_in, "tokensOut": tokens_out}
 
 
 def _pct(value: float | None) -> int | None:
@@ -141,8 +149,9 @@ class LspReporter:
     def _on_CostUpdated(self, e: ev.CostUpdated) -> None:
         totals = self.costs.update(e)
         self.bridge.notify("aisci/costUpdated", {
-            "totalUsd": e.total_usd, "byStage": e.by_stage, "tokensIn": e.tokens_in, "tokensOut": e.tokens_out,
-            "folder": e.folder, "sessionTotalUsd": totals["totalUsd"]})
+            "totalUsd": e.total_usd, "unknown": e.total_usd is None or e.unpriced_calls > 0, "byStage": e.by_stage,
+            "tokensIn": e.tokens_in, "tokensOut": e.tokens_out, "folder": e.folder,
+            "sessionTotalUsd": totals["totalUsd"], "sessionUnknown": totals["unknown"]})
 
     def _on_IdeasChanged(self, e: ev.IdeasChanged) -> None:
         self.bridge.notify("aisci/ideasChanged", {"template": e.template, "path": e.path, "source": "job"})

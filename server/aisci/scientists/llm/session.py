@@ -56,6 +56,7 @@ def cost_event(totals: LedgerTotals, folder: str | None = None) -> CostUpdated:
         tokens_in=totals.overall.prompt_tokens,
         tokens_out=totals.overall.completion_tokens,
         folder=folder,
+        unpriced_calls=totals.overall.unpriced_calls,
     )
 
 
