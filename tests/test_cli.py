@@ -44,6 +44,16 @@ def test_baseline_prints_table_and_reuses_finished_run(tmp_path):
     assert second.returncode == 0 and "reused" in second.stdout
 
 
+def test_a_baseline_missing_a_package_says_to_install_it_not_to_fix_the_code(tmp_path):
+    folder = make_template(tmp_path, experiment=experiment_source("import aisci_test_not_installed_pkg\n"))
+    out = run_cli("baseline", str(folder), "--scale", "smoke", "--results", str(tmp_path / "res"))
+    assert out.returncode == 1 and "error: The baseline of tiny failed" in out.stderr, out.stderr
+    assert "No module named 'aisci_test_not_installed_pkg'" in out.stderr
+    assert ("The experiment imports aisci_test_not_installed_pkg, which is not installed in aisci's environment; "
+            "the code is not at fault") in out.stderr
+    assert "Fix experiment.py" not in out.stderr
+
+
 @pytest.mark.parametrize("body,flags,expected", [
     ("raise ValueError('bad shape (3, 4)')\n", [], "exited with status 1"),
     ("time.sleep(600)\n", ["--timeout", "2"], "timed out after 2 s"),
@@ -57,7 +67,8 @@ def test_failing_baseline_gives_one_paragraph_and_consistent_state(tmp_path, bod
     assert expected in out.stderr
     assert "Traceback" not in out.stderr
     assert "error: The baseline of tiny failed" in out.stderr
-    state = json.loads((results / "tiny" / "baseline_smoke" / "state.json").read_text())
+    # This experiment.py never reads AISCI_SCALE: no scales, so no scale in the folder's name.
+    state = json.loads((results / "tiny" / "baseline" / "state.json").read_text())
     assert state["steps"]["run_0"]["status"] == "failed"
     # Fixed experiment: the same command continues and succeeds.
     (folder / "experiment.py").write_text(experiment_source(GOOD_RESULT))

@@ -5,6 +5,7 @@ the client going away mid-run."""
 from __future__ import annotations
 
 import asyncio
+import shutil
 import signal
 import uuid
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
+from tests.helpers import REPO
 from tests.lsp.conftest import BOUND_S, process_alive, processes_with, start, stop, wait_for_file, wait_until
 
 pytestmark = pytest.mark.slow
@@ -171,3 +173,21 @@ async def test_client_going_away_ends_every_child(workspace, how):
                          timeout=10, what="the experiment and its child gone")
     finally:
         await stop(client)
+
+
+async def test_a_template_without_scales_has_one_baseline_named_after_no_scale(lsp, workspace):
+    # The original system's layout: experiment.py never reads AISCI_SCALE, so the smoke scale
+    # the server asks for is not applied and no folder may be named after it.
+    template = workspace / "templates" / "seir_like"
+    shutil.copytree(REPO / "tests" / "templates" / "original_layouts" / "seir_like", template,
+                    ignore=shutil.ignore_patterns("__pycache__", "run_*", "*.png"))
+    result = await lsp.command("aisci.runBaseline", {"template": str(template)})
+    folder = workspace / "results" / "seir_like" / "baseline"
+    assert result["ok"] and result["folder"] == str(folder)
+    assert not (workspace / "results" / "seir_like" / "baseline_smoke").exists()
+    stages = [s for s in lsp.notes["aisci/stageChanged"] if s["stage"] == "baseline" and s["state"] == "started"]
+    assert stages[0]["message"] == "seir_like (no scales: its whole study)"
+    listed = {t["name"]: t for t in (await lsp.command("aisci.listTemplates", {}))["templates"]}
+    assert listed["seir_like"]["baseline"] == {"whole study": str(folder)}
+    runs = await lsp.command("aisci.listRuns", {"template": str(template)})
+    assert [f["folder"] for f in runs["folders"]] == [str(folder)]

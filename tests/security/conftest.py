@@ -73,7 +73,11 @@ class Runner:
                         *extra, env=env)
 
     def folder(self, template: Path) -> Path:
-        return self.scratch / "results" / template.name / "baseline_smoke"
+        from aisci.core.folders import baseline_folder
+        from aisci.core.template_env import applied_scale
+
+        # A hostile experiment.py that never reads AISCI_SCALE has no scales: results/<t>/baseline
+        return baseline_folder(self.scratch / "results", template.name, applied_scale(template, "smoke"))
 
     def state(self, template: Path) -> dict:
         return json.loads((self.folder(template) / "state.json").read_text())

@@ -11,7 +11,7 @@ import * as vscode from "vscode";
 import type { FolderRuns, IdeasResult, TemplateInfo } from "./protocol";
 import { SECTIONS, ideaFolderOf } from "./sections";
 import type { ServerManager } from "./server";
-import { stampOf, type Node, type NodeData } from "./views/treeModel";
+import { isBaselineFolder, stampOf, type Node, type NodeData } from "./views/treeModel";
 
 export type Target = { template: string } | { folder: string } | { template: string; idea: string };
 
@@ -26,7 +26,7 @@ export function dataOf(arg: unknown): NodeData | { kind: "uri"; uri: vscode.Uri 
       return node.data;
     }
     if (typeof node.folder === "string") {
-      return { kind: "folder", folder: node.folder, baseline: path.basename(node.folder).startsWith("baseline_") };
+      return { kind: "folder", folder: node.folder, baseline: isBaselineFolder(node.folder) };
     }
     if (typeof node.template === "string") {
       return { kind: "template", template: node.template, name: path.basename(node.template) };
@@ -139,7 +139,7 @@ export async function pickFolder(server: ServerManager, arg: unknown, title: str
     const runs = await server.query<{ folders: (FolderRuns | string)[] }>("aisci.listRuns", { template: t.path });
     for (const f of runs?.folders ?? []) {
       const folder = typeof f === "string" ? f : f.folder;
-      if (path.basename(folder).startsWith("baseline_")) {
+      if (isBaselineFolder(folder)) {
         continue;
       }
       const idea = typeof f === "string" ? path.basename(folder).replace(/^\d{8}_\d{6}_/, "") : (f.idea ?? path.basename(folder));

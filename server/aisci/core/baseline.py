@@ -1,6 +1,7 @@
 """Stage 1, the baseline: run_0 of a template, then its plot.py.
 
-The run happens in ``results/<template>/baseline_<scale>/`` (a copy of the template), never in
+The run happens in ``results/<template>/baseline_<scale>/`` (a copy of the template;
+``baseline/`` for a template without scales, whose every scale is its whole study), never in
 the template itself; idea folders copy its ``run_0``. A finished baseline is reused unless
 ``force`` is given; its state records the sandbox used, the duration and the figures.
 """
@@ -18,6 +19,7 @@ from aisci.core.folders import baseline_folder, copy_template
 from aisci.core.results import FinalInfo, load_final_info
 from aisci.core.state import State
 from aisci.core.template import Template
+from aisci.core.template_env import missing_module_advice
 from aisci.errors import AisciError, ConfigError, ExperimentError
 from aisci.execution import safefs
 from aisci.core.runs import execute_run, run_record
@@ -41,6 +43,11 @@ def check_scale(scale: str) -> str:
         raise ConfigError(f"Unknown scale {scale!r}.",
                           "Use smoke (under a minute on a laptop CPU), cpu (minutes on a CPU) or full (the paper-scale study, for a GPU).")
     return scale
+
+
+def scale_words(applied: str | None) -> str:
+    """How a line names the scale a run had: "at scale cpu", or that the template has none."""
+    return f"at scale {applied}" if applied else "(no scales: its whole study)"
 
 
 @dataclass(frozen=True)
@@ -98,26 +105,27 @@ def run_baseline(
 ) -> BaselineOutcome:
     reporter = reporter or NullReporter()
     check_scale(scale)
-    final = baseline_folder(results_root, template.name, scale)
+    applied = scale if template.has_scales else None   # never claim a scale that was not applied
+    final = baseline_folder(results_root, template.name, applied)
     folder = final
     if force and final.exists():
         # The last good baseline stays until the new one has finished: a cancelled or failed
         # re-run leaves it as it was.
         folder = final.with_name(final.name + ".rerun")
         safefs.remove(folder)
-    state = State.load(folder, template=template.name, scale=scale) if folder.exists() else None
+    state = State.load(folder, template=template.name, scale=applied) if folder.exists() else None
     if state and state.is_done("run_0") and state.is_done("plots"):
         run0 = state.step("run_0") or {}
         return BaselineOutcome(folder, load_final_info(folder / "run_0" / "final_info.json"),
                                tuple(state.step("plots")["figures"]), float(run0.get("duration_s", 0.0)),
                                str(run0.get("sandbox", "?")), reused=True)
-    reporter.emit(StageStarted("baseline", str(folder), f"{template.name} at scale {scale}"))
+    reporter.emit(StageStarted("baseline", str(folder), f"{template.name} {scale_words(applied)}"))
     if state is None or not state.is_done("run_0"):
         # Until run_0 has succeeded, every attempt starts from the template as it is now, so a
         # fix made there is what runs next.
         folder.mkdir(parents=True, exist_ok=True)
         copy_template(template, folder)
-        state = State.load(folder, template=template.name, scale=scale)
+        state = State.load(folder, template=template.name, scale=applied)
         state.record("copied", template_path=str(template.path))
 
     if state.is_done("run_0"):
@@ -129,9 +137,11 @@ def run_baseline(
         _record_run(state, result)
         if not result.ok:
             reporter.emit(StageFinished("baseline", str(folder), ok=False))
+            # A missing package is an environment to complete, not code to fix.
+            advice = missing_module_advice(result.stderr_tail)
             raise ExperimentError(f"The baseline of {template.name} failed: {result.summary(with_hint=False)}",
-                                  f"{result.hint or ''} Fix experiment.py in {template.path} and run the "
-                                  "same command again.".strip())
+                                  advice or f"{result.hint or ''} Fix experiment.py in {template.path} and run "
+                                  "the same command again.".strip())
         info, duration, used = result.final_info, result.duration_s, result.sandbox
 
     plots = run_plots(folder, sandbox=sandbox, cancel=cancel)

@@ -3,7 +3,9 @@
 ``results/<template>/<YYYYMMDD_HHMMSS>_<Name>/`` is an idea folder: a copy of the template,
 the baseline's ``run_0``, then ``run_i.py`` and ``run_i/`` per run, ``notes.txt``, figures,
 ``latex/``, ``<Name>.pdf``, ``review.txt``, and our ``state.json``.
-``results/<template>/baseline_<scale>/`` holds the baseline run that idea folders copy.
+``results/<template>/baseline_<scale>/`` holds the baseline run that idea folders copy;
+``results/<template>/baseline/`` for a template without scales (its one study, whatever
+``--scale`` says), so no folder is named after a scale that was not applied.
 """
 
 from __future__ import annotations
@@ -35,8 +37,9 @@ def copy_template(template: Template, dest: Path) -> None:
         log.warning("template %s: %s is a link or a special file and was not copied", template.name, path)
 
 
-def baseline_folder(results_root: Path, template_name: str, scale: str) -> Path:
-    return Path(results_root) / template_name / f"baseline_{scale}"
+def baseline_folder(results_root: Path, template_name: str, scale: str | None) -> Path:
+    """``scale``: the scale the baseline really runs at; None for a template without scales."""
+    return Path(results_root) / template_name / (f"baseline_{scale}" if scale else "baseline")
 
 
 def create_idea_folder(results_root: Path, template: Template, idea: Idea, baseline_run: Path | None,

@@ -39,6 +39,14 @@ def _run_results(folder: Path, run: str) -> dict | None:
         return None
 
 
+WHOLE_STUDY = "whole study"
+
+
+def _baseline_folders(root: Path) -> list[Path]:
+    """``baseline_<scale>/`` folders, and ``baseline/`` of a template without scales."""
+    return sorted(p for p in [root / "baseline", *root.glob("baseline_*")] if p.is_dir())
+
+
 def list_templates(server, args: Args) -> dict:
     from aisci.core.template import check_template
 
@@ -48,10 +56,11 @@ def list_templates(server, args: Args) -> dict:
         knobs = _json(path / "knobs.json")
         knobs = knobs if isinstance(knobs, list) else []
         baselines = {}
-        for folder in sorted((server.results / path.name).glob("baseline_*")):
+        for folder in _baseline_folders(server.results / path.name):
             steps = (_json(folder / "state.json") or {}).get("steps", {})
             if (steps.get("run_0") or {}).get("status") == "done":
-                baselines[folder.name.removeprefix("baseline_")] = str(folder)
+                # baseline/: a template without scales, whose every scale is its whole study
+                baselines[folder.name.removeprefix("baseline_") if folder.name != "baseline" else WHOLE_STUDY] = str(folder)
         templates.append({"name": path.name, "path": str(path), "ok": not any(p.is_error for p in problems),
                           "errors": sum(p.is_error for p in problems),
                           "warnings": sum(not p.is_error for p in problems),
@@ -116,7 +125,7 @@ def list_runs(server, args: Args) -> dict:
         return runs_of(server, folder)
     template = args.template(must_exist=False)
     root = server.results / template.name
-    folders = sorted(root.glob("baseline_*")) + locate.idea_folders(server.results, template.name)
+    folders = _baseline_folders(root) + locate.idea_folders(server.results, template.name)
     return {"template": template.name, "folders": [runs_of(server, f) for f in folders if (f / "state.json").is_file()]}
 
 

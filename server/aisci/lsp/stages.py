@@ -65,8 +65,11 @@ def check_template(server, args: Args) -> dict:
 
 def run_baseline(server, args: Args):
     template_path, force = args.template(), args.flag("force")
-    scale = server.settings_for(args).scale
-    lock = _results_of(server, template_path) / f"baseline_{scale}"
+    from aisci.core.folders import baseline_folder
+    from aisci.core.template_env import applied_scale
+
+    scale = applied_scale(template_path, server.settings_for(args).scale)
+    lock = baseline_folder(server.results, template_path.name, scale)
 
     def work(ctx) -> dict:
         from aisci.core.baseline import run_baseline as run

@@ -21,6 +21,7 @@ from aisci.core.experiments import load_idea, require_finished_runs
 from aisci.core.ideas import Idea
 from aisci.core.scientist import RunRecord
 from aisci.core.state import State
+from aisci.core.template_env import applied_scale
 from aisci.errors import AisciError
 from aisci.paper.sections import SECTIONS, canonical
 
@@ -66,8 +67,10 @@ def paper_job(folder: Path, ctx: Context) -> PaperJob:
     runs = tuple(require_finished_runs(folder))
     plots = state.step("plots") or {}
     prompt = json.loads((folder / "prompt.json").read_text(encoding="utf-8"))
+    # A template without scales ran its whole study: the paper names no scale for it.
+    scale = applied_scale(folder, ctx.settings.scale)
     return PaperJob(folder, load_idea(folder), runs, dict(plots.get("descriptions") or {}),
-                    state.get("template", ""), prompt.get("task_description", ""), ctx.settings.scale)
+                    state.get("template", ""), prompt.get("task_description", ""), scale)
 
 
 def ensure_disclosure(text: str) -> str:

@@ -314,10 +314,16 @@ export function runNode(folder: string, run: RunInfo, baseline: Record<string, n
   };
 }
 
+/** `baseline_<scale>`, or `baseline` of a template without scales (its whole study at every scale). */
+export function isBaselineFolder(folder: string): boolean {
+  const name = path.basename(folder);
+  return name === "baseline" || name.startsWith("baseline_");
+}
+
 export function folderNode(f: FolderRuns): Node {
   const name = path.basename(f.folder);
-  const isBaseline = name.startsWith("baseline_");
-  const label = isBaseline ? `baseline (${name.slice("baseline_".length)})` : (f.idea ?? name);
+  const isBaseline = isBaselineFolder(name);
+  const label = !isBaseline ? (f.idea ?? name) : name === "baseline" ? "baseline (no scales: whole study)" : `baseline (${name.slice("baseline_".length)})`;
   const base = flattenMeans(f.runs.find((r) => r.run === "run_0")?.means);
   const failed = f.runs.filter((r) => r.status === "failed").length;
   const done = f.runs.filter((r) => r.status !== "failed").length;
@@ -348,7 +354,7 @@ export function runNodes(results: { template: TemplateInfo; folders: FolderRuns[
   const groups = results.map(({ template, folders }) => ({
     template,
     children: [...folders]
-      .sort((a, b) => Number(path.basename(a.folder).startsWith("baseline_")) - Number(path.basename(b.folder).startsWith("baseline_")) || b.folder.localeCompare(a.folder))
+      .sort((a, b) => Number(isBaselineFolder(a.folder)) - Number(isBaselineFolder(b.folder)) || b.folder.localeCompare(a.folder))
       .map(folderNode),
   }));
   if (groups.length === 1) {

@@ -129,6 +129,13 @@ test("runs: baseline folders sort last and a running folder spins", () => {
   assert.equal(nodes[1].contextValue, "folder.baseline");
 });
 
+test("runs: the baseline of a template without scales is a baseline too, named after no scale", () => {
+  const base: FolderRuns = { folder: "/ws/results/seir_like/baseline", idea: null, runs: [folder.runs[0]] };
+  const nodes = runNodes([{ template: { ...tiny, name: "seir_like" }, folders: [base, folder] }]);
+  assert.deepEqual(nodes.map((n) => n.label), ["sweep_degree", "baseline (no scales: whole study)"]);
+  assert.equal(nodes[1].contextValue, "folder.baseline");
+});
+
 test("papers: overall score, decision, missing PDF", () => {
   const [a, b] = paperNodes([
     { folder: "/f/a", idea: "a", title: "A study", pdf: "/f/a/a.pdf", review: "/f/a/review.txt", scores: { Overall: 5, Clarity: 3 }, decision: "Reject" },
