@@ -2,7 +2,7 @@
 
 A run starts with an allow-listed environment: locale, a plain ``PATH``, a sandbox ``HOME``
 and ``TMPDIR``, the run's own variables (``AISCI_SCALE``, ``AISCI_DATA_DIR``,
-``CUDA_VISIBLE_DEVICES``), thread counts and BLAS settings, plus the names a template
+``CUDA_VISIBLE_DEVICES``, ``AISCI_SEED`` for a seed re-run), thread counts and BLAS settings, plus the names a template
 declares in its ``aisci.json``. Never a name that looks like a key, token or secret, even when
 declared.
 

@@ -34,6 +34,7 @@ class RunSpec:
     sandbox: str = "auto"
     scale: str | None = None
     gpu: str | None = None
+    seed: int | None = None       # AISCI_SEED for the run (a seed re-run of the search); None: the template's own
 
 
 class Executor(Protocol):
@@ -55,7 +56,8 @@ class LocalExecutor:
         if on_progress:
             on_progress("this machine", "")
         return run_experiment(spec.folder, spec.run_index, timeout_s=spec.timeout_s, sandbox=spec.sandbox,
-                              scale=spec.scale, gpu=spec.gpu, cancel=cancel)
+                              scale=spec.scale, gpu=spec.gpu, cancel=cancel,
+                              seed=spec.seed)
 
     def close(self) -> None:
         pass

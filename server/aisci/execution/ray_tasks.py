@@ -103,7 +103,7 @@ def run_on_node(files: dict[str, bytes], params: dict, sink, key: str) -> dict:
         gpu = os.environ.get("CUDA_VISIBLE_DEVICES") if params["use_cluster_gpu"] else params["gpu"]
         result = run_experiment(folder, index, timeout_s=params["timeout_s"], sandbox=params["sandbox"],
                                 scale=params["scale"], gpu=gpu, limits=Limits(**params["limits"]),
-                                declared_env=tuple(params["declared_env"]))
+                                declared_env=tuple(params["declared_env"]), seed=params.get("seed"))
         outputs = {} if params["shared_folder"] else _outputs(folder / run)
     finally:
         stop.set()

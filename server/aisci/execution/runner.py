@@ -245,6 +245,7 @@ def run_experiment(
     on_start: Callable[[int], None] | None = None,
     limits: Limits | None = None,
     declared_env: tuple[str, ...] = (),
+    seed: int | None = None,
 ) -> RunResult:
     folder = Path(folder).resolve()
     run = f"run_{run_index}"
@@ -260,6 +261,8 @@ def run_experiment(
         env["AISCI_SCALE"] = scale
     if gpu is not None:
         env["CUDA_VISIBLE_DEVICES"] = str(gpu)
+    if seed is not None:
+        env["AISCI_SEED"] = str(int(seed))
     command = [python or sys.executable, "experiment.py", f"--out_dir={run}"]
     outcome = run_script(folder, command, log_dir=run_dir, timeout_s=timeout_s, sandbox=sandbox, env=env,
                          cancel=cancel, on_start=on_start, writable=(run_dir,), limits=limits,
