@@ -49,6 +49,17 @@ def _positive(kind):
 POSITIVE_FLOAT, POSITIVE_INT = _positive(float), _positive(int)
 
 
+def NON_NEGATIVE_INT(value: str) -> int:
+    """A whole number, 0 or more."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, found {value!r}") from None
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, found {number}")
+    return number
+
+
 def _add_run_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scale", choices=("smoke", "cpu", "full"),
                    help="size of the study (AISCI_SCALE): smoke < 1 min on a CPU, cpu minutes, full the "
@@ -156,6 +167,14 @@ def build_parser() -> argparse.ArgumentParser:
     launch.add_argument("--improvement", action="store_true", help="revise the paper from its review and review again")
     launch.add_argument("--max-runs", type=POSITIVE_INT, default=5, help="experiment runs per idea (default 5)")
     launch.add_argument("--max-iters", type=POSITIVE_INT, default=4, help="fixes of a failing run (default 4)")
+    launch.add_argument("--search", choices=("linear", "tree"), default="linear",
+                        help="linear: the original's loop of runs; tree: best-first search over variants, "
+                             "confirmed over seeds (docs/search.md)")
+    launch.add_argument("--max-nodes", type=POSITIVE_INT, default=8, help="tree: variants that run (default 8)")
+    launch.add_argument("--debug-depth", type=NON_NEGATIVE_INT, default=3,
+                        help="tree: debugging steps in a row below a failed variant (default 3)")
+    launch.add_argument("--seeds", type=NON_NEGATIVE_INT, default=3,
+                        help="tree: re-runs of the best variant with AISCI_SEED=1..N (default 3; 0: none)")
     launch.add_argument("--resume", action="store_true", help="continue the last launch of this template where it stopped")
     launch.add_argument("--autonomy", choices=("full", "review-edits"), default="full",
                         help="full: apply every AI edit; review-edits: show each diff and ask accept / edit / reject")

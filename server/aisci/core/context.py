@@ -13,6 +13,7 @@ from aisci.errors import AisciError, ConfigError
 from aisci.execution.executor import Executor, LocalExecutor
 
 AUTONOMY = ("full", "review-edits")
+SEARCHES = ("linear", "tree")
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,10 @@ class Settings:
     parallel: int = 1
     executor: str = "local"           # where runs execute: "local" or "ray" (front ends open it)
     ray_address: str = "auto"
+    search: str = "linear"            # "linear" (the original's loop) or "tree" (docs/search.md)
+    max_nodes: int = 8                # tree: nodes that run code, besides the baseline and the seeds
+    debug_depth: int = 3              # tree: debug steps in a row below a failed node
+    seeds: int = 3                    # tree: re-runs of the best node with AISCI_SEED=1..N (0: none)
 
     def with_(self, **changes) -> "Settings":
         return replace(self, **changes)
@@ -56,7 +61,11 @@ class Settings:
             raise ConfigError(f"Unknown autonomy {self.autonomy!r}.", f"Use one of: {', '.join(AUTONOMY)}.")
         if self.scientist not in ("auto", "llm", "sweep"):
             raise ConfigError(f"Unknown scientist {self.scientist!r}.", "Use llm, sweep or auto.")
-        for name in ("max_runs", "max_iters", "num_ideas", "parallel"):
+        if self.search not in SEARCHES:
+            raise ConfigError(f"Unknown search {self.search!r}.", f"Use one of: {', '.join(SEARCHES)}.")
+        if self.seeds < 0 or self.debug_depth < 0:
+            raise ConfigError("--seeds and --debug-depth must be 0 or more.")
+        for name in ("max_runs", "max_iters", "num_ideas", "parallel", "max_nodes"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"--{name.replace('_', '-')} must be at least 1, found {getattr(self, name)}.")
         return self

@@ -23,6 +23,8 @@ from aisci.core.results import load_final_info
 from aisci.core.runs import execute_run, run_record
 from aisci.core.scientist import RunJob, RunRecord, Scientist
 from aisci.core.state import State
+from aisci.core.tree import record_linear
+from aisci.core.template_env import missing_module_advice
 from aisci.errors import ExperimentError
 from aisci.execution.executor import RunSpec
 from aisci.execution.runner import RunResult
@@ -40,13 +42,18 @@ def load_idea(folder: Path) -> Idea:
     return Idea.from_dict(json.loads((Path(folder) / "idea.json").read_text(encoding="utf-8")))
 
 
+def run_steps(steps: dict) -> list[int]:
+    """The indices of the recorded runs (``run_i`` steps), in order; a tree search may leave gaps
+    (a node that ran nothing has no run)."""
+    return sorted(int(name[4:]) for name in steps if name.startswith("run_") and name[4:].isdigit() and name[4:] != "0")
+
+
 def history_from_state(state: State) -> list[RunRecord]:
-    records, steps, index = [], state.steps(), 1
-    while f"run_{index}" in steps:
+    records, steps = [], state.steps()
+    for index in run_steps(steps):
         step = steps[f"run_{index}"]
         records.append(RunRecord(f"run_{index}", step.get("description", ""), step.get("means", {}),
                                  None if step["status"] == "done" else step.get("error", "failed")))
-        index += 1
     return records
 
 
@@ -90,15 +97,20 @@ def run_experiments(folder: Path, scientist: Scientist, ctx: Context) -> Experim
             notes = scientist.describe_run(job, result)
             state.record(run, description=edit["description"], means=result.final_info.means(),
                          notes=notes, **run_record(result))
+            record_linear(folder, index, edit["description"], ok=True, means=result.final_info.means())
             write_notes(folder)
         else:
             state.record(run, status="failed", description=edit["description"], error=result.summary(with_hint=False),
                          stderr_tail=result.stderr_tail, **run_record(result))
+            if not result.cancelled:
+                record_linear(folder, index, edit["description"], ok=False, error=result.summary(with_hint=False))
             write_notes(folder)
             if result.cancelled:
                 state.forget(run)  # a cancelled run is not a failed one: resume runs it again
                 ctx.check_cancelled("The experiments")
-            return _finish(folder, state, ctx, ok=False, message=f"{run} failed; {tried}: {result.summary(with_hint=False)}")
+            advice = missing_module_advice(result.stderr_tail)
+            return _finish(folder, state, ctx, ok=False, message=f"{run} failed; {tried}: {result.summary(with_hint=False)}"
+                           + (f" {advice}" if advice else ""))
     done = [r for r in history_from_state(state) if r.error is None]
     if not done:
         return _finish(folder, state, ctx, ok=False, message="no run finished")
@@ -127,6 +139,9 @@ def _run_with_fixes(folder: Path, state: State, job: RunJob, scientist: Scientis
         tried = f"{fixes} fix{'es' * (fixes != 1)} tried" if fixes else "no fix was tried"
         if result.ok or result.cancelled or attempt == settings.max_iters:
             return result, tried + (f", the limit (--max-iters {settings.max_iters})" if fixes else "")
+        if missing_module_advice(result.stderr_tail):
+            # Editing the code cannot install a package: no fix attempt is spent on it.
+            return result, (f"{tried}, then " if fixes else "") + "no fix was asked for (a missing package)"
         state.record(f"{run}.attempt_{attempt + 1}", status="failed", error=result.summary(with_hint=False))
         proposed = []
 

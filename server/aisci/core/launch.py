@@ -52,7 +52,12 @@ class LaunchOutcome:
 
 def idea_stages(ctx: Context) -> list[tuple[str, IdeaStage]]:
     """The per-idea stages in order; the paper stages join when the settings ask for them."""
-    stages: list[tuple[str, IdeaStage]] = [("experiments", run_experiments), ("plots", make_plots)]
+    experiments: IdeaStage = run_experiments
+    if ctx.settings.search == "tree":
+        from aisci.core.search import run_search
+
+        experiments = run_search
+    stages: list[tuple[str, IdeaStage]] = [("experiments", experiments), ("plots", make_plots)]
     try:
         from aisci.paper.stages import paper_stages
     except ImportError:

@@ -30,8 +30,9 @@ def render_notes(folder: Path) -> str:
         lines += ["## Run 0: Baseline", f"Results: {_means({k: v['means'] for k, v in data.items()})}",
                   "Description: the template's experiment as it is, unchanged.", ""]
     steps = state.steps()
-    index = 1
-    while f"run_{index}" in steps:
+    from aisci.core.experiments import run_steps
+
+    for index in run_steps(steps):
         step = steps[f"run_{index}"]
         lines.append(f"## Run {index}: {step.get('title') or step.get('description', '')}".rstrip())
         if step["status"] == "done":
@@ -41,7 +42,6 @@ def render_notes(folder: Path) -> str:
         if step.get("notes"):
             lines.append(f"Description: {step['notes']}")
         lines.append("")
-        index += 1
     plots = steps.get("plots")
     if plots and plots.get("status") == "done":
         for figure, text in (plots.get("descriptions") or {}).items():

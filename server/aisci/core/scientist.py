@@ -75,6 +75,25 @@ class RunJob:
         return tuple(r for r in self.history if r.error is None)
 
 
+@dataclass(frozen=True)
+class NodeJob:
+    """What a scientist sees when it expands a node of the search tree (core/search.py)."""
+
+    folder: Path
+    idea: Idea
+    template_name: str
+    baseline: dict[str, dict[str, float]]
+    tree: Any                # core.tree.Tree, the record as it stands
+    metric: Any              # core.metric.Metric the search optimises
+    max_nodes: int
+
+    def code(self, node_id: int) -> str:
+        """The experiment.py of a node (its snapshot run_<id>.py)."""
+        from aisci.execution import safefs
+
+        return safefs.read_text(self.folder / f"run_{node_id}.py", root=self.folder)
+
+
 class Scientist(Protocol):
     kind: str
 
@@ -93,3 +112,8 @@ class Scientist(Protocol):
     def propose_plot_fix(self, job: RunJob, error: str, feedback: str | None, ctx) -> Proposal | None: ...
 
     def describe_figures(self, job: RunJob, figures: list[str]) -> dict[str, str]: ...
+
+    # The tree search (core/search.py). ``kind`` is "draft" (parent: the baseline), "improve" (a
+    # done node) or "debug" (a failed node); experiment.py holds the parent's code when it is
+    # called, and the proposal is an edit of it. None: nothing (more) to try from this parent.
+    def propose_node(self, job: NodeJob, parent, kind: str, feedback: str | None, ctx) -> Proposal | None: ...

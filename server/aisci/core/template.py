@@ -105,6 +105,9 @@ def check_template(path: Path | str) -> list[Problem]:
     problems += _check_knobs(path)
     problems += _check_environment(path)
     problems += _check_run_contract(path)
+    from aisci.core.metric import metric_problems
+
+    problems += metric_problems(path)
     return problems
 
 

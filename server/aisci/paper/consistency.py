@@ -315,6 +315,7 @@ def result_values(idea_folder: Path) -> tuple[list[tuple[float, str]], list[tupl
             base.append((v, f"{run}: {where}"))
             if ".means." in f".{where}" and "[" not in where:
                 means.setdefault(where, []).append((run, v))
+    base += _search_values(Path(idea_folder), notes)
     derived = []
     for where, runs in means.items():
         for i, (ra, a) in enumerate(runs):
@@ -326,6 +327,19 @@ def result_values(idea_folder: Path) -> tuple[list[tuple[float, str]], list[tupl
                         derived.append(((y - x) / x, f"relative change of {pair} (base {label.split('/')[1]})"))
                         derived.append((y / x, f"ratio {label} of {where}"))
     return base, derived, notes
+
+
+def _search_values(idea_folder: Path, notes: list[str]) -> list[tuple[float, str]]:
+    """The seed confirmation of a tree search (tree.json): means and spreads over seeds."""
+    if safefs.kind(idea_folder / "tree.json", root=idea_folder) != "file":
+        return []
+    try:
+        data = safefs.read_json(idea_folder / "tree.json", root=idea_folder, limit=16 << 20)
+    except (OSError, ValueError, UnicodeDecodeError, AisciError) as e:
+        notes.append(f"tree.json could not be read: {getattr(e, 'message', e)}")
+        return []
+    confirmation = data.get("confirmation") if isinstance(data, dict) else None
+    return [(v, f"tree.json: confirmation.{where}") for v, where in _walk(confirmation or {}, "")]
 
 
 def code_constants(idea_folder: Path) -> list[tuple[float, str]]:

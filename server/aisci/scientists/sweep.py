@@ -78,6 +78,9 @@ class SweepScientist:
         self._literature = literature
         self._rejected: set[tuple[str, str]] = set()   # (folder, value) a person rejected
         self._last: dict[str, str] = {}                  # folder -> the value proposed last there
+        from aisci.scientists.sweep_tree import SweepTree
+
+        self._tree = SweepTree(template)
 
     # -- ideas ---------------------------------------------------------------------------
     def knob_for(self, idea: Idea) -> Knob:
@@ -104,7 +107,11 @@ class SweepScientist:
         )
 
     def generate_ideas(self, template: Template, archive: list[Idea], num_ideas: int, ctx) -> list[Idea]:
+        from aisci.scientists.sweep_tree import tree_idea
+
         taken = {i.name for i in archive}
+        if getattr(ctx.settings, "search", "linear") == "tree":
+            return [i for i in [tree_idea(template)] if i.name not in taken]   # one search over every knob
         ideas = [self.idea_for(k) for k in template.knobs]
         return [i for i in ideas if i.name not in taken][:num_ideas]
 
@@ -115,8 +122,10 @@ class SweepScientist:
         from aisci.literature import LiteratureUnavailable
         from aisci.scientists import literature_for
 
-        knob = self.knob_for(idea)
-        query = f"{template.name.replace('_', ' ')} {knob.description} sensitivity"
+        if idea.extra.get("search") == "tree":
+            query = f"{template.name.replace('_', ' ')} hyperparameter search"
+        else:
+            query = f"{template.name.replace('_', ' ')} {self.knob_for(idea).description} sensitivity"
         literature = self._literature or literature_for(ctx)
         try:
             result = literature.search(query, limit=10)
@@ -192,6 +201,9 @@ class SweepScientist:
     def propose_fix(self, job: RunJob, failure, feedback: str | None, ctx) -> Proposal | None:
         return None   # a sweep changes one constant; it cannot repair code
 
+    def propose_node(self, job, parent, kind: str, feedback: str | None, ctx) -> Proposal | None:
+        return self._tree.propose(job, parent, kind, feedback)
+
     def describe_run(self, job: RunJob, result) -> str:
         knob = self.knob_for(job.idea)
         changes = []
@@ -206,6 +218,8 @@ class SweepScientist:
 
     # -- plots ---------------------------------------------------------------------------
     def labels_for(self, job: RunJob) -> dict[str, str]:
+        if job.idea.extra.get("search") == "tree":
+            return self._tree.labels(job)
         knob = self.knob_for(job.idea)
         baseline = job.idea.extra.get("baseline_value", knob.current)
         labels = {"run_0": f"Baseline ({knob.constant}={format_value(baseline)})"}
@@ -226,17 +240,20 @@ class SweepScientist:
 
     def describe_figures(self, job: RunJob, figures: list[str]) -> dict[str, str]:
         labels = ", ".join(self.labels_for(job).values())
-        return {f: f"{f} compares the runs of the sweep ({labels})." for f in figures}
+        what = "of the search" if job.idea.extra.get("search") == "tree" else "of the sweep"
+        return {f: f"{f} compares the runs {what} ({labels})." for f in figures}
 
 
     # -- paper ---------------------------------------------------------------------------
     def propose_section(self, job, section: str, feedback: str | None, ctx) -> Proposal | None:
         from aisci.paper.report import SweepReport
         from aisci.paper.sections import set_section
+        from aisci.paper.tree_report import TreeReport
 
         if feedback is not None:
             return None   # the report says only what was measured; there is no other wording to offer
-        report = SweepReport(job.folder, job.idea, job.runs, job.figures, job.task, job.scale)
+        kind = TreeReport if job.idea.extra.get("search") == "tree" else SweepReport
+        report = kind(job.folder, job.idea, job.runs, job.figures, job.task, job.scale)
         tex = job.tex.read_text(encoding="utf-8")
         return Proposal.create(job.folder, "latex/template.tex", set_section(tex, section, report.section(section)),
                                f"draft the {section} section from the measured results", "writeup")

@@ -1,0 +1,224 @@
+"""``tree.json``: the record of a search over experiment variants (design.md §8, "The search").
+
+A node is one variant of experiment.py: its parent, its kind (``root`` is the baseline run_0;
+``draft`` a variant of the baseline, ``improve`` a child of a good node, ``debug`` a child of a
+failed node, ``seed`` a re-run of the best node with another seed), a short description, its
+code as a unified diff from its parent's, the run that measured it, the metric value, and its
+status (``pending`` -> ``running`` -> ``done`` | ``failed``; ``pruned`` by a person or the
+limits). A node's id is its run index: node 3 ran as ``run_3/`` from the snapshot ``run_3.py``.
+A linear search writes the same record as a chain.
+
+The file is rewritten whole and atomically (core/atomic.py) after every change, as a
+read-modify-write under a lock per file, so a pin or prune from the editor while a search runs
+is never lost; one process writes an idea folder at a time (core/locks.py). After a kill,
+``running`` nodes go back to ``pending`` (their code is in their snapshot) and finished nodes
+are never run again.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import threading
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any, Callable
+
+from aisci.core.atomic import write_json_atomic
+from aisci.errors import StateError
+
+TREE_FILE = "tree.json"
+KINDS = ("root", "draft", "improve", "debug", "seed")
+STATUSES = ("pending", "running", "done", "failed", "pruned")
+_locks: dict[str, threading.RLock] = {}
+_guard = threading.Lock()
+
+
+def _lock(folder: Path) -> threading.RLock:
+    with _guard:
+        return _locks.setdefault(str(Path(folder).absolute()), threading.RLock())
+
+
+@dataclass(frozen=True)
+class Node:
+    id: int
+    parent: int | None
+    kind: str
+    description: str
+    status: str = "pending"
+    diff: str = ""                  # unified diff of experiment.py from the parent's code
+    code_hash: str = ""
+    metric: float | None = None
+    means: dict[str, dict[str, float]] = field(default_factory=dict)
+    error: str | None = None
+    note: str | None = None         # what the record must say besides (a scientist's limit, a person's prune)
+    pinned: bool = False
+    pruned: bool = False            # a person's prune: never expanded (and not run, if it had not run)
+    seed: int | None = None         # the AISCI_SEED of a seed node
+    depth: int = 0                  # debug steps from the last node that ran without a fix
+
+    @property
+    def run(self) -> str | None:
+        """The run folder of a node that has (or will have) one; a node that runs nothing has none."""
+        return f"run_{self.id}" if self.code_hash else None
+
+    @property
+    def code_file(self) -> str | None:
+        return f"run_{self.id}.py" if self.code_hash else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "run": self.run, "code": self.code_file}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Node":
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+@dataclass(frozen=True)
+class Tree:
+    search: str                          # "tree" or "linear"
+    nodes: tuple[Node, ...] = ()
+    metric: dict[str, Any] | None = None  # core.metric.Metric.to_dict()
+    settings: dict[str, Any] = field(default_factory=dict)   # limits and the exploration rule
+    confirmation: dict[str, Any] | None = None               # seeds of the best node, their mean and spread
+    notes: tuple[str, ...] = ()
+
+    def node(self, node_id: int) -> Node:
+        for n in self.nodes:
+            if n.id == node_id:
+                return n
+        raise KeyError(node_id)
+
+    def children(self, node_id: int) -> list[Node]:
+        return [n for n in self.nodes if n.parent == node_id]
+
+    def next_id(self) -> int:
+        return max((n.id for n in self.nodes), default=-1) + 1
+
+    def with_node(self, node: Node) -> "Tree":
+        others = [n for n in self.nodes if n.id != node.id]
+        return replace(self, nodes=tuple(sorted([*others, node], key=lambda n: n.id)))
+
+    def search_nodes(self) -> list[Node]:
+        return [n for n in self.nodes if n.kind not in ("root", "seed")]
+
+    def best(self, better: Callable[[float, float], bool]) -> Node | None:
+        """The done node (root included, seeds excluded) with the best metric; ties go to the older."""
+        best = None
+        for n in self.nodes:
+            if n.kind == "seed" or n.status != "done" or n.metric is None:
+                continue
+            if best is None or better(n.metric, best.metric):
+                best = n
+        return best
+
+    def path_to(self, node_id: int) -> list[int]:
+        path, current = [], node_id
+        while current is not None:
+            path.append(current)
+            current = self.node(current).parent
+        return path[::-1]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"version": 1, "search": self.search, "metric": self.metric, "settings": self.settings,
+                "nodes": [n.to_dict() for n in self.nodes], "confirmation": self.confirmation,
+                "notes": list(self.notes)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Tree":
+        return cls(data.get("search", "tree"), tuple(Node.from_dict(n) for n in data.get("nodes", [])),
+                   data.get("metric"), dict(data.get("settings") or {}), data.get("confirmation"),
+                   tuple(data.get("notes") or ()))
+
+
+def code_diff(parent: str, child: str) -> str:
+    return "".join(difflib.unified_diff(parent.splitlines(keepends=True), child.splitlines(keepends=True),
+                                        fromfile="a/experiment.py", tofile="b/experiment.py"))
+
+
+def load_tree(folder: Path) -> Tree | None:
+    path = Path(folder) / TREE_FILE
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return Tree.from_dict(data)
+    except (ValueError, TypeError, KeyError, UnicodeDecodeError) as e:
+        raise StateError(f"The search record {path} cannot be read: {e}.",
+                         "It is only ever replaced whole, so it was changed by hand: restore it, or delete it "
+                         "(and the idea's experiments step in state.json) to search again.") from None
+
+
+def save_tree(folder: Path, tree: Tree) -> None:
+    with _lock(folder):
+        write_json_atomic(Path(folder) / TREE_FILE, tree.to_dict())
+
+
+def update_tree(folder: Path, change: Callable[[Tree], Tree], *, search: str = "tree") -> Tree:
+    """Read the record, apply ``change``, write it back, under the file's lock; the new record."""
+    with _lock(folder):
+        tree = load_tree(folder) or Tree(search)
+        new = change(tree)
+        save_tree(folder, new)
+        return new
+
+
+def set_node(folder: Path, node_id: int, **changes: Any) -> Tree:
+    return update_tree(folder, lambda t: t.with_node(replace(t.node(node_id), **changes)))
+
+
+def steer(folder: Path, node_id: int, action: str) -> Tree:
+    """A person's steering: ``pin`` (expand this node next), ``unpin``, or ``prune`` (never expand
+    it; a node not yet run is not run)."""
+    def change(tree: Tree) -> Tree:
+        node = tree.node(node_id)
+        if action == "pin":
+            return tree.with_node(replace(node, pinned=True))
+        if action == "unpin":
+            return tree.with_node(replace(node, pinned=False))
+        if action == "prune":
+            status = "pruned" if node.status == "pending" else node.status
+            return tree.with_node(replace(node, status=status, pinned=False, pruned=True))
+        raise StateError(f"Unknown steering action {action!r}.", "Use pin, unpin or prune.")
+    return update_tree(folder, change)
+
+
+def record_linear(folder: Path, index: int, description: str, *, ok: bool, means: dict | None = None,
+                  error: str | None = None) -> Tree:
+    """The linear loop's run ``index`` as the next link of a chain (its parent: the run before).
+
+    Each linear run edits the code the run before left, so the chain is its ancestry; the
+    metric is the template's declared one, else the first metric of run_0.
+    """
+    from aisci.core.metric import Metric, declared_metric, first_metric
+    from aisci.core.proposals import text_hash
+    from aisci.core.results import load_final_info
+    from aisci.execution import safefs
+
+    folder = Path(folder)
+
+    def code(i: int) -> str:
+        path = folder / f"run_{i}.py"
+        return safefs.read_text(path, root=folder) if safefs.is_file(path, root=folder) else ""
+
+    def change(tree: Tree) -> Tree:
+        tree = replace(tree, search="linear")
+        if tree.metric is None:
+            baseline = load_final_info(folder / "run_0" / "final_info.json").means()
+            metric = declared_metric(folder) or first_metric(baseline, "the first metric of run_0's final_info.json "
+                                                                       "(the template declares none)")
+            tree = replace(tree, metric=metric.to_dict() if metric else None)
+            if not any(n.id == 0 for n in tree.nodes):
+                tree = tree.with_node(Node(0, None, "root", "the baseline (the template's experiment.py)", "done",
+                                           code_hash=text_hash(code(0) or "baseline"),
+                                           metric=metric.value(baseline) if metric else None, means=baseline))
+        metric = Metric.from_dict(tree.metric) if tree.metric else None
+        parent = max((n.id for n in tree.nodes if n.id < index), default=0)
+        mine = code(index)
+        node = Node(index, parent, "draft" if parent == 0 else "improve", description, "done" if ok else "failed",
+                    diff=code_diff(code(parent), mine), code_hash=text_hash(mine or description),
+                    metric=metric.value(means or {}) if metric and ok else None, means=means or {}, error=error)
+        return tree.with_node(node)
+
+    return update_tree(folder, change, search="linear")
