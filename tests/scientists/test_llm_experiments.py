@@ -357,6 +357,23 @@ def test_a_persistent_429_fails_the_idea_with_the_rate_limit_hint(tmp_path):
     assert "model name" not in error.hint
 
 
+# -- a missing package is not fixed by editing code ------------------------------------------------
+def test_a_run_missing_a_package_spends_no_fix_and_says_what_to_install(tmp_path):
+    model = FakeScientist(decide=lambda p: go("use a helper package"),
+                          edit=lambda text: search_replace("experiment.py", RUNS, "    import aisci_test_missing_pkg\n" + RUNS)
+                          if text.startswith("Edit experiment.py") else None)
+    with FakeOpenAI(default=model) as fake:
+        outcome, _ = run_launch(tmp_path, fake, make_template(tmp_path), max_iters=3)
+    assert not outcome.ok
+    assert model.edits_starting("Run 1 of the idea") == []   # no fix asked of the model
+    state = State.load(outcome.ideas[0].folder)
+    assert state.step("run_1.attempt_1") is None and state.step("run_1")["status"] == "failed"
+    error = state.step("experiments")["error"]
+    assert error.startswith("run_1 failed; no fix was asked for (a missing package): "), error
+    assert "which is not installed in aisci's environment; the code is not at fault" in error
+    assert "aisci_test_missing_pkg" in outcome.ideas[0].message
+
+
 # -- plots: labels checked, a failing plot.py fixed ----------------------------------------------
 def test_plot_labels_name_only_existing_runs_and_a_failing_plot_is_fixed(tmp_path):
     subplots = "fig, ax = plt.subplots(figsize=(6, 4))\n"
