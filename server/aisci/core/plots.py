@@ -37,13 +37,26 @@ def make_plots(folder: Path, scientist: Scientist, ctx: Context) -> PlotsOutcome
         accepted = reviewed_edit(ctx, lambda feedback: scientist.propose_plots(job, feedback, ctx))
         state.record("plots.edit", description=accepted[0].description if accepted else "plot.py unchanged")
     error = ""
+    critiqued = False
     for attempt in range(ctx.settings.max_iters + 1):
         ctx.check_cancelled("The plots")
         result = run_plots(folder, timeout_s=ctx.settings.plot_timeout_s, sandbox=ctx.settings.sandbox,
                            cancel=ctx.cancel)
         if result.ok:
+            critiques, vision = _critique(scientist, job, list(result.figures), ctx)
+            problems = [f"{f}: {p}" for f, c in (critiques or {}).items() for p in c["problems"]]
+            if problems and not critiqued and attempt < ctx.settings.max_iters:
+                critiqued = True   # one round of fixes from what the model saw, then the figures stand
+                error = "a vision model read the figures and found: " + "; ".join(problems)
+                accepted = reviewed_edit(ctx, lambda feedback: scientist.propose_plot_fix(job, error, feedback, ctx))
+                if accepted is not None:
+                    continue
             descriptions = scientist.describe_figures(job, list(result.figures))
-            state.record("plots", figures=list(result.figures), descriptions=descriptions)
+            for figure, c in (critiques or {}).items():   # the caption says what the model saw
+                if c.get("shows") and figure in descriptions:
+                    descriptions[figure] = c["shows"]
+            state.record("plots", figures=list(result.figures), descriptions=descriptions, vision=vision,
+                         critiques=critiques or {})
             write_notes(folder)
             ctx.reporter.emit(StageFinished("plots", str(folder), outputs={"figures": list(result.figures)}))
             return PlotsOutcome(folder, True, result.figures, f"{len(result.figures)} figure(s)")
@@ -58,3 +71,14 @@ def make_plots(folder: Path, scientist: Scientist, ctx: Context) -> PlotsOutcome
     state.record("plots", status="failed", error=error)
     ctx.reporter.emit(StageFinished("plots", str(folder), ok=False, message=error))
     return PlotsOutcome(folder, False, (), error)
+
+
+def _critique(scientist, job, figures: list[str], ctx) -> tuple[dict | None, str]:
+    """The figures as a vision model read them, and a note of what was done for the record."""
+    critique = getattr(scientist, "critique_figures", None)
+    if critique is None:
+        return None, f"not read: the {scientist.kind} scientist has no model to look at figures"
+    critiques = critique(job, figures, ctx)
+    if critiques is None:
+        return None, "not read: the model does not accept images (litellm.supports_vision says no)"
+    return critiques, f"read by the model: {len(critiques)} of {len(figures)} figure(s)"

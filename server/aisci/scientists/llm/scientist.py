@@ -93,6 +93,22 @@ class LLMScientist:
     def describe_figures(self, job: RunJob, figures: list[str]) -> dict[str, str]:
         return experiment_stage.describe_figures(self, job, figures)
 
+    # -- the tree search and the figures read by a vision model (search.py) -------------
+    def propose_node(self, job, parent, kind, feedback, ctx):
+        from . import search
+
+        return search.propose_node(self, job, parent, kind, feedback, ctx)
+
+    def choose_metric(self, folder, baseline, ctx):
+        from . import search
+
+        return search.choose_metric(self, folder, baseline, ctx)
+
+    def critique_figures(self, job, figures, ctx):
+        from . import search
+
+        return search.critique_figures(self, job, figures, ctx)
+
     # -- stages 6-9: the paper (paper.py, reviewing.py) ----------------------------------
     def propose_section(self, job, section, feedback, ctx):
         return paper_stage.propose_section(self, job, section, feedback, ctx)
