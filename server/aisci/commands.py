@@ -104,7 +104,7 @@ def _template_new(name: str, parent: Path) -> int:
 
 
 def cmd_baseline(args: argparse.Namespace) -> int:
-    from aisci.core.baseline import default_scale, run_baseline
+    from aisci.core.baseline import default_scale, run_baseline, scale_words
     from aisci.core.folders import baseline_folder
     from aisci.core.template import load_template
     from aisci.terminal import TerminalReporter, results_table
@@ -114,13 +114,14 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     _note_scales(template, scale)
     executor = open_executor(args)
     try:
-        with _results_lock(baseline_folder(args.results, template.name, scale), "baseline"):
+        applied = scale if template.has_scales else None
+        with _results_lock(baseline_folder(args.results, template.name, applied), "baseline"):
             outcome = run_baseline(template, args.results, scale=scale, timeout_s=args.timeout, sandbox=args.sandbox,
                                    gpu=args.gpu, force=args.force, reporter=TerminalReporter(), executor=executor)
     finally:
         executor.close()
     how = "reused (finished earlier; --force runs it again)" if outcome.reused else f"ran in {outcome.duration_s:.1f} s"
-    print(f"Baseline of {template.name} at scale {scale}: {how}, sandbox {outcome.sandbox}.")
+    print(f"Baseline of {template.name} {scale_words(applied)}: {how}, sandbox {outcome.sandbox}.")
     print(f"Folder: {outcome.folder}")
     print()
     print(results_table(outcome.final_info))
@@ -134,7 +135,10 @@ def cmd_baseline(args: argparse.Namespace) -> int:
 def open_executor(args: argparse.Namespace):
     """The executor the flags ask for, connected (``--executor``, ``--ray-address``, ...)."""
     from aisci.execution.executor import ExecutorSettings, make_executor
+    from aisci.execution.sandbox import resolve
 
+    if getattr(args, "executor", "local") == "local":
+        resolve(args.sandbox)  # no isolation here: stop before any work, saying what to install
     return make_executor(ExecutorSettings(kind=getattr(args, "executor", "local"),
                                           ray_address=getattr(args, "ray_address", "auto"),
                                           shared_results=getattr(args, "shared_results", False),
@@ -216,7 +220,9 @@ def make_context(args: argparse.Namespace):
         or ((args.gpu,) if getattr(args, "gpu", None) else ()),
         autonomy=getattr(args, "autonomy", "full"), max_runs=getattr(args, "max_runs", 5),
         max_iters=getattr(args, "max_iters", 4), improvement=getattr(args, "improvement", False),
-        parallel=getattr(args, "parallel", 1),
+        parallel=getattr(args, "parallel", 1), search=getattr(args, "search", "linear"),
+        max_nodes=getattr(args, "max_nodes", 8), debug_depth=getattr(args, "debug_depth", 3),
+        seeds=getattr(args, "seeds", 3),
     ).validate()
     if settings.autonomy == "review-edits" and not sys.stdin.isatty():
         # Found out now, not at the first proposal after the model calls were paid for.

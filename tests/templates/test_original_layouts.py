@@ -111,6 +111,33 @@ def test_a_dead_knob_is_warned_about(tmp_path):
     assert "UNUSED_RATE" not in [p.target for p in propose_knobs(folder / "experiment.py")]
 
 
+def test_a_template_without_scales_names_no_scale_in_its_baseline_folder_or_paper(tmp_path):
+    from aisci.core import events as ev
+    from aisci.core.context import Context, Settings
+    from aisci.paper.stages import paper_job
+
+    folder = copy_layout(tmp_path, "seir_like")
+    results = tmp_path / "results"
+    first = run_cli("baseline", str(folder), "--scale", "smoke", "--results", str(results))
+    assert first.returncode == 0, first.stderr
+    assert "Baseline of seir_like (no scales: its whole study): ran in" in first.stdout
+    assert f"Folder: {results / 'seir_like' / 'baseline'}" in first.stdout
+    assert sorted(p.name for p in (results / "seir_like").iterdir() if p.name.startswith("baseline")) == ["baseline"]
+    assert json.loads((results / "seir_like" / "baseline" / "state.json").read_text())["scale"] is None
+    # Every scale is the same study: another --scale reuses it rather than running it again.
+    again = run_cli("baseline", str(folder), "--scale", "cpu", "--results", str(results))
+    assert again.returncode == 0 and "(no scales: its whole study): reused" in again.stdout, again.stderr
+
+    assert run_cli("template", "knobs", str(folder), "--yes").returncode == 0
+    launch = run_cli("launch", "--template", str(folder), "--scientist", "sweep", "--scale", "smoke", "--engine",
+                     "local", "--num-ideas", "1", "--writeup", "none", "--results", str(results))
+    assert launch.returncode == 0, launch.stdout + launch.stderr
+    assert not (results / "seir_like" / "baseline_smoke").exists()
+    [idea] = [p for p in (results / "seir_like").iterdir() if "_sweep_" in p.name]
+    ctx = Context(Settings(results=results, scale="smoke"), ev.CollectingReporter())
+    assert paper_job(idea, ctx).scale is None   # the sweep report names no scale that was not applied
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", NAMES)
 def test_check_knobs_baseline_and_sweep_launch(tmp_path, name):

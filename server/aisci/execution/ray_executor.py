@@ -124,8 +124,12 @@ class RayExecutor:
         ray = import_ray()
         from aisci.execution import ray_tasks
 
+        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
         self._ray = ray
-        self._sink = ray_tasks.ProgressSink.options(num_cpus=0).remote()
+        # The progress actor lives on the node the driver joined, not on a worker that may die.
+        here = NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(), soft=True)
+        self._sink = ray_tasks.ProgressSink.options(num_cpus=0, scheduling_strategy=here).remote()
         self._remote = ray.remote(ray_tasks.run_on_node)
 
     def close(self) -> None:
@@ -147,7 +151,8 @@ class RayExecutor:
         cpus = self.settings.run_cpus if self.settings.run_cpus is not None else cpus
         gpus = self.settings.run_gpus if self.settings.run_gpus is not None else gpus
         params = {"run_index": spec.run_index, "timeout_s": spec.timeout_s, "sandbox": spec.sandbox,
-                  "scale": spec.scale, "gpu": spec.gpu, "use_cluster_gpu": gpus > 0, "data": list(data_sets),
+                  "scale": spec.scale, "gpu": spec.gpu, "seed": spec.seed, "use_cluster_gpu": gpus > 0,
+                  "data": list(data_sets),
                   "limits": limits.__dict__, "declared_env": list(declared),
                   "shared_folder": str(folder) if self.settings.shared_results else None}
         files = {} if self.settings.shared_results else _ship(folder)
@@ -179,7 +184,10 @@ class RayExecutor:
             return RunResult(run=run, exit_code=None, duration_s=time.monotonic() - started, sandbox=spec.sandbox,
                              error=f"the cluster could not run it: {reason}",
                              hint=f"Ray retried it {MAX_RETRIES} times; check the nodes (aisci doctor --executor ray).")
-        self._ray.get(self._sink.forget.remote(key))
+        try:
+            self._ray.get(self._sink.forget.remote(key), timeout=5)
+        except Exception:  # the progress actor is gone with its node: nothing to forget
+            pass
         return self._land(folder, run, out)
 
     def _land(self, folder: Path, run: str, out: dict) -> RunResult:
