@@ -61,8 +61,8 @@ def run_plot(folder: Path, *, timeout_s: float, sandbox: str = "auto",
         out = Path(tempfile.mkdtemp(prefix=f".plot-{folder.name}-", dir=folder.parent))
         try:
             sandboxes.writable_by_run(out)
-            existing = tuple(name for name, _ in safefs.list_dir(folder) if _is_figure(name))
-            hidden = existing + tuple(name for name, what in safefs.list_dir(folder) if what == "link")
+            # Figures stay out so plot.py can write them anew; links stay out so bwrap never follows one.
+            hidden = tuple(name for name, what in safefs.list_dir(folder) if _is_figure(name) or what == "link")
             outcome = run_script(folder, command, log_dir=folder / LOG_DIR, timeout_s=timeout_s, sandbox=used,
                                  cancel=cancel, mount_over=out, hide_in_workdir=hidden)
             written = []

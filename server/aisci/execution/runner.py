@@ -160,16 +160,19 @@ def run_script(
         devices = sandboxes.gpu_devices()
         for path in writable:
             sandboxes.writable_by_run(path)
-        argv = sandboxes.wrap(launched, folder, python=python, writable=writable, limits=limits,
+        argv = sandboxes.wrap(launched, folder, python=python, writable=writable,
                               readable=(Path(extra["AISCI_DATA_DIR"]),), devices=devices,
                               mount_over=mount_over, hide_in_workdir=hide_in_workdir)
         user = sandboxes.run_user()[1]
     else:
         argv = launched
         user = f"uid {os.getuid()} (the user running aisci)"
+    if used == "bwrap":
+        can_write = tuple(str(p) for p in writable) or ((str(folder),) if mount_over else ())
+    else:
+        can_write = ("everything the user can write",)
     boundary = Boundary(sandbox=used, user=user, network="none" if used == "bwrap" else "host",
-                        writable=tuple(str(p) for p in (writable or ((mount_over,) if mount_over else ())))
-                        if used == "bwrap" else ("everything the user can write",),
+                        writable=can_write,
                         devices=devices, env=tuple(sorted(child_env)),
                         limits={"processes": limits.processes, "memory_mb": limits.memory_mb,
                                 "file_size_mb": limits.file_size_mb, "log_mb": limits.log_mb},

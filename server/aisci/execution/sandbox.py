@@ -232,7 +232,7 @@ def _dirs_for(path: Path, made: set[str]) -> list[str]:
     return args
 
 
-def wrap(command: list[str], workdir: Path, *, python: str, writable: tuple[Path, ...], limits: Limits,
+def wrap(command: list[str], workdir: Path, *, python: str, writable: tuple[Path, ...],
          readable: tuple[Path, ...] = (), devices: tuple[str, ...] = (), mount_over: Path | None = None,
          hide_in_workdir: tuple[str, ...] = ()) -> list[str]:
     """The bwrap command line that runs ``command`` in ``workdir``.
