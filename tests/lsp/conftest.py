@@ -48,8 +48,8 @@ class Client(LanguageClient):
 
         for method in ("aisci/jobStarted", "aisci/jobFinished", "aisci/stageChanged", "aisci/runFinished",
                        "aisci/ideasChanged", "aisci/proposalReady", "aisci/proposalDecided", "aisci/previewReady",
-                       "aisci/costUpdated", "aisci/log", types.PROGRESS, types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
-                       types.WINDOW_SHOW_MESSAGE, types.WINDOW_LOG_MESSAGE):
+                       "aisci/costUpdated", "aisci/log", "aisci/treeChanged", "aisci/runPlaced", types.PROGRESS,
+                       types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, types.WINDOW_SHOW_MESSAGE, types.WINDOW_LOG_MESSAGE):
             self.feature(method)(self._recorder(method))
 
         @self.feature(types.WINDOW_WORK_DONE_PROGRESS_CREATE)

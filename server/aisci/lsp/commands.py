@@ -1,13 +1,14 @@
 """``workspace/executeCommand``: each aisci command, translated to one core call.
 
-Contract (docs/lsp.md §2): a long command validates its one argument on the event loop,
-locks its path (``Busy`` -> -32002 at once), builds a ``Context`` (settings, the LSP reporter,
-the editor reviewer under review-edits, the job's cancel event) and runs the stage in the
-job's thread with work-done progress; it answers with the stage's result, or with an error:
--32001 (the stage failed: message, hint, log), -32003 (a stage module not available),
--32800 (cancelled), -32004 (an untrusted workspace: AISCI_RESTRICTED=1 runs no long command).
-Quick commands (``aisci.checkTemplate``, ``aisci.cancel`` and the queries)
-run in a worker thread without a lock. Nothing here does research work itself.
+Contract (docs/lsp.md §2): a long command validates its one argument on the event loop, locks
+its path (``Busy`` -> -32002 at once), builds a ``Context`` (settings, the LSP reporter, the
+editor reviewer under review-edits, the job's cancel event) and runs the stage in the job's
+thread with work-done progress; it answers with the stage's result, or with an error: -32001
+(the stage failed: message, hint, log), -32003 (a stage module not available), -32800
+(cancelled), -32004 (an untrusted workspace: AISCI_RESTRICTED=1 runs no long command). Quick
+commands (``aisci.checkTemplate``, ``aisci.cancel``, ``aisci.steerNode`` and the queries) run
+in a worker thread; only a steering write takes the folder's lock, briefly.
+Nothing here does research work itself.
 """
 
 from __future__ import annotations
@@ -80,7 +81,10 @@ COMMANDS: dict[str, Spec] = {
     "aisci.listPapers": Spec(_T, "queries:list_papers", long=False),
     "aisci.getCost": Spec((), "queries:get_cost", long=False),
     "aisci.renderText": Spec(("path", "uri"), "queries:render_text", long=False),
+    "aisci.getTree": Spec(_F, "queries:get_tree", long=False),
+    "aisci.steerNode": Spec(_F + ("node", "action"), "commands:steer_node", long=False),
 }
+STEERING = ("pin", "unpin", "prune")
 
 
 def cancel(server, args: Args) -> dict:
@@ -89,6 +93,44 @@ def cancel(server, args: Args) -> dict:
     if args.has("folder"):
         return {"cancelled": server.jobs.cancel(folder=str(args.path("folder")))}
     raise args.fail('give {"job": "aisci-job-N"} or {"folder": "/abs/folder"}.')
+
+
+def steer_node(server, args: Args) -> dict:
+    """A person's pin or prune of a search node (core.tree.steer), under the folder's lock.
+
+    When one of this server's jobs holds the folder (a search running here), its lock is ours and
+    tree.json's per-file lock orders this write with the search's; otherwise the folder is locked
+    for the write, so a search running in another process (an ``aisci launch`` in a terminal)
+    refuses it as busy rather than losing one of the two writes."""
+    from aisci.core.tree import load_tree, steer
+
+    folder = args.path("folder")
+    node, action = args.values.get("node"), args.text("action")
+    if isinstance(node, bool) or not isinstance(node, int) or node < 0:
+        raise args.fail(f'"node" must be a node id (a whole number, the run index), found {node!r}.')
+    if action not in STEERING:
+        raise args.fail(f'"action" must be one of {", ".join(STEERING)}, found {action!r}.')
+    if server.restricted:
+        raise _error(RESTRICTED, f"{args.command} did not run: this workspace is not trusted, so the AI Scientist "
+                                 "changes nothing in it. Trust the workspace (Workspaces: Manage Workspace Trust) "
+                                 "to steer a search.", command=args.command)
+    tree = load_tree(folder)
+    if tree is None or not any(n.id == node for n in tree.nodes):
+        raise args.fail(f"{folder} has no search node {node}" + ("" if tree else " (it has no tree.json)") + ".")
+    job = None
+    if server.jobs.holder_of(folder) is None:
+        try:
+            job = server.jobs.reserve(args.command, folder)
+        except Busy as e:
+            raise _error(BUSY, str(e), command=args.command, running=e.running) from None
+    try:
+        tree = steer(folder, node, action)
+    finally:
+        if job is not None:
+            server.jobs.release(job)
+    changed = tree.node(node)
+    return {"folder": str(folder), "node": node, "action": action, "status": changed.status,
+            "pinned": changed.pinned, "pruned": changed.pruned}
 
 
 def _error(code: int, text: str, **data: Any) -> JsonRpcException:

@@ -1,9 +1,9 @@
 """The queries behind the editor's views: read the files on disk, change nothing.
 
 Contract (docs/lsp.md §2, "Queries"): templates, ideas with their verdicts and papers, runs
-with status, means, duration and errors, papers with PDF and review (a model's scores and
-decision, or a checklist's count of passed checks), the
-session's cost, and a fast text rendering of a .tex. Each runs in a worker thread (called
+with status, means, duration, errors and the cluster node a run ran on, a search's tree, papers
+with PDF and review (a model's scores and decision, or a checklist's count of passed checks),
+the session's cost, and a fast text rendering of a .tex. Each runs in a worker thread (called
 by commands.execute) and takes (server, Args).
 """
 
@@ -110,7 +110,8 @@ def runs_of(server, folder: Path) -> dict:
         runs.append({"run": name, "status": step.get("status"),
                      "description": step.get("description") or ("baseline" if name == "run_0" else ""),
                      "means": means, "durationS": step.get("duration_s"), "error": step.get("error"),
-                     "stderr": str(folder / name / "stderr.log")})
+                     "stderr": str(folder / name / "stderr.log"),
+                     "where": step.get("node") if isinstance(step.get("node"), str) else None})
     runs.sort(key=lambda r: int(r["run"][4:]))
     holder = server.jobs.holder_of(folder)
     return {"folder": str(folder), "idea": locate.idea_of_folder(folder), "running": holder.id if holder else None,
@@ -127,6 +128,38 @@ def list_runs(server, args: Args) -> dict:
     root = server.results / template.name
     folders = _baseline_folders(root) + locate.idea_folders(server.results, template.name)
     return {"template": template.name, "folders": [runs_of(server, f) for f in folders if (f / "state.json").is_file()]}
+
+
+def get_tree(server, args: Args) -> dict:
+    """The search record of an idea folder (tree.json) for the Search tree view: every node with
+    its kind, status and metric, the best node (on the record's metric; seeds excluded) and the
+    path to it, and each node's code snapshot beside its parent's for a diff."""
+    from aisci.core.metric import Metric
+    from aisci.core.tree import load_tree
+
+    folder = args.path("folder")
+    if not (folder / "state.json").is_file():
+        raise args.fail(f"{folder} is not an idea folder (it has no state.json).")
+    tree = load_tree(folder)     # a broken record is an error that says how to repair it
+    if tree is None:
+        return {"folder": str(folder), "search": None, "metric": None, "settings": {}, "nodes": [], "best": None,
+                "bestPath": [], "confirmation": None, "notes": []}
+    metric = Metric.from_dict(tree.metric) if tree.metric else None
+    best = tree.best(metric.better) if metric else None
+    try:
+        best_path = tree.path_to(best.id) if best else []
+    except KeyError:             # a parent missing from the record: show the node, not a path
+        best_path = [best.id] if best else []
+
+    def code(node_id: int | None) -> str | None:
+        path = folder / f"run_{node_id}.py"
+        return str(path) if node_id is not None and safefs.is_file(path, root=folder) else None
+
+    nodes = [{**n.to_dict(), "code": code(n.id) if n.code_file else None,
+              "parentCode": code(n.parent)} for n in tree.nodes]
+    return {"folder": str(folder), "search": tree.search, "metric": tree.metric, "settings": tree.settings,
+            "nodes": nodes, "best": best.id if best else None, "bestPath": best_path,
+            "confirmation": tree.confirmation, "notes": list(tree.notes)}
 
 
 def list_papers(server, args: Args) -> dict:

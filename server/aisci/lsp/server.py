@@ -124,7 +124,11 @@ class AisciServer(LanguageServer):
         self.watcher.start()
 
     def on_external_change(self, kind: str, path: Path) -> None:
-        """A change the watcher saw; a folder one of our jobs holds is left to that job."""
+        """A change the watcher saw; a folder one of our jobs holds is left to that job, except
+        the search record: no job reports its writes, so every change of it is sent from here."""
+        if kind == "tree":
+            self.bridge.notify("aisci/treeChanged", {"folder": str(path.parent)})
+            return
         try:
             changed_at = path.stat().st_mtime
         except OSError:

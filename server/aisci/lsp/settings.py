@@ -27,15 +27,18 @@ _CHOICES = {
     "scientist": ("auto", "llm", "sweep"),
     "sandbox": ("auto", "bwrap", "none"),
     "executor": ("local", "ray"),
+    "search": ("linear", "tree"),
 }
 _NULLABLE_TEXT = ("model", "apiBase", "apiKeyEnv", "rayAddress")
-_POSITIVE_INT = ("maxRuns", "maxIters", "numIdeas")
+_POSITIVE_INT = ("maxRuns", "maxIters", "numIdeas", "maxNodes")
+_COUNT = ("seeds", "debugDepth")           # 0 allowed: no seed re-runs, no debugging
 _NUMBER = ("timeout", "maxCost")
-KEYS = tuple(_CHOICES) + _NULLABLE_TEXT + _POSITIVE_INT + _NUMBER
+KEYS = tuple(_CHOICES) + _NULLABLE_TEXT + _POSITIVE_INT + _COUNT + _NUMBER
 DEFAULTS: dict[str, Any] = {"autonomy": "review-edits", "engine": "semanticscholar", "scientist": "auto",
                             "sandbox": "auto", "timeout": 7200.0, "maxCost": None, "maxRuns": 5,
                             "maxIters": 4, "numIdeas": 2, "model": None, "apiBase": None, "apiKeyEnv": None,
-                            "executor": "local", "rayAddress": None}
+                            "executor": "local", "rayAddress": None, "search": "linear", "maxNodes": 8,
+                            "seeds": 3, "debugDepth": 3}
 
 
 def check_value(key: str, value: Any) -> Any:
@@ -57,6 +60,11 @@ def check_value(key: str, value: Any) -> Any:
     if key in _POSITIVE_INT:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or int(value) != value or value < 1:
             raise ConfigError(f"Setting aiScientist.{key} must be a whole number of at least 1, found {value!r}.",
+                              f"Change aiScientist.{key} in the settings.")
+        return int(value)
+    if key in _COUNT:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or int(value) != value or value < 0:
+            raise ConfigError(f"Setting aiScientist.{key} must be a whole number of at least 0, found {value!r}.",
                               f"Change aiScientist.{key} in the settings.")
         return int(value)
     if key in _NUMBER:
@@ -121,4 +129,8 @@ class ClientSettings:
             max_iters=values["maxIters"],
             executor=values["executor"],
             ray_address=values["rayAddress"] or "auto",
+            search=values["search"],
+            max_nodes=values["maxNodes"],
+            seeds=values["seeds"],
+            debug_depth=values["debugDepth"],
         ).validate()

@@ -2,9 +2,10 @@
 
 Contract: ``ResultsWatcher(root, on_change)`` watches ``<root>/results`` recursively with a
 watchdog observer (and ``<root>`` itself, shallowly, until ``results/`` appears). A file event
-is classified as ``run`` (``run_<i>/final_info.json`` written), ``ideas`` (an ``ideas.json``)
-or ``tex`` (a ``.tex`` in a ``latex/`` folder), debounced per path (``DEBOUNCE_S``: one
-atomic write is several events), then handed to ``on_change(kind, path)`` on a timer thread.
+is classified as ``run`` (``run_<i>/final_info.json`` written), ``ideas`` (an ``ideas.json``),
+``tree`` (a search record ``tree.json``) or ``tex`` (a ``.tex`` in a ``latex/`` folder),
+debounced per path (``DEBOUNCE_S``: one atomic write is several events), then handed to
+``on_change(kind, path)`` on a timer thread.
 Whether to notify (a command of this server may own the folder) is the callback's decision.
 ``stop()`` ends the observer and the timers; it is safe to call twice.
 """
@@ -36,6 +37,8 @@ def classify(path: Path) -> str | None:
         return "run"
     if path.name == "ideas.json":
         return "ideas"
+    if path.name == "tree.json":
+        return "tree"
     if path.suffix == ".tex" and "latex" in path.parent.parts[-1:]:
         return "tex"
     return None
