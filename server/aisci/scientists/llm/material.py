@@ -7,12 +7,16 @@
   title is enough to avoid a repeat).
 - ``paper_lines`` shows a search result as numbered entries: title, year, venue, citations and
   the first ~300 characters of the abstract; unknown fields say so.
+- ``search_material`` tells a tree search as its record does (paper/tree_report.py's
+  paragraph, the sweep report's own words) with the best variant's numbers over seeds, so a
+  model-written paper describes the search from tree.json, not from memory; "" without one.
 """
 
 from __future__ import annotations
 
 import ast
 import re
+from pathlib import Path
 from typing import Iterable, Sequence
 
 from aisci.core.ideas import Idea
@@ -86,3 +90,30 @@ def paper_lines(papers: Sequence, abstract_chars: int = ABSTRACT_CHARS) -> str:
 
 def _one_line(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
+
+
+def search_material(folder: Path) -> str:
+    """The search paragraph (LaTeX) and the seeds table of a tree search's record; "" for a
+    linear search or a folder without a record. A broken record is an error, never skipped."""
+    from aisci.core.tree import load_tree
+    from aisci.paper.report import fmt
+    from aisci.paper.tree_report import TREE_FIGURE, search_paragraph
+
+    tree = load_tree(folder)
+    if tree is None or tree.search != "tree" or not tree.metric:
+        return ""
+    text = [search_paragraph(tree)]
+    conf = tree.confirmation or {}
+    if conf.get("means"):
+        text += ["", f"The best variant (run_{conf.get('node')}) over {conf.get('n')} seeds "
+                     f"(AISCI_SEED = {', '.join(str(s) for s in conf.get('seeds', []))}):",
+                 "| dataset/metric | mean | std | min | max |"]
+        for dataset, metrics in conf["means"].items():
+            for name, s in metrics.items():
+                cells = [fmt(s[k]) if isinstance(s.get(k), (int, float)) else "--"
+                         for k in ("mean", "std", "min", "max")]
+                text.append(f"| {dataset}/{name} | " + " | ".join(cells) + " |")
+    if (Path(folder) / TREE_FIGURE).is_file():
+        text += ["", f"The paragraph cites Figure~\\ref{{fig:tree}}: {TREE_FIGURE} in the idea folder (colour: "
+                     "the kind of node; a cross: it failed; the thick line: the path to the best node)."]
+    return "\n".join(text)

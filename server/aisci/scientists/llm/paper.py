@@ -38,7 +38,7 @@ from aisci.paper.prechecks import LineIndex, citations, find_graphic, graphics_d
 from aisci.paper.report import fmt
 from aisci.paper.sections import _span, canonical_or_none, get_section, present_sections, set_section
 
-from .material import compact_source, describe_idea
+from .material import compact_source, describe_idea, search_material
 from .prompts import load_prompts, render
 
 log = logging.getLogger(__name__)
@@ -142,6 +142,10 @@ def material(job, needs) -> str:
         blocks.append(f"## experiment.py as of the last run (the runs list what each changed)\n```python\n{code}\n```")
     if "results" in needs:
         blocks.append(f"## Results (means over seeds, from each run's final_info.json)\n{results_table(job)}")
+        search = search_material(job.folder)
+        if search:
+            blocks.append("## The search (from tree.json; describe it as recorded, keeping each "
+                          f"`% aisci: not-a-result` mark on the line that counts nodes)\n{search}")
     if "notes" in needs and _notes(job):
         blocks.append(f"## Notes from the experiments\n{_notes(job)}")
     if "figures" in needs:
