@@ -100,3 +100,13 @@ async def test_get_tree_of_a_broken_record_and_of_a_folder_that_is_not_an_idea(l
     with pytest.raises(JsonRpcException) as not_idea:
         await lsp.command("aisci.getTree", {"folder": str(workspace)})
     assert not_idea.value.code == -32602 and "no state.json" in not_idea.value.message
+
+
+async def test_list_runs_says_the_cluster_node_a_run_ran_on(lsp, workspace):
+    folder = workspace / "results" / "tiny" / "20250101_120000_x"
+    folder.mkdir(parents=True)
+    (folder / "state.json").write_text(json.dumps({"steps": {
+        "run_1": {"status": "done", "description": "on Ray", "node": "3fa2c1d0 (gpu-07)"},
+        "run_2": {"status": "done", "description": "here"}}}))
+    runs = (await lsp.command("aisci.listRuns", {"folder": str(folder)}))["runs"]
+    assert [(r["run"], r["where"]) for r in runs] == [("run_1", "3fa2c1d0 (gpu-07)"), ("run_2", None)]
