@@ -16,6 +16,7 @@ export type NodeData =
   | { kind: "folder"; folder: string; idea?: string | null; baseline: boolean }
   | { kind: "run"; folder: string; run: string }
   | { kind: "paper"; folder: string; pdf?: string | null; review?: string | null; idea?: string }
+  | { kind: "searchNode"; folder: string; node: number; parent: number | null; code: string | null; parentCode: string | null; diff: string }
   | { kind: "group"; template?: string };
 
 export interface Node {
