@@ -62,6 +62,8 @@ export interface RunInfo {
   durationS?: number | null;
   error?: string | null;
   stderr?: string | null;
+  /** The cluster node it ran on ("3fa2c1d0 (gpu-07)"); absent for a run on this machine. */
+  where?: string | null;
 }
 
 export interface FolderRuns {
@@ -162,6 +164,7 @@ export const NOTIFICATIONS = [
   "aisci/previewReady",
   "aisci/costUpdated",
   "aisci/log",
+  "aisci/treeChanged",
 ] as const;
 
 export type NotificationMethod = (typeof NOTIFICATIONS)[number];

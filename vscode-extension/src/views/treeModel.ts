@@ -292,6 +292,9 @@ export function runNode(folder: string, run: RunInfo, baseline: Record<string, n
   if (dur) {
     parts.push(dur);
   }
+  if (run.where) {
+    parts.push(`on ${run.where}`); // a Ray cluster node (docs/cluster.md)
+  }
   const rows = Object.keys({ ...baseline, ...means }).map((m) => {
     const b = baseline[m];
     const v = means[m];
@@ -299,6 +302,7 @@ export function runNode(folder: string, run: RunInfo, baseline: Record<string, n
   });
   const tooltip = [
     `**${run.run}**${isBaseline ? " (baseline)" : ""}: ${run.status}${dur ? `, ${dur}` : ""}`,
+    run.where ? `\n\nRan on ${md(run.where)}` : "",
     run.description ? `\n\n${md(run.description)}` : "",
     rows.length ? `\n\n| metric | baseline | ${run.run} |\n|---|---:|---:|\n${rows.join("\n")}` : "",
     run.error ? `\n\n**Error:** ${md(run.error)}` : "",

@@ -120,6 +120,14 @@ test("runs: status, key mean vs baseline, duration, failure reason", () => {
   assert.match(r2.tooltip ?? "", /ValueError: nan/);
 });
 
+test("runs: a run on a cluster node says which, one on this machine says nothing", () => {
+  const placed: FolderRuns = { ...folder, runs: [folder.runs[0], { ...folder.runs[1], where: "3fa2c1d0 (gpu-07)" }] };
+  const [r0, r1] = folderNode(placed).children ?? [];
+  assert.equal(r1.description, "val_mse 0.15 (baseline 0.2, −25%) · 0.6 s · on 3fa2c1d0 (gpu-07)");
+  assert.ok((r1.tooltip ?? "").includes("Ran on 3fa2c1d0 \\(gpu\\-07\\)"), r1.tooltip);
+  assert.doesNotMatch(`${r0.description} ${r0.tooltip}`, /Ran on| on /);
+});
+
 test("runs: baseline folders sort last and a running folder spins", () => {
   const base: FolderRuns = { folder: "/ws/results/tiny/baseline_smoke", idea: null, runs: [folder.runs[0]] };
   const nodes = runNodes([{ template: tiny, folders: [base, { ...folder, running: "aisci-job-2" }] }]);
