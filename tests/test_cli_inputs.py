@@ -7,11 +7,16 @@ from tests.helpers import make_template, run_cli
 
 @pytest.mark.parametrize("flag,value", [("--timeout", "-1"), ("--timeout", "nan"), ("--timeout", "inf"),
                                         ("--max-cost", "-5"), ("--max-cost", "nan"), ("--num-ideas", "-1"),
-                                        ("--max-runs", "0"), ("--max-iters", "-2"), ("--reflections", "-1")])
+                                        ("--max-runs", "0"), ("--max-iters", "-2")])
 def test_bad_numbers_are_usage_errors(tmp_path, flag, value):
     out = run_cli("launch", "--template", "tiny", f"{flag}={value}", cwd=tmp_path, timeout=60)
     assert out.returncode == 2
     assert f"argument {flag}: must be a finite number above 0, found {value}" in out.stderr
+
+
+def test_reflections_may_be_zero_but_not_negative(tmp_path):
+    out = run_cli("launch", "--template", "tiny", "--reflections=-1", cwd=tmp_path, timeout=60)
+    assert out.returncode == 2 and "argument --reflections: must be 0 or more, found -1" in out.stderr
 
 
 def test_review_num_reviews_must_be_positive(tmp_path):

@@ -122,7 +122,7 @@ def _add_template_flags(p: argparse.ArgumentParser) -> None:
                    help="who decides: llm (a model), sweep (no model: one-factor sweeps of the knobs); "
                         "auto = llm when --model is given, else sweep")
     p.add_argument("--num-ideas", type=POSITIVE_INT, default=2, help="new ideas to generate (default 2)")
-    p.add_argument("--reflections", type=POSITIVE_INT, default=3, help="refinement rounds per idea (default 3)")
+    p.add_argument("--reflections", type=NON_NEGATIVE_INT, default=3, help="refinement rounds per idea (default 3; 0: none)")
     p.add_argument("--engine", choices=("semanticscholar", "openalex", "arxiv", "local"), default="semanticscholar",
                    help="first literature source; the others are fallbacks (default semanticscholar)")
     p.add_argument("--max-cost", type=POSITIVE_FLOAT, default=None, help="hard cap on model spending in USD")
