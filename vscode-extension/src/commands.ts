@@ -4,8 +4,10 @@
  *
  * Contract: a server command is wrapped as `aiScientist.<name>`: it resolves its target
  * (picks.ts), sends `aisci.<name>` with one object argument, and reports the outcome: a
- * one-line summary (summary.ts) with a button to the natural next step, or the failure
- * (errors.ts). The server's own `aisci.*` command ids are left to vscode-languageclient
+ * one-line summary (summary.ts) with buttons for the natural next steps, or the failure
+ * (errors.ts). In an untrusted workspace nothing runs: the command says so, with "Manage
+ * Workspace Trust". Cancel picks a running job by its title, stage and folder, and says
+ * nothing more itself (the job's own notification ends, its command says "was cancelled"). The server's own `aisci.*` command ids are left to vscode-languageclient
  * (docs/lsp.md §2); the views refresh from the notifications the command causes.
  */
 
@@ -19,12 +21,12 @@ import { dataOf, pickFolder, pickIdea, pickSection, pickTemplate } from "./picks
 import type { ProposalReviewer } from "./proposals";
 import type { IdeasResult } from "./protocol";
 import type { ApiKeys } from "./secrets";
-import { venvPython } from "./interpreter";
 import { nextSection } from "./sections";
 import type { ServerManager } from "./server";
 import { SECTION } from "./settings";
 import type { Status } from "./status";
-import { summarise } from "./summary";
+import { commandTitle, nextSteps, summarise } from "./summary";
+import { interpreterItems, pickInterpreterScope } from "./interpreterPick";
 import type { Store } from "./views/store";
 import type { PreviewPanels } from "./webviews/preview";
 import type { ResultsPanels } from "./webviews/results";
@@ -41,19 +43,39 @@ export interface Parts {
 }
 
 /** Sends one server command and tells the outcome; the result, or undefined on failure. */
+/** Tells that an untrusted workspace runs nothing; true when it is trusted. */
+export function trustedOrSay(what: string): boolean {
+  if (vscode.workspace.isTrusted) {
+    return true;
+  }
+  void vscode.window
+    .showInformationMessage(`${what} did not run: this workspace is not trusted, so the AI Scientist runs nothing in it. Trust it to run commands.`, "Manage Workspace Trust")
+    .then((b) => b && vscode.commands.executeCommand("workbench.trust.manage"));
+  return false;
+}
+
 export async function runServerCommand<T = Record<string, unknown>>(
   p: Parts,
   title: string,
   command: string,
   args: object,
 ): Promise<T | undefined> {
+  if (!trustedOrSay(title)) {
+    return undefined;
+  }
   p.logs.info(`${command} ${JSON.stringify(args)}`);
   try {
     const result = await p.server.execute<T>(command, args);
     const summary = summarise(command, result);
     p.logs.info(`${command}: ${summary.text}`);
     if (summary.ok) {
-      void vscode.window.showInformationMessage(`${title}: ${summary.text}`);
+      const steps = nextSteps(command, result, args as Record<string, unknown>);
+      void vscode.window.showInformationMessage(`${title}: ${summary.text}`, ...steps.map((s) => s.label)).then((b) => {
+        const step = steps.find((s) => s.label === b);
+        if (step) {
+          void vscode.commands.executeCommand(step.command, step.arg);
+        }
+      });
     } else {
       void vscode.window.showWarningMessage(`${title}: ${summary.text}`, "Show Logs").then((b) => b && p.logs.show());
     }
@@ -63,12 +85,13 @@ export async function runServerCommand<T = Record<string, unknown>>(
     const f = describeFailure(title, e);
     p.logs.info(f.message);
     if (f.severity === "info") {
-      void vscode.window.showInformationMessage(f.message);
+      const buttons = f.trust ? ["Manage Workspace Trust"] : [];
+      void vscode.window.showInformationMessage(f.message, ...buttons).then((b) => b && vscode.commands.executeCommand("workbench.trust.manage"));
     } else if (f.severity === "warning") {
       const buttons = f.cancelJob ? ["Cancel It"] : [];
       void vscode.window.showWarningMessage(f.message, ...buttons).then((b) => {
         if (b === "Cancel It" && f.cancelJob) {
-          void p.server.execute("aisci.cancel", { job: f.cancelJob });
+          void cancelJob(p, f.cancelJob);
         }
       });
     } else if (f.severity === "error") {
@@ -91,7 +114,25 @@ async function readJson(file: string): Promise<unknown> {
   }
 }
 
+/** Asks the server to cancel a job; the job's own notification and command say the rest. */
+async function cancelJob(p: Parts, job: string): Promise<void> {
+  p.logs.info(`cancelling ${job}`);
+  try {
+    const r = await p.server.execute<{ cancelled: string[] }>("aisci.cancel", { job });
+    if (!r.cancelled.length) {
+      void vscode.window.showInformationMessage("That job had already finished.");
+    }
+  } catch (e) {
+    const f = describeFailure("Cancel", e);
+    p.logs.error(f.message);
+    void vscode.window.showErrorMessage(f.message, "Show Logs").then((b) => b && p.logs.show());
+  }
+}
+
 async function createTemplate(p: Parts): Promise<void> {
+  if (!trustedOrSay("Create Template")) {
+    return;
+  }
   const root = workspaceRoot();
   if (!root) {
     void vscode.window.showErrorMessage("Open a folder first: templates are created under its templates/ folder.");
@@ -131,26 +172,33 @@ async function createTemplate(p: Parts): Promise<void> {
   await p.store.refresh();
   const experiment = vscode.Uri.file(path.join(root, "templates", name, "experiment.py"));
   await vscode.window.showTextDocument(experiment);
-  void vscode.window.showInformationMessage(`Template ${name} created. Next: AI Scientist: Run Baseline.`);
+  const b = await vscode.window.showInformationMessage(`Template ${name} created.`, "Run Baseline", "Check Template");
+  if (b) {
+    const template = path.join(root, "templates", name);
+    await vscode.commands.executeCommand(b === "Run Baseline" ? "aiScientist.runBaseline" : "aiScientist.checkTemplate", { template });
+  }
 }
 
 async function selectInterpreter(p: Parts): Promise<void> {
   const config = vscode.workspace.getConfiguration(SECTION);
-  const current = config.get<string>("python") ?? "";
-  const items: (vscode.QuickPickItem & { value?: string; enter?: boolean })[] = [];
-  for (const folder of vscode.workspace.workspaceFolders ?? []) {
-    const venv = venvPython(folder.uri.fsPath, process.platform);
-    if (fs.existsSync(venv)) {
-      items.push({ label: venv, description: "the workspace's .venv", value: venv });
-    }
-  }
-  items.push(
+  const scope = pickInterpreterScope(config.inspect<string>("python"), vscode.workspace.isTrusted);
+  const current = scope.value ?? "";
+  const found = await interpreterItems({
+    folders: vscode.workspace.isTrusted ? (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath) : [],
+    pythonExtension: vscode.workspace.isTrusted ? p.server.pythonExtensionInterpreter : async () => undefined,
+    exists: (f) => fs.existsSync(f),
+    which: whichPython3,
+  });
+  type Item = vscode.QuickPickItem & { value?: string; enter?: boolean; browse?: boolean };
+  const items: Item[] = [
+    ...found.map((i) => ({ label: i.path, description: i.source, value: i.path })),
+    { label: "$(folder-opened) Browse…", browse: true },
     { label: "$(edit) Enter interpreter path…", enter: true },
     { label: "$(clear-all) Automatic", description: "the workspace's .venv, else the Python extension's choice", value: "" },
-  );
+  ];
   const pick = await vscode.window.showQuickPick(items, {
     title: "AI Scientist: Select Python Interpreter",
-    placeHolder: current ? `Now: ${current}` : `Now: automatic (${p.server.interpreter?.path ?? "none found"})`,
+    placeHolder: current ? `Now: ${current} (${scope.where})` : `Now: automatic (${p.server.interpreter?.path ?? "none found"})`,
   });
   if (!pick) {
     return;
@@ -162,13 +210,39 @@ async function selectInterpreter(p: Parts): Promise<void> {
       prompt: "The Python that has aisci installed (e.g. <aisci repo>/.venv/bin/python).",
       value: current || p.server.interpreter?.path || "",
       ignoreFocusOut: true,
+      validateInput: (v) => (v.trim() === "" || fs.existsSync(v.trim()) ? undefined : `No file at ${v.trim()}.`),
     });
+  } else if (pick.browse) {
+    const chosen = await vscode.window.showOpenDialog({ title: "The Python that has aisci installed", canSelectMany: false, openLabel: "Use This Python" });
+    value = chosen?.[0]?.fsPath;
   }
   if (value === undefined) {
     return;
   }
-  // Saved in the user settings; the change restarts the server (server.ts).
-  await config.update("python", value.trim(), vscode.ConfigurationTarget.Global);
+  value = value.trim();
+  if (value !== "") {
+    // Check the file before saving it: a Python without aisci would only fail at the restart.
+    const problem = await p.server.checkInterpreter(value);
+    if (problem) {
+      const b = await vscode.window.showWarningMessage(`Not saved yet: ${problem}`, "Use It Anyway", "Choose Another");
+      if (b === "Choose Another") {
+        return selectInterpreter(p);
+      }
+      if (b !== "Use It Anyway") {
+        return;
+      }
+    }
+  }
+  // Written where the value that wins lives, so a workspace setting is really replaced; the
+  // change restarts the server (server.ts).
+  await config.update("python", value, scope.target);
+  void vscode.window.showInformationMessage(`aiScientist.python ${value ? `is ${value}` : "is cleared (automatic)"} in ${scope.where}; restarting the server.`);
+}
+
+function whichPython3(): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    cp.execFile("/bin/sh", ["-c", "command -v python3"], { timeout: 5_000 }, (error, stdout) => resolve(error ? undefined : stdout.trim() || undefined));
+  });
 }
 
 async function draftNext(p: Parts, arg: unknown): Promise<void> {
@@ -192,8 +266,28 @@ async function draftNext(p: Parts, arg: unknown): Promise<void> {
   }
 }
 
+/** The commands that run something (the server's stages, aisci in a terminal): none runs in an
+ * untrusted workspace; each says so before asking anything. */
+const RUNS: Record<string, string> = {
+  "aiScientist.checkTemplate": "Check Template",
+  "aiScientist.runBaseline": "Run Baseline",
+  "aiScientist.generateIdeas": "Generate Ideas",
+  "aiScientist.checkNovelty": "Check Novelty",
+  "aiScientist.runExperiments": "Run Experiments",
+  "aiScientist.makePlots": "Make Plots",
+  "aiScientist.draftPaper": "Draft Paper",
+  "aiScientist.draftNextSection": "Draft Next Section",
+  "aiScientist.buildPaper": "Build Paper",
+  "aiScientist.checkConsistency": "Check Numbers in Paper",
+  "aiScientist.review": "Review Paper",
+  "aiScientist.improve": "Improve Paper",
+  "aiScientist.launch": "Launch",
+  "aiScientist.createTemplate": "Create Template",
+};
+
 export function registerCommands(p: Parts): vscode.Disposable[] {
-  const reg = (id: string, fn: (arg?: unknown, ...rest: unknown[]) => unknown) => vscode.commands.registerCommand(id, fn);
+  const reg = (id: string, fn: (arg?: unknown, ...rest: unknown[]) => unknown) =>
+    vscode.commands.registerCommand(id, (...args: unknown[]) => (id in RUNS && !trustedOrSay(RUNS[id]) ? undefined : fn(...args)));
 
   const onTemplate = (name: string, title: string, command: string, extra: (t: string) => Promise<object | undefined> = async () => ({})) =>
     reg(`aiScientist.${name}`, async (arg) => {
@@ -292,7 +386,11 @@ export function registerCommands(p: Parts): vscode.Disposable[] {
     reg("aiScientist.cancel", async (arg) => {
       const d = dataOf(arg);
       if (d && "folder" in d && d.folder) {
-        return runServerCommand(p, "Cancel", "aisci.cancel", { folder: d.folder });
+        const r = await p.server.execute<{ cancelled: string[] }>("aisci.cancel", { folder: d.folder }).catch(() => ({ cancelled: [] }));
+        if (!r.cancelled.length) {
+          void vscode.window.showInformationMessage(`Nothing runs on ${path.basename(d.folder)}.`);
+        }
+        return;
       }
       const jobs = [...p.status.jobs.values()];
       if (!jobs.length) {
@@ -300,10 +398,20 @@ export function registerCommands(p: Parts): vscode.Disposable[] {
         return;
       }
       const pick = await vscode.window.showQuickPick(
-        jobs.map((j) => ({ label: j.command, description: j.job, detail: j.folder ?? "", job: j.job })),
-        { placeHolder: "Cancel which job?" },
+        jobs.map((j) => {
+          const progress = p.server.progress.jobs.get(j.job);
+          return {
+            label: progress?.title ?? commandTitle(j.command),
+            description: progress?.message ?? "",
+            detail: j.folder ? vscode.workspace.asRelativePath(j.folder) : undefined,
+            job: j.job,
+          };
+        }),
+        { title: "AI Scientist: Cancel Running Job", placeHolder: "Cancel which job? What finished is kept." },
       );
-      return pick ? runServerCommand(p, "Cancel", "aisci.cancel", { job: pick.job }) : undefined;
+      if (pick) {
+        await cancelJob(p, pick.job);
+      }
     }),
     reg("aiScientist.createTemplate", () => createTemplate(p)),
     reg("aiScientist.showResults", async (arg) => {
@@ -336,6 +444,8 @@ export function registerCommands(p: Parts): vscode.Disposable[] {
       }
     }),
     reg("aiScientist.acceptProposal", (arg) => p.proposals.acceptCommand(arg)),
+    reg("aiScientist.showProposal", (arg) => p.proposals.showCommand(arg)),
+    reg("aiScientist.showInPreview", () => p.previews.revealSource(vscode.window.activeTextEditor)),
     reg("aiScientist.rejectProposal", (arg) => p.proposals.rejectCommand(arg)),
     reg("aiScientist.restartServer", async () => {
       if (await p.server.restart()) {

@@ -8,6 +8,7 @@
  *   only logged;
  * - -32002 busy: a warning naming the running command and folder, with "Cancel It";
  * - -32003 not available: an error naming the missing module;
+ * - -32004 restricted (an untrusted workspace): information, with "Manage Workspace Trust";
  * - -32602 and anything else: an error with the server's message.
  * Pure, unit-tested.
  */
@@ -19,6 +20,8 @@ export interface Failure {
   message: string;
   /** job id to cancel, with the "Cancel It" button. */
   cancelJob?: string;
+  /** Offer "Manage Workspace Trust". */
+  trust?: boolean;
 }
 
 interface RpcError {
@@ -46,6 +49,8 @@ export function describeFailure(title: string, error: unknown): Failure {
         cancelJob: typeof running.job === "string" ? running.job : undefined,
       };
     }
+    case ErrorCode.Restricted:
+      return { severity: "info", message: `${title} did not run: this workspace is not trusted, so the AI Scientist runs nothing in it. Trust it to run commands.`, trust: true };
     case ErrorCode.NotAvailable: {
       const module = typeof data.module === "string" ? ` (${data.module})` : "";
       return {

@@ -2,9 +2,13 @@
  * The AI Scientist extension: wires the server, the views, the commands, the status bar,
  * the proposal reviews and the webviews together.
  *
- * Contract: activation starts `aisci lsp` (server.ts) and fills the views once it answers;
- * every `aisci/*` notification schedules a view refresh; pending proposals are counted in
- * the status bar. Deactivation stops the server (which ends its jobs' processes).
+ * Contract: activation registers the views first (their welcome says the server is starting),
+ * starts `aisci lsp` quietly (server.ts: a missing Python is said in the side bar, not in a
+ * pop-up) and fills the views once it answers, logging how long that took after its first
+ * answer; every `aisci/*` notification schedules a view refresh; pending proposals are
+ * counted in the status bar. The preview and results panels come back after a reload
+ * (webview serializers). Deactivation stops the server (which ends its jobs' processes).
+ * The server's `aisci/log` lines are in the log once, as its `window/logMessage`.
  */
 
 import * as vscode from "vscode";
@@ -15,6 +19,7 @@ import { ApiKeys } from "./secrets";
 import { ServerManager } from "./server";
 import { Status } from "./status";
 import { Store } from "./views/store";
+import { SearchTreeView } from "./views/searchTree";
 import { registerViews } from "./views/trees";
 import { PreviewPanels } from "./webviews/preview";
 import { ResultsPanels } from "./webviews/results";
@@ -22,6 +27,8 @@ import { ResultsPanels } from "./webviews/results";
 let server: ServerManager | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const activated = Date.now();
+  let firstLoad = true;
   const logs = new Logs();
   const keys = new ApiKeys(context.secrets);
   const proposals = new ProposalReviewer(context.globalStorageUri, logs);
@@ -40,19 +47,24 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     status,
     results,
     previews,
-    ...registerViews(store),
+    ...registerViews(store, server),
+    new SearchTreeView(server, store),
+    vscode.window.registerWebviewPanelSerializer("aiScientist.preview", previews),
+    vscode.window.registerWebviewPanelSerializer("aiScientist.results", results),
     ...registerCommands(parts),
     proposals.onDidChangeCount((n) => {
       status.setProposals(n);
       void vscode.commands.executeCommand("setContext", "aiScientist.proposalsPending", n > 0);
     }),
     server.onNotification((n) => {
-      if (n.method === "aisci/log") {
-        const p = n.params as { level?: string; message?: string };
-        logs.info(`${p.level ?? "info"}: ${p.message ?? ""}`);
-      }
       if (n.method !== "aisci/costUpdated" && n.method !== "aisci/log") {
         store.scheduleRefresh();
+      }
+    }),
+    store.onDidLoad((ms) => {
+      if (firstLoad && server?.answeredAt !== undefined) {
+        firstLoad = false;
+        logs.info(`views filled ${Date.now() - server.answeredAt} ms after the server's first answer (the queries took ${ms} ms; ${Date.now() - activated} ms after activation)`);
       }
     }),
     server.onDidChangeState((state) => {
@@ -64,7 +76,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
   );
   void vscode.commands.executeCommand("setContext", "aiScientist.noTemplates", false);
-  void server.start(); // not awaited: the commands are usable at once and wait for it themselves
+  // Not awaited: the commands are usable at once and wait for it themselves. Quiet: nobody
+  // asked for this start, so a missing Python is said in the side bar only.
+  void server.start({ quiet: true });
 }
 
 export async function deactivate(): Promise<void> {

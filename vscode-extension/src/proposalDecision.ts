@@ -40,3 +40,21 @@ export function diffTitle(file: string, description: string): string {
   const what = description.length > 60 ? description.slice(0, 57) + "..." : description;
   return `${base}: current ↔ proposed${what ? ` (${what})` : ""}`;
 }
+
+/** The 0-based line of the proposed text where it first differs from the current one. */
+export function firstChangedLine(original: string, proposed: string): number {
+  const a = original.replace(/\r\n/g, "\n").split("\n");
+  const b = proposed.replace(/\r\n/g, "\n").split("\n");
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    if (a[i] !== b[i]) {
+      return i;
+    }
+  }
+  return a.length === b.length ? 0 : Math.min(n, b.length - 1);
+}
+
+/** A `command:` link of a notification, running `command` with `args`. */
+export function commandLink(label: string, command: string, ...args: unknown[]): string {
+  return `[${label}](command:${command}?${encodeURIComponent(JSON.stringify(args))})`;
+}

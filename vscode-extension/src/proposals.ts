@@ -4,16 +4,18 @@
  * Contract: each proposal opens a diff editor, current text (read-only, scheme
  * `aisci-current`) on the left and the proposed text on the right. The right side is a real
  * file under the extension's storage (`.../aisci-proposals/<id>/<file name>`), so the
- * researcher can edit it before accepting. A notification offers Accept / Reject / Show Diff;
- * the editor title has the same actions (`aiScientist.acceptProposal`,
- * `aiScientist.rejectProposal`). Accept answers `accept`, or `edit` with the whole text when
+ * researcher can edit it before accepting; the diff opens at the first change. A notification
+ * offers Accept / Reject / Show Diff as links; it is a progress notification, so it closes as
+ * soon as the proposal is answered (from it, the diff editor's title, the palette) or
+ * withdrawn, and never offers an Accept that does nothing. The editor title has the same
+ * actions (`aiScientist.acceptProposal`, `aiScientist.rejectProposal`, which take the id). Accept answers `accept`, or `edit` with the whole text when
  * the right side was changed; Reject asks for an optional reason (Escape keeps the proposal
  * pending) and answers `reject`. The request stays pending until then (no timeout); when the
  * server withdraws it (`$/cancelRequest`, job cancelled), the diff closes and a message says so.
  */
 
 import * as vscode from "vscode";
-import { acceptAnswer, diffTitle, proposalFileName, rejectAnswer } from "./proposalDecision";
+import { acceptAnswer, commandLink, diffTitle, firstChangedLine, proposalFileName, rejectAnswer } from "./proposalDecision";
 import type { ProposalAnswer, ReviewProposalParams } from "./protocol";
 import type { Logs } from "./logs";
 
@@ -27,6 +29,8 @@ interface Pending {
   resolve(answer: ProposalAnswer): void;
   done: boolean;
   subscription?: vscode.Disposable;
+  /** Closes the proposal's notification. */
+  closeNotice?: () => void;
 }
 
 export class ProposalReviewer implements vscode.Disposable {
@@ -64,41 +68,45 @@ export class ProposalReviewer implements vscode.Disposable {
       entry.subscription = token.onCancellationRequested(() => void this.withdraw(entry));
       this.pending.set(params.id, entry);
       this.changed.fire(this.pending.size);
-      void this.showDiff(entry).then(() => this.ask(entry));
+      void this.showDiff(entry).then(() => this.notify(entry));
     });
   }
 
   private async showDiff(entry: Pending): Promise<void> {
+    const line = firstChangedLine(entry.params.original, entry.params.proposed);
     await vscode.commands.executeCommand(
       "vscode.diff",
       entry.currentUri,
       entry.proposedUri,
       diffTitle(entry.params.file, entry.params.description),
-      { preview: false },
+      { preview: false, selection: new vscode.Range(line, 0, line, 0) },
     );
   }
 
-  private async ask(entry: Pending): Promise<void> {
-    while (!entry.done) {
-      const p = entry.params;
-      const pick = await vscode.window.showInformationMessage(
-        `Proposed edit to ${p.file} (${p.stage}): ${p.description}`,
-        "Accept",
-        "Reject",
-        "Show Diff",
-      );
-      if (entry.done) {
-        return;
-      }
-      if (pick === "Accept") {
-        await this.accept(entry);
-      } else if (pick === "Reject") {
-        await this.reject(entry);
-      } else if (pick === "Show Diff") {
-        await this.showDiff(entry);
-      } else {
-        return; // dismissed: the editor title actions and the palette still decide it
-      }
+  /** The proposal's notification: open while the proposal waits, closed when it is answered. */
+  private notify(entry: Pending): void {
+    if (entry.done) {
+      return;
+    }
+    const p = entry.params;
+    const links = [
+      commandLink("Accept", "aiScientist.acceptProposal", p.id),
+      commandLink("Reject", "aiScientist.rejectProposal", p.id),
+      commandLink("Show Diff", "aiScientist.showProposal", p.id),
+    ].join(" · ");
+    void vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Proposed edit to ${p.file} (${p.stage}): ${p.description}`, cancellable: false },
+      (progress) => {
+        progress.report({ message: links });
+        return new Promise<void>((resolve) => (entry.closeNotice = resolve));
+      },
+    );
+  }
+
+  async showCommand(arg?: unknown): Promise<void> {
+    const entry = await this.find(arg);
+    if (entry) {
+      await this.showDiff(entry);
     }
   }
 
@@ -179,7 +187,7 @@ export class ProposalReviewer implements vscode.Disposable {
       return;
     }
     void vscode.window.showInformationMessage(
-      `The proposed edit to ${entry.params.file} was withdrawn (its job was cancelled).`,
+      `The proposed edit to ${entry.params.file} was withdrawn (its job was cancelled); nothing was changed.`,
     );
     // The server cancelled the request: whatever we answer is ignored.
     await this.finish(entry, rejectAnswer("withdrawn"));
@@ -188,6 +196,7 @@ export class ProposalReviewer implements vscode.Disposable {
   private async finish(entry: Pending, answer: ProposalAnswer): Promise<void> {
     entry.done = true;
     entry.subscription?.dispose();
+    entry.closeNotice?.();
     this.pending.delete(entry.params.id);
     this.changed.fire(this.pending.size);
     entry.resolve(answer);
@@ -213,6 +222,7 @@ export class ProposalReviewer implements vscode.Disposable {
   dispose(): void {
     for (const entry of this.pending.values()) {
       entry.done = true;
+      entry.closeNotice?.();
       entry.resolve(rejectAnswer("the editor closed"));
     }
     this.pending.clear();

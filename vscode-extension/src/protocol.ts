@@ -87,13 +87,15 @@ export interface PaperInfo {
   decision?: string | null;
 }
 
+/** Costs are null when no call had a known price; `unknown`: some call's price is unknown. */
 export interface CostInfo {
-  totalUsd: number;
-  byStage: Record<string, number>;
+  totalUsd: number | null;
+  unknown?: boolean;
+  byStage: Record<string, number | null>;
   tokensIn?: number;
   tokensOut?: number;
   maxCostUsd?: number | null;
-  ledgers?: { path: string; totalUsd: number }[];
+  ledgers?: { path: string; totalUsd: number | null; unknown?: boolean }[];
 }
 
 export interface ReviewProposalParams {
@@ -148,9 +150,11 @@ export interface PreviewReady {
 }
 
 export interface CostUpdated {
-  totalUsd: number;
-  byStage?: Record<string, number>;
-  sessionTotalUsd?: number;
+  totalUsd: number | null;
+  unknown?: boolean;
+  byStage?: Record<string, number | null>;
+  sessionTotalUsd?: number | null;
+  sessionUnknown?: boolean;
 }
 
 export const NOTIFICATIONS = [
@@ -175,5 +179,6 @@ export const ErrorCode = {
   StageFailed: -32001,
   Busy: -32002,
   NotAvailable: -32003,
+  Restricted: -32004,
   RequestCancelled: -32800,
 } as const;

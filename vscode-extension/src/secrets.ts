@@ -17,13 +17,15 @@ export class ApiKeys {
   constructor(private readonly secrets: vscode.SecretStorage) {}
 
   async environment(): Promise<Record<string, string>> {
+    // All at once: each read is a round trip to the window (in a browser, to its storage).
+    const values = await Promise.all(API_KEY_NAMES.map((name) => this.secrets.get(PREFIX + name)));
     const env: Record<string, string> = {};
-    for (const name of API_KEY_NAMES) {
-      const value = await this.secrets.get(PREFIX + name);
+    API_KEY_NAMES.forEach((name, i) => {
+      const value = values[i];
       if (value) {
         env[name] = value;
       }
-    }
+    });
     return env;
   }
 

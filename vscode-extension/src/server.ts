@@ -2,11 +2,19 @@
  * Starting, restarting and talking to `aisci lsp`.
  *
  * Contract:
- * - `start()` finds the interpreter (interpreter.ts order), checks that aisci imports there,
- *   and starts `<python> -m aisci lsp` over stdio with vscode-languageclient, the settings as
- *   `initializationOptions` and the API keys from SecretStorage in its environment. When
- *   Python or aisci is missing it shows one error naming the interpreter tried, with a
- *   "Show Logs" button, and the state becomes "failed".
+ * - `start()` finds the interpreter (interpreter.ts order) and starts `<python> -m aisci lsp`
+ *   over stdio with vscode-languageclient, the settings as `initializationOptions` and the API
+ *   keys from SecretStorage in its environment. Only when it does not come up is
+ *   `python -c "import aisci"` run, to say why (one Python start less on the way to a filled
+ *   side bar). When Python or aisci is missing the state becomes "failed" with one message
+ *   naming the interpreter tried; it is shown as an error with a "Show Logs" button unless the
+ *   start was quiet (the activation's: the side bar says it).
+ * - In an untrusted workspace (Restricted Mode) nothing the workspace names is run: its .venv
+ *   and the Python extension's choice are not tried (package.json's `restrictedConfigurations`
+ *   keeps `aiScientist.python` and `aiScientist.apiBase` to the user's own settings), and the
+ *   server gets `AISCI_RESTRICTED=1`: it answers queries and runs nothing. Granting trust
+ *   restarts it unrestricted.
+ * - Long jobs' progress: `progress` (progress.ts) takes over the client's work-done progress.
  * - A crash restarts the server while `CrashPolicy` allows (3 within 3 minutes), each time with
  *   a message; then it stops and says why (the server's last error line).
  * - `execute(command, args)` sends `workspace/executeCommand` with exactly one object argument
@@ -33,6 +41,7 @@ import {
   State,
 } from "vscode-languageclient/node";
 import { CrashPolicy } from "./crashPolicy";
+import { JobProgress } from "./progress";
 import {
   findInterpreter,
   Interpreter,
@@ -124,6 +133,14 @@ export class ServerManager implements vscode.Disposable {
   private _state: ServerState = "stopped";
   interpreter: Interpreter | undefined;
   failure: string | undefined;
+  /** aisci's version, from the server's initialize answer. */
+  version: string | undefined;
+  /** When the server last answered `initialize` (ms since the epoch). */
+  answeredAt: number | undefined;
+  readonly progress = new JobProgress();
+  private quiet = false;
+  /** The Python extension's interpreter for the first folder, if that extension is installed. */
+  readonly pythonExtensionInterpreter = pythonExtensionInterpreter;
 
   readonly onNotification = this.notifications.event;
   readonly onDidChangeState = this.stateChanged.event;
@@ -136,6 +153,11 @@ export class ServerManager implements vscode.Disposable {
     this.disposables.push(
       this.notifications,
       this.stateChanged,
+      this.progress,
+      vscode.workspace.onDidGrantWorkspaceTrust(() => {
+        this.logs.info("The workspace is trusted now: restarting the server unrestricted.");
+        void this.restart();
+      }),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration(`${SECTION}.python`)) {
           this.logs.info("aiScientist.python changed: restarting the server.");
@@ -159,8 +181,11 @@ export class ServerManager implements vscode.Disposable {
   }
 
   private async fail(message: string): Promise<false> {
-    this.logs.info(message);
+    this.logs.error(message);
     this.setState("failed", message);
+    if (this.quiet) {
+      return false; // the activation's start: the side bar says it, no pop-up
+    }
     void vscode.window.showErrorMessage(message, "Show Logs").then((pick) => {
       if (pick === "Show Logs") {
         this.logs.show();
@@ -169,11 +194,21 @@ export class ServerManager implements vscode.Disposable {
     return false;
   }
 
-  /** Starts the server unless it runs; resolves true when it answers. */
-  start(): Promise<boolean> {
+  /** Why `python` cannot serve (not runnable, no aisci), or undefined when aisci imports there. */
+  async checkInterpreter(python: string): Promise<string | undefined> {
+    if (!fs.existsSync(python)) {
+      return `There is no file at ${python}.`;
+    }
+    return probeProblem({ path: python, source: "setting" }, await probe(python, workspaceRoot()));
+  }
+
+  /** Starts the server unless it runs; resolves true when it answers. `quiet`: say a failure
+   * in the side bar only (the start at activation, which nobody asked for). */
+  start(options: { quiet?: boolean } = {}): Promise<boolean> {
     if (this.client && this.client.state === State.Running) {
       return Promise.resolve(true);
     }
+    this.quiet = options.quiet === true;
     this.starting ??= this.enqueue(() => this.doStart()).finally(() => (this.starting = undefined));
     return this.starting;
   }
@@ -187,33 +222,31 @@ export class ServerManager implements vscode.Disposable {
 
   private async doStart(): Promise<boolean> {
     this.setState("starting");
+    const began = Date.now();
+    const keysRead = this.keys.environment().catch(() => ({})); // meanwhile: the interpreter
     const root = workspaceRoot();
     const config = vscode.workspace.getConfiguration(SECTION);
     const setting = substituteVariables(config.get<string>("python") ?? "", root, os.homedir());
+    const trusted = vscode.workspace.isTrusted;
     const found = await findInterpreter({
       setting,
-      workspaceFolders: (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
+      // Restricted Mode: a workspace's own .venv (or its Python extension choice) is code it brings.
+      workspaceFolders: trusted ? (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath) : [],
       platform: process.platform,
       exists: (f) => fs.existsSync(f),
-      pythonExtension: pythonExtensionInterpreter,
+      pythonExtension: trusted ? pythonExtensionInterpreter : async () => undefined,
     });
     if (isProblem(found)) {
       return this.fail(found.message);
     }
     this.interpreter = found;
     this.logs.mark();
-    this.logs.info(`Python: ${found.path} (from ${found.source})`);
-    const probed = await probe(found.path, root);
-    const problem = probeProblem(found, probed);
-    if (problem) {
-      if (probed.stderr.trim()) {
-        this.logs.channel.appendLine(probed.stderr.trim());
-      }
-      return this.fail(problem);
-    }
-    this.logs.info(`aisci ${probed.stdout.trim()} found; starting ${found.path} -m aisci lsp`);
+    this.logs.info(`starting ${found.path} -m aisci lsp (Python from ${found.source})${trusted ? "" : "; Restricted Mode: it runs nothing"}`);
 
-    const env = { ...process.env, ...(await this.keys.environment()), PYTHONUNBUFFERED: "1" };
+    const env: NodeJS.ProcessEnv = { ...process.env, ...(await keysRead), PYTHONUNBUFFERED: "1" };
+    if (!trusted) {
+      env.AISCI_RESTRICTED = "1";
+    }
     const serverOptions: ServerOptions = {
       command: found.path,
       args: ["-m", "aisci", "lsp"],
@@ -277,8 +310,22 @@ export class ServerManager implements vscode.Disposable {
       this.startingClient = undefined;
     }
     if (failure === undefined) {
+      this.version = client.initializeResult?.serverInfo?.version;
+      this.answeredAt = Date.now();
+      this.logs.info(`aisci ${this.version ?? "?"} answered ${Date.now() - began} ms after the start began`);
+      this.progress.attach(client);
       this.setState("running");
       return true;
+    }
+    // Did it not come up because Python or aisci is missing? Then that is the whole story.
+    const probed = await probe(found.path, root);
+    const problem = probeProblem(found, probed);
+    if (problem) {
+      if (probed.stderr.trim()) {
+        this.logs.error(probed.stderr.trim());
+      }
+      await this.stopClient();
+      return this.fail(problem);
     }
     // It died while starting: the same crash policy as later, then try again or say why.
     // Its stderr can arrive just after the connection broke; give it a moment.
@@ -323,6 +370,7 @@ export class ServerManager implements vscode.Disposable {
   private async stopClient(): Promise<void> {
     const client = this.client;
     this.client = undefined;
+    this.progress.clear();
     if (!client) {
       return;
     }

@@ -2,8 +2,10 @@
  * The status bar item (current stage and cost so far), the running jobs, and the cost ledger.
  *
  * Contract: `Status` follows `aisci/jobStarted` / `aisci/jobFinished` (the jobs the Cancel
- * command offers), `aisci/stageChanged` (the stage shown) and `aisci/costUpdated` (the cost
- * shown); clicking the item runs "AI Scientist: Show Cost Ledger", which opens a read-only
+ * command offers), `aisci/stageChanged` (per job, the stages started and not yet finished: the
+ * innermost is the one running now, so a finished inner stage gives the word back to the one
+ * around it), the jobs' progress reports (progress.ts: "run 2 of up to 5") and
+ * `aisci/costUpdated` (the cost shown); clicking the item runs "AI Scientist: Show Cost Ledger", which opens a read-only
  * Markdown document built from `aisci.getCost` (scheme `aisci-ledger`). Pending proposals are
  * counted in the item too, so a dismissed review is not forgotten.
  */
@@ -13,20 +15,40 @@ import * as vscode from "vscode";
 import type { CostInfo, CostUpdated, JobFinished, JobStarted, StageChanged } from "./protocol";
 import type { Notification, ServerManager } from "./server";
 
+/** The stages a job has started and not finished, innermost last. */
+export function updateStages(stack: string[], event: { stage: string; state: string }): string[] {
+  if (event.state === "started") {
+    return [...stack.filter((s) => s !== event.stage), event.stage];
+  }
+  return stack.filter((s) => s !== event.stage);
+}
+
+/** The status bar's words for a running job: its stage now, and the run when one runs. */
+export function runningText(stage: string | undefined, message: string | undefined): string {
+  const run = /run (\d+) of up to (\d+)/.exec(message ?? "");
+  const base = stage ?? (message ?? "").split(":")[0].trim();
+  return run ? `${base}: run ${run[1]}/${run[2]}` : base || "working";
+}
+
 export const LEDGER_URI = vscode.Uri.from({ scheme: "aisci-ledger", path: "/AI Scientist cost ledger.md" });
 
-export function usd(x: number | null | undefined): string {
+/**
+ * A cost as people read it. `unknown` (a call of a model with no known price): "unknown" when
+ * no cost is known, "at least $x" beside a known part; never "$0.00" for an unpriced model.
+ */
+export function usd(x: number | null | undefined, unknown = false): string {
   if (x === null || x === undefined) {
-    return "–";
+    return unknown ? "unknown" : "–";
   }
-  return x < 0.01 && x > 0 ? `$${x.toFixed(4)}` : `$${x.toFixed(2)}`;
+  const text = x < 0.01 && x > 0 ? `$${x.toFixed(4)}` : `$${x.toFixed(2)}`;
+  return unknown ? `at least ${text}` : text;
 }
 
 export function ledgerMarkdown(cost: CostInfo | undefined): string {
   if (!cost) {
     return "# AI Scientist cost ledger\n\nThe server is not running, so the ledger cannot be read.\n";
   }
-  const lines = ["# AI Scientist cost ledger", "", `Total so far: **${usd(cost.totalUsd)}**`];
+  const lines = ["# AI Scientist cost ledger", "", `Total so far: **${usd(cost.totalUsd, cost.unknown)}**`];
   if (cost.maxCostUsd !== undefined && cost.maxCostUsd !== null) {
     lines.push(`Cap (aiScientist.maxCost): ${usd(cost.maxCostUsd)}`);
   }
@@ -36,13 +58,13 @@ export function ledgerMarkdown(cost: CostInfo | undefined): string {
   const stages = Object.entries(cost.byStage ?? {});
   lines.push("", "## By stage", "");
   if (stages.length) {
-    lines.push("| stage | cost |", "|---|---:|", ...stages.map(([s, c]) => `| ${s} | ${usd(c)} |`));
+    lines.push("| stage | cost |", "|---|---:|", ...stages.map(([s, c]) => `| ${s} | ${usd(c, c === null)} |`));
   } else {
     lines.push("No model call yet (the sweep scientist costs nothing).");
   }
   const ledgers = cost.ledgers ?? [];
   if (ledgers.length) {
-    lines.push("", "## Ledgers under results/", "", "| file | cost |", "|---|---:|", ...ledgers.map((l) => `| ${l.path} | ${usd(l.totalUsd)} |`));
+    lines.push("", "## Ledgers under results/", "", "| file | cost |", "|---|---:|", ...ledgers.map((l) => `| ${l.path} | ${usd(l.totalUsd, l.unknown)} |`));
   }
   return lines.join("\n") + "\n";
 }
@@ -50,8 +72,11 @@ export function ledgerMarkdown(cost: CostInfo | undefined): string {
 export class Status implements vscode.Disposable, vscode.TextDocumentContentProvider {
   private readonly item = vscode.window.createStatusBarItem("aiScientist.status", vscode.StatusBarAlignment.Left, 50);
   readonly jobs = new Map<string, JobStarted>();
-  private stage: StageChanged | undefined;
-  private cost = 0;
+  /** Per job: the stages started and not finished. */
+  private readonly stages = new Map<string, string[]>();
+  private lastJob: string | undefined;
+  private cost: number | null = 0;
+  private costUnknown = false;
   private proposals = 0;
   private readonly ledgerChanged = new vscode.EventEmitter<vscode.Uri>();
   readonly onDidChange = this.ledgerChanged.event;
@@ -66,6 +91,7 @@ export class Status implements vscode.Disposable, vscode.TextDocumentContentProv
       vscode.workspace.registerTextDocumentContentProvider(LEDGER_URI.scheme, this),
       server.onNotification((n) => this.onNotification(n)),
       server.onDidChangeState(() => this.render()),
+      server.progress.onDidChange(() => this.render()),
     ];
     this.render();
     this.item.show();
@@ -86,22 +112,30 @@ export class Status implements vscode.Disposable, vscode.TextDocumentContentProv
       case "aisci/jobStarted": {
         const p = n.params as JobStarted;
         this.jobs.set(p.job, p);
+        this.lastJob = p.job;
         break;
       }
       case "aisci/jobFinished": {
         const p = n.params as JobFinished;
         this.jobs.delete(p.job);
-        if (this.jobs.size === 0) {
-          this.stage = undefined;
+        this.stages.delete(p.job);
+        if (this.lastJob === p.job) {
+          this.lastJob = [...this.jobs.keys()].pop();
         }
         break;
       }
-      case "aisci/stageChanged":
-        this.stage = n.params as StageChanged;
+      case "aisci/stageChanged": {
+        const p = n.params as StageChanged;
+        if (p.job) {
+          this.stages.set(p.job, updateStages(this.stages.get(p.job) ?? [], p));
+          this.lastJob = p.job;
+        }
         break;
+      }
       case "aisci/costUpdated": {
         const p = n.params as CostUpdated;
-        this.cost = typeof p.sessionTotalUsd === "number" ? p.sessionTotalUsd : p.totalUsd;
+        this.cost = p.sessionTotalUsd !== undefined ? p.sessionTotalUsd : p.totalUsd;
+        this.costUnknown = p.sessionUnknown ?? p.unknown ?? false;
         this.ledgerChanged.fire(LEDGER_URI);
         break;
       }
@@ -121,28 +155,32 @@ export class Status implements vscode.Disposable, vscode.TextDocumentContentProv
     } else if (state === "starting") {
       text = "$(sync~spin) AI Scientist";
       tooltip = "Starting the AI Scientist server…";
-    } else if (this.stage && this.jobs.size > 0) {
-      const s = this.stage;
-      const icon = s.state === "failed" ? "$(error)" : s.state === "finished" ? "$(check)" : "$(sync~spin)";
-      text = `${icon} ${s.stage}`;
-      tooltip = `${s.stage}: ${s.state}${s.message ? ` — ${s.message}` : ""}${s.folder ? `\n${path.basename(s.folder)}` : ""}`;
+    } else if (this.jobs.size > 0) {
+      const job = this.lastJob ?? [...this.jobs.keys()].pop() ?? "";
+      const stage = (this.stages.get(job) ?? []).slice(-1)[0];
+      const progress = this.server.progress.jobs.get(job);
+      text = `$(sync~spin) ${runningText(stage, progress?.message)}`;
+      const others = this.jobs.size > 1 ? `\n(${this.jobs.size - 1} more job(s) running)` : "";
+      const folder = this.jobs.get(job)?.folder;
+      tooltip = `${progress?.title ?? this.jobs.get(job)?.command ?? ""}${progress?.message ? ` — ${progress.message}` : ""}${folder ? `\n${path.basename(folder)}` : ""}${others}\nClick the notification's Cancel, or run "AI Scientist: Cancel Running Job", to stop it.`;
     } else {
       text = "$(beaker) idle";
       tooltip = "No AI Scientist job is running.";
     }
-    text += ` · ${usd(this.cost)}`;
+    text += ` · ${usd(this.cost, this.costUnknown)}`;
     if (this.proposals > 0) {
       text += ` · $(diff) ${this.proposals}`;
       tooltip += `\n${this.proposals} proposed edit(s) waiting for review`;
     }
     this.item.text = text;
-    this.item.tooltip = `${tooltip}\nCost so far: ${usd(this.cost)} (click for the cost ledger)`;
+    this.item.tooltip = `${tooltip}\nCost so far: ${usd(this.cost, this.costUnknown)} (click for the cost ledger)`;
   }
 
   async provideTextDocumentContent(): Promise<string> {
     const cost = await this.server.query<CostInfo>("aisci.getCost", {});
     if (cost) {
       this.cost = cost.totalUsd;
+      this.costUnknown = cost.unknown ?? false;
       this.render();
     }
     return ledgerMarkdown(cost);

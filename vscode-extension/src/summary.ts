@@ -3,7 +3,10 @@
  *
  * Contract: `summarise(command, result)` returns `{ok, text}`: ok false when the result says
  * `ok: false` (a stage that ran and did not succeed: shown as a warning), else a short
- * information line. Unknown shapes fall back to the result's `message`. Pure, unit-tested.
+ * information line. Unknown shapes fall back to the result's `message`. `nextSteps(command,
+ * result)` gives the buttons of that line: the natural next commands, with the folder or
+ * template they are about. `commandTitle(id)` names a server command in words. Pure,
+ * unit-tested.
  */
 
 import * as path from "path";
@@ -88,5 +91,77 @@ export function summarise(command: string, raw: unknown): Summary {
     }
     default:
       return { ok, text: msg || `${command} finished.` };
+  }
+}
+
+const TITLES: Record<string, string> = {
+  "aisci.checkTemplate": "Check Template",
+  "aisci.runBaseline": "Run Baseline",
+  "aisci.generateIdeas": "Generate Ideas",
+  "aisci.checkNovelty": "Check Novelty",
+  "aisci.runExperiments": "Run Experiments",
+  "aisci.makePlots": "Make Plots",
+  "aisci.draftPaper": "Draft Paper",
+  "aisci.buildPaper": "Build Paper",
+  "aisci.checkConsistency": "Check Numbers in Paper",
+  "aisci.review": "Review Paper",
+  "aisci.improve": "Improve Paper",
+  "aisci.launch": "Launch",
+};
+
+/** "Run Baseline" for "aisci.runBaseline"; the id itself when unknown. */
+export function commandTitle(command: string): string {
+  return TITLES[command] ?? command;
+}
+
+export interface NextStep {
+  /** The button. */
+  label: string;
+  /** The extension command it runs, with `arg`. */
+  command: string;
+  arg?: object;
+}
+
+/** The buttons after a finished command: what a researcher usually does next. */
+export function nextSteps(command: string, raw: unknown, args: Record<string, unknown> = {}): NextStep[] {
+  const r = (typeof raw === "object" && raw !== null ? raw : {}) as R;
+  if (r.ok === false) {
+    return [];
+  }
+  const folder = s(r.folder) || s(args.folder);
+  const template = s(args.template);
+  const onFolder = (label: string, cmd: string): NextStep => ({ label, command: `aiScientist.${cmd}`, arg: folder ? { folder } : undefined });
+  const onTemplate = (label: string, cmd: string): NextStep => ({ label, command: `aiScientist.${cmd}`, arg: template ? { template } : undefined });
+  switch (command) {
+    case "aisci.runBaseline":
+      return [onTemplate("Launch", "launch"), onTemplate("Generate Ideas", "generateIdeas")];
+    case "aisci.generateIdeas":
+      return [onTemplate("Check Novelty", "checkNovelty"), onTemplate("Run Experiments", "runExperiments")];
+    case "aisci.checkNovelty":
+      return [onTemplate("Run Experiments", "runExperiments")];
+    case "aisci.runExperiments":
+      return [onFolder("Show Results", "showResults"), onFolder("Make Plots", "makePlots")];
+    case "aisci.makePlots":
+      return [onFolder("Show Results", "showResults"), onFolder("Draft Next Section", "draftNextSection")];
+    case "aisci.buildPaper":
+      return [onFolder("Review Paper", "review")];
+    case "aisci.review":
+      return [onFolder("Improve Paper", "improve"), onFolder("Open Paper Preview", "openPaperPreview")];
+    case "aisci.improve":
+      return [onFolder("Open Paper Preview", "openPaperPreview")];
+    case "aisci.launch": {
+      const first = (arr(r.ideas) as R[]).find((i) => s(i.folder));
+      const f = first ? s(first.folder) : "";
+      return f
+        ? [
+            { label: "Show Results", command: "aiScientist.showResults", arg: { folder: f } },
+            { label: "Open Paper Preview", command: "aiScientist.openPaperPreview", arg: { folder: f } },
+          ]
+        : [];
+    }
+    case "aisci.checkTemplate":
+      return [onTemplate("Run Baseline", "runBaseline")];
+    default:
+      return [];
   }
 }

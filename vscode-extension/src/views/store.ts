@@ -1,9 +1,10 @@
 /**
  * What the views show, read from the server's query commands (docs/lsp.md §2, queries).
  *
- * Contract: `refresh()` asks `aisci.listTemplates`, then per template `aisci.listIdeas` and
- * `aisci.listRuns` (the folder list, then each folder), and `aisci.listPapers`; it fires
- * `onDidChange` once with the new snapshot. `scheduleRefresh()` coalesces the bursts of
+ * Contract: `refresh()` asks `aisci.listTemplates` and `aisci.listPapers` at once, then per
+ * template `aisci.listIdeas` and `aisci.listRuns` (the folder list, then each folder), all
+ * templates side by side (the server answers queries in parallel threads); it fires
+ * `onDidChange` once with the new snapshot, and `onDidLoad` the time the load took. `scheduleRefresh()` coalesces the bursts of
  * notifications a running stage sends (one refresh per 300 ms). The context key
  * `aiScientist.noTemplates` is true once a listing came back empty (the welcome view). A
  * folder shows as running only while the job holding it has started and not finished.
@@ -31,6 +32,9 @@ export class Store implements vscode.Disposable {
   private again = false;
   private readonly changed = new vscode.EventEmitter<Snapshot>();
   readonly onDidChange = this.changed.event;
+  private readonly loaded = new vscode.EventEmitter<number>();
+  /** Fires the milliseconds a load took, after its snapshot. */
+  readonly onDidLoad = this.loaded.event;
 
   /** Jobs of this server that have started and not finished (aisci/jobStarted, jobFinished). */
   private readonly active = new Set<string>();
@@ -50,6 +54,7 @@ export class Store implements vscode.Disposable {
   /** Empty views (the server failed): the welcome content says what to do. */
   clear(): void {
     this.snapshot = EMPTY;
+    void vscode.commands.executeCommand("setContext", "aiScientist.loaded", false);
     this.changed.fire(this.snapshot);
   }
 
@@ -86,43 +91,57 @@ export class Store implements vscode.Disposable {
   }
 
   private async load(): Promise<void> {
+    const started = Date.now();
+    const papersAsked = this.server.query<{ papers: PaperInfo[] }>("aisci.listPapers", {});
     const listed = await this.server.query<{ templates: TemplateInfo[] }>("aisci.listTemplates", {});
     if (!listed) {
       return;
     }
     const templates = listed.templates ?? [];
+    const perTemplate = await Promise.all(
+      templates.map(async (template) => {
+        const [i, folders] = await Promise.all([
+          this.server.query<IdeasResult>("aisci.listIdeas", { template: template.path }),
+          this.foldersOf(template),
+        ]);
+        return { template, ideas: i, folders };
+      }),
+    );
     const ideas: Snapshot["ideas"] = [];
     const runs: Snapshot["runs"] = [];
-    for (const template of templates) {
-      const i = await this.server.query<IdeasResult>("aisci.listIdeas", { template: template.path });
+    for (const { template, ideas: i, folders } of perTemplate) {
       if (i) {
         ideas.push({ template, ideas: i });
       }
-      const r = await this.server.query<{ folders: (FolderRuns | string)[] }>("aisci.listRuns", { template: template.path });
-      const folders: FolderRuns[] = [];
-      for (const f of r?.folders ?? []) {
-        // docs/lsp.md: "the F form of each folder"; a bare path is asked for separately.
-        if (typeof f === "string") {
-          const one = await this.server.query<FolderRuns>("aisci.listRuns", { folder: f });
-          if (one) {
-            folders.push(one);
-          }
-        } else if (f && typeof f === "object" && Array.isArray(f.runs)) {
-          folders.push(f);
-        }
-      }
-      // A listing taken while a job was ending can still name it as the folder's holder.
-      for (const f of folders) {
-        if (f.running && !this.active.has(f.running)) {
-          f.running = null;
-        }
-      }
       runs.push({ template, folders });
     }
-    const papers = (await this.server.query<{ papers: PaperInfo[] }>("aisci.listPapers", {}))?.papers ?? [];
+    const papers = (await papersAsked)?.papers ?? [];
     this.snapshot = { templates, ideas, runs, papers, loaded: true };
     void vscode.commands.executeCommand("setContext", "aiScientist.noTemplates", templates.length === 0);
+    void vscode.commands.executeCommand("setContext", "aiScientist.loaded", true);
     this.changed.fire(this.snapshot);
+    this.loaded.fire(Date.now() - started);
+  }
+
+  private async foldersOf(template: TemplateInfo): Promise<FolderRuns[]> {
+    const r = await this.server.query<{ folders: (FolderRuns | string)[] }>("aisci.listRuns", { template: template.path });
+    const listed = await Promise.all(
+      (r?.folders ?? []).map(async (f) => {
+        // docs/lsp.md: "the F form of each folder"; a bare path is asked for separately.
+        if (typeof f === "string") {
+          return this.server.query<FolderRuns>("aisci.listRuns", { folder: f });
+        }
+        return f && typeof f === "object" && Array.isArray(f.runs) ? f : undefined;
+      }),
+    );
+    const folders = listed.filter((f): f is FolderRuns => f !== undefined);
+    // A listing taken while a job was ending can still name it as the folder's holder.
+    for (const f of folders) {
+      if (f.running && !this.active.has(f.running)) {
+        f.running = null;
+      }
+    }
+    return folders;
   }
 
   dispose(): void {
@@ -130,6 +149,7 @@ export class Store implements vscode.Disposable {
       clearTimeout(this.timer);
     }
     this.changed.dispose();
+    this.loaded.dispose();
     this.subscription.dispose();
   }
 }

@@ -3,15 +3,22 @@
  *
  * Contract: each view is a `NodeTree` over one `*Nodes` builder of treeModel.ts, re-built
  * from the Store's snapshot whenever it changes; a node's click command and context-menu
- * commands receive the node itself (its `data` says what it is about).
+ * commands receive the node itself (its `data` says what it is about). Each view's message
+ * and the failed server's action items come from notice.ts, updated on every change of the
+ * server's state, of trust and of the workspace folders.
  */
 
 import * as vscode from "vscode";
+import * as path from "path";
+import type { ServerManager } from "../server";
+import { notices } from "./notice";
 import type { Store, Snapshot } from "./store";
 import { ideaNodes, Node, paperNodes, runNodes, templateNodes } from "./treeModel";
 
 export class NodeTree implements vscode.TreeDataProvider<Node>, vscode.Disposable {
   private roots: Node[] = [];
+  /** Shown instead of the roots (the failed server's actions). */
+  actions: Node[] | undefined;
   private readonly changed = new vscode.EventEmitter<Node | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
 
@@ -23,7 +30,7 @@ export class NodeTree implements vscode.TreeDataProvider<Node>, vscode.Disposabl
   }
 
   getChildren(element?: Node): Node[] {
-    return element ? (element.children ?? []) : this.roots;
+    return element ? (element.children ?? []) : (this.actions ?? this.roots);
   }
 
   getTreeItem(node: Node): vscode.TreeItem {
@@ -55,17 +62,43 @@ export class NodeTree implements vscode.TreeDataProvider<Node>, vscode.Disposabl
   }
 }
 
-export function registerViews(store: Store): vscode.Disposable[] {
+export function registerViews(store: Store, server: ServerManager): vscode.Disposable[] {
   const views: [string, NodeTree][] = [
-    ["aiScientist.templates", new NodeTree((s) => templateNodes(s.templates))],
-    ["aiScientist.ideas", new NodeTree((s) => ideaNodes(s.ideas))],
-    ["aiScientist.runs", new NodeTree((s) => runNodes(s.runs))],
-    ["aiScientist.papers", new NodeTree((s) => paperNodes(s.papers))],
+    ["templates", new NodeTree((s) => templateNodes(s.templates))],
+    ["ideas", new NodeTree((s) => ideaNodes(s.ideas))],
+    ["runs", new NodeTree((s) => runNodes(s.runs))],
+    ["papers", new NodeTree((s) => paperNodes(s.papers))],
   ];
   const disposables: vscode.Disposable[] = [];
+  const treeViews = new Map<string, vscode.TreeView<Node>>();
   for (const [id, tree] of views) {
-    disposables.push(tree, vscode.window.createTreeView(id, { treeDataProvider: tree, showCollapseAll: id !== "aiScientist.templates" }));
+    const view = vscode.window.createTreeView(`aiScientist.${id}`, { treeDataProvider: tree, showCollapseAll: id !== "templates" });
+    treeViews.set(id, view);
+    disposables.push(tree, view);
   }
-  disposables.push(store.onDidChange((s) => views.forEach(([, tree]) => tree.update(s))));
+  const updateNotices = () => {
+    const n = notices({
+      state: server.state,
+      failure: server.failure,
+      trusted: vscode.workspace.isTrusted,
+      folders: (vscode.workspace.workspaceFolders ?? []).map((f) => f.name || path.basename(f.uri.fsPath)),
+    });
+    for (const [id, view] of treeViews) {
+      view.message = n.messages[id] || undefined;
+    }
+    const templates = views[0][1];
+    const had = templates.actions !== undefined;
+    templates.actions = n.actions;
+    if (had || n.actions) {
+      templates.update(store.current);
+    }
+  };
+  updateNotices();
+  disposables.push(
+    store.onDidChange((s) => views.forEach(([, tree]) => tree.update(s))),
+    server.onDidChangeState(updateNotices),
+    vscode.workspace.onDidGrantWorkspaceTrust(updateNotices),
+    vscode.workspace.onDidChangeWorkspaceFolders(updateNotices),
+  );
   return disposables;
 }

@@ -4,9 +4,12 @@
  * Contract: waits for `worker` (the pdf.js worker source, started from a blob: URL) and
  * `pdf` (the PDF as base64) messages; renders every page into a canvas at the current zoom; on a
  * new `pdf` it re-renders keeping the zoom and the page in view (and its offset); `missing`
- * shows the text given and a Build button; `status` shows a line above the pages. Zoom and
- * page survive the panel being hidden (vscode.setState). After each render it posts
- * `rendered {pages, width, height}`.
+ * shows the text given and a Build button; `status` shows a line above the pages. Zoom, page
+ * and the folder survive the panel being hidden or the window reloaded (vscode.setState).
+ * After each render it posts `rendered {pages, width, height}` and counts it in
+ * `body[data-renders]`. SyncTeX: a double-click or Ctrl/Cmd+click on a page posts
+ * `synctexEdit {page, x, y}` (PDF points from the page's top left); `reveal {page, x, y, w,
+ * h}` scrolls there and marks the box for a moment.
  */
 
 import * as pdfjs from "pdfjs-dist/legacy/build/pdf.mjs";
@@ -19,6 +22,7 @@ interface VsCodeApi {
 declare function acquireVsCodeApi(): VsCodeApi;
 
 interface ViewState {
+  folder?: string;
   zoom: number | "fit";
   page: number;
   offset: number; // fraction of the page scrolled past its top
@@ -29,6 +33,8 @@ const state: ViewState = { zoom: "fit", page: 1, offset: 0, ...((vscode.getState
 const pagesEl = document.getElementById("pages") as HTMLDivElement;
 const statusEl = document.getElementById("status") as HTMLDivElement;
 const zoomLabel = document.getElementById("zoom-label") as HTMLSpanElement;
+state.folder = statusEl.dataset.folder;
+let renders = 0;
 const pageLabel = document.getElementById("page-label") as HTMLSpanElement;
 
 let workerReady: Promise<void> | undefined;
@@ -84,6 +90,8 @@ async function render(): Promise<void> {
     const ratio = window.devicePixelRatio || 1;
     const canvas = document.createElement("canvas");
     canvas.className = "page";
+    canvas.dataset.page = String(n);
+    canvas.dataset.scale = String(viewport.scale);
     canvas.width = Math.floor(viewport.width * ratio);
     canvas.height = Math.floor(viewport.height * ratio);
     canvas.style.width = `${Math.floor(viewport.width)}px`;
@@ -115,6 +123,7 @@ async function render(): Promise<void> {
   state.offset = keep.offset;
   zoomLabel.textContent = state.zoom === "fit" ? "fit" : `${Math.round(state.zoom * 100)}%`;
   trackPage();
+  document.body.dataset.renders = String(++renders);
   vscode.postMessage({ type: "rendered", pages: doc.numPages, width: first?.width ?? 0, height: first?.height ?? 0 });
 }
 
@@ -195,6 +204,52 @@ window.addEventListener("message", (event: MessageEvent) => {
     case "status":
       setStatus(String(m.text), m.error ? "error" : "");
       break;
+    case "reveal":
+      reveal(Number(m.page), Number(m.x), Number(m.y), Number(m.w), Number(m.h));
+      break;
+  }
+});
+
+/** SyncTeX forward: scroll to the box on `page` and mark it. */
+function reveal(page: number, x: number, y: number, w: number, h: number): void {
+  const canvas = pagesEl.querySelector<HTMLCanvasElement>(`canvas.page[data-page="${page}"]`);
+  if (!canvas) {
+    return;
+  }
+  const scale = Number(canvas.dataset.scale) || 1;
+  const top = canvas.offsetTop - pagesEl.offsetTop + y * scale;
+  pagesEl.scrollTop = Math.max(0, top - pagesEl.clientHeight / 3);
+  pagesEl.querySelector(".synctex-mark")?.remove();
+  const mark = document.createElement("div");
+  mark.className = "synctex-mark";
+  mark.style.left = `${canvas.offsetLeft - pagesEl.offsetLeft + x * scale}px`;
+  mark.style.top = `${top}px`;
+  mark.style.width = `${Math.max(8, w * scale)}px`;
+  mark.style.height = `${Math.max(8, h * scale)}px`;
+  pagesEl.appendChild(mark);
+  window.setTimeout(() => mark.classList.add("fading"), 1500);
+}
+
+/** SyncTeX inverse: where on which page a click was, in PDF points. */
+function synctexClick(event: MouseEvent): void {
+  const canvas = (event.target as HTMLElement).closest("canvas.page") as HTMLCanvasElement | null;
+  if (!canvas) {
+    return;
+  }
+  const box = canvas.getBoundingClientRect();
+  const scale = Number(canvas.dataset.scale) || 1;
+  vscode.postMessage({
+    type: "synctexEdit",
+    page: Number(canvas.dataset.page),
+    x: (event.clientX - box.left) / scale,
+    y: (event.clientY - box.top) / scale,
+  });
+}
+
+pagesEl.addEventListener("dblclick", synctexClick);
+pagesEl.addEventListener("click", (event) => {
+  if (event.ctrlKey || event.metaKey) {
+    synctexClick(event);
   }
 });
 

@@ -2,7 +2,9 @@
  * Content Security Policies and HTML escaping for the extension's webviews.
  *
  * Contract: every webview page gets `default-src 'none'` and only what it needs:
- * - results: images from the idea folder (`img-src ${cspSource}`) and our stylesheet; no script;
+ * - results: images from the idea folder (`img-src ${cspSource}`), our stylesheet, and one
+ *   inline script with a per-load nonce that only records the folder (`setState`) so the
+ *   panel comes back after a reload;
  * - paper preview: one script with a per-load nonce, the pdf.js worker as a `blob:` URL made
  *   from the worker source the extension posts (`worker-src blob:`), canvases (no image
  *   fetch), PDF fonts through the FontFace API (`font-src data: blob:` for pdf.js's fallbacks).
@@ -19,8 +21,13 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string);
 }
 
-export function resultsCsp(cspSource: string): string {
-  return [`default-src 'none'`, `img-src ${cspSource}`, `style-src ${cspSource}`].join("; ");
+export function resultsCsp(cspSource: string, scriptNonce: string): string {
+  return [`default-src 'none'`, `script-src 'nonce-${scriptNonce}'`, `img-src ${cspSource}`, `style-src ${cspSource}`].join("; ");
+}
+
+/** A JSON value safe inside an inline <script> (no "</script>", no HTML comment openers). */
+export function scriptJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, "\\u003c").replace(/>/g, "\\u003e").replace(/&/g, "\\u0026");
 }
 
 export function previewCsp(cspSource: string, scriptNonce: string): string {

@@ -13,6 +13,13 @@
  * - The page's buttons post `draftNext`, `build`, `openTex`, which run the extension's commands
  *   for this folder. The page answers `rendered {pages, width, height}` after each render
  *   (logged; the end-to-end test reads the canvas itself).
+ * - SyncTeX both ways (synctex.ts): a double-click (or Ctrl/Cmd+click) in the page posts
+ *   `synctexEdit {page, x, y}` (PDF points from the page's top left) and the source line opens
+ *   beside; `revealSource(editor)` ("AI Scientist: Show in Paper Preview", Ctrl+Alt+J in a
+ *   .tex) opens the preview if needed and posts `reveal {page, x, y, w, h}`: the page scrolls
+ *   there and marks the spot.
+ * - A preview open before a reload comes back (`deserializeWebviewPanel`: the page keeps its
+ *   folder, zoom and position in its state).
  */
 
 import * as path from "path";
@@ -21,6 +28,7 @@ import type { Logs } from "../logs";
 import type { PaperInfo, PreviewReady } from "../protocol";
 import type { Notification, ServerManager } from "../server";
 import { escapeHtml, nonce, previewCsp } from "./html";
+import { latexDirOf, synctexEdit, synctexView } from "../synctex";
 
 export async function exists(file: string): Promise<boolean> {
   try {
@@ -57,9 +65,12 @@ interface Preview {
   folder: string;
   pdf: string | undefined;
   ready: boolean;
+  rendered?: boolean;
+  /** Run once after the next render (a reveal asked for before the PDF was drawn). */
+  afterRender?: () => void;
 }
 
-export class PreviewPanels implements vscode.Disposable {
+export class PreviewPanels implements vscode.Disposable, vscode.WebviewPanelSerializer<{ folder?: string }> {
   private readonly previews = new Map<string, Preview>();
   private readonly subscription: vscode.Disposable;
   private workerSource: string | undefined;
@@ -81,6 +92,7 @@ export class PreviewPanels implements vscode.Disposable {
     if (!preview) {
       return;
     }
+    this.logs.info(`preview of ${path.basename(p.folder)}: built (latexmk ${p.durationS ?? "?"} s), ${p.ok ? "posting the PDF" : "failed"}`);
     if (p.ok && p.pdf) {
       preview.pdf = p.pdf;
       void this.postPdf(preview);
@@ -93,7 +105,20 @@ export class PreviewPanels implements vscode.Disposable {
     }
   }
 
-  async show(folder: string, pdf?: string | null): Promise<void> {
+  private adopt(panel: vscode.WebviewPanel, folder: string): Preview {
+    const p: Preview = { panel, folder, pdf: undefined, ready: false };
+    this.previews.set(folder, p);
+    panel.onDidDispose(() => this.previews.delete(folder));
+    panel.webview.onDidReceiveMessage((m) => this.onMessage(p, m));
+    panel.webview.html = this.html(panel.webview, folder);
+    return p;
+  }
+
+  private options(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+    return { enableScripts: true, retainContextWhenHidden: true, localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, "media")] };
+  }
+
+  async show(folder: string, pdf?: string | null): Promise<Preview> {
     let preview = this.previews.get(folder);
     if (preview) {
       preview.panel.reveal(undefined, true);
@@ -102,22 +127,61 @@ export class PreviewPanels implements vscode.Disposable {
         "aiScientist.preview",
         `Paper: ${path.basename(folder).replace(/^\d{8}_\d{6}_/, "")}`,
         { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
-        {
-          enableScripts: true,
-          retainContextWhenHidden: true,
-          localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, "media")],
-        },
+        this.options(),
       );
-      preview = { panel, folder, pdf: undefined, ready: false };
-      const p = preview;
-      this.previews.set(folder, p);
-      panel.onDidDispose(() => this.previews.delete(folder));
-      panel.webview.onDidReceiveMessage((m) => this.onMessage(p, m));
-      panel.webview.html = this.html(panel.webview, folder);
+      preview = this.adopt(panel, folder);
     }
-    preview.pdf = await findPdf(folder, pdf, this.server);
+    const found = await findPdf(folder, pdf, this.server);
+    // The same PDF already drawn stays as it is (its page, zoom, a SyncTeX mark); a new or gone
+    // one is posted (aisci/previewReady posts rebuilds).
+    const same = preview.rendered && found !== undefined && found === preview.pdf;
+    preview.pdf = found;
+    if (preview.ready && !same) {
+      await this.postPdf(preview);
+    }
+    return preview;
+  }
+
+  /** A preview open before a reload. */
+  async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: { folder?: string } | undefined): Promise<void> {
+    const folder = state?.folder;
+    if (!folder || this.previews.has(folder)) {
+      panel.dispose();
+      return;
+    }
+    panel.webview.options = this.options();
+    const preview = this.adopt(panel, folder);
+    await this.server.start({ quiet: true });
+    preview.pdf = await findPdf(folder, undefined, this.server);
     if (preview.ready) {
       await this.postPdf(preview);
+    }
+  }
+
+  /** SyncTeX forward: the editor's line in the folder's preview. */
+  async revealSource(editor: vscode.TextEditor | undefined): Promise<void> {
+    const tex = editor?.document.uri.scheme === "file" ? editor.document.uri.fsPath : undefined;
+    if (!editor || !tex || !tex.endsWith(".tex")) {
+      void vscode.window.showInformationMessage("Open a .tex file of a paper to show its position in the preview.");
+      return;
+    }
+    if (editor.document.isDirty) {
+      await editor.document.save();
+    }
+    const latex = latexDirOf(tex);
+    const folder = path.dirname(latex);
+    const position = editor.selection.active;
+    const found = await synctexView(path.join(latex, "template.pdf"), tex, position.line + 1, position.character + 1);
+    const preview = await this.show(folder);
+    if ("error" in found) {
+      void vscode.window.showWarningMessage(`SyncTeX found no place for line ${position.line + 1} of ${path.basename(tex)}: ${found.error}`);
+      return;
+    }
+    const post = () => void preview.panel.webview.postMessage({ type: "reveal", ...found });
+    if (preview.ready && preview.rendered) {
+      post();
+    } else {
+      preview.afterRender = post;
     }
   }
 
@@ -139,9 +203,30 @@ export class PreviewPanels implements vscode.Disposable {
         await vscode.window.showTextDocument(tex, { viewColumn: vscode.ViewColumn.One });
         break;
       }
-      case "rendered":
+      case "rendered": {
         this.logs.info(`preview of ${path.basename(preview.folder)}: ${m.pages} page(s) rendered at ${m.width}x${m.height}`);
+        preview.rendered = true;
+        const after = preview.afterRender;
+        preview.afterRender = undefined;
+        after?.();
         break;
+      }
+      case "synctexEdit": {
+        const latex = path.join(preview.folder, "latex");
+        const found = await synctexEdit(path.join(latex, "template.pdf"), Number(m.page), Number(m.x), Number(m.y));
+        if ("error" in found) {
+          void vscode.window.showWarningMessage(`SyncTeX found no source for that spot of page ${m.page}: ${found.error}`);
+          break;
+        }
+        const line = Math.max(0, found.line - 1);
+        const editor = await vscode.window.showTextDocument(vscode.Uri.file(found.file), {
+          viewColumn: vscode.ViewColumn.One,
+          selection: new vscode.Range(line, Math.max(0, found.column), line, Math.max(0, found.column)),
+        });
+        editor.revealRange(new vscode.Range(line, 0, line, 0), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+        this.logs.info(`SyncTeX: page ${m.page} (${Number(m.x).toFixed(0)}, ${Number(m.y).toFixed(0)}) is ${path.basename(found.file)}:${found.line}`);
+        break;
+      }
       case "error":
         this.logs.info(`preview of ${path.basename(preview.folder)}: ${String(m.message)}`);
         break;
@@ -161,6 +246,7 @@ export class PreviewPanels implements vscode.Disposable {
       return;
     }
     if (!preview.pdf || !(await exists(preview.pdf))) {
+      preview.rendered = false;
       const idea = path.basename(preview.folder).replace(/^\d{8}_\d{6}_/, "");
       await preview.panel.webview.postMessage({
         type: "missing",
@@ -197,7 +283,7 @@ export class PreviewPanels implements vscode.Disposable {
   <button id="build" title="Build the PDF (latexmk)">Build</button>
   <button id="open-tex" title="Open latex/template.tex">Open .tex</button>
 </div>
-<div id="status" data-folder="${escapeHtml(folder)}">Loading…</div>
+<div id="status" data-folder="${escapeHtml(folder)}" title="Double-click (or Ctrl+click) in the page to open its source line">Loading…</div>
 <div id="pages"></div>
 <script nonce="${n}" src="${media("preview.js")}"></script>
 </body></html>`;

@@ -7,7 +7,8 @@
  * notification names that folder (runFinished, stageChanged). The page is static HTML (no
  * script): a table with one row per metric, the baseline column (run_0) and one column per
  * run with its change against the baseline; then each run's description or failure; then
- * the figures. CSP: html.ts `resultsCsp`.
+ * the figures. Its only script records the folder, so the panel is restored after a reload
+ * (`deserializeWebviewPanel`, registered in extension.ts). CSP: html.ts `resultsCsp`.
  */
 
 import * as path from "path";
@@ -15,7 +16,7 @@ import * as vscode from "vscode";
 import type { FolderRuns } from "../protocol";
 import type { Notification, ServerManager } from "../server";
 import { flattenMeans, formatDuration, formatNumber } from "../views/treeModel";
-import { escapeHtml, resultsCsp } from "./html";
+import { escapeHtml, nonce, resultsCsp, scriptJson } from "./html";
 
 const FIGURE = /\.(png|jpe?g|svg)$/i;
 
@@ -64,7 +65,7 @@ export function runList(runs: FolderRuns["runs"]): string {
   );
 }
 
-export class ResultsPanels implements vscode.Disposable {
+export class ResultsPanels implements vscode.Disposable, vscode.WebviewPanelSerializer<{ folder?: string }> {
   private readonly panels = new Map<string, vscode.WebviewPanel>();
   private readonly subscription: vscode.Disposable;
 
@@ -82,18 +83,36 @@ export class ResultsPanels implements vscode.Disposable {
     }
   }
 
+  private options(folder: string): vscode.WebviewOptions {
+    return { enableScripts: true, localResourceRoots: [vscode.Uri.file(folder), vscode.Uri.joinPath(this.extensionUri, "media")] };
+  }
+
+  private adopt(panel: vscode.WebviewPanel, folder: string): void {
+    this.panels.set(folder, panel);
+    panel.onDidDispose(() => this.panels.delete(folder));
+  }
+
   async show(folder: string): Promise<void> {
     let panel = this.panels.get(folder);
     if (panel) {
       panel.reveal();
     } else {
-      panel = vscode.window.createWebviewPanel("aiScientist.results", `Results: ${path.basename(folder)}`, vscode.ViewColumn.Active, {
-        enableScripts: false,
-        localResourceRoots: [vscode.Uri.file(folder), vscode.Uri.joinPath(this.extensionUri, "media")],
-      });
-      this.panels.set(folder, panel);
-      panel.onDidDispose(() => this.panels.delete(folder));
+      panel = vscode.window.createWebviewPanel("aiScientist.results", `Results: ${path.basename(folder)}`, vscode.ViewColumn.Active, this.options(folder));
+      this.adopt(panel, folder);
     }
+    await this.render(folder);
+  }
+
+  /** A results panel open before a reload. */
+  async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: { folder?: string } | undefined): Promise<void> {
+    const folder = state?.folder;
+    if (!folder || this.panels.has(folder)) {
+      panel.dispose();
+      return;
+    }
+    panel.webview.options = this.options(folder);
+    this.adopt(panel, folder);
+    await this.server.start({ quiet: true });
     await this.render(folder);
   }
 
@@ -120,9 +139,10 @@ export class ResultsPanels implements vscode.Disposable {
         return `<figure><img src="${src}?v=${Date.now()}" alt="${escapeHtml(f)}"><figcaption>${escapeHtml(f)}</figcaption></figure>`;
       })
       .join("\n");
+    const n = nonce();
     webview.html = `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${resultsCsp(webview.cspSource)}">
+<meta http-equiv="Content-Security-Policy" content="${resultsCsp(webview.cspSource, n)}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="stylesheet" href="${css}">
 <title>Results</title></head>
@@ -132,6 +152,7 @@ export class ResultsPanels implements vscode.Disposable {
 ${data ? resultsTable(data.runs) + runList(data.runs) : "<p>The server did not answer aisci.listRuns for this folder (see AI Scientist: Show Logs).</p>"}
 <h2>Figures</h2>
 ${figureHtml || "<p>No figure yet: run AI Scientist: Make Plots.</p>"}
+<script nonce="${n}">acquireVsCodeApi().setState(${scriptJson({ folder })});</script>
 </body></html>`;
   }
 

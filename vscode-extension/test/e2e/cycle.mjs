@@ -1,6 +1,8 @@
-// The research cycle through the editor: Run Baseline and Launch from the palette, one
-// proposal accepted from its notification, one rejected with a reason, the rest accepted from
-// the diff editor's title; the views, the results page, the paper preview (pdf.js drew a page,
+// The research cycle through the editor: Run Baseline and Launch from the palette (the
+// outcome's next steps are buttons; a job shows a cancellable progress notification and the
+// status bar names its stage), one proposal accepted from its notification (the diff opened at
+// the first change; the notification closes once answered), one rejected with a reason, the
+// rest accepted from the diff editor's title; the views, the results page, the paper preview (pdf.js drew a page,
 // its CSP holds, Draft next section), the cost ledger, a missing PDF and a rebuild on
 // aisci/previewReady. `t` carries the page, the folders, the logger and the helpers.
 import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -19,7 +21,10 @@ export async function researchCycle(t) {
   // Run Baseline from the palette.
   await runCommand("AI Scientist: Run Baseline");
   await pick("tiny");
-  await waitToast(/Baseline (done|reused)/, 90_000);
+  const baselineDone = await waitToast(/Baseline (done|reused)/, 90_000);
+  if (!(await baselineDone.locator(".monaco-button", { hasText: /^Launch$/ }).count())) {
+    fail("the baseline's outcome has no Launch button (next steps are buttons)");
+  }
   await until("the baseline in the Runs view", 30_000, async () => (await viewRows("Runs")).some((r) => r.includes("baseline (smoke)")));
   await screenshot("baseline-done");
   await clearNotifications();
@@ -31,9 +36,30 @@ export async function researchCycle(t) {
   const first = await waitToast("Proposed edit to", 120_000);
   const firstText = await toastText(first);
   await page.locator(".monaco-diff-editor").first().waitFor({ timeout: 30_000 });
+  // The job's progress: a notification with Cancel, and the status bar naming the stage now.
+  const progress = await waitToast("Launch of tiny", 30_000);
+  if (!(await progress.locator(".monaco-button", { hasText: "Cancel" }).count())) {
+    fail("the launch's progress notification has no Cancel button");
+  }
+  const status = page.locator('.statusbar-item[id$="aiScientist.status"]').first();
+  const statusText = await until("the status bar to name the stage", 15_000, async () => {
+    const text = await status.innerText();
+    return /experiments/.test(text) ? text : undefined;
+  });
+  log(`progress notification "${(await progress.innerText()).split("\n")[0]}"; status bar "${statusText}"`);
+  // The diff opens at the first change (LEARNING_RATE or DEGREE, lines 17-18), not at line 1.
+  const where = await until("the diff editor's cursor at the change", 15_000, async () => {
+    const text = await page.locator('.statusbar-item[id="status.editor.selection"]').first().innerText().catch(() => "");
+    return /Ln 1[78],/.test(text) ? text : undefined;
+  });
+  log(`the diff opened at the first change: ${where}`);
   await screenshot("proposal-diff");
-  await first.locator(".monaco-button", { hasText: /^Accept$/ }).click();
-  log(`accepted: ${firstText}`);
+  await first.locator("a", { hasText: /^Accept$/ }).click();
+  await until("the answered proposal's notification to close", 15_000, async () => {
+    const texts = await page.locator(".notifications-toasts .notification-toast .notification-list-item-message").allInnerTexts();
+    return !texts.includes(firstText);
+  });
+  log(`accepted from the notification (which closed): ${firstText}`);
 
   // The second proposal rejected with a reason.
   const second = await until("a second proposal", 120_000, async () => {
@@ -45,7 +71,7 @@ export async function researchCycle(t) {
     return text !== firstText ? t : undefined;
   });
   const secondText = await toastText(second);
-  await second.locator(".monaco-button", { hasText: /^Reject$/ }).click();
+  await second.locator("a", { hasText: /^Reject$/ }).click();
   await answerInput("e2e: keep this constant, try another value");
   log(`rejected: ${secondText}`);
 
@@ -74,10 +100,20 @@ export async function researchCycle(t) {
     if (accepted === 4) {
       await screenshot("proposal-plot-or-paper");
     }
+    const notice = toast("Proposed edit to").first();
+    const noticeText = (await notice.isVisible()) ? await toastText(notice) : undefined;
     await acceptAction.click();
     accepted++;
     // The diff closes when the answer is sent; wait for that before looking for the next one.
     await until("the reviewed diff to close", 15_000, async () => !(await acceptAction.isVisible()) || (await finished.isVisible()), 100);
+    if (accepted === 3 && noticeText) {
+      // Answered from the diff's title: its notification closes too (no live-looking Accept left).
+      await until("the notification of the proposal answered from the diff to close", 15_000, async () => {
+        const texts = await page.locator(".notifications-toasts .notification-toast .notification-list-item-message").allInnerTexts();
+        return !texts.includes(noticeText);
+      });
+      log(`answered from the diff editor; its notification closed: ${noticeText}`);
+    }
   }
   log(`launch finished; ${accepted} proposal(s) accepted, 1 rejected`);
   await screenshot("launch-finished");
@@ -94,7 +130,8 @@ export async function researchCycle(t) {
   });
   const papers = await until("the paper in the Papers view", 30_000, async () => {
     const rows = await viewRows("Papers");
-    return rows.some((r) => /Overall \d+\/10/.test(r)) ? rows : undefined;
+    // A model's review shows its score; the sweep scientist's checklist its count of checks.
+    return rows.some((r) => /Overall \d+\/10|checks \d+\/\d+ passed/.test(r)) ? rows : undefined;
   });
   log(`ideas: ${JSON.stringify(ideas)}`);
   log(`runs: ${JSON.stringify(runs)}`);

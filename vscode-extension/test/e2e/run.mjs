@@ -2,18 +2,23 @@
 // Chromium through playwright-core, offline. Needs: `bash scripts/setup-e2e.sh` (code-server,
 // chromium), `npm run build` (aisci.vsix), and the repository's .venv with aisci installed
 // (or AISCI_PYTHON). This file makes a scratch home, user settings (sweep scientist, smoke
-// scale, local engine, review-edits) and a workspace holding a copy of the scaffold template,
-// starts code-server and Chromium, runs the steps of cycle.mjs and startup.mjs, and stops
-// everything. Screenshots of each step go to vscode-extension/test-output/ (and, on failure,
+// scale, local engine, review-edits; at first a missing aiScientist.python) and an untrusted
+// workspace holding a copy of the scaffold template, a copy of the grokking template's paper
+// and a .vscode/settings.json naming a hostile "python"; starts code-server (workspace trust
+// on) and Chromium, runs the steps of trust.mjs, cycle.mjs, editor.mjs and startup.mjs, and
+// stops everything. It prints the three editor figures (window open to a filled side bar,
+// save to refreshed preview, cancel to the job's end). Screenshots of each step go to vscode-extension/test-output/ (and, on failure,
 // the VS Code logs). Every wait is bounded. Prints "e2e: N passed, N failed" last.
 import { spawn, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { fail, freePort, stopAll, until } from "./support.mjs";
 import { researchCycle } from "./cycle.mjs";
+import { editorChecks } from "./editor.mjs";
+import { trustChecks } from "./trust.mjs";
 import { startupChecks } from "./startup.mjs";
 import { workbench } from "./workbench.mjs";
 
@@ -52,15 +57,22 @@ const home = join(scratch, "home");
 const userData = join(scratch, "user-data");
 const extensions = join(scratch, "extensions");
 const ws = join(scratch, "workspace");
-for (const d of [home, join(userData, "User"), extensions, join(ws, "templates")]) {
+for (const d of [home, join(userData, "User"), extensions, join(ws, "templates"), join(ws, ".vscode")]) {
   mkdirSync(d, { recursive: true });
 }
 cpSync(join(ROOT, "server", "aisci", "scaffold"), join(ws, "templates", "tiny"), { recursive: true });
-writeFileSync(
-  join(userData, "User", "settings.json"),
+// A shipped template's paper, for the preview's speed and SyncTeX (outside results/: only a save builds it).
+cpSync(join(ROOT, "templates", "grokking", "latex"), join(ws, "paper_grokking", "latex"), { recursive: true });
+// An untrusted workspace's settings must not choose the program that runs: this one only leaves a mark.
+const hostile = join(scratch, "hostile-python");
+const hostileMark = join(scratch, "hostile-python-ran");
+writeFileSync(hostile, `#!/bin/sh\ntouch "${hostileMark}"\necho "hostile python" >&2\nexit 1\n`, { mode: 0o755 });
+writeFileSync(join(ws, ".vscode", "settings.json"), JSON.stringify({ "aiScientist.python": hostile }, null, 2));
+const userSettingsFile = join(userData, "User", "settings.json");
+const userSettings = (python) =>
   JSON.stringify(
     {
-      "aiScientist.python": PYTHON,
+      "aiScientist.python": python,
       "aiScientist.scientist": "sweep",
       "aiScientist.scale": "smoke",
       "aiScientist.engine": "local",
@@ -69,7 +81,9 @@ writeFileSync(
       "workbench.startupEditor": "none",
       "workbench.tips.enabled": false,
       "workbench.enableExperiments": false,
-      "security.workspace.trust.enabled": false,
+      "security.workspace.trust.enabled": true,
+      "security.workspace.trust.startupPrompt": "never",
+      "security.workspace.trust.banner": "never",
       "telemetry.telemetryLevel": "off",
       "extensions.ignoreRecommendations": true,
       "extensions.autoCheckUpdates": false,
@@ -81,8 +95,9 @@ writeFileSync(
     },
     null,
     2,
-  ),
-);
+  );
+// At first a Python that is not there: the activation says so in the side bar only.
+writeFileSync(userSettingsFile, userSettings(join(scratch, "no-such-python")));
 
 const env = {
   ...process.env,
@@ -106,7 +121,11 @@ const { viewRows } = wb;
 
 // AISCI_E2E_DOCS=1 also refreshes the screenshots docs/vscode.md shows.
 const DOCS = process.env.AISCI_E2E_DOCS === "1" ? join(ROOT, "docs", "images") : undefined;
-const FOR_DOCS = new Set(["templates-view", "proposal-diff", "views", "results", "paper-preview", "preview-missing-pdf", "server-crash-loop"]);
+const FOR_DOCS = new Set([
+  "templates-view", "proposal-diff", "views", "results", "paper-preview", "preview-missing-pdf", "server-crash-loop",
+  "no-python-side-bar", "restricted-mode", "job-progress", "cancel-picker", "synctex-forward",
+]);
+const figures = [];
 
 async function screenshot(name) {
   const file = join(OUT, `${String(++shot).padStart(2, "0")}-${name}.png`);
@@ -140,7 +159,7 @@ async function main() {
     CODE_SERVER,
     [
       "--bind-addr", `127.0.0.1:${port}`, "--auth", "none", "--user-data-dir", userData, "--extensions-dir", extensions,
-      "--disable-telemetry", "--disable-update-check", "--disable-workspace-trust", "--disable-getting-started-override",
+      "--disable-telemetry", "--disable-update-check", "--disable-getting-started-override",
       "--disable-proxy", ws,
     ],
     { env, cwd: ws, detached: true, stdio: ["ignore", logFd, logFd] },
@@ -182,12 +201,17 @@ async function main() {
     await page.mouse.move(bar.x + bar.width + 180, bar.y + bar.height / 2, { steps: 5 });
     await page.mouse.up();
   }
+  const t = {
+    page, ws, scratch, userData, python: PYTHON, consoleErrors, log, screenshot, wb, figures,
+    hostileMark,
+  };
+  await trustChecks(t);
   await until("the Templates view to list tiny", 60_000, async () => (await viewRows("Templates")).some((r) => r.includes("tiny")));
   await screenshot("templates-view");
 
-  const t = { page, ws, scratch, python: PYTHON, consoleErrors, log, screenshot, wb };
   if (ONLY !== "bad-python") {
     await researchCycle(t);
+    await editorChecks(t);
   }
 
   await startupChecks(t);
@@ -196,6 +220,11 @@ async function main() {
     fail(`Content Security Policy violations: ${consoleErrors.join(" | ")}`);
   }
   log(`passed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+  for (const f of figures) {
+    console.log(`figure: ${f}`);
+  }
+  console.log(`figure: load average ${load} on ${cpus().length} CPUs`);
 }
 
 let status = 0;

@@ -1,6 +1,7 @@
 // The start-up and the bad inputs: Create Template, a killed server restarted with a
-// message, and interpreters that cannot serve (a missing file, no aisci, a crash at every
-// start) each with its error and a Show Logs button.
+// message, and interpreters that cannot serve: a missing file (refused before saving), no
+// aisci (checked before saving: "Use It Anyway", then the error), a crash at every start,
+// each error with a Show Logs button.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
@@ -51,6 +52,16 @@ export async function startupChecks(t) {
     await pick("Enter interpreter path");
     await answerInput(python);
   };
+  // A missing file is refused in the input box itself.
+  await runCommand("AI Scientist: Select Python Interpreter");
+  await pick("Enter interpreter path");
+  await wb.answerInput(join(scratch, "no-such-python"));
+  const refusal = await until("the input box to refuse a missing file", 15_000, async () => {
+    const text = await t.page.locator(".quick-input-widget .quick-input-message").innerText().catch(() => "");
+    return text.includes("No file at") ? text : undefined;
+  });
+  log(`a missing interpreter is refused before saving: ${refusal}`);
+  await t.page.keyboard.press("Escape");
   const bare = join(scratch, "bare-venv");
   const made = spawnSync("python3", ["-m", "venv", "--without-pip", bare], { encoding: "utf8", timeout: 60_000 });
   if (made.status !== 0) {
@@ -64,11 +75,15 @@ export async function startupChecks(t) {
     { mode: 0o755 },
   );
   for (const [python, expected] of [
-    [join(scratch, "no-such-python"), "no file is there"],
-    [join(bare, "bin", "python"), "aisci is not installed in"],
+    [join(bare, "bin", "python"), "The AI Scientist server cannot start: aisci is not installed in"],
     [crashing, "crashed 4 times within 3 minutes"],
   ]) {
     await setPython(python);
+    if (python.includes("bare-venv")) {
+      // Checked before saving: a warning says what is wrong; saving it anyway is allowed.
+      const warning = await waitToast("Not saved yet: The AI Scientist server cannot start: aisci is not installed in", 30_000);
+      await warning.locator(".monaco-button", { hasText: "Use It Anyway" }).click();
+    }
     const t = await waitToast(expected, 60_000);
     const text = await toastText(t);
     if (!(await t.locator(".monaco-button", { hasText: "Show Logs" }).count())) {

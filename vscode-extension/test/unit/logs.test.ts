@@ -31,3 +31,31 @@ test("a partial last line counts; mark() forgets the previous server's output", 
   assert.equal(logs.lastError(), undefined);
   assert.equal(logs.why(), undefined);
 });
+
+test("each line is logged once, at its level, without the client's or Python's prefix", () => {
+  const logs = new Logs();
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const lines = (logs as any).real.lines as string[];
+  logs.channel.append("2026-01-01 10:00:00,123 WARNING aisci.lsp: the watcher could not start\nTraceback (most recent call last):\n  File \"x\"\nOSError: no\n");
+  logs.channel.appendLine("[Info  - 10:00:01] run_1 finished.");
+  logs.info("aisci.runBaseline {}");
+  assert.deepEqual(lines, [
+    "warn: aisci.lsp: the watcher could not start\n",
+    "error: Traceback (most recent call last):\n",
+    "error:   File \"x\"\n",
+    "error: OSError: no\n",
+    "info: run_1 finished.\n",
+    "info: aisci.runBaseline {}\n",
+  ]);
+});
+
+test("a crash quotes only the error written just before it, never an older one", () => {
+  let now = 1_000_000;
+  const logs = new Logs("AI Scientist", () => now);
+  logs.channel.append("2026-01-01 10:00:00,000 ERROR aisci.lsp: ValueError: an old failure of one command\n");
+  now += 60_000;
+  logs.channel.appendLine("[Error - 10:01:00] Server process exited with signal SIGKILL.");
+  assert.equal(logs.why(), "exited with signal SIGKILL");
+  logs.channel.append("RuntimeError: the real cause\n");
+  assert.equal(logs.lastError(), "RuntimeError: the real cause");
+});

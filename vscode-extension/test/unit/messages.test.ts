@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { describeFailure } from "../../src/errors";
 import { summarise } from "../../src/summary";
-import { previewCsp, resultsCsp, escapeHtml } from "../../src/webviews/html";
+import { previewCsp, resultsCsp, escapeHtml, scriptJson } from "../../src/webviews/html";
 
 test("busy: names what runs where, offers to cancel it", () => {
   const f = describeFailure("Launch", {
@@ -51,6 +51,8 @@ test("webview policies allow no remote origin and no eval", () => {
   assert.match(p, /script-src 'nonce-abc'(;|$)/);
   assert.match(p, /worker-src blob:/);
   assert.doesNotMatch(p, /unsafe-eval|unsafe-inline|https?:\/\/(?!\*\.vscode-cdn)/);
-  assert.doesNotMatch(resultsCsp("vscode-resource:"), /script-src/);
+  assert.match(resultsCsp("vscode-resource:", "n1"), /script-src 'nonce-n1'(;|$)/);
+  assert.doesNotMatch(resultsCsp("vscode-resource:", "n1"), /unsafe|https?:/);
+  assert.equal(scriptJson({ folder: "/a</script><b>&" }), '{"folder":"/a\\u003c/script\\u003e\\u003cb\\u003e\\u0026"}');
   assert.equal(escapeHtml(`<a href="x">&'`), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
 });

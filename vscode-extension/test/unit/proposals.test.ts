@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { beforeEach, test } from "node:test";
 import * as vscode from "vscode";
-import { answers, calls, files, providers, resetMock, workspace } from "./vscode-mock";
+import { answers, calls, files, progressShown, providers, resetMock, workspace } from "./vscode-mock";
 import { Logs } from "../../src/logs";
 import { ProposalReviewer } from "../../src/proposals";
 import type { ReviewProposalParams } from "../../src/protocol";
@@ -19,17 +19,28 @@ const settle = () => new Promise((r) => setImmediate(r));
 
 beforeEach(() => resetMock());
 
-test("a proposal opens current vs proposed as a diff, and Accept answers accept", async () => {
-  answers.information.push("Accept");
+test("a proposal opens current vs proposed as a diff at the first change; Accept answers accept and closes its notification", async () => {
   const reviewer = new ProposalReviewer(storage, new Logs());
-  const answer = await reviewer.review(params, new vscode.CancellationTokenSource().token);
+  const pending = reviewer.review({ ...params, original: "# a\nDEGREE = 5\n", proposed: "# a\nDEGREE = 3\n" }, new vscode.CancellationTokenSource().token);
+  await settle();
+  const notice = progressShown[0];
+  assert.equal(notice.title, "Proposed edit to experiment.py (experiments): DEGREE = 3 (baseline 5)");
+  const links = String((notice.reports[0] as { message: string }).message);
+  assert.match(links, /\[Accept\]\(command:aiScientist\.acceptProposal\?%5B%22p3%22%5D\)/);
+  assert.match(links, /\[Reject\]\(command:aiScientist\.rejectProposal\?/);
+  assert.equal(notice.closed, false);
+  await reviewer.acceptCommand("p3");
+  const answer = await pending;
   assert.deepEqual(answer, { action: "accept" });
+  await settle();
+  assert.equal(notice.closed, true, "an answered proposal's notification closes");
   const diff = calls.find((c) => c.fn === "command:vscode.diff");
   assert.ok(diff);
-  const [left, right, title] = diff.args as [vscode.Uri, vscode.Uri, string];
+  const [left, right, title, options] = diff.args as [vscode.Uri, vscode.Uri, string, { selection: { startLine: number } }];
   assert.equal(left.scheme, "aisci-current");
   assert.equal(right.toString(), proposed);
   assert.equal(title, "experiment.py: current ↔ proposed (DEGREE = 3 (baseline 5))");
+  assert.equal(options.selection.startLine, 1, "the diff opens at the first changed line");
   assert.ok(!files.has(proposed), "the temporary proposal file is removed");
   assert.equal(reviewer.count, 0);
   reviewer.dispose();

@@ -11,6 +11,16 @@ export const answers = {
   quickPick: [] as unknown[],
 };
 export const files = new Map<string, Uint8Array>();
+export const progressShown: { title?: string; reports: unknown[]; closed: boolean }[] = [];
+
+export class Range {
+  constructor(
+    readonly startLine: number,
+    readonly startCharacter: number,
+    readonly endLine: number,
+    readonly endCharacter: number,
+  ) {}
+}
 
 export function resetMock(): void {
   calls.length = 0;
@@ -18,6 +28,7 @@ export function resetMock(): void {
   answers.input.length = 0;
   answers.quickPick.length = 0;
   files.clear();
+  progressShown.length = 0;
   workspace.textDocuments.length = 0;
 }
 
@@ -106,6 +117,13 @@ export const window = {
     calls.push({ fn: "showErrorMessage", args: [message, ...items] });
     return undefined;
   },
+  /** Records the notification, its reports, and whether the task has ended (`progress.closed`). */
+  withProgress(options: { title?: string }, task: (p: { report(v: unknown): void }, token: unknown) => Promise<unknown>) {
+    const record = { title: options.title, reports: [] as unknown[], closed: false };
+    progressShown.push(record);
+    const token = new CancellationTokenSource().token;
+    return task({ report: (v: unknown) => record.reports.push(v) }, token).finally(() => (record.closed = true));
+  },
   async showInputBox(options: unknown) {
     calls.push({ fn: "showInputBox", args: [options] });
     return answers.input.shift();
@@ -114,11 +132,17 @@ export const window = {
     calls.push({ fn: "showQuickPick", args: [items, options] });
     return answers.quickPick.shift();
   },
-  createOutputChannel(name: string) {
+  createOutputChannel(name: string, _options?: unknown) {
     const lines: string[] = [];
+    const at = (level: string) => (v: string) => lines.push(`${level}: ${v}\n`);
     return {
       name,
       lines,
+      trace: at("trace"),
+      debug: at("debug"),
+      info: at("info"),
+      warn: at("warn"),
+      error: at("error"),
       append: (v: string) => lines.push(v),
       appendLine: (v: string) => lines.push(v + "\n"),
       replace: () => undefined,
@@ -171,3 +195,15 @@ export const commands = {
     return { dispose: () => calls.push({ fn: `unregister:${command}`, args: [] }) };
   },
 };
+
+export enum ConfigurationTarget {
+  Global = 1,
+  Workspace = 2,
+  WorkspaceFolder = 3,
+}
+
+export enum ProgressLocation {
+  SourceControl = 1,
+  Window = 10,
+  Notification = 15,
+}
