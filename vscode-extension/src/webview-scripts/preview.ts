@@ -114,7 +114,8 @@ async function render(): Promise<void> {
     sizes.push({ canvas, height: viewport.height });
   }
   pagesEl.replaceChildren(fragment);
-  pageSizes = sizes.map((s) => ({ top: s.canvas.offsetTop - pagesEl.offsetTop, height: s.canvas.offsetHeight }));
+  // #pages is positioned (media/preview.css), so a canvas's offsetTop is its place in the scroll area.
+  pageSizes = sizes.map((s) => ({ top: s.canvas.offsetTop, height: s.canvas.offsetHeight }));
   const target = pageSizes[Math.min(keep.page, pageSizes.length) - 1];
   if (target) {
     pagesEl.scrollTop = target.top + keep.offset * target.height;
@@ -217,12 +218,12 @@ function reveal(page: number, x: number, y: number, w: number, h: number): void 
     return;
   }
   const scale = Number(canvas.dataset.scale) || 1;
-  const top = canvas.offsetTop - pagesEl.offsetTop + y * scale;
+  const top = canvas.offsetTop + y * scale;
   pagesEl.scrollTop = Math.max(0, top - pagesEl.clientHeight / 3);
   pagesEl.querySelector(".synctex-mark")?.remove();
   const mark = document.createElement("div");
   mark.className = "synctex-mark";
-  mark.style.left = `${canvas.offsetLeft - pagesEl.offsetLeft + x * scale}px`;
+  mark.style.left = `${canvas.offsetLeft + x * scale}px`;
   mark.style.top = `${top}px`;
   mark.style.width = `${Math.max(8, w * scale)}px`;
   mark.style.height = `${Math.max(8, h * scale)}px`;
