@@ -314,6 +314,7 @@ export class ServerManager implements vscode.Disposable {
       this.answeredAt = Date.now();
       this.logs.info(`aisci ${this.version ?? "?"} answered ${Date.now() - began} ms after the start began`);
       this.progress.attach(client);
+      this.quiet = false; // a later failure (a crash loop) is news: it pops up
       this.setState("running");
       return true;
     }
