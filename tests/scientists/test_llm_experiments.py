@@ -84,6 +84,9 @@ class FakeScientist:
     def __call__(self, body: dict):
         messages = body["messages"]
         text = [m["content"] for m in messages if m["role"] == "user"][-1]
+        if isinstance(text, list):  # a figure sent to a vision model: its critique, not an edit
+            return Answer(json.dumps({"shows": "the measured curves of every run.", "problems": []}),
+                          **self._tokens)
         if messages[0]["role"] == "system" and "You plan the runs" in messages[0]["content"]:
             with self._lock:
                 self.decisions.append(text)
@@ -216,7 +219,7 @@ def test_a_hang_times_out_and_the_idea_fails_with_the_reason(tmp_path):
     state = json.loads((outcome.ideas[0].folder / "state.json").read_text())["steps"]
     assert state["run_1"]["status"] == "failed" and "timed out after 3 s" in state["run_1"]["error"]
     assert state["experiments"]["status"] == "failed"
-    assert state["experiments"]["error"].startswith("run_1 still failed after 1 fixes: ")
+    assert state["experiments"]["error"].startswith("run_1 failed; 1 fix tried, the limit (--max-iters 1): ")
     assert "timed out" in state["experiments"]["error"]
     assert "plots" not in state
 

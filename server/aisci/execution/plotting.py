@@ -58,7 +58,8 @@ def run_plot(folder: Path, *, timeout_s: float, sandbox: str = "auto",
             elif os.lstat(folder / name).st_mtime >= started - 1:
                 written.append(name)
     else:
-        out = Path(tempfile.mkdtemp(prefix=f".plot-{folder.name}-", dir=folder.parent))
+        # Outside the results folder: nothing that lists idea folders, or watches them, sees it.
+        out = Path(tempfile.mkdtemp(prefix=f"aisci-plot-{folder.name}-"))
         try:
             sandboxes.writable_by_run(out)
             # Figures stay out so plot.py can write them anew; links stay out so bwrap never follows one.
