@@ -6,7 +6,8 @@
  * in `initializationOptions` and `workspace/didChangeConfiguration`. Keys that belong to the
  * extension only (`python`, `trace`) are never sent: the server refuses unknown keys.
  * `scale: "auto"` is the extension's way of saying "let the server choose" (a GPU decides
- * full vs cpu), so it is left out rather than sent. An empty `model` / `apiBase` and a
+ * full vs cpu), so it is left out rather than sent. An empty `model` / `apiBase` / `apiKeyEnv` /
+ * `rayAddress` (null: the server's `auto`) and a
  * `maxCost` of 0 (what the settings UI can hold) are sent as null (none, no cap). Pure: no `vscode` import, unit-tested.
  */
 
@@ -16,6 +17,7 @@ export const SECTION = "aiScientist";
 export const SERVER_KEYS = [
   "model",
   "apiBase",
+  "apiKeyEnv",
   "scientist",
   "engine",
   "scale",
@@ -26,6 +28,12 @@ export const SERVER_KEYS = [
   "maxIters",
   "numIdeas",
   "sandbox",
+  "executor",
+  "rayAddress",
+  "search",
+  "maxNodes",
+  "seeds",
+  "debugDepth",
 ] as const;
 
 export type ServerKey = (typeof SERVER_KEYS)[number];
@@ -56,7 +64,7 @@ export function serverSettings(get: (key: ServerKey) => unknown): ServerSettings
       out[key] = null; // 0 in the settings UI: no cap
       continue;
     }
-    if ((key === "model" || key === "apiBase") && typeof value === "string") {
+    if ((key === "model" || key === "apiBase" || key === "apiKeyEnv" || key === "rayAddress") && typeof value === "string") {
       out[key] = value.trim() === "" ? null : value.trim();
       continue;
     }

@@ -1,10 +1,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import { serverSettings, SERVER_KEYS } from "../../src/settings";
 
 const defaults: Record<string, unknown> = {
-  python: "/x/python", model: null, apiBase: null, scientist: "auto", engine: "semanticscholar", scale: "auto",
+  python: "/x/python", model: null, apiBase: null, apiKeyEnv: "", scientist: "auto", engine: "semanticscholar", scale: "auto",
   autonomy: "review-edits", timeout: 7200, maxCost: null, maxRuns: 5, maxIters: 4, numIdeas: 2, sandbox: "auto",
+  executor: "local", rayAddress: null, search: "linear", maxNodes: 8, seeds: 3, debugDepth: 3,
   "trace.server": "off",
 };
 
@@ -37,4 +40,38 @@ test("values of a wrong type are not sent (the server would refuse them)", () =>
   const s = serverSettings((k) => ({ ...defaults, maxRuns: { bad: 1 }, timeout: undefined } as Record<string, unknown>)[k]);
   assert.ok(!("maxRuns" in s));
   assert.ok(!("timeout" in s));
+});
+
+test("apiKeyEnv names a variable: empty is null, the name is trimmed", () => {
+  assert.equal(serverSettings((k) => defaults[k]).apiKeyEnv, null);
+  const s = serverSettings((k) => ({ ...defaults, apiKeyEnv: " VLLM_API_KEY " } as Record<string, unknown>)[k]);
+  assert.equal(s.apiKeyEnv, "VLLM_API_KEY");
+});
+
+test("every key sent to the server is a setting of package.json, described and scoped", () => {
+  const pkg = JSON.parse(readFileSync(path.join(__dirname, "..", "package.json"), "utf8"));
+  const props = pkg.contributes.configuration.properties as Record<string, { markdownDescription?: string; scope?: string }>;
+  for (const key of SERVER_KEYS) {
+    const setting = props[`aiScientist.${key}`];
+    assert.ok(setting, `package.json has no aiScientist.${key}`);
+    assert.ok(setting.markdownDescription && setting.scope, key);
+  }
+  assert.equal(props["aiScientist.apiKeyEnv"].scope, "machine-overridable");
+  assert.ok(pkg.capabilities.untrustedWorkspaces.restrictedConfigurations.includes("aiScientist.apiKeyEnv"));
+});
+
+test("executor and rayAddress are sent; an empty address is null (auto); a workspace cannot name the cluster", () => {
+  const s = serverSettings((k) => ({ ...defaults, executor: "ray", rayAddress: " 10.0.0.5:6379 " } as Record<string, unknown>)[k]);
+  assert.equal(s.executor, "ray");
+  assert.equal(s.rayAddress, "10.0.0.5:6379");
+  assert.equal(serverSettings((k) => ({ ...defaults, rayAddress: "" } as Record<string, unknown>)[k]).rayAddress, null);
+  const pkg = JSON.parse(readFileSync(path.join(__dirname, "..", "package.json"), "utf8"));
+  const restricted: string[] = pkg.capabilities.untrustedWorkspaces.restrictedConfigurations;
+  assert.ok(restricted.includes("aiScientist.rayAddress"));
+  assert.ok(!restricted.includes("aiScientist.executor")); // local or ray: harmless, and a restricted server runs nothing
+});
+
+test("the tree search's settings are sent, seeds 0 included", () => {
+  const s = serverSettings((k) => ({ ...defaults, search: "tree", maxNodes: 6, seeds: 0 } as Record<string, unknown>)[k]);
+  assert.deepEqual([s.search, s.maxNodes, s.seeds, s.debugDepth], ["tree", 6, 0, 3]);
 });

@@ -17,3 +17,17 @@ test("no model call yet, and no server", () => {
   assert.equal(usd(0.004), "$0.0040");
   assert.equal(usd(null), "–");
 });
+
+test("a model with no known price costs 'unknown', never $0.00", () => {
+  assert.equal(usd(null, true), "unknown");
+  assert.equal(usd(0.5, true), "at least $0.50");
+  const md = ledgerMarkdown({
+    totalUsd: null, unknown: true, byStage: { ideas: null }, tokensIn: 10, tokensOut: 2,
+    ledgers: [{ path: "/ws/results/tiny/cost.json", totalUsd: null, unknown: true }, { path: "/ws/results/b/cost.json", totalUsd: 0.25, unknown: true }],
+  });
+  assert.match(md, /Total so far: \*\*unknown\*\*/);
+  assert.match(md, /\| ideas \| unknown \|/);
+  assert.match(md, /\| \/ws\/results\/tiny\/cost\.json \| unknown \|/);
+  assert.match(md, /\| \/ws\/results\/b\/cost\.json \| at least \$0\.25 \|/);
+  assert.doesNotMatch(md, /\$0\.00/);
+});
