@@ -17,7 +17,9 @@ from aisci.execution.runner import RunResult
 def execute_run(executor: Executor, spec: RunSpec, reporter: Reporter,
                 cancel: threading.Event | None = None) -> RunResult:
     folder, run = str(spec.folder), f"run_{spec.run_index}"
-    reporter.emit(RunStarted(folder, run, spec.timeout_s, sandboxes.resolve(spec.sandbox)))
+    # Here the sandbox is checked before the run; on a cluster each worker checks its own.
+    sandbox = sandboxes.resolve(spec.sandbox) if executor.name == "local" else spec.sandbox
+    reporter.emit(RunStarted(folder, run, spec.timeout_s, sandbox))
     placed: list[str] = []
 
     def on_progress(where: str, tail: str) -> None:
