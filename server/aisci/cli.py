@@ -49,15 +49,22 @@ def _positive(kind):
 POSITIVE_FLOAT, POSITIVE_INT = _positive(float), _positive(int)
 
 
-def NON_NEGATIVE_INT(value: str) -> int:
-    """A whole number, 0 or more."""
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, found {value!r}") from None
-    if number < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, found {number}")
-    return number
+def _non_negative(kind):
+    """An argparse type: a finite number, 0 or more."""
+    def parse(value: str):
+        try:
+            number = kind(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a {'whole ' if kind is int else ''}number, "
+                                             f"found {value!r}") from None
+        if not math.isfinite(number) or number < 0:
+            raise argparse.ArgumentTypeError(f"must be 0 or more, found {value}")
+        return number
+    parse.__name__ = f"non-negative {kind.__name__}"
+    return parse
+
+
+NON_NEGATIVE_INT, NON_NEGATIVE_FLOAT = _non_negative(int), _non_negative(float)
 
 
 def _add_run_flags(p: argparse.ArgumentParser) -> None:
@@ -72,16 +79,6 @@ def _add_run_flags(p: argparse.ArgumentParser) -> None:
     _add_executor_flags(p)
 
 
-def _non_negative(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, found {text!r}") from None
-    if not value >= 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, found {text}")
-    return value
-
-
 def _add_executor_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--executor", choices=("local", "ray"), default="local",
                    help="where runs execute: local (this machine) or ray (a Ray cluster; pip install 'aisci[ray]')")
@@ -89,9 +86,9 @@ def _add_executor_flags(p: argparse.ArgumentParser) -> None:
                    help="the Ray cluster: auto (the one this machine belongs to), local (a private one), or HOST:PORT")
     p.add_argument("--shared-results", action="store_true",
                    help="the results folder is on a file system every Ray node sees at the same path: runs write in place")
-    p.add_argument("--run-cpus", type=_non_negative, default=None,
+    p.add_argument("--run-cpus", type=NON_NEGATIVE_FLOAT, default=None,
                    help="CPUs one run reserves on the cluster (default: the template's aisci.json, else 1)")
-    p.add_argument("--run-gpus", type=_non_negative, default=None,
+    p.add_argument("--run-gpus", type=NON_NEGATIVE_FLOAT, default=None,
                    help="GPUs one run reserves on the cluster (default: the template's aisci.json, else 0)")
 
 

@@ -39,6 +39,20 @@ def _is_figure(name: str) -> bool:
     return name.lower().endswith(FIGURE_EXTENSIONS)
 
 
+def _figures_in(folder: Path, refused: list[str]) -> list[tuple[str, Path]]:
+    """The image files plot.py left in ``folder`` as (name, path); anything else named like a
+    figure (a link, a device) goes to ``refused`` with what it is."""
+    found = []
+    for name, what in safefs.list_dir(folder):
+        if not _is_figure(name):
+            continue
+        if what == "file":
+            found.append((name, folder / name))
+        else:
+            refused.append(f"{name} ({'a symbolic link' if what == 'link' else 'not a regular file'})")
+    return found
+
+
 def run_plot(folder: Path, *, timeout_s: float, sandbox: str = "auto",
              cancel: threading.Event | None = None, python: str | None = None) -> PlotRun:
     folder = Path(folder).resolve()
@@ -49,14 +63,7 @@ def run_plot(folder: Path, *, timeout_s: float, sandbox: str = "auto",
         started = time.time()
         outcome = run_script(folder, command, log_dir=folder / LOG_DIR, timeout_s=timeout_s, sandbox=used,
                              cancel=cancel)
-        written = []
-        for name, what in safefs.list_dir(folder):
-            if not _is_figure(name):
-                continue
-            if what != "file":
-                refused.append(f"{name} ({'a symbolic link' if what == 'link' else 'not a regular file'})")
-            elif os.lstat(folder / name).st_mtime >= started - 1:
-                written.append(name)
+        written = [name for name, path in _figures_in(folder, refused) if os.lstat(path).st_mtime >= started - 1]
     else:
         # Outside the results folder: nothing that lists idea folders, or watches them, sees it.
         out = Path(tempfile.mkdtemp(prefix=f"aisci-plot-{folder.name}-"))
@@ -67,14 +74,9 @@ def run_plot(folder: Path, *, timeout_s: float, sandbox: str = "auto",
             outcome = run_script(folder, command, log_dir=folder / LOG_DIR, timeout_s=timeout_s, sandbox=used,
                                  cancel=cancel, mount_over=out, hide_in_workdir=hidden)
             written = []
-            for name, what in safefs.list_dir(out):
-                if not _is_figure(name):
-                    continue
-                if what != "file":
-                    refused.append(f"{name} ({'a symbolic link' if what == 'link' else 'not a regular file'})")
-                    continue
+            for name, path in _figures_in(out, refused):
                 try:
-                    safefs.copy_file(out / name, folder / name, src_root=out, dst_root=folder, limit=FIGURE_LIMIT)
+                    safefs.copy_file(path, folder / name, src_root=out, dst_root=folder, limit=FIGURE_LIMIT)
                 except safefs.UnsafePathError as e:
                     refused.append(f"{name} ({e.message})")
                     continue

@@ -18,6 +18,7 @@ folders only. Reads can be capped in size. Nothing here follows a link, ever.
 from __future__ import annotations
 
 import errno
+import io
 import json
 import os
 import stat
@@ -202,28 +203,8 @@ def write_atomic(path: Path, data: bytes | str, *, root: Path | None = None, mod
     base, parts = _split(path, root)
     if root is None:
         base.mkdir(parents=True, exist_ok=True)
-    name = parts[-1]
     with _dir_fd(base, parts[:-1], create=True) as dfd:
-        tmp = _create_temp(dfd, name, mode)
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dfd)
-            with os.fdopen(fd, "wb") as f:
-                f.write(payload)
-                f.flush()
-                os.fsync(f.fileno())
-            # rename replaces whatever is at the destination (a planted link included) and
-            # never writes through it.
-            os.rename(tmp, name, src_dir_fd=dfd, dst_dir_fd=dfd)
-        except BaseException:
-            try:
-                os.unlink(tmp, dir_fd=dfd)
-            except OSError:
-                pass
-            raise
-        try:
-            os.fsync(dfd)
-        except OSError:
-            pass
+        _write_into(dfd, parts[-1], io.BytesIO(payload), mode, durable=True)
 
 
 def _create_temp(dir_fd: int, name: str, mode: int) -> str:
@@ -347,13 +328,18 @@ def _copy_dir(sfd: int, dfd: int, where: Path, skip: Callable[[str], bool], link
             skipped.append(str(where / name))
 
 
-def _write_into(dfd: int, name: str, src, mode: int) -> None:
+def _write_into(dfd: int, name: str, src, mode: int, *, durable: bool = False) -> None:
+    """Write ``src`` to a new temporary file in ``dfd`` and rename it to ``name``: the rename
+    replaces whatever is there (a planted link included) and never writes through it."""
     tmp = _create_temp(dfd, name, mode & 0o777)
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dfd)
         with os.fdopen(fd, "wb") as out:
             while chunk := src.read(_CHUNK):
                 out.write(chunk)
+            if durable:
+                out.flush()
+                os.fsync(out.fileno())
         os.rename(tmp, name, src_dir_fd=dfd, dst_dir_fd=dfd)
     except BaseException:
         try:
@@ -361,3 +347,8 @@ def _write_into(dfd: int, name: str, src, mode: int) -> None:
         except OSError:
             pass
         raise
+    if durable:
+        try:
+            os.fsync(dfd)  # the rename is durable once the folder's entry is on disk
+        except OSError:
+            pass
