@@ -31,40 +31,26 @@ def _parallel(value: str) -> int:
     return max(1, count)
 
 
-def _positive(kind):
-    """An argparse type: a finite number above zero (nan, inf and negatives are usage errors)."""
+def _number(kind, *, zero_allowed: bool):
+    """An argparse type: a finite number above zero, or 0 or more (nan, inf and the rest are
+    usage errors)."""
     def parse(value: str):
         try:
             number = kind(value)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected a {'whole ' if kind is int else ''}number, "
                                              f"found {value!r}") from None
-        if not math.isfinite(number) or number <= 0:
+        if zero_allowed and (not math.isfinite(number) or number < 0):
+            raise argparse.ArgumentTypeError(f"must be 0 or more, found {value}")
+        if not zero_allowed and (not math.isfinite(number) or number <= 0):
             raise argparse.ArgumentTypeError(f"must be a finite number above 0, found {value}")
         return number
-    parse.__name__ = f"positive {kind.__name__}"
+    parse.__name__ = f"{'non-negative' if zero_allowed else 'positive'} {kind.__name__}"
     return parse
 
 
-POSITIVE_FLOAT, POSITIVE_INT = _positive(float), _positive(int)
-
-
-def _non_negative(kind):
-    """An argparse type: a finite number, 0 or more."""
-    def parse(value: str):
-        try:
-            number = kind(value)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a {'whole ' if kind is int else ''}number, "
-                                             f"found {value!r}") from None
-        if not math.isfinite(number) or number < 0:
-            raise argparse.ArgumentTypeError(f"must be 0 or more, found {value}")
-        return number
-    parse.__name__ = f"non-negative {kind.__name__}"
-    return parse
-
-
-NON_NEGATIVE_INT, NON_NEGATIVE_FLOAT = _non_negative(int), _non_negative(float)
+POSITIVE_FLOAT, POSITIVE_INT = _number(float, zero_allowed=False), _number(int, zero_allowed=False)
+NON_NEGATIVE_INT, NON_NEGATIVE_FLOAT = _number(int, zero_allowed=True), _number(float, zero_allowed=True)
 
 
 def _add_run_flags(p: argparse.ArgumentParser) -> None:
