@@ -21,7 +21,7 @@ from aisci.paper.report import fmt
 from aisci.paper.sections import SECTIONS, get_section, set_section
 from aisci.paper.stages import build_paper, improve_paper, review_paper, write_paper
 from aisci.scientists.llm import LLMScientist
-from aisci.scientists.llm import paper as paper_stage
+from aisci.scientists.llm import latex_check
 from aisci.scientists.llm import reviewing
 from tests.fakes.literature_fixtures import fast_settings
 from tests.fakes.literature_servers import FakeSemanticScholar
@@ -474,7 +474,7 @@ def test_latex_problems_name_what_to_change(tmp_path):
     keys = {"lu2024aiscientist": "The AI Scientist (2024)"}
 
     def problems(body, section="Results"):
-        return paper_stage.latex_problems(body, section, set_section(tex, section, body), keys, folder / "latex")
+        return latex_check.latex_problems(body, section, set_section(tex, section, body), keys, folder / "latex")
 
     assert problems("Fine text~\\citep{lu2024aiscientist}.") == []
     assert problems("\\section{Results} text") == [
@@ -493,6 +493,6 @@ def test_latex_problems_name_what_to_change(tmp_path):
 
 def test_latex_whose_json_escapes_were_forgotten_is_repaired():
     broken = json.loads('{"latex": "\\textbf{x} \\begin{table} \\frac{1}{2} \\ref{a} \\noindent y\\n\\nNext"}')
-    assert paper_stage.repair_escapes(broken["latex"]) == "\\textbf{x} \\begin{table} \\frac{1}{2} \\ref{a} " \
+    assert latex_check.repair_escapes(broken["latex"]) == "\\textbf{x} \\begin{table} \\frac{1}{2} \\ref{a} " \
                                                           "\\noindent y\n\nNext"
-    assert paper_stage.repair_escapes("a\n\tb\r\nc") == "a\n\tb\r\nc"   # indentation and CRLF stay
+    assert latex_check.repair_escapes("a\n\tb\r\nc") == "a\n\tb\r\nc"   # indentation and CRLF stay

@@ -46,6 +46,7 @@ from pathlib import Path
 from aisci.core.diagnostics import Diagnostic
 from aisci.errors import AisciError
 from aisci.execution import safefs
+from aisci.execution.runner import finished_runs, read_results_json
 from aisci.paper.prechecks import LineIndex, strip_comments
 
 CHECKED_SECTIONS = re.compile(r"abstract|experiment|setup|result|evaluation|discussion|conclusion|analysis|ablation|"
@@ -301,8 +302,6 @@ def result_values(idea_folder: Path) -> tuple[list[tuple[float, str]], list[tupl
     """(values of every run, differences/ratios between runs' means, notes)."""
     base, notes = [], []
     means: dict[str, list[tuple[str, float]]] = {}
-    from aisci.execution.runner import finished_runs, read_results_json
-
     for run in finished_runs(idea_folder):
         if not safefs.kind(Path(idea_folder) / run / "final_info.json", root=Path(idea_folder)):
             continue
