@@ -58,3 +58,32 @@ class ScriptedReviewer:
 
         self.seen.append(proposal)
         return self.answers.pop(0) if self.answers else Decision("accept")
+
+
+_RUNS_LINE = "    runs = [run_seed(cfg, seed) for seed in range(cfg.seeds)]"
+SLOW_MARKER = "slow_run_started"
+
+
+def slow_at_learning_rate(source: str) -> str:
+    """The scaffold's experiment.py, whose run with LEARNING_RATE 0.3 leaves a marker in its run
+    folder and then takes 3 s: a moment to kill a launch in the middle of a run."""
+    return source.replace(_RUNS_LINE, "    if LEARNING_RATE == 0.3:\n        open(os.path.join(args.out_dir, "
+                                      f"'{SLOW_MARKER}'), 'w').close(); time.sleep(3)\n" + _RUNS_LINE)
+
+
+def kill_launch_at_marker(argv: list[str], results: Path, *, cwd: Path, env: dict[str, str],
+                          timeout: float = 120) -> Path:
+    """Start a launch, SIGKILL its whole process group once a run has left the slow marker, and
+    return that run's folder."""
+    import signal
+    import time
+
+    proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    deadline = time.monotonic() + timeout
+    while not (found := list(results.glob(f"*/*_sweep_learning_rate/run_*/{SLOW_MARKER}"))):
+        assert time.monotonic() < deadline and proc.poll() is None, proc.stderr.read().decode()
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    return found[0].parent

@@ -3,10 +3,8 @@ ideas, novelty, real constant edits, real sandboxed runs, real plots; resume; re
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -17,7 +15,7 @@ from aisci.core.proposals import Decision
 from aisci.core.state import State
 from aisci.core.template import load_template
 from aisci.scientists.sweep import SweepScientist
-from tests.helpers import REPO, ScriptedReviewer, make_template
+from tests.helpers import REPO, ScriptedReviewer, kill_launch_at_marker, make_template, slow_at_learning_rate
 
 
 def settings(tmp_path, **kw):
@@ -83,26 +81,11 @@ def test_parallel_ideas(tmp_path, monkeypatch):
 def test_resume_after_kill_never_reruns_a_finished_run(tmp_path):
     """kill -9 of the launch while an idea's run_2 is running, then --resume."""
     template = make_template(tmp_path)
-    slow = (template / "experiment.py").read_text().replace(
-        "    runs = [run_seed(cfg, seed) for seed in range(cfg.seeds)]",
-        "    if LEARNING_RATE == 0.3:\n        open(os.path.join(args.out_dir, 'slow_run_started'), 'w').close(); time.sleep(3)\n"
-        "    runs = [run_seed(cfg, seed) for seed in range(cfg.seeds)]")
-    (template / "experiment.py").write_text(slow)
+    (template / "experiment.py").write_text(slow_at_learning_rate((template / "experiment.py").read_text()))
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     args = [sys.executable, "-m", "aisci", "launch", "--template", str(template), "--scale", "smoke",
             "--engine", "local", "--num-ideas", "1", "--writeup", "none", "--results", str(tmp_path / "results")]
-    proc = subprocess.Popen(args, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            start_new_session=True)
-    deadline = time.monotonic() + 120
-    marker = None
-    while marker is None:
-        assert time.monotonic() < deadline and proc.poll() is None, proc.stderr.read().decode()
-        found = list((tmp_path / "results" / "tiny").glob("*_sweep_learning_rate/run_*/slow_run_started"))
-        marker = found[0] if found else None
-        time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-    folder = marker.parent.parent
+    folder = kill_launch_at_marker(args, tmp_path / "results", cwd=tmp_path, env=env).parent
     state = State.load(folder)
     assert state.is_done("run_1") and not state.is_done("run_2")
     run1_mtime = (folder / "run_1" / "final_info.json").stat().st_mtime_ns
@@ -168,23 +151,12 @@ def test_resume_of_a_copied_results_folder_runs_only_in_the_copy(tmp_path):
     import shutil
 
     template = make_template(tmp_path)
-    slow = (template / "experiment.py").read_text().replace(
-        "    runs = [run_seed(cfg, seed) for seed in range(cfg.seeds)]",
-        "    if LEARNING_RATE == 0.3:\n        open('slow_run_started', 'w').close(); time.sleep(3)\n"
-        "    runs = [run_seed(cfg, seed) for seed in range(cfg.seeds)]")
-    (template / "experiment.py").write_text(slow)
+    (template / "experiment.py").write_text(slow_at_learning_rate((template / "experiment.py").read_text()))
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     args = [sys.executable, "-m", "aisci", "launch", "--template", str(template), "--scale", "smoke",
             "--engine", "local", "--num-ideas", "1", "--writeup", "none", "--sandbox", "none"]
     original, copy = tmp_path / "results", tmp_path / "copy"
-    proc = subprocess.Popen(args + ["--results", str(original)], cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
-    deadline = time.monotonic() + 120
-    while not list((original / "tiny").glob("*_sweep_learning_rate/**/slow_run_started")):
-        assert time.monotonic() < deadline and proc.poll() is None
-        time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
+    kill_launch_at_marker(args + ["--results", str(original)], original, cwd=tmp_path, env=env)
     shutil.copytree(original, copy, symlinks=True)
     before = _tree(original)
 

@@ -4,16 +4,14 @@ numbers all trace back to runs; a launch killed mid-way and resumed writes the s
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
 from aisci.paper.consistency import check_consistency
 from aisci.paper.review import review_problems
-from tests.helpers import REPO, make_template
+from tests.helpers import REPO, kill_launch_at_marker, make_template, slow_at_learning_rate
 
 pytestmark = pytest.mark.slow
 ENV = {**os.environ, "PYTHONPATH": str(REPO)}
@@ -25,10 +23,7 @@ def deterministic_template(tmp_path, name, slow_marker=False):
     source = (folder / "experiment.py").read_text()
     source = source.replace(' | {"train_time": elapsed}', "")
     if slow_marker:
-        source = source.replace(
-            "    runs = [run_seed(cfg, seed) for seed in range(cfg.seeds)]",
-            "    if LEARNING_RATE == 0.3:\n        open(os.path.join(args.out_dir, 'slow_run_started'), 'w').close(); time.sleep(3)\n"
-            "    runs = [run_seed(cfg, seed) for seed in range(cfg.seeds)]")
+        source = slow_at_learning_rate(source)
     (folder / "experiment.py").write_text(source)
     return folder
 
@@ -96,14 +91,7 @@ def test_resumed_launch_writes_the_same_paper(tmp_path):
 
     template = deterministic_template(tmp_path / "run", "tiny", slow_marker=True)
     results = tmp_path / "run" / "results"
-    proc = subprocess.Popen(launch_args(template, results), cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
-    deadline = time.monotonic() + 300
-    while not list((results / "tiny").glob("*_sweep_learning_rate/run_*/slow_run_started")):
-        assert time.monotonic() < deadline and proc.poll() is None
-        time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
+    kill_launch_at_marker(launch_args(template, results), results, cwd=tmp_path, env=env, timeout=300)
     resumed = subprocess.run(launch_args(template, results) + ["--resume"], cwd=tmp_path, env=env,
                              capture_output=True, text=True, timeout=600)
     assert resumed.returncode == 0, resumed.stderr
