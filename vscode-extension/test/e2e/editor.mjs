@@ -149,8 +149,19 @@ export async function editorChecks(t) {
   await clearNotifications();
 
   // ---- a launch cancelled from its progress notification ----
-  await runCommand("AI Scientist: Launch");
-  await pick("tiny");
+  // The restored preview can take the focus back just after the reload, which closes a picker
+  // that opened in the meantime: open it again, a bounded number of times.
+  for (let attempt = 1; ; attempt++) {
+    await runCommand("AI Scientist: Launch");
+    try {
+      await pick("tiny", 10_000);
+      break;
+    } catch (error) {
+      if (attempt >= 3) throw error;
+      log(`the template picker closed before "tiny" was picked (attempt ${attempt}); opening it again`);
+      await page.keyboard.press("Escape");
+    }
+  }
   await wb.answerInput("1");
   const waiting = await waitToast("Proposed edit to", 180_000);
   const waitingText = await toastText(waiting);

@@ -30,9 +30,9 @@ export function workbench(getPage, log) {
     fail(`command "${title}" never appeared in the palette`);
   }
 
-  async function pick(label) {
+  async function pick(label, timeout = 30_000) {
     const row = page().locator(".quick-input-widget .monaco-list-row", { hasText: label }).first();
-    await row.waitFor({ state: "visible", timeout: 30_000 });
+    await row.waitFor({ state: "visible", timeout });
     await row.click();
     log(`picked "${label}"`);
   }
