@@ -56,8 +56,10 @@ def in_own_netns() -> int | None:
     subprocess.run(["ip", "netns", "add", name], check=True)
     try:
         subprocess.run(["ip", "netns", "exec", name, "ip", "link", "set", "lo", "up"], check=True)
-        return subprocess.run(["ip", "netns", "exec", name, sys.executable, *sys.argv],
-                              env={**os.environ, "AISCI_BENCH_NETNS": name}).returncode
+        return subprocess.run(
+            ["ip", "netns", "exec", name, sys.executable, *sys.argv],
+            env={**os.environ, "AISCI_BENCH_NETNS": name},
+        ).returncode
     finally:
         subprocess.run(["ip", "netns", "del", name], check=False)
 
@@ -65,10 +67,26 @@ def in_own_netns() -> int | None:
 def start_head(scratch: Path, env: dict[str, str]) -> tuple[subprocess.Popen, str]:
     port = free_port()
     log = scratch / "head.log"
-    proc = subprocess.Popen([str(Path(sys.executable).with_name("ray")), "start", "--head", "--block",
-                             "--node-ip-address", "127.0.0.1", "--port", str(port), "--num-cpus", "2",
-                             "--include-dashboard", "false"], env=env, stdout=open(log, "w"),
-                            stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("ray")),
+            "start",
+            "--head",
+            "--block",
+            "--node-ip-address",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--num-cpus",
+            "2",
+            "--include-dashboard",
+            "false",
+        ],
+        env=env,
+        stdout=open(log, "w"),  # noqa: SIM115 - open while the launch runs; closed at exit
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     while "Ray runtime started" not in log.read_text():
         if proc.poll() is not None:
             raise SystemExit(log.read_text())
@@ -78,10 +96,34 @@ def start_head(scratch: Path, env: dict[str, str]) -> tuple[subprocess.Popen, st
 
 def launch(template: str, results: Path, executor: list[str], env: dict[str, str]) -> float:
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "aisci", "launch", "--template", template, "--scale", "smoke",
-                           "--scientist", "sweep", "--engine", "local", "--num-ideas", "2", "--max-runs", "2",
-                           "--writeup", "none", "--results", str(results), *executor],
-                          env=env, capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "aisci",
+            "launch",
+            "--template",
+            template,
+            "--scale",
+            "smoke",
+            "--scientist",
+            "sweep",
+            "--engine",
+            "local",
+            "--num-ideas",
+            "2",
+            "--max-runs",
+            "2",
+            "--writeup",
+            "none",
+            "--results",
+            str(results),
+            *executor,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if done.returncode != 0:
         raise SystemExit(f"launch {executor} failed:\n{done.stderr[-3000:]}")
     return time.perf_counter() - start
@@ -98,15 +140,23 @@ def main() -> int:
     print(f"load average before: {os.getloadavg()[0]:.2f}")
     with tempfile.TemporaryDirectory(prefix="aisci-bench-") as tmp:
         scratch = Path(tmp)
-        env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "RAY_TMPDIR": str(scratch / "ray"),
-               "PYTHONPATH": str(REPO / "server")}
+        env = {
+            **os.environ,
+            "RAY_USAGE_STATS_ENABLED": "0",
+            "RAY_TMPDIR": str(scratch / "ray"),
+            "PYTHONPATH": str(REPO / "server"),
+        }
         os.environ.update(RAY_USAGE_STATS_ENABLED="0", RAY_TMPDIR=str(scratch / "ray"))
         head, address = start_head(scratch, env)
         try:
             local_s = launch(args.template, scratch / "local", [], env)
-            ray_s = launch(args.template, scratch / "ray", ["--executor", "ray", "--ray-address", address], env)
-            print(f"4-run smoke launch: local {local_s:.1f} s, ray {ray_s:.1f} s, ratio {ray_s / local_s:.3f} "
-                  "(target <= 1.15)")
+            ray_s = launch(
+                args.template, scratch / "ray", ["--executor", "ray", "--ray-address", address], env
+            )
+            print(
+                f"4-run smoke launch: local {local_s:.1f} s, ray {ray_s:.1f} s, ratio {ray_s / local_s:.3f} "
+                "(target <= 1.15)"
+            )
             from aisci.execution.ray_executor import RayExecutor
 
             remote = RayExecutor(ExecutorSettings(kind="ray", ray_address=address))
@@ -114,7 +164,9 @@ def main() -> int:
             folder = scratch / "trivial"
             folder.mkdir()
             (folder / "experiment.py").write_text(TRIVIAL)
-            remote.run(RunSpec(folder, 1, 60))  # the first task starts a worker process: not counted
+            remote.run(
+                RunSpec(folder, 1, 60)
+            )  # the first task starts a worker process: not counted
             times: dict[str, list[float]] = {"local": [], "ray": []}
             for _ in range(args.dispatch_runs):
                 for name, executor in (("local", local), ("ray", remote)):
@@ -123,8 +175,10 @@ def main() -> int:
                     times[name].append(time.perf_counter() - start)
                     assert result.ok, result.summary()
             med = {k: statistics.median(v) for k, v in times.items()}
-            print(f"one trivial run: local median {med['local'] * 1000:.0f} ms, ray median {med['ray'] * 1000:.0f} ms; "
-                  f"dispatch overhead {(med['ray'] - med['local']) * 1000:.0f} ms per run (target <= 500 ms)")
+            print(
+                f"one trivial run: local median {med['local'] * 1000:.0f} ms, ray median {med['ray'] * 1000:.0f} ms; "
+                f"dispatch overhead {(med['ray'] - med['local']) * 1000:.0f} ms per run (target <= 500 ms)"
+            )
             remote.close()
         finally:
             os.killpg(head.pid, signal.SIGKILL)

@@ -29,10 +29,14 @@ ROOT = Path(__file__).resolve().parents[1]
 def aisci(*args: str, cwd: Path) -> float:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "server")}
     start = time.monotonic()
-    done = subprocess.run([sys.executable, "-m", "aisci", *args], cwd=cwd, env=env, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "aisci", *args], cwd=cwd, env=env, capture_output=True, text=True
+    )
     seconds = time.monotonic() - start
     if done.returncode != 0:
-        sys.exit(f"aisci {' '.join(args[:1])} failed (exit {done.returncode}):\n{done.stderr[-3000:]}")
+        sys.exit(
+            f"aisci {' '.join(args[:1])} failed (exit {done.returncode}):\n{done.stderr[-3000:]}"
+        )
     return seconds
 
 
@@ -50,22 +54,53 @@ def main() -> None:
     name = template.name
     with tempfile.TemporaryDirectory(prefix="aisci-parallel-") as tmp:
         work = Path(tmp)
-        seconds = aisci("baseline", str(template), "--scale", args.scale, "--results", str(work / "base"), cwd=work)
+        seconds = aisci(
+            "baseline",
+            str(template),
+            "--scale",
+            args.scale,
+            "--results",
+            str(work / "base"),
+            cwd=work,
+        )
         print(f"baseline of {name} at scale {args.scale}: {seconds:.1f} s (not counted below)")
         timings = {}
         for parallel in (1, 2):
             results = work / f"p{parallel}"
             shutil.copytree(work / "base", results)
             before = load()
-            timings[parallel] = aisci("launch", "--template", str(template), "--scientist", "sweep",
-                                      "--scale", args.scale, "--num-ideas", "2", "--max-runs", str(args.max_runs),
-                                      "--skip-novelty-check", "--writeup", "none", "--engine", "local",
-                                      "--parallel", str(parallel), "--results", str(results), cwd=work)
+            timings[parallel] = aisci(
+                "launch",
+                "--template",
+                str(template),
+                "--scientist",
+                "sweep",
+                "--scale",
+                args.scale,
+                "--num-ideas",
+                "2",
+                "--max-runs",
+                str(args.max_runs),
+                "--skip-novelty-check",
+                "--writeup",
+                "none",
+                "--engine",
+                "local",
+                "--parallel",
+                str(parallel),
+                "--results",
+                str(results),
+                cwd=work,
+            )
             runs = len(list((results / name).glob("*_*/run_[1-9]/final_info.json")))
-            print(f"--parallel {parallel}: {timings[parallel]:.1f} s for 2 ideas, {runs} runs "
-                  f"(load average before {before}, after {load()})")
-    print(f"speed-up of --parallel 2: {timings[1] / timings[2]:.2f}x "
-          f"({os.cpu_count()} CPUs, {platform.machine()}, {platform.python_version()})")
+            print(
+                f"--parallel {parallel}: {timings[parallel]:.1f} s for 2 ideas, {runs} runs "
+                f"(load average before {before}, after {load()})"
+            )
+    print(
+        f"speed-up of --parallel 2: {timings[1] / timings[2]:.2f}x "
+        f"({os.cpu_count()} CPUs, {platform.machine()}, {platform.python_version()})"
+    )
 
 
 if __name__ == "__main__":

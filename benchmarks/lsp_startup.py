@@ -49,11 +49,28 @@ def cpu_seconds(pid: int) -> float:
 def one_run(workspace: Path) -> tuple[float, float]:
     """(seconds to the initialize response, CPU seconds the server had used by then)."""
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "aisci", "lsp"], cwd=workspace, stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    proc.stdin.write(frame({"jsonrpc": "2.0", "id": 1, "method": "initialize",
-                            "params": {"processId": os.getpid(), "rootUri": workspace.as_uri(), "capabilities": {},
-                                       "initializationOptions": {"aiScientist": {"scale": "smoke"}}}}))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "aisci", "lsp"],
+        cwd=workspace,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    proc.stdin.write(
+        frame(
+            {
+                "jsonrpc": "2.0",
+                "id": 1,
+                "method": "initialize",
+                "params": {
+                    "processId": os.getpid(),
+                    "rootUri": workspace.as_uri(),
+                    "capabilities": {},
+                    "initializationOptions": {"aiScientist": {"scale": "smoke"}},
+                },
+            }
+        )
+    )
     proc.stdin.flush()
     while True:
         message = read_frame(proc.stdout)
@@ -63,8 +80,10 @@ def one_run(workspace: Path) -> tuple[float, float]:
     cpu = cpu_seconds(proc.pid)
     if "result" not in message:
         raise RuntimeError(f"initialize failed: {message}")
-    proc.stdin.write(frame({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}) +
-                     frame({"jsonrpc": "2.0", "method": "exit"}))
+    proc.stdin.write(
+        frame({"jsonrpc": "2.0", "id": 2, "method": "shutdown"})
+        + frame({"jsonrpc": "2.0", "method": "exit"})
+    )
     proc.stdin.close()
     proc.stdout.read()
     proc.wait(timeout=30)
@@ -74,19 +93,28 @@ def one_run(workspace: Path) -> tuple[float, float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
-    parser.add_argument("--workspace", type=Path, default=None, help="workspace root (default: an empty temp folder)")
+    parser.add_argument(
+        "--workspace",
+        type=Path,
+        default=None,
+        help="workspace root (default: an empty temp folder)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         workspace = (args.workspace or Path(tmp)).resolve()
-        one_run(workspace)    # warm the file cache and the .pyc files; not counted
-        times, cpus = zip(*(one_run(workspace) for _ in range(args.runs)))
+        one_run(workspace)  # warm the file cache and the .pyc files; not counted
+        times, cpus = zip(*(one_run(workspace) for _ in range(args.runs)), strict=False)
     load = os.getloadavg()[0]
     print("initialize answered after: " + ", ".join(f"{t:.3f}" for t in times) + " s")
-    print(f"median {statistics.median(times):.3f} s (min {min(times):.3f}, max {max(times):.3f}) "
-          f"over {args.runs} runs; "
-          f"CPU time the server had used when it answered: median {statistics.median(cpus):.3f} s "
-          f"(about the wall time on an idle machine: start-up is one thread)")
-    print(f"machine: {os.cpu_count()} cores, load average {load:.2f} at the end, Python {sys.version.split()[0]}")
+    print(
+        f"median {statistics.median(times):.3f} s (min {min(times):.3f}, max {max(times):.3f}) "
+        f"over {args.runs} runs; "
+        f"CPU time the server had used when it answered: median {statistics.median(cpus):.3f} s "
+        f"(about the wall time on an idle machine: start-up is one thread)"
+    )
+    print(
+        f"machine: {os.cpu_count()} cores, load average {load:.2f} at the end, Python {sys.version.split()[0]}"
+    )
     return 0
 
 

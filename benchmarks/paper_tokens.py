@@ -38,20 +38,48 @@ from aisci.paper.stages import paper_job, write_paper
 from aisci.scientists.llm import citations, paper, reviewing
 
 ROOT = Path(__file__).resolve().parents[1]
-ANSWER_WORDS = {"Title": 12, "Abstract": 180, "Introduction": 550, "Background": 400, "Method": 450,
-                "Experimental Setup": 350, "Results": 450, "Conclusion": 200, "Related Work": 400}
-PROSE = ("We vary one setting of the experiment and keep the data, the model and the seeds fixed, so that any "
-         "change in the measured losses can be traced to that setting alone. The baseline run uses the "
-         "template as it is, and each further run changes a single constant in the experiment script. ")
-REVIEW = {"Summary": "The paper varies one hyperparameter of a small regression experiment and reports the "
-                     "final training and validation losses of each run against the baseline.",
-          "Strengths": ["Every reported number traces back to a run", "The method is easy to reproduce"],
-          "Weaknesses": ["A single seed per setting leaves the differences within noise",
-                         "No comparison with a tuned baseline or a schedule", "The scale is very small"],
-          "Questions": ["Do the rankings hold with five seeds?", "How sensitive is the result to the degree?"],
-          "Limitations": ["Synthetic data only", "One model family"],
-          "Originality": 2, "Quality": 2, "Clarity": 3, "Significance": 1, "Soundness": 2, "Presentation": 3,
-          "Contribution": 1, "Overall": 4, "Confidence": 4, "Ethical Concerns": False, "Decision": "Reject"}
+ANSWER_WORDS = {
+    "Title": 12,
+    "Abstract": 180,
+    "Introduction": 550,
+    "Background": 400,
+    "Method": 450,
+    "Experimental Setup": 350,
+    "Results": 450,
+    "Conclusion": 200,
+    "Related Work": 400,
+}
+PROSE = (
+    "We vary one setting of the experiment and keep the data, the model and the seeds fixed, so that any "
+    "change in the measured losses can be traced to that setting alone. The baseline run uses the "
+    "template as it is, and each further run changes a single constant in the experiment script. "
+)
+REVIEW = {
+    "Summary": "The paper varies one hyperparameter of a small regression experiment and reports the "
+    "final training and validation losses of each run against the baseline.",
+    "Strengths": ["Every reported number traces back to a run", "The method is easy to reproduce"],
+    "Weaknesses": [
+        "A single seed per setting leaves the differences within noise",
+        "No comparison with a tuned baseline or a schedule",
+        "The scale is very small",
+    ],
+    "Questions": [
+        "Do the rankings hold with five seeds?",
+        "How sensitive is the result to the degree?",
+    ],
+    "Limitations": ["Synthetic data only", "One model family"],
+    "Originality": 2,
+    "Quality": 2,
+    "Clarity": 3,
+    "Significance": 1,
+    "Soundness": 2,
+    "Presentation": 3,
+    "Contribution": 1,
+    "Overall": 4,
+    "Confidence": 4,
+    "Ethical Concerns": False,
+    "Decision": "Reject",
+}
 
 
 def prose(words: int) -> str:
@@ -61,15 +89,21 @@ def prose(words: int) -> str:
 
 def body(section: str, job) -> str:
     text = prose(ANSWER_WORDS[section])
-    if section == "Results":   # a table of every run and the figures, as a real draft has
+    if section == "Results":  # a table of every run and the figures, as a real draft has
         table = paper.results_table(job).splitlines()[2:]
-        text += ("\n\n\\begin{table}[t]\n\\centering\n\\begin{tabular}{lrrr}\n\\toprule\n"
-                 + "\n".join(" & ".join(c.strip() for c in row.strip("|").split("|")) + r" \\" for row in table)
-                 + "\n\\bottomrule\n\\end{tabular}\n\\caption{Final means.}\\label{tab:main}\n\\end{table}\n")
+        text += (
+            "\n\n\\begin{table}[t]\n\\centering\n\\begin{tabular}{lrrr}\n\\toprule\n"
+            + "\n".join(
+                " & ".join(c.strip() for c in row.strip("|").split("|")) + r" \\" for row in table
+            )
+            + "\n\\bottomrule\n\\end{tabular}\n\\caption{Final means.}\\label{tab:main}\n\\end{table}\n"
+        )
         for i, figure in enumerate(sorted(job.figures)):
-            text += (f"\nFigure~\\ref{{fig:{i}}} shows {figure}.\n\\begin{{figure}}[t]\n\\centering\n"
-                     f"\\includegraphics[width=0.6\\linewidth]{{{figure}}}\n\\caption{{{prose(25)}}}\n"
-                     f"\\label{{fig:{i}}}\n\\end{{figure}}\n")
+            text += (
+                f"\nFigure~\\ref{{fig:{i}}} shows {figure}.\n\\begin{{figure}}[t]\n\\centering\n"
+                f"\\includegraphics[width=0.6\\linewidth]{{{figure}}}\n\\caption{{{prose(25)}}}\n"
+                f"\\label{{fig:{i}}}\n\\end{{figure}}\n"
+            )
     return text
 
 
@@ -84,20 +118,33 @@ class Recorder:
 
     def complete_json(self, messages, schema, *, stage):
         answer = self._answer(messages, schema, stage)
-        self.calls[stage].append((count_message_tokens(messages, self.model),
-                                  count_tokens(json.dumps(answer), self.model)))
+        self.calls[stage].append(
+            (
+                count_message_tokens(messages, self.model),
+                count_tokens(json.dumps(answer), self.model),
+            )
+        )
         return answer
 
     def _answer(self, messages, schema, stage):
         first = next(m["content"] for m in messages if m["role"] == "user")
         if stage == "citations":
             self._rounds += 1
-            return {"pick": [1, 2], "query": f"polynomial regression step size {self._rounds}", "reason": prose(15)}
+            return {
+                "pick": [1, 2],
+                "query": f"polynomial regression step size {self._rounds}",
+                "reason": prose(15),
+            }
         if stage == "review":
             return {**REVIEW, "done": False} if "done" in schema["properties"] else REVIEW
         if stage in ("writeup_fix", "improvement"):
-            return {"sections": {"Results": body("Results", self.job), "Conclusion": body("Conclusion", self.job)},
-                    "summary": prose(15)}
+            return {
+                "sections": {
+                    "Results": body("Results", self.job),
+                    "Conclusion": body("Conclusion", self.job),
+                },
+                "summary": prose(15),
+            }
         if "changed" in schema["properties"]:
             return {"changed": False, "latex": ""}
         section = first.split("## Write: ", 1)[1].split("\n", 1)[0].strip()
@@ -106,10 +153,18 @@ class Recorder:
 
 class Library:
     def search(self, query, limit=10):
-        papers = tuple(Paper.from_parts(
-            title=f"On the step size of gradient descent for small regression models, part {i}",
-            authors=["A. Author", "B. Author"], venue="Neural Information Processing Systems", year=2015 + i,
-            abstract=prose(120), citation_count=30 * i, source="semantic_scholar") for i in range(1, limit + 1))
+        papers = tuple(
+            Paper.from_parts(
+                title=f"On the step size of gradient descent for small regression models, part {i}",
+                authors=["A. Author", "B. Author"],
+                venue="Neural Information Processing Systems",
+                year=2015 + i,
+                abstract=prose(120),
+                citation_count=30 * i,
+                source="semantic_scholar",
+            )
+            for i in range(1, limit + 1)
+        )
         return type("Result", (), {"papers": papers})()
 
     def close(self):
@@ -133,9 +188,30 @@ class Scientist:
 def make_idea_folder(tmp: Path) -> Path:
     template = tmp / "tiny"
     shutil.copytree(ROOT / "server" / "aisci" / "scaffold", template)
-    subprocess.run([sys.executable, "-m", "aisci", "launch", "--template", str(template), "--scale", "smoke",
-                    "--engine", "local", "--num-ideas", "1", "--writeup", "none", "--results", str(tmp / "results")],
-                   cwd=tmp, check=True, capture_output=True, env={**os.environ, "PYTHONPATH": str(ROOT / "server")})
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "aisci",
+            "launch",
+            "--template",
+            str(template),
+            "--scale",
+            "smoke",
+            "--engine",
+            "local",
+            "--num-ideas",
+            "1",
+            "--writeup",
+            "none",
+            "--results",
+            str(tmp / "results"),
+        ],
+        cwd=tmp,
+        check=True,
+        capture_output=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "server")},
+    )
     return next((tmp / "results" / "tiny").glob("*_sweep_*"))
 
 
@@ -144,12 +220,18 @@ def reset_paper(folder: Path) -> None:
     state_path = folder / "state.json"
     state = json.loads(state_path.read_text(encoding="utf-8"))
     steps = state["steps"]
-    written = [s for s in steps if s.split(".")[0] in ("writeup", "citations", "build", "review", "improvement")]
+    written = [
+        s
+        for s in steps
+        if s.split(".")[0] in ("writeup", "citations", "build", "review", "improvement")
+    ]
     if written:
         template = Path(steps.get("created", {}).get("template_path", ""))
         if not (template / "latex" / "template.tex").is_file():
-            sys.exit(f"{folder} holds a written paper and its template ({template}) is gone: give an idea folder "
-                     "without a paper.")
+            sys.exit(
+                f"{folder} holds a written paper and its template ({template}) is gone: give an idea folder "
+                "without a paper."
+            )
         shutil.rmtree(folder / "latex")
         shutil.copytree(template / "latex", folder / "latex")
     state["steps"] = {k: v for k, v in steps.items() if k not in written}
@@ -158,7 +240,9 @@ def reset_paper(folder: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--folder", type=Path, help="an idea folder with finished runs (it is copied, not changed)")
+    parser.add_argument(
+        "--folder", type=Path, help="an idea folder with finished runs (it is copied, not changed)"
+    )
     parser.add_argument("--model", default="gpt-4o")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -182,18 +266,36 @@ def main() -> None:
         tex = tex.replace("shows val_loss.png.", "shows val_loss.png, 0.4321 at best.", 1)
         job.tex.write_text(tex, encoding="utf-8")
         mismatches = check_consistency(folder, job.tex).mismatches
-        errors = [Diagnostic("template.tex", line, "error", "Undefined control sequence \\toprul", "latex")]
-        errors += [Diagnostic("template.tex", m.line, "error", f"the number {m.text} matches no result in the runs' "
-                              "final_info.json", "consistency") for m in mismatches]
+        errors = [
+            Diagnostic(
+                "template.tex", line, "error", "Undefined control sequence \\toprul", "latex"
+            )
+        ]
+        errors += [
+            Diagnostic(
+                "template.tex",
+                m.line,
+                "error",
+                f"the number {m.text} matches no result in the runs' final_info.json",
+                "consistency",
+            )
+            for m in mismatches
+        ]
         paper.propose_paper_fix(scientist, job, errors, None, ctx)
         paper.propose_improvement(scientist, job, review, None, ctx)
 
     p = price(args.model)
-    print(f"Tokens sent for one paper, model {args.model} tokenizer; idea {source.name} "
-          f"({len(job.runs)} runs + baseline, {len(job.figures)} figure(s)); {platform.node()}, "
-          f"{os.cpu_count()} cores; {datetime.date.today()}\n")
-    print("| stage | calls | tokens sent | answer tokens (est.) |" + (" cost at list price |" if p else "")
-          + "\n|---|---:|---:|---:|" + ("---:|" if p else ""))
+    print(
+        f"Tokens sent for one paper, model {args.model} tokenizer; idea {source.name} "
+        f"({len(job.runs)} runs + baseline, {len(job.figures)} figure(s)); {platform.node()}, "
+        f"{os.cpu_count()} cores; {datetime.date.today()}\n"
+    )
+    print(
+        "| stage | calls | tokens sent | answer tokens (est.) |"
+        + (" cost at list price |" if p else "")
+        + "\n|---|---:|---:|---:|"
+        + ("---:|" if p else "")
+    )
 
     def row(name: str, calls: list[tuple[int, int]]) -> tuple[int, int]:
         sent, got = sum(c[0] for c in calls), sum(c[1] for c in calls)
@@ -201,16 +303,26 @@ def main() -> None:
         print(f"| {name} | {len(calls)} | {sent:,} | {got:,} |{cost}")
         return sent, got
 
-    labels = {"writeup": f"writeup: {len(paper.NEEDS)} drafts + one refinement pass",
-              "citations": f"citations: {paper.CITE_ROUNDS} searches, {paper.CITE_LIMIT} papers shown each",
-              "review": f"review: {defaults.num_reviews} review, {defaults.review_reflections} reflection"}
+    labels = {
+        "writeup": f"writeup: {len(paper.NEEDS)} drafts + one refinement pass",
+        "citations": f"citations: {paper.CITE_ROUNDS} searches, {paper.CITE_LIMIT} papers shown each",
+        "review": f"review: {defaults.num_reviews} review, {defaults.review_reflections} reflection",
+    }
     totals = [row(labels.get(s, s), default_stages[s]) for s in ("writeup", "citations", "review")]
     sent, got = sum(t[0] for t in totals), sum(t[1] for t in totals)
     cost = f" ${sent * p.input_per_token + got * p.output_per_token:.3f} |" if p else ""
-    print(f"| **per paper at the default settings** | {sum(len(default_stages[s]) for s in default_stages)} | "
-          f"**{sent:,}** | {got:,} |{cost}")
-    row("writeup_fix: per round, only while the build has errors (at most 3)", client.calls["writeup_fix"])
-    row("improvement (off by default; then a rebuild and a second review)", client.calls["improvement"])
+    print(
+        f"| **per paper at the default settings** | {sum(len(default_stages[s]) for s in default_stages)} | "
+        f"**{sent:,}** | {got:,} |{cost}"
+    )
+    row(
+        "writeup_fix: per round, only while the build has errors (at most 3)",
+        client.calls["writeup_fix"],
+    )
+    row(
+        "improvement (off by default; then a rebuild and a second review)",
+        client.calls["improvement"],
+    )
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
 
-from aisci.execution.runner import run_experiment  # noqa: E402
+from aisci.execution.runner import run_experiment
 
 EXPERIMENT = (
     "import argparse, json, os\n"
@@ -39,7 +39,7 @@ def main() -> int:
         folder.mkdir()
         (folder / "experiment.py").write_text(EXPERIMENT)
         run_experiment(folder, 1, sandbox="bwrap", timeout_s=60)  # warm caches once
-        for i in range(args.runs):
+        for _ in range(args.runs):
             for mode in ("bwrap", "none"):
                 start = time.perf_counter()
                 result = run_experiment(folder, 1, sandbox=mode, timeout_s=60)
@@ -49,9 +49,13 @@ def main() -> int:
                     return 1
     med = {mode: statistics.median(values) for mode, values in times.items()}
     for mode, values in times.items():
-        print(f"{mode:>5}: median {med[mode] * 1000:.0f} ms over {len(values)} runs "
-              f"(min {min(values) * 1000:.0f}, max {max(values) * 1000:.0f})")
-    print(f"overhead of the sandbox per run: {(med['bwrap'] - med['none']) * 1000:.0f} ms (target < 150 ms)")
+        print(
+            f"{mode:>5}: median {med[mode] * 1000:.0f} ms over {len(values)} runs "
+            f"(min {min(values) * 1000:.0f}, max {max(values) * 1000:.0f})"
+        )
+    print(
+        f"overhead of the sandbox per run: {(med['bwrap'] - med['none']) * 1000:.0f} ms (target < 150 ms)"
+    )
     return 0
 
 

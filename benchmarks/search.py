@@ -56,20 +56,36 @@ def main() -> int:
         shutil.rmtree(out, ignore_errors=True)
         # The same budget: linear runs one sweep idea per knob, 2 runs each (the knobs' other values),
         # in the order of knobs.json, for runs/2 knobs; the tree runs --max-nodes runs.
-        settings = Settings(results=out, scale=args.scale, engine="local", writeup=False, search=search,
-                            num_ideas=1 if search == "tree" else -(-args.runs // 2), max_runs=2,
-                            max_nodes=args.runs, seeds=0)
+        settings = Settings(
+            results=out,
+            scale=args.scale,
+            engine="local",
+            writeup=False,
+            search=search,
+            num_ideas=1 if search == "tree" else -(-args.runs // 2),
+            max_runs=2,
+            max_nodes=args.runs,
+            seeds=0,
+        )
         started = time.monotonic()
-        outcome = launch(template, SweepScientist(template), Context(settings, ev.NullReporter()),
-                         skip_novelty_check=True)
+        outcome = launch(
+            template,
+            SweepScientist(template),
+            Context(settings, ev.NullReporter()),
+            skip_novelty_check=True,
+        )
         folders = [i.folder for i in outcome.ideas if i.folder]
         acc, steps, runs = best_of(folders)
         rows.append((search, runs, acc, steps, time.monotonic() - started))
-    print("| search | runs | best x_plus_y final_val_acc | fewest steps to val acc 0.99 | wall time |")
+    print(
+        "| search | runs | best x_plus_y final_val_acc | fewest steps to val acc 0.99 | wall time |"
+    )
     print("|---|---:|---:|---:|---:|")
     for search, runs, acc, steps, seconds in rows:
-        print(f"| {search} | {runs} | {acc if acc is not None else '-'} | {steps if steps is not None else 'never'} "
-              f"| {seconds:.0f} s |")
+        print(
+            f"| {search} | {runs} | {acc if acc is not None else '-'} | {steps if steps is not None else 'never'} "
+            f"| {seconds:.0f} s |"
+        )
     return 0
 
 

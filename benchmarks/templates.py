@@ -31,16 +31,32 @@ def machine() -> str:
     if shutil.which("nvidia-smi"):
         import subprocess
 
-        out = subprocess.run(["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"], capture_output=True, text=True)
-        gpu = out.stdout.strip().splitlines()[0] if out.returncode == 0 and out.stdout.strip() else gpu
+        out = subprocess.run(
+            ["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"],
+            capture_output=True,
+            text=True,
+        )
+        gpu = (
+            out.stdout.strip().splitlines()[0]
+            if out.returncode == 0 and out.stdout.strip()
+            else gpu
+        )
     return f"{platform.processor() or platform.machine()}, {cores} cores, {gpu}, Python {platform.python_version()}"
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--scales", default="smoke")
-    parser.add_argument("--templates", default=",".join(sorted(p.name for p in (ROOT / "templates").iterdir()
-                                                              if (p / "experiment.py").is_file())))
+    parser.add_argument(
+        "--templates",
+        default=",".join(
+            sorted(
+                p.name for p in (ROOT / "templates").iterdir() if (p / "experiment.py").is_file()
+            )
+        ),
+    )
     parser.add_argument("--allow-cpu-full", action="store_true")
     parser.add_argument("--timeout", type=float, default=7200)
     args = parser.parse_args()
@@ -58,13 +74,18 @@ def main() -> None:
                 copy_template(template, folder)
                 result = run_experiment(folder, 0, scale=scale, timeout_s=args.timeout)
                 if not result.ok:
-                    print(f"{name:<16} {scale:<6} {result.duration_s:8.1f}  FAILED: {result.summary(with_hint=False)}")
+                    print(
+                        f"{name:<16} {scale:<6} {result.duration_s:8.1f}  FAILED: {result.summary(with_hint=False)}"
+                    )
                     continue
                 parts = []
                 for dataset, means in result.final_info.means().items():
                     shown = ", ".join(f"{k}={v:.4g}" for k, v in list(means.items())[:3])
                     parts.append(f"{dataset}: {shown}")
-                print(f"{name:<16} {scale:<6} {result.duration_s:8.1f}  {'; '.join(parts)}", flush=True)
+                print(
+                    f"{name:<16} {scale:<6} {result.duration_s:8.1f}  {'; '.join(parts)}",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

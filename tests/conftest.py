@@ -30,7 +30,7 @@ def _check(address) -> None:
     except ValueError:
         if host in ("localhost",):
             return
-        raise NetworkGuardError(f"test tried to connect to non-loopback host {host!r}")
+        raise NetworkGuardError(f"test tried to connect to non-loopback host {host!r}") from None
     if not ip.is_loopback:
         raise NetworkGuardError(f"test tried to connect to non-loopback address {host}")
 

@@ -35,11 +35,18 @@ def experiment_source(body: str) -> str:
 GOOD_RESULT = "json.dump({'d': {'means': {'acc': 0.9}}}, open(os.path.join(args.out_dir, 'final_info.json'), 'w'))\n"
 
 
-def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
-            timeout: float = 300) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess:
     full_env = {**os.environ, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "aisci", *args], cwd=cwd, env=full_env,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "aisci", *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def write_json(path: Path, data) -> None:
@@ -67,19 +74,29 @@ SLOW_MARKER = "slow_run_started"
 def slow_at_learning_rate(source: str) -> str:
     """The scaffold's experiment.py, whose run with LEARNING_RATE 0.3 leaves a marker in its run
     folder and then takes 3 s: a moment to kill a launch in the middle of a run."""
-    return source.replace(_RUNS_LINE, "    if LEARNING_RATE == 0.3:\n        open(os.path.join(args.out_dir, "
-                                      f"'{SLOW_MARKER}'), 'w').close(); time.sleep(3)\n" + _RUNS_LINE)
+    return source.replace(
+        _RUNS_LINE,
+        "    if LEARNING_RATE == 0.3:\n        open(os.path.join(args.out_dir, "
+        f"'{SLOW_MARKER}'), 'w').close(); time.sleep(3)\n" + _RUNS_LINE,
+    )
 
 
-def kill_launch_at_marker(argv: list[str], results: Path, *, cwd: Path, env: dict[str, str],
-                          timeout: float = 120) -> Path:
+def kill_launch_at_marker(
+    argv: list[str], results: Path, *, cwd: Path, env: dict[str, str], timeout: float = 120
+) -> Path:
     """Start a launch, SIGKILL its whole process group once a run has left the slow marker, and
     return that run's folder."""
     import signal
     import time
 
-    proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        argv,
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + timeout
     while not (found := list(results.glob(f"*/*_sweep_learning_rate/run_*/{SLOW_MARKER}"))):
         assert time.monotonic() < deadline and proc.poll() is None, proc.stderr.read().decode()

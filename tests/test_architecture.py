@@ -21,8 +21,10 @@ def imported_modules(path: Path) -> set[str]:
 
 
 def test_core_never_imports_the_editor_layer():
-    offenders = {str(p.relative_to(SERVER)): imported_modules(p) & EDITOR_MODULES
-                 for p in (SERVER / "core").rglob("*.py")}
+    offenders = {
+        str(p.relative_to(SERVER)): imported_modules(p) & EDITOR_MODULES
+        for p in (SERVER / "core").rglob("*.py")
+    }
     assert {k: v for k, v in offenders.items() if v} == {}
 
 
@@ -34,14 +36,20 @@ def test_no_print_in_modules_the_language_server_loads():
         if path.name in allowed or "scaffold" in path.parts:
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "print":
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "print"
+            ):
                 offenders.append(f"{path.relative_to(SERVER)}:{node.lineno}")
     assert offenders == []
 
 
 def test_importing_the_core_is_light():
     """The CLI and the language server start fast: torch, litellm and aider load only when used."""
-    code = ("import sys, aisci.cli, aisci.core.template, aisci.core.baseline, aisci.execution.runner; "
-            "print(sorted(m for m in ('torch', 'litellm', 'aider', 'matplotlib') if m in sys.modules))")
+    code = (
+        "import sys, aisci.cli, aisci.core.template, aisci.core.baseline, aisci.execution.runner; "
+        "print(sorted(m for m in ('torch', 'litellm', 'aider', 'matplotlib') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -34,26 +34,39 @@ def test_the_originals_nanogpt_names_find_our_template(name, monkeypatch, capsys
     assert note.startswith("note: the original's ") and "nanogpt template" in note
 
 
-@pytest.mark.parametrize("original,mapped,provider", [
-    ("deepseek-chat", "deepseek/deepseek-chat", "deepseek"),
-    ("deepseek-reasoner", "deepseek/deepseek-reasoner", "deepseek"),
-    ("deepseek-coder-v2-0724", "deepseek/deepseek-coder", "deepseek"),
-    ("llama3.1-405b", "openrouter/meta-llama/llama-3.1-405b-instruct", "openrouter"),
-    ("gemini-2.0-flash", "gemini/gemini-2.0-flash", "gemini"),
-    ("gemini-1.5-pro", "gemini/gemini-1.5-pro", "gemini"),
-    ("gpt-4o-2024-05-13", "gpt-4o-2024-05-13", "openai"),
-    ("claude-3-5-sonnet-20240620", "claude-3-5-sonnet-20240620", "anthropic"),
-    ("bedrock/anthropic.claude-3-5-sonnet-20240620-v1:0", "bedrock/anthropic.claude-3-5-sonnet-20240620-v1:0",
-     "bedrock"),
-    ("vertex_ai/claude-3-5-sonnet@20240620", "vertex_ai/claude-3-5-sonnet@20240620", "vertex_ai"),
-])
+@pytest.mark.parametrize(
+    "original,mapped,provider",
+    [
+        ("deepseek-chat", "deepseek/deepseek-chat", "deepseek"),
+        ("deepseek-reasoner", "deepseek/deepseek-reasoner", "deepseek"),
+        ("deepseek-coder-v2-0724", "deepseek/deepseek-coder", "deepseek"),
+        ("llama3.1-405b", "openrouter/meta-llama/llama-3.1-405b-instruct", "openrouter"),
+        ("gemini-2.0-flash", "gemini/gemini-2.0-flash", "gemini"),
+        ("gemini-1.5-pro", "gemini/gemini-1.5-pro", "gemini"),
+        ("gpt-4o-2024-05-13", "gpt-4o-2024-05-13", "openai"),
+        ("claude-3-5-sonnet-20240620", "claude-3-5-sonnet-20240620", "anthropic"),
+        (
+            "bedrock/anthropic.claude-3-5-sonnet-20240620-v1:0",
+            "bedrock/anthropic.claude-3-5-sonnet-20240620-v1:0",
+            "bedrock",
+        ),
+        (
+            "vertex_ai/claude-3-5-sonnet@20240620",
+            "vertex_ai/claude-3-5-sonnet@20240620",
+            "vertex_ai",
+        ),
+    ],
+)
 def test_the_originals_model_names_reach_the_same_provider(original, mapped, provider):
     from aisci.llm.models import provider_of
 
     got, note = resolve_model(original)
     assert got == mapped and provider_of(got) == provider
     assert (note == "") == (original == mapped)
-    assert resolve_model(got) == (got, "")  # a mapped name is left alone (mapping twice is harmless)
+    assert resolve_model(got) == (
+        got,
+        "",
+    )  # a mapped name is left alone (mapping twice is harmless)
 
 
 def test_a_changed_meaning_is_said():
@@ -74,8 +87,12 @@ def test_gemini_with_gemini_api_key_needs_nothing_else(monkeypatch):
 def test_the_cli_shows_the_mapping_as_a_note(tmp_path, capsys):
     from aisci.commands import make_context
 
-    args = build_parser().parse_args(["launch", "--template", "t", "--model", "deepseek-chat",
-                                      "--results", str(tmp_path)])
+    args = build_parser().parse_args(
+        ["launch", "--template", "t", "--model", "deepseek-chat", "--results", str(tmp_path)]
+    )
     ctx = make_context(args)
     assert ctx.settings.model == "deepseek/deepseek-chat"
-    assert "note: model deepseek-chat (the original's name) is deepseek/deepseek-chat" in capsys.readouterr().err
+    assert (
+        "note: model deepseek-chat (the original's name) is deepseek/deepseek-chat"
+        in capsys.readouterr().err
+    )

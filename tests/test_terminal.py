@@ -16,7 +16,10 @@ def test_lines_for_stages_runs_and_cost():
     reporter.emit(ev.CostUpdated(0.0123, {"ideas": 0.0123}, 1200, 300))
     reporter.emit(ev.CostUpdated(None, {}, 10, 5))
     text = out.getvalue()
-    assert "==> experiments: up to 5 runs" in text and "run_1 started (sandbox bwrap, timeout 60 s)" in text
+    assert (
+        "==> experiments: up to 5 runs" in text
+        and "run_1 started (sandbox bwrap, timeout 60 s)" in text
+    )
     assert "cost so far: $0.0123; 1,200 tokens in, 300 out" in text
     assert "unknown (a model without a price)" in text
 

@@ -16,22 +16,62 @@ PROMPT = "[a]ccept, [e]dit, [r]eject? "
 
 def test_review_edits_without_a_terminal_is_refused_at_start(tmp_path):
     template = make_template(tmp_path)
-    out = run_cli("launch", "--template", str(template), "--scale", "smoke", "--engine", "local",
-                  "--autonomy", "review-edits", "--results", str(tmp_path / "results"), cwd=tmp_path)
+    out = run_cli(
+        "launch",
+        "--template",
+        str(template),
+        "--scale",
+        "smoke",
+        "--engine",
+        "local",
+        "--autonomy",
+        "review-edits",
+        "--results",
+        str(tmp_path / "results"),
+        cwd=tmp_path,
+    )
     assert out.returncode == 1
     assert "error: Cannot use --autonomy review-edits: stdin is not a terminal" in out.stderr
     assert "--autonomy full" in out.stderr
-    assert not (tmp_path / "results").exists()       # nothing ran, nothing was paid for
+    assert not (tmp_path / "results").exists()  # nothing ran, nothing was paid for
 
 
 def test_parallel_ideas_ask_one_proposal_at_a_time(tmp_path):
     template = make_template(tmp_path)
     main, child = pty.openpty()
     env = {**os.environ, "PYTHONPATH": str(REPO / "server")}
-    proc = subprocess.Popen([sys.executable, "-m", "aisci", "launch", "--template", str(template), "--scale", "smoke",
-                             "--engine", "local", "--num-ideas", "2", "--parallel", "2", "--writeup", "none",
-                             "--max-runs", "1", "--autonomy", "review-edits", "--results", str(tmp_path / "results")],
-                            stdin=child, stdout=child, stderr=child, cwd=tmp_path, env=env, start_new_session=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "aisci",
+            "launch",
+            "--template",
+            str(template),
+            "--scale",
+            "smoke",
+            "--engine",
+            "local",
+            "--num-ideas",
+            "2",
+            "--parallel",
+            "2",
+            "--writeup",
+            "none",
+            "--max-runs",
+            "1",
+            "--autonomy",
+            "review-edits",
+            "--results",
+            str(tmp_path / "results"),
+        ],
+        stdin=child,
+        stdout=child,
+        stderr=child,
+        cwd=tmp_path,
+        env=env,
+        start_new_session=True,
+    )
     os.close(child)
     transcript, answered, overlaps = "", 0, []
     deadline = time.monotonic() + 180
@@ -63,4 +103,6 @@ def test_parallel_ideas_ask_one_proposal_at_a_time(tmp_path):
     assert not overlaps, "a second proposal was shown while the first waited for its answer"
     # Each proposal's header is followed by its own prompt before the next header appears.
     events = re.findall(r"--- proposed edit of|\[a\]ccept, \[e\]dit, \[r\]eject\? ", transcript)
-    assert len(events) >= 4 and events == ["--- proposed edit of", PROMPT] * (len(events) // 2), events
+    assert len(events) >= 4 and events == ["--- proposed edit of", PROMPT] * (len(events) // 2), (
+        events
+    )

@@ -17,7 +17,13 @@ def _results_lock(path: Path, command: str, *, whole: bool = False, named: bool 
     or file inside results/<template>."""
     from aisci.core import locks
 
-    lock = locks.lock_template_folder if whole else locks.lock_idea_folder if named else locks.lock_in_template_folder
+    lock = (
+        locks.lock_template_folder
+        if whole
+        else locks.lock_idea_folder
+        if named
+        else locks.lock_in_template_folder
+    )
     return lock(path, f"aisci {command}")
 
 
@@ -37,11 +43,17 @@ def _template_check(folder: Path) -> int:
     for problem in problems:
         print(problem)
     if errors:
-        print(f"{folder}: {len(errors)} error{'s' * (len(errors) != 1)}"
-              + (f", {len(problems) - len(errors)} warning(s)" if len(problems) > len(errors) else "")
-              + ". Fix the files named above and run the check again.")
+        print(
+            f"{folder}: {len(errors)} error{'s' * (len(errors) != 1)}"
+            + (f", {len(problems) - len(errors)} warning(s)" if len(problems) > len(errors) else "")
+            + ". Fix the files named above and run the check again."
+        )
         return 1
-    print(f"{folder}: the template is valid" + (f" ({len(problems)} warning(s))" if problems else "") + ".")
+    print(
+        f"{folder}: the template is valid"
+        + (f" ({len(problems)} warning(s))" if problems else "")
+        + "."
+    )
     return 0
 
 
@@ -51,25 +63,39 @@ def _template_knobs(folder: Path, *, yes: bool, force: bool, ask=input) -> int:
 
     experiment = folder / "experiment.py"
     if not experiment.is_file():
-        raise ConfigError(f"Cannot propose knobs for {folder}: it has no experiment.py.",
-                          "Give a template folder (see docs/templates.md).")
+        raise ConfigError(
+            f"Cannot propose knobs for {folder}: it has no experiment.py.",
+            "Give a template folder (see docs/templates.md).",
+        )
     if (folder / "knobs.json").exists() and not force:
-        raise ConfigError(f"{folder / 'knobs.json'} already exists; it was left as it is.",
-                          "Edit it by hand, or pass --force to replace it with a new proposal.")
+        raise ConfigError(
+            f"{folder / 'knobs.json'} already exists; it was left as it is.",
+            "Edit it by hand, or pass --force to replace it with a new proposal.",
+        )
     proposals = propose_knobs(experiment)
     if not proposals:
-        print(f"{experiment}: no positive numeric constant or argparse default that the experiment reads; "
-              "nothing to propose. Write knobs.json by hand (docs/templates.md).")
+        print(
+            f"{experiment}: no positive numeric constant or argparse default that the experiment reads; "
+            "nothing to propose. Write knobs.json by hand (docs/templates.md)."
+        )
         return 1
     print(f"Proposed knobs for {folder.resolve().name} (from {experiment}):")
     for i, p in enumerate(proposals, 1):
         what = p.target if p.kind == "constant" else f"{p.target} (argparse default)"
-        print(f"  {i}. {what}  line {p.line}: {p.value!r} -> values {list(p.values)}  {p.description}")
+        print(
+            f"  {i}. {what}  line {p.line}: {p.value!r} -> values {list(p.values)}  {p.description}"
+        )
     if not yes:
         if not sys.stdin.isatty():
-            raise ConfigError("Cannot ask whether to write knobs.json: stdin is not a terminal.",
-                              "Pass --yes to write every proposed knob, or run it in a terminal.")
-        answer = ask("Write knobs.json? [y]es, the numbers to keep (e.g. 1 3), or [n]o: ").strip().lower()
+            raise ConfigError(
+                "Cannot ask whether to write knobs.json: stdin is not a terminal.",
+                "Pass --yes to write every proposed knob, or run it in a terminal.",
+            )
+        answer = (
+            ask("Write knobs.json? [y]es, the numbers to keep (e.g. 1 3), or [n]o: ")
+            .strip()
+            .lower()
+        )
         if answer in ("", "n", "no"):
             print("Nothing written.")
             return 1
@@ -77,29 +103,41 @@ def _template_knobs(folder: Path, *, yes: bool, force: bool, ask=input) -> int:
             try:
                 keep = {int(n) for n in answer.replace(",", " ").split()}
             except ValueError:
-                raise ConfigError(f"Cannot read the answer {answer!r}: expected y, n, or knob numbers.",
-                                  "Run the command again.") from None
+                raise ConfigError(
+                    f"Cannot read the answer {answer!r}: expected y, n, or knob numbers.",
+                    "Run the command again.",
+                ) from None
             proposals = [p for i, p in enumerate(proposals, 1) if i in keep]
     path = write_knobs(folder, proposals)
-    print(f"Wrote {path} ({len(proposals)} knob(s)). Edit its values as you like; then: "
-          f"aisci template check {folder}")
+    print(
+        f"Wrote {path} ({len(proposals)} knob(s)). Edit its values as you like; then: "
+        f"aisci template check {folder}"
+    )
     return 0
 
 
 def _template_new(name: str, parent: Path) -> int:
     if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
-        raise ConfigError(f"Cannot create template {name!r}: a template name must be snake_case "
-                          "(lowercase letters, digits and _, starting with a letter).",
-                          "For example: aisci template new my_study")
+        raise ConfigError(
+            f"Cannot create template {name!r}: a template name must be snake_case "
+            "(lowercase letters, digits and _, starting with a letter).",
+            "For example: aisci template new my_study",
+        )
     dest = parent / name
     if dest.exists():
-        raise ConfigError(f"Cannot create template {name}: {dest} already exists.",
-                          "Choose another name, or remove the folder first.")
+        raise ConfigError(
+            f"Cannot create template {name}: {dest} already exists.",
+            "Choose another name, or remove the folder first.",
+        )
     scaffold = Path(__file__).parent / "scaffold"
     shutil.copytree(scaffold, dest, ignore=shutil.ignore_patterns("__pycache__"))
     readme = dest / "README.md"
-    readme.write_text(readme.read_text(encoding="utf-8").replace("{{name}}", name), encoding="utf-8")
-    print(f"Created {dest}. Next: aisci template check {dest} && aisci baseline {dest} --scale smoke")
+    readme.write_text(
+        readme.read_text(encoding="utf-8").replace("{{name}}", name), encoding="utf-8"
+    )
+    print(
+        f"Created {dest}. Next: aisci template check {dest} && aisci baseline {dest} --scale smoke"
+    )
     return 0
 
 
@@ -116,11 +154,24 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     try:
         applied = scale if template.has_scales else None
         with _results_lock(baseline_folder(args.results, template.name, applied), "baseline"):
-            outcome = run_baseline(template, args.results, scale=scale, timeout_s=args.timeout, sandbox=args.sandbox,
-                                   gpu=args.gpu, force=args.force, reporter=TerminalReporter(), executor=executor)
+            outcome = run_baseline(
+                template,
+                args.results,
+                scale=scale,
+                timeout_s=args.timeout,
+                sandbox=args.sandbox,
+                gpu=args.gpu,
+                force=args.force,
+                reporter=TerminalReporter(),
+                executor=executor,
+            )
     finally:
         executor.close()
-    how = "reused (finished earlier; --force runs it again)" if outcome.reused else f"ran in {outcome.duration_s:.1f} s"
+    how = (
+        "reused (finished earlier; --force runs it again)"
+        if outcome.reused
+        else f"ran in {outcome.duration_s:.1f} s"
+    )
     print(f"Baseline of {template.name} {scale_words(applied)}: {how}, sandbox {outcome.sandbox}.")
     print(f"Folder: {outcome.folder}")
     print()
@@ -139,26 +190,32 @@ def open_executor(args: argparse.Namespace):
 
     if getattr(args, "executor", "local") == "local":
         resolve(args.sandbox)  # no isolation here: stop before any work, saying what to install
-    return make_executor(ExecutorSettings(kind=getattr(args, "executor", "local"),
-                                          ray_address=getattr(args, "ray_address", "auto"),
-                                          shared_results=getattr(args, "shared_results", False),
-                                          run_cpus=getattr(args, "run_cpus", None),
-                                          run_gpus=getattr(args, "run_gpus", None)))
+    return make_executor(
+        ExecutorSettings(
+            kind=getattr(args, "executor", "local"),
+            ray_address=getattr(args, "ray_address", "auto"),
+            shared_results=getattr(args, "shared_results", False),
+            run_cpus=getattr(args, "run_cpus", None),
+            run_gpus=getattr(args, "run_gpus", None),
+        )
+    )
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
     from aisci.doctor import run_checks
 
     failed = 0
-    for check in run_checks(offline=args.offline, sandbox=args.sandbox,
-                            ray_address=args.ray_address if args.executor == "ray" else None):
+    for check in run_checks(
+        offline=args.offline,
+        sandbox=args.sandbox,
+        ray_address=args.ray_address if args.executor == "ray" else None,
+    ):
         print(check.line())
         failed += check.status == "FAIL"
     if failed:
         print(f"{failed} check(s) failed; each line above says how to fix it.")
         return 1
     return 0
-
 
 
 def _note_scales(template, scale: str) -> None:
@@ -170,10 +227,16 @@ def _note_scales(template, scale: str) -> None:
 
 # The original's --experiment names for templates that ship here under another name.
 ORIGINAL_TEMPLATES = {
-    "nanoGPT": ("nanogpt", "the original's nanoGPT (three character/word data sets, GPU-sized) is our nanogpt "
-                           "template: character-level Shakespeare; --scale picks its size"),
-    "nanoGPT_lite": ("nanogpt", "the original's nanoGPT_lite is our nanogpt template: character-level "
-                                "Shakespeare; --scale cpu or smoke plays the part of _lite"),
+    "nanoGPT": (
+        "nanogpt",
+        "the original's nanoGPT (three character/word data sets, GPU-sized) is our nanogpt "
+        "template: character-level Shakespeare; --scale picks its size",
+    ),
+    "nanoGPT_lite": (
+        "nanogpt",
+        "the original's nanoGPT_lite is our nanogpt template: character-level "
+        "Shakespeare; --scale cpu or smoke plays the part of _lite",
+    ),
 }
 
 
@@ -190,46 +253,62 @@ def resolve_template(value: str | Path) -> Path:
         if (Path("templates") / name).is_dir():
             print(f"note: {note}.", file=sys.stderr)
             return Path("templates") / name
-    raise ConfigError(f"Template {value} not found: it is neither a folder nor a name under ./templates.",
-                      "Give the template's folder, e.g. --template templates/grokking.")
+    raise ConfigError(
+        f"Template {value} not found: it is neither a folder nor a name under ./templates.",
+        "Give the template's folder, e.g. --template templates/grokking.",
+    )
 
 
 def make_context(args: argparse.Namespace):
     from aisci.core.baseline import check_scale, default_scale
     from aisci.core.context import Context, Settings
     from aisci.core.proposals import AcceptAll
-    from aisci.terminal import TerminalReporter, TerminalReviewer
-
     from aisci.llm.aliases import resolve_model
+    from aisci.terminal import TerminalReporter, TerminalReviewer
 
     scale = getattr(args, "scale", None)
     model, note = resolve_model(args.model)
     if note:
         print(f"note: {note}.", file=sys.stderr)
     settings = Settings(
-        results=getattr(args, "results", Path("results")), scale=check_scale(scale or default_scale()),
+        results=getattr(args, "results", Path("results")),
+        scale=check_scale(scale or default_scale()),
         timeout_s=getattr(args, "timeout", 7200.0),
-        sandbox=args.sandbox, scientist=args.scientist, model=model, api_base=args.api_base,
+        sandbox=args.sandbox,
+        scientist=args.scientist,
+        model=model,
+        api_base=args.api_base,
         api_key_env=getattr(args, "api_key_env", None),
-        executor=getattr(args, "executor", "local"), ray_address=getattr(args, "ray_address", "auto"),
-        max_cost_usd=args.max_cost, record=args.record, replay=args.replay, num_ideas=getattr(args, "num_ideas", 2),
-        num_reflections=getattr(args, "reflections", 3), engine=args.engine,
+        executor=getattr(args, "executor", "local"),
+        ray_address=getattr(args, "ray_address", "auto"),
+        max_cost_usd=args.max_cost,
+        record=args.record,
+        replay=args.replay,
+        num_ideas=getattr(args, "num_ideas", 2),
+        num_reflections=getattr(args, "reflections", 3),
+        engine=args.engine,
         num_reviews=getattr(args, "num_reviews", 1),
         novelty_rounds=getattr(args, "rounds", 5),
         gpus=tuple(g for g in getattr(args, "gpus", "").split(",") if g)
         or ((args.gpu,) if getattr(args, "gpu", None) else ()),
-        autonomy=getattr(args, "autonomy", "full"), max_runs=getattr(args, "max_runs", 5),
-        max_iters=getattr(args, "max_iters", 4), improvement=getattr(args, "improvement", False),
-        parallel=getattr(args, "parallel", 1), search=getattr(args, "search", "linear"),
-        max_nodes=getattr(args, "max_nodes", 8), debug_depth=getattr(args, "debug_depth", 3),
+        autonomy=getattr(args, "autonomy", "full"),
+        max_runs=getattr(args, "max_runs", 5),
+        max_iters=getattr(args, "max_iters", 4),
+        improvement=getattr(args, "improvement", False),
+        parallel=getattr(args, "parallel", 1),
+        search=getattr(args, "search", "linear"),
+        max_nodes=getattr(args, "max_nodes", 8),
+        debug_depth=getattr(args, "debug_depth", 3),
         seeds=getattr(args, "seeds", 3),
     ).validate()
     if settings.autonomy == "review-edits" and not sys.stdin.isatty():
         # Found out now, not at the first proposal after the model calls were paid for.
-        raise ConfigError("Cannot use --autonomy review-edits: stdin is not a terminal, so nobody can answer "
-                          "the accept / edit / reject prompts.",
-                          "Run the command in a terminal, or use --autonomy full (every edit is applied and "
-                          "shown in the run's run_i.py).")
+        raise ConfigError(
+            "Cannot use --autonomy review-edits: stdin is not a terminal, so nobody can answer "
+            "the accept / edit / reject prompts.",
+            "Run the command in a terminal, or use --autonomy full (every edit is applied and "
+            "shown in the run's run_i.py).",
+        )
     reviewer = TerminalReviewer() if settings.autonomy == "review-edits" else AcceptAll()
     # Live bars redraw the terminal and would write over the accept / edit / reject prompt.
     live = False if settings.autonomy == "review-edits" else None
@@ -258,15 +337,25 @@ def cmd_launch(args: argparse.Namespace) -> int:
     template, scientist, ctx = _template_and_scientist(args)
     _note_scales(template, ctx.settings.scale)
     ctx.settings = ctx.settings.with_(writeup=args.writeup == "latex")
-    ctx.executor = open_executor(args)  # a cluster that cannot be reached stops here, before any model call
+    ctx.executor = open_executor(
+        args
+    )  # a cluster that cannot be reached stops here, before any model call
     try:
         with _results_lock(Path(ctx.settings.results) / template.name, "launch", whole=True):
-            outcome = launch(template, scientist, ctx, skip_idea_generation=args.skip_idea_generation,
-                             skip_novelty_check=args.skip_novelty_check, resume=args.resume)
+            outcome = launch(
+                template,
+                scientist,
+                ctx,
+                skip_idea_generation=args.skip_idea_generation,
+                skip_novelty_check=args.skip_novelty_check,
+                resume=args.resume,
+            )
     finally:
         ctx.executor.close()
         _print_cost(scientist)
-    print(f"Launch of {template.name}: {sum(i.ok for i in outcome.ideas)} of {len(outcome.ideas)} idea(s) finished.")
+    print(
+        f"Launch of {template.name}: {sum(i.ok for i in outcome.ideas)} of {len(outcome.ideas)} idea(s) finished."
+    )
     for idea in outcome.ideas:
         print(f"  {'ok    ' if idea.ok else 'FAILED'} {idea.idea}: {idea.message}")
         if idea.folder:
@@ -287,8 +376,10 @@ def cmd_ideas(args: argparse.Namespace) -> int:
     finally:
         _print_cost(scientist)
     for idea in ideas:
-        print(f"{idea.name}: {idea.title}  (interestingness {idea.interestingness}, feasibility "
-              f"{idea.feasibility}, novelty {idea.novelty})")
+        print(
+            f"{idea.name}: {idea.title}  (interestingness {idea.interestingness}, feasibility "
+            f"{idea.feasibility}, novelty {idea.novelty})"
+        )
     print(f"{len(ideas)} new idea(s) in {ideas_path(ctx.settings.results, template)}")
     return 0
 
@@ -323,8 +414,10 @@ def _idea_folder(args: argparse.Namespace):
 
     folder = args.folder.resolve() if hasattr(args, "folder") else args.paper.resolve()
     if not (folder / "idea.json").is_file():
-        raise ConfigError(f"{folder} is not an idea folder (it has no idea.json).",
-                          "Give a folder made by aisci launch: results/<template>/<stamp>_<name>.")
+        raise ConfigError(
+            f"{folder} is not an idea folder (it has no idea.json).",
+            "Give a folder made by aisci launch: results/<template>/<stamp>_<name>.",
+        )
     ctx = make_context(args)
     scale = State.load(folder).get("scale")
     if scale:
@@ -364,8 +457,10 @@ def cmd_review(args: argparse.Namespace) -> int:
     if args.paper.suffix.lower() == ".pdf":
         ctx = make_context(args)
         if ctx.settings.scientist_kind != "llm":
-            raise ConfigError("Reviewing a PDF needs a model: the checklist review works only on an idea folder.",
-                              "Add --model NAME (e.g. --model gpt-4o).")
+            raise ConfigError(
+                "Reviewing a PDF needs a model: the checklist review works only on an idea folder.",
+                "Add --model NAME (e.g. --model gpt-4o).",
+            )
         from aisci.scientists.llm import LLMScientist
 
         text = pdf_to_text(args.paper)

@@ -12,7 +12,17 @@ from dataclasses import dataclass
 
 from aisci.execution.runner import data_dir
 
-PACKAGES = ("aider-chat", "litellm", "pygls", "lsprotocol", "torch", "matplotlib", "watchdog", "pylatexenc", "numpy")
+PACKAGES = (
+    "aider-chat",
+    "litellm",
+    "pygls",
+    "lsprotocol",
+    "torch",
+    "matplotlib",
+    "watchdog",
+    "pylatexenc",
+    "numpy",
+)
 TOOLS = {  # command -> Debian package
     "pdflatex": "texlive-latex-base",
     "bibtex": "texlive-latex-base",
@@ -21,12 +31,31 @@ TOOLS = {  # command -> Debian package
     "pdftotext": "poppler-utils",
     "pdftoppm": "poppler-utils",
 }
-API_KEYS = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "DEEPSEEK_API_KEY", "OPENROUTER_API_KEY",
-            "S2_API_KEY", "OPENALEX_API_KEY")
+API_KEYS = (
+    "OPENAI_API_KEY",
+    "ANTHROPIC_API_KEY",
+    "GEMINI_API_KEY",
+    "DEEPSEEK_API_KEY",
+    "OPENROUTER_API_KEY",
+    "S2_API_KEY",
+    "OPENALEX_API_KEY",
+)
 LITERATURE_APIS = {  # name -> (env override, default base, a cheap query path)
-    "Semantic Scholar": ("AISCI_S2_API_URL", "https://api.semanticscholar.org/graph/v1", "/paper/search?query=grokking&limit=1&fields=title"),
-    "OpenAlex": ("AISCI_OPENALEX_API_URL", "https://api.openalex.org", "/works?search=grokking&per_page=1"),
-    "arXiv": ("AISCI_ARXIV_API_URL", "http://export.arxiv.org/api", "/query?search_query=all:grokking&max_results=1"),
+    "Semantic Scholar": (
+        "AISCI_S2_API_URL",
+        "https://api.semanticscholar.org/graph/v1",
+        "/paper/search?query=grokking&limit=1&fields=title",
+    ),
+    "OpenAlex": (
+        "AISCI_OPENALEX_API_URL",
+        "https://api.openalex.org",
+        "/works?search=grokking&per_page=1",
+    ),
+    "arXiv": (
+        "AISCI_ARXIV_API_URL",
+        "http://export.arxiv.org/api",
+        "/query?search_query=all:grokking&max_results=1",
+    ),
 }
 DATA_SETS = {"shakespeare_char": "nanogpt", "mnist": "compressed_cnn"}
 
@@ -34,7 +63,7 @@ DATA_SETS = {"shakespeare_char": "nanogpt", "mnist": "compressed_cnn"}
 @dataclass(frozen=True)
 class Check:
     name: str
-    status: str       # "ok", "warn", "FAIL", "info"
+    status: str  # "ok", "warn", "FAIL", "info"
     detail: str
     fix: str = ""
 
@@ -43,9 +72,17 @@ class Check:
         return text + (f"  -> {self.fix}" if self.fix and self.status in ("FAIL", "warn") else "")
 
 
-def run_checks(offline: bool = False, sandbox: str = "auto", ray_address: str | None = None) -> list[Check]:
-    checks = [Check("python", "ok" if (3, 10) <= sys.version_info[:2] < (3, 13) else "FAIL",
-                    sys.version.split()[0], "use Python 3.10-3.12")]
+def run_checks(
+    offline: bool = False, sandbox: str = "auto", ray_address: str | None = None
+) -> list[Check]:
+    checks = [
+        Check(
+            "python",
+            "ok" if (3, 10) <= sys.version_info[:2] < (3, 13) else "FAIL",
+            sys.version.split()[0],
+            "use Python 3.10-3.12",
+        )
+    ]
     for package in PACKAGES:
         try:
             checks.append(Check(package, "ok", md.version(package)))
@@ -54,16 +91,28 @@ def run_checks(offline: bool = False, sandbox: str = "auto", ray_address: str | 
     checks.append(_torch())
     for tool, debian in TOOLS.items():
         path = shutil.which(tool)
-        checks.append(Check(tool, "ok", path) if path else
-                      Check(tool, "FAIL", "not found", f"apt-get install {debian} (or: make setup as root)"))
+        checks.append(
+            Check(tool, "ok", path)
+            if path
+            else Check(
+                tool, "FAIL", "not found", f"apt-get install {debian} (or: make setup as root)"
+            )
+        )
     checks += _sandbox(sandbox)
     if ray_address is not None:
         checks += _cluster(ray_address)
     for name, template in DATA_SETS.items():
         folder = data_dir() / name
-        checks.append(Check(f"data {name}", "ok", str(folder)) if folder.is_dir() else
-                      Check(f"data {name}", "warn", f"not prepared in {folder} (template {template} needs it)",
-                            "run: make data"))
+        checks.append(
+            Check(f"data {name}", "ok", str(folder))
+            if folder.is_dir()
+            else Check(
+                f"data {name}",
+                "warn",
+                f"not prepared in {folder} (template {template} needs it)",
+                "run: make data",
+            )
+        )
     for key in API_KEYS:
         checks.append(Check(key, "info", "set" if os.environ.get(key) else "not set"))
     if offline:
@@ -79,8 +128,12 @@ def _torch() -> Check:
     except ImportError as e:
         return Check("torch/CUDA", "FAIL", f"torch does not import: {e}", "run: make setup")
     if torch.cuda.is_available():
-        return Check("torch/CUDA", "ok", f"CUDA {torch.version.cuda}, {torch.cuda.device_count()} GPU(s): "
-                     f"{torch.cuda.get_device_name(0)}")
+        return Check(
+            "torch/CUDA",
+            "ok",
+            f"CUDA {torch.version.cuda}, {torch.cuda.device_count()} GPU(s): "
+            f"{torch.cuda.get_device_name(0)}",
+        )
     return Check("torch/CUDA", "info", "no CUDA GPU: templates run at --scale smoke or cpu")
 
 
@@ -93,9 +146,15 @@ def _sandbox(sandbox: str = "auto") -> list[Check]:
         found = probe_boundary(sandbox)
     except AisciError as e:
         return [Check("sandbox", "FAIL", e.message, e.hint)]
-    return [Check(f"boundary {p.name}", "ok" if p.enforced else "FAIL",
-                  ("enforced: " if p.enforced else "NOT enforced: ") + p.detail,
-                  "runs are not isolated in this respect; see docs/security.md") for p in found]
+    return [
+        Check(
+            f"boundary {p.name}",
+            "ok" if p.enforced else "FAIL",
+            ("enforced: " if p.enforced else "NOT enforced: ") + p.detail,
+            "runs are not isolated in this respect; see docs/security.md",
+        )
+        for p in found
+    ]
 
 
 def _cluster(address: str) -> list[Check]:
@@ -114,23 +173,43 @@ def _cluster(address: str) -> list[Check]:
 
     probe = ray.remote(ray_tasks.probe_node)
     nodes = [n for n in ray.nodes() if n.get("Alive")]
-    checks = [Check("ray cluster", "ok", f"{len(nodes)} node(s) at {ray.get_runtime_context().gcs_address}")]
+    checks = [
+        Check(
+            "ray cluster", "ok", f"{len(nodes)} node(s) at {ray.get_runtime_context().gcs_address}"
+        )
+    ]
     for node in nodes:
         res = node.get("Resources", {})
         strategy = NodeAffinitySchedulingStrategy(node["NodeID"], soft=False)
         try:
-            seen = ray.get(probe.options(num_cpus=0, scheduling_strategy=strategy).remote(), timeout=60)
+            seen = ray.get(
+                probe.options(num_cpus=0, scheduling_strategy=strategy).remote(), timeout=60
+            )
         except Exception as e:  # a node that cannot run a task is exactly what this check reports
-            checks.append(Check(f"node {node['NodeID'][:8]}", "FAIL", f"did not answer a probe task: {e}",
-                                "check the node's raylet log"))
+            checks.append(
+                Check(
+                    f"node {node['NodeID'][:8]}",
+                    "FAIL",
+                    f"did not answer a probe task: {e}",
+                    "check the node's raylet log",
+                )
+            )
             continue
         sandbox_ok = seen["sandbox"] == "ok"
-        detail = (f"{seen['where']}: {res.get('CPU', 0):g} CPU, {res.get('GPU', 0):g} GPU; sandbox "
-                  f"{'works' if sandbox_ok else 'FAILS: ' + seen['sandbox']}; data sets: "
-                  f"{', '.join(seen['data']) or 'none'} in {seen['data_dir']}; TeX "
-                  f"{'present' if seen['tex'] else 'absent'} (needed on the driver only)")
-        checks.append(Check(f"node {node['NodeID'][:8]}", "ok" if sandbox_ok else "FAIL", detail,
-                            "install bubblewrap on that node (apt-get install bubblewrap)"))
+        detail = (
+            f"{seen['where']}: {res.get('CPU', 0):g} CPU, {res.get('GPU', 0):g} GPU; sandbox "
+            f"{'works' if sandbox_ok else 'FAILS: ' + seen['sandbox']}; data sets: "
+            f"{', '.join(seen['data']) or 'none'} in {seen['data_dir']}; TeX "
+            f"{'present' if seen['tex'] else 'absent'} (needed on the driver only)"
+        )
+        checks.append(
+            Check(
+                f"node {node['NodeID'][:8]}",
+                "ok" if sandbox_ok else "FAIL",
+                detail,
+                "install bubblewrap on that node (apt-get install bubblewrap)",
+            )
+        )
     ray.shutdown()
     return checks
 
@@ -143,9 +222,17 @@ def _api(name: str, env: str, default: str, query: str) -> Check:
             return Check(name, "ok", f"{base} answers (HTTP {response.status})")
     except urllib.error.HTTPError as e:
         status = "warn" if e.code in (401, 403, 429) else "FAIL"
-        return Check(name, status, f"{base} answers HTTP {e.code}",
-                     f"set an API key ({'S2_API_KEY' if 'Scholar' in name else 'OPENALEX_API_KEY' if 'Alex' in name else 'none needed'}) or wait; searches fall back to other sources")
+        return Check(
+            name,
+            status,
+            f"{base} answers HTTP {e.code}",
+            f"set an API key ({'S2_API_KEY' if 'Scholar' in name else 'OPENALEX_API_KEY' if 'Alex' in name else 'none needed'}) or wait; searches fall back to other sources",
+        )
     except (urllib.error.URLError, OSError) as e:
         reason = getattr(e, "reason", e)
-        return Check(name, "warn", f"{base} does not answer ({reason})",
-                     "searches fall back to other sources and the local corpus (references/)")
+        return Check(
+            name,
+            "warn",
+            f"{base} does not answer ({reason})",
+            "searches fall back to other sources and the local corpus (references/)",
+        )

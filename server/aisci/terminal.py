@@ -46,12 +46,19 @@ class TerminalReporter:
         key = (event.folder, event.run)
         if isinstance(event, ev.RunStarted):
             if self._progress is None:
-                self._progress = Progress(TextColumn("    {task.description}"), BarColumn(), TimeElapsedColumn(),
-                                          TextColumn("of {task.fields[limit]}"),
-                                          console=Console(file=self.stream), transient=True)
+                self._progress = Progress(
+                    TextColumn("    {task.description}"),
+                    BarColumn(),
+                    TimeElapsedColumn(),
+                    TextColumn("of {task.fields[limit]}"),
+                    console=Console(file=self.stream),
+                    transient=True,
+                )
                 self._progress.start()
             name = f"{event.folder.rsplit('/', 1)[-1]}/{event.run}"
-            self._tasks[key] = self._progress.add_task(name, total=None, limit=f"{event.timeout_s:g} s")
+            self._tasks[key] = self._progress.add_task(
+                name, total=None, limit=f"{event.timeout_s:g} s"
+            )
         elif key in self._tasks and self._progress is not None:
             self._progress.remove_task(self._tasks.pop(key))
             if not self._tasks:
@@ -66,7 +73,9 @@ class TerminalReporter:
             mark = "done" if event.ok else "FAILED"
             return f"<== {event.stage} {mark}" + (f": {event.message}" if event.message else "")
         if isinstance(event, ev.RunStarted):
-            return f"    {event.run} started (sandbox {event.sandbox}, timeout {event.timeout_s:g} s)"
+            return (
+                f"    {event.run} started (sandbox {event.sandbox}, timeout {event.timeout_s:g} s)"
+            )
         if isinstance(event, ev.RunPlaced):
             return f"    {event.run} running on {event.where}"
         if isinstance(event, ev.RunFinished):
@@ -75,14 +84,26 @@ class TerminalReporter:
             pct = f"{event.percent:5.1f}% " if event.percent is not None else ""
             return f"    {pct}{event.message}"
         if isinstance(event, ev.Log):
-            return f"    {event.level}: {event.message}" if event.level != "info" else f"    {event.message}"
+            return (
+                f"    {event.level}: {event.message}"
+                if event.level != "info"
+                else f"    {event.message}"
+            )
         if isinstance(event, ev.CostUpdated):
-            cost = f"${event.total_usd:.4f}" if event.total_usd is not None else "unknown (a model without a price)"
-            return f"    cost so far: {cost}; {event.tokens_in:,} tokens in, {event.tokens_out:,} out"
+            cost = (
+                f"${event.total_usd:.4f}"
+                if event.total_usd is not None
+                else "unknown (a model without a price)"
+            )
+            return (
+                f"    cost so far: {cost}; {event.tokens_in:,} tokens in, {event.tokens_out:,} out"
+            )
         if isinstance(event, ev.ProposalReady):
             return f"    proposed edit of {event.file}: {event.description}"
         if isinstance(event, ev.ErrorEvent):
-            return f"error in {event.stage}: {event.message}" + (f" {event.hint}" if event.hint else "")
+            return f"error in {event.stage}: {event.message}" + (
+                f" {event.hint}" if event.hint else ""
+            )
         return None
 
 
@@ -103,11 +124,23 @@ def results_table(info: FinalInfo) -> str:
     for name, result in info.datasets.items():
         for metric, mean in result.means.items():
             err = result.stderrs.get(metric)
-            rows.append((name, metric, format_number(mean), format_number(err) if err is not None else "n/a"))
+            rows.append(
+                (
+                    name,
+                    metric,
+                    format_number(mean),
+                    format_number(err) if err is not None else "n/a",
+                )
+            )
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     lines = []
     for i, row in enumerate(rows):
-        lines.append("  ".join(cell.ljust(widths[j]) if j < 2 else cell.rjust(widths[j]) for j, cell in enumerate(row)).rstrip())
+        lines.append(
+            "  ".join(
+                cell.ljust(widths[j]) if j < 2 else cell.rjust(widths[j])
+                for j, cell in enumerate(row)
+            ).rstrip()
+        )
         if i == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
@@ -133,8 +166,10 @@ class TerminalReviewer:
     def _review(self, proposal):
         from aisci.core.proposals import Decision
 
-        print(f"\n--- proposed edit of {proposal.file} ({proposal.stage}): {proposal.description}",
-              file=self.stream)
+        print(
+            f"\n--- proposed edit of {proposal.file} ({proposal.stage}): {proposal.description}",
+            file=self.stream,
+        )
         print(proposal.diff, file=self.stream, flush=True)
         while True:
             answer = self.ask("[a]ccept, [e]dit, [r]eject? ").strip().lower()
@@ -159,7 +194,9 @@ class TerminalReviewer:
             f.write(text)
         try:
             if subprocess.call([*editor.split(), f.name]) != 0:
-                print(f"{editor} exited with an error; the proposal is shown again.", file=self.stream)
+                print(
+                    f"{editor} exited with an error; the proposal is shown again.", file=self.stream
+                )
                 return None
             with open(f.name, encoding="utf-8") as edited:
                 return edited.read()

@@ -31,12 +31,15 @@ RAY = Path(sys.executable).with_name("ray")
 
 try:
     import ray  # noqa: F401
+
     RAY_PROBLEM = None if RAY.exists() else f"{RAY} is missing"
 except ImportError:
     RAY_PROBLEM = "Ray is not installed (make test installs it: pip install -e '.[dev,ray]')"
 if RAY_PROBLEM is None and (os.geteuid() != 0 or shutil.which("ip") is None):
-    RAY_PROBLEM = ("the cluster tests run in a network namespace of their own (only loopback), which needs root "
-                   "and iproute2's ip; CI runs as root")
+    RAY_PROBLEM = (
+        "the cluster tests run in a network namespace of their own (only loopback), which needs root "
+        "and iproute2's ip; CI runs as root"
+    )
 
 
 def free_port() -> int:
@@ -53,7 +56,9 @@ class Node:
 
     def kill(self) -> None:
         try:
-            os.killpg(self.proc.pid, signal.SIGKILL)  # the session of `ray start` and all it started
+            os.killpg(
+                self.proc.pid, signal.SIGKILL
+            )  # the session of `ray start` and all it started
         except ProcessLookupError:
             pass
         self.proc.wait(timeout=30)
@@ -72,24 +77,52 @@ class Cluster:
 
     def node_ids(self) -> dict[str, str]:
         """custom resource name -> node id, asked of the cluster by a short driver."""
-        code = ("import json, ray; ray.init(address=%r, _node_ip_address='127.0.0.1', log_to_driver=False); "
-                "print(json.dumps({k: n['NodeID'] for n in ray.nodes() if n['Alive'] "
-                "for k in n['Resources'] if k.startswith('node_')}))" % self.address)
-        out = subprocess.run(self.argv(sys.executable, "-c", code), env=self.env, capture_output=True, text=True,
-                             timeout=120)
+        code = (
+            f"import json, ray; ray.init(address={self.address!r}, _node_ip_address='127.0.0.1', log_to_driver=False); "
+            "print(json.dumps({k: n['NodeID'] for n in ray.nodes() if n['Alive'] "
+            "for k in n['Resources'] if k.startswith('node_')}))"
+        )
+        out = subprocess.run(
+            self.argv(sys.executable, "-c", code),
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert out.returncode == 0, out.stderr
         return json.loads(out.stdout.strip().splitlines()[-1])
 
-    def cli(self, *args: str, env: dict[str, str] | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
-        return subprocess.run(self.argv(sys.executable, "-m", "aisci", *args), cwd=self.scratch,
-                              env={**self.env, **(env or {})}, capture_output=True, text=True, timeout=timeout)
+    def cli(
+        self, *args: str, env: dict[str, str] | None = None, timeout: float = 600
+    ) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            self.argv(sys.executable, "-m", "aisci", *args),
+            cwd=self.scratch,
+            env={**self.env, **(env or {})},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
 
 
 def _start(cluster: Cluster, name: str, args: list[str]) -> Node:
     log = cluster.scratch / f"{name}.log"
-    proc = subprocess.Popen(cluster.argv(str(RAY), "start", "--block", "--node-ip-address", "127.0.0.1", *args,
-                                         "--resources", json.dumps({name: 1})),
-                            env=cluster.env, stdout=open(log, "w"), stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        cluster.argv(
+            str(RAY),
+            "start",
+            "--block",
+            "--node-ip-address",
+            "127.0.0.1",
+            *args,
+            "--resources",
+            json.dumps({name: 1}),
+        ),
+        env=cluster.env,
+        stdout=open(log, "w"),  # noqa: SIM115 - open while the driver runs; closed at exit
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 90
     while "Ray runtime started" not in log.read_text():
         assert proc.poll() is None, log.read_text()[-2000:]
@@ -110,16 +143,24 @@ def cluster():
         pytest.skip(RAY_PROBLEM)
     scratch = Path(tempfile.mkdtemp(prefix="aisci-ray-"))
     port = free_port()
-    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "RAY_TMPDIR": str(scratch / "ray"),
-           "PYTHONPATH": str(REPO / "server"), "HOME": str(scratch / "home")}
+    env = {
+        **os.environ,
+        "RAY_USAGE_STATS_ENABLED": "0",
+        "RAY_TMPDIR": str(scratch / "ray"),
+        "PYTHONPATH": str(REPO / "server"),
+        "HOME": str(scratch / "home"),
+    }
     (scratch / "home").mkdir()
     netns = f"aisci-{uuid.uuid4().hex[:8]}"
     subprocess.run(["ip", "netns", "add", netns], check=True)
     made = Cluster(f"127.0.0.1:{port}", env, scratch, netns)
     try:
         subprocess.run(made.argv("ip", "link", "set", "lo", "up"), check=True)
-        made.nodes["node_a"] = _start(made, "node_a", ["--head", "--port", str(port), "--num-cpus", "0",
-                                                       "--include-dashboard", "false"])
+        made.nodes["node_a"] = _start(
+            made,
+            "node_a",
+            ["--head", "--port", str(port), "--num-cpus", "0", "--include-dashboard", "false"],
+        )
         for name in ("node_b", "node_c"):
             made.nodes[name] = _start(made, name, ["--address", made.address, "--num-cpus", "1"])
         _wait_for_nodes(made, 3)

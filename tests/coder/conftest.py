@@ -64,7 +64,9 @@ def make_coder(fake_openai):  # noqa: F811
         options.setdefault("api_base", fake_openai.base_url)
         options.setdefault("api_key", FAKE_KEY)
         # Tries stay real; the waits between them are milliseconds.
-        options.setdefault("retry", RetryPolicy(max_attempts=3, base_delay_s=0.001, max_delay_s=0.004))
+        options.setdefault(
+            "retry", RetryPolicy(max_attempts=3, base_delay_s=0.001, max_delay_s=0.004)
+        )
         return AiderCoder(options.pop("model", FAKE_MODEL), **options)
 
     return make

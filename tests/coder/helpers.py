@@ -23,21 +23,23 @@ if __name__ == "__main__":
     main()
 '''
 
-PLOT = '''labels = {"run_0": "Baseline"}
-'''
+PLOT = """labels = {"run_0": "Baseline"}
+"""
 
-TEX = r'''\documentclass{article}
+TEX = r"""\documentclass{article}
 \title{TITLE HERE}
 \begin{document}
 \maketitle
 \end{document}
-'''
+"""
 
 
 def search_replace(file: str, search: str, replace: str, prose: str = "Here is the change.") -> str:
     """An answer in aider's SEARCH/REPLACE format (aider/coders/editblock_coder.py)."""
-    return (f"{prose}\n\n{file}\n```python\n<<<<<<< SEARCH\n{search}=======\n{replace}"
-            ">>>>>>> REPLACE\n```\n")
+    return (
+        f"{prose}\n\n{file}\n```python\n<<<<<<< SEARCH\n{search}=======\n{replace}"
+        ">>>>>>> REPLACE\n```\n"
+    )
 
 
 def whole_file(file: str, text: str, prose: str = "Here is the whole file.") -> str:

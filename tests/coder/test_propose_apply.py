@@ -9,12 +9,22 @@ import pytest
 from aisci.coder import AppliedEdit, ProposedEdit, to_proposals
 from aisci.core.proposals import Decision, apply
 from aisci.errors import AisciError
-from tests.coder.helpers import EXPERIMENT, FAKE_KEY, TEX, last_user_message, search_replace, whole_file
+from tests.coder.helpers import (
+    EXPERIMENT,
+    FAKE_KEY,
+    TEX,
+    last_user_message,
+    search_replace,
+    whole_file,
+)
 from tests.fakes.openai_server import Answer
 
-LOWER_LR = search_replace("experiment.py", "LEARNING_RATE = 0.1  # step size\n",
-                          "LEARNING_RATE = 0.01  # step size\n",
-                          prose="A smaller step size should make training more stable.")
+LOWER_LR = search_replace(
+    "experiment.py",
+    "LEARNING_RATE = 0.1  # step size\n",
+    "LEARNING_RATE = 0.01  # step size\n",
+    prose="A smaller step size should make training more stable.",
+)
 
 
 def test_propose_returns_the_edit_and_leaves_the_file_alone(idea, make_coder, fake_openai):
@@ -30,15 +40,20 @@ def test_propose_returns_the_edit_and_leaves_the_file_alone(idea, make_coder, fa
     diff = edit.diffs["experiment.py"]
     assert diff.startswith("--- a/experiment.py\n+++ b/experiment.py\n")
     assert "-LEARNING_RATE = 0.1  # step size\n+LEARNING_RATE = 0.01  # step size\n" in diff
-    assert [line for line in diff.splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---")] == [
-        "-LEARNING_RATE = 0.1  # step size", "+LEARNING_RATE = 0.01  # step size"]
+    assert [
+        line for line in diff.splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---")
+    ] == ["-LEARNING_RATE = 0.1  # step size", "+LEARNING_RATE = 0.01  # step size"]
     # Nothing on disk changed: same text, same modification time, no stray files.
     assert (idea / "experiment.py").read_text() == EXPERIMENT
     assert (idea / "experiment.py").stat().st_mtime_ns == before.st_mtime_ns
     assert sorted(p.name for p in idea.iterdir()) == ["experiment.py", "latex", "plot.py"]
     assert edit.reply == LOWER_LR and edit.replies == (LOWER_LR,)
     assert edit.summary() == "A smaller step size should make training more stable."
-    assert (edit.usage.requests, edit.usage.prompt_tokens, edit.usage.completion_tokens) == (1, 1200, 40)
+    assert (edit.usage.requests, edit.usage.prompt_tokens, edit.usage.completion_tokens) == (
+        1,
+        1200,
+        40,
+    )
     assert edit.usage.cost_usd is None  # the fake model has no price
 
 
@@ -75,11 +90,20 @@ def test_whole_file_format(idea, make_coder, fake_openai):
 
 
 def test_several_blocks_and_a_file_in_a_subfolder(idea, make_coder, fake_openai):
-    answer = (search_replace("experiment.py", "LEARNING_RATE = 0.1  # step size\n",
-                             "LEARNING_RATE = 0.05  # step size\n")
-              + search_replace("experiment.py", "EPOCHS = 3\n", "EPOCHS = 5\n", prose="And:")
-              + search_replace("latex/template.tex", "\\title{TITLE HERE}\n",
-                               "\\title{Smaller Steps}\n", prose="And the title:"))
+    answer = (
+        search_replace(
+            "experiment.py",
+            "LEARNING_RATE = 0.1  # step size\n",
+            "LEARNING_RATE = 0.05  # step size\n",
+        )
+        + search_replace("experiment.py", "EPOCHS = 3\n", "EPOCHS = 5\n", prose="And:")
+        + search_replace(
+            "latex/template.tex",
+            "\\title{TITLE HERE}\n",
+            "\\title{Smaller Steps}\n",
+            prose="And the title:",
+        )
+    )
     fake_openai.script([answer])
     edit = make_coder().propose(idea, ["experiment.py", "latex/template.tex"], "Tune and retitle.")
     assert edit.ok and edit.changed_files == ("experiment.py", "latex/template.tex")
@@ -90,7 +114,8 @@ def test_several_blocks_and_a_file_in_a_subfolder(idea, make_coder, fake_openai)
     assert edit.diffs["latex/template.tex"].startswith("--- a/latex/template.tex\n")
     # The model saw the folder-relative name.
     assert "latex/template.tex" in "\n".join(
-        str(m["content"]) for m in fake_openai.chat_requests[0].body["messages"])
+        str(m["content"]) for m in fake_openai.chat_requests[0].body["messages"]
+    )
 
 
 def test_an_answer_without_edits_changes_nothing(idea, make_coder, fake_openai):
@@ -117,7 +142,7 @@ def test_proposals_refuse_a_file_that_changed_since(idea, make_coder, fake_opena
     fake_openai.script([LOWER_LR])
     edit = make_coder().propose(idea, ["experiment.py"], "Lower the learning rate.")
     (idea / "experiment.py").write_text(EXPERIMENT + "# a person's change\n")
-    with pytest.raises(AisciError, match="experiment.py changed after its edit was proposed"):
+    with pytest.raises(AisciError, match=r"experiment.py changed after its edit was proposed"):
         to_proposals(edit, stage="experiments")
 
 

@@ -46,12 +46,22 @@ def test_nothing_reaches_stdout_or_stderr_in_a_fresh_process(tmp_path, idea, fak
     fake_openai.script([good, bad, bad, outside, Error(503)])
     report = tmp_path / "report.json"
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
-    env.update(HOME=str(tmp_path / "home"), FAKE_BASE_URL=fake_openai.base_url,
-               PYTHONPATH=str(REPO / "server"), TERM="xterm-256color")
+    env.update(
+        HOME=str(tmp_path / "home"),
+        FAKE_BASE_URL=fake_openai.base_url,
+        PYTHONPATH=str(REPO / "server"),
+        TERM="xterm-256color",
+    )
     env.pop("LITELLM_LOCAL_MODEL_COST_MAP", None)  # the coder must set up litellm itself
     env.pop("LITELLM_OFFLINE_MODE", None)
-    result = subprocess.run([sys.executable, "-c", SCRIPT, str(idea), str(report)], env=env,
-                            capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+    result = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(idea), str(report)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout == ""
     assert result.stderr == ""
@@ -62,8 +72,9 @@ def test_nothing_reaches_stdout_or_stderr_in_a_fresh_process(tmp_path, idea, fak
     assert list((tmp_path / "home").iterdir()) == []  # no analytics, no metadata cache
 
 
-def test_no_download_no_home_files_and_little_overhead(idea, make_coder, fake_openai, _scratch_home,
-                                                       lookups):
+def test_no_download_no_home_files_and_little_overhead(
+    idea, make_coder, fake_openai, _scratch_home, lookups
+):
     good = search_replace("experiment.py", "EPOCHS = 3\n", "EPOCHS = 4\n")
     fake_openai.default = good
     # A model litellm knows, whose aider settings name a weak model: neither may be looked up.

@@ -11,7 +11,7 @@ from aisci.errors import AisciError
 from aisci.scientists.sweep import set_knob
 from tests.helpers import make_template
 
-SOURCE = '''import argparse
+SOURCE = """import argparse
 MODE = "fast"  # knob: how to run
 p = argparse.ArgumentParser()
 p.add_argument("--out_dir", default="run_0")
@@ -20,20 +20,26 @@ p.add_argument("--lr", "-l", type=float,
 p.add_argument("--unused-steps", type=int, default=10)
 args = p.parse_args()
 print(args.lr, MODE, "naïve")
-'''
+"""
 
 
 def test_argparse_defaults_are_read_with_line_and_help():
     found = argument_defaults(SOURCE)
-    assert found["--lr"].value == 1e-3 and found["--lr"].line == 6 and found["--lr"].comment == "step size"
+    assert (
+        found["--lr"].value == 1e-3
+        and found["--lr"].line == 6
+        and found["--lr"].comment == "step size"
+    )
     assert found["-l"] is found["--lr"] and found["--unused-steps"].dest == "unused_steps"
-    assert not is_unused(SOURCE, "--lr", "argument") and is_unused(SOURCE, "--unused-steps", "argument")
+    assert not is_unused(SOURCE, "--lr", "argument") and is_unused(
+        SOURCE, "--unused-steps", "argument"
+    )
     assert not is_unused(SOURCE, "MODE") and is_unused(SOURCE, "NOT_THERE")
 
 
 def test_setting_an_argparse_default_changes_only_that_value():
     changed = set_argument_default(SOURCE, "--lr", 0.01)
-    assert "type=float,\n               default=0.01, help=\"step size\")" in changed
+    assert 'type=float,\n               default=0.01, help="step size")' in changed
     assert changed.replace("default=0.01", "default=1e-3") == SOURCE
     with pytest.raises(AisciError, match="0 add_argument calls for --nope"):
         set_argument_default(SOURCE, "--nope", 1)
@@ -41,7 +47,7 @@ def test_setting_an_argparse_default_changes_only_that_value():
 
 def test_a_categorical_knob_is_set_as_a_string():
     knob = Knob("mode", "MODE", ("fast", "exact"), "how", "fast")
-    assert 'MODE = \'exact\'  # knob: how to run' in set_knob(SOURCE, knob, "exact")
+    assert "MODE = 'exact'  # knob: how to run" in set_knob(SOURCE, knob, "exact")
     arg = Knob("lr", "--lr", (1e-3, 1e-2), "lr", 1e-3, kind="argument")
     assert "default=0.01" in set_knob(SOURCE, arg, 0.01)
 
@@ -49,18 +55,45 @@ def test_a_categorical_knob_is_set_as_a_string():
 def test_candidates_stay_sensible():
     assert candidates(128) == (64, 128, 256) and candidates(1) == (1, 2, 4)
     assert candidates(3e-4) == (0.00015, 0.0003, 0.0006) and candidates(0.9) == (0.45, 0.9, 0.95)
-    assert candidates(0) is None and candidates(True) is None and candidates("x") is None and candidates(-1) is None
+    assert (
+        candidates(0) is None
+        and candidates(True) is None
+        and candidates("x") is None
+        and candidates(-1) is None
+    )
 
 
 def test_an_argument_knob_loads_and_is_checked(tmp_path):
     folder = make_template(tmp_path, experiment=SOURCE)
-    (folder / "knobs.json").write_text(json.dumps([
-        {"name": "lr", "argument": "--lr", "values": [1e-3, 1e-2], "description": "step size"},
-        {"name": "mode", "constant": "MODE", "values": ["fast", "exact"], "description": "how"},
-        {"name": "gone", "argument": "--gone", "values": [1, 2], "description": "none"}]))
+    (folder / "knobs.json").write_text(
+        json.dumps(
+            [
+                {
+                    "name": "lr",
+                    "argument": "--lr",
+                    "values": [1e-3, 1e-2],
+                    "description": "step size",
+                },
+                {
+                    "name": "mode",
+                    "constant": "MODE",
+                    "values": ["fast", "exact"],
+                    "description": "how",
+                },
+                {"name": "gone", "argument": "--gone", "values": [1, 2], "description": "none"},
+            ]
+        )
+    )
     messages = [str(p) for p in check_template(folder) if p.file == "knobs.json"]
-    assert messages == ['knobs.json: knob 3 ("gone"): experiment.py has no add_argument("--gone", ..., '
-                        'default=<literal>)']
-    (folder / "knobs.json").write_text(json.dumps(json.loads((folder / "knobs.json").read_text())[:2]))
+    assert messages == [
+        'knobs.json: knob 3 ("gone"): experiment.py has no add_argument("--gone", ..., '
+        "default=<literal>)"
+    ]
+    (folder / "knobs.json").write_text(
+        json.dumps(json.loads((folder / "knobs.json").read_text())[:2])
+    )
     knobs = load_template(folder).knobs
-    assert [(k.constant, k.kind, k.current) for k in knobs] == [("--lr", "argument", 1e-3), ("MODE", "constant", "fast")]
+    assert [(k.constant, k.kind, k.current) for k in knobs] == [
+        ("--lr", "argument", 1e-3),
+        ("MODE", "constant", "fast"),
+    ]

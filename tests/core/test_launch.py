@@ -15,11 +15,19 @@ from aisci.core.proposals import Decision
 from aisci.core.state import State
 from aisci.core.template import load_template
 from aisci.scientists.sweep import SweepScientist
-from tests.helpers import REPO, ScriptedReviewer, kill_launch_at_marker, make_template, slow_at_learning_rate
+from tests.helpers import (
+    REPO,
+    ScriptedReviewer,
+    kill_launch_at_marker,
+    make_template,
+    slow_at_learning_rate,
+)
 
 
 def settings(tmp_path, **kw):
-    return Settings(results=tmp_path / "results", scale="smoke", engine="local", writeup=False, **kw)
+    return Settings(
+        results=tmp_path / "results", scale="smoke", engine="local", writeup=False, **kw
+    )
 
 
 def test_sweep_launch_end_to_end(tmp_path, monkeypatch):
@@ -33,17 +41,22 @@ def test_sweep_launch_end_to_end(tmp_path, monkeypatch):
     lr = outcome.ideas[0].folder
     assert "LEARNING_RATE = 0.03" in (lr / "run_1.py").read_text()
     assert "LEARNING_RATE = 0.3" in (lr / "run_2.py").read_text()
-    baseline = json.loads((lr / "run_0" / "final_info.json").read_text())["sine"]["means"]["val_loss"]
+    baseline = json.loads((lr / "run_0" / "final_info.json").read_text())["sine"]["means"][
+        "val_loss"
+    ]
     run1 = json.loads((lr / "run_1" / "final_info.json").read_text())["sine"]["means"]["val_loss"]
     assert run1 != baseline  # a different learning rate really changed the result
     plot = (lr / "plot.py").read_text()
     assert "'run_1': 'LEARNING_RATE=0.03'" in plot and "'run_2': 'LEARNING_RATE=0.3'" in plot
     assert (lr / "val_loss.png").stat().st_size > 1000
     notes = (lr / "notes.txt").read_text()
-    assert "## Run 1: LEARNING_RATE = 0.03 (baseline 0.1)" in notes and "## Figure val_loss.png" in notes
+    assert (
+        "## Run 1: LEARNING_RATE = 0.03 (baseline 0.1)" in notes
+        and "## Figure val_loss.png" in notes
+    )
 
     ideas = json.loads((tmp_path / "results" / "tiny" / "ideas.json").read_text())
-    assert ["novel" in i for i in ideas] == [False, False]   # no model: unchecked, never "novel"
+    assert ["novel" in i for i in ideas] == [False, False]  # no model: unchecked, never "novel"
     assert [i["novelty_kind"] for i in ideas] == ["unchecked", "unchecked"]
     proposals = reporter.of_type(ev.ProposalReady)
     assert {p.file for p in proposals} == {"experiment.py", "plot.py"}
@@ -55,9 +68,15 @@ def test_sweep_launch_end_to_end(tmp_path, monkeypatch):
 def test_review_edits_reject_then_accept(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     template = load_template(make_template(tmp_path))
-    reviewer = ScriptedReviewer([Decision("reject", reason="0.03 is too slow to be interesting"),
-                                 Decision("edit", text=None)])
-    ctx = Context(settings(tmp_path, num_ideas=1, autonomy="review-edits"), ev.CollectingReporter(), reviewer)
+    reviewer = ScriptedReviewer(
+        [
+            Decision("reject", reason="0.03 is too slow to be interesting"),
+            Decision("edit", text=None),
+        ]
+    )
+    ctx = Context(
+        settings(tmp_path, num_ideas=1, autonomy="review-edits"), ev.CollectingReporter(), reviewer
+    )
     outcome = launch(template, SweepScientist(template), ctx)
     folder = outcome.ideas[0].folder
     # The rejected value never ran; the scientist proposed the next one instead.
@@ -81,16 +100,36 @@ def test_parallel_ideas(tmp_path, monkeypatch):
 def test_resume_after_kill_never_reruns_a_finished_run(tmp_path):
     """kill -9 of the launch while an idea's run_2 is running, then --resume."""
     template = make_template(tmp_path)
-    (template / "experiment.py").write_text(slow_at_learning_rate((template / "experiment.py").read_text()))
+    (template / "experiment.py").write_text(
+        slow_at_learning_rate((template / "experiment.py").read_text())
+    )
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    args = [sys.executable, "-m", "aisci", "launch", "--template", str(template), "--scale", "smoke",
-            "--engine", "local", "--num-ideas", "1", "--writeup", "none", "--results", str(tmp_path / "results")]
+    args = [
+        sys.executable,
+        "-m",
+        "aisci",
+        "launch",
+        "--template",
+        str(template),
+        "--scale",
+        "smoke",
+        "--engine",
+        "local",
+        "--num-ideas",
+        "1",
+        "--writeup",
+        "none",
+        "--results",
+        str(tmp_path / "results"),
+    ]
     folder = kill_launch_at_marker(args, tmp_path / "results", cwd=tmp_path, env=env).parent
     state = State.load(folder)
     assert state.is_done("run_1") and not state.is_done("run_2")
     run1_mtime = (folder / "run_1" / "final_info.json").stat().st_mtime_ns
 
-    done = subprocess.run(args + ["--resume"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [*args, "--resume"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr
     assert "resuming the launch" in done.stderr
     state = State.load(folder)
@@ -142,8 +181,11 @@ def test_missing_tex_is_found_before_any_decision(tmp_path, monkeypatch):
 
 def _tree(root):
     """Every file under root with its size and mtime: what a command did there."""
-    return {str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mtime_ns)
-            for p in root.rglob("*") if p.is_file() and not p.name.endswith(".lock")}
+    return {
+        str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mtime_ns)
+        for p in root.rglob("*")
+        if p.is_file() and not p.name.endswith(".lock")
+    }
 
 
 def test_resume_of_a_copied_results_folder_runs_only_in_the_copy(tmp_path):
@@ -151,17 +193,41 @@ def test_resume_of_a_copied_results_folder_runs_only_in_the_copy(tmp_path):
     import shutil
 
     template = make_template(tmp_path)
-    (template / "experiment.py").write_text(slow_at_learning_rate((template / "experiment.py").read_text()))
+    (template / "experiment.py").write_text(
+        slow_at_learning_rate((template / "experiment.py").read_text())
+    )
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    args = [sys.executable, "-m", "aisci", "launch", "--template", str(template), "--scale", "smoke",
-            "--engine", "local", "--num-ideas", "1", "--writeup", "none", "--sandbox", "none"]
+    args = [
+        sys.executable,
+        "-m",
+        "aisci",
+        "launch",
+        "--template",
+        str(template),
+        "--scale",
+        "smoke",
+        "--engine",
+        "local",
+        "--num-ideas",
+        "1",
+        "--writeup",
+        "none",
+        "--sandbox",
+        "none",
+    ]
     original, copy = tmp_path / "results", tmp_path / "copy"
-    kill_launch_at_marker(args + ["--results", str(original)], original, cwd=tmp_path, env=env)
+    kill_launch_at_marker([*args, "--results", str(original)], original, cwd=tmp_path, env=env)
     shutil.copytree(original, copy, symlinks=True)
     before = _tree(original)
 
-    done = subprocess.run(args + ["--results", str(copy), "--resume"], cwd=tmp_path, env=env, capture_output=True,
-                          text=True, timeout=300)
+    done = subprocess.run(
+        [*args, "--results", str(copy), "--resume"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     assert _tree(original) == before, "the resume of the copy wrote into the original"
     [folder] = list((copy / "tiny").glob("*_sweep_learning_rate"))

@@ -29,8 +29,22 @@ def deterministic_template(tmp_path, name, slow_marker=False):
 
 
 def launch_args(template, results):
-    return [sys.executable, "-m", "aisci", "launch", "--template", str(template), "--scale", "smoke",
-            "--engine", "local", "--num-ideas", "1", "--results", str(results)]
+    return [
+        sys.executable,
+        "-m",
+        "aisci",
+        "launch",
+        "--template",
+        str(template),
+        "--scale",
+        "smoke",
+        "--engine",
+        "local",
+        "--num-ideas",
+        "1",
+        "--results",
+        str(results),
+    ]
 
 
 def only_idea_folder(results, name):
@@ -43,8 +57,14 @@ def launched(tmp_path_factory):
     """One sweep launch with its paper, shared by the tests that only read it (or a copy)."""
     root = tmp_path_factory.mktemp("launch")
     template = deterministic_template(root, "tiny")
-    out = subprocess.run(launch_args(template, root / "a"), cwd=root, env=ENV, capture_output=True,
-                         text=True, timeout=600)
+    out = subprocess.run(
+        launch_args(template, root / "a"),
+        cwd=root,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert out.returncode == 0, out.stderr
     return out, only_idea_folder(root / "a", "tiny")
 
@@ -62,8 +82,13 @@ def test_sweep_paper_is_built_checked_and_reviewed(launched):
     assert review_problems(review) == [] and review["Kind"] == "checklist"
     assert all(c["passed"] for c in review["Checks"]) and "Decision" not in review
     assert "checks 5/5 passed, not judged" in (folder / "review.txt").read_text()
-    checked = subprocess.run([sys.executable, "-m", "aisci", "check", str(folder)], env=ENV, capture_output=True,
-                             text=True, timeout=120)
+    checked = subprocess.run(
+        [sys.executable, "-m", "aisci", "check", str(folder)],
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert checked.returncode == 0 and "all match" in checked.stdout
 
 
@@ -75,8 +100,13 @@ def test_planted_wrong_number_is_caught_with_its_line(launched, tmp_path):
     [index] = [i for i, line in enumerate(lines) if "for the baseline and" in line]
     lines[index] = lines[index].replace(" is ", " is 12.34 and also ", 1)
     tex_path.write_text("\n".join(lines) + "\n")
-    checked = subprocess.run([sys.executable, "-m", "aisci", "check", str(folder)], env=ENV, capture_output=True,
-                             text=True, timeout=120)
+    checked = subprocess.run(
+        [sys.executable, "-m", "aisci", "check", str(folder)],
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert checked.returncode == 1
     assert f"template.tex:{index + 1}: 12.34" in checked.stdout
 
@@ -84,16 +114,32 @@ def test_planted_wrong_number_is_caught_with_its_line(launched, tmp_path):
 def test_resumed_launch_writes_the_same_paper(tmp_path):
     env = ENV
     reference = deterministic_template(tmp_path / "ref", "tiny", slow_marker=True)
-    out = subprocess.run(launch_args(reference, tmp_path / "ref" / "results"), cwd=tmp_path, env=env,
-                         capture_output=True, text=True, timeout=600)
+    out = subprocess.run(
+        launch_args(reference, tmp_path / "ref" / "results"),
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert out.returncode == 0, out.stderr
-    expected = (only_idea_folder(tmp_path / "ref" / "results", "tiny") / "latex" / "template.tex").read_text()
+    expected = (
+        only_idea_folder(tmp_path / "ref" / "results", "tiny") / "latex" / "template.tex"
+    ).read_text()
 
     template = deterministic_template(tmp_path / "run", "tiny", slow_marker=True)
     results = tmp_path / "run" / "results"
-    kill_launch_at_marker(launch_args(template, results), results, cwd=tmp_path, env=env, timeout=300)
-    resumed = subprocess.run(launch_args(template, results) + ["--resume"], cwd=tmp_path, env=env,
-                             capture_output=True, text=True, timeout=600)
+    kill_launch_at_marker(
+        launch_args(template, results), results, cwd=tmp_path, env=env, timeout=300
+    )
+    resumed = subprocess.run(
+        [*launch_args(template, results), "--resume"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert resumed.returncode == 0, resumed.stderr
     assert (only_idea_folder(results, "tiny") / "latex" / "template.tex").read_text() == expected
 
@@ -101,12 +147,18 @@ def test_resumed_launch_writes_the_same_paper(tmp_path):
 def test_improvement_keeps_what_its_nested_stages_recorded(launched, tmp_path):
     """--resume --improvement on a copy of a finished launch: the improvement's own review
     (recorded by the nested review stage) survives the improvement's final record."""
-    out, folder = launched
+    _out, folder = launched
     results = tmp_path / "results"
     shutil.copytree(folder.parent.parent, results, symlinks=True)
     template = folder.parent.parent.parent / "tiny"
-    resumed = subprocess.run(launch_args(template, results) + ["--resume", "--improvement"], cwd=tmp_path, env=ENV,
-                             capture_output=True, text=True, timeout=600)
+    resumed = subprocess.run(
+        [*launch_args(template, results), "--resume", "--improvement"],
+        cwd=tmp_path,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert resumed.returncode == 0, resumed.stderr
     copy = only_idea_folder(results, "tiny")
     steps = json.loads((copy / "state.json").read_text())["steps"]

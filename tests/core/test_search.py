@@ -15,9 +15,11 @@ from aisci.core.tree import load_tree, steer
 from aisci.scientists.sweep import SweepScientist
 from tests.helpers import make_template
 
-FAIL_AT_LR_03 = ("    cfg = Config(**SCALES[scale])\n",
-                 "    cfg = Config(**SCALES[scale])\n    if LEARNING_RATE == 0.3:\n"
-                 "        raise SystemExit('injected failure: diverged')\n")
+FAIL_AT_LR_03 = (
+    "    cfg = Config(**SCALES[scale])\n",
+    "    cfg = Config(**SCALES[scale])\n    if LEARNING_RATE == 0.3:\n"
+    "        raise SystemExit('injected failure: diverged')\n",
+)
 
 
 def failing_template(tmp_path):
@@ -28,8 +30,16 @@ def failing_template(tmp_path):
 
 
 def settings(tmp_path, **kw):
-    base = dict(results=tmp_path / "results", scale="smoke", engine="local", writeup=False, search="tree",
-                max_nodes=6, seeds=2, num_ideas=1)
+    base = {
+        "results": tmp_path / "results",
+        "scale": "smoke",
+        "engine": "local",
+        "writeup": False,
+        "search": "tree",
+        "max_nodes": 6,
+        "seeds": 2,
+        "num_ideas": 1,
+    }
     return Settings(**{**base, **kw})
 
 
@@ -40,29 +50,44 @@ def shape(tree):
 def test_sweep_tree_records_drafts_improvements_debug_and_seeds(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     template = load_template(failing_template(tmp_path))
-    outcome = launch(template, SweepScientist(template), Context(settings(tmp_path), ev.CollectingReporter()))
+    outcome = launch(
+        template, SweepScientist(template), Context(settings(tmp_path), ev.CollectingReporter())
+    )
     assert outcome.ok, outcome
     folder = outcome.ideas[0].folder
     tree = load_tree(folder)
     kinds = [n.kind for n in tree.nodes]
     assert kinds.count("draft") == 3 and "improve" in kinds and kinds.count("seed") == 2
-    assert sum(1 for n in tree.search_nodes() if n.run) == 6            # --max-nodes counts nodes that ran
+    assert sum(1 for n in tree.search_nodes() if n.run) == 6  # --max-nodes counts nodes that ran
     failed = next(n for n in tree.nodes if n.status == "failed" and n.kind == "draft")
     assert "LEARNING_RATE = 0.3" in failed.description and "injected failure" in failed.error
     debug = next(n for n in tree.nodes if n.kind == "debug")
     assert debug.parent == failed.id and debug.run is None and "cannot repair code" in debug.note
-    assert tree.metric == {"name": "val_loss", "dataset": "sine", "direction": "min", "source": "template (aisci.json)"}
+    assert tree.metric == {
+        "name": "val_loss",
+        "dataset": "sine",
+        "direction": "min",
+        "source": "template (aisci.json)",
+    }
     # Every node's code is its own snapshot, its diff against its parent's code is recorded.
     improve = next(n for n in tree.nodes if n.kind == "improve")
-    assert improve.diff.startswith("--- a/experiment.py") and (folder / f"run_{improve.id}.py").is_file()
+    assert (
+        improve.diff.startswith("--- a/experiment.py")
+        and (folder / f"run_{improve.id}.py").is_file()
+    )
     # Seeds re-run the best node with AISCI_SEED=1..2: other data, other numbers; mean and spread kept.
     c = tree.confirmation
-    assert c["seeds"] == [1, 2] and c["n"] == 2 and c["std"] is not None and len(set(c["values"])) == 2
+    assert (
+        c["seeds"] == [1, 2] and c["n"] == 2 and c["std"] is not None and len(set(c["values"])) == 2
+    )
     best = tree.best(lambda a, b: a < b)
     assert c["node"] == best.id and all(tree.node(int(r[4:])).parent == best.id for r in c["runs"])
     assert (folder / "search_tree.png").stat().st_size > 5000
     state = State.load(folder)
-    assert state.step("experiments")["search"] == "tree" and state.step(f"run_{failed.id}")["status"] == "failed"
+    assert (
+        state.step("experiments")["search"] == "tree"
+        and state.step(f"run_{failed.id}")["status"] == "failed"
+    )
     assert not (folder / ".search").exists()
 
 
@@ -91,19 +116,28 @@ def test_cancelled_search_resumes_at_its_frontier(tmp_path, monkeypatch):
         launch(template, SweepScientist(template), ctx)
     root = tmp_path / "a" / "results" / "tiny"
     folder = next(root.glob("*_search_tiny"))
-    before = {n.id: (n.status, (folder / f"run_{n.id}" / "final_info.json").stat().st_mtime_ns)
-              for n in load_tree(folder).nodes if n.status == "done" and n.id}
+    before = {
+        n.id: (n.status, (folder / f"run_{n.id}" / "final_info.json").stat().st_mtime_ns)
+        for n in load_tree(folder).nodes
+        if n.status == "done" and n.id
+    }
     assert len(before) >= 2
 
     reporter = ev.CollectingReporter()
-    outcome = launch(template, SweepScientist(template), Context(settings(tmp_path / "a"), reporter), resume=True)
+    outcome = launch(
+        template, SweepScientist(template), Context(settings(tmp_path / "a"), reporter), resume=True
+    )
     assert outcome.ok
     rerun = {e.run for e in reporter.of_type(ev.RunStarted)}
     assert not rerun & {f"run_{i}" for i in before}
     for i, (_, mtime) in before.items():
         assert (folder / f"run_{i}" / "final_info.json").stat().st_mtime_ns == mtime
 
-    straight = launch(template, SweepScientist(template), Context(settings(tmp_path / "b"), ev.CollectingReporter()))
+    straight = launch(
+        template,
+        SweepScientist(template),
+        Context(settings(tmp_path / "b"), ev.CollectingReporter()),
+    )
     assert shape(load_tree(folder)) == shape(load_tree(straight.ideas[0].folder))
 
 
@@ -118,8 +152,11 @@ def test_parallel_expansions_and_a_person_steering(tmp_path, monkeypatch):
     assert sum(1 for n in tree.search_nodes() if n.run) == 4 and tree.confirmation is None
     assert "no confirmation over seeds (--seeds 0)" in tree.notes
     # Runs overlapped: a second run started before the first finished.
-    order = [(type(e).__name__, e.run) for e in ctx.reporter.events
-             if isinstance(e, (ev.RunStarted, ev.RunFinished)) and e.folder == str(folder)]
+    order = [
+        (type(e).__name__, e.run)
+        for e in ctx.reporter.events
+        if isinstance(e, (ev.RunStarted, ev.RunFinished)) and e.folder == str(folder)
+    ]
     assert order[0][0] == order[1][0] == "RunStarted"
     # The editor's pin and prune are recorded on the node.
     node = tree.search_nodes()[0]
@@ -129,7 +166,9 @@ def test_parallel_expansions_and_a_person_steering(tmp_path, monkeypatch):
 
 def test_metric_declaration_is_checked(tmp_path):
     template = make_template(tmp_path)
-    (template / "aisci.json").write_text(json.dumps({"metric": {"name": "val_loss", "direction": "up", "x": 1}}))
+    (template / "aisci.json").write_text(
+        json.dumps({"metric": {"name": "val_loss", "direction": "up", "x": 1}})
+    )
     problems = [str(p) for p in check_template(template)]
     assert any('"metric.direction" must be "max" or "min", found \'up\'' in p for p in problems)
     assert any('unknown key "metric.x"' in p for p in problems)
@@ -143,8 +182,11 @@ def test_without_a_declared_metric_the_choice_is_stated(tmp_path, monkeypatch):
     (template_dir / "aisci.json").unlink()
     template = load_template(template_dir)
     reporter = ev.CollectingReporter()
-    outcome = launch(template, SweepScientist(template),
-                     Context(settings(tmp_path, max_nodes=2, seeds=1), reporter))
+    outcome = launch(
+        template,
+        SweepScientist(template),
+        Context(settings(tmp_path, max_nodes=2, seeds=1), reporter),
+    )
     tree = load_tree(outcome.ideas[0].folder)
     assert tree.metric["name"] == "train_loss" and tree.metric["direction"] == "min"
     assert "the template declares none" in tree.metric["source"]
@@ -155,9 +197,16 @@ def test_without_a_declared_metric_the_choice_is_stated(tmp_path, monkeypatch):
 def test_linear_search_is_the_same_record_as_a_chain(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     template = load_template(make_template(tmp_path))
-    outcome = launch(template, SweepScientist(template),
-                     Context(settings(tmp_path, search="linear"), ev.CollectingReporter()))
+    outcome = launch(
+        template,
+        SweepScientist(template),
+        Context(settings(tmp_path, search="linear"), ev.CollectingReporter()),
+    )
     tree = load_tree(outcome.ideas[0].folder)
     assert tree.search == "linear"
-    assert [(n.id, n.parent, n.kind) for n in tree.nodes] == [(0, None, "root"), (1, 0, "draft"), (2, 1, "improve")]
+    assert [(n.id, n.parent, n.kind) for n in tree.nodes] == [
+        (0, None, "root"),
+        (1, 0, "draft"),
+        (2, 1, "improve"),
+    ]
     assert all(n.metric is not None for n in tree.nodes)

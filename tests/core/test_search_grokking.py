@@ -29,11 +29,24 @@ def test_grokking_tree_search_smoke(tmp_path, monkeypatch):
     source = (template_dir / "experiment.py").read_text()
     marker = "    cfg = config_for(scale)\n"
     assert marker in source
-    (template_dir / "experiment.py").write_text(source.replace(
-        marker, marker + "    if LEARNING_RATE == 0.003:\n        raise SystemExit('injected failure')\n"))
+    (template_dir / "experiment.py").write_text(
+        source.replace(
+            marker,
+            marker
+            + "    if LEARNING_RATE == 0.003:\n        raise SystemExit('injected failure')\n",
+        )
+    )
     template = load_template(template_dir)
-    settings = Settings(results=tmp_path / "results", scale="smoke", engine="local", search="tree", max_nodes=6,
-                        seeds=2, num_ideas=1, parallel=2)
+    settings = Settings(
+        results=tmp_path / "results",
+        scale="smoke",
+        engine="local",
+        search="tree",
+        max_nodes=6,
+        seeds=2,
+        num_ideas=1,
+        parallel=2,
+    )
     outcome = launch(template, SweepScientist(template), Context(settings, ev.CollectingReporter()))
     assert outcome.ok, outcome
     folder = outcome.ideas[0].folder
@@ -48,4 +61,7 @@ def test_grokking_tree_search_smoke(tmp_path, monkeypatch):
     assert (folder / "search_grokking.pdf").is_file()
     report = check_consistency(folder)
     assert report.ok, [str(m) for m in report.mismatches]
-    assert json.loads((folder / "state.json").read_text())["steps"]["build"]["consistency_mismatches"] == 0
+    assert (
+        json.loads((folder / "state.json").read_text())["steps"]["build"]["consistency_mismatches"]
+        == 0
+    )

@@ -70,11 +70,23 @@ def test_loading_a_folder_removes_temp_files_of_interrupted_writes(tmp_path):
     from tests.helpers import make_template, run_cli
 
     template = make_template(tmp_path)
-    baseline = ["baseline", str(template), "--scale", "smoke", "--results", str(tmp_path / "res"), "--sandbox", "none"]
+    baseline = [
+        "baseline",
+        str(template),
+        "--scale",
+        "smoke",
+        "--results",
+        str(tmp_path / "res"),
+        "--sandbox",
+        "none",
+    ]
     assert run_cli(*baseline).returncode == 0
     folder = tmp_path / "res" / "tiny" / "baseline_smoke"
     old = time.time() - 3600
-    stale = [folder / ".state.json.k3j5h2x1.tmp", folder / "run_0" / ".final_info.json.a8b7c6d5.tmp"]
+    stale = [
+        folder / ".state.json.k3j5h2x1.tmp",
+        folder / "run_0" / ".final_info.json.a8b7c6d5.tmp",
+    ]
     for path in stale:
         path.write_text("{half a sta")
         os.utime(path, (old, old))

@@ -23,8 +23,18 @@ def test_scaffold_is_valid(tmp_path):
 def test_every_problem_reported_in_one_pass(tmp_path):
     folder = make_template(tmp_path)
     write_json(folder / "prompt.json", {"system": "s"})
-    write_json(folder / "seed_ideas.json", [{"Name": "a", "Title": "t", "Experiment": "e",
-                                             "Interestingness": 11, "Feasibility": "high"}])
+    write_json(
+        folder / "seed_ideas.json",
+        [
+            {
+                "Name": "a",
+                "Title": "t",
+                "Experiment": "e",
+                "Interestingness": 11,
+                "Feasibility": "high",
+            }
+        ],
+    )
     (folder / "plot.py").unlink()
     found = messages(folder)
     assert 'prompt.json: missing key "task_description"' in found
@@ -56,7 +66,9 @@ def test_knob_pointing_to_missing_constant(tmp_path):
     knobs = json.loads((folder / "knobs.json").read_text())
     knobs[0]["constant"] = "NOT_THERE"
     write_json(folder / "knobs.json", knobs)
-    assert any('experiment.py has no top-level "NOT_THERE = <literal>"' in m for m in messages(folder))
+    assert any(
+        'experiment.py has no top-level "NOT_THERE = <literal>"' in m for m in messages(folder)
+    )
 
 
 def test_load_raises_with_all_problems_and_a_hint(tmp_path):
@@ -83,14 +95,32 @@ def test_original_system_template_loads_unchanged(tmp_path):
     (folder / "run_0").mkdir()
     (folder / "experiment.py").write_text(
         "import argparse\nparser = argparse.ArgumentParser()\n"
-        "parser.add_argument('--out_dir', type=str, default='run_0')\nargs = parser.parse_args()\n")
+        "parser.add_argument('--out_dir', type=str, default='run_0')\nargs = parser.parse_args()\n"
+    )
     (folder / "plot.py").write_text("labels = {'run_0': 'Baselines'}\n")
-    write_json(folder / "prompt.json", {"system": "You are an ambitious AI PhD student.",
-                                        "task_description": "You are given the following file..."})
-    write_json(folder / "seed_ideas.json", [{"Name": "learning_rate", "Title": "T", "Experiment": "E",
-                                             "Interestingness": 4, "Feasibility": 10, "Novelty": 3}])
+    write_json(
+        folder / "prompt.json",
+        {
+            "system": "You are an ambitious AI PhD student.",
+            "task_description": "You are given the following file...",
+        },
+    )
+    write_json(
+        folder / "seed_ideas.json",
+        [
+            {
+                "Name": "learning_rate",
+                "Title": "T",
+                "Experiment": "E",
+                "Interestingness": 4,
+                "Feasibility": 10,
+                "Novelty": 3,
+            }
+        ],
+    )
     (folder / "latex" / "template.tex").write_text(
-        "\\documentclass{article}\n\\usepackage{iclr2024_conference,times}\n\\begin{document}\n\\end{document}\n")
+        "\\documentclass{article}\n\\usepackage{iclr2024_conference,times}\n\\begin{document}\n\\end{document}\n"
+    )
     (folder / "latex" / "iclr2024_conference.sty").write_text("% style\n")
     template = load_template(folder)
     assert template.knobs == () and template.seed_ideas[0].name == "learning_rate"

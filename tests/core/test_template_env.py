@@ -1,7 +1,12 @@
 """What a template needs from aisci's environment: missing imports, the advice for a run that
 failed on one, and whether the template has scales."""
 
-from aisci.core.template_env import applied_scale, has_scales, missing_module_advice, unresolved_imports
+from aisci.core.template_env import (
+    applied_scale,
+    has_scales,
+    missing_module_advice,
+    unresolved_imports,
+)
 from tests.helpers import make_template
 
 STDERR = """Traceback (most recent call last):
@@ -15,7 +20,9 @@ def test_a_missing_module_is_advice_to_install_not_to_fix_the_code():
     advice = missing_module_advice(STDERR)
     assert "imports einops, which is not installed" in advice and "-m pip install einops" in advice
     assert "Fix experiment.py" not in advice and "not at fault" in advice
-    assert "npeet is not on PyPI" in missing_module_advice("ModuleNotFoundError: No module named 'npeet'")
+    assert "npeet is not on PyPI" in missing_module_advice(
+        "ModuleNotFoundError: No module named 'npeet'"
+    )
     assert missing_module_advice("ValueError: shapes do not match") is None
     assert missing_module_advice("") is None
 
@@ -27,7 +34,9 @@ def test_scales_are_found_in_experiment_py_or_its_own_modules(tmp_path):
     (folder / "config.py").write_text("import os\nSCALE = os.environ.get('AISCI_SCALE', 'cpu')\n")
     assert has_scales(folder)
     (folder / "config.py").write_text("SCALE = 'cpu'\n")
-    (folder / "plot.py").write_text("import os\nos.environ.get('AISCI_SCALE')\nlabels = {}\n")  # not the experiment
+    (folder / "plot.py").write_text(
+        "import os\nos.environ.get('AISCI_SCALE')\nlabels = {}\n"
+    )  # not the experiment
     assert not has_scales(folder) and applied_scale(folder, "smoke") is None
 
 
@@ -35,9 +44,11 @@ def test_stdlib_own_modules_and_installed_packages_are_not_listed(tmp_path):
     folder = make_template(tmp_path)
     (folder / "experiment.py").write_text(
         "import os, json, numpy\nfrom . import sibling\nfrom mypkg.sub import thing\nimport helper\n"
-        "import not_a_real_module_here.sub\n")
+        "import not_a_real_module_here.sub\n"
+    )
     (folder / "helper.py").write_text("")
     (folder / "mypkg").mkdir()
     (folder / "mypkg" / "__init__.py").write_text("")
-    assert [(m.module, m.file, m.line) for m in unresolved_imports(folder)] == [("not_a_real_module_here",
-                                                                                 "experiment.py", 5)]
+    assert [(m.module, m.file, m.line) for m in unresolved_imports(folder)] == [
+        ("not_a_real_module_here", "experiment.py", 5)
+    ]

@@ -14,7 +14,9 @@ from tests.helpers import GOOD_RESULT, experiment_source
 def test_the_local_executor_runs_here_and_says_so(tmp_path):
     (tmp_path / "experiment.py").write_text(experiment_source(GOOD_RESULT))
     placed = []
-    result = LocalExecutor().run(RunSpec(tmp_path, 1, 60, sandbox="none"), on_progress=lambda w, t: placed.append(w))
+    result = LocalExecutor().run(
+        RunSpec(tmp_path, 1, 60, sandbox="none"), on_progress=lambda w, t: placed.append(w)
+    )
     assert result.ok and placed == ["this machine"] and result.node is None
     assert (tmp_path / "run_1" / "final_info.json").is_file()
 

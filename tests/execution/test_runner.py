@@ -44,7 +44,9 @@ def test_good_run(tmp_path, sandbox):
 
 
 def test_crash_keeps_stderr_tail(tmp_path):
-    folder = folder_with(tmp_path, "print('x' * 5000, file=sys.stderr)\nraise RuntimeError('CUDA out of memory')\n")
+    folder = folder_with(
+        tmp_path, "print('x' * 5000, file=sys.stderr)\nraise RuntimeError('CUDA out of memory')\n"
+    )
     result = run_experiment(folder, 2, sandbox="none", timeout_s=60)
     assert not result.ok and result.exit_code == 1
     assert len(result.stderr_tail) == 1500
@@ -52,13 +54,24 @@ def test_crash_keeps_stderr_tail(tmp_path):
     assert "exited with status 1" in result.summary() and "CUDA out of memory" in result.summary()
 
 
-@pytest.mark.parametrize("body,expected", [
-    ("pass\n", "final_info.json was not written"),
-    ("open(os.path.join(args.out_dir, 'final_info.json'), 'w').write('{oops')\n", "not valid JSON"),
-    ("json.dump({'d': {'means': {'loss': float('nan')}}}, open(os.path.join(args.out_dir, 'final_info.json'), 'w'))\n",
-     '"d".means."loss" is nan (not finite)'),
-    ("json.dump({'d': {'acc': 1}}, open(os.path.join(args.out_dir, 'final_info.json'), 'w'))\n", '"d" has no "means" object'),
-])
+@pytest.mark.parametrize(
+    "body,expected",
+    [
+        ("pass\n", "final_info.json was not written"),
+        (
+            "open(os.path.join(args.out_dir, 'final_info.json'), 'w').write('{oops')\n",
+            "not valid JSON",
+        ),
+        (
+            "json.dump({'d': {'means': {'loss': float('nan')}}}, open(os.path.join(args.out_dir, 'final_info.json'), 'w'))\n",
+            '"d".means."loss" is nan (not finite)',
+        ),
+        (
+            "json.dump({'d': {'acc': 1}}, open(os.path.join(args.out_dir, 'final_info.json'), 'w'))\n",
+            '"d" has no "means" object',
+        ),
+    ],
+)
 def test_bad_results_are_named(tmp_path, body, expected):
     result = run_experiment(folder_with(tmp_path, body), 1, sandbox="none", timeout_s=60)
     assert result.exit_code == 0 and not result.ok
@@ -84,12 +97,24 @@ def test_timeout_kills_grandchildren(tmp_path, sandbox):
 
 
 def test_cancel_stops_the_run(tmp_path):
-    folder = folder_with(tmp_path, "open(os.path.join(args.out_dir, 'started'), 'w').close()\ntime.sleep(600)\n")
+    folder = folder_with(
+        tmp_path, "open(os.path.join(args.out_dir, 'started'), 'w').close()\ntime.sleep(600)\n"
+    )
     cancel = threading.Event()
     started = threading.Event()
     result_box = []
-    thread = threading.Thread(target=lambda: result_box.append(
-        run_experiment(folder, 1, sandbox="none", timeout_s=600, cancel=cancel, on_start=lambda pid: started.set())))
+    thread = threading.Thread(
+        target=lambda: result_box.append(
+            run_experiment(
+                folder,
+                1,
+                sandbox="none",
+                timeout_s=600,
+                cancel=cancel,
+                on_start=lambda pid: started.set(),
+            )
+        )
+    )
     thread.start()
     assert started.wait(30)
     cancel.set()
@@ -100,9 +125,15 @@ def test_cancel_stops_the_run(tmp_path):
 
 def test_scale_gpu_and_data_dir_reach_the_experiment(tmp_path, monkeypatch):
     monkeypatch.setenv("AISCI_DATA_DIR", str(tmp_path / "data"))
-    body = GOOD_RESULT + ("open(os.path.join(args.out_dir, 'env.json'), 'w').write(json.dumps({k: os.environ.get(k) for k in "
-                          "('AISCI_SCALE', 'CUDA_VISIBLE_DEVICES', 'AISCI_DATA_DIR')}))\n")
+    body = GOOD_RESULT + (
+        "open(os.path.join(args.out_dir, 'env.json'), 'w').write(json.dumps({k: os.environ.get(k) for k in "
+        "('AISCI_SCALE', 'CUDA_VISIBLE_DEVICES', 'AISCI_DATA_DIR')}))\n"
+    )
     folder = folder_with(tmp_path, body)
     assert run_experiment(folder, 1, sandbox="none", scale="smoke", gpu="3").ok
     env = json.loads((folder / "run_1" / "env.json").read_text())
-    assert env == {"AISCI_SCALE": "smoke", "CUDA_VISIBLE_DEVICES": "3", "AISCI_DATA_DIR": str(tmp_path / "data")}
+    assert env == {
+        "AISCI_SCALE": "smoke",
+        "CUDA_VISIBLE_DEVICES": "3",
+        "AISCI_DATA_DIR": str(tmp_path / "data"),
+    }

@@ -1,5 +1,6 @@
 """The bubblewrap sandbox really isolates: no network, no writes outside the run's folder."""
 
+import contextlib
 import json
 import socket
 import threading
@@ -7,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from aisci.errors import ConfigError
 from aisci.execution.runner import run_experiment
 from aisci.execution.sandbox import bwrap_problem, resolve
-from aisci.errors import ConfigError
 from tests.helpers import GOOD_RESULT, experiment_source
 
 pytestmark = pytest.mark.skipif(
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.skipif(
 
 
 def test_writes_outside_the_folder_do_not_land(tmp_path):
-    outside_tmp = tmp_path / "outside.txt"      # under /tmp: the sandbox's /tmp is private
+    outside_tmp = tmp_path / "outside.txt"  # under /tmp: the sandbox's /tmp is private
     outside_home = Path.home() / f".aisci-sandbox-probe-{tmp_path.name}"
     folder = tmp_path / "idea"
     folder.mkdir()
@@ -50,10 +51,8 @@ def test_no_network(tmp_path):
     server.settimeout(5)
 
     def accept():
-        try:
+        with contextlib.suppress(OSError):
             accepted.append(server.accept())
-        except OSError:
-            pass
 
     thread = threading.Thread(target=accept)
     thread.start()

@@ -1,6 +1,6 @@
 """pytest fixtures for the fake remote ends; import them into a conftest.py.
 
-    from tests.fakes.fixtures import fake_openai  # noqa: F401
+from tests.fakes.fixtures import fake_openai  # noqa: F401
 """
 
 from __future__ import annotations

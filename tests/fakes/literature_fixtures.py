@@ -22,10 +22,18 @@ def fast_settings(tmp_path: Path, **overrides):
     """Settings for tests: real code paths, test-sized waits."""
     from aisci.literature import LiteratureSettings
 
-    values = dict(request_timeout_s=2.0, max_tries=3, backoff_base_s=0.01, backoff_cap_s=0.05,
-                  backend_time_cap_s=5.0, time_cap_s=10.0, s2_interval_s=0.01,
-                  openalex_interval_s=0.01, arxiv_interval_s=0.01,
-                  cache_path=tmp_path / "cache" / "literature.sqlite3")
+    values = {
+        "request_timeout_s": 2.0,
+        "max_tries": 3,
+        "backoff_base_s": 0.01,
+        "backoff_cap_s": 0.05,
+        "backend_time_cap_s": 5.0,
+        "time_cap_s": 10.0,
+        "s2_interval_s": 0.01,
+        "openalex_interval_s": 0.01,
+        "arxiv_interval_s": 0.01,
+        "cache_path": tmp_path / "cache" / "literature.sqlite3",
+    }
     values.update(overrides)
     return LiteratureSettings(**values)
 

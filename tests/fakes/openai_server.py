@@ -24,15 +24,17 @@ Contract:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import threading
 import time
 import uuid
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Union
+from typing import Any
 
 __all__ = ["Answer", "Error", "FakeOpenAI", "RecordedRequest"]
 
@@ -96,7 +98,7 @@ class Answer:
     delay_s: float = 0.0
 
 
-Reply = Union[str, Answer, Error, Callable[[dict], Union[str, Answer, Error]]]
+Reply = str | Answer | Error | Callable[[dict], str | Answer | Error]
 
 
 @dataclass(frozen=True)
@@ -150,12 +152,15 @@ class FakeOpenAI:
         self._thread: threading.Thread | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
-    def start(self) -> "FakeOpenAI":
+    def start(self) -> FakeOpenAI:
         handler = type("_BoundHandler", (_Handler,), {"fake": self})
         self._server = _Server(("127.0.0.1", 0), handler)
         self._thread = threading.Thread(
             # A short poll interval: close() (shutdown) waits up to one interval.
-            target=self._server.serve_forever, args=(0.02,), name="fake-openai", daemon=True
+            target=self._server.serve_forever,
+            args=(0.02,),
+            name="fake-openai",
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -170,7 +175,7 @@ class FakeOpenAI:
             self._thread.join(timeout=5)
             self._thread = None
 
-    def __enter__(self) -> "FakeOpenAI":
+    def __enter__(self) -> FakeOpenAI:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -376,7 +381,5 @@ if __name__ == "__main__":  # manual use: serve a fixed answer until Ctrl-C
     args = parser.parse_args()
     with FakeOpenAI(default=args.answer) as fake:
         print(fake.base_url, flush=True)
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()
-        except KeyboardInterrupt:
-            pass

@@ -25,7 +25,8 @@ def test_s2_parses_real_shape_with_null_fields(fake_s2):
     papers = s2().search("grokking", 10)
     assert [p.title for p in papers][:2] == [
         "Grokking: Generalization Beyond Overfitting on Small Algorithmic Datasets",
-        "Progress measures for grokking via mechanistic interpretability"]
+        "Progress measures for grokking via mechanistic interpretability",
+    ]
     power, nanda, omni, empty = papers
     assert power.authors[0] == "Alethea Power" and power.year == 2022
     assert power.citation_count == 412 and power.source == "semantic_scholar"
@@ -92,8 +93,9 @@ def test_arxiv_parses_atom_and_builds_misc_bibtex(fake_arxiv):
     papers = Arxiv(interval_s=0.0).search("grokking", 10)
     assert [p.identifier for p in papers] == ["2201.02177", "2310.06110"]
     grok = papers[0]
-    assert grok.title == ("Grokking: Generalization Beyond Overfitting on Small Algorithmic "
-                          "Datasets")  # the feed wraps the title over two lines
+    assert grok.title == (
+        "Grokking: Generalization Beyond Overfitting on Small Algorithmic Datasets"
+    )  # the feed wraps the title over two lines
     assert grok.year == 2022 and grok.citation_count is None and grok.source == "arxiv"
     assert grok.abstract.startswith("We study how neural networks")
     assert grok.url == "https://arxiv.org/abs/2201.02177"
@@ -118,8 +120,18 @@ def test_arxiv_zero_results_feed_is_empty(fake_arxiv):
 
 
 def test_arxiv_error_feed_and_bad_xml_are_backend_errors(fake_arxiv):
-    error_feed = arxiv_feed([{"id": "x", "published": "2024-01-01T00:00:00Z", "category": "x",
-                              "title": "Error", "summary": "malformed query", "authors": []}])
+    error_feed = arxiv_feed(
+        [
+            {
+                "id": "x",
+                "published": "2024-01-01T00:00:00Z",
+                "category": "x",
+                "title": "Error",
+                "summary": "malformed query",
+                "authors": [],
+            }
+        ]
+    )
     error_feed = error_feed.replace("http://arxiv.org/abs/x", "http://arxiv.org/api/errors#x")
     fake_arxiv.script(FakeArxiv.QUERY, Reply(200, error_feed), Reply(200, "<feed><entry>"))
     with pytest.raises(BackendError, match="query rejected: malformed query"):
@@ -129,5 +141,7 @@ def test_arxiv_error_feed_and_bad_xml_are_backend_errors(fake_arxiv):
 
 
 def test_arxiv_query_drops_stopwords():
-    assert search_query("The effect of weight decay on grokking") == \
-        "all:effect AND all:weight AND all:decay AND all:grokking"
+    assert (
+        search_query("The effect of weight decay on grokking")
+        == "all:effect AND all:weight AND all:decay AND all:grokking"
+    )

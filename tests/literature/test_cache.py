@@ -104,8 +104,15 @@ def test_corrupt_cache_file_degrades_to_none(tmp_path):
 
 def test_cache_is_thread_safe(tmp_path):
     cache = LiteratureCache(tmp_path / "t.sqlite3")
-    paper = Paper.from_parts(title="T", authors=["A B"], venue=None, year=2020, abstract=None,
-                             citation_count=None, source="openalex")
+    paper = Paper.from_parts(
+        title="T",
+        authors=["A B"],
+        venue=None,
+        year=2020,
+        abstract=None,
+        citation_count=None,
+        source="openalex",
+    )
     errors = []
 
     def work(n):
@@ -113,7 +120,7 @@ def test_cache_is_thread_safe(tmp_path):
             for i in range(30):
                 cache.put("openalex", f"q{n} {i}", 5, [paper])
                 assert cache.get("openalex", f"q{n} {i}", 5).papers == (paper,)
-        except Exception as exc:  # noqa: BLE001 -- collected and asserted below
+        except Exception as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=work, args=(n,)) for n in range(6)]

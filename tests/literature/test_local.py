@@ -15,14 +15,25 @@ from tests.fakes.literature_fixtures import fast_settings
 from tests.fakes.literature_servers import FakeArxiv, FakeOpenAlex, FakeSemanticScholar, Reply
 
 RECORDS = [
-    {"title": "Denoising Diffusion Probabilistic Models", "authors": ["Jonathan Ho", "Ajay Jain"],
-     "venue": "NeurIPS", "year": 2020, "abstract": "Image synthesis with diffusion models."},
-    {"title": "Grokking: Generalization Beyond Overfitting on Small Algorithmic Datasets",
-     "authors": "Power, Alethea and Burda, Yuri", "year": "2022",
-     "abstract": "Validation accuracy jumps long after overfitting on modular arithmetic."},
+    {
+        "title": "Denoising Diffusion Probabilistic Models",
+        "authors": ["Jonathan Ho", "Ajay Jain"],
+        "venue": "NeurIPS",
+        "year": 2020,
+        "abstract": "Image synthesis with diffusion models.",
+    },
+    {
+        "title": "Grokking: Generalization Beyond Overfitting on Small Algorithmic Datasets",
+        "authors": "Power, Alethea and Burda, Yuri",
+        "year": "2022",
+        "abstract": "Validation accuracy jumps long after overfitting on modular arithmetic.",
+    },
     {"title": "Attention Is All You Need", "abstract": None, "venue": "", "authors": []},
-    {"title": "Layer Normalization", "bibtex": "@article{ba2016layer,\n title={Layer "
-     "Normalization},\n author={Ba, Jimmy Lei},\n year={2016}\n}"},
+    {
+        "title": "Layer Normalization",
+        "bibtex": "@article{ba2016layer,\n title={Layer "
+        "Normalization},\n author={Ba, Jimmy Lei},\n year={2016}\n}",
+    },
 ]
 
 BIB = r"""
@@ -77,15 +88,17 @@ def test_bib_file_is_parsed_and_ranked(tmp_path):
     assert len(corpus.papers) == 4  # the broken entry is skipped, the comment ignored
     papers = corpus.search("denoising diffusion models", 3)
     ddpm = papers[0]
-    assert ddpm.identifier == "ho2020ddpm" and ddpm.title == "Denoising Diffusion Probabilistic " \
-        "Models"
+    assert (
+        ddpm.identifier == "ho2020ddpm" and ddpm.title == "Denoising Diffusion Probabilistic Models"
+    )
     assert ddpm.venue == "Advances in Neural Information Processing Systems"  # @string macro
     assert ddpm.authors == ("Jonathan Ho", "Ajay Jain", "Pieter Abbeel") and ddpm.year == 2020
     assert ddpm.bibtex.startswith("@inproceedings{ho2020ddpm,")
     grok = corpus.search("grokking overfitting", 3)
     assert grok[0].identifier == "power2022grokking"
-    assert grok[0].title == "Grokking: Generalization Beyond Overfitting on Small Algorithmic " \
-        "Datasets"
+    assert (
+        grok[0].title == "Grokking: Generalization Beyond Overfitting on Small Algorithmic Datasets"
+    )
     assert {p.identifier for p in grok} == {"power2022grokking", "nanda2023progress"}
 
 
@@ -98,12 +111,15 @@ def test_bibtex_reader_details():
     [entry] = parse_bibtex('@misc(k1, title = "A {"}quote" # { and} # x, year = 2001)')
     assert entry.fields == {"title": 'A {"}quote andx', "year": "2001"}
     assert split_authors("Power, Alethea and\n Yuri {Burda and Sons} AND others") == [
-        "Alethea Power", "Yuri {Burda and Sons}"]
+        "Alethea Power",
+        "Yuri {Burda and Sons}",
+    ]
 
 
 def test_bm25_prefers_rarer_terms():
-    index = Bm25([["grokking", "transformer"], ["transformer", "attention"],
-                  ["transformer", "vision"]])
+    index = Bm25(
+        [["grokking", "transformer"], ["transformer", "attention"], ["transformer", "vision"]]
+    )
     scores = index.scores(["grokking", "transformer"])
     assert scores[0] > scores[1] == scores[2] > 0
     assert index.scores(["absent"]) == [0.0, 0.0, 0.0]

@@ -27,19 +27,38 @@ def test_title_special_characters_are_escaped():
 
 
 def test_null_and_empty_fields_are_unknown_not_errors():
-    paper = Paper.from_parts(title="  A   title ", authors=[None, "", "X Y"], venue="", year=None,
-                             abstract=None, citation_count=None, source="openalex")
-    assert (paper.title, paper.authors, paper.venue, paper.year) == ("A title", ("X Y",), None,
-                                                                     None)
-    text = Paper.from_parts(title=None, authors=None, venue=None, year="n.d.", abstract="",
-                            citation_count="x", source="local").describe()
+    paper = Paper.from_parts(
+        title="  A   title ",
+        authors=[None, "", "X Y"],
+        venue="",
+        year=None,
+        abstract=None,
+        citation_count=None,
+        source="openalex",
+    )
+    assert (paper.title, paper.authors, paper.venue, paper.year) == (
+        "A title",
+        ("X Y",),
+        None,
+        None,
+    )
+    text = Paper.from_parts(
+        title=None,
+        authors=None,
+        venue=None,
+        year="n.d.",
+        abstract="",
+        citation_count="x",
+        source="local",
+    ).describe()
     assert "unknown authors" in text and "unknown venue" in text and "unknown year" in text
     assert "citations: unknown" in text and "Abstract: unknown" in text
 
 
 def test_repair_semantic_scholar_entry_types():
-    fixed = repair_bibtex("@['JournalArticle', 'Conference']{León2022COVID-19CA,\n title = {X},"
-                          "\n year = {2022}\n}\n")
+    fixed = repair_bibtex(
+        "@['JournalArticle', 'Conference']{León2022COVID-19CA,\n title = {X},\n year = {2022}\n}\n"
+    )
     assert fixed.startswith("@article{Leon2022COVID-19CA,")
     assert repair_bibtex("@None{K1,\n title = {X}\n}").startswith("@misc{K1,")
     assert repair_bibtex("@['Conference']{K2,\n title = {X}\n}").startswith("@inproceedings{K2,")
@@ -47,8 +66,17 @@ def test_repair_semantic_scholar_entry_types():
 
 
 def test_round_trip_through_dict():
-    paper = Paper.from_parts(title="T", authors=["A B"], venue="V", year=2020, abstract="x",
-                             citation_count=3, source="arxiv", identifier="2001.1", url="u")
+    paper = Paper.from_parts(
+        title="T",
+        authors=["A B"],
+        venue="V",
+        year=2020,
+        abstract="x",
+        citation_count=3,
+        source="arxiv",
+        identifier="2001.1",
+        url="u",
+    )
     assert Paper.from_dict(paper.to_dict()) == paper
 
 
@@ -56,16 +84,27 @@ def test_round_trip_through_dict():
 def test_built_entries_pass_real_bibtex(tmp_path):
     entries = [
         build_bibtex("Grokking & 100% {accuracy}", ("Ľudovít Ørsted", "B. C"), 2024, "J_1 #2"),
-        build_bibtex("No authors", (), None, entry_type="misc",
-                     extra={"eprint": "2201.02177", "archivePrefix": "arXiv",
-                            "url": "https://arxiv.org/abs/2201.02177"}),
-        repair_bibtex("@['JournalArticle']{Power2022GrokkingGB,\n author = {Alethea Power},\n "
-                      "journal = {ArXiv},\n title = {Grokking},\n year = {2022}\n}\n"),
+        build_bibtex(
+            "No authors",
+            (),
+            None,
+            entry_type="misc",
+            extra={
+                "eprint": "2201.02177",
+                "archivePrefix": "arXiv",
+                "url": "https://arxiv.org/abs/2201.02177",
+            },
+        ),
+        repair_bibtex(
+            "@['JournalArticle']{Power2022GrokkingGB,\n author = {Alethea Power},\n "
+            "journal = {ArXiv},\n title = {Grokking},\n year = {2022}\n}\n"
+        ),
     ]
     (tmp_path / "refs.bib").write_text("\n".join(entries), encoding="utf-8")
     (tmp_path / "paper.aux").write_text("\\citation{*}\n\\bibdata{refs}\n\\bibstyle{plain}\n")
-    done = subprocess.run(["bibtex", "paper"], cwd=tmp_path, capture_output=True, text=True,
-                          timeout=30)
+    done = subprocess.run(
+        ["bibtex", "paper"], cwd=tmp_path, capture_output=True, text=True, timeout=30
+    )
     log = (tmp_path / "paper.blg").read_text()
     assert done.returncode == 0, log
     assert "Warning--" not in log and "error message" not in log, log

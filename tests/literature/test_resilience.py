@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 import time
@@ -68,8 +69,9 @@ def test_backoff_never_waits_past_the_backend_cap(fake_s2, fake_openalex, tmp_pa
     fake_s2.set_default(SEARCH, TOO_MANY)
     started = time.monotonic()
     # The first backoff (>= 2.5 s) would overrun the 0.5 s cap: give up at once instead.
-    result = literature(tmp_path, backoff_base_s=5.0, backoff_cap_s=5.0,
-                        backend_time_cap_s=0.5).search("grokking")
+    result = literature(
+        tmp_path, backoff_base_s=5.0, backoff_cap_s=5.0, backend_time_cap_s=0.5
+    ).search("grokking")
     assert time.monotonic() - started < 0.5
     assert result.backend_used == "openalex" and fake_s2.request_count(SEARCH) == 1
     assert "search time cap reached" in result.fell_back_from[0][1]
@@ -111,8 +113,7 @@ def test_every_backend_down_raises_with_reasons(fake_s2, fake_openalex, fake_arx
         literature(tmp_path).search("grokking")
     error = caught.value
     assert isinstance(error, AisciError)
-    assert [name for name, _ in error.reasons] == ["semantic_scholar", "openalex", "arxiv",
-                                                   "local"]
+    assert [name for name, _ in error.reasons] == ["semantic_scholar", "openalex", "arxiv", "local"]
     assert "HTTP 429" in error.reasons[0][1] and "HTTP 503" in error.reasons[1][1]
     assert "HTTP 400" in error.reasons[2][1] and "no local corpus" in error.reasons[3][1]
     assert "S2_API_KEY" in error.hint and "references/" in error.hint
@@ -124,13 +125,16 @@ def test_overall_cap_skips_remaining_network_backends(fake_s2, fake_openalex, tm
     fake_s2.set_default(SEARCH, Reply(200, {"total": 0, "offset": 0}, delay_s=30))
     result_error = None
     try:
-        literature(tmp_path, request_timeout_s=5.0, time_cap_s=0.3,
-                   order=("semantic_scholar", "openalex")).search("grokking")
+        literature(
+            tmp_path, request_timeout_s=5.0, time_cap_s=0.3, order=("semantic_scholar", "openalex")
+        ).search("grokking")
     except LiteratureUnavailable as exc:
         result_error = exc
     assert result_error is not None
-    assert result_error.reasons[1] == ("openalex",
-                                       "skipped: the search time cap of 0.3 s was reached")
+    assert result_error.reasons[1] == (
+        "openalex",
+        "skipped: the search time cap of 0.3 s was reached",
+    )
     assert fake_openalex.request_count() == 0
 
 
@@ -146,14 +150,16 @@ def test_throttle_spaces_two_s2_requests(fake_s2, tmp_path):
 def test_throttle_is_shared_by_instances_and_threads(fake_s2, tmp_path):
     interval = 0.1
     instances = [literature(tmp_path, s2_interval_s=interval) for _ in range(3)]
-    threads = [threading.Thread(target=lit.search, args=(q,))
-               for lit, q in zip(instances, ["grokking", "diffusion", "attention"])]
+    threads = [
+        threading.Thread(target=lit.search, args=(q,))
+        for lit, q in zip(instances, ["grokking", "diffusion", "attention"], strict=False)
+    ]
     for t in threads:
         t.start()
     for t in threads:
         t.join(timeout=10)
     times = sorted(r.time for r in fake_s2.wait_for_requests(3))
-    assert all(b - a >= interval for a, b in zip(times, times[1:]))
+    assert all(b - a >= interval for a, b in itertools.pairwise(times))
 
 
 def test_throttle_refuses_a_turn_past_the_deadline():
@@ -187,8 +193,7 @@ def test_empty_query_is_a_user_error(tmp_path):
         literature(tmp_path).search("   ")
 
 
-def test_garbage_responses_fall_back_without_retry(fake_s2, fake_openalex, fake_arxiv,
-                                                   tmp_path):
+def test_garbage_responses_fall_back_without_retry(fake_s2, fake_openalex, fake_arxiv, tmp_path):
     fake_s2.script(SEARCH, Reply(200, "<html>maintenance</html>"))
     fake_openalex.script(FakeOpenAlex.WORKS, Reply(200, ["not", "an", "object"]))
     order = ("semantic_scholar", "openalex", "arxiv")
@@ -200,7 +205,8 @@ def test_garbage_responses_fall_back_without_retry(fake_s2, fake_openalex, fake_
 
 
 def test_search_literature_with_order(fake_s2, fake_openalex, tmp_path):
-    result = search_literature("grokking", 3, order=["openalex", "semantic_scholar"],
-                               settings=fast_settings(tmp_path))
+    result = search_literature(
+        "grokking", 3, order=["openalex", "semantic_scholar"], settings=fast_settings(tmp_path)
+    )
     assert result.backend_used == "openalex" and len(result.papers) == 2
     assert result.query == "grokking" and fake_s2.request_count() == 0

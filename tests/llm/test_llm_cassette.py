@@ -13,8 +13,11 @@ from tests.fakes import Answer, Error, FakeOpenAI
 
 from .conftest import FAKE_KEY, FAST_RETRY, user
 
-SCHEMA = {"type": "object", "required": ["verdict"],
-          "properties": {"verdict": {"enum": ["novel", "not novel"]}}}
+SCHEMA = {
+    "type": "object",
+    "required": ["verdict"],
+    "properties": {"verdict": {"enum": ["novel", "not novel"]}},
+}
 
 
 def session(client):
@@ -29,20 +32,33 @@ def session(client):
 def test_record_then_replay_without_any_server(tmp_path):
     cassette = tmp_path / "calls.jsonl"
     with FakeOpenAI() as fake:
-        fake.script([Answer("first", prompt_tokens=5, completion_tokens=1),
-                     Error(429),  # retried: only the success is recorded
-                     Answer("second", prompt_tokens=5, completion_tokens=2),
-                     "Probably novel.", '{"verdict": "novel"}'])
-        recorder = LLMClient(LLMSettings(model="openai/fake-model", api_base=fake.base_url,
-                                         api_key=FAKE_KEY, retry=FAST_RETRY, record=cassette),
-                             sleep=lambda s: None)
+        fake.script(
+            [
+                Answer("first", prompt_tokens=5, completion_tokens=1),
+                Error(429),  # retried: only the success is recorded
+                Answer("second", prompt_tokens=5, completion_tokens=2),
+                "Probably novel.",
+                '{"verdict": "novel"}',
+            ]
+        )
+        recorder = LLMClient(
+            LLMSettings(
+                model="openai/fake-model",
+                api_base=fake.base_url,
+                api_key=FAKE_KEY,
+                retry=FAST_RETRY,
+                record=cassette,
+            ),
+            sleep=lambda s: None,
+        )
         recorded = session(recorder)
         dead_base = fake.base_url
     assert recorded == ["first", "second", {"verdict": "novel"}]
 
     # The fake is gone; any network attempt would fail (and the guard would catch it).
-    replayer = LLMClient(LLMSettings(model="openai/fake-model", api_base=dead_base,
-                                     replay=cassette))
+    replayer = LLMClient(
+        LLMSettings(model="openai/fake-model", api_base=dead_base, replay=cassette)
+    )
     assert session(replayer) == recorded
     live = [(r.stage, r.prompt_tokens, r.completion_tokens) for r in recorder.ledger.records]
     again = [(r.stage, r.prompt_tokens, r.completion_tokens) for r in replayer.ledger.records]
@@ -115,10 +131,14 @@ def test_replay_needs_no_key(tmp_path, fake_openai, make_client):
 
 
 def test_secrets_are_stripped_and_keys_ignore_where_it_was_served():
-    dirty = {"api_key": "sk-1", "headers": {"Authorization": "Bearer x", "X-Api-Key": "k",
-                                            "Accept": "json"}, "nested": [{"api-key": "k"}]}
+    dirty = {
+        "api_key": "sk-1",
+        "headers": {"Authorization": "Bearer x", "X-Api-Key": "k", "Accept": "json"},
+        "nested": [{"api-key": "k"}],
+    }
     assert strip_secrets(dirty) == {"headers": {"Accept": "json"}, "nested": [{}]}
     msgs = user("q")
-    assert request_key("m", msgs, {"temperature": 0.5, "api_base": "a", "stream": True}) == \
-        request_key("m", msgs, {"temperature": 0.5, "api_base": "b"})
+    assert request_key(
+        "m", msgs, {"temperature": 0.5, "api_base": "a", "stream": True}
+    ) == request_key("m", msgs, {"temperature": 0.5, "api_base": "b"})
     assert request_key("m", msgs, {"temperature": 0.5}) != request_key("m", msgs, {})

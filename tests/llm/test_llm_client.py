@@ -40,7 +40,11 @@ def test_plain_completion_reaches_the_server_and_lands_in_the_ledger(fake_openai
     assert fake_openai.chat_requests[0].headers["authorization"] == "Bearer sk-fake"
     (rec,) = client.ledger.records
     assert (rec.stage, rec.prompt_tokens, rec.completion_tokens, rec.replayed) == (
-        "ideas", 12, 4, False)
+        "ideas",
+        12,
+        4,
+        False,
+    )
     assert rec.cost_usd is None
     assert seen and seen[-1].overall.calls == 1
 
@@ -154,8 +158,15 @@ def test_missing_key_is_named_before_any_network_attempt(fake_openai, monkeypatc
     assert fake_openai.requests == []
 
 
-@pytest.mark.parametrize("model", ["gpt-4o", "anthropic/claude-3-5-sonnet-20241022",
-                                   "deepseek/deepseek-chat", "gemini/gemini-1.5-pro"])
+@pytest.mark.parametrize(
+    "model",
+    [
+        "gpt-4o",
+        "anthropic/claude-3-5-sonnet-20241022",
+        "deepseek/deepseek-chat",
+        "gemini/gemini-1.5-pro",
+    ],
+)
 def test_each_provider_names_its_own_key(model):
     with pytest.raises(ConfigError, match=r"needs an API key: \w+_API_KEY"):
         LLMClient(LLMSettings(model=model)).check()
@@ -237,8 +248,14 @@ def test_retry_loop_stops_at_the_total_time_cap():
 
     policy = RetryPolicy(max_attempts=100, base_delay_s=1, max_delay_s=1, max_total_s=120)
     with pytest.raises(LLMUnavailableError, match="slow network"):
-        call_with_retries(failing, policy=policy, what="call", auth_hint="",
-                          sleep=lambda s: None, clock=lambda: next(clock))
+        call_with_retries(
+            failing,
+            policy=policy,
+            what="call",
+            auth_hint="",
+            sleep=lambda s: None,
+            clock=lambda: next(clock),
+        )
 
 
 def test_backoff_is_capped_full_jitter():

@@ -13,8 +13,12 @@ from tests.fakes.openai_server import NO_REPLY_LEFT
 
 
 def post(url, body, headers=None):
-    req = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
-                                 headers={"Content-Type": "application/json", **(headers or {})})
+    req = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
     return urllib.request.urlopen(req, timeout=10)
 
 
@@ -38,7 +42,7 @@ def test_answers_in_the_openai_shape(fake_openai):
 def test_streams_server_sent_events_with_usage(fake_openai):
     fake_openai.script(["a streamed answer of some length"])
     raw = chat(fake_openai, stream=True, stream_options={"include_usage": True}).read().decode()
-    events = [line[len("data: "):] for line in raw.splitlines() if line.startswith("data: ")]
+    events = [line[len("data: ") :] for line in raw.splitlines() if line.startswith("data: ")]
     assert events[-1] == "[DONE]"
     chunks = [json.loads(e) for e in events[:-1]]
     assert all(c["object"] == "chat.completion.chunk" for c in chunks)
@@ -62,8 +66,12 @@ def test_errors_in_the_openai_shape(fake_openai):
     assert json.load(caught.value)["error"]["code"] == "rate_limit_exceeded"
     with pytest.raises(urllib.error.HTTPError) as caught:
         chat(fake_openai)
-    assert json.load(caught.value)["error"] == {"message": "boom", "type": "server_error",
-                                                "param": None, "code": None}
+    assert json.load(caught.value)["error"] == {
+        "message": "boom",
+        "type": "server_error",
+        "param": None,
+        "code": None,
+    }
     with pytest.raises(urllib.error.HTTPError) as caught:
         chat(fake_openai)
     assert caught.value.code == 503 and caught.value.read() == b"not json"

@@ -19,8 +19,7 @@ def test_import_does_not_load_litellm():
 def test_calls_and_errors_print_nothing_on_stdout(fake_openai, tmp_path):
     # Every path where litellm could print a banner: a retried 500, an answer, a JSON answer,
     # a streamed answer, a 401, an unknown model string.
-    fake_openai.script([Error(500), "plain answer", '{"ok": true}', "streamed answer",
-                        Error(401)])
+    fake_openai.script([Error(500), "plain answer", '{"ok": true}', "streamed answer", Error(401)])
     code = textwrap.dedent(
         """
         import dataclasses
@@ -47,7 +46,9 @@ def test_calls_and_errors_print_nothing_on_stdout(fake_openai, tmp_path):
     )
     out = subprocess.run(
         [sys.executable, "-c", code, fake_openai.base_url],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout == ""

@@ -65,8 +65,12 @@ def test_candidates_are_bounded_on_bracket_soup():
 
 
 def test_prose_then_json_recovers_with_one_reask(fake_openai, make_client):
-    fake_openai.script(["Great question! My idea is to sweep the learning rate.",
-                        '{"Name": "lr_sweep", "Score": 6}'])
+    fake_openai.script(
+        [
+            "Great question! My idea is to sweep the learning rate.",
+            '{"Name": "lr_sweep", "Score": 6}',
+        ]
+    )
     client = make_client()
 
     value = client.complete_json(user("Give one idea as JSON."), IDEA, stage="ideas")
@@ -76,8 +80,10 @@ def test_prose_then_json_recovers_with_one_reask(fake_openai, make_client):
     assert "response_format" not in first.body  # no schema support claimed for this model
     msgs = second.body["messages"]
     assert msgs[0] == user("Give one idea as JSON.")[0]
-    assert msgs[1] == {"role": "assistant",
-                       "content": "Great question! My idea is to sweep the learning rate."}
+    assert msgs[1] == {
+        "role": "assistant",
+        "content": "Great question! My idea is to sweep the learning rate.",
+    }
     assert msgs[2]["role"] == "user" and "contains no JSON" in msgs[2]["content"]
     assert '"required":["Name","Score"]' in msgs[2]["content"]  # the schema, compact
     assert len(client.ledger.records) == 2
@@ -106,8 +112,13 @@ def test_schema_violation_is_named_in_the_reask_and_the_error(fake_openai, make_
 
 def test_schema_mode_is_used_where_supported_and_dropped_when_refused(fake_openai, make_client):
     # litellm says openai/gpt-4o supports json_schema; this fake "provider" refuses it once.
-    fake_openai.script([Error(400, message="response_format not supported (fake)"),
-                        '{"Name": "a", "Score": 1}', '{"Name": "b", "Score": 2}'])
+    fake_openai.script(
+        [
+            Error(400, message="response_format not supported (fake)"),
+            '{"Name": "a", "Score": 1}',
+            '{"Name": "b", "Score": 2}',
+        ]
+    )
     client = make_client(model="openai/gpt-4o")
 
     assert client.complete_json(user("JSON"), IDEA, stage="ideas")["Name"] == "a"

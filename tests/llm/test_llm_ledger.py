@@ -15,8 +15,15 @@ from .conftest import user
 
 
 def rec(stage="ideas", cost=0.001, tin=100, tout=10, replayed=False):
-    return CallRecord(stage=stage, model="m", prompt_tokens=tin, completion_tokens=tout,
-                      cost_usd=cost, duration_s=0.1, replayed=replayed)
+    return CallRecord(
+        stage=stage,
+        model="m",
+        prompt_tokens=tin,
+        completion_tokens=tout,
+        cost_usd=cost,
+        duration_s=0.1,
+        replayed=replayed,
+    )
 
 
 def test_totals_per_stage_and_summary():
@@ -64,7 +71,7 @@ def test_load_of_a_missing_or_broken_file(tmp_path):
     assert Ledger.load(tmp_path / "none.json").records == []
     broken = tmp_path / "cost.json"
     broken.write_text("{not json")
-    with pytest.raises(StateError, match="cost.json cannot be read"):
+    with pytest.raises(StateError, match=r"cost.json cannot be read"):
         Ledger.load(broken)
 
 

@@ -15,16 +15,22 @@ import os
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
-
 from tests.helpers import REPO, make_template
 
-OFFLINE = {"scientist": "sweep", "engine": "local", "scale": "smoke", "sandbox": "none", "autonomy": "full"}
+OFFLINE = {
+    "scientist": "sweep",
+    "engine": "local",
+    "scale": "smoke",
+    "sandbox": "none",
+    "autonomy": "full",
+}
 BOUND_S = 60.0
 
 
@@ -46,10 +52,24 @@ class Client(LanguageClient):
         self.reviews: list[dict] = []
         self.review_seen = asyncio.Event()
 
-        for method in ("aisci/jobStarted", "aisci/jobFinished", "aisci/stageChanged", "aisci/runFinished",
-                       "aisci/ideasChanged", "aisci/proposalReady", "aisci/proposalDecided", "aisci/previewReady",
-                       "aisci/costUpdated", "aisci/log", "aisci/treeChanged", "aisci/runPlaced", types.PROGRESS,
-                       types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, types.WINDOW_SHOW_MESSAGE, types.WINDOW_LOG_MESSAGE):
+        for method in (
+            "aisci/jobStarted",
+            "aisci/jobFinished",
+            "aisci/stageChanged",
+            "aisci/runFinished",
+            "aisci/ideasChanged",
+            "aisci/proposalReady",
+            "aisci/proposalDecided",
+            "aisci/previewReady",
+            "aisci/costUpdated",
+            "aisci/log",
+            "aisci/treeChanged",
+            "aisci/runPlaced",
+            types.PROGRESS,
+            types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
+            types.WINDOW_SHOW_MESSAGE,
+            types.WINDOW_LOG_MESSAGE,
+        ):
             self.feature(method)(self._recorder(method))
 
         @self.feature(types.WINDOW_WORK_DONE_PROGRESS_CREATE)
@@ -78,10 +98,16 @@ class Client(LanguageClient):
                 if wanted == method and not future.done() and predicate(params):
                     future.set_result(params)
                     self._waiters.remove(waiter)
+
         return record
 
-    async def wait_for(self, method: str, predicate: Callable[[Any], bool] = lambda p: True,
-                       timeout: float = BOUND_S, seen: bool = True) -> Any:
+    async def wait_for(
+        self,
+        method: str,
+        predicate: Callable[[Any], bool] = lambda p: True,
+        timeout: float = BOUND_S,
+        seen: bool = True,
+    ) -> Any:
         """The first notification (already seen, if ``seen``) of ``method`` that matches."""
         if seen:
             for params in self.notes[method]:
@@ -93,13 +119,22 @@ class Client(LanguageClient):
 
     async def command(self, name: str, arg: Any = None, timeout: float = BOUND_S * 3) -> Any:
         arguments = None if arg is None else [arg]
-        return await asyncio.wait_for(self.workspace_execute_command_async(
-            types.ExecuteCommandParams(command=name, arguments=arguments)), timeout)
+        return await asyncio.wait_for(
+            self.workspace_execute_command_async(
+                types.ExecuteCommandParams(command=name, arguments=arguments)
+            ),
+            timeout,
+        )
 
     def open(self, path: Path, language: str = "latex") -> str:
         uri = path.as_uri()
-        self.text_document_did_open(types.DidOpenTextDocumentParams(
-            types.TextDocumentItem(uri=uri, language_id=language, version=1, text=path.read_text())))
+        self.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                types.TextDocumentItem(
+                    uri=uri, language_id=language, version=1, text=path.read_text()
+                )
+            )
+        )
         return uri
 
 
@@ -110,23 +145,48 @@ def server_command() -> list[str]:
 def server_env(tmp: Path) -> dict[str, str]:
     home = tmp / "home"
     home.mkdir(exist_ok=True)
-    return {**os.environ, "PYTHONPATH": str(REPO / "server"), "HOME": str(home), "LITELLM_LOCAL_MODEL_COST_MAP": "True",
-            "LITELLM_OFFLINE_MODE": "true", "AISCI_DATA_DIR": str(tmp / "data")}
+    return {
+        **os.environ,
+        "PYTHONPATH": str(REPO / "server"),
+        "HOME": str(home),
+        "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+        "LITELLM_OFFLINE_MODE": "true",
+        "AISCI_DATA_DIR": str(tmp / "data"),
+    }
 
 
-async def start(workspace: Path, settings: dict | None = None, stderr: Path | None = None,
-                env: dict[str, str] | None = None) -> Client:
+async def start(
+    workspace: Path,
+    settings: dict | None = None,
+    stderr: Path | None = None,
+    env: dict[str, str] | None = None,
+) -> Client:
     client = Client()
     stderr = stderr or workspace / "server.stderr.log"
     # The server's stderr goes to a file: a pipe nobody reads would block it once full.
     cmd = server_command()
-    await client.start_io("/bin/sh", "-c", 'exec "$@" 2>>"$AISCI_TEST_STDERR"', "sh", *cmd, cwd=str(workspace),
-                          env={**server_env(workspace.parent), "AISCI_TEST_STDERR": str(stderr), **(env or {})})
+    await client.start_io(
+        "/bin/sh",
+        "-c",
+        'exec "$@" 2>>"$AISCI_TEST_STDERR"',
+        "sh",
+        *cmd,
+        cwd=str(workspace),
+        env={**server_env(workspace.parent), "AISCI_TEST_STDERR": str(stderr), **(env or {})},
+    )
     caps = types.ClientCapabilities(window=types.WindowClientCapabilities(work_done_progress=True))
-    client.init_result = await asyncio.wait_for(client.initialize_async(types.InitializeParams(
-        capabilities=caps, process_id=os.getpid(), root_uri=workspace.as_uri(),
-        workspace_folders=[types.WorkspaceFolder(uri=workspace.as_uri(), name="ws")],
-        initialization_options={"aiScientist": {**OFFLINE, **(settings or {})}})), BOUND_S)
+    client.init_result = await asyncio.wait_for(
+        client.initialize_async(
+            types.InitializeParams(
+                capabilities=caps,
+                process_id=os.getpid(),
+                root_uri=workspace.as_uri(),
+                workspace_folders=[types.WorkspaceFolder(uri=workspace.as_uri(), name="ws")],
+                initialization_options={"aiScientist": {**OFFLINE, **(settings or {})}},
+            )
+        ),
+        BOUND_S,
+    )
     client.initialized(types.InitializedParams())
     # A round trip: the server handles messages in order, so once this is answered the
     # `initialized` handler has run (the file watcher is watching).
@@ -179,7 +239,9 @@ def processes_with(token: str) -> list[int]:
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                cmdline = (
+                    (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                )
             except OSError:
                 continue
             if token in cmdline and process_alive(int(entry.name)):
@@ -194,7 +256,9 @@ async def wait_for_file(path: Path, timeout: float = BOUND_S) -> None:
         await asyncio.sleep(0.05)
 
 
-async def wait_until(condition: Callable[[], bool], timeout: float = BOUND_S, what: str = "condition") -> None:
+async def wait_until(
+    condition: Callable[[], bool], timeout: float = BOUND_S, what: str = "condition"
+) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, f"{what} not met within {timeout} s"

@@ -13,9 +13,16 @@ from pathlib import Path
 import pytest
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
-
 from tests.helpers import REPO
-from tests.lsp.conftest import BOUND_S, process_alive, processes_with, start, stop, wait_for_file, wait_until
+from tests.lsp.conftest import (
+    BOUND_S,
+    process_alive,
+    processes_with,
+    start,
+    stop,
+    wait_for_file,
+    wait_until,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -33,7 +40,9 @@ def make_slow(template: Path) -> str:
         "    with open('pids.tmp', 'w') as f:\n"
         "        f.write(f'{os.getpid()} {child.pid}')\n"
         "    os.replace('pids.tmp', 'pids.txt')\n"
-        "    time.sleep(300)\n", 1)
+        "    time.sleep(300)\n",
+        1,
+    )
     assert token in source
     (template / "experiment.py").write_text(source)
     return token
@@ -62,45 +71,70 @@ async def test_run_baseline_reports_progress(lsp, workspace):
     assert started["command"] == "aisci.runBaseline" and token in lsp.notes["create"]
     kinds = [value(p)["kind"] for p in lsp.notes[types.PROGRESS] if p.token == token]
     assert kinds[0] == "begin" and kinds[-1] == "end" and kinds.count("report") >= 2
-    messages = [value(p).get("message") or "" for p in lsp.notes[types.PROGRESS] if p.token == token]
+    messages = [
+        value(p).get("message") or "" for p in lsp.notes[types.PROGRESS] if p.token == token
+    ]
     assert any("run_0" in m for m in messages)
     stages = [(s["stage"], s["state"]) for s in lsp.notes["aisci/stageChanged"]]
     assert ("baseline", "started") in stages and ("baseline", "finished") in stages
     run = lsp.notes["aisci/runFinished"][0]
-    assert run["run"] == "run_0" and run["ok"] and run["source"] == "job" and run["means"] == result["means"]
+    assert (
+        run["run"] == "run_0"
+        and run["ok"]
+        and run["source"] == "job"
+        and run["means"] == result["means"]
+    )
     finished = lsp.notes["aisci/jobFinished"][0]
     assert finished["ok"] and not finished["cancelled"] and finished["job"] == started["job"]
 
     again = await lsp.command("aisci.runBaseline", {"template": str(template)})
     assert again["reused"]
     runs = await lsp.command("aisci.listRuns", {"folder": str(folder)})
-    assert runs["runs"][0]["run"] == "run_0" and runs["runs"][0]["status"] == "done" and runs["running"] is None
+    assert (
+        runs["runs"][0]["run"] == "run_0"
+        and runs["runs"][0]["status"] == "done"
+        and runs["running"] is None
+    )
 
 
 async def test_failing_run_gives_reason_log_and_traceback_diagnostic(lsp, workspace):
     template = workspace / "templates" / "tiny"
     source = (template / "experiment.py").read_text()
-    source = source.replace("    cfg = Config(**SCALES[scale])\n",
-                            "    cfg = Config(**SCALES[scale])\n    raise RuntimeError('the loss exploded')\n", 1)
+    source = source.replace(
+        "    cfg = Config(**SCALES[scale])\n",
+        "    cfg = Config(**SCALES[scale])\n    raise RuntimeError('the loss exploded')\n",
+        1,
+    )
     (template / "experiment.py").write_text(source)
     line = source.splitlines().index("    raise RuntimeError('the loss exploded')") + 1
     with pytest.raises(JsonRpcException) as failed:
         await lsp.command("aisci.runBaseline", {"template": str(template)})
     folder = workspace / "results" / "tiny" / "baseline_smoke"
     assert failed.value.code == -32001
-    assert "The baseline of tiny failed" in failed.value.message and "the loss exploded" in failed.value.message
+    assert (
+        "The baseline of tiny failed" in failed.value.message
+        and "the loss exploded" in failed.value.message
+    )
     assert failed.value.data["log"] == str(folder / "run_0" / "stderr.log")
-    shown = await lsp.wait_for(types.WINDOW_SHOW_MESSAGE, lambda m: "aisci.runBaseline failed" in m.message)
+    shown = await lsp.wait_for(
+        types.WINDOW_SHOW_MESSAGE, lambda m: "aisci.runBaseline failed" in m.message
+    )
     assert str(folder / "run_0" / "stderr.log") in shown.message
-    published = await lsp.wait_for(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
-                                   lambda p: p.uri == (folder / "experiment.py").as_uri() and p.diagnostics)
+    published = await lsp.wait_for(
+        types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
+        lambda p: p.uri == (folder / "experiment.py").as_uri() and p.diagnostics,
+    )
     assert published.diagnostics[0].range.start.line == line - 1
     assert "RuntimeError: the loss exploded" in published.diagnostics[0].message
     # The server is still there, and a fixed template runs.
-    (template / "experiment.py").write_text(source.replace("    raise RuntimeError('the loss exploded')\n", ""))
+    (template / "experiment.py").write_text(
+        source.replace("    raise RuntimeError('the loss exploded')\n", "")
+    )
     assert (await lsp.command("aisci.runBaseline", {"template": str(template)}))["ok"]
-    await lsp.wait_for(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
-                       lambda p: p.uri == (folder / "experiment.py").as_uri() and not p.diagnostics)
+    await lsp.wait_for(
+        types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
+        lambda p: p.uri == (folder / "experiment.py").as_uri() and not p.diagnostics,
+    )
 
 
 async def test_cancel_kills_the_experiment_and_locks_refuse_a_second_command(lsp, workspace):
@@ -111,18 +145,25 @@ async def test_cancel_kills_the_experiment_and_locks_refuse_a_second_command(lsp
         lsp.notes["aisci/jobStarted"].clear()
         (folder / "pids.txt").unlink(missing_ok=True)
         request_id = f"baseline-{route}"
-        run = asyncio.ensure_future(lsp.protocol.send_request_async(
-            types.WORKSPACE_EXECUTE_COMMAND,
-            types.ExecuteCommandParams(command="aisci.runBaseline", arguments=[{"template": str(template)}]),
-            msg_id=request_id))
+        run = asyncio.ensure_future(
+            lsp.protocol.send_request_async(
+                types.WORKSPACE_EXECUTE_COMMAND,
+                types.ExecuteCommandParams(
+                    command="aisci.runBaseline", arguments=[{"template": str(template)}]
+                ),
+                msg_id=request_id,
+            )
+        )
         started = await lsp.wait_for("aisci/jobStarted")
         await wait_for_file(folder / "pids.txt")
         pids = pids_of(folder)
         assert all(process_alive(p) for p in pids) and processes_with(token)
 
         # A second command on the same folder, or on the whole template, is refused at once.
-        for name, arg in (("aisci.runBaseline", {"template": str(template)}),
-                          ("aisci.runExperiments", {"template": str(template), "idea": "sweep_degree"})):
+        for name, arg in (
+            ("aisci.runBaseline", {"template": str(template)}),
+            ("aisci.runExperiments", {"template": str(template), "idea": "sweep_degree"}),
+        ):
             with pytest.raises(JsonRpcException) as busy:
                 await lsp.command(name, arg, timeout=BOUND_S)
             assert busy.value.code == -32002
@@ -131,18 +172,27 @@ async def test_cancel_kills_the_experiment_and_locks_refuse_a_second_command(lsp
             assert busy.value.data["running"]["job"] == started["job"]
 
         if route == "aisci.cancel":
-            assert (await lsp.command("aisci.cancel", {"job": started["job"]}))["cancelled"] == [started["job"]]
+            assert (await lsp.command("aisci.cancel", {"job": started["job"]}))["cancelled"] == [
+                started["job"]
+            ]
         elif route == "progress":
-            lsp.window_work_done_progress_cancel(types.WorkDoneProgressCancelParams(token=started["token"]))
+            lsp.window_work_done_progress_cancel(
+                types.WorkDoneProgressCancelParams(token=started["token"])
+            )
         else:
             lsp.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id=request_id))
         with pytest.raises(JsonRpcException) as cancelled:
             await asyncio.wait_for(run, BOUND_S)
         assert cancelled.value.code == -32800 and "cancel" in cancelled.value.message
         # Killed before the answer; the kernel may take a moment to tear the processes down.
-        await wait_until(lambda: not any(process_alive(p) for p in pids) and not processes_with(token),
-                         timeout=10, what="the experiment and its child gone")
-        finished = await lsp.wait_for("aisci/jobFinished", lambda p: p["job"] == started["job"])
+        await wait_until(
+            lambda pids=pids: not any(process_alive(p) for p in pids) and not processes_with(token),
+            timeout=10,
+            what="the experiment and its child gone",
+        )
+        finished = await lsp.wait_for(
+            "aisci/jobFinished", lambda p, started=started: p["job"] == started["job"]
+        )
         assert finished["cancelled"]
 
     # The server still answers, and nothing is locked any more.
@@ -160,17 +210,23 @@ async def test_client_going_away_ends_every_child(workspace, how):
     folder = workspace / "results" / "tiny" / "baseline_smoke"
     client = await start(workspace)
     try:
-        asyncio.ensure_future(client.command("aisci.runBaseline", {"template": str(template)}))
+        running = asyncio.ensure_future(
+            client.command("aisci.runBaseline", {"template": str(template)})
+        )
         await wait_for_file(folder / "pids.txt")
         pids = pids_of(folder)
         assert processes_with(token)
         if how == "stdin closed":
-            client._server.stdin.close()   # the editor is gone: stdin ends, no shutdown, no exit
+            client._server.stdin.close()  # the editor is gone: stdin ends, no shutdown, no exit
         else:
             client._server.send_signal(signal.SIGTERM)
         await asyncio.wait_for(client._server.wait(), 30)
-        await wait_until(lambda: not any(process_alive(p) for p in pids) and not processes_with(token),
-                         timeout=10, what="the experiment and its child gone")
+        await wait_until(
+            lambda: not any(process_alive(p) for p in pids) and not processes_with(token),
+            timeout=10,
+            what="the experiment and its child gone",
+        )
+        running.cancel()  # its answer can never come: the server is gone
     finally:
         await stop(client)
 
@@ -179,13 +235,20 @@ async def test_a_template_without_scales_has_one_baseline_named_after_no_scale(l
     # The original system's layout: experiment.py never reads AISCI_SCALE, so the smoke scale
     # the server asks for is not applied and no folder may be named after it.
     template = workspace / "templates" / "seir_like"
-    shutil.copytree(REPO / "tests" / "templates" / "original_layouts" / "seir_like", template,
-                    ignore=shutil.ignore_patterns("__pycache__", "run_*", "*.png"))
+    shutil.copytree(
+        REPO / "tests" / "templates" / "original_layouts" / "seir_like",
+        template,
+        ignore=shutil.ignore_patterns("__pycache__", "run_*", "*.png"),
+    )
     result = await lsp.command("aisci.runBaseline", {"template": str(template)})
     folder = workspace / "results" / "seir_like" / "baseline"
     assert result["ok"] and result["folder"] == str(folder)
     assert not (workspace / "results" / "seir_like" / "baseline_smoke").exists()
-    stages = [s for s in lsp.notes["aisci/stageChanged"] if s["stage"] == "baseline" and s["state"] == "started"]
+    stages = [
+        s
+        for s in lsp.notes["aisci/stageChanged"]
+        if s["stage"] == "baseline" and s["state"] == "started"
+    ]
     assert stages[0]["message"] == "seir_like (no scales: its whole study)"
     listed = {t["name"]: t for t in (await lsp.command("aisci.listTemplates", {}))["templates"]}
     assert listed["seir_like"]["baseline"] == {"whole study": str(folder)}

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from lsprotocol import types
-
 from tests.lsp.conftest import wait_until
 
 needs_tex = pytest.mark.skipif(shutil.which("latexmk") is None, reason="latexmk is not installed")
@@ -50,7 +49,9 @@ def paper(workspace: Path, text: str = GOOD) -> Path:
 
 
 def save(client, path: Path) -> None:
-    client.text_document_did_save(types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(path.as_uri())))
+    client.text_document_did_save(
+        types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(path.as_uri()))
+    )
 
 
 async def test_cite_completion_and_hover(lsp, workspace):
@@ -58,27 +59,39 @@ async def test_cite_completion_and_hover(lsp, workspace):
     uri = lsp.open(tex)
     line = GOOD.splitlines().index("Later work \\cite{nanda2023progress, } measured it.")
     after_comma = len("Later work \\cite{nanda2023progress, ")
-    completion = await lsp.text_document_completion_async(types.CompletionParams(
-        types.TextDocumentIdentifier(uri), types.Position(line, after_comma)))
+    completion = await lsp.text_document_completion_async(
+        types.CompletionParams(types.TextDocumentIdentifier(uri), types.Position(line, after_comma))
+    )
     labels = {item.label for item in completion.items}
     assert labels == {"power2022grokking", "nanda2023progress"}
     item = next(i for i in completion.items if i.label == "power2022grokking")
     assert item.detail.startswith("Grokking: Generalization")
     assert item.text_edit.range.start.character == after_comma
 
-    outside = await lsp.text_document_completion_async(types.CompletionParams(
-        types.TextDocumentIdentifier(uri), types.Position(line, 3)))
+    outside = await lsp.text_document_completion_async(
+        types.CompletionParams(types.TextDocumentIdentifier(uri), types.Position(line, 3))
+    )
     assert outside is None or not outside.items
 
     first = GOOD.splitlines().index("Grokking was first reported by \\cite{power2022grokking}.")
-    hover = await lsp.text_document_hover_async(types.HoverParams(
-        types.TextDocumentIdentifier(uri), types.Position(first, len("Grokking was first reported by \\cite{pow"))))
+    hover = await lsp.text_document_hover_async(
+        types.HoverParams(
+            types.TextDocumentIdentifier(uri),
+            types.Position(first, len("Grokking was first reported by \\cite{pow")),
+        )
+    )
     text = hover.contents.value
-    for part in ("Grokking: Generalization Beyond Overfitting", "Alethea Power, Yuri Burda, Harri Edwards",
-                 "2022", "ICLR MATH-AI Workshop", "small algorithmically generated datasets"):
+    for part in (
+        "Grokking: Generalization Beyond Overfitting",
+        "Alethea Power, Yuri Burda, Harri Edwards",
+        "2022",
+        "ICLR MATH-AI Workshop",
+        "small algorithmically generated datasets",
+    ):
         assert part in text
-    nothing = await lsp.text_document_hover_async(types.HoverParams(
-        types.TextDocumentIdentifier(uri), types.Position(first, 2)))
+    nothing = await lsp.text_document_hover_async(
+        types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(first, 2))
+    )
     assert nothing is None
 
 
@@ -96,20 +109,28 @@ async def test_preview_on_save_and_latex_diagnostics(lsp, workspace):
     save(lsp, tex)
     failed = await lsp.wait_for("aisci/previewReady", lambda p: not p["ok"], timeout=120)
     assert failed["errors"] >= 1 and failed["pdf"] is None
-    published = await lsp.wait_for(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
-                                   lambda p: p.uri == tex.as_uri() and any(
-                                       d.source == "latex" and d.severity == types.DiagnosticSeverity.Error
-                                       for d in p.diagnostics))
+    published = await lsp.wait_for(
+        types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
+        lambda p: (
+            p.uri == tex.as_uri()
+            and any(
+                d.source == "latex" and d.severity == types.DiagnosticSeverity.Error
+                for d in p.diagnostics
+            )
+        ),
+    )
     error = next(d for d in published.diagnostics if d.severity == types.DiagnosticSeverity.Error)
     assert broken.splitlines()[error.range.start.line].startswith("\\undefinedmacro Later work")
     assert "undefinedmacro" in error.message
 
     # chktex's style findings come with the preview, under their own source.
-    tex.write_text(GOOD.replace("Later work", "Later work ``quotes\" and"))
+    tex.write_text(GOOD.replace("Later work", 'Later work ``quotes" and'))
     save(lsp, tex)
-    lint = await lsp.wait_for(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
-                              lambda p: p.uri == tex.as_uri() and any("chktex 18" in d.message for d in p.diagnostics),
-                              timeout=120)
+    lint = await lsp.wait_for(
+        types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
+        lambda p: p.uri == tex.as_uri() and any("chktex 18" in d.message for d in p.diagnostics),
+        timeout=120,
+    )
     finding = next(d for d in lint.diagnostics if "chktex 18" in d.message)
     assert finding.source == "chktex" and finding.range.start.line == 3
 
@@ -119,8 +140,10 @@ def latex_processes(folder: Path) -> list[int]:
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                if os.readlink(entry / "cwd") == str(folder) and \
-                        b"tex" in (entry / "cmdline").read_bytes():
+                if (
+                    os.readlink(entry / "cwd") == str(folder)
+                    and b"tex" in (entry / "cmdline").read_bytes()
+                ):
                     found.append(int(entry.name))
             except OSError:
                 continue
@@ -129,25 +152,41 @@ def latex_processes(folder: Path) -> list[int]:
 
 @needs_tex
 async def test_newer_build_kills_older(lsp, workspace):
-    tex = paper(workspace, GOOD.replace("\\begin{document}", "\\begin{document}\n\\def\\forever{\\forever}\\forever"))
+    tex = paper(
+        workspace,
+        GOOD.replace("\\begin{document}", "\\begin{document}\n\\def\\forever{\\forever}\\forever"),
+    )
     save(lsp, tex)
     await wait_until(lambda: latex_processes(tex.parent), timeout=60, what="a hanging pdflatex")
     tex.write_text(GOOD)
     save(lsp, tex)
     ready = await lsp.wait_for("aisci/previewReady", timeout=120)
     assert ready["ok"]
-    assert len(lsp.notes["aisci/previewReady"]) == 1     # the killed build reported nothing
-    await wait_until(lambda: not latex_processes(tex.parent), timeout=30, what="the old build's processes ending")
+    assert len(lsp.notes["aisci/previewReady"]) == 1  # the killed build reported nothing
+    await wait_until(
+        lambda: not latex_processes(tex.parent), timeout=30, what="the old build's processes ending"
+    )
 
 
 async def test_code_lenses_on_ideas(lsp, workspace):
     ideas = workspace / "results" / "tiny" / "ideas.json"
     ideas.parent.mkdir(parents=True)
-    entries = [{"Name": n, "Title": f"Title {n}", "Experiment": "x", "Interestingness": 3, "Feasibility": 5,
-                "Novelty": 4} for n in ("first_idea", "second_idea")]
+    entries = [
+        {
+            "Name": n,
+            "Title": f"Title {n}",
+            "Experiment": "x",
+            "Interestingness": 3,
+            "Feasibility": 5,
+            "Novelty": 4,
+        }
+        for n in ("first_idea", "second_idea")
+    ]
     ideas.write_text(json.dumps(entries, indent=2))
     uri = lsp.open(ideas, "json")
-    lenses = await lsp.text_document_code_lens_async(types.CodeLensParams(types.TextDocumentIdentifier(uri)))
+    lenses = await lsp.text_document_code_lens_async(
+        types.CodeLensParams(types.TextDocumentIdentifier(uri))
+    )
     lines = ideas.read_text().splitlines()
     by_title = {}
     for lens in lenses:
@@ -166,11 +205,17 @@ async def test_watcher_reports_changes_made_outside(lsp, workspace):
     (folder / "run_1").mkdir(parents=True)
     (folder / "run_1" / "final_info.json").write_text(json.dumps({"d": {"means": {"acc": 0.75}}}))
     run = await lsp.wait_for("aisci/runFinished", timeout=30)
-    assert run == {**run, "folder": str(folder), "run": "run_1", "ok": True, "means": {"d": {"acc": 0.75}},
-                   "source": "watcher"}
+    assert run == {
+        **run,
+        "folder": str(folder),
+        "run": "run_1",
+        "ok": True,
+        "means": {"d": {"acc": 0.75}},
+        "source": "watcher",
+    }
     ideas = workspace / "results" / "tiny" / "ideas.json"
     tmp = ideas.with_suffix(".tmp")
     tmp.write_text("[]")
-    tmp.rename(ideas)          # how aisci writes it: atomically
+    tmp.rename(ideas)  # how aisci writes it: atomically
     changed = await lsp.wait_for("aisci/ideasChanged", timeout=30)
     assert changed == {"template": "tiny", "path": str(ideas), "source": "watcher"}

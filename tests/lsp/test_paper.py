@@ -9,12 +9,17 @@ from pathlib import Path
 import pytest
 from lsprotocol import types
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(shutil.which("latexmk") is None, reason="needs TeX")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(shutil.which("latexmk") is None, reason="needs TeX"),
+]
 
 
 async def test_paper_commands(lsp, workspace):
     template = workspace / "templates" / "tiny"
-    result = await lsp.command("aisci.launch", {"template": str(template), "numIdeas": 1}, timeout=600)
+    result = await lsp.command(
+        "aisci.launch", {"template": str(template), "numIdeas": 1}, timeout=600
+    )
     assert result["ok"], result
     folder = Path(result["ideas"][0]["folder"])
     stages = {(s["stage"], s["state"]) for s in lsp.notes["aisci/stageChanged"]}
@@ -23,9 +28,15 @@ async def test_paper_commands(lsp, workspace):
     assert Path(ready["pdf"]).is_file()
 
     papers = (await lsp.command("aisci.listPapers", {"template": str(template)}))["papers"]
-    assert len(papers) == 1 and papers[0]["folder"] == str(folder) and Path(papers[0]["pdf"]).is_file()
+    assert (
+        len(papers) == 1 and papers[0]["folder"] == str(folder) and Path(papers[0]["pdf"]).is_file()
+    )
     # The sweep scientist's review is a checklist: counted checks, no decision, no scores.
-    assert papers[0]["kind"] == "checklist" and papers[0]["decision"] is None and papers[0]["scores"] == {}
+    assert (
+        papers[0]["kind"] == "checklist"
+        and papers[0]["decision"] is None
+        and papers[0]["scores"] == {}
+    )
     assert papers[0]["verdict"] == "checks 5/5 passed, not judged"
     assert "review: checks 5/5 passed, not judged" in result["ideas"][0]["message"]
 
@@ -34,17 +45,23 @@ async def test_paper_commands(lsp, workspace):
     assert consistency["ok"] == (consistency["mismatches"] == [])
 
     lsp.notes["aisci/previewReady"].clear()
-    drafted = await lsp.command("aisci.draftPaper", {"folder": str(folder), "section": "Results"}, timeout=600)
+    drafted = await lsp.command(
+        "aisci.draftPaper", {"folder": str(folder), "section": "Results"}, timeout=600
+    )
     assert drafted["ok"] and drafted["tex"] == str(folder / "latex" / "template.tex")
-    preview = await lsp.wait_for("aisci/previewReady", lambda p: p["tex"] == drafted["tex"], timeout=120)
+    preview = await lsp.wait_for(
+        "aisci/previewReady", lambda p: p["tex"] == drafted["tex"], timeout=120
+    )
     assert preview["ok"] and Path(preview["pdf"]).is_file()
 
     tex = folder / "latex" / "template.tex"
     tex.write_text(tex.read_text().replace("\\end{document}", "\\brokenmacro\n\\end{document}"))
     built = await lsp.command("aisci.buildPaper", {"folder": str(folder)}, timeout=600)
     assert built["folder"] == str(folder) and built["errors"] >= 1
-    published = await lsp.wait_for(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
-                                   lambda p: p.uri == tex.as_uri() and any("brokenmacro" in d.message
-                                                                           for d in p.diagnostics), timeout=120)
+    published = await lsp.wait_for(
+        types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
+        lambda p: p.uri == tex.as_uri() and any("brokenmacro" in d.message for d in p.diagnostics),
+        timeout=120,
+    )
     line = next(d.range.start.line for d in published.diagnostics if "brokenmacro" in d.message)
     assert tex.read_text().splitlines()[line].startswith("\\brokenmacro")

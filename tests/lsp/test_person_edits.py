@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from tests.lsp.conftest import start, stop
 
 pytestmark = pytest.mark.slow
@@ -16,11 +15,19 @@ pytestmark = pytest.mark.slow
 
 async def test_a_person_edited_run_is_described_by_what_ran(workspace):
     template = workspace / "templates" / "tiny"
-    client = await start(workspace, settings={"autonomy": "review-edits", "numIdeas": 1, "maxRuns": 1})
+    client = await start(
+        workspace, settings={"autonomy": "review-edits", "numIdeas": 1, "maxRuns": 1}
+    )
     try:
+
         async def person_edit(params):
-            assert params["file"] == "experiment.py" and "LEARNING_RATE = 0.03" in params["proposed"]
-            return {"action": "edit", "text": params["proposed"].replace("LEARNING_RATE = 0.03", "LEARNING_RATE = 0.05")}
+            assert (
+                params["file"] == "experiment.py" and "LEARNING_RATE = 0.03" in params["proposed"]
+            )
+            return {
+                "action": "edit",
+                "text": params["proposed"].replace("LEARNING_RATE = 0.03", "LEARNING_RATE = 0.05"),
+            }
 
         client.review_answers = [person_edit]
         result = await client.command("aisci.launch", {"template": str(template), "writeup": False})
@@ -29,13 +36,20 @@ async def test_a_person_edited_run_is_described_by_what_ran(workspace):
         assert "LEARNING_RATE = 0.05" in (folder / "run_1.py").read_text()
 
         step = json.loads((folder / "state.json").read_text())["steps"]["run_1"]
-        assert step["description"].startswith("LEARNING_RATE = 0.05 (baseline 0.1; a person's edit; proposed 0.03")
+        assert step["description"].startswith(
+            "LEARNING_RATE = 0.05 (baseline 0.1; a person's edit; proposed 0.03"
+        )
         notes = (folder / "notes.txt").read_text()
-        assert "## Run 1: LEARNING_RATE = 0.05" in notes and "0.03" not in notes.split("## Run 1")[1].splitlines()[0][:30]
+        assert (
+            "## Run 1: LEARNING_RATE = 0.05" in notes
+            and "0.03" not in notes.split("## Run 1")[1].splitlines()[0][:30]
+        )
         assert "'run_1': 'LEARNING_RATE=0.05'" in (folder / "plot.py").read_text()
         runs = (await client.command("aisci.listRuns", {"folder": str(folder)}))["runs"]
         assert runs[1]["description"].startswith("LEARNING_RATE = 0.05")
         edit = json.loads((folder / "state.json").read_text())["steps"]["run_1.edit"]
-        assert edit["edited_by_person"] is True and edit["proposed_description"].startswith("LEARNING_RATE = 0.03")
+        assert edit["edited_by_person"] is True and edit["proposed_description"].startswith(
+            "LEARNING_RATE = 0.03"
+        )
     finally:
         await stop(client)

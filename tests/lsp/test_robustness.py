@@ -20,7 +20,9 @@ def request(msg_id: int, method: str, params) -> dict:
 
 
 def get_cost(msg_id: int) -> dict:
-    return request(msg_id, "workspace/executeCommand", {"command": "aisci.getCost", "arguments": [{}]})
+    return request(
+        msg_id, "workspace/executeCommand", {"command": "aisci.getCost", "arguments": [{}]}
+    )
 
 
 class Raw:
@@ -36,11 +38,23 @@ class Raw:
     async def start(cls, workspace):
         stderr_path = workspace.parent / "raw.stderr.log"
         proc = await asyncio.create_subprocess_exec(
-            *server_command(), cwd=workspace, env=server_env(workspace.parent), stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=stderr_path.open("wb"))
+            *server_command(),
+            cwd=workspace,
+            env=server_env(workspace.parent),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=stderr_path.open("wb"),
+        )
         raw = cls(proc, stderr_path)
-        await raw.send(frame(request(1, "initialize", {"processId": None, "rootUri": workspace.as_uri(),
-                                                       "capabilities": {}})))
+        await raw.send(
+            frame(
+                request(
+                    1,
+                    "initialize",
+                    {"processId": None, "rootUri": workspace.as_uri(), "capabilities": {}},
+                )
+            )
+        )
         assert "result" in await raw.reply(1)
         await raw.send(frame({"jsonrpc": "2.0", "method": "initialized", "params": {}}))
         return raw
@@ -54,12 +68,13 @@ class Raw:
             while msg_id not in self.replies:
                 message = await read_frame(self.proc.stdout)
                 if "id" not in message or "method" in message:
-                    continue        # a notification or a request of the server
+                    continue  # a notification or a request of the server
                 if message["id"] is None:
                     self.errors_without_id.append(message)
                 else:
                     self.replies[message["id"]] = message
             return self.replies[msg_id]
+
         return await asyncio.wait_for(until(), BOUND_S)
 
     async def close(self) -> int:
@@ -83,12 +98,12 @@ async def test_bad_frames_are_skipped_and_the_next_request_is_answered(workspace
     raw = await Raw.start(workspace)
     try:
         # Garbage, then a header with no number: both skipped; the next frame is answered.
-        await raw.send(b"hello there\r\n" + b"Content-Length: abc\r\n\r\n{\"x\": 1}")
+        await raw.send(b"hello there\r\n" + b'Content-Length: abc\r\n\r\n{"x": 1}')
         await raw.send(frame(get_cost(2)))
         assert "result" in await raw.reply(2)
 
         # A Content-Length nobody could send (it used to end the server without a word).
-        await raw.send(b"Content-Length: 100000000000000\r\n\r\n{\"jsonrpc\": \"2.0\"}")
+        await raw.send(b'Content-Length: 100000000000000\r\n\r\n{"jsonrpc": "2.0"}')
         await raw.send(frame(get_cost(3)))
         assert "result" in await raw.reply(3)
         await raw.send(b"Content-Length: 1e14\r\n\r\n{}")
@@ -125,12 +140,14 @@ async def test_bad_frames_are_skipped_and_the_next_request_is_answered(workspace
 async def test_malformed_params_get_invalid_params(workspace):
     raw = await Raw.start(workspace)
     try:
-        await raw.send(frame(request(2, "textDocument/hover", {"textDocument": 1, "position": "top"})))
+        await raw.send(
+            frame(request(2, "textDocument/hover", {"textDocument": 1, "position": "top"}))
+        )
         error = (await raw.reply(2))["error"]
         assert error["code"] == -32602 and "textDocument/hover" in error["message"]
         await raw.send(frame(request(3, "workspace/executeCommand", {"command": 5})))
         assert (await raw.reply(3))["error"]["code"] == -32602
-        await raw.send(frame({"jsonrpc": "2.0", "id": 4}))           # neither a request nor a response
+        await raw.send(frame({"jsonrpc": "2.0", "id": 4}))  # neither a request nor a response
         await raw.send(frame([1, 2]))
         await raw.send(frame(get_cost(5)))
         assert "result" in await raw.reply(5)
@@ -154,9 +171,13 @@ async def test_render_text_reads_only_workspace_files(workspace, tmp_path):
     (workspace / "paper.tex").write_text("\\section{Intro} see \\cite{key}")
     raw = await Raw.start(workspace)
     try:
+
         def render(msg_id, path):
-            return request(msg_id, "workspace/executeCommand",
-                           {"command": "aisci.renderText", "arguments": [{"path": str(path)}]})
+            return request(
+                msg_id,
+                "workspace/executeCommand",
+                {"command": "aisci.renderText", "arguments": [{"path": str(path)}]},
+            )
 
         await raw.send(frame(render(2, workspace / "paper.tex")))
         assert "[key]" in (await raw.reply(2))["result"]["text"]

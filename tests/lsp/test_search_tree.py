@@ -18,8 +18,10 @@ SEARCH = {"search": "tree", "maxNodes": 2, "seeds": 0, "autonomy": "review-edits
 
 async def test_tree_search_from_the_editor_is_reviewed_notified_queried_and_steered(lsp, workspace):
     template = workspace / "templates" / "tiny"
-    result = await lsp.command("aisci.launch", {"template": str(template), "skipNoveltyCheck": True,
-                                                "writeup": False, **SEARCH})
+    result = await lsp.command(
+        "aisci.launch",
+        {"template": str(template), "skipNoveltyCheck": True, "writeup": False, **SEARCH},
+    )
     assert result["ok"], result
     folder = result["ideas"][0]["folder"]
 
@@ -31,12 +33,20 @@ async def test_tree_search_from_the_editor_is_reviewed_notified_queried_and_stee
     await lsp.wait_for("aisci/treeChanged", lambda p: p["folder"] == folder)
 
     tree = await lsp.command("aisci.getTree", {"folder": folder})
-    assert tree["search"] == "tree" and tree["metric"]["name"] == "val_loss" and tree["metric"]["direction"] == "min"
+    assert (
+        tree["search"] == "tree"
+        and tree["metric"]["name"] == "val_loss"
+        and tree["metric"]["direction"] == "min"
+    )
     nodes = {n["id"]: n for n in tree["nodes"]}
-    assert nodes[0]["kind"] == "root" and nodes[0]["parent"] is None and nodes[0]["parentCode"] is None
+    assert (
+        nodes[0]["kind"] == "root" and nodes[0]["parent"] is None and nodes[0]["parentCode"] is None
+    )
     assert [nodes[1]["kind"], nodes[2]["kind"]] == ["draft", "improve"] and nodes[2]["parent"] == 1
     assert all(n["status"] == "done" and n["metric"] is not None for n in tree["nodes"])
-    assert nodes[2]["code"] == f"{folder}/run_2.py" and nodes[2]["parentCode"] == f"{folder}/run_1.py"
+    assert (
+        nodes[2]["code"] == f"{folder}/run_2.py" and nodes[2]["parentCode"] == f"{folder}/run_1.py"
+    )
     assert nodes[2]["diff"].startswith("--- a/experiment.py")
     values = {i: n["metric"] for i, n in nodes.items()}
     assert tree["best"] == min(values, key=lambda i: values[i])
@@ -54,9 +64,11 @@ async def test_tree_search_from_the_editor_is_reviewed_notified_queried_and_stee
     assert {n["id"]: (n["pinned"], n["pruned"]) for n in again["nodes"]}[1] == (False, True)
 
     # A search running in another process (here: its lock) refuses the write instead of racing it.
-    with locks.lock_template_folder(workspace / "results" / "tiny", "aisci launch"):
-        with pytest.raises(JsonRpcException) as busy:
-            await lsp.command("aisci.steerNode", {"folder": folder, "node": 2, "action": "unpin"})
+    with (
+        locks.lock_template_folder(workspace / "results" / "tiny", "aisci launch"),
+        pytest.raises(JsonRpcException) as busy,
+    ):
+        await lsp.command("aisci.steerNode", {"folder": folder, "node": 2, "action": "unpin"})
     assert busy.value.code == -32002 and "aisci launch" in busy.value.message
 
     with pytest.raises(JsonRpcException) as bad:
@@ -76,12 +88,22 @@ async def test_a_record_written_elsewhere_and_a_pin_are_notified(lsp, workspace)
     empty = await lsp.command("aisci.getTree", {"folder": str(folder)})
     assert empty["nodes"] == [] and empty["search"] is None and empty["best"] is None
 
-    save_tree(folder, Tree("tree", (Node(0, None, "root", "baseline", "done", code_hash="a", metric=0.5),
-                                    Node(1, 0, "draft", "LR 0.03", "failed", code_hash="b", error="diverged")),
-                           metric={"name": "val_loss", "dataset": "sine", "direction": "min"}))
+    save_tree(
+        folder,
+        Tree(
+            "tree",
+            (
+                Node(0, None, "root", "baseline", "done", code_hash="a", metric=0.5),
+                Node(1, 0, "draft", "LR 0.03", "failed", code_hash="b", error="diverged"),
+            ),
+            metric={"name": "val_loss", "dataset": "sine", "direction": "min"},
+        ),
+    )
     await lsp.wait_for("aisci/treeChanged", lambda p: p["folder"] == str(folder))
     tree = await lsp.command("aisci.getTree", {"folder": str(folder)})
-    assert tree["best"] == 0 and tree["bestPath"] == [0] and tree["nodes"][1]["code"] is None   # no run_1.py
+    assert (
+        tree["best"] == 0 and tree["bestPath"] == [0] and tree["nodes"][1]["code"] is None
+    )  # no run_1.py
     seen = len(lsp.notes["aisci/treeChanged"])
     await lsp.command("aisci.steerNode", {"folder": str(folder), "node": 1, "action": "pin"})
     await lsp.wait_for("aisci/treeChanged", lambda p: len(lsp.notes["aisci/treeChanged"]) > seen)
@@ -105,8 +127,22 @@ async def test_get_tree_of_a_broken_record_and_of_a_folder_that_is_not_an_idea(l
 async def test_list_runs_says_the_cluster_node_a_run_ran_on(lsp, workspace):
     folder = workspace / "results" / "tiny" / "20250101_120000_x"
     folder.mkdir(parents=True)
-    (folder / "state.json").write_text(json.dumps({"steps": {
-        "run_1": {"status": "done", "description": "on Ray", "node": "3fa2c1d0 (gpu-07)"},
-        "run_2": {"status": "done", "description": "here"}}}))
+    (folder / "state.json").write_text(
+        json.dumps(
+            {
+                "steps": {
+                    "run_1": {
+                        "status": "done",
+                        "description": "on Ray",
+                        "node": "3fa2c1d0 (gpu-07)",
+                    },
+                    "run_2": {"status": "done", "description": "here"},
+                }
+            }
+        )
+    )
     runs = (await lsp.command("aisci.listRuns", {"folder": str(folder)}))["runs"]
-    assert [(r["run"], r["where"]) for r in runs] == [("run_1", "3fa2c1d0 (gpu-07)"), ("run_2", None)]
+    assert [(r["run"], r["where"]) for r in runs] == [
+        ("run_1", "3fa2c1d0 (gpu-07)"),
+        ("run_2", None),
+    ]

@@ -7,18 +7,28 @@ import json
 from pathlib import Path
 
 from lsprotocol import types
-
 from tests.helpers import REPO
 from tests.lsp.conftest import start, stop
 
 
 async def test_step_autonomy_and_bad_numbers_are_refused(workspace):
-    client = await start(workspace, settings={"autonomy": "step", "timeout": float("nan"), "maxCost": -5})
+    client = await start(
+        workspace, settings={"autonomy": "step", "timeout": float("nan"), "maxCost": -5}
+    )
     try:
-        await client.wait_for(types.WINDOW_SHOW_MESSAGE, lambda m: "aiScientist.autonomy is 'step'" in m.message
-                              and "expected one of full, review-edits" in m.message)
-        await client.wait_for(types.WINDOW_SHOW_MESSAGE, lambda m: "aiScientist.timeout" in m.message)
-        await client.wait_for(types.WINDOW_SHOW_MESSAGE, lambda m: "aiScientist.maxCost" in m.message)
+        await client.wait_for(
+            types.WINDOW_SHOW_MESSAGE,
+            lambda m: (
+                "aiScientist.autonomy is 'step'" in m.message
+                and "expected one of full, review-edits" in m.message
+            ),
+        )
+        await client.wait_for(
+            types.WINDOW_SHOW_MESSAGE, lambda m: "aiScientist.timeout" in m.message
+        )
+        await client.wait_for(
+            types.WINDOW_SHOW_MESSAGE, lambda m: "aiScientist.maxCost" in m.message
+        )
     finally:
         await stop(client)
     # ... and the extension no longer offers it.

@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import json
 
-from aisci.lsp.settings import DEFAULTS, KEYS
 from tests.helpers import REPO
+
+from aisci.lsp.settings import DEFAULTS, KEYS
 
 
 def test_every_server_setting_is_offered_by_the_extension():
-    config = json.loads((REPO / "vscode-extension" / "package.json").read_text())["contributes"]["configuration"]
+    config = json.loads((REPO / "vscode-extension" / "package.json").read_text())["contributes"][
+        "configuration"
+    ]
     properties = (config if isinstance(config, dict) else config[0])["properties"]
     offered = {name.removeprefix("aiScientist.") for name in properties}
-    assert set(KEYS) <= offered, f"server settings missing from package.json: {sorted(set(KEYS) - offered)}"
+    assert set(KEYS) <= offered, (
+        f"server settings missing from package.json: {sorted(set(KEYS) - offered)}"
+    )
     for key in KEYS:
         setting = properties[f"aiScientist.{key}"]
         assert setting.get("markdownDescription") and setting.get("scope"), key

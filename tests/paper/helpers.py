@@ -13,8 +13,9 @@ REPO = Path(__file__).resolve().parents[2]
 SKELETON = REPO / "server" / "aisci" / "scaffold" / "latex"
 DATA = Path(__file__).parent / "data"
 
-needs_tex = pytest.mark.skipif(tex_available(packages=()) is not None,
-                               reason="TeX Live is not installed (make setup)")
+needs_tex = pytest.mark.skipif(
+    tex_available(packages=()) is not None, reason="TeX Live is not installed (make setup)"
+)
 
 
 def copy_skeleton(dest: Path) -> Path:

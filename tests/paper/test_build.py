@@ -20,7 +20,7 @@ LOOP_TEX = "\\documentclass{article}\n\\begin{document}\n\\def\\x{\\x}\\x\n\\end
 
 
 def test_tex_available_names_what_is_missing_and_how_to_install(monkeypatch, tmp_path):
-    monkeypatch.setenv("PATH", str(tmp_path))   # an empty folder: no TeX at all
+    monkeypatch.setenv("PATH", str(tmp_path))  # an empty folder: no TeX at all
     message = tex_available()
     assert message is not None
     for program in ("pdflatex", "bibtex", "latexmk", "apt-get install texlive-latex-base"):
@@ -29,7 +29,7 @@ def test_tex_available_names_what_is_missing_and_how_to_install(monkeypatch, tmp
 
 def test_compile_without_tex_raises_a_config_error(monkeypatch, tmp_path, latex_dir):
     monkeypatch.setenv("PATH", str(tmp_path))
-    with pytest.raises(ConfigError, match="latexmk"):
+    with pytest.raises(ConfigError, match=r"latexmk"):
         compile_paper(latex_dir)
 
 
@@ -42,7 +42,7 @@ def test_tex_available_on_this_machine():
 
 @needs_tex
 def test_missing_main_file_is_a_clear_error(latex_dir):
-    with pytest.raises(AisciError, match="paper.tex does not exist"):
+    with pytest.raises(AisciError, match=r"paper.tex does not exist"):
         compile_paper(latex_dir, main="paper.tex")
 
 
@@ -54,7 +54,7 @@ def test_skeleton_compiles_to_a_pdf_in_bounded_time(latex_dir):
     assert result.pdf == out and out.read_bytes().startswith(b"%PDF")
     assert result.errors == ()
     assert result.log_path == latex_dir / "template.log"
-    assert (latex_dir / "template.bbl").is_file()   # latexmk ran BibTeX
+    assert (latex_dir / "template.bbl").is_file()  # latexmk ran BibTeX
     assert result.duration_s < 60
     # No leftover temporary copies beside the PDF.
     assert [p.name for p in out.parent.iterdir() if p.name.startswith(".idea_name")] == []
@@ -80,7 +80,9 @@ def test_planted_errors_are_reported_on_their_lines(latex_dir):
 @needs_tex
 def test_missing_package_and_missing_figure(latex_dir):
     tex = latex_dir / "template.tex"
-    text = tex.read_text().replace("\\usepackage{aisci}", "\\usepackage{aisci}\n\\usepackage{nosuchpackagexyz}")
+    text = tex.read_text().replace(
+        "\\usepackage{aisci}", "\\usepackage{aisci}\n\\usepackage{nosuchpackagexyz}"
+    )
     tex.write_text(text.replace("RESULTS HERE", "\\includegraphics{nofigure.png}"))
     result = compile_paper(latex_dir, timeout_s=120)
     assert not result.ok
@@ -106,7 +108,9 @@ def test_unknown_citation_is_reported_by_bibtex_with_the_cite_line(latex_dir):
     replace_line(tex, line, "As shown before~\\citep{nosuchkey2023}.")
     result = compile_paper(latex_dir, timeout_s=120)
     bibtex = [d for d in result.diagnostics if d.source == "bibtex"]
-    assert [(d.file, d.line, "nosuchkey2023" in d.message) for d in bibtex] == [("template.tex", line, True)]
+    assert [(d.file, d.line, "nosuchkey2023" in d.message) for d in bibtex] == [
+        ("template.tex", line, True)
+    ]
 
 
 @needs_tex
@@ -161,12 +165,14 @@ def test_an_interrupted_build_leaves_no_tex_running(tmp_path):
     folder = tmp_path / "loop"
     folder.mkdir()
     (folder / "template.tex").write_text(LOOP_TEX)
-    code = ("import signal, sys; from pathlib import Path; from aisci.paper.build import compile_paper; "
-            "signal.signal(signal.SIGTERM, lambda *a: sys.exit(143)); "
-            f"compile_paper(Path({str(folder)!r}), timeout_s=120)")
+    code = (
+        "import signal, sys; from pathlib import Path; from aisci.paper.build import compile_paper; "
+        "signal.signal(signal.SIGTERM, lambda *a: sys.exit(143)); "
+        f"compile_paper(Path({str(folder)!r}), timeout_s=120)"
+    )
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[2])
     try:
-        deadline = time.monotonic() + 60   # pdflatex writes its log as soon as it starts
+        deadline = time.monotonic() + 60  # pdflatex writes its log as soon as it starts
         while not (folder / "template.log").exists() and time.monotonic() < deadline:
             time.sleep(0.05)
         assert _tex_processes_in(folder.resolve()) != []
@@ -181,13 +187,14 @@ def test_an_interrupted_build_leaves_no_tex_running(tmp_path):
 @needs_tex
 def test_two_builds_of_one_folder_wait_for_each_other(latex_dir):
     results = []
-    threads = [threading.Thread(target=lambda: results.append(compile_paper(latex_dir))) for _ in range(2)]
+    threads = [
+        threading.Thread(target=lambda: results.append(compile_paper(latex_dir))) for _ in range(2)
+    ]
     for t in threads:
         t.start()
     for t in threads:
         t.join(timeout=180)
     assert [r.ok for r in results] == [True, True], [r.diagnostics for r in results]
-
 
 
 @needs_tex
@@ -215,10 +222,12 @@ def _wait_for(path: Path, bound_s: float = 60) -> None:
         time.sleep(0.05)
 
 
-SLOW_TEX = ("\\documentclass{article}\n\\begin{document}\n"
-            "\\immediate\\openout15=started.txt \\immediate\\write15{x}\\immediate\\closeout15\n"
-            "\\newcount\\n \\n=0 \\loop\\advance\\n by 1 \\ifnum\\n<4000000 \\repeat\n"
-            "Hello.\n\\end{document}\n")
+SLOW_TEX = (
+    "\\documentclass{article}\n\\begin{document}\n"
+    "\\immediate\\openout15=started.txt \\immediate\\write15{x}\\immediate\\closeout15\n"
+    "\\newcount\\n \\n=0 \\loop\\advance\\n by 1 \\ifnum\\n<4000000 \\repeat\n"
+    "Hello.\n\\end{document}\n"
+)
 
 
 def _pdflatex_in(folder: Path) -> list[int]:
@@ -227,7 +236,9 @@ def _pdflatex_in(folder: Path) -> list[int]:
         if not entry.name.isdigit():
             continue
         try:
-            if (entry / "comm").read_text().strip() == "pdflatex" and Path(os.readlink(entry / "cwd")) == folder:
+            if (entry / "comm").read_text().strip() == "pdflatex" and Path(
+                os.readlink(entry / "cwd")
+            ) == folder:
                 found.append(int(entry.name))
         except OSError:
             continue

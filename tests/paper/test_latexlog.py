@@ -15,7 +15,9 @@ def _parse(case: str):
 def test_file_line_errors_from_a_real_log():
     diags = _parse("log_errors")
     assert [(d.file, d.line, d.severity) for d in diags] == [
-        ("template.tex", 30, "error"), ("template.tex", 38, "error")]
+        ("template.tex", 30, "error"),
+        ("template.tex", 38, "error"),
+    ]
     assert diags[0].message == "Undefined control sequence \\badcommand"
     assert "`nofig.png' not found" in diags[1].message
     # The first pass failed before BibTeX: its "citation undefined" warnings are not reported.
@@ -39,23 +41,25 @@ def test_unclosed_argument_is_moved_to_the_line_that_opened_it():
 
 
 def test_warnings_get_their_input_line_and_package_continuations():
-    log = "\n".join([
-        "(./template.tex",
-        "(/usr/share/texlive/texmf-dist/tex/latex/base/article.cls",
-        "Package hyperref Warning: Token not allowed in a PDF string (Unicode):",
-        "(hyperref)                removing `math shift' on input line 12.",
-        ")",
-        "LaTeX Warning: Reference `sec:missing' on page 2 undefined on input line 41.",
-        "",
-        "Package hyperref Warning: Token not allowed in a PDF string (Unicode):",
-        "(hyperref)                removing `math shift' on input line 12.",
-        "",
-        "LaTeX Warning: Label(s) may have changed. Rerun to get cross-references right.",
-        ")",
-    ])
+    log = "\n".join(
+        [
+            "(./template.tex",
+            "(/usr/share/texlive/texmf-dist/tex/latex/base/article.cls",
+            "Package hyperref Warning: Token not allowed in a PDF string (Unicode):",
+            "(hyperref)                removing `math shift' on input line 12.",
+            ")",
+            "LaTeX Warning: Reference `sec:missing' on page 2 undefined on input line 41.",
+            "",
+            "Package hyperref Warning: Token not allowed in a PDF string (Unicode):",
+            "(hyperref)                removing `math shift' on input line 12.",
+            "",
+            "LaTeX Warning: Label(s) may have changed. Rerun to get cross-references right.",
+            ")",
+        ]
+    )
     diags = parse_log(log)
     assert [(d.file, d.line, d.severity) for d in diags] == [
-        ("template.tex", None, "warning"),   # issued while article.cls was being read
+        ("template.tex", None, "warning"),  # issued while article.cls was being read
         ("template.tex", 12, "warning"),
         ("template.tex", 41, "warning"),
     ]
@@ -64,20 +68,22 @@ def test_warnings_get_their_input_line_and_package_continuations():
 
 
 def test_messages_from_an_included_file_are_attributed_to_it():
-    log = "\n".join([
-        "(./template.tex (./sections/results.tex",
-        "./sections/results.tex:7: Undefined control sequence.",
-        "l.7 \\foo",
-        "",
-        "LaTeX Warning: Citation `x' on page 1 undefined on input line 9.",
-        ") (/usr/share/texmf/tex/latex/x.fd)",
-        "Overfull \\hbox (12.0pt too wide) in paragraph at lines 50--52",
-        "[]\\T1/ptm/m/n/10 text (with an unbalanced parenthesis",
-        "",
-        "! Missing $ inserted.",
-        "l.60 x^",
-        ")",
-    ])
+    log = "\n".join(
+        [
+            "(./template.tex (./sections/results.tex",
+            "./sections/results.tex:7: Undefined control sequence.",
+            "l.7 \\foo",
+            "",
+            "LaTeX Warning: Citation `x' on page 1 undefined on input line 9.",
+            ") (/usr/share/texmf/tex/latex/x.fd)",
+            "Overfull \\hbox (12.0pt too wide) in paragraph at lines 50--52",
+            "[]\\T1/ptm/m/n/10 text (with an unbalanced parenthesis",
+            "",
+            "! Missing $ inserted.",
+            "l.60 x^",
+            ")",
+        ]
+    )
     diags = parse_log(log)
     assert [(d.file, d.line, d.severity) for d in diags] == [
         ("sections/results.tex", 7, "error"),
@@ -89,7 +95,9 @@ def test_messages_from_an_included_file_are_attributed_to_it():
 def test_missing_package_message_says_what_to_do():
     log = "(./template.tex\n./template.tex:3: LaTeX Error: File `fancystuff.sty' not found.\n\nl.3 \\usepackage\n"
     [d] = parse_log(log)
-    assert d.line == 3 and "fancystuff.sty' is not installed" in d.message and "kpsewhich" in d.message
+    assert (
+        d.line == 3 and "fancystuff.sty' is not installed" in d.message and "kpsewhich" in d.message
+    )
 
 
 def test_the_rule_table_is_ordered_errors_first():
@@ -111,9 +119,13 @@ def test_blg_of_a_real_bibtex_run():
 
 
 def test_blg_without_sources_still_names_the_problems():
-    blg = ('Database file #1: references.bib\n'
-           'Warning--I didn\'t find a database entry for "ghost"\n'
-           "I couldn't open database file refs.bib\n")
+    blg = (
+        "Database file #1: references.bib\n"
+        'Warning--I didn\'t find a database entry for "ghost"\n'
+        "I couldn't open database file refs.bib\n"
+    )
     diags = parse_blg(blg)
-    assert [(d.file, d.line, d.severity) for d in diags] == [("refs.bib", None, "error"),
-                                                             ("template.tex", None, "warning")]
+    assert [(d.file, d.line, d.severity) for d in diags] == [
+        ("refs.bib", None, "error"),
+        ("template.tex", None, "warning"),
+    ]

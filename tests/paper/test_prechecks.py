@@ -22,11 +22,13 @@ def test_missing_figure_and_unknown_citation_with_their_lines(latex_dir):
     replace_line(tex, cite_line, "Prior work~\\citep{lu2024aiscientist, vaswani2017attention}.")
     diags = run_prechecks(tex)
     assert [(d.line, d.severity, d.source) for d in diags] == [
-        (cite_line, "error", "precheck"), (fig_line, "error", "precheck")]
+        (cite_line, "error", "precheck"),
+        (fig_line, "error", "precheck"),
+    ]
     messages = _by_line(diags)
     assert "`vaswani2017attention`" in messages[(cite_line, "error")]
     assert "`val_loss`" in messages[(fig_line, "error")]
-    assert "latex/" in messages[(fig_line, "error")]   # says where it looked
+    assert "latex/" in messages[(fig_line, "error")]  # says where it looked
 
 
 def test_figure_found_in_the_idea_folder_through_graphicspath(latex_dir):
@@ -51,19 +53,26 @@ def test_figure_included_twice_and_duplicate_sections(latex_dir):
 
 def test_comments_are_not_checked(latex_dir):
     tex = latex_dir / "template.tex"
-    replace_line(tex, line_of(tex, "RESULTS HERE"),
-                 "100\\% of runs % \\citep{ghost} \\includegraphics{ghost.png}")
+    replace_line(
+        tex,
+        line_of(tex, "RESULTS HERE"),
+        "100\\% of runs % \\citep{ghost} \\includegraphics{ghost.png}",
+    )
     assert run_prechecks(tex) == ()
 
 
 def test_bibliography_file_missing_or_written_by_filecontents(tmp_path):
     tex = tmp_path / "paper.tex"
-    tex.write_text("\\documentclass{article}\n\\begin{document}\nSee \\cite{a}.\n"
-                   "\\bibliography{refs}\n\\end{document}\n")
+    tex.write_text(
+        "\\documentclass{article}\n\\begin{document}\nSee \\cite{a}.\n"
+        "\\bibliography{refs}\n\\end{document}\n"
+    )
     [d] = run_prechecks(tex)
     assert (d.line, d.severity) == (4, "error") and "refs.bib" in d.message
-    tex.write_text("\\begin{filecontents}{refs.bib}\n@article{a, title={A}, year={2020}}\n\\end{filecontents}\n"
-                   + tex.read_text())
+    tex.write_text(
+        "\\begin{filecontents}{refs.bib}\n@article{a, title={A}, year={2020}}\n\\end{filecontents}\n"
+        + tex.read_text()
+    )
     assert run_prechecks(tex) == ()
 
 

@@ -17,8 +17,12 @@ from tests.helpers import make_template, run_cli
 from tests.scientists.answers import decision, idea_text, is_novelty_request
 
 OFFLINE = {"LITELLM_LOCAL_MODEL_COST_MAP": "True", "LITELLM_OFFLINE_MODE": "true"}
-TITLES = ("Warm-up length and the fit", "Gradient noise from small batches", "Feature scaling before descent",
-          "Early stopping against validation loss")
+TITLES = (
+    "Warm-up length and the fit",
+    "Gradient noise from small batches",
+    "Feature scaling before descent",
+    "Early stopping against validation loss",
+)
 FAKE_KEY_ENV = {"OPENAI_API_KEY": "sk-fake", **OFFLINE}
 
 
@@ -32,8 +36,11 @@ def model_answers(completion_tokens: int | None = None):
             if "No search yet." in prompt:
                 text = decision("search", "grokking")
             else:
-                text = decision("not_novel", reason="Progress measures covers it.",
-                                closest=["Progress measures for grokking via mechanistic interpretability"])
+                text = decision(
+                    "not_novel",
+                    reason="Progress measures covers it.",
+                    closest=["Progress measures for grokking via mechanistic interpretability"],
+                )
         elif prompt.startswith("Review round"):
             last = json.loads(body["messages"][-2]["content"])
             text = json.dumps({**last, "done": True})
@@ -46,8 +53,24 @@ def model_answers(completion_tokens: int | None = None):
 
 
 def ideas_args(template, results, base_url, *extra):
-    return ("ideas", "--template", str(template), "--model", "openai/fake-model", "--api-base", base_url,
-            "--scientist", "llm", "--results", str(results), "--num-ideas", "2", "--reflections", "1", *extra)
+    return (
+        "ideas",
+        "--template",
+        str(template),
+        "--model",
+        "openai/fake-model",
+        "--api-base",
+        base_url,
+        "--scientist",
+        "llm",
+        "--results",
+        str(results),
+        "--num-ideas",
+        "2",
+        "--reflections",
+        "1",
+        *extra,
+    )
 
 
 def test_ideas_then_novelty_then_replay_without_the_server(tmp_path, fake_s2):
@@ -55,8 +78,11 @@ def test_ideas_then_novelty_then_replay_without_the_server(tmp_path, fake_s2):
     cassette = tmp_path / "calls.jsonl"
     with FakeOpenAI(default=model_answers()) as fake:
         base_url = fake.base_url
-        made = run_cli(*ideas_args(template, tmp_path / "results", base_url, "--record", str(cassette)),
-                       cwd=tmp_path, env=FAKE_KEY_ENV)
+        made = run_cli(
+            *ideas_args(template, tmp_path / "results", base_url, "--record", str(cassette)),
+            cwd=tmp_path,
+            env=FAKE_KEY_ENV,
+        )
         assert made.returncode == 0, made.stderr
         assert len(fake.chat_requests) == 4  # two ideas, a draft and one review each
 
@@ -64,15 +90,34 @@ def test_ideas_then_novelty_then_replay_without_the_server(tmp_path, fake_s2):
         ideas = json.loads(ideas_file.read_text())
         assert [i["Name"] for i in ideas] == ["idea_1", "idea_2"]
         for entry in ideas:
-            assert [p for p in idea_problems(entry)] == []
-            assert set(entry) >= {"Name", "Title", "Experiment", "Interestingness", "Feasibility", "Novelty"}
+            assert list(idea_problems(entry)) == []
+            assert set(entry) >= {
+                "Name",
+                "Title",
+                "Experiment",
+                "Interestingness",
+                "Feasibility",
+                "Novelty",
+            }
             assert "novel" not in entry and "Thought" not in entry and "done" not in entry
         assert "idea_1: Warm-up length and the fit" in made.stdout
         assert len(cassette.read_text().splitlines()) == 4
 
-        checked = run_cli("novelty", "--template", str(template), "--model", "openai/fake-model",
-                          "--api-base", base_url, "--scientist", "llm", "--results", str(tmp_path / "results"),
-                          cwd=tmp_path, env=FAKE_KEY_ENV)
+        checked = run_cli(
+            "novelty",
+            "--template",
+            str(template),
+            "--model",
+            "openai/fake-model",
+            "--api-base",
+            base_url,
+            "--scientist",
+            "llm",
+            "--results",
+            str(tmp_path / "results"),
+            cwd=tmp_path,
+            env=FAKE_KEY_ENV,
+        )
         assert checked.returncode == 0, checked.stderr
         assert "idea_1: not novel - Progress measures covers it." in checked.stdout
     verdicts = json.loads(ideas_file.read_text())
@@ -84,8 +129,11 @@ def test_ideas_then_novelty_then_replay_without_the_server(tmp_path, fake_s2):
     assert set(cost["by_stage"]) == {"ideas", "novelty"} and cost["totals"]["calls"] == 8
 
     # The fake server is stopped: only the cassette can answer, and the key is not needed.
-    replayed = run_cli(*ideas_args(template, tmp_path / "replayed", base_url, "--replay", str(cassette)),
-                       cwd=tmp_path, env=OFFLINE)  # no OPENAI_API_KEY (conftest)
+    replayed = run_cli(
+        *ideas_args(template, tmp_path / "replayed", base_url, "--replay", str(cassette)),
+        cwd=tmp_path,
+        env=OFFLINE,
+    )  # no OPENAI_API_KEY (conftest)
     assert replayed.returncode == 0, replayed.stderr
     assert json.loads((tmp_path / "replayed" / "tiny" / "ideas.json").read_text()) == ideas
     replay_cost = json.loads((tmp_path / "replayed" / "tiny" / "cost.json").read_text())
@@ -94,8 +142,19 @@ def test_ideas_then_novelty_then_replay_without_the_server(tmp_path, fake_s2):
 
 def test_missing_key_fails_before_the_baseline(tmp_path):
     template = make_template(tmp_path)
-    done = run_cli("launch", "--template", str(template), "--model", "gpt-4o", "--scale", "smoke",
-                   "--results", str(tmp_path / "results"), cwd=tmp_path, env=OFFLINE)  # no OPENAI_API_KEY
+    done = run_cli(
+        "launch",
+        "--template",
+        str(template),
+        "--model",
+        "gpt-4o",
+        "--scale",
+        "smoke",
+        "--results",
+        str(tmp_path / "results"),
+        cwd=tmp_path,
+        env=OFFLINE,
+    )  # no OPENAI_API_KEY
     assert done.returncode == 1
     assert "error: Model `gpt-4o` needs an API key: OPENAI_API_KEY is not set." in done.stderr
     assert not (tmp_path / "results").exists()  # no baseline, no folder: nothing ran
@@ -112,34 +171,67 @@ def capped_launch(tmp_path_factory):
     env = {**FAKE_KEY_ENV, "AISCI_CACHE_DIR": str(tmp / "cache")}
     results = tmp / "results"
     with FakeOpenAI(default=model_answers(completion_tokens=5000)) as fake:
-        args = ("launch", "--template", str(template), "--model", "openai/gpt-4o-mini", "--api-base",
-                fake.base_url, "--scientist", "llm", "--skip-novelty-check", "--num-ideas", "2",
-                "--reflections", "0", "--scale", "smoke", "--writeup", "none", "--engine", "local",
-                "--results", str(results))
+        args = (
+            "launch",
+            "--template",
+            str(template),
+            "--model",
+            "openai/gpt-4o-mini",
+            "--api-base",
+            fake.base_url,
+            "--scientist",
+            "llm",
+            "--skip-novelty-check",
+            "--num-ideas",
+            "2",
+            "--reflections",
+            "0",
+            "--scale",
+            "smoke",
+            "--writeup",
+            "none",
+            "--engine",
+            "local",
+            "--results",
+            str(results),
+        )
         stopped = run_cli(*args, "--max-cost", "0.002", cwd=tmp, env=env)
         ideas_after_stop = json.loads((results / "tiny" / "ideas.json").read_text())
         calls_after_stop = len(fake.chat_requests)
         resumed = run_cli(*args, "--resume", "--max-cost", "1", cwd=tmp, env=env)
-    return {"stopped": stopped, "resumed": resumed, "results": results, "ideas_after_stop": ideas_after_stop,
-            "calls_after_stop": calls_after_stop}
+    return {
+        "stopped": stopped,
+        "resumed": resumed,
+        "results": results,
+        "ideas_after_stop": ideas_after_stop,
+        "calls_after_stop": calls_after_stop,
+    }
 
 
 def test_cost_cap_stops_the_launch_during_ideas(capped_launch):
     stopped = capped_launch["stopped"]
     assert stopped.returncode == 1
     message = " ".join(stopped.stderr.split())
-    assert re.search(r"error: Cost cap reached: \$0\.003\d* spent of the \$0\.002 cap, and the next call "
-                     r"\(stage `ideas`\) is estimated at \$0\.\d+; the call was not made\.", message), message
+    assert re.search(
+        r"error: Cost cap reached: \$0\.003\d* spent of the \$0\.002 cap, and the next call "
+        r"\(stage `ideas`\) is estimated at \$0\.\d+; the call was not made\.",
+        message,
+    ), message
     assert "--max-cost" in message
-    assert capped_launch["calls_after_stop"] == 1            # the refused call never reached the server
-    assert [i["Name"] for i in capped_launch["ideas_after_stop"]] == ["idea_1"]  # what was saved stays
+    assert capped_launch["calls_after_stop"] == 1  # the refused call never reached the server
+    assert [i["Name"] for i in capped_launch["ideas_after_stop"]] == [
+        "idea_1"
+    ]  # what was saved stays
 
 
 def test_resume_with_a_higher_cap_continues(capped_launch):
     resumed = capped_launch["resumed"]
     assert "resuming the launch" in resumed.stderr
     assert "Cost cap reached" not in resumed.stderr
-    names = [i["Name"] for i in json.loads((capped_launch["results"] / "tiny" / "ideas.json").read_text())]
+    names = [
+        i["Name"]
+        for i in json.loads((capped_launch["results"] / "tiny" / "ideas.json").read_text())
+    ]
     assert names[0] == "idea_1" and len(names) >= 2
 
 
@@ -154,7 +246,11 @@ def test_resume_completes_the_launch_own_ideas(capped_launch):
 def test_a_model_without_a_price_costs_unknown_not_zero(tmp_path):
     template = make_template(tmp_path)
     with FakeOpenAI(default=model_answers()) as fake:
-        made = run_cli(*ideas_args(template, tmp_path / "results", fake.base_url), cwd=tmp_path, env=FAKE_KEY_ENV)
+        made = run_cli(
+            *ideas_args(template, tmp_path / "results", fake.base_url),
+            cwd=tmp_path,
+            env=FAKE_KEY_ENV,
+        )
     assert made.returncode == 0, made.stderr
     assert "cost: unknown (ideas unknown)" in made.stderr and "$0.0000" not in made.stderr
 
@@ -162,13 +258,24 @@ def test_a_model_without_a_price_costs_unknown_not_zero(tmp_path):
 def test_the_providers_key_is_never_sent_to_a_custom_server(tmp_path):
     template = make_template(tmp_path)
     with FakeOpenAI(default=model_answers()) as fake:
-        plain = run_cli(*ideas_args(template, tmp_path / "a", fake.base_url), cwd=tmp_path,
-                        env={**FAKE_KEY_ENV, "OPENAI_API_KEY": "sk-provider-secret"})
+        plain = run_cli(
+            *ideas_args(template, tmp_path / "a", fake.base_url),
+            cwd=tmp_path,
+            env={**FAKE_KEY_ENV, "OPENAI_API_KEY": "sk-provider-secret"},
+        )
         sent_plain = [r.headers.get("authorization", "") for r in fake.chat_requests]
-        named = run_cli(*ideas_args(template, tmp_path / "b", fake.base_url, "--api-key-env", "MY_SERVER_KEY"),
-                        cwd=tmp_path, env={**FAKE_KEY_ENV, "OPENAI_API_KEY": "sk-provider-secret",
-                                           "MY_SERVER_KEY": "sk-for-this-server"})
-        sent_named = [r.headers.get("authorization", "") for r in fake.chat_requests][len(sent_plain):]
+        named = run_cli(
+            *ideas_args(template, tmp_path / "b", fake.base_url, "--api-key-env", "MY_SERVER_KEY"),
+            cwd=tmp_path,
+            env={
+                **FAKE_KEY_ENV,
+                "OPENAI_API_KEY": "sk-provider-secret",
+                "MY_SERVER_KEY": "sk-for-this-server",
+            },
+        )
+        sent_named = [r.headers.get("authorization", "") for r in fake.chat_requests][
+            len(sent_plain) :
+        ]
     assert plain.returncode == 0 and named.returncode == 0, plain.stderr + named.stderr
     assert sent_plain and not any("sk-provider-secret" in h for h in sent_plain)
     assert sent_named and all(h == "Bearer sk-for-this-server" for h in sent_named)

@@ -28,8 +28,7 @@ from aisci.core.proposals import AcceptAll, Decision
 from aisci.core.state import State
 from aisci.core.template import load_template
 from aisci.llm import RetryPolicy
-from aisci.scientists.llm import LLMScientist
-from aisci.scientists.llm import experiments
+from aisci.scientists.llm import LLMScientist, experiments
 from tests.coder.helpers import search_replace
 from tests.fakes.openai_server import Answer, Error, FakeOpenAI
 from tests.helpers import REPO, ScriptedReviewer, make_template, write_json
@@ -61,8 +60,12 @@ def go(description: str, plan: str | None = None) -> dict:
 
 
 DONE = {"done": True, "description": "", "plan": ""}
-PLOT_EDIT = search_replace("plot.py", LABELS, 'labels = {\n    "run_0": "Baseline",\n    "run_1": "Run 1",\n}\n',
-                           prose="Label the finished run.")
+PLOT_EDIT = search_replace(
+    "plot.py",
+    LABELS,
+    'labels = {\n    "run_0": "Baseline",\n    "run_1": "Run 1",\n}\n',
+    prose="Label the finished run.",
+)
 
 
 def set_line(line: str, old: str, new: str, prose: str = "The planned change.") -> str:
@@ -73,9 +76,16 @@ class FakeScientist:
     """A model: ``decide(prompt) -> dict`` for run decisions, ``edit(instruction) -> str`` for
     aider (plot.py edits get the labels edit unless ``edit`` answers them); records both."""
 
-    def __init__(self, decide, edit, *, completion_tokens: int | None = None, prompt_tokens: int | None = None):
+    def __init__(
+        self,
+        decide,
+        edit,
+        *,
+        completion_tokens: int | None = None,
+        prompt_tokens: int | None = None,
+    ):
         self._decide, self._edit = decide, edit
-        self._tokens = dict(completion_tokens=completion_tokens, prompt_tokens=prompt_tokens)
+        self._tokens = {"completion_tokens": completion_tokens, "prompt_tokens": prompt_tokens}
         self._lock = threading.Lock()
         self.decisions: list[str] = []
         self.edits: list[str] = []
@@ -85,8 +95,10 @@ class FakeScientist:
         messages = body["messages"]
         text = [m["content"] for m in messages if m["role"] == "user"][-1]
         if isinstance(text, list):  # a figure sent to a vision model: its critique, not an edit
-            return Answer(json.dumps({"shows": "the measured curves of every run.", "problems": []}),
-                          **self._tokens)
+            return Answer(
+                json.dumps({"shows": "the measured curves of every run.", "problems": []}),
+                **self._tokens,
+            )
         if messages[0]["role"] == "system" and "You plan the runs" in messages[0]["content"]:
             with self._lock:
                 self.decisions.append(text)
@@ -95,8 +107,12 @@ class FakeScientist:
             with self._lock:
                 self.figures.append(text)
             names = re.search(r"These figures were written: (.*)", text).group(1).split(", ")
-            return Answer(json.dumps({"figures": {n: f"{n}: the measured curves of every run." for n in names}}),
-                          **self._tokens)
+            return Answer(
+                json.dumps(
+                    {"figures": {n: f"{n}: the measured curves of every run." for n in names}}
+                ),
+                **self._tokens,
+            )
         with self._lock:
             self.edits.append(text)
         answer = self._edit(text)
@@ -109,9 +125,15 @@ class FakeScientist:
 
 
 # -- launches ----------------------------------------------------------------------------------
-IDEA = {"Name": "lr_probe", "Title": "Step size and the fit of a polynomial",
-        "Experiment": "Change the learning rate, compare val_loss with the baseline.",
-        "Interestingness": 5, "Feasibility": 9, "Novelty": 3, "novel": True}
+IDEA = {
+    "Name": "lr_probe",
+    "Title": "Step size and the fit of a polynomial",
+    "Experiment": "Change the learning rate, compare val_loss with the baseline.",
+    "Interestingness": 5,
+    "Feasibility": 9,
+    "Novelty": 3,
+    "novel": True,
+}
 
 
 def idea(name: str, title: str) -> dict:
@@ -123,16 +145,26 @@ def write_ideas(results: Path, template: str, ideas: list[dict]) -> None:
     write_json(results / template / "ideas.json", ideas)
 
 
-def run_launch(tmp_path: Path, fake: FakeOpenAI, template_dir: Path, *, ideas=(IDEA,), reviewer=None,
-               **changes):
+def run_launch(
+    tmp_path: Path, fake: FakeOpenAI, template_dir: Path, *, ideas=(IDEA,), reviewer=None, **changes
+):
     from tests.scientists.conftest import FAST_RETRY
 
     retry = changes.pop("retry", FAST_RETRY)
     template = load_template(template_dir)
     results = tmp_path / "results"
     write_ideas(results, template.name, list(ideas))
-    values = dict(results=results, scale="smoke", engine="local", writeup=False, scientist="llm",
-                  model=FAKE_MODEL, api_base=fake.base_url, max_runs=1, max_iters=2)
+    values = {
+        "results": results,
+        "scale": "smoke",
+        "engine": "local",
+        "writeup": False,
+        "scientist": "llm",
+        "model": FAKE_MODEL,
+        "api_base": fake.base_url,
+        "max_runs": 1,
+        "max_iters": 2,
+    }
     values.update(changes)
     ctx = Context(Settings(**values), ev.CollectingReporter(), reviewer or AcceptAll())
     scientist = LLMScientist(template, ctx, retry=retry)
@@ -141,7 +173,9 @@ def run_launch(tmp_path: Path, fake: FakeOpenAI, template_dir: Path, *, ideas=(I
 
 
 def means(folder: Path, run: str) -> dict:
-    return {k: v["means"] for k, v in json.loads((folder / run / "final_info.json").read_text()).items()}
+    return {
+        k: v["means"] for k, v in json.loads((folder / run / "final_info.json").read_text()).items()
+    }
 
 
 # -- (a) a real template ----------------------------------------------------------------------
@@ -149,11 +183,23 @@ def means(folder: Path, run: str) -> dict:
 def test_grokking_run_changes_weight_decay_and_the_metric_moves(tmp_path):
     line = "WEIGHT_DECAY = 1.0  # knob: decoupled AdamW weight decay; the pressure that makes the model grok\n"
     model = FakeScientist(
-        decide=lambda p: go("WEIGHT_DECAY 1.0 -> 0.1", "Set WEIGHT_DECAY to 0.1.") if "Plan run 1 " in p else DONE,
-        edit=lambda text: set_line(line, "1.0", "0.1") if text.startswith("Edit experiment.py") else None)
+        decide=lambda p: (
+            go("WEIGHT_DECAY 1.0 -> 0.1", "Set WEIGHT_DECAY to 0.1.")
+            if "Plan run 1 " in p
+            else DONE
+        ),
+        edit=lambda text: (
+            set_line(line, "1.0", "0.1") if text.startswith("Edit experiment.py") else None
+        ),
+    )
     with FakeOpenAI(default=model) as fake:
-        outcome, ctx = run_launch(tmp_path, fake, REPO / "templates" / "grokking", ideas=[
-            idea("weight_decay_probe", "Less weight decay, less grokking")], timeout_s=600)
+        outcome, _ctx = run_launch(
+            tmp_path,
+            fake,
+            REPO / "templates" / "grokking",
+            ideas=[idea("weight_decay_probe", "Less weight decay, less grokking")],
+            timeout_s=600,
+        )
     assert outcome.ok, outcome
     folder = outcome.ideas[0].folder
     assert "WEIGHT_DECAY = 0.1  # knob" in (folder / "run_1.py").read_text()
@@ -161,8 +207,13 @@ def test_grokking_run_changes_weight_decay_and_the_metric_moves(tmp_path):
     assert base.keys() == run1.keys() and base != run1  # the change reached the training
     assert "WEIGHT_DECAY = 1.0" in model.decisions[0] and "x_plus_y: " in model.decisions[0]
     notes = (folder / "notes.txt").read_text()
-    assert "## Run 1: WEIGHT_DECAY 1.0 -> 0.1" in notes and "Against the baseline: x_plus_y" in notes
-    assert "'run_1'" in (folder / "plot.py").read_text() or '"run_1"' in (folder / "plot.py").read_text()
+    assert (
+        "## Run 1: WEIGHT_DECAY 1.0 -> 0.1" in notes and "Against the baseline: x_plus_y" in notes
+    )
+    assert (
+        "'run_1'" in (folder / "plot.py").read_text()
+        or '"run_1"' in (folder / "plot.py").read_text()
+    )
 
 
 # -- (b) a crash, fixed ------------------------------------------------------------------------
@@ -171,8 +222,12 @@ def test_a_crash_goes_back_with_its_stderr_and_the_fix_runs(tmp_path):
         if text.startswith("Edit experiment.py"):
             return search_replace("experiment.py", RUNS, '    raise RuntimeError("boom")\n' + RUNS)
         if text.startswith("Run 1 of the idea"):
-            return search_replace("experiment.py", '    raise RuntimeError("boom")\n' + RUNS, RUNS,
-                                  prose="Remove the stray raise.")
+            return search_replace(
+                "experiment.py",
+                '    raise RuntimeError("boom")\n' + RUNS,
+                RUNS,
+                prose="Remove the stray raise.",
+            )
         return None
 
     model = FakeScientist(decide=lambda p: go("LEARNING_RATE 0.1 -> 0.3"), edit=edit)
@@ -219,7 +274,9 @@ def test_a_hang_times_out_and_the_idea_fails_with_the_reason(tmp_path):
     state = json.loads((outcome.ideas[0].folder / "state.json").read_text())["steps"]
     assert state["run_1"]["status"] == "failed" and "timed out after 3 s" in state["run_1"]["error"]
     assert state["experiments"]["status"] == "failed"
-    assert state["experiments"]["error"].startswith("run_1 failed; 1 fix tried, the limit (--max-iters 1): ")
+    assert state["experiments"]["error"].startswith(
+        "run_1 failed; 1 fix tried, the limit (--max-iters 1): "
+    )
     assert "timed out" in state["experiments"]["error"]
     assert "plots" not in state
 
@@ -232,7 +289,9 @@ def test_nan_metrics_fail_the_run_and_the_message_goes_back(tmp_path):
         if text.startswith("Edit experiment.py"):
             return search_replace("experiment.py", MEANS, nan)
         if text.startswith("Run 1 of the idea"):
-            return search_replace("experiment.py", nan, MEANS, prose="Report the measured means again.")
+            return search_replace(
+                "experiment.py", nan, MEANS, prose="Report the measured means again."
+            )
         return None
 
     model = FakeScientist(decide=lambda p: go("report only val_loss"), edit=edit)
@@ -243,8 +302,10 @@ def test_nan_metrics_fail_the_run_and_the_message_goes_back(tmp_path):
     assert '"sine".means."val_loss" is nan (not finite)' in fix
     assert "a NaN usually means the training diverged" in fix
     folder = outcome.ideas[0].folder
-    assert "NaN" in State.load(folder).step("run_1.attempt_1")["error"] or \
-        "nan" in State.load(folder).step("run_1.attempt_1")["error"]
+    assert (
+        "NaN" in State.load(folder).step("run_1.attempt_1")["error"]
+        or "nan" in State.load(folder).step("run_1.attempt_1")["error"]
+    )
 
 
 # -- (g) a rejection -----------------------------------------------------------------------------
@@ -264,12 +325,15 @@ def test_a_rejected_proposal_sends_its_reason_to_the_model(tmp_path):
     model = FakeScientist(decide=decide, edit=edit)
     reviewer = ScriptedReviewer([Decision("reject", reason=reason)])
     with FakeOpenAI(default=model) as fake:
-        outcome, ctx = run_launch(tmp_path, fake, make_template(tmp_path), reviewer=reviewer,
-                                  autonomy="review-edits")
+        outcome, ctx = run_launch(
+            tmp_path, fake, make_template(tmp_path), reviewer=reviewer, autonomy="review-edits"
+        )
     assert outcome.ok, outcome
     first, second = model.decisions
     assert reason not in first
-    assert f'rejected your previous proposal (LEARNING_RATE 0.1 -> 0.3), saying: "{reason}"' in second
+    assert (
+        f'rejected your previous proposal (LEARNING_RATE 0.1 -> 0.3), saying: "{reason}"' in second
+    )
     assert reviewer.seen[0].description == "LEARNING_RATE 0.1 -> 0.3"
     assert reviewer.seen[1].description == "DEGREE 5 -> 9"
     run1 = (outcome.ideas[0].folder / "run_1.py").read_text()
@@ -294,29 +358,44 @@ def test_a_search_block_that_never_matches_is_fed_back_then_fixed(tmp_path):
         outcome, ctx = run_launch(tmp_path, fake, make_template(tmp_path))
     assert outcome.ok, outcome
     first, reflection, retry = model.edits[:3]
-    assert first.startswith("Edit experiment.py for run 1") and "SearchReplaceNoExactMatch" in reflection
+    assert (
+        first.startswith("Edit experiment.py for run 1")
+        and "SearchReplaceNoExactMatch" in reflection
+    )
     assert retry.startswith("Edit experiment.py for run 1")
-    assert "The SEARCH block for experiment.py did not match the file's text (2 answers tried)" in retry
+    assert (
+        "The SEARCH block for experiment.py did not match the file's text (2 answers tried)"
+        in retry
+    )
     assert "LEARNING_RATE = 0.5" in retry  # the block that missed, for the model to correct
     warnings = [e.message for e in ctx.reporter.of_type(ev.Log) if e.level == "warning"]
-    assert any("failed (attempt 1 of 2): The SEARCH block for experiment.py did not match" in w for w in warnings)
+    assert any(
+        "failed (attempt 1 of 2): The SEARCH block for experiment.py did not match" in w
+        for w in warnings
+    )
     assert "LEARNING_RATE = 0.3  # knob" in (outcome.ideas[0].folder / "run_1.py").read_text()
 
 
 def test_an_edit_that_keeps_missing_fails_the_idea_and_resume_asks_again(tmp_path):
-    model = FakeScientist(decide=lambda p: go("LEARNING_RATE 0.1 -> 0.3"),
-                          edit=lambda text: None if text.startswith("Edit plot.py") else WRONG)
+    model = FakeScientist(
+        decide=lambda p: go("LEARNING_RATE 0.1 -> 0.3"),
+        edit=lambda text: None if text.startswith("Edit plot.py") else WRONG,
+    )
     with FakeOpenAI(default=model) as fake:
         outcome, ctx = run_launch(tmp_path, fake, make_template(tmp_path))
     assert not outcome.ok
     assert len(model.edits) == 4  # 2 attempts, each an answer and aider's re-ask
     message = outcome.ideas[0].message
-    assert message.startswith("The model's edit of experiment.py for run 1 of idea lr_probe failed after 2 "
-                              "attempts: The SEARCH block for experiment.py did not match"), message
+    assert message.startswith(
+        "The model's edit of experiment.py for run 1 of idea lr_probe failed after 2 "
+        "attempts: The SEARCH block for experiment.py did not match"
+    ), message
     [error] = ctx.reporter.of_type(ev.ErrorEvent)
     assert "--resume" in error.hint
     state = State.load(outcome.ideas[0].folder)
-    assert state.step("run_1") is None and not state.is_done("experiments")  # nothing recorded as final
+    assert state.step("run_1") is None and not state.is_done(
+        "experiments"
+    )  # nothing recorded as final
 
 
 # -- aider's model calls follow the retry policy ---------------------------------------------------
@@ -336,8 +415,12 @@ def rate_limited_edits(model: FakeScientist, refusals: int | None):
 
 
 def test_a_burst_of_429s_on_an_edit_is_waited_out_under_the_retry_policy(tmp_path):
-    model = FakeScientist(decide=lambda p: go("LEARNING_RATE 0.1 -> 0.3") if "Plan run 1 " in p else DONE,
-                          edit=lambda text: set_line(LR, "0.1", "0.3") if text.startswith("Edit experiment.py") else None)
+    model = FakeScientist(
+        decide=lambda p: go("LEARNING_RATE 0.1 -> 0.3") if "Plan run 1 " in p else DONE,
+        edit=lambda text: (
+            set_line(LR, "0.1", "0.3") if text.startswith("Edit experiment.py") else None
+        ),
+    )
     answer, refused = rate_limited_edits(model, 3)
     policy = RetryPolicy(max_attempts=6, base_delay_s=0.001, max_delay_s=0.004, max_total_s=10)
     with FakeOpenAI(default=answer) as fake:
@@ -354,7 +437,10 @@ def test_a_persistent_429_fails_the_idea_with_the_rate_limit_hint(tmp_path):
         outcome, ctx = run_launch(tmp_path, fake, make_template(tmp_path))
     assert not outcome.ok
     assert refused[0] == 3  # FAST_RETRY's three tries, then the idea stops
-    assert "failed after 3 tries" in outcome.ideas[0].message and "Rate limit" in outcome.ideas[0].message
+    assert (
+        "failed after 3 tries" in outcome.ideas[0].message
+        and "Rate limit" in outcome.ideas[0].message
+    )
     [error] = ctx.reporter.of_type(ev.ErrorEvent)
     assert error.hint.startswith("The provider is overloaded, rate-limiting or failing"), error.hint
     assert "model name" not in error.hint
@@ -362,13 +448,18 @@ def test_a_persistent_429_fails_the_idea_with_the_rate_limit_hint(tmp_path):
 
 # -- a missing package is not fixed by editing code ------------------------------------------------
 def test_a_run_missing_a_package_spends_no_fix_and_says_what_to_install(tmp_path):
-    model = FakeScientist(decide=lambda p: go("use a helper package"),
-                          edit=lambda text: search_replace("experiment.py", RUNS, "    import aisci_test_missing_pkg\n" + RUNS)
-                          if text.startswith("Edit experiment.py") else None)
+    model = FakeScientist(
+        decide=lambda p: go("use a helper package"),
+        edit=lambda text: (
+            search_replace("experiment.py", RUNS, "    import aisci_test_missing_pkg\n" + RUNS)
+            if text.startswith("Edit experiment.py")
+            else None
+        ),
+    )
     with FakeOpenAI(default=model) as fake:
         outcome, _ = run_launch(tmp_path, fake, make_template(tmp_path), max_iters=3)
     assert not outcome.ok
-    assert model.edits_starting("Run 1 of the idea") == []   # no fix asked of the model
+    assert model.edits_starting("Run 1 of the idea") == []  # no fix asked of the model
     state = State.load(outcome.ideas[0].folder)
     assert state.step("run_1.attempt_1") is None and state.step("run_1")["status"] == "failed"
     error = state.step("experiments")["error"]
@@ -386,12 +477,17 @@ def test_plot_labels_name_only_existing_runs_and_a_failing_plot_is_fixed(tmp_pat
         if text.startswith("Edit experiment.py"):
             return set_line(LR, "0.1", "0.3")
         if text.startswith("Edit plot.py") and "could not be used" in text:
-            return (search_replace("plot.py", LABELS, with_run)
-                    + search_replace("plot.py", subplots, 'raise ValueError("bad axis")\n' + subplots, prose="And:"))
+            return search_replace("plot.py", LABELS, with_run) + search_replace(
+                "plot.py", subplots, 'raise ValueError("bad axis")\n' + subplots, prose="And:"
+            )
         if text.startswith("Edit plot.py"):
-            return search_replace("plot.py", LABELS, LABELS.replace("}", '    "run_7": "A run never made",\n}'))
+            return search_replace(
+                "plot.py", LABELS, LABELS.replace("}", '    "run_7": "A run never made",\n}')
+            )
         if text.startswith("plot.py failed"):
-            return search_replace("plot.py", 'raise ValueError("bad axis")\n', "", prose="Drop the raise.")
+            return search_replace(
+                "plot.py", 'raise ValueError("bad axis")\n', "", prose="Drop the raise."
+            )
         return None
 
     model = FakeScientist(decide=lambda p: go("LEARNING_RATE 0.1 -> 0.3"), edit=edit)
@@ -407,7 +503,11 @@ def test_plot_labels_name_only_existing_runs_and_a_failing_plot_is_fixed(tmp_pat
     labels = experiments.plot_labels((folder / "plot.py").read_text())
     assert labels == {"run_0": "Baseline", "run_1": "LEARNING_RATE=0.3"}
     assert (folder / "val_loss.png").stat().st_size > 1000
-    assert State.load(folder).step("plots")["descriptions"]["val_loss.png"].startswith("val_loss.png: ")
+    assert (
+        State.load(folder)
+        .step("plots")["descriptions"]["val_loss.png"]
+        .startswith("val_loss.png: ")
+    )
 
 
 # -- (e) parallel ideas --------------------------------------------------------------------------
@@ -415,7 +515,11 @@ def test_two_ideas_in_parallel_both_finish(tmp_path):
     def decide(prompt):
         if "(none yet)" not in prompt:
             return DONE  # one run is enough for each
-        return go("DEGREE 5 -> 9") if "Model capacity and the fit" in prompt else go("LEARNING_RATE 0.1 -> 0.3")
+        return (
+            go("DEGREE 5 -> 9")
+            if "Model capacity and the fit" in prompt
+            else go("LEARNING_RATE 0.1 -> 0.3")
+        )
 
     def edit(text):
         if text.startswith("Edit experiment.py"):
@@ -423,9 +527,14 @@ def test_two_ideas_in_parallel_both_finish(tmp_path):
         return None
 
     model = FakeScientist(decide=decide, edit=edit)
-    ideas = [idea("lr_probe", "Step size and the fit"), idea("capacity_probe", "Model capacity and the fit")]
+    ideas = [
+        idea("lr_probe", "Step size and the fit"),
+        idea("capacity_probe", "Model capacity and the fit"),
+    ]
     with FakeOpenAI(default=model) as fake:
-        outcome, ctx = run_launch(tmp_path, fake, make_template(tmp_path), ideas=ideas, parallel=2, max_runs=2)
+        outcome, ctx = run_launch(
+            tmp_path, fake, make_template(tmp_path), ideas=ideas, parallel=2, max_runs=2
+        )
     assert outcome.ok, outcome
     lr, capacity = (o.folder for o in outcome.ideas)
     assert "LEARNING_RATE = 0.3" in (lr / "run_1.py").read_text()
@@ -437,16 +546,47 @@ def test_two_ideas_in_parallel_both_finish(tmp_path):
 
 
 # -- (d) and (f): the real CLI -------------------------------------------------------------------
-def cli_args(template: Path, results: Path, base_url: str, *extra: str, model: str = FAKE_MODEL) -> list[str]:
-    return [sys.executable, "-m", ENTRY, "launch", "--template", str(template), "--scientist", "llm",
-            "--model", model, "--api-base", base_url, "--scale", "smoke", "--engine", "local",
-            "--skip-idea-generation", "--skip-novelty-check", "--writeup", "none", "--max-runs", "2",
-            "--results", str(results), *extra]
+def cli_args(
+    template: Path, results: Path, base_url: str, *extra: str, model: str = FAKE_MODEL
+) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        ENTRY,
+        "launch",
+        "--template",
+        str(template),
+        "--scientist",
+        "llm",
+        "--model",
+        model,
+        "--api-base",
+        base_url,
+        "--scale",
+        "smoke",
+        "--engine",
+        "local",
+        "--skip-idea-generation",
+        "--skip-novelty-check",
+        "--writeup",
+        "none",
+        "--max-runs",
+        "2",
+        "--results",
+        str(results),
+        *extra,
+    ]
 
 
 def cli_env(tmp_path: Path) -> dict[str, str]:
-    return {**os.environ, **OFFLINE, "OPENAI_API_KEY": "sk-fake", "HOME": str(tmp_path / "home"),
-            "PYTHONPATH": str(REPO), "AISCI_CACHE_DIR": str(tmp_path / "cache")}
+    return {
+        **os.environ,
+        **OFFLINE,
+        "OPENAI_API_KEY": "sk-fake",
+        "HOME": str(tmp_path / "home"),
+        "PYTHONPATH": str(REPO),
+        "AISCI_CACHE_DIR": str(tmp_path / "cache"),
+    }
 
 
 def two_runs(slow_second: bool = False) -> FakeScientist:
@@ -454,12 +594,24 @@ def two_runs(slow_second: bool = False) -> FakeScientist:
         if text.startswith("Edit experiment.py for run 1"):
             return set_line(LR, "0.1", "0.03")
         if text.startswith("Edit experiment.py for run 2"):
-            slow = '    open(os.path.join(args.out_dir, "slow_run_started"), "w").close()\n    time.sleep(4)\n' if slow_second else ""
+            slow = (
+                '    open(os.path.join(args.out_dir, "slow_run_started"), "w").close()\n    time.sleep(4)\n'
+                if slow_second
+                else ""
+            )
             return search_replace("experiment.py", RUNS, slow + "    cfg.degree = 9\n" + RUNS)
         return None
 
-    return FakeScientist(decide=lambda p: go("LEARNING_RATE 0.1 -> 0.03") if "Plan run 1 " in p
-                         else go("DEGREE 5 -> 9 at run time"), edit=edit, prompt_tokens=1000, completion_tokens=5000)
+    return FakeScientist(
+        decide=lambda p: (
+            go("LEARNING_RATE 0.1 -> 0.03")
+            if "Plan run 1 " in p
+            else go("DEGREE 5 -> 9 at run time")
+        ),
+        edit=edit,
+        prompt_tokens=1000,
+        completion_tokens=5000,
+    )
 
 
 def test_resume_after_kill_never_reruns_a_finished_run(tmp_path):
@@ -469,8 +621,14 @@ def test_resume_after_kill_never_reruns_a_finished_run(tmp_path):
     model = two_runs(slow_second=True)
     with FakeOpenAI(default=model) as fake:
         args = cli_args(template, results, fake.base_url)
-        proc = subprocess.Popen(args, cwd=tmp_path, env=cli_env(tmp_path), stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE, start_new_session=True)
+        proc = subprocess.Popen(
+            args,
+            cwd=tmp_path,
+            env=cli_env(tmp_path),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
         deadline, marker = time.monotonic() + 180, None
         while marker is None:
             assert time.monotonic() < deadline and proc.poll() is None, proc.stderr.read().decode()
@@ -486,8 +644,14 @@ def test_resume_after_kill_never_reruns_a_finished_run(tmp_path):
         run1_mtime = (folder / "run_1" / "final_info.json").stat().st_mtime_ns
         decisions, edits = len(model.decisions), len(model.edits)
 
-        done = subprocess.run(args + ["--resume"], cwd=tmp_path, env=cli_env(tmp_path), capture_output=True,
-                              text=True, timeout=300)
+        done = subprocess.run(
+            [*args, "--resume"],
+            cwd=tmp_path,
+            env=cli_env(tmp_path),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
     assert done.returncode == 0, done.stderr
     assert "resuming the launch" in done.stderr
     state = State.load(folder)
@@ -509,20 +673,37 @@ def test_cost_cap_stops_mid_idea_then_resume_with_a_higher_cap(tmp_path):
     model = two_runs()
     with FakeOpenAI(default=model) as fake:
         args = cli_args(template, results, fake.base_url, model="openai/gpt-4o-mini")
-        stopped = subprocess.run(args + ["--max-cost", "0.0068"], cwd=tmp_path, env=cli_env(tmp_path),
-                                 capture_output=True, text=True, timeout=300)
+        stopped = subprocess.run(
+            [*args, "--max-cost", "0.0068"],
+            cwd=tmp_path,
+            env=cli_env(tmp_path),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         calls_at_stop, decisions_at_stop = len(fake.chat_requests), len(model.decisions)
         [folder] = list((results / "tiny").glob("*_lr_probe"))
         run1_mtime = (folder / "run_1" / "final_info.json").stat().st_mtime_ns
         state_at_stop = State.load(folder)
-        resumed = subprocess.run(args + ["--resume", "--max-cost", "1"], cwd=tmp_path, env=cli_env(tmp_path),
-                                 capture_output=True, text=True, timeout=300)
+        resumed = subprocess.run(
+            [*args, "--resume", "--max-cost", "1"],
+            cwd=tmp_path,
+            env=cli_env(tmp_path),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
     assert stopped.returncode == 1
     message = " ".join(stopped.stderr.split())
-    assert re.search(r"Cost cap reached: \$0\.0063\d* spent of the \$0\.0068 cap, and the next call "
-                     r"\(stage `experiments`\) is estimated at \$0\.\d+; the call was not made\.", message), message
+    assert re.search(
+        r"Cost cap reached: \$0\.0063\d* spent of the \$0\.0068 cap, and the next call "
+        r"\(stage `experiments`\) is estimated at \$0\.\d+; the call was not made\.",
+        message,
+    ), message
     assert re.search(r"--max-cost \d", message) and "--resume" in message, message
-    assert calls_at_stop == 2 and decisions_at_stop == 1  # the refused call never reached the server
+    assert (
+        calls_at_stop == 2 and decisions_at_stop == 1
+    )  # the refused call never reached the server
     assert state_at_stop.is_done("run_1") and state_at_stop.step("run_2") is None
     cost = json.loads((results / "tiny" / "cost.json").read_text())
     assert cost["by_stage"]["experiments"]["calls"] >= 2
@@ -536,13 +717,16 @@ def test_cost_cap_stops_mid_idea_then_resume_with_a_higher_cap(tmp_path):
 
 # -- small parts ---------------------------------------------------------------------------------
 def test_notes_compare_every_mean_with_the_baseline():
-    text = experiments.compare_means({"d": {"acc": 0.5, "loss": 2.0}}, {"d": {"acc": 0.6, "loss": 2.0, "new": 1.0}})
-    assert text == "Against the baseline: d acc 0.5 -> 0.6 (+20.0%); d loss 2 -> 2 (+0.0%). " \
-                   "Metrics the baseline lacks: d new 1."
+    text = experiments.compare_means(
+        {"d": {"acc": 0.5, "loss": 2.0}}, {"d": {"acc": 0.6, "loss": 2.0, "new": 1.0}}
+    )
+    assert (
+        text == "Against the baseline: d acc 0.5 -> 0.6 (+20.0%); d loss 2 -> 2 (+0.0%). "
+        "Metrics the baseline lacks: d new 1."
+    )
 
 
 def test_plot_labels_are_read_only_from_a_literal_dict():
     assert experiments.plot_labels(LABELS + "x = 1\n") == {"run_0": "Baseline"}
     assert experiments.plot_labels("labels = dict(run_0='a')\n") is None
     assert experiments.plot_labels("labels = {\n") is None
-

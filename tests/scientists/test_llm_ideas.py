@@ -19,7 +19,9 @@ from tests.scientists.conftest import FAST_RETRY
 
 
 def test_prose_answer_is_reasked_then_one_idea_is_saved(template, make_ctx, fake_openai):
-    fake_openai.script(["Sure! I think studying warm-up would be great.", idea_text("warmup_length")])
+    fake_openai.script(
+        ["Sure! I think studying warm-up would be great.", idea_text("warmup_length")]
+    )
     ctx = make_ctx()
     ideas = generate_ideas(template, LLMScientist(template, ctx), ctx, 1)
 
@@ -29,7 +31,10 @@ def test_prose_answer_is_reasked_then_one_idea_is_saved(template, make_ctx, fake
     assert "Thought" not in saved[0] and saved[0]["Feasibility"] == 8
     assert saved[0]["generated_by"] == "llm scientist (openai/fake-model)"
     reask = fake_openai.chat_requests[1].body["messages"]
-    assert reask[-2] == {"role": "assistant", "content": "Sure! I think studying warm-up would be great."}
+    assert reask[-2] == {
+        "role": "assistant",
+        "content": "Sure! I think studying warm-up would be great.",
+    }
     assert "could not be used" in reask[-1]["content"]
 
 
@@ -41,21 +46,27 @@ def test_prompt_holds_task_code_and_taken_ideas(template, make_ctx, fake_openai)
     generate_ideas(template, LLMScientist(template, ctx), ctx, 1)
 
     request = fake_openai.chat_requests[0].body["messages"]
-    assert request[0]["role"] == "system" and template.system_prompt.strip() in request[0]["content"]
+    assert (
+        request[0]["role"] == "system" and template.system_prompt.strip() in request[0]["content"]
+    )
     prompt = user_text(fake_openai.chat_requests[0])
     assert template.task_description.strip() in prompt
-    assert "def main" in prompt or "argparse" in prompt          # the experiment's code
-    assert '"""' not in prompt                                     # ... without its docstrings
-    assert "- earlier_idea: An idea from yesterday" in prompt      # the archive, name and title
+    assert "def main" in prompt or "argparse" in prompt  # the experiment's code
+    assert '"""' not in prompt  # ... without its docstrings
+    assert "- earlier_idea: An idea from yesterday" in prompt  # the archive, name and title
     for seed in template.seed_ideas:
         assert f"- {seed.name}: " in prompt
-        assert seed.experiment not in prompt                       # titles only: fewer tokens
+        assert seed.experiment not in prompt  # titles only: fewer tokens
 
 
 def test_duplicate_is_dropped_by_core_and_named_in_the_next_prompt(template, make_ctx, fake_openai):
-    fake_openai.script([idea_text("warmup_length", "Warm-up length and the fit"),
-                        idea_text("warmup_steps", "Warm-up length and the fit!"),   # same title
-                        idea_text("batch_noise", "Gradient noise from small batches")])
+    fake_openai.script(
+        [
+            idea_text("warmup_length", "Warm-up length and the fit"),
+            idea_text("warmup_steps", "Warm-up length and the fit!"),  # same title
+            idea_text("batch_noise", "Gradient noise from small batches"),
+        ]
+    )
     ctx = make_ctx()
     ideas = generate_ideas(template, LLMScientist(template, ctx), ctx, 2)
 
@@ -64,13 +75,17 @@ def test_duplicate_is_dropped_by_core_and_named_in_the_next_prompt(template, mak
     assert dropped == ["dropped idea warmup_steps: it repeats warmup_length"]
     third = user_text(fake_openai.chat_requests[2])
     assert "- warmup_length: Warm-up length and the fit" in third
-    assert "- warmup_steps: " in third   # its own repeat is shown as taken too
+    assert "- warmup_steps: " in third  # its own repeat is shown as taken too
 
 
 def test_reflections_stop_early_when_done(template, make_ctx, fake_openai):
-    fake_openai.script([idea_text("warmup_length", "First draft"),
-                        idea_text("warmup_length", "Sharper title", done=False),
-                        idea_text("warmup_length", "Sharper title", done=True)])
+    fake_openai.script(
+        [
+            idea_text("warmup_length", "First draft"),
+            idea_text("warmup_length", "Sharper title", done=False),
+            idea_text("warmup_length", "Sharper title", done=True),
+        ]
+    )
     ctx = make_ctx(num_reflections=3)
     [made] = generate_ideas(template, LLMScientist(template, ctx), ctx, 1)
 
@@ -78,7 +93,7 @@ def test_reflections_stop_early_when_done(template, make_ctx, fake_openai):
     assert made.title == "Sharper title" and made.extra["review_rounds"] == 2
     assert "done" not in made.to_dict()
     second = fake_openai.chat_requests[1].body["messages"]
-    assert json.loads(second[2]["content"])["Title"] == "First draft"   # the conversation goes on
+    assert json.loads(second[2]["content"])["Title"] == "First draft"  # the conversation goes on
     assert "Review round 1 of 3" in second[3]["content"]
 
 
@@ -94,7 +109,9 @@ def test_unusable_draft_fails_with_the_reason(template, make_ctx, fake_openai):
     bad = json.dumps({**idea("Not Snake Case")})
     fake_openai.script([bad] * 3)
     ctx = make_ctx()
-    with pytest.raises(LLMFormatError, match=r"no usable JSON for stage `ideas` after 3 answers: .*Name"):
+    with pytest.raises(
+        LLMFormatError, match=r"no usable JSON for stage `ideas` after 3 answers: .*Name"
+    ):
         generate_ideas(template, LLMScientist(template, ctx), ctx, 1)
     assert not ideas_path(ctx.settings.results, template).exists()
 
@@ -107,7 +124,9 @@ def test_rate_limit_is_retried_and_cost_reported(template, make_ctx, fake_openai
 
     costs = ctx.reporter.of_type(ev.CostUpdated)
     assert len(costs) == 1 and costs[0].tokens_in > 100 and costs[0].tokens_out > 10
-    assert costs[0].total_usd is None and costs[0].by_stage == {"ideas": None}  # fake-model: no price
+    assert costs[0].total_usd is None and costs[0].by_stage == {
+        "ideas": None
+    }  # fake-model: no price
     ledger = json.loads((ctx.settings.results / template.name / "cost.json").read_text())
     assert [c["stage"] for c in ledger["calls"]] == ["ideas"]
 
@@ -121,7 +140,9 @@ def test_cost_json_accumulates_across_commands(template, make_ctx, fake_openai):
         reported.append(ctx.reporter.of_type(ev.CostUpdated)[-1].tokens_in)
     ledger = json.loads((ctx.settings.results / template.name / "cost.json").read_text())
     calls = ledger["calls"]
-    assert len(calls) == 2 and ledger["totals"]["prompt_tokens"] == sum(c["prompt_tokens"] for c in calls)
+    assert len(calls) == 2 and ledger["totals"]["prompt_tokens"] == sum(
+        c["prompt_tokens"] for c in calls
+    )
     # Each command reports (and caps) its own spending; the file keeps every call.
     assert reported == [c["prompt_tokens"] for c in calls]
 

@@ -20,9 +20,7 @@ from aisci.literature import Literature
 from aisci.paper.report import fmt
 from aisci.paper.sections import SECTIONS, get_section, set_section
 from aisci.paper.stages import build_paper, improve_paper, review_paper, write_paper
-from aisci.scientists.llm import LLMScientist
-from aisci.scientists.llm import latex_check
-from aisci.scientists.llm import reviewing
+from aisci.scientists.llm import LLMScientist, latex_check, reviewing
 from tests.fakes.literature_fixtures import fast_settings
 from tests.fakes.literature_servers import FakeSemanticScholar
 from tests.fakes.openai_server import FakeOpenAI
@@ -30,11 +28,24 @@ from tests.helpers import SCAFFOLD, make_template, run_cli
 from tests.scientists.conftest import FAST_RETRY
 
 OFFLINE = {"LITELLM_LOCAL_MODEL_COST_MAP": "True", "LITELLM_OFFLINE_MODE": "true"}
-REVIEW = {"Summary": "A one-factor sweep of the step size of a polynomial fit.",
-          "Strengths": ["Every number traces back to a run"], "Weaknesses": ["One seed per setting"],
-          "Questions": ["Does the ranking hold with five seeds?"], "Limitations": ["Tiny scale"],
-          "Originality": 2, "Quality": 2, "Clarity": 3, "Significance": 1, "Soundness": 2, "Presentation": 3,
-          "Contribution": 1, "Overall": 4, "Confidence": 4, "Ethical Concerns": False, "Decision": "Reject"}
+REVIEW = {
+    "Summary": "A one-factor sweep of the step size of a polynomial fit.",
+    "Strengths": ["Every number traces back to a run"],
+    "Weaknesses": ["One seed per setting"],
+    "Questions": ["Does the ranking hold with five seeds?"],
+    "Limitations": ["Tiny scale"],
+    "Originality": 2,
+    "Quality": 2,
+    "Clarity": 3,
+    "Significance": 1,
+    "Soundness": 2,
+    "Presentation": 3,
+    "Contribution": 1,
+    "Overall": 4,
+    "Confidence": 4,
+    "Ethical Concerns": False,
+    "Decision": "Reject",
+}
 
 
 @pytest.fixture(scope="module")
@@ -42,9 +53,23 @@ def idea_source(tmp_path_factory):
     """One idea folder with two finished runs and a figure: a sweep launch without the paper."""
     tmp = tmp_path_factory.mktemp("sweep")
     template = make_template(tmp)
-    done = run_cli("launch", "--template", str(template), "--scale", "smoke", "--engine", "local", "--num-ideas",
-                   "1", "--writeup", "none", "--results", str(tmp / "results"), cwd=tmp,
-                   env={"AISCI_CACHE_DIR": str(tmp / "cache")})
+    done = run_cli(
+        "launch",
+        "--template",
+        str(template),
+        "--scale",
+        "smoke",
+        "--engine",
+        "local",
+        "--num-ideas",
+        "1",
+        "--writeup",
+        "none",
+        "--results",
+        str(tmp / "results"),
+        cwd=tmp,
+        env={"AISCI_CACHE_DIR": str(tmp / "cache")},
+    )
     assert done.returncode == 0, done.stderr
     [folder] = (tmp / "results" / "tiny").glob("*_sweep_learning_rate")
     return folder
@@ -64,8 +89,12 @@ def scientist_for(make_ctx, tmp_path):
     def make(folder: Path, **settings):
         """A scientist for an idea folder (or a template folder), searching the fake S2 only."""
         ctx = make_ctx(**settings)
-        literature = Literature(fast_settings(tmp_path, order=("semantic_scholar",)), workspace=tmp_path)
-        scientist = LLMScientist(load_template(folder), ctx, literature=literature, retry=FAST_RETRY)
+        literature = Literature(
+            fast_settings(tmp_path, order=("semantic_scholar",)), workspace=tmp_path
+        )
+        scientist = LLMScientist(
+            load_template(folder), ctx, literature=literature, retry=FAST_RETRY
+        )
         made.append(scientist)
         return scientist, ctx
 
@@ -75,8 +104,10 @@ def scientist_for(make_ctx, tmp_path):
 
 
 def means(folder: Path) -> dict[str, dict[str, float]]:
-    return {run: json.loads((folder / run / "final_info.json").read_text())["sine"]["means"]
-            for run in ("run_0", "run_1", "run_2")}
+    return {
+        run: json.loads((folder / run / "final_info.json").read_text())["sine"]["means"]
+        for run in ("run_0", "run_1", "run_2")
+    }
 
 
 class PaperModel:
@@ -87,12 +118,12 @@ class PaperModel:
         m = means(folder)
         self.v = {run: {k: fmt(x) for k, x in vals.items()} for run, vals in m.items()}
         self.seen: list[tuple[str, str | None, str]] = []
-        self.planted: str | None = None         # a line added to the Results draft
-        self.bad_first_results = False          # the first Results draft cites an unknown key
-        self.broken_results = False             # the Results draft has an undefined command
-        self.fix_results = None                 # what a fix answers for Results (text or callable)
-        self.refine = {}                        # section -> refined body
-        self.overall = [4]                      # the reviews' Overall scores, in turn
+        self.planted: str | None = None  # a line added to the Results draft
+        self.bad_first_results = False  # the first Results draft cites an unknown key
+        self.broken_results = False  # the Results draft has an undefined command
+        self.fix_results = None  # what a fix answers for Results (text or callable)
+        self.refine = {}  # section -> refined body
+        self.overall = [4]  # the reviews' Overall scores, in turn
         self._reviews = 0
 
     def of(self, kind: str) -> list[str]:
@@ -115,7 +146,9 @@ class PaperModel:
             self.seen.append(("review", None, first))
             score = self.overall[self._reviews % len(self.overall)]
             self._reviews += 1
-            return json.dumps({**REVIEW, "Overall": score, "Decision": "Accept" if score >= 6 else "Reject"})
+            return json.dumps(
+                {**REVIEW, "Overall": score, "Decision": "Accept" if score >= 6 else "Reject"}
+            )
         if "## Write: " in first:
             section = re.search(r"## Write: (.+)", first).group(1).strip()
             self.seen.append(("draft" if len(users) == 1 else "reask", section, last))
@@ -131,24 +164,37 @@ class PaperModel:
             return json.dumps({"sections": {"Results": fixed or self.results()}})
         if first.startswith("A reviewer has read this paper"):
             self.seen.append(("improve", None, first))
-            return json.dumps({"sections": {"Conclusion": self.section("Conclusion", first) + " With one seed per "
-                                            "setting, these differences are indicative only."},
-                               "summary": "states the single-seed limitation"})
+            return json.dumps(
+                {
+                    "sections": {
+                        "Conclusion": self.section("Conclusion", first) + " With one seed per "
+                        "setting, these differences are indicative only."
+                    },
+                    "summary": "states the single-seed limitation",
+                }
+            )
         raise AssertionError(f"unexpected request: {first[:200]}")
 
     def results(self, extra: str = "") -> str:
         v = self.v
-        rows = "\n".join(f"{label} & {v[run]['train_loss']} & {v[run]['val_loss']} \\\\"
-                         for label, run in (("Baseline (0.1)", "run_0"), ("Step 0.03", "run_1"),
-                                            ("Step 0.3", "run_2")))
-        return (f"Table~\\ref{{tab:main}} lists the final losses. The validation loss is {v['run_0']['val_loss']} for "
-                f"the baseline and {v['run_2']['val_loss']} with the step size 0.3.\n{extra}\n"
-                "\\begin{table}[t]\n\\centering\n\\caption{Final losses on the sine task.}\n\\label{tab:main}\n"
-                f"\\begin{{tabular}}{{lrr}}\n\\toprule\nRun & train & validation \\\\\n\\midrule\n{rows}\n"
-                "\\bottomrule\n\\end{tabular}\n\\end{table}\n\n"
-                "Figure~\\ref{fig:val} shows the validation loss of each run.\n\n"
-                "\\begin{figure}[t]\n\\centering\n\\includegraphics[width=0.6\\linewidth]{val_loss.png}\n"
-                "\\caption{Validation loss of each run.}\n\\label{fig:val}\n\\end{figure}")
+        rows = "\n".join(
+            f"{label} & {v[run]['train_loss']} & {v[run]['val_loss']} \\\\"
+            for label, run in (
+                ("Baseline (0.1)", "run_0"),
+                ("Step 0.03", "run_1"),
+                ("Step 0.3", "run_2"),
+            )
+        )
+        return (
+            f"Table~\\ref{{tab:main}} lists the final losses. The validation loss is {v['run_0']['val_loss']} for "
+            f"the baseline and {v['run_2']['val_loss']} with the step size 0.3.\n{extra}\n"
+            "\\begin{table}[t]\n\\centering\n\\caption{Final losses on the sine task.}\n\\label{tab:main}\n"
+            f"\\begin{{tabular}}{{lrr}}\n\\toprule\nRun & train & validation \\\\\n\\midrule\n{rows}\n"
+            "\\bottomrule\n\\end{tabular}\n\\end{table}\n\n"
+            "Figure~\\ref{fig:val} shows the validation loss of each run.\n\n"
+            "\\begin{figure}[t]\n\\centering\n\\includegraphics[width=0.6\\linewidth]{val_loss.png}\n"
+            "\\caption{Validation loss of each run.}\n\\label{fig:val}\n\\end{figure}"
+        )
 
     def section(self, section: str, prompt: str, attempt: int = 1) -> str:
         v = self.v
@@ -160,20 +206,25 @@ class PaperModel:
             return self.results(self.planted or "")
         if section == "Related Work":
             block = prompt.split("## BibTeX keys you may cite\n", 1)[1].split("\n\n")[0]
-            keys = [k for k in re.findall(r"^- ([^:\s]+):", block, re.M) if k != "lu2024aiscientist"]
-            return (f"Grokking was studied by~\\citet{{{keys[0]}}} and~\\citet{{{keys[1]}}}; we study a step size."
-                    if len(keys) >= 2 else "We know of no closely related study.")
+            keys = [
+                k for k in re.findall(r"^- ([^:\s]+):", block, re.M) if k != "lu2024aiscientist"
+            ]
+            return (
+                f"Grokking was studied by~\\citet{{{keys[0]}}} and~\\citet{{{keys[1]}}}; we study a step size."
+                if len(keys) >= 2
+                else "We know of no closely related study."
+            )
         return {
             "Title": "Step Size and the Fit of a Polynomial to a Noisy Sine",
             "Abstract": f"On the sine task the validation loss is {v['run_0']['val_loss']} at the baseline step "
-                        f"size and {v['run_2']['val_loss']} with the step size 0.3.",
+            f"size and {v['run_2']['val_loss']} with the step size 0.3.",
             "Introduction": "Automated studies need honest baselines~\\citep{lu2024aiscientist}. We vary one knob.",
             "Background": "Gradient descent moves the weights against the gradient of the squared error.",
             "Method": "We change only the step size and keep the data, model and seeds.",
             "Experimental Setup": "Each run trains for 500 steps on 64 training points and is scored on 256 "
-                                  "validation points.",
+            "validation points.",
             "Conclusion": f"The larger step size lowered the validation loss from {v['run_0']['val_loss']} to "
-                          f"{v['run_2']['val_loss']}.",
+            f"{v['run_2']['val_loss']}.",
         }[section]
 
 
@@ -189,15 +240,20 @@ def tex_of(folder: Path) -> str:
 
 
 def stage_tokens(scientist) -> dict[str, int]:
-    return {name: t.prompt_tokens for name, t in scientist.session.command_ledger.totals().by_stage.items()}
+    return {
+        name: t.prompt_tokens
+        for name, t in scientist.session.command_ledger.totals().by_stage.items()
+    }
 
 
 # -- (1) the whole write-up -------------------------------------------------------------------------------------
 @pytest.mark.slow
 def test_llm_writes_a_cited_paper_that_builds(folder, model, fake_s2, scientist_for):
     model.bad_first_results = True
-    model.refine = {"Conclusion": "The step size 0.3 gave the lowest validation loss, "
-                                  f"{model.v['run_2']['val_loss']}, of the three runs."}
+    model.refine = {
+        "Conclusion": "The step size 0.3 gave the lowest validation loss, "
+        f"{model.v['run_2']['val_loss']}, of the three runs."
+    }
     scientist, ctx = scientist_for(folder)
 
     write_paper(folder, scientist, ctx)
@@ -211,11 +267,17 @@ def test_llm_writes_a_cited_paper_that_builds(folder, model, fake_s2, scientist_
     # Citations: one search, two picks, in references.bib, cited in Related Work, resolved by BibTeX.
     assert fake_s2.requests[0].params["query"] == "grokking"
     bib = (folder / "latex" / "references.bib").read_text()
-    assert "Power2022GrokkingGB" in bib and "Nanda2023ProgressMF" in bib and "lu2024aiscientist" in bib
+    assert (
+        "Power2022GrokkingGB" in bib and "Nanda2023ProgressMF" in bib and "lu2024aiscientist" in bib
+    )
     assert "\\citet{Power2022GrokkingGB}" in get_section(tex, "Related Work")
     assert "Power2022GrokkingGB" in (folder / "latex" / "template.bbl").read_text()
     build = State.load(folder).step("build")
-    assert build["errors"] == 0 and build["missing_citations"] == [] and build["consistency_mismatches"] == 0
+    assert (
+        build["errors"] == 0
+        and build["missing_citations"] == []
+        and build["consistency_mismatches"] == 0
+    )
     assert State.load(folder).step("citations")["added"] == 2
     # Each section was drafted once; Results once more after the unknown key was named back.
     drafts = [s for k, s, _ in model.seen if k == "draft"]
@@ -223,7 +285,10 @@ def test_llm_writes_a_cited_paper_that_builds(folder, model, fake_s2, scientist_
     [reask] = [text for k, s, text in model.seen if k == "reask"]
     assert "cite only the listed BibTeX keys; not listed: nobody2020" in reask
     results_prompt = next(t for k, s, t in model.seen if k == "draft" and s == "Results")
-    assert f"| sine/val_loss | {model.v['run_0']['val_loss']} | {model.v['run_1']['val_loss']} |" in results_prompt
+    assert (
+        f"| sine/val_loss | {model.v['run_0']['val_loss']} | {model.v['run_1']['val_loss']} |"
+        in results_prompt
+    )
     assert "- val_loss.png: " in results_prompt
     # One refinement pass, no call for the title.
     assert sorted(s for k, s, _ in model.seen if k == "refine") == sorted(set(SECTIONS) - {"Title"})
@@ -233,17 +298,23 @@ def test_llm_writes_a_cited_paper_that_builds(folder, model, fake_s2, scientist_
 
 # -- (2) a planted wrong number ---------------------------------------------------------------------------------
 @pytest.mark.slow
-def test_a_wrong_number_is_caught_shown_with_its_line_and_fixed(folder, model, fake_s2, scientist_for):
+def test_a_wrong_number_is_caught_shown_with_its_line_and_fixed(
+    folder, model, fake_s2, scientist_for
+):
     model.planted = "A held-out check gives 0.4321 on the extra data."
     scientist, ctx = scientist_for(folder)
     write_paper(folder, scientist, ctx)
-    wrong_line = next(i for i, line in enumerate(tex_of(folder).splitlines(), 1) if "0.4321" in line)
+    wrong_line = next(
+        i for i, line in enumerate(tex_of(folder).splitlines(), 1) if "0.4321" in line
+    )
 
     build_paper(folder, scientist, ctx)
 
     [fix] = model.of("fix")
     assert f"template.tex:{wrong_line}: error: the number 0.4321 matches no result" in fix
-    assert "nearest true result: " in fix and f"{wrong_line:>4}>| A held-out check gives 0.4321" in fix
+    assert (
+        "nearest true result: " in fix and f"{wrong_line:>4}>| A held-out check gives 0.4321" in fix
+    )
     assert "### Results" in fix and "| sine/val_loss |" in fix
     tex = tex_of(folder)
     assert "0.4321" not in tex
@@ -254,24 +325,31 @@ def test_a_wrong_number_is_caught_shown_with_its_line_and_fixed(folder, model, f
 
 # -- (3) LaTeX that does not compile ----------------------------------------------------------------------------
 @pytest.mark.slow
-def test_an_undefined_command_is_shown_on_its_line_and_the_diagnostics_stay(folder, model, fake_s2, scientist_for):
+def test_an_undefined_command_is_shown_on_its_line_and_the_diagnostics_stay(
+    folder, model, fake_s2, scientist_for
+):
     model.broken_results = True
     attempts = iter(range(1, 10))
     # Each fix still uses the macro, differently each time, so every round is a real edit.
     model.fix_results = lambda: model.results(f"\\undefinedmacro{{}} Try {next(attempts)}.")
     scientist, ctx = scientist_for(folder, writeup_fix_rounds=2)
     write_paper(folder, scientist, ctx)
-    bad_line = next(i for i, line in enumerate(tex_of(folder).splitlines(), 1) if "\\undefinedmacro" in line)
+    bad_line = next(
+        i for i, line in enumerate(tex_of(folder).splitlines(), 1) if "\\undefinedmacro" in line
+    )
 
     outcome = build_paper(folder, scientist, ctx)
 
     fixes = model.of("fix")
-    assert len(fixes) == 2   # the cap: writeup_fix_rounds
+    assert len(fixes) == 2  # the cap: writeup_fix_rounds
     assert f"template.tex:{bad_line}: error: Undefined control sequence" in fixes[0]
     assert f"{bad_line:>4}>| \\undefinedmacro{{}} The losses settle." in fixes[0]
     assert "Try 1." in fixes[1]
     diagnostics = json.loads((folder / "latex" / "diagnostics.json").read_text())
-    assert any("Undefined control sequence" in d["message"] and d["severity"] == "error" for d in diagnostics)
+    assert any(
+        "Undefined control sequence" in d["message"] and d["severity"] == "error"
+        for d in diagnostics
+    )
     assert not outcome.ok and not (folder / "sweep_learning_rate.pdf").exists()
     assert State.load(folder).step("build")["pdf_ok"] is False
     with pytest.raises(AisciError, match="the paper never built, so there is no PDF"):
@@ -279,7 +357,9 @@ def test_an_undefined_command_is_shown_on_its_line_and_the_diagnostics_stay(fold
 
 
 @pytest.mark.slow
-def test_review_reads_the_last_good_pdf_when_a_later_build_fails(folder, model, fake_s2, scientist_for):
+def test_review_reads_the_last_good_pdf_when_a_later_build_fails(
+    folder, model, fake_s2, scientist_for
+):
     scientist, ctx = scientist_for(folder, writeup_fix_rounds=1)
     write_paper(folder, scientist, ctx)
     assert build_paper(folder, scientist, ctx).ok
@@ -292,11 +372,14 @@ def test_review_reads_the_last_good_pdf_when_a_later_build_fails(folder, model, 
 
     assert (folder / "sweep_learning_rate.pdf").read_bytes() == good_pdf
     assert State.load(folder).step("build")["pdf_ok"] is False
-    assert any(d["source"] == "latex" for d in json.loads((folder / "latex" / "diagnostics.json").read_text()))
+    assert any(
+        d["source"] == "latex"
+        for d in json.loads((folder / "latex" / "diagnostics.json").read_text())
+    )
     review_paper(folder, scientist, ctx)
     logs = [e.message for e in ctx.reporter.of_type(ev.Log)]
     assert "the last build failed; reviewing the last good PDF" in logs
-    assert "Step Size and the Fit" in model.of("review")[0]   # pdftotext of the good PDF
+    assert "Step Size and the Fit" in model.of("review")[0]  # pdftotext of the good PDF
     assert json.loads((folder / "review.json").read_text())["review"]["Overall"] == 4
 
 
@@ -306,8 +389,14 @@ PAPER_TEXT = "Title: A study\n\n" + " ".join(f"word{i}" for i in range(120))
 
 def test_review_is_reasked_with_the_problem_then_accepted(fake_openai, scientist_for, template):
     missing = {k: v for k, v in REVIEW.items() if k != "Quality"}
-    fake_openai.script([json.dumps(missing), json.dumps({**REVIEW, "Overall": 11}), json.dumps(REVIEW),
-                        json.dumps({**REVIEW, "Overall": 3, "done": True})])
+    fake_openai.script(
+        [
+            json.dumps(missing),
+            json.dumps({**REVIEW, "Overall": 11}),
+            json.dumps(REVIEW),
+            json.dumps({**REVIEW, "Overall": 3, "done": True}),
+        ]
+    )
     scientist, ctx = scientist_for(template.path)
 
     review = reviewing.review_paper(scientist, None, PAPER_TEXT, ctx)
@@ -321,18 +410,27 @@ def test_review_is_reasked_with_the_problem_then_accepted(fake_openai, scientist
 
 
 def test_review_that_stays_malformed_is_refused(fake_openai, scientist_for, template):
-    fake_openai.script([json.dumps({**REVIEW, "Overall": 11}), json.dumps({**REVIEW, "Decision": "Maybe"}),
-                        "I liked it."])
+    fake_openai.script(
+        [
+            json.dumps({**REVIEW, "Overall": 11}),
+            json.dumps({**REVIEW, "Decision": "Maybe"}),
+            "I liked it.",
+        ]
+    )
     scientist, ctx = scientist_for(template.path)
     with pytest.raises(AisciError) as caught:
         reviewing.review_paper(scientist, None, PAPER_TEXT, ctx)
-    assert caught.value.message.startswith("The review of the paper was refused: the model's answers did not "
-                                           "follow the NeurIPS review form")
+    assert caught.value.message.startswith(
+        "The review of the paper was refused: the model's answers did not "
+        "follow the NeurIPS review form"
+    )
     assert "--model" in caught.value.hint and len(fake_openai.chat_requests) == 3
 
 
 def test_a_malformed_reflection_keeps_the_last_good_review(fake_openai, scientist_for, template):
-    fake_openai.script([json.dumps(REVIEW)] + [json.dumps({**REVIEW, "Overall": 0, "done": True})] * 3)
+    fake_openai.script(
+        [json.dumps(REVIEW)] + [json.dumps({**REVIEW, "Overall": 0, "done": True})] * 3
+    )
     scientist, ctx = scientist_for(template.path)
     assert reviewing.review_paper(scientist, None, PAPER_TEXT, ctx)["Overall"] == 4
 
@@ -340,9 +438,13 @@ def test_a_malformed_reflection_keeps_the_last_good_review(fake_openai, scientis
 def test_few_shot_example_is_off_by_default_and_short():
     plain = reviewing.review_messages(PAPER_TEXT)
     shot = reviewing.review_messages(PAPER_TEXT, fewshot=True)
-    assert "An example of the form" not in plain[0]["content"] and "An example of the form" in shot[0]["content"]
+    assert (
+        "An example of the form" not in plain[0]["content"]
+        and "An example of the form" in shot[0]["content"]
+    )
     example = json.loads(shot[0]["content"].split("):\n", 1)[1])
     from aisci.paper.review import review_problems
+
     assert review_problems(example) == []
 
 
@@ -360,7 +462,11 @@ def test_an_ensemble_of_three_reviews_gives_a_meta_review(folder, model, fake_s2
     assert [r["Overall"] for r in saved["reviews"]] == [4, 6, 8]
     meta = saved["review"]
     assert meta["Kind"] == "meta" and meta["Overall (mean)"] == 6.0 and meta["Decision"] == "Accept"
-    assert meta["Reviews"] == 3 and outcome.message == "Accept, overall 6/10" and saved["kind"] == "model"
+    assert (
+        meta["Reviews"] == 3
+        and outcome.message == "Accept, overall 6/10"
+        and saved["kind"] == "model"
+    )
     assert (folder / "review.txt").read_text().startswith("Meta-review of 3 model reviews")
     assert len(model.of("review")) == 3 and len(model.of("reflection")) == 3
     assert "Step Size and the Fit of a Polynomial" in model.of("review")[0]
@@ -374,9 +480,14 @@ def skeleton_pdf(tmp_path: Path) -> Path:
     shutil.copytree(SCAFFOLD / "latex", latex)
     tex = (latex / "template.tex").read_text()
     for section in SECTIONS:
-        text = "Polynomial Fits of a Noisy Sine" if section == "Title" else (
-            f"The {section.lower()} of this short paper says what a reader needs to know about fitting a noisy "
-            "sine curve with a polynomial trained by gradient descent, and what was measured.")
+        text = (
+            "Polynomial Fits of a Noisy Sine"
+            if section == "Title"
+            else (
+                f"The {section.lower()} of this short paper says what a reader needs to know about fitting a noisy "
+                "sine curve with a polynomial trained by gradient descent, and what was measured."
+            )
+        )
         tex = set_section(tex, section, text)
     (latex / "template.tex").write_text(tex)
     assert compile_paper(latex).ok
@@ -384,8 +495,16 @@ def skeleton_pdf(tmp_path: Path) -> Path:
 
 
 def review_cli(pdf: Path, base_url: str, tmp_path: Path):
-    return run_cli("review", str(pdf), "--model", "openai/fake-model", "--api-base", base_url, cwd=tmp_path,
-                   env={"OPENAI_API_KEY": "sk-fake", "AISCI_CACHE_DIR": str(tmp_path / "cache"), **OFFLINE})
+    return run_cli(
+        "review",
+        str(pdf),
+        "--model",
+        "openai/fake-model",
+        "--api-base",
+        base_url,
+        cwd=tmp_path,
+        env={"OPENAI_API_KEY": "sk-fake", "AISCI_CACHE_DIR": str(tmp_path / "cache"), **OFFLINE},
+    )
 
 
 def test_review_cli_on_a_pdf(tmp_path):
@@ -394,11 +513,18 @@ def test_review_cli_on_a_pdf(tmp_path):
         done = review_cli(pdf, fake.base_url, tmp_path)
         prompt = fake.chat_requests[0].body["messages"][-1]["content"]
     assert done.returncode == 0, done.stderr
-    assert "Model review: template" in done.stdout and "Decision: Reject    Overall: 4/10" in done.stdout
+    assert (
+        "Model review: template" in done.stdout
+        and "Decision: Reject    Overall: 4/10" in done.stdout
+    )
     assert "Polynomial Fits of a Noisy Sine" in prompt and "fitting a noisy sine curve" in prompt
     # Written beside the PDF, named after it, as docs/cli.md says.
     saved = json.loads((pdf.parent / "template.review.json").read_text())
-    assert saved["kind"] == "model" and saved["review"]["Decision"] == "Reject" and len(saved["reviews"]) == 1
+    assert (
+        saved["kind"] == "model"
+        and saved["review"]["Decision"] == "Reject"
+        and len(saved["reviews"]) == 1
+    )
     assert "Decision: Reject    Overall: 4/10" in (pdf.parent / "template.review.txt").read_text()
 
 
@@ -425,7 +551,9 @@ def test_review_cli_refuses_a_pdf_without_a_text_layer(tmp_path):
 
 # -- (7) literature down during the citations -------------------------------------------------------------------
 @pytest.mark.slow
-def test_literature_down_writes_the_paper_without_new_citations(folder, model, fake_s2, scientist_for):
+def test_literature_down_writes_the_paper_without_new_citations(
+    folder, model, fake_s2, scientist_for
+):
     fake_s2.set_default(FakeSemanticScholar.SEARCH, (503, {"message": "Service Unavailable"}))
     bib_before = (folder / "latex" / "references.bib").read_text()
     scientist, ctx = scientist_for(folder)
@@ -433,11 +561,18 @@ def test_literature_down_writes_the_paper_without_new_citations(folder, model, f
     write_paper(folder, scientist, ctx)
 
     note = State.load(folder).step("citations")["note"]
-    assert note.startswith("no new citations: The citations of sweep_learning_rate could not be searched: no "
-                           "literature source answered (semantic_scholar: ")
+    assert note.startswith(
+        "no new citations: The citations of sweep_learning_rate could not be searched: no "
+        "literature source answered (semantic_scholar: "
+    )
     assert (folder / "latex" / "references.bib").read_text() == bib_before
-    assert len(model.of("citations")) == 1     # the model is not asked again once the literature is down
-    assert get_section(tex_of(folder), "Related Work").strip() == "We know of no closely related study."
+    assert (
+        len(model.of("citations")) == 1
+    )  # the model is not asked again once the literature is down
+    assert (
+        get_section(tex_of(folder), "Related Work").strip()
+        == "We know of no closely related study."
+    )
     assert any("written without new citations" in e.message for e in ctx.reporter.of_type(ev.Log))
     assert build_paper(folder, scientist, ctx).ok
 
@@ -459,7 +594,10 @@ def test_improvement_revises_rebuilds_and_reviews_again(folder, model, fake_s2, 
     assert "indicative only" in get_section(tex_of(folder), "Conclusion")
     first = json.loads((folder / "review.json").read_text())["review"]
     second = json.loads((folder / "review_improved.json").read_text())["review"]
-    assert (first["Overall"], second["Overall"]) == (4, 5) and outcome.message == "Reject, overall 5/10"
+    assert (first["Overall"], second["Overall"]) == (
+        4,
+        5,
+    ) and outcome.message == "Reject, overall 5/10"
     assert (folder / "review.txt").exists() and (folder / "review_improved.txt").exists()
     assert "indicative only" in model.of("review")[1]
     assert State.load(folder).step("build")["pdf_ok"] and "improvement" in stage_tokens(scientist)
@@ -474,25 +612,36 @@ def test_latex_problems_name_what_to_change(tmp_path):
     keys = {"lu2024aiscientist": "The AI Scientist (2024)"}
 
     def problems(body, section="Results"):
-        return latex_check.latex_problems(body, section, set_section(tex, section, body), keys, folder / "latex")
+        return latex_check.latex_problems(
+            body, section, set_section(tex, section, body), keys, folder / "latex"
+        )
 
     assert problems("Fine text~\\citep{lu2024aiscientist}.") == []
     assert problems("\\section{Results} text") == [
-        "remove \\section: the paper keeps its own headings and document frame"]
+        "remove \\section: the paper keeps its own headings and document frame"
+    ]
     assert problems("a {b") == ["1 opening brace(s) are never closed"]
     assert problems("a } b") == ["a closing brace on line 1 of your LaTeX closes nothing"]
     assert problems("\\begin{table}x") == ["\\begin{table} is never ended"]
     assert problems("\\citep{x2020}") == ["cite only the listed BibTeX keys; not listed: x2020"]
     assert problems("\\includegraphics{nothere.png}") == [
-        "there is no figure file nothere.png; include only the listed figures"]
-    assert problems("\\begin{figure}\\includegraphics{val_loss.png}\\label{fig:a}\\end{figure}") == [
-        "the figure labelled fig:a is never referred to; add \\ref{fig:a} in the text"]
+        "there is no figure file nothere.png; include only the listed figures"
+    ]
+    assert problems(
+        "\\begin{figure}\\includegraphics{val_loss.png}\\label{fig:a}\\end{figure}"
+    ) == ["the figure labelled fig:a is never referred to; add \\ref{fig:a} in the text"]
     assert problems("\\begin{abstract}x\\end{abstract}", "Abstract") == [
-        "give the abstract's text only, without \\begin{abstract}"]
+        "give the abstract's text only, without \\begin{abstract}"
+    ]
 
 
 def test_latex_whose_json_escapes_were_forgotten_is_repaired():
-    broken = json.loads('{"latex": "\\textbf{x} \\begin{table} \\frac{1}{2} \\ref{a} \\noindent y\\n\\nNext"}')
-    assert latex_check.repair_escapes(broken["latex"]) == "\\textbf{x} \\begin{table} \\frac{1}{2} \\ref{a} " \
-                                                          "\\noindent y\n\nNext"
-    assert latex_check.repair_escapes("a\n\tb\r\nc") == "a\n\tb\r\nc"   # indentation and CRLF stay
+    broken = json.loads(
+        '{"latex": "\\textbf{x} \\begin{table} \\frac{1}{2} \\ref{a} \\noindent y\\n\\nNext"}'
+    )
+    assert (
+        latex_check.repair_escapes(broken["latex"])
+        == "\\textbf{x} \\begin{table} \\frac{1}{2} \\ref{a} "
+        "\\noindent y\n\nNext"
+    )
+    assert latex_check.repair_escapes("a\n\tb\r\nc") == "a\n\tb\r\nc"  # indentation and CRLF stay

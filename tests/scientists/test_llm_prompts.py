@@ -16,7 +16,9 @@ from tests.scientists.answers import idea_text
 def test_every_prompt_file_loads_except_the_readme_and_stays_short():
     prompts = load_prompts()
     assert (PROMPTS_DIR / "README.md").is_file() and "README" not in prompts
-    assert {"ideas_system", "idea_draft", "idea_reflect", "novelty_system", "novelty_round"} <= set(prompts)
+    assert {"ideas_system", "idea_draft", "idea_reflect", "novelty_system", "novelty_round"} <= set(
+        prompts
+    )
     for name, text in prompts.items():
         assert count_tokens(text, "gpt-4o") < 400, name
 
@@ -31,12 +33,16 @@ def test_render_fills_fields_and_refuses_unknown_ones():
 
 
 def test_compact_source_drops_docstrings_keeps_comments_and_code():
-    source = ('"""Module docstring."""\n\nimport os\n\n\n\n'
-              'def f():\n    """Only a docstring: kept, or the code breaks."""\n\n'
-              'def g(x):\n    """Gone."""\n    return x  # why: kept\n')
+    source = (
+        '"""Module docstring."""\n\nimport os\n\n\n\n'
+        'def f():\n    """Only a docstring: kept, or the code breaks."""\n\n'
+        'def g(x):\n    """Gone."""\n    return x  # why: kept\n'
+    )
     text = compact_source(source)
-    assert text == ('import os\n\ndef f():\n    """Only a docstring: kept, or the code breaks."""\n\n'
-                    'def g(x):\n    return x  # why: kept')
+    assert text == (
+        'import os\n\ndef f():\n    """Only a docstring: kept, or the code breaks."""\n\n'
+        "def g(x):\n    return x  # why: kept"
+    )
     compile(text, "compacted", "exec")
 
 

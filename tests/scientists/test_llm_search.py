@@ -15,9 +15,16 @@ from aisci.core.template import load_template
 from aisci.core.tree import load_tree
 from aisci.scientists.llm import LLMScientist
 from tests.fakes.openai_server import Answer, FakeOpenAI
-from tests.scientists.test_llm_experiments import (DONE, IDEA, LR, PLOT_EDIT, _scientist_and_home, go,  # noqa: F401
-                                                   set_line, write_ideas)
 from tests.helpers import make_template
+from tests.scientists.test_llm_experiments import (
+    DONE,
+    IDEA,
+    LR,
+    PLOT_EDIT,
+    go,
+    set_line,
+    write_ideas,
+)
 
 VISION_MODEL = "openai/fake-vision"
 
@@ -32,10 +39,11 @@ class TreeModel:
     def __call__(self, body):
         messages = body["messages"]
         last = messages[-1]["content"]
-        if isinstance(last, list):   # a figure: text and an image_url
+        if isinstance(last, list):  # a figure: text and an image_url
             self.images += [part for part in last if part.get("type") == "image_url"]
-            return Answer(json.dumps({"shows": "Validation loss falls for every run.",
-                                      "problems": []}))
+            return Answer(
+                json.dumps({"shows": "Validation loss falls for every run.", "problems": []})
+            )
         if messages[0]["role"] == "system" and "You plan the runs" in messages[0]["content"]:
             self.seen.append(last)
             return Answer(json.dumps(self.decisions.pop(0) if self.decisions else DONE))
@@ -44,7 +52,7 @@ class TreeModel:
         self.edits.append(last)
         if last.startswith("Edit plot.py"):
             return Answer(PLOT_EDIT)
-        if "0.03 -> 0.02" in last:   # the improvement edits its parent's code
+        if "0.03 -> 0.02" in last:  # the improvement edits its parent's code
             return Answer(set_line(LR.replace("0.1", "0.03"), "0.03", "0.02"))
         return Answer(set_line(LR, "0.1", "0.03"))
 
@@ -53,19 +61,43 @@ def test_llm_tree_search_scripted_per_expansion_with_images(tmp_path):
     from aisci.llm._litellm import load_litellm
     from tests.scientists.conftest import FAST_RETRY
 
-    load_litellm().register_model({VISION_MODEL: {"supports_vision": True, "litellm_provider": "openai",
-                                                  "mode": "chat", "max_tokens": 4096, "input_cost_per_token": 0.0,
-                                                  "output_cost_per_token": 0.0}})
+    load_litellm().register_model(
+        {
+            VISION_MODEL: {
+                "supports_vision": True,
+                "litellm_provider": "openai",
+                "mode": "chat",
+                "max_tokens": 4096,
+                "input_cost_per_token": 0.0,
+                "output_cost_per_token": 0.0,
+            }
+        }
+    )
     template = load_template(make_template(tmp_path))
     model = TreeModel([go("LEARNING_RATE 0.1 -> 0.03"), go("LEARNING_RATE 0.03 -> 0.02")])
     with FakeOpenAI(default=model) as fake:
         results = tmp_path / "results"
         write_ideas(results, template.name, [IDEA])
-        settings = Settings(results=results, scale="smoke", engine="local", writeup=False, scientist="llm",
-                            model=VISION_MODEL, api_base=fake.base_url, search="tree", max_nodes=2, seeds=1)
+        settings = Settings(
+            results=results,
+            scale="smoke",
+            engine="local",
+            writeup=False,
+            scientist="llm",
+            model=VISION_MODEL,
+            api_base=fake.base_url,
+            search="tree",
+            max_nodes=2,
+            seeds=1,
+        )
         ctx = Context(settings, ev.CollectingReporter(), AcceptAll())
-        outcome = launch(template, LLMScientist(template, ctx, retry=FAST_RETRY), ctx,
-                         skip_idea_generation=True, skip_novelty_check=True)
+        outcome = launch(
+            template,
+            LLMScientist(template, ctx, retry=FAST_RETRY),
+            ctx,
+            skip_idea_generation=True,
+            skip_novelty_check=True,
+        )
     assert outcome.ok, outcome
     folder = outcome.ideas[0].folder
     tree = load_tree(folder)
@@ -75,12 +107,19 @@ def test_llm_tree_search_scripted_per_expansion_with_images(tmp_path):
     assert "LEARNING_RATE = 0.02" in (folder / f"run_{improve.id}.py").read_text()
     assert "-LEARNING_RATE = 0.03" in improve.diff and "+LEARNING_RATE = 0.02" in improve.diff
     assert "Propose a draft of the baseline" in model.seen[0]
-    assert "Propose an improvement of run_1" in model.seen[1] and "run_1 (draft from run_0, done" in model.seen[1]
+    assert (
+        "Propose an improvement of run_1" in model.seen[1]
+        and "run_1 (draft from run_0, done" in model.seen[1]
+    )
     assert tree.confirmation["n"] == 1
     # The figure arrived as an image: a PNG data URL in an image_url part.
     [image] = model.images
     url = image["image_url"]["url"]
-    assert url.startswith("data:image/png;base64,") and base64.b64decode(url.split(",", 1)[1])[:4] == b"\x89PNG"
+    assert (
+        url.startswith("data:image/png;base64,")
+        and base64.b64decode(url.split(",", 1)[1])[:4] == b"\x89PNG"
+    )
     plots = State.load(folder).step("plots")
-    assert plots["vision"].startswith("read by the model") and plots["descriptions"]["val_loss.png"].startswith(
-        "Validation loss falls")
+    assert plots["vision"].startswith("read by the model") and plots["descriptions"][
+        "val_loss.png"
+    ].startswith("Validation loss falls")

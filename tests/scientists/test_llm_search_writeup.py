@@ -20,9 +20,26 @@ RESULTS = "The search's best variant is reported with its mean over seeds."
 
 def _launch(tmp_path, *search: str):
     template = make_template(tmp_path)
-    done = run_cli("launch", "--template", str(template), "--scale", "smoke", "--engine", "local", "--num-ideas", "1",
-                   "--writeup", "none", "--sandbox", "none", "--results", str(tmp_path / "results"), *search,
-                   cwd=tmp_path, env={"AISCI_CACHE_DIR": str(tmp_path / "cache")})
+    done = run_cli(
+        "launch",
+        "--template",
+        str(template),
+        "--scale",
+        "smoke",
+        "--engine",
+        "local",
+        "--num-ideas",
+        "1",
+        "--writeup",
+        "none",
+        "--sandbox",
+        "none",
+        "--results",
+        str(tmp_path / "results"),
+        *search,
+        cwd=tmp_path,
+        env={"AISCI_CACHE_DIR": str(tmp_path / "cache")},
+    )
     assert done.returncode == 0, done.stderr
     [folder] = [p for p in (tmp_path / "results" / "tiny").iterdir() if (p / "idea.json").is_file()]
     return folder
@@ -40,7 +57,9 @@ def _results_prompt(folder, fake_openai, make_ctx) -> str:
     return request.body["messages"][-1]["content"]
 
 
-def test_the_search_paragraph_and_the_seeds_reach_the_writeup_prompt(tmp_path, fake_openai, make_ctx):
+def test_the_search_paragraph_and_the_seeds_reach_the_writeup_prompt(
+    tmp_path, fake_openai, make_ctx
+):
     folder = _launch(tmp_path, "--search", "tree", "--max-nodes", "2", "--seeds", "2")
     tree = load_tree(folder)
     prompt = _results_prompt(folder, fake_openai, make_ctx)

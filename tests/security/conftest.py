@@ -30,7 +30,8 @@ SYSTEM_PYTHON = f"/usr/bin/python{sys.version_info.major}.{sys.version_info.mino
 
 needs_bwrap = pytest.mark.skipif(
     bwrap_problem() is not None,
-    reason=f"bubblewrap cannot run here ({bwrap_problem()}); `make setup` installs it on Debian")
+    reason=f"bubblewrap cannot run here ({bwrap_problem()}); `make setup` installs it on Debian",
+)
 
 
 def _nobody_problem() -> str | None:
@@ -53,31 +54,71 @@ class Runner:
     user: str
     scratch: Path
 
-    def cli(self, *args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
-        base = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(self.scratch / "home"),
-                "XDG_CACHE_HOME": str(self.scratch / "cache"), "LANG": "C.UTF-8"}
+    def cli(
+        self, *args: str, env: dict[str, str] | None = None, timeout: float = 120
+    ) -> subprocess.CompletedProcess:
+        base = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(self.scratch / "home"),
+            "XDG_CACHE_HOME": str(self.scratch / "cache"),
+            "LANG": "C.UTF-8",
+        }
         base.update(env or {})
         if self.user == "nobody":
             site = sysconfig.get_paths()["purelib"]
             base["PYTHONPATH"] = f"{REPO / 'server'}:{site}"
-            argv = ["runuser", "-u", "nobody", "--", "env", *(f"{k}={v}" for k, v in base.items()),
-                    SYSTEM_PYTHON, "-m", "aisci", *args]
-            return subprocess.run(argv, cwd=self.scratch, capture_output=True, text=True, timeout=timeout,
-                                  env={"PATH": "/usr/sbin:/usr/bin:/bin"})
+            argv = [
+                "runuser",
+                "-u",
+                "nobody",
+                "--",
+                "env",
+                *(f"{k}={v}" for k, v in base.items()),
+                SYSTEM_PYTHON,
+                "-m",
+                "aisci",
+                *args,
+            ]
+            return subprocess.run(
+                argv,
+                cwd=self.scratch,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                env={"PATH": "/usr/sbin:/usr/bin:/bin"},
+            )
         base["PYTHONPATH"] = str(REPO / "server")
-        return subprocess.run([sys.executable, "-m", "aisci", *args], cwd=self.scratch, capture_output=True,
-                              text=True, timeout=timeout, env=base)
+        return subprocess.run(
+            [sys.executable, "-m", "aisci", *args],
+            cwd=self.scratch,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=base,
+        )
 
-    def baseline(self, template: Path, *extra: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-        return self.cli("baseline", str(template), "--scale", "smoke", "--results", str(self.scratch / "results"),
-                        *extra, env=env)
+    def baseline(
+        self, template: Path, *extra: str, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess:
+        return self.cli(
+            "baseline",
+            str(template),
+            "--scale",
+            "smoke",
+            "--results",
+            str(self.scratch / "results"),
+            *extra,
+            env=env,
+        )
 
     def folder(self, template: Path) -> Path:
         from aisci.core.folders import baseline_folder
         from aisci.core.template_env import applied_scale
 
         # A hostile experiment.py that never reads AISCI_SCALE has no scales: results/<t>/baseline
-        return baseline_folder(self.scratch / "results", template.name, applied_scale(template, "smoke"))
+        return baseline_folder(
+            self.scratch / "results", template.name, applied_scale(template, "smoke")
+        )
 
     def state(self, template: Path) -> dict:
         return json.loads((self.folder(template) / "state.json").read_text())
@@ -104,8 +145,13 @@ PLOT_OK = (
 )
 
 
-def hostile_template(runner: Runner, name: str, experiment: str, plot: str = PLOT_OK,
-                     files: dict[str, str] | None = None) -> Path:
+def hostile_template(
+    runner: Runner,
+    name: str,
+    experiment: str,
+    plot: str = PLOT_OK,
+    files: dict[str, str] | None = None,
+) -> Path:
     """A valid template whose experiment.py runs ``experiment`` (stdlib only) after parsing
     --out_dir into ``out``, and whose plot.py is ``plot``."""
     dest = runner.scratch / "templates" / name
@@ -119,12 +165,16 @@ def hostile_template(runner: Runner, name: str, experiment: str, plot: str = PLO
         "os.makedirs(out, exist_ok=True)\n"
         "def results(**means):\n"
         "    json.dump({'d': {'means': means or {'acc': 1.0}}}, open(os.path.join(out, 'final_info.json'), 'w'))\n"
-        + experiment, encoding="utf-8")
+        + experiment,
+        encoding="utf-8",
+    )
     (dest / "plot.py").write_text(plot, encoding="utf-8")
     for rel, text in (files or {}).items():
         (dest / rel).write_text(text, encoding="utf-8")
     if runner.user == "nobody":
-        subprocess.run(["chown", "-R", "nobody:nogroup", str(runner.scratch / "templates")], check=True)
+        subprocess.run(
+            ["chown", "-R", "nobody:nogroup", str(runner.scratch / "templates")], check=True
+        )
     return dest
 
 

@@ -56,7 +56,9 @@ def test_default_limits_stop_a_runaway_run(runner):
 @needs_bwrap
 def test_a_template_sets_its_own_file_size_limit(runner):
     experiment = "open(os.path.join(out, 'big.bin'), 'wb').write(b'0' * (8 << 20))\nresults()\n"
-    template = hostile_template(runner, "bigfile", experiment, files={"aisci.json": '{"limits": {"file_size_mb": 2}}'})
+    template = hostile_template(
+        runner, "bigfile", experiment, files={"aisci.json": '{"limits": {"file_size_mb": 2}}'}
+    )
     done = runner.baseline(template)
     assert done.returncode == 1
     assert "larger than the 2 MB limit" in done.stderr
@@ -65,7 +67,7 @@ def test_a_template_sets_its_own_file_size_limit(runner):
 
 LINGER = (
     "import subprocess, time\n"
-    "subprocess.Popen(['sleep', '300', TOKEN])\n"                                  # a background child
+    "subprocess.Popen(['sleep', '300', TOKEN])\n"  # a background child
     "subprocess.Popen(['sh', '-c', 'sleep 301 ' + TOKEN], start_new_session=True)\n"  # one that left the group
     "open(os.path.join(out, 'spawned'), 'w').close()\n"
 )
@@ -87,11 +89,28 @@ def test_no_process_outlives_a_killed_aisci(tmp_path):
     the sandbox's PID namespace dies with aisci the same way)."""
     runner = Runner("user", tmp_path)
     token = f"aisci-orphan-{uuid.uuid4().hex}"
-    template = hostile_template(runner, "orphan", f"TOKEN = {token!r}\n" + LINGER + "time.sleep(300)\n")
+    template = hostile_template(
+        runner, "orphan", f"TOKEN = {token!r}\n" + LINGER + "time.sleep(300)\n"
+    )
     env = {**os.environ, "PYTHONPATH": str(REPO / "server"), "HOME": str(runner.scratch / "home")}
-    proc = subprocess.Popen([sys.executable, "-m", "aisci", "baseline", str(template), "--scale", "smoke",
-                             "--sandbox", "none", "--results", str(runner.scratch / "results")],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "aisci",
+            "baseline",
+            str(template),
+            "--scale",
+            "smoke",
+            "--sandbox",
+            "none",
+            "--results",
+            str(runner.scratch / "results"),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     spawned = runner.folder(template) / "run_0" / "spawned"
     deadline = time.monotonic() + 60
     while not spawned.exists():
@@ -118,10 +137,24 @@ def test_auto_without_bubblewrap_stops_before_any_work(runner):
 def test_doctor_reports_what_the_probes_measured(runner):
     enforced = runner.cli("doctor", "--offline")
     lines = [line for line in enforced.stdout.splitlines() if "boundary" in line]
-    names = {"sandbox", "network", "writes", "links", "capabilities", "devices", "sockets", "environment", "limits",
-             "leftovers"}
+    names = {
+        "sandbox",
+        "network",
+        "writes",
+        "links",
+        "capabilities",
+        "devices",
+        "sockets",
+        "environment",
+        "limits",
+        "leftovers",
+    }
     assert {line.split()[2] for line in lines} == names
     assert all(line.startswith("ok") and "enforced:" in line for line in lines), enforced.stdout
     bare = runner.cli("doctor", "--offline", "--sandbox", "none")
-    failed = {line.split()[2] for line in bare.stdout.splitlines() if line.startswith("FAIL") and "boundary" in line}
+    failed = {
+        line.split()[2]
+        for line in bare.stdout.splitlines()
+        if line.startswith("FAIL") and "boundary" in line
+    }
     assert {"sandbox", "network", "writes", "sockets"} <= failed

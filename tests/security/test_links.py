@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from tests.security.conftest import hostile_template, needs_bwrap
 
@@ -41,12 +42,14 @@ def test_links_planted_where_aisci_writes_change_nothing_outside(runner):
     assert "planted" not in tried and "OSError" in tried  # the idea folder is read-only to the run
     second = runner.baseline(template)  # the re-copy into the failed folder
     assert second.returncode == 1
-    assert open(victim).read() == "untouched\n"
+    assert Path(victim).read_text() == "untouched\n"
     assert not any(p.is_symlink() for p in folder.iterdir())
 
 
 def test_a_link_named_final_info_is_refused_and_its_target_never_read(runner):
-    secret = _outside(runner, "id_rsa", '{"d": {"means": {"acc": 0.123456}}, "k": "SECRET-KEY-MATERIAL-42"}')
+    secret = _outside(
+        runner, "id_rsa", '{"d": {"means": {"acc": 0.123456}}, "k": "SECRET-KEY-MATERIAL-42"}'
+    )
     experiment = f"os.symlink({secret!r}, os.path.join(out, 'final_info.json'))\n"
     template = hostile_template(runner, "plant_read", experiment)
     done = runner.baseline(template)
@@ -72,5 +75,7 @@ def test_a_figure_that_is_a_link_is_not_taken(runner):
     assert (folder / "honest.png").is_file() and not os.path.lexists(folder / "stolen.png")
     state = runner.state(template)
     assert state["steps"]["plots"]["figures"] == ["honest.png"]
-    assert any("stolen.png" in r and "symbolic link" in r for r in state["steps"]["plots"]["refused"])
+    assert any(
+        "stolen.png" in r and "symbolic link" in r for r in state["steps"]["plots"]["refused"]
+    )
     assert "SECRET-HASH" not in done.stdout + done.stderr + (folder / "state.json").read_text()

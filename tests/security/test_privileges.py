@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -33,18 +34,21 @@ ATTEMPT = (
 
 def test_a_run_has_no_capabilities_and_cannot_remount(runner):
     marker = f"aisci-escape-{uuid.uuid4().hex}"
-    experiment = ATTEMPT + (
-        "import ctypes, subprocess\n"
-        "libc = ctypes.CDLL(None, use_errno=True)\n"
-        "res['mount_rc'] = libc.mount(b'none', b'/', None, 0x20 | 0x1000, None)\n"  # MS_REMOUNT | MS_BIND
-        "res['umount_rc'] = libc.umount2(b'/tmp', 2)\n"  # MNT_DETACH
-        "res['cap_eff'] = [l.split()[1] for l in open('/proc/self/status') if l.startswith('CapEff')][0]\n"
-        "res['uid'] = os.getuid()\n"
-        f"attempt('write_root_home', lambda: open('/root/{marker}', 'w').write('x'))\n"
-        f"attempt('write_host_tmp', lambda: open('/tmp/{marker}', 'w').write('x'))\n"
-        f"attempt('write_system', lambda: open('/usr/{marker}', 'w').write('x'))\n"
-        "attempt('read_shadow', lambda: open('/etc/shadow').read())\n"
-        "done()\n"
+    experiment = (
+        ATTEMPT
+        + (
+            "import ctypes, subprocess\n"
+            "libc = ctypes.CDLL(None, use_errno=True)\n"
+            "res['mount_rc'] = libc.mount(b'none', b'/', None, 0x20 | 0x1000, None)\n"  # MS_REMOUNT | MS_BIND
+            "res['umount_rc'] = libc.umount2(b'/tmp', 2)\n"  # MNT_DETACH
+            "res['cap_eff'] = [l.split()[1] for l in open('/proc/self/status') if l.startswith('CapEff')][0]\n"
+            "res['uid'] = os.getuid()\n"
+            f"attempt('write_root_home', lambda: open('/root/{marker}', 'w').write('x'))\n"
+            f"attempt('write_host_tmp', lambda: open('/tmp/{marker}', 'w').write('x'))\n"
+            f"attempt('write_system', lambda: open('/usr/{marker}', 'w').write('x'))\n"
+            "attempt('read_shadow', lambda: open('/etc/shadow').read())\n"
+            "done()\n"
+        )
     )
     template = hostile_template(runner, "caps", experiment)
     done = runner.baseline(template)
@@ -85,7 +89,7 @@ def test_a_gpu_host_exposes_its_gpu_nodes_and_nothing_else(runner):
     done = runner.baseline(template, env={"AISCI_SANDBOX_DEVICES": gpu})
     assert done.returncode == 0, done.stderr
     probe = _probe(runner, template)
-    assert Path(gpu).name in probe["dev"]            # the simulated GPU node is there
+    assert Path(gpu).name in probe["dev"]  # the simulated GPU node is there
     assert probe["block"] == [] and "vda" not in probe["dev"] and "sda" not in probe["dev"]
     assert probe["shm"] == "allowed" and not Path(f"/dev/shm/{marker}").exists()  # private /dev/shm
     assert runner.state(template)["steps"]["run_0"]["boundary"]["devices"] == [gpu]
@@ -105,10 +109,8 @@ def test_host_unix_sockets_are_out_of_reach(runner):
 
     def accept(sock):
         sock.settimeout(15)
-        try:
+        with contextlib.suppress(OSError):
             accepted.append(sock.accept())
-        except OSError:
-            pass
 
     threads = [threading.Thread(target=accept, args=(s,)) for s in (listener, abstract_listener)]
     for t in threads:
@@ -145,15 +147,23 @@ def test_secrets_never_reach_the_run_and_are_scrubbed_from_what_it_says(runner):
         "print('environment:', env, file=sys.stderr)\n"
         "raise SystemExit('failing with the key ' + leaked)\n"
     )
-    template = hostile_template(runner, "secrets", experiment, files={"config.txt": key + "\n"},
-                                )
-    (template / "aisci.json").write_text(json.dumps({"env": ["GITHUB_TOKEN", "AISCI_TEST_SETTING"]}))
-    done = runner.baseline(template, env={"OPENAI_API_KEY": key, "GITHUB_TOKEN": token,
-                                          "AISCI_TEST_SETTING": "visible"})
+    template = hostile_template(
+        runner,
+        "secrets",
+        experiment,
+        files={"config.txt": key + "\n"},
+    )
+    (template / "aisci.json").write_text(
+        json.dumps({"env": ["GITHUB_TOKEN", "AISCI_TEST_SETTING"]})
+    )
+    done = runner.baseline(
+        template,
+        env={"OPENAI_API_KEY": key, "GITHUB_TOKEN": token, "AISCI_TEST_SETTING": "visible"},
+    )
     assert done.returncode == 1
     names = json.loads((runner.folder(template) / "run_0" / "env.json").read_text())
-    assert "OPENAI_API_KEY" not in names and "GITHUB_TOKEN" not in names   # declared, but a secret
-    assert "AISCI_TEST_SETTING" in names                                    # declared, and harmless
+    assert "OPENAI_API_KEY" not in names and "GITHUB_TOKEN" not in names  # declared, but a secret
+    assert "AISCI_TEST_SETTING" in names  # declared, and harmless
     state = (runner.folder(template) / "state.json").read_text()
     for secret in (key, token):
         assert secret not in done.stdout + done.stderr and secret not in state

@@ -27,7 +27,9 @@ METRICS = {"eval_loss", "kl_divergence", "training_time", "inference_time"}
 @pytest.fixture(scope="module")
 def experiment():
     """experiment.py loaded as a module (its main() does not run on import)."""
-    spec = importlib.util.spec_from_file_location("diffusion_2d_experiment", TEMPLATE / "experiment.py")
+    spec = importlib.util.spec_from_file_location(
+        "diffusion_2d_experiment", TEMPLATE / "experiment.py"
+    )
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
     saved, sys.dont_write_bytecode = sys.dont_write_bytecode, True  # no __pycache__ in the template
@@ -42,8 +44,20 @@ def experiment():
 @pytest.mark.slow
 def test_smoke_baseline_through_the_cli(tmp_path):
     proc = subprocess.run(
-        [sys.executable, "-m", "aisci", "baseline", str(TEMPLATE), "--scale", "smoke", "--results", str(tmp_path)],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "aisci",
+            "baseline",
+            str(TEMPLATE),
+            "--scale",
+            "smoke",
+            "--results",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     folder = tmp_path / "2d_diffusion" / "baseline_smoke"
@@ -77,8 +91,14 @@ def test_smoke_baseline_through_the_cli(tmp_path):
 
 def test_unknown_scale_exits_2_with_the_allowed_values(tmp_path):
     env = {**os.environ, "AISCI_SCALE": "huge"}
-    proc = subprocess.run([sys.executable, str(TEMPLATE / "experiment.py"), "--out_dir=run_0"],
-                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, str(TEMPLATE / "experiment.py"), "--out_dir=run_0"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2
     assert "AISCI_SCALE" in proc.stderr and "'huge'" in proc.stderr
     for scale in ("smoke", "cpu", "full"):
@@ -96,7 +116,7 @@ def test_datasets_are_deterministic_centred_and_unit_scale(experiment):
         assert np.array_equal(a, b), name
         assert not np.array_equal(a, c), name
         assert np.abs(a.mean(axis=0)).max() < 1e-4, name
-        assert abs(float((a ** 2).sum(axis=1).mean()) / 2 - 1.0) < 1e-3, name
+        assert abs(float((a**2).sum(axis=1).mean()) / 2 - 1.0) < 1e-3, name
 
 
 def test_datasets_have_their_shapes(experiment):

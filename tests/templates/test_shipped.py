@@ -7,7 +7,9 @@ import pytest
 
 from aisci.core.template import check_template, load_template
 
-TEMPLATES = sorted(p for p in (Path(__file__).resolve().parents[2] / "templates").iterdir() if p.is_dir())
+TEMPLATES = sorted(
+    p for p in (Path(__file__).resolve().parents[2] / "templates").iterdir() if p.is_dir()
+)
 
 
 def test_all_four_templates_ship():

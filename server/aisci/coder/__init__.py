@@ -7,8 +7,15 @@ litellm load on the first edit.
 """
 
 from .aider_coder import EDIT_FORMATS, AiderCoder, warm_up
-from .edits import (AppliedEdit, EditFailed, EditRefused, ProposedEdit, Usage, to_proposals,
-                    unified_diff)
+from .edits import (
+    AppliedEdit,
+    EditFailed,
+    EditRefused,
+    ProposedEdit,
+    Usage,
+    to_proposals,
+    unified_diff,
+)
 
 __all__ = [
     "EDIT_FORMATS",

@@ -105,10 +105,19 @@ def warm_up() -> None:
 
 
 class AiderCoder:
-    def __init__(self, model: str, api_base: str | None = None, api_key_env: str | None = None,
-                 edit_format: str = "diff", timeout_s: float = 600.0, *,
-                 api_key: str | None = None, max_reflections: int = 2,
-                 retry: RetryPolicy | None = None, model_info: dict[str, Any] | None = None):
+    def __init__(
+        self,
+        model: str,
+        api_base: str | None = None,
+        api_key_env: str | None = None,
+        edit_format: str = "diff",
+        timeout_s: float = 600.0,
+        *,
+        api_key: str | None = None,
+        max_reflections: int = 2,
+        retry: RetryPolicy | None = None,
+        model_info: dict[str, Any] | None = None,
+    ):
         """``model``: a litellm model string. ``api_base``: an OpenAI-compatible server.
         The key: ``api_key``, else the variable named by ``api_key_env``, else the provider's
         usual variable (litellm reads it). ``max_reflections``: how often an answer aider could
@@ -117,13 +126,17 @@ class AiderCoder:
         every other model call). ``model_info``: litellm-style metadata
         (``max_input_tokens``, ``input_cost_per_token``, ...) for a model litellm lacks."""
         if edit_format not in EDIT_FORMATS:
-            raise ConfigError(f"Unknown edit format {edit_format!r} for code edits.",
-                              f"Use one of: {', '.join(EDIT_FORMATS)}.")
+            raise ConfigError(
+                f"Unknown edit format {edit_format!r} for code edits.",
+                f"Use one of: {', '.join(EDIT_FORMATS)}.",
+            )
         if api_key is None and api_key_env:
             api_key = os.environ.get(api_key_env)
             if not api_key:
-                raise ConfigError(f"The API key variable {api_key_env} is not set.",
-                                  f"Set {api_key_env} in the environment the server starts in.")
+                raise ConfigError(
+                    f"The API key variable {api_key_env} is not set.",
+                    f"Set {api_key_env} in the environment the server starts in.",
+                )
         if max_reflections < 0 or timeout_s <= 0:
             raise ConfigError("Code edits need max_reflections >= 0 and timeout_s > 0.")
         self.model = model
@@ -136,20 +149,32 @@ class AiderCoder:
         self._model_info = model_info
 
     def __repr__(self) -> str:  # never shows the key
-        return (f"AiderCoder(model={self.model!r}, api_base={self.api_base!r}, "
-                f"edit_format={self.edit_format!r})")
+        return (
+            f"AiderCoder(model={self.model!r}, api_base={self.api_base!r}, "
+            f"edit_format={self.edit_format!r})"
+        )
 
     # -- public ---------------------------------------------------------------------------
-    def propose(self, folder: Path, files: list[str], instruction: str,
-                cancel: threading.Event | None = None,
-                read_only: list[str] | None = None) -> ProposedEdit:
+    def propose(
+        self,
+        folder: Path,
+        files: list[str],
+        instruction: str,
+        cancel: threading.Event | None = None,
+        read_only: list[str] | None = None,
+    ) -> ProposedEdit:
         """Ask the model for the edit; return it without changing anything on disk.
         ``read_only`` files are shown to the model as context and cannot change."""
         return self._run(Path(folder), list(files), instruction, cancel, list(read_only or []))
 
-    def apply(self, folder: Path, files: list[str], instruction: str,
-              cancel: threading.Event | None = None,
-              read_only: list[str] | None = None) -> AppliedEdit:
+    def apply(
+        self,
+        folder: Path,
+        files: list[str],
+        instruction: str,
+        cancel: threading.Event | None = None,
+        read_only: list[str] | None = None,
+    ) -> AppliedEdit:
         """``propose``, then write every changed file (nothing when the result has an error)."""
         edit = self.propose(folder, files, instruction, cancel, read_only)
         written: list[str] = []
@@ -158,8 +183,11 @@ class AiderCoder:
             root = Path(edit.folder)
             for file in edit.changed_files:  # all checked first: all written or none
                 if safe_path(root, file).read_text(encoding="utf-8") != edit.originals[file]:
-                    raise AisciError(f"{file} changed on disk while its edit was being made: "
-                                     "nothing was written.", "Run the edit again.")
+                    raise AisciError(
+                        f"{file} changed on disk while its edit was being made: "
+                        "nothing was written.",
+                        "Run the edit again.",
+                    )
             for file in edit.changed_files:
                 write_text_atomic(safe_path(root, file), edit.proposed[file])
                 written.append(file)
@@ -167,32 +195,62 @@ class AiderCoder:
         return AppliedEdit(**fields, written=tuple(written))
 
     # -- the run --------------------------------------------------------------------------
-    def _run(self, folder: Path, files: list[str], instruction: str,
-             cancel: threading.Event | None, read_only: list[str]) -> ProposedEdit:
+    def _run(
+        self,
+        folder: Path,
+        files: list[str],
+        instruction: str,
+        cancel: threading.Event | None,
+        read_only: list[str],
+    ) -> ProposedEdit:
         _check_cancel(cancel)
         if not files:
-            raise AisciError("A code edit needs at least one file to edit.",
-                             "Name the files the edit may change.")
+            raise AisciError(
+                "A code edit needs at least one file to edit.",
+                "Name the files the edit may change.",
+            )
         root = folder.resolve()
         # absolute resolved path -> the name aider shows the model ("./a.py" -> "a.py")
         paths = [_existing_file(root, f) for f in files]
         editable = {str(p): p.relative_to(root).as_posix() for p in paths}
         names = tuple(dict.fromkeys(editable.values()))
         context = [str(_existing_file(root, f)) for f in read_only]
-        originals = {name: Path(path).read_text(encoding="utf-8") for path, name in editable.items()}
+        originals = {
+            name: Path(path).read_text(encoding="utf-8") for path, name in editable.items()
+        }
 
         # The model first: it imports litellm with the offline settings before aider can.
-        model = make_model(self.model, api_base=self.api_base, api_key=self._api_key,
-                           timeout_s=self.timeout_s, model_info=self._model_info)
+        model = make_model(
+            self.model,
+            api_base=self.api_base,
+            api_key=self._api_key,
+            timeout_s=self.timeout_s,
+            model_info=self._model_info,
+        )
         from aider.coders import Coder
 
         io = quiet_io_class()(root, editable)
         coder = Coder.create(
-            main_model=model, edit_format=self.edit_format, io=io, fnames=list(editable),
-            read_only_fnames=context, use_git=False, auto_commits=False, dirty_commits=False,
-            dry_run=True, auto_lint=False, auto_test=False, stream=False, map_tokens=0,
-            detect_urls=False, suggest_shell_commands=False, analytics=_NoAnalytics(),
-            summarizer=_NoSummary(), cache_prompts=False, verbose=False)
+            main_model=model,
+            edit_format=self.edit_format,
+            io=io,
+            fnames=list(editable),
+            read_only_fnames=context,
+            use_git=False,
+            auto_commits=False,
+            dirty_commits=False,
+            dry_run=True,
+            auto_lint=False,
+            auto_test=False,
+            stream=False,
+            map_tokens=0,
+            detect_urls=False,
+            suggest_shell_commands=False,
+            analytics=_NoAnalytics(),
+            summarizer=_NoSummary(),
+            cache_prompts=False,
+            verbose=False,
+        )
         # Names relative to the folder ("latex/template.tex"), whatever the files' common parent.
         coder.root = str(root)
         coder.abs_root_path_cache = {}
@@ -205,11 +263,13 @@ class AiderCoder:
         except _Stop as stop:
             if isinstance(stop.cause, Cancelled):
                 raise stop.cause from None
-            raise EditFailed(f"The code edit of {', '.join(names)} failed: {stop.reason}",
-                             stop.hint or _hint(stop.reason)) from None
+            raise EditFailed(
+                f"The code edit of {', '.join(names)} failed: {stop.reason}",
+                stop.hint or _hint(stop.reason),
+            ) from None
         _check_cancel(cancel)
 
-        refused = [p for p in dict.fromkeys(io.refused)]
+        refused = list(dict.fromkeys(io.refused))
         if refused:
             raise _refusal(root, refused, names)
 
@@ -220,11 +280,18 @@ class AiderCoder:
                 proposed[name] = text
                 diffs[name] = unified_diff(name, originals[name], text)
         return ProposedEdit(
-            folder=str(root), files=names, instruction=instruction, originals=originals,
-            proposed=proposed, diffs=diffs, reply=calls.replies[-1] if calls.replies else "",
-            replies=tuple(calls.replies), usage=_usage(coder, calls.requests),
-            error=_error(coder, io.recorded[calls.mark:]),
-            log=tuple(f"{kind}: {text}" for kind, text in io.recorded))
+            folder=str(root),
+            files=names,
+            instruction=instruction,
+            originals=originals,
+            proposed=proposed,
+            diffs=diffs,
+            reply=calls.replies[-1] if calls.replies else "",
+            replies=tuple(calls.replies),
+            usage=_usage(coder, calls.requests),
+            error=_error(coder, io.recorded[calls.mark :]),
+            log=tuple(f"{kind}: {text}" for kind, text in io.recorded),
+        )
 
 
 class _Calls:
@@ -236,7 +303,7 @@ class _Calls:
         self._send = coder.send
         self._coder = coder
         self._io = io
-        self.mark = 0   # where the last call's messages start in ``io.recorded``
+        self.mark = 0  # where the last call's messages start in ``io.recorded``
         self._cancel = cancel
         self._policy = policy
         self.requests = 0
@@ -264,13 +331,24 @@ class _Calls:
                 elapsed = time.monotonic() - start
                 wait = self._policy.delay(attempt - 1)
                 passing = is_transient(err)
-                if (not passing or attempt >= self._policy.max_attempts
-                        or elapsed + wait > self._policy.max_total_s):
+                if (
+                    not passing
+                    or attempt >= self._policy.max_attempts
+                    or elapsed + wait > self._policy.max_total_s
+                ):
                     tries = f" after {attempt} tries in {elapsed:.0f} s" if attempt > 1 else ""
-                    raise _Stop(f"the model call failed{tries}: {_one_line(err)}", err,
-                                _call_hint(err, passing)) from None
-                log.info("code edit: model call failed (%s), try %d of %d; retrying in %.2f s",
-                         _one_line(err), attempt, self._policy.max_attempts, wait)
+                    raise _Stop(
+                        f"the model call failed{tries}: {_one_line(err)}",
+                        err,
+                        _call_hint(err, passing),
+                    ) from None
+                log.info(
+                    "code edit: model call failed (%s), try %d of %d; retrying in %.2f s",
+                    _one_line(err),
+                    attempt,
+                    self._policy.max_attempts,
+                    wait,
+                )
                 # Waiting on the cancel event lets a cancel cut the backoff short.
                 (self._cancel or threading.Event()).wait(wait)
         self.replies.append(self._coder.partial_response_content or "")
@@ -282,10 +360,12 @@ def _check_cancel(cancel: threading.Event | None) -> None:
 
 
 def _existing_file(root: Path, file: str) -> Path:
-    path = safe_path(root, file)   # AisciError naming the file when it leaves the folder
+    path = safe_path(root, file)  # AisciError naming the file when it leaves the folder
     if not path.is_file():
-        raise AisciError(f"Cannot edit {file}: there is no such file in {root}.",
-                         "Create the file first (it may be empty), or name an existing one.")
+        raise AisciError(
+            f"Cannot edit {file}: there is no such file in {root}.",
+            "Create the file first (it may be empty), or name an existing one.",
+        )
     return path
 
 
@@ -296,20 +376,30 @@ def _refusal(root: Path, refused: list[str], files: tuple[str, ...]) -> EditRefu
         resolved = path.resolve()
         (other if resolved == root or root in resolved.parents else outside).append(name)
     if outside:
-        message = (f"Refused the model's edit of {', '.join(outside)}: it lies outside the folder "
-                   f"{root}; nothing was written.")
+        message = (
+            f"Refused the model's edit of {', '.join(outside)}: it lies outside the folder "
+            f"{root}; nothing was written."
+        )
     else:
-        message = (f"Refused the model's edit of {', '.join(other)}: only {', '.join(files)} may "
-                   "change in this edit; nothing was written.")
-    return EditRefused(message, "Ask for the edit again, naming only the files it may change.",
-                       tuple(outside + other))
+        message = (
+            f"Refused the model's edit of {', '.join(other)}: only {', '.join(files)} may "
+            "change in this edit; nothing was written."
+        )
+    return EditRefused(
+        message,
+        "Ask for the edit again, naming only the files it may change.",
+        tuple(outside + other),
+    )
 
 
 def _usage(coder, requests: int) -> Usage:
     priced = has_price(coder.main_model)
-    return Usage(requests=requests, prompt_tokens=int(coder.total_tokens_sent or 0),
-                 completion_tokens=int(coder.total_tokens_received or 0),
-                 cost_usd=float(coder.total_cost) if priced else None)
+    return Usage(
+        requests=requests,
+        prompt_tokens=int(coder.total_tokens_sent or 0),
+        completion_tokens=int(coder.total_tokens_received or 0),
+        cost_usd=float(coder.total_cost) if priced else None,
+    )
 
 
 def _error(coder, last_messages: list[tuple[str, str]]) -> str | None:
@@ -320,8 +410,10 @@ def _error(coder, last_messages: list[tuple[str, str]]) -> str | None:
         failed = re.findall(r"failed to exactly match lines in (\S+)", problem)
         if failed:
             names = ", ".join(dict.fromkeys(failed))
-            head = (f"The SEARCH block for {names} did not match the file's text "
-                    f"({tries} answers tried).")
+            head = (
+                f"The SEARCH block for {names} did not match the file's text "
+                f"({tries} answers tried)."
+            )
         else:
             head = f"aider could not apply the model's answer ({tries} answers tried)."
         return f"{head}\n\n{problem.strip()}"
@@ -345,8 +437,10 @@ def _call_hint(err: BaseException, passing: bool) -> str | None:
     if status != 429 and re.search(r"connect|timed? ?out", str(err), re.IGNORECASE):
         return "Check that the model's server (api_base) is reachable, then run the edit again."
     if passing:
-        return ("The provider is overloaded, rate-limiting or failing: wait and rerun with "
-                "--resume, lower --parallel, or raise the retry limits.")
+        return (
+            "The provider is overloaded, rate-limiting or failing: wait and rerun with "
+            "--resume, lower --parallel, or raise the retry limits."
+        )
     return None
 
 

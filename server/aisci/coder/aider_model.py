@@ -50,8 +50,14 @@ def load_litellm() -> ModuleType:
     return litellm
 
 
-def make_model(name: str, *, api_base: str | None, api_key: str | None, timeout_s: float,
-               model_info: dict[str, Any] | None = None):
+def make_model(
+    name: str,
+    *,
+    api_base: str | None,
+    api_key: str | None,
+    timeout_s: float,
+    model_info: dict[str, Any] | None = None,
+):
     """An aider ``Model`` for ``name`` that will not reach beyond ``api_base``."""
     litellm = load_litellm()
     from aider import models as aider_models
@@ -63,7 +69,8 @@ def make_model(name: str, *, api_base: str | None, api_key: str | None, timeout_
         raise ConfigError(
             f"Unknown model `{name}` for code edits: litellm knows no provider for it.",
             "Give the model as `provider/model`, e.g. `gpt-4o`, `anthropic/claude-3-5-sonnet-20241022`,"
-            " or `openai/<name>` with an API base for an OpenAI-compatible server.") from None
+            " or `openai/<name>` with an API base for an OpenAI-compatible server.",
+        ) from None
     with _lock:  # aider's table is process-wide; an entry only ever gets added
         metadata = aider_models.model_info_manager.local_model_metadata
         if name not in metadata:
@@ -74,7 +81,7 @@ def make_model(name: str, *, api_base: str | None, api_key: str | None, timeout_
     # A fresh dict: aider shares ``extra_params`` with its global settings table.
     extra = dict(model.extra_params or {})
     extra["timeout"] = timeout_s
-    extra["max_retries"] = 0   # the OpenAI SDK's own retries (2 by default) hide behind ours
+    extra["max_retries"] = 0  # the OpenAI SDK's own retries (2 by default) hide behind ours
     if api_base:
         extra["api_base"] = api_base
     if api_key:

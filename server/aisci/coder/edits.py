@@ -40,25 +40,25 @@ class EditFailed(AisciError):
 
 @dataclass(frozen=True)
 class Usage:
-    requests: int = 0               # chat requests sent (first answer + reflections + retries)
+    requests: int = 0  # chat requests sent (first answer + reflections + retries)
     prompt_tokens: int = 0
     completion_tokens: int = 0
-    cost_usd: float | None = None   # None when the model has no known price
+    cost_usd: float | None = None  # None when the model has no known price
 
 
 @dataclass(frozen=True)
 class ProposedEdit:
     folder: str
-    files: tuple[str, ...]            # the files the edit was allowed to change (folder-relative)
+    files: tuple[str, ...]  # the files the edit was allowed to change (folder-relative)
     instruction: str
-    originals: dict[str, str]         # file -> text before the edit, for every allowed file
-    proposed: dict[str, str]          # file -> whole new text, for every *changed* file
-    diffs: dict[str, str]             # file -> unified diff (a/file, b/file), changed files only
-    reply: str = ""                   # the model's last answer (its explanation and edit blocks)
-    replies: tuple[str, ...] = ()     # every answer, reflections included
+    originals: dict[str, str]  # file -> text before the edit, for every allowed file
+    proposed: dict[str, str]  # file -> whole new text, for every *changed* file
+    diffs: dict[str, str]  # file -> unified diff (a/file, b/file), changed files only
+    reply: str = ""  # the model's last answer (its explanation and edit blocks)
+    replies: tuple[str, ...] = ()  # every answer, reflections included
     usage: Usage = field(default_factory=Usage)
-    error: str | None = None          # why (some) edits could not be made; feed it to the model
-    log: tuple[str, ...] = ()         # what aider said while working (for the log channel)
+    error: str | None = None  # why (some) edits could not be made; feed it to the model
+    log: tuple[str, ...] = ()  # what aider said while working (for the log channel)
 
     @property
     def changed_files(self) -> tuple[str, ...]:
@@ -84,14 +84,19 @@ class ProposedEdit:
 
 @dataclass(frozen=True)
 class AppliedEdit(ProposedEdit):
-    written: tuple[str, ...] = ()     # files written to disk (empty when ``error`` is set)
+    written: tuple[str, ...] = ()  # files written to disk (empty when ``error`` is set)
 
 
 def unified_diff(file: str, before: str, after: str) -> str:
     """The same diff a ``Proposal`` shows, so front ends render both alike."""
-    return "".join(difflib.unified_diff(before.splitlines(keepends=True),
-                                        after.splitlines(keepends=True),
-                                        fromfile=f"a/{file}", tofile=f"b/{file}"))
+    return "".join(
+        difflib.unified_diff(
+            before.splitlines(keepends=True),
+            after.splitlines(keepends=True),
+            fromfile=f"a/{file}",
+            tofile=f"b/{file}",
+        )
+    )
 
 
 def to_proposals(edit: ProposedEdit, stage: str, description: str | None = None) -> list[Proposal]:
@@ -104,8 +109,10 @@ def to_proposals(edit: ProposedEdit, stage: str, description: str | None = None)
         current = path.read_text(encoding="utf-8") if path.exists() else ""
         if current != edit.originals.get(file, ""):
             # A proposal built on a stale original would silently undo the newer change.
-            raise AisciError(f"{file} changed after its edit was proposed: the proposal no longer fits it.",
-                             "Propose the edit again against the file as it is now.")
+            raise AisciError(
+                f"{file} changed after its edit was proposed: the proposal no longer fits it.",
+                "Propose the edit again against the file as it is now.",
+            )
         proposals.append(Proposal.create(folder, file, edit.proposed[file], text, stage))
     return proposals
 

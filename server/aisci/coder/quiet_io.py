@@ -21,8 +21,8 @@ from __future__ import annotations
 import functools
 import io
 import logging
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 log = logging.getLogger(__name__)
 
@@ -49,14 +49,24 @@ def quiet_io_class() -> type:
             self.asked: list[tuple[str, str | None]] = []
             self.refused: list[str] = []
             self.overlay: dict[str, str] = {}
-            self._editable = dict(editable)   # absolute resolved path -> folder-relative name
-            super().__init__(pretty=False, yes=False, fancy_input=False, dry_run=True,
-                             root=str(root), chat_history_file=None, input_history_file=None,
-                             llm_history_file=None, notifications=False, encoding="utf-8")
+            self._editable = dict(editable)  # absolute resolved path -> folder-relative name
+            super().__init__(
+                pretty=False,
+                yes=False,
+                fancy_input=False,
+                dry_run=True,
+                root=str(root),
+                chat_history_file=None,
+                input_history_file=None,
+                llm_history_file=None,
+                notifications=False,
+                encoding="utf-8",
+            )
             self.pretty = False
             # Anything that still reaches the console lands here, not on stdout.
-            self.console = Console(file=io.StringIO(), force_terminal=False, no_color=True,
-                                   width=100)
+            self.console = Console(
+                file=io.StringIO(), force_terminal=False, no_color=True, width=100
+            )
 
         # -- messages: recorded, never printed --------------------------------------------
         def _record(self, kind: str, text: object) -> None:
@@ -109,8 +119,15 @@ def quiet_io_class() -> type:
         def get_input(self, *args, **kwargs):
             raise EOFError  # aider's own signal for "no more input"
 
-        def confirm_ask(self, question, default="y", subject=None, explicit_yes_required=False,
-                        group=None, allow_never=False):
+        def confirm_ask(
+            self,
+            question,
+            default="y",
+            subject=None,
+            explicit_yes_required=False,
+            group=None,
+            allow_never=False,
+        ):
             self.num_user_asks += 1
             self.asked.append((question, subject))
             log.debug("aider asked %r about %r: answered no", question, subject)

@@ -17,12 +17,12 @@ from pathlib import Path
 from aisci.core.events import NullReporter, Reporter, StageFinished, StageStarted
 from aisci.core.folders import baseline_folder, copy_template
 from aisci.core.results import FinalInfo, load_final_info
+from aisci.core.runs import execute_run, run_record
 from aisci.core.state import State
 from aisci.core.template import Template
 from aisci.core.template_env import missing_module_advice
 from aisci.errors import AisciError, ConfigError, ExperimentError
 from aisci.execution import safefs
-from aisci.core.runs import execute_run, run_record
 from aisci.execution.executor import Executor, LocalExecutor, RunSpec
 from aisci.execution.runner import DEFAULT_TIMEOUT_S, RunResult
 
@@ -40,8 +40,10 @@ def default_scale() -> str:
 
 def check_scale(scale: str) -> str:
     if scale not in SCALES:
-        raise ConfigError(f"Unknown scale {scale!r}.",
-                          "Use smoke (under a minute on a laptop CPU), cpu (minutes on a CPU) or full (the paper-scale study, for a GPU).")
+        raise ConfigError(
+            f"Unknown scale {scale!r}.",
+            "Use smoke (under a minute on a laptop CPU), cpu (minutes on a CPU) or full (the paper-scale study, for a GPU).",
+        )
     return scale
 
 
@@ -57,7 +59,7 @@ class PlotResult:
     duration_s: float
     error: str | None = None
     stderr_tail: str = ""
-    refused: tuple[str, ...] = ()   # files plot.py left that were not taken (links), with why
+    refused: tuple[str, ...] = ()  # files plot.py left that were not taken (links), with why
 
 
 @dataclass(frozen=True)
@@ -70,8 +72,13 @@ class BaselineOutcome:
     reused: bool
 
 
-def run_plots(folder: Path, *, timeout_s: float = PLOT_TIMEOUT_S, sandbox: str = "auto",
-              cancel: threading.Event | None = None) -> PlotResult:
+def run_plots(
+    folder: Path,
+    *,
+    timeout_s: float = PLOT_TIMEOUT_S,
+    sandbox: str = "auto",
+    cancel: threading.Event | None = None,
+) -> PlotResult:
     """Run ``python plot.py`` in ``folder``; the figures are the PNGs it wrote or rewrote."""
     from aisci.execution.plotting import run_plot
 
@@ -81,12 +88,25 @@ def run_plots(folder: Path, *, timeout_s: float = PLOT_TIMEOUT_S, sandbox: str =
     if run.outcome.cancelled:
         return PlotResult(False, run.figures, seconds, "cancelled", run.stderr_tail)
     if run.outcome.timed_out:
-        return PlotResult(False, run.figures, seconds, f"plot.py timed out after {timeout_s:g} s", run.stderr_tail)
+        return PlotResult(
+            False, run.figures, seconds, f"plot.py timed out after {timeout_s:g} s", run.stderr_tail
+        )
     if code != 0:
-        return PlotResult(False, run.figures, seconds, f"plot.py exited with status {code}{refused}", run.stderr_tail)
+        return PlotResult(
+            False,
+            run.figures,
+            seconds,
+            f"plot.py exited with status {code}{refused}",
+            run.stderr_tail,
+        )
     if not run.figures:
-        return PlotResult(False, run.figures, seconds, f"plot.py finished but wrote no PNG figure{refused}",
-                          run.stderr_tail)
+        return PlotResult(
+            False,
+            run.figures,
+            seconds,
+            f"plot.py finished but wrote no PNG figure{refused}",
+            run.stderr_tail,
+        )
     return PlotResult(True, run.figures, seconds, None, run.stderr_tail, run.refused)
 
 
@@ -105,7 +125,7 @@ def run_baseline(
 ) -> BaselineOutcome:
     reporter = reporter or NullReporter()
     check_scale(scale)
-    applied = scale if template.has_scales else None   # never claim a scale that was not applied
+    applied = scale if template.has_scales else None  # never claim a scale that was not applied
     final = baseline_folder(results_root, template.name, applied)
     folder = final
     if force and final.exists():
@@ -116,9 +136,14 @@ def run_baseline(
     state = State.load(folder, template=template.name, scale=applied) if folder.exists() else None
     if state and state.is_done("run_0") and state.is_done("plots"):
         run0 = state.step("run_0") or {}
-        return BaselineOutcome(folder, load_final_info(folder / "run_0" / "final_info.json"),
-                               tuple(state.step("plots")["figures"]), float(run0.get("duration_s", 0.0)),
-                               str(run0.get("sandbox", "?")), reused=True)
+        return BaselineOutcome(
+            folder,
+            load_final_info(folder / "run_0" / "final_info.json"),
+            tuple(state.step("plots")["figures"]),
+            float(run0.get("duration_s", 0.0)),
+            str(run0.get("sandbox", "?")),
+            reused=True,
+        )
     reporter.emit(StageStarted("baseline", str(folder), f"{template.name} {scale_words(applied)}"))
     if state is None or not state.is_done("run_0"):
         # Until run_0 has succeeded, every attempt starts from the template as it is now, so a
@@ -130,7 +155,11 @@ def run_baseline(
 
     if state.is_done("run_0"):
         run0 = state.step("run_0") or {}
-        info, duration, used = load_final_info(folder / "run_0" / "final_info.json"), run0["duration_s"], run0["sandbox"]
+        info, duration, used = (
+            load_final_info(folder / "run_0" / "final_info.json"),
+            run0["duration_s"],
+            run0["sandbox"],
+        )
     else:
         spec = RunSpec(folder, 0, timeout_s, sandbox, scale, gpu)
         result = execute_run(executor or LocalExecutor(), spec, reporter, cancel)
@@ -139,9 +168,12 @@ def run_baseline(
             reporter.emit(StageFinished("baseline", str(folder), ok=False))
             # A missing package is an environment to complete, not code to fix.
             advice = missing_module_advice(result.stderr_tail)
-            raise ExperimentError(f"The baseline of {template.name} failed: {result.summary(with_hint=False)}",
-                                  advice or f"{result.hint or ''} Fix experiment.py in {template.path} and run "
-                                  "the same command again.".strip())
+            raise ExperimentError(
+                f"The baseline of {template.name} failed: {result.summary(with_hint=False)}",
+                advice
+                or f"{result.hint or ''} Fix experiment.py in {template.path} and run "
+                "the same command again.".strip(),
+            )
         info, duration, used = result.final_info, result.duration_s, result.sandbox
 
     plots = run_plots(folder, sandbox=sandbox, cancel=cancel)
@@ -149,14 +181,22 @@ def run_baseline(
         state.record("plots", status="failed", error=plots.error, stderr_tail=plots.stderr_tail)
         reporter.emit(StageFinished("baseline", str(folder), ok=False))
         last = plots.stderr_tail.strip().splitlines()[-1:] or [""]
-        raise AisciError(f"The baseline ran, but its plots failed: {plots.error}. {last[0]}".strip(),
-                         f"See {folder / 'logs' / 'plot' / 'stderr.log'}; fix plot.py in {template.path}.")
-    state.record("plots", figures=list(plots.figures), duration_s=round(plots.duration_s, 2),
-                 **({"refused": list(plots.refused)} if plots.refused else {}))
+        raise AisciError(
+            f"The baseline ran, but its plots failed: {plots.error}. {last[0]}".strip(),
+            f"See {folder / 'logs' / 'plot' / 'stderr.log'}; fix plot.py in {template.path}.",
+        )
+    state.record(
+        "plots",
+        figures=list(plots.figures),
+        duration_s=round(plots.duration_s, 2),
+        **({"refused": list(plots.refused)} if plots.refused else {}),
+    )
     if folder != final:
         _replace_folder(final, folder)
         folder = final
-    reporter.emit(StageFinished("baseline", str(folder), ok=True, outputs={"figures": list(plots.figures)}))
+    reporter.emit(
+        StageFinished("baseline", str(folder), ok=True, outputs={"figures": list(plots.figures)})
+    )
     return BaselineOutcome(folder, info, plots.figures, float(duration), str(used), reused=False)
 
 
@@ -174,5 +214,12 @@ def _record_run(state: State, result: RunResult) -> None:
     if result.ok:
         state.record(result.run, means=result.final_info.means(), **common)
     else:
-        state.record(result.run, status="failed", error=result.error, timed_out=result.timed_out,
-                     cancelled=result.cancelled, stderr_tail=result.stderr_tail, **common)
+        state.record(
+            result.run,
+            status="failed",
+            error=result.error,
+            timed_out=result.timed_out,
+            cancelled=result.cancelled,
+            stderr_tail=result.stderr_tail,
+            **common,
+        )

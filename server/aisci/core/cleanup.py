@@ -25,7 +25,9 @@ TEMP_NAME = re.compile(r"^\.(?P<target>.+)\.[A-Za-z0-9_-]{6,32}\.tmp$")
 
 def _open_dir(name: str | Path, dir_fd: int | None = None) -> int | None:
     try:
-        return os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dir_fd)
+        return os.open(
+            name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dir_fd
+        )
     except OSError:
         return None
 
@@ -49,7 +51,11 @@ def _clean_dir(fd: int, where: Path, now: float, removed: list[Path], depth: int
                     finally:
                         os.close(sub)
             continue
-        if not stat.S_ISREG(info.st_mode) or not TEMP_NAME.match(name) or now - info.st_mtime < STALE_S:
+        if (
+            not stat.S_ISREG(info.st_mode)
+            or not TEMP_NAME.match(name)
+            or now - info.st_mtime < STALE_S
+        ):
             continue
         try:
             os.unlink(name, dir_fd=fd)

@@ -19,9 +19,9 @@ SOURCES = ("latex", "bibtex", "chktex", "precheck", "consistency")
 class Diagnostic:
     file: str
     line: int | None
-    severity: str   # one of SEVERITIES
+    severity: str  # one of SEVERITIES
     message: str
-    source: str     # one of SOURCES
+    source: str  # one of SOURCES
     column: int | None = None
 
     def __post_init__(self) -> None:

@@ -7,7 +7,7 @@ propose something else, at most ``MAX_REJECTIONS`` times in a row.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from aisci.core.context import Context
 from aisci.core.events import Log, ProposalDecided, ProposalReady
@@ -16,7 +16,9 @@ from aisci.core.proposals import Decision, Proposal, apply
 MAX_REJECTIONS = 3
 
 
-def reviewed_edit(ctx: Context, make: Callable[[str | None], Proposal | None]) -> tuple[Proposal, str] | None:
+def reviewed_edit(
+    ctx: Context, make: Callable[[str | None], Proposal | None]
+) -> tuple[Proposal, str] | None:
     """Ask ``make(feedback)`` for proposals until one is accepted; return it with the text
     written, or None when the scientist has nothing to propose or every proposal was rejected."""
     feedback: str | None = None
@@ -26,17 +28,39 @@ def reviewed_edit(ctx: Context, make: Callable[[str | None], Proposal | None]) -
         if proposal is None:
             return None
         if proposal.changes_nothing:
-            ctx.reporter.emit(Log(f"the proposed edit of {proposal.file} changes nothing", "warning", proposal.folder))
+            ctx.reporter.emit(
+                Log(
+                    f"the proposed edit of {proposal.file} changes nothing",
+                    "warning",
+                    proposal.folder,
+                )
+            )
             return None
-        ctx.reporter.emit(ProposalReady(proposal.id, proposal.folder, proposal.file, proposal.description,
-                                        proposal.stage, proposal.diff))
+        ctx.reporter.emit(
+            ProposalReady(
+                proposal.id,
+                proposal.folder,
+                proposal.file,
+                proposal.description,
+                proposal.stage,
+                proposal.diff,
+            )
+        )
         decision: Decision = ctx.reviewer.review(proposal)
-        ctx.reporter.emit(ProposalDecided(proposal.id, proposal.folder, proposal.file, decision.action,
-                                          decision.reason))
+        ctx.reporter.emit(
+            ProposalDecided(
+                proposal.id, proposal.folder, proposal.file, decision.action, decision.reason
+            )
+        )
         ctx.check_cancelled()
         written = apply(proposal, decision)
         if written is not None:
             return proposal, written
-        feedback = decision.reason or "The researcher rejected this change without a reason; propose a different one."
-    ctx.reporter.emit(Log(f"{MAX_REJECTIONS} proposals in a row were rejected; moving on", "warning"))
+        feedback = (
+            decision.reason
+            or "The researcher rejected this change without a reason; propose a different one."
+        )
+    ctx.reporter.emit(
+        Log(f"{MAX_REJECTIONS} proposals in a row were rejected; moving on", "warning")
+    )
     return None

@@ -36,7 +36,7 @@ class StageFinished(Event):
 class Progress(Event):
     stage: str
     message: str
-    percent: float | None = None   # 0..100 when known
+    percent: float | None = None  # 0..100 when known
     folder: str | None = None
 
 
@@ -73,7 +73,7 @@ class RunFinished(Event):
 @dataclass(frozen=True)
 class Log(Event):
     message: str
-    level: str = "info"   # "info", "warning", "error"
+    level: str = "info"  # "info", "warning", "error"
     folder: str | None = None
 
 
@@ -100,24 +100,24 @@ class ProposalDecided(Event):
     id: str
     folder: str
     file: str
-    action: str          # "accept", "edit", "reject"
+    action: str  # "accept", "edit", "reject"
     reason: str | None = None
 
 
 @dataclass(frozen=True)
 class CostUpdated(Event):
-    total_usd: float | None      # None when no call had a known price
+    total_usd: float | None  # None when no call had a known price
     by_stage: dict[str, float | None] = field(default_factory=dict)
     tokens_in: int = 0
     tokens_out: int = 0
     folder: str | None = None
-    unpriced_calls: int = 0      # calls of unknown price: total_usd is then a lower bound
+    unpriced_calls: int = 0  # calls of unknown price: total_usd is then a lower bound
 
 
 @dataclass(frozen=True)
 class IdeasChanged(Event):
     template: str
-    path: str             # the ideas.json that changed
+    path: str  # the ideas.json that changed
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,8 @@ from aisci.core.results import load_final_info
 from aisci.core.runs import execute_run, run_record
 from aisci.core.scientist import RunJob, RunRecord, Scientist
 from aisci.core.state import State
-from aisci.core.tree import record_linear
 from aisci.core.template_env import missing_module_advice
+from aisci.core.tree import record_linear
 from aisci.errors import ExperimentError
 from aisci.execution.executor import RunSpec
 from aisci.execution.runner import RunResult
@@ -45,30 +45,51 @@ def load_idea(folder: Path) -> Idea:
 def run_steps(steps: dict) -> list[int]:
     """The indices of the recorded runs (``run_i`` steps), in order; a tree search may leave gaps
     (a node that ran nothing has no run)."""
-    return sorted(int(name[4:]) for name in steps if name.startswith("run_") and name[4:].isdigit() and name[4:] != "0")
+    return sorted(
+        int(name[4:])
+        for name in steps
+        if name.startswith("run_") and name[4:].isdigit() and name[4:] != "0"
+    )
 
 
 def history_from_state(state: State) -> list[RunRecord]:
     records, steps = [], state.steps()
     for index in run_steps(steps):
         step = steps[f"run_{index}"]
-        records.append(RunRecord(f"run_{index}", step.get("description", ""), step.get("means", {}),
-                                 None if step["status"] == "done" else step.get("error", "failed")))
+        records.append(
+            RunRecord(
+                f"run_{index}",
+                step.get("description", ""),
+                step.get("means", {}),
+                None if step["status"] == "done" else step.get("error", "failed"),
+            )
+        )
     return records
 
 
 def make_job(folder: Path, state: State, run_index: int, ctx: Context) -> RunJob:
     baseline = load_final_info(Path(folder) / "run_0" / "final_info.json").means()
-    return RunJob(Path(folder), load_idea(folder), state.get("template", ""), baseline,
-                  tuple(history_from_state(state)), run_index, ctx.settings.max_runs)
+    return RunJob(
+        Path(folder),
+        load_idea(folder),
+        state.get("template", ""),
+        baseline,
+        tuple(history_from_state(state)),
+        run_index,
+        ctx.settings.max_runs,
+    )
 
 
 def run_experiments(folder: Path, scientist: Scientist, ctx: Context) -> ExperimentsOutcome:
     folder = Path(folder).resolve()
     state = State.load(folder)
     if state.is_done("experiments"):
-        return ExperimentsOutcome(folder, tuple(history_from_state(state)), True, "finished earlier")
-    ctx.reporter.emit(StageStarted("experiments", str(folder), f"up to {ctx.settings.max_runs} runs"))
+        return ExperimentsOutcome(
+            folder, tuple(history_from_state(state)), True, "finished earlier"
+        )
+    ctx.reporter.emit(
+        StageStarted("experiments", str(folder), f"up to {ctx.settings.max_runs} runs")
+    )
     write_notes(folder)
     for index in range(1, ctx.settings.max_runs + 1):
         run = f"run_{index}"
@@ -76,41 +97,74 @@ def run_experiments(folder: Path, scientist: Scientist, ctx: Context) -> Experim
             if state.is_done(run):
                 continue
             # A recorded failure of this run ended the stage before; nothing more to try.
-            return _finish(folder, state, ctx, ok=False, message=state.step(run).get("error", "failed"))
+            return _finish(
+                folder, state, ctx, ok=False, message=state.step(run).get("error", "failed")
+            )
         ctx.check_cancelled("The experiments")
         job = make_job(folder, state, index, ctx)
         edit = state.step(f"{run}.edit")
         code = (folder / "experiment.py").read_text(encoding="utf-8")
         if not edit or edit.get("hash") != text_hash(code):
-            accepted = reviewed_edit(ctx, lambda feedback: scientist.propose_run(job, feedback, ctx))
+            accepted = reviewed_edit(
+                ctx, lambda feedback, job=job: scientist.propose_run(job, feedback, ctx)
+            )
             if accepted is None:
                 break  # the scientist is done (or every proposal was rejected)
             proposal, written = accepted
             edit = {"hash": text_hash(written), "description": proposal.description}
             if written != proposal.proposed:
                 # What runs is the person's text: the record (notes, plot labels, paper) must say so.
-                edit = {**edit, "description": describe_accepted(scientist, job, proposal, written),
-                        "edited_by_person": True, "proposed_description": proposal.description}
+                edit = {
+                    **edit,
+                    "description": describe_accepted(scientist, job, proposal, written),
+                    "edited_by_person": True,
+                    "proposed_description": proposal.description,
+                }
             state.record(f"{run}.edit", **edit)
         result, tried = _run_with_fixes(folder, state, job, scientist, ctx, edit["description"])
         if result.ok:
             notes = scientist.describe_run(job, result)
-            state.record(run, description=edit["description"], means=result.final_info.means(),
-                         notes=notes, **run_record(result))
-            record_linear(folder, index, edit["description"], ok=True, means=result.final_info.means())
+            state.record(
+                run,
+                description=edit["description"],
+                means=result.final_info.means(),
+                notes=notes,
+                **run_record(result),
+            )
+            record_linear(
+                folder, index, edit["description"], ok=True, means=result.final_info.means()
+            )
             write_notes(folder)
         else:
-            state.record(run, status="failed", description=edit["description"], error=result.summary(with_hint=False),
-                         stderr_tail=result.stderr_tail, **run_record(result))
+            state.record(
+                run,
+                status="failed",
+                description=edit["description"],
+                error=result.summary(with_hint=False),
+                stderr_tail=result.stderr_tail,
+                **run_record(result),
+            )
             if not result.cancelled:
-                record_linear(folder, index, edit["description"], ok=False, error=result.summary(with_hint=False))
+                record_linear(
+                    folder,
+                    index,
+                    edit["description"],
+                    ok=False,
+                    error=result.summary(with_hint=False),
+                )
             write_notes(folder)
             if result.cancelled:
                 state.forget(run)  # a cancelled run is not a failed one: resume runs it again
                 ctx.check_cancelled("The experiments")
             advice = missing_module_advice(result.stderr_tail)
-            return _finish(folder, state, ctx, ok=False, message=f"{run} failed; {tried}: {result.summary(with_hint=False)}"
-                           + (f" {advice}" if advice else ""))
+            return _finish(
+                folder,
+                state,
+                ctx,
+                ok=False,
+                message=f"{run} failed; {tried}: {result.summary(with_hint=False)}"
+                + (f" {advice}" if advice else ""),
+            )
     done = [r for r in history_from_state(state) if r.error is None]
     if not done:
         return _finish(folder, state, ctx, ok=False, message="no run finished")
@@ -122,30 +176,41 @@ def describe_accepted(scientist: Scientist, job: RunJob, proposal, written: str)
     describe = getattr(scientist, "describe_edit", None)
     if describe is not None:
         return describe(job, proposal, written)
-    return (f"a person's edit of the proposed change ({proposal.description}); what ran is the person's "
-            "text, saved as the run's run_i.py")
+    return (
+        f"a person's edit of the proposed change ({proposal.description}); what ran is the person's "
+        "text, saved as the run's run_i.py"
+    )
 
 
-def _run_with_fixes(folder: Path, state: State, job: RunJob, scientist: Scientist, ctx: Context,
-                    description: str) -> tuple[RunResult, str]:
+def _run_with_fixes(
+    folder: Path, state: State, job: RunJob, scientist: Scientist, ctx: Context, description: str
+) -> tuple[RunResult, str]:
     """The run, with fixes; also what was tried, in words ("2 fixes tried", "no fix was proposed")."""
     settings = ctx.settings
-    fixes = 0
     for attempt in range(settings.max_iters + 1):
+        fixes = attempt  # each earlier attempt ended in an accepted fix
         ctx.check_cancelled("The experiments")
         run = f"run_{job.run_index}"
-        spec = RunSpec(folder, job.run_index, settings.timeout_s, settings.sandbox, settings.scale, ctx.gpu)
+        spec = RunSpec(
+            folder, job.run_index, settings.timeout_s, settings.sandbox, settings.scale, ctx.gpu
+        )
         result = execute_run(ctx.executor, spec, ctx.reporter, ctx.cancel)
         tried = f"{fixes} fix{'es' * (fixes != 1)} tried" if fixes else "no fix was tried"
         if result.ok or result.cancelled or attempt == settings.max_iters:
-            return result, tried + (f", the limit (--max-iters {settings.max_iters})" if fixes else "")
+            return result, tried + (
+                f", the limit (--max-iters {settings.max_iters})" if fixes else ""
+            )
         if missing_module_advice(result.stderr_tail):
             # Editing the code cannot install a package: no fix attempt is spent on it.
-            return result, (f"{tried}, then " if fixes else "") + "no fix was asked for (a missing package)"
-        state.record(f"{run}.attempt_{attempt + 1}", status="failed", error=result.summary(with_hint=False))
+            return result, (
+                f"{tried}, then " if fixes else ""
+            ) + "no fix was asked for (a missing package)"
+        state.record(
+            f"{run}.attempt_{attempt + 1}", status="failed", error=result.summary(with_hint=False)
+        )
         proposed = []
 
-        def make(feedback, result=result):
+        def make(feedback, result=result, proposed=proposed):
             fix = scientist.propose_fix(job, result, feedback, ctx)
             proposed.append(fix)
             return fix
@@ -153,19 +218,27 @@ def _run_with_fixes(folder: Path, state: State, job: RunJob, scientist: Scientis
         accepted = reviewed_edit(ctx, make)
         if accepted is None:
             if not any(proposed):
-                why = "the scientist proposed no fix" + (" (the sweep scientist changes one constant; it cannot "
-                                                         "repair code)" if scientist.kind == "sweep" else "")
+                why = "the scientist proposed no fix" + (
+                    " (the sweep scientist changes one constant; it cannot repair code)"
+                    if scientist.kind == "sweep"
+                    else ""
+                )
             else:
                 why = "every proposed fix was rejected"
             return result, (f"{tried}, then " if fixes else "") + why
         proposal, written = accepted
-        fixes += 1
-        state.record(f"{run}.edit", hash=text_hash(written), description=description,
-                     fix=proposal.description)
+        state.record(
+            f"{run}.edit",
+            hash=text_hash(written),
+            description=description,
+            fix=proposal.description,
+        )
     raise AssertionError("unreachable")
 
 
-def _finish(folder: Path, state: State, ctx: Context, *, ok: bool, message: str) -> ExperimentsOutcome:
+def _finish(
+    folder: Path, state: State, ctx: Context, *, ok: bool, message: str
+) -> ExperimentsOutcome:
     history = tuple(history_from_state(state))
     if ok:
         state.record("experiments", runs=[r.run for r in history if r.error is None])
@@ -178,6 +251,8 @@ def _finish(folder: Path, state: State, ctx: Context, *, ok: bool, message: str)
 def require_finished_runs(folder: Path) -> list[RunRecord]:
     runs = [r for r in history_from_state(State.load(folder)) if r.error is None]
     if not runs:
-        raise ExperimentError(f"No finished run in {folder}: there is nothing to plot or write about.",
-                              "Run the experiments first (aisci launch ... --resume, or the editor's Run Experiments).")
+        raise ExperimentError(
+            f"No finished run in {folder}: there is nothing to plot or write about.",
+            "Run the experiments first (aisci launch ... --resume, or the editor's Run Experiments).",
+        )
     return runs

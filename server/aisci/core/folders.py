@@ -25,16 +25,22 @@ from aisci.execution import safefs
 log = logging.getLogger(__name__)
 
 # Never copied from a template: earlier runs, caches, and LaTeX build products.
-_SKIP = re.compile(r"^(run_\d+|__pycache__|\.aisci|state\.json|.*\.(aux|log|bbl|blg|fls|fdb_latexmk|out|synctex\.gz|pdf))$")
+_SKIP = re.compile(
+    r"^(run_\d+|__pycache__|\.aisci|state\.json|.*\.(aux|log|bbl|blg|fls|fdb_latexmk|out|synctex\.gz|pdf))$"
+)
 IDEA_FOLDER = re.compile(r"^(\d{8}_\d{6})_(.+)$")
 
 
 def copy_template(template: Template, dest: Path) -> None:
     """Copy the template's files into ``dest`` (new or an earlier attempt's), never following a
     link: a failed run may have left links where the copy writes."""
-    skipped = safefs.copy_tree(template.path, dest, skip=lambda name: bool(_SKIP.match(name)), links="skip")
+    skipped = safefs.copy_tree(
+        template.path, dest, skip=lambda name: bool(_SKIP.match(name)), links="skip"
+    )
     for path in skipped:
-        log.warning("template %s: %s is a link or a special file and was not copied", template.name, path)
+        log.warning(
+            "template %s: %s is a link or a special file and was not copied", template.name, path
+        )
 
 
 def baseline_folder(results_root: Path, template_name: str, scale: str | None) -> Path:
@@ -42,24 +48,37 @@ def baseline_folder(results_root: Path, template_name: str, scale: str | None) -
     return Path(results_root) / template_name / (f"baseline_{scale}" if scale else "baseline")
 
 
-def create_idea_folder(results_root: Path, template: Template, idea: Idea, baseline_run: Path | None,
-                       *, now: float | None = None) -> Path:
+def create_idea_folder(
+    results_root: Path,
+    template: Template,
+    idea: Idea,
+    baseline_run: Path | None,
+    *,
+    now: float | None = None,
+) -> Path:
     """A new idea folder holding a copy of the template and of the baseline's run_0."""
     stamp = time.strftime("%Y%m%d_%H%M%S", time.localtime(now if now is not None else time.time()))
     folder = Path(results_root) / template.name / f"{stamp}_{folder_safe_name(idea.name)}"
     if folder.exists():
-        raise AisciError(f"Idea folder {folder} already exists.",
-                         "Two ideas with the same name were started in the same second; rename one.")
+        raise AisciError(
+            f"Idea folder {folder} already exists.",
+            "Two ideas with the same name were started in the same second; rename one.",
+        )
     tmp = folder.with_name(folder.name + ".partial")
     safefs.remove(tmp)
     copy_template(template, tmp)
     if baseline_run is not None:
         # The baseline's run folder was written by a run: any link in it is refused, by name.
-        safefs.copy_tree(baseline_run, tmp / "run_0", src_root=Path(baseline_run).parent, dst_root=tmp)
+        safefs.copy_tree(
+            baseline_run, tmp / "run_0", src_root=Path(baseline_run).parent, dst_root=tmp
+        )
     safefs.write_atomic(tmp / "idea.json", json.dumps(idea.to_dict(), indent=2) + "\n")
     state = State.load(tmp, template=template.name, idea=idea.name)
-    state.record("created", template_path=str(template.path),
-                 baseline=str(baseline_run) if baseline_run else None)
+    state.record(
+        "created",
+        template_path=str(template.path),
+        baseline=str(baseline_run) if baseline_run else None,
+    )
     # The folder appears whole or not at all, so a resume never meets a half-copied one.
     tmp.rename(folder)
     return folder
@@ -69,5 +88,8 @@ def find_idea_folders(results_root: Path, template_name: str) -> list[Path]:
     root = Path(results_root) / template_name
     if not root.is_dir():
         return []
-    return sorted(p for p in root.iterdir() if p.is_dir() and IDEA_FOLDER.match(p.name)
-                  and (p / "state.json").is_file())
+    return sorted(
+        p
+        for p in root.iterdir()
+        if p.is_dir() and IDEA_FOLDER.match(p.name) and (p / "state.json").is_file()
+    )

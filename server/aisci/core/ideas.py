@@ -40,7 +40,7 @@ class Idea:
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Idea":
+    def from_dict(cls, data: dict[str, Any]) -> Idea:
         """Build from a dict already checked by ``idea_problems`` (or raise ValueError)."""
         problems = idea_problems(data)
         errors = [p for p in problems if p[0] == "error"]
@@ -76,8 +76,13 @@ class Idea:
 def idea_problems(data: Any) -> list[tuple[str, str]]:
     """Every problem of one idea as (severity, message) pairs, in field order."""
     if not isinstance(data, dict):
-        return [("error", f"must be an object with keys {', '.join(TEXT_FIELDS + SCORE_FIELDS)}, "
-                          f"found {type(data).__name__}")]
+        return [
+            (
+                "error",
+                f"must be an object with keys {', '.join(TEXT_FIELDS + SCORE_FIELDS)}, "
+                f"found {type(data).__name__}",
+            )
+        ]
     problems: list[tuple[str, str]] = []
     for key in TEXT_FIELDS:
         if key not in data:
@@ -88,7 +93,12 @@ def idea_problems(data: Any) -> list[tuple[str, str]]:
     if isinstance(name, str) and name.strip() and not SNAKE_CASE.match(name):
         # The original's own seed files keep to snake_case, but a user's may not: a warning,
         # because the name becomes part of a folder name and is then normalised.
-        problems.append(("warning", f'"Name" should be snake_case (lowercase letters, digits, _), found "{name}"'))
+        problems.append(
+            (
+                "warning",
+                f'"Name" should be snake_case (lowercase letters, digits, _), found "{name}"',
+            )
+        )
     for key in SCORE_FIELDS:
         if key not in data:
             problems.append(("error", f'missing key "{key}"'))
@@ -99,7 +109,9 @@ def idea_problems(data: Any) -> list[tuple[str, str]]:
         elif not 1 <= value <= 10:
             problems.append(("error", f'"{key}" must be from 1 to 10, found {value}'))
     if data.get("novel") is not None and not isinstance(data["novel"], bool):
-        problems.append(("error", f'"novel" must be true, false or null (unchecked), found {data["novel"]!r}'))
+        problems.append(
+            ("error", f'"novel" must be true, false or null (unchecked), found {data["novel"]!r}')
+        )
     return problems
 
 

@@ -36,15 +36,20 @@ def load_ideas(path: Path) -> list[Idea]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as e:
-        raise AisciError(f"{path} is not valid JSON: {e.msg} (line {e.lineno}).",
-                         "Fix or delete the file; it is rewritten whole by aisci.") from None
+        raise AisciError(
+            f"{path} is not valid JSON: {e.msg} (line {e.lineno}).",
+            "Fix or delete the file; it is rewritten whole by aisci.",
+        ) from None
     if not isinstance(data, list):
         raise AisciError(f"{path} must be a list of ideas.", "Fix or delete the file.")
     ideas = []
     for i, entry in enumerate(data):
         errors = [m for s, m in idea_problems(entry) if s == "error"]
         if errors:
-            raise AisciError(f"{path}: idea {i + 1} is invalid: {'; '.join(errors)}.", "Fix that entry or remove it.")
+            raise AisciError(
+                f"{path}: idea {i + 1} is invalid: {'; '.join(errors)}.",
+                "Fix that entry or remove it.",
+            )
         ideas.append(Idea.from_dict(entry))
     return ideas
 
@@ -61,16 +66,27 @@ def is_duplicate(idea: Idea, others: list[Idea]) -> Idea | None:
     for other in others:
         if other.name == idea.name:
             return other
-        if difflib.SequenceMatcher(None, _norm_title(idea.title), _norm_title(other.title)).ratio() >= TITLE_SIMILARITY:
+        if (
+            difflib.SequenceMatcher(None, _norm_title(idea.title), _norm_title(other.title)).ratio()
+            >= TITLE_SIMILARITY
+        ):
             return other
     return None
 
 
-def generate_ideas(template: Template, scientist: Scientist, ctx: Context, num_ideas: int) -> list[Idea]:
+def generate_ideas(
+    template: Template, scientist: Scientist, ctx: Context, num_ideas: int
+) -> list[Idea]:
     """Ask for ``num_ideas`` new ideas, one at a time; returns the new ones (saved as they come)."""
     path = ideas_path(ctx.settings.results, template)
     archive = load_ideas(path)
-    ctx.reporter.emit(StageStarted("ideas", str(path.parent), f"{num_ideas} new idea(s) with the {scientist.kind} scientist"))
+    ctx.reporter.emit(
+        StageStarted(
+            "ideas",
+            str(path.parent),
+            f"{num_ideas} new idea(s) with the {scientist.kind} scientist",
+        )
+    )
     new: list[Idea] = []
     attempts = 0
     while len(new) < num_ideas and attempts < num_ideas * 2:
@@ -83,15 +99,24 @@ def generate_ideas(template: Template, scientist: Scientist, ctx: Context, num_i
         for idea in candidates:
             twin = is_duplicate(idea, list(template.seed_ideas) + archive)
             if twin is not None:
-                ctx.reporter.emit(Log(f"dropped idea {idea.name}: it repeats {twin.name}", "warning"))
+                ctx.reporter.emit(
+                    Log(f"dropped idea {idea.name}: it repeats {twin.name}", "warning")
+                )
                 continue
             archive.append(idea)
             new.append(idea)
             save_ideas(path, archive)
             ctx.reporter.emit(IdeasChanged(template.name, str(path)))
-            ctx.reporter.emit(Progress("ideas", f"idea {len(new)}/{num_ideas}: {idea.name}",
-                                       100.0 * len(new) / num_ideas))
-    ctx.reporter.emit(StageFinished("ideas", str(path.parent), outputs={"ideas": [i.name for i in new]}))
+            ctx.reporter.emit(
+                Progress(
+                    "ideas",
+                    f"idea {len(new)}/{num_ideas}: {idea.name}",
+                    100.0 * len(new) / num_ideas,
+                )
+            )
+    ctx.reporter.emit(
+        StageFinished("ideas", str(path.parent), outputs={"ideas": [i.name for i in new]})
+    )
     return new
 
 
@@ -101,12 +126,16 @@ def existing_ideas(template: Template, ctx: Context) -> list[Idea]:
         ideas = load_ideas(path)
         if ideas:
             return ideas
-    raise AisciError(f"There are no ideas to use for {template.name}: neither "
-                     f"{ideas_path(ctx.settings.results, template)} nor {template.path / 'ideas.json'} exists.",
-                     "Generate some first (drop --skip-idea-generation).")
+    raise AisciError(
+        f"There are no ideas to use for {template.name}: neither "
+        f"{ideas_path(ctx.settings.results, template)} nor {template.path / 'ideas.json'} exists.",
+        "Generate some first (drop --skip-idea-generation).",
+    )
 
 
-def check_novelty(template: Template, scientist: Scientist, ctx: Context, names: list[str] | None = None) -> list[Idea]:
+def check_novelty(
+    template: Template, scientist: Scientist, ctx: Context, names: list[str] | None = None
+) -> list[Idea]:
     """Judge every idea of the archive (or those named) that has no verdict yet."""
     path = ideas_path(ctx.settings.results, template)
     ideas = load_ideas(path)
@@ -115,12 +144,26 @@ def check_novelty(template: Template, scientist: Scientist, ctx: Context, names:
     for n, idea in enumerate(todo, 1):
         ctx.check_cancelled("The novelty check")
         verdict = scientist.judge_novelty(template, idea, ctx)
-        checked = Idea(idea.name, idea.title, idea.experiment, idea.interestingness, idea.feasibility,
-                       idea.novelty, verdict.novel, {**idea.extra, "novelty_check": verdict.to_dict(),
-                                                     "novelty_kind": verdict.kind, "novelty_note": verdict.reason})
+        checked = Idea(
+            idea.name,
+            idea.title,
+            idea.experiment,
+            idea.interestingness,
+            idea.feasibility,
+            idea.novelty,
+            verdict.novel,
+            {
+                **idea.extra,
+                "novelty_check": verdict.to_dict(),
+                "novelty_kind": verdict.kind,
+                "novelty_note": verdict.reason,
+            },
+        )
         ideas = [checked if i.name == idea.name else i for i in load_ideas(path)]
         save_ideas(path, ideas)
         ctx.reporter.emit(IdeasChanged(template.name, str(path)))
-        ctx.reporter.emit(Progress("novelty", f"{idea.name}: {verdict.label}", 100.0 * n / len(todo)))
+        ctx.reporter.emit(
+            Progress("novelty", f"{idea.name}: {verdict.label}", 100.0 * n / len(todo))
+        )
     ctx.reporter.emit(StageFinished("novelty", str(path.parent)))
     return [i for i in load_ideas(path) if names is None or i.name in names]

@@ -25,15 +25,15 @@ SKIPPED_ARGUMENTS = {"--out_dir", "--out-dir", "--seed", "--seeds"}
 class Located:
     value: Any
     line: int
-    comment: str = ""   # the line's trailing comment, or an argument's help text
-    dest: str = ""      # the argparse attribute name, for an argument
+    comment: str = ""  # the line's trailing comment, or an argument's help text
+    dest: str = ""  # the argparse attribute name, for an argument
 
 
 @dataclass(frozen=True)
 class KnobProposal:
     name: str
-    target: str        # the constant's name, or the option string ("--lr")
-    kind: str          # "constant" or "argument"
+    target: str  # the constant's name, or the option string ("--lr")
+    kind: str  # "constant" or "argument"
     line: int
     value: Any
     values: tuple
@@ -41,7 +41,12 @@ class KnobProposal:
 
     def to_json(self) -> dict:
         key = "constant" if self.kind == "constant" else "argument"
-        return {"name": self.name, key: self.target, "values": list(self.values), "description": self.description}
+        return {
+            "name": self.name,
+            key: self.target,
+            "values": list(self.values),
+            "description": self.description,
+        }
 
 
 def _parse(source: str) -> ast.Module | None:
@@ -74,9 +79,19 @@ def top_level_constants(source: str) -> dict[str, Located]:
 
 def _add_argument_calls(tree: ast.AST):
     for node in ast.walk(tree):
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "add_argument"
-                and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
-            options = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "add_argument"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            options = [
+                a.value
+                for a in node.args
+                if isinstance(a, ast.Constant) and isinstance(a.value, str)
+            ]
             yield node, options
 
 
@@ -96,9 +111,14 @@ def argument_defaults(source: str) -> dict[str, Located]:
         dest = keywords.get("dest")
         long = next((o for o in options if o.startswith("--")), options[0])
         name = dest.value if isinstance(dest, ast.Constant) else long.lstrip("-").replace("-", "_")
-        located = Located(value, keywords["default"].lineno,
-                          helptext.value if isinstance(helptext, ast.Constant) and isinstance(helptext.value, str) else "",
-                          name)
+        located = Located(
+            value,
+            keywords["default"].lineno,
+            helptext.value
+            if isinstance(helptext, ast.Constant) and isinstance(helptext.value, str)
+            else "",
+            name,
+        )
         for option in options:
             found[option] = located
     return found
@@ -110,14 +130,19 @@ def set_argument_default(source: str, option: str, value: Any) -> str:
     calls = [c for c, options in (_add_argument_calls(tree) if tree else []) if option in options]
     defaults = [k.value for c in calls for k in c.keywords if k.arg == "default"]
     if len(calls) != 1 or len(defaults) != 1:
-        raise AisciError(f"experiment.py has {len(calls)} add_argument calls for {option} with "
-                         f"{len(defaults)} default(s), expected one with one default.",
-                         f"Keep one `add_argument(\"{option}\", ..., default=<literal>)` (see knobs.json).")
+        raise AisciError(
+            f"experiment.py has {len(calls)} add_argument calls for {option} with "
+            f"{len(defaults)} default(s), expected one with one default.",
+            f'Keep one `add_argument("{option}", ..., default=<literal>)` (see knobs.json).',
+        )
     node = defaults[0]
     lines = source.splitlines(keepends=True)
-    start = sum(len(line) for line in lines[: node.lineno - 1]) + _char_offset(lines[node.lineno - 1], node.col_offset)
-    end = sum(len(line) for line in lines[: node.end_lineno - 1]) + _char_offset(lines[node.end_lineno - 1],
-                                                                               node.end_col_offset)
+    start = sum(len(line) for line in lines[: node.lineno - 1]) + _char_offset(
+        lines[node.lineno - 1], node.col_offset
+    )
+    end = sum(len(line) for line in lines[: node.end_lineno - 1]) + _char_offset(
+        lines[node.end_lineno - 1], node.end_col_offset
+    )
     return source[:start] + repr(value) + source[end:]
 
 
@@ -127,12 +152,20 @@ def _char_offset(line: str, byte_offset: int) -> int:
 
 
 def _loads(tree: ast.AST, name: str) -> int:
-    return sum(1 for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load))
+    return sum(
+        1
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
+    )
 
 
 def _reads_attribute(tree: ast.AST, attr: str) -> bool:
-    return any((isinstance(n, ast.Attribute) and n.attr == attr) or (isinstance(n, ast.Constant) and n.value == attr)
-               or (isinstance(n, ast.Name) and n.id == "vars") for n in ast.walk(tree))
+    return any(
+        (isinstance(n, ast.Attribute) and n.attr == attr)
+        or (isinstance(n, ast.Constant) and n.value == attr)
+        or (isinstance(n, ast.Name) and n.id == "vars")
+        for n in ast.walk(tree)
+    )
 
 
 def is_unused(source: str, target: str, kind: str = "constant") -> bool:
@@ -164,18 +197,41 @@ def propose_knobs(experiment: Path) -> list[KnobProposal]:
         values = candidates(found.value)
         if values is None or name.startswith("__") or is_unused(source, name):
             continue
-        proposals.append(KnobProposal(name.lower(), name, "constant", found.line, found.value, values,
-                                      found.comment or f"{name} (experiment.py line {found.line})"))
+        proposals.append(
+            KnobProposal(
+                name.lower(),
+                name,
+                "constant",
+                found.line,
+                found.value,
+                values,
+                found.comment or f"{name} (experiment.py line {found.line})",
+            )
+        )
     seen = set()
     for option, found in argument_defaults(source).items():
         values = candidates(found.value)
-        if values is None or option in SKIPPED_ARGUMENTS or found.dest in seen or not option.startswith("--"):
+        if (
+            values is None
+            or option in SKIPPED_ARGUMENTS
+            or found.dest in seen
+            or not option.startswith("--")
+        ):
             continue
         seen.add(found.dest)
         if is_unused(source, option, "argument"):
             continue
-        proposals.append(KnobProposal(found.dest, option, "argument", found.line, found.value, values,
-                                      found.comment or f"{option} (experiment.py line {found.line})"))
+        proposals.append(
+            KnobProposal(
+                found.dest,
+                option,
+                "argument",
+                found.line,
+                found.value,
+                values,
+                found.comment or f"{option} (experiment.py line {found.line})",
+            )
+        )
     return sorted(proposals, key=lambda p: p.line)
 
 

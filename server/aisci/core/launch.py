@@ -13,9 +13,9 @@ import concurrent.futures as futures
 import json
 import queue
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from aisci.core.baseline import run_baseline
 from aisci.core.context import Context
@@ -23,7 +23,13 @@ from aisci.core.events import ErrorEvent, Log, StageFinished, StageStarted
 from aisci.core.experiments import run_experiments
 from aisci.core.folders import create_idea_folder
 from aisci.core.ideas import Idea
-from aisci.core.ideation import check_novelty, existing_ideas, generate_ideas, ideas_path, load_ideas
+from aisci.core.ideation import (
+    check_novelty,
+    existing_ideas,
+    generate_ideas,
+    ideas_path,
+    load_ideas,
+)
 from aisci.core.plots import make_plots
 from aisci.core.state import State
 from aisci.core.template import Template
@@ -79,7 +85,9 @@ def run_idea(folder: Path, scientist, ctx: Context) -> IdeaOutcome:
         ctx.check_cancelled()
         outcome = stage(folder, scientist, ctx)
         if not getattr(outcome, "ok", True):
-            return IdeaOutcome(idea, folder, False, f"{name}: {getattr(outcome, 'message', 'failed')}")
+            return IdeaOutcome(
+                idea, folder, False, f"{name}: {getattr(outcome, 'message', 'failed')}"
+            )
         if name in ("review", "improvement"):
             said.append(f"{name}: {getattr(outcome, 'message', '')}")
     said += _caveats(folder)
@@ -87,9 +95,18 @@ def run_idea(folder: Path, scientist, ctx: Context) -> IdeaOutcome:
     unmatched = build.get("unmatched_numbers") or []
     if build.get("consistency_mismatches"):
         # A paper stating numbers no run produced is not a finished paper, whatever its review says.
-        return IdeaOutcome(idea, folder, False, "; ".join([
-            f"the paper states {build['consistency_mismatches']} number(s) that match no run's results: "
-            f"{', '.join(unmatched) or 'see aisci check'} (fix latex/template.tex; aisci check shows them)", *said]))
+        return IdeaOutcome(
+            idea,
+            folder,
+            False,
+            "; ".join(
+                [
+                    f"the paper states {build['consistency_mismatches']} number(s) that match no run's results: "
+                    f"{', '.join(unmatched) or 'see aisci check'} (fix latex/template.tex; aisci check shows them)",
+                    *said,
+                ]
+            ),
+        )
     return IdeaOutcome(idea, folder, True, "; ".join(["finished", *said]))
 
 
@@ -100,7 +117,11 @@ def _caveats(folder: Path) -> list[str]:
     except (OSError, ValueError):
         return []
     if data.get("novel") is None:
-        note = (data.get("novelty_check") or {}).get("label") if isinstance(data.get("novelty_check"), dict) else None
+        note = (
+            (data.get("novelty_check") or {}).get("label")
+            if isinstance(data.get("novelty_check"), dict)
+            else None
+        )
         return [f"novelty {note or 'unchecked'}"]
     return []
 
@@ -110,8 +131,15 @@ def idea_folder_in(root: Path, recorded: str) -> Path:
     return Path(root) / Path(recorded).name
 
 
-def launch(template: Template, scientist, ctx: Context, *, skip_idea_generation: bool = False,
-           skip_novelty_check: bool = False, resume: bool = False) -> LaunchOutcome:
+def launch(
+    template: Template,
+    scientist,
+    ctx: Context,
+    *,
+    skip_idea_generation: bool = False,
+    skip_novelty_check: bool = False,
+    resume: bool = False,
+) -> LaunchOutcome:
     settings = ctx.settings
     root = Path(settings.results) / template.name
     state = State.load(root, template=template.name)
@@ -121,25 +149,52 @@ def launch(template: Template, scientist, ctx: Context, *, skip_idea_generation:
 
         missing = tex_available()
         if missing:
-            raise AisciError(f"Cannot launch {template.name} with a write-up: {missing}",
-                             "Install TeX (make setup does it on Debian), or launch with --writeup none.")
+            raise AisciError(
+                f"Cannot launch {template.name} with a write-up: {missing}",
+                "Install TeX (make setup does it on Debian), or launch with --writeup none.",
+            )
     if resume:
         if not state.get("launch"):
-            raise AisciError(f"There is no launch of {template.name} to resume in {root}.",
-                             "Start one without --resume.")
+            raise AisciError(
+                f"There is no launch of {template.name} to resume in {root}.",
+                "Start one without --resume.",
+            )
         ctx.reporter.emit(Log(f"resuming the launch started {state.get('launch')['started']}"))
     else:
         archive = [i.name for i in load_ideas(ideas_path(settings.results, template))]
-        state.set("launch", {"started": time.strftime("%Y-%m-%dT%H:%M:%S"), "scale": settings.scale,
-                             "scientist": scientist.kind, "ideas": [], "folders": {}, "archive_before": archive})
+        state.set(
+            "launch",
+            {
+                "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                "scale": settings.scale,
+                "scientist": scientist.kind,
+                "ideas": [],
+                "folders": {},
+                "archive_before": archive,
+            },
+        )
         for step in ("ideas", "novelty"):
             state.forget(step)
     record = dict(state.get("launch"))
-    ctx.reporter.emit(StageStarted("launch", str(root), f"{template.name}, {scientist.kind} scientist, scale {settings.scale}"))
+    ctx.reporter.emit(
+        StageStarted(
+            "launch",
+            str(root),
+            f"{template.name}, {scientist.kind} scientist, scale {settings.scale}",
+        )
+    )
 
-    baseline = run_baseline(template, settings.results, scale=settings.scale, timeout_s=settings.timeout_s,
-                            sandbox=settings.sandbox, gpu=settings.gpus[0] if settings.gpus else None,
-                            reporter=ctx.reporter, cancel=ctx.cancel, executor=ctx.executor)
+    baseline = run_baseline(
+        template,
+        settings.results,
+        scale=settings.scale,
+        timeout_s=settings.timeout_s,
+        sandbox=settings.sandbox,
+        gpu=settings.gpus[0] if settings.gpus else None,
+        reporter=ctx.reporter,
+        cancel=ctx.cancel,
+        executor=ctx.executor,
+    )
 
     if not state.is_done("ideas"):
         if skip_idea_generation:
@@ -147,7 +202,11 @@ def launch(template: Template, scientist, ctx: Context, *, skip_idea_generation:
         else:
             # Ideas this launch saved before it stopped (a cost cap, a kill) count towards --num-ideas.
             before = set(record.get("archive_before", []))
-            ideas = [i for i in load_ideas(ideas_path(settings.results, template)) if i.name not in before]
+            ideas = [
+                i
+                for i in load_ideas(ideas_path(settings.results, template))
+                if i.name not in before
+            ]
             if len(ideas) < settings.num_ideas:
                 ideas += generate_ideas(template, scientist, ctx, settings.num_ideas - len(ideas))
         record["ideas"] = [i.name for i in ideas]
@@ -157,7 +216,9 @@ def launch(template: Template, scientist, ctx: Context, *, skip_idea_generation:
 
     if not state.is_done("novelty"):
         if skip_novelty_check:
-            ctx.reporter.emit(Log("novelty check skipped: ideas without a verdict run as unchecked", "warning"))
+            ctx.reporter.emit(
+                Log("novelty check skipped: ideas without a verdict run as unchecked", "warning")
+            )
         else:
             check_novelty(template, scientist, ctx, names)
         state.record("novelty", skipped=skip_novelty_check)
@@ -174,7 +235,9 @@ def launch(template: Template, scientist, ctx: Context, *, skip_idea_generation:
             continue
         if idea.novel is None:
             why = idea.extra.get("novelty_note") or "no novelty verdict"
-            ctx.reporter.emit(Log(f"{name}: novelty unchecked ({why}); running it anyway", "warning"))
+            ctx.reporter.emit(
+                Log(f"{name}: novelty unchecked ({why}); running it anyway", "warning")
+            )
         chosen.append(idea)
 
     # Idea folders are recorded by name, relative to this results folder, so a copied or moved
@@ -188,8 +251,14 @@ def launch(template: Template, scientist, ctx: Context, *, skip_idea_generation:
             state.set("launch", record)
     outcomes = _run_ideas([idea_folder_in(root, folders[i.name]) for i in chosen], scientist, ctx)
     result = LaunchOutcome(template.name, tuple(outcomes))
-    ctx.reporter.emit(StageFinished("launch", str(root), ok=result.ok,
-                                    message=f"{sum(o.ok for o in outcomes)}/{len(outcomes)} idea(s) finished"))
+    ctx.reporter.emit(
+        StageFinished(
+            "launch",
+            str(root),
+            ok=result.ok,
+            message=f"{sum(o.ok for o in outcomes)}/{len(outcomes)} idea(s) finished",
+        )
+    )
     return result
 
 

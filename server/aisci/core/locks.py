@@ -18,6 +18,7 @@ Contract:
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import json
@@ -46,7 +47,7 @@ class Holder:
     command: str
 
     @classmethod
-    def read(cls, lockfile: Path) -> "Holder | None":
+    def read(cls, lockfile: Path) -> Holder | None:
         try:
             fd = os.open(lockfile, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
         except OSError:
@@ -60,12 +61,16 @@ class Holder:
         if not isinstance(data, dict):
             return None
         pid = data.get("pid")
-        return cls(pid if isinstance(pid, int) else None, str(data.get("since", "?")), str(data.get("host", "?")),
-                   str(data.get("command", "?")))
+        return cls(
+            pid if isinstance(pid, int) else None,
+            str(data.get("since", "?")),
+            str(data.get("host", "?")),
+            str(data.get("command", "?")),
+        )
 
     def alive(self) -> bool:
         if self.pid is None or self.host != socket.gethostname():
-            return self.pid is not None   # another host: trust its record
+            return self.pid is not None  # another host: trust its record
         try:
             os.kill(self.pid, 0)
         except ProcessLookupError:
@@ -88,9 +93,11 @@ class FolderInUse(AisciError):
             stop = f"or stop it (kill {holder.pid}); "
         else:
             who, stop = "is in use by another aisci command", "or stop it; "
-        super().__init__(f"{where} {who}: a second command there would interleave with it.",
-                         f"Wait for it to finish, {stop}the lock of a process that has ended is taken over "
-                         "by the next command.")
+        super().__init__(
+            f"{where} {who}: a second command there would interleave with it.",
+            f"Wait for it to finish, {stop}the lock of a process that has ended is taken over "
+            "by the next command.",
+        )
 
 
 def _display(path: Path) -> str:
@@ -107,9 +114,11 @@ def _open(lockfile: Path) -> int:
         return os.open(lockfile, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
     except OSError as e:
         why = "it is a link" if e.errno == errno.ELOOP else (e.strerror or str(e))
-        raise AisciError(f"Cannot lock {_display(lockfile.parent)}: {lockfile} cannot be opened: {why}.",
-                         "Make the results folder writable (or choose another with --results), and remove "
-                         "a link in place of the lock file.") from None
+        raise AisciError(
+            f"Cannot lock {_display(lockfile.parent)}: {lockfile} cannot be opened: {why}.",
+            "Make the results folder writable (or choose another with --results), and remove "
+            "a link in place of the lock file.",
+        ) from None
 
 
 def _try_flock(fd: int, shared: bool) -> bool:
@@ -130,18 +139,16 @@ class FolderLock:
     def release(self) -> None:
         fds, self._fds = self._fds, []
         for i, fd in enumerate(fds):
-            if i == len(fds) - 1:   # the exclusive one: its record goes with it
-                try:
+            if i == len(fds) - 1:  # the exclusive one: its record goes with it
+                with contextlib.suppress(OSError):
                     os.ftruncate(fd, 0)
-                except OSError:
-                    pass
-            os.close(fd)            # closing the last descriptor of the file drops the flock
+            os.close(fd)  # closing the last descriptor of the file drops the flock
 
     @property
     def held(self) -> bool:
         return bool(self._fds)
 
-    def __enter__(self) -> "FolderLock":
+    def __enter__(self) -> FolderLock:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -156,9 +163,20 @@ def _exclusive(path: Path, command: str) -> int:
         raise FolderInUse(path, _live(Holder.read(lockfile)) or _inner_holder(path))
     previous = Holder.read(lockfile)
     if previous is not None and previous.pid not in (None, os.getpid()):
-        log.info("took over the lock of %s from PID %s (%s), which has ended", path, previous.pid, previous.command)
-    body = json.dumps({"pid": os.getpid(), "since": time.strftime("%Y-%m-%d %H:%M:%S"),
-                       "host": socket.gethostname(), "command": command})
+        log.info(
+            "took over the lock of %s from PID %s (%s), which has ended",
+            path,
+            previous.pid,
+            previous.command,
+        )
+    body = json.dumps(
+        {
+            "pid": os.getpid(),
+            "since": time.strftime("%Y-%m-%d %H:%M:%S"),
+            "host": socket.gethostname(),
+            "command": command,
+        }
+    )
     os.ftruncate(fd, 0)
     os.pwrite(fd, body.encode("utf-8"), 0)
     return fd

@@ -24,15 +24,17 @@ from aisci.execution import safefs
 
 FILE = "aisci.json"
 DIRECTIONS = ("max", "min")
-_LOWER_IS_BETTER = re.compile(r"loss|error|err\b|kl|perplex|time|step|mse|mae|rmse|divergence|latency", re.I)
+_LOWER_IS_BETTER = re.compile(
+    r"loss|error|err\b|kl|perplex|time|step|mse|mae|rmse|divergence|latency", re.I
+)
 
 
 @dataclass(frozen=True)
 class Metric:
     name: str
     dataset: str | None
-    direction: str                  # "max" or "min"
-    source: str = "template"        # who chose it: "template (aisci.json)" or the scientist and how
+    direction: str  # "max" or "min"
+    source: str = "template"  # who chose it: "template (aisci.json)" or the scientist and how
 
     def value(self, means: dict[str, dict[str, float]]) -> float | None:
         """The metric in one run's means (``{dataset: {metric: value}}``), or None."""
@@ -54,8 +56,10 @@ class Metric:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Metric":
-        return cls(data["name"], data.get("dataset"), data["direction"], data.get("source", "template"))
+    def from_dict(cls, data: dict[str, Any]) -> Metric:
+        return cls(
+            data["name"], data.get("dataset"), data["direction"], data.get("source", "template")
+        )
 
 
 def _section(folder: Path) -> Any:
@@ -65,7 +69,7 @@ def _section(folder: Path) -> Any:
     try:
         data = json.loads(safefs.read_text(path, root=Path(folder), limit=1 << 20))
     except (ValueError, UnicodeDecodeError, safefs.UnsafePathError):
-        return None   # contract_problems reports an unreadable aisci.json
+        return None  # contract_problems reports an unreadable aisci.json
     return data.get("metric") if isinstance(data, dict) else None
 
 
@@ -75,20 +79,47 @@ def metric_problems(folder: Path) -> list[Problem]:
     if section is None:
         return []
     if not isinstance(section, dict):
-        return [Problem(FILE, '"metric" must be an object: {"name": ..., "dataset": ..., "direction": "max"|"min"}',
-                        field="metric")]
+        return [
+            Problem(
+                FILE,
+                '"metric" must be an object: {"name": ..., "dataset": ..., "direction": "max"|"min"}',
+                field="metric",
+            )
+        ]
     problems = []
     if not isinstance(section.get("name"), str) or not section.get("name"):
-        problems.append(Problem(FILE, '"metric.name" must name a metric of final_info.json\'s "means"',
-                                field="metric.name"))
+        problems.append(
+            Problem(
+                FILE,
+                '"metric.name" must name a metric of final_info.json\'s "means"',
+                field="metric.name",
+            )
+        )
     if "dataset" in section and not (isinstance(section["dataset"], str) and section["dataset"]):
-        problems.append(Problem(FILE, '"metric.dataset" must name a data set of final_info.json', field="metric.dataset"))
+        problems.append(
+            Problem(
+                FILE,
+                '"metric.dataset" must name a data set of final_info.json',
+                field="metric.dataset",
+            )
+        )
     if section.get("direction") not in DIRECTIONS:
-        problems.append(Problem(FILE, f'"metric.direction" must be "max" or "min", found {section.get("direction")!r}',
-                                field="metric.direction"))
+        problems.append(
+            Problem(
+                FILE,
+                f'"metric.direction" must be "max" or "min", found {section.get("direction")!r}',
+                field="metric.direction",
+            )
+        )
     for key in set(section) - {"name", "dataset", "direction"}:
-        problems.append(Problem(FILE, f'unknown key "metric.{key}"; known: name, dataset, direction',
-                                severity="warning", field=f"metric.{key}"))
+        problems.append(
+            Problem(
+                FILE,
+                f'unknown key "metric.{key}"; known: name, dataset, direction',
+                severity="warning",
+                field=f"metric.{key}",
+            )
+        )
     return problems
 
 
@@ -97,7 +128,9 @@ def declared_metric(folder: Path) -> Metric | None:
     section = _section(folder)
     if not isinstance(section, dict) or metric_problems(folder):
         return None
-    return Metric(section["name"], section.get("dataset"), section["direction"], "template (aisci.json)")
+    return Metric(
+        section["name"], section.get("dataset"), section["direction"], "template (aisci.json)"
+    )
 
 
 def first_metric(means: dict[str, dict[str, float]], source: str) -> Metric | None:

@@ -27,8 +27,12 @@ def render_notes(folder: Path) -> str:
 
     if safefs.kind(folder / "run_0" / "final_info.json", root=folder) == "file":
         data = read_results_json(folder, "run_0")
-        lines += ["## Run 0: Baseline", f"Results: {_means({k: v['means'] for k, v in data.items()})}",
-                  "Description: the template's experiment as it is, unchanged.", ""]
+        lines += [
+            "## Run 0: Baseline",
+            f"Results: {_means({k: v['means'] for k, v in data.items()})}",
+            "Description: the template's experiment as it is, unchanged.",
+            "",
+        ]
     steps = state.steps()
     from aisci.core.experiments import run_steps
 

@@ -35,37 +35,59 @@ def make_plots(folder: Path, scientist: Scientist, ctx: Context) -> PlotsOutcome
     job = make_job(folder, state, 0, ctx)
     if not state.is_done("plots.edit"):
         accepted = reviewed_edit(ctx, lambda feedback: scientist.propose_plots(job, feedback, ctx))
-        state.record("plots.edit", description=accepted[0].description if accepted else "plot.py unchanged")
+        state.record(
+            "plots.edit", description=accepted[0].description if accepted else "plot.py unchanged"
+        )
     error = ""
     critiqued = False
     for attempt in range(ctx.settings.max_iters + 1):
         ctx.check_cancelled("The plots")
-        result = run_plots(folder, timeout_s=ctx.settings.plot_timeout_s, sandbox=ctx.settings.sandbox,
-                           cancel=ctx.cancel)
+        result = run_plots(
+            folder,
+            timeout_s=ctx.settings.plot_timeout_s,
+            sandbox=ctx.settings.sandbox,
+            cancel=ctx.cancel,
+        )
         if result.ok:
             critiques, vision = _critique(scientist, job, list(result.figures), ctx)
             problems = [f"{f}: {p}" for f, c in (critiques or {}).items() for p in c["problems"]]
             if problems and not critiqued and attempt < ctx.settings.max_iters:
-                critiqued = True   # one round of fixes from what the model saw, then the figures stand
+                critiqued = (
+                    True  # one round of fixes from what the model saw, then the figures stand
+                )
                 error = "a vision model read the figures and found: " + "; ".join(problems)
-                accepted = reviewed_edit(ctx, lambda feedback: scientist.propose_plot_fix(job, error, feedback, ctx))
+                accepted = reviewed_edit(
+                    ctx,
+                    lambda feedback, error=error: scientist.propose_plot_fix(
+                        job, error, feedback, ctx
+                    ),
+                )
                 if accepted is not None:
                     continue
             descriptions = scientist.describe_figures(job, list(result.figures))
-            for figure, c in (critiques or {}).items():   # the caption says what the model saw
+            for figure, c in (critiques or {}).items():  # the caption says what the model saw
                 if c.get("shows") and figure in descriptions:
                     descriptions[figure] = c["shows"]
-            state.record("plots", figures=list(result.figures), descriptions=descriptions, vision=vision,
-                         critiques=critiques or {})
+            state.record(
+                "plots",
+                figures=list(result.figures),
+                descriptions=descriptions,
+                vision=vision,
+                critiques=critiques or {},
+            )
             write_notes(folder)
-            ctx.reporter.emit(StageFinished("plots", str(folder), outputs={"figures": list(result.figures)}))
+            ctx.reporter.emit(
+                StageFinished("plots", str(folder), outputs={"figures": list(result.figures)})
+            )
             return PlotsOutcome(folder, True, result.figures, f"{len(result.figures)} figure(s)")
         ctx.check_cancelled("The plots")
         last = result.stderr_tail.strip().splitlines()[-1:] or [""]
         error = f"{result.error}. {last[0]}".strip()
         if attempt == ctx.settings.max_iters:
             break
-        accepted = reviewed_edit(ctx, lambda feedback: scientist.propose_plot_fix(job, error, feedback, ctx))
+        accepted = reviewed_edit(
+            ctx, lambda feedback, error=error: scientist.propose_plot_fix(job, error, feedback, ctx)
+        )
         if accepted is None:
             break
     state.record("plots", status="failed", error=error)

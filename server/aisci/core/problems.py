@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Problem:
-    file: str            # path relative to the folder that was checked, e.g. "prompt.json"
-    message: str         # what is wrong, naming the field, e.g. 'missing key "task_description"'
-    severity: str = "error"   # "error" or "warning"
-    line: int | None = None   # 1-based, when known
+    file: str  # path relative to the folder that was checked, e.g. "prompt.json"
+    message: str  # what is wrong, naming the field, e.g. 'missing key "task_description"'
+    severity: str = "error"  # "error" or "warning"
+    line: int | None = None  # 1-based, when known
     field: str | None = None  # the key or element, when there is one
 
     def __str__(self) -> str:

@@ -25,15 +25,17 @@ _ids = itertools.count(1)
 @dataclass(frozen=True)
 class Proposal:
     folder: str
-    file: str            # relative to folder, e.g. "experiment.py"
+    file: str  # relative to folder, e.g. "experiment.py"
     original: str
     proposed: str
-    description: str     # why, in a sentence (shown with the diff)
-    stage: str           # "experiments", "plots", "writeup", ...
+    description: str  # why, in a sentence (shown with the diff)
+    stage: str  # "experiments", "plots", "writeup", ...
     id: str = ""
 
     @classmethod
-    def create(cls, folder: Path, file: str, proposed: str, description: str, stage: str) -> "Proposal":
+    def create(
+        cls, folder: Path, file: str, proposed: str, description: str, stage: str
+    ) -> Proposal:
         path = safe_path(folder, file)
         original = path.read_text(encoding="utf-8") if path.exists() else ""
         return cls(str(folder), file, original, proposed, description, stage, id=f"p{next(_ids)}")
@@ -44,9 +46,14 @@ class Proposal:
 
     @property
     def diff(self) -> str:
-        return "".join(difflib.unified_diff(self.original.splitlines(keepends=True),
-                                            self.proposed.splitlines(keepends=True),
-                                            fromfile=f"a/{self.file}", tofile=f"b/{self.file}"))
+        return "".join(
+            difflib.unified_diff(
+                self.original.splitlines(keepends=True),
+                self.proposed.splitlines(keepends=True),
+                fromfile=f"a/{self.file}",
+                tofile=f"b/{self.file}",
+            )
+        )
 
     @property
     def changes_nothing(self) -> bool:
@@ -55,9 +62,9 @@ class Proposal:
 
 @dataclass(frozen=True)
 class Decision:
-    action: str                 # "accept", "edit" (accept this text instead) or "reject"
-    text: str | None = None     # the edited text, for "edit"
-    reason: str | None = None   # for "reject": told to the scientist
+    action: str  # "accept", "edit" (accept this text instead) or "reject"
+    text: str | None = None  # the edited text, for "edit"
+    reason: str | None = None  # for "reject": told to the scientist
 
     @property
     def accepted(self) -> bool:
@@ -80,8 +87,10 @@ def safe_path(folder: Path, file: str) -> Path:
     root = Path(folder).resolve()
     path = (root / file).resolve()
     if root != path and root not in path.parents:
-        raise AisciError(f"Refused an edit of {file}: it lies outside the folder {root}.",
-                         "Edits may only touch files inside the idea folder.")
+        raise AisciError(
+            f"Refused an edit of {file}: it lies outside the folder {root}.",
+            "Edits may only touch files inside the idea folder.",
+        )
     return path
 
 
@@ -89,12 +98,18 @@ def apply(proposal: Proposal, decision: Decision) -> str | None:
     """Write what was accepted; returns the text written, or None when rejected."""
     if not decision.accepted:
         return None
-    text = decision.text if decision.action == "edit" and decision.text is not None else proposal.proposed
+    text = (
+        decision.text
+        if decision.action == "edit" and decision.text is not None
+        else proposal.proposed
+    )
     path = proposal.path
     current = path.read_text(encoding="utf-8") if path.exists() else ""
     if current != proposal.original:
-        raise AisciError(f"{proposal.file} changed while its proposed edit was waiting for review.",
-                         "Review the proposal again against the file as it is now.")
+        raise AisciError(
+            f"{proposal.file} changed while its proposed edit was waiting for review.",
+            "Review the proposal again against the file as it is now.",
+        )
     write_text_atomic(path, text)
     return text
 

@@ -31,8 +31,10 @@ class FinalInfo:
         return {name: dict(d.means) for name, d in self.datasets.items()}
 
     def to_dict(self) -> dict[str, Any]:
-        return {name: {"means": d.means, "stderrs": d.stderrs, "final_info_dict": d.final_info_dict}
-                for name, d in self.datasets.items()}
+        return {
+            name: {"means": d.means, "stderrs": d.stderrs, "final_info_dict": d.final_info_dict}
+            for name, d in self.datasets.items()
+        }
 
 
 def _is_number(value: Any) -> bool:
@@ -46,7 +48,7 @@ def parse_final_info(data: Any, where: str = "final_info.json") -> FinalInfo:
         raise ExperimentError(
             f"{where} is not in the expected shape: it must be a non-empty object "
             f'{{"<dataset>": {{"means": {{"<metric>": number}}}}}}, found {type(data).__name__}.',
-            "Make experiment.py write one entry per dataset with a \"means\" object of numbers.",
+            'Make experiment.py write one entry per dataset with a "means" object of numbers.',
         )
     datasets: dict[str, DatasetResult] = {}
     for name, entry in data.items():
@@ -67,7 +69,9 @@ def parse_final_info(data: Any, where: str = "final_info.json") -> FinalInfo:
         if not isinstance(stderrs, dict):
             problems.append(f'"{name}".stderrs must be an object')
             stderrs = {}
-        clean_stderrs = {k: float(v) for k, v in stderrs.items() if _is_number(v) and math.isfinite(v)}
+        clean_stderrs = {
+            k: float(v) for k, v in stderrs.items() if _is_number(v) and math.isfinite(v)
+        }
         info = entry.get("final_info_dict") or {}
         datasets[name] = DatasetResult(means, clean_stderrs, info if isinstance(info, dict) else {})
     if problems:

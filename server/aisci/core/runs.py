@@ -14,8 +14,9 @@ from aisci.execution.executor import Executor, RunSpec
 from aisci.execution.runner import RunResult
 
 
-def execute_run(executor: Executor, spec: RunSpec, reporter: Reporter,
-                cancel: threading.Event | None = None) -> RunResult:
+def execute_run(
+    executor: Executor, spec: RunSpec, reporter: Reporter, cancel: threading.Event | None = None
+) -> RunResult:
     folder, run = str(spec.folder), f"run_{spec.run_index}"
     # Here the sandbox is checked before the run; on a cluster each worker checks its own.
     sandbox = sandboxes.resolve(spec.sandbox) if executor.name == "local" else spec.sandbox
@@ -28,15 +29,29 @@ def execute_run(executor: Executor, spec: RunSpec, reporter: Reporter,
             reporter.emit(RunPlaced(folder, run, where, tail))
 
     result = executor.run(spec, cancel=cancel, on_progress=on_progress)
-    reporter.emit(RunFinished(folder, run, result.ok, result.duration_s, result.exit_code, result.summary(),
-                              result.final_info.means() if result.final_info else {}, where=result.node))
+    reporter.emit(
+        RunFinished(
+            folder,
+            run,
+            result.ok,
+            result.duration_s,
+            result.exit_code,
+            result.summary(),
+            result.final_info.means() if result.final_info else {},
+            where=result.node,
+        )
+    )
     return result
 
 
 def run_record(result: RunResult) -> dict:
     """What the state records of any run besides its outcome: how long, behind what, where."""
-    record = dict(exit_code=result.exit_code, duration_s=round(result.duration_s, 2), sandbox=result.sandbox,
-                  boundary=result.boundary.to_dict() if result.boundary else None)
+    record = {
+        "exit_code": result.exit_code,
+        "duration_s": round(result.duration_s, 2),
+        "sandbox": result.sandbox,
+        "boundary": result.boundary.to_dict() if result.boundary else None,
+    }
     if result.node:
         record["node"] = result.node
     return record

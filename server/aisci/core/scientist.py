@@ -30,24 +30,34 @@ class Verdict:
 
     novel: bool | None
     reason: str
-    kind: str = "model"                   # "model" or "unchecked"
-    local_only: bool = False              # reached with the local corpus alone
+    kind: str = "model"  # "model" or "unchecked"
+    local_only: bool = False  # reached with the local corpus alone
     queries: tuple[str, ...] = ()
-    papers: tuple[dict[str, Any], ...] = ()   # the papers that decided it (title, year, venue, url)
+    papers: tuple[dict[str, Any], ...] = ()  # the papers that decided it (title, year, venue, url)
     papers_seen: int = 0
-    no_source: bool = False               # no literature source answered
+    no_source: bool = False  # no literature source answered
 
     @property
     def label(self) -> str:
         if self.novel is None:
-            return "unchecked" + (" (no literature source answered)" if self.no_source else " (no model)")
+            return "unchecked" + (
+                " (no literature source answered)" if self.no_source else " (no model)"
+            )
         word = "novel" if self.novel else "not novel"
         return word + (" (local corpus only)" if self.local_only else "")
 
     def to_dict(self) -> dict[str, Any]:
-        return {"novel": self.novel, "reason": self.reason, "kind": self.kind, "local_only": self.local_only,
-                "label": self.label, "queries": list(self.queries), "papers": list(self.papers),
-                "papers_seen": self.papers_seen, "no_source": self.no_source}
+        return {
+            "novel": self.novel,
+            "reason": self.reason,
+            "kind": self.kind,
+            "local_only": self.local_only,
+            "label": self.label,
+            "queries": list(self.queries),
+            "papers": list(self.papers),
+            "papers_seen": self.papers_seen,
+            "no_source": self.no_source,
+        }
 
 
 @dataclass(frozen=True)
@@ -67,7 +77,7 @@ class RunJob:
     template_name: str
     baseline: dict[str, dict[str, float]]
     history: tuple[RunRecord, ...]
-    run_index: int          # the run being prepared (1-based)
+    run_index: int  # the run being prepared (1-based)
     max_runs: int
 
     @property
@@ -83,8 +93,8 @@ class NodeJob:
     idea: Idea
     template_name: str
     baseline: dict[str, dict[str, float]]
-    tree: Any                # core.tree.Tree, the record as it stands
-    metric: Any              # core.metric.Metric the search optimises
+    tree: Any  # core.tree.Tree, the record as it stands
+    metric: Any  # core.metric.Metric the search optimises
     max_nodes: int
 
     def code(self, node_id: int) -> str:
@@ -97,7 +107,9 @@ class NodeJob:
 class Scientist(Protocol):
     kind: str
 
-    def generate_ideas(self, template: Template, archive: list[Idea], num_ideas: int, ctx) -> list[Idea]: ...
+    def generate_ideas(
+        self, template: Template, archive: list[Idea], num_ideas: int, ctx
+    ) -> list[Idea]: ...
 
     def judge_novelty(self, template: Template, idea: Idea, ctx) -> Verdict: ...
 
@@ -109,11 +121,15 @@ class Scientist(Protocol):
 
     def propose_plots(self, job: RunJob, feedback: str | None, ctx) -> Proposal | None: ...
 
-    def propose_plot_fix(self, job: RunJob, error: str, feedback: str | None, ctx) -> Proposal | None: ...
+    def propose_plot_fix(
+        self, job: RunJob, error: str, feedback: str | None, ctx
+    ) -> Proposal | None: ...
 
     def describe_figures(self, job: RunJob, figures: list[str]) -> dict[str, str]: ...
 
     # The tree search (core/search.py). ``kind`` is "draft" (parent: the baseline), "improve" (a
     # done node) or "debug" (a failed node); experiment.py holds the parent's code when it is
     # called, and the proposal is an edit of it. None: nothing (more) to try from this parent.
-    def propose_node(self, job: NodeJob, parent, kind: str, feedback: str | None, ctx) -> Proposal | None: ...
+    def propose_node(
+        self, job: NodeJob, parent, kind: str, feedback: str | None, ctx
+    ) -> Proposal | None: ...

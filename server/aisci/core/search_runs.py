@@ -22,7 +22,9 @@ from aisci.execution.runner import RunResult
 
 WORK = ".search"
 # Not copied into a node's work folder: the search's own history and products.
-_SKIP = re.compile(r"^(run_\d+(\.py)?|state\.json|tree\.json|notes\.txt|idea\.json|.*\.(png|pdf|lock|tmp))$")
+_SKIP = re.compile(
+    r"^(run_\d+(\.py)?|state\.json|tree\.json|notes\.txt|idea\.json|.*\.(png|pdf|lock|tmp))$"
+)
 
 
 class _IdeaFolderReporter:
@@ -32,7 +34,10 @@ class _IdeaFolderReporter:
         self.inner, self.work, self.folder = inner, str(work), str(folder)
 
     def emit(self, event) -> None:
-        if any(f.name == "folder" for f in fields(event)) and getattr(event, "folder", None) == self.work:
+        if (
+            any(f.name == "folder" for f in fields(event))
+            and getattr(event, "folder", None) == self.work
+        ):
             event = replace(event, folder=self.folder)
         self.inner.emit(event)
 
@@ -44,7 +49,9 @@ def prepare_work_folder(folder: Path, node_id: int) -> Path:
     for name, kind in safefs.list_dir(folder):
         if kind == "file" and not name.startswith(".") and not _SKIP.match(name):
             safefs.copy_file(folder / name, work / name, src_root=folder, dst_root=folder)
-    safefs.copy_file(folder / f"run_{node_id}.py", work / "experiment.py", src_root=folder, dst_root=folder)
+    safefs.copy_file(
+        folder / f"run_{node_id}.py", work / "experiment.py", src_root=folder, dst_root=folder
+    )
     return work
 
 
@@ -56,10 +63,14 @@ def run_node(folder: Path, node, ctx: Context) -> RunResult:
     s = ctx.settings
     spec = RunSpec(work, node.id, s.timeout_s, s.sandbox, s.scale, ctx.gpu, seed=node.seed)
     try:
-        result = execute_run(ctx.executor, spec, _IdeaFolderReporter(ctx.reporter, work, folder), ctx.cancel)
+        result = execute_run(
+            ctx.executor, spec, _IdeaFolderReporter(ctx.reporter, work, folder), ctx.cancel
+        )
         if safefs.kind(work / run, root=folder) == "dir":
             safefs.remove(folder / run, root=folder)
-            safefs.copy_tree(work / run, folder / run, src_root=folder, dst_root=folder, links="skip")
+            safefs.copy_tree(
+                work / run, folder / run, src_root=folder, dst_root=folder, links="skip"
+            )
     finally:
         safefs.remove(work, root=folder)
     outputs = {k: str(folder / run / Path(v).name) for k, v in result.outputs.items()}

@@ -17,8 +17,9 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from aisci.core.atomic import write_json_atomic
 from aisci.core.cleanup import clean_stale_temps
@@ -47,13 +48,15 @@ class State:
         return self.folder / STATE_FILE
 
     @classmethod
-    def load(cls, folder: Path, **initial: Any) -> "State":
+    def load(cls, folder: Path, **initial: Any) -> State:
         """Read the folder's state, or start one (not written until the first record)."""
         path = Path(folder) / STATE_FILE
         if Path(folder).is_dir():
             clean_stale_temps(folder)
         data = _read(path)
-        return cls(folder, data if data is not None else {"version": VERSION, **initial, "steps": {}})
+        return cls(
+            folder, data if data is not None else {"version": VERSION, **initial, "steps": {}}
+        )
 
     def get(self, key: str, default: Any = None) -> Any:
         with self._lock:
@@ -92,7 +95,7 @@ class State:
         with self._lock, _file_lock(self.path):
             on_disk = _read(self.path)
             data = on_disk if on_disk is not None else self._data
-            for key, value in self._data.items():   # keys set at load() that were never written
+            for key, value in self._data.items():  # keys set at load() that were never written
                 data.setdefault(key, value)
             change(data)
             write_json_atomic(self.path, data)
@@ -116,6 +119,8 @@ def _read(path: Path) -> dict[str, Any] | None:
             "Restore it, or delete it to start this folder's steps over.",
         ) from None
     if not isinstance(data, dict) or not isinstance(data.get("steps"), dict):
-        raise StateError(f"The state file {path} is not an aisci state (no \"steps\" object).",
-                         "Delete it to start this folder's steps over.")
+        raise StateError(
+            f'The state file {path} is not an aisci state (no "steps" object).',
+            "Delete it to start this folder's steps over.",
+        )
     return data

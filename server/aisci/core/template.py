@@ -24,7 +24,13 @@ from aisci.core.knobs import argument_defaults, is_unused, top_level_constants
 from aisci.core.problems import Problem
 from aisci.errors import TemplateError
 
-REQUIRED_FILES = ("experiment.py", "plot.py", "prompt.json", "seed_ideas.json", "latex/template.tex")
+REQUIRED_FILES = (
+    "experiment.py",
+    "plot.py",
+    "prompt.json",
+    "seed_ideas.json",
+    "latex/template.tex",
+)
 
 
 @dataclass(frozen=True)
@@ -49,7 +55,9 @@ class Template:
     seed_ideas: tuple[Idea, ...]
     knobs: tuple[Knob, ...] = ()
     warnings: tuple[Problem, ...] = ()
-    has_scales: bool = True  # False: experiment.py never reads AISCI_SCALE, every scale is its whole study
+    has_scales: bool = (
+        True  # False: experiment.py never reads AISCI_SCALE, every scale is its whole study
+    )
 
     @property
     def experiment(self) -> Path:
@@ -94,11 +102,19 @@ def check_template(path: Path | str) -> list[Problem]:
     for rel in REQUIRED_FILES:
         if not (path / rel).is_file():
             problems.append(Problem(rel, "required file is missing"))
-    problems += _check_python(path, "experiment.py", must_mention="out_dir",
-                              mention_hint="it must accept --out_dir=run_i (its only argument)")
-    problems += _check_python(path, "plot.py", must_mention="labels",
-                              mention_hint='it should read the run folders through a "labels" dict',
-                              mention_severity="warning")
+    problems += _check_python(
+        path,
+        "experiment.py",
+        must_mention="out_dir",
+        mention_hint="it must accept --out_dir=run_i (its only argument)",
+    )
+    problems += _check_python(
+        path,
+        "plot.py",
+        must_mention="labels",
+        mention_hint='it should read the run folders through a "labels" dict',
+        mention_severity="warning",
+    )
     problems += _check_prompt(path)
     problems += _check_seed_ideas(path)
     problems += _check_latex(path)
@@ -113,12 +129,19 @@ def check_template(path: Path | str) -> list[Problem]:
 
 def _check_environment(path: Path) -> list[Problem]:
     """What the template needs that aisci's environment lacks, and whether it has scales."""
-    problems = [Problem(m.file, m.message(), severity="warning", line=m.line)
-                for m in template_env.unresolved_imports(path)]
+    problems = [
+        Problem(m.file, m.message(), severity="warning", line=m.line)
+        for m in template_env.unresolved_imports(path)
+    ]
     if _parses(_experiment_source(path)) and not template_env.has_scales(path):
-        problems.append(Problem("experiment.py", f"this template has no scales (it never reads "
-                                f"{template_env.SCALE_VARIABLE}): --scale smoke runs its whole study",
-                                severity="warning"))
+        problems.append(
+            Problem(
+                "experiment.py",
+                f"this template has no scales (it never reads "
+                f"{template_env.SCALE_VARIABLE}): --scale smoke runs its whole study",
+                severity="warning",
+            )
+        )
     return problems
 
 
@@ -131,7 +154,11 @@ def _read_json(path: Path, rel: str) -> tuple[Any, list[Problem]]:
     except UnicodeDecodeError:
         return None, [Problem(rel, "is not UTF-8 text")]
     except json.JSONDecodeError as e:
-        return None, [Problem(rel, f"invalid JSON: {e.msg} (line {e.lineno}, column {e.colno})", line=e.lineno)]
+        return None, [
+            Problem(
+                rel, f"invalid JSON: {e.msg} (line {e.lineno}, column {e.colno})", line=e.lineno
+            )
+        ]
 
 
 def _line_of(path: Path, rel: str, needle: str) -> int | None:
@@ -144,8 +171,9 @@ def _line_of(path: Path, rel: str, needle: str) -> int | None:
     return None
 
 
-def _check_python(path: Path, rel: str, *, must_mention: str, mention_hint: str,
-                  mention_severity: str = "error") -> list[Problem]:
+def _check_python(
+    path: Path, rel: str, *, must_mention: str, mention_hint: str, mention_severity: str = "error"
+) -> list[Problem]:
     file = path / rel
     if not file.is_file():
         return []
@@ -155,7 +183,11 @@ def _check_python(path: Path, rel: str, *, must_mention: str, mention_hint: str,
     except SyntaxError as e:
         return [Problem(rel, f"syntax error: {e.msg}", line=e.lineno)]
     if must_mention not in source:
-        return [Problem(rel, f'never mentions "{must_mention}": {mention_hint}', severity=mention_severity)]
+        return [
+            Problem(
+                rel, f'never mentions "{must_mention}": {mention_hint}', severity=mention_severity
+            )
+        ]
     return []
 
 
@@ -164,13 +196,24 @@ def _check_prompt(path: Path) -> list[Problem]:
     if problems or data is None:
         return problems
     if not isinstance(data, dict):
-        return [Problem("prompt.json", f'must be an object with "system" and "task_description", found {type(data).__name__}')]
+        return [
+            Problem(
+                "prompt.json",
+                f'must be an object with "system" and "task_description", found {type(data).__name__}',
+            )
+        ]
     for key in ("system", "task_description"):
         if key not in data:
             problems.append(Problem("prompt.json", f'missing key "{key}"', field=key))
         elif not isinstance(data[key], str) or not data[key].strip():
-            problems.append(Problem("prompt.json", f'"{key}" must be a non-empty string', field=key,
-                                    line=_line_of(path, "prompt.json", f'"{key}"')))
+            problems.append(
+                Problem(
+                    "prompt.json",
+                    f'"{key}" must be a non-empty string',
+                    field=key,
+                    line=_line_of(path, "prompt.json", f'"{key}"'),
+                )
+            )
     return problems
 
 
@@ -181,19 +224,41 @@ def _check_seed_ideas(path: Path) -> list[Problem]:
     if not isinstance(data, list):
         return [Problem("seed_ideas.json", f"must be a list of ideas, found {type(data).__name__}")]
     if not data:
-        return [Problem("seed_ideas.json", "holds no ideas; give at least one (the baseline itself is a fine first idea)")]
+        return [
+            Problem(
+                "seed_ideas.json",
+                "holds no ideas; give at least one (the baseline itself is a fine first idea)",
+            )
+        ]
     names: dict[str, int] = {}
     for i, idea in enumerate(data):
-        label = idea.get("Name") if isinstance(idea, dict) and isinstance(idea.get("Name"), str) else None
+        label = (
+            idea.get("Name")
+            if isinstance(idea, dict) and isinstance(idea.get("Name"), str)
+            else None
+        )
         where = f"idea {i + 1}" + (f' ("{label}")' if label else "")
         line = _line_of(path, "seed_ideas.json", f'"{label}"') if label else None
         for severity, msg in idea_problems(idea):
-            problems.append(Problem("seed_ideas.json", f"{where}: {msg}", severity=severity, line=line,
-                                    field=f"[{i}]"))
+            problems.append(
+                Problem(
+                    "seed_ideas.json",
+                    f"{where}: {msg}",
+                    severity=severity,
+                    line=line,
+                    field=f"[{i}]",
+                )
+            )
         if label:
             if label in names:
-                problems.append(Problem("seed_ideas.json", f'{where}: duplicate "Name", also idea {names[label] + 1}',
-                                        line=line, field=f"[{i}]"))
+                problems.append(
+                    Problem(
+                        "seed_ideas.json",
+                        f'{where}: duplicate "Name", also idea {names[label] + 1}',
+                        line=line,
+                        field=f"[{i}]",
+                    )
+                )
             names.setdefault(label, i)
     return problems
 
@@ -254,27 +319,58 @@ def _check_knobs(path: Path) -> list[Problem]:
         kind = _kind(knob)
         for key, type_ in (("name", str), (kind, str), ("description", str), ("values", list)):
             if not isinstance(knob.get(key), type_):
-                problems.append(Problem("knobs.json", f'{where}: "{key}" must be a {type_.__name__}'
-                                        + ("" if key in knob else " (missing)"), field=f"[{i}].{key}"))
+                problems.append(
+                    Problem(
+                        "knobs.json",
+                        f'{where}: "{key}" must be a {type_.__name__}'
+                        + ("" if key in knob else " (missing)"),
+                        field=f"[{i}].{key}",
+                    )
+                )
         target = knob.get(kind)
         values = knob.get("values")
         if isinstance(values, list) and len(values) < 2:
-            problems.append(Problem("knobs.json", f'{where}: "values" needs at least two candidates', field=f"[{i}].values"))
+            problems.append(
+                Problem(
+                    "knobs.json",
+                    f'{where}: "values" needs at least two candidates',
+                    field=f"[{i}].values",
+                )
+            )
         if not isinstance(target, str):
             continue
         if (kind, target) not in current:
-            wanted = (f'top-level "{target} = <literal>"' if kind == "constant"
-                      else f'add_argument("{target}", ..., default=<literal>)')
-            problems.append(Problem("knobs.json", f"{where}: experiment.py has no {wanted}", field=f"[{i}].{kind}"))
+            wanted = (
+                f'top-level "{target} = <literal>"'
+                if kind == "constant"
+                else f'add_argument("{target}", ..., default=<literal>)'
+            )
+            problems.append(
+                Problem(
+                    "knobs.json", f"{where}: experiment.py has no {wanted}", field=f"[{i}].{kind}"
+                )
+            )
             continue
         if isinstance(values, list) and current[(kind, target)] not in values:
-            problems.append(Problem("knobs.json", f'{where}: the current value {current[(kind, target)]!r} of '
-                                    f'{target} is not among "values"', severity="warning",
-                                    field=f"[{i}].values"))
+            problems.append(
+                Problem(
+                    "knobs.json",
+                    f"{where}: the current value {current[(kind, target)]!r} of "
+                    f'{target} is not among "values"',
+                    severity="warning",
+                    field=f"[{i}].values",
+                )
+            )
         if is_unused(source, target, kind):
-            problems.append(Problem("knobs.json", f"{where}: {target} is never read in experiment.py, so a sweep "
-                                    "of it changes nothing; remove the knob or use the value", severity="warning",
-                                    field=f"[{i}].{kind}"))
+            problems.append(
+                Problem(
+                    "knobs.json",
+                    f"{where}: {target} is never read in experiment.py, so a sweep "
+                    "of it changes nothing; remove the knob or use the value",
+                    severity="warning",
+                    field=f"[{i}].{kind}",
+                )
+            )
     return problems
 
 
@@ -286,8 +382,16 @@ def _load_knobs(path: Path) -> tuple[Knob, ...]:
     knobs = []
     for k in json.loads(file.read_text(encoding="utf-8")):
         kind = _kind(k)
-        knobs.append(Knob(name=k["name"], constant=k[kind], values=tuple(k["values"]), description=k["description"],
-                          current=current.get((kind, k[kind])), kind=kind))
+        knobs.append(
+            Knob(
+                name=k["name"],
+                constant=k[kind],
+                values=tuple(k["values"]),
+                description=k["description"],
+                current=current.get((kind, k[kind])),
+                kind=kind,
+            )
+        )
     return tuple(knobs)
 
 

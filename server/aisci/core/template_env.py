@@ -23,19 +23,39 @@ from pathlib import Path
 
 # import name -> pip package; None: not on PyPI under a name we know (the note says what to do).
 PACKAGES: dict[str, str | None] = {
-    "einops": "einops", "sklearn": "scikit-learn", "pandas": "pandas", "scipy": "scipy",
-    "numpy": "numpy", "matplotlib": "matplotlib", "seaborn": "seaborn", "torch": "torch",
-    "torchvision": "torchvision", "torchaudio": "torchaudio", "cv2": "opencv-python-headless",
-    "PIL": "pillow", "yaml": "pyyaml", "skimage": "scikit-image", "tqdm": "tqdm",
-    "transformers": "transformers", "datasets": "datasets", "tiktoken": "tiktoken", "wandb": "wandb",
-    "networkx": "networkx", "sympy": "sympy", "statsmodels": "statsmodels", "jax": "jax",
-    "h5py": "h5py", "numba": "numba", "ema_pytorch": "ema-pytorch", "timm": "timm",
+    "einops": "einops",
+    "sklearn": "scikit-learn",
+    "pandas": "pandas",
+    "scipy": "scipy",
+    "numpy": "numpy",
+    "matplotlib": "matplotlib",
+    "seaborn": "seaborn",
+    "torch": "torch",
+    "torchvision": "torchvision",
+    "torchaudio": "torchaudio",
+    "cv2": "opencv-python-headless",
+    "PIL": "pillow",
+    "yaml": "pyyaml",
+    "skimage": "scikit-image",
+    "tqdm": "tqdm",
+    "transformers": "transformers",
+    "datasets": "datasets",
+    "tiktoken": "tiktoken",
+    "wandb": "wandb",
+    "networkx": "networkx",
+    "sympy": "sympy",
+    "statsmodels": "statsmodels",
+    "jax": "jax",
+    "h5py": "h5py",
+    "numba": "numba",
+    "ema_pytorch": "ema-pytorch",
+    "timm": "timm",
     "npeet": None,
 }
 NOTES = {
     "npeet": "npeet is not on PyPI under that name: install it from its source repository "
-             "(github.com/gregversteeg/NPEET, `pip install git+https://github.com/gregversteeg/NPEET`), "
-             "or replace its estimator in the template",
+    "(github.com/gregversteeg/NPEET, `pip install git+https://github.com/gregversteeg/NPEET`), "
+    "or replace its estimator in the template",
     "torch": "install the build that matches this machine (CPU or CUDA) before anything that depends on it",
     "torchvision": "its version must match the installed torch; pin it to the torch release",
 }
@@ -44,8 +64,8 @@ SCALE_VARIABLE = "AISCI_SCALE"
 
 @dataclass(frozen=True)
 class MissingImport:
-    module: str       # the top-level module, e.g. "sklearn"
-    file: str         # the first file that imports it, relative to the template
+    module: str  # the top-level module, e.g. "sklearn"
+    file: str  # the first file that imports it, relative to the template
     line: int
     package: str | None  # the pip package that provides it, when known
 
@@ -53,12 +73,18 @@ class MissingImport:
     def advice(self) -> str:
         note = NOTES.get(self.module)
         if self.package is None:
-            return note or (f"no install command is known for {self.module}: find the package that "
-                            "provides it and install it into aisci's environment")
-        return f"install it with: {sys.executable} -m pip install {self.package}" + (f" ({note})" if note else "")
+            return note or (
+                f"no install command is known for {self.module}: find the package that "
+                "provides it and install it into aisci's environment"
+            )
+        return f"install it with: {sys.executable} -m pip install {self.package}" + (
+            f" ({note})" if note else ""
+        )
 
     def message(self) -> str:
-        return f"imports {self.module}, which is not installed in aisci's environment: {self.advice}"
+        return (
+            f"imports {self.module}, which is not installed in aisci's environment: {self.advice}"
+        )
 
 
 def _python_files(path: Path) -> list[Path]:
@@ -80,8 +106,11 @@ def _guarded(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
             for handler in parent.handlers:
                 caught = handler.type
                 names = [caught] if not isinstance(caught, ast.Tuple) else list(caught.elts)
-                if caught is None or any(isinstance(n, ast.Name) and n.id in
-                                         ("ImportError", "ModuleNotFoundError", "Exception") for n in names):
+                if caught is None or any(
+                    isinstance(n, ast.Name)
+                    and n.id in ("ImportError", "ModuleNotFoundError", "Exception")
+                    for n in names
+                ):
                     return True
         child, parent = parent, parents.get(parent)
     return False
@@ -121,10 +150,17 @@ def unresolved_imports(path: Path | str) -> list[MissingImport]:
     seen: dict[str, MissingImport] = {}
     for file in _python_files(path):
         for module, line in imports_of(file):
-            if (module in seen or module in own or module in sys.stdlib_module_names
-                    or module == "__future__" or _resolves(module)):
+            if (
+                module in seen
+                or module in own
+                or module in sys.stdlib_module_names
+                or module == "__future__"
+                or _resolves(module)
+            ):
                 continue
-            seen[module] = MissingImport(module, file.relative_to(path).as_posix(), line, PACKAGES.get(module))
+            seen[module] = MissingImport(
+                module, file.relative_to(path).as_posix(), line, PACKAGES.get(module)
+            )
     return list(seen.values())
 
 
@@ -133,16 +169,17 @@ _NO_MODULE = re.compile(r"ModuleNotFoundError: No module named '([^'.]+)")
 
 def missing_module_advice(stderr: str) -> str | None:
     """For a failed run's stderr: what to install when the failure is a missing module."""
-    match = None
-    for match in _NO_MODULE.finditer(stderr or ""):
-        pass  # the last one is the one that stopped the run
+    matches = list(_NO_MODULE.finditer(stderr or ""))
+    match = matches[-1] if matches else None  # the last one is the one that stopped the run
     if match is None:
         return None
     module = match.group(1)
     missing = MissingImport(module, "experiment.py", 0, PACKAGES.get(module))
-    return (f"The experiment imports {module}, which is not installed in aisci's environment; the code "
-            f"is not at fault: {missing.advice}. Then run the same command again "
-            "(`aisci template check` lists every missing import).")
+    return (
+        f"The experiment imports {module}, which is not installed in aisci's environment; the code "
+        f"is not at fault: {missing.advice}. Then run the same command again "
+        "(`aisci template check` lists every missing import)."
+    )
 
 
 def _local_module_files(path: Path, start: Path) -> list[Path]:
@@ -170,8 +207,10 @@ def has_scales(path: Path | str) -> bool:
 
 
 def no_scales_note(template_name: str, scale: str) -> str:
-    return (f"Template {template_name} has no scales (experiment.py never reads {SCALE_VARIABLE}): "
-            f"--scale {scale} runs its whole study. Give it scales (docs/templates.md) to run a smaller one.")
+    return (
+        f"Template {template_name} has no scales (experiment.py never reads {SCALE_VARIABLE}): "
+        f"--scale {scale} runs its whole study. Give it scales (docs/templates.md) to run a smaller one."
+    )
 
 
 def applied_scale(path: Path | str, scale: str) -> str | None:

@@ -20,9 +20,10 @@ from __future__ import annotations
 import difflib
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from aisci.core.atomic import write_json_atomic
 from aisci.errors import StateError
@@ -46,16 +47,18 @@ class Node:
     kind: str
     description: str
     status: str = "pending"
-    diff: str = ""                  # unified diff of experiment.py from the parent's code
+    diff: str = ""  # unified diff of experiment.py from the parent's code
     code_hash: str = ""
     metric: float | None = None
     means: dict[str, dict[str, float]] = field(default_factory=dict)
     error: str | None = None
-    note: str | None = None         # what the record must say besides (a scientist's limit, a person's prune)
+    note: str | None = (
+        None  # what the record must say besides (a scientist's limit, a person's prune)
+    )
     pinned: bool = False
-    pruned: bool = False            # a person's prune: never expanded (and not run, if it had not run)
-    seed: int | None = None         # the AISCI_SEED of a seed node
-    depth: int = 0                  # debug steps from the last node that ran without a fix
+    pruned: bool = False  # a person's prune: never expanded (and not run, if it had not run)
+    seed: int | None = None  # the AISCI_SEED of a seed node
+    depth: int = 0  # debug steps from the last node that ran without a fix
 
     @property
     def run(self) -> str | None:
@@ -70,18 +73,18 @@ class Node:
         return {**asdict(self), "run": self.run, "code": self.code_file}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Node":
-        known = {f for f in cls.__dataclass_fields__}
+    def from_dict(cls, data: dict[str, Any]) -> Node:
+        known = set(cls.__dataclass_fields__)
         return cls(**{k: v for k, v in data.items() if k in known})
 
 
 @dataclass(frozen=True)
 class Tree:
-    search: str                          # "tree" or "linear"
+    search: str  # "tree" or "linear"
     nodes: tuple[Node, ...] = ()
     metric: dict[str, Any] | None = None  # core.metric.Metric.to_dict()
-    settings: dict[str, Any] = field(default_factory=dict)   # limits and the exploration rule
-    confirmation: dict[str, Any] | None = None               # seeds of the best node, their mean and spread
+    settings: dict[str, Any] = field(default_factory=dict)  # limits and the exploration rule
+    confirmation: dict[str, Any] | None = None  # seeds of the best node, their mean and spread
     notes: tuple[str, ...] = ()
 
     def node(self, node_id: int) -> Node:
@@ -96,7 +99,7 @@ class Tree:
     def next_id(self) -> int:
         return max((n.id for n in self.nodes), default=-1) + 1
 
-    def with_node(self, node: Node) -> "Tree":
+    def with_node(self, node: Node) -> Tree:
         others = [n for n in self.nodes if n.id != node.id]
         return replace(self, nodes=tuple(sorted([*others, node], key=lambda n: n.id)))
 
@@ -121,20 +124,37 @@ class Tree:
         return path[::-1]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"version": 1, "search": self.search, "metric": self.metric, "settings": self.settings,
-                "nodes": [n.to_dict() for n in self.nodes], "confirmation": self.confirmation,
-                "notes": list(self.notes)}
+        return {
+            "version": 1,
+            "search": self.search,
+            "metric": self.metric,
+            "settings": self.settings,
+            "nodes": [n.to_dict() for n in self.nodes],
+            "confirmation": self.confirmation,
+            "notes": list(self.notes),
+        }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Tree":
-        return cls(data.get("search", "tree"), tuple(Node.from_dict(n) for n in data.get("nodes", [])),
-                   data.get("metric"), dict(data.get("settings") or {}), data.get("confirmation"),
-                   tuple(data.get("notes") or ()))
+    def from_dict(cls, data: dict[str, Any]) -> Tree:
+        return cls(
+            data.get("search", "tree"),
+            tuple(Node.from_dict(n) for n in data.get("nodes", [])),
+            data.get("metric"),
+            dict(data.get("settings") or {}),
+            data.get("confirmation"),
+            tuple(data.get("notes") or ()),
+        )
 
 
 def code_diff(parent: str, child: str) -> str:
-    return "".join(difflib.unified_diff(parent.splitlines(keepends=True), child.splitlines(keepends=True),
-                                        fromfile="a/experiment.py", tofile="b/experiment.py"))
+    return "".join(
+        difflib.unified_diff(
+            parent.splitlines(keepends=True),
+            child.splitlines(keepends=True),
+            fromfile="a/experiment.py",
+            tofile="b/experiment.py",
+        )
+    )
 
 
 def load_tree(folder: Path) -> Tree | None:
@@ -145,9 +165,11 @@ def load_tree(folder: Path) -> Tree | None:
         data = json.loads(path.read_text(encoding="utf-8"))
         return Tree.from_dict(data)
     except (ValueError, TypeError, KeyError, UnicodeDecodeError) as e:
-        raise StateError(f"The search record {path} cannot be read: {e}.",
-                         "It is only ever replaced whole, so it was changed by hand: restore it, or delete it "
-                         "(and the idea's experiments step in state.json) to search again.") from None
+        raise StateError(
+            f"The search record {path} cannot be read: {e}.",
+            "It is only ever replaced whole, so it was changed by hand: restore it, or delete it "
+            "(and the idea's experiments step in state.json) to search again.",
+        ) from None
 
 
 def save_tree(folder: Path, tree: Tree) -> None:
@@ -171,6 +193,7 @@ def set_node(folder: Path, node_id: int, **changes: Any) -> Tree:
 def steer(folder: Path, node_id: int, action: str) -> Tree:
     """A person's steering: ``pin`` (expand this node next), ``unpin``, or ``prune`` (never expand
     it; a node not yet run is not run)."""
+
     def change(tree: Tree) -> Tree:
         node = tree.node(node_id)
         if action == "pin":
@@ -181,11 +204,19 @@ def steer(folder: Path, node_id: int, action: str) -> Tree:
             status = "pruned" if node.status == "pending" else node.status
             return tree.with_node(replace(node, status=status, pinned=False, pruned=True))
         raise StateError(f"Unknown steering action {action!r}.", "Use pin, unpin or prune.")
+
     return update_tree(folder, change)
 
 
-def record_linear(folder: Path, index: int, description: str, *, ok: bool, means: dict | None = None,
-                  error: str | None = None) -> Tree:
+def record_linear(
+    folder: Path,
+    index: int,
+    description: str,
+    *,
+    ok: bool,
+    means: dict | None = None,
+    error: str | None = None,
+) -> Tree:
     """The linear loop's run ``index`` as the next link of a chain (its parent: the run before).
 
     Each linear run edits the code the run before left, so the chain is its ancestry; the
@@ -206,19 +237,38 @@ def record_linear(folder: Path, index: int, description: str, *, ok: bool, means
         tree = replace(tree, search="linear")
         if tree.metric is None:
             baseline = load_final_info(folder / "run_0" / "final_info.json").means()
-            metric = declared_metric(folder) or first_metric(baseline, "the first metric of run_0's final_info.json "
-                                                                       "(the template declares none)")
+            metric = declared_metric(folder) or first_metric(
+                baseline, "the first metric of run_0's final_info.json (the template declares none)"
+            )
             tree = replace(tree, metric=metric.to_dict() if metric else None)
             if not any(n.id == 0 for n in tree.nodes):
-                tree = tree.with_node(Node(0, None, "root", "the baseline (the template's experiment.py)", "done",
-                                           code_hash=text_hash(code(0) or "baseline"),
-                                           metric=metric.value(baseline) if metric else None, means=baseline))
+                tree = tree.with_node(
+                    Node(
+                        0,
+                        None,
+                        "root",
+                        "the baseline (the template's experiment.py)",
+                        "done",
+                        code_hash=text_hash(code(0) or "baseline"),
+                        metric=metric.value(baseline) if metric else None,
+                        means=baseline,
+                    )
+                )
         metric = Metric.from_dict(tree.metric) if tree.metric else None
         parent = max((n.id for n in tree.nodes if n.id < index), default=0)
         mine = code(index)
-        node = Node(index, parent, "draft" if parent == 0 else "improve", description, "done" if ok else "failed",
-                    diff=code_diff(code(parent), mine), code_hash=text_hash(mine or description),
-                    metric=metric.value(means or {}) if metric and ok else None, means=means or {}, error=error)
+        node = Node(
+            index,
+            parent,
+            "draft" if parent == 0 else "improve",
+            description,
+            "done" if ok else "failed",
+            diff=code_diff(code(parent), mine),
+            code_hash=text_hash(mine or description),
+            metric=metric.value(means or {}) if metric and ok else None,
+            means=means or {},
+            error=error,
+        )
         return tree.with_node(node)
 
     return update_tree(folder, change, search="linear")

@@ -52,28 +52,44 @@ def contract_problems(folder: Path) -> list[Problem]:
         limits = {}
     for key, value in limits.items():
         if key not in _LIMIT_KEYS:
-            problems.append(Problem(FILE, f'unknown limit "limits.{key}"; known: {", ".join(_LIMIT_KEYS)}'))
+            problems.append(
+                Problem(FILE, f'unknown limit "limits.{key}"; known: {", ".join(_LIMIT_KEYS)}')
+            )
         elif not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-            problems.append(Problem(FILE, f'"limits.{key}" must be a positive whole number, not {value!r}'))
+            problems.append(
+                Problem(FILE, f'"limits.{key}" must be a positive whole number, not {value!r}')
+            )
     env = data.get("env", [])
     if not isinstance(env, list) or not all(isinstance(n, str) for n in env):
         problems.append(Problem(FILE, '"env" must be a list of variable names'))
     else:
         for name in env:
             if is_secret_name(name):
-                problems.append(Problem(FILE, f'"env" names {name}, which looks like a secret: a run never gets '
-                                              "keys, tokens or passwords", severity="warning"))
+                problems.append(
+                    Problem(
+                        FILE,
+                        f'"env" names {name}, which looks like a secret: a run never gets '
+                        "keys, tokens or passwords",
+                        severity="warning",
+                    )
+                )
     resources = data.get("resources", {})
     if not isinstance(resources, dict):
         problems.append(Problem(FILE, '"resources" must be an object'))
         resources = {}
     for key, value in resources.items():
         if key not in ("num_cpus", "num_gpus"):
-            problems.append(Problem(FILE, f'unknown resource "resources.{key}"; known: num_cpus, num_gpus'))
+            problems.append(
+                Problem(FILE, f'unknown resource "resources.{key}"; known: num_cpus, num_gpus')
+            )
         elif isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-            problems.append(Problem(FILE, f'"resources.{key}" must be a number >= 0, not {value!r}'))
+            problems.append(
+                Problem(FILE, f'"resources.{key}" must be a number >= 0, not {value!r}')
+            )
     sets = data.get("data", [])
-    if not isinstance(sets, list) or not all(isinstance(n, str) and n and "/" not in n for n in sets):
+    if not isinstance(sets, list) or not all(
+        isinstance(n, str) and n and "/" not in n for n in sets
+    ):
         problems.append(Problem(FILE, '"data" must be a list of data set folder names'))
     return problems
 
@@ -85,19 +101,30 @@ def cluster_needs(folder: Path) -> tuple[float, float, tuple[str, ...]]:
 
     def number(key: str, default: float) -> float:
         value = resources.get(key, default)
-        return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0 \
+        return (
+            float(value)
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
             else default
+        )
 
     sets = data.get("data") if isinstance(data.get("data"), list) else []
-    return number("num_cpus", 1.0), number("num_gpus", 0.0), tuple(n for n in sets if isinstance(n, str) and n
-                                                                   and "/" not in n)
+    return (
+        number("num_cpus", 1.0),
+        number("num_gpus", 0.0),
+        tuple(n for n in sets if isinstance(n, str) and n and "/" not in n),
+    )
 
 
 def run_needs(folder: Path) -> tuple[Limits, tuple[str, ...]]:
     """The limits and declared environment names of the template copied into ``folder``."""
     data, _ = _load(folder)
     limits = data.get("limits") if isinstance(data.get("limits"), dict) else {}
-    valid = {k: v for k, v in limits.items()
-             if k in _LIMIT_KEYS and isinstance(v, int) and not isinstance(v, bool) and v > 0}
+    valid = {
+        k: v
+        for k, v in limits.items()
+        if k in _LIMIT_KEYS and isinstance(v, int) and not isinstance(v, bool) and v > 0
+    }
     env = data.get("env") if isinstance(data.get("env"), list) else []
-    return replace(Limits(), **valid), tuple(n for n in env if isinstance(n, str) and not is_secret_name(n))
+    return replace(Limits(), **valid), tuple(
+        n for n in env if isinstance(n, str) and not is_secret_name(n)
+    )

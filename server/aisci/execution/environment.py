@@ -17,11 +17,26 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 
-SECRET_NAME = re.compile(r"(KEY|TOKEN|SECRET|PASSW|CREDENTIAL|AUTH|COOKIE|SESSION|PRIVATE|_PAT$|DSN)", re.I)
+SECRET_NAME = re.compile(
+    r"(KEY|TOKEN|SECRET|PASSW|CREDENTIAL|AUTH|COOKIE|SESSION|PRIVATE|_PAT$|DSN)", re.I
+)
 # Passed on when aisci's own environment has them: they change speed or numerics, never access.
-PASSED = ("LANG", "LC_ALL", "LC_CTYPE", "TZ", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-          "NUMEXPR_NUM_THREADS", "TORCH_NUM_THREADS", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
-          "CUDA_DEVICE_ORDER", "NVIDIA_VISIBLE_DEVICES", "NVIDIA_DRIVER_CAPABILITIES")
+PASSED = (
+    "LANG",
+    "LC_ALL",
+    "LC_CTYPE",
+    "TZ",
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+    "TORCH_NUM_THREADS",
+    "OPENBLAS_CORETYPE",
+    "OPENBLAS_L2_SIZE",
+    "CUDA_DEVICE_ORDER",
+    "NVIDIA_VISIBLE_DEVICES",
+    "NVIDIA_DRIVER_CAPABILITIES",
+)
 SAFE_PATH = "/usr/local/bin:/usr/bin:/bin"
 _MIN_SECRET = 6
 
@@ -30,15 +45,28 @@ def is_secret_name(name: str) -> bool:
     return bool(SECRET_NAME.search(name))
 
 
-def run_environment(python: str, extra: Mapping[str, str], declared: Iterable[str] = (), *,
-                    home: str, tmp: str, source: Mapping[str, str] | None = None) -> dict[str, str]:
+def run_environment(
+    python: str,
+    extra: Mapping[str, str],
+    declared: Iterable[str] = (),
+    *,
+    home: str,
+    tmp: str,
+    source: Mapping[str, str] | None = None,
+) -> dict[str, str]:
     """The whole environment of a run: the allow-list, the run's own values, declared names."""
     source = os.environ if source is None else source
     env = {name: source[name] for name in PASSED if name in source}
     bindir = os.path.dirname(python)
-    env.update(PATH=f"{bindir}:{SAFE_PATH}" if bindir else SAFE_PATH, HOME=home, TMPDIR=tmp,
-               PYTHONUNBUFFERED="1", PYTHONDONTWRITEBYTECODE="1", MPLBACKEND="Agg",
-               MPLCONFIGDIR=f"{tmp}/matplotlib")
+    env.update(
+        PATH=f"{bindir}:{SAFE_PATH}" if bindir else SAFE_PATH,
+        HOME=home,
+        TMPDIR=tmp,
+        PYTHONUNBUFFERED="1",
+        PYTHONDONTWRITEBYTECODE="1",
+        MPLBACKEND="Agg",
+        MPLCONFIGDIR=f"{tmp}/matplotlib",
+    )
     env.setdefault("LANG", "C.UTF-8")
     for name in declared:
         if name in source and not is_secret_name(name):

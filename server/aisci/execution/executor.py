@@ -14,9 +14,10 @@ once). ``RayExecutor`` (execution/ray_executor.py) sends each run to a Ray clust
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Protocol
 
 from aisci.errors import ConfigError
 from aisci.execution.runner import RunResult, run_experiment
@@ -28,20 +29,27 @@ ProgressCallback = Callable[[str, str], None]
 
 @dataclass(frozen=True)
 class RunSpec:
-    folder: Path                  # the idea (or baseline) folder on the driver
+    folder: Path  # the idea (or baseline) folder on the driver
     run_index: int
     timeout_s: float
     sandbox: str = "auto"
     scale: str | None = None
     gpu: str | None = None
-    seed: int | None = None       # AISCI_SEED for the run (a seed re-run of the search); None: the template's own
+    seed: int | None = (
+        None  # AISCI_SEED for the run (a seed re-run of the search); None: the template's own
+    )
 
 
 class Executor(Protocol):
     name: str
 
-    def run(self, spec: RunSpec, *, cancel: threading.Event | None = None,
-            on_progress: ProgressCallback | None = None) -> RunResult: ...
+    def run(
+        self,
+        spec: RunSpec,
+        *,
+        cancel: threading.Event | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> RunResult: ...
 
     def close(self) -> None: ...
 
@@ -51,13 +59,25 @@ class LocalExecutor:
 
     name = "local"
 
-    def run(self, spec: RunSpec, *, cancel: threading.Event | None = None,
-            on_progress: ProgressCallback | None = None) -> RunResult:
+    def run(
+        self,
+        spec: RunSpec,
+        *,
+        cancel: threading.Event | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> RunResult:
         if on_progress:
             on_progress("this machine", "")
-        return run_experiment(spec.folder, spec.run_index, timeout_s=spec.timeout_s, sandbox=spec.sandbox,
-                              scale=spec.scale, gpu=spec.gpu, cancel=cancel,
-                              seed=spec.seed)
+        return run_experiment(
+            spec.folder,
+            spec.run_index,
+            timeout_s=spec.timeout_s,
+            sandbox=spec.sandbox,
+            scale=spec.scale,
+            gpu=spec.gpu,
+            cancel=cancel,
+            seed=spec.seed,
+        )
 
     def close(self) -> None:
         pass
@@ -66,10 +86,10 @@ class LocalExecutor:
 @dataclass(frozen=True)
 class ExecutorSettings:
     kind: str = "local"
-    ray_address: str = "auto"       # "auto": the cluster this machine belongs to; "local": a private one
-    shared_results: bool = False    # the results folder is on a file system every node shares
-    run_cpus: float | None = None   # per run; default: the template's aisci.json, else 1
-    run_gpus: float | None = None   # per run; default: the template's aisci.json, else 0
+    ray_address: str = "auto"  # "auto": the cluster this machine belongs to; "local": a private one
+    shared_results: bool = False  # the results folder is on a file system every node shares
+    run_cpus: float | None = None  # per run; default: the template's aisci.json, else 1
+    run_gpus: float | None = None  # per run; default: the template's aisci.json, else 0
 
 
 def make_executor(settings: ExecutorSettings) -> Executor:
@@ -81,4 +101,6 @@ def make_executor(settings: ExecutorSettings) -> Executor:
         from aisci.execution.ray_executor import RayExecutor
 
         return RayExecutor(settings)
-    raise ConfigError(f"Unknown executor {settings.kind!r}.", f"Use one of: {', '.join(EXECUTORS)}.")
+    raise ConfigError(
+        f"Unknown executor {settings.kind!r}.", f"Use one of: {', '.join(EXECUTORS)}."
+    )

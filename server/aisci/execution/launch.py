@@ -14,6 +14,7 @@ sandbox nothing of aisci is visible but this file). JSON holds:
 Exit status: the command's, or 128 + the signal that ended it.
 """
 
+import contextlib
 import ctypes
 import json
 import os
@@ -56,10 +57,8 @@ def _kill_descendants() -> None:
         if not kids:
             return
         for pid in kids:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         deadline = time.monotonic() + 1.0
         while time.monotonic() < deadline:
             try:
@@ -108,7 +107,7 @@ def _supervise(command: list[str]) -> int:
 
 def main(argv: list[str]) -> int:
     spec = json.loads(argv[1])
-    command = argv[argv.index("--") + 1:]
+    command = argv[argv.index("--") + 1 :]
     for name, value in spec.get("limits", {}).items():
         resource.setrlimit(getattr(resource, name), (int(value), int(value)))
     if spec.get("uid") is not None:

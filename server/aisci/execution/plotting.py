@@ -30,8 +30,8 @@ LOG_DIR = Path("logs") / "plot"
 @dataclass(frozen=True)
 class PlotRun:
     outcome: ScriptOutcome
-    figures: tuple[str, ...]        # PNG figures now in the folder that this run wrote
-    refused: tuple[str, ...]        # what plot.py left that aisci would not take, and why
+    figures: tuple[str, ...]  # PNG figures now in the folder that this run wrote
+    refused: tuple[str, ...]  # what plot.py left that aisci would not take, and why
     stderr_tail: str
 
 
@@ -49,34 +49,64 @@ def _figures_in(folder: Path, refused: list[str]) -> list[tuple[str, Path]]:
         if what == "file":
             found.append((name, folder / name))
         else:
-            refused.append(f"{name} ({'a symbolic link' if what == 'link' else 'not a regular file'})")
+            refused.append(
+                f"{name} ({'a symbolic link' if what == 'link' else 'not a regular file'})"
+            )
     return found
 
 
-def run_plot(folder: Path, *, timeout_s: float, sandbox: str = "auto",
-             cancel: threading.Event | None = None, python: str | None = None) -> PlotRun:
+def run_plot(
+    folder: Path,
+    *,
+    timeout_s: float,
+    sandbox: str = "auto",
+    cancel: threading.Event | None = None,
+    python: str | None = None,
+) -> PlotRun:
     folder = Path(folder).resolve()
     used = sandboxes.resolve(sandbox)
     command = [python or sys.executable, "plot.py"]
     refused: list[str] = []
     if used == "none":
         started = time.time()
-        outcome = run_script(folder, command, log_dir=folder / LOG_DIR, timeout_s=timeout_s, sandbox=used,
-                             cancel=cancel)
-        written = [name for name, path in _figures_in(folder, refused) if os.lstat(path).st_mtime >= started - 1]
+        outcome = run_script(
+            folder,
+            command,
+            log_dir=folder / LOG_DIR,
+            timeout_s=timeout_s,
+            sandbox=used,
+            cancel=cancel,
+        )
+        written = [
+            name
+            for name, path in _figures_in(folder, refused)
+            if os.lstat(path).st_mtime >= started - 1
+        ]
     else:
         # Outside the results folder: nothing that lists idea folders, or watches them, sees it.
         out = Path(tempfile.mkdtemp(prefix=f"aisci-plot-{folder.name}-"))
         try:
             sandboxes.writable_by_run(out)
             # Figures stay out so plot.py can write them anew; links stay out so bwrap never follows one.
-            hidden = tuple(name for name, what in safefs.list_dir(folder) if _is_figure(name) or what == "link")
-            outcome = run_script(folder, command, log_dir=folder / LOG_DIR, timeout_s=timeout_s, sandbox=used,
-                                 cancel=cancel, mount_over=out, hide_in_workdir=hidden)
+            hidden = tuple(
+                name for name, what in safefs.list_dir(folder) if _is_figure(name) or what == "link"
+            )
+            outcome = run_script(
+                folder,
+                command,
+                log_dir=folder / LOG_DIR,
+                timeout_s=timeout_s,
+                sandbox=used,
+                cancel=cancel,
+                mount_over=out,
+                hide_in_workdir=hidden,
+            )
             written = []
             for name, path in _figures_in(out, refused):
                 try:
-                    safefs.copy_file(path, folder / name, src_root=out, dst_root=folder, limit=FIGURE_LIMIT)
+                    safefs.copy_file(
+                        path, folder / name, src_root=out, dst_root=folder, limit=FIGURE_LIMIT
+                    )
                 except safefs.UnsafePathError as e:
                     refused.append(f"{name} ({e.message})")
                     continue
@@ -84,4 +114,6 @@ def run_plot(folder: Path, *, timeout_s: float, sandbox: str = "auto",
         finally:
             safefs.remove(out)
     figures = tuple(sorted(n for n in written if n.lower().endswith(".png")))
-    return PlotRun(outcome, figures, tuple(refused), tail(folder / LOG_DIR / "stderr.log", root=folder))
+    return PlotRun(
+        outcome, figures, tuple(refused), tail(folder / LOG_DIR / "stderr.log", root=folder)
+    )

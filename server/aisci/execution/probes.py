@@ -8,6 +8,7 @@ enforced or not, with what was seen.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -21,7 +22,7 @@ from aisci.errors import AisciError
 from aisci.execution import safefs
 from aisci.execution.runner import read_final_info, run_script
 
-_PROBE = r'''
+_PROBE = r"""
 import json, os, resource, socket, stat, subprocess, sys
 out, spec = sys.argv[1], json.loads(sys.argv[2])
 res = {}
@@ -52,7 +53,7 @@ res["limits"] = {n: resource.getrlimit(getattr(resource, n))[0] for n in ("RLIMI
 subprocess.Popen(["sleep", "300", spec["token"]], start_new_session=True)
 os.symlink(spec["secret"], os.path.join(out, "final_info.json"))
 print(json.dumps(res))
-'''
+"""
 
 
 @dataclass(frozen=True)
@@ -93,65 +94,124 @@ def probe_boundary(sandbox: str = "auto", python: str | None = None) -> list[Pro
         abstract.bind("\0" + abstract_name)
         abstract.listen(1)
         tcp = socket.socket()
-        tcp.bind(("127.0.0.1", 0))  # the host's loopback: a run with its own network cannot reach it
+        tcp.bind(
+            ("127.0.0.1", 0)
+        )  # the host's loopback: a run with its own network cannot reach it
         tcp.listen(1)
         canary = "AISCI_PROBE_TOKEN"
         token = f"aisci-probe-{uuid.uuid4().hex}"
-        spec = {"port": tcp.getsockname()[1], "outside": str(outside), "socket": str(root / "host.sock"),
-                "abstract": abstract_name, "canary": canary, "token": token, "secret": str(secret)}
+        spec = {
+            "port": tcp.getsockname()[1],
+            "outside": str(outside),
+            "socket": str(root / "host.sock"),
+            "abstract": abstract_name,
+            "canary": canary,
+            "token": token,
+            "secret": str(secret),
+        }
         os.environ[canary] = "probe-secret-value"
         try:
-            outcome = run_script(folder, [python or sys.executable, "probe.py", "run_1", json.dumps(spec)],
-                                 log_dir=run, timeout_s=60, sandbox=sandbox, writable=(run,))
+            outcome = run_script(
+                folder,
+                [python or sys.executable, "probe.py", "run_1", json.dumps(spec)],
+                log_dir=run,
+                timeout_s=60,
+                sandbox=sandbox,
+                writable=(run,),
+            )
         finally:
             os.environ.pop(canary, None)
             listener.close()
             abstract.close()
             tcp.close()
-        text = safefs.read_text(run / "stdout.log", root=folder, errors="replace").strip().splitlines()
+        text = (
+            safefs.read_text(run / "stdout.log", root=folder, errors="replace").strip().splitlines()
+        )
         if outcome.exit_code != 0 or not text:
             err = safefs.read_tail(run / "stderr.log", 400, root=folder)
-            raise AisciError(f"The boundary probe did not run (exit {outcome.exit_code}): {err.strip()}",
-                             "Run aisci doctor --debug and report the output.")
+            raise AisciError(
+                f"The boundary probe did not run (exit {outcome.exit_code}): {err.strip()}",
+                "Run aisci doctor --debug and report the output.",
+            )
         seen = json.loads(text[-1])
         try:
             read_final_info(folder, "run_1")
             link_refused, link_detail = False, "a link planted as final_info.json was followed"
         except safefs.UnsafePathError:
-            link_refused, link_detail = True, "a link planted as final_info.json was refused by name"
+            link_refused, link_detail = (
+                True,
+                "a link planted as final_info.json was refused by name",
+            )
         survivors = _alive(token)
         for pid in survivors:
-            try:
+            with contextlib.suppress(OSError):
                 os.kill(pid, 9)
-            except OSError:
-                pass
         b = outcome.boundary
         lim = seen["limits"]
         finite = all(v not in (-1, None) and v < 2**62 for v in lim.values())
         return [
             Property("sandbox", b.sandbox == "bwrap", f"{b.sandbox}, runs as {b.user}"),
-            Property("network", seen["net_connect"] != "allowed" and seen["interfaces"] == ["lo"],
-                     f"connect to the host's 127.0.0.1: {seen['net_connect']}; interfaces: {', '.join(seen['interfaces'])}"),
-            Property("writes", seen["write_folder"] != "allowed" and not outside.exists()
-                     and seen["write_run"] == "allowed",
-                     f"run folder: {seen['write_run']}; its parent folder: {seen['write_folder']}; outside: "
-                     + ("landed on the host" if outside.exists() else "did not reach the host"
-                        + (f" ({seen['write_outside']})" if seen["write_outside"] != "allowed" else
-                           " (it went to the sandbox's private /tmp)"))),
+            Property(
+                "network",
+                seen["net_connect"] != "allowed" and seen["interfaces"] == ["lo"],
+                f"connect to the host's 127.0.0.1: {seen['net_connect']}; interfaces: {', '.join(seen['interfaces'])}",
+            ),
+            Property(
+                "writes",
+                seen["write_folder"] != "allowed"
+                and not outside.exists()
+                and seen["write_run"] == "allowed",
+                f"run folder: {seen['write_run']}; its parent folder: {seen['write_folder']}; outside: "
+                + (
+                    "landed on the host"
+                    if outside.exists()
+                    else "did not reach the host"
+                    + (
+                        f" ({seen['write_outside']})"
+                        if seen["write_outside"] != "allowed"
+                        else " (it went to the sandbox's private /tmp)"
+                    )
+                ),
+            ),
             Property("links", link_refused, link_detail),
-            Property("capabilities", seen["cap_eff"].strip("0") == "" and seen["uid"] != 0,
-                     f"effective capabilities {seen['cap_eff']}, uid {seen['uid']}"),
-            Property("devices", not seen["block_devices"],
-                     (f"/dev holds {', '.join(seen['dev'])}" if len(seen["dev"]) <= 20 else
-                      f"/dev holds {len(seen['dev'])} entries") + (f"; block devices: {', '.join(seen['block_devices'])}"
-                                                                   if seen["block_devices"] else "")),
-            Property("sockets", seen["unix_socket"] != "allowed" and seen["abstract_socket"] != "allowed"
-                     and not seen["run_visible"],
-                     f"host socket: {seen['unix_socket']}; abstract socket: {seen['abstract_socket']}; "
-                     f"/run visible: {seen['run_visible']}"),
-            Property("environment", seen["canary"] is None, f"{len(seen['env'])} variables: {', '.join(seen['env'])}"),
+            Property(
+                "capabilities",
+                seen["cap_eff"].strip("0") == "" and seen["uid"] != 0,
+                f"effective capabilities {seen['cap_eff']}, uid {seen['uid']}",
+            ),
+            Property(
+                "devices",
+                not seen["block_devices"],
+                (
+                    f"/dev holds {', '.join(seen['dev'])}"
+                    if len(seen["dev"]) <= 20
+                    else f"/dev holds {len(seen['dev'])} entries"
+                )
+                + (
+                    f"; block devices: {', '.join(seen['block_devices'])}"
+                    if seen["block_devices"]
+                    else ""
+                ),
+            ),
+            Property(
+                "sockets",
+                seen["unix_socket"] != "allowed"
+                and seen["abstract_socket"] != "allowed"
+                and not seen["run_visible"],
+                f"host socket: {seen['unix_socket']}; abstract socket: {seen['abstract_socket']}; "
+                f"/run visible: {seen['run_visible']}",
+            ),
+            Property(
+                "environment",
+                seen["canary"] is None,
+                f"{len(seen['env'])} variables: {', '.join(seen['env'])}",
+            ),
             Property("limits", finite, ", ".join(f"{k[7:].lower()} {v}" for k, v in lim.items())),
-            Property("leftovers", not survivors,
-                     "a setsid child was ended with the run" if not survivors
-                     else f"{len(survivors)} process(es) outlived the run"),
+            Property(
+                "leftovers",
+                not survivors,
+                "a setsid child was ended with the run"
+                if not survivors
+                else f"{len(survivors)} process(es) outlived the run",
+            ),
         ]

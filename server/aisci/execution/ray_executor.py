@@ -33,7 +33,19 @@ log = logging.getLogger(__name__)
 MAX_RETRIES = 2
 SHIP_LIMIT = 64 << 20
 RETURN_LIMIT = 256 << 20
-_SHIP_SUFFIXES = (".py", ".json", ".txt", ".csv", ".tsv", ".yaml", ".yml", ".toml", ".cfg", ".npy", ".npz")
+_SHIP_SUFFIXES = (
+    ".py",
+    ".json",
+    ".txt",
+    ".csv",
+    ".tsv",
+    ".yaml",
+    ".yml",
+    ".toml",
+    ".cfg",
+    ".npy",
+    ".npz",
+)
 _NOT_SHIPPED = ("state.json", "idea.json", "notes.txt", "review.json", "review.txt", "tree.json")
 _POLL_S = 0.25
 
@@ -43,9 +55,11 @@ def import_ray():
     try:
         import ray
     except ImportError:
-        raise ConfigError("--executor ray needs Ray, which is not installed.",
-                          "Install it with: pip install 'aisci[ray]' (or .venv/bin/pip install 'ray==2.60.0'), "
-                          "or use --executor local.") from None
+        raise ConfigError(
+            "--executor ray needs Ray, which is not installed.",
+            "Install it with: pip install 'aisci[ray]' (or .venv/bin/pip install 'ray==2.60.0'), "
+            "or use --executor local.",
+        ) from None
     return ray
 
 
@@ -72,20 +86,26 @@ def connect(address: str) -> None:
     if address == "auto":
         tried = os.environ.get("RAY_ADDRESS") or _current_cluster()
         if not tried:
-            raise ConfigError("--executor ray --ray-address auto found no Ray cluster on this machine (no "
-                              "RAY_ADDRESS, no cluster started with ray start).",
-                              "Start one (ray start --head), give its address with --ray-address HOST:PORT, "
-                              "use --ray-address local for a private one, or --executor local.")
+            raise ConfigError(
+                "--executor ray --ray-address auto found no Ray cluster on this machine (no "
+                "RAY_ADDRESS, no cluster started with ray start).",
+                "Start one (ray start --head), give its address with --ray-address HOST:PORT, "
+                "use --ray-address local for a private one, or --executor local.",
+            )
     else:
         tried = address
     problem = _reachable(tried)
     if problem:
-        raise ConfigError(f"Cannot reach the Ray cluster at {tried}: {problem}.",
-                          "Check that the head node runs (ray start --head --port PORT) and that this machine can "
-                          "reach it, or use --executor local.")
+        raise ConfigError(
+            f"Cannot reach the Ray cluster at {tried}: {problem}.",
+            "Check that the head node runs (ray start --head --port PORT) and that this machine can "
+            "reach it, or use --executor local.",
+        )
     host = tried.rpartition(":")[0]
     # A cluster on loopback addresses only works when the driver says 127.0.0.1 too.
-    extra = {"_node_ip_address": "127.0.0.1"} if host.startswith("127.") or host == "localhost" else {}
+    extra = (
+        {"_node_ip_address": "127.0.0.1"} if host.startswith("127.") or host == "localhost" else {}
+    )
     ray.init(address=tried, log_to_driver=False, configure_logging=False, **extra)
 
 
@@ -101,16 +121,24 @@ def _ship(folder: Path) -> dict[str, bytes]:
     """The files a run needs from the idea folder: its top-level template files, not its history."""
     files, total = {}, 0
     for name, kind in safefs.list_dir(folder):
-        if kind != "file" or name in _NOT_SHIPPED or name.startswith(".") or not name.endswith(_SHIP_SUFFIXES):
+        if (
+            kind != "file"
+            or name in _NOT_SHIPPED
+            or name.startswith(".")
+            or not name.endswith(_SHIP_SUFFIXES)
+        ):
             continue
         if name.startswith("run_") and name.endswith(".py"):
             continue  # snapshots of earlier runs
         data = safefs.read_bytes(folder / name, root=folder)
         total += len(data)
         if total > SHIP_LIMIT:
-            raise AisciError(f"The files of {folder} are larger than {SHIP_LIMIT >> 20} MB, too large to send to the "
-                             "cluster.", "Keep data sets out of the template (AISCI_DATA_DIR on each node) or use "
-                             "--shared-results.")
+            raise AisciError(
+                f"The files of {folder} are larger than {SHIP_LIMIT >> 20} MB, too large to send to the "
+                "cluster.",
+                "Keep data sets out of the template (AISCI_DATA_DIR on each node) or use "
+                "--shared-results.",
+            )
         files[name] = data
     return files
 
@@ -122,9 +150,9 @@ class RayExecutor:
         self.settings = settings
         connect(settings.ray_address)
         ray = import_ray()
-        from aisci.execution import ray_tasks
-
         from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+        from aisci.execution import ray_tasks
 
         self._ray = ray
         # The progress actor lives on the node the driver joined, not on a worker that may die.
@@ -138,27 +166,46 @@ class RayExecutor:
         except Exception:  # the cluster may be gone already; nothing to release then
             pass
 
-    def run(self, spec: RunSpec, *, cancel: threading.Event | None = None,
-            on_progress: ProgressCallback | None = None) -> RunResult:
+    def run(
+        self,
+        spec: RunSpec,
+        *,
+        cancel: threading.Event | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> RunResult:
         ray = self._ray
         folder = Path(spec.folder).resolve()
         run = f"run_{spec.run_index}"
         if not safefs.is_file(folder / "experiment.py", root=folder):
-            raise AisciError(f"There is no experiment.py in {folder}.", "Run experiments in a template or idea folder.")
-        safefs.copy_file(folder / "experiment.py", folder / f"{run}.py", src_root=folder, dst_root=folder)
+            raise AisciError(
+                f"There is no experiment.py in {folder}.",
+                "Run experiments in a template or idea folder.",
+            )
+        safefs.copy_file(
+            folder / "experiment.py", folder / f"{run}.py", src_root=folder, dst_root=folder
+        )
         limits, declared = run_needs(folder)
         cpus, gpus, data_sets = cluster_needs(folder)
         cpus = self.settings.run_cpus if self.settings.run_cpus is not None else cpus
         gpus = self.settings.run_gpus if self.settings.run_gpus is not None else gpus
-        params = {"run_index": spec.run_index, "timeout_s": spec.timeout_s, "sandbox": spec.sandbox,
-                  "scale": spec.scale, "gpu": spec.gpu, "seed": spec.seed, "use_cluster_gpu": gpus > 0,
-                  "data": list(data_sets),
-                  "limits": limits.__dict__, "declared_env": list(declared),
-                  "shared_folder": str(folder) if self.settings.shared_results else None}
+        params = {
+            "run_index": spec.run_index,
+            "timeout_s": spec.timeout_s,
+            "sandbox": spec.sandbox,
+            "scale": spec.scale,
+            "gpu": spec.gpu,
+            "seed": spec.seed,
+            "use_cluster_gpu": gpus > 0,
+            "data": list(data_sets),
+            "limits": limits.__dict__,
+            "declared_env": list(declared),
+            "shared_folder": str(folder) if self.settings.shared_results else None,
+        }
         files = {} if self.settings.shared_results else _ship(folder)
         key = f"{folder}:{run}:{time.monotonic_ns()}"
-        ref = self._remote.options(num_cpus=cpus, num_gpus=gpus, max_retries=MAX_RETRIES,
-                                   retry_exceptions=False).remote(files, params, self._sink, key)
+        ref = self._remote.options(
+            num_cpus=cpus, num_gpus=gpus, max_retries=MAX_RETRIES, retry_exceptions=False
+        ).remote(files, params, self._sink, key)
         started = time.monotonic()
         seen = None
         while True:
@@ -175,15 +222,29 @@ class RayExecutor:
                 break
             if cancel is not None and cancel.is_set():
                 ray.cancel(ref, force=True)
-                return RunResult(run=run, exit_code=None, duration_s=time.monotonic() - started, sandbox=spec.sandbox,
-                                 cancelled=True, error="cancelled", node=seen["where"] if seen else None)
+                return RunResult(
+                    run=run,
+                    exit_code=None,
+                    duration_s=time.monotonic() - started,
+                    sandbox=spec.sandbox,
+                    cancelled=True,
+                    error="cancelled",
+                    node=seen["where"] if seen else None,
+                )
         try:
             out = ray.get(ref)
-        except Exception as e:  # a task that failed past its retries: the cluster's reason, not a traceback
+        except (
+            Exception
+        ) as e:  # a task that failed past its retries: the cluster's reason, not a traceback
             reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-            return RunResult(run=run, exit_code=None, duration_s=time.monotonic() - started, sandbox=spec.sandbox,
-                             error=f"the cluster could not run it: {reason}",
-                             hint=f"Ray retried it {MAX_RETRIES} times; check the nodes (aisci doctor --executor ray).")
+            return RunResult(
+                run=run,
+                exit_code=None,
+                duration_s=time.monotonic() - started,
+                sandbox=spec.sandbox,
+                error=f"the cluster could not run it: {reason}",
+                hint=f"Ray retried it {MAX_RETRIES} times; check the nodes (aisci doctor --executor ray).",
+            )
         try:
             self._ray.get(self._sink.forget.remote(key), timeout=5)
         except Exception:  # the progress actor is gone with its node: nothing to forget
@@ -203,11 +264,24 @@ class RayExecutor:
             safefs.remove(folder / run, root=folder)
             os.rename(staging, folder / run)
         boundary = Boundary.from_dict(fields["boundary"]) if fields.get("boundary") else None
-        result = dict(run=run, exit_code=fields["exit_code"], duration_s=fields["duration_s"],
-                      sandbox=fields["sandbox"], stderr_tail=environment.scrub(fields.get("stderr_tail", "")),
-                      timed_out=fields["timed_out"], cancelled=fields["cancelled"], error=fields["error"],
-                      hint=fields["hint"], boundary=boundary, logs_cut=tuple(fields.get("logs_cut", ())), node=where,
-                      outputs={"stdout": str(folder / run / "stdout.log"), "stderr": str(folder / run / "stderr.log")})
+        result = {
+            "run": run,
+            "exit_code": fields["exit_code"],
+            "duration_s": fields["duration_s"],
+            "sandbox": fields["sandbox"],
+            "stderr_tail": environment.scrub(fields.get("stderr_tail", "")),
+            "timed_out": fields["timed_out"],
+            "cancelled": fields["cancelled"],
+            "error": fields["error"],
+            "hint": fields["hint"],
+            "boundary": boundary,
+            "logs_cut": tuple(fields.get("logs_cut", ())),
+            "node": where,
+            "outputs": {
+                "stdout": str(folder / run / "stdout.log"),
+                "stderr": str(folder / run / "stderr.log"),
+            },
+        }
         if result["error"] is not None:
             return RunResult(**result)
         try:

@@ -56,7 +56,9 @@ def _outputs(run_dir: Path) -> dict[str, bytes]:
 
     def walk(rel: Path) -> None:
         nonlocal total
-        for name, kind in safefs.list_dir(run_dir / rel, root=run_dir) if rel.parts else safefs.list_dir(run_dir):
+        for name, kind in (
+            safefs.list_dir(run_dir / rel, root=run_dir) if rel.parts else safefs.list_dir(run_dir)
+        ):
             if kind == "dir":
                 walk(rel / name)
             elif kind == "file":
@@ -75,8 +77,11 @@ def run_on_node(files: dict[str, bytes], params: dict, sink, key: str) -> dict:
     run = f"run_{index}"
     missing = [name for name in params["data"] if not (data_dir() / name).is_dir()]
     if missing:
-        return _failed(where, f"data set {missing[0]} is not on {where}: run make data there "
-                              f"(AISCI_DATA_DIR there is {data_dir()})")
+        return _failed(
+            where,
+            f"data set {missing[0]} is not on {where}: run make data there "
+            f"(AISCI_DATA_DIR there is {data_dir()})",
+        )
     scratch = None
     if params["shared_folder"]:
         folder = Path(params["shared_folder"])
@@ -92,8 +97,9 @@ def run_on_node(files: dict[str, bytes], params: dict, sink, key: str) -> dict:
 
     def report() -> None:
         while not stop.wait(_REPORT_S):
-            text = tail(folder / run / "stderr.log", 400, root=folder) or tail(folder / run / "stdout.log", 400,
-                                                                              root=folder)
+            text = tail(folder / run / "stderr.log", 400, root=folder) or tail(
+                folder / run / "stdout.log", 400, root=folder
+            )
             sink.report.remote(key, where, text)
 
     sink.report.remote(key, where, "")
@@ -101,26 +107,51 @@ def run_on_node(files: dict[str, bytes], params: dict, sink, key: str) -> dict:
     reporter.start()
     try:
         gpu = os.environ.get("CUDA_VISIBLE_DEVICES") if params["use_cluster_gpu"] else params["gpu"]
-        result = run_experiment(folder, index, timeout_s=params["timeout_s"], sandbox=params["sandbox"],
-                                scale=params["scale"], gpu=gpu, limits=Limits(**params["limits"]),
-                                declared_env=tuple(params["declared_env"]), seed=params.get("seed"))
+        result = run_experiment(
+            folder,
+            index,
+            timeout_s=params["timeout_s"],
+            sandbox=params["sandbox"],
+            scale=params["scale"],
+            gpu=gpu,
+            limits=Limits(**params["limits"]),
+            declared_env=tuple(params["declared_env"]),
+            seed=params.get("seed"),
+        )
         outputs = {} if params["shared_folder"] else _outputs(folder / run)
     finally:
         stop.set()
         reporter.join(timeout=5)
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
-    fields = {"exit_code": result.exit_code, "duration_s": result.duration_s, "sandbox": result.sandbox,
-              "stderr_tail": result.stderr_tail, "timed_out": result.timed_out, "cancelled": result.cancelled,
-              "error": result.error, "hint": result.hint, "logs_cut": list(result.logs_cut),
-              "boundary": result.boundary.to_dict() if result.boundary else None}
+    fields = {
+        "exit_code": result.exit_code,
+        "duration_s": result.duration_s,
+        "sandbox": result.sandbox,
+        "stderr_tail": result.stderr_tail,
+        "timed_out": result.timed_out,
+        "cancelled": result.cancelled,
+        "error": result.error,
+        "hint": result.hint,
+        "logs_cut": list(result.logs_cut),
+        "boundary": result.boundary.to_dict() if result.boundary else None,
+    }
     return {"fields": fields, "outputs": outputs, "where": where}
 
 
 def _failed(where: str, error: str) -> dict:
-    fields = {"exit_code": None, "duration_s": 0.0, "sandbox": "?", "stderr_tail": "", "timed_out": False,
-              "cancelled": False, "error": error, "hint": "Prepare the data set on every node that may run it.",
-              "logs_cut": [], "boundary": None}
+    fields = {
+        "exit_code": None,
+        "duration_s": 0.0,
+        "sandbox": "?",
+        "stderr_tail": "",
+        "timed_out": False,
+        "cancelled": False,
+        "error": error,
+        "hint": "Prepare the data set on every node that may run it.",
+        "logs_cut": [],
+        "boundary": None,
+    }
     return {"fields": fields, "outputs": {}, "where": where}
 
 
@@ -129,5 +160,10 @@ def probe_node() -> dict:
     from aisci.execution.sandbox import bwrap_problem
 
     sets = sorted(p.name for p in data_dir().iterdir() if p.is_dir()) if data_dir().is_dir() else []
-    return {"where": node_name(), "sandbox": bwrap_problem() or "ok", "tex": bool(shutil.which("latexmk")),
-            "data": sets, "data_dir": str(data_dir())}
+    return {
+        "where": node_name(),
+        "sandbox": bwrap_problem() or "ok",
+        "tex": bool(shutil.which("latexmk")),
+        "data": sets,
+        "data_dir": str(data_dir()),
+    }

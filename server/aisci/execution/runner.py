@@ -16,6 +16,7 @@ It never raises for a failing experiment; a failure is a result the caller recor
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -23,9 +24,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from aisci.core.results import FinalInfo, parse_final_info_text
 from aisci.errors import AisciError
@@ -52,12 +53,12 @@ class RunResult:
     final_info: FinalInfo | None = None
     timed_out: bool = False
     cancelled: bool = False
-    error: str | None = None        # why the run produced no usable results
+    error: str | None = None  # why the run produced no usable results
     hint: str | None = None
     outputs: dict[str, str] = field(default_factory=dict)
     boundary: Boundary | None = None
     logs_cut: tuple[str, ...] = ()  # the logs that reached their size limit
-    node: str | None = None         # where it ran, when an executor placed it on a cluster node
+    node: str | None = None  # where it ran, when an executor placed it on a cluster node
 
     @property
     def ok(self) -> bool:
@@ -120,8 +121,13 @@ class _LogPump(threading.Thread):
             pass
         finally:
             if self.dropped:
-                os.write(self.fd, (f"\n[aisci: this log reached its limit of {self.limit >> 20} MB; "
-                                   f"{self.dropped} more bytes were not kept]\n").encode())
+                os.write(
+                    self.fd,
+                    (
+                        f"\n[aisci: this log reached its limit of {self.limit >> 20} MB; "
+                        f"{self.dropped} more bytes were not kept]\n"
+                    ).encode(),
+                )
             os.close(self.fd)
 
 
@@ -152,17 +158,29 @@ def run_script(
         declared_env = declared_env or declared
     python = command[0]
     extra = {"AISCI_DATA_DIR": str(data_dir()), **(env or {})}
-    child_env = environment.run_environment(python, extra, declared_env, home="/tmp" if used == "bwrap" else
-                                            os.environ.get("HOME", "/tmp"), tmp="/tmp")
+    child_env = environment.run_environment(
+        python,
+        extra,
+        declared_env,
+        home="/tmp" if used == "bwrap" else os.environ.get("HOME", "/tmp"),
+        tmp="/tmp",
+    )
     launched = sandboxes.launcher_command(command, python, limits=limits, sandbox=used)
     devices: tuple[str, ...] = ()
     if used == "bwrap":
         devices = sandboxes.gpu_devices()
         for path in writable:
             sandboxes.writable_by_run(path)
-        argv = sandboxes.wrap(launched, folder, python=python, writable=writable,
-                              readable=(Path(extra["AISCI_DATA_DIR"]),), devices=devices,
-                              mount_over=mount_over, hide_in_workdir=hide_in_workdir)
+        argv = sandboxes.wrap(
+            launched,
+            folder,
+            python=python,
+            writable=writable,
+            readable=(Path(extra["AISCI_DATA_DIR"]),),
+            devices=devices,
+            mount_over=mount_over,
+            hide_in_workdir=hide_in_workdir,
+        )
         user = sandboxes.run_user()[1]
     else:
         argv = launched
@@ -171,25 +189,45 @@ def run_script(
         can_write = tuple(str(p) for p in writable) or ((str(folder),) if mount_over else ())
     else:
         can_write = ("everything the user can write",)
-    boundary = Boundary(sandbox=used, user=user, network="none" if used == "bwrap" else "host",
-                        writable=can_write,
-                        devices=devices, env=tuple(sorted(child_env)),
-                        limits={"processes": limits.processes, "memory_mb": limits.memory_mb,
-                                "file_size_mb": limits.file_size_mb, "log_mb": limits.log_mb},
-                        timeout_s=timeout_s)
+    boundary = Boundary(
+        sandbox=used,
+        user=user,
+        network="none" if used == "bwrap" else "host",
+        writable=can_write,
+        devices=devices,
+        env=tuple(sorted(child_env)),
+        limits={
+            "processes": limits.processes,
+            "memory_mb": limits.memory_mb,
+            "file_size_mb": limits.file_size_mb,
+            "log_mb": limits.log_mb,
+        },
+        timeout_s=timeout_s,
+    )
     out_fd = safefs.open_new(log_dir / "stdout.log", root=folder)
     err_fd = safefs.open_new(log_dir / "stderr.log", root=folder)
     start = time.monotonic()
     try:
-        proc = subprocess.Popen(argv, cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                stdin=subprocess.DEVNULL, env=child_env, start_new_session=True)
+        proc = subprocess.Popen(
+            argv,
+            cwd=folder,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            env=child_env,
+            start_new_session=True,
+        )
     except OSError as e:
         os.close(out_fd)
         os.close(err_fd)
-        raise AisciError(f"Could not start {' '.join(command[:2])} in {folder}: {e}.",
-                         "Check that the Python interpreter exists and the folder is readable.") from None
-    pumps = [_LogPump(proc.stdout, out_fd, limits.log_mb << 20, "stdout.log"),
-             _LogPump(proc.stderr, err_fd, limits.log_mb << 20, "stderr.log")]
+        raise AisciError(
+            f"Could not start {' '.join(command[:2])} in {folder}: {e}.",
+            "Check that the Python interpreter exists and the folder is readable.",
+        ) from None
+    pumps = [
+        _LogPump(proc.stdout, out_fd, limits.log_mb << 20, "stdout.log"),
+        _LogPump(proc.stderr, err_fd, limits.log_mb << 20, "stderr.log"),
+    ]
     for pump in pumps:
         pump.start()
     if on_start:
@@ -212,24 +250,22 @@ def run_script(
     for pump in pumps:
         pump.join(timeout=10)
     cut = tuple(p.name_ for p in pumps if p.dropped)
-    return ScriptOutcome(proc.returncode, time.monotonic() - start, timed_out, cancelled, boundary, cut)
+    return ScriptOutcome(
+        proc.returncode, time.monotonic() - start, timed_out, cancelled, boundary, cut
+    )
 
 
 def kill_group(proc: subprocess.Popen) -> None:
     """End the process and everything in its group: TERM, a grace period, then KILL."""
     for sig, wait in ((signal.SIGTERM, _KILL_GRACE_S), (signal.SIGKILL, None)):
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            pass
         try:
             proc.wait(timeout=wait if wait is not None else 10)
             if sig == signal.SIGTERM:
                 # The leader is gone; grandchildren in the group may not be.
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
             return
         except subprocess.TimeoutExpired:
             continue
@@ -254,8 +290,13 @@ def run_experiment(
     run = f"run_{run_index}"
     run_dir = folder / run
     if not safefs.is_file(folder / "experiment.py"):
-        raise AisciError(f"There is no experiment.py in {folder}.", "Run experiments in a template or idea folder.")
-    safefs.copy_file(folder / "experiment.py", folder / f"{run}.py", src_root=folder, dst_root=folder)
+        raise AisciError(
+            f"There is no experiment.py in {folder}.",
+            "Run experiments in a template or idea folder.",
+        )
+    safefs.copy_file(
+        folder / "experiment.py", folder / f"{run}.py", src_root=folder, dst_root=folder
+    )
     # A run folder left by an earlier, unfinished attempt must not leak old results into this one.
     safefs.remove(run_dir, root=folder)
     safefs.make_dirs(run_dir, root=folder)
@@ -267,23 +308,55 @@ def run_experiment(
     if seed is not None:
         env["AISCI_SEED"] = str(int(seed))
     command = [python or sys.executable, "experiment.py", f"--out_dir={run}"]
-    outcome = run_script(folder, command, log_dir=run_dir, timeout_s=timeout_s, sandbox=sandbox, env=env,
-                         cancel=cancel, on_start=on_start, writable=(run_dir,), limits=limits,
-                         declared_env=declared_env)
+    outcome = run_script(
+        folder,
+        command,
+        log_dir=run_dir,
+        timeout_s=timeout_s,
+        sandbox=sandbox,
+        env=env,
+        cancel=cancel,
+        on_start=on_start,
+        writable=(run_dir,),
+        limits=limits,
+        declared_env=declared_env,
+    )
     code, seconds = outcome.exit_code, outcome.duration_s
-    log.info("%s in %s: exit %s after %.1f s (sandbox %s)", run, folder, code, seconds, outcome.boundary.sandbox)
+    log.info(
+        "%s in %s: exit %s after %.1f s (sandbox %s)",
+        run,
+        folder,
+        code,
+        seconds,
+        outcome.boundary.sandbox,
+    )
     stderr_tail = tail(run_dir / "stderr.log", root=folder)
-    base = dict(run=run, exit_code=code, duration_s=seconds, sandbox=outcome.boundary.sandbox,
-                stderr_tail=stderr_tail, boundary=outcome.boundary, logs_cut=outcome.logs_cut,
-                outputs={"stdout": str(run_dir / "stdout.log"), "stderr": str(run_dir / "stderr.log")})
+    base = {
+        "run": run,
+        "exit_code": code,
+        "duration_s": seconds,
+        "sandbox": outcome.boundary.sandbox,
+        "stderr_tail": stderr_tail,
+        "boundary": outcome.boundary,
+        "logs_cut": outcome.logs_cut,
+        "outputs": {"stdout": str(run_dir / "stdout.log"), "stderr": str(run_dir / "stderr.log")},
+    }
     if outcome.cancelled:
         return RunResult(**base, cancelled=True, error="cancelled")
     if outcome.timed_out:
-        return RunResult(**base, timed_out=True, error=f"timed out after {timeout_s:g} s and was stopped",
-                         hint="Make the experiment faster (fewer steps, a smaller --scale) or raise --timeout.")
+        return RunResult(
+            **base,
+            timed_out=True,
+            error=f"timed out after {timeout_s:g} s and was stopped",
+            hint="Make the experiment faster (fewer steps, a smaller --scale) or raise --timeout.",
+        )
     if code != 0:
-        return RunResult(**base, error=f"experiment.py exited with status {code}" + _limit_note(code, outcome, stderr_tail),
-                         hint=f"See {run_dir / 'stderr.log'} for the whole error output.")
+        return RunResult(
+            **base,
+            error=f"experiment.py exited with status {code}"
+            + _limit_note(code, outcome, stderr_tail),
+            hint=f"See {run_dir / 'stderr.log'} for the whole error output.",
+        )
     try:
         info = read_final_info(folder, run)
     except AisciError as e:
@@ -311,17 +384,23 @@ def read_final_info(folder: Path, run: str) -> FinalInfo:
     what = safefs.kind(path, root=folder)
     if what is None:
         from aisci.errors import ExperimentError
+
         raise ExperimentError(
             f"{run}/final_info.json was not written: the experiment finished without results.",
-            "experiment.py must write <out_dir>/final_info.json; check that it uses --out_dir and writes there.")
-    return parse_final_info_text(safefs.read_text(path, root=folder, limit=16 << 20, errors="replace"),
-                                 where=f"{run}/final_info.json")
+            "experiment.py must write <out_dir>/final_info.json; check that it uses --out_dir and writes there.",
+        )
+    return parse_final_info_text(
+        safefs.read_text(path, root=folder, limit=16 << 20, errors="replace"),
+        where=f"{run}/final_info.json",
+    )
 
 
 def read_results_json(folder: Path, run: str) -> dict:
     """The raw ``run/final_info.json`` of ``folder`` as a dict, read without following a link;
     raises ``AisciError`` (a link) or ``OSError``/``ValueError`` (missing, not JSON)."""
-    data = safefs.read_json(Path(folder) / run / "final_info.json", root=Path(folder), limit=16 << 20)
+    data = safefs.read_json(
+        Path(folder) / run / "final_info.json", root=Path(folder), limit=16 << 20
+    )
     if not isinstance(data, dict):
         raise ValueError(f"{run}/final_info.json is not a JSON object")
     return data
@@ -329,6 +408,9 @@ def read_results_json(folder: Path, run: str) -> dict:
 
 def finished_runs(folder: Path) -> list[str]:
     """The ``run_i`` folders of ``folder`` that are real folders (not links), in run order."""
-    runs = [name for name, what in safefs.list_dir(folder) if what == "dir" and name.startswith("run_")
-            and name[4:].isdigit()]
+    runs = [
+        name
+        for name, what in safefs.list_dir(folder)
+        if what == "dir" and name.startswith("run_") and name[4:].isdigit()
+    ]
     return sorted(runs, key=lambda name: int(name[4:]))

@@ -23,7 +23,7 @@ import json
 import os
 import stat
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +42,8 @@ def _refuse(path: Path, why: str) -> UnsafePathError:
     return UnsafePathError(
         f"Refused to use {path}: {why}. A run's code may have planted it to make aisci read or write "
         "outside the run folder, so aisci does not follow links in folders a run can write.",
-        "Look at what the experiment or plot code wrote there, remove the link, and run again.")
+        "Look at what the experiment or plot code wrote there, remove the link, and run again.",
+    )
 
 
 def _split(path: Path, root: Path | None) -> tuple[Path, tuple[str, ...]]:
@@ -53,7 +54,9 @@ def _split(path: Path, root: Path | None) -> tuple[Path, tuple[str, ...]]:
     try:
         rel = path.relative_to(root)
     except ValueError:
-        raise AisciError(f"{path} is not inside {root}.", "This is a bug in aisci; please report it.") from None
+        raise AisciError(
+            f"{path} is not inside {root}.", "This is a bug in aisci; please report it."
+        ) from None
     parts = tuple(p for p in rel.parts if p not in ("", "."))
     if ".." in parts:
         raise _refuse(path, "it climbs out of its folder with '..'")
@@ -73,10 +76,8 @@ def _dir_fd(root: Path, parts: tuple[str, ...], *, create: bool = False) -> Iter
             except FileNotFoundError:
                 if not create:
                     raise
-                try:
+                with suppress(FileExistsError):
                     os.mkdir(part, 0o755, dir_fd=fd)
-                except FileExistsError:
-                    pass
                 nxt = _open_dir_component(fd, part, walked)
             except OSError as e:
                 raise _classify(fd, part, walked, e) from None
@@ -119,7 +120,9 @@ def _open_file(dir_fd: int, name: str, path: Path) -> int:
         fd = os.open(name, _READ_FLAGS, dir_fd=dir_fd)
     except OSError as e:
         if e.errno == errno.ELOOP:
-            raise _refuse(path, f"it is a symbolic link (to {_link_target(dir_fd, name)})") from None
+            raise _refuse(
+                path, f"it is a symbolic link (to {_link_target(dir_fd, name)})"
+            ) from None
         raise
     mode = os.fstat(fd).st_mode
     if not stat.S_ISREG(mode):
@@ -131,6 +134,7 @@ def _open_file(dir_fd: int, name: str, path: Path) -> int:
 
 # -- reads ---------------------------------------------------------------------------------------
 
+
 def read_bytes(path: Path, *, root: Path | None = None, limit: int | None = None) -> bytes:
     """The bytes of a regular file (the first ``limit`` bytes when given), links refused."""
     base, parts = _split(path, root)
@@ -140,8 +144,9 @@ def read_bytes(path: Path, *, root: Path | None = None, limit: int | None = None
         return f.read() if limit is None else f.read(limit)
 
 
-def read_text(path: Path, *, root: Path | None = None, limit: int | None = None,
-              errors: str = "strict") -> str:
+def read_text(
+    path: Path, *, root: Path | None = None, limit: int | None = None, errors: str = "strict"
+) -> str:
     return read_bytes(path, root=root, limit=limit).decode("utf-8", errors=errors)
 
 
@@ -165,7 +170,7 @@ def read_tail(path: Path, chars: int, *, root: Path | None = None) -> str:
 
 
 def kind(path: Path, *, root: Path | None = None) -> str | None:
-    """"file", "dir", "link" or "other" for what is at ``path`` (never followed), None if nothing."""
+    """ "file", "dir", "link" or "other" for what is at ``path`` (never followed), None if nothing."""
     base, parts = _split(path, root)
     try:
         with _dir_fd(base, parts[:-1]) as dfd:
@@ -190,14 +195,27 @@ def list_dir(path: Path, *, root: Path | None = None) -> list[tuple[str, str]]:
         entries = []
         for name in sorted(os.listdir(dfd)):
             mode = os.lstat(name, dir_fd=dfd).st_mode
-            entries.append((name, "link" if stat.S_ISLNK(mode) else "file" if stat.S_ISREG(mode)
-                            else "dir" if stat.S_ISDIR(mode) else "other"))
+            entries.append(
+                (
+                    name,
+                    "link"
+                    if stat.S_ISLNK(mode)
+                    else "file"
+                    if stat.S_ISREG(mode)
+                    else "dir"
+                    if stat.S_ISDIR(mode)
+                    else "other",
+                )
+            )
         return entries
 
 
 # -- writes --------------------------------------------------------------------------------------
 
-def write_atomic(path: Path, data: bytes | str, *, root: Path | None = None, mode: int = 0o644) -> None:
+
+def write_atomic(
+    path: Path, data: bytes | str, *, root: Path | None = None, mode: int = 0o644
+) -> None:
     """Write a whole file atomically; folders on the way are created, links on the way refused."""
     payload = data.encode("utf-8") if isinstance(data, str) else data
     base, parts = _split(path, root)
@@ -211,8 +229,12 @@ def _create_temp(dir_fd: int, name: str, mode: int) -> str:
     for _ in range(100):
         tmp = f".{name}.{os.urandom(4).hex()}.tmp"
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, mode,
-                         dir_fd=dir_fd)
+            fd = os.open(
+                tmp,
+                os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+                mode,
+                dir_fd=dir_fd,
+            )
         except FileExistsError:
             continue
         os.close(fd)
@@ -226,8 +248,12 @@ def open_new(path: Path, *, root: Path | None = None, mode: int = 0o644) -> int:
     base, parts = _split(path, root)
     with _dir_fd(base, parts[:-1], create=True) as dfd:
         _remove_entry(dfd, parts[-1])
-        return os.open(parts[-1], os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
-                       mode, dir_fd=dfd)
+        return os.open(
+            parts[-1],
+            os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+            mode,
+            dir_fd=dfd,
+        )
 
 
 def make_dirs(path: Path, *, root: Path | None = None) -> None:
@@ -241,6 +267,7 @@ def make_dirs(path: Path, *, root: Path | None = None) -> None:
 
 
 # -- removal -------------------------------------------------------------------------------------
+
 
 def remove(path: Path, *, root: Path | None = None) -> None:
     """Remove a file, a link (not its target) or a whole folder tree; nothing there is fine."""
@@ -271,25 +298,45 @@ def _remove_entry(dir_fd: int, name: str) -> None:
 
 # -- copies --------------------------------------------------------------------------------------
 
-def copy_file(src: Path, dst: Path, *, src_root: Path | None = None, dst_root: Path | None = None,
-              limit: int | None = None) -> None:
+
+def copy_file(
+    src: Path,
+    dst: Path,
+    *,
+    src_root: Path | None = None,
+    dst_root: Path | None = None,
+    limit: int | None = None,
+) -> None:
     data = read_bytes(src, root=src_root, limit=None if limit is None else limit + 1)
     if limit is not None and len(data) > limit:
-        raise AisciError(f"Refused to copy {src}: it is larger than {limit // (1 << 20)} MB.",
-                         "Make the run write smaller files, or raise the limit in the template's aisci.json.")
+        raise AisciError(
+            f"Refused to copy {src}: it is larger than {limit // (1 << 20)} MB.",
+            "Make the run write smaller files, or raise the limit in the template's aisci.json.",
+        )
     write_atomic(dst, data, root=dst_root)
 
 
-def copy_tree(src: Path, dst: Path, *, skip: Callable[[str], bool] = lambda name: False,
-              src_root: Path | None = None, dst_root: Path | None = None, links: str = "refuse") -> list[str]:
+def copy_tree(
+    src: Path,
+    dst: Path,
+    *,
+    skip: Callable[[str], bool] = lambda name: False,
+    src_root: Path | None = None,
+    dst_root: Path | None = None,
+    links: str = "refuse",
+) -> list[str]:
     """Copy the regular files and folders of ``src`` into ``dst`` (created or merged).
 
     ``links``: "refuse" raises ``UnsafePathError`` naming the first link; "skip" leaves links
     (and sockets, devices) out and returns their paths. Nothing is ever followed.
     """
     skipped: list[str] = []
-    sbase, sparts = _split(src, src_root) if src_root is not None else (Path(os.path.abspath(src)), ())
-    dbase, dparts = _split(dst, dst_root) if dst_root is not None else (Path(os.path.abspath(dst)), ())
+    sbase, sparts = (
+        _split(src, src_root) if src_root is not None else (Path(os.path.abspath(src)), ())
+    )
+    dbase, dparts = (
+        _split(dst, dst_root) if dst_root is not None else (Path(os.path.abspath(dst)), ())
+    )
     if dst_root is None:
         dbase.mkdir(parents=True, exist_ok=True)
     with _dir_fd(sbase, sparts) as sfd, _dir_fd(dbase, dparts, create=True) as dfd:
@@ -297,17 +344,16 @@ def copy_tree(src: Path, dst: Path, *, skip: Callable[[str], bool] = lambda name
     return skipped
 
 
-def _copy_dir(sfd: int, dfd: int, where: Path, skip: Callable[[str], bool], links: str,
-              skipped: list[str]) -> None:
+def _copy_dir(
+    sfd: int, dfd: int, where: Path, skip: Callable[[str], bool], links: str, skipped: list[str]
+) -> None:
     for name in sorted(os.listdir(sfd)):
         if skip(name):
             continue
         mode = os.lstat(name, dir_fd=sfd).st_mode
         if stat.S_ISDIR(mode):
-            try:
+            with suppress(FileExistsError):
                 os.mkdir(name, 0o755, dir_fd=dfd)
-            except FileExistsError:
-                pass
             child_s = os.open(name, _DIR_FLAGS, dir_fd=sfd)
             try:
                 child_d = _open_dir_component(dfd, name, where / name)
@@ -322,7 +368,11 @@ def _copy_dir(sfd: int, dfd: int, where: Path, skip: Callable[[str], bool], link
             with os.fdopen(fd, "rb") as f:
                 _write_into(dfd, name, f, stat.S_IMODE(mode) | 0o600)
         elif links == "refuse":
-            what = f"a symbolic link (to {_link_target(sfd, name)})" if stat.S_ISLNK(mode) else "not a regular file"
+            what = (
+                f"a symbolic link (to {_link_target(sfd, name)})"
+                if stat.S_ISLNK(mode)
+                else "not a regular file"
+            )
             raise _refuse(where / name, f"it is {what}")
         else:
             skipped.append(str(where / name))
@@ -342,10 +392,8 @@ def _write_into(dfd: int, name: str, src, mode: int, *, durable: bool = False) -
                 os.fsync(out.fileno())
         os.rename(tmp, name, src_dir_fd=dfd, dst_dir_fd=dfd)
     except BaseException:
-        try:
+        with suppress(OSError):
             os.unlink(tmp, dir_fd=dfd)
-        except OSError:
-            pass
         raise
     if durable:
         try:

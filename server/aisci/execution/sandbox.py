@@ -36,62 +36,101 @@ SANDBOX_UID = 65534
 SANDBOX_GID = 65534
 LAUNCHER = Path(__file__).with_name("launch.py")
 _LAUNCHER_IN_SANDBOX = "/.aisci/launch.py"
-_SYSTEM_DIRS = ("/usr", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin", "/opt", "/sys")
-_GPU_PATTERNS = ("/dev/nvidia*", "/dev/nvidia-uvm*", "/dev/nvidiactl", "/dev/nvidia-caps/*", "/dev/dri/*",
-                 "/dev/kfd")
+_SYSTEM_DIRS = (
+    "/usr",
+    "/etc",
+    "/lib",
+    "/lib32",
+    "/lib64",
+    "/libx32",
+    "/bin",
+    "/sbin",
+    "/opt",
+    "/sys",
+)
+_GPU_PATTERNS = (
+    "/dev/nvidia*",
+    "/dev/nvidia-uvm*",
+    "/dev/nvidiactl",
+    "/dev/nvidia-caps/*",
+    "/dev/dri/*",
+    "/dev/kfd",
+)
 
 
 @dataclass(frozen=True)
 class Limits:
     """Resource limits of one run; a template raises them in its aisci.json (``limits``)."""
 
-    processes: int = 256        # processes and threads, beyond those its uid already has
-    memory_mb: int = 8192       # private writable memory (RLIMIT_DATA)
-    file_size_mb: int = 2048    # the largest file it may write
-    log_mb: int = 10            # each of stdout.log and stderr.log; the rest is cut, and marked
+    processes: int = 256  # processes and threads, beyond those its uid already has
+    memory_mb: int = 8192  # private writable memory (RLIMIT_DATA)
+    file_size_mb: int = 2048  # the largest file it may write
+    log_mb: int = 10  # each of stdout.log and stderr.log; the rest is cut, and marked
 
     def rlimits(self, existing_processes: int) -> dict[str, int]:
-        return {"RLIMIT_NPROC": existing_processes + self.processes, "RLIMIT_DATA": self.memory_mb << 20,
-                "RLIMIT_FSIZE": self.file_size_mb << 20, "RLIMIT_CORE": 0}
+        return {
+            "RLIMIT_NPROC": existing_processes + self.processes,
+            "RLIMIT_DATA": self.memory_mb << 20,
+            "RLIMIT_FSIZE": self.file_size_mb << 20,
+            "RLIMIT_CORE": 0,
+        }
 
 
 @dataclass(frozen=True)
 class Boundary:
     """What a run really had: recorded in its state, stated in papers and reports."""
 
-    sandbox: str                          # "bwrap" or "none"
-    user: str                             # who the run's code ran as
-    network: str                          # "none" or "host"
-    writable: tuple[str, ...]             # the only paths it could write (bwrap)
-    devices: tuple[str, ...]              # device nodes beyond the minimal /dev
-    env: tuple[str, ...]                  # the names of its environment variables
+    sandbox: str  # "bwrap" or "none"
+    user: str  # who the run's code ran as
+    network: str  # "none" or "host"
+    writable: tuple[str, ...]  # the only paths it could write (bwrap)
+    devices: tuple[str, ...]  # device nodes beyond the minimal /dev
+    env: tuple[str, ...]  # the names of its environment variables
     limits: dict = field(default_factory=dict)
     timeout_s: float | None = None
 
     @classmethod
     def from_dict(cls, data: dict) -> Boundary:
-        return cls(sandbox=data.get("sandbox", "?"), user=data.get("user", "?"), network=data.get("network", "?"),
-                   writable=tuple(data.get("writable", ())), devices=tuple(data.get("devices", ())),
-                   env=tuple(data.get("env", ())), limits=dict(data.get("limits") or {}),
-                   timeout_s=data.get("timeout_s"))
+        return cls(
+            sandbox=data.get("sandbox", "?"),
+            user=data.get("user", "?"),
+            network=data.get("network", "?"),
+            writable=tuple(data.get("writable", ())),
+            devices=tuple(data.get("devices", ())),
+            env=tuple(data.get("env", ())),
+            limits=dict(data.get("limits") or {}),
+            timeout_s=data.get("timeout_s"),
+        )
 
     def to_dict(self) -> dict:
         data = asdict(self)
-        data["writable"], data["devices"], data["env"] = list(self.writable), list(self.devices), list(self.env)
+        data["writable"], data["devices"], data["env"] = (
+            list(self.writable),
+            list(self.devices),
+            list(self.env),
+        )
         return data
 
     def describe(self) -> str:
         """One sentence for a paper or a report, saying exactly what was enforced."""
         lim = self.limits
-        limits = (f"at most {lim.get('memory_mb')} MB of memory, {lim.get('processes')} processes, "
-                  f"{lim.get('file_size_mb')} MB per file" if lim else "no resource limits")
+        limits = (
+            f"at most {lim.get('memory_mb')} MB of memory, {lim.get('processes')} processes, "
+            f"{lim.get('file_size_mb')} MB per file"
+            if lim
+            else "no resource limits"
+        )
         timeout = f" and a {self.timeout_s:g} s time limit" if self.timeout_s else ""
         if self.sandbox == "none":
-            return (f"Runs were not isolated (sandbox none): they ran as {self.user} with the host's network and "
-                    f"file system, with {limits}{timeout}.")
-        return (f"Each run executed in a bubblewrap sandbox as {self.user}, without capabilities or network, "
-                "seeing the system read-only and writing only its own run folder, "
-                f"with {limits}{timeout}.")
+            return (
+                f"Runs were not isolated (sandbox none): they ran as {self.user} with the host's network and "
+                f"file system, with {limits}{timeout}."
+            )
+        return (
+            f"Each run executed in a bubblewrap sandbox as {self.user}, without capabilities or network, "
+            "seeing the system read-only and writing only its own run folder, "
+            f"with {limits}{timeout}."
+        )
 
 
 def describe_boundaries(recorded: list[dict | None]) -> str:
@@ -111,8 +150,19 @@ def bwrap_problem() -> str | None:
     exe = shutil.which("bwrap")
     if exe is None:
         return "bubblewrap (bwrap) is not installed"
-    argv = [exe, *_namespace_args(), "--ro-bind", "/usr", "/usr", *_system_args(), "--proc", "/proc",
-            "--dev", "/dev", "true"]
+    argv = [
+        exe,
+        *_namespace_args(),
+        "--ro-bind",
+        "/usr",
+        "/usr",
+        *_system_args(),
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "true",
+    ]
     try:
         probe = subprocess.run(argv, capture_output=True, text=True, timeout=20)
     except (OSError, subprocess.TimeoutExpired) as e:
@@ -135,7 +185,8 @@ def resolve(mode: str) -> str:
         f"Cannot isolate experiment code: {problem}. aisci runs model-written code only inside the sandbox.",
         "Install bubblewrap (as root: apt-get install bubblewrap) and make sure user namespaces are enabled "
         "(sysctl kernel.unprivileged_userns_clone=1), then run aisci doctor. To run without any isolation, "
-        "at your own risk, pass --sandbox none.")
+        "at your own risk, pass --sandbox none.",
+    )
 
 
 def _is_root() -> bool:
@@ -145,10 +196,16 @@ def _is_root() -> bool:
 def _namespace_args() -> list[str]:
     # As root there is no need for a user namespace: the launcher drops to nobody itself, which
     # leaves no capability at all and no uid 0 to own host files through.
-    ns = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
+    ns = [
+        "--unshare-ipc",
+        "--unshare-pid",
+        "--unshare-net",
+        "--unshare-uts",
+        "--unshare-cgroup-try",
+    ]
     if not _is_root():
         ns += ["--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_GID)]
-    return ns + ["--die-with-parent", "--new-session", "--hostname", "aisci-run"]
+    return [*ns, "--die-with-parent", "--new-session", "--hostname", "aisci-run"]
 
 
 def _system_args() -> list[str]:
@@ -166,8 +223,11 @@ def _system_args() -> list[str]:
 def gpu_devices() -> tuple[str, ...]:
     """The device nodes a run gets beyond the minimal /dev: GPUs that exist, or those named."""
     named = os.environ.get("AISCI_SANDBOX_DEVICES")
-    paths = ([p for p in named.replace(",", ":").split(":") if p] if named is not None
-             else sorted({p for pattern in _GPU_PATTERNS for p in glob.glob(pattern)}))
+    paths = (
+        [p for p in named.replace(",", ":").split(":") if p]
+        if named is not None
+        else sorted({p for pattern in _GPU_PATTERNS for p in glob.glob(pattern)})
+    )
     found = []
     for p in paths:
         try:
@@ -213,8 +273,11 @@ def launcher_command(command: list[str], python: str, *, limits: Limits, sandbox
     if sandbox == "bwrap":
         uid, _ = run_user()
         owner = uid if uid is not None else os.getuid()
-        spec = {"limits": limits.rlimits(existing_processes(owner)), "uid": uid,
-                "gid": SANDBOX_GID if uid is not None else None}
+        spec = {
+            "limits": limits.rlimits(existing_processes(owner)),
+            "uid": uid,
+            "gid": SANDBOX_GID if uid is not None else None,
+        }
         return [python, "-I", "-S", _LAUNCHER_IN_SANDBOX, json.dumps(spec), "--", *command]
     spec = {"limits": limits.rlimits(existing_processes(os.getuid())), "supervise": True}
     return [python, "-I", "-S", str(LAUNCHER), json.dumps(spec), "--", *command]
@@ -232,9 +295,17 @@ def _dirs_for(path: Path, made: set[str]) -> list[str]:
     return args
 
 
-def wrap(command: list[str], workdir: Path, *, python: str, writable: tuple[Path, ...],
-         readable: tuple[Path, ...] = (), devices: tuple[str, ...] = (), mount_over: Path | None = None,
-         hide_in_workdir: tuple[str, ...] = ()) -> list[str]:
+def wrap(
+    command: list[str],
+    workdir: Path,
+    *,
+    python: str,
+    writable: tuple[Path, ...],
+    readable: tuple[Path, ...] = (),
+    devices: tuple[str, ...] = (),
+    mount_over: Path | None = None,
+    hide_in_workdir: tuple[str, ...] = (),
+) -> list[str]:
     """The bwrap command line that runs ``command`` in ``workdir``.
 
     ``workdir`` is visible read-only at its own path, or, with ``mount_over``, that fresh
@@ -246,19 +317,53 @@ def wrap(command: list[str], workdir: Path, *, python: str, writable: tuple[Path
     made = {"/tmp", "/var", "/var/tmp", "/dev", "/proc"}
     for path in _SYSTEM_DIRS:
         made.add(path)
-    args = ["bwrap", *_namespace_args(), *_system_args(), "--ro-bind", "/usr", "/usr",
-            "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp",
-            "--perms", "0755", "--dir", "/var", "--perms", "1777", "--tmpfs", "/var/tmp",
-            "--perms", "1777", "--tmpfs", "/dev/shm"]
+    args = [
+        "bwrap",
+        *_namespace_args(),
+        *_system_args(),
+        "--ro-bind",
+        "/usr",
+        "/usr",
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--perms",
+        "1777",
+        "--tmpfs",
+        "/tmp",
+        "--perms",
+        "0755",
+        "--dir",
+        "/var",
+        "--perms",
+        "1777",
+        "--tmpfs",
+        "/var/tmp",
+        "--perms",
+        "1777",
+        "--tmpfs",
+        "/dev/shm",
+    ]
     for dev in devices:
         args += ["--dev-bind-try", dev, dev]
-    args += ["--perms", "0755", "--dir", "/.aisci", "--ro-bind", str(LAUNCHER), _LAUNCHER_IN_SANDBOX]
+    args += [
+        "--perms",
+        "0755",
+        "--dir",
+        "/.aisci",
+        "--ro-bind",
+        str(LAUNCHER),
+        _LAUNCHER_IN_SANDBOX,
+    ]
     for path in dict.fromkeys([*python_paths(python), *(Path(p).resolve() for p in readable)]):
-        if not path.exists() or any(str(path) == d or str(path).startswith(d + "/") for d in _SYSTEM_DIRS):
+        if not path.exists() or any(
+            str(path) == d or str(path).startswith(d + "/") for d in _SYSTEM_DIRS
+        ):
             continue
         if path == workdir or workdir in path.parents:
             continue
-        args += _dirs_for(path, made) + ["--ro-bind", str(path), str(path)]
+        args += [*_dirs_for(path, made), "--ro-bind", str(path), str(path)]
         made.add(str(path))
     args += _dirs_for(workdir, made)
     if mount_over is None:

@@ -18,7 +18,17 @@ from aisci.literature.search import (
 from aisci.literature.transport import BackendError
 
 __all__ = [
-    "BACKENDS", "BackendError", "Literature", "LiteratureCache", "LiteratureSettings",
-    "LiteratureUnavailable", "Paper", "SearchResult", "bibtex_key", "build_bibtex",
-    "default_cache_path", "latex_escape", "search_literature",
+    "BACKENDS",
+    "BackendError",
+    "Literature",
+    "LiteratureCache",
+    "LiteratureSettings",
+    "LiteratureUnavailable",
+    "Paper",
+    "SearchResult",
+    "bibtex_key",
+    "build_bibtex",
+    "default_cache_path",
+    "latex_escape",
+    "search_literature",
 ]

@@ -20,23 +20,36 @@ from aisci.literature.transport import BackendError, RetryPolicy, Transport, sha
 NAME = "arxiv"
 DEFAULT_URL = "http://export.arxiv.org/api"
 URL_ENV = "AISCI_ARXIV_API_URL"
-NS = {"atom": "http://www.w3.org/2005/Atom", "arxiv": "http://arxiv.org/schemas/atom",
-      "opensearch": "http://a9.com/-/spec/opensearch/1.1/"}
+NS = {
+    "atom": "http://www.w3.org/2005/Atom",
+    "arxiv": "http://arxiv.org/schemas/atom",
+    "opensearch": "http://a9.com/-/spec/opensearch/1.1/",
+}
 MAX_TERMS = 8  # long LLM queries AND-ed in full match nothing
 
 
 class Arxiv:
     name = NAME
 
-    def __init__(self, base_url: str | None = None, *, interval_s: float = 3.0,
-                 policy: RetryPolicy | None = None):
+    def __init__(
+        self,
+        base_url: str | None = None,
+        *,
+        interval_s: float = 3.0,
+        policy: RetryPolicy | None = None,
+    ):
         self.base_url = (base_url or os.environ.get(URL_ENV) or DEFAULT_URL).rstrip("/")
-        self.transport = Transport(NAME, shared_throttle(NAME, self.base_url, interval_s),
-                                   policy or RetryPolicy())
+        self.transport = Transport(
+            NAME, shared_throttle(NAME, self.base_url, interval_s), policy or RetryPolicy()
+        )
 
     def search(self, query: str, limit: int, *, deadline: float | None = None) -> list[Paper]:
-        params = {"search_query": search_query(query), "start": 0,
-                  "max_results": max(1, limit), "sortBy": "relevance"}
+        params = {
+            "search_query": search_query(query),
+            "start": 0,
+            "max_results": max(1, limit),
+            "sortBy": "relevance",
+        }
         text = self.transport.get_text(f"{self.base_url}/query", params, deadline=deadline)
         return parse_feed(text)[:limit]
 
@@ -67,13 +80,24 @@ def parse_feed(text: str) -> list[Paper]:
         category = entry.find("arxiv:primary_category", NS)
         journal_ref = _text(entry, "arxiv:journal_ref")
         url = f"https://arxiv.org/abs/{arxiv_id}" if arxiv_id else None
-        papers.append(Paper.from_parts(
-            title=_text(entry, "atom:title"),
-            authors=[_text(a, "atom:name") for a in entry.findall("atom:author", NS)],
-            venue=journal_ref or "arXiv", year=_text(entry, "atom:published"),
-            abstract=_text(entry, "atom:summary"), citation_count=None, source=NAME,
-            identifier=arxiv_id, url=url, entry_type="misc",
-            bib_extra={"eprint": arxiv_id, "archivePrefix": "arXiv" if arxiv_id else None,
-                       "primaryClass": category.get("term") if category is not None else None,
-                       "url": url}))
+        papers.append(
+            Paper.from_parts(
+                title=_text(entry, "atom:title"),
+                authors=[_text(a, "atom:name") for a in entry.findall("atom:author", NS)],
+                venue=journal_ref or "arXiv",
+                year=_text(entry, "atom:published"),
+                abstract=_text(entry, "atom:summary"),
+                citation_count=None,
+                source=NAME,
+                identifier=arxiv_id,
+                url=url,
+                entry_type="misc",
+                bib_extra={
+                    "eprint": arxiv_id,
+                    "archivePrefix": "arXiv" if arxiv_id else None,
+                    "primaryClass": category.get("term") if category is not None else None,
+                    "url": url,
+                },
+            )
+        )
     return papers

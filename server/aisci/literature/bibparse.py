@@ -12,8 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-_MONTHS = {m: m.capitalize() for m in
-           ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")}
+_MONTHS = {
+    m: m.capitalize()
+    for m in ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+}
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,7 @@ def _read_value(body: str, i: int, macros: dict[str, str]) -> tuple[str, int]:
         ch = body[i]
         if ch == "{":
             end = _match_brace(body, i, "{", "}")
-            parts.append(body[i + 1:end - 1])
+            parts.append(body[i + 1 : end - 1])
         elif ch == '"':
             end, depth = i + 1, 0
             while end < len(body) and not (body[end] == '"' and depth == 0):
@@ -67,7 +69,7 @@ def _read_value(body: str, i: int, macros: dict[str, str]) -> tuple[str, int]:
                 end += 1
             if end >= len(body):
                 raise _Malformed("unterminated quote")
-            parts.append(body[i + 1:end])
+            parts.append(body[i + 1 : end])
             end += 1
         else:
             match = re.match(r"[^\s,#}]+", body[i:])
@@ -92,7 +94,7 @@ def _read_fields(body: str, macros: dict[str, str]) -> dict[str, str]:
         match = re.compile(r"\s*,?\s*([A-Za-z][\w\-:.+]*)\s*=").match(body, i)
         if not match:
             if body[i:].strip(" \t\r\n,"):
-                raise _Malformed(f"cannot read field near {body[i:i + 30]!r}")
+                raise _Malformed(f"cannot read field near {body[i : i + 30]!r}")
             return fields
         value, i = _read_value(body, match.end(), macros)
         fields[match.group(1).lower()] = value.strip()
@@ -111,7 +113,7 @@ def parse_bibtex(text: str) -> list[BibEntry]:
             end = _match_brace(text, match.end() - 1, opener, closer)
         except _Malformed:
             continue
-        body = text[match.end():end - 1]
+        body = text[match.end() : end - 1]
         if kind not in ("comment", "preamble") and _ENTRY_START.search(body):
             continue  # an unclosed entry swallowed the next ones: skip it, read those
         pos = end
@@ -125,8 +127,9 @@ def parse_bibtex(text: str) -> list[BibEntry]:
             key = key.strip()
             if not sep or not key or re.search(r"[\s=]", key):
                 raise _Malformed("missing key")
-            entries.append(BibEntry(kind, key, _read_fields(rest, macros),
-                                    text[match.start():end]))
+            entries.append(
+                BibEntry(kind, key, _read_fields(rest, macros), text[match.start() : end])
+            )
         except _Malformed:
             pos = match.end()  # resume scanning inside: a later "@" may start a good entry
     return entries
@@ -138,7 +141,7 @@ def split_authors(value: str) -> list[str]:
     names, depth, start = [], 0, 0
     for i, ch in enumerate(value):
         depth += {"{": 1, "}": -1}.get(ch, 0)
-        if depth == 0 and value[i:i + 5].lower() == " and ":
+        if depth == 0 and value[i : i + 5].lower() == " and ":
             names.append(value[start:i])
             start = i + 5
     names.append(value[start:])

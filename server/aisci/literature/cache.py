@@ -20,9 +20,9 @@ import os
 import sqlite3
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 from aisci.literature.paper import Paper
 from aisci.literature.text import normalize_query
@@ -67,16 +67,18 @@ class LiteratureCache:
         conn = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, timeout=10, check_same_thread=False,
-                                   isolation_level=None)
+            conn = sqlite3.connect(
+                self.path, timeout=10, check_same_thread=False, isolation_level=None
+            )
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute(_SCHEMA)
             self._conn = conn
         except (OSError, sqlite3.Error) as exc:
             if conn is not None:
                 conn.close()
-            log.warning("Literature cache %s is unusable (%s); searching without a cache.",
-                        self.path, exc)
+            log.warning(
+                "Literature cache %s is unusable (%s); searching without a cache.", self.path, exc
+            )
 
     @property
     def enabled(self) -> bool:
@@ -89,7 +91,9 @@ class LiteratureCache:
             with self._lock:
                 row = self._conn.execute(
                     "SELECT fetched_at, papers FROM searches WHERE backend=? AND query=? "
-                    "AND max_results=?", (backend, normalize_query(query), limit)).fetchone()
+                    "AND max_results=?",
+                    (backend, normalize_query(query), limit),
+                ).fetchone()
             if row is None:
                 return None
             papers = tuple(Paper.from_dict(d) for d in json.loads(row[1]))
@@ -106,7 +110,8 @@ class LiteratureCache:
             with self._lock:
                 self._conn.execute(
                     "INSERT OR REPLACE INTO searches VALUES (?, ?, ?, ?, ?)",
-                    (backend, normalize_query(query), limit, time.time(), blob))
+                    (backend, normalize_query(query), limit, time.time(), blob),
+                )
         except sqlite3.Error as exc:
             log.warning("Literature cache write failed (%s); the result is not cached.", exc)
 

@@ -20,8 +20,9 @@ import math
 import re
 import threading
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from aisci.literature.bibparse import parse_bibtex, split_authors
 from aisci.literature.paper import Paper
@@ -44,7 +45,7 @@ def latex_to_text(value: str | None) -> str | None:
         from pylatexenc.latex2text import LatexNodes2Text
 
         text = LatexNodes2Text(math_mode="verbatim").latex_to_text(value)
-    except Exception:  # noqa: BLE001 -- odd LaTeX must not lose the record; fall back to raw
+    except Exception:
         text = re.sub(r"[{}]", "", value).replace("\\", "")
     return " ".join(text.split()) or None
 
@@ -55,11 +56,16 @@ def _paper_from_bib(entry: Any) -> Paper:
     return Paper.from_parts(
         title=latex_to_text(fields.get("title")),
         authors=[latex_to_text(a) for a in split_authors(fields.get("author", ""))],
-        venue=latex_to_text(venue), year=fields.get("year") or fields.get("date"),
-        abstract=latex_to_text(fields.get("abstract")), citation_count=None, source=NAME,
-        bibtex=entry.raw.strip() + "\n", identifier=entry.key,
-        url=fields.get("url") or (f"https://doi.org/{fields['doi']}" if fields.get("doi")
-                                  else None))
+        venue=latex_to_text(venue),
+        year=fields.get("year") or fields.get("date"),
+        abstract=latex_to_text(fields.get("abstract")),
+        citation_count=None,
+        source=NAME,
+        bibtex=entry.raw.strip() + "\n",
+        identifier=entry.key,
+        url=fields.get("url")
+        or (f"https://doi.org/{fields['doi']}" if fields.get("doi") else None),
+    )
 
 
 def _authors_from_json(value: Any) -> list[Any]:
@@ -72,11 +78,17 @@ def _authors_from_json(value: Any) -> list[Any]:
 
 def _paper_from_json(record: dict[str, Any]) -> Paper:
     return Paper.from_parts(
-        title=record.get("title"), authors=_authors_from_json(record.get("authors")),
-        venue=record.get("venue"), year=record.get("year"), abstract=record.get("abstract"),
+        title=record.get("title"),
+        authors=_authors_from_json(record.get("authors")),
+        venue=record.get("venue"),
+        year=record.get("year"),
+        abstract=record.get("abstract"),
         citation_count=record.get("citation_count", record.get("citationCount")),
-        source=NAME, bibtex=record.get("bibtex") if isinstance(record.get("bibtex"), str)
-        else None, identifier=record.get("id") or record.get("doi"), url=record.get("url"))
+        source=NAME,
+        bibtex=record.get("bibtex") if isinstance(record.get("bibtex"), str) else None,
+        identifier=record.get("id") or record.get("doi"),
+        url=record.get("url"),
+    )
 
 
 def load_file(path: Path) -> list[Paper]:
@@ -101,8 +113,12 @@ def load_file(path: Path) -> list[Paper]:
 
 
 def _document_tokens(paper: Paper) -> list[str]:
-    return (tokenize(paper.title) * 2 + tokenize(paper.abstract)
-            + tokenize(" ".join(paper.authors)) + tokenize(paper.venue))
+    return (
+        tokenize(paper.title) * 2
+        + tokenize(paper.abstract)
+        + tokenize(" ".join(paper.authors))
+        + tokenize(paper.venue)
+    )
 
 
 class Bm25:
@@ -120,10 +136,11 @@ class Bm25:
     def scores(self, query: Iterable[str]) -> list[float]:
         terms = [t for t in dict.fromkeys(query) if t in self.idf]
         out = []
-        for tf, length in zip(self.tfs, self.lengths):
+        for tf, length in zip(self.tfs, self.lengths, strict=False):
             norm = self.k1 * (1 - self.b + self.b * length / (self.avg_length or 1.0))
-            out.append(sum(self.idf[t] * tf[t] * (self.k1 + 1) / (tf[t] + norm)
-                           for t in terms if tf[t]))
+            out.append(
+                sum(self.idf[t] * tf[t] * (self.k1 + 1) / (tf[t] + norm) for t in terms if tf[t])
+            )
         return out
 
 
@@ -144,8 +161,9 @@ class LocalCorpus:
             if path.is_file() and path.suffix.lower() in suffixes:
                 found.add(path)
             elif path.is_dir():
-                found.update(p for p in path.rglob("*")
-                             if p.is_file() and p.suffix.lower() in suffixes)
+                found.update(
+                    p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in suffixes
+                )
         return sorted(found)
 
     def _refresh(self) -> None:

@@ -25,12 +25,19 @@ MAX_LIMIT = 200
 class OpenAlex:
     name = NAME
 
-    def __init__(self, base_url: str | None = None, api_key: str | None = None, *,
-                 interval_s: float = 0.1, policy: RetryPolicy | None = None):
+    def __init__(
+        self,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        *,
+        interval_s: float = 0.1,
+        policy: RetryPolicy | None = None,
+    ):
         self.base_url = (base_url or os.environ.get(URL_ENV) or DEFAULT_URL).rstrip("/")
         self.api_key = api_key if api_key is not None else os.environ.get(KEY_ENV, "")
-        self.transport = Transport(NAME, shared_throttle(NAME, self.base_url, interval_s),
-                                   policy or RetryPolicy())
+        self.transport = Transport(
+            NAME, shared_throttle(NAME, self.base_url, interval_s), policy or RetryPolicy()
+        )
 
     def search(self, query: str, limit: int, *, deadline: float | None = None) -> list[Paper]:
         params: dict[str, Any] = {"search": query, "per_page": max(1, min(limit, MAX_LIMIT))}
@@ -70,10 +77,14 @@ def parse_work(work: dict[str, Any]) -> Paper:
     doi = doi_url.split("doi.org/", 1)[-1] if doi_url else None
     authors = [_get(a, "author", "display_name") for a in work.get("authorships") or []]
     return Paper.from_parts(
-        title=work.get("title") or work.get("display_name"), authors=authors,
+        title=work.get("title") or work.get("display_name"),
+        authors=authors,
         venue=_get(work, "primary_location", "source", "display_name"),
         year=work.get("publication_year"),
         abstract=rebuild_abstract(work.get("abstract_inverted_index")),
-        citation_count=work.get("cited_by_count"), source=NAME,
-        identifier=doi or work.get("id"), url=doi_url or work.get("id"),
-        bib_extra={"doi": doi})
+        citation_count=work.get("cited_by_count"),
+        source=NAME,
+        identifier=doi or work.get("id"),
+        url=doi_url or work.get("id"),
+        bib_extra={"doi": doi},
+    )

@@ -16,20 +16,70 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 SOURCES = ("semantic_scholar", "openalex", "arxiv", "local")
 
 # Letters NFKD does not decompose into an ASCII base letter.
-_FOLD = str.maketrans({"ø": "o", "Ø": "O", "ß": "ss", "ł": "l", "Ł": "L", "æ": "ae", "Æ": "AE",
-                       "œ": "oe", "Œ": "OE", "đ": "d", "Đ": "D", "þ": "th", "Þ": "Th", "ı": "i"})
+_FOLD = str.maketrans(
+    {
+        "ø": "o",
+        "Ø": "O",
+        "ß": "ss",
+        "ł": "l",
+        "Ł": "L",
+        "æ": "ae",
+        "Æ": "AE",
+        "œ": "oe",
+        "Œ": "OE",
+        "đ": "d",
+        "Đ": "D",
+        "þ": "th",
+        "Þ": "Th",
+        "ı": "i",
+    }
+)
 # Words that make a poor key ("the2024..." tells nobody which paper it is).
-_KEY_SKIP = {"a", "an", "the", "on", "of", "in", "for", "to", "and", "with", "towards", "toward",
-             "is", "are", "do", "does", "via", "from", "at", "by", "how", "what", "why", "when"}
-_LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
-                  "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
-                  "^": r"\textasciicircum{}"}
+_KEY_SKIP = {
+    "a",
+    "an",
+    "the",
+    "on",
+    "of",
+    "in",
+    "for",
+    "to",
+    "and",
+    "with",
+    "towards",
+    "toward",
+    "is",
+    "are",
+    "do",
+    "does",
+    "via",
+    "from",
+    "at",
+    "by",
+    "how",
+    "what",
+    "why",
+    "when",
+}
+_LATEX_SPECIAL = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
 _LATEX_RE = re.compile(r"[\\&%$#_{}~^]")
 
 
@@ -91,9 +141,15 @@ def bibtex_key(authors: tuple[str, ...], year: int | None, title: str) -> str:
     return f"{last or 'anon'}{year if year else 'nd'}{first}"
 
 
-def build_bibtex(title: str, authors: tuple[str, ...], year: int | None,
-                 venue: str | None = None, *, entry_type: str | None = None,
-                 extra: Mapping[str, str | None] | None = None) -> str:
+def build_bibtex(
+    title: str,
+    authors: tuple[str, ...],
+    year: int | None,
+    venue: str | None = None,
+    *,
+    entry_type: str | None = None,
+    extra: Mapping[str, str | None] | None = None,
+) -> str:
     """A valid entry: @article when a venue is known, else @misc (or ``entry_type``)."""
     kind = entry_type or ("article" if venue else "misc")
     fields: list[tuple[str, str]] = [("title", "{" + latex_escape(title) + "}")]
@@ -113,8 +169,14 @@ def build_bibtex(title: str, authors: tuple[str, ...], year: int | None,
     return f"@{kind}{{{bibtex_key(authors, year, title)},\n{body}\n}}\n"
 
 
-_S2_TYPES = {"journalarticle": "article", "conference": "inproceedings", "book": "book",
-             "booksection": "incollection", "review": "article", "dataset": "misc"}
+_S2_TYPES = {
+    "journalarticle": "article",
+    "conference": "inproceedings",
+    "book": "book",
+    "booksection": "incollection",
+    "review": "article",
+    "dataset": "misc",
+}
 _HEADER_RE = re.compile(r"^\s*@\s*([^{(]*?)\s*([{(])\s*([^,\s]*)\s*,", re.S)
 
 
@@ -137,7 +199,7 @@ def repair_bibtex(text: str | None) -> str | None:
     elif kind == "none":
         kind = "misc"
     key = re.sub(r"[^A-Za-z0-9_:.\-]", "", ascii_fold(raw_key)) or "paper"
-    body = text[match.end():].strip()
+    body = text[match.end() :].strip()
     closer = "}" if opener == "{" else ")"
     if not body.endswith(closer):
         return None
@@ -160,19 +222,40 @@ class Paper:
     url: str | None = None
 
     @classmethod
-    def from_parts(cls, *, title: Any, authors: Iterable[Any] | None, venue: Any, year: Any,
-                   abstract: Any, citation_count: Any, source: str, bibtex: str | None = None,
-                   identifier: Any = None, url: Any = None, entry_type: str | None = None,
-                   bib_extra: Mapping[str, str | None] | None = None) -> "Paper":
+    def from_parts(
+        cls,
+        *,
+        title: Any,
+        authors: Iterable[Any] | None,
+        venue: Any,
+        year: Any,
+        abstract: Any,
+        citation_count: Any,
+        source: str,
+        bibtex: str | None = None,
+        identifier: Any = None,
+        url: Any = None,
+        entry_type: str | None = None,
+        bib_extra: Mapping[str, str | None] | None = None,
+    ) -> Paper:
         clean_title = clean_text(title) or "Untitled"
         names = clean_authors(authors)
         clean_venue, clean_yr = clean_text(venue), clean_year(year)
         entry = repair_bibtex(bibtex) or build_bibtex(
-            clean_title, names, clean_yr, clean_venue, entry_type=entry_type, extra=bib_extra)
-        return cls(title=clean_title, authors=names, venue=clean_venue, year=clean_yr,
-                   abstract=clean_text(abstract), citation_count=clean_count(citation_count),
-                   bibtex=entry, source=source, identifier=clean_text(identifier),
-                   url=clean_text(url))
+            clean_title, names, clean_yr, clean_venue, entry_type=entry_type, extra=bib_extra
+        )
+        return cls(
+            title=clean_title,
+            authors=names,
+            venue=clean_venue,
+            year=clean_yr,
+            abstract=clean_text(abstract),
+            citation_count=clean_count(citation_count),
+            bibtex=entry,
+            source=source,
+            identifier=clean_text(identifier),
+            url=clean_text(url),
+        )
 
     @property
     def bibtex_key(self) -> str:
@@ -188,8 +271,10 @@ class Paper:
     def describe(self, abstract_chars: int = 600) -> str:
         """Two or three lines for a prompt or a hover: title, who/where/when, abstract."""
         cites = "unknown" if self.citation_count is None else str(self.citation_count)
-        head = (f"{self.title}\n{self.author_line()}; {self.venue or 'unknown venue'}, "
-                f"{self.year or 'unknown year'}; citations: {cites}")
+        head = (
+            f"{self.title}\n{self.author_line()}; {self.venue or 'unknown venue'}, "
+            f"{self.year or 'unknown year'}; citations: {cites}"
+        )
         if not self.abstract:
             return head + "\nAbstract: unknown"
         text = self.abstract
@@ -203,10 +288,17 @@ class Paper:
         return data
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "Paper":
+    def from_dict(cls, data: Mapping[str, Any]) -> Paper:
         """Inverse of ``to_dict`` (the cache's JSON)."""
-        return cls(title=data["title"], authors=tuple(data.get("authors") or ()),
-                   venue=data.get("venue"), year=data.get("year"), abstract=data.get("abstract"),
-                   citation_count=data.get("citation_count"), bibtex=data["bibtex"],
-                   source=data["source"], identifier=data.get("identifier"),
-                   url=data.get("url"))
+        return cls(
+            title=data["title"],
+            authors=tuple(data.get("authors") or ()),
+            venue=data.get("venue"),
+            year=data.get("year"),
+            abstract=data.get("abstract"),
+            citation_count=data.get("citation_count"),
+            bibtex=data["bibtex"],
+            source=data["source"],
+            identifier=data.get("identifier"),
+            url=data.get("url"),
+        )

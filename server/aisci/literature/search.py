@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, Mapping, Protocol, Sequence
+from typing import Any, Protocol
 
 from aisci.errors import AisciError, ConfigError
 from aisci.literature.arxiv import Arxiv
@@ -42,8 +43,7 @@ log = logging.getLogger(__name__)
 class Backend(Protocol):
     name: str
 
-    def search(self, query: str, limit: int, *, deadline: float | None = None) -> list[Paper]:
-        ...
+    def search(self, query: str, limit: int, *, deadline: float | None = None) -> list[Paper]: ...
 
 
 class LiteratureUnavailable(AisciError):
@@ -57,7 +57,8 @@ class LiteratureUnavailable(AisciError):
             f"Literature search for {query!r} failed on every backend: {said}.",
             "Set S2_API_KEY (Semantic Scholar) or OPENALEX_API_KEY for higher rate limits, add a "
             "references/ folder with .bib or .jsonl papers for offline use, or skip the novelty "
-            "check (--skip-novelty-check).")
+            "check (--skip-novelty-check).",
+        )
 
 
 @dataclass(frozen=True)
@@ -86,42 +87,52 @@ class LiteratureSettings:
             set_(self, "cache_path", Path(self.cache_path).expanduser())
         check_order(self.order)
         if self.limit < 1 or self.max_tries < 1:
-            raise ConfigError(f"Literature settings are invalid: limit ({self.limit}) and "
-                              f"max_tries ({self.max_tries}) must be at least 1.",
-                              "Fix the literature settings.")
+            raise ConfigError(
+                f"Literature settings are invalid: limit ({self.limit}) and "
+                f"max_tries ({self.max_tries}) must be at least 1.",
+                "Fix the literature settings.",
+            )
         for f in fields(self):
             value = getattr(self, f.name)
             if f.name.endswith("_s") and (not isinstance(value, (int, float)) or value < 0):
-                raise ConfigError(f"Literature setting {f.name} is invalid: {value!r} is not a "
-                                  "non-negative number of seconds.",
-                                  "Fix the literature settings.")
+                raise ConfigError(
+                    f"Literature setting {f.name} is invalid: {value!r} is not a "
+                    "non-negative number of seconds.",
+                    "Fix the literature settings.",
+                )
 
     @classmethod
-    def from_mapping(cls, data: Mapping[str, Any]) -> "LiteratureSettings":
+    def from_mapping(cls, data: Mapping[str, Any]) -> LiteratureSettings:
         """Settings from a user's dict (editor or config file); unknown keys are an error."""
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise ConfigError(f"Literature settings are invalid: unknown keys {unknown}.",
-                              f"Use only: {', '.join(sorted(known))}.")
+            raise ConfigError(
+                f"Literature settings are invalid: unknown keys {unknown}.",
+                f"Use only: {', '.join(sorted(known))}.",
+            )
         try:
             return cls(**data)
         except TypeError as exc:
-            raise ConfigError(f"Literature settings are invalid: {exc}.",
-                              "Fix the literature settings.") from exc
+            raise ConfigError(
+                f"Literature settings are invalid: {exc}.", "Fix the literature settings."
+            ) from exc
 
     @property
     def retry_policy(self) -> RetryPolicy:
-        return RetryPolicy(self.max_tries, self.backoff_base_s, self.backoff_cap_s,
-                           self.request_timeout_s)
+        return RetryPolicy(
+            self.max_tries, self.backoff_base_s, self.backoff_cap_s, self.request_timeout_s
+        )
 
 
 def check_order(order: Sequence[str]) -> None:
     bad = [name for name in order if name not in BACKENDS]
     if bad or not order:
-        raise ConfigError(f"Literature backend order {list(order)} is invalid: "
-                          f"{'unknown ' + ', '.join(map(repr, bad)) if bad else 'it is empty'}.",
-                          f"Choose from {', '.join(BACKENDS)}.")
+        raise ConfigError(
+            f"Literature backend order {list(order)} is invalid: "
+            f"{'unknown ' + ', '.join(map(repr, bad)) if bad else 'it is empty'}.",
+            f"Choose from {', '.join(BACKENDS)}.",
+        )
 
 
 @dataclass(frozen=True)
@@ -136,10 +147,14 @@ class SearchResult:
 
 
 class Literature:
-    def __init__(self, settings: LiteratureSettings | None = None, *,
-                 workspace: Path | str | None = None,
-                 backends: Mapping[str, Backend] | None = None,
-                 cache: LiteratureCache | None = None):
+    def __init__(
+        self,
+        settings: LiteratureSettings | None = None,
+        *,
+        workspace: Path | str | None = None,
+        backends: Mapping[str, Backend] | None = None,
+        cache: LiteratureCache | None = None,
+    ):
         self.settings = s = settings or LiteratureSettings()
         local_paths = s.local_paths
         if workspace is not None:
@@ -152,10 +167,13 @@ class Literature:
             LOCAL: LocalCorpus(local_paths),
         }
         self.backends.update(backends or {})
-        self.cache = cache if cache is not None else (
-            LiteratureCache(s.cache_path, s.cache_ttl_s) if s.use_cache else None)
+        self.cache = (
+            cache
+            if cache is not None
+            else (LiteratureCache(s.cache_path, s.cache_ttl_s) if s.use_cache else None)
+        )
 
-    def __enter__(self) -> "Literature":
+    def __enter__(self) -> Literature:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -165,16 +183,21 @@ class Literature:
         if self.cache is not None:
             self.cache.close()
 
-    def search(self, query: str, limit: int | None = None, *,
-               order: Sequence[str] | None = None) -> SearchResult:
+    def search(
+        self, query: str, limit: int | None = None, *, order: Sequence[str] | None = None
+    ) -> SearchResult:
         text = " ".join(query.split())
         if not text:
-            raise AisciError("Literature search failed: the query is empty.",
-                             "Give the search a few words describing the idea.")
+            raise AisciError(
+                "Literature search failed: the query is empty.",
+                "Give the search a few words describing the idea.",
+            )
         limit = self.settings.limit if limit is None else limit
         if limit < 1:
-            raise AisciError(f"Literature search failed: limit {limit} asks for no papers.",
-                             "Ask for at least one paper.")
+            raise AisciError(
+                f"Literature search failed: limit {limit} asks for no papers.",
+                "Ask for at least one paper.",
+            )
         order = tuple(order) if order else self.settings.order
         check_order(order)
         stale = {}
@@ -187,8 +210,9 @@ class Literature:
                 stale[name] = hit
         return self._ask_backends(text, limit, order, stale)
 
-    def _ask_backends(self, text: str, limit: int, order: tuple[str, ...],
-                      stale: dict) -> SearchResult:
+    def _ask_backends(
+        self, text: str, limit: int, order: tuple[str, ...], stale: dict
+    ) -> SearchResult:
         s = self.settings
         cap_at = time.monotonic() + s.time_cap_s
         failures: list[tuple[str, str]] = []
@@ -199,7 +223,7 @@ class Literature:
                 if now >= cap_at:
                     reason = f"skipped: the search time cap of {s.time_cap_s:g} s was reached"
                     failures.append((name, reason))
-                    self._warn(name, reason, order[i + 1:])
+                    self._warn(name, reason, order[i + 1 :])
                     continue
                 deadline = min(cap_at, now + s.backend_time_cap_s)
             try:
@@ -208,22 +232,29 @@ class Literature:
                 reason = exc.reason
             except (ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
                 # A response shape nobody foresaw is this backend's failure, not the search's.
-                log.warning("Literature backend %s returned something unreadable.", name,
-                            exc_info=True)
+                log.warning(
+                    "Literature backend %s returned something unreadable.", name, exc_info=True
+                )
                 reason = f"unexpected response ({exc.__class__.__name__}: {exc})"
             else:
                 if name != LOCAL and self.cache is not None:
                     self.cache.put(name, text, limit, papers)
-                return SearchResult(text, tuple(papers), name, tuple(failures), False,
-                                    name == LOCAL)
+                return SearchResult(
+                    text, tuple(papers), name, tuple(failures), False, name == LOCAL
+                )
             if name in stale:
                 hit = stale[name]
                 days = (time.time() - hit.fetched_at) / 86400
-                log.warning("Literature backend %s failed (%s); using its cached result from "
-                            "%.0f days ago.", name, reason, days)
+                log.warning(
+                    "Literature backend %s failed (%s); using its cached result from "
+                    "%.0f days ago.",
+                    name,
+                    reason,
+                    days,
+                )
                 return SearchResult(text, hit.papers, name, tuple(failures), True, False, True)
             failures.append((name, reason))
-            self._warn(name, reason, order[i + 1:])
+            self._warn(name, reason, order[i + 1 :])
         raise LiteratureUnavailable(text, failures)
 
     @staticmethod
@@ -232,9 +263,14 @@ class Literature:
         log.warning("Literature backend %s failed: %s; %s.", name, reason, then)
 
 
-def search_literature(query: str, limit: int = 10, *, order: Sequence[str] | None = None,
-                      settings: LiteratureSettings | None = None,
-                      workspace: Path | str | None = None) -> SearchResult:
+def search_literature(
+    query: str,
+    limit: int = 10,
+    *,
+    order: Sequence[str] | None = None,
+    settings: LiteratureSettings | None = None,
+    workspace: Path | str | None = None,
+) -> SearchResult:
     """One search with a short-lived ``Literature`` (throttles are process-wide anyway)."""
     with Literature(settings, workspace=workspace) as literature:
         return literature.search(query, limit, order=order)

@@ -26,18 +26,24 @@ MAX_LIMIT = 100  # the API refuses more per page
 class SemanticScholar:
     name = NAME
 
-    def __init__(self, base_url: str | None = None, api_key: str | None = None, *,
-                 interval_s: float = 1.0, policy: RetryPolicy | None = None):
+    def __init__(
+        self,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        *,
+        interval_s: float = 1.0,
+        policy: RetryPolicy | None = None,
+    ):
         self.base_url = (base_url or os.environ.get(URL_ENV) or DEFAULT_URL).rstrip("/")
         key = api_key if api_key is not None else os.environ.get(KEY_ENV, "")
         headers = {"x-api-key": key} if key else {}
-        self.transport = Transport(NAME, shared_throttle(NAME, self.base_url, interval_s),
-                                   policy or RetryPolicy(), headers)
+        self.transport = Transport(
+            NAME, shared_throttle(NAME, self.base_url, interval_s), policy or RetryPolicy(), headers
+        )
 
     def search(self, query: str, limit: int, *, deadline: float | None = None) -> list[Paper]:
         params = {"query": query, "limit": max(1, min(limit, MAX_LIMIT)), "fields": FIELDS}
-        data = self.transport.get_json(f"{self.base_url}/paper/search", params,
-                                       deadline=deadline)
+        data = self.transport.get_json(f"{self.base_url}/paper/search", params, deadline=deadline)
         if not isinstance(data, dict):
             raise BackendError(NAME, "unexpected response (not a JSON object)")
         items = data.get("data") or []
@@ -55,9 +61,17 @@ def parse_paper(item: dict[str, Any]) -> Paper:
     return Paper.from_parts(
         title=item.get("title"),
         authors=[a.get("name") for a in item.get("authors") or [] if isinstance(a, dict)],
-        venue=item.get("venue"), year=item.get("year"), abstract=item.get("abstract"),
-        citation_count=item.get("citationCount"), source=NAME,
-        bibtex=bibtex if isinstance(bibtex, str) else None, identifier=paper_id,
+        venue=item.get("venue"),
+        year=item.get("year"),
+        abstract=item.get("abstract"),
+        citation_count=item.get("citationCount"),
+        source=NAME,
+        bibtex=bibtex if isinstance(bibtex, str) else None,
+        identifier=paper_id,
         url=f"https://www.semanticscholar.org/paper/{paper_id}" if paper_id else None,
-        bib_extra={"doi": ids.get("DOI"), "eprint": ids.get("ArXiv"),
-                   "archivePrefix": "arXiv" if ids.get("ArXiv") else None})
+        bib_extra={
+            "doi": ids.get("DOI"),
+            "eprint": ids.get("ArXiv"),
+            "archivePrefix": "arXiv" if ids.get("ArXiv") else None,
+        },
+    )

@@ -23,8 +23,9 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from aisci import __version__
 
@@ -70,8 +71,9 @@ class Throttle:
                 if not self._busy and now >= self._next:
                     self._busy = True
                     return True
-                if deadline is not None and (now >= deadline or
-                                             (not self._busy and self._next >= deadline)):
+                if deadline is not None and (
+                    now >= deadline or (not self._busy and self._next >= deadline)
+                ):
                     return False
                 waits = [] if self._busy else [self._next - now]
                 if deadline is not None:
@@ -117,27 +119,40 @@ def _message_from(body: bytes) -> str:
 class Transport:
     """GET requests for one backend, through its throttle and retry policy."""
 
-    def __init__(self, backend: str, throttle: Throttle, policy: RetryPolicy,
-                 headers: Mapping[str, str] | None = None):
+    def __init__(
+        self,
+        backend: str,
+        throttle: Throttle,
+        policy: RetryPolicy,
+        headers: Mapping[str, str] | None = None,
+    ):
         self.backend = backend
         self.throttle = throttle
         self.policy = policy
         self.headers = {"User-Agent": USER_AGENT, **(headers or {})}
 
-    def get_json(self, url: str, params: Mapping[str, Any], *,
-                 deadline: float | None = None) -> Any:
+    def get_json(
+        self, url: str, params: Mapping[str, Any], *, deadline: float | None = None
+    ) -> Any:
         body = self.get_bytes(url, params, deadline=deadline, accept="application/json")
         try:
             return json.loads(body.decode("utf-8"))
         except (ValueError, UnicodeDecodeError) as exc:
             raise BackendError(self.backend, f"unreadable JSON response ({exc})") from exc
 
-    def get_text(self, url: str, params: Mapping[str, Any], *,
-                 deadline: float | None = None) -> str:
+    def get_text(
+        self, url: str, params: Mapping[str, Any], *, deadline: float | None = None
+    ) -> str:
         return self.get_bytes(url, params, deadline=deadline).decode("utf-8", "replace")
 
-    def get_bytes(self, url: str, params: Mapping[str, Any], *, deadline: float | None = None,
-                  accept: str = "*/*") -> bytes:
+    def get_bytes(
+        self,
+        url: str,
+        params: Mapping[str, Any],
+        *,
+        deadline: float | None = None,
+        accept: str = "*/*",
+    ) -> bytes:
         full_url = f"{url}?{urllib.parse.urlencode(params)}" if params else url
         request = urllib.request.Request(full_url, headers={**self.headers, "Accept": accept})
         last: BackendError | None = None
@@ -161,8 +176,9 @@ class Transport:
             finally:
                 self.throttle.release()
         assert last is not None
-        raise BackendError(self.backend, f"{last.reason} ({self.policy.max_tries} tries)",
-                           retryable=True)
+        raise BackendError(
+            self.backend, f"{last.reason} ({self.policy.max_tries} tries)", retryable=True
+        )
 
     def _backoff(self, attempt: int) -> float:
         # Half fixed, half random ("equal jitter"): clients that failed together spread out.
@@ -171,11 +187,17 @@ class Transport:
 
     def _capped(self, last: BackendError | None, tries: int) -> BackendError:
         if last is None:
-            return BackendError(self.backend, "search time cap reached before a request could "
-                                "be sent", retryable=True)
-        return BackendError(self.backend, f"{last.reason}; gave up after {tries} "
-                            f"{'try' if tries == 1 else 'tries'}: search time cap reached",
-                            retryable=True)
+            return BackendError(
+                self.backend,
+                "search time cap reached before a request could be sent",
+                retryable=True,
+            )
+        return BackendError(
+            self.backend,
+            f"{last.reason}; gave up after {tries} "
+            f"{'try' if tries == 1 else 'tries'}: search time cap reached",
+            retryable=True,
+        )
 
     def _once(self, request: urllib.request.Request, timeout: float) -> bytes:
         try:
@@ -188,8 +210,9 @@ class Transport:
                 body = b""
             said = _message_from(body)
             reason = f"HTTP {exc.code} {exc.reason}" + (f": {said}" if said else "")
-            raise BackendError(self.backend, reason,
-                               retryable=exc.code == 429 or exc.code >= 500) from exc
+            raise BackendError(
+                self.backend, reason, retryable=exc.code == 429 or exc.code >= 500
+            ) from exc
         except urllib.error.URLError as exc:
             inner = exc.reason
             if isinstance(inner, (socket.timeout, TimeoutError)):
@@ -198,14 +221,17 @@ class Transport:
                 reason = f"cannot resolve host {request.host!r} (offline?)"
                 # An unknown name will not become known in a second: no retry. A temporary
                 # resolver failure (EAI_AGAIN) may, so it is retried like a timeout.
-                raise BackendError(self.backend, reason,
-                                   retryable=inner.errno == socket.EAI_AGAIN) from exc
+                raise BackendError(
+                    self.backend, reason, retryable=inner.errno == socket.EAI_AGAIN
+                ) from exc
             else:
                 reason = f"connection failed ({inner})"
             raise BackendError(self.backend, reason, retryable=True) from exc
-        except (socket.timeout, TimeoutError) as exc:
-            raise BackendError(self.backend, f"no answer within {timeout:.3g} s",
-                               retryable=True) from exc
+        except TimeoutError as exc:
+            raise BackendError(
+                self.backend, f"no answer within {timeout:.3g} s", retryable=True
+            ) from exc
         except (ConnectionError, http.client.HTTPException, OSError) as exc:
-            raise BackendError(self.backend, f"connection failed ({exc.__class__.__name__}: "
-                               f"{exc})", retryable=True) from exc
+            raise BackendError(
+                self.backend, f"connection failed ({exc.__class__.__name__}: {exc})", retryable=True
+            ) from exc

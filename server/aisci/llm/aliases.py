@@ -14,11 +14,15 @@ from __future__ import annotations
 ORIGINAL_MODELS: dict[str, tuple[str, str]] = {
     "deepseek-chat": ("deepseek/deepseek-chat", ""),
     "deepseek-reasoner": ("deepseek/deepseek-reasoner", ""),
-    "deepseek-coder-v2-0724": ("deepseek/deepseek-coder",
-                               "DeepSeek retired DeepSeek-Coder-V2-0724; its API now serves its current chat "
-                               "model under the name deepseek-coder, not the model of the original's paper"),
-    "llama3.1-405b": ("openrouter/meta-llama/llama-3.1-405b-instruct", "served by OpenRouter (OPENROUTER_API_KEY), "
-                      "as in the original"),
+    "deepseek-coder-v2-0724": (
+        "deepseek/deepseek-coder",
+        "DeepSeek retired DeepSeek-Coder-V2-0724; its API now serves its current chat "
+        "model under the name deepseek-coder, not the model of the original's paper",
+    ),
+    "llama3.1-405b": (
+        "openrouter/meta-llama/llama-3.1-405b-instruct",
+        "served by OpenRouter (OPENROUTER_API_KEY), as in the original",
+    ),
 }
 
 
@@ -28,9 +32,14 @@ def resolve_model(model: str | None) -> tuple[str | None, str]:
         return model, ""
     if model in ORIGINAL_MODELS:
         mapped, note = ORIGINAL_MODELS[model]
-        return mapped, f"model {model} (the original's name) is {mapped}" + (f": {note}" if note else "")
+        return mapped, f"model {model} (the original's name) is {mapped}" + (
+            f": {note}" if note else ""
+        )
     if model.startswith("gemini-"):
         # The original called Google's Gemini API with GEMINI_API_KEY; a bare gemini-* in litellm is Vertex AI.
         mapped = f"gemini/{model}"
-        return mapped, f"model {model} (the original's name) is {mapped}, Google's Gemini API with GEMINI_API_KEY"
+        return (
+            mapped,
+            f"model {model} (the original's name) is {mapped}, Google's Gemini API with GEMINI_API_KEY",
+        )
     return model, ""

@@ -76,8 +76,17 @@ class CassetteWriter:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
 
-    def append(self, *, key: str, stage: str, model: str, messages: list[dict], params: dict,
-               answer: Recorded, duration_s: float) -> None:
+    def append(
+        self,
+        *,
+        key: str,
+        stage: str,
+        model: str,
+        messages: list[dict],
+        params: dict,
+        answer: Recorded,
+        duration_s: float,
+    ) -> None:
         entry = {
             "key": key,
             "stage": stage,

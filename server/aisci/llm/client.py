@@ -29,9 +29,11 @@ import logging
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
+from ._litellm import load_litellm
 from .answers import AnswerProblem, parse_answer
 from .cassette import Cassette, CassetteWriter, Recorded, request_key
 from .errors import LLMFormatError, LLMRequestError, ReplayMissError
@@ -44,7 +46,6 @@ from .models import (
     supports_json_schema,
     warn_unpriced_once,
 )
-from ._litellm import load_litellm
 from .retry import call_with_retries, check_cancel
 from .settings import LLMSettings
 
@@ -121,7 +122,7 @@ class LLMClient:
             if self._writer is None:
                 raise ReplayMissError(
                     f"Replay of stage `{stage}` found no recorded answer for this request "
-                    f"(last user message: \"{_last_user_text(messages)[:80]}\").",
+                    f'(last user message: "{_last_user_text(messages)[:80]}").',
                     "The prompt or settings changed since the recording: record again with "
                     "--record PATH (this needs the model and its key).",
                 )
@@ -150,8 +151,15 @@ class LLMClient:
             budget.release(estimate)
         duration = time.monotonic() - started
         if self._writer is not None:
-            self._writer.append(key=key, stage=stage, model=s.model, messages=messages,
-                                params=params, answer=answer, duration_s=duration)
+            self._writer.append(
+                key=key,
+                stage=stage,
+                model=s.model,
+                messages=messages,
+                params=params,
+                answer=answer,
+                duration_s=duration,
+            )
         return self._finish(stage, answer, duration, replayed=False)
 
     def complete_json(
@@ -251,9 +259,7 @@ class LLMClient:
 
     def _streamed(self, kwargs: dict, stage: str, on_text: Callable | None) -> Recorded:
         litellm = load_litellm()
-        stream = litellm.completion(
-            **kwargs, stream=True, stream_options={"include_usage": True}
-        )
+        stream = litellm.completion(**kwargs, stream=True, stream_options={"include_usage": True})
         chunks = []
         try:
             for chunk in stream:

@@ -50,7 +50,7 @@ class StageTotals:
     unpriced_calls: int = 0  # calls whose cost is unknown
     replayed_calls: int = 0
 
-    def add(self, r: CallRecord) -> "StageTotals":
+    def add(self, r: CallRecord) -> StageTotals:
         return StageTotals(
             calls=self.calls + 1,
             prompt_tokens=self.prompt_tokens + r.prompt_tokens,
@@ -77,7 +77,7 @@ class Ledger:
         path: Path | str | None = None,
         *,
         max_cost_usd: float | None = None,
-        parent: "Ledger | None" = None,
+        parent: Ledger | None = None,
     ):
         self.path = Path(path) if path is not None else None
         self.max_cost_usd = max_cost_usd
@@ -101,7 +101,7 @@ class Ledger:
             return list(self._records)
 
     @property
-    def root(self) -> "Ledger":
+    def root(self) -> Ledger:
         return self if self.parent is None else self.parent.root
 
     # -- money ---------------------------------------------------------------------------
@@ -164,7 +164,7 @@ class Ledger:
         }
 
     @classmethod
-    def from_json(cls, data: dict, path: Path | str | None = None) -> "Ledger":
+    def from_json(cls, data: dict, path: Path | str | None = None) -> Ledger:
         ledger = cls(path, max_cost_usd=data.get("max_cost_usd"))
         fields = CallRecord.__dataclass_fields__
         for raw in data.get("calls", []):
@@ -172,7 +172,7 @@ class Ledger:
         return ledger
 
     @classmethod
-    def load(cls, path: Path | str, *, missing_ok: bool = True) -> "Ledger":
+    def load(cls, path: Path | str, *, missing_ok: bool = True) -> Ledger:
         """Read a saved ledger (and keep saving to the same path). A missing file gives an
         empty ledger when ``missing_ok``."""
         path = Path(path)

@@ -15,7 +15,8 @@ import random
 import re
 import threading
 import time
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 from aisci.errors import AisciError
 
@@ -25,8 +26,16 @@ from .settings import RetryPolicy
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-_TRANSIENT_NAMES = {"Timeout", "APITimeoutError", "APIConnectionError", "TimeoutError",
-                    "ConnectError", "ReadTimeout", "ConnectTimeout", "RemoteProtocolError"}
+_TRANSIENT_NAMES = {
+    "Timeout",
+    "APITimeoutError",
+    "APIConnectionError",
+    "TimeoutError",
+    "ConnectError",
+    "ReadTimeout",
+    "ConnectTimeout",
+    "RemoteProtocolError",
+}
 
 
 def status_of(exc: BaseException) -> int | None:
@@ -111,6 +120,11 @@ def call_with_retries(
                     "The provider is overloaded, rate-limiting or unreachable: wait and rerun "
                     "with --resume, lower --parallel, or raise the retry limits.",
                 ) from exc
-            log.warning("%s: try %d failed (%s); retrying in %.2f s",
-                        what, attempt, status or type(exc).__name__, wait)
+            log.warning(
+                "%s: try %d failed (%s); retrying in %.2f s",
+                what,
+                attempt,
+                status or type(exc).__name__,
+                wait,
+            )
             sleep(wait)

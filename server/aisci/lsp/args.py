@@ -28,17 +28,34 @@ class Args:
         self.values = values
 
     @classmethod
-    def parse(cls, command: str, arguments: tuple, allowed: tuple[str, ...]) -> "Args":
-        example = '{"template": "/abs/path/templates/NAME"}' if "template" in allowed else \
-            ('{"folder": "/abs/path/results/TEMPLATE/STAMP_IDEA"}' if "folder" in allowed else "{}")
+    def parse(cls, command: str, arguments: tuple, allowed: tuple[str, ...]) -> Args:
+        example = (
+            '{"template": "/abs/path/templates/NAME"}'
+            if "template" in allowed
+            else (
+                '{"folder": "/abs/path/results/TEMPLATE/STAMP_IDEA"}'
+                if "folder" in allowed
+                else "{}"
+            )
+        )
         if len(arguments) != 1 or not isinstance(arguments[0], dict):
-            found = f"{len(arguments)} arguments" if len(arguments) != 1 else type(arguments[0]).__name__
-            raise cls.error(command, f"takes exactly one argument, a JSON object such as {example}; found {found}.")
+            found = (
+                f"{len(arguments)} arguments"
+                if len(arguments) != 1
+                else type(arguments[0]).__name__
+            )
+            raise cls.error(
+                command,
+                f"takes exactly one argument, a JSON object such as {example}; found {found}.",
+            )
         values = dict(arguments[0])
         unknown = sorted(k for k in values if k not in allowed and k not in KEYS)
         if unknown:
-            raise cls.error(command, f"unknown key{'s' * (len(unknown) > 1)} {', '.join(map(repr, unknown))}; "
-                                     f"it takes {', '.join(allowed) or 'no keys'} (and any aiScientist setting).")
+            raise cls.error(
+                command,
+                f"unknown key{'s' * (len(unknown) > 1)} {', '.join(map(repr, unknown))}; "
+                f"it takes {', '.join(allowed) or 'no keys'} (and any aiScientist setting).",
+            )
         return cls(command, values)
 
     @staticmethod
@@ -88,8 +105,10 @@ class Args:
     def template(self, must_exist: bool = True) -> Path:
         path = self.path("template")
         if must_exist and not path.is_dir():
-            raise self.fail(f"the template {path} is not a folder (it does not exist or is a file); "
-                            "give a template folder such as <workspace>/templates/NAME.")
+            raise self.fail(
+                f"the template {path} is not a folder (it does not exist or is a file); "
+                "give a template folder such as <workspace>/templates/NAME."
+            )
         return path
 
     def folder(self) -> Path:
@@ -97,6 +116,8 @@ class Args:
         if not path.is_dir():
             raise self.fail(f"the folder {path} does not exist.")
         if not (path / "idea.json").is_file():
-            raise self.fail(f"{path} is not an idea folder (it has no idea.json); give a folder "
-                            "results/<template>/<stamp>_<idea> made by a launch or by aisci.runExperiments.")
+            raise self.fail(
+                f"{path} is not an idea folder (it has no idea.json); give a folder "
+                "results/<template>/<stamp>_<idea> made by a launch or by aisci.runExperiments."
+            )
         return path

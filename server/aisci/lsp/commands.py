@@ -16,9 +16,10 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from pygls.exceptions import JsonRpcException
 
@@ -34,27 +35,30 @@ STAGE_FAILED, BUSY, NOT_AVAILABLE, RESTRICTED, CANCELLED = -32001, -32002, -3200
 class NotAvailable(Exception):
     def __init__(self, module: str, what: str):
         self.module = module
-        super().__init__(f"{what} is not available yet: the module {module} is not installed in this aisci. "
-                         "Update aisci, or use the stages that are.")
+        super().__init__(
+            f"{what} is not available yet: the module {module} is not installed in this aisci. "
+            "Update aisci, or use the stages that are."
+        )
 
 
 @dataclass(frozen=True)
 class Plan:
     """What a long command will do: the path it locks, its title, and its work."""
+
     lock: Path
     folder: Path
     title: str
-    work: Callable[[Any], dict]          # (Context) -> result, in the job's thread
+    work: Callable[[Any], dict]  # (Context) -> result, in the job's thread
 
 
 @dataclass(frozen=True)
 class Spec:
     keys: tuple[str, ...]
-    target: str                          # "module:function" of aisci.lsp, imported on first use
+    target: str  # "module:function" of aisci.lsp, imported on first use
     long: bool = True
 
     @property
-    def handler(self) -> Callable:       # (server, Args) -> Plan (long) or result (quick)
+    def handler(self) -> Callable:  # (server, Args) -> Plan (long) or result (quick)
         module, name = self.target.split(":")
         return getattr(importlib.import_module(f"aisci.lsp.{module}"), name)
 
@@ -62,9 +66,9 @@ class Spec:
 _F, _T, _I = ("folder",), ("template",), ("template", "idea")
 COMMANDS: dict[str, Spec] = {
     "aisci.checkTemplate": Spec(_T, "stages:check_template", long=False),
-    "aisci.runBaseline": Spec(_T + ("force",), "stages:run_baseline"),
+    "aisci.runBaseline": Spec((*_T, "force"), "stages:run_baseline"),
     "aisci.generateIdeas": Spec(_T, "stages:generate_ideas"),
-    "aisci.checkNovelty": Spec(_T + ("ideas",), "stages:check_novelty"),
+    "aisci.checkNovelty": Spec((*_T, "ideas"), "stages:check_novelty"),
     "aisci.runExperiments": Spec(_F + _I, "stages:run_experiments"),
     "aisci.makePlots": Spec(_F + _I, "stages:make_plots"),
     "aisci.draftPaper": Spec(_F + _I + ("section",), "stages:draft_paper"),
@@ -72,8 +76,10 @@ COMMANDS: dict[str, Spec] = {
     "aisci.checkConsistency": Spec(_F + _I, "stages:check_consistency"),
     "aisci.review": Spec(_F + _I, "stages:review"),
     "aisci.improve": Spec(_F + _I, "stages:improve"),
-    "aisci.launch": Spec(_T + ("skipIdeaGeneration", "skipNoveltyCheck", "resume", "writeup", "improvement"),
-                         "stages:launch"),
+    "aisci.launch": Spec(
+        (*_T, "skipIdeaGeneration", "skipNoveltyCheck", "resume", "writeup", "improvement"),
+        "stages:launch",
+    ),
     "aisci.cancel": Spec(("job", "folder"), "commands:cancel", long=False),
     "aisci.listTemplates": Spec((), "queries:list_templates", long=False),
     "aisci.listIdeas": Spec(_T, "queries:list_ideas", long=False),
@@ -82,7 +88,7 @@ COMMANDS: dict[str, Spec] = {
     "aisci.getCost": Spec((), "queries:get_cost", long=False),
     "aisci.renderText": Spec(("path", "uri"), "queries:render_text", long=False),
     "aisci.getTree": Spec(_F, "queries:get_tree", long=False),
-    "aisci.steerNode": Spec(_F + ("node", "action"), "commands:steer_node", long=False),
+    "aisci.steerNode": Spec((*_F, "node", "action"), "commands:steer_node", long=False),
 }
 STEERING = ("pin", "unpin", "prune")
 
@@ -107,16 +113,24 @@ def steer_node(server, args: Args) -> dict:
     folder = args.path("folder")
     node, action = args.values.get("node"), args.text("action")
     if isinstance(node, bool) or not isinstance(node, int) or node < 0:
-        raise args.fail(f'"node" must be a node id (a whole number, the run index), found {node!r}.')
+        raise args.fail(
+            f'"node" must be a node id (a whole number, the run index), found {node!r}.'
+        )
     if action not in STEERING:
         raise args.fail(f'"action" must be one of {", ".join(STEERING)}, found {action!r}.')
     if server.restricted:
-        raise _error(RESTRICTED, f"{args.command} did not run: this workspace is not trusted, so the AI Scientist "
-                                 "changes nothing in it. Trust the workspace (Workspaces: Manage Workspace Trust) "
-                                 "to steer a search.", command=args.command)
+        raise _error(
+            RESTRICTED,
+            f"{args.command} did not run: this workspace is not trusted, so the AI Scientist "
+            "changes nothing in it. Trust the workspace (Workspaces: Manage Workspace Trust) "
+            "to steer a search.",
+            command=args.command,
+        )
     tree = load_tree(folder)
     if tree is None or not any(n.id == node for n in tree.nodes):
-        raise args.fail(f"{folder} has no search node {node}" + ("" if tree else " (it has no tree.json)") + ".")
+        raise args.fail(
+            f"{folder} has no search node {node}" + ("" if tree else " (it has no tree.json)") + "."
+        )
     job = None
     if server.jobs.holder_of(folder) is None:
         try:
@@ -129,8 +143,14 @@ def steer_node(server, args: Args) -> dict:
         if job is not None:
             server.jobs.release(job)
     changed = tree.node(node)
-    return {"folder": str(folder), "node": node, "action": action, "status": changed.status,
-            "pinned": changed.pinned, "pruned": changed.pruned}
+    return {
+        "folder": str(folder),
+        "node": node,
+        "action": action,
+        "status": changed.status,
+        "pinned": changed.pinned,
+        "pruned": changed.pruned,
+    }
 
 
 def _error(code: int, text: str, **data: Any) -> JsonRpcException:
@@ -156,20 +176,33 @@ async def execute(server, name: str, arguments: tuple) -> Any:
         try:
             return await loop.run_in_executor(None, handler, server, args)
         except AisciError as e:
-            raise _error(STAGE_FAILED, str(e), command=name, message=e.message, hint=e.hint, log=None,
-                         folder=None) from None
+            raise _error(
+                STAGE_FAILED,
+                str(e),
+                command=name,
+                message=e.message,
+                hint=e.hint,
+                log=None,
+                folder=None,
+            ) from None
         except (JsonRpcException, asyncio.CancelledError):
             raise
-        except Exception as e:  # noqa: BLE001 - a bug must not take the server down; it is logged whole
+        except Exception as e:
             log.exception("%s failed unexpectedly", name)
             text = f"{name} failed unexpectedly: {type(e).__name__}: {e}. The traceback is in the server's log."
-            raise _error(STAGE_FAILED, text, command=name, message=text, hint=None, log=None, folder=None) from None
+            raise _error(
+                STAGE_FAILED, text, command=name, message=text, hint=None, log=None, folder=None
+            ) from None
     if server.restricted:
-        raise _error(RESTRICTED, f"{name} did not run: this workspace is not trusted, so the AI Scientist only "
-                                 "shows what is in it and runs nothing (no experiment, no LaTeX). Trust the "
-                                 "workspace (Workspaces: Manage Workspace Trust) to run commands.", command=name)
+        raise _error(
+            RESTRICTED,
+            f"{name} did not run: this workspace is not trusted, so the AI Scientist only "
+            "shows what is in it and runs nothing (no experiment, no LaTeX). Trust the "
+            "workspace (Workspaces: Manage Workspace Trust) to run commands.",
+            command=name,
+        )
     plan: Plan = handler(server, args)
-    settings = server.settings_for(args)       # a bad override is a bad argument (-32602)
+    settings = server.settings_for(args)  # a bad override is a bad argument (-32602)
     try:
         job = server.jobs.reserve(name, plan.lock, plan.folder)
     except Busy as e:
@@ -187,22 +220,41 @@ async def execute(server, name: str, arguments: tuple) -> Any:
         raise _error(NOT_AVAILABLE, f"{name}: {e}", command=name, module=e.module) from None
     except AisciError as e:
         if job.cancel.is_set():
-            raise _error(CANCELLED, f"{name} was cancelled; everything that finished is saved. Run it again "
-                                    "to continue.", command=name, job=job.id) from None
+            raise _error(
+                CANCELLED,
+                f"{name} was cancelled; everything that finished is saved. Run it again "
+                "to continue.",
+                command=name,
+                job=job.id,
+            ) from None
         log_path = _log_of(e, ctx.reporter, plan.folder)
         text = str(e) + (f" Log: {log_path}" if log_path and log_path not in str(e) else "")
         server.bridge.show_message(f"{name} failed: {text}")
-        raise _error(STAGE_FAILED, text, command=name, message=e.message, hint=e.hint, log=log_path,
-                     folder=str(plan.folder)) from None
+        raise _error(
+            STAGE_FAILED,
+            text,
+            command=name,
+            message=e.message,
+            hint=e.hint,
+            log=log_path,
+            folder=str(plan.folder),
+        ) from None
     except (asyncio.CancelledError, JsonRpcException):
         raise
-    except Exception as e:  # noqa: BLE001 - a bug must not take the server down; it is logged whole
+    except Exception as e:
         if job.cancel.is_set():
             raise _error(CANCELLED, f"{name} was cancelled.", command=name, job=job.id) from None
         log.exception("%s failed unexpectedly", name)
         text = f"{name} failed unexpectedly: {type(e).__name__}: {e}. The traceback is in the server's log."
         server.bridge.show_message(text)
-        raise _error(STAGE_FAILED, text, command=name, message=text, hint=None, log=None,
-                     folder=str(plan.folder)) from None
+        raise _error(
+            STAGE_FAILED,
+            text,
+            command=name,
+            message=text,
+            hint=None,
+            log=None,
+            folder=str(plan.folder),
+        ) from None
     finally:
         server.jobs.release(job)

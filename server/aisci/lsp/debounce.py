@@ -6,7 +6,8 @@ debouncer's) after the last call for ``key``;
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, Hashable
+from collections.abc import Callable, Hashable
+from typing import Any
 
 
 class Debouncer:
@@ -16,19 +17,26 @@ class Debouncer:
         self._timers: dict[Hashable, threading.Timer] = {}
         self._stopped = False
 
-    def call(self, key: Hashable, fn: Callable[..., Any], *args: Any, delay_s: float | None = None) -> None:
+    def call(
+        self, key: Hashable, fn: Callable[..., Any], *args: Any, delay_s: float | None = None
+    ) -> None:
         with self._lock:
             if self._stopped:
                 return
             old = self._timers.pop(key, None)
             if old is not None:
                 old.cancel()
-            timer = threading.Timer(self.delay_s if delay_s is None else delay_s, lambda: self._fire(key, timer, fn, args))
+            timer = threading.Timer(
+                self.delay_s if delay_s is None else delay_s,
+                lambda: self._fire(key, timer, fn, args),
+            )
             timer.daemon = True
             self._timers[key] = timer
             timer.start()
 
-    def _fire(self, key: Hashable, timer: threading.Timer, fn: Callable[..., Any], args: tuple) -> None:
+    def _fire(
+        self, key: Hashable, timer: threading.Timer, fn: Callable[..., Any], args: tuple
+    ) -> None:
         with self._lock:
             if self._timers.get(key) is timer:
                 del self._timers[key]

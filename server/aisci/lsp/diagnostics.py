@@ -13,15 +13,18 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from lsprotocol import types
 
 from aisci.lsp.uris import path_to_uri
 
-_SEVERITY = {"error": types.DiagnosticSeverity.Error, "warning": types.DiagnosticSeverity.Warning,
-             "info": types.DiagnosticSeverity.Information}
+_SEVERITY = {
+    "error": types.DiagnosticSeverity.Error,
+    "warning": types.DiagnosticSeverity.Warning,
+    "info": types.DiagnosticSeverity.Information,
+}
 _FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+)')
 
 
@@ -29,24 +32,44 @@ def _range(line: int | None, column: int | None = None) -> types.Range:
     row = max(0, (line or 1) - 1)
     col = max(0, (column or 1) - 1)
     # To the end of the line: editors clip a range that is too long.
-    return types.Range(types.Position(row, col), types.Position(row, 10_000 if column is None else col + 1))
+    return types.Range(
+        types.Position(row, col), types.Position(row, 10_000 if column is None else col + 1)
+    )
 
 
-def make(message: str, severity: str, source: str, line: int | None, column: int | None = None,
-         code: str | None = None) -> types.Diagnostic:
-    return types.Diagnostic(range=_range(line, column), message=message,
-                            severity=_SEVERITY.get(severity, types.DiagnosticSeverity.Error),
-                            source=source, code=code)
+def make(
+    message: str,
+    severity: str,
+    source: str,
+    line: int | None,
+    column: int | None = None,
+    code: str | None = None,
+) -> types.Diagnostic:
+    return types.Diagnostic(
+        range=_range(line, column),
+        message=message,
+        severity=_SEVERITY.get(severity, types.DiagnosticSeverity.Error),
+        source=source,
+        code=code,
+    )
 
 
 def from_problem(problem) -> types.Diagnostic:
     """A template ``Problem`` (core/problems.py)."""
-    return make(problem.message, problem.severity, "aisci-template", problem.line, code=problem.field)
+    return make(
+        problem.message, problem.severity, "aisci-template", problem.line, code=problem.field
+    )
 
 
 def from_core(diagnostic) -> types.Diagnostic:
     """An ``aisci.core.diagnostics.Diagnostic`` (LaTeX log, BibTeX, chktex, pre-checks, consistency)."""
-    return make(diagnostic.message, diagnostic.severity, diagnostic.source, diagnostic.line, diagnostic.column)
+    return make(
+        diagnostic.message,
+        diagnostic.severity,
+        diagnostic.source,
+        diagnostic.line,
+        diagnostic.column,
+    )
 
 
 def traceback_frame(folder: Path, stderr: str) -> tuple[int, str] | None:
@@ -71,7 +94,9 @@ class DiagnosticStore:
         self._lock = threading.Lock()
         self._by_file: dict[str, dict[str, list[types.Diagnostic]]] = {}
 
-    def set_group(self, group: str, scope: Path | str, by_file: dict[Path, Iterable[types.Diagnostic]]) -> None:
+    def set_group(
+        self, group: str, scope: Path | str, by_file: dict[Path, Iterable[types.Diagnostic]]
+    ) -> None:
         scope = Path(scope).resolve()
         wanted = {str(Path(p).resolve()): list(d) for p, d in by_file.items()}
         changed: list[str] = []
@@ -119,8 +144,11 @@ class DiagnosticStore:
             self.set_group("experiment", experiment, {})
             return
         line, message = found
-        self.set_group("experiment", experiment,
-                       {experiment: [make(f"{run} failed: {message}", "error", "aisci-experiment", line)]})
+        self.set_group(
+            "experiment",
+            experiment,
+            {experiment: [make(f"{run} failed: {message}", "error", "aisci-experiment", line)]},
+        )
 
     def core_diagnostics(self, group: str, root: Path, diagnostics) -> None:
         """Diagnostics whose ``file`` is relative to ``root`` (the latex folder)."""
@@ -139,7 +167,10 @@ class DiagnosticStore:
 
         latex = Path(folder) / "latex"
         try:
-            saved = [Diagnostic(**d) for d in json.loads((latex / "diagnostics.json").read_text(encoding="utf-8"))]
+            saved = [
+                Diagnostic(**d)
+                for d in json.loads((latex / "diagnostics.json").read_text(encoding="utf-8"))
+            ]
         except (OSError, ValueError, TypeError):
             return {"diagnostics": 0, "errors": 0}
         self.core_diagnostics("build", latex, [d for d in saved if d.source != "consistency"])

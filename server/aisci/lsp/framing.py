@@ -25,8 +25,8 @@ from typing import Any
 
 log = logging.getLogger("aisci.lsp.framing")
 
-MAX_BODY = 64 * 2**20          # bytes in one message; a bigger one is refused, not allocated
-MAX_LINE = 64 * 2**10          # bytes of a header line looked at, at once
+MAX_BODY = 64 * 2**20  # bytes in one message; a bigger one is refused, not allocated
+MAX_LINE = 64 * 2**10  # bytes of a header line looked at, at once
 HEADER = b"Content-Length:"
 HEADER_LINE = re.compile(rb"^[A-Za-z][A-Za-z0-9-]*:[^\r\n]*\r?\n?$")
 LENGTH = re.compile(rb"^Content-Length:[ \t]*(\S*)[ \t]*\r?\n?$", re.IGNORECASE)
@@ -41,7 +41,9 @@ class StdioSource:
         self.executor = executor
 
     async def readline(self) -> bytes:
-        return await asyncio.get_running_loop().run_in_executor(self.executor, self.stream.readline, MAX_LINE)
+        return await asyncio.get_running_loop().run_in_executor(
+            self.executor, self.stream.readline, MAX_LINE
+        )
 
     async def read_some(self, n: int) -> bytes:
         read = getattr(self.stream, "read1", self.stream.read)
@@ -77,7 +79,7 @@ class FrameReader:
         if self.pending:
             end = self.pending.find(b"\n")
             if end >= 0:
-                line, self.pending = self.pending[:end + 1], self.pending[end + 1:]
+                line, self.pending = self.pending[: end + 1], self.pending[end + 1 :]
                 return line
             line = self.pending + await self.source.readline()
             self.pending = b""
@@ -107,30 +109,44 @@ class FrameReader:
                 if length is not None:
                     return await self._body(length)
                 if in_headers:
-                    log.error("skipped a frame without a Content-Length header; waiting for the next one")
+                    log.error(
+                        "skipped a frame without a Content-Length header; waiting for the next one"
+                    )
                     in_headers, skipping = False, True
-                continue            # stray blank lines between frames
+                continue  # stray blank lines between frames
             if not HEADER_LINE.match(line):
                 if at < 0:
-                    log.error("skipped input that is not an LSP header: %r; waiting for the next "
-                              "Content-Length header", line[:200])
+                    log.error(
+                        "skipped input that is not an LSP header: %r; waiting for the next "
+                        "Content-Length header",
+                        line[:200],
+                    )
                     length, in_headers, skipping = None, False, True
                     continue
-                line = line[at:]    # a header glued to the end of a body that was shorter than declared
+                line = line[
+                    at:
+                ]  # a header glued to the end of a body that was shorter than declared
                 log.error("skipped %d bytes before a Content-Length header", at)
                 length = None
             in_headers = True
             match = LENGTH.match(line)
             if match is None:
-                continue            # another header (Content-Type)
+                continue  # another header (Content-Type)
             value = match.group(1)
             if not value.isdigit():
-                log.error("skipped a frame: its header %r holds no length in bytes; waiting for the next "
-                          "Content-Length header", line.strip()[:200].decode("ascii", "replace"))
+                log.error(
+                    "skipped a frame: its header %r holds no length in bytes; waiting for the next "
+                    "Content-Length header",
+                    line.strip()[:200].decode("ascii", "replace"),
+                )
                 length, in_headers, skipping = None, False, True
             elif int(value) > MAX_BODY:
-                log.error("skipped a frame of %s bytes: the limit is %d bytes; waiting for the next "
-                          "Content-Length header", value.decode(), MAX_BODY)
+                log.error(
+                    "skipped a frame of %s bytes: the limit is %d bytes; waiting for the next "
+                    "Content-Length header",
+                    value.decode(),
+                    MAX_BODY,
+                )
                 length, in_headers, skipping = None, False, True
             else:
                 length = int(value)
@@ -142,11 +158,15 @@ class FrameReader:
             if not chunk:
                 return None
             body += chunk
-            recent = body[max(0, len(body) - len(chunk) - len(HEADER)):]
+            recent = body[max(0, len(body) - len(chunk) - len(HEADER)) :]
             early = _complete_json_before_header(body) if HEADER in recent else None
             if early is not None:
-                log.error("a frame declared %d bytes but its message ended after %d: read the rest as "
-                          "the next frame", length, early)
+                log.error(
+                    "a frame declared %d bytes but its message ended after %d: read the rest as "
+                    "the next frame",
+                    length,
+                    early,
+                )
                 self.pending = body[early:] + self.pending
                 return body[:early]
         return body
@@ -164,7 +184,9 @@ def _complete_json_before_header(body: bytes) -> int | None:
 def _reply_error(protocol, msg_id: Any, code: int, message: str) -> None:
     # Written as plain JSON: pygls's serializer drops ``"id": null``, which JSON-RPC requires
     # when the request's id could not be read.
-    protocol._send_data({"jsonrpc": "2.0", "id": msg_id, "error": {"code": code, "message": message}})
+    protocol._send_data(
+        {"jsonrpc": "2.0", "id": msg_id, "error": {"code": code, "message": message}}
+    )
 
 
 def _params_problem(error: BaseException) -> str:
@@ -173,7 +195,7 @@ def _params_problem(error: BaseException) -> str:
         from cattrs import transform_error
 
         return "; ".join(transform_error(cause))
-    except Exception:  # noqa: BLE001 - not a cattrs error: its own text
+    except Exception:
         return str(cause)
 
 
@@ -187,14 +209,23 @@ def handle_body(protocol, body: bytes) -> None:
         return
     msg_id = data.get("id") if isinstance(data, dict) else None
     is_request = isinstance(data, dict) and "id" in data and "method" in data
-    if not isinstance(data, dict) or data.get("jsonrpc") != "2.0" or not isinstance(data.get("method", ""), str):
+    if (
+        not isinstance(data, dict)
+        or data.get("jsonrpc") != "2.0"
+        or not isinstance(data.get("method", ""), str)
+    ):
         log.error("a message is not a JSON-RPC 2.0 object: %s", body[:200])
         if not isinstance(data, dict) or "id" in data:
-            _reply_error(protocol, msg_id, INVALID_REQUEST, "Invalid Request: expected a JSON-RPC 2.0 object.")
+            _reply_error(
+                protocol,
+                msg_id,
+                INVALID_REQUEST,
+                "Invalid Request: expected a JSON-RPC 2.0 object.",
+            )
         return
     try:
         message = protocol.structure_message(data)
-    except Exception as e:  # noqa: BLE001 - pygls raises its own exception kinds here
+    except Exception as e:
         method = data.get("method")
         problem = _params_problem(e)
         if is_request:
@@ -202,11 +233,13 @@ def handle_body(protocol, body: bytes) -> None:
             log.error("request %r (%s) has params that do not fit: %s", msg_id, method, problem)
             _reply_error(protocol, msg_id, code, f"Invalid params for {method}: {problem}")
         else:
-            log.error("dropped a message (%s) that does not fit: %s", method or "a response", problem)
+            log.error(
+                "dropped a message (%s) that does not fit: %s", method or "a response", problem
+            )
         return
     try:
         protocol.handle_message(message)
-    except Exception:  # noqa: BLE001 - one bad message must not end the connection
+    except Exception:
         log.exception("could not handle a message (%s)", data.get("method", "a response"))
         if is_request:
             _reply_error(protocol, msg_id, -32603, "Internal error: see the server's log.")

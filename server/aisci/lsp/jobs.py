@@ -22,13 +22,15 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import itertools
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from lsprotocol import types
 
@@ -41,13 +43,13 @@ CANCEL_GRACE_S = 10.0
 class Job:
     id: str
     command: str
-    path: str                      # the locked path
-    folder: str | None = None      # the folder the work is about (for notifications)
+    path: str  # the locked path
+    folder: str | None = None  # the folder the work is about (for notifications)
     cancel: threading.Event = field(default_factory=threading.Event)
     started: float = field(default_factory=time.time)
     token: str | None = None
     thread: threading.Thread | None = None
-    folder_lock: Any = None        # the inter-process lock (core.locks.FolderLock)
+    folder_lock: Any = None  # the inter-process lock (core.locks.FolderLock)
     _callbacks: list[Callable[[], None]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -79,24 +81,35 @@ class Job:
                 self._callbacks.remove(callback)
 
     def describe(self) -> dict[str, Any]:
-        return {"job": self.id, "command": self.command, "folder": self.path,
-                "since": time.strftime("%H:%M:%S", time.localtime(self.started))}
+        return {
+            "job": self.id,
+            "command": self.command,
+            "folder": self.path,
+            "since": time.strftime("%H:%M:%S", time.localtime(self.started)),
+        }
 
 
 class Busy(Exception):
     def __init__(self, job: Job, path: str):
         self.running = job.describe()
-        super().__init__(f"{job.command} ({job.id}, started {job.describe()['since']}) is running on {job.path}; "
-                         f"a second command on {path} would interleave with it. Wait for it to finish, "
-                         f"or cancel it with aisci.cancel {{\"job\": \"{job.id}\"}}.")
+        super().__init__(
+            f"{job.command} ({job.id}, started {job.describe()['since']}) is running on {job.path}; "
+            f"a second command on {path} would interleave with it. Wait for it to finish, "
+            f'or cancel it with aisci.cancel {{"job": "{job.id}"}}.'
+        )
 
     @classmethod
-    def elsewhere(cls, error) -> "Busy":
+    def elsewhere(cls, error) -> Busy:
         """Another process holds the path (``error``: core.locks.FolderInUse)."""
         busy = Exception.__new__(cls)
         holder = error.holder
-        busy.running = {"job": None, "command": holder.command if holder else None, "folder": str(error.path),
-                        "since": holder.since if holder else None, "pid": holder.pid if holder else None}
+        busy.running = {
+            "job": None,
+            "command": holder.command if holder else None,
+            "folder": str(error.path),
+            "since": holder.since if holder else None,
+            "pid": holder.pid if holder else None,
+        }
         Exception.__init__(busy, str(error))
         return busy
 
@@ -108,10 +121,10 @@ def _overlaps(a: str, b: str) -> bool:
 
 class JobManager:
     def __init__(self, results: Callable[[], Path] | None = None) -> None:
-        self._results = results        # the workspace's results folder (it moves at initialize)
+        self._results = results  # the workspace's results folder (it moves at initialize)
         self._lock = threading.Lock()
         self.jobs: dict[str, Job] = {}
-        self._released: list[tuple[str, float]] = []   # (path, when its job ended)
+        self._released: list[tuple[str, float]] = []  # (path, when its job ended)
 
     def reserve(self, command: str, path: Path | str, folder: Path | str | None = None) -> Job:
         path = str(Path(path).resolve())
@@ -188,7 +201,9 @@ class JobManager:
 
 
 def _message_type(level: str) -> types.MessageType:
-    return {"error": types.MessageType.Error, "warning": types.MessageType.Warning}.get(level, types.MessageType.Info)
+    return {"error": types.MessageType.Error, "warning": types.MessageType.Warning}.get(
+        level, types.MessageType.Info
+    )
 
 
 class Bridge:
@@ -208,10 +223,16 @@ class Bridge:
         self.call(self.ls.protocol.notify, method, params)
 
     def log_message(self, message: str, level: str = "info") -> None:
-        self.call(self.ls.window_log_message, types.LogMessageParams(type=_message_type(level), message=message))
+        self.call(
+            self.ls.window_log_message,
+            types.LogMessageParams(type=_message_type(level), message=message),
+        )
 
     def show_message(self, message: str, level: str = "error") -> None:
-        self.call(self.ls.window_show_message, types.ShowMessageParams(type=_message_type(level), message=message))
+        self.call(
+            self.ls.window_show_message,
+            types.ShowMessageParams(type=_message_type(level), message=message),
+        )
 
     def request(self, method: str, params: Any, msg_id: str) -> concurrent.futures.Future:
         """Send a request to the client; the returned future holds its answer."""
@@ -220,7 +241,7 @@ class Bridge:
         def send() -> None:
             try:
                 sent = self.ls.protocol.send_request(method, params, msg_id=msg_id)
-            except Exception as e:  # noqa: BLE001 - handed to the waiting thread
+            except Exception as e:
                 if not answer.done():
                     answer.set_exception(e)
                 return
@@ -242,6 +263,7 @@ class Bridge:
 
     def withdraw(self, msg_id: str) -> None:
         """Tell the client a request of ours is no longer wanted, and stop waiting for it."""
+
         def send() -> None:
             pending = self.ls.protocol._request_futures.pop(msg_id, None)
             self.ls.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id=msg_id))
@@ -254,8 +276,11 @@ class Bridge:
         if token is None:
             return
         progress = self.ls.work_done_progress
-        method = progress.begin if isinstance(value, types.WorkDoneProgressBegin) else (
-            progress.end if isinstance(value, types.WorkDoneProgressEnd) else progress.report)
+        method = (
+            progress.begin
+            if isinstance(value, types.WorkDoneProgressBegin)
+            else (progress.end if isinstance(value, types.WorkDoneProgressEnd) else progress.report)
+        )
         self.call(method, token, value)
 
 
@@ -274,18 +299,29 @@ async def run_job(ls, bridge: Bridge, job: Job, title: str, work: Callable[[], A
             job.token = job.id
             # pygls cancels this future when the client sends window/workDoneProgress/cancel.
             ls.work_done_progress.tokens[job.id].add_done_callback(
-                lambda f: job.request_cancel() if f.cancelled() else None)
-        except Exception:  # noqa: BLE001 - progress is a nicety; the work still runs
-            log.warning("the client refused a progress token; running %s without progress", job.id, exc_info=True)
-    bridge.notify("aisci/jobStarted", {"job": job.id, "command": job.command, "folder": job.folder,
-                                       "token": job.token})
-    bridge.progress(job.token, types.WorkDoneProgressBegin(title=title, cancellable=True, message=job.folder,
-                                                           percentage=0))
+                lambda f: job.request_cancel() if f.cancelled() else None
+            )
+        except Exception:
+            log.warning(
+                "the client refused a progress token; running %s without progress",
+                job.id,
+                exc_info=True,
+            )
+    bridge.notify(
+        "aisci/jobStarted",
+        {"job": job.id, "command": job.command, "folder": job.folder, "token": job.token},
+    )
+    bridge.progress(
+        job.token,
+        types.WorkDoneProgressBegin(
+            title=title, cancellable=True, message=job.folder, percentage=0
+        ),
+    )
 
     def body() -> None:
         try:
             value = work()
-        except BaseException as e:  # noqa: BLE001 - re-raised on the loop
+        except BaseException as e:
             bridge.call(lambda error=e: done.done() or done.set_exception(error))
         else:
             bridge.call(lambda: done.done() or done.set_result(value))
@@ -298,10 +334,8 @@ async def run_job(ls, bridge: Bridge, job: Job, title: str, work: Callable[[], A
         except asyncio.CancelledError:
             # $/cancelRequest of the executeCommand request, or the server shutting down.
             job.request_cancel()
-            try:
+            with contextlib.suppress(BaseException):
                 await asyncio.wait_for(asyncio.shield(done), CANCEL_GRACE_S)
-            except BaseException:  # noqa: BLE001 - its outcome no longer matters
-                pass
             raise
     finally:
         ok = done.done() and not done.cancelled() and done.exception() is None
@@ -310,5 +344,13 @@ async def run_job(ls, bridge: Bridge, job: Job, title: str, work: Callable[[], A
         message = "cancelled" if job.cancel.is_set() else ("done" if ok else "failed")
         bridge.progress(job.token, types.WorkDoneProgressEnd(message=message))
         ls.work_done_progress.tokens.pop(job.id, None)
-        bridge.notify("aisci/jobFinished", {"job": job.id, "command": job.command, "ok": ok,
-                                            "cancelled": job.cancel.is_set(), "message": message})
+        bridge.notify(
+            "aisci/jobFinished",
+            {
+                "job": job.id,
+                "command": job.command,
+                "ok": ok,
+                "cancelled": job.cancel.is_set(),
+                "message": message,
+            },
+        )

@@ -17,18 +17,22 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
-_CITE_OPEN = re.compile(r"\\(?:[a-zA-Z]*cite[a-zA-Z]*|nocite)\*?\s*(?:\[[^\]]*\]\s*){0,2}\{(?P<keys>[^{}]*)$")
-_CITE_FULL = re.compile(r"\\(?:[a-zA-Z]*cite[a-zA-Z]*|nocite)\*?\s*(?:\[[^\]]*\]\s*){0,2}\{(?P<keys>[^{}]*)\}")
+_CITE_OPEN = re.compile(
+    r"\\(?:[a-zA-Z]*cite[a-zA-Z]*|nocite)\*?\s*(?:\[[^\]]*\]\s*){0,2}\{(?P<keys>[^{}]*)$"
+)
+_CITE_FULL = re.compile(
+    r"\\(?:[a-zA-Z]*cite[a-zA-Z]*|nocite)\*?\s*(?:\[[^\]]*\]\s*){0,2}\{(?P<keys>[^{}]*)\}"
+)
 _BIBLIOGRAPHY = re.compile(r"\\(?:bibliography|addbibresource)\s*(?:\[[^\]]*\])?\{([^{}]*)\}")
 _NAME_LINE = re.compile(r'"Name"\s*:\s*"(?P<name>(?:[^"\\]|\\.)*)"')
 
 
 def cite_context(text: str, offset: int) -> int | None:
     """Offset where the key under construction starts, when ``offset`` is inside \\cite{...}."""
-    window = text[max(0, offset - 500):offset]
+    window = text[max(0, offset - 500) : offset]
     match = _CITE_OPEN.search(window)
     if not match:
         return None
@@ -81,11 +85,26 @@ def bib_entries(tex_path: Path, tex_text: str, read: Callable[[Path], str]) -> d
             continue
         for entry in parse_bibtex(text):
             f = entry.fields
-            venue = next((f[k] for k in ("journal", "booktitle", "venue", "publisher", "howpublished") if f.get(k)), "")
-            entries.setdefault(entry.key, {
-                "title": _clean(f.get("title")), "authors": [_clean(a) for a in split_authors(f.get("author", ""))],
-                "year": _clean(f.get("year")), "venue": _clean(venue), "abstract": _clean(f.get("abstract")),
-                "type": entry.entry_type, "file": str(path)})
+            venue = next(
+                (
+                    f[k]
+                    for k in ("journal", "booktitle", "venue", "publisher", "howpublished")
+                    if f.get(k)
+                ),
+                "",
+            )
+            entries.setdefault(
+                entry.key,
+                {
+                    "title": _clean(f.get("title")),
+                    "authors": [_clean(a) for a in split_authors(f.get("author", ""))],
+                    "year": _clean(f.get("year")),
+                    "venue": _clean(venue),
+                    "abstract": _clean(f.get("abstract")),
+                    "type": entry.entry_type,
+                    "file": str(path),
+                },
+            )
     return entries
 
 

@@ -19,7 +19,9 @@ from pathlib import Path
 
 
 def _idea_folder_name() -> re.Pattern:
-    from aisci.core.folders import IDEA_FOLDER   # here, not at the top: this module loads at start-up
+    from aisci.core.folders import (
+        IDEA_FOLDER,
+    )  # here, not at the top: this module loads at start-up
 
     return IDEA_FOLDER
 
@@ -30,11 +32,18 @@ def is_template(path: Path) -> bool:
 
 def find_templates(root: Path) -> list[Path]:
     root = Path(root)
-    candidates = [root] + sorted(p for p in (root / "templates").glob("*") if p.is_dir()) \
-        + sorted(p for p in root.glob("*") if p.is_dir() and p.name not in ("results", "templates"))
+    candidates = [
+        root,
+        *sorted(p for p in (root / "templates").glob("*") if p.is_dir()),
+        *sorted(p for p in root.glob("*") if p.is_dir() and p.name not in ("results", "templates")),
+    ]
     found: list[Path] = []
     for path in candidates:
-        if is_template(path) and path.resolve() not in found and not (path / "state.json").is_file():
+        if (
+            is_template(path)
+            and path.resolve() not in found
+            and not (path / "state.json").is_file()
+        ):
             found.append(path.resolve())
     return found
 
@@ -76,8 +85,11 @@ def idea_folders(results: Path, template_name: str) -> list[Path]:
     root = Path(results) / template_name
     if not root.is_dir():
         return []
-    return sorted(p.resolve() for p in root.iterdir()
-                  if p.is_dir() and _idea_folder_name().match(p.name) and (p / "state.json").is_file())
+    return sorted(
+        p.resolve()
+        for p in root.iterdir()
+        if p.is_dir() and _idea_folder_name().match(p.name) and (p / "state.json").is_file()
+    )
 
 
 def idea_of_folder(folder: Path) -> str:

@@ -47,7 +47,7 @@ class Preview:
         self._lock = threading.Lock()
         self._debounce = Debouncer(DEBOUNCE_S)
         self._builds: dict[str, _Build] = {}
-        self._built_from: dict[str, tuple] = {}   # folder -> the sources its last build started from
+        self._built_from: dict[str, tuple] = {}  # folder -> the sources its last build started from
         self._stopped = False
 
     @staticmethod
@@ -68,13 +68,20 @@ class Preview:
         if target is None:
             return
         key = str(target[0].resolve())
-        self._debounce.call(key, self._start, target[0], target[1], delay_s=SAVE_DEBOUNCE_S if saved else None)
+        self._debounce.call(
+            key, self._start, target[0], target[1], delay_s=SAVE_DEBOUNCE_S if saved else None
+        )
 
     @staticmethod
     def sources_of(folder: Path) -> tuple:
         try:
-            return tuple(sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in folder.iterdir()
-                                if p.suffix in SOURCES and p.is_file()))
+            return tuple(
+                sorted(
+                    (p.name, p.stat().st_size, p.stat().st_mtime_ns)
+                    for p in folder.iterdir()
+                    if p.suffix in SOURCES and p.is_file()
+                )
+            )
         except OSError:
             return ()
 
@@ -90,8 +97,12 @@ class Preview:
             self._builds[key] = build
         if older is not None:
             older.kill()
-        build.thread = threading.Thread(target=self._run, args=(folder, main, build), daemon=True,
-                                        name=f"aisci-preview-{folder.parent.name}")
+        build.thread = threading.Thread(
+            target=self._run,
+            args=(folder, main, build),
+            daemon=True,
+            name=f"aisci-preview-{folder.parent.name}",
+        )
         build.thread.start()
 
     def _run(self, folder: Path, main: str, build: _Build) -> None:
@@ -103,24 +114,37 @@ class Preview:
             if build.cancelled.is_set():
                 return
             try:
-                built = compile_paper(folder, main=main, timeout_s=BUILD_TIMEOUT_S, cancel=build.cancelled)
+                built = compile_paper(
+                    folder, main=main, timeout_s=BUILD_TIMEOUT_S, cancel=build.cancelled
+                )
             except Cancelled:
                 log.info("preview build of %s superseded", folder)
                 return
-            except AisciError as e:   # no TeX, no main file: nothing could be built
+            except AisciError as e:  # no TeX, no main file: nothing could be built
                 self._publish(folder, main, {"ok": False, "error": str(e)}, [])
                 return
             if build.cancelled.is_set():
                 return
             diagnostics = list(built.diagnostics)
-            self._publish(folder, main, {"ok": built.ok, "pdf": str(built.pdf) if built.pdf else None,
-                                         "durationS": round(built.duration_s, 3)}, diagnostics)
+            self._publish(
+                folder,
+                main,
+                {
+                    "ok": built.ok,
+                    "pdf": str(built.pdf) if built.pdf else None,
+                    "durationS": round(built.duration_s, 3),
+                },
+                diagnostics,
+            )
             checks = self._checks(folder / main, diagnostics)
             if not build.cancelled.is_set():
-                self.diagnostics.core_diagnostics("build", folder, diagnostics + [d for d in checks
-                                                                                  if d.source != "chktex"])
-                self.diagnostics.core_diagnostics("chktex", folder, [d for d in checks if d.source == "chktex"])
-        except Exception:  # noqa: BLE001 - a preview must never take the server down
+                self.diagnostics.core_diagnostics(
+                    "build", folder, diagnostics + [d for d in checks if d.source != "chktex"]
+                )
+                self.diagnostics.core_diagnostics(
+                    "chktex", folder, [d for d in checks if d.source == "chktex"]
+                )
+        except Exception:
             log.exception("preview build of %s failed", folder)
         finally:
             with self._lock:
@@ -146,11 +170,19 @@ class Preview:
         self.diagnostics.core_diagnostics("build", folder, diagnostics)
         if result.get("error"):
             self.bridge.log_message(f"preview of {folder / main}: {result['error']}", "error")
-        self.bridge.notify("aisci/previewReady", {
-            "folder": str(folder.parent), "tex": str(folder / main), "pdf": result.get("pdf"),
-            "ok": bool(result.get("ok")), "diagnostics": len(diagnostics),
-            "errors": sum(d.is_error for d in diagnostics), "durationS": result.get("durationS"),
-            "error": result.get("error")})
+        self.bridge.notify(
+            "aisci/previewReady",
+            {
+                "folder": str(folder.parent),
+                "tex": str(folder / main),
+                "pdf": result.get("pdf"),
+                "ok": bool(result.get("ok")),
+                "diagnostics": len(diagnostics),
+                "errors": sum(d.is_error for d in diagnostics),
+                "durationS": result.get("durationS"),
+                "error": result.get("error"),
+            },
+        )
 
     def stop(self) -> None:
         self._debounce.stop()
@@ -159,6 +191,6 @@ class Preview:
             builds = list(self._builds.values())
         for build in builds:
             build.kill()
-        for build in builds:   # each kills its latexmk group within 0.2 s of the cancel
+        for build in builds:  # each kills its latexmk group within 0.2 s of the cancel
             if build.thread is not None:
                 build.thread.join(STOP_GRACE_S)

@@ -26,11 +26,13 @@ _ids = itertools.count(1)
 
 
 def parse_answer(answer: Any, proposal: Proposal) -> Decision:
-    if hasattr(answer, "_asdict"):   # pygls's default converter makes namedtuples of JSON objects
+    if hasattr(answer, "_asdict"):  # pygls's default converter makes namedtuples of JSON objects
         answer = answer._asdict()
     where = f"The editor's answer to the proposed edit {proposal.id} of {proposal.file}"
-    hint = 'Answer aisci/reviewProposal with {"action": "accept"}, {"action": "edit", "text": "..."} or ' \
-           '{"action": "reject", "reason": "..."}.'
+    hint = (
+        'Answer aisci/reviewProposal with {"action": "accept"}, {"action": "edit", "text": "..."} or '
+        '{"action": "reject", "reason": "..."}.'
+    )
     if not isinstance(answer, dict):
         raise AisciError(f"{where} is not an object (found {answer!r}).", hint)
     action = answer.get("action")
@@ -43,7 +45,9 @@ def parse_answer(answer: Any, proposal: Proposal) -> Decision:
         return Decision("edit", text=text)
     if action == "reject":
         reason = answer.get("reason")
-        return Decision("reject", reason=reason if isinstance(reason, str) and reason.strip() else None)
+        return Decision(
+            "reject", reason=reason if isinstance(reason, str) and reason.strip() else None
+        )
     raise AisciError(f"{where} has an unknown action {action!r}.", hint)
 
 
@@ -56,10 +60,18 @@ class EditorReviewer:
         if self.job.cancel.is_set():
             raise Cancelled("The review of a proposed edit")
         msg_id = f"aisci-review-{next(_ids)}"
-        params = {"id": proposal.id, "folder": proposal.folder, "file": proposal.file,
-                  "uri": path_to_uri(proposal.path), "description": proposal.description, "stage": proposal.stage,
-                  "original": proposal.original, "proposed": proposal.proposed, "diff": proposal.diff,
-                  "job": self.job.id}
+        params = {
+            "id": proposal.id,
+            "folder": proposal.folder,
+            "file": proposal.file,
+            "uri": path_to_uri(proposal.path),
+            "description": proposal.description,
+            "stage": proposal.stage,
+            "original": proposal.original,
+            "proposed": proposal.proposed,
+            "diff": proposal.diff,
+            "job": self.job.id,
+        }
         answer = self.bridge.request(METHOD, params, msg_id)
 
         def withdraw() -> None:
@@ -72,9 +84,11 @@ class EditorReviewer:
         except concurrent.futures.CancelledError:
             raise Cancelled("The review of a proposed edit") from None
         except Exception as e:  # an error response of the client
-            raise AisciError(f"The editor did not review the proposed edit {proposal.id} of {proposal.file}: {e}.",
-                             "The editor must answer aisci/reviewProposal under review-edits autonomy; "
-                             "or set aiScientist.autonomy to full.") from None
+            raise AisciError(
+                f"The editor did not review the proposed edit {proposal.id} of {proposal.file}: {e}.",
+                "The editor must answer aisci/reviewProposal under review-edits autonomy; "
+                "or set aiScientist.autonomy to full.",
+            ) from None
         finally:
             remove()
         return parse_answer(result, proposal)

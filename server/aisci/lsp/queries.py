@@ -18,8 +18,17 @@ from aisci.execution import safefs
 from aisci.lsp import locate
 from aisci.lsp.args import Args
 
-SCORES = ("Overall", "Originality", "Quality", "Clarity", "Significance", "Soundness", "Presentation",
-          "Contribution", "Confidence")
+SCORES = (
+    "Overall",
+    "Originality",
+    "Quality",
+    "Clarity",
+    "Significance",
+    "Soundness",
+    "Presentation",
+    "Contribution",
+    "Confidence",
+)
 
 
 def _json(path: Path) -> Any:
@@ -60,25 +69,50 @@ def list_templates(server, args: Args) -> dict:
             steps = (_json(folder / "state.json") or {}).get("steps", {})
             if (steps.get("run_0") or {}).get("status") == "done":
                 # baseline/: a template without scales, whose every scale is its whole study
-                baselines[folder.name.removeprefix("baseline_") if folder.name != "baseline" else WHOLE_STUDY] = str(folder)
-        templates.append({"name": path.name, "path": str(path), "ok": not any(p.is_error for p in problems),
-                          "errors": sum(p.is_error for p in problems),
-                          "warnings": sum(not p.is_error for p in problems),
-                          "knobs": [k.get("name") for k in knobs if isinstance(k, dict)],
-                          "baseline": baselines})
+                baselines[
+                    folder.name.removeprefix("baseline_")
+                    if folder.name != "baseline"
+                    else WHOLE_STUDY
+                ] = str(folder)
+        templates.append(
+            {
+                "name": path.name,
+                "path": str(path),
+                "ok": not any(p.is_error for p in problems),
+                "errors": sum(p.is_error for p in problems),
+                "warnings": sum(not p.is_error for p in problems),
+                "knobs": [k.get("name") for k in knobs if isinstance(k, dict)],
+                "baseline": baselines,
+            }
+        )
     return {"templates": templates}
 
 
 def _idea_json(data: dict, folder: Path | None, with_verdict: bool = True) -> dict:
     check = data.get("novelty_check") if isinstance(data.get("novelty_check"), dict) else None
-    out = {"name": data.get("Name"), "title": data.get("Title"), "experiment": data.get("Experiment"),
-           "interestingness": data.get("Interestingness"), "feasibility": data.get("Feasibility"),
-           "novelty": data.get("Novelty"), "novel": data.get("novel"), "folder": str(folder) if folder else None}
+    out = {
+        "name": data.get("Name"),
+        "title": data.get("Title"),
+        "experiment": data.get("Experiment"),
+        "interestingness": data.get("Interestingness"),
+        "feasibility": data.get("Feasibility"),
+        "novelty": data.get("Novelty"),
+        "novel": data.get("novel"),
+        "folder": str(folder) if folder else None,
+    }
     if with_verdict:
-        out["verdict"] = None if check is None else {
-            "label": check.get("label"), "reason": check.get("reason"), "kind": check.get("kind"),
-            "localOnly": check.get("local_only"), "queries": check.get("queries", []),
-            "papers": check.get("papers", [])}
+        out["verdict"] = (
+            None
+            if check is None
+            else {
+                "label": check.get("label"),
+                "reason": check.get("reason"),
+                "kind": check.get("kind"),
+                "localOnly": check.get("local_only"),
+                "queries": check.get("queries", []),
+                "papers": check.get("papers", []),
+            }
+        )
     return out
 
 
@@ -87,35 +121,61 @@ def list_ideas(server, args: Args) -> dict:
 
     template = args.template()
     path = server.results / template.name / "ideas.json"
-    ideas = load_ideas(path)     # validates: a broken file is an error with its line
+    ideas = load_ideas(path)  # validates: a broken file is an error with its line
     seeds = _json(template / "seed_ideas.json")
-    return {"template": template.name, "path": str(path),
-            "ideas": [_idea_json(i.to_dict(), locate.folder_of_idea(server.results, template.name, i.name))
-                      for i in ideas],
-            "seeds": [_idea_json(s, None, with_verdict=False) for s in seeds if isinstance(s, dict)]
-            if isinstance(seeds, list) else []}
+    return {
+        "template": template.name,
+        "path": str(path),
+        "ideas": [
+            _idea_json(i.to_dict(), locate.folder_of_idea(server.results, template.name, i.name))
+            for i in ideas
+        ],
+        "seeds": [_idea_json(s, None, with_verdict=False) for s in seeds if isinstance(s, dict)]
+        if isinstance(seeds, list)
+        else [],
+    }
 
 
 def runs_of(server, folder: Path) -> dict:
     steps = dict((_json(folder / "state.json") or {}).get("steps", {}))
-    if "run_0" not in steps and safefs.kind(folder / "run_0" / "final_info.json", root=folder) == "file":
-        steps["run_0"] = {"status": "done", "description": "baseline (copied from the baseline folder)"}
+    if (
+        "run_0" not in steps
+        and safefs.kind(folder / "run_0" / "final_info.json", root=folder) == "file"
+    ):
+        steps["run_0"] = {
+            "status": "done",
+            "description": "baseline (copied from the baseline folder)",
+        }
     runs = []
     for name, step in steps.items():
         if not (name.startswith("run_") and name[4:].isdigit()) or not isinstance(step, dict):
             continue
         info = _run_results(folder, name) if name == "run_0" and "means" not in step else None
-        means = step.get("means") or ({k: v.get("means", {}) for k, v in info.items() if isinstance(v, dict)}
-                                      if isinstance(info, dict) else {})
-        runs.append({"run": name, "status": step.get("status"),
-                     "description": step.get("description") or ("baseline" if name == "run_0" else ""),
-                     "means": means, "durationS": step.get("duration_s"), "error": step.get("error"),
-                     "stderr": str(folder / name / "stderr.log"),
-                     "where": step.get("node") if isinstance(step.get("node"), str) else None})
+        means = step.get("means") or (
+            {k: v.get("means", {}) for k, v in info.items() if isinstance(v, dict)}
+            if isinstance(info, dict)
+            else {}
+        )
+        runs.append(
+            {
+                "run": name,
+                "status": step.get("status"),
+                "description": step.get("description") or ("baseline" if name == "run_0" else ""),
+                "means": means,
+                "durationS": step.get("duration_s"),
+                "error": step.get("error"),
+                "stderr": str(folder / name / "stderr.log"),
+                "where": step.get("node") if isinstance(step.get("node"), str) else None,
+            }
+        )
     runs.sort(key=lambda r: int(r["run"][4:]))
     holder = server.jobs.holder_of(folder)
-    return {"folder": str(folder), "idea": locate.idea_of_folder(folder), "running": holder.id if holder else None,
-            "runs": runs}
+    return {
+        "folder": str(folder),
+        "idea": locate.idea_of_folder(folder),
+        "running": holder.id if holder else None,
+        "runs": runs,
+    }
 
 
 def list_runs(server, args: Args) -> dict:
@@ -127,7 +187,10 @@ def list_runs(server, args: Args) -> dict:
     template = args.template(must_exist=False)
     root = server.results / template.name
     folders = _baseline_folders(root) + locate.idea_folders(server.results, template.name)
-    return {"template": template.name, "folders": [runs_of(server, f) for f in folders if (f / "state.json").is_file()]}
+    return {
+        "template": template.name,
+        "folders": [runs_of(server, f) for f in folders if (f / "state.json").is_file()],
+    }
 
 
 def get_tree(server, args: Args) -> dict:
@@ -140,48 +203,96 @@ def get_tree(server, args: Args) -> dict:
     folder = args.path("folder")
     if not (folder / "state.json").is_file():
         raise args.fail(f"{folder} is not an idea folder (it has no state.json).")
-    tree = load_tree(folder)     # a broken record is an error that says how to repair it
+    tree = load_tree(folder)  # a broken record is an error that says how to repair it
     if tree is None:
-        return {"folder": str(folder), "search": None, "metric": None, "settings": {}, "nodes": [], "best": None,
-                "bestPath": [], "confirmation": None, "notes": []}
+        return {
+            "folder": str(folder),
+            "search": None,
+            "metric": None,
+            "settings": {},
+            "nodes": [],
+            "best": None,
+            "bestPath": [],
+            "confirmation": None,
+            "notes": [],
+        }
     metric = Metric.from_dict(tree.metric) if tree.metric else None
     best = tree.best(metric.better) if metric else None
     try:
         best_path = tree.path_to(best.id) if best else []
-    except KeyError:             # a parent missing from the record: show the node, not a path
+    except KeyError:  # a parent missing from the record: show the node, not a path
         best_path = [best.id] if best else []
 
     def code(node_id: int | None) -> str | None:
         path = folder / f"run_{node_id}.py"
         return str(path) if node_id is not None and safefs.is_file(path, root=folder) else None
 
-    nodes = [{**n.to_dict(), "code": code(n.id) if n.code_file else None,
-              "parentCode": code(n.parent)} for n in tree.nodes]
-    return {"folder": str(folder), "search": tree.search, "metric": tree.metric, "settings": tree.settings,
-            "nodes": nodes, "best": best.id if best else None, "bestPath": best_path,
-            "confirmation": tree.confirmation, "notes": list(tree.notes)}
+    nodes = [
+        {**n.to_dict(), "code": code(n.id) if n.code_file else None, "parentCode": code(n.parent)}
+        for n in tree.nodes
+    ]
+    return {
+        "folder": str(folder),
+        "search": tree.search,
+        "metric": tree.metric,
+        "settings": tree.settings,
+        "nodes": nodes,
+        "best": best.id if best else None,
+        "bestPath": best_path,
+        "confirmation": tree.confirmation,
+        "notes": list(tree.notes),
+    }
 
 
 def list_papers(server, args: Args) -> dict:
     if args.has("template"):
         names = [args.template(must_exist=False).name]
     else:
-        names = sorted(p.name for p in server.results.glob("*") if p.is_dir()) if server.results.is_dir() else []
+        names = (
+            sorted(p.name for p in server.results.glob("*") if p.is_dir())
+            if server.results.is_dir()
+            else []
+        )
     papers = []
     for name in names:
         for folder in locate.idea_folders(server.results, name):
             idea = locate.idea_of_folder(folder)
             meta = _json(folder / "idea.json") or {}
-            pdf = next((p for p in (folder / f"{idea}.pdf", folder / "latex" / "template.pdf") if p.is_file()), None)
-            review_path = next((p for p in (folder / "review_improved.json", folder / "review.json",
-                                            folder / "review.txt") if p.is_file()), None)
+            pdf = next(
+                (
+                    p
+                    for p in (folder / f"{idea}.pdf", folder / "latex" / "template.pdf")
+                    if p.is_file()
+                ),
+                None,
+            )
+            review_path = next(
+                (
+                    p
+                    for p in (
+                        folder / "review_improved.json",
+                        folder / "review.json",
+                        folder / "review.txt",
+                    )
+                    if p.is_file()
+                ),
+                None,
+            )
             review = _json(review_path) if review_path else None
             if isinstance(review, dict) and isinstance(review.get("review"), dict):
                 review = review["review"]
             review = review if isinstance(review, dict) else {}
-            papers.append({"folder": str(folder), "idea": idea, "template": name, "title": meta.get("Title"),
-                           "pdf": str(pdf) if pdf else None, "review": str(review_path) if review_path else None,
-                           **review_summary(review)})
+            papers.append(
+                {
+                    "folder": str(folder),
+                    "idea": idea,
+                    "template": name,
+                    "title": meta.get("Title"),
+                    "pdf": str(pdf) if pdf else None,
+                    "review": str(review_path) if review_path else None,
+                    **review_summary(review),
+                }
+            )
     return {"papers": papers}
 
 
@@ -191,9 +302,18 @@ def review_summary(review: dict) -> dict:
     if not review:
         return {"kind": None, "verdict": None, "scores": {}, "decision": None}
     if review.get("Kind") == "checklist":
-        return {"kind": "checklist", "verdict": review.get("Verdict"), "scores": {}, "decision": None}
-    return {"kind": "model", "verdict": f"{review.get('Decision')}, overall {review.get('Overall')}/10",
-            "scores": {k: review[k] for k in SCORES if k in review}, "decision": review.get("Decision")}
+        return {
+            "kind": "checklist",
+            "verdict": review.get("Verdict"),
+            "scores": {},
+            "decision": None,
+        }
+    return {
+        "kind": "model",
+        "verdict": f"{review.get('Decision')}, overall {review.get('Overall')}/10",
+        "scores": {k: review[k] for k in SCORES if k in review},
+        "decision": review.get("Decision"),
+    }
 
 
 def get_cost(server, args: Args) -> dict:
@@ -212,6 +332,7 @@ def get_cost(server, args: Args) -> dict:
 def _ledger_cost(totals: dict) -> dict:
     """A cost.json's known cost, None when none of its calls had a price, and whether any call's
     price is unknown (the known cost is then a lower bound: "at least $x")."""
+
     def count(key: str) -> int:
         value = totals.get(key)
         return value if isinstance(value, int) and value > 0 else 0
@@ -235,7 +356,7 @@ def render_text(server, args: Args) -> dict:
         path = args.path("path")
         uri = path_to_uri(path)
     document = server.open_document(uri)
-    if document is not None:      # the editor's own text: nothing is read from disk
+    if document is not None:  # the editor's own text: nothing is read from disk
         return {"text": render(document.source)}
     if path is None:
         raise args.fail(f"there is no file {uri} to render.")
@@ -243,8 +364,10 @@ def render_text(server, args: Args) -> dict:
     # workspace cannot lead out of it.
     real = path.resolve()
     if not any(real == root or root in real.parents for root in workspace_roots(server)):
-        raise args.fail(f"{path} is outside the workspace folders; renderText reads only files inside them. "
-                        "Open the file in the editor, or move it into the workspace.")
+        raise args.fail(
+            f"{path} is outside the workspace folders; renderText reads only files inside them. "
+            "Open the file in the editor, or move it into the workspace."
+        )
     if not real.is_file():
         raise args.fail(f"there is no file {path} to render.")
     return {"text": render(real.read_text(encoding="utf-8", errors="replace"))}
@@ -257,7 +380,7 @@ def workspace_roots(server) -> list[Path]:
     roots = [Path(server.root).resolve()]
     try:
         folders = list(server.workspace.folders.values())
-    except RuntimeError:          # before initialize
+    except RuntimeError:  # before initialize
         folders = []
     for folder in folders:
         path = uri_to_path(folder.uri)

@@ -17,7 +17,7 @@ from lsprotocol import types
 
 from aisci.lsp.uris import path_to_uri
 
-if TYPE_CHECKING:   # events are dispatched by class name: the module loads with the first command
+if TYPE_CHECKING:  # events are dispatched by class name: the module loads with the first command
     from aisci.core import events as ev
 
 
@@ -53,8 +53,13 @@ class CostTracker:
                 by_stage[stage] = known if usd is None else (known or 0.0) + usd
         unknown = any(e.total_usd is None or e.unpriced_calls for e in events)
         none_known = bool(events) and all(e.total_usd is None for e in events)
-        return {"totalUsd": None if none_known else round(total, 6), "unknown": unknown,
-                "byStage": by_stage, "tokensIn": tokens_in, "tokensOut": tokens_out}
+        return {
+            "totalUsd": None if none_known else round(total, 6),
+            "unknown": unknown,
+            "byStage": by_stage,
+            "tokensIn": tokens_in,
+            "tokensOut": tokens_out,
+        }
 
 
 def _pct(value: float | None) -> int | None:
@@ -72,10 +77,14 @@ class LspReporter:
         self._placed: dict[tuple[str, str], str] = {}
 
     def _report(self, message: str, percent: float | None = None) -> None:
-        self.bridge.progress(self.job.token, types.WorkDoneProgressReport(message=message, percentage=_pct(percent)))
+        self.bridge.progress(
+            self.job.token, types.WorkDoneProgressReport(message=message, percentage=_pct(percent))
+        )
 
     def _log(self, message: str, level: str = "info", folder: str | None = None) -> None:
-        self.bridge.notify("aisci/log", {"level": level, "message": message, "folder": folder, "job": self.job.id})
+        self.bridge.notify(
+            "aisci/log", {"level": level, "message": message, "folder": folder, "job": self.job.id}
+        )
         self.bridge.log_message(message, level)
 
     def emit(self, event: ev.Event) -> None:
@@ -83,9 +92,20 @@ class LspReporter:
         if handler is not None:
             handler(event)
 
-    def _stage(self, stage: str, folder: str | None, state: str, message: str, outputs: dict) -> None:
-        self.bridge.notify("aisci/stageChanged", {"stage": stage, "folder": folder, "state": state,
-                                                  "message": message, "outputs": outputs, "job": self.job.id})
+    def _stage(
+        self, stage: str, folder: str | None, state: str, message: str, outputs: dict
+    ) -> None:
+        self.bridge.notify(
+            "aisci/stageChanged",
+            {
+                "stage": stage,
+                "folder": folder,
+                "state": state,
+                "message": message,
+                "outputs": outputs,
+                "job": self.job.id,
+            },
+        )
 
     def _on_StageStarted(self, e: ev.StageStarted) -> None:
         self._stage(e.stage, e.folder, "started", e.message, {})
@@ -96,8 +116,11 @@ class LspReporter:
         state = "finished" if e.ok else "failed"
         self._stage(e.stage, e.folder, state, e.message, dict(e.outputs))
         self._report(f"{e.stage} {state}" + (f": {e.message}" if e.message else ""))
-        self._log(f"{e.stage} {state}" + (f": {e.message}" if e.message else ""),
-                  "info" if e.ok else "warning", e.folder)
+        self._log(
+            f"{e.stage} {state}" + (f": {e.message}" if e.message else ""),
+            "info" if e.ok else "warning",
+            e.folder,
+        )
 
     def _on_Progress(self, e: ev.Progress) -> None:
         self._report(f"{e.stage}: {e.message}", e.percent)
@@ -107,23 +130,42 @@ class LspReporter:
         if number.isdigit() and int(number) > 0 and self.max_runs:
             # Experiment runs are run_1..run_N, N at most maxRuns (a scientist may stop sooner).
             i, n = int(number), self.max_runs
-            self._report(f"experiments: run {i} of up to {n} running (sandbox {e.sandbox})", 100.0 * (i - 1) / n)
+            self._report(
+                f"experiments: run {i} of up to {n} running (sandbox {e.sandbox})",
+                100.0 * (i - 1) / n,
+            )
         else:
             self._report(f"{e.run} running (sandbox {e.sandbox})")
-        self._log(f"{e.run} started in {e.folder} (sandbox {e.sandbox}, timeout {e.timeout_s:g} s)", folder=e.folder)
+        self._log(
+            f"{e.run} started in {e.folder} (sandbox {e.sandbox}, timeout {e.timeout_s:g} s)",
+            folder=e.folder,
+        )
 
     def _on_RunPlaced(self, e: ev.RunPlaced) -> None:
         key = (e.folder, e.run)
         if self._placed.get(key) != e.where:
             self._placed[key] = e.where
-            self.bridge.notify("aisci/runPlaced", {"folder": e.folder, "run": e.run, "where": e.where})
+            self.bridge.notify(
+                "aisci/runPlaced", {"folder": e.folder, "run": e.run, "where": e.where}
+            )
             self._report(f"{e.run} running on {e.where}")
             self._log(f"{e.run} in {e.folder} runs on {e.where}", folder=e.folder)
 
     def _on_RunFinished(self, e: ev.RunFinished) -> None:
-        self.bridge.notify("aisci/runFinished", {
-            "folder": e.folder, "run": e.run, "ok": e.ok, "durationS": round(e.duration_s, 3),
-            "exitCode": e.exit_code, "message": e.message, "means": e.means, "source": "job", "where": e.where})
+        self.bridge.notify(
+            "aisci/runFinished",
+            {
+                "folder": e.folder,
+                "run": e.run,
+                "ok": e.ok,
+                "durationS": round(e.duration_s, 3),
+                "exitCode": e.exit_code,
+                "message": e.message,
+                "means": e.means,
+                "source": "job",
+                "where": e.where,
+            },
+        )
         self._report(e.message)
         self._log(e.message, "info" if e.ok else "warning", e.folder)
         self.last_failure_log = None if e.ok else str(Path(e.folder) / e.run / "stderr.log")
@@ -133,32 +175,75 @@ class LspReporter:
         self._log(e.message, e.level, e.folder)
 
     def _on_ErrorEvent(self, e: ev.ErrorEvent) -> None:
-        self._log(f"error in {e.stage}: {e.message}" + (f" {e.hint}" if e.hint else ""), "error", e.folder)
+        self._log(
+            f"error in {e.stage}: {e.message}" + (f" {e.hint}" if e.hint else ""), "error", e.folder
+        )
 
     def _on_ProposalReady(self, e: ev.ProposalReady) -> None:
-        self.bridge.notify("aisci/proposalReady", {
-            "id": e.id, "folder": e.folder, "file": e.file, "uri": path_to_uri(Path(e.folder) / e.file),
-            "description": e.description, "stage": e.stage, "diff": e.diff, "job": self.job.id})
+        self.bridge.notify(
+            "aisci/proposalReady",
+            {
+                "id": e.id,
+                "folder": e.folder,
+                "file": e.file,
+                "uri": path_to_uri(Path(e.folder) / e.file),
+                "description": e.description,
+                "stage": e.stage,
+                "diff": e.diff,
+                "job": self.job.id,
+            },
+        )
 
     def _on_ProposalDecided(self, e: ev.ProposalDecided) -> None:
-        self.bridge.notify("aisci/proposalDecided", {"id": e.id, "folder": e.folder, "file": e.file,
-                                                     "action": e.action, "reason": e.reason})
-        self._log(f"proposed edit {e.id} of {e.file}: {e.action}" + (f" ({e.reason})" if e.reason else ""),
-                  folder=e.folder)
+        self.bridge.notify(
+            "aisci/proposalDecided",
+            {
+                "id": e.id,
+                "folder": e.folder,
+                "file": e.file,
+                "action": e.action,
+                "reason": e.reason,
+            },
+        )
+        self._log(
+            f"proposed edit {e.id} of {e.file}: {e.action}"
+            + (f" ({e.reason})" if e.reason else ""),
+            folder=e.folder,
+        )
 
     def _on_CostUpdated(self, e: ev.CostUpdated) -> None:
         totals = self.costs.update(e)
-        self.bridge.notify("aisci/costUpdated", {
-            "totalUsd": e.total_usd, "unknown": e.total_usd is None or e.unpriced_calls > 0, "byStage": e.by_stage,
-            "tokensIn": e.tokens_in, "tokensOut": e.tokens_out, "folder": e.folder,
-            "sessionTotalUsd": totals["totalUsd"], "sessionUnknown": totals["unknown"]})
+        self.bridge.notify(
+            "aisci/costUpdated",
+            {
+                "totalUsd": e.total_usd,
+                "unknown": e.total_usd is None or e.unpriced_calls > 0,
+                "byStage": e.by_stage,
+                "tokensIn": e.tokens_in,
+                "tokensOut": e.tokens_out,
+                "folder": e.folder,
+                "sessionTotalUsd": totals["totalUsd"],
+                "sessionUnknown": totals["unknown"],
+            },
+        )
 
     def _on_IdeasChanged(self, e: ev.IdeasChanged) -> None:
-        self.bridge.notify("aisci/ideasChanged", {"template": e.template, "path": e.path, "source": "job"})
+        self.bridge.notify(
+            "aisci/ideasChanged", {"template": e.template, "path": e.path, "source": "job"}
+        )
 
     def _on_PreviewReady(self, e: ev.PreviewReady) -> None:
         # The paper stage saved this build's diagnostics just before: publish them with it.
         counts = self.diagnostics.saved_paper_diagnostics(Path(e.folder))
         tex = Path(e.folder) / "latex" / "template.tex"
-        self.bridge.notify("aisci/previewReady", {"folder": e.folder, "tex": str(tex), "pdf": e.pdf, "ok": True,
-                                                  **counts, "durationS": None})
+        self.bridge.notify(
+            "aisci/previewReady",
+            {
+                "folder": e.folder,
+                "tex": str(tex),
+                "pdf": e.pdf,
+                "ok": True,
+                **counts,
+                "durationS": None,
+            },
+        )

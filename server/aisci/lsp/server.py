@@ -28,7 +28,14 @@ from aisci.lsp.settings import ClientSettings, section_of
 from aisci.lsp.uris import path_to_uri, uri_to_path
 
 log = logging.getLogger("aisci.lsp")
-TEMPLATE_FILES = ("prompt.json", "seed_ideas.json", "experiment.py", "plot.py", "knobs.json", "template.tex")
+TEMPLATE_FILES = (
+    "prompt.json",
+    "seed_ideas.json",
+    "experiment.py",
+    "plot.py",
+    "knobs.json",
+    "template.tex",
+)
 
 
 def plain_converter():
@@ -45,8 +52,12 @@ def plain_converter():
 
 class AisciServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("aisci", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Full,
-                         converter_factory=plain_converter)
+        super().__init__(
+            "aisci",
+            __version__,
+            text_document_sync_kind=types.TextDocumentSyncKind.Full,
+            converter_factory=plain_converter,
+        )
         self.root = Path.cwd().resolve()
         self.client_settings = ClientSettings()
         self.jobs = JobManager(lambda: self.results)
@@ -71,7 +82,9 @@ class AisciServer(LanguageServer):
         from aisci.lsp.args import Args
 
         try:
-            return self.client_settings.to_settings(self.root, args.overrides if args is not None else None)
+            return self.client_settings.to_settings(
+                self.root, args.overrides if args is not None else None
+            )
         except ConfigError as e:
             if args is None:
                 raise
@@ -84,9 +97,13 @@ class AisciServer(LanguageServer):
         from aisci.lsp.reporter import LspReporter
 
         reviewer = AcceptAll() if settings.autonomy == "full" else EditorReviewer(self.bridge, job)
-        return Context(settings=settings, reporter=LspReporter(self.bridge, job, self.diagnostics, self.costs,
-                                                                   settings.max_runs),
-                       reviewer=reviewer, cancel=job.cancel, executor=self.executor_for(settings))
+        return Context(
+            settings=settings,
+            reporter=LspReporter(self.bridge, job, self.diagnostics, self.costs, settings.max_runs),
+            reviewer=reviewer,
+            cancel=job.cancel,
+            executor=self.executor_for(settings),
+        )
 
     def executor_for(self, settings):
         """One executor per kind and address for the server's life: a Ray connection is made once."""
@@ -95,7 +112,9 @@ class AisciServer(LanguageServer):
         key = (settings.executor, settings.ray_address)
         with self._executor_lock:
             if key not in self._executors:
-                self._executors[key] = make_executor(ExecutorSettings(settings.executor, settings.ray_address))
+                self._executors[key] = make_executor(
+                    ExecutorSettings(settings.executor, settings.ray_address)
+                )
             return self._executors[key]
 
     def open_document(self, uri: str):
@@ -107,7 +126,11 @@ class AisciServer(LanguageServer):
     def read(self, path: Path) -> str:
         """A file as the editor has it (unsaved changes included), else from disk."""
         document = self.open_document(path_to_uri(path))
-        return document.source if document is not None else Path(path).read_text(encoding="utf-8", errors="replace")
+        return (
+            document.source
+            if document is not None
+            else Path(path).read_text(encoding="utf-8", errors="replace")
+        )
 
     def start_services(self) -> None:
         from aisci.lsp.diagnostics import DiagnosticStore
@@ -139,8 +162,10 @@ class AisciServer(LanguageServer):
             if not self.restricted:
                 self.preview.schedule(path)
         elif kind == "ideas":
-            self.bridge.notify("aisci/ideasChanged", {"template": path.parent.name, "path": str(path),
-                                                      "source": "watcher"})
+            self.bridge.notify(
+                "aisci/ideasChanged",
+                {"template": path.parent.name, "path": str(path), "source": "watcher"},
+            )
         elif kind == "run":
             self._external_run(path.parent.parent, path.parent.name, path)
 
@@ -153,11 +178,24 @@ class AisciServer(LanguageServer):
             means, ok, message = load_final_info(final_info).means(), True, f"{run} finished."
         except AisciError as e:
             means, ok, message = {}, False, e.message
-        step = next((r for r in runs_of(self, folder)["runs"] if r["run"] == run), {}) \
-            if (folder / "state.json").is_file() else {}
-        self.bridge.notify("aisci/runFinished", {
-            "folder": str(folder), "run": run, "ok": ok, "durationS": step.get("durationS"), "exitCode": None,
-            "message": message, "means": means, "source": "watcher"})
+        step = (
+            next((r for r in runs_of(self, folder)["runs"] if r["run"] == run), {})
+            if (folder / "state.json").is_file()
+            else {}
+        )
+        self.bridge.notify(
+            "aisci/runFinished",
+            {
+                "folder": str(folder),
+                "run": run,
+                "ok": ok,
+                "durationS": step.get("durationS"),
+                "exitCode": None,
+                "message": message,
+                "means": means,
+                "source": "watcher",
+            },
+        )
         self.diagnostics.run_finished(folder, run, ok)
 
     def cleanup(self) -> None:
@@ -179,8 +217,13 @@ class AisciServer(LanguageServer):
         self._stop_event = threading.Event()
         self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
         try:
-            asyncio.run(serve(StdioSource(stdin or sys.stdin.buffer, self.thread_pool), self.protocol,
-                              self._stop_event))
+            asyncio.run(
+                serve(
+                    StdioSource(stdin or sys.stdin.buffer, self.thread_pool),
+                    self.protocol,
+                    self._stop_event,
+                )
+            )
         except BrokenPipeError:
             log.error("the client closed its end of the connection; shutting down")
         except (KeyboardInterrupt, SystemExit):
@@ -242,7 +285,9 @@ def create_server() -> AisciServer:
         root = _root_of(params)
         if root is not None:
             ls.root = root
-            os.chdir(root)   # the CLI's relative defaults (./templates, the local corpus) mean the workspace
+            os.chdir(
+                root
+            )  # the CLI's relative defaults (./templates, the local corpus) mean the workspace
         ls.pending_messages += ls.client_settings.merge(section_of(params.initialization_options))
         ls.start_services()
 
@@ -254,7 +299,9 @@ def create_server() -> AisciServer:
         ls.pending_messages.clear()
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
-    def did_change_configuration(ls: AisciServer, params: types.DidChangeConfigurationParams) -> None:
+    def did_change_configuration(
+        ls: AisciServer, params: types.DidChangeConfigurationParams
+    ) -> None:
         for message in ls.client_settings.merge(section_of(params.settings)):
             ls.bridge.show_message(message, "warning" if "ignored" in message else "error")
 
@@ -268,15 +315,26 @@ def create_server() -> AisciServer:
         from aisci.lsp.locate import is_template
 
         template = path.parent.parent if path.name == "template.tex" else path.parent
-        if path.name in TEMPLATE_FILES and is_template(template) and not (template / "state.json").exists():
+        if (
+            path.name in TEMPLATE_FILES
+            and is_template(template)
+            and not (template / "state.json").exists()
+        ):
             from aisci.core.template import check_template
 
-            problems = await asyncio.get_running_loop().run_in_executor(None, check_template, template)
+            problems = await asyncio.get_running_loop().run_in_executor(
+                None, check_template, template
+            )
             ls.diagnostics.template_problems(template, problems)
 
-    @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=["{", ","]))
+    @server.feature(
+        types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=["{", ","])
+    )
     def completion(ls: AisciServer, params: types.CompletionParams) -> types.CompletionList | None:
-        path, document = uri_to_path(params.text_document.uri), ls.open_document(params.text_document.uri)
+        path, document = (
+            uri_to_path(params.text_document.uri),
+            ls.open_document(params.text_document.uri),
+        )
         if path is None or document is None or path.suffix != ".tex":
             return None
         offset = document.offset_at_position(params.position)
@@ -285,16 +343,27 @@ def create_server() -> AisciServer:
             return None
         begin = types.Position(params.position.line, params.position.character - (offset - start))
         edit_range = types.Range(begin, params.position)
-        items = [types.CompletionItem(label=key, kind=types.CompletionItemKind.Reference, detail=e["title"],
-                                      documentation=types.MarkupContent(types.MarkupKind.Markdown,
-                                                                        latex_features.describe(key, e)),
-                                      filter_text=key, text_edit=types.TextEdit(edit_range, key))
-                 for key, e in latex_features.bib_entries(path, document.source, ls.read).items()]
+        items = [
+            types.CompletionItem(
+                label=key,
+                kind=types.CompletionItemKind.Reference,
+                detail=e["title"],
+                documentation=types.MarkupContent(
+                    types.MarkupKind.Markdown, latex_features.describe(key, e)
+                ),
+                filter_text=key,
+                text_edit=types.TextEdit(edit_range, key),
+            )
+            for key, e in latex_features.bib_entries(path, document.source, ls.read).items()
+        ]
         return types.CompletionList(is_incomplete=False, items=items)
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     def hover(ls: AisciServer, params: types.HoverParams) -> types.Hover | None:
-        path, document = uri_to_path(params.text_document.uri), ls.open_document(params.text_document.uri)
+        path, document = (
+            uri_to_path(params.text_document.uri),
+            ls.open_document(params.text_document.uri),
+        )
         if path is None or document is None or path.suffix != ".tex":
             return None
         lines = document.lines
@@ -304,7 +373,9 @@ def create_server() -> AisciServer:
         entry = latex_features.bib_entries(path, document.source, ls.read).get(key) if key else None
         if entry is None:
             return None
-        return types.Hover(types.MarkupContent(types.MarkupKind.Markdown, latex_features.describe(key, entry)))
+        return types.Hover(
+            types.MarkupContent(types.MarkupKind.Markdown, latex_features.describe(key, entry))
+        )
 
     @server.feature(types.TEXT_DOCUMENT_CODE_LENS)
     def code_lens(ls: AisciServer, params: types.CodeLensParams) -> list[types.CodeLens] | None:
@@ -313,17 +384,34 @@ def create_server() -> AisciServer:
         path = uri_to_path(params.text_document.uri)
         if path is None or path.name != "ideas.json":
             return None
-        template = path.parent if is_template(path.parent) else template_for_name(ls.root, path.parent.name)
+        template = (
+            path.parent
+            if is_template(path.parent)
+            else template_for_name(ls.root, path.parent.name)
+        )
         if template is None:
             return None
         lenses = []
         for line, name in latex_features.idea_lenses(ls.read(path)):
             where = types.Range(types.Position(line, 0), types.Position(line, 0))
             for title, command, arg in (
-                    ("Check novelty", "aisci.checkNovelty", {"template": str(template), "ideas": [name]}),
-                    ("Run experiments", "aisci.runExperiments", {"template": str(template), "idea": name}),
-                    ("Write paper", "aisci.draftPaper", {"template": str(template), "idea": name})):
-                lenses.append(types.CodeLens(where, types.Command(title=title, command=command, arguments=[arg])))
+                (
+                    "Check novelty",
+                    "aisci.checkNovelty",
+                    {"template": str(template), "ideas": [name]},
+                ),
+                (
+                    "Run experiments",
+                    "aisci.runExperiments",
+                    {"template": str(template), "idea": name},
+                ),
+                ("Write paper", "aisci.draftPaper", {"template": str(template), "idea": name}),
+            ):
+                lenses.append(
+                    types.CodeLens(
+                        where, types.Command(title=title, command=command, arguments=[arg])
+                    )
+                )
         return lenses
 
     @server.feature(types.SHUTDOWN)
@@ -364,7 +452,10 @@ class AnsweredErrors(logging.Filter):
         error = record.exc_info[1] if record.exc_info else None
         if not isinstance(error, JsonRpcException):
             return True
-        record.msg, record.args = f"{record.getMessage()} answered with error {error.code}: {error.message}", ()
+        record.msg, record.args = (
+            f"{record.getMessage()} answered with error {error.code}: {error.message}",
+            (),
+        )
         record.exc_info, record.exc_text = None, None
         if error.code in self.QUIET:
             record.levelno, record.levelname = logging.INFO, "INFO"
@@ -375,8 +466,12 @@ class AnsweredErrors(logging.Filter):
 
 def main(tcp_port: int | None = None) -> None:
     """``aisci lsp [--tcp PORT]``."""
-    logging.basicConfig(level=logging.INFO if os.environ.get("AISCI_LSP_DEBUG") else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr, force=True)
+    logging.basicConfig(
+        level=logging.INFO if os.environ.get("AISCI_LSP_DEBUG") else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+        force=True,
+    )
     logging.getLogger("pygls.protocol.json_rpc").addFilter(AnsweredErrors())
     # The protocol owns fd 1; anything that prints (a library, a stray print) goes to stderr instead.
     protocol_out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")

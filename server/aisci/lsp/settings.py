@@ -31,48 +31,88 @@ _CHOICES = {
 }
 _NULLABLE_TEXT = ("model", "apiBase", "apiKeyEnv", "rayAddress")
 _POSITIVE_INT = ("maxRuns", "maxIters", "numIdeas", "maxNodes")
-_COUNT = ("seeds", "debugDepth")           # 0 allowed: no seed re-runs, no debugging
+_COUNT = ("seeds", "debugDepth")  # 0 allowed: no seed re-runs, no debugging
 _NUMBER = ("timeout", "maxCost")
 KEYS = tuple(_CHOICES) + _NULLABLE_TEXT + _POSITIVE_INT + _COUNT + _NUMBER
-DEFAULTS: dict[str, Any] = {"autonomy": "review-edits", "engine": "semanticscholar", "scientist": "auto",
-                            "sandbox": "auto", "timeout": 7200.0, "maxCost": None, "maxRuns": 5,
-                            "maxIters": 4, "numIdeas": 2, "model": None, "apiBase": None, "apiKeyEnv": None,
-                            "executor": "local", "rayAddress": None, "search": "linear", "maxNodes": 8,
-                            "seeds": 3, "debugDepth": 3}
+DEFAULTS: dict[str, Any] = {
+    "autonomy": "review-edits",
+    "engine": "semanticscholar",
+    "scientist": "auto",
+    "sandbox": "auto",
+    "timeout": 7200.0,
+    "maxCost": None,
+    "maxRuns": 5,
+    "maxIters": 4,
+    "numIdeas": 2,
+    "model": None,
+    "apiBase": None,
+    "apiKeyEnv": None,
+    "executor": "local",
+    "rayAddress": None,
+    "search": "linear",
+    "maxNodes": 8,
+    "seeds": 3,
+    "debugDepth": 3,
+}
 
 
 def check_value(key: str, value: Any) -> Any:
     """The value, checked; a ConfigError says what was expected and what was found."""
     if key == "scale" and value in (None, "", "auto"):
-        return None   # the machine's default: full with an NVIDIA GPU, else cpu
+        return None  # the machine's default: full with an NVIDIA GPU, else cpu
     if key in _CHOICES:
         if value not in _CHOICES[key]:
-            raise ConfigError(f"Setting aiScientist.{key} is {value!r}: expected one of {', '.join(_CHOICES[key])}.",
-                              f"Change aiScientist.{key} in the settings.")
+            raise ConfigError(
+                f"Setting aiScientist.{key} is {value!r}: expected one of {', '.join(_CHOICES[key])}.",
+                f"Change aiScientist.{key} in the settings.",
+            )
         return value
     if key in _NULLABLE_TEXT:
         if value is None or value == "":
             return None
         if not isinstance(value, str):
-            raise ConfigError(f"Setting aiScientist.{key} must be text, found {type(value).__name__}.",
-                              f"Change aiScientist.{key} in the settings.")
+            raise ConfigError(
+                f"Setting aiScientist.{key} must be text, found {type(value).__name__}.",
+                f"Change aiScientist.{key} in the settings.",
+            )
         return value.strip()
     if key in _POSITIVE_INT:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or int(value) != value or value < 1:
-            raise ConfigError(f"Setting aiScientist.{key} must be a whole number of at least 1, found {value!r}.",
-                              f"Change aiScientist.{key} in the settings.")
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or int(value) != value
+            or value < 1
+        ):
+            raise ConfigError(
+                f"Setting aiScientist.{key} must be a whole number of at least 1, found {value!r}.",
+                f"Change aiScientist.{key} in the settings.",
+            )
         return int(value)
     if key in _COUNT:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or int(value) != value or value < 0:
-            raise ConfigError(f"Setting aiScientist.{key} must be a whole number of at least 0, found {value!r}.",
-                              f"Change aiScientist.{key} in the settings.")
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or int(value) != value
+            or value < 0
+        ):
+            raise ConfigError(
+                f"Setting aiScientist.{key} must be a whole number of at least 0, found {value!r}.",
+                f"Change aiScientist.{key} in the settings.",
+            )
         return int(value)
     if key in _NUMBER:
         if value is None and key == "maxCost":
             return None
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-            raise ConfigError(f"Setting aiScientist.{key} must be a finite number above 0, found {value!r}.",
-                              f"Change aiScientist.{key} in the settings.")
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not math.isfinite(value)
+            or value <= 0
+        ):
+            raise ConfigError(
+                f"Setting aiScientist.{key} must be a finite number above 0, found {value!r}.",
+                f"Change aiScientist.{key} in the settings.",
+            )
         return float(value)
     raise ConfigError(f"Unknown setting aiScientist.{key}.", f"Known settings: {', '.join(KEYS)}.")
 
@@ -96,8 +136,10 @@ class ClientSettings:
         problems = []
         for key, value in section.items():
             if key == "apiKey":
-                problems.append("aiScientist.apiKey is ignored: API keys are read only from the server's "
-                                "environment (e.g. OPENAI_API_KEY). Set it there and restart the server.")
+                problems.append(
+                    "aiScientist.apiKey is ignored: API keys are read only from the server's "
+                    "environment (e.g. OPENAI_API_KEY). Set it there and restart the server."
+                )
                 continue
             try:
                 self.values[key] = check_value(key, value)

@@ -58,9 +58,20 @@ def check_template(server, args: Args) -> dict:
     template = args.template(must_exist=False)
     problems = check(template)
     server.diagnostics.template_problems(template, problems)
-    return {"ok": not any(p.is_error for p in problems), "template": str(template),
-            "problems": [{"file": p.file, "line": p.line, "severity": p.severity, "message": p.message,
-                          "field": p.field} for p in problems]}
+    return {
+        "ok": not any(p.is_error for p in problems),
+        "template": str(template),
+        "problems": [
+            {
+                "file": p.file,
+                "line": p.line,
+                "severity": p.severity,
+                "message": p.message,
+                "field": p.field,
+            }
+            for p in problems
+        ],
+    }
 
 
 def run_baseline(server, args: Args):
@@ -75,11 +86,26 @@ def run_baseline(server, args: Args):
         from aisci.core.baseline import run_baseline as run
 
         s = ctx.settings
-        out = run(_template(template_path), s.results, scale=s.scale, timeout_s=s.timeout_s, sandbox=s.sandbox,
-                  force=force, reporter=ctx.reporter, cancel=ctx.cancel, executor=ctx.executor)
-        return {"ok": True, "folder": str(out.folder), "means": out.final_info.means(),
-                "figures": [str(out.folder / f) for f in out.figures], "durationS": round(out.duration_s, 3),
-                "sandbox": out.sandbox, "reused": out.reused}
+        out = run(
+            _template(template_path),
+            s.results,
+            scale=s.scale,
+            timeout_s=s.timeout_s,
+            sandbox=s.sandbox,
+            force=force,
+            reporter=ctx.reporter,
+            cancel=ctx.cancel,
+            executor=ctx.executor,
+        )
+        return {
+            "ok": True,
+            "folder": str(out.folder),
+            "means": out.final_info.means(),
+            "figures": [str(out.folder / f) for f in out.figures],
+            "durationS": round(out.duration_s, 3),
+            "sandbox": out.sandbox,
+            "reused": out.reused,
+        }
 
     return _plan(lock, lock, f"Baseline of {template_path.name}", work)
 
@@ -89,11 +115,16 @@ def generate_ideas(server, args: Args):
     lock = _results_of(server, template_path) / "ideas.json"
 
     def work(ctx) -> dict:
-        from aisci.core.ideation import generate_ideas as generate, ideas_path
+        from aisci.core.ideation import generate_ideas as generate
+        from aisci.core.ideation import ideas_path
 
         template = _template(template_path)
         ideas = generate(template, _scientist(template, ctx), ctx, ctx.settings.num_ideas)
-        return {"ok": True, "path": str(ideas_path(ctx.settings.results, template)), "ideas": [i.name for i in ideas]}
+        return {
+            "ok": True,
+            "path": str(ideas_path(ctx.settings.results, template)),
+            "ideas": [i.name for i in ideas],
+        }
 
     return _plan(lock, lock.parent, f"Ideas for {template_path.name}", work)
 
@@ -103,24 +134,39 @@ def check_novelty(server, args: Args):
     lock = _results_of(server, template_path) / "ideas.json"
 
     def work(ctx) -> dict:
-        from aisci.core.ideation import check_novelty as check, ideas_path
+        from aisci.core.ideation import check_novelty as check
+        from aisci.core.ideation import ideas_path
 
         template = _template(template_path)
         ideas = check(template, _scientist(template, ctx), ctx, names)
-        return {"ok": True, "path": str(ideas_path(ctx.settings.results, template)),
-                "ideas": [{"name": i.name, "novel": i.novel,
-                           "label": (i.extra.get("novelty_check") or {}).get("label"),
-                           "reason": (i.extra.get("novelty_check") or {}).get("reason")} for i in ideas]}
+        return {
+            "ok": True,
+            "path": str(ideas_path(ctx.settings.results, template)),
+            "ideas": [
+                {
+                    "name": i.name,
+                    "novel": i.novel,
+                    "label": (i.extra.get("novelty_check") or {}).get("label"),
+                    "reason": (i.extra.get("novelty_check") or {}).get("reason"),
+                }
+                for i in ideas
+            ],
+        }
 
     return _plan(lock, lock.parent, f"Novelty of {template_path.name}'s ideas", work)
 
 
 def launch(server, args: Args):
     template_path = args.template()
-    options = dict(skip_idea_generation=args.flag("skipIdeaGeneration"),
-                   skip_novelty_check=args.flag("skipNoveltyCheck"), resume=args.flag("resume"))
-    paper = {"writeup": args.flag("writeup") if args.has("writeup") else True,
-             "improvement": args.flag("improvement")}
+    options = {
+        "skip_idea_generation": args.flag("skipIdeaGeneration"),
+        "skip_novelty_check": args.flag("skipNoveltyCheck"),
+        "resume": args.flag("resume"),
+    }
+    paper = {
+        "writeup": args.flag("writeup") if args.has("writeup") else True,
+        "improvement": args.flag("improvement"),
+    }
     lock = _results_of(server, template_path)
 
     def work(ctx) -> dict:
@@ -129,9 +175,19 @@ def launch(server, args: Args):
         ctx.settings = ctx.settings.with_(**paper)
         template = _template(template_path)
         outcome = run(template, _scientist(template, ctx), ctx, **options)
-        return {"ok": outcome.ok, "template": outcome.template,
-                "ideas": [{"idea": i.idea, "folder": str(i.folder) if i.folder else None, "ok": i.ok,
-                           "message": i.message} for i in outcome.ideas]}
+        return {
+            "ok": outcome.ok,
+            "template": outcome.template,
+            "ideas": [
+                {
+                    "idea": i.idea,
+                    "folder": str(i.folder) if i.folder else None,
+                    "ok": i.ok,
+                    "message": i.message,
+                }
+                for i in outcome.ideas
+            ],
+        }
 
     return _plan(lock, lock, f"Launch of {template_path.name}", work)
 
@@ -143,13 +199,15 @@ def _folder_plan(server, args: Args, title: str, stage, *, create: bool = False)
         folder = args.folder()
 
         def work(ctx) -> dict:
-            name, template_path = locate.template_of_folder(folder)
+            _name, template_path = locate.template_of_folder(folder)
             template = _template(template_path)
             return stage(folder, _scientist(template, ctx), ctx)
 
         return _plan(folder, folder, f"{title}: {folder.name}", work)
     if not (args.has("template") and args.has("idea")):
-        raise args.fail('give {"folder": "/abs/idea/folder"} or {"template": "/abs/templates/NAME", "idea": "NAME"}.')
+        raise args.fail(
+            'give {"folder": "/abs/idea/folder"} or {"template": "/abs/templates/NAME", "idea": "NAME"}.'
+        )
     template_path, idea = args.template(), args.text("idea")
     lock = _results_of(server, template_path)
 
@@ -160,8 +218,10 @@ def _folder_plan(server, args: Args, title: str, stage, *, create: bool = False)
             if not create:
                 from aisci.errors import AisciError
 
-                raise AisciError(f"Idea {idea} of {template.name} has no folder yet: its experiments never ran.",
-                                 "Run its experiments first (the Run experiments lens).")
+                raise AisciError(
+                    f"Idea {idea} of {template.name} has no folder yet: its experiments never ran.",
+                    "Run its experiments first (the Run experiments lens).",
+                )
             folder = _new_idea_folder(template, idea, ctx)
         return stage(folder, _scientist(template, ctx), ctx)
 
@@ -174,13 +234,27 @@ def _new_idea_folder(template, name: str, ctx) -> Path:
     from aisci.core.ideation import ideas_path, load_ideas
     from aisci.errors import AisciError
 
-    known = {i.name: i for i in list(template.seed_ideas) + load_ideas(ideas_path(ctx.settings.results, template))}
+    known = {
+        i.name: i
+        for i in list(template.seed_ideas) + load_ideas(ideas_path(ctx.settings.results, template))
+    }
     if name not in known:
-        raise AisciError(f"There is no idea {name} in {ideas_path(ctx.settings.results, template)} or the seed ideas "
-                         f"of {template.name}.", "Generate ideas first, or give the name of an existing idea.")
+        raise AisciError(
+            f"There is no idea {name} in {ideas_path(ctx.settings.results, template)} or the seed ideas "
+            f"of {template.name}.",
+            "Generate ideas first, or give the name of an existing idea.",
+        )
     s = ctx.settings
-    base = baseline(template, s.results, scale=s.scale, timeout_s=s.timeout_s, sandbox=s.sandbox,
-                    reporter=ctx.reporter, cancel=ctx.cancel, executor=ctx.executor)
+    base = baseline(
+        template,
+        s.results,
+        scale=s.scale,
+        timeout_s=s.timeout_s,
+        sandbox=s.sandbox,
+        reporter=ctx.reporter,
+        cancel=ctx.cancel,
+        executor=ctx.executor,
+    )
     return create_idea_folder(s.results, template, known[name], base.folder / "run_0")
 
 
@@ -189,9 +263,15 @@ def run_experiments(server, args: Args):
         from aisci.core.experiments import run_experiments as run
 
         out = run(folder, scientist, ctx)
-        return {"ok": out.ok, "folder": str(out.folder), "message": out.message,
-                "runs": [{"run": r.run, "description": r.description, "means": r.means, "error": r.error}
-                         for r in out.runs]}
+        return {
+            "ok": out.ok,
+            "folder": str(out.folder),
+            "message": out.message,
+            "runs": [
+                {"run": r.run, "description": r.description, "means": r.means, "error": r.error}
+                for r in out.runs
+            ],
+        }
 
     return _folder_plan(server, args, "Experiments", stage, create=True)
 
@@ -201,8 +281,12 @@ def make_plots(server, args: Args):
         from aisci.core.plots import make_plots as plots
 
         out = plots(folder, scientist, ctx)
-        return {"ok": out.ok, "folder": str(out.folder), "message": out.message,
-                "figures": [str(Path(out.folder) / f) for f in out.figures]}
+        return {
+            "ok": out.ok,
+            "folder": str(out.folder),
+            "message": out.message,
+            "figures": [str(Path(out.folder) / f) for f in out.figures],
+        }
 
     return _folder_plan(server, args, "Plots", stage)
 
@@ -221,8 +305,11 @@ def _paper_stage(name: str):
 
 
 def _paper_result(folder: Path, outcome) -> dict:
-    result = {"ok": True, **_jsonable(outcome)} if dataclasses.is_dataclass(outcome) else \
-        ({"ok": True, **outcome} if isinstance(outcome, dict) else {"ok": True})
+    result = (
+        {"ok": True, **_jsonable(outcome)}
+        if dataclasses.is_dataclass(outcome)
+        else ({"ok": True, **outcome} if isinstance(outcome, dict) else {"ok": True})
+    )
     result["folder"] = str(folder)
     for stem in ("review_improved", "review"):
         path = folder / f"{stem}.json"
@@ -251,7 +338,9 @@ def draft_paper(server, args: Args):
         for key in ("review", "decision", "reviewKind", "verdict"):
             result.pop(key, None)
         tex = folder / "latex" / "template.tex"
-        if tex.is_file():   # the new draft in the preview, once this command has let go of the folder
+        if (
+            tex.is_file()
+        ):  # the new draft in the preview, once this command has let go of the folder
             server.preview.schedule(tex)
         return {**result, "tex": str(tex)}
 
@@ -263,18 +352,28 @@ def build_paper(server, args: Args):
         out = _paper_stage("build_paper")(folder, scientist, ctx)
         counts = server.diagnostics.saved_paper_diagnostics(folder)
         tex = folder / "latex" / "template.tex"
-        if tex.is_file():   # the build's own checks leave out the style lint
+        if tex.is_file():  # the build's own checks leave out the style lint
             from aisci.paper.chktex import run_chktex
 
             server.diagnostics.core_diagnostics("chktex", tex.parent, run_chktex(tex))
-        pdfs = [p for p in (folder / f"{locate.idea_of_folder(folder)}.pdf", folder / "latex" / "template.pdf")
-                if p.is_file()]
+        pdfs = [
+            p
+            for p in (
+                folder / f"{locate.idea_of_folder(folder)}.pdf",
+                folder / "latex" / "template.pdf",
+            )
+            if p.is_file()
+        ]
         result = _paper_result(folder, out)
         for key in ("review", "decision", "reviewKind", "verdict"):
             result.pop(key, None)
         log = folder / "latex" / "template.log"
-        return {**result, "pdf": str(pdfs[0]) if pdfs else None, **counts,
-                "log": str(log) if log.is_file() else None}
+        return {
+            **result,
+            "pdf": str(pdfs[0]) if pdfs else None,
+            **counts,
+            "log": str(log) if log.is_file() else None,
+        }
 
     return _folder_plan(server, args, "Build the paper", stage)
 
@@ -290,9 +389,16 @@ def check_consistency(server, args: Args):
         report = check(folder)
         latex = folder / "latex"
         server.diagnostics.core_diagnostics("consistency", latex, report.diagnostics())
-        return {"ok": report.ok, "folder": str(folder), "checked": report.checked, "notes": list(report.notes),
-                "mismatches": [{"file": str(latex / report.tex), "line": m.line, "message": m.message}
-                               for m in report.mismatches]}
+        return {
+            "ok": report.ok,
+            "folder": str(folder),
+            "checked": report.checked,
+            "notes": list(report.notes),
+            "mismatches": [
+                {"file": str(latex / report.tex), "line": m.line, "message": m.message}
+                for m in report.mismatches
+            ],
+        }
 
     return _folder_plan(server, args, "Check the paper's numbers", stage)
 

@@ -16,8 +16,8 @@ import logging
 import re
 import threading
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
@@ -26,7 +26,9 @@ from aisci.lsp.debounce import Debouncer
 
 # watchdog's inotify backend warns when a recursive watch meets a folder it already watches (an
 # idea folder is copied as <name>.partial, then renamed); the watch is reused, nothing is lost.
-warnings.filterwarnings("ignore", message=r"Callback with id .* already exists", category=RuntimeWarning)
+warnings.filterwarnings(
+    "ignore", message=r"Callback with id .* already exists", category=RuntimeWarning
+)
 log = logging.getLogger(__name__)
 DEBOUNCE_S = 0.3
 _RUN_DIR = re.compile(r"^run_\d+$")
@@ -45,7 +47,7 @@ def classify(path: Path) -> str | None:
 
 
 class _Handler(FileSystemEventHandler):
-    def __init__(self, watcher: "ResultsWatcher"):
+    def __init__(self, watcher: ResultsWatcher):
         self.watcher = watcher
 
     def on_any_event(self, event: FileSystemEvent) -> None:
@@ -88,7 +90,9 @@ class ResultsWatcher:
             if self._results_watch is not None or self._stopped:
                 return
             try:
-                self._results_watch = self._observer.schedule(self._handler, str(self.results), recursive=True)
+                self._results_watch = self._observer.schedule(
+                    self._handler, str(self.results), recursive=True
+                )
             except OSError:
                 log.warning("cannot watch %s", self.results, exc_info=True)
 
@@ -101,7 +105,7 @@ class ResultsWatcher:
     def _fire(self, kind: str, path: Path) -> None:
         try:
             self.on_change(kind, path)
-        except Exception:  # noqa: BLE001 - one bad file must not stop the watcher
+        except Exception:
             log.exception("handling a change of %s failed", path)
 
     def stop(self) -> None:

@@ -28,11 +28,27 @@ from aisci.core.atomic import write_text_atomic
 
 log = logging.getLogger(__name__)
 
-ENTRY_TYPES = frozenset({
-    "article", "book", "booklet", "conference", "inbook", "incollection", "inproceedings",
-    "manual", "mastersthesis", "misc", "phdthesis", "proceedings", "techreport", "unpublished",
-    "online", "software", "dataset",
-})
+ENTRY_TYPES = frozenset(
+    {
+        "article",
+        "book",
+        "booklet",
+        "conference",
+        "inbook",
+        "incollection",
+        "inproceedings",
+        "manual",
+        "mastersthesis",
+        "misc",
+        "phdthesis",
+        "proceedings",
+        "techreport",
+        "unpublished",
+        "online",
+        "software",
+        "dataset",
+    }
+)
 _START = re.compile(r"@[ \t]*([A-Za-z]+)[ \t]*([{(])")
 _LINE_START = re.compile(r"(?m)^[ \t]*@[ \t]*[A-Za-z]+[ \t]*[{(]")
 _FIELD_LINE = re.compile(r"^\s*[A-Za-z][\w\-:.]*\s*=\s*[{\"\w]")
@@ -41,10 +57,10 @@ _BAD_KEY_CHARS = re.compile(r"[\s,{}\"#%'()=\\~]")
 
 @dataclass(frozen=True)
 class BibEntry:
-    type: str                             # lower case, e.g. "article"
+    type: str  # lower case, e.g. "article"
     key: str
-    fields: tuple[tuple[str, str], ...]   # (lower-case name, raw value with its braces/quotes)
-    line: int = 0                         # 1-based line of the "@" in the source, 0 if built
+    fields: tuple[tuple[str, str], ...]  # (lower-case name, raw value with its braces/quotes)
+    line: int = 0  # 1-based line of the "@" in the source, 0 if built
 
     def get(self, name: str) -> str | None:
         """The value of a field without its outer braces or quotes, or None."""
@@ -58,8 +74,10 @@ class BibEntry:
 
     def identity(self) -> tuple[str, str]:
         """What makes two entries "the same paper": title and year, ignoring case and markup."""
+
         def norm(s: str | None) -> str:
             return re.sub(r"[^a-z0-9]", "", (s or "").lower())
+
         return norm(self.get("title")), norm(self.get("year"))
 
     def to_bibtex(self) -> str:
@@ -71,8 +89,8 @@ class BibEntry:
 @dataclass(frozen=True)
 class BibParse:
     entries: tuple[BibEntry, ...]
-    preamble: tuple[str, ...] = ()   # @string / @preamble blocks, verbatim
-    notes: tuple[str, ...] = ()      # one line per repair or dropped entry
+    preamble: tuple[str, ...] = ()  # @string / @preamble blocks, verbatim
+    notes: tuple[str, ...] = ()  # one line per repair or dropped entry
 
     @property
     def keys(self) -> set[str]:
@@ -83,9 +101,9 @@ class BibParse:
 class BibMerge:
     entries: tuple[BibEntry, ...]
     preamble: tuple[str, ...] = ()
-    renames: dict[str, str] = field(default_factory=dict)   # key in `new` -> key it was given
+    renames: dict[str, str] = field(default_factory=dict)  # key in `new` -> key it was given
     notes: tuple[str, ...] = ()
-    added: tuple[str, ...] = ()     # keys (as written) of the entries of `new` that were added
+    added: tuple[str, ...] = ()  # keys (as written) of the entries of `new` that were added
 
     def text(self) -> str:
         return format_bib(self.entries, self.preamble)
@@ -206,20 +224,20 @@ def parse_bib(text: str) -> BibParse:
             continue
         if kind in ("string", "preamble"):
             if close is not None:
-                preamble.append(text[m.start():close + 1])
+                preamble.append(text[m.start() : close + 1])
             else:
                 notes.append(f"line {line}: dropped an unterminated @{kind} block")
             pos = (close + 1) if close is not None else limit
             continue
         repaired = 0
         if close is not None:
-            body, pos = text[opener_at + 1:close], close + 1
+            body, pos = text[opener_at + 1 : close], close + 1
         else:
-            body, repaired = _close_open_fields(text[opener_at + 1:limit])
+            body, repaired = _close_open_fields(text[opener_at + 1 : limit])
             pos = limit
             body = body.rstrip()
             if body.endswith("}") and body.count("{") < body.count("}"):
-                body = body[:-1]   # the entry's own brace, which the count above closed
+                body = body[:-1]  # the entry's own brace, which the count above closed
         key, fields, missing_comma = _parse_body(body)
         label = f"line {line}: entry `{key}`" if key else f"line {line}: an @{kind} entry"
         if not key or "=" in key:
@@ -243,7 +261,9 @@ def parse_bib(text: str) -> BibParse:
     return BibParse(tuple(entries), tuple(preamble), tuple(notes))
 
 
-_ARXIV = re.compile(r"(?:arxiv\.org/(?:abs|pdf)/|arxiv:\s*)(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})", re.I)
+_ARXIV = re.compile(
+    r"(?:arxiv\.org/(?:abs|pdf)/|arxiv:\s*)(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})", re.I
+)
 _ARXIV_ID = re.compile(r"^(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?$", re.I)
 
 
@@ -263,7 +283,7 @@ def paper_ids(entry: BibEntry) -> set[str]:
         if found:
             ids.add("arxiv:" + found.group(1).lower())
     title = re.sub(r"[^a-z0-9]", "", re.sub(r"\\[a-zA-Z]+", "", entry.get("title") or "").lower())
-    if len(title) >= 12:   # short titles ("Introduction") name no paper
+    if len(title) >= 12:  # short titles ("Introduction") name no paper
         ids.add("title:" + title)
     return ids
 
@@ -283,21 +303,25 @@ def merge_bib(existing: str, new: str = "") -> BibMerge:
     added: list[str] = []
     a, b = parse_bib(existing), parse_bib(new)
     notes = list(a.notes) + [f"(new) {n}" for n in b.notes]
-    known: dict[str, str] = {}   # paper id -> the key it is under
+    known: dict[str, str] = {}  # paper id -> the key it is under
     for source, parsed in (("existing", a), ("new", b)):
         for entry in parsed.entries:
             old = by_key.get(entry.key)
             if old is not None and old.identity() == entry.identity():
-                continue   # the same paper again: keep the first
+                continue  # the same paper again: keep the first
             twin = next((known[i] for i in sorted(paper_ids(entry)) if i in known), None)
             if source == "new" and twin is not None and twin != entry.key:
                 renames[entry.key] = twin
-                notes.append(f"new entry `{entry.key}` is the paper already in the file as `{twin}`: not added again")
+                notes.append(
+                    f"new entry `{entry.key}` is the paper already in the file as `{twin}`: not added again"
+                )
                 continue
             if old is not None:
                 new_key = _free_key(entry.key, set(by_key))
-                notes.append(f"{source} entry `{entry.key}` (line {entry.line}) is a different paper "
-                             f"than the one with that key: added as `{new_key}`")
+                notes.append(
+                    f"{source} entry `{entry.key}` (line {entry.line}) is a different paper "
+                    f"than the one with that key: added as `{new_key}`"
+                )
                 if source == "new":
                     renames[entry.key] = new_key
                 entry = BibEntry(entry.type, new_key, entry.fields, entry.line)

@@ -35,6 +35,7 @@ folder (build on save, the pipeline) wait for each other through a lock file.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import os
@@ -55,22 +56,39 @@ log = logging.getLogger(__name__)
 
 REQUIRED_PROGRAMS = ("pdflatex", "bibtex", "latexmk")
 # What aisci.sty loads, by the Debian package that ships it: the usual gaps are -extra/-science.
-REQUIRED_PACKAGES = ("natbib.sty", "times.sty", "booktabs.sty", "algorithm.sty", "algpseudocode.sty",
-                     "cleveref.sty", "subcaption.sty", "multirow.sty", "hyperref.sty")
-INSTALL_HINT = ("apt-get install texlive-latex-base texlive-latex-recommended texlive-latex-extra "
-                "texlive-fonts-recommended texlive-science latexmk chktex (or run `make setup`)")
-LATEXMK_FLAGS = ("-pdf", "-interaction=nonstopmode", "-file-line-error", "-synctex=1", "-norc",
-                 "-latexoption=-no-shell-escape")
+REQUIRED_PACKAGES = (
+    "natbib.sty",
+    "times.sty",
+    "booktabs.sty",
+    "algorithm.sty",
+    "algpseudocode.sty",
+    "cleveref.sty",
+    "subcaption.sty",
+    "multirow.sty",
+    "hyperref.sty",
+)
+INSTALL_HINT = (
+    "apt-get install texlive-latex-base texlive-latex-recommended texlive-latex-extra "
+    "texlive-fonts-recommended texlive-science latexmk chktex (or run `make setup`)"
+)
+LATEXMK_FLAGS = (
+    "-pdf",
+    "-interaction=nonstopmode",
+    "-file-line-error",
+    "-synctex=1",
+    "-norc",
+    "-latexoption=-no-shell-escape",
+)
 _TEX_ENV = {"max_print_line": "10000", "error_line": "254", "half_error_line": "238"}
 
 
 @dataclass(frozen=True)
 class BuildResult:
     ok: bool
-    pdf: Path | None                     # the good PDF (output_pdf when given); None if the build failed
+    pdf: Path | None  # the good PDF (output_pdf when given); None if the build failed
     diagnostics: tuple[Diagnostic, ...]
     duration_s: float
-    log_path: Path | None                # the pdflatex .log, when one was written
+    log_path: Path | None  # the pdflatex .log, when one was written
     timed_out: bool = False
 
     @property
@@ -88,10 +106,12 @@ def tex_available(packages=REQUIRED_PACKAGES) -> str | None:
     kpsewhich = shutil.which("kpsewhich")
     if packages and kpsewhich:
         try:
-            done = subprocess.run([kpsewhich, *packages], capture_output=True, text=True, timeout=30)
+            done = subprocess.run(
+                [kpsewhich, *packages], capture_output=True, text=True, timeout=30
+            )
             found = {Path(p).name for p in done.stdout.split()}
         except (subprocess.TimeoutExpired, OSError):
-            return None   # cannot tell: the build itself will name a missing package
+            return None  # cannot tell: the build itself will name a missing package
         absent = [p for p in packages if p not in found]
         if absent:
             return f"LaTeX packages are missing: {', '.join(absent)}. Install them: {INSTALL_HINT}."
@@ -125,22 +145,31 @@ def _stop_group(proc: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             continue
     # The group may outlive its leader for a moment; SIGKILL whatever is left.
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
-def _run_latexmk(cmd: list[str], cwd: Path, timeout_s: float,
-                 cancel: threading.Event | None = None) -> tuple[int | None, str]:
+def _run_latexmk(
+    cmd: list[str], cwd: Path, timeout_s: float, cancel: threading.Event | None = None
+) -> tuple[int | None, str]:
     """(exit code or None on timeout, latexmk's output); a set ``cancel`` stops the build."""
-    proc = subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, start_new_session=True,
-                            env={**os.environ, **_TEX_ENV})
+    proc = subprocess.Popen(
+        cmd,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        env={**os.environ, **_TEX_ENV},
+    )
     deadline = time.monotonic() + timeout_s
     try:
         while True:
-            wait = deadline - time.monotonic() if cancel is None else min(0.2, deadline - time.monotonic())
+            wait = (
+                deadline - time.monotonic()
+                if cancel is None
+                else min(0.2, deadline - time.monotonic())
+            )
             try:
                 out, _ = proc.communicate(timeout=max(0.0, wait))
                 return proc.returncode, out.decode("utf-8", "replace")
@@ -156,7 +185,7 @@ def _run_latexmk(cmd: list[str], cwd: Path, timeout_s: float,
                     out, _ = proc.communicate()
                     return None, out.decode("utf-8", "replace")
     finally:
-        if proc.poll() is None:   # interrupted (Ctrl-C, an exception): leave nothing running
+        if proc.poll() is None:  # interrupted (Ctrl-C, an exception): leave nothing running
             _stop_group(proc)
             proc.communicate()
 
@@ -187,7 +216,7 @@ class _FolderLock:
     def __init__(self, folder: Path, timeout_s: float):
         self.path, self.timeout_s, self.fd = folder / ".aisci-build.lock", timeout_s, -1
 
-    def __enter__(self) -> "_FolderLock":
+    def __enter__(self) -> _FolderLock:
         self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         deadline = time.monotonic() + self.timeout_s
         while True:
@@ -197,9 +226,11 @@ class _FolderLock:
             except BlockingIOError:
                 if time.monotonic() > deadline:
                     os.close(self.fd)
-                    raise AisciError(f"The paper in {self.path.parent} could not be built: another build "
-                                     f"of it did not finish within {self.timeout_s:.0f} s.",
-                                     "Wait for it to finish, or stop it, and build again.") from None
+                    raise AisciError(
+                        f"The paper in {self.path.parent} could not be built: another build "
+                        f"of it did not finish within {self.timeout_s:.0f} s.",
+                        "Wait for it to finish, or stop it, and build again.",
+                    ) from None
                 time.sleep(0.1)
 
     def __exit__(self, *exc) -> None:
@@ -207,15 +238,25 @@ class _FolderLock:
         os.close(self.fd)
 
 
-def compile_paper(latex_dir: Path, *, main: str = "template.tex", timeout_s: float = 120,
-                  output_pdf: Path | None = None, cancel: threading.Event | None = None) -> BuildResult:
+def compile_paper(
+    latex_dir: Path,
+    *,
+    main: str = "template.tex",
+    timeout_s: float = 120,
+    output_pdf: Path | None = None,
+    cancel: threading.Event | None = None,
+) -> BuildResult:
     latex_dir = Path(latex_dir)
     missing = tex_available(packages=())
     if missing:
-        raise ConfigError(f"The paper cannot be built: {missing}", "Install TeX Live, then build again.")
+        raise ConfigError(
+            f"The paper cannot be built: {missing}", "Install TeX Live, then build again."
+        )
     if not (latex_dir / main).is_file():
-        raise AisciError(f"The paper cannot be built: {latex_dir / main} does not exist.",
-                         "Write the paper first (the write-up stage creates it from the template's latex/).")
+        raise AisciError(
+            f"The paper cannot be built: {latex_dir / main} does not exist.",
+            "Write the paper first (the write-up stage creates it from the template's latex/).",
+        )
     stem = Path(main).stem
     log_path, blg_path, pdf_path = (latex_dir / f"{stem}.{ext}" for ext in ("log", "blg", "pdf"))
     with _FolderLock(latex_dir, timeout_s):
@@ -223,32 +264,55 @@ def compile_paper(latex_dir: Path, *, main: str = "template.tex", timeout_s: flo
         started_at = time.time()
         force = ["-g"] if _stale_latexmk_state(latex_dir, stem) else []
         if force:
-            log.info("latexmk's record in %s says its last run failed: forcing a full build", latex_dir)
-        rc, output = _run_latexmk(["latexmk", *LATEXMK_FLAGS, *force, main], latex_dir, timeout_s, cancel)
+            log.info(
+                "latexmk's record in %s says its last run failed: forcing a full build", latex_dir
+            )
+        rc, output = _run_latexmk(
+            ["latexmk", *LATEXMK_FLAGS, *force, main], latex_dir, timeout_s, cancel
+        )
         if not force and _nothing_to_do(rc, output):
-            log.info("latexmk found nothing to do but failed (a stale record): building again with -g")
+            log.info(
+                "latexmk found nothing to do but failed (a stale record): building again with -g"
+            )
             left = max(1.0, timeout_s - (time.monotonic() - start))
-            rc, output = _run_latexmk(["latexmk", *LATEXMK_FLAGS, "-g", main], latex_dir, left, cancel)
+            rc, output = _run_latexmk(
+                ["latexmk", *LATEXMK_FLAGS, "-g", main], latex_dir, left, cancel
+            )
         duration = time.monotonic() - start
     timed_out = rc is None
 
-    def fresh(p: Path) -> bool:   # written by this build, not left over from an earlier one
+    def fresh(p: Path) -> bool:  # written by this build, not left over from an earlier one
         return p.is_file() and p.stat().st_mtime >= started_at - 1
 
     diags: list[Diagnostic] = []
     if fresh(blg_path):
-        diags += parse_blg(blg_path.read_text(encoding="utf-8", errors="replace"), main=main, root=latex_dir)
+        diags += parse_blg(
+            blg_path.read_text(encoding="utf-8", errors="replace"), main=main, root=latex_dir
+        )
     failed = timed_out or rc != 0 or has_errors(diags)
     if log_path.is_file():
-        diags += parse_log(log_path.read_text(encoding="utf-8", errors="replace"), main=main,
-                           root=latex_dir, failed=failed)
+        diags += parse_log(
+            log_path.read_text(encoding="utf-8", errors="replace"),
+            main=main,
+            root=latex_dir,
+            failed=failed,
+        )
     if timed_out:
-        diags.append(Diagnostic(main, None, "error",
-                                f"LaTeX did not finish within {timeout_s:.0f} s and was stopped (a macro "
-                                f"that expands forever, such as a recursive \\def?)", "latex"))
+        diags.append(
+            Diagnostic(
+                main,
+                None,
+                "error",
+                f"LaTeX did not finish within {timeout_s:.0f} s and was stopped (a macro "
+                f"that expands forever, such as a recursive \\def?)",
+                "latex",
+            )
+        )
     elif rc != 0 and not has_errors(diags):
         tail = " | ".join(line.strip() for line in output.strip().splitlines()[-3:])
-        diags.append(Diagnostic(main, None, "error", f"latexmk failed (exit {rc}): {tail}", "latex"))
+        diags.append(
+            Diagnostic(main, None, "error", f"latexmk failed (exit {rc}): {tail}", "latex")
+        )
     ok = not failed and pdf_path.is_file() and not has_errors(diags)
     pdf: Path | None = None
     if ok:
@@ -256,7 +320,18 @@ def compile_paper(latex_dir: Path, *, main: str = "template.tex", timeout_s: flo
         if output_pdf is not None:
             _copy_atomic(pdf_path, Path(output_pdf))
             pdf = Path(output_pdf)
-    log.info("built %s in %.1f s: %s, %d diagnostics", latex_dir / main, duration,
-             "ok" if ok else ("timed out" if timed_out else "failed"), len(diags))
-    return BuildResult(ok, pdf, tuple(sorted(dict.fromkeys(diags), key=sort_key)), duration,
-                       log_path if log_path.is_file() else None, timed_out)
+    log.info(
+        "built %s in %.1f s: %s, %d diagnostics",
+        latex_dir / main,
+        duration,
+        "ok" if ok else ("timed out" if timed_out else "failed"),
+        len(diags),
+    )
+    return BuildResult(
+        ok,
+        pdf,
+        tuple(sorted(dict.fromkeys(diags), key=sort_key)),
+        duration,
+        log_path if log_path.is_file() else None,
+        timed_out,
+    )

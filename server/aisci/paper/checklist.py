@@ -26,30 +26,73 @@ def run_checks(folder: Path) -> list[dict[str, Any]]:
     build = state.step("build") or {}
     tex_path = folder / "latex" / "template.tex"
     tex = tex_path.read_text(encoding="utf-8", errors="replace") if tex_path.is_file() else ""
-    checks = [_check("builds", build.get("status") == "done" and build.get("pdf_ok", False),
-                     build.get("summary", "the paper was not built"))]
+    checks = [
+        _check(
+            "builds",
+            build.get("status") == "done" and build.get("pdf_ok", False),
+            build.get("summary", "the paper was not built"),
+        )
+    ]
 
-    labels = dict(re.findall(r"\\includegraphics(?:\[[^\]]*\])?\{([^}]*)\}[\s\S]*?\\label\{([^}]*)\}", tex))
-    unreferenced = [fig for fig, label in labels.items() if not re.search(r"\\[cC]?ref\{" + re.escape(label) + r"\}", tex)]
+    labels = dict(
+        re.findall(r"\\includegraphics(?:\[[^\]]*\])?\{([^}]*)\}[\s\S]*?\\label\{([^}]*)\}", tex)
+    )
+    unreferenced = [
+        fig
+        for fig, label in labels.items()
+        if not re.search(r"\\[cC]?ref\{" + re.escape(label) + r"\}", tex)
+    ]
     figures = re.findall(r"\\includegraphics(?:\[[^\]]*\])?\{([^}]*)\}", tex)
-    checks.append(_check("every figure referenced", figures and not unreferenced,
-                         f"{len(figures)} figure(s)" + (f"; not referenced: {', '.join(unreferenced)}" if unreferenced
-                                                        else ("" if figures else "; the paper has no figure"))))
+    checks.append(
+        _check(
+            "every figure referenced",
+            figures and not unreferenced,
+            f"{len(figures)} figure(s)"
+            + (
+                f"; not referenced: {', '.join(unreferenced)}"
+                if unreferenced
+                else ("" if figures else "; the paper has no figure")
+            ),
+        )
+    )
 
     missing = build.get("missing_citations", [])
-    checks.append(_check("citations resolve", build.get("status") == "done" and not missing,
-                         "every \\cite key has a .bib entry" if not missing else f"missing: {', '.join(missing)}"))
+    checks.append(
+        _check(
+            "citations resolve",
+            build.get("status") == "done" and not missing,
+            "every \\cite key has a .bib entry"
+            if not missing
+            else f"missing: {', '.join(missing)}",
+        )
+    )
 
     mismatches = build.get("consistency_mismatches")
-    checks.append(_check("consistency check clean", mismatches == 0,
-                         f"{build.get('numbers_checked', 0)} numbers checked, {mismatches} without a matching result"
-                         if mismatches is not None else "not run"))
+    checks.append(
+        _check(
+            "consistency check clean",
+            mismatches == 0,
+            f"{build.get('numbers_checked', 0)} numbers checked, {mismatches} without a matching result"
+            if mismatches is not None
+            else "not run",
+        )
+    )
 
-    runs = [name for name, step in state.steps().items() if re.fullmatch(r"run_\d+", name) and step["status"] == "done"]
+    runs = [
+        name
+        for name, step in state.steps().items()
+        if re.fullmatch(r"run_\d+", name) and step["status"] == "done"
+    ]
     unbacked = [r for r in ["run_0", *runs] if not (folder / r / "final_info.json").is_file()]
-    checks.append(_check("each stated effect backed by a run", not unbacked,
-                         f"{len(runs) + 1} run(s) with results on disk" if not unbacked
-                         else f"results missing for {', '.join(unbacked)}"))
+    checks.append(
+        _check(
+            "each stated effect backed by a run",
+            not unbacked,
+            f"{len(runs) + 1} run(s) with results on disk"
+            if not unbacked
+            else f"results missing for {', '.join(unbacked)}",
+        )
+    )
     return checks
 
 
@@ -65,12 +108,14 @@ def checklist_review(folder: Path) -> dict[str, Any]:
     return {
         "Kind": "checklist",
         "Summary": "A checklist review of a one-factor sweep report, derived from automatic checks; it is not a "
-                   f"judgement of the science and has no decision or scores. {passed} of {len(checks)} checks passed.",
+        f"judgement of the science and has no decision or scores. {passed} of {len(checks)} checks passed.",
         "Strengths": [f"{c['name']}: {c['detail']}" for c in checks if c["passed"]],
         "Weaknesses": [f"{c['name']}: {c['detail']}" for c in failed]
         + ["A one-factor sweep: no interactions between knobs, no explanation of the effects."],
         "Questions": ["Do the effects hold at a larger scale and with more seeds?"],
-        "Limitations": ["The checks verify bookkeeping (builds, references, numbers traced to runs), not scientific merit."],
+        "Limitations": [
+            "The checks verify bookkeeping (builds, references, numbers traced to runs), not scientific merit."
+        ],
         "Checks": checks,
         "Passed": passed,
         "Total": len(checks),

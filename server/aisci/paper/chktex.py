@@ -30,7 +30,7 @@ SILENCED: dict[int, str] = {
     24: "Delete this space to maintain correct page references: the skeleton's \\label on the line after \\section",
     36: "Space in front of parenthesis: 'model(s)', 'f(x)' in text",
 }
-_SEP = "\x1f"   # a unit separator: never part of a file name or a message
+_SEP = "\x1f"  # a unit separator: never part of a file name or a message
 _FORMAT = _SEP.join(("%f", "%l", "%c", "%k", "%n", "%m")) + "\n"
 _SEVERITY = {"error": "warning", "warning": "warning", "message": "info"}
 
@@ -51,12 +51,22 @@ def parse_chktex(output: str, *, file: str | None = None) -> tuple[Diagnostic, .
             ln, col = int(lineno), int(column)
         except ValueError:
             continue
-        out.append(Diagnostic(file or name, ln or None, _SEVERITY.get(kind.strip().lower(), "warning"),
-                              f"{message.strip()} (chktex {number.strip()})", "chktex", col or None))
+        out.append(
+            Diagnostic(
+                file or name,
+                ln or None,
+                _SEVERITY.get(kind.strip().lower(), "warning"),
+                f"{message.strip()} (chktex {number.strip()})",
+                "chktex",
+                col or None,
+            )
+        )
     return tuple(sorted(out, key=sort_key))
 
 
-def run_chktex(tex: Path, *, timeout_s: float = 20.0, silence=tuple(SILENCED)) -> tuple[Diagnostic, ...]:
+def run_chktex(
+    tex: Path, *, timeout_s: float = 20.0, silence=tuple(SILENCED)
+) -> tuple[Diagnostic, ...]:
     tex = Path(tex)
     exe = shutil.which("chktex")
     if exe is None:
@@ -65,11 +75,25 @@ def run_chktex(tex: Path, *, timeout_s: float = 20.0, silence=tuple(SILENCED)) -
     cmd = [exe, "-q", "-v0", "-f", _FORMAT, *(f"-n{n}" for n in silence), tex.name]
     try:
         # chktex exits 2 when it found warnings; only its output matters.
-        done = subprocess.run(cmd, cwd=tex.parent, stdin=subprocess.DEVNULL, capture_output=True,
-                              text=True, errors="replace", timeout=timeout_s)
+        done = subprocess.run(
+            cmd,
+            cwd=tex.parent,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=timeout_s,
+        )
     except subprocess.TimeoutExpired:
-        log.warning("chktex did not finish on %s within %.0f s: style checks skipped", tex.name, timeout_s)
+        log.warning(
+            "chktex did not finish on %s within %.0f s: style checks skipped", tex.name, timeout_s
+        )
         return ()
     if done.returncode not in (0, 1, 2):
-        log.warning("chktex failed on %s (exit %s): %s", tex.name, done.returncode, done.stderr.strip()[-500:])
+        log.warning(
+            "chktex failed on %s (exit %s): %s",
+            tex.name,
+            done.returncode,
+            done.stderr.strip()[-500:],
+        )
     return parse_chktex(done.stdout)

@@ -32,9 +32,9 @@ from aisci.paper.prechecks import citations
 class LogRule:
     name: str
     pattern: re.Pattern
-    severity: str | None        # None: recognised noise, dropped
-    kind: str = "warning"       # "error": look ahead for l.<n>; "box": skip the box's content
-    message: str = "{msg}"      # formatted with the pattern's named groups
+    severity: str | None  # None: recognised noise, dropped
+    kind: str = "warning"  # "error": look ahead for l.<n>; "box": skip the box's content
+    message: str = "{msg}"  # formatted with the pattern's named groups
 
 
 def _r(p: str) -> re.Pattern:
@@ -42,39 +42,85 @@ def _r(p: str) -> re.Pattern:
 
 
 LOG_RULES: tuple[LogRule, ...] = (
-    LogRule("file-line-error", _r(r"^(?P<file>(?:[A-Za-z]:)?[^\s:][^:]*\.\w+):(?P<line>\d+): (?P<msg>.*)$"),
-            "error", "error"),
+    LogRule(
+        "file-line-error",
+        _r(r"^(?P<file>(?:[A-Za-z]:)?[^\s:][^:]*\.\w+):(?P<line>\d+): (?P<msg>.*)$"),
+        "error",
+        "error",
+    ),
     LogRule("tex-error", _r(r"^! (?P<msg>.*)$"), "error", "error"),
-    LogRule("rerun", _r(r"^(?:LaTeX|Package \S+) Warning: .*(?:Rerun to get|may have changed|There were "
-                        r"undefined|There were multiply-defined|Please \(re\)run)"), None),
+    LogRule(
+        "rerun",
+        _r(
+            r"^(?:LaTeX|Package \S+) Warning: .*(?:Rerun to get|may have changed|There were "
+            r"undefined|There were multiply-defined|Please \(re\)run)"
+        ),
+        None,
+    ),
     LogRule("rerunfilecheck", _r(r"^Package rerunfilecheck Warning:"), None),
-    LogRule("undefined-citation", _r(r"^(?:LaTeX|Package natbib) Warning: Citation [`'](?P<key>[^']*)' "
-                                     r"on page \S+ undefined"), "warning",
-            message="citation `{key}' is undefined (no entry in the .bib, or BibTeX did not run)"),
-    LogRule("undefined-reference", _r(r"^LaTeX Warning: Reference [`'](?P<key>[^']*)' on page \S+ undefined"),
-            "warning", message="reference `{key}' is undefined (no \\label{{{key}}})"),
-    LogRule("empty-bibliography", _r(r"^LaTeX Warning: Empty `thebibliography' environment"), "warning",
-            message="the bibliography is empty"),
-    LogRule("missing-file-warning", _r(r"^LaTeX Warning: File [`'](?P<name>[^']*)' not found"), "warning",
-            message="file `{name}' not found"),
+    LogRule(
+        "undefined-citation",
+        _r(
+            r"^(?:LaTeX|Package natbib) Warning: Citation [`'](?P<key>[^']*)' "
+            r"on page \S+ undefined"
+        ),
+        "warning",
+        message="citation `{key}' is undefined (no entry in the .bib, or BibTeX did not run)",
+    ),
+    LogRule(
+        "undefined-reference",
+        _r(r"^LaTeX Warning: Reference [`'](?P<key>[^']*)' on page \S+ undefined"),
+        "warning",
+        message="reference `{key}' is undefined (no \\label{{{key}}})",
+    ),
+    LogRule(
+        "empty-bibliography",
+        _r(r"^LaTeX Warning: Empty `thebibliography' environment"),
+        "warning",
+        message="the bibliography is empty",
+    ),
+    LogRule(
+        "missing-file-warning",
+        _r(r"^LaTeX Warning: File [`'](?P<name>[^']*)' not found"),
+        "warning",
+        message="file `{name}' not found",
+    ),
     LogRule("font-warning", _r(r"^LaTeX Font Warning: (?P<msg>.*)$"), "info"),
     LogRule("latex-warning", _r(r"^LaTeX Warning: (?P<msg>.*)$"), "warning"),
-    LogRule("package-warning", _r(r"^(?:Package|Class) (?P<pkg>\S+) Warning: (?P<msg>.*)$"), "warning",
-            message="{pkg}: {msg}"),
-    LogRule("overfull", _r(r"^Overfull \\(?P<box>[hv])box \((?P<amount>[^)]*)\)(?P<rest>.*)$"), "warning",
-            "box", message="overfull \\{box}box ({amount}){rest}"),
-    LogRule("underfull", _r(r"^Underfull \\(?P<box>[hv])box \((?P<amount>[^)]*)\)(?P<rest>.*)$"), "info",
-            "box", message="underfull \\{box}box ({amount}){rest}"),
+    LogRule(
+        "package-warning",
+        _r(r"^(?:Package|Class) (?P<pkg>\S+) Warning: (?P<msg>.*)$"),
+        "warning",
+        message="{pkg}: {msg}",
+    ),
+    LogRule(
+        "overfull",
+        _r(r"^Overfull \\(?P<box>[hv])box \((?P<amount>[^)]*)\)(?P<rest>.*)$"),
+        "warning",
+        "box",
+        message="overfull \\{box}box ({amount}){rest}",
+    ),
+    LogRule(
+        "underfull",
+        _r(r"^Underfull \\(?P<box>[hv])box \((?P<amount>[^)]*)\)(?P<rest>.*)$"),
+        "info",
+        "box",
+        message="underfull \\{box}box ({amount}){rest}",
+    ),
     LogRule("pdftex-warning", _r(r"^pdfTeX warning(?: \([^)]*\))?: (?P<msg>.*)$"), "warning"),
 )
 
 # Error messages rewritten into what to do (pattern on the message, replacement template).
 ERROR_REFINEMENTS: tuple[tuple[re.Pattern, str], ...] = (
-    (_r(r"LaTeX Error: File `(?P<name>[^']+\.(?:sty|cls))' not found"),
-     "LaTeX package `{name}' is not installed or misspelled (check with `kpsewhich {name}`; on Debian "
-     "most packages come with texlive-latex-extra or texlive-science)"),
-    (_r(r"(?:LaTeX|Package \S+) Error: File `(?P<name>[^']+)' not found"),
-     "figure or input file `{name}' not found (figures live in the idea folder, \\graphicspath{{../}})"),
+    (
+        _r(r"LaTeX Error: File `(?P<name>[^']+\.(?:sty|cls))' not found"),
+        "LaTeX package `{name}' is not installed or misspelled (check with `kpsewhich {name}`; on Debian "
+        "most packages come with texlive-latex-extra or texlive-science)",
+    ),
+    (
+        _r(r"(?:LaTeX|Package \S+) Error: File `(?P<name>[^']+)' not found"),
+        "figure or input file `{name}' not found (figures live in the idea folder, \\graphicspath{{../}})",
+    ),
 )
 _DROP_IF_OTHER_ERRORS = _r(r"^(?:Emergency stop|\s*==> Fatal error occurred|Job aborted)")
 _UNRELIABLE_AFTER_ERRORS = {"undefined-citation", "undefined-reference", "empty-bibliography"}
@@ -83,7 +129,9 @@ _OPEN_PATH = _r(r'"?((?:\.{1,2}/|/|[A-Za-z]:[/\\])?[^\s()"]+\.[A-Za-z0-9]{1,8})"
 _CONTINUATION = _r(r"^\([A-Za-z][\w.-]*\)\s{2,}(?P<text>.*)$")
 _INPUT_LINE = _r(r"on input line (\d+)")
 _ERROR_LINE = _r(r"^l\.(\d+) ?(.*)$")
-_RUNAWAY_CMD = _r(r"(?:File ended while scanning use of|Paragraph ended before) (\\\S+?)(?: was complete)?\s*\.?$")
+_RUNAWAY_CMD = _r(
+    r"(?:File ended while scanning use of|Paragraph ended before) (\\\S+?)(?: was complete)?\s*\.?$"
+)
 
 
 class _Files:
@@ -142,8 +190,9 @@ def _runaway_line(lines: list[str], cmd: str, runaway: str, limit: int) -> int |
     return best
 
 
-def parse_log(text: str, *, main: str = "template.tex", root: Path | None = None,
-              failed: bool = False) -> tuple[Diagnostic, ...]:
+def parse_log(
+    text: str, *, main: str = "template.tex", root: Path | None = None, failed: bool = False
+) -> tuple[Diagnostic, ...]:
     """Diagnostics from a pdflatex log. ``root``: the folder of the sources, to refine lines.
     ``failed``: the build failed for another reason too (BibTeX), so drop what a complete
     build may resolve, as when the log itself has errors."""
@@ -158,14 +207,16 @@ def parse_log(text: str, *, main: str = "template.tex", root: Path | None = None
             runaway = lines[i + 1]
             i += 2
             continue
-        rule, m = next(((r, r.pattern.match(line)) for r in LOG_RULES if r.pattern.match(line)), (None, None))
+        rule, m = next(
+            ((r, r.pattern.match(line)) for r in LOG_RULES if r.pattern.match(line)), (None, None)
+        )
         if rule is None:
             files.feed(line)
             i += 1
             continue
         groups = {"msg": line, **{k: (v or "") for k, v in m.groupdict().items()}}
         raw, end = line, i + 1
-        while end < len(lines) and (c := _CONTINUATION.match(lines[end])):   # "(natbib)   more text"
+        while end < len(lines) and (c := _CONTINUATION.match(lines[end])):  # "(natbib)   more text"
             groups["msg"] += " " + c.group("text")
             raw += " " + c.group("text")
             end += 1
@@ -173,7 +224,7 @@ def parse_log(text: str, *, main: str = "template.tex", root: Path | None = None
         file, current = files.current()
         lineno: int | None = None
         if rule.kind == "error":
-            if files.is_project(groups.get("file")):   # else a system file: keep the project's
+            if files.is_project(groups.get("file")):  # else a system file: keep the project's
                 file, lineno = _clean(groups["file"]), int(groups["line"])
             message, lineno, end = _error_details(lines, end, message, lineno, current)
             message, lineno = _refine(message, lineno, runaway, file, root)
@@ -181,20 +232,25 @@ def parse_log(text: str, *, main: str = "template.tex", root: Path | None = None
         elif rule.kind == "box":
             at = re.search(r"at lines? (\d+)", raw)
             lineno = int(at.group(1)) if at and current else None
-            while end < len(lines) and lines[end].strip():   # the box's content, which may hold "(" or ")"
+            while (
+                end < len(lines) and lines[end].strip()
+            ):  # the box's content, which may hold "(" or ")"
                 end += 1
         else:
             at = _INPUT_LINE.search(raw)
             lineno = int(at.group(1)) if at and current else None
             message = _INPUT_LINE.sub("", message).rstrip(" .")
         if rule.severity is not None:
-            found.append((rule.name, Diagnostic(file, lineno, rule.severity, message.strip(), "latex")))
+            found.append(
+                (rule.name, Diagnostic(file, lineno, rule.severity, message.strip(), "latex"))
+            )
         i = max(end, i + 1)
     return _tidy(found, failed)
 
 
-def _error_details(lines: list[str], start: int, message: str, lineno: int | None,
-                   current: bool) -> tuple[str, int | None, int]:
+def _error_details(
+    lines: list[str], start: int, message: str, lineno: int | None, current: bool
+) -> tuple[str, int | None, int]:
     """Look past an error line for ``l.<n> <text>``; returns (message, line, index after)."""
     for j in range(start, min(start + 25, len(lines))):
         if j > start and any(r.pattern.match(lines[j]) for r in LOG_RULES[:2]):
@@ -211,8 +267,9 @@ def _error_details(lines: list[str], start: int, message: str, lineno: int | Non
     return message, lineno, start
 
 
-def _refine(message: str, lineno: int | None, runaway: str, file: str,
-            root: Path | None) -> tuple[str, int | None]:
+def _refine(
+    message: str, lineno: int | None, runaway: str, file: str, root: Path | None
+) -> tuple[str, int | None]:
     for pattern, template in ERROR_REFINEMENTS:
         m = pattern.search(message)
         if m:
@@ -222,8 +279,11 @@ def _refine(message: str, lineno: int | None, runaway: str, file: str,
     if m and source is not None:
         opened = _runaway_line(source, m.group(1), runaway, lineno or len(source))
         if opened is not None:
-            return f"{message.rstrip(' .')}: the argument opened on this line is never closed " \
-                   f"(a missing `}}`)", opened
+            return (
+                f"{message.rstrip(' .')}: the argument opened on this line is never closed "
+                f"(a missing `}}`)",
+                opened,
+            )
     return message, lineno
 
 
@@ -231,11 +291,19 @@ def _tidy(found: list[tuple[str, Diagnostic]], failed: bool) -> tuple[Diagnostic
     diags = [d for _, d in found]
     if failed or has_errors(diags):
         real = [d for d in diags if d.is_error and not _DROP_IF_OTHER_ERRORS.match(d.message)]
-        diags = [d for (name, d) in found
-                 if name not in _UNRELIABLE_AFTER_ERRORS
-                 and not (d.is_error and real and _DROP_IF_OTHER_ERRORS.match(d.message))]
+        diags = [
+            d
+            for (name, d) in found
+            if name not in _UNRELIABLE_AFTER_ERRORS
+            and not (d.is_error and real and _DROP_IF_OTHER_ERRORS.match(d.message))
+        ]
     # "File `x' not found" as a warning and as an error: keep the error.
-    errors = {(d.file, q): d.line for d in diags if d.is_error for q in re.findall(r"`([^']+)'", d.message)}
+    errors = {
+        (d.file, q): d.line
+        for d in diags
+        if d.is_error
+        for q in re.findall(r"`([^']+)'", d.message)
+    }
     out = []
     for d in diags:
         quoted = [(d.file, q) for q in re.findall(r"`([^']+)'", d.message)]
@@ -248,17 +316,27 @@ def _tidy(found: list[tuple[str, Diagnostic]], failed: bool) -> tuple[Diagnostic
 # ---------------------------------------------------------------- BibTeX's .blg
 
 BLG_RULES: tuple[tuple[str, re.Pattern, str], ...] = (
-    ("missing-entry", _r(r'^Warning--I didn\'t find a database entry for "(?P<key>[^"]*)"'), "warning"),
+    (
+        "missing-entry",
+        _r(r'^Warning--I didn\'t find a database entry for "(?P<key>[^"]*)"'),
+        "warning",
+    ),
     ("entry-warning", _r(r"^Warning--(?P<msg>.*) in (?P<key>\S+)$"), "warning"),
     ("warning", _r(r"^Warning--(?P<msg>.*)$"), "warning"),
     ("bib-error", _r(r"^(?P<msg>.*)---line (?P<line>\d+) of file (?P<file>\S+)$"), "error"),
-    ("no-database", _r(r"^I couldn't open (?P<msg>(?:database|style) file (?P<file>\S+))"), "error"),
+    (
+        "no-database",
+        _r(r"^I couldn't open (?P<msg>(?:database|style) file (?P<file>\S+))"),
+        "error",
+    ),
     ("no-citations", _r(r"^I found no \\citation commands"), "warning"),
     ("aux-error", _r(r"^(?P<msg>I found no \\(?:bibdata|bibstyle) command).*$"), "error"),
 )
 
 
-def parse_blg(text: str, *, main: str = "template.tex", root: Path | None = None) -> tuple[Diagnostic, ...]:
+def parse_blg(
+    text: str, *, main: str = "template.tex", root: Path | None = None
+) -> tuple[Diagnostic, ...]:
     """Diagnostics from BibTeX's .blg; with ``root``, cite keys and entries get their lines."""
     tex = _read_source(root, main)
     cite_lines: dict[str, int] = {}
@@ -277,7 +355,11 @@ def parse_blg(text: str, *, main: str = "template.tex", root: Path | None = None
     for i, line in enumerate(lines):
         if line.startswith("(Error may have been on previous line)") and out:
             d = out.pop()
-            out.append(Diagnostic(d.file, d.line, d.severity, d.message + " (or on the line before)", "bibtex"))
+            out.append(
+                Diagnostic(
+                    d.file, d.line, d.severity, d.message + " (or on the line before)", "bibtex"
+                )
+            )
             continue
         for name, pattern, severity in BLG_RULES:
             m = pattern.match(line)
@@ -285,19 +367,38 @@ def parse_blg(text: str, *, main: str = "template.tex", root: Path | None = None
                 continue
             g = m.groupdict()
             if name == "missing-entry":
-                out.append(Diagnostic(main, cite_lines.get(g["key"]), severity,
-                                      f"citation key `{g['key']}` has no entry in the bibliography", "bibtex"))
+                out.append(
+                    Diagnostic(
+                        main,
+                        cite_lines.get(g["key"]),
+                        severity,
+                        f"citation key `{g['key']}` has no entry in the bibliography",
+                        "bibtex",
+                    )
+                )
             elif name == "entry-warning":
                 file, n = entry_lines.get(g["key"], (bib, None))
-                out.append(Diagnostic(file, n, severity, f"{g['msg']} in entry `{g['key']}`", "bibtex"))
+                out.append(
+                    Diagnostic(file, n, severity, f"{g['msg']} in entry `{g['key']}`", "bibtex")
+                )
             elif name == "bib-error":
-                context = " ".join(x.lstrip(" :").strip() for x in lines[i + 1:i + 3]
-                                   if x.startswith(" :") and x.lstrip(" :").strip())
+                context = " ".join(
+                    x.lstrip(" :").strip()
+                    for x in lines[i + 1 : i + 3]
+                    if x.startswith(" :") and x.lstrip(" :").strip()
+                )
                 message = g["msg"] + (f" (near: {context})" if context else "")
                 out.append(Diagnostic(g["file"], int(g["line"]), severity, message, "bibtex"))
             elif name == "no-database":
-                out.append(Diagnostic(g["file"] if "database" in g["msg"] else main, None, severity,
-                                      f"BibTeX could not open the {g['msg']}", "bibtex"))
+                out.append(
+                    Diagnostic(
+                        g["file"] if "database" in g["msg"] else main,
+                        None,
+                        severity,
+                        f"BibTeX could not open the {g['msg']}",
+                        "bibtex",
+                    )
+                )
             elif name == "no-citations":
                 out.append(Diagnostic(main, None, severity, "the paper cites nothing", "bibtex"))
             else:

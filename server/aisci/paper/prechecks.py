@@ -25,8 +25,10 @@ from aisci.paper.bib import parse_bib
 GRAPHICS_EXTENSIONS = (".pdf", ".png", ".jpg", ".jpeg")
 _CITE = re.compile(r"\\(?:[cC]ite[a-zA-Z]*|nocite)\*?\s*(?:\[[^\]]*\]\s*){0,2}\{([^{}]*)\}")
 _BIBLIOGRAPHY = re.compile(r"\\(?:bibliography|addbibresource)\s*(?:\[[^\]]*\])?\{([^{}]*)\}")
-_FILECONTENTS = re.compile(r"\\begin\{filecontents\*?\}\s*(?:\[[^\]]*\])?\s*\{([^{}]*)\}(.*?)\\end\{filecontents\*?\}",
-                           re.DOTALL)
+_FILECONTENTS = re.compile(
+    r"\\begin\{filecontents\*?\}\s*(?:\[[^\]]*\])?\s*\{([^{}]*)\}(.*?)\\end\{filecontents\*?\}",
+    re.DOTALL,
+)
 _GRAPHICSPATH = re.compile(r"\\graphicspath\s*\{((?:\s*\{[^{}]*\})*)\s*\}")
 _INCLUDEGRAPHICS = re.compile(r"\\includegraphics\*?\s*(?:\[[^\]]*\]\s*){0,2}\{([^{}]*)\}")
 _SECTION = re.compile(r"\\section\*?\s*(?:\[[^\]]*\])?\s*\{((?:[^{}]|\{[^{}]*\})*)\}")
@@ -41,7 +43,7 @@ def strip_comments(text: str) -> str:
         i, cut = 0, None
         while i < len(line):
             if line[i] == "\\":
-                i += 2   # an escaped character, \% included
+                i += 2  # an escaped character, \% included
                 continue
             if line[i] == "%":
                 cut = i
@@ -94,7 +96,7 @@ def bibliography_keys(tex_text: str, folder: Path) -> tuple[set[str], list[tuple
             path = folder / name
             if path.is_file():
                 keys |= parse_bib(path.read_text(encoding="utf-8", errors="replace")).keys
-            elif Path(name).name in inline:   # written by LaTeX on its first run
+            elif Path(name).name in inline:  # written by LaTeX on its first run
                 keys |= parse_bib(inline[Path(name).name]).keys
             else:
                 missing.append((name, index.line(m.start())))
@@ -110,8 +112,11 @@ def graphics_dirs(tex_text: str, folder: Path) -> list[Path]:
 
 
 def find_graphic(name: str, dirs: list[Path]) -> Path | None:
-    candidates = [name] if Path(name).suffix.lower() in GRAPHICS_EXTENSIONS else \
-        [name + ext for ext in GRAPHICS_EXTENSIONS] + [name]
+    candidates = (
+        [name]
+        if Path(name).suffix.lower() in GRAPHICS_EXTENSIONS
+        else [name + ext for ext in GRAPHICS_EXTENSIONS] + [name]
+    )
     for d in dirs:
         for c in candidates:
             if (d / c).is_file():
@@ -155,9 +160,17 @@ def run_prechecks(tex: Path) -> tuple[Diagnostic, ...]:
         else:
             seen[ident] = line
 
-    _duplicates(add, _SECTION, clean, index, "section title `{}` is used twice (first on line {})",
-                norm=lambda s: re.sub(r"\s+", " ", s).strip().lower())
-    labels = _duplicates(add, _LABEL, clean, index, "label `{}` is defined twice (first on line {})")
+    _duplicates(
+        add,
+        _SECTION,
+        clean,
+        index,
+        "section title `{}` is used twice (first on line {})",
+        norm=lambda s: re.sub(r"\s+", " ", s).strip().lower(),
+    )
+    labels = _duplicates(
+        add, _LABEL, clean, index, "label `{}` is defined twice (first on line {})"
+    )
     for m in _REF.finditer(clean):
         for key in m.group(1).split(","):
             key = key.strip()
@@ -166,8 +179,9 @@ def run_prechecks(tex: Path) -> tuple[Diagnostic, ...]:
     return tuple(sorted(out, key=sort_key))
 
 
-def _duplicates(add, pattern: re.Pattern, clean: str, index: LineIndex, message: str,
-                norm=lambda s: s.strip()) -> dict[str, int]:
+def _duplicates(
+    add, pattern: re.Pattern, clean: str, index: LineIndex, message: str, norm=lambda s: s.strip()
+) -> dict[str, int]:
     first: dict[str, int] = {}
     for m in pattern.finditer(clean):
         name, line = m.group(1), index.line(m.start())

@@ -19,8 +19,8 @@ def fmt(value: float) -> str:
     if value == 0 or not math.isfinite(value):
         return "0" if value == 0 else str(value)
     if float(value).is_integer() and abs(value) < 1e7:
-        return str(int(value))   # a step count is 300, not 300.0
-    decimals = max(0, 3 - int(math.floor(math.log10(abs(value)))))
+        return str(int(value))  # a step count is 300, not 300.0
+    decimals = max(0, 3 - math.floor(math.log10(abs(value))))
     return f"{value:.{decimals}f}"
 
 
@@ -37,17 +37,21 @@ def _final_info(folder: Path, run: str) -> dict:
 def bib_keys(bib: Path) -> list[str]:
     if not bib.is_file():
         return []
-    return re.findall(r"@\w+\s*\{\s*([^,\s]+)\s*,", bib.read_text(encoding="utf-8", errors="replace"))
+    return re.findall(
+        r"@\w+\s*\{\s*([^,\s]+)\s*,", bib.read_text(encoding="utf-8", errors="replace")
+    )
 
 
 class SweepReport:
     """Sections of the report for one sweep idea folder."""
 
-    def __init__(self, folder: Path, idea, runs, figures: dict[str, str], task: str, scale: str | None):
+    def __init__(
+        self, folder: Path, idea, runs, figures: dict[str, str], task: str, scale: str | None
+    ):
         self.folder = Path(folder)
         self.idea = idea
-        self.runs = list(runs)                    # RunRecord of finished runs, in order
-        self.figures = figures                    # figure file -> description
+        self.runs = list(runs)  # RunRecord of finished runs, in order
+        self.figures = figures  # figure file -> description
         self.task = task
         self.scale = scale
         self.constant = idea.extra.get("constant", "the knob")
@@ -71,19 +75,29 @@ class SweepReport:
 
     def _values_run(self) -> str:
         """The values that were really run (a value a person rejected never was)."""
-        return ", ".join(latex_escape(r.description.split(" = ", 1)[-1].split(" (baseline")[0]) for r in self.runs)
+        return ", ".join(
+            latex_escape(r.description.split(" = ", 1)[-1].split(" (baseline")[0])
+            for r in self.runs
+        )
 
     def _abstract(self) -> str:
         values = self._values_run()
         dataset, metric = self._headline()
         base = self.results["run_0"][dataset]["means"][metric]
-        parts = [f"{fmt(self.results[r.run][dataset]['means'][metric])} with {self.label(r.run)}" for r in self.runs]
-        return (f"We measure how the template's results depend on one hyperparameter, {tt(self.constant)}, by "
-                f"running the unchanged experiment with {tt(self.constant)} set to {values} in turn and comparing "
-                f"every metric with the baseline value {latex_escape(repr(self.baseline_value))}. "
-                f"On {tt(dataset)}, {tt(metric)} is {fmt(base)} for the baseline and " + "; ".join(parts) + ". "
-                "The study is a one-factor sweep generated without a language model; it reports measurements, "
-                "not explanations.")
+        parts = [
+            f"{fmt(self.results[r.run][dataset]['means'][metric])} with {self.label(r.run)}"
+            for r in self.runs
+        ]
+        return (
+            f"We measure how the template's results depend on one hyperparameter, {tt(self.constant)}, by "
+            f"running the unchanged experiment with {tt(self.constant)} set to {values} in turn and comparing "
+            f"every metric with the baseline value {latex_escape(repr(self.baseline_value))}. "
+            f"On {tt(dataset)}, {tt(metric)} is {fmt(base)} for the baseline and "
+            + "; ".join(parts)
+            + ". "
+            "The study is a one-factor sweep generated without a language model; it reports measurements, "
+            "not explanations."
+        )
 
     def _headline(self) -> tuple[str, str]:
         dataset = next(iter(self.results["run_0"]))
@@ -92,21 +106,26 @@ class SweepReport:
         return dataset, preferred[0]
 
     def _introduction(self) -> str:
-        return (f"This report studies one knob of a small experiment: {tt(self.constant)} "
-                f"({latex_escape(self.idea.extra.get('knob', ''))}). "
-                f"We change only {tt(self.constant)}, from its baseline value "
-                f"{latex_escape(repr(self.baseline_value))} to {self._values_run()} (one run per value), and compare "
-                "every metric with the baseline. Sweeps of this kind are the simplest honest baseline for automated research "
-                r"systems~\citep{lu2024aiscientist}: they change one thing at a time and report what was measured.")
+        return (
+            f"This report studies one knob of a small experiment: {tt(self.constant)} "
+            f"({latex_escape(self.idea.extra.get('knob', ''))}). "
+            f"We change only {tt(self.constant)}, from its baseline value "
+            f"{latex_escape(repr(self.baseline_value))} to {self._values_run()} (one run per value), and compare "
+            "every metric with the baseline. Sweeps of this kind are the simplest honest baseline for automated research "
+            r"systems~\citep{lu2024aiscientist}: they change one thing at a time and report what was measured."
+        )
 
     def _background(self) -> str:
         return "The experiment, as its template describes it: " + latex_escape(self.task)
 
     def _method(self) -> str:
-        return (f"We copy the template's experiment and change only the assignment of {tt(self.constant)} in "
-                "experiment.py; each value is one run, with the same code, data and seeds as the baseline. "
-                + latex_escape(self._boundary()) + " Metrics are read from each "
-                "run's final\\_info.json; where the experiment reports standard errors over seeds, we show them.")
+        return (
+            f"We copy the template's experiment and change only the assignment of {tt(self.constant)} in "
+            "experiment.py; each value is one run, with the same code, data and seeds as the baseline. "
+            + latex_escape(self._boundary())
+            + " Metrics are read from each "
+            "run's final\\_info.json; where the experiment reports standard errors over seeds, we show them."
+        )
 
     def _boundary(self) -> str:
         """What isolated the runs, as each run's state recorded it (never assumed)."""
@@ -119,34 +138,50 @@ class SweepReport:
     def _experimental_setup(self) -> str:
         datasets = ", ".join(tt(d) for d in self.results["run_0"])
         metrics = sorted({m for d in self.results["run_0"].values() for m in d["means"]})
-        scale = f" at the template's \\texttt{{{latex_escape(self.scale)}}} scale" if self.scale else ""
-        return (f"All runs use the template's datasets ({datasets}){scale}. The metrics are "
-                f"{', '.join(tt(m) for m in metrics)}. There are {len(self.runs) + 1} runs: the baseline and "
-                f"{len(self.runs)} changed value(s) of {tt(self.constant)}.")
+        scale = (
+            f" at the template's \\texttt{{{latex_escape(self.scale)}}} scale" if self.scale else ""
+        )
+        return (
+            f"All runs use the template's datasets ({datasets}){scale}. The metrics are "
+            f"{', '.join(tt(m) for m in metrics)}. There are {len(self.runs) + 1} runs: the baseline and "
+            f"{len(self.runs)} changed value(s) of {tt(self.constant)}."
+        )
 
     def _results(self) -> str:
         out = [f"Table~\\ref{{tab:{i}}}" for i, _ in enumerate(self.results["run_0"])]
-        text = [f"{', '.join(out)} list{'s' if len(out) == 1 else ''} the measured means for every run"
-                + (" (± standard error where more than one seed ran)." if self._has_stderr() else
-                   ". The runs report no spread over seeds: with a single seed there is none to measure.")]
+        text = [
+            f"{', '.join(out)} list{'s' if len(out) == 1 else ''} the measured means for every run"
+            + (
+                " (± standard error where more than one seed ran)."
+                if self._has_stderr()
+                else ". The runs report no spread over seeds: with a single seed there is none to measure."
+            )
+        ]
         for i, (dataset, data) in enumerate(self.results["run_0"].items()):
             text.append(self._table(i, dataset, list(data["means"])))
         dataset, metric = self._headline()
         values = {run: res[dataset]["means"].get(metric) for run, res in self.results.items()}
         values = {k: v for k, v in values.items() if v is not None}
         low, high = min(values, key=values.get), max(values, key=values.get)
-        text.append(f"On {tt(dataset)}, the lowest {tt(metric)} ({fmt(values[low])}) comes from {self.label(low)} and "
-                    f"the highest ({fmt(values[high])}) from {self.label(high)}.")
+        text.append(
+            f"On {tt(dataset)}, the lowest {tt(metric)} ({fmt(values[low])}) comes from {self.label(low)} and "
+            f"the highest ({fmt(values[high])}) from {self.label(high)}."
+        )
         for i, (figure, description) in enumerate(sorted(self.figures.items())):
             text.append(f"Figure~\\ref{{fig:{i}}} shows {latex_escape(figure)}.")
-            text.append("\\begin{figure}[t]\n\\centering\n"
-                        f"\\includegraphics[width=0.7\\linewidth]{{{figure}}}\n"
-                        f"\\caption{{{latex_escape(description)}}}\n\\label{{fig:{i}}}\n\\end{{figure}}")
+            text.append(
+                "\\begin{figure}[t]\n\\centering\n"
+                f"\\includegraphics[width=0.7\\linewidth]{{{figure}}}\n"
+                f"\\caption{{{latex_escape(description)}}}\n\\label{{fig:{i}}}\n\\end{{figure}}"
+            )
         return "\n\n".join(text)
 
     def _has_stderr(self) -> bool:
-        return any(any(v for v in (d.get("stderrs") or {}).values()) for res in self.results.values()
-                   for d in res.values())
+        return any(
+            any(v for v in (d.get("stderrs") or {}).values())
+            for res in self.results.values()
+            for d in res.values()
+        )
 
     def _table(self, index: int, dataset: str, metrics: list[str]) -> str:
         head = " & ".join([r"run"] + [tt(m) for m in metrics]) + r" \\"
@@ -161,23 +196,35 @@ class SweepReport:
                 if mean is not None and err:
                     cell += f" $\\pm$ {fmt(err)}"
                 cells.append(cell)
-            rows.append(" & ".join([self.label(run)] + cells) + r" \\")
+            rows.append(" & ".join([self.label(run), *cells]) + r" \\")
         columns = "l" + "r" * len(metrics)
-        return ("\\begin{table}[t]\n\\centering\n"
-                f"\\caption{{Measured means on {tt(dataset)}.}}\n\\label{{tab:{index}}}\n"
-                "\\resizebox{\\linewidth}{!}{%\n"
-                f"\\begin{{tabular}}{{{columns}}}\n\\toprule\n{head}\n\\midrule\n" + "\n".join(rows) +
-                "\n\\bottomrule\n\\end{tabular}}\n\\end{table}")
+        return (
+            "\\begin{table}[t]\n\\centering\n"
+            f"\\caption{{Measured means on {tt(dataset)}.}}\n\\label{{tab:{index}}}\n"
+            "\\resizebox{\\linewidth}{!}{%\n"
+            f"\\begin{{tabular}}{{{columns}}}\n\\toprule\n{head}\n\\midrule\n"
+            + "\n".join(rows)
+            + "\n\\bottomrule\n\\end{tabular}}\n\\end{table}"
+        )
 
     def _conclusion(self) -> str:
-        return (f"Changing {tt(self.constant)} alone moves the measured metrics as Table~\\ref{{tab:0}} shows. "
-                "The study has the limits of its design: one factor at a time (no interactions), the template's "
-                "small scale, and as many seeds as the template runs. A model-driven study, or a larger scale, "
-                "is needed before any of these effects is read as general.")
+        return (
+            f"Changing {tt(self.constant)} alone moves the measured metrics as Table~\\ref{{tab:0}} shows. "
+            "The study has the limits of its design: one factor at a time (no interactions), the template's "
+            "small scale, and as many seeds as the template runs. A model-driven study, or a larger scale, "
+            "is needed before any of these effects is read as general."
+        )
 
     def _related_work(self) -> str:
-        keys = [k for k in bib_keys(self.folder / "latex" / "references.bib") if k != "lu2024aiscientist"]
+        keys = [
+            k
+            for k in bib_keys(self.folder / "latex" / "references.bib")
+            if k != "lu2024aiscientist"
+        ]
         if not keys:
             return "The template names no prior work; we add none."
-        return ("The template this study uses builds on the following work: "
-                + ", ".join(f"\\citet{{{k}}}" for k in keys) + ".")
+        return (
+            "The template this study uses builds on the following work: "
+            + ", ".join(f"\\citet{{{k}}}" for k in keys)
+            + "."
+        )

@@ -24,15 +24,24 @@ from aisci.errors import AisciError
 
 TEXT_FIELDS = ("Summary", "Strengths", "Weaknesses", "Questions", "Limitations")
 SCORES = {
-    "Originality": (1, 4), "Quality": (1, 4), "Clarity": (1, 4), "Significance": (1, 4),
-    "Soundness": (1, 4), "Presentation": (1, 4), "Contribution": (1, 4),
-    "Overall": (1, 10), "Confidence": (1, 5),
+    "Originality": (1, 4),
+    "Quality": (1, 4),
+    "Clarity": (1, 4),
+    "Significance": (1, 4),
+    "Soundness": (1, 4),
+    "Presentation": (1, 4),
+    "Contribution": (1, 4),
+    "Overall": (1, 10),
+    "Confidence": (1, 5),
 }
 REVIEW_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": [*TEXT_FIELDS, *SCORES, "Ethical Concerns", "Decision"],
     "properties": {
-        **{f: {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]} for f in TEXT_FIELDS},
+        **{
+            f: {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
+            for f in TEXT_FIELDS
+        },
         **{f: {"type": "integer", "minimum": lo, "maximum": hi} for f, (lo, hi) in SCORES.items()},
         "Ethical Concerns": {"type": "boolean"},
         "Decision": {"type": "string", "enum": ["Accept", "Reject"]},
@@ -52,7 +61,10 @@ def review_kind(review: dict[str, Any]) -> str:
 def review_line(review: dict[str, Any]) -> str:
     """One line for summaries: a model's decision and score, or what a checklist counted."""
     if is_checklist(review):
-        return review.get("Verdict") or f"checks {review.get('Passed', '?')}/{review.get('Total', '?')} passed, not judged"
+        return (
+            review.get("Verdict")
+            or f"checks {review.get('Passed', '?')}/{review.get('Total', '?')} passed, not judged"
+        )
     return f"{review['Decision']}, overall {review['Overall']}/10"
 
 
@@ -66,14 +78,19 @@ def review_problems(review: Any) -> list[str]:
             problems.append('a checklist review needs its "Checks"')
         judged = [f for f in (*SCORES, "Decision") if f in review]
         if judged:
-            problems.append(f"a checklist review must not carry scores or a decision, found {', '.join(judged)}")
+            problems.append(
+                f"a checklist review must not carry scores or a decision, found {', '.join(judged)}"
+            )
         return problems
     problems = []
     for field in TEXT_FIELDS:
         value = review.get(field)
         if value is None:
             problems.append(f'missing "{field}"')
-        elif not (isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value))):
+        elif not (
+            isinstance(value, str)
+            or (isinstance(value, list) and all(isinstance(v, str) for v in value))
+        ):
             problems.append(f'"{field}" must be text or a list of strings')
     for field, (lo, hi) in SCORES.items():
         value = review.get(field)
@@ -86,7 +103,9 @@ def review_problems(review: Any) -> list[str]:
     if not isinstance(review.get("Ethical Concerns"), bool):
         problems.append('"Ethical Concerns" must be true or false')
     if review.get("Decision") not in ("Accept", "Reject"):
-        problems.append(f'"Decision" must be "Accept" or "Reject", found {review.get("Decision")!r}')
+        problems.append(
+            f'"Decision" must be "Accept" or "Reject", found {review.get("Decision")!r}'
+        )
     return problems
 
 
@@ -96,7 +115,7 @@ def meta_review(reviews: list[dict[str, Any]]) -> dict[str, Any]:
     if not reviews:
         raise AisciError("A meta-review needs at least one review.", "Run the review first.")
     if len(reviews) == 1 or any(is_checklist(r) for r in reviews):
-        return dict(reviews[0])   # checklists are identical; there is nothing to average
+        return dict(reviews[0])  # checklists are identical; there is nothing to average
     meta: dict[str, Any] = {"Kind": "meta", "Reviews": len(reviews)}
     for field in TEXT_FIELDS:
         items: list[str] = []
@@ -105,7 +124,7 @@ def meta_review(reviews: list[dict[str, Any]]) -> dict[str, Any]:
             items += value if isinstance(value, list) else [value]
         meta[field] = items
     for field in SCORES:
-        meta[field] = int(round(statistics.mean(float(r[field]) for r in reviews)))
+        meta[field] = round(statistics.mean(float(r[field]) for r in reviews))
         meta[f"{field} (mean)"] = round(statistics.mean(float(r[field]) for r in reviews), 2)
     meta["Ethical Concerns"] = any(r["Ethical Concerns"] for r in reviews)
     meta["Decision"] = "Accept" if meta["Overall (mean)"] >= 6 else "Reject"
@@ -115,15 +134,19 @@ def meta_review(reviews: list[dict[str, Any]]) -> dict[str, Any]:
 def render_review(review: dict[str, Any], title: str = "") -> str:
     """review.txt: a review a person reads from top to bottom."""
     kind = review.get("Kind", "model")
-    header = {"checklist": "Checklist review (automatic checks, not a judgement: no decision, no scores)",
-              "meta": f"Meta-review of {review.get('Reviews', '?')} model reviews (scores are means)",
-              "model": "Model review"}.get(kind, "Review")
+    header = {
+        "checklist": "Checklist review (automatic checks, not a judgement: no decision, no scores)",
+        "meta": f"Meta-review of {review.get('Reviews', '?')} model reviews (scores are means)",
+        "model": "Model review",
+    }.get(kind, "Review")
     lines = [header + (f": {title}" if title else ""), "=" * len(header), ""]
     if is_checklist(review):
         lines.append(f"Result: {review_line(review)}")
     else:
-        lines.append(f"Decision: {review['Decision']}    Overall: {review['Overall']}/10    "
-                     f"Confidence: {review['Confidence']}/5")
+        lines.append(
+            f"Decision: {review['Decision']}    Overall: {review['Overall']}/10    "
+            f"Confidence: {review['Confidence']}/5"
+        )
         lines.append("  ".join(f"{f}: {review[f]}/4" for f in SCORES if SCORES[f] == (1, 4)))
         lines.append(f"Ethical concerns: {'yes' if review['Ethical Concerns'] else 'no'}")
     for field in TEXT_FIELDS:
@@ -132,7 +155,10 @@ def render_review(review: dict[str, Any], title: str = "") -> str:
         lines += [f"  - {v}" for v in value] if isinstance(value, list) else [f"  {value}"]
     if review.get("Checks"):
         lines += ["", "Checks:"]
-        lines += [f"  [{'x' if c['passed'] else ' '}] {c['name']}: {c['detail']}" for c in review["Checks"]]
+        lines += [
+            f"  [{'x' if c['passed'] else ' '}] {c['name']}: {c['detail']}"
+            for c in review["Checks"]
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -146,16 +172,25 @@ def tex_to_text(tex: Path) -> str:
 def pdf_to_text(pdf: Path, timeout_s: float = 60) -> str:
     pdf = Path(pdf)
     if not pdf.is_file():
-        raise AisciError(f"Cannot review {pdf}: the file does not exist.", "Give the path of a PDF.")
+        raise AisciError(
+            f"Cannot review {pdf}: the file does not exist.", "Give the path of a PDF."
+        )
     if shutil.which("pdftotext") is None:
-        raise AisciError("Cannot read the PDF: pdftotext is not installed.",
-                         "Install poppler-utils (apt-get install poppler-utils, or make setup).")
-    result = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
-                            timeout=timeout_s)
+        raise AisciError(
+            "Cannot read the PDF: pdftotext is not installed.",
+            "Install poppler-utils (apt-get install poppler-utils, or make setup).",
+        )
+    result = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, timeout=timeout_s
+    )
     if result.returncode != 0:
-        raise AisciError(f"Cannot read {pdf.name}: pdftotext failed ({result.stderr.strip()[:200]}).",
-                         "Check that the file is a PDF.")
+        raise AisciError(
+            f"Cannot read {pdf.name}: pdftotext failed ({result.stderr.strip()[:200]}).",
+            "Check that the file is a PDF.",
+        )
     if len(result.stdout.split()) < 20:
-        raise AisciError(f"{pdf.name} has no text layer (it is probably scanned images).",
-                         "Review the LaTeX source instead, or run OCR on the PDF first.")
+        raise AisciError(
+            f"{pdf.name} has no text layer (it is probably scanned images).",
+            "Review the LaTeX source instead, or run OCR on the PDF first.",
+        )
     return result.stdout

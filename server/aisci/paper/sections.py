@@ -12,16 +12,31 @@ import re
 
 from aisci.errors import AisciError
 
-SECTIONS = ("Title", "Abstract", "Introduction", "Background", "Method", "Experimental Setup", "Results",
-            "Conclusion", "Related Work")
-_SECTION = re.compile(r"^\\section\*?\{(?P<name>[^}]*)\}[^\n]*\n(?:\\label\{[^}]*\}[^\n]*\n)?", re.MULTILINE)
-_END = re.compile(r"^\\(?:section\*?\{|bibliographystyle|bibliography\{|appendix|end\{document\})", re.MULTILINE)
+SECTIONS = (
+    "Title",
+    "Abstract",
+    "Introduction",
+    "Background",
+    "Method",
+    "Experimental Setup",
+    "Results",
+    "Conclusion",
+    "Related Work",
+)
+_SECTION = re.compile(
+    r"^\\section\*?\{(?P<name>[^}]*)\}[^\n]*\n(?:\\label\{[^}]*\}[^\n]*\n)?", re.MULTILINE
+)
+_END = re.compile(
+    r"^\\(?:section\*?\{|bibliographystyle|bibliography\{|appendix|end\{document\})", re.MULTILINE
+)
 
 
 def canonical(name: str) -> str:
     wanted = name.strip().lower()
     for section in SECTIONS:
-        if section.lower() == wanted or (section == "Conclusion" and wanted.startswith("conclusion")):
+        if section.lower() == wanted or (
+            section == "Conclusion" and wanted.startswith("conclusion")
+        ):
             return section
     raise AisciError(f"Unknown section {name!r}.", f"Use one of: {', '.join(SECTIONS)}.")
 
@@ -40,14 +55,18 @@ def _span(tex: str, section: str) -> tuple[int, int]:
     if section == "Abstract":
         m = re.search(r"\\begin\{abstract\}\n?(.*?)\n?\\end\{abstract\}", tex, re.DOTALL)
         if not m:
-            raise AisciError("The paper has no abstract environment.", "Add \\begin{abstract}...\\end{abstract}.")
+            raise AisciError(
+                "The paper has no abstract environment.", "Add \\begin{abstract}...\\end{abstract}."
+            )
         return m.start(1), m.end(1)
     for m in _SECTION.finditer(tex):
         if canonical_or_none(m["name"]) == section:
             end = _END.search(tex, m.end())
             return m.end(), end.start() if end else len(tex)
-    raise AisciError(f"The paper has no \\section{{{section}}}.",
-                     "Keep the template's section headings in latex/template.tex.")
+    raise AisciError(
+        f"The paper has no \\section{{{section}}}.",
+        "Keep the template's section headings in latex/template.tex.",
+    )
 
 
 def canonical_or_none(name: str) -> str | None:
@@ -85,6 +104,16 @@ def _has(tex: str, section: str) -> bool:
 
 def latex_escape(text: str) -> str:
     """Plain text made safe for LaTeX prose."""
-    replacements = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-                    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+    replacements = {
+        "\\": r"\textbackslash{}",
+        "&": r"\&",
+        "%": r"\%",
+        "$": r"\$",
+        "#": r"\#",
+        "_": r"\_",
+        "{": r"\{",
+        "}": r"\}",
+        "~": r"\textasciitilde{}",
+        "^": r"\textasciicircum{}",
+    }
     return "".join(replacements.get(c, c) for c in text)

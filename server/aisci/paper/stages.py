@@ -28,8 +28,17 @@ from aisci.paper.sections import SECTIONS, canonical
 DISCLOSURE = r"\aiscidisclosure"
 DISCLOSURE_TEXT = "This paper was generated with aisci"
 # Related Work comes last: it is written once the citations are in.
-WRITING_ORDER = ("Title", "Abstract", "Introduction", "Background", "Method", "Experimental Setup", "Results",
-                 "Conclusion", "Related Work")
+WRITING_ORDER = (
+    "Title",
+    "Abstract",
+    "Introduction",
+    "Background",
+    "Method",
+    "Experimental Setup",
+    "Results",
+    "Conclusion",
+    "Related Work",
+)
 
 
 @dataclass(frozen=True)
@@ -37,7 +46,7 @@ class PaperJob:
     folder: Path
     idea: Idea
     runs: tuple[RunRecord, ...]
-    figures: dict[str, str]       # figure file -> description from the plots stage
+    figures: dict[str, str]  # figure file -> description from the plots stage
     template_name: str
     task: str
     scale: str | None
@@ -69,17 +78,31 @@ def paper_job(folder: Path, ctx: Context) -> PaperJob:
     prompt = json.loads((folder / "prompt.json").read_text(encoding="utf-8"))
     # A template without scales ran its whole study: the paper names no scale for it.
     scale = applied_scale(folder, ctx.settings.scale)
-    return PaperJob(folder, load_idea(folder), runs, dict(plots.get("descriptions") or {}),
-                    state.get("template", ""), prompt.get("task_description", ""), scale)
+    return PaperJob(
+        folder,
+        load_idea(folder),
+        runs,
+        dict(plots.get("descriptions") or {}),
+        state.get("template", ""),
+        prompt.get("task_description", ""),
+        scale,
+    )
 
 
 def ensure_disclosure(text: str) -> str:
     if DISCLOSURE in text or DISCLOSURE_TEXT in text:
         return text
-    line = ("\\noindent\\textit{" + DISCLOSURE_TEXT + ", an automated research assistant; its experiments were "
-            "run and its numbers measured by the software.}\n")
-    return text.replace("\\maketitle", "\\maketitle\n" + line, 1) if "\\maketitle" in text else \
-        text.replace("\\begin{document}", "\\begin{document}\n" + line, 1)
+    line = (
+        "\\noindent\\textit{"
+        + DISCLOSURE_TEXT
+        + ", an automated research assistant; its experiments were "
+        "run and its numbers measured by the software.}\n"
+    )
+    return (
+        text.replace("\\maketitle", "\\maketitle\n" + line, 1)
+        if "\\maketitle" in text
+        else text.replace("\\begin{document}", "\\begin{document}\n" + line, 1)
+    )
 
 
 def write_paper(folder: Path, scientist, ctx: Context, section: str | None = None) -> StageOutcome:
@@ -95,12 +118,21 @@ def write_paper(folder: Path, scientist, ctx: Context, section: str | None = Non
             _add_citations(job, scientist, ctx, state)
         if section is None and state.is_done(f"writeup.{name}"):
             continue
-        accepted = reviewed_edit(ctx, lambda feedback: scientist.propose_section(job, name, feedback, ctx))
+        accepted = reviewed_edit(
+            ctx, lambda feedback, name=name: scientist.propose_section(job, name, feedback, ctx)
+        )
         state.record(f"writeup.{name}", drafted=accepted is not None)
-    if section is None and hasattr(scientist, "propose_refinement") and not state.is_done("writeup.refinement"):
+    if (
+        section is None
+        and hasattr(scientist, "propose_refinement")
+        and not state.is_done("writeup.refinement")
+    ):
         for name in SECTIONS:
             ctx.check_cancelled("The write-up")
-            reviewed_edit(ctx, lambda feedback: scientist.propose_refinement(job, name, feedback, ctx))
+            reviewed_edit(
+                ctx,
+                lambda feedback, name=name: scientist.propose_refinement(job, name, feedback, ctx),
+            )
         state.record("writeup.refinement")
     text = job.tex.read_text(encoding="utf-8")
     if ensure_disclosure(text) != text:
@@ -119,7 +151,13 @@ def _add_citations(job: PaperJob, scientist, ctx: Context, state: State) -> None
     except AisciError as e:
         # A literature source down must not stop the paper: it is written without new citations.
         state.record("citations", added=0, note=f"no new citations: {e.message}")
-        ctx.reporter.emit(Log(f"the paper is written without new citations: {e.message}", "warning", str(job.folder)))
+        ctx.reporter.emit(
+            Log(
+                f"the paper is written without new citations: {e.message}",
+                "warning",
+                str(job.folder),
+            )
+        )
         return
     merged = merge_into_file(job.bib, bibtex) if bibtex.strip() else None
     notes = list(getattr(merged, "notes", []) or [])
@@ -135,11 +173,17 @@ def build_paper(folder: Path, scientist, ctx: Context) -> StageOutcome:
 
     job = paper_job(folder, ctx)
     state = State.load(job.folder)
-    if state.is_done("build") and (state.step("build") or {}).get("tex_hash") == _hash(job.tex) and job.pdf.exists():
+    if (
+        state.is_done("build")
+        and (state.step("build") or {}).get("tex_hash") == _hash(job.tex)
+        and job.pdf.exists()
+    ):
         return StageOutcome(True, "built earlier")
     missing_tex = tex_available()
     if missing_tex:
-        raise AisciError(f"Cannot build the paper: {missing_tex}", "Install TeX (make setup), then resume.")
+        raise AisciError(
+            f"Cannot build the paper: {missing_tex}", "Install TeX (make setup), then resume."
+        )
     ctx.reporter.emit(StageStarted("build", str(job.folder)))
     for round_ in range(ctx.settings.writeup_fix_rounds + 1):
         ctx.check_cancelled("The paper build")
@@ -155,18 +199,38 @@ def build_paper(folder: Path, scientist, ctx: Context) -> StageOutcome:
             break
         if round_ == ctx.settings.writeup_fix_rounds:
             break
-        accepted = reviewed_edit(ctx, lambda feedback: scientist.propose_paper_fix(job, errors, feedback, ctx))
+        accepted = reviewed_edit(
+            ctx,
+            lambda feedback, errors=errors: scientist.propose_paper_fix(job, errors, feedback, ctx),
+        )
         if accepted is None:
             break
-    missing = sorted({m.group(1) for d in pre if (m := re.match(r"citation key `([^`]+)` has no entry", d.message))})
-    summary = (f"built {job.pdf.name} in {result.duration_s:.1f} s" if result.ok else "the build failed") + \
-              f"; {len(errors)} error(s), {len(diagnostics) - len(errors)} warning(s)"
-    state.record("build", status="done" if result.ok else "failed", pdf=str(job.pdf) if job.pdf.exists() else None,
-                 pdf_ok=result.ok, summary=summary, errors=len(errors), missing_citations=missing,
-                 consistency_mismatches=len(report.mismatches), numbers_checked=report.checked,
-                 unmatched_numbers=[f"{m.text} (template.tex:{m.line})" for m in report.mismatches],
-                 tex_hash=_hash(job.tex))
-    ctx.reporter.emit(StageFinished("build", str(job.folder), ok=result.ok and not errors, message=summary))
+    missing = sorted(
+        {
+            m.group(1)
+            for d in pre
+            if (m := re.match(r"citation key `([^`]+)` has no entry", d.message))
+        }
+    )
+    summary = (
+        f"built {job.pdf.name} in {result.duration_s:.1f} s" if result.ok else "the build failed"
+    ) + f"; {len(errors)} error(s), {len(diagnostics) - len(errors)} warning(s)"
+    state.record(
+        "build",
+        status="done" if result.ok else "failed",
+        pdf=str(job.pdf) if job.pdf.exists() else None,
+        pdf_ok=result.ok,
+        summary=summary,
+        errors=len(errors),
+        missing_citations=missing,
+        consistency_mismatches=len(report.mismatches),
+        numbers_checked=report.checked,
+        unmatched_numbers=[f"{m.text} (template.tex:{m.line})" for m in report.mismatches],
+        tex_hash=_hash(job.tex),
+    )
+    ctx.reporter.emit(
+        StageFinished("build", str(job.folder), ok=result.ok and not errors, message=summary)
+    )
     # A paper with diagnostics left is still a paper: the review reads it and says so.
     return StageOutcome(result.ok or job.pdf.exists(), summary)
 
@@ -175,8 +239,13 @@ def report_diagnostics(report):
     from aisci.core.diagnostics import Diagnostic
 
     for m in report.mismatches:
-        yield Diagnostic("template.tex", m.line, "error",
-                         f"the number {m.text} matches no result in the runs' final_info.json", "consistency")
+        yield Diagnostic(
+            "template.tex",
+            m.line,
+            "error",
+            f"the number {m.text} matches no result in the runs' final_info.json",
+            "consistency",
+        )
 
 
 def _save_diagnostics(job: PaperJob, diagnostics) -> None:
@@ -200,29 +269,57 @@ def review_paper(folder: Path, scientist, ctx: Context, *, step: str = "review")
     if build.get("pdf_ok"):
         text = tex_to_text(job.tex)
     elif job.pdf.exists():
-        ctx.reporter.emit(Log("the last build failed; reviewing the last good PDF", "warning", str(job.folder)))
+        ctx.reporter.emit(
+            Log("the last build failed; reviewing the last good PDF", "warning", str(job.folder))
+        )
         text = pdf_to_text(job.pdf)
     else:
-        raise AisciError(f"Cannot review {job.idea.name}: the paper never built, so there is no PDF.",
-                         f"See the diagnostics in {job.folder / 'latex' / 'diagnostics.json'}, fix the LaTeX, "
-                         "and build again.")
+        raise AisciError(
+            f"Cannot review {job.idea.name}: the paper never built, so there is no PDF.",
+            f"See the diagnostics in {job.folder / 'latex' / 'diagnostics.json'}, fix the LaTeX, "
+            "and build again.",
+        )
     ctx.reporter.emit(StageStarted(step, str(job.folder)))
     reviews = [scientist.review_paper(job, text, ctx)]
     if review_kind(reviews[0]) == "checklist":
         if ctx.settings.num_reviews > 1:
             # The same checks give the same answer: an ensemble of checklists says nothing more.
-            ctx.reporter.emit(Log("a checklist review needs no ensemble: one checklist, not "
-                                  f"{ctx.settings.num_reviews}", "info", str(job.folder)))
+            ctx.reporter.emit(
+                Log(
+                    "a checklist review needs no ensemble: one checklist, not "
+                    f"{ctx.settings.num_reviews}",
+                    "info",
+                    str(job.folder),
+                )
+            )
     else:
-        reviews += [scientist.review_paper(job, text, ctx) for _ in range(max(1, ctx.settings.num_reviews) - 1)]
-    review = save_review(job.folder / ("review" if step == "review" else "review_improved"), reviews,
-                         job.idea.title, job.idea.name)
+        reviews += [
+            scientist.review_paper(job, text, ctx)
+            for _ in range(max(1, ctx.settings.num_reviews) - 1)
+        ]
+    review = save_review(
+        job.folder / ("review" if step == "review" else "review_improved"),
+        reviews,
+        job.idea.title,
+        job.idea.name,
+    )
     line = review_line(review)
     kind = review_kind(review)
     if kind == "checklist":
-        state.record(step, kind=kind, checks_passed=review["Passed"], checks_total=review["Total"], verdict=line)
+        state.record(
+            step,
+            kind=kind,
+            checks_passed=review["Passed"],
+            checks_total=review["Total"],
+            verdict=line,
+        )
     else:
-        state.record(step, overall=review["Overall"], decision=review["Decision"], kind=review.get("Kind", "model"))
+        state.record(
+            step,
+            overall=review["Overall"],
+            decision=review["Decision"],
+            kind=review.get("Kind", "model"),
+        )
     ctx.reporter.emit(StageFinished(step, str(job.folder), message=line))
     return StageOutcome(True, line)
 
@@ -235,11 +332,15 @@ def save_review(stem: Path, reviews: list[dict], title: str, name: str) -> dict:
     for one in reviews:
         problems = review_problems(one)
         if problems:
-            raise AisciError(f"The review of {name} is not in the NeurIPS form: {'; '.join(problems)}.",
-                             "Run the review again (a different model may follow the form better).")
+            raise AisciError(
+                f"The review of {name} is not in the NeurIPS form: {'; '.join(problems)}.",
+                "Run the review again (a different model may follow the form better).",
+            )
     review = meta_review(reviews)
-    write_json_atomic(stem.with_name(stem.name + ".json"),
-                      {"kind": review_kind(review), "review": review, "reviews": reviews})
+    write_json_atomic(
+        stem.with_name(stem.name + ".json"),
+        {"kind": review_kind(review), "review": review, "reviews": reviews},
+    )
     write_text_atomic(stem.with_name(stem.name + ".txt"), render_review(review, title))
     return review
 
@@ -252,7 +353,9 @@ def improve_paper(folder: Path, scientist, ctx: Context) -> StageOutcome:
     review = json.loads((job.folder / "review.json").read_text(encoding="utf-8"))["review"]
     ctx.reporter.emit(StageStarted("improvement", str(job.folder)))
     if not state.is_done("improvement.edit"):
-        accepted = reviewed_edit(ctx, lambda feedback: scientist.propose_improvement(job, review, feedback, ctx))
+        accepted = reviewed_edit(
+            ctx, lambda feedback: scientist.propose_improvement(job, review, feedback, ctx)
+        )
         state.record("improvement.edit", changed=accepted is not None)
     built = build_paper(job.folder, scientist, ctx)
     outcome = review_paper(job.folder, scientist, ctx, step="improvement.review")

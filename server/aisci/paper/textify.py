@@ -13,13 +13,28 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-_MARKERS = re.compile(r"\\(?:[a-zA-Z]*cite[a-zA-Z]*|nocite|[cC]?ref|autoref|eqref)\*?(?:\[[^\]]*\])*\{([^}]*)\}")
-_DROP = re.compile(r"\\(?:bibliographystyle|bibliography|graphicspath|label|maketitle|aiscidisclosure|usepackage|"
-                   r"documentclass)\b\*?(?:\[[^\]]*\])?(?:\{(?:[^{}]|\{[^{}]*\})*\})?")
+_MARKERS = re.compile(
+    r"\\(?:[a-zA-Z]*cite[a-zA-Z]*|nocite|[cC]?ref|autoref|eqref)\*?(?:\[[^\]]*\])*\{([^}]*)\}"
+)
+_DROP = re.compile(
+    r"\\(?:bibliographystyle|bibliography|graphicspath|label|maketitle|aiscidisclosure|usepackage|"
+    r"documentclass)\b\*?(?:\[[^\]]*\])?(?:\{(?:[^{}]|\{[^{}]*\})*\})?"
+)
 _TITLE = re.compile(r"\\title\{((?:[^{}]|\{[^{}]*\})*)\}")
 _COMMENT = re.compile(r"(?<!\\)%.*")
 # Macros whose argument is text to keep as it is (pylatexenc drops some, e.g. \texttt).
-_KEEP = ("texttt", "textsf", "textsc", "textrm", "textup", "textmd", "textnormal", "path", "verb", "code")
+_KEEP = (
+    "texttt",
+    "textsf",
+    "textsc",
+    "textrm",
+    "textup",
+    "textmd",
+    "textnormal",
+    "path",
+    "verb",
+    "code",
+)
 
 
 @lru_cache(maxsize=1)
@@ -29,11 +44,16 @@ def _parts():
     from pylatexenc.macrospec import MacroSpec
 
     parse = latexwalker.get_default_latex_context_db().filter_context()
-    parse.add_context_category("aisci-keep", prepend=True, macros=[MacroSpec(name, "{") for name in _KEEP])
+    parse.add_context_category(
+        "aisci-keep", prepend=True, macros=[MacroSpec(name, "{") for name in _KEEP]
+    )
     text = latex2text.get_default_latex_context_db().filter_context()
-    text.add_context_category("aisci-keep", prepend=True,
-                              macros=[latex2text.MacroTextSpec(name, "%s") for name in _KEEP])
-    return parse, latex2text.LatexNodes2Text(latex_context=text, math_mode="verbatim", strict_latex_spaces=False)
+    text.add_context_category(
+        "aisci-keep", prepend=True, macros=[latex2text.MacroTextSpec(name, "%s") for name in _KEEP]
+    )
+    return parse, latex2text.LatexNodes2Text(
+        latex_context=text, math_mode="verbatim", strict_latex_spaces=False
+    )
 
 
 def _to_text(tex: str) -> str:
@@ -49,7 +69,7 @@ def latex_to_text(source: str) -> str:
     body = source.split("\\begin{document}", 1)[-1].split("\\end{document}", 1)[0]
     body = _COMMENT.sub("", body)
     body = _DROP.sub("", _MARKERS.sub(lambda m: f"[{m.group(1)}]", body))
-    prose = re.sub(r"[ \t]+\n", "\n", _to_text(body).replace("\xa0", " "))   # ~ reads as a space
+    prose = re.sub(r"[ \t]+\n", "\n", _to_text(body).replace("\xa0", " "))  # ~ reads as a space
     prose = re.sub(r"\n{3,}", "\n\n", prose).strip()
     head = f"{' '.join(_to_text(title.group(1)).split())}\n\n" if title else ""
     return head + prose + "\n"

@@ -14,7 +14,13 @@ from pathlib import Path
 from aisci.core.tree import Tree
 from aisci.execution import safefs
 
-COLOURS = {"root": "#444444", "draft": "#1f77b4", "improve": "#2ca02c", "debug": "#d62728", "seed": "#9467bd"}
+COLOURS = {
+    "root": "#444444",
+    "draft": "#1f77b4",
+    "improve": "#2ca02c",
+    "debug": "#d62728",
+    "seed": "#9467bd",
+}
 MARKERS = {"done": "o", "failed": "X", "pruned": "s", "pending": "s", "running": "s"}
 
 
@@ -60,20 +66,43 @@ def draw_tree(tree: Tree, out: Path, *, better=None) -> Path:
             continue
         on_path = node.id in path and node.parent in path
         (x0, y0), (x1, y1) = pos[node.parent], pos[node.id]
-        ax.plot([x0, x1], [y0, y1], color="#d4a017" if on_path else "#bbbbbb", lw=3.5 if on_path else 1, zorder=1)
+        ax.plot(
+            [x0, x1],
+            [y0, y1],
+            color="#d4a017" if on_path else "#bbbbbb",
+            lw=3.5 if on_path else 1,
+            zorder=1,
+        )
     for node in tree.nodes:
         if node.id not in pos:
             continue
         x, y = pos[node.id]
         hollow = node.status in ("pruned", "pending", "running")
-        ax.scatter([x], [y], s=220, marker=MARKERS.get(node.status, "o"), zorder=2,
-                   facecolors="white" if hollow else COLOURS[node.kind], edgecolors=COLOURS[node.kind],
-                   linewidths=2.5 if node.id in path else 1)
+        ax.scatter(
+            [x],
+            [y],
+            s=220,
+            marker=MARKERS.get(node.status, "o"),
+            zorder=2,
+            facecolors="white" if hollow else COLOURS[node.kind],
+            edgecolors=COLOURS[node.kind],
+            linewidths=2.5 if node.id in path else 1,
+        )
         value = f"\n{node.metric:.3g}" if node.metric is not None else ""
-        ax.annotate(f"{node.run or f'node {node.id}'}{value}", (x, y), textcoords="offset points", xytext=(0, -24), ha="center",
-                    va="top", fontsize=7)
-    handles = [Line2D([], [], marker="o", ls="", color=c, label=k if k != "root" else "baseline")
-               for k, c in COLOURS.items() if any(n.kind == k for n in tree.nodes)]
+        ax.annotate(
+            f"{node.run or f'node {node.id}'}{value}",
+            (x, y),
+            textcoords="offset points",
+            xytext=(0, -24),
+            ha="center",
+            va="top",
+            fontsize=7,
+        )
+    handles = [
+        Line2D([], [], marker="o", ls="", color=c, label=k if k != "root" else "baseline")
+        for k, c in COLOURS.items()
+        if any(n.kind == k for n in tree.nodes)
+    ]
     handles.append(Line2D([], [], color="#d4a017", lw=3.5, label="path to the best node"))
     ax.legend(handles=handles, loc="upper right", fontsize=7, frameon=False)
     ax.set_title(f"Search tree ({metric.label() if metric else 'no metric'})", fontsize=9)

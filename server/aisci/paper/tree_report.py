@@ -26,9 +26,14 @@ def _short(description: str) -> str:
 def search_summary(tree: Tree) -> dict:
     nodes = tree.search_nodes()
     ran = [n for n in nodes if n.run]
-    return {"drafts": sum(n.kind == "draft" for n in nodes), "improve": sum(n.kind == "improve" for n in nodes),
-            "debug": sum(n.kind == "debug" for n in nodes), "ran": len(ran),
-            "failed": sum(n.status == "failed" for n in ran), "limit": tree.settings.get("max_nodes")}
+    return {
+        "drafts": sum(n.kind == "draft" for n in nodes),
+        "improve": sum(n.kind == "improve" for n in nodes),
+        "debug": sum(n.kind == "debug" for n in nodes),
+        "ran": len(ran),
+        "failed": sum(n.status == "failed" for n in ran),
+        "limit": tree.settings.get("max_nodes"),
+    }
 
 
 def search_paragraph(tree: Tree) -> str:
@@ -37,42 +42,66 @@ def search_paragraph(tree: Tree) -> str:
     metric = Metric.from_dict(tree.metric)
     c = search_summary(tree)
     best = tree.best(metric.better)
-    text = [(f"The experiments are a best-first tree search on {tt(metric.name)}"
-             + (f" of {tt(metric.dataset)}" if metric.dataset else "")
-             + f" ({'higher' if metric.direction == 'max' else 'lower'} is better; chosen by "
-             + latex_escape(metric.source) + "). "
-             + f"It ran {c['ran']} variants of the experiment (at most {c['limit']}): {c['drafts']} drafts from "
-             f"the baseline, {c['improve']} improvements of good variants and {c['debug']} debugging steps; "
-             f"{c['failed']} failed. {OPT_OUT}"),
-            ("Selection rule: " + latex_escape(tree.settings.get("rule", "")).replace("--", "-{}-") + ". "
-             f"Figure~\\ref{{fig:tree}} shows the tree.")]
+    text = [
+        (
+            f"The experiments are a best-first tree search on {tt(metric.name)}"
+            + (f" of {tt(metric.dataset)}" if metric.dataset else "")
+            + f" ({'higher' if metric.direction == 'max' else 'lower'} is better; chosen by "
+            + latex_escape(metric.source)
+            + "). "
+            + f"It ran {c['ran']} variants of the experiment (at most {c['limit']}): {c['drafts']} drafts from "
+            f"the baseline, {c['improve']} improvements of good variants and {c['debug']} debugging steps; "
+            f"{c['failed']} failed. {OPT_OUT}"
+        ),
+        (
+            "Selection rule: "
+            + latex_escape(tree.settings.get("rule", "")).replace("--", "-{}-")
+            + ". "
+            "Figure~\\ref{fig:tree} shows the tree."
+        ),
+    ]
     if best is not None:
-        where = "the baseline itself" if best.id == 0 else f"{tt(f'run_{best.id}')} ({latex_escape(_short(best.description))})"
-        text.append(f"The best variant is {where}, with {tt(metric.name)} {fmt(best.metric)} in the search.")
+        where = (
+            "the baseline itself"
+            if best.id == 0
+            else f"{tt(f'run_{best.id}')} ({latex_escape(_short(best.description))})"
+        )
+        text.append(
+            f"The best variant is {where}, with {tt(metric.name)} {fmt(best.metric)} in the search."
+        )
     conf = tree.confirmation
     if conf and conf.get("n"):
-        spread = (f"{fmt(conf['mean'])} $\\pm$ {fmt(conf['std'])} (mean $\\pm$ standard deviation)"
-                  if conf.get("std") is not None else f"{fmt(conf['mean'])} (one seed: no spread to measure)")
-        text.append(f"Re-run with {conf['n']} further seeds ({tt('AISCI_SEED')} = "
-                    f"{', '.join(str(s) for s in conf['seeds'])}), it measures {spread}; we report this "
-                    "mean, not the single run that won the search. " + OPT_OUT)
+        spread = (
+            f"{fmt(conf['mean'])} $\\pm$ {fmt(conf['std'])} (mean $\\pm$ standard deviation)"
+            if conf.get("std") is not None
+            else f"{fmt(conf['mean'])} (one seed: no spread to measure)"
+        )
+        text.append(
+            f"Re-run with {conf['n']} further seeds ({tt('AISCI_SEED')} = "
+            f"{', '.join(str(s) for s in conf['seeds'])}), it measures {spread}; we report this "
+            "mean, not the single run that won the search. " + OPT_OUT
+        )
     else:
         text.append("It was not re-run with other seeds, so its value is a single run.")
     return "\n".join(text)
 
 
 def tree_figure_tex() -> str:
-    return ("\\begin{figure}[t]\n\\centering\n"
-            f"\\includegraphics[width=0.9\\linewidth]{{{TREE_FIGURE}}}\n"
-            "\\caption{The search tree: each node is a variant of the experiment (colour: draft, improvement, "
-            "debugging step or seed re-run; a cross: it failed), labelled with its run and metric value; the "
-            "thick line leads to the best variant.}\n\\label{fig:tree}\n\\end{figure}")
+    return (
+        "\\begin{figure}[t]\n\\centering\n"
+        f"\\includegraphics[width=0.9\\linewidth]{{{TREE_FIGURE}}}\n"
+        "\\caption{The search tree: each node is a variant of the experiment (colour: draft, improvement, "
+        "debugging step or seed re-run; a cross: it failed), labelled with its run and metric value; the "
+        "thick line leads to the best variant.}\n\\label{fig:tree}\n\\end{figure}"
+    )
 
 
 class TreeReport(SweepReport):
     """SweepReport's sections for a tree search over the knobs."""
 
-    def __init__(self, folder: Path, idea, runs, figures: dict[str, str], task: str, scale: str | None):
+    def __init__(
+        self, folder: Path, idea, runs, figures: dict[str, str], task: str, scale: str | None
+    ):
         figures = {k: v for k, v in figures.items() if k != TREE_FIGURE}
         super().__init__(folder, idea, runs, figures, task, scale)
         self.tree = load_tree(self.folder)
@@ -95,33 +124,50 @@ class TreeReport(SweepReport):
         best = self.tree.best(self.metric.better)
         base = self.tree.node(0).metric
         conf = self.tree.confirmation or {}
-        text = (f"We search the knobs of a small experiment with a deterministic best-first tree search and report "
-                f"what it measured. On {tt(self.metric.name)}, the baseline measures {fmt(base)}")
+        text = (
+            f"We search the knobs of a small experiment with a deterministic best-first tree search and report "
+            f"what it measured. On {tt(self.metric.name)}, the baseline measures {fmt(base)}"
+        )
         if best is not None and best.id != 0:
             text += f" and the best variant found ({latex_escape(_short(best.description))}) {fmt(best.metric)}"
         else:
             text += "; no variant beat it"
         if conf.get("n"):
-            text += (f". Re-run with {conf['n']} seeds, the best variant measures {fmt(conf['mean'])}"
-                     + (f" $\\pm$ {fmt(conf['std'])}" if conf.get("std") is not None else ""))
-        return text + ". The study was generated without a language model; it reports measurements, not explanations."
+            text += (
+                f". Re-run with {conf['n']} seeds, the best variant measures {fmt(conf['mean'])}"
+                + (f" $\\pm$ {fmt(conf['std'])}" if conf.get("std") is not None else "")
+            )
+        return (
+            text
+            + ". The study was generated without a language model; it reports measurements, not explanations."
+        )
 
     def _introduction(self) -> str:
-        return ("This report searches the declared knobs of a small experiment: one knob at a time from the baseline, "
-                "then around the best value of each knob and combinations of the best values. "
-                r"Searches of this kind are an honest baseline for automated research systems~\citep{lu2024aiscientist}: "
-                "they change known settings and report what was measured, confirmed over seeds.")
+        return (
+            "This report searches the declared knobs of a small experiment: one knob at a time from the baseline, "
+            "then around the best value of each knob and combinations of the best values. "
+            r"Searches of this kind are an honest baseline for automated research systems~\citep{lu2024aiscientist}: "
+            "they change known settings and report what was measured, confirmed over seeds."
+        )
 
     def _method(self) -> str:
-        return (search_paragraph(self.tree) + "\n\nEach variant changes only top-level constants of experiment.py. "
-                + latex_escape(self._boundary()) + " Metrics are read from each run's final\\_info.json.")
+        return (
+            search_paragraph(self.tree)
+            + "\n\nEach variant changes only top-level constants of experiment.py. "
+            + latex_escape(self._boundary())
+            + " Metrics are read from each run's final\\_info.json."
+        )
 
     def _experimental_setup(self) -> str:
         datasets = ", ".join(tt(d) for d in self.results["run_0"])
-        scale = f" at the template's \\texttt{{{latex_escape(self.scale)}}} scale" if self.scale else ""
-        return (f"All runs use the template's datasets ({datasets}){scale}. The primary metric is "
-                f"{tt(self.metric.name)}, chosen by {latex_escape(self.metric.source)}. Seed re-runs set "
-                f"{tt('AISCI_SEED')}, which the template reads in place of its own seeds.")
+        scale = (
+            f" at the template's \\texttt{{{latex_escape(self.scale)}}} scale" if self.scale else ""
+        )
+        return (
+            f"All runs use the template's datasets ({datasets}){scale}. The primary metric is "
+            f"{tt(self.metric.name)}, chosen by {latex_escape(self.metric.source)}. Seed re-runs set "
+            f"{tt('AISCI_SEED')}, which the template reads in place of its own seeds."
+        )
 
     def _results(self) -> str:
         text = [super()._results(), tree_figure_tex()]
@@ -130,16 +176,26 @@ class TreeReport(SweepReport):
             rows = []
             for dataset, metrics in conf["means"].items():
                 for name, s in metrics.items():
-                    spread = f"{fmt(s['mean'])} $\\pm$ {fmt(s['std'])}" if s.get("std") is not None else fmt(s["mean"])
+                    spread = (
+                        f"{fmt(s['mean'])} $\\pm$ {fmt(s['std'])}"
+                        if s.get("std") is not None
+                        else fmt(s["mean"])
+                    )
                     rows.append(f"{tt(dataset)} & {tt(name)} & {spread} \\\\")
-            text.append("\\begin{table}[t]\n\\centering\n"
-                        f"\\caption{{The best variant over {conf['n']} seeds: mean $\\pm$ standard deviation.}}\n"
-                        "\\label{tab:seeds}\n\\begin{tabular}{llr}\n\\toprule\ndataset & metric & over seeds \\\\\n"
-                        "\\midrule\n" + "\n".join(rows) + "\n\\bottomrule\n\\end{tabular}\n\\end{table}")
-            text.append("Table~\\ref{tab:seeds} gives the best variant's metrics over the seed re-runs.")
+            text.append(
+                "\\begin{table}[t]\n\\centering\n"
+                f"\\caption{{The best variant over {conf['n']} seeds: mean $\\pm$ standard deviation.}}\n"
+                "\\label{tab:seeds}\n\\begin{tabular}{llr}\n\\toprule\ndataset & metric & over seeds \\\\\n"
+                "\\midrule\n" + "\n".join(rows) + "\n\\bottomrule\n\\end{tabular}\n\\end{table}"
+            )
+            text.append(
+                "Table~\\ref{tab:seeds} gives the best variant's metrics over the seed re-runs."
+            )
         return "\n\n".join(text)
 
     def _conclusion(self) -> str:
-        return ("The search moves the measured metrics as the tables show. Its limits are those of its design: only "
-                "the declared knobs and values near them, the template's small scale, and as many seeds as it re-ran. "
-                "A model-driven study, or a larger scale, is needed before any of these effects is read as general.")
+        return (
+            "The search moves the measured metrics as the tables show. Its limits are those of its design: only "
+            "the declared knobs and values near them, the template's small scale, and as many seeds as it re-ran. "
+            "A model-driven study, or a larger scale, is needed before any of these effects is read as general."
+        )

@@ -18,9 +18,9 @@ LEARNING_RATE = 0.1  # knob: gradient-descent step size
 DEGREE = 5  # knob: polynomial degree (model capacity)
 
 SCALES = {  # AISCI_SCALE picks the size of the study; knobs stay the same at every scale
-    "smoke": dict(steps=500, seeds=1),
-    "cpu": dict(steps=5000, seeds=3),
-    "full": dict(steps=20000, seeds=5),
+    "smoke": {"steps": 500, "seeds": 1},
+    "cpu": {"steps": 5000, "seeds": 3},
+    "full": {"steps": 20000, "seeds": 5},
 }
 
 

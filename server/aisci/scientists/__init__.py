@@ -8,8 +8,12 @@ from aisci.core.context import Context
 from aisci.core.events import Log
 from aisci.core.template import Template
 
-
-ENGINES = {"semanticscholar": "semantic_scholar", "openalex": "openalex", "arxiv": "arxiv", "local": "local"}
+ENGINES = {
+    "semanticscholar": "semantic_scholar",
+    "openalex": "openalex",
+    "arxiv": "arxiv",
+    "local": "local",
+}
 
 
 def literature_for(ctx: Context, workspace: Path | None = None):
@@ -33,8 +37,13 @@ def make_scientist(template: Template, ctx: Context):
         from aisci.scientists.sweep import SweepScientist
 
         if ctx.settings.scientist == "auto":
-            ctx.reporter.emit(Log("no model configured: using the sweep scientist (deterministic one-factor "
-                                  "ablations of the template's knobs, no LLM)", "warning"))
+            ctx.reporter.emit(
+                Log(
+                    "no model configured: using the sweep scientist (deterministic one-factor "
+                    "ablations of the template's knobs, no LLM)",
+                    "warning",
+                )
+            )
         return SweepScientist(template)
     from aisci.scientists.llm import LLMScientist
 

@@ -28,8 +28,10 @@ log = logging.getLogger(__name__)
 
 
 def constant_pattern(constant: str) -> re.Pattern:
-    return re.compile(rf"^(?P<head>{re.escape(constant)}\s*(?::[^=\n]+)?=\s*)(?P<value>[^#\n]*?)(?P<tail>\s*(?:#.*)?)$",
-                      re.MULTILINE)
+    return re.compile(
+        rf"^(?P<head>{re.escape(constant)}\s*(?::[^=\n]+)?=\s*)(?P<value>[^#\n]*?)(?P<tail>\s*(?:#.*)?)$",
+        re.MULTILINE,
+    )
 
 
 def set_constant(source: str, constant: str, value: Any) -> str:
@@ -37,8 +39,10 @@ def set_constant(source: str, constant: str, value: Any) -> str:
     pattern = constant_pattern(constant)
     matches = pattern.findall(source)
     if len(matches) != 1:
-        raise AisciError(f"experiment.py has {len(matches)} top-level assignments of {constant}, expected one.",
-                         f"Keep the knob as a single line `{constant} = <literal>` (see knobs.json).")
+        raise AisciError(
+            f"experiment.py has {len(matches)} top-level assignments of {constant}, expected one.",
+            f"Keep the knob as a single line `{constant} = <literal>` (see knobs.json).",
+        )
     return pattern.sub(lambda m: f"{m['head']}{value!r}{m['tail']}", source, count=1)
 
 
@@ -57,14 +61,20 @@ def replace_labels(source: str, labels: dict[str, str]) -> str:
     """plot.py with its top-level ``labels = {...}`` assignment replaced by ``labels``."""
     tree = ast.parse(source)
     for node in tree.body:
-        if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
-                and node.targets[0].id == "labels"):
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and node.targets[0].id == "labels"
+        ):
             lines = source.splitlines(keepends=True)
             body = "".join(f"    {k!r}: {v!r},\n" for k, v in labels.items())
             new = f"labels = {{\n{body}}}\n"
-            return "".join(lines[: node.lineno - 1]) + new + "".join(lines[node.end_lineno:])
-    raise AisciError("plot.py has no top-level `labels = {...}` assignment to edit.",
-                     "Give plot.py a labels dict (folder -> legend label), as the template contract asks.")
+            return "".join(lines[: node.lineno - 1]) + new + "".join(lines[node.end_lineno :])
+    raise AisciError(
+        "plot.py has no top-level `labels = {...}` assignment to edit.",
+        "Give plot.py a labels dict (folder -> legend label), as the template contract asks.",
+    )
 
 
 class SweepScientist:
@@ -72,12 +82,14 @@ class SweepScientist:
 
     def __init__(self, template: Template, literature=None):
         if not template.knobs:
-            raise AisciError(f"The sweep scientist needs knobs, and template {template.name} declares none.",
-                             "Add a knobs.json to the template (see docs/templates.md), or use a model: --model NAME.")
+            raise AisciError(
+                f"The sweep scientist needs knobs, and template {template.name} declares none.",
+                "Add a knobs.json to the template (see docs/templates.md), or use a model: --model NAME.",
+            )
         self.template = template
         self._literature = literature
-        self._rejected: set[tuple[str, str]] = set()   # (folder, value) a person rejected
-        self._last: dict[str, str] = {}                  # folder -> the value proposed last there
+        self._rejected: set[tuple[str, str]] = set()  # (folder, value) a person rejected
+        self._last: dict[str, str] = {}  # folder -> the value proposed last there
         from aisci.scientists.sweep_tree import SweepTree
 
         self._tree = SweepTree(template)
@@ -88,8 +100,10 @@ class SweepScientist:
         for knob in self.template.knobs:
             if knob.name == name:
                 return knob
-        raise AisciError(f"Idea {idea.name} names no knob of template {self.template.name}.",
-                         "The sweep scientist only runs the ideas it generated itself.")
+        raise AisciError(
+            f"Idea {idea.name} names no knob of template {self.template.name}.",
+            "The sweep scientist only runs the ideas it generated itself.",
+        )
 
     def idea_for(self, knob: Knob) -> Idea:
         others = [v for v in knob.values if v != knob.current]
@@ -97,21 +111,32 @@ class SweepScientist:
         return Idea(
             name=f"sweep_{re.sub(r'[^a-z0-9_]+', '_', knob.name.lower())}",
             title=f"Sensitivity of {self.template.name.replace('_', ' ')} to {knob.description}: "
-                  f"a one-factor sweep of {knob.constant}",
+            f"a one-factor sweep of {knob.constant}",
             experiment=f"Change only {knob.constant} in experiment.py, from its baseline value "
-                       f"{format_value(knob.current)} to each of {listed} (one run per value), keeping "
-                       "everything else fixed, and compare every metric with the baseline.",
-            interestingness=3, feasibility=10, novelty=2,
-            extra={"knob": knob.name, "constant": knob.constant, "baseline_value": knob.current,
-                   "values": others, "generated_by": "sweep scientist"},
+            f"{format_value(knob.current)} to each of {listed} (one run per value), keeping "
+            "everything else fixed, and compare every metric with the baseline.",
+            interestingness=3,
+            feasibility=10,
+            novelty=2,
+            extra={
+                "knob": knob.name,
+                "constant": knob.constant,
+                "baseline_value": knob.current,
+                "values": others,
+                "generated_by": "sweep scientist",
+            },
         )
 
-    def generate_ideas(self, template: Template, archive: list[Idea], num_ideas: int, ctx) -> list[Idea]:
+    def generate_ideas(
+        self, template: Template, archive: list[Idea], num_ideas: int, ctx
+    ) -> list[Idea]:
         from aisci.scientists.sweep_tree import tree_idea
 
         taken = {i.name for i in archive}
         if getattr(ctx.settings, "search", "linear") == "tree":
-            return [i for i in [tree_idea(template)] if i.name not in taken]   # one search over every knob
+            return [
+                i for i in [tree_idea(template)] if i.name not in taken
+            ]  # one search over every knob
         ideas = [self.idea_for(k) for k in template.knobs]
         return [i for i in ideas if i.name not in taken][:num_ideas]
 
@@ -125,24 +150,56 @@ class SweepScientist:
         if idea.extra.get("search") == "tree":
             query = f"{template.name.replace('_', ' ')} hyperparameter search"
         else:
-            query = f"{template.name.replace('_', ' ')} {self.knob_for(idea).description} sensitivity"
+            query = (
+                f"{template.name.replace('_', ' ')} {self.knob_for(idea).description} sensitivity"
+            )
         literature = self._literature or literature_for(ctx)
         try:
             result = literature.search(query, limit=10)
         except LiteratureUnavailable as e:
-            return Verdict(None, f"Novelty unchecked: no literature source answered ({e.message}), and without a "
-                                 "model nothing is judged.", kind="unchecked", queries=(query,), no_source=True)
+            return Verdict(
+                None,
+                f"Novelty unchecked: no literature source answered ({e.message}), and without a "
+                "model nothing is judged.",
+                kind="unchecked",
+                queries=(query,),
+                no_source=True,
+            )
         finally:
             if self._literature is None:
                 literature.close()
-        scored = sorted(((difflib.SequenceMatcher(None, p.title.lower(), idea.title.lower()).ratio(), p)
-                         for p in result.papers), key=lambda sp: -sp[0])
-        papers = tuple({"title": p.title, "year": p.year, "venue": p.venue, "url": p.url,
-                        "similarity": round(s, 2)} for s, p in scored[:3])
-        found = (f"the {len(papers)} closest of {len(result.papers)} papers found ({result.backend_used}) are "
-                 "listed for a person to judge" if papers else f"the search ({result.backend_used}) found no paper")
-        return Verdict(None, f"Novelty unchecked: without a model nothing is judged; {found}.", kind="unchecked",
-                       local_only=result.local_only, queries=(query,), papers=papers, papers_seen=len(result.papers))
+        scored = sorted(
+            (
+                (difflib.SequenceMatcher(None, p.title.lower(), idea.title.lower()).ratio(), p)
+                for p in result.papers
+            ),
+            key=lambda sp: -sp[0],
+        )
+        papers = tuple(
+            {
+                "title": p.title,
+                "year": p.year,
+                "venue": p.venue,
+                "url": p.url,
+                "similarity": round(s, 2),
+            }
+            for s, p in scored[:3]
+        )
+        found = (
+            f"the {len(papers)} closest of {len(result.papers)} papers found ({result.backend_used}) are "
+            "listed for a person to judge"
+            if papers
+            else f"the search ({result.backend_used}) found no paper"
+        )
+        return Verdict(
+            None,
+            f"Novelty unchecked: without a model nothing is judged; {found}.",
+            kind="unchecked",
+            local_only=result.local_only,
+            queries=(query,),
+            papers=papers,
+            papers_seen=len(result.papers),
+        )
 
     # -- experiments ---------------------------------------------------------------------
     def _next_value(self, job: RunJob, knob: Knob) -> Any:
@@ -173,9 +230,13 @@ class SweepScientist:
         self._last[folder] = format_value(value)
         source = (job.folder / "experiment.py").read_text(encoding="utf-8")
         baseline = job.idea.extra.get("baseline_value", knob.current)
-        return Proposal.create(job.folder, "experiment.py", set_knob(source, knob, value),
-                               f"{knob.constant} = {format_value(value)} (baseline {format_value(baseline)})",
-                               "experiments")
+        return Proposal.create(
+            job.folder,
+            "experiment.py",
+            set_knob(source, knob, value),
+            f"{knob.constant} = {format_value(value)} (baseline {format_value(baseline)})",
+            "experiments",
+        )
 
     def describe_edit(self, job: RunJob, proposal: Proposal, written: str) -> str:
         """A run whose proposed edit a person changed: described from the constants in the
@@ -183,23 +244,36 @@ class SweepScientist:
         from aisci.core.knobs import argument_defaults, top_level_constants
 
         def values(source: str) -> dict[str, Any]:
-            found = {**{k: v.value for k, v in top_level_constants(source).items()},
-                     **{k: v.value for k, v in argument_defaults(source).items()}}
-            return {k.constant: found[k.constant] for k in self.template.knobs if k.constant in found}
+            found = {
+                **{k: v.value for k, v in top_level_constants(source).items()},
+                **{k: v.value for k, v in argument_defaults(source).items()},
+            }
+            return {
+                k.constant: found[k.constant] for k in self.template.knobs if k.constant in found
+            }
 
         knob = self.knob_for(job.idea)
-        ran, proposed, before = values(written), values(proposal.proposed), values(proposal.original)
+        ran, proposed, before = (
+            values(written),
+            values(proposal.proposed),
+            values(proposal.original),
+        )
         baseline = job.idea.extra.get("baseline_value", knob.current)
         value = ran.get(knob.constant, "unknown")
-        others = [f"{name} = {format_value(v)}" for name, v in ran.items()
-                  if name != knob.constant and before.get(name) != v]
+        others = [
+            f"{name} = {format_value(v)}"
+            for name, v in ran.items()
+            if name != knob.constant and before.get(name) != v
+        ]
         note = f"a person's edit; proposed {format_value(proposed.get(knob.constant))}"
         if others:
             note += f"; the person also set {', '.join(others)}"
-        return f"{knob.constant} = {format_value(value)} (baseline {format_value(baseline)}; {note})"
+        return (
+            f"{knob.constant} = {format_value(value)} (baseline {format_value(baseline)}; {note})"
+        )
 
     def propose_fix(self, job: RunJob, failure, feedback: str | None, ctx) -> Proposal | None:
-        return None   # a sweep changes one constant; it cannot repair code
+        return None  # a sweep changes one constant; it cannot repair code
 
     def propose_node(self, job, parent, kind: str, feedback: str | None, ctx) -> Proposal | None:
         return self._tree.propose(job, parent, kind, feedback)
@@ -232,17 +306,23 @@ class SweepScientist:
             return None
         source = (job.folder / "plot.py").read_text(encoding="utf-8")
         updated = replace_labels(source, self.labels_for(job))
-        return Proposal.create(job.folder, "plot.py", updated, "plot the baseline and every finished run of the sweep",
-                               "plots")
+        return Proposal.create(
+            job.folder,
+            "plot.py",
+            updated,
+            "plot the baseline and every finished run of the sweep",
+            "plots",
+        )
 
-    def propose_plot_fix(self, job: RunJob, error: str, feedback: str | None, ctx) -> Proposal | None:
+    def propose_plot_fix(
+        self, job: RunJob, error: str, feedback: str | None, ctx
+    ) -> Proposal | None:
         return None
 
     def describe_figures(self, job: RunJob, figures: list[str]) -> dict[str, str]:
         labels = ", ".join(self.labels_for(job).values())
         what = "of the search" if job.idea.extra.get("search") == "tree" else "of the sweep"
         return {f: f"{f} compares the runs {what} ({labels})." for f in figures}
-
 
     # -- paper ---------------------------------------------------------------------------
     def propose_section(self, job, section: str, feedback: str | None, ctx) -> Proposal | None:
@@ -251,15 +331,22 @@ class SweepScientist:
         from aisci.paper.tree_report import TreeReport
 
         if feedback is not None:
-            return None   # the report says only what was measured; there is no other wording to offer
+            return (
+                None  # the report says only what was measured; there is no other wording to offer
+            )
         kind = TreeReport if job.idea.extra.get("search") == "tree" else SweepReport
         report = kind(job.folder, job.idea, job.runs, job.figures, job.task, job.scale)
         tex = job.tex.read_text(encoding="utf-8")
-        return Proposal.create(job.folder, "latex/template.tex", set_section(tex, section, report.section(section)),
-                               f"draft the {section} section from the measured results", "writeup")
+        return Proposal.create(
+            job.folder,
+            "latex/template.tex",
+            set_section(tex, section, report.section(section)),
+            f"draft the {section} section from the measured results",
+            "writeup",
+        )
 
     def find_citations(self, job, ctx) -> str:
-        return ""   # the report cites the template's own references, nothing it has not read
+        return ""  # the report cites the template's own references, nothing it has not read
 
     def propose_paper_fix(self, job, diagnostics, feedback: str | None, ctx) -> Proposal | None:
         return None

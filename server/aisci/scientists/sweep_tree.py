@@ -28,12 +28,18 @@ def tree_idea(template: Template) -> Idea:
     return Idea(
         name=f"search_{re.sub(r'[^a-z0-9_]+', '_', template.name.lower())}",
         title=f"A tree search over the knobs of {template.name.replace('_', ' ')}: one-factor drafts, local "
-              "improvements and combinations, confirmed over seeds",
+        "improvements and combinations, confirmed over seeds",
         experiment=f"Starting from the baseline, change one of {knobs} at a time (drafts), then move around the best "
-                   "value of each knob and combine the best values (improvements), selecting best-first on the "
-                   "template's primary metric; re-run the best variant with several seeds.",
-        interestingness=3, feasibility=10, novelty=2,
-        extra={"search": "tree", "knobs": [k.name for k in template.knobs], "generated_by": "sweep scientist"},
+        "value of each knob and combine the best values (improvements), selecting best-first on the "
+        "template's primary metric; re-run the best variant with several seeds.",
+        interestingness=3,
+        feasibility=10,
+        novelty=2,
+        extra={
+            "search": "tree",
+            "knobs": [k.name for k in template.knobs],
+            "generated_by": "sweep scientist",
+        },
     )
 
 
@@ -41,8 +47,10 @@ def knob_values(template: Template, source: str) -> dict[str, Any]:
     """{constant: value} of the template's knobs as ``source`` sets them."""
     from aisci.core.knobs import argument_defaults, top_level_constants
 
-    found = {**{k: v.value for k, v in top_level_constants(source).items()},
-             **{k: v.value for k, v in argument_defaults(source).items()}}
+    found = {
+        **{k: v.value for k, v in top_level_constants(source).items()},
+        **{k: v.value for k, v in argument_defaults(source).items()},
+    }
     return {k.constant: found[k.constant] for k in template.knobs if k.constant in found}
 
 
@@ -51,7 +59,7 @@ def _numeric(value: Any) -> bool:
 
 
 def _like(value: float, example: Any) -> Any:
-    return int(round(value)) if isinstance(example, int) else float(f"{value:.4g}")
+    return round(value) if isinstance(example, int) else float(f"{value:.4g}")
 
 
 def around(base: Any, best: Any) -> list[Any]:
@@ -74,7 +82,7 @@ class SweepTree:
 
     def __init__(self, template: Template):
         self.template = template
-        self.rejected: set[tuple[str, frozenset]] = set()   # (folder, changes) a person rejected
+        self.rejected: set[tuple[str, frozenset]] = set()  # (folder, changes) a person rejected
         self.last: dict[str, frozenset] = {}
 
     def knob(self, constant: str) -> Knob:
@@ -91,7 +99,11 @@ class SweepTree:
         if kind == "debug":
             return None
         base = knob_values(self.template, job.code(0))
-        tried = {frozenset(self.changes(job, n.id, base).items()) for n in job.tree.nodes if n.run and n.id != 0}
+        tried = {
+            frozenset(self.changes(job, n.id, base).items())
+            for n in job.tree.nodes
+            if n.run and n.id != 0
+        }
         tried |= {changes for f, changes in self.rejected if f == folder}
         for changes, why in self._candidates(job, parent, kind, base):
             key = frozenset(changes.items())
@@ -110,13 +122,19 @@ class SweepTree:
             return
         mine = self.changes(job, parent.id, base)
         if len(mine) == 1:
-            (constant, value), = mine.items()
+            ((constant, value),) = mine.items()
             for other in around(base.get(constant), value):
-                yield {constant: other}, f"around the best value {value!r} of run_{parent.id}; baseline " \
-                                         f"{base.get(constant)!r}"
+                yield (
+                    {constant: other},
+                    f"around the best value {value!r} of run_{parent.id}; baseline "
+                    f"{base.get(constant)!r}",
+                )
         for constant, value in self._best_drafts(job, base).items():
             if constant not in mine:
-                yield {**mine, constant: value}, f"combining run_{parent.id} with the best {constant}"
+                yield (
+                    {**mine, constant: value},
+                    f"combining run_{parent.id} with the best {constant}",
+                )
 
     def _best_drafts(self, job, base: dict[str, Any]) -> dict[str, Any]:
         """Each knob's best single-knob value among done nodes, if it beat the baseline."""
@@ -128,26 +146,32 @@ class SweepTree:
             changes = self.changes(job, node.id, base)
             if len(changes) != 1:
                 continue
-            (constant, value), = changes.items()
+            ((constant, value),) = changes.items()
             if root is not None and not metric.better(node.metric, root):
                 continue
             if constant not in best or metric.better(node.metric, best[constant][0]):
                 best[constant] = (node.metric, value)
-        order = sorted(best.items(), key=lambda kv: (-kv[1][0] if metric.direction == "max" else kv[1][0]))
+        order = sorted(
+            best.items(), key=lambda kv: -kv[1][0] if metric.direction == "max" else kv[1][0]
+        )
         return {constant: value for constant, (_, value) in order}
 
     def _proposal(self, job, changes: dict[str, Any], base: dict[str, Any], why: str) -> Proposal:
         from aisci.scientists.sweep import set_knob
 
-        source = (job.folder / "experiment.py").read_text(encoding="utf-8")   # the parent's code
+        source = (job.folder / "experiment.py").read_text(encoding="utf-8")  # the parent's code
         for constant, value in changes.items():
             source = set_knob(source, self.knob(constant), value)
-        return Proposal.create(job.folder, "experiment.py", source, f"{_fmt(changes)} ({why})", "experiments")
+        return Proposal.create(
+            job.folder, "experiment.py", source, f"{_fmt(changes)} ({why})", "experiments"
+        )
 
     def labels(self, job) -> dict[str, str]:
         labels = {"run_0": "Baseline"}
         for record in job.finished_runs:
             if record.description.startswith("seed "):
                 continue
-            labels[record.run] = f"{record.run}: {record.description.split(' (')[0].replace(' = ', '=')}"
+            labels[record.run] = (
+                f"{record.run}: {record.description.split(' (')[0].replace(' = ', '=')}"
+            )
         return labels

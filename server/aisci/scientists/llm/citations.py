@@ -15,9 +15,15 @@ from .prompts import render
 
 log = logging.getLogger(__name__)
 
-CITE_SCHEMA = {"type": "object", "required": ["pick", "query"],
-               "properties": {"pick": {"type": "array", "items": {"type": "integer"}},
-                              "query": {"type": ["string", "null"]}, "reason": {"type": "string"}}}
+CITE_SCHEMA = {
+    "type": "object",
+    "required": ["pick", "query"],
+    "properties": {
+        "pick": {"type": "array", "items": {"type": "integer"}},
+        "query": {"type": ["string", "null"]},
+        "reason": {"type": "string"},
+    },
+}
 
 
 def find_citations(sci, job, ctx) -> str:
@@ -34,12 +40,19 @@ def find_citations(sci, job, ctx) -> str:
     for n in range(1, rounds + 2):
         ctx.check_cancelled("The citation search")
         last = n == rounds + 1
-        user = render("cite_round", idea=describe_idea(job.idea),
-                      existing="\n".join(f"- {t}" for t in existing.values()) or "nothing",
-                      chosen="\n".join(f"- {p.title}" for p in chosen.values()) or "nothing",
-                      round=n, rounds=rounds + 1, last=" (the last: pick now; no further search)" if last else "",
-                      results=results)
-        answer = sci.client.complete_json([system, {"role": "user", "content": user}], CITE_SCHEMA, stage="citations")
+        user = render(
+            "cite_round",
+            idea=describe_idea(job.idea),
+            existing="\n".join(f"- {t}" for t in existing.values()) or "nothing",
+            chosen="\n".join(f"- {p.title}" for p in chosen.values()) or "nothing",
+            round=n,
+            rounds=rounds + 1,
+            last=" (the last: pick now; no further search)" if last else "",
+            results=results,
+        )
+        answer = sci.client.complete_json(
+            [system, {"role": "user", "content": user}], CITE_SCHEMA, stage="citations"
+        )
         for i in answer.get("pick") or []:
             if 1 <= i <= len(shown):
                 paper = shown[i - 1]
@@ -48,7 +61,10 @@ def find_citations(sci, job, ctx) -> str:
         if last or not query:
             break
         if query in queries:
-            results, shown = f'You searched "{query}" already; pick from the papers above or stop.', []
+            results, shown = (
+                f'You searched "{query}" already; pick from the papers above or stop.',
+                [],
+            )
             continue
         queries.append(query)
         try:
@@ -56,15 +72,24 @@ def find_citations(sci, job, ctx) -> str:
         except LiteratureUnavailable as exc:
             reasons = "; ".join(f"{name}: {why}" for name, why in exc.reasons) or "no source"
             if not answered:
-                raise AisciError(f"The citations of {job.idea.name} could not be searched: no literature source "
-                                 f"answered ({reasons}).",
-                                 "Check the network or --engine, or add a references/ folder (BibTeX or JSONL) for "
-                                 "offline use; then write the Related Work again.") from None
-            log.warning("citation search for %r failed (%s); keeping the %d paper(s) chosen", query, reasons,
-                        len(chosen))
+                raise AisciError(
+                    f"The citations of {job.idea.name} could not be searched: no literature source "
+                    f"answered ({reasons}).",
+                    "Check the network or --engine, or add a references/ folder (BibTeX or JSONL) for "
+                    "offline use; then write the Related Work again.",
+                ) from None
+            log.warning(
+                "citation search for %r failed (%s); keeping the %d paper(s) chosen",
+                query,
+                reasons,
+                len(chosen),
+            )
             break
         answered += 1
         shown = list(found.papers)
-        results = (f'{len(shown)} papers for "{query}":\n{paper_lines(shown, abstract_chars=200)}' if shown
-                   else f'No paper matched "{query}".')
+        results = (
+            f'{len(shown)} papers for "{query}":\n{paper_lines(shown, abstract_chars=200)}'
+            if shown
+            else f'No paper matched "{query}".'
+        )
     return "".join(p.bibtex.strip() + "\n\n" for p in chosen.values())

@@ -43,8 +43,9 @@ import logging
 import re
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from aisci.core.events import Log
 from aisci.core.proposals import Proposal
@@ -58,11 +59,13 @@ from .prompts import render
 log = logging.getLogger(__name__)
 RUNS_STAGE = "experiments"
 PLOTS_STAGE = "plots"
-EDIT_ATTEMPTS = 2          # fresh aider conversations per edit, the last failure fed to the next
-AIDER_REFLECTIONS = 1      # aider's own re-ask of an answer it could not apply, per attempt
-AIDER_PROMPT_TOKENS = 2000  # aider's system prompt, examples and reminder (diff format): ~1.9k measured
+EDIT_ATTEMPTS = 2  # fresh aider conversations per edit, the last failure fed to the next
+AIDER_REFLECTIONS = 1  # aider's own re-ask of an answer it could not apply, per attempt
+AIDER_PROMPT_TOKENS = (
+    2000  # aider's system prompt, examples and reminder (diff format): ~1.9k measured
+)
 PLOT_SOURCE_CHARS = 6000
-MAX_METRICS = 16           # per run in a notes paragraph; the rest are counted
+MAX_METRICS = 16  # per run in a notes paragraph; the rest are counted
 
 DECIDE_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -87,30 +90,63 @@ _last_lock = threading.Lock()
 # -- stage 4: runs ---------------------------------------------------------------------------
 def propose_run(sci, job: RunJob, feedback: str | None, ctx) -> Proposal | None:
     ctx.check_cancelled("The experiments")
-    answer = sci.client.complete_json(decide_messages(sci, job, feedback, ctx), DECIDE_SCHEMA,
-                                      stage=RUNS_STAGE)
+    answer = sci.client.complete_json(
+        decide_messages(sci, job, feedback, ctx), DECIDE_SCHEMA, stage=RUNS_STAGE
+    )
     if answer["done"]:
-        ctx.reporter.emit(Log(f"the model ended the experiments before run {job.run_index}",
-                              folder=str(job.folder)))
+        ctx.reporter.emit(
+            Log(
+                f"the model ended the experiments before run {job.run_index}",
+                folder=str(job.folder),
+            )
+        )
         return None
-    description = _one_line(answer["description"]) or _one_line(answer["plan"])[:200] or f"run {job.run_index}"
-    instruction = render("experiment_edit", run=job.run_index, title=_one_line(job.idea.title),
-                         description=description, plan=answer["plan"].strip() or description,
-                         timeout=f"{ctx.settings.timeout_s:g}")
-    edit = _edit(sci, job.folder, "experiment.py", instruction, ctx, RUNS_STAGE,
-                 f"run {job.run_index} of idea {job.idea.name}")
+    description = (
+        _one_line(answer["description"])
+        or _one_line(answer["plan"])[:200]
+        or f"run {job.run_index}"
+    )
+    instruction = render(
+        "experiment_edit",
+        run=job.run_index,
+        title=_one_line(job.idea.title),
+        description=description,
+        plan=answer["plan"].strip() or description,
+        timeout=f"{ctx.settings.timeout_s:g}",
+    )
+    edit = _edit(
+        sci,
+        job.folder,
+        "experiment.py",
+        instruction,
+        ctx,
+        RUNS_STAGE,
+        f"run {job.run_index} of idea {job.idea.name}",
+    )
     _remember(job.folder, description)
     return _proposal(edit, "experiment.py", description, RUNS_STAGE)
 
 
 def propose_fix(sci, job: RunJob, failure, feedback: str | None, ctx) -> Proposal | None:
     ctx.check_cancelled("The experiments")
-    instruction = render("experiment_fix", run=job.run_index, title=_one_line(job.idea.title),
-                         description=_run_description(job), failure=failure_text(failure),
-                         timeout=f"{ctx.settings.timeout_s:g}")
+    instruction = render(
+        "experiment_fix",
+        run=job.run_index,
+        title=_one_line(job.idea.title),
+        description=_run_description(job),
+        failure=failure_text(failure),
+        timeout=f"{ctx.settings.timeout_s:g}",
+    )
     instruction += _rejection(job.folder, feedback)
-    edit = _edit(sci, job.folder, "experiment.py", instruction, ctx, RUNS_STAGE,
-                 f"the fix of run {job.run_index} of idea {job.idea.name}")
+    edit = _edit(
+        sci,
+        job.folder,
+        "experiment.py",
+        instruction,
+        ctx,
+        RUNS_STAGE,
+        f"the fix of run {job.run_index} of idea {job.idea.name}",
+    )
     description = f"fix of run {job.run_index}: {edit.summary(200)}"
     _remember(job.folder, description)
     return _proposal(edit, "experiment.py", description, RUNS_STAGE)
@@ -122,12 +158,26 @@ def describe_run(sci, job: RunJob, result) -> str:
 
 def decide_messages(sci, job: RunJob, feedback: str | None, ctx) -> list[dict]:
     code = compact_source((job.folder / "experiment.py").read_text(encoding="utf-8"))
-    user = render("experiment_decide", idea=describe_idea(job.idea), baseline=means_lines(job.baseline),
-                  history=history_lines(job), code=code, feedback=_rejection(job.folder, feedback),
-                  run=job.run_index, max_runs=job.max_runs, timeout=f"{ctx.settings.timeout_s:g}")
-    return [{"role": "system", "content": render("experiment_system",
-                                                 template_system=sci.template.system_prompt.strip())},
-            {"role": "user", "content": user}]
+    user = render(
+        "experiment_decide",
+        idea=describe_idea(job.idea),
+        baseline=means_lines(job.baseline),
+        history=history_lines(job),
+        code=code,
+        feedback=_rejection(job.folder, feedback),
+        run=job.run_index,
+        max_runs=job.max_runs,
+        timeout=f"{ctx.settings.timeout_s:g}",
+    )
+    return [
+        {
+            "role": "system",
+            "content": render(
+                "experiment_system", template_system=sci.template.system_prompt.strip()
+            ),
+        },
+        {"role": "user", "content": user},
+    ]
 
 
 # -- stage 5: plots --------------------------------------------------------------------------
@@ -135,8 +185,17 @@ def propose_plots(sci, job: RunJob, feedback: str | None, ctx) -> Proposal | Non
     ctx.check_cancelled("The plots")
     instruction = render("plot_edit", title=_one_line(job.idea.title), runs=run_lines(job))
     instruction += _rejection(job.folder, feedback)
-    edit = _edit(sci, job.folder, "plot.py", instruction, ctx, PLOTS_STAGE,
-                 f"the plots of idea {job.idea.name}", check=_labels_check(job), require_change=False)
+    edit = _edit(
+        sci,
+        job.folder,
+        "plot.py",
+        instruction,
+        ctx,
+        PLOTS_STAGE,
+        f"the plots of idea {job.idea.name}",
+        check=_labels_check(job),
+        require_change=False,
+    )
     if not edit.proposed:
         return None  # plot.py already names the runs that matter
     description = f"plot the runs: {edit.summary(200)}"
@@ -146,11 +205,23 @@ def propose_plots(sci, job: RunJob, feedback: str | None, ctx) -> Proposal | Non
 
 def propose_plot_fix(sci, job: RunJob, error: str, feedback: str | None, ctx) -> Proposal | None:
     ctx.check_cancelled("The plots")
-    instruction = render("plot_fix", title=_one_line(job.idea.title), error=error.strip() or "(no message)",
-                         runs=run_lines(job))
+    instruction = render(
+        "plot_fix",
+        title=_one_line(job.idea.title),
+        error=error.strip() or "(no message)",
+        runs=run_lines(job),
+    )
     instruction += _rejection(job.folder, feedback)
-    edit = _edit(sci, job.folder, "plot.py", instruction, ctx, PLOTS_STAGE,
-                 f"the fix of plot.py of idea {job.idea.name}", check=_labels_check(job))
+    edit = _edit(
+        sci,
+        job.folder,
+        "plot.py",
+        instruction,
+        ctx,
+        PLOTS_STAGE,
+        f"the fix of plot.py of idea {job.idea.name}",
+        check=_labels_check(job),
+    )
     description = f"fix plot.py: {edit.summary(200)}"
     _remember(job.folder, description)
     return _proposal(edit, "plot.py", description, PLOTS_STAGE)
@@ -161,18 +232,32 @@ def describe_figures(sci, job: RunJob, figures: list[str]) -> dict[str, str]:
         return {}
     from aisci.llm import LLMFormatError
 
-    labels = plot_labels((job.folder / "plot.py").read_text(encoding="utf-8")) or {"run_0": "Baseline"}
+    labels = plot_labels((job.folder / "plot.py").read_text(encoding="utf-8")) or {
+        "run_0": "Baseline"
+    }
     means = {"run_0": job.baseline, **{r.run: r.means for r in job.finished_runs}}
-    runs = "\n".join(f"- {run}: {label}; {means_inline(means.get(run, {}))}" for run, label in labels.items())
+    runs = "\n".join(
+        f"- {run}: {label}; {means_inline(means.get(run, {}))}" for run, label in labels.items()
+    )
     code = compact_source((job.folder / "plot.py").read_text(encoding="utf-8"), PLOT_SOURCE_CHARS)
-    prompt = render("plot_describe", idea=describe_idea(job.idea), runs=runs, code=code,
-                    figures=", ".join(figures))
+    prompt = render(
+        "plot_describe",
+        idea=describe_idea(job.idea),
+        runs=runs,
+        code=code,
+        figures=", ".join(figures),
+    )
     plain = {f: f"{f} shows the runs {', '.join(labels.values())}." for f in figures}
     try:
-        answer = sci.client.complete_json([{"role": "user", "content": prompt}], FIGURES_SCHEMA,
-                                          stage=PLOTS_STAGE)
+        answer = sci.client.complete_json(
+            [{"role": "user", "content": prompt}], FIGURES_SCHEMA, stage=PLOTS_STAGE
+        )
     except LLMFormatError as exc:
-        log.warning("figure notes for %s: no usable answer (%s); plain ones instead", job.folder, exc.message)
+        log.warning(
+            "figure notes for %s: no usable answer (%s); plain ones instead",
+            job.folder,
+            exc.message,
+        )
         return plain
     given = answer["figures"]
     return {f: (_one_line(given[f]) if _one_line(given.get(f, "")) else plain[f]) for f in figures}
@@ -184,20 +269,29 @@ def _number(value: float) -> str:
 
 
 def means_inline(means: dict[str, dict[str, float]]) -> str:
-    parts = [f"{ds}: " + ", ".join(f"{m}={_number(v)}" for m, v in metrics.items())
-             for ds, metrics in means.items()]
+    parts = [
+        f"{ds}: " + ", ".join(f"{m}={_number(v)}" for m, v in metrics.items())
+        for ds, metrics in means.items()
+    ]
     return "; ".join(parts) or "no results"
 
 
 def means_lines(means: dict[str, dict[str, float]]) -> str:
-    return "\n".join(f"- {ds}: " + ", ".join(f"{m}={_number(v)}" for m, v in metrics.items())
-                     for ds, metrics in means.items()) or "(no results)"
+    return (
+        "\n".join(
+            f"- {ds}: " + ", ".join(f"{m}={_number(v)}" for m, v in metrics.items())
+            for ds, metrics in means.items()
+        )
+        or "(no results)"
+    )
 
 
 def history_lines(job: RunJob) -> str:
     lines = []
     for record in job.history:
-        outcome = f"FAILED: {_one_line(record.error)}" if record.error else means_inline(record.means)
+        outcome = (
+            f"FAILED: {_one_line(record.error)}" if record.error else means_inline(record.means)
+        )
         lines.append(f"- {record.run}: {_one_line(record.description)} -> {outcome}")
     return "\n".join(lines) or "(none yet)"
 
@@ -245,8 +339,12 @@ def plot_labels(source: str) -> dict[str, str] | None:
     except SyntaxError:
         return None
     for node in tree.body:
-        if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
-                and node.targets[0].id == "labels"):
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and node.targets[0].id == "labels"
+        ):
             try:
                 value = ast.literal_eval(node.value)
             except ValueError:
@@ -268,8 +366,10 @@ def _labels_check(job: RunJob) -> Callable[[str], str | None]:
             return "plot.py must keep a literal top-level `labels = {...}` dict (run folder -> legend label)."
         unknown = [k for k in labels if k not in allowed]
         if unknown:
-            return (f"`labels` names {', '.join(unknown)}, which do not exist; use only: "
-                    f"{', '.join(allowed)}.")
+            return (
+                f"`labels` names {', '.join(unknown)}, which do not exist; use only: "
+                f"{', '.join(allowed)}."
+            )
         if not labels:
             return "`labels` is empty; list run_0 and the runs worth showing."
         return None
@@ -302,28 +402,51 @@ def _one_line(text: str | None) -> str:
 
 
 # -- code edits ------------------------------------------------------------------------------
-def _edit(sci, folder: Path, file: str, instruction: str, ctx, stage: str, what: str, *,
-          check: Callable[[str], str | None] | None = None, require_change: bool = True):
+def _edit(
+    sci,
+    folder: Path,
+    file: str,
+    instruction: str,
+    ctx,
+    stage: str,
+    what: str,
+    *,
+    check: Callable[[str], str | None] | None = None,
+    require_change: bool = True,
+):
     """aider's dry-run edit of ``file``, with at most ``EDIT_ATTEMPTS`` attempts."""
     problem = None
     for attempt in range(1, EDIT_ATTEMPTS + 1):
-        text = instruction if problem is None else f"{instruction}\n\n{render('experiment_retry', problem=problem)}"
+        text = (
+            instruction
+            if problem is None
+            else f"{instruction}\n\n{render('experiment_retry', problem=problem)}"
+        )
         edit = _aider(sci, Path(folder), file, text, ctx, stage)
         problem = edit.error
         if problem is None and file not in edit.proposed and require_change:
-            problem = f"The answer changed nothing in {file}; give edit blocks that make the change."
+            problem = (
+                f"The answer changed nothing in {file}; give edit blocks that make the change."
+            )
         if problem is None and check is not None and file in edit.proposed:
             problem = check(edit.proposed[file])
         if problem is None:
             return edit
         first = problem.strip().splitlines()[0] if problem.strip() else "unknown problem"
-        ctx.reporter.emit(Log(f"the edit of {file} for {what} failed (attempt {attempt} of {EDIT_ATTEMPTS}): "
-                              f"{first}", "warning", str(folder)))
+        ctx.reporter.emit(
+            Log(
+                f"the edit of {file} for {what} failed (attempt {attempt} of {EDIT_ATTEMPTS}): "
+                f"{first}",
+                "warning",
+                str(folder),
+            )
+        )
         log.info("edit of %s in %s failed: %s", file, folder, problem)
     raise ExperimentError(
         f"The model's edit of {file} for {what} failed after {EDIT_ATTEMPTS} attempts: {first}",
         "Run the launch again with --resume to ask again (finished runs are kept), or use a stronger "
-        "model (--model).")
+        "model (--model).",
+    )
 
 
 def _aider(sci, folder: Path, file: str, instruction: str, ctx, stage: str):
@@ -331,15 +454,27 @@ def _aider(sci, folder: Path, file: str, instruction: str, ctx, stage: str):
 
     s = sci.client.settings
     if s.replay is not None and s.record is None:
-        raise ConfigError("Code edits cannot be replayed: aider's model calls are not kept in cassettes.",
-                          "Replay covers ideas and novelty; run the experiments live (without --replay), "
-                          "or with --scientist sweep.")
-    coder = AiderCoder(s.model, api_base=s.api_base, api_key=_api_key(s), timeout_s=s.timeout_s,
-                       max_reflections=AIDER_REFLECTIONS, retry=s.retry)
+        raise ConfigError(
+            "Code edits cannot be replayed: aider's model calls are not kept in cassettes.",
+            "Replay covers ideas and novelty; run the experiments live (without --replay), "
+            "or with --scientist sweep.",
+        )
+    coder = AiderCoder(
+        s.model,
+        api_base=s.api_base,
+        api_key=_api_key(s),
+        timeout_s=s.timeout_s,
+        max_reflections=AIDER_REFLECTIONS,
+        retry=s.retry,
+    )
     ledger = sci.client.ledger
     budget = ledger.root
     cap = s.max_cost_usd if s.max_cost_usd is not None else budget.max_cost_usd
-    estimate = _estimate(s, instruction + (folder / file).read_text(encoding="utf-8")) if cap is not None else 0.0
+    estimate = (
+        _estimate(s, instruction + (folder / file).read_text(encoding="utf-8"))
+        if cap is not None
+        else 0.0
+    )
     budget.reserve(estimate, cap, stage)  # BudgetExceeded here: aider is never called
     started = time.monotonic()
     try:
@@ -376,9 +511,16 @@ def _record_usage(sci, stage: str, usage, duration_s: float) -> None:
     if not usage.requests:
         return
     client = sci.client
-    client.ledger.record(CallRecord(stage=stage, model=client.settings.model, prompt_tokens=usage.prompt_tokens,
-                                    completion_tokens=usage.completion_tokens, cost_usd=usage.cost_usd,
-                                    duration_s=round(duration_s, 3)))
+    client.ledger.record(
+        CallRecord(
+            stage=stage,
+            model=client.settings.model,
+            prompt_tokens=usage.prompt_tokens,
+            completion_tokens=usage.completion_tokens,
+            cost_usd=usage.cost_usd,
+            duration_s=round(duration_s, 3),
+        )
+    )
     if client.on_cost is not None:
         try:
             client.on_cost(client.ledger.totals())
@@ -393,5 +535,13 @@ def _proposal(edit, file: str, description: str, stage: str) -> Proposal | None:
     return None
 
 
-__all__ = ["propose_run", "propose_fix", "describe_run", "propose_plots", "propose_plot_fix",
-           "describe_figures", "DECIDE_SCHEMA", "FIGURES_SCHEMA"]
+__all__ = [
+    "DECIDE_SCHEMA",
+    "FIGURES_SCHEMA",
+    "describe_figures",
+    "describe_run",
+    "propose_fix",
+    "propose_plot_fix",
+    "propose_plots",
+    "propose_run",
+]

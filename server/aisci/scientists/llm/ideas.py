@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from aisci.core.ideas import IDEA_SCHEMA, Idea
 from aisci.core.template import Template
@@ -43,9 +44,19 @@ REFLECT_SCHEMA: dict[str, Any] = {
 def idea_messages(template: Template, taken: Sequence[Idea]) -> list[dict]:
     code = compact_source(template.experiment.read_text(encoding="utf-8"))
     return [
-        {"role": "system", "content": render("ideas_system", template_system=template.system_prompt.strip())},
-        {"role": "user", "content": render("idea_draft", task_description=template.task_description.strip(),
-                                           code=code, taken=taken_ideas(taken))},
+        {
+            "role": "system",
+            "content": render("ideas_system", template_system=template.system_prompt.strip()),
+        },
+        {
+            "role": "user",
+            "content": render(
+                "idea_draft",
+                task_description=template.task_description.strip(),
+                code=code,
+                taken=taken_ideas(taken),
+            ),
+        },
     ]
 
 
@@ -53,7 +64,9 @@ def _fields(answer: dict) -> dict:
     return {k: answer[k] for k in IDEA_SCHEMA["properties"]}
 
 
-def draft_idea(client: LLMClient, template: Template, taken: Sequence[Idea], reflections: int) -> Idea:
+def draft_idea(
+    client: LLMClient, template: Template, taken: Sequence[Idea], reflections: int
+) -> Idea:
     messages = idea_messages(template, taken)
     answer = client.complete_json(messages, DRAFT_SCHEMA, stage=STAGE)
     fields = _fields(answer)
@@ -66,8 +79,12 @@ def draft_idea(client: LLMClient, template: Template, taken: Sequence[Idea], ref
         try:
             answer = client.complete_json(messages, REFLECT_SCHEMA, stage=STAGE)
         except LLMFormatError as exc:
-            log.warning("idea %s: review round %d gave no usable answer (%s); keeping the last "
-                        "version", fields["Name"], n, exc.message)
+            log.warning(
+                "idea %s: review round %d gave no usable answer (%s); keeping the last version",
+                fields["Name"],
+                n,
+                exc.message,
+            )
             break
         fields = _fields(answer)
         rounds = n

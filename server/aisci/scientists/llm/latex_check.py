@@ -13,8 +13,10 @@ from pathlib import Path
 
 from aisci.paper.prechecks import citations, find_graphic, graphics_dirs, strip_comments
 
-_FRAME = re.compile(r"\\(section\*?\s*\{|documentclass|usepackage|begin\{document\}|end\{document\}|"
-                    r"bibliography(?:style)?\s*\{|maketitle\b)")
+_FRAME = re.compile(
+    r"\\(section\*?\s*\{|documentclass|usepackage|begin\{document\}|end\{document\}|"
+    r"bibliography(?:style)?\s*\{|maketitle\b)"
+)
 _ENV = re.compile(r"\\(begin|end)\s*\{([^{}]+)\}")
 _REFS = re.compile(r"\\(?:[cC]?ref|autoref|eqref|[cC]ref)\*?\s*\{([^{}]*)\}")
 _FIGURE = re.compile(r"\\begin\{figure\*?\}.*?\\end\{figure\*?\}", re.S)
@@ -22,9 +24,11 @@ _FIGURE = re.compile(r"\\begin\{figure\*?\}.*?\\end\{figure\*?\}", re.S)
 # characters; these never belong in LaTeX prose, so they are turned back into backslashes.
 # Backspace and form feed never belong in LaTeX; a carriage return before a letter is no line
 # end; a tab or newline counts only before what completes a common command (indentation stays).
-_CONTROL = re.compile(r"[\b\f]|\r(?=[A-Za-z])"
-                      r"|\t(?=(?:ext|able|abular|oprule|imes|heta|au|ilde|iny|itle|hanks|frac|riangle)|(?:op|o)\b)"
-                      r"|\n(?=(?:oindent|ewline|ewpage|abla|ocite|onumber|eq|u|ot)\b)")
+_CONTROL = re.compile(
+    r"[\b\f]|\r(?=[A-Za-z])"
+    r"|\t(?=(?:ext|able|abular|oprule|imes|heta|au|ilde|iny|itle|hanks|frac|riangle)|(?:op|o)\b)"
+    r"|\n(?=(?:oindent|ewline|ewpage|abla|ocite|onumber|eq|u|ot)\b)"
+)
 _ESCAPED = {"\t": "\\t", "\b": "\\b", "\f": "\\f", "\r": "\\r", "\n": "\\n"}
 
 
@@ -53,7 +57,9 @@ def latex_problems(body: str, section: str, paper: str, keys, tex_dir: Path) -> 
         return [f"the {section} is empty"]
     problems = []
     if (m := _FRAME.search(text)) is not None:
-        problems.append(f"remove \\{m.group(1).strip(' {')}: the paper keeps its own headings and document frame")
+        problems.append(
+            f"remove \\{m.group(1).strip(' {')}: the paper keeps its own headings and document frame"
+        )
     if section == "Abstract" and "\\begin{abstract}" in text:
         problems.append("give the abstract's text only, without \\begin{abstract}")
     if section == "Title" and "\n\n" in text.strip():
@@ -75,12 +81,18 @@ def latex_problems(body: str, section: str, paper: str, keys, tex_dir: Path) -> 
     dirs = graphics_dirs(paper, tex_dir)
     for name in re.findall(r"\\includegraphics\*?\s*(?:\[[^\]]*\]\s*)?\{([^{}]*)\}", text):
         if find_graphic(name.strip(), dirs) is None:
-            problems.append(f"there is no figure file {name.strip()}; include only the listed figures")
-    referenced = {k.strip() for group in _REFS.findall(strip_comments(paper)) for k in group.split(",")}
+            problems.append(
+                f"there is no figure file {name.strip()}; include only the listed figures"
+            )
+    referenced = {
+        k.strip() for group in _REFS.findall(strip_comments(paper)) for k in group.split(",")
+    }
     for figure in _FIGURE.findall(text):
         for label in re.findall(r"\\label\{([^{}]*)\}", figure):
             if label not in referenced:
-                problems.append(f"the figure labelled {label} is never referred to; add \\ref{{{label}}} in the text")
+                problems.append(
+                    f"the figure labelled {label} is never referred to; add \\ref{{{label}}} in the text"
+                )
     return problems
 
 

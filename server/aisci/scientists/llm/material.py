@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from aisci.core.ideas import Idea
 
-SOURCE_CHARS = 16_000   # ~4k tokens: every template of this project fits whole once docstrings go
+SOURCE_CHARS = 16_000  # ~4k tokens: every template of this project fits whole once docstrings go
 ABSTRACT_CHARS = 300
 
 
@@ -36,8 +36,12 @@ def _docstring_lines(source: str) -> set[int]:
         if not isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
             continue
         body = node.body
-        if (body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
-                and isinstance(body[0].value.value, str)):
+        if (
+            body
+            and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)
+        ):
             first = body[0]
             if len(body) == 1 and not isinstance(node, ast.Module):
                 continue  # the docstring is the whole body: removing it would break the code
@@ -79,8 +83,10 @@ def paper_lines(papers: Sequence, abstract_chars: int = ABSTRACT_CHARS) -> str:
     entries = []
     for n, paper in enumerate(papers, 1):
         cites = "?" if paper.citation_count is None else str(paper.citation_count)
-        head = (f"{n}. {paper.title} ({paper.year or 'year ?'}; {paper.venue or 'venue ?'}; "
-                f"{cites} citations)")
+        head = (
+            f"{n}. {paper.title} ({paper.year or 'year ?'}; {paper.venue or 'venue ?'}; "
+            f"{cites} citations)"
+        )
         abstract = _one_line(paper.abstract or "")
         if len(abstract) > abstract_chars:
             abstract = abstract[:abstract_chars].rsplit(" ", 1)[0] + " ..."
@@ -105,15 +111,23 @@ def search_material(folder: Path) -> str:
     text = [search_paragraph(tree)]
     conf = tree.confirmation or {}
     if conf.get("means"):
-        text += ["", f"The best variant (run_{conf.get('node')}) over {conf.get('n')} seeds "
-                     f"(AISCI_SEED = {', '.join(str(s) for s in conf.get('seeds', []))}):",
-                 "| dataset/metric | mean | std | min | max |"]
+        text += [
+            "",
+            f"The best variant (run_{conf.get('node')}) over {conf.get('n')} seeds "
+            f"(AISCI_SEED = {', '.join(str(s) for s in conf.get('seeds', []))}):",
+            "| dataset/metric | mean | std | min | max |",
+        ]
         for dataset, metrics in conf["means"].items():
             for name, s in metrics.items():
-                cells = [fmt(s[k]) if isinstance(s.get(k), (int, float)) else "--"
-                         for k in ("mean", "std", "min", "max")]
+                cells = [
+                    fmt(s[k]) if isinstance(s.get(k), (int, float)) else "--"
+                    for k in ("mean", "std", "min", "max")
+                ]
                 text.append(f"| {dataset}/{name} | " + " | ".join(cells) + " |")
     if (Path(folder) / TREE_FIGURE).is_file():
-        text += ["", f"The paragraph cites Figure~\\ref{{fig:tree}}: {TREE_FIGURE} in the idea folder (colour: "
-                     "the kind of node; a cross: it failed; the thick line: the path to the best node)."]
+        text += [
+            "",
+            f"The paragraph cites Figure~\\ref{{fig:tree}}: {TREE_FIGURE} in the idea folder (colour: "
+            "the kind of node; a cross: it failed; the thick line: the path to the best node).",
+        ]
     return "\n".join(text)

@@ -58,10 +58,10 @@ class _Search:
     """What the rounds have found so far."""
 
     queries: list[str] = field(default_factory=list)
-    papers: dict[str, Any] = field(default_factory=dict)   # normalised title -> Paper
-    answered: int = 0         # searches some source answered
-    local_answers: int = 0    # ... of which by the local corpus alone
-    failed: list[str] = field(default_factory=list)        # why a search had no answer
+    papers: dict[str, Any] = field(default_factory=dict)  # normalised title -> Paper
+    answered: int = 0  # searches some source answered
+    local_answers: int = 0  # ... of which by the local corpus alone
+    failed: list[str] = field(default_factory=list)  # why a search had no answer
     shown: str = "No search yet."
 
     def run(self, literature, query: str) -> None:
@@ -73,16 +73,21 @@ class _Search:
         except LiteratureUnavailable as exc:
             reasons = "; ".join(f"{name}: {why}" for name, why in exc.reasons) or "no source"
             self.failed.append(reasons)
-            self.shown = (f"The search failed: no literature source answered ({reasons}). "
-                          "Try another query, or decide from what you know.")
+            self.shown = (
+                f"The search failed: no literature source answered ({reasons}). "
+                "Try another query, or decide from what you know."
+            )
             return
         self.answered += 1
         self.local_answers += result.local_only
         for paper in result.papers:
             self.papers.setdefault(_norm(paper.title), paper)
         where = " (from the researcher's local corpus only)" if result.local_only else ""
-        self.shown = (f"{len(result.papers)} papers for \"{query}\"{where}:\n{paper_lines(result.papers)}"
-                      if result.papers else f"No paper matched \"{query}\".")
+        self.shown = (
+            f'{len(result.papers)} papers for "{query}"{where}:\n{paper_lines(result.papers)}'
+            if result.papers
+            else f'No paper matched "{query}".'
+        )
 
     @property
     def local_only(self) -> bool:
@@ -93,11 +98,22 @@ class _Search:
         for title in titles:
             paper = self._find(title)
             if paper is None:
-                entry = {"title": title.strip(), "year": None, "venue": None, "url": None, "authors": [],
-                         "found_in_search": False}
+                entry = {
+                    "title": title.strip(),
+                    "year": None,
+                    "venue": None,
+                    "url": None,
+                    "authors": [],
+                    "found_in_search": False,
+                }
             else:
-                entry = {"title": paper.title, "year": paper.year, "venue": paper.venue, "url": paper.url,
-                         "authors": list(paper.authors)}
+                entry = {
+                    "title": paper.title,
+                    "year": paper.year,
+                    "venue": paper.venue,
+                    "url": paper.url,
+                    "authors": list(paper.authors),
+                }
             if entry["title"] and entry["title"] not in seen:
                 seen.add(entry["title"])
                 out.append(entry)
@@ -107,7 +123,9 @@ class _Search:
         key = _norm(title)
         if key in self.papers:
             return self.papers[key]
-        scored = [(difflib.SequenceMatcher(None, key, k).ratio(), p) for k, p in self.papers.items()]
+        scored = [
+            (difflib.SequenceMatcher(None, key, k).ratio(), p) for k, p in self.papers.items()
+        ]
         best = max(scored, key=lambda sp: sp[0], default=(0.0, None))
         return best[1] if best[0] >= TITLE_MATCH else None
 
@@ -123,10 +141,18 @@ def judge(client: LLMClient, literature, idea: Idea, rounds: int) -> Verdict:
     note = ""
     for n in range(1, rounds + 1):
         last = " (the last one: decide now, novel or not_novel)" if n == rounds else ""
-        user = render("novelty_round", idea=describe_idea(idea), round=n, rounds=rounds, last_round=last,
-                      queries="; ".join(f'"{q}"' for q in search.queries) or "none",
-                      results=(note + search.shown).strip())
-        answer = client.complete_json([system, {"role": "user", "content": user}], ROUND_SCHEMA, stage=STAGE)
+        user = render(
+            "novelty_round",
+            idea=describe_idea(idea),
+            round=n,
+            rounds=rounds,
+            last_round=last,
+            queries="; ".join(f'"{q}"' for q in search.queries) or "none",
+            results=(note + search.shown).strip(),
+        )
+        answer = client.complete_json(
+            [system, {"role": "user", "content": user}], ROUND_SCHEMA, stage=STAGE
+        )
         decision, query = answer["decision"], (answer.get("query") or "").strip()
         note = ""
         if decision == "not_novel" or (decision == "novel" and search.queries):
@@ -141,10 +167,14 @@ def judge(client: LLMClient, literature, idea: Idea, rounds: int) -> Verdict:
             note = "Your last answer asked for a search but gave no query.\n"
     last_reason = str(answer.get("reason", "")).strip()
     return Verdict(
-        novel=False, kind="model", local_only=search.local_only, queries=tuple(search.queries),
-        papers=search.cited(list(answer.get("closest") or [])), papers_seen=len(search.papers),
+        novel=False,
+        kind="model",
+        local_only=search.local_only,
+        queries=tuple(search.queries),
+        papers=search.cited(list(answer.get("closest") or [])),
+        papers_seen=len(search.papers),
         reason=f"No decision within {rounds} round(s) of search, so judged not novel (the conservative "
-               f"rule)." + (f" The model's last note: {last_reason}" if last_reason else ""),
+        f"rule)." + (f" The model's last note: {last_reason}" if last_reason else ""),
     )
 
 
@@ -153,6 +183,12 @@ def _verdict(answer: dict, search: _Search) -> Verdict:
     reason = str(answer["reason"]).strip() or ("no reason given")
     if search.failed and not search.answered:
         reason = f"No literature source answered any search; decided by the model without papers: {reason}"
-    return Verdict(novel=novel, reason=reason, kind="model", local_only=search.local_only,
-                   queries=tuple(search.queries), papers=search.cited(list(answer.get("closest") or [])),
-                   papers_seen=len(search.papers))
+    return Verdict(
+        novel=novel,
+        reason=reason,
+        kind="model",
+        local_only=search.local_only,
+        queries=tuple(search.queries),
+        papers=search.cited(list(answer.get("closest") or [])),
+        papers_seen=len(search.papers),
+    )

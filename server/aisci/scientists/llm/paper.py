@@ -36,7 +36,13 @@ from aisci.llm import LLMFormatError
 from aisci.paper.bib import parse_bib
 from aisci.paper.prechecks import LineIndex
 from aisci.paper.report import fmt
-from aisci.paper.sections import _span, canonical_or_none, get_section, present_sections, set_section
+from aisci.paper.sections import (
+    _span,
+    canonical_or_none,
+    get_section,
+    present_sections,
+    set_section,
+)
 
 from .latex_check import latex_problems, repaired
 from .material import compact_source, describe_idea, search_material
@@ -44,10 +50,10 @@ from .prompts import load_prompts, render
 
 log = logging.getLogger(__name__)
 LATEX_REASKS = 2
-CITE_ROUNDS = 3          # searches per paper; the model may stop earlier
-CITE_LIMIT = 8           # papers shown per search
+CITE_ROUNDS = 3  # searches per paper; the model may stop earlier
+CITE_LIMIT = 8  # papers shown per search
 NOTES_CHARS = 3000
-OUTLINE_CHARS = 240      # of each other section, in "the paper so far"
+OUTLINE_CHARS = 240  # of each other section, in "the paper so far"
 MAX_DIAGNOSTICS = 12
 # What each section's prompt shows besides the idea and the paper so far: tokens are paid per call.
 NEEDS = {
@@ -78,7 +84,10 @@ def _final_info(folder: Path, run: str) -> dict:
 def results_table(job) -> str:
     """Every metric's mean (± standard error when there is one) for the baseline and each run."""
     runs = ["run_0", *(r.run for r in job.runs)]
-    what = {"run_0": "baseline (the template as it is)", **{r.run: " ".join(r.description.split()) for r in job.runs}}
+    what = {
+        "run_0": "baseline (the template as it is)",
+        **{r.run: " ".join(r.description.split()) for r in job.runs},
+    }
     rows: dict[str, dict[str, str]] = {}
     for run in runs:
         for dataset, data in _final_info(job.folder, run).items():
@@ -87,11 +96,19 @@ def results_table(job) -> str:
                 if isinstance(value, bool) or not isinstance(value, (int, float)):
                     continue
                 err = errs.get(metric)
-                cell = fmt(value) + (f" ± {fmt(err)}" if isinstance(err, (int, float)) and err else "")
+                cell = fmt(value) + (
+                    f" ± {fmt(err)}" if isinstance(err, (int, float)) and err else ""
+                )
                 rows.setdefault(f"{dataset}/{metric}", {})[run] = cell
-    lines = ["Runs: " + "; ".join(f"{run} = {what[run]}" for run in runs), "",
-             "| metric | " + " | ".join(runs) + " |"]
-    lines += [f"| {name} | " + " | ".join(cells.get(run, "--") for run in runs) + " |" for name, cells in rows.items()]
+    lines = [
+        "Runs: " + "; ".join(f"{run} = {what[run]}" for run in runs),
+        "",
+        "| metric | " + " | ".join(runs) + " |",
+    ]
+    lines += [
+        f"| {name} | " + " | ".join(cells.get(run, "--") for run in runs) + " |"
+        for name, cells in rows.items()
+    ]
     return "\n".join(lines)
 
 
@@ -101,8 +118,11 @@ def _notes(job) -> str:
         return ""
     # The idea, the means and the figures are shown elsewhere; the notes add what each run was.
     text = path.read_text(encoding="utf-8").split("\n## Figure ", 1)[0]
-    kept = [line for line in text.splitlines()
-            if not line.startswith(("Results: ", "# Title:", "# Experiment description:"))]
+    kept = [
+        line
+        for line in text.splitlines()
+        if not line.startswith(("Results: ", "# Title:", "# Experiment description:"))
+    ]
     text = "\n".join(kept).strip()
     return text if len(text) <= NOTES_CHARS else text[:NOTES_CHARS].rsplit("\n", 1)[0] + "\n..."
 
@@ -116,8 +136,11 @@ def bib_keys(job) -> dict[str, str]:
     if not job.bib.is_file():
         return {}
     parsed = parse_bib(job.bib.read_text(encoding="utf-8", errors="replace"))
-    return {e.key: f"{' '.join((e.get('title') or '?').replace('{', '').replace('}', '').split())} "
-                   f"({e.get('year') or 'n.d.'})" for e in parsed.entries}
+    return {
+        e.key: f"{' '.join((e.get('title') or '?').replace('{', '').replace('}', '').split())} "
+        f"({e.get('year') or 'n.d.'})"
+        for e in parsed.entries
+    }
 
 
 def material(job, needs) -> str:
@@ -126,23 +149,36 @@ def material(job, needs) -> str:
     if "task" in needs and job.task:
         blocks.append(f"## The task\n{job.task.strip()}")
     if "code" in needs and (job.folder / "experiment.py").is_file():
-        code = compact_source((job.folder / "experiment.py").read_text(encoding="utf-8"), max_chars=6000)
-        blocks.append(f"## experiment.py as of the last run (the runs list what each changed)\n```python\n{code}\n```")
+        code = compact_source(
+            (job.folder / "experiment.py").read_text(encoding="utf-8"), max_chars=6000
+        )
+        blocks.append(
+            f"## experiment.py as of the last run (the runs list what each changed)\n```python\n{code}\n```"
+        )
     if "results" in needs:
-        blocks.append(f"## Results (means over seeds, from each run's final_info.json)\n{results_table(job)}")
+        blocks.append(
+            f"## Results (means over seeds, from each run's final_info.json)\n{results_table(job)}"
+        )
         search = search_material(job.folder)
         if search:
-            blocks.append("## The search (from tree.json; describe it as recorded, keeping each "
-                          f"`% aisci: not-a-result` mark on the line that counts nodes)\n{search}")
+            blocks.append(
+                "## The search (from tree.json; describe it as recorded, keeping each "
+                f"`% aisci: not-a-result` mark on the line that counts nodes)\n{search}"
+            )
     if "notes" in needs and _notes(job):
         blocks.append(f"## Notes from the experiments\n{_notes(job)}")
     if "figures" in needs:
         figures = _figures(job)
-        blocks.append("## Figures (file: what it shows)\n" + ("\n".join(f"- {f}: {d}" for f, d in figures.items())
-                                                             or "none"))
+        blocks.append(
+            "## Figures (file: what it shows)\n"
+            + ("\n".join(f"- {f}: {d}" for f, d in figures.items()) or "none")
+        )
     if "keys" in needs:
         keys = bib_keys(job)
-        blocks.append("## BibTeX keys you may cite\n" + ("\n".join(f"- {k}: {t}" for k, t in keys.items()) or "none"))
+        blocks.append(
+            "## BibTeX keys you may cite\n"
+            + ("\n".join(f"- {k}: {t}" for k, t in keys.items()) or "none")
+        )
     return "".join(f"\n{b}\n" for b in blocks)
 
 
@@ -172,7 +208,11 @@ def _guide(section: str) -> str:
 
 
 def _feedback(feedback: str | None) -> str:
-    return f"\n\nA researcher rejected your previous proposal: {feedback}\nTake this into account." if feedback else ""
+    return (
+        f"\n\nA researcher rejected your previous proposal: {feedback}\nTake this into account."
+        if feedback
+        else ""
+    )
 
 
 def _ask(sci, messages: list[dict], schema: dict, stage: str, check) -> tuple[dict, list[str]]:
@@ -185,8 +225,10 @@ def _ask(sci, messages: list[dict], schema: dict, stage: str, check) -> tuple[di
         if not problems:
             return answer, []
         log.info("stage %s: LaTeX problems (%s); re-asking", stage, "; ".join(problems))
-        conversation += [{"role": "assistant", "content": json.dumps(answer, ensure_ascii=False)},
-                         {"role": "user", "content": render("writeup_problems", problems="; ".join(problems))}]
+        conversation += [
+            {"role": "assistant", "content": json.dumps(answer, ensure_ascii=False)},
+            {"role": "user", "content": render("writeup_problems", problems="; ".join(problems))},
+        ]
     return answer, problems
 
 
@@ -194,12 +236,24 @@ def _system() -> dict:
     return {"role": "system", "content": render("writeup_system")}
 
 
-LATEX_SCHEMA = {"type": "object", "required": ["latex"], "properties": {"latex": {"type": "string"}}}
-REFINE_SCHEMA = {"type": "object", "required": ["changed", "latex"],
-                 "properties": {"changed": {"type": "boolean"}, "latex": {"type": "string"}}}
-SECTIONS_SCHEMA = {"type": "object", "required": ["sections"],
-                   "properties": {"sections": {"type": "object", "additionalProperties": {"type": "string"}},
-                                  "summary": {"type": "string"}}}
+LATEX_SCHEMA = {
+    "type": "object",
+    "required": ["latex"],
+    "properties": {"latex": {"type": "string"}},
+}
+REFINE_SCHEMA = {
+    "type": "object",
+    "required": ["changed", "latex"],
+    "properties": {"changed": {"type": "boolean"}, "latex": {"type": "string"}},
+}
+SECTIONS_SCHEMA = {
+    "type": "object",
+    "required": ["sections"],
+    "properties": {
+        "sections": {"type": "object", "additionalProperties": {"type": "string"}},
+        "summary": {"type": "string"},
+    },
+}
 
 
 # -- stage 6: sections ----------------------------------------------------------------------
@@ -209,45 +263,95 @@ def propose_section(sci, job, section: str, feedback: str | None, ctx) -> Propos
         log.warning("%s has no %s section; it is left out", job.tex, section)
         return None
     keys = bib_keys(job)
-    user = render("writeup_section", idea=describe_idea(job.idea), material=material(job, NEEDS.get(section, ())),
-                  outline=outline(tex, section) or "(nothing yet)", section=section, guide=_guide(section),
-                  feedback=_feedback(feedback))
+    user = render(
+        "writeup_section",
+        idea=describe_idea(job.idea),
+        material=material(job, NEEDS.get(section, ())),
+        outline=outline(tex, section) or "(nothing yet)",
+        section=section,
+        guide=_guide(section),
+        feedback=_feedback(feedback),
+    )
 
     def check(answer):
-        return latex_problems(answer["latex"], section, set_section(tex, section, answer["latex"]), keys, job.tex.parent)
+        return latex_problems(
+            answer["latex"],
+            section,
+            set_section(tex, section, answer["latex"]),
+            keys,
+            job.tex.parent,
+        )
 
-    answer, problems = _ask(sci, [_system(), {"role": "user", "content": user}], LATEX_SCHEMA, "writeup", check)
+    answer, problems = _ask(
+        sci, [_system(), {"role": "user", "content": user}], LATEX_SCHEMA, "writeup", check
+    )
     if problems:
-        raise AisciError(f"The model's draft of the {section} section of {job.idea.name} is not usable LaTeX after "
-                         f"{LATEX_REASKS + 1} answers: {'; '.join(problems)}.",
-                         f"Write it again (aisci writeup --section '{section}'), or choose a stronger model.")
-    return Proposal.create(job.folder, "latex/template.tex", set_section(tex, section, answer["latex"]),
-                           f"draft {section}", "writeup")
+        raise AisciError(
+            f"The model's draft of the {section} section of {job.idea.name} is not usable LaTeX after "
+            f"{LATEX_REASKS + 1} answers: {'; '.join(problems)}.",
+            f"Write it again (aisci writeup --section '{section}'), or choose a stronger model.",
+        )
+    return Proposal.create(
+        job.folder,
+        "latex/template.tex",
+        set_section(tex, section, answer["latex"]),
+        f"draft {section}",
+        "writeup",
+    )
 
 
 def propose_refinement(sci, job, section: str, feedback: str | None, ctx) -> Proposal | None:
     tex = job.tex.read_text(encoding="utf-8")
-    if section == "Title" or section not in present_sections(tex) or not is_drafted(get_section(tex, section)):
-        return None   # a title needs no second pass; a missing or unwritten section has nothing to refine
+    if (
+        section == "Title"
+        or section not in present_sections(tex)
+        or not is_drafted(get_section(tex, section))
+    ):
+        return None  # a title needs no second pass; a missing or unwritten section has nothing to refine
     keys = bib_keys(job)
     needs = tuple(n for n in NEEDS.get(section, ()) if n in ("results", "figures", "keys"))
-    user = render("writeup_refine", outline=outline(tex, section), material=material(job, needs), section=section,
-                  body=get_section(tex, section).strip(), feedback=_feedback(feedback))
+    user = render(
+        "writeup_refine",
+        outline=outline(tex, section),
+        material=material(job, needs),
+        section=section,
+        body=get_section(tex, section).strip(),
+        feedback=_feedback(feedback),
+    )
 
     def check(answer):
         if not answer["changed"]:
             return []
-        return latex_problems(answer["latex"], section, set_section(tex, section, answer["latex"]), keys, job.tex.parent)
+        return latex_problems(
+            answer["latex"],
+            section,
+            set_section(tex, section, answer["latex"]),
+            keys,
+            job.tex.parent,
+        )
 
     try:
-        answer, problems = _ask(sci, [_system(), {"role": "user", "content": user}], REFINE_SCHEMA, "writeup", check)
+        answer, problems = _ask(
+            sci, [_system(), {"role": "user", "content": user}], REFINE_SCHEMA, "writeup", check
+        )
     except LLMFormatError as exc:
-        log.warning("refinement of %s gave no usable answer (%s); the draft stays", section, exc.message)
+        log.warning(
+            "refinement of %s gave no usable answer (%s); the draft stays", section, exc.message
+        )
         return None
-    if problems or not answer["changed"] or answer["latex"].strip() == get_section(tex, section).strip():
+    if (
+        problems
+        or not answer["changed"]
+        or answer["latex"].strip() == get_section(tex, section).strip()
+    ):
         return None
-    return Proposal.create(job.folder, "latex/template.tex", set_section(tex, section, answer["latex"]),
-                           f"refine {section}", "writeup")
+    return Proposal.create(
+        job.folder,
+        "latex/template.tex",
+        set_section(tex, section, answer["latex"]),
+        f"refine {section}",
+        "writeup",
+    )
 
 
 def _sections_proposal(sci, job, user: str, stage: str, description: str) -> Proposal | None:
@@ -261,34 +365,53 @@ def _sections_proposal(sci, job, user: str, stage: str, description: str) -> Pro
         for name, body in answer["sections"].items():
             section = canonical_or_none(name)
             if section not in present:
-                problems.append(f"there is no section named {name!r}; use one of: {', '.join(present)}")
+                problems.append(
+                    f"there is no section named {name!r}; use one of: {', '.join(present)}"
+                )
             else:
                 new = set_section(new, section, body)
         for name, body in answer["sections"].items():
             if canonical_or_none(name) in present:
-                problems += [f"{name}: {p}" for p in latex_problems(body, canonical_or_none(name), new, keys,
-                                                                    job.tex.parent)]
+                problems += [
+                    f"{name}: {p}"
+                    for p in latex_problems(
+                        body, canonical_or_none(name), new, keys, job.tex.parent
+                    )
+                ]
         return new, problems
 
     try:
-        answer, problems = _ask(sci, [_system(), {"role": "user", "content": user}], SECTIONS_SCHEMA, stage,
-                                lambda a: apply(a)[1])
+        answer, problems = _ask(
+            sci,
+            [_system(), {"role": "user", "content": user}],
+            SECTIONS_SCHEMA,
+            stage,
+            lambda a: apply(a)[1],
+        )
     except LLMFormatError as exc:
         log.warning("stage %s: no usable answer (%s); the paper stays as it is", stage, exc.message)
         return None
     if problems or not answer["sections"]:
         return None
     summary = " ".join(str(answer.get("summary") or "").split())
-    return Proposal.create(job.folder, "latex/template.tex", apply(answer)[0],
-                           f"{description}: {', '.join(canonical_or_none(n) for n in answer['sections'])}"
-                           + (f" ({summary})" if summary else ""), stage)
+    return Proposal.create(
+        job.folder,
+        "latex/template.tex",
+        apply(answer)[0],
+        f"{description}: {', '.join(canonical_or_none(n) for n in answer['sections'])}"
+        + (f" ({summary})" if summary else ""),
+        stage,
+    )
 
 
 # -- stage 7: fixes from the build's diagnostics ---------------------------------------------
 def section_at(tex: str, line: int) -> str | None:
     """The section whose body holds ``line`` (after the last one: the last one; the preamble: None)."""
     index = LineIndex(tex)
-    spans = sorted((index.line(_span(tex, s)[0]), index.line(_span(tex, s)[1]), s) for s in present_sections(tex))
+    spans = sorted(
+        (index.line(_span(tex, s)[0]), index.line(_span(tex, s)[1]), s)
+        for s in present_sections(tex)
+    )
     found = None
     for first, last, name in spans:
         if first <= line <= last:
@@ -328,7 +451,8 @@ def describe_diagnostics(job, diagnostics) -> tuple[str, list[str]]:
                 sections.append(section)
             span = range(max(1, d.line - 1), min(len(lines), d.line + 1) + 1)
             head += f"\n  in {section or 'the preamble'}:\n" + "\n".join(
-                f"  {n:>4}{'>' if n == d.line else ' '}| {lines[n - 1]}" for n in span)
+                f"  {n:>4}{'>' if n == d.line else ' '}| {lines[n - 1]}" for n in span
+            )
         blocks.append(head)
     if len(diagnostics) > MAX_DIAGNOSTICS:
         blocks.append(f"(and {len(diagnostics) - MAX_DIAGNOSTICS} more)")
@@ -338,20 +462,30 @@ def describe_diagnostics(job, diagnostics) -> tuple[str, list[str]]:
 def propose_paper_fix(sci, job, diagnostics, feedback: str | None, ctx) -> Proposal | None:
     problems, sections = describe_diagnostics(job, diagnostics)
     if not sections:
-        log.warning("no diagnostic of %s lies in a section the model may edit; nothing to fix", job.tex)
+        log.warning(
+            "no diagnostic of %s lies in a section the model may edit; nothing to fix", job.tex
+        )
         return None
     tex = job.tex.read_text(encoding="utf-8")
     needs = ("results", "keys") + (("figures",) if "Results" in sections else ())
     shown = "\n\n".join(f"### {s}\n{get_section(tex, s).strip()}" for s in sections)
-    user = render("writeup_fix", problems=problems, material=material(job, needs), sections=shown,
-                  feedback=_feedback(feedback))
+    user = render(
+        "writeup_fix",
+        problems=problems,
+        material=material(job, needs),
+        sections=shown,
+        feedback=_feedback(feedback),
+    )
     return _sections_proposal(sci, job, user, "writeup_fix", "fix the build's problems in")
 
 
 # -- stage 9: the improvement after the review ----------------------------------------------
 def review_brief(review: dict) -> str:
-    scores = ", ".join(f"{k} {review[k]}" for k in ("Overall", "Soundness", "Presentation", "Contribution",
-                                                    "Clarity") if k in review)
+    scores = ", ".join(
+        f"{k} {review[k]}"
+        for k in ("Overall", "Soundness", "Presentation", "Contribution", "Clarity")
+        if k in review
+    )
     lines = [f"Decision: {review.get('Decision', '?')}; {scores}"]
     for field in ("Weaknesses", "Questions", "Limitations"):
         value = review.get(field) or []
@@ -363,10 +497,21 @@ def review_brief(review: dict) -> str:
 def propose_improvement(sci, job, review: dict, feedback: str | None, ctx) -> Proposal | None:
     tex = job.tex.read_text(encoding="utf-8")
     paper = "\n\n".join(f"### {s}\n{get_section(tex, s).strip()}" for s in present_sections(tex))
-    user = render("improve_paper", review=review_brief(review), material=material(job, ("results", "figures", "keys")),
-                  paper=paper, feedback=_feedback(feedback))
+    user = render(
+        "improve_paper",
+        review=review_brief(review),
+        material=material(job, ("results", "figures", "keys")),
+        paper=paper,
+        feedback=_feedback(feedback),
+    )
     return _sections_proposal(sci, job, user, "improvement", "revise after the review")
 
 
-__all__ = ["propose_improvement", "propose_paper_fix", "propose_refinement", "propose_section",
-           "results_table", "latex_problems"]
+__all__ = [
+    "latex_problems",
+    "propose_improvement",
+    "propose_paper_fix",
+    "propose_refinement",
+    "propose_section",
+    "results_table",
+]

@@ -29,7 +29,7 @@ from .prompts import render
 
 log = logging.getLogger(__name__)
 STAGE = "review"
-TEXT_CHARS = 60_000     # ~15k tokens: a conference paper's body; appendices past it are cut
+TEXT_CHARS = 60_000  # ~15k tokens: a conference paper's body; appendices past it are cut
 MIN_WORDS = 50
 
 REFLECT_SCHEMA: dict[str, Any] = {
@@ -43,13 +43,18 @@ def paper_text(text: str) -> str:
     text = text.strip()
     if len(text) <= TEXT_CHARS:
         return text
-    return text[:TEXT_CHARS].rsplit("\n", 1)[0] + f"\n[... the rest ({len(text) - TEXT_CHARS} characters) is not shown]"
+    return (
+        text[:TEXT_CHARS].rsplit("\n", 1)[0]
+        + f"\n[... the rest ({len(text) - TEXT_CHARS} characters) is not shown]"
+    )
 
 
 def review_messages(text: str, fewshot: bool = False) -> list[dict]:
     system = render("review_system") + ("\n\n" + render("review_example") if fewshot else "")
-    return [{"role": "system", "content": system},
-            {"role": "user", "content": render("review_paper", text=paper_text(text))}]
+    return [
+        {"role": "system", "content": system},
+        {"role": "user", "content": render("review_paper", text=paper_text(text))},
+    ]
 
 
 def _fields(answer: dict) -> dict:
@@ -59,30 +64,42 @@ def _fields(answer: dict) -> dict:
 def review_paper(sci, job, text: str, ctx) -> dict:
     what = f"the paper of {job.idea.name}" if job is not None else "the paper"
     if len(text.split()) < MIN_WORDS:
-        raise AisciError(f"Cannot review {what}: its text has only {len(text.split())} words.",
-                         "Build the paper first, or give a PDF with a text layer.")
+        raise AisciError(
+            f"Cannot review {what}: its text has only {len(text.split())} words.",
+            "Build the paper first, or give a PDF with a text layer.",
+        )
     messages = review_messages(text, bool(getattr(ctx.settings, "review_fewshot", False)))
     try:
         answer = sci.client.complete_json(messages, REVIEW_SCHEMA, stage=STAGE)
     except LLMFormatError as exc:
-        raise AisciError(f"The review of {what} was refused: the model's answers did not follow the NeurIPS "
-                         f"review form ({exc.message})",
-                         "Run the review again, or choose a model that follows JSON instructions better "
-                         "(--model).") from None
+        raise AisciError(
+            f"The review of {what} was refused: the model's answers did not follow the NeurIPS "
+            f"review form ({exc.message})",
+            "Run the review again, or choose a model that follows JSON instructions better "
+            "(--model).",
+        ) from None
     problems = review_problems(answer)
     if problems:  # the schema allows what the form does not (a float score such as 3.5)
-        raise AisciError(f"The review of {what} was refused: it breaks the NeurIPS form: {'; '.join(problems)}.",
-                         "Run the review again, or choose another model (--model).")
+        raise AisciError(
+            f"The review of {what} was refused: it breaks the NeurIPS form: {'; '.join(problems)}.",
+            "Run the review again, or choose another model (--model).",
+        )
     review = _fields(answer)
     rounds = max(0, int(ctx.settings.review_reflections))
     for n in range(1, rounds + 1):
         ctx.check_cancelled("The review")
-        messages += [{"role": "assistant", "content": json.dumps(answer, ensure_ascii=False)},
-                     {"role": "user", "content": render("review_reflect", round=n, rounds=rounds)}]
+        messages += [
+            {"role": "assistant", "content": json.dumps(answer, ensure_ascii=False)},
+            {"role": "user", "content": render("review_reflect", round=n, rounds=rounds)},
+        ]
         try:
             answer = sci.client.complete_json(messages, REFLECT_SCHEMA, stage=STAGE)
         except LLMFormatError as exc:
-            log.warning("review reflection %d gave no usable answer (%s); keeping the last review", n, exc.message)
+            log.warning(
+                "review reflection %d gave no usable answer (%s); keeping the last review",
+                n,
+                exc.message,
+            )
             break
         if review_problems(_fields(answer)):
             log.warning("review reflection %d broke the form; keeping the last review", n)

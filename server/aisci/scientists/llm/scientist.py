@@ -15,9 +15,9 @@ from aisci.core.ideas import Idea
 from aisci.core.scientist import RunJob, Verdict
 from aisci.core.template import Template
 
-from . import ideas as idea_stage
 from . import citations as citation_stage
 from . import experiments as experiment_stage
+from . import ideas as idea_stage
 from . import novelty as novelty_stage
 from . import paper as paper_stage
 from . import reviewing
@@ -32,7 +32,9 @@ class LLMScientist:
     def __init__(self, template: Template, ctx, *, literature=None, **llm_options):
         self.template = template
         self._ctx = ctx
-        self.session = open_client(template.name if template is not None else "reviews", ctx, **llm_options)
+        self.session = open_client(
+            template.name if template is not None else "reviews", ctx, **llm_options
+        )
         self.client = self.session.client
         self._literature = literature
         self._owns_literature = literature is None
@@ -59,7 +61,9 @@ class LLMScientist:
                 self._literature = None
 
     # -- stage 2: ideas ------------------------------------------------------------------
-    def generate_ideas(self, template: Template, archive: list[Idea], num_ideas: int, ctx) -> list[Idea]:
+    def generate_ideas(
+        self, template: Template, archive: list[Idea], num_ideas: int, ctx
+    ) -> list[Idea]:
         new: list[Idea] = []
         for _ in range(num_ideas):
             ctx.check_cancelled("Idea generation")

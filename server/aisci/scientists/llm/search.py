@@ -30,16 +30,26 @@ from .prompts import render
 
 log = logging.getLogger(__name__)
 CRITIQUE_SCHEMA: dict[str, Any] = {
-    "type": "object", "required": ["shows", "problems"],
-    "properties": {"shows": {"type": "string"}, "problems": {"type": "array", "items": {"type": "string"}}},
+    "type": "object",
+    "required": ["shows", "problems"],
+    "properties": {
+        "shows": {"type": "string"},
+        "problems": {"type": "array", "items": {"type": "string"}},
+    },
 }
 METRIC_SCHEMA: dict[str, Any] = {
-    "type": "object", "required": ["dataset", "name", "direction"],
-    "properties": {"dataset": {"type": "string"}, "name": {"type": "string"},
-                   "direction": {"type": "string", "enum": ["max", "min"]}},
+    "type": "object",
+    "required": ["dataset", "name", "direction"],
+    "properties": {
+        "dataset": {"type": "string"},
+        "name": {"type": "string"},
+        "direction": {"type": "string", "enum": ["max", "min"]},
+    },
 }
-WHAT = {"draft": "a new variant of the baseline that tests the idea.",
-        "improve": "a change of this variant that should improve the metric further."}
+WHAT = {
+    "draft": "a new variant of the baseline that tests the idea.",
+    "improve": "a change of this variant that should improve the metric further.",
+}
 MAX_TREE_LINES = 24
 
 
@@ -56,34 +66,70 @@ def tree_lines(job) -> str:
 def propose_node(sci, job, parent, kind: str, feedback: str | None, ctx) -> Proposal | None:
     ctx.check_cancelled("The search")
     if kind == "debug":
-        instruction = render("experiment_fix", run=parent.id, title=ex._one_line(job.idea.title),
-                             description=ex._one_line(parent.description), failure=_failure(job, parent),
-                             timeout=f"{ctx.settings.timeout_s:g}") + ex._rejection(job.folder, feedback)
-        edit = ex._edit(sci, job.folder, "experiment.py", instruction, ctx, ex.RUNS_STAGE,
-                        f"the debugging of run_{parent.id}")
+        instruction = render(
+            "experiment_fix",
+            run=parent.id,
+            title=ex._one_line(job.idea.title),
+            description=ex._one_line(parent.description),
+            failure=_failure(job, parent),
+            timeout=f"{ctx.settings.timeout_s:g}",
+        ) + ex._rejection(job.folder, feedback)
+        edit = ex._edit(
+            sci,
+            job.folder,
+            "experiment.py",
+            instruction,
+            ctx,
+            ex.RUNS_STAGE,
+            f"the debugging of run_{parent.id}",
+        )
         description = f"debug of run_{parent.id}: {edit.summary(200)}"
         ex._remember(job.folder, description)
         return ex._proposal(edit, "experiment.py", description, ex.RUNS_STAGE)
     ran = sum(1 for n in job.tree.search_nodes() if n.run)
-    user = render("node_decide", idea=describe_idea(job.idea), metric=job.metric.label(), tree=tree_lines(job),
-                  parent="the baseline" if parent.id == 0 else f"run_{parent.id}",
-                  code=compact_source((job.folder / "experiment.py").read_text(encoding="utf-8")),
-                  feedback=ex._rejection(job.folder, feedback), kind=f"a {kind}" if kind == "draft" else "an improvement",
-                  what=WHAT[kind],
-                  timeout=f"{ctx.settings.timeout_s:g}",
-                  budget=f"{ran} of at most {job.max_nodes} variants have run.")
-    messages = [{"role": "system", "content": render("experiment_system",
-                                                     template_system=sci.template.system_prompt.strip())},
-                {"role": "user", "content": user}]
+    user = render(
+        "node_decide",
+        idea=describe_idea(job.idea),
+        metric=job.metric.label(),
+        tree=tree_lines(job),
+        parent="the baseline" if parent.id == 0 else f"run_{parent.id}",
+        code=compact_source((job.folder / "experiment.py").read_text(encoding="utf-8")),
+        feedback=ex._rejection(job.folder, feedback),
+        kind=f"a {kind}" if kind == "draft" else "an improvement",
+        what=WHAT[kind],
+        timeout=f"{ctx.settings.timeout_s:g}",
+        budget=f"{ran} of at most {job.max_nodes} variants have run.",
+    )
+    messages = [
+        {
+            "role": "system",
+            "content": render(
+                "experiment_system", template_system=sci.template.system_prompt.strip()
+            ),
+        },
+        {"role": "user", "content": user},
+    ]
     answer = sci.client.complete_json(messages, ex.DECIDE_SCHEMA, stage=ex.RUNS_STAGE)
     if answer["done"]:
         return None
     description = ex._one_line(answer["description"]) or ex._one_line(answer["plan"])[:200] or kind
-    instruction = render("experiment_edit", run=job.tree.next_id(), title=ex._one_line(job.idea.title),
-                         description=description, plan=answer["plan"].strip() or description,
-                         timeout=f"{ctx.settings.timeout_s:g}")
-    edit = ex._edit(sci, job.folder, "experiment.py", instruction, ctx, ex.RUNS_STAGE,
-                    f"a {kind} of run_{parent.id}")
+    instruction = render(
+        "experiment_edit",
+        run=job.tree.next_id(),
+        title=ex._one_line(job.idea.title),
+        description=description,
+        plan=answer["plan"].strip() or description,
+        timeout=f"{ctx.settings.timeout_s:g}",
+    )
+    edit = ex._edit(
+        sci,
+        job.folder,
+        "experiment.py",
+        instruction,
+        ctx,
+        ex.RUNS_STAGE,
+        f"a {kind} of run_{parent.id}",
+    )
     ex._remember(job.folder, description)
     return ex._proposal(edit, "experiment.py", description, ex.RUNS_STAGE)
 
@@ -100,15 +146,23 @@ def choose_metric(sci, folder, baseline: dict, ctx) -> Metric | None:
     from aisci.core.experiments import load_idea
     from aisci.llm import LLMFormatError
 
-    means = "\n".join(f"- {d}: " + ", ".join(f"{k} = {v:.4g}" for k, v in m.items()) for d, m in baseline.items())
+    means = "\n".join(
+        f"- {d}: " + ", ".join(f"{k} = {v:.4g}" for k, v in m.items()) for d, m in baseline.items()
+    )
     prompt = render("metric_choose", means=means, title=ex._one_line(load_idea(folder).title))
     try:
-        answer = sci.client.complete_json([{"role": "user", "content": prompt}], METRIC_SCHEMA, stage=ex.RUNS_STAGE)
+        answer = sci.client.complete_json(
+            [{"role": "user", "content": prompt}], METRIC_SCHEMA, stage=ex.RUNS_STAGE
+        )
     except LLMFormatError as exc:
         log.warning("no metric chosen by the model (%s)", exc.message)
         return None
-    metric = Metric(answer["name"], answer["dataset"], answer["direction"],
-                    "the model (asked, since the template declares none)")
+    metric = Metric(
+        answer["name"],
+        answer["dataset"],
+        answer["direction"],
+        "the model (asked, since the template declares none)",
+    )
     return metric if metric.value(baseline) is not None else None
 
 
@@ -129,21 +183,28 @@ def critique_figures(sci, job, figures: list[str], ctx) -> dict[str, dict] | Non
         return None
     from aisci.llm import LLMFormatError
 
-    labels = ex.plot_labels((job.folder / "plot.py").read_text(encoding="utf-8")) or {"run_0": "Baseline"}
+    labels = ex.plot_labels((job.folder / "plot.py").read_text(encoding="utf-8")) or {
+        "run_0": "Baseline"
+    }
     runs = "\n".join(f"- {run}: {label}" for run, label in labels.items())
     out = {}
     for figure in figures:
         ctx.check_cancelled("The plots")
         data = safefs.read_bytes(job.folder / figure, root=job.folder, limit=8 << 20)
         url = "data:image/png;base64," + base64.b64encode(data).decode("ascii")
-        content = [{"type": "text", "text": render("figure_critique", figure=figure, runs=runs)},
-                   {"type": "image_url", "image_url": {"url": url}}]
+        content = [
+            {"type": "text", "text": render("figure_critique", figure=figure, runs=runs)},
+            {"type": "image_url", "image_url": {"url": url}},
+        ]
         try:
-            answer = sci.client.complete_json([{"role": "user", "content": content}], CRITIQUE_SCHEMA,
-                                              stage=ex.PLOTS_STAGE)
+            answer = sci.client.complete_json(
+                [{"role": "user", "content": content}], CRITIQUE_SCHEMA, stage=ex.PLOTS_STAGE
+            )
         except LLMFormatError as exc:
             log.warning("no critique of %s (%s)", figure, exc.message)
             continue
-        out[figure] = {"shows": ex._one_line(answer["shows"]),
-                       "problems": [ex._one_line(p) for p in answer["problems"] if ex._one_line(p)]}
+        out[figure] = {
+            "shows": ex._one_line(answer["shows"]),
+            "problems": [ex._one_line(p) for p in answer["problems"] if ex._one_line(p)],
+        }
     return out

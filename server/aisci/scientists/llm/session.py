@@ -36,8 +36,8 @@ def cost_path(results: Path, template_name: str) -> Path:
 @dataclass
 class Session:
     client: LLMClient
-    ledger: Ledger           # cost.json: every call on this template, all commands
-    command_ledger: Ledger   # this command's calls; the cap is checked here
+    ledger: Ledger  # cost.json: every call on this template, all commands
+    command_ledger: Ledger  # this command's calls; the cap is checked here
 
     def summary(self) -> str:
         return self.command_ledger.summary()
@@ -65,8 +65,10 @@ def model_from_cassette(path: Path) -> str:
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except OSError as exc:
-        raise ConfigError(f"Replay cassette {path} cannot be read: {exc.strerror or exc}.",
-                          "Record one first (--record PATH), or check the path.") from None
+        raise ConfigError(
+            f"Replay cassette {path} cannot be read: {exc.strerror or exc}.",
+            "Record one first (--record PATH), or check the path.",
+        ) from None
     for line in lines:
         try:
             model = json.loads(line).get("model")
@@ -74,8 +76,10 @@ def model_from_cassette(path: Path) -> str:
             continue
         if model:
             return str(model)
-    raise ConfigError(f"Replay cassette {path} holds no recorded call.",
-                      "Record one first (--record PATH), or give --model.")
+    raise ConfigError(
+        f"Replay cassette {path} holds no recorded call.",
+        "Record one first (--record PATH), or give --model.",
+    )
 
 
 def open_client(template_name: str, ctx, **llm_options) -> Session:
@@ -88,20 +92,30 @@ def open_client(template_name: str, ctx, **llm_options) -> Session:
         log.info("%s", note)
     if not model:
         if s.replay is None:
-            raise ConfigError("The LLM scientist needs a model: none was given.",
-                              "Pass --model (e.g. gpt-4o, or openai/NAME with --api-base), or use "
-                              "--scientist sweep to work without a model.")
+            raise ConfigError(
+                "The LLM scientist needs a model: none was given.",
+                "Pass --model (e.g. gpt-4o, or openai/NAME with --api-base), or use "
+                "--scientist sweep to work without a model.",
+            )
         model = model_from_cassette(s.replay)
     api_key = None
     if s.api_key_env:
         # A key goes to a custom server only when the user names its variable.
         api_key = os.environ.get(s.api_key_env, "").strip()
         if not api_key:
-            raise ConfigError(f"The API key variable {s.api_key_env} (--api-key-env) is not set.",
-                              f"Set {s.api_key_env} in the environment, or leave out --api-key-env.")
+            raise ConfigError(
+                f"The API key variable {s.api_key_env} (--api-key-env) is not set.",
+                f"Set {s.api_key_env} in the environment, or leave out --api-key-env.",
+            )
         llm_options.setdefault("api_key", api_key)
-    settings = LLMSettings(model=model, api_base=s.api_base, max_cost_usd=s.max_cost_usd,
-                           record=s.record, replay=s.replay, **llm_options)
+    settings = LLMSettings(
+        model=model,
+        api_base=s.api_base,
+        max_cost_usd=s.max_cost_usd,
+        record=s.record,
+        replay=s.replay,
+        **llm_options,
+    )
     command_ledger = Ledger(max_cost_usd=s.max_cost_usd)
     ledger = Ledger.load(cost_path(s.results, template_name))
     ledger.parent = command_ledger

@@ -1,4 +1,5 @@
 """Modular arithmetic with a softmax classifier over one-hot operand pairs (a tiny stand-in)."""
+
 import argparse
 import json
 import os
