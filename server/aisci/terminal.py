@@ -7,7 +7,7 @@ import threading
 from typing import TextIO
 
 from aisci.core import events as ev
-from aisci.core.results import FinalInfo
+from aisci.execution.final_info import FinalInfo
 
 
 class TerminalReporter:

@@ -16,7 +16,6 @@ from pathlib import Path
 
 from aisci.core.events import NullReporter, Reporter, StageFinished, StageStarted
 from aisci.core.folders import baseline_folder, copy_template
-from aisci.core.results import FinalInfo, load_final_info
 from aisci.core.runs import execute_run, run_record
 from aisci.core.state import State
 from aisci.core.template import Template
@@ -24,6 +23,7 @@ from aisci.core.template_env import missing_module_advice
 from aisci.errors import AisciError, ConfigError, ExperimentError
 from aisci.execution import safefs
 from aisci.execution.executor import Executor, LocalExecutor, RunSpec
+from aisci.execution.final_info import FinalInfo, load_final_info
 from aisci.execution.runner import DEFAULT_TIMEOUT_S, RunResult
 
 SCALES = ("smoke", "cpu", "full")

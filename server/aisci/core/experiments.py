@@ -19,7 +19,6 @@ from aisci.core.events import StageFinished, StageStarted
 from aisci.core.ideas import Idea
 from aisci.core.notes import write_notes
 from aisci.core.proposals import text_hash
-from aisci.core.results import load_final_info
 from aisci.core.runs import execute_run, run_record
 from aisci.core.scientist import RunJob, RunRecord, Scientist
 from aisci.core.state import State
@@ -27,6 +26,7 @@ from aisci.core.template_env import missing_module_advice
 from aisci.core.tree import record_linear
 from aisci.errors import ExperimentError
 from aisci.execution.executor import RunSpec
+from aisci.execution.final_info import load_final_info
 from aisci.execution.runner import RunResult
 
 

@@ -19,8 +19,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from aisci.core.problems import Problem
 from aisci.execution import safefs
+from aisci.problems import Problem
 
 FILE = "aisci.json"
 DIRECTIONS = ("max", "min")

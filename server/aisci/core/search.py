@@ -34,12 +34,12 @@ from aisci.core.experiments import ExperimentsOutcome, history_from_state, load_
 from aisci.core.metric import Metric, declared_metric, first_metric
 from aisci.core.notes import write_notes
 from aisci.core.proposals import text_hash
-from aisci.core.results import load_final_info
 from aisci.core.scientist import NodeJob
 from aisci.core.search_runs import run_node
 from aisci.core.state import State
 from aisci.core.tree import Node, Tree, code_diff, load_tree, set_node, update_tree
 from aisci.execution import safefs
+from aisci.execution.final_info import load_final_info
 
 RULE = (
     "pinned nodes first; then drafts from the baseline up to half of --max-nodes; then a failed node "

@@ -21,8 +21,8 @@ from typing import Any
 from aisci.core import template_env
 from aisci.core.ideas import Idea, idea_problems
 from aisci.core.knobs import argument_defaults, is_unused, top_level_constants
-from aisci.core.problems import Problem
 from aisci.errors import TemplateError
+from aisci.problems import Problem
 
 REQUIRED_FILES = (
     "experiment.py",

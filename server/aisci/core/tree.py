@@ -224,8 +224,8 @@ def record_linear(
     """
     from aisci.core.metric import Metric, declared_metric, first_metric
     from aisci.core.proposals import text_hash
-    from aisci.core.results import load_final_info
     from aisci.execution import safefs
+    from aisci.execution.final_info import load_final_info
 
     folder = Path(folder)
 

@@ -19,10 +19,10 @@ import json
 from dataclasses import fields, replace
 from pathlib import Path
 
-from aisci.core.problems import Problem
 from aisci.execution import safefs
 from aisci.execution.environment import is_secret_name
 from aisci.execution.sandbox import Limits
+from aisci.problems import Problem
 
 FILE = "aisci.json"
 _LIMIT_KEYS = tuple(f.name for f in fields(Limits))

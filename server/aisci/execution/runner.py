@@ -28,11 +28,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aisci.core.results import FinalInfo, parse_final_info_text
 from aisci.errors import AisciError
 from aisci.execution import environment, safefs
 from aisci.execution import sandbox as sandboxes
 from aisci.execution.contract import run_needs
+from aisci.execution.final_info import FinalInfo, parse_final_info_text
 from aisci.execution.sandbox import Boundary, Limits
 
 log = logging.getLogger(__name__)

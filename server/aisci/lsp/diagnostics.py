@@ -55,7 +55,7 @@ def make(
 
 
 def from_problem(problem) -> types.Diagnostic:
-    """A template ``Problem`` (core/problems.py)."""
+    """A template ``Problem`` (problems.py)."""
     return make(
         problem.message, problem.severity, "aisci-template", problem.line, code=problem.field
     )

@@ -170,8 +170,8 @@ class AisciServer(LanguageServer):
             self._external_run(path.parent.parent, path.parent.name, path)
 
     def _external_run(self, folder: Path, run: str, final_info: Path) -> None:
-        from aisci.core.results import load_final_info
         from aisci.errors import AisciError
+        from aisci.execution.final_info import load_final_info
         from aisci.lsp.queries import runs_of
 
         try:
