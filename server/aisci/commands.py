@@ -332,7 +332,7 @@ def _print_cost(scientist) -> None:
 
 
 def cmd_launch(args: argparse.Namespace) -> int:
-    from aisci.core.launch import launch
+    from aisci.cycle import launch
 
     template, scientist, ctx = _template_and_scientist(args)
     _note_scales(template, ctx.settings.scale)

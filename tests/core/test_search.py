@@ -7,7 +7,7 @@ import pytest
 
 from aisci.core import events as ev
 from aisci.core.context import Cancelled, Context, Settings
-from aisci.core.launch import launch
+from aisci.cycle import launch
 from aisci.core.metric import metric_problems
 from aisci.core.state import State
 from aisci.core.template import check_template, load_template

@@ -23,7 +23,7 @@ import pytest
 from aisci.core import events as ev
 from aisci.core.baseline import run_baseline
 from aisci.core.context import Context, Settings
-from aisci.core.launch import launch
+from aisci.cycle import launch
 from aisci.core.proposals import AcceptAll, Decision
 from aisci.core.state import State
 from aisci.core.template import load_template

@@ -8,7 +8,7 @@ import json
 
 from aisci.core import events as ev
 from aisci.core.context import Context, Settings
-from aisci.core.launch import launch
+from aisci.cycle import launch
 from aisci.core.proposals import AcceptAll
 from aisci.core.state import State
 from aisci.core.template import load_template

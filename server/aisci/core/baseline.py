@@ -14,6 +14,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from aisci.core.context import Context
 from aisci.core.events import NullReporter, Reporter, StageFinished, StageStarted
 from aisci.core.folders import baseline_folder, copy_template
 from aisci.core.runs import execute_run, run_record
@@ -223,3 +224,20 @@ def _record_run(state: State, result: RunResult) -> None:
             stderr_tail=result.stderr_tail,
             **common,
         )
+
+
+def baseline_for(template: Template, ctx: Context, *, force: bool = False) -> BaselineOutcome:
+    """The baseline a command on ``template`` builds on, run (or reused) with ``ctx``'s settings."""
+    s = ctx.settings
+    return run_baseline(
+        template,
+        s.results,
+        scale=s.scale,
+        timeout_s=s.timeout_s,
+        sandbox=s.sandbox,
+        gpu=s.gpus[0] if s.gpus else None,
+        force=force,
+        reporter=ctx.reporter,
+        cancel=ctx.cancel,
+        executor=ctx.executor,
+    )

@@ -457,7 +457,7 @@ def _confirmation_words(tree: Tree) -> str:
 
 def _draw(folder: Path, tree: Tree) -> None:
     try:
-        from aisci.paper.tree_figure import draw_tree
+        from aisci.core.tree_figure import draw_tree
     except ImportError:  # matplotlib is not installed: the record is still complete
         return
     draw_tree(tree, folder / "search_tree.png")

@@ -83,20 +83,9 @@ def run_baseline(server, args: Args):
     lock = baseline_folder(server.results, template_path.name, scale)
 
     def work(ctx) -> dict:
-        from aisci.core.baseline import run_baseline as run
+        from aisci.core.baseline import baseline_for
 
-        s = ctx.settings
-        out = run(
-            _template(template_path),
-            s.results,
-            scale=s.scale,
-            timeout_s=s.timeout_s,
-            sandbox=s.sandbox,
-            force=force,
-            reporter=ctx.reporter,
-            cancel=ctx.cancel,
-            executor=ctx.executor,
-        )
+        out = baseline_for(_template(template_path), ctx, force=force)
         return {
             "ok": True,
             "folder": str(out.folder),
@@ -170,7 +159,7 @@ def launch(server, args: Args):
     lock = _results_of(server, template_path)
 
     def work(ctx) -> dict:
-        from aisci.core.launch import launch as run
+        from aisci.cycle import launch as run
 
         ctx.settings = ctx.settings.with_(**paper)
         template = _template(template_path)
@@ -222,40 +211,12 @@ def _folder_plan(server, args: Args, title: str, stage, *, create: bool = False)
                     f"Idea {idea} of {template.name} has no folder yet: its experiments never ran.",
                     "Run its experiments first (the Run experiments lens).",
                 )
-            folder = _new_idea_folder(template, idea, ctx)
+            from aisci.cycle import new_idea_folder
+
+            folder = new_idea_folder(template, idea, ctx)
         return stage(folder, _scientist(template, ctx), ctx)
 
     return _plan(lock, lock, f"{title}: {idea}", work_by_idea)
-
-
-def _new_idea_folder(template, name: str, ctx) -> Path:
-    from aisci.core.baseline import run_baseline as baseline
-    from aisci.core.folders import create_idea_folder
-    from aisci.core.ideation import ideas_path, load_ideas
-    from aisci.errors import AisciError
-
-    known = {
-        i.name: i
-        for i in list(template.seed_ideas) + load_ideas(ideas_path(ctx.settings.results, template))
-    }
-    if name not in known:
-        raise AisciError(
-            f"There is no idea {name} in {ideas_path(ctx.settings.results, template)} or the seed ideas "
-            f"of {template.name}.",
-            "Generate ideas first, or give the name of an existing idea.",
-        )
-    s = ctx.settings
-    base = baseline(
-        template,
-        s.results,
-        scale=s.scale,
-        timeout_s=s.timeout_s,
-        sandbox=s.sandbox,
-        reporter=ctx.reporter,
-        cancel=ctx.cancel,
-        executor=ctx.executor,
-    )
-    return create_idea_folder(s.results, template, known[name], base.folder / "run_0")
 
 
 def run_experiments(server, args: Args):
@@ -291,19 +252,6 @@ def make_plots(server, args: Args):
     return _folder_plan(server, args, "Plots", stage)
 
 
-def _paper_stage(name: str):
-    from aisci.lsp.commands import NotAvailable
-
-    try:
-        from aisci.paper import stages as paper
-    except ImportError:
-        raise NotAvailable("aisci.paper.stages", "The paper stage") from None
-    fn = getattr(paper, name, None)
-    if fn is None:
-        raise NotAvailable(f"aisci.paper.stages.{name}", "The paper stage")
-    return fn
-
-
 def _paper_result(folder: Path, outcome) -> dict:
     result = (
         {"ok": True, **_jsonable(outcome)}
@@ -333,7 +281,9 @@ def draft_paper(server, args: Args):
     section = args.text("section", required=False)
 
     def stage(folder: Path, scientist, ctx) -> dict:
-        out = _paper_stage("write_paper")(folder, scientist, ctx, section=section)
+        from aisci.paper import stages as paper_stages
+
+        out = paper_stages.write_paper(folder, scientist, ctx, section=section)
         result = _paper_result(folder, out)
         for key in ("review", "decision", "reviewKind", "verdict"):
             result.pop(key, None)
@@ -349,7 +299,9 @@ def draft_paper(server, args: Args):
 
 def build_paper(server, args: Args):
     def stage(folder: Path, scientist, ctx) -> dict:
-        out = _paper_stage("build_paper")(folder, scientist, ctx)
+        from aisci.paper import stages as paper_stages
+
+        out = paper_stages.build_paper(folder, scientist, ctx)
         counts = server.diagnostics.saved_paper_diagnostics(folder)
         tex = folder / "latex" / "template.tex"
         if tex.is_file():  # the build's own checks leave out the style lint
@@ -380,12 +332,8 @@ def build_paper(server, args: Args):
 
 def check_consistency(server, args: Args):
     def stage(folder: Path, scientist, ctx) -> dict:
-        from aisci.lsp.commands import NotAvailable
+        from aisci.paper.consistency import check_consistency as check
 
-        try:
-            from aisci.paper.consistency import check_consistency as check
-        except ImportError:
-            raise NotAvailable("aisci.paper.consistency", "The consistency check") from None
         report = check(folder)
         latex = folder / "latex"
         server.diagnostics.core_diagnostics("consistency", latex, report.diagnostics())
@@ -405,13 +353,17 @@ def check_consistency(server, args: Args):
 
 def review(server, args: Args):
     def stage(folder: Path, scientist, ctx) -> dict:
-        return _paper_result(folder, _paper_stage("review_paper")(folder, scientist, ctx))
+        from aisci.paper import stages as paper_stages
+
+        return _paper_result(folder, paper_stages.review_paper(folder, scientist, ctx))
 
     return _folder_plan(server, args, "Review", stage)
 
 
 def improve(server, args: Args):
     def stage(folder: Path, scientist, ctx) -> dict:
-        return _paper_result(folder, _paper_stage("improve_paper")(folder, scientist, ctx))
+        from aisci.paper import stages as paper_stages
+
+        return _paper_result(folder, paper_stages.improve_paper(folder, scientist, ctx))
 
     return _folder_plan(server, args, "Improve", stage)

@@ -1,4 +1,8 @@
-"""``aisci launch``: the whole cycle for a template, several ideas at once, resumable.
+"""The research cycle's order, and ``aisci launch``: the whole cycle for a template, several
+ideas at once, resumable.
+
+This module sits above every stage (core's stages 1-5, paper's 6-9) and below the front ends,
+which both call it: the CLI's ``aisci launch`` and the language server's ``aisci.launch``.
 
 baseline -> ideas -> novelty -> for every novel (or unchecked) idea, in its own folder:
 experiments -> plots -> (paper stages, when configured). The launch itself is recorded in
@@ -17,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aisci.core.baseline import run_baseline
+from aisci.core.baseline import baseline_for
 from aisci.core.context import Context
 from aisci.core.events import ErrorEvent, Log, StageFinished, StageStarted
 from aisci.core.experiments import run_experiments
@@ -31,11 +35,15 @@ from aisci.core.ideation import (
     load_ideas,
 )
 from aisci.core.plots import make_plots
+from aisci.core.scientist import Scientist
+from aisci.core.search import run_search
 from aisci.core.state import State
 from aisci.core.template import Template
 from aisci.errors import AisciError
+from aisci.paper import build as paper_build
+from aisci.paper.stages import paper_stages
 
-IdeaStage = Callable[[Path, object, Context], object]
+IdeaStage = Callable[[Path, Scientist, Context], object]
 
 
 @dataclass(frozen=True)
@@ -58,16 +66,8 @@ class LaunchOutcome:
 
 def idea_stages(ctx: Context) -> list[tuple[str, IdeaStage]]:
     """The per-idea stages in order; the paper stages join when the settings ask for them."""
-    experiments: IdeaStage = run_experiments
-    if ctx.settings.search == "tree":
-        from aisci.core.search import run_search
-
-        experiments = run_search
+    experiments: IdeaStage = run_search if ctx.settings.search == "tree" else run_experiments
     stages: list[tuple[str, IdeaStage]] = [("experiments", experiments), ("plots", make_plots)]
-    try:
-        from aisci.paper.stages import paper_stages
-    except ImportError:
-        return stages
     return stages + paper_stages(ctx)
 
 
@@ -78,7 +78,7 @@ def _idea_name(folder: Path) -> str:
         return folder.name
 
 
-def run_idea(folder: Path, scientist, ctx: Context) -> IdeaOutcome:
+def run_idea(folder: Path, scientist: Scientist, ctx: Context) -> IdeaOutcome:
     idea = _idea_name(folder)
     said: list[str] = []
     for name, stage in idea_stages(ctx):
@@ -133,7 +133,7 @@ def idea_folder_in(root: Path, recorded: str) -> Path:
 
 def launch(
     template: Template,
-    scientist,
+    scientist: Scientist,
     ctx: Context,
     *,
     skip_idea_generation: bool = False,
@@ -145,9 +145,7 @@ def launch(
     state = State.load(root, template=template.name)
     if settings.writeup:
         # Found out now, not after the money for ideas and experiments is spent.
-        from aisci.paper.build import tex_available
-
-        missing = tex_available()
+        missing = paper_build.tex_available()
         if missing:
             raise AisciError(
                 f"Cannot launch {template.name} with a write-up: {missing}",
@@ -184,17 +182,7 @@ def launch(
         )
     )
 
-    baseline = run_baseline(
-        template,
-        settings.results,
-        scale=settings.scale,
-        timeout_s=settings.timeout_s,
-        sandbox=settings.sandbox,
-        gpu=settings.gpus[0] if settings.gpus else None,
-        reporter=ctx.reporter,
-        cancel=ctx.cancel,
-        executor=ctx.executor,
-    )
+    baseline = baseline_for(template, ctx)
 
     if not state.is_done("ideas"):
         if skip_idea_generation:
@@ -222,12 +210,12 @@ def launch(
         else:
             check_novelty(template, scientist, ctx, names)
         state.record("novelty", skipped=skip_novelty_check)
-    archive = {i.name: i for i in load_ideas(ideas_path(settings.results, template))}
-    if not archive:  # --skip-idea-generation with an original-style ideas.json in the template
-        archive = {i.name: i for i in existing_ideas(template, ctx)}
+    by_name = {i.name: i for i in load_ideas(ideas_path(settings.results, template))}
+    if not by_name:  # --skip-idea-generation with an original-style ideas.json in the template
+        by_name = {i.name: i for i in existing_ideas(template, ctx)}
     chosen: list[Idea] = []
     for name in names:
-        idea = archive.get(name)
+        idea = by_name.get(name)
         if idea is None:
             continue
         if idea.novel is False:
@@ -262,7 +250,7 @@ def launch(
     return result
 
 
-def _run_ideas(folders: list[Path], scientist, ctx: Context) -> list[IdeaOutcome]:
+def _run_ideas(folders: list[Path], scientist: Scientist, ctx: Context) -> list[IdeaOutcome]:
     """Each idea on its own worker; with GPUs, each worker owns one for as long as it runs."""
     workers = max(1, min(ctx.settings.parallel, len(folders) or 1))
     gpus: queue.Queue = queue.Queue()
@@ -285,3 +273,22 @@ def _run_ideas(folders: list[Path], scientist, ctx: Context) -> list[IdeaOutcome
         return [work(f) for f in folders]
     with futures.ThreadPoolExecutor(workers, thread_name_prefix="aisci-idea") as pool:
         return list(pool.map(work, folders))
+
+
+def new_idea_folder(template: Template, name: str, ctx: Context) -> Path:
+    """A folder for idea ``name`` (generated or a seed idea) made as a launch makes it: from the
+    baseline's run_0, which runs first when it has not."""
+    known = {
+        i.name: i
+        for i in list(template.seed_ideas) + load_ideas(ideas_path(ctx.settings.results, template))
+    }
+    if name not in known:
+        raise AisciError(
+            f"There is no idea {name} in {ideas_path(ctx.settings.results, template)} or the seed "
+            f"ideas of {template.name}.",
+            "Generate ideas first, or give the name of an existing idea.",
+        )
+    baseline = baseline_for(template, ctx)
+    return create_idea_folder(
+        ctx.settings.results, template, known[name], baseline.folder / "run_0"
+    )
