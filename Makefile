@@ -12,7 +12,7 @@ TORCH  ?= torch==2.13.0
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: setup system venv data demo test clean extension-deps extension test-extension
+.PHONY: setup system venv data demo test lint clean extension-deps extension test-extension
 
 setup: system venv data
 
@@ -56,10 +56,19 @@ extension: extension-deps
 test-extension: setup extension-deps
 	npm test
 
-test: setup extension-deps
+# The gates that keep the code's shape (docs/architecture.md): ruff's linter and formatter, and
+# mypy over server/ (its settings are in pyproject.toml); the extension's eslint and tsc run in
+# `npm test`; the import-cycle and layer checks are tests (tests/test_architecture.py).
+LINTED := server tests benchmarks templates scripts
+lint: $(STAMP)
+	$(VENV)/bin/ruff check $(LINTED)
+	$(VENV)/bin/ruff format --check $(LINTED)
+	$(VENV)/bin/mypy
+
+test: setup extension-deps lint
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 	npm test
 
 clean:
-	rm -rf $(VENV) .pytest_cache node_modules vscode-extension/dist vscode-extension/out-test \
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache node_modules vscode-extension/dist vscode-extension/out-test \
 	  vscode-extension/.e2e vscode-extension/test-output vscode-extension/aisci.vsix

@@ -53,3 +53,73 @@ def test_importing_the_core_is_light():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# docs/architecture.md's layers, lowest first. A package may import its own layer's packages
+# and those below it, never one above; top-level modules count as packages of their own.
+LAYERS = [
+    {"errors", "problems"},
+    {"execution"},
+    {"core"},
+    {"llm", "literature", "coder"},
+    {"paper"},
+    {"scientists"},
+    {"cycle"},
+    {"terminal", "doctor", "commands", "cli", "lsp", "__main__", "__init__"},
+]
+
+
+def package_imports() -> dict[str, dict[str, set[str]]]:
+    """package -> package it imports -> the files that do (imports inside functions count)."""
+    graph: dict[str, dict[str, set[str]]] = {}
+    for path in SERVER.rglob("*.py"):
+        rel = path.relative_to(SERVER)
+        if rel.parts[0] == "scaffold":
+            continue  # the template a user's new project starts from, not aisci's code
+        source = rel.parts[0] if len(rel.parts) > 1 else rel.stem
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                modules = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                modules = [node.module]
+            else:
+                continue
+            for module in modules:
+                parts = module.split(".")
+                if parts[0] == "aisci" and len(parts) > 1 and parts[1] != source:
+                    graph.setdefault(source, {}).setdefault(parts[1], set()).add(str(rel))
+    return graph
+
+
+def test_no_import_cycle_between_packages():
+    graph = {a: set(targets) for a, targets in package_imports().items()}
+
+    def reaches(start: str, goal: str) -> bool:
+        seen, todo = set(), [start]
+        while todo:
+            node = todo.pop()
+            if node == goal:
+                return True
+            if node not in seen:
+                seen.add(node)
+                todo.extend(graph.get(node, ()))
+        return False
+
+    cycles = sorted(
+        f"{a} -> {b} -> ... -> {a}" for a in graph for b in graph[a] if a < b and reaches(b, a)
+    )
+    assert cycles == [], "import cycles between aisci's packages: " + "; ".join(cycles)
+
+
+def test_packages_import_only_their_layer_and_below():
+    layer = {name: i for i, names in enumerate(LAYERS) for name in names}
+    graph = package_imports()
+    unknown = sorted((set(graph) | {b for t in graph.values() for b in t}) - set(layer))
+    assert unknown == [], f"add these packages to LAYERS (and docs/architecture.md): {unknown}"
+    upward = sorted(
+        f"{a} imports {b} ({', '.join(sorted(files))})"
+        for a, targets in graph.items()
+        for b, files in targets.items()
+        if layer[b] > layer[a]
+    )
+    assert upward == [], "imports against the layers' direction:\n" + "\n".join(upward)
