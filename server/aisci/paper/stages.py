@@ -27,18 +27,6 @@ from aisci.paper.sections import SECTIONS, canonical
 
 DISCLOSURE = r"\aiscidisclosure"
 DISCLOSURE_TEXT = "This paper was generated with aisci"
-# Related Work comes last: it is written once the citations are in.
-WRITING_ORDER = (
-    "Title",
-    "Abstract",
-    "Introduction",
-    "Background",
-    "Method",
-    "Experimental Setup",
-    "Results",
-    "Conclusion",
-    "Related Work",
-)
 
 
 @dataclass(frozen=True)
@@ -110,7 +98,8 @@ def write_paper(folder: Path, scientist, ctx: Context, section: str | None = Non
     state = State.load(job.folder)
     if section is None and state.is_done("writeup"):
         return StageOutcome(True, "written earlier")
-    wanted = [canonical(section)] if section else list(WRITING_ORDER)
+    # SECTIONS ends with Related Work: it is written once the citations are in.
+    wanted = [canonical(section)] if section else list(SECTIONS)
     ctx.reporter.emit(StageStarted("writeup", str(job.folder), ", ".join(wanted)))
     for name in wanted:
         ctx.check_cancelled("The write-up")
