@@ -19,9 +19,8 @@ from pathlib import Path
 
 
 def _idea_folder_name() -> re.Pattern:
-    from aisci.core.folders import (
-        IDEA_FOLDER,
-    )  # here, not at the top: this module loads at start-up
+    # Imported here, not at the top: this module loads at start-up.
+    from aisci.core.folders import IDEA_FOLDER
 
     return IDEA_FOLDER
 
@@ -82,14 +81,9 @@ def template_for_name(root: Path, name: str) -> Path | None:
 
 
 def idea_folders(results: Path, template_name: str) -> list[Path]:
-    root = Path(results) / template_name
-    if not root.is_dir():
-        return []
-    return sorted(
-        p.resolve()
-        for p in root.iterdir()
-        if p.is_dir() and _idea_folder_name().match(p.name) and (p / "state.json").is_file()
-    )
+    from aisci.core.folders import find_idea_folders
+
+    return [p.resolve() for p in find_idea_folders(results, template_name)]
 
 
 def idea_of_folder(folder: Path) -> str:
