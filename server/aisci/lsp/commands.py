@@ -26,6 +26,7 @@ from pygls.exceptions import JsonRpcException
 from aisci.errors import AisciError
 from aisci.lsp.args import Args
 from aisci.lsp.jobs import Busy, run_job
+from aisci.lsp.pygls_compat import current_request
 
 log = logging.getLogger(__name__)
 
@@ -210,7 +211,7 @@ async def execute(server, name: str, arguments: tuple) -> Any:
     ctx = server.make_context(job, settings)
     # $/cancelRequest cancels pygls's future of the executeCommand request, not this coroutine:
     # make it cancel the job too.
-    request = server.protocol._request_futures.get(server.protocol.msg_id)
+    request = current_request(server.protocol)
     if request is not None:
         request.add_done_callback(lambda f: job.request_cancel() if f.cancelled() else None)
     try:

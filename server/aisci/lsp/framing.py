@@ -23,6 +23,8 @@ import logging
 import re
 from typing import Any
 
+from aisci.lsp.pygls_compat import send_raw
+
 log = logging.getLogger("aisci.lsp.framing")
 
 MAX_BODY = 64 * 2**20  # bytes in one message; a bigger one is refused, not allocated
@@ -184,8 +186,8 @@ def _complete_json_before_header(body: bytes) -> int | None:
 def _reply_error(protocol, msg_id: Any, code: int, message: str) -> None:
     # Written as plain JSON: pygls's serializer drops ``"id": null``, which JSON-RPC requires
     # when the request's id could not be read.
-    protocol._send_data(
-        {"jsonrpc": "2.0", "id": msg_id, "error": {"code": code, "message": message}}
+    send_raw(
+        protocol, {"jsonrpc": "2.0", "id": msg_id, "error": {"code": code, "message": message}}
     )
 
 

@@ -34,6 +34,8 @@ from typing import Any
 
 from lsprotocol import types
 
+from aisci.lsp.pygls_compat import forget_request
+
 log = logging.getLogger(__name__)
 _ids = itertools.count(1)
 CANCEL_GRACE_S = 10.0
@@ -178,9 +180,11 @@ class JobManager:
         with self._lock:
             if job_id is not None:
                 chosen = [self.jobs[job_id]] if job_id in self.jobs else []
-            else:
+            elif folder is not None:
                 target = str(Path(folder).resolve())
                 chosen = [j for j in self.jobs.values() if _overlaps(j.path, target)]
+            else:
+                chosen = []
         for job in chosen:
             job.request_cancel()
         return [j.id for j in chosen]
@@ -265,7 +269,7 @@ class Bridge:
         """Tell the client a request of ours is no longer wanted, and stop waiting for it."""
 
         def send() -> None:
-            pending = self.ls.protocol._request_futures.pop(msg_id, None)
+            pending = forget_request(self.ls.protocol, msg_id)
             self.ls.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id=msg_id))
             if pending is not None and not pending.done():
                 pending.cancel()
@@ -318,13 +322,21 @@ async def run_job(ls, bridge: Bridge, job: Job, title: str, work: Callable[[], A
         ),
     )
 
+    def settle(error: BaseException | None, value: Any = None) -> None:  # on the loop
+        if done.done():
+            return
+        if error is not None:
+            done.set_exception(error)
+        else:
+            done.set_result(value)
+
     def body() -> None:
         try:
             value = work()
         except BaseException as e:
-            bridge.call(lambda error=e: done.done() or done.set_exception(error))
+            bridge.call(settle, e)
         else:
-            bridge.call(lambda: done.done() or done.set_result(value))
+            bridge.call(settle, None, value)
 
     job.thread = threading.Thread(target=body, name=f"aisci-{job.id}", daemon=True)
     job.thread.start()

@@ -15,7 +15,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
@@ -23,9 +23,20 @@ from pygls.lsp.server import LanguageServer
 from aisci import __version__
 from aisci.lsp import latex_features
 from aisci.lsp.jobs import Bridge, JobManager
+from aisci.lsp.pygls_compat import (
+    cancel_requests_in_flight,
+    check_versions,
+    shutdown_requested,
+    stop_thread_pool,
+)
 from aisci.lsp.reporter import CostTracker
 from aisci.lsp.settings import ClientSettings, section_of
 from aisci.lsp.uris import path_to_uri, uri_to_path
+
+if TYPE_CHECKING:
+    from aisci.lsp.diagnostics import DiagnosticStore
+    from aisci.lsp.preview import Preview
+    from aisci.lsp.watcher import ResultsWatcher
 
 log = logging.getLogger("aisci.lsp")
 TEMPLATE_FILES = (
@@ -36,6 +47,13 @@ TEMPLATE_FILES = (
     "knobs.json",
     "template.tex",
 )
+_Service = TypeVar("_Service")
+
+
+def _started(service: _Service | None, name: str) -> _Service:
+    if service is None:
+        raise RuntimeError(f"the language server has no {name} before `initialize`")
+    return service
 
 
 def plain_converter():
@@ -62,10 +80,13 @@ class AisciServer(LanguageServer):
         self.client_settings = ClientSettings()
         self.jobs = JobManager(lambda: self.results)
         self.costs = CostTracker()
-        self.bridge: Bridge | None = None
-        self.diagnostics = None
-        self.preview = None
-        self.watcher = None
+        # Made by `initialize` (they need its event loop and root); the properties below.
+        self._bridge: Bridge | None = None
+        self._diagnostics: DiagnosticStore | None = None
+        self._preview: Preview | None = None
+        self._watcher: ResultsWatcher | None = None
+        self.stop_event: threading.Event | None = None  # set: stop reading the client
+        self.tcp_server: asyncio.Server | None = None  # `aisci lsp --tcp`
         self.pending_messages: list[str] = []
         self._executors: dict = {}
         self._executor_lock = threading.Lock()
@@ -75,6 +96,19 @@ class AisciServer(LanguageServer):
     @property
     def results(self) -> Path:
         return self.root / "results"
+
+    @property
+    def bridge(self) -> Bridge:
+        """The one way to the client, from any thread."""
+        return _started(self._bridge, "bridge to the client")
+
+    @property
+    def diagnostics(self) -> DiagnosticStore:
+        return _started(self._diagnostics, "diagnostics")
+
+    @property
+    def preview(self) -> Preview:
+        return _started(self._preview, "PDF preview")
 
     def settings_for(self, args):
         """The core Settings for one command (``args`` may override settings keys)."""
@@ -136,15 +170,15 @@ class AisciServer(LanguageServer):
         from aisci.lsp.diagnostics import DiagnosticStore
         from aisci.lsp.preview import Preview
 
-        self.bridge = Bridge(self, asyncio.get_running_loop())
-        self.diagnostics = DiagnosticStore(self.bridge)
-        self.preview = Preview(self.bridge, self.diagnostics)
+        self._bridge = bridge = Bridge(self, asyncio.get_running_loop())
+        self._diagnostics = diagnostics = DiagnosticStore(bridge)
+        self._preview = Preview(bridge, diagnostics)
 
     def start_watcher(self) -> None:
         from aisci.lsp.watcher import ResultsWatcher
 
-        self.watcher = ResultsWatcher(self.root, self.on_external_change)
-        self.watcher.start()
+        self._watcher = watcher = ResultsWatcher(self.root, self.on_external_change)
+        watcher.start()
 
     def on_external_change(self, kind: str, path: Path) -> None:
         """A change the watcher saw; a folder one of our jobs holds is left to that job, except
@@ -178,7 +212,7 @@ class AisciServer(LanguageServer):
             means, ok, message = load_final_info(final_info).means(), True, f"{run} finished."
         except AisciError as e:
             means, ok, message = {}, False, e.message
-        step = (
+        step: dict[str, Any] = (
             next((r for r in runs_of(self, folder)["runs"] if r["run"] == run), {})
             if (folder / "state.json").is_file()
             else {}
@@ -201,11 +235,11 @@ class AisciServer(LanguageServer):
     def cleanup(self) -> None:
         """Cancel every job and wait (bounded) for their processes; stop preview and watcher."""
         self.jobs.cancel_all()
-        if self.preview is not None:
-            self.preview.stop()
+        if self._preview is not None:
+            self._preview.stop()
         self.jobs.join_all()
-        if self.watcher is not None:
-            self.watcher.stop()
+        if self._watcher is not None:
+            self._watcher.stop()
 
     def start_io(self, stdin=None, stdout=None) -> None:
         """pygls's stdio server with our reader of frames (lsp/framing.py: bad input is answered
@@ -214,14 +248,14 @@ class AisciServer(LanguageServer):
 
         from aisci.lsp.framing import StdioSource, serve
 
-        self._stop_event = threading.Event()
+        self.stop_event = stop_event = threading.Event()
         self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
         try:
             asyncio.run(
                 serve(
                     StdioSource(stdin or sys.stdin.buffer, self.thread_pool),
                     self.protocol,
-                    self._stop_event,
+                    stop_event,
                 )
             )
         except BrokenPipeError:
@@ -238,7 +272,7 @@ class AisciServer(LanguageServer):
         """One client on host:port (``aisci lsp --tcp`` passes 127.0.0.1), read like stdio."""
         from aisci.lsp.framing import StreamSource, serve
 
-        self._stop_event = stop_event = threading.Event()
+        self.stop_event = stop_event = threading.Event()
 
         async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
             self.protocol.set_writer(writer)
@@ -246,9 +280,9 @@ class AisciServer(LanguageServer):
             self.shutdown()
 
         async def listen() -> None:
-            self._server = await asyncio.start_server(connection, host, port)
-            async with self._server:
-                await self._server.serve_forever()
+            self.tcp_server = tcp_server = await asyncio.start_server(connection, host, port)
+            async with tcp_server:
+                await tcp_server.serve_forever()
 
         try:
             asyncio.run(listen())
@@ -259,12 +293,11 @@ class AisciServer(LanguageServer):
         """pygls's end of the connection: our children first. Its thread pool is not waited
         for: after ``exit`` its stdin reader may still block on a pipe the client keeps open."""
         self.cleanup()
-        if self._stop_event is not None:
-            self._stop_event.set()
-        if self._thread_pool is not None:
-            self._thread_pool.shutdown(wait=False, cancel_futures=True)
-        if self._server is not None:
-            self._server.close()
+        if self.stop_event is not None:
+            self.stop_event.set()
+        stop_thread_pool(self)
+        if self.tcp_server is not None:
+            self.tcp_server.close()
 
 
 def _root_of(params: types.InitializeParams) -> Path | None:
@@ -370,7 +403,9 @@ def create_server() -> AisciServer:
         if params.position.line >= len(lines):
             return None
         key = latex_features.cite_key_at(lines[params.position.line], params.position.character)
-        entry = latex_features.bib_entries(path, document.source, ls.read).get(key) if key else None
+        if not key:
+            return None
+        entry = latex_features.bib_entries(path, document.source, ls.read).get(key)
         if entry is None:
             return None
         return types.Hover(
@@ -417,13 +452,10 @@ def create_server() -> AisciServer:
     @server.feature(types.SHUTDOWN)
     def shutdown(ls: AisciServer, params: Any = None) -> None:
         ls.jobs.cancel_all()
-        # pygls then cancels every pending request while iterating over its table, and a
-        # cancelled executeCommand removes itself from that table at once ("dictionary changed
-        # size during iteration"): cancel them here first, over a copy.
-        current = ls.protocol.msg_id
-        for msg_id, future in list(ls.protocol._request_futures.items()):
-            if msg_id != current and not future.done():
-                future.cancel()
+        # pygls then cancels every pending request while iterating over its table, which a
+        # cancelled executeCommand leaves at once (an upstream bug, see pygls_compat): cancel
+        # them here first, over a copy.
+        cancel_requests_in_flight(ls.protocol)
 
     from aisci.lsp.commands import COMMANDS, execute
 
@@ -466,6 +498,7 @@ class AnsweredErrors(logging.Filter):
 
 def main(tcp_port: int | None = None) -> None:
     """``aisci lsp [--tcp PORT]``."""
+    check_versions()
     logging.basicConfig(
         level=logging.INFO if os.environ.get("AISCI_LSP_DEBUG") else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -491,10 +524,11 @@ def main(tcp_port: int | None = None) -> None:
         else:
             server.start_io(sys.stdin.buffer, protocol_out)
     finally:
-        if not server.protocol._shutdown:
+        clean = shutdown_requested(server.protocol)
+        if not clean:
             log.warning("exiting with status 1: the connection ended without a shutdown request")
         server.cleanup()
         logging.shutdown()
         # Exit now: a thread blocked reading a stdin the client keeps open must not keep us alive.
         # LSP: status 0 only after shutdown and exit.
-        os._exit(0 if server.protocol._shutdown else 1)
+        os._exit(0 if clean else 1)
