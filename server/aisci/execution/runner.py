@@ -16,7 +16,7 @@ It never raises for a failing experiment; a failure is a result the caller recor
 
 from __future__ import annotations
 
-import contextlib
+import io
 import logging
 import os
 import signal
@@ -25,20 +25,23 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import cast
 
 from aisci.errors import AisciError
 from aisci.execution import environment, safefs
 from aisci.execution import sandbox as sandboxes
 from aisci.execution.contract import run_needs
 from aisci.execution.final_info import FinalInfo, parse_final_info_text
+from aisci.execution.processes import kill_group
 from aisci.execution.sandbox import Boundary, Limits
 
 log = logging.getLogger(__name__)
 DEFAULT_TIMEOUT_S = 7200.0
 STDERR_TAIL = 1500
-_KILL_GRACE_S = 5.0
+_KILL_GRACE_S = 5.0  # after SIGTERM, before SIGKILL
+_KILL_WAIT_S = 10.0  # after SIGKILL
 _POLL_S = 0.1
 _PIPE_CHUNK = 1 << 16
 
@@ -104,7 +107,7 @@ def tail(path: Path, limit: int = STDERR_TAIL, *, root: Path | None = None) -> s
 class _LogPump(threading.Thread):
     """Copies one pipe into its log up to a size limit, then drains and counts the rest."""
 
-    def __init__(self, pipe, fd: int, limit: int, name: str) -> None:
+    def __init__(self, pipe: io.BufferedReader, fd: int, limit: int, name: str) -> None:
         super().__init__(name=f"aisci-log-{name}", daemon=True)
         self.pipe, self.fd, self.limit, self.name_ = pipe, fd, limit, name
         self.written = self.dropped = 0
@@ -224,9 +227,10 @@ def run_script(
             f"Could not start {' '.join(command[:2])} in {folder}: {e}.",
             "Check that the Python interpreter exists and the folder is readable.",
         ) from None
+    # Both streams are PIPEs with the default buffering: Popen opens each as a BufferedReader.
     pumps = [
-        _LogPump(proc.stdout, out_fd, limits.log_mb << 20, "stdout.log"),
-        _LogPump(proc.stderr, err_fd, limits.log_mb << 20, "stderr.log"),
+        _LogPump(cast(io.BufferedReader, proc.stdout), out_fd, limits.log_mb << 20, "stdout.log"),
+        _LogPump(cast(io.BufferedReader, proc.stderr), err_fd, limits.log_mb << 20, "stderr.log"),
     ]
     for pump in pumps:
         pump.start()
@@ -245,7 +249,7 @@ def run_script(
         elif time.monotonic() >= deadline:
             timed_out = True
         if timed_out or cancelled:
-            kill_group(proc)
+            kill_group(proc, grace_s=_KILL_GRACE_S, kill_wait_s=_KILL_WAIT_S)
             break
     for pump in pumps:
         pump.join(timeout=10)
@@ -253,22 +257,6 @@ def run_script(
     return ScriptOutcome(
         proc.returncode, time.monotonic() - start, timed_out, cancelled, boundary, cut
     )
-
-
-def kill_group(proc: subprocess.Popen) -> None:
-    """End the process and everything in its group: TERM, a grace period, then KILL."""
-    for sig, wait in ((signal.SIGTERM, _KILL_GRACE_S), (signal.SIGKILL, None)):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, sig)
-        try:
-            proc.wait(timeout=wait if wait is not None else 10)
-            if sig == signal.SIGTERM:
-                # The leader is gone; grandchildren in the group may not be.
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-            return
-        except subprocess.TimeoutExpired:
-            continue
 
 
 def run_experiment(
@@ -331,28 +319,28 @@ def run_experiment(
         outcome.boundary.sandbox,
     )
     stderr_tail = tail(run_dir / "stderr.log", root=folder)
-    base = {
-        "run": run,
-        "exit_code": code,
-        "duration_s": seconds,
-        "sandbox": outcome.boundary.sandbox,
-        "stderr_tail": stderr_tail,
-        "boundary": outcome.boundary,
-        "logs_cut": outcome.logs_cut,
-        "outputs": {"stdout": str(run_dir / "stdout.log"), "stderr": str(run_dir / "stderr.log")},
-    }
+    base = RunResult(
+        run=run,
+        exit_code=code,
+        duration_s=seconds,
+        sandbox=outcome.boundary.sandbox,
+        stderr_tail=stderr_tail,
+        boundary=outcome.boundary,
+        logs_cut=outcome.logs_cut,
+        outputs={"stdout": str(run_dir / "stdout.log"), "stderr": str(run_dir / "stderr.log")},
+    )
     if outcome.cancelled:
-        return RunResult(**base, cancelled=True, error="cancelled")
+        return replace(base, cancelled=True, error="cancelled")
     if outcome.timed_out:
-        return RunResult(
-            **base,
+        return replace(
+            base,
             timed_out=True,
             error=f"timed out after {timeout_s:g} s and was stopped",
             hint="Make the experiment faster (fewer steps, a smaller --scale) or raise --timeout.",
         )
     if code != 0:
-        return RunResult(
-            **base,
+        return replace(
+            base,
             error=f"experiment.py exited with status {code}"
             + _limit_note(code, outcome, stderr_tail),
             hint=f"See {run_dir / 'stderr.log'} for the whole error output.",
@@ -360,8 +348,8 @@ def run_experiment(
     try:
         info = read_final_info(folder, run)
     except AisciError as e:
-        return RunResult(**base, error=environment.scrub(e.message), hint=e.hint)
-    return RunResult(**base, final_info=info)
+        return replace(base, error=environment.scrub(e.message), hint=e.hint)
+    return replace(base, final_info=info)
 
 
 def _limit_note(code: int | None, outcome: ScriptOutcome, stderr: str) -> str:

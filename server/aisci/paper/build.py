@@ -35,12 +35,10 @@ folder (build on save, the pipeline) wait for each other through a lock file.
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import logging
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 import threading
@@ -50,6 +48,7 @@ from pathlib import Path
 
 from aisci.core.diagnostics import Diagnostic, has_errors, sort_key
 from aisci.errors import AisciError, ConfigError
+from aisci.execution.processes import kill_group
 from aisci.paper.latexlog import parse_blg, parse_log
 
 log = logging.getLogger(__name__)
@@ -132,21 +131,9 @@ def _copy_atomic(src: Path, dest: Path) -> None:
         raise
 
 
-def _stop_group(proc: subprocess.Popen) -> None:
+def _stop_group(proc: subprocess.Popen[bytes]) -> None:
     """Stop latexmk and everything it started (they share its process group)."""
-    for sig, grace in ((signal.SIGTERM, 3.0), (signal.SIGKILL, 5.0)):
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            break
-        try:
-            proc.wait(timeout=grace)
-            break
-        except subprocess.TimeoutExpired:
-            continue
-    # The group may outlive its leader for a moment; SIGKILL whatever is left.
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGKILL)
+    kill_group(proc, grace_s=3.0, kill_wait_s=5.0)
 
 
 def _run_latexmk(
