@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from dataclasses import fields, replace
 from pathlib import Path
+from typing import Any, TypeVar
 
 from aisci.execution import safefs
 from aisci.execution.environment import is_secret_name
@@ -26,9 +27,16 @@ from aisci.problems import Problem
 
 FILE = "aisci.json"
 _LIMIT_KEYS = tuple(f.name for f in fields(Limits))
+_T = TypeVar("_T", dict, list)
 
 
-def _load(folder: Path) -> tuple[dict, list[Problem]]:
+def _section(data: dict[str, Any], key: str, kind: type[_T]) -> _T:
+    """``data[key]`` when it is a ``kind``, else an empty one (the checks report the wrong type)."""
+    value = data.get(key)
+    return value if isinstance(value, kind) else kind()
+
+
+def _load(folder: Path) -> tuple[dict[str, Any], list[Problem]]:
     path = Path(folder) / FILE
     if safefs.kind(path, root=Path(folder)) is None:
         return {}, []
@@ -97,7 +105,7 @@ def contract_problems(folder: Path) -> list[Problem]:
 def cluster_needs(folder: Path) -> tuple[float, float, tuple[str, ...]]:
     """(CPUs, GPUs, data sets) one run of the template in ``folder`` needs on a cluster node."""
     data, _ = _load(folder)
-    resources = data.get("resources") if isinstance(data.get("resources"), dict) else {}
+    resources = _section(data, "resources", dict)
 
     def number(key: str, default: float) -> float:
         value = resources.get(key, default)
@@ -107,7 +115,7 @@ def cluster_needs(folder: Path) -> tuple[float, float, tuple[str, ...]]:
             else default
         )
 
-    sets = data.get("data") if isinstance(data.get("data"), list) else []
+    sets = _section(data, "data", list)
     return (
         number("num_cpus", 1.0),
         number("num_gpus", 0.0),
@@ -118,13 +126,13 @@ def cluster_needs(folder: Path) -> tuple[float, float, tuple[str, ...]]:
 def run_needs(folder: Path) -> tuple[Limits, tuple[str, ...]]:
     """The limits and declared environment names of the template copied into ``folder``."""
     data, _ = _load(folder)
-    limits = data.get("limits") if isinstance(data.get("limits"), dict) else {}
+    limits = _section(data, "limits", dict)
     valid = {
         k: v
         for k, v in limits.items()
         if k in _LIMIT_KEYS and isinstance(v, int) and not isinstance(v, bool) and v > 0
     }
-    env = data.get("env") if isinstance(data.get("env"), list) else []
+    env = _section(data, "env", list)
     return replace(Limits(), **valid), tuple(
         n for n in env if isinstance(n, str) and not is_secret_name(n)
     )

@@ -20,7 +20,9 @@ import os
 import socket
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aisci.errors import AisciError, ConfigError
 from aisci.execution import environment, safefs
@@ -28,6 +30,9 @@ from aisci.execution.contract import cluster_needs, run_needs
 from aisci.execution.executor import ExecutorSettings, ProgressCallback, RunSpec
 from aisci.execution.runner import RunResult, read_final_info
 from aisci.execution.sandbox import Boundary
+
+if TYPE_CHECKING:  # ray_tasks imports Ray, which the driver loads only when it connects
+    from aisci.execution.ray_tasks import NodeOutcome
 
 log = logging.getLogger(__name__)
 MAX_RETRIES = 2
@@ -251,7 +256,7 @@ class RayExecutor:
             pass
         return self._land(folder, run, out)
 
-    def _land(self, folder: Path, run: str, out: dict) -> RunResult:
+    def _land(self, folder: Path, run: str, out: NodeOutcome) -> RunResult:
         """Write what the worker returned into the idea folder and build the result from it."""
         fields = out["fields"]
         where = out["where"]
@@ -263,28 +268,29 @@ class RayExecutor:
                 safefs.write_atomic(staging / rel, data, root=folder)
             safefs.remove(folder / run, root=folder)
             os.rename(staging, folder / run)
-        boundary = Boundary.from_dict(fields["boundary"]) if fields.get("boundary") else None
-        result = {
-            "run": run,
-            "exit_code": fields["exit_code"],
-            "duration_s": fields["duration_s"],
-            "sandbox": fields["sandbox"],
-            "stderr_tail": environment.scrub(fields.get("stderr_tail", "")),
-            "timed_out": fields["timed_out"],
-            "cancelled": fields["cancelled"],
-            "error": fields["error"],
-            "hint": fields["hint"],
-            "boundary": boundary,
-            "logs_cut": tuple(fields.get("logs_cut", ())),
-            "node": where,
-            "outputs": {
+        raw_boundary = fields.get("boundary")
+        boundary = Boundary.from_dict(raw_boundary) if raw_boundary else None
+        result = RunResult(
+            run=run,
+            exit_code=fields["exit_code"],
+            duration_s=fields["duration_s"],
+            sandbox=fields["sandbox"],
+            stderr_tail=environment.scrub(fields.get("stderr_tail", "")),
+            timed_out=fields["timed_out"],
+            cancelled=fields["cancelled"],
+            error=fields["error"],
+            hint=fields["hint"],
+            boundary=boundary,
+            logs_cut=tuple(fields.get("logs_cut", ())),
+            node=where,
+            outputs={
                 "stdout": str(folder / run / "stdout.log"),
                 "stderr": str(folder / run / "stderr.log"),
             },
-        }
-        if result["error"] is not None:
-            return RunResult(**result)
+        )
+        if result.error is not None:
+            return result
         try:
-            return RunResult(**result, final_info=read_final_info(folder, run))
+            return replace(result, final_info=read_final_info(folder, run))
         except AisciError as e:
-            return RunResult(**{**result, "error": environment.scrub(e.message), "hint": e.hint})
+            return replace(result, error=environment.scrub(e.message), hint=e.hint)

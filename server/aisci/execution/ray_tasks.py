@@ -15,6 +15,7 @@ import socket
 import tempfile
 import threading
 from pathlib import Path
+from typing import Any, TypedDict
 
 import ray
 
@@ -45,6 +46,29 @@ class _ProgressSink:
 ProgressSink = ray.remote(_ProgressSink)
 
 
+class RunFields(TypedDict):
+    """The fields of the node's ``RunResult`` that travel back to the driver."""
+
+    exit_code: int | None
+    duration_s: float
+    sandbox: str
+    stderr_tail: str
+    timed_out: bool
+    cancelled: bool
+    error: str | None
+    hint: str | None
+    logs_cut: list[str]
+    boundary: dict[str, Any] | None
+
+
+class NodeOutcome(TypedDict):
+    """What ``run_on_node`` returns: the result's fields, the run folder's files, the node."""
+
+    fields: RunFields
+    outputs: dict[str, bytes]
+    where: str
+
+
 def node_name() -> str:
     node = ray.get_runtime_context().get_node_id()
     return f"node {node[:8]} ({socket.gethostname()})"
@@ -71,7 +95,7 @@ def _outputs(run_dir: Path) -> dict[str, bytes]:
     return found
 
 
-def run_on_node(files: dict[str, bytes], params: dict, sink, key: str) -> dict:
+def run_on_node(files: dict[str, bytes], params: dict, sink, key: str) -> NodeOutcome:
     where = node_name()
     index = params["run_index"]
     run = f"run_{index}"
@@ -124,7 +148,7 @@ def run_on_node(files: dict[str, bytes], params: dict, sink, key: str) -> dict:
         reporter.join(timeout=5)
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
-    fields = {
+    fields: RunFields = {
         "exit_code": result.exit_code,
         "duration_s": result.duration_s,
         "sandbox": result.sandbox,
@@ -139,8 +163,8 @@ def run_on_node(files: dict[str, bytes], params: dict, sink, key: str) -> dict:
     return {"fields": fields, "outputs": outputs, "where": where}
 
 
-def _failed(where: str, error: str) -> dict:
-    fields = {
+def _failed(where: str, error: str) -> NodeOutcome:
+    fields: RunFields = {
         "exit_code": None,
         "duration_s": 0.0,
         "sandbox": "?",

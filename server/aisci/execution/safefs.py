@@ -95,7 +95,7 @@ def _open_dir_component(fd: int, part: str, walked: Path) -> int:
         raise _classify(fd, part, walked, e) from None
 
 
-def _classify(dir_fd: int, name: str, path: Path, error: OSError) -> OSError:
+def _classify(dir_fd: int, name: str, path: Path, error: OSError) -> OSError | UnsafePathError:
     if error.errno in (errno.ELOOP, errno.ENOTDIR, errno.EMLINK):
         try:
             mode = os.lstat(name, dir_fd=dir_fd).st_mode

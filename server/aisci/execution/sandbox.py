@@ -315,8 +315,7 @@ def wrap(
     """
     workdir = Path(workdir).resolve()
     made = {"/tmp", "/var", "/var/tmp", "/dev", "/proc"}
-    for path in _SYSTEM_DIRS:
-        made.add(path)
+    made.update(_SYSTEM_DIRS)
     args = [
         "bwrap",
         *_namespace_args(),
