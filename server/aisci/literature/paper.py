@@ -90,7 +90,8 @@ def ascii_fold(text: str) -> str:
 
 
 def latex_escape(text: str) -> str:
-    """Escape the ten LaTeX special characters so the text typesets literally."""
+    """Escape the ten LaTeX special characters so the text typesets literally: in BibTeX fields
+    (BibTeX hands them to LaTeX as they are) and in the paper's prose alike."""
     return _LATEX_RE.sub(lambda m: _LATEX_SPECIAL[m.group(0)], text)
 
 

@@ -12,6 +12,11 @@ import re
 
 from aisci.errors import AisciError
 
+# The escape of BibTeX fields is the escape of prose (BibTeX hands fields to LaTeX as they are):
+# one function, in literature/, which paper/ may import. Re-exported here for the modules
+# that still import it from sections.
+from aisci.literature.paper import latex_escape as latex_escape
+
 SECTIONS = (
     "Title",
     "Abstract",
@@ -100,20 +105,3 @@ def _has(tex: str, section: str) -> bool:
         return True
     except AisciError:
         return False
-
-
-def latex_escape(text: str) -> str:
-    """Plain text made safe for LaTeX prose."""
-    replacements = {
-        "\\": r"\textbackslash{}",
-        "&": r"\&",
-        "%": r"\%",
-        "$": r"\$",
-        "#": r"\#",
-        "_": r"\_",
-        "{": r"\{",
-        "}": r"\}",
-        "~": r"\textasciitilde{}",
-        "^": r"\textasciicircum{}",
-    }
-    return "".join(replacements.get(c, c) for c in text)
