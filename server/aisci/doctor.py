@@ -145,7 +145,7 @@ def _sandbox(sandbox: str = "auto") -> list[Check]:
     try:
         found = probe_boundary(sandbox)
     except AisciError as e:
-        return [Check("sandbox", "FAIL", e.message, e.hint)]
+        return [Check("sandbox", "FAIL", e.message, e.hint or "")]
     return [
         Check(
             f"boundary {p.name}",
@@ -165,7 +165,7 @@ def _cluster(address: str) -> list[Check]:
     try:
         connect(address)
     except AisciError as e:
-        return [Check("ray cluster", "FAIL", e.message, e.hint)]
+        return [Check("ray cluster", "FAIL", e.message, e.hint or "")]
     ray = import_ray()
     from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 

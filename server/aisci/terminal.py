@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import sys
 import threading
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from aisci.core import events as ev
 from aisci.execution.final_info import FinalInfo
+
+if TYPE_CHECKING:  # rich loads only when a live bar is shown
+    from rich.progress import Progress, TaskID
 
 
 class TerminalReporter:
@@ -17,8 +20,8 @@ class TerminalReporter:
     def __init__(self, stream: TextIO | None = None, live: bool | None = None):
         self.stream = stream or sys.stderr
         self.live = self.stream.isatty() if live is None else live
-        self._progress = None
-        self._tasks: dict[tuple[str, str], int] = {}
+        self._progress: Progress | None = None
+        self._tasks: dict[tuple[str, str], TaskID] = {}
         self._where: dict[tuple[str, str], str] = {}
         self._lock = threading.Lock()
 
@@ -39,7 +42,7 @@ class TerminalReporter:
                 else:
                     print(line, file=self.stream, flush=True)
 
-    def _live_run(self, event) -> None:
+    def _live_run(self, event: ev.RunStarted | ev.RunFinished) -> None:
         from rich.console import Console
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 

@@ -110,7 +110,11 @@ def argument_defaults(source: str) -> dict[str, Located]:
         helptext = keywords.get("help")
         dest = keywords.get("dest")
         long = next((o for o in options if o.startswith("--")), options[0])
-        name = dest.value if isinstance(dest, ast.Constant) else long.lstrip("-").replace("-", "_")
+        name = (
+            dest.value
+            if isinstance(dest, ast.Constant) and isinstance(dest.value, str)
+            else long.lstrip("-").replace("-", "_")
+        )
         located = Located(
             value,
             keywords["default"].lineno,

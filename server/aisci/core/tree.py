@@ -108,16 +108,18 @@ class Tree:
 
     def best(self, better: Callable[[float, float], bool]) -> Node | None:
         """The done node (root included, seeds excluded) with the best metric; ties go to the older."""
-        best = None
+        best: Node | None = None
+        best_metric = 0.0  # best's metric, read only once best is set
         for n in self.nodes:
             if n.kind == "seed" or n.status != "done" or n.metric is None:
                 continue
-            if best is None or better(n.metric, best.metric):
-                best = n
+            if best is None or better(n.metric, best_metric):
+                best, best_metric = n, n.metric
         return best
 
     def path_to(self, node_id: int) -> list[int]:
-        path, current = [], node_id
+        path: list[int] = []
+        current: int | None = node_id
         while current is not None:
             path.append(current)
             current = self.node(current).parent

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeGuard
 
 from aisci.core.diagnostics import Diagnostic, has_errors, sort_key
 from aisci.paper.prechecks import citations
@@ -150,8 +151,8 @@ class _Files:
                 self.stack.pop()
 
     @staticmethod
-    def is_project(path: str | None) -> bool:
-        return bool(path) and not Path(path).is_absolute() and path.endswith(_SOURCE_EXT)
+    def is_project(path: str | None) -> TypeGuard[str]:
+        return bool(path and not Path(path).is_absolute() and path.endswith(_SOURCE_EXT))
 
     def current(self) -> tuple[str, bool]:
         """(the innermost project file, whether it is the file being read right now)."""
@@ -208,9 +209,9 @@ def parse_log(
             i += 2
             continue
         rule, m = next(
-            ((r, r.pattern.match(line)) for r in LOG_RULES if r.pattern.match(line)), (None, None)
+            ((r, hit) for r in LOG_RULES if (hit := r.pattern.match(line))), (None, None)
         )
-        if rule is None:
+        if rule is None or m is None:
             files.feed(line)
             i += 1
             continue
@@ -377,9 +378,11 @@ def parse_blg(
                     )
                 )
             elif name == "entry-warning":
-                file, n = entry_lines.get(g["key"], (bib, None))
+                file, entry_line = entry_lines.get(g["key"], (bib, None))
                 out.append(
-                    Diagnostic(file, n, severity, f"{g['msg']} in entry `{g['key']}`", "bibtex")
+                    Diagnostic(
+                        file, entry_line, severity, f"{g['msg']} in entry `{g['key']}`", "bibtex"
+                    )
                 )
             elif name == "bib-error":
                 context = " ".join(
