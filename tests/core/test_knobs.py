@@ -8,7 +8,7 @@ import pytest
 from aisci.core.knobs import argument_defaults, candidates, is_unused, set_argument_default
 from aisci.core.template import Knob, check_template, load_template
 from aisci.errors import AisciError
-from aisci.scientists.sweep import set_knob
+from aisci.scientists.sweep.edits import set_knob
 from tests.helpers import make_template
 
 SOURCE = """import argparse

@@ -17,7 +17,7 @@ from aisci.core.state import State
 from aisci.core.template import load_template
 from aisci.errors import AisciError
 from aisci.literature import Literature
-from aisci.paper.report import fmt
+from aisci.paper.prose import fmt
 from aisci.paper.sections import SECTIONS, get_section, set_section
 from aisci.paper.stages import build_paper, improve_paper, review_paper, write_paper
 from aisci.scientists.llm import LLMScientist, latex_check, reviewing

@@ -1,5 +1,5 @@
 """A model-written paper describes the tree search from its record: the search paragraph of
-paper/tree_report.py and the best variant's numbers over seeds reach the write-up prompt (the
+paper/search_paragraph.py and the best variant's numbers over seeds reach the write-up prompt (the
 fake OpenAI server records it); a linear search's prompt has no such block."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ import json
 
 from aisci.core.template import load_template
 from aisci.core.tree import load_tree
-from aisci.paper.report import fmt
+from aisci.paper.prose import fmt
+from aisci.paper.search_paragraph import search_paragraph
 from aisci.paper.stages import write_paper
-from aisci.paper.tree_report import search_paragraph
 from aisci.scientists.llm import LLMScientist
 from tests.helpers import make_template, run_cli
 from tests.scientists.conftest import FAST_RETRY

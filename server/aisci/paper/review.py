@@ -7,9 +7,10 @@ A review is a dict with ``Summary``, ``Strengths``, ``Weaknesses``, ``Questions`
 (1-5), ``Ethical Concerns`` (bool) and ``Decision`` (Accept/Reject). ``Kind`` (an optional
 key of ours) says who wrote it: "model", "meta" or "checklist".
 
-A checklist review (the sweep scientist's, paper/checklist.py) is not a judgement: it has the
-text fields and ``Checks`` but no scores and no decision, and it is shown as "checks N/M
-passed, not judged" (``review_line``). Only model reviews form an ensemble and a meta-review.
+A checklist review (the sweep scientist's, scientists/sweep/checklist.py) is not a judgement:
+it has the text fields and ``Checks`` but no scores and no decision, and it is shown as
+"checks N/M passed, not judged" (``review_line``). Only model reviews form an ensemble and a
+meta-review.
 """
 
 from __future__ import annotations

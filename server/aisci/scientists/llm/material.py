@@ -7,8 +7,8 @@
   title is enough to avoid a repeat).
 - ``paper_lines`` shows a search result as numbered entries: title, year, venue, citations and
   the first ~300 characters of the abstract; unknown fields say so.
-- ``search_material`` tells a tree search as its record does (paper/tree_report.py's
-  paragraph, the sweep report's own words) with the best variant's numbers over seeds, so a
+- ``search_material`` tells a tree search as its record does (paper/search_paragraph.py,
+  the sweep report's own words) with the best variant's numbers over seeds, so a
   model-written paper describes the search from tree.json, not from memory; "" without one.
 """
 
@@ -102,8 +102,8 @@ def search_material(folder: Path) -> str:
     """The search paragraph (LaTeX) and the seeds table of a tree search's record; "" for a
     linear search or a folder without a record. A broken record is an error, never skipped."""
     from aisci.core.tree import load_tree
-    from aisci.paper.report import fmt
-    from aisci.paper.tree_report import TREE_FIGURE, search_paragraph
+    from aisci.paper.prose import fmt
+    from aisci.paper.search_paragraph import TREE_FIGURE, search_paragraph
 
     tree = load_tree(folder)
     if tree is None or tree.search != "tree" or not tree.metric:

@@ -35,7 +35,7 @@ from aisci.errors import AisciError
 from aisci.llm import LLMFormatError
 from aisci.paper.bib import parse_bib
 from aisci.paper.prechecks import LineIndex
-from aisci.paper.report import fmt
+from aisci.paper.prose import fmt
 from aisci.paper.sections import (
     _span,
     canonical_or_none,

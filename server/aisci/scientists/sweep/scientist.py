@@ -18,63 +18,15 @@ import re
 from typing import Any
 
 from aisci.core.ideas import Idea
-from aisci.core.knobs import set_argument_default
 from aisci.core.proposals import Proposal
 from aisci.core.scientist import RunJob, Verdict
 from aisci.core.template import Knob, Template
 from aisci.errors import AisciError
 
+from .edits import format_value, knob_values, replace_labels, set_knob
+from .tree import SweepTree, tree_idea
+
 log = logging.getLogger(__name__)
-
-
-def constant_pattern(constant: str) -> re.Pattern:
-    return re.compile(
-        rf"^(?P<head>{re.escape(constant)}\s*(?::[^=\n]+)?=\s*)(?P<value>[^#\n]*?)(?P<tail>\s*(?:#.*)?)$",
-        re.MULTILINE,
-    )
-
-
-def set_constant(source: str, constant: str, value: Any) -> str:
-    """``source`` with the top-level ``CONSTANT = ...`` line's value replaced by ``value``."""
-    pattern = constant_pattern(constant)
-    matches = pattern.findall(source)
-    if len(matches) != 1:
-        raise AisciError(
-            f"experiment.py has {len(matches)} top-level assignments of {constant}, expected one.",
-            f"Keep the knob as a single line `{constant} = <literal>` (see knobs.json).",
-        )
-    return pattern.sub(lambda m: f"{m['head']}{value!r}{m['tail']}", source, count=1)
-
-
-def set_knob(source: str, knob: Knob, value: Any) -> str:
-    """``source`` with the knob set to ``value``: its constant, or its argparse option's default."""
-    if knob.kind == "argument":
-        return set_argument_default(source, knob.constant, value)
-    return set_constant(source, knob.constant, value)
-
-
-def format_value(value: Any) -> str:
-    return repr(value)
-
-
-def replace_labels(source: str, labels: dict[str, str]) -> str:
-    """plot.py with its top-level ``labels = {...}`` assignment replaced by ``labels``."""
-    tree = ast.parse(source)
-    for node in tree.body:
-        if (
-            isinstance(node, ast.Assign)
-            and len(node.targets) == 1
-            and isinstance(node.targets[0], ast.Name)
-            and node.targets[0].id == "labels"
-        ):
-            lines = source.splitlines(keepends=True)
-            body = "".join(f"    {k!r}: {v!r},\n" for k, v in labels.items())
-            new = f"labels = {{\n{body}}}\n"
-            return "".join(lines[: node.lineno - 1]) + new + "".join(lines[node.end_lineno :])
-    raise AisciError(
-        "plot.py has no top-level `labels = {...}` assignment to edit.",
-        "Give plot.py a labels dict (folder -> legend label), as the template contract asks.",
-    )
 
 
 class SweepScientist:
@@ -90,8 +42,6 @@ class SweepScientist:
         self._literature = literature
         self._rejected: set[tuple[str, str]] = set()  # (folder, value) a person rejected
         self._last: dict[str, str] = {}  # folder -> the value proposed last there
-        from aisci.scientists.sweep_tree import SweepTree
-
         self._tree = SweepTree(template)
 
     # -- ideas ---------------------------------------------------------------------------
@@ -130,8 +80,6 @@ class SweepScientist:
     def generate_ideas(
         self, template: Template, archive: list[Idea], num_ideas: int, ctx
     ) -> list[Idea]:
-        from aisci.scientists.sweep_tree import tree_idea
-
         taken = {i.name for i in archive}
         if getattr(ctx.settings, "search", "linear") == "tree":
             return [
@@ -241,22 +189,11 @@ class SweepScientist:
     def describe_edit(self, job: RunJob, proposal: Proposal, written: str) -> str:
         """A run whose proposed edit a person changed: described from the constants in the
         text that ran (what the person chose), not from the proposal."""
-        from aisci.core.knobs import argument_defaults, top_level_constants
-
-        def values(source: str) -> dict[str, Any]:
-            found = {
-                **{k: v.value for k, v in top_level_constants(source).items()},
-                **{k: v.value for k, v in argument_defaults(source).items()},
-            }
-            return {
-                k.constant: found[k.constant] for k in self.template.knobs if k.constant in found
-            }
-
         knob = self.knob_for(job.idea)
         ran, proposed, before = (
-            values(written),
-            values(proposal.proposed),
-            values(proposal.original),
+            knob_values(self.template, written),
+            knob_values(self.template, proposal.proposed),
+            knob_values(self.template, proposal.original),
         )
         baseline = job.idea.extra.get("baseline_value", knob.current)
         value = ran.get(knob.constant, "unknown")
@@ -326,9 +263,10 @@ class SweepScientist:
 
     # -- paper ---------------------------------------------------------------------------
     def propose_section(self, job, section: str, feedback: str | None, ctx) -> Proposal | None:
-        from aisci.paper.report import SweepReport
         from aisci.paper.sections import set_section
-        from aisci.paper.tree_report import TreeReport
+
+        from .report import SweepReport
+        from .tree_report import TreeReport
 
         if feedback is not None:
             return (
@@ -352,7 +290,7 @@ class SweepScientist:
         return None
 
     def review_paper(self, job, text: str, ctx) -> dict:
-        from aisci.paper.checklist import checklist_review
+        from .checklist import checklist_review
 
         return checklist_review(job.folder)
 

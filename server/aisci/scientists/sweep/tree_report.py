@@ -1,89 +1,25 @@
-"""The sweep scientist's paper for a tree search, and the search paragraph every paper gets.
+"""The sweep scientist's paper for a tree search: ``SweepReport``'s sections, told as a search.
 
-Written from ``tree.json`` and the runs' final_info.json only: every number is a value of a run
-or of the seed confirmation recorded in tree.json (which ``aisci check`` reads), printed with
-four significant digits; counts of nodes carry the ``not-a-result`` opt-out (they are the
-search's bookkeeping, not measurements).
+Written from ``tree.json`` and the runs' final_info.json only; its Method is the search
+paragraph every paper of a search gets (paper/search_paragraph.py), and every number is a value
+of a run or of the seed confirmation recorded in tree.json, printed with four significant digits.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from aisci.core.metric import Metric
-from aisci.core.tree import Tree, load_tree
-from aisci.paper.report import SweepReport, fmt, tt
+from aisci.core.tree import load_tree
+from aisci.errors import StateError
+from aisci.paper.prose import fmt, tt
+from aisci.paper.search_paragraph import (
+    TREE_FIGURE,
+    search_metric,
+    search_paragraph,
+    short_description,
+)
 from aisci.paper.sections import latex_escape
-
-TREE_FIGURE = "search_tree.png"
-OPT_OUT = "% aisci: not-a-result"
-
-
-def _short(description: str) -> str:
-    return description.split(" (")[0]
-
-
-def search_summary(tree: Tree) -> dict:
-    nodes = tree.search_nodes()
-    ran = [n for n in nodes if n.run]
-    return {
-        "drafts": sum(n.kind == "draft" for n in nodes),
-        "improve": sum(n.kind == "improve" for n in nodes),
-        "debug": sum(n.kind == "debug" for n in nodes),
-        "ran": len(ran),
-        "failed": sum(n.status == "failed" for n in ran),
-        "limit": tree.settings.get("max_nodes"),
-    }
-
-
-def search_paragraph(tree: Tree) -> str:
-    """The search in prose (LaTeX), from the record: what ran, how it was selected, what won,
-    and the seeds that confirm it."""
-    metric = Metric.from_dict(tree.metric)
-    c = search_summary(tree)
-    best = tree.best(metric.better)
-    text = [
-        (
-            f"The experiments are a best-first tree search on {tt(metric.name)}"
-            + (f" of {tt(metric.dataset)}" if metric.dataset else "")
-            + f" ({'higher' if metric.direction == 'max' else 'lower'} is better; chosen by "
-            + latex_escape(metric.source)
-            + "). "
-            + f"It ran {c['ran']} variants of the experiment (at most {c['limit']}): {c['drafts']} drafts from "
-            f"the baseline, {c['improve']} improvements of good variants and {c['debug']} debugging steps; "
-            f"{c['failed']} failed. {OPT_OUT}"
-        ),
-        (
-            "Selection rule: "
-            + latex_escape(tree.settings.get("rule", "")).replace("--", "-{}-")
-            + ". "
-            "Figure~\\ref{fig:tree} shows the tree."
-        ),
-    ]
-    if best is not None:
-        where = (
-            "the baseline itself"
-            if best.id == 0
-            else f"{tt(f'run_{best.id}')} ({latex_escape(_short(best.description))})"
-        )
-        text.append(
-            f"The best variant is {where}, with {tt(metric.name)} {fmt(best.metric)} in the search."
-        )
-    conf = tree.confirmation
-    if conf and conf.get("n"):
-        spread = (
-            f"{fmt(conf['mean'])} $\\pm$ {fmt(conf['std'])} (mean $\\pm$ standard deviation)"
-            if conf.get("std") is not None
-            else f"{fmt(conf['mean'])} (one seed: no spread to measure)"
-        )
-        text.append(
-            f"Re-run with {conf['n']} further seeds ({tt('AISCI_SEED')} = "
-            f"{', '.join(str(s) for s in conf['seeds'])}), it measures {spread}; we report this "
-            "mean, not the single run that won the search. " + OPT_OUT
-        )
-    else:
-        text.append("It was not re-run with other seeds, so its value is a single run.")
-    return "\n".join(text)
+from aisci.scientists.sweep.report import SweepReport
 
 
 def tree_figure_tex() -> str:
@@ -104,17 +40,23 @@ class TreeReport(SweepReport):
     ):
         figures = {k: v for k, v in figures.items() if k != TREE_FIGURE}
         super().__init__(folder, idea, runs, figures, task, scale)
-        self.tree = load_tree(self.folder)
-        self.metric = Metric.from_dict(self.tree.metric)
+        tree = load_tree(self.folder)
+        if tree is None:
+            raise StateError(
+                f"{self.folder} has no tree.json: the report of a tree search is written from it.",
+                "Run the experiments again (aisci launch --resume) to record the search.",
+            )
+        self.tree = tree
+        self.metric = search_metric(tree)
 
     def label(self, run: str) -> str:
         if run == "run_0":
             return "baseline"
         node = self.tree.node(int(run[4:]))
-        return f"{tt(run)}: {latex_escape(_short(node.description))}"
+        return f"{tt(run)}: {latex_escape(short_description(node.description))}"
 
     def _values_run(self) -> str:
-        return ", ".join(latex_escape(_short(r.description)) for r in self.runs)
+        return ", ".join(latex_escape(short_description(r.description)) for r in self.runs)
 
     def _headline(self) -> tuple[str, str]:
         dataset = self.metric.dataset or next(iter(self.results["run_0"]))
@@ -123,13 +65,18 @@ class TreeReport(SweepReport):
     def _abstract(self) -> str:
         best = self.tree.best(self.metric.better)
         base = self.tree.node(0).metric
+        if base is None:
+            raise StateError(
+                f"tree.json of {self.folder} records no metric for the baseline (run_0).",
+                "Run the experiments again (aisci launch --resume) to measure it.",
+            )
         conf = self.tree.confirmation or {}
         text = (
             f"We search the knobs of a small experiment with a deterministic best-first tree search and report "
             f"what it measured. On {tt(self.metric.name)}, the baseline measures {fmt(base)}"
         )
-        if best is not None and best.id != 0:
-            text += f" and the best variant found ({latex_escape(_short(best.description))}) {fmt(best.metric)}"
+        if best is not None and best.id != 0 and best.metric is not None:
+            text += f" and the best variant found ({latex_escape(short_description(best.description))}) {fmt(best.metric)}"
         else:
             text += "; no variant beat it"
         if conf.get("n"):

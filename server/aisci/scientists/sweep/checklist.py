@@ -46,7 +46,7 @@ def run_checks(folder: Path) -> list[dict[str, Any]]:
     checks.append(
         _check(
             "every figure referenced",
-            figures and not unreferenced,
+            bool(figures) and not unreferenced,
             f"{len(figures)} figure(s)"
             + (
                 f"; not referenced: {', '.join(unreferenced)}"

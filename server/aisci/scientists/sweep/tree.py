@@ -22,6 +22,8 @@ from aisci.core.ideas import Idea
 from aisci.core.proposals import Proposal
 from aisci.core.template import Knob, Template
 
+from .edits import knob_values, set_knob
+
 
 def tree_idea(template: Template) -> Idea:
     knobs = ", ".join(k.constant for k in template.knobs)
@@ -41,17 +43,6 @@ def tree_idea(template: Template) -> Idea:
             "generated_by": "sweep scientist",
         },
     )
-
-
-def knob_values(template: Template, source: str) -> dict[str, Any]:
-    """{constant: value} of the template's knobs as ``source`` sets them."""
-    from aisci.core.knobs import argument_defaults, top_level_constants
-
-    found = {
-        **{k: v.value for k, v in top_level_constants(source).items()},
-        **{k: v.value for k, v in argument_defaults(source).items()},
-    }
-    return {k.constant: found[k.constant] for k in template.knobs if k.constant in found}
 
 
 def _numeric(value: Any) -> bool:
@@ -157,8 +148,6 @@ class SweepTree:
         return {constant: value for constant, (_, value) in order}
 
     def _proposal(self, job, changes: dict[str, Any], base: dict[str, Any], why: str) -> Proposal:
-        from aisci.scientists.sweep import set_knob
-
         source = (job.folder / "experiment.py").read_text(encoding="utf-8")  # the parent's code
         for constant, value in changes.items():
             source = set_knob(source, self.knob(constant), value)

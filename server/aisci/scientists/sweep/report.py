@@ -1,31 +1,18 @@
 """The sweep scientist's paper: a plain, honest report written from the measured numbers.
 
 Every number in it is a value of a run's final_info.json, printed with four significant
-digits (so the consistency check can trace it back); every figure is one plot.py made and is
-referenced in the text; effects are stated as measured ("from a to b"), never as causes.
+digits (paper/prose.py, so the consistency check can trace it back); every figure is one
+plot.py made and is referenced in the text; effects are stated as measured ("from a to b"),
+never as causes. ``SweepScientist.propose_section`` drafts each section from it.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from pathlib import Path
 
+from aisci.paper.prose import fmt, tt
 from aisci.paper.sections import latex_escape
-
-
-def fmt(value: float) -> str:
-    """Four significant digits, never in exponent form (LaTeX prose has no 1e-05)."""
-    if value == 0 or not math.isfinite(value):
-        return "0" if value == 0 else str(value)
-    if float(value).is_integer() and abs(value) < 1e7:
-        return str(int(value))  # a step count is 300, not 300.0
-    decimals = max(0, 3 - math.floor(math.log10(abs(value))))
-    return f"{value:.{decimals}f}"
-
-
-def tt(name: str) -> str:
-    return r"\texttt{" + latex_escape(name) + "}"
 
 
 def _final_info(folder: Path, run: str) -> dict:
@@ -162,7 +149,8 @@ class SweepReport:
         dataset, metric = self._headline()
         values = {run: res[dataset]["means"].get(metric) for run, res in self.results.items()}
         values = {k: v for k, v in values.items() if v is not None}
-        low, high = min(values, key=values.get), max(values, key=values.get)
+        low = min(values, key=lambda run: values[run])
+        high = max(values, key=lambda run: values[run])
         text.append(
             f"On {tt(dataset)}, the lowest {tt(metric)} ({fmt(values[low])}) comes from {self.label(low)} and "
             f"the highest ({fmt(values[high])}) from {self.label(high)}."

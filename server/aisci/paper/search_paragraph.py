@@ -1,0 +1,97 @@
+"""The paragraph on the search that every paper of a tree search gets, whoever wrote the paper.
+
+Written from ``tree.json`` only: what ran, how it was selected, what won and the seeds that
+confirm it. Every number is a value of a run or of the seed confirmation recorded in tree.json
+(which ``aisci check`` reads), printed with four significant digits; counts of nodes carry the
+``not-a-result`` opt-out (they are the search's bookkeeping, not measurements). The sweep
+scientist's tree report puts it in its Method section; the LLM scientist's prompts show it as
+material (scientists/llm/material.py).
+"""
+
+from __future__ import annotations
+
+from aisci.core.metric import Metric
+from aisci.core.tree import Tree
+from aisci.errors import StateError
+from aisci.paper.prose import fmt, tt
+from aisci.paper.sections import latex_escape
+
+TREE_FIGURE = "search_tree.png"  # drawn by the search (core/tree_figure.py) beside tree.json
+OPT_OUT = "% aisci: not-a-result"
+
+
+def short_description(description: str) -> str:
+    return description.split(" (")[0]
+
+
+def search_metric(tree: Tree) -> Metric:
+    """The metric the search optimised, as tree.json records it."""
+    if not tree.metric:
+        raise StateError(
+            "tree.json records no metric: the search has no paragraph to write.",
+            "Run the experiments again (aisci launch --resume) so the search records its metric.",
+        )
+    return Metric.from_dict(tree.metric)
+
+
+def search_summary(tree: Tree) -> dict:
+    nodes = tree.search_nodes()
+    ran = [n for n in nodes if n.run]
+    return {
+        "drafts": sum(n.kind == "draft" for n in nodes),
+        "improve": sum(n.kind == "improve" for n in nodes),
+        "debug": sum(n.kind == "debug" for n in nodes),
+        "ran": len(ran),
+        "failed": sum(n.status == "failed" for n in ran),
+        "limit": tree.settings.get("max_nodes"),
+    }
+
+
+def search_paragraph(tree: Tree) -> str:
+    """The search in prose (LaTeX), from the record: what ran, how it was selected, what won,
+    and the seeds that confirm it."""
+    metric = search_metric(tree)
+    c = search_summary(tree)
+    best = tree.best(metric.better)
+    text = [
+        (
+            f"The experiments are a best-first tree search on {tt(metric.name)}"
+            + (f" of {tt(metric.dataset)}" if metric.dataset else "")
+            + f" ({'higher' if metric.direction == 'max' else 'lower'} is better; chosen by "
+            + latex_escape(metric.source)
+            + "). "
+            + f"It ran {c['ran']} variants of the experiment (at most {c['limit']}): {c['drafts']} drafts from "
+            f"the baseline, {c['improve']} improvements of good variants and {c['debug']} debugging steps; "
+            f"{c['failed']} failed. {OPT_OUT}"
+        ),
+        (
+            "Selection rule: "
+            + latex_escape(tree.settings.get("rule", "")).replace("--", "-{}-")
+            + ". "
+            "Figure~\\ref{fig:tree} shows the tree."
+        ),
+    ]
+    if best is not None and best.metric is not None:  # Tree.best only picks nodes with a metric
+        where = (
+            "the baseline itself"
+            if best.id == 0
+            else f"{tt(f'run_{best.id}')} ({latex_escape(short_description(best.description))})"
+        )
+        text.append(
+            f"The best variant is {where}, with {tt(metric.name)} {fmt(best.metric)} in the search."
+        )
+    conf = tree.confirmation
+    if conf and conf.get("n"):
+        spread = (
+            f"{fmt(conf['mean'])} $\\pm$ {fmt(conf['std'])} (mean $\\pm$ standard deviation)"
+            if conf.get("std") is not None
+            else f"{fmt(conf['mean'])} (one seed: no spread to measure)"
+        )
+        text.append(
+            f"Re-run with {conf['n']} further seeds ({tt('AISCI_SEED')} = "
+            f"{', '.join(str(s) for s in conf['seeds'])}), it measures {spread}; we report this "
+            "mean, not the single run that won the search. " + OPT_OUT
+        )
+    else:
+        text.append("It was not re-run with other seeds, so its value is a single run.")
+    return "\n".join(text)

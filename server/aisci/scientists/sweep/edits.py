@@ -1,0 +1,78 @@
+"""The sweep scientist's edits of a template's source: its knobs in experiment.py, its labels in
+plot.py.
+
+A knob is a top-level ``CONSTANT = <literal>`` line or an argparse option's default
+(knobs.json says which); ``set_knob`` changes exactly that value and nothing else, so the
+proposal a person reviews is a one-line diff. ``knob_values`` reads the knobs back from a text
+(what a person's edit really set). ``replace_labels`` rewrites plot.py's top-level ``labels``
+dict.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Any
+
+from aisci.core.knobs import argument_defaults, set_argument_default, top_level_constants
+from aisci.core.template import Knob, Template
+from aisci.errors import AisciError
+
+
+def constant_pattern(constant: str) -> re.Pattern:
+    return re.compile(
+        rf"^(?P<head>{re.escape(constant)}\s*(?::[^=\n]+)?=\s*)(?P<value>[^#\n]*?)(?P<tail>\s*(?:#.*)?)$",
+        re.MULTILINE,
+    )
+
+
+def set_constant(source: str, constant: str, value: Any) -> str:
+    """``source`` with the top-level ``CONSTANT = ...`` line's value replaced by ``value``."""
+    pattern = constant_pattern(constant)
+    matches = pattern.findall(source)
+    if len(matches) != 1:
+        raise AisciError(
+            f"experiment.py has {len(matches)} top-level assignments of {constant}, expected one.",
+            f"Keep the knob as a single line `{constant} = <literal>` (see knobs.json).",
+        )
+    return pattern.sub(lambda m: f"{m['head']}{value!r}{m['tail']}", source, count=1)
+
+
+def set_knob(source: str, knob: Knob, value: Any) -> str:
+    """``source`` with the knob set to ``value``: its constant, or its argparse option's default."""
+    if knob.kind == "argument":
+        return set_argument_default(source, knob.constant, value)
+    return set_constant(source, knob.constant, value)
+
+
+def format_value(value: Any) -> str:
+    return repr(value)
+
+
+def replace_labels(source: str, labels: dict[str, str]) -> str:
+    """plot.py with its top-level ``labels = {...}`` assignment replaced by ``labels``."""
+    tree = ast.parse(source)
+    for node in tree.body:
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and node.targets[0].id == "labels"
+        ):
+            lines = source.splitlines(keepends=True)
+            body = "".join(f"    {k!r}: {v!r},\n" for k, v in labels.items())
+            new = f"labels = {{\n{body}}}\n"
+            return "".join(lines[: node.lineno - 1]) + new + "".join(lines[node.end_lineno :])
+    raise AisciError(
+        "plot.py has no top-level `labels = {...}` assignment to edit.",
+        "Give plot.py a labels dict (folder -> legend label), as the template contract asks.",
+    )
+
+
+def knob_values(template: Template, source: str) -> dict[str, Any]:
+    """{constant: value} of the template's knobs as ``source`` sets them."""
+    found = {
+        **{k: v.value for k, v in top_level_constants(source).items()},
+        **{k: v.value for k, v in argument_defaults(source).items()},
+    }
+    return {k.constant: found[k.constant] for k in template.knobs if k.constant in found}
