@@ -15,38 +15,24 @@ and key from process-wide environment variables. ``make_model``
   would print litellm's complaint to stdout.
 
 litellm is imported offline-safe (the bundled price map, no banners on stdout, no Hugging Face
-tokenizer download for llama-named models).
+tokenizer download for llama-named models). Every change to litellm's or aider's process-wide
+state is made in ``aisci.llm.compat``.
 """
 
 from __future__ import annotations
 
-import os
-import threading
 from types import ModuleType
 from typing import Any
 
 from aisci.errors import ConfigError
-
-_lock = threading.Lock()
+from aisci.llm import compat
+from aisci.llm._litellm import load_litellm as _load_shared
 
 
 def load_litellm() -> ModuleType:
-    """litellm, imported once with the offline settings (shared with ``aisci.llm`` if present)."""
-    try:
-        from aisci.llm._litellm import load_litellm as shared
-    except ImportError:
-        shared = None
-    if shared is not None:
-        litellm = shared()
-    else:
-        os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-        os.environ.setdefault("LITELLM_OFFLINE_MODE", "true")
-        import litellm
-
-        litellm.suppress_debug_info = True
-        litellm.set_verbose = False
-    # token_counter would otherwise fetch a tokenizer from Hugging Face for llama-3 names.
-    litellm.disable_hf_tokenizer_download = True
+    """litellm as ``aisci.llm`` loads it, and without Hugging Face tokenizer downloads."""
+    litellm = _load_shared()
+    compat.no_tokenizer_download(litellm)
     return litellm
 
 
@@ -62,7 +48,7 @@ def make_model(
     litellm = load_litellm()
     from aider import models as aider_models
 
-    name = aider_models.MODEL_ALIASES.get(name, name)  # aider's short names: "sonnet", ...
+    name = compat.aider_alias(name)  # aider's short names: "sonnet", ...
     try:
         litellm.get_llm_provider(model=name, api_base=api_base)
     except Exception:
@@ -71,10 +57,7 @@ def make_model(
             "Give the model as `provider/model`, e.g. `gpt-4o`, `anthropic/claude-3-5-sonnet-20241022`,"
             " or `openai/<name>` with an API base for an OpenAI-compatible server.",
         ) from None
-    with _lock:  # aider's table is process-wide; an entry only ever gets added
-        metadata = aider_models.model_info_manager.local_model_metadata
-        if name not in metadata:
-            metadata[name] = _known_metadata(litellm, name)
+    compat.add_aider_metadata(name, lambda: _known_metadata(litellm, name))
     model = aider_models.Model(name, weak_model=name, editor_model=name)
     if model_info:  # this coder's own view (context size, price), not the shared table's
         model.info = {**model.info, **model_info}

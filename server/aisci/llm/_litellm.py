@@ -1,17 +1,17 @@
-"""The one door to litellm: imported lazily, offline-safe, silent on stdout.
+"""The one door to litellm: imported lazily, once, offline-safe and silent on stdout.
 
 ``import aisci.llm`` must stay cheap and must not touch the network, so nothing imports litellm
-at module level; every use goes through ``load_litellm()``. Before the import it asks litellm
-for the bundled price map instead of downloading one (a download hangs for seconds on a
-network that drops packets); after it, it turns off litellm's stdout banners ("Provider
-List", "Give Feedback") and telemetry, because stdout is the language server's protocol.
+at module level; every use goes through ``load_litellm()``. What it changes in litellm's
+process-wide state (the environment before the import, the settings after it) is in
+``compat.py``, with the versions it was tested with.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from types import ModuleType
+
+from aisci.llm import compat
 
 _lock = threading.Lock()
 _module: ModuleType | None = None
@@ -24,12 +24,10 @@ def load_litellm() -> ModuleType:
         return _module
     with _lock:
         if _module is None:
-            os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-            os.environ.setdefault("LITELLM_OFFLINE_MODE", "true")
+            compat.check_versions()
+            compat.offline_environment()
             import litellm
 
-            litellm.suppress_debug_info = True  # no banners on stdout
-            litellm.set_verbose = False  # its debug prints go to stdout too
-            litellm.telemetry = False
+            compat.quiet(litellm)
             _module = litellm
     return _module

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from aisci.errors import ConfigError
 
+from . import compat
 from ._litellm import load_litellm
 from .settings import LLMSettings
 
@@ -129,16 +130,7 @@ def _register_unpriced(litellm, model: str) -> None:
         provider = litellm.get_llm_provider(model=model)[1]
     except Exception:
         provider = "openai"  # an api_base model; the provider only labels the entry
-    litellm.register_model(
-        {
-            model: {
-                "input_cost_per_token": 0.0,
-                "output_cost_per_token": 0.0,
-                "litellm_provider": provider,
-                "mode": "chat",
-            }
-        }
-    )
+    compat.register_zero_price(litellm, model, provider)
 
 
 def warn_unpriced_once(model: str) -> None:
