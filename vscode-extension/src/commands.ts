@@ -185,7 +185,7 @@ async function selectInterpreter(p: Parts): Promise<void> {
   const current = scope.value ?? "";
   const found = await interpreterItems({
     folders: vscode.workspace.isTrusted ? (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath) : [],
-    pythonExtension: vscode.workspace.isTrusted ? p.server.pythonExtensionInterpreter : async () => undefined,
+    pythonExtension: vscode.workspace.isTrusted ? p.server.pythonExtensionInterpreter : () => Promise.resolve(undefined),
     exists: (f) => fs.existsSync(f),
     which: whichPython3,
   });
@@ -289,7 +289,7 @@ export function registerCommands(p: Parts): vscode.Disposable[] {
   const reg = (id: string, fn: (arg?: unknown, ...rest: unknown[]) => unknown) =>
     vscode.commands.registerCommand(id, (...args: unknown[]) => (id in RUNS && !trustedOrSay(RUNS[id]) ? undefined : fn(...args)));
 
-  const onTemplate = (name: string, title: string, command: string, extra: (t: string) => Promise<object | undefined> = async () => ({})) =>
+  const onTemplate = (name: string, title: string, command: string, extra: (t: string) => Promise<object | undefined> = () => Promise.resolve({})) =>
     reg(`aiScientist.${name}`, async (arg) => {
       const t = await pickTemplate(p.server, arg, `AI Scientist: ${title}`);
       const more = t && (await extra(t.path));

@@ -26,7 +26,7 @@ import { ResultsPanels } from "./webviews/results";
 
 let server: ServerManager | undefined;
 
-export async function activate(context: vscode.ExtensionContext): Promise<void> {
+export function activate(context: vscode.ExtensionContext): void {
   const activated = Date.now();
   let firstLoad = true;
   const logs = new Logs();

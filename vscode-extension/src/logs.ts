@@ -73,7 +73,7 @@ export class Logs implements vscode.Disposable {
       dispose() {
         /* owned by Logs */
       },
-    } as vscode.OutputChannel;
+    };
   }
 
   private write(level: Level, text: string): void {

@@ -156,7 +156,7 @@ export async function pickFolder(server: ServerManager, arg: unknown, title: str
 
 export async function pickSection(title: string): Promise<string | null | undefined> {
   const pick = await vscode.window.showQuickPick(
-    [{ label: "All sections", section: null as string | null }, ...SECTIONS.map((s) => ({ label: s, section: s as string | null }))],
+    [{ label: "All sections", section: null as string | null }, ...SECTIONS.map((s) => ({ label: s, section: s }))],
     { title, placeHolder: "Which section?" },
   );
   return pick === undefined ? undefined : pick.section;

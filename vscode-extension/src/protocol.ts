@@ -56,7 +56,8 @@ export interface IdeasResult {
 
 export interface RunInfo {
   run: string;
-  status: "done" | "failed" | string;
+  /** "done", "failed", or the state the idea's record holds for a run not finished. */
+  status: string;
   description?: string;
   means?: Means;
   durationS?: number | null;

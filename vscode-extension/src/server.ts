@@ -76,18 +76,27 @@ export function currentServerSettings() {
   return serverSettings((key) => config.get(key));
 }
 
+/**
+ * The parts of the Python extension's API read here, every one optional: its versions differ
+ * (the `environments` API is newer than `settings.getExecutionDetails`), and nothing is typed
+ * by the extension for its callers.
+ */
+interface PythonExtensionApi {
+  environments?: { getActiveEnvironmentPath?(resource?: vscode.Uri): { path?: string } | undefined };
+  settings?: { getExecutionDetails?(resource?: vscode.Uri): { execCommand?: unknown } | undefined };
+}
+
 async function pythonExtensionInterpreter(): Promise<string | undefined> {
-  const ext = vscode.extensions.getExtension("ms-python.python");
+  const ext = vscode.extensions.getExtension<PythonExtensionApi | undefined>("ms-python.python");
   if (!ext) {
     return undefined;
   }
   try {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    const api: any = ext.isActive ? ext.exports : await ext.activate();
+    const api = ext.isActive ? ext.exports : await ext.activate();
     const resource = vscode.workspace.workspaceFolders?.[0]?.uri;
     const env = api?.environments?.getActiveEnvironmentPath?.(resource);
     if (env?.path) {
-      return String(env.path);
+      return env.path;
     }
     const details = api?.settings?.getExecutionDetails?.(resource);
     const exec = details?.execCommand;
@@ -180,7 +189,7 @@ export class ServerManager implements vscode.Disposable {
     this.stateChanged.fire(state);
   }
 
-  private async fail(message: string): Promise<false> {
+  private fail(message: string): false {
     this.logs.error(message);
     this.setState("failed", message);
     if (this.quiet) {
@@ -234,7 +243,7 @@ export class ServerManager implements vscode.Disposable {
       workspaceFolders: trusted ? (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath) : [],
       platform: process.platform,
       exists: (f) => fs.existsSync(f),
-      pythonExtension: trusted ? pythonExtensionInterpreter : async () => undefined,
+      pythonExtension: trusted ? pythonExtensionInterpreter : () => Promise.resolve(undefined),
     });
     if (isProblem(found)) {
       return this.fail(found.message);
@@ -252,7 +261,6 @@ export class ServerManager implements vscode.Disposable {
       args: ["-m", "aisci", "lsp"],
       options: { cwd: root, env },
     };
-    let current: LanguageClient | undefined;
     const clientOptions: LanguageClientOptions = {
       documentSelector: [
         { scheme: "file", pattern: "**/*.tex" },
@@ -276,19 +284,19 @@ export class ServerManager implements vscode.Disposable {
         // Restarts are ours (one policy for a crash at start-up and a crash later), so the
         // client itself never restarts.
         closed: () => {
-          if (current !== undefined && current !== this.startingClient) {
-            this.onCrash(current);
+          // Called only once the client below exists (it is the client's own handler).
+          if (client !== this.startingClient) {
+            this.onCrash(client);
           }
           return { action: CloseAction.DoNotRestart, handled: true };
         },
       },
     };
     const client = new QuietClient("aiScientist", "AI Scientist", serverOptions, clientOptions);
-    current = client;
     for (const method of NOTIFICATIONS) {
       client.onNotification(method, (params: unknown) => this.notifications.fire({ method, params }));
     }
-    client.onRequest("aisci/reviewProposal", (params: ReviewProposalParams, token) => this.proposals.review(params, token));
+    client.onRequest("aisci/reviewProposal", (params: ReviewProposalParams, token: vscode.CancellationToken) => this.proposals.review(params, token));
     client.onDidChangeState((e) => {
       if (e.newState === State.Running) {
         this.setState("running");
@@ -296,7 +304,7 @@ export class ServerManager implements vscode.Disposable {
     });
     this.client = client;
     this.startingClient = client;
-    let failure: unknown;
+    let failure: Error | undefined;
     try {
       await client.start();
       // start() can resolve although the server died during initialize (the client forgets
@@ -305,7 +313,7 @@ export class ServerManager implements vscode.Disposable {
         failure = new Error("the server exited during start-up");
       }
     } catch (e) {
-      failure = e ?? new Error("unknown failure");
+      failure = e instanceof Error ? e : new Error(typeof e === "string" ? e : "unknown failure");
     } finally {
       this.startingClient = undefined;
     }
@@ -331,7 +339,7 @@ export class ServerManager implements vscode.Disposable {
     // It died while starting: the same crash policy as later, then try again or say why.
     // Its stderr can arrive just after the connection broke; give it a moment.
     await new Promise((r) => setTimeout(r, STDERR_GRACE_MS));
-    const why = this.logs.why() ?? (failure instanceof Error ? failure.message : String(failure));
+    const why = this.logs.why() ?? failure.message;
     await this.stopClient();
     const decision = this.policy.onCrash(why, `The AI Scientist server (${found.path} -m aisci lsp)`);
     this.logs.info(decision.message);
@@ -356,7 +364,7 @@ export class ServerManager implements vscode.Disposable {
       this.logs.info(decision.message);
       await this.enqueue(() => this.stopClient());
       if (!decision.restart) {
-        await this.fail(decision.message);
+        this.fail(decision.message);
         return;
       }
       void vscode.window.showWarningMessage(decision.message, "Show Logs").then((b) => b && this.logs.show());

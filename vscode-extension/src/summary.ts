@@ -20,7 +20,7 @@ export interface Summary {
 type R = Record<string, unknown>;
 
 const s = (x: unknown) => (typeof x === "string" ? x : "");
-const arr = (x: unknown) => (Array.isArray(x) ? x : []);
+const arr = (x: unknown): unknown[] => (Array.isArray(x) ? x : []);
 
 export function summarise(command: string, raw: unknown): Summary {
   const r = (typeof raw === "object" && raw !== null ? raw : {}) as R;
@@ -78,7 +78,7 @@ export function summarise(command: string, raw: unknown): Summary {
       }
       const overall = review.Overall ?? review.overall;
       const decision = s(r.decision) || s(review.Decision);
-      return { ok, text: `${folder}: review ${overall !== undefined ? `Overall ${overall}` : ""}${decision ? `, ${decision}` : ""}. ${msg}`.trim() };
+      return { ok, text: `${folder}: review ${typeof overall === "number" || typeof overall === "string" ? `Overall ${overall}` : ""}${decision ? `, ${decision}` : ""}. ${msg}`.trim() };
     }
     case "aisci.launch": {
       const ideas = arr(r.ideas) as R[];

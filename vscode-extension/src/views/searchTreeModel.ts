@@ -15,9 +15,11 @@ import { formatNumber } from "./treeModel";
 export interface SearchNodeInfo {
   id: number;
   parent: number | null;
-  kind: "root" | "draft" | "improve" | "debug" | "seed" | string;
+  /** "root", "draft", "improve", "debug" or "seed" (docs/search.md); any other shows as it is. */
+  kind: string;
   description: string;
-  status: "pending" | "running" | "done" | "failed" | "pruned" | string;
+  /** "pending", "running", "done", "failed" or "pruned". */
+  status: string;
   metric?: number | null;
   error?: string | null;
   note?: string | null;
@@ -53,7 +55,7 @@ const STATUS_ICON: Record<string, { id: string; color?: string }> = {
 };
 
 function md(text: string): string {
-  return text.replace(/([\\`*_{}\[\]()#+\-.!|<>])/g, "\\$1");
+  return text.replace(/([\\`*_{}[\]()#+\-.!|<>])/g, "\\$1");
 }
 
 export function nodeLabel(n: SearchNodeInfo): string {

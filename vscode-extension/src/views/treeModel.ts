@@ -103,7 +103,7 @@ export function compareToBaseline(value: number, base: number | undefined): stri
 }
 
 function md(text: string): string {
-  return text.replace(/([\\`*_{}\[\]()#+\-.!|<>])/g, "\\$1");
+  return text.replace(/([\\`*_{}[\]()#+\-.!|<>])/g, "\\$1");
 }
 
 function score(x: number | null | undefined): string {

@@ -37,9 +37,8 @@ state.folder = statusEl.dataset.folder;
 let renders = 0;
 const pageLabel = document.getElementById("page-label") as HTMLSpanElement;
 
-let workerReady: Promise<void> | undefined;
 let resolveWorker: (() => void) | undefined;
-workerReady = new Promise((r) => (resolveWorker = r));
+const workerReady = new Promise<void>((r) => (resolveWorker = r));
 let doc: pdfjs.PDFDocumentProxy | undefined;
 let renderToken = 0;
 let pageSizes: { top: number; height: number }[] = [];
@@ -233,7 +232,7 @@ function reveal(page: number, x: number, y: number, w: number, h: number): void 
 
 /** SyncTeX inverse: where on which page a click was, in PDF points. */
 function synctexClick(event: MouseEvent): void {
-  const canvas = (event.target as HTMLElement).closest("canvas.page") as HTMLCanvasElement | null;
+  const canvas = (event.target as HTMLElement).closest<HTMLCanvasElement>("canvas.page");
   if (!canvas) {
     return;
   }

@@ -60,6 +60,12 @@ export async function findPdf(folder: string, given: string | null | undefined, 
   return undefined;
 }
 
+/** A message of the preview page's script (src/webview-scripts/preview.ts); fields are checked where read. */
+interface WebviewMessage {
+  type?: string;
+  [k: string]: unknown;
+}
+
 interface Preview {
   panel: vscode.WebviewPanel;
   folder: string;
@@ -109,7 +115,7 @@ export class PreviewPanels implements vscode.Disposable, vscode.WebviewPanelSeri
     const p: Preview = { panel, folder, pdf: undefined, ready: false };
     this.previews.set(folder, p);
     panel.onDidDispose(() => this.previews.delete(folder));
-    panel.webview.onDidReceiveMessage((m) => this.onMessage(p, m));
+    panel.webview.onDidReceiveMessage((m: WebviewMessage) => this.onMessage(p, m));
     panel.webview.html = this.html(panel.webview, folder);
     return p;
   }
@@ -185,7 +191,7 @@ export class PreviewPanels implements vscode.Disposable, vscode.WebviewPanelSeri
     }
   }
 
-  private async onMessage(preview: Preview, m: { type?: string; [k: string]: unknown }): Promise<void> {
+  private async onMessage(preview: Preview, m: WebviewMessage): Promise<void> {
     switch (m.type) {
       case "ready":
         preview.ready = true;
@@ -204,7 +210,7 @@ export class PreviewPanels implements vscode.Disposable, vscode.WebviewPanelSeri
         break;
       }
       case "rendered": {
-        this.logs.info(`preview of ${path.basename(preview.folder)}: ${m.pages} page(s) rendered at ${m.width}x${m.height}`);
+        this.logs.info(`preview of ${path.basename(preview.folder)}: ${Number(m.pages)} page(s) rendered at ${Number(m.width)}x${Number(m.height)}`);
         preview.rendered = true;
         const after = preview.afterRender;
         preview.afterRender = undefined;
@@ -215,7 +221,7 @@ export class PreviewPanels implements vscode.Disposable, vscode.WebviewPanelSeri
         const latex = path.join(preview.folder, "latex");
         const found = await synctexEdit(path.join(latex, "template.pdf"), Number(m.page), Number(m.x), Number(m.y));
         if ("error" in found) {
-          void vscode.window.showWarningMessage(`SyncTeX found no source for that spot of page ${m.page}: ${found.error}`);
+          void vscode.window.showWarningMessage(`SyncTeX found no source for that spot of page ${Number(m.page)}: ${found.error}`);
           break;
         }
         const line = Math.max(0, found.line - 1);
@@ -224,7 +230,7 @@ export class PreviewPanels implements vscode.Disposable, vscode.WebviewPanelSeri
           selection: new vscode.Range(line, Math.max(0, found.column), line, Math.max(0, found.column)),
         });
         editor.revealRange(new vscode.Range(line, 0, line, 0), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
-        this.logs.info(`SyncTeX: page ${m.page} (${Number(m.x).toFixed(0)}, ${Number(m.y).toFixed(0)}) is ${path.basename(found.file)}:${found.line}`);
+        this.logs.info(`SyncTeX: page ${Number(m.page)} (${Number(m.x).toFixed(0)}, ${Number(m.y).toFixed(0)}) is ${path.basename(found.file)}:${found.line}`);
         break;
       }
       case "error":
@@ -269,7 +275,7 @@ export class PreviewPanels implements vscode.Disposable, vscode.WebviewPanelSeri
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="${previewCsp(webview.cspSource, n)}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="stylesheet" href="${media("preview.css")}">
+<link rel="stylesheet" href="${media("preview.css").toString()}">
 <title>Paper preview</title></head>
 <body>
 <div id="toolbar">
@@ -285,7 +291,7 @@ export class PreviewPanels implements vscode.Disposable, vscode.WebviewPanelSeri
 </div>
 <div id="status" data-folder="${escapeHtml(folder)}" title="Double-click (or Ctrl+click) in the page to open its source line">Loading…</div>
 <div id="pages"></div>
-<script nonce="${n}" src="${media("preview.js")}"></script>
+<script nonce="${n}" src="${media("preview.js").toString()}"></script>
 </body></html>`;
   }
 

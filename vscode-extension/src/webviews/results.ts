@@ -122,7 +122,7 @@ export class ResultsPanels implements vscode.Disposable, vscode.WebviewPanelSeri
       return;
     }
     const data = await this.server.query<FolderRuns>("aisci.listRuns", { folder });
-    let figures: string[] = [];
+    let figures: string[];
     try {
       const entries = await vscode.workspace.fs.readDirectory(vscode.Uri.file(folder));
       figures = entries.filter(([name, type]) => type === vscode.FileType.File && FIGURE.test(name)).map(([name]) => name).sort();
@@ -136,7 +136,7 @@ export class ResultsPanels implements vscode.Disposable, vscode.WebviewPanelSeri
       .map((f) => {
         const src = webview.asWebviewUri(vscode.Uri.file(path.join(folder, f)));
         // A cache-busting query so a replotted figure shows its new pixels.
-        return `<figure><img src="${src}?v=${Date.now()}" alt="${escapeHtml(f)}"><figcaption>${escapeHtml(f)}</figcaption></figure>`;
+        return `<figure><img src="${src.toString()}?v=${Date.now()}" alt="${escapeHtml(f)}"><figcaption>${escapeHtml(f)}</figcaption></figure>`;
       })
       .join("\n");
     const n = nonce();
@@ -144,7 +144,7 @@ export class ResultsPanels implements vscode.Disposable, vscode.WebviewPanelSeri
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="${resultsCsp(webview.cspSource, n)}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="stylesheet" href="${css}">
+<link rel="stylesheet" href="${css.toString()}">
 <title>Results</title></head>
 <body>
 <h1>${escapeHtml(title)}</h1>

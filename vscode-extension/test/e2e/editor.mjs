@@ -38,8 +38,8 @@ function extensionLog(userData) {
 }
 
 export async function editorChecks(t) {
-  const { page, ws, userData, log, screenshot, wb, figures } = t;
-  const { runCommand, pick, waitToast, toast, toastText, view, viewRows, clearNotifications, findFrame } = wb;
+  const { page, userData, log, screenshot, wb, figures } = t;
+  const { runCommand, pick, waitToast, toastText, view, viewRows, clearNotifications, findFrame } = wb;
 
   // ---- a shipped template's paper: build on save, timed; SyncTeX both ways ----
   await runCommand("View: Close All Editors");

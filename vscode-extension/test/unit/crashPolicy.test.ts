@@ -31,7 +31,7 @@ test("crashes older than the window are forgotten", () => {
 });
 
 test("reset after a deliberate restart", () => {
-  let t = 0;
+  const t = 0;
   const p = new CrashPolicy(1, 180_000, () => t);
   assert.equal(p.onCrash().restart, true);
   assert.equal(p.onCrash().restart, false);

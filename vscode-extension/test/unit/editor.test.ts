@@ -57,8 +57,8 @@ test("found interpreters: the .venv, the Python extension's choice, python3 on P
   const found = await interpreterItems({
     folders: ["/ws"],
     exists: (f) => f === "/ws/.venv/bin/python",
-    pythonExtension: async () => "/ws/.venv/bin/python",
-    which: async () => "/usr/bin/python3",
+    pythonExtension: () => Promise.resolve("/ws/.venv/bin/python"),
+    which: () => Promise.resolve("/usr/bin/python3"),
   });
   assert.deepEqual(found, [
     { path: "/ws/.venv/bin/python", source: "the workspace's .venv" },

@@ -9,7 +9,7 @@ function sources(over: Partial<InterpreterSources> & { present?: string[]; ext?:
     workspaceFolders: over.workspaceFolders ?? ["/ws"],
     platform: over.platform ?? "linux",
     exists: (f) => present.has(f),
-    pythonExtension: async () => over.ext,
+    pythonExtension: () => Promise.resolve(over.ext),
   };
 }
 

@@ -34,8 +34,7 @@ test("a partial last line counts; mark() forgets the previous server's output", 
 
 test("each line is logged once, at its level, without the client's or Python's prefix", () => {
   const logs = new Logs();
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const lines = (logs as any).real.lines as string[];
+  const lines = (logs as unknown as { real: { lines: string[] } }).real.lines;
   logs.channel.append("2026-01-01 10:00:00,123 WARNING aisci.lsp: the watcher could not start\nTraceback (most recent call last):\n  File \"x\"\nOSError: no\n");
   logs.channel.appendLine("[Info  - 10:00:01] run_1 finished.");
   logs.info("aisci.runBaseline {}");

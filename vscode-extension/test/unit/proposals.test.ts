@@ -62,7 +62,15 @@ test("an edited proposed side answers edit with the researcher's text", async ()
   const pending = reviewer.review(params, new vscode.CancellationTokenSource().token);
   await settle();
   let saved = false;
-  workspace.textDocuments.push({ uri: vscode.Uri.file("/storage/aisci-proposals/p3/experiment.py"), isDirty: true, getText: () => "DEGREE = 4\n", save: async () => (saved = true) });
+  workspace.textDocuments.push({
+    uri: vscode.Uri.file("/storage/aisci-proposals/p3/experiment.py"),
+    isDirty: true,
+    getText: () => "DEGREE = 4\n",
+    save: () => {
+      saved = true;
+      return Promise.resolve(true);
+    },
+  });
   await reviewer.acceptCommand(vscode.Uri.file("/storage/aisci-proposals/p3/experiment.py"));
   assert.deepEqual(await pending, { action: "edit", text: "DEGREE = 4\n" });
   assert.ok(saved, "a dirty proposal is saved before its diff closes");

@@ -4,6 +4,14 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { serverSettings, SERVER_KEYS } from "../../src/settings";
 
+/** The parts of package.json these tests read. */
+interface PackageJson {
+  contributes: { configuration: { properties: Record<string, { markdownDescription?: string; scope?: string }> } };
+  capabilities: { untrustedWorkspaces: { restrictedConfigurations: string[] } };
+}
+
+const readPackage = () => JSON.parse(readFileSync(path.join(__dirname, "..", "package.json"), "utf8")) as PackageJson;
+
 const defaults: Record<string, unknown> = {
   python: "/x/python", model: null, apiBase: null, apiKeyEnv: "", scientist: "auto", engine: "semanticscholar", scale: "auto",
   autonomy: "review-edits", timeout: 7200, maxCost: null, maxRuns: 5, maxIters: 4, numIdeas: 2, sandbox: "auto",
@@ -49,8 +57,8 @@ test("apiKeyEnv names a variable: empty is null, the name is trimmed", () => {
 });
 
 test("every key sent to the server is a setting of package.json, described and scoped", () => {
-  const pkg = JSON.parse(readFileSync(path.join(__dirname, "..", "package.json"), "utf8"));
-  const props = pkg.contributes.configuration.properties as Record<string, { markdownDescription?: string; scope?: string }>;
+  const pkg = readPackage();
+  const props = pkg.contributes.configuration.properties;
   for (const key of SERVER_KEYS) {
     const setting = props[`aiScientist.${key}`];
     assert.ok(setting, `package.json has no aiScientist.${key}`);
@@ -65,8 +73,7 @@ test("executor and rayAddress are sent; an empty address is null (auto); a works
   assert.equal(s.executor, "ray");
   assert.equal(s.rayAddress, "10.0.0.5:6379");
   assert.equal(serverSettings((k) => ({ ...defaults, rayAddress: "" } as Record<string, unknown>)[k]).rayAddress, null);
-  const pkg = JSON.parse(readFileSync(path.join(__dirname, "..", "package.json"), "utf8"));
-  const restricted: string[] = pkg.capabilities.untrustedWorkspaces.restrictedConfigurations;
+  const restricted = readPackage().capabilities.untrustedWorkspaces.restrictedConfigurations;
   assert.ok(restricted.includes("aiScientist.rayAddress"));
   assert.ok(!restricted.includes("aiScientist.executor")); // local or ray: harmless, and a restricted server runs nothing
 });

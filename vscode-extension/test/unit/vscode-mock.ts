@@ -103,19 +103,19 @@ export class TabInputTextDiff {
 }
 
 export const window = {
-  tabGroups: { all: [] as { tabs: { input: unknown }[] }[], close: async () => true },
+  tabGroups: { all: [] as { tabs: { input: unknown }[] }[], close: () => Promise.resolve(true) },
   activeTextEditor: undefined as undefined | { document: { uri: Uri } },
-  async showInformationMessage(message: string, ...items: string[]) {
+  showInformationMessage(message: string, ...items: string[]) {
     calls.push({ fn: "showInformationMessage", args: [message, ...items] });
-    return answers.information.shift();
+    return Promise.resolve(answers.information.shift());
   },
-  async showWarningMessage(message: string, ...items: string[]) {
+  showWarningMessage(message: string, ...items: string[]) {
     calls.push({ fn: "showWarningMessage", args: [message, ...items] });
-    return undefined;
+    return Promise.resolve(undefined);
   },
-  async showErrorMessage(message: string, ...items: string[]) {
+  showErrorMessage(message: string, ...items: string[]) {
     calls.push({ fn: "showErrorMessage", args: [message, ...items] });
-    return undefined;
+    return Promise.resolve(undefined);
   },
   /** Records the notification, its reports, and whether the task has ended (`progress.closed`). */
   withProgress(options: { title?: string }, task: (p: { report(v: unknown): void }, token: unknown) => Promise<unknown>) {
@@ -124,15 +124,15 @@ export const window = {
     const token = new CancellationTokenSource().token;
     return task({ report: (v: unknown) => record.reports.push(v) }, token).finally(() => (record.closed = true));
   },
-  async showInputBox(options: unknown) {
+  showInputBox(options: unknown) {
     calls.push({ fn: "showInputBox", args: [options] });
-    return answers.input.shift();
+    return Promise.resolve(answers.input.shift());
   },
-  async showQuickPick(items: unknown, options: unknown) {
+  showQuickPick(items: unknown, options: unknown) {
     calls.push({ fn: "showQuickPick", args: [items, options] });
-    return answers.quickPick.shift();
+    return Promise.resolve(answers.quickPick.shift());
   },
-  createOutputChannel(name: string, _options?: unknown) {
+  createOutputChannel(name: string) {
     const lines: string[] = [];
     const at = (level: string) => (v: string) => lines.push(`${level}: ${v}\n`);
     return {
@@ -162,24 +162,20 @@ export const workspace = {
   },
   fs: {
     async createDirectory() {},
-    async writeFile(uri: Uri, data: Uint8Array) {
+    writeFile(uri: Uri, data: Uint8Array) {
       files.set(uri.toString(), data);
+      return Promise.resolve();
     },
-    async readFile(uri: Uri) {
+    readFile(uri: Uri) {
       const data = files.get(uri.toString());
-      if (!data) {
-        throw new Error(`ENOENT ${uri}`);
-      }
-      return data;
+      return data ? Promise.resolve(data) : Promise.reject(new Error(`ENOENT ${uri.toString()}`));
     },
-    async delete(uri: Uri) {
+    delete(uri: Uri) {
       files.delete(uri.toString());
+      return Promise.resolve();
     },
-    async stat(uri: Uri) {
-      if (!files.has(uri.toString())) {
-        throw new Error(`ENOENT ${uri}`);
-      }
-      return {};
+    stat(uri: Uri) {
+      return files.has(uri.toString()) ? Promise.resolve({}) : Promise.reject(new Error(`ENOENT ${uri.toString()}`));
     },
   },
 };
@@ -187,9 +183,9 @@ export const workspace = {
 export const providers = new Map<string, { provideTextDocumentContent(uri: Uri): string }>();
 
 export const commands = {
-  async executeCommand(command: string, ...args: unknown[]) {
+  executeCommand(command: string, ...args: unknown[]) {
     calls.push({ fn: `command:${command}`, args });
-    return undefined;
+    return Promise.resolve(undefined);
   },
   registerCommand(command: string) {
     return { dispose: () => calls.push({ fn: `unregister:${command}`, args: [] }) };
