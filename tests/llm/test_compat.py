@@ -14,11 +14,11 @@ import re
 from importlib import metadata
 
 import pytest
-from tests.helpers import REPO
 
 from aisci.errors import ConfigError
 from aisci.llm import compat
 from aisci.llm._litellm import load_litellm
+from tests.helpers import REPO
 
 SERVER = REPO / "server" / "aisci"
 COMPAT = SERVER / "llm" / "compat.py"
