@@ -21,17 +21,29 @@ from pathlib import Path
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
+from watchdog.observers.api import ObservedWatch
 
 from aisci.lsp.debounce import Debouncer
 
-# watchdog's inotify backend warns when a recursive watch meets a folder it already watches (an
-# idea folder is copied as <name>.partial, then renamed); the watch is reused, nothing is lost.
-warnings.filterwarnings(
-    "ignore", message=r"Callback with id .* already exists", category=RuntimeWarning
-)
 log = logging.getLogger(__name__)
 DEBOUNCE_S = 0.3
 _RUN_DIR = re.compile(r"^run_\d+$")
+
+
+def ignore_rewatch_warnings() -> None:
+    """watchdog's inotify backend warns, from its own threads, when a recursive watch meets a
+    folder it already watches (an idea folder is copied as <name>.partial, then renamed); the
+    watch is reused and nothing is lost. The warning comes from the observer's thread whenever
+    such a folder appears, long after ``start`` returned, so a ``catch_warnings`` around the
+    start would not cover it: the filter (process-wide, as every warnings filter) is installed
+    when a watcher starts, not on import, and only for watchdog's observers. Installing it
+    twice keeps one."""
+    warnings.filterwarnings(
+        "ignore",
+        message=r"Callback with id .* already exists",
+        category=RuntimeWarning,
+        module=r"watchdog\.observers\.",
+    )
 
 
 def classify(path: Path) -> str | None:
@@ -75,10 +87,11 @@ class ResultsWatcher:
         self._handler = _Handler(self)
         self._lock = threading.Lock()
         self._debounce = Debouncer(DEBOUNCE_S)
-        self._results_watch = None
+        self._results_watch: ObservedWatch | None = None
         self._stopped = False
 
     def start(self) -> None:
+        ignore_rewatch_warnings()
         if self.results.is_dir():
             self.watch_results()
         else:
