@@ -370,7 +370,8 @@ def _existing_file(root: Path, file: str) -> Path:
 
 
 def _refusal(root: Path, refused: list[str], files: tuple[str, ...]) -> EditRefused:
-    outside, other = [], []
+    outside: list[str] = []
+    other: list[str] = []
     for name in refused:
         path = Path(name) if os.path.isabs(name) else root / name
         resolved = path.resolve()

@@ -41,7 +41,8 @@ def candidates(text: str) -> list[str]:
 
 def _balanced_spans(text: str) -> list[str]:
     """Every top-level balanced {...} or [...] span, scanning strings correctly."""
-    spans, i, n = [], 0, len(text)
+    spans: list[str] = []
+    i, n = 0, len(text)
     budget = [_MAX_SCAN_STEPS]  # unclosed openers would make the scan quadratic
     while i < n and len(spans) < _MAX_CANDIDATES and budget[0] > 0:
         if text[i] not in "{[":

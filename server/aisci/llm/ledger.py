@@ -126,7 +126,8 @@ class Ledger:
     def totals(self) -> LedgerTotals:
         with self._lock:
             records = list(self._records)
-        overall, by_stage = StageTotals(), {}
+        overall = StageTotals()
+        by_stage: dict[str, StageTotals] = {}
         for r in records:
             overall = overall.add(r)
             by_stage[r.stage] = by_stage.get(r.stage, StageTotals()).add(r)

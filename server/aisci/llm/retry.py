@@ -85,9 +85,13 @@ def call_with_retries(
     ``what`` names the call in messages ("Model `gpt-4o` (stage `ideas`)"); ``auth_hint``
     says which key to fix after a 401/403.
     """
-    if sleep is None:
-        # Waiting on the cancel event lets a cancel cut a backoff short.
-        sleep = cancel.wait if cancel is not None else time.sleep
+    wait_for: Callable[[float], object]
+    if sleep is not None:
+        wait_for = sleep
+    elif cancel is not None:
+        wait_for = cancel.wait  # waiting on the cancel event lets a cancel cut a backoff short
+    else:
+        wait_for = time.sleep
     start = clock()
     attempt = 0
     while True:
@@ -127,4 +131,4 @@ def call_with_retries(
                 status or type(exc).__name__,
                 wait,
             )
-            sleep(wait)
+            wait_for(wait)

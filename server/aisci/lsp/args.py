@@ -9,7 +9,7 @@ types; ``overrides`` holds the settings keys, validated when the command's setti
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 from pygls.exceptions import JsonRpcException
 
@@ -71,6 +71,11 @@ class Args:
     @property
     def overrides(self) -> dict[str, Any]:
         return {k: v for k, v in self.values.items() if k in KEYS}
+
+    @overload
+    def text(self, key: str, required: Literal[True] = True) -> str: ...
+    @overload
+    def text(self, key: str, required: bool) -> str | None: ...
 
     def text(self, key: str, required: bool = True) -> str | None:
         value = self.values.get(key)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from lsprotocol import types
@@ -89,13 +89,13 @@ def traceback_frame(folder: Path, stderr: str) -> tuple[int, str] | None:
 
 
 class DiagnosticStore:
-    def __init__(self, bridge):
+    def __init__(self, bridge) -> None:
         self.bridge = bridge
         self._lock = threading.Lock()
         self._by_file: dict[str, dict[str, list[types.Diagnostic]]] = {}
 
     def set_group(
-        self, group: str, scope: Path | str, by_file: dict[Path, Iterable[types.Diagnostic]]
+        self, group: str, scope: Path | str, by_file: Mapping[Path, Iterable[types.Diagnostic]]
     ) -> None:
         scope = Path(scope).resolve()
         wanted = {str(Path(p).resolve()): list(d) for p, d in by_file.items()}

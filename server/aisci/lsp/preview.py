@@ -40,7 +40,7 @@ class _Build:
 
 
 class Preview:
-    def __init__(self, bridge, diagnostics, is_busy=lambda path: False):
+    def __init__(self, bridge, diagnostics, is_busy=lambda path: False) -> None:
         self.bridge = bridge
         self.diagnostics = diagnostics
         self.is_busy = is_busy
