@@ -13,6 +13,7 @@ import shutil
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 from aisci.core.context import Context
 from aisci.core.events import NullReporter, Reporter, StageFinished, StageStarted
@@ -137,10 +138,11 @@ def run_baseline(
     state = State.load(folder, template=template.name, scale=applied) if folder.exists() else None
     if state and state.is_done("run_0") and state.is_done("plots"):
         run0 = state.step("run_0") or {}
+        plots_step = state.step("plots") or {}
         return BaselineOutcome(
             folder,
             load_final_info(folder / "run_0" / "final_info.json"),
-            tuple(state.step("plots")["figures"]),
+            tuple(plots_step["figures"]),
             float(run0.get("duration_s", 0.0)),
             str(run0.get("sandbox", "?")),
             reused=True,
@@ -175,7 +177,9 @@ def run_baseline(
                 or f"{result.hint or ''} Fix experiment.py in {template.path} and run "
                 "the same command again.".strip(),
             )
-        info, duration, used = result.final_info, result.duration_s, result.sandbox
+        # result.ok: it has a final_info.
+        info = cast(FinalInfo, result.final_info)
+        duration, used = result.duration_s, result.sandbox
 
     plots = run_plots(folder, sandbox=sandbox, cancel=cancel)
     if not plots.ok:
@@ -186,11 +190,9 @@ def run_baseline(
             f"The baseline ran, but its plots failed: {plots.error}. {last[0]}".strip(),
             f"See {folder / 'logs' / 'plot' / 'stderr.log'}; fix plot.py in {template.path}.",
         )
+    refused: dict[str, Any] = {"refused": list(plots.refused)} if plots.refused else {}
     state.record(
-        "plots",
-        figures=list(plots.figures),
-        duration_s=round(plots.duration_s, 2),
-        **({"refused": list(plots.refused)} if plots.refused else {}),
+        "plots", figures=list(plots.figures), duration_s=round(plots.duration_s, 2), **refused
     )
     if folder != final:
         _replace_folder(final, folder)
@@ -213,7 +215,8 @@ def _replace_folder(old: Path, new: Path) -> None:
 def _record_run(state: State, result: RunResult) -> None:
     common = run_record(result)
     if result.ok:
-        state.record(result.run, means=result.final_info.means(), **common)
+        info = cast(FinalInfo, result.final_info)  # result.ok: it has one
+        state.record(result.run, means=info.means(), **common)
     else:
         state.record(
             result.run,

@@ -24,7 +24,9 @@ from __future__ import annotations
 import concurrent.futures as futures
 import math
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
+from typing import Any, cast
 
 from aisci.core.atomic import write_text_atomic
 from aisci.core.context import Cancelled, Context
@@ -64,15 +66,15 @@ def run_search(folder: Path, scientist, ctx: Context) -> ExperimentsOutcome:
     )
     write_notes(folder)
     tree = _start(folder, scientist, ctx)
-    metric = Metric.from_dict(tree.metric)
+    metric = _metric(tree)
     search = _Search(folder, scientist, ctx, metric)
     search.expand_all()
-    tree = load_tree(folder)
+    tree = _load(folder)
     best = tree.best(metric.better)
     if best is None:
         return _finish(folder, ctx, ok=False, message="no node finished, not even the baseline")
     search.confirm(best)
-    tree = load_tree(folder)
+    tree = _load(folder)
     write_text_atomic(
         folder / "experiment.py", _code(folder, best.id)
     )  # the paper describes the best variant
@@ -90,6 +92,16 @@ def run_search(folder: Path, scientist, ctx: Context) -> ExperimentsOutcome:
             + _confirmation_words(tree)
         ),
     )
+
+
+def _load(folder: Path) -> Tree:
+    """The search record, which ``_start`` wrote before anything else reads it."""
+    return cast(Tree, load_tree(folder))
+
+
+def _metric(tree: Tree) -> Metric:
+    """The metric the search optimises, which ``_start`` recorded in the tree."""
+    return Metric.from_dict(cast(dict[str, Any], tree.metric))
 
 
 def _start(folder: Path, scientist, ctx: Context) -> Tree:
@@ -114,9 +126,11 @@ def _start(folder: Path, scientist, ctx: Context) -> Tree:
                 "rule": RULE,
             },
         )
-        if tree.metric is None:
-            tree = replace(tree, metric=_choose_metric(folder, scientist, baseline, ctx).to_dict())
-        metric = Metric.from_dict(tree.metric)
+        recorded = tree.metric
+        if recorded is None:
+            recorded = _choose_metric(folder, scientist, baseline, ctx).to_dict()
+            tree = replace(tree, metric=recorded)
+        metric = Metric.from_dict(recorded)
         if not any(n.id == 0 for n in tree.nodes):
             tree = tree.with_node(
                 Node(
@@ -138,11 +152,11 @@ def _start(folder: Path, scientist, ctx: Context) -> Tree:
         return tree
 
     tree = update_tree(folder, change)
-    if Metric.from_dict(tree.metric).value(baseline) is None:
+    if _metric(tree).value(baseline) is None:
         from aisci.errors import ExperimentError
 
         raise ExperimentError(
-            f"The search metric {Metric.from_dict(tree.metric).label()} is not in run_0's results.",
+            f"The search metric {_metric(tree).label()} is not in run_0's results.",
             "Fix the metric in the template's aisci.json (aisci template check shows it).",
         )
     return tree
@@ -153,10 +167,14 @@ def _choose_metric(folder: Path, scientist, baseline: dict, ctx: Context) -> Met
     if declared is not None:
         return declared
     choose = getattr(scientist, "choose_metric", None)
-    chosen = choose(folder, baseline, ctx) if choose else None
+    chosen: Metric | None = choose(folder, baseline, ctx) if choose else None
     if chosen is None:
-        chosen = first_metric(
-            baseline, "the first metric of run_0's final_info.json (the template declares none)"
+        # run_0's final_info.json was validated: it has at least one metric.
+        chosen = cast(
+            Metric,
+            first_metric(
+                baseline, "the first metric of run_0's final_info.json (the template declares none)"
+            ),
         )
     ctx.reporter.emit(
         Log(
@@ -199,7 +217,7 @@ class _Search:
             return
         code = _code(self.folder, best.id)
         for seed in range(1, s.seeds + 1):
-            tree = load_tree(self.folder)
+            tree = _load(self.folder)
             if any(n.kind == "seed" and n.parent == best.id and n.seed == seed for n in tree.nodes):
                 continue
             node = Node(
@@ -212,9 +230,9 @@ class _Search:
                 means={},
             )
             write_text_atomic(self.folder / f"run_{node.id}.py", code)
-            update_tree(self.folder, lambda t, node=node: t.with_node(node))
+            update_tree(self.folder, partial(Tree.with_node, node=node))
         self._loop(lambda tree: None)
-        tree = load_tree(self.folder)
+        tree = _load(self.folder)
         seeds = [n for n in tree.nodes if n.kind == "seed" and n.parent == best.id]
         update_tree(
             self.folder, lambda t: replace(t, confirmation=confirmation(best, seeds, self.metric))
@@ -226,7 +244,7 @@ class _Search:
             try:
                 while True:
                     while len(self.running) < workers and not self.ctx.cancel.is_set():
-                        tree = load_tree(self.folder)
+                        tree = _load(self.folder)
                         busy = set(self.running.values())
                         pending = [
                             n for n in tree.nodes if n.status == "pending" and n.id not in busy
@@ -258,7 +276,7 @@ class _Search:
     def _land(self, node_id: int, result) -> None:
         from aisci.core.runs import run_record
 
-        tree = load_tree(self.folder)
+        tree = _load(self.folder)
         node = tree.node(node_id)
         state = State.load(self.folder)
         if result.cancelled:
@@ -312,7 +330,7 @@ class _Search:
                     break  # the record changed (a debug node that runs nothing): select again
             else:
                 return None
-            tree = load_tree(self.folder)
+            tree = _load(self.folder)
         return None
 
     def _candidates(self, tree: Tree):
@@ -337,12 +355,15 @@ class _Search:
             ):
                 yield node, "debug"
         done = [
-            n for n in usable if n.status == "done" and n.metric is not None and n.kind != "root"
+            (n.metric, n)
+            for n in usable
+            if n.status == "done" and n.metric is not None and n.kind != "root"
         ]
         keyed = sorted(
-            done, key=lambda n: (-n.metric if self.metric.direction == "max" else n.metric, n.id)
+            done,
+            key=lambda pair: (-pair[0] if self.metric.direction == "max" else pair[0], pair[1].id),
         )
-        for node in keyed:
+        for _, node in keyed:
             yield node, "improve"
         yield tree.node(0), "draft"  # nothing to improve yet (every draft failed): draft again
 
@@ -366,7 +387,7 @@ class _Search:
             ctx, lambda feedback: self.scientist.propose_node(job, parent, kind, feedback, ctx)
         )
         depth = parent.depth + 1 if kind == "debug" else 0
-        node_id = load_tree(folder).next_id()
+        node_id = _load(folder).next_id()
         if accepted is None:
             if kind == "debug":
                 why = "no fix was proposed" + (
@@ -412,23 +433,26 @@ class _Search:
 def confirmation(best: Node, seeds: list[Node], metric: Metric) -> dict:
     """Mean and spread over the seed runs of the best node, for every metric they all report."""
     done = [n for n in seeds if n.status == "done"]
-    out = {
+    metric_values = [n.metric for n in done]
+    means: dict[str, dict[str, dict]] = {}
+    for dataset in done[0].means if done else {}:
+        for name in done[0].means[dataset]:
+            values = [n.means.get(dataset, {}).get(name) for n in done]
+            present = [v for v in values if v is not None]
+            if len(present) < len(values):
+                continue
+            means.setdefault(dataset, {})[name] = spread(present)
+    out: dict[str, Any] = {
         "node": best.id,
         "run": f"run_{best.id}",
         "seeds": [n.seed for n in done],
         "runs": [f"run_{n.id}" for n in done],
         "failed": [f"run_{n.id}" for n in seeds if n.status != "done"],
         "metric": metric.name,
-        "values": [n.metric for n in done],
-        "means": {},
+        "values": metric_values,
+        "means": means,
     }
-    for dataset in done[0].means if done else {}:
-        for name in done[0].means[dataset]:
-            values = [n.means.get(dataset, {}).get(name) for n in done]
-            if any(v is None for v in values):
-                continue
-            out["means"].setdefault(dataset, {})[name] = spread(values)
-    summary = spread([v for v in out["values"] if v is not None]) if done else None
+    summary = spread([v for v in metric_values if v is not None]) if done else None
     out.update(summary or {})
     return out
 
