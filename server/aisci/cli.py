@@ -15,9 +15,21 @@ import sys
 from pathlib import Path
 
 from aisci import __version__
+from aisci.core.settings import (
+    AUTONOMY,
+    ENGINES,
+    EXECUTORS,
+    SANDBOXES,
+    SCALES,
+    SCIENTISTS,
+    SEARCHES,
+    Settings,
+)
 from aisci.errors import AisciError
 
 log = logging.getLogger("aisci")
+# Every flag that sets a Settings value takes its default and choices from core/settings.py.
+DEFAULT = Settings()
 
 
 def _parallel(value: str) -> int:
@@ -64,23 +76,26 @@ NON_NEGATIVE_INT, NON_NEGATIVE_FLOAT = (
 def _add_run_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--scale",
-        choices=("smoke", "cpu", "full"),
+        choices=SCALES,
         help="size of the study (AISCI_SCALE): smoke < 1 min on a CPU, cpu minutes, full the "
         "paper-scale study; default: full with an NVIDIA GPU, else cpu",
     )
     p.add_argument(
-        "--results", type=Path, default=Path("results"), help="results folder (default: ./results)"
+        "--results",
+        type=Path,
+        default=DEFAULT.results,
+        help="results folder (default: ./%(default)s)",
     )
     p.add_argument(
         "--timeout",
         type=POSITIVE_FLOAT,
-        default=7200.0,
-        help="wall-clock limit of one run in seconds (default 7200)",
+        default=DEFAULT.timeout_s,
+        help="wall-clock limit of one run in seconds (default %(default)g)",
     )
     p.add_argument(
         "--sandbox",
-        choices=("auto", "bwrap", "none"),
-        default="auto",
+        choices=SANDBOXES,
+        default=DEFAULT.sandbox,
         help="isolation of experiment code: auto/bwrap (the bubblewrap sandbox; stops if it cannot start) or none (no isolation, only when named)",
     )
     p.add_argument("--gpu", default=None, help="GPU index for CUDA_VISIBLE_DEVICES")
@@ -90,13 +105,13 @@ def _add_run_flags(p: argparse.ArgumentParser) -> None:
 def _add_executor_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--executor",
-        choices=("local", "ray"),
-        default="local",
+        choices=EXECUTORS,
+        default=DEFAULT.executor,
         help="where runs execute: local (this machine) or ray (a Ray cluster; pip install 'aisci[ray]')",
     )
     p.add_argument(
         "--ray-address",
-        default="auto",
+        default=DEFAULT.ray_address,
         help="the Ray cluster: auto (the one this machine belongs to), local (a private one), or HOST:PORT",
     )
     p.add_argument(
@@ -129,26 +144,27 @@ def _add_model_flags(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--scientist",
-        choices=("auto", "llm", "sweep"),
-        default="auto",
+        choices=SCIENTISTS,
+        default=DEFAULT.scientist,
         help="llm (a model) or sweep (no model); auto = llm when --model is given",
     )
     p.add_argument(
         "--engine",
-        choices=("semanticscholar", "openalex", "arxiv", "local"),
-        default="semanticscholar",
+        choices=ENGINES,
+        default=DEFAULT.engine,
         help="first literature source for citations",
     )
     p.add_argument(
-        "--max-cost", type=POSITIVE_FLOAT, default=None, help="hard cap on model spending in USD"
+        "--max-cost",
+        type=POSITIVE_FLOAT,
+        default=DEFAULT.max_cost_usd,
+        help="hard cap on model spending in USD",
     )
     p.add_argument("--record", type=Path, help="write every model request and answer to this file")
     p.add_argument(
         "--replay", type=Path, help="answer model requests from a file written by --record"
     )
-    p.add_argument(
-        "--sandbox", choices=("auto", "bwrap", "none"), default="auto", help=argparse.SUPPRESS
-    )
+    p.add_argument("--sandbox", choices=SANDBOXES, default=DEFAULT.sandbox, help=argparse.SUPPRESS)
 
 
 def _add_template_flags(p: argparse.ArgumentParser) -> None:
@@ -175,28 +191,34 @@ def _add_template_flags(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--scientist",
-        choices=("auto", "llm", "sweep"),
-        default="auto",
+        choices=SCIENTISTS,
+        default=DEFAULT.scientist,
         help="who decides: llm (a model), sweep (no model: one-factor sweeps of the knobs); "
         "auto = llm when --model is given, else sweep",
     )
     p.add_argument(
-        "--num-ideas", type=POSITIVE_INT, default=2, help="new ideas to generate (default 2)"
+        "--num-ideas",
+        type=POSITIVE_INT,
+        default=DEFAULT.num_ideas,
+        help="new ideas to generate (default %(default)s)",
     )
     p.add_argument(
         "--reflections",
         type=NON_NEGATIVE_INT,
-        default=3,
-        help="refinement rounds per idea (default 3; 0: none)",
+        default=DEFAULT.num_reflections,
+        help="refinement rounds per idea (default %(default)s; 0: none)",
     )
     p.add_argument(
         "--engine",
-        choices=("semanticscholar", "openalex", "arxiv", "local"),
-        default="semanticscholar",
-        help="first literature source; the others are fallbacks (default semanticscholar)",
+        choices=ENGINES,
+        default=DEFAULT.engine,
+        help="first literature source; the others are fallbacks (default %(default)s)",
     )
     p.add_argument(
-        "--max-cost", type=POSITIVE_FLOAT, default=None, help="hard cap on model spending in USD"
+        "--max-cost",
+        type=POSITIVE_FLOAT,
+        default=DEFAULT.max_cost_usd,
+        help="hard cap on model spending in USD",
     )
     p.add_argument("--record", type=Path, help="write every model request and answer to this file")
     p.add_argument(
@@ -265,8 +287,8 @@ def build_parser() -> argparse.ArgumentParser:
     launch.add_argument(
         "--parallel",
         type=_parallel,
-        default=1,
-        help="ideas at once (default 1; 0 = sequential, the original's default)",
+        default=DEFAULT.parallel,
+        help="ideas at once (default %(default)s; 0 = sequential, the original's default)",
     )
     launch.add_argument(
         "--gpus", default="", help="comma-separated GPU indices, one per parallel idea"
@@ -277,32 +299,41 @@ def build_parser() -> argparse.ArgumentParser:
         help="revise the paper from its review and review again",
     )
     launch.add_argument(
-        "--max-runs", type=POSITIVE_INT, default=5, help="experiment runs per idea (default 5)"
+        "--max-runs",
+        type=POSITIVE_INT,
+        default=DEFAULT.max_runs,
+        help="experiment runs per idea (default %(default)s)",
     )
     launch.add_argument(
-        "--max-iters", type=POSITIVE_INT, default=4, help="fixes of a failing run (default 4)"
+        "--max-iters",
+        type=POSITIVE_INT,
+        default=DEFAULT.max_iters,
+        help="fixes of a failing run (default %(default)s)",
     )
     launch.add_argument(
         "--search",
-        choices=("linear", "tree"),
-        default="linear",
+        choices=SEARCHES,
+        default=DEFAULT.search,
         help="linear: the original's loop of runs; tree: best-first search over variants, "
         "confirmed over seeds (docs/search.md)",
     )
     launch.add_argument(
-        "--max-nodes", type=POSITIVE_INT, default=8, help="tree: variants that run (default 8)"
+        "--max-nodes",
+        type=POSITIVE_INT,
+        default=DEFAULT.max_nodes,
+        help="tree: variants that run (default %(default)s)",
     )
     launch.add_argument(
         "--debug-depth",
         type=NON_NEGATIVE_INT,
-        default=3,
-        help="tree: debugging steps in a row below a failed variant (default 3)",
+        default=DEFAULT.debug_depth,
+        help="tree: debugging steps in a row below a failed variant (default %(default)s)",
     )
     launch.add_argument(
         "--seeds",
         type=NON_NEGATIVE_INT,
-        default=3,
-        help="tree: re-runs of the best variant with AISCI_SEED=1..N (default 3; 0: none)",
+        default=DEFAULT.seeds,
+        help="tree: re-runs of the best variant with AISCI_SEED=1..N (default %(default)s; 0: none)",
     )
     launch.add_argument(
         "--resume",
@@ -311,8 +342,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     launch.add_argument(
         "--autonomy",
-        choices=("full", "review-edits"),
-        default="full",
+        choices=AUTONOMY,
+        default=DEFAULT.autonomy,
         help="full: apply every AI edit; review-edits: show each diff and ask accept / edit / reject",
     )
 
@@ -324,7 +355,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_template_flags(novelty)
     novelty.add_argument(
-        "--rounds", type=POSITIVE_INT, default=5, help="search rounds per idea (default 5)"
+        "--rounds",
+        type=POSITIVE_INT,
+        default=DEFAULT.novelty_rounds,
+        help="search rounds per idea (default %(default)s)",
     )
 
     writeup = sub.add_parser(
@@ -352,8 +386,8 @@ def build_parser() -> argparse.ArgumentParser:
     review.add_argument(
         "--num-reviews",
         type=POSITIVE_INT,
-        default=1,
-        help="ensemble size; the meta-review averages (default 1)",
+        default=DEFAULT.num_reviews,
+        help="ensemble size; the meta-review averages (default %(default)s)",
     )
     _add_model_flags(review)
 
@@ -370,17 +404,19 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.add_argument("--offline", action="store_true", help="do not contact the literature APIs")
     doctor.add_argument(
         "--sandbox",
-        choices=("auto", "bwrap", "none"),
-        default="auto",
-        help="the boundary to measure (default auto, what runs get)",
+        choices=SANDBOXES,
+        default=DEFAULT.sandbox,
+        help="the boundary to measure (default %(default)s, what runs get)",
     )
     doctor.add_argument(
         "--executor",
-        choices=("local", "ray"),
-        default="local",
+        choices=EXECUTORS,
+        default=DEFAULT.executor,
         help="ray: also list the cluster's nodes and what each has",
     )
-    doctor.add_argument("--ray-address", default="auto", help="the Ray cluster (as for launch)")
+    doctor.add_argument(
+        "--ray-address", default=DEFAULT.ray_address, help="the Ray cluster (as for launch)"
+    )
     return parser
 
 

@@ -270,36 +270,40 @@ def make_context(args: argparse.Namespace):
     model, note = resolve_model(args.model)
     if note:
         print(f"note: {note}.", file=sys.stderr)
+    # Flags only some commands have; a command without one gets the Settings default.
+    optional = {
+        "results": "results",
+        "timeout": "timeout_s",
+        "api_key_env": "api_key_env",
+        "executor": "executor",
+        "ray_address": "ray_address",
+        "num_ideas": "num_ideas",
+        "reflections": "num_reflections",
+        "num_reviews": "num_reviews",
+        "rounds": "novelty_rounds",
+        "autonomy": "autonomy",
+        "max_runs": "max_runs",
+        "max_iters": "max_iters",
+        "improvement": "improvement",
+        "parallel": "parallel",
+        "search": "search",
+        "max_nodes": "max_nodes",
+        "debug_depth": "debug_depth",
+        "seeds": "seeds",
+    }
     settings = Settings(
-        results=getattr(args, "results", Path("results")),
         scale=check_scale(scale or default_scale()),
-        timeout_s=getattr(args, "timeout", 7200.0),
         sandbox=args.sandbox,
         scientist=args.scientist,
         model=model,
         api_base=args.api_base,
-        api_key_env=getattr(args, "api_key_env", None),
-        executor=getattr(args, "executor", "local"),
-        ray_address=getattr(args, "ray_address", "auto"),
         max_cost_usd=args.max_cost,
         record=args.record,
         replay=args.replay,
-        num_ideas=getattr(args, "num_ideas", 2),
-        num_reflections=getattr(args, "reflections", 3),
         engine=args.engine,
-        num_reviews=getattr(args, "num_reviews", 1),
-        novelty_rounds=getattr(args, "rounds", 5),
         gpus=tuple(g for g in getattr(args, "gpus", "").split(",") if g)
         or ((args.gpu,) if getattr(args, "gpu", None) else ()),
-        autonomy=getattr(args, "autonomy", "full"),
-        max_runs=getattr(args, "max_runs", 5),
-        max_iters=getattr(args, "max_iters", 4),
-        improvement=getattr(args, "improvement", False),
-        parallel=getattr(args, "parallel", 1),
-        search=getattr(args, "search", "linear"),
-        max_nodes=getattr(args, "max_nodes", 8),
-        debug_depth=getattr(args, "debug_depth", 3),
-        seeds=getattr(args, "seeds", 3),
+        **{name: getattr(args, flag) for flag, name in optional.items() if hasattr(args, flag)},
     ).validate()
     if settings.autonomy == "review-edits" and not sys.stdin.isatty():
         # Found out now, not at the first proposal after the model calls were paid for.

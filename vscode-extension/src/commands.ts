@@ -371,11 +371,12 @@ export function registerCommands(p: Parts): vscode.Disposable[] {
       if (!t) {
         return;
       }
-      const configured = vscode.workspace.getConfiguration(SECTION).get<number>("numIdeas") ?? 2;
+      // package.json's default unless the user set one: VS Code fills it in.
+      const configured = vscode.workspace.getConfiguration(SECTION).get<number>("numIdeas");
       const n = await vscode.window.showInputBox({
         title: `AI Scientist: Launch the whole cycle on ${t.name}`,
         prompt: "How many new ideas? (the setting aiScientist.numIdeas is the default)",
-        value: String(configured),
+        value: configured === undefined ? undefined : String(configured),
         validateInput: (v) => (/^[1-9]\d*$/.test(v.trim()) ? undefined : "A whole number of at least 1."),
       });
       if (n === undefined) {

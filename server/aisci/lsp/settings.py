@@ -1,10 +1,13 @@
 """The client's settings (section ``aiScientist``) as core ``Settings``.
 
-Contract: ``ClientSettings`` holds the raw values the client sent, merged key by key
-(``merge`` refuses a bad value with a ``ConfigError`` naming the key and keeps the rest);
-``to_settings(root, overrides)`` builds the validated core ``Settings`` for one command, with
-the results folder at ``<root>/results``. API keys never come from here: a client-sent
-``apiKey`` is dropped with a warning (they are read from the server's environment).
+Contract: ``TABLE`` names each ``aiScientist.*`` key the server reads, the core ``Settings``
+field it sets and the kind of value it takes; choices and defaults are the core's
+(core/settings.py), except ``DEFAULTS``' two below. ``ClientSettings`` holds the raw values
+the client sent, merged key by key (``merge`` refuses a bad value with a ``ConfigError``
+naming the key and keeps the rest); ``to_settings(root, overrides)`` builds the validated core
+``Settings`` for one command, with the results folder at ``<root>/results``. API keys never
+come from here: a client-sent ``apiKey`` is dropped with a warning (they are read from the
+server's environment).
 """
 
 from __future__ import annotations
@@ -15,106 +18,116 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from aisci.core.settings import (
+    AUTONOMY,
+    ENGINES,
+    EXECUTORS,
+    SANDBOXES,
+    SCALES,
+    SCIENTISTS,
+    SEARCHES,
+    Settings,
+)
 from aisci.errors import ConfigError
 
 log = logging.getLogger(__name__)
 SECTION = "aiScientist"
 
-_CHOICES = {
-    "engine": ("semanticscholar", "openalex", "arxiv", "local"),
-    "scale": ("smoke", "cpu", "full"),
-    "autonomy": ("full", "review-edits"),
-    "scientist": ("auto", "llm", "sweep"),
-    "sandbox": ("auto", "bwrap", "none"),
-    "executor": ("local", "ray"),
-    "search": ("linear", "tree"),
+
+@dataclass(frozen=True)
+class Key:
+    field_name: str  # the core Settings field it sets
+    # "choice"; "text" (empty: none); "whole" (an integer from 1); "count" (an integer from 0);
+    # "number" (finite, above 0)
+    kind: str
+    choices: tuple[str, ...] = ()
+    none_allowed: bool = False  # a "number" that may be null (maxCost: no cap)
+
+
+# In the order of the message that lists the known settings.
+TABLE = {
+    "engine": Key("engine", "choice", ENGINES),
+    "scale": Key("scale", "choice", SCALES),
+    "autonomy": Key("autonomy", "choice", AUTONOMY),
+    "scientist": Key("scientist", "choice", SCIENTISTS),
+    "sandbox": Key("sandbox", "choice", SANDBOXES),
+    "executor": Key("executor", "choice", EXECUTORS),
+    "search": Key("search", "choice", SEARCHES),
+    "model": Key("model", "text"),
+    "apiBase": Key("api_base", "text"),
+    "apiKeyEnv": Key("api_key_env", "text"),
+    "rayAddress": Key("ray_address", "text"),
+    "maxRuns": Key("max_runs", "whole"),
+    "maxIters": Key("max_iters", "whole"),
+    "numIdeas": Key("num_ideas", "whole"),
+    "maxNodes": Key("max_nodes", "whole"),
+    "seeds": Key("seeds", "count"),  # 0: no seed re-runs
+    "debugDepth": Key("debug_depth", "count"),  # 0: no debugging
+    "timeout": Key("timeout_s", "number"),
+    "maxCost": Key("max_cost_usd", "number", none_allowed=True),
 }
-_NULLABLE_TEXT = ("model", "apiBase", "apiKeyEnv", "rayAddress")
-_POSITIVE_INT = ("maxRuns", "maxIters", "numIdeas", "maxNodes")
-_COUNT = ("seeds", "debugDepth")  # 0 allowed: no seed re-runs, no debugging
-_NUMBER = ("timeout", "maxCost")
-KEYS = tuple(_CHOICES) + _NULLABLE_TEXT + _POSITIVE_INT + _COUNT + _NUMBER
+KEYS = tuple(TABLE)
+_CORE = Settings()
 DEFAULTS: dict[str, Any] = {
+    **{key: getattr(_CORE, spec.field_name) for key, spec in TABLE.items()},
+    # None: the machine's scale (full with an NVIDIA GPU, else cpu), as the CLI without --scale.
+    "scale": None,
+    # In the editor each AI edit opens as a diff to accept, edit or reject: what the editor is
+    # for. (The CLI applies them, as the original did; it asks only with --autonomy review-edits.)
     "autonomy": "review-edits",
-    "engine": "semanticscholar",
-    "scientist": "auto",
-    "sandbox": "auto",
-    "timeout": 7200.0,
-    "maxCost": None,
-    "maxRuns": 5,
-    "maxIters": 4,
-    "numIdeas": 2,
-    "model": None,
-    "apiBase": None,
-    "apiKeyEnv": None,
-    "executor": "local",
-    "rayAddress": None,
-    "search": "linear",
-    "maxNodes": 8,
-    "seeds": 3,
-    "debugDepth": 3,
 }
 
 
 def check_value(key: str, value: Any) -> Any:
     """The value, checked; a ConfigError says what was expected and what was found."""
+    spec = TABLE.get(key)
+    if spec is None:
+        raise ConfigError(
+            f"Unknown setting aiScientist.{key}.", f"Known settings: {', '.join(KEYS)}."
+        )
     if key == "scale" and value in (None, "", "auto"):
         return None  # the machine's default: full with an NVIDIA GPU, else cpu
-    if key in _CHOICES:
-        if value not in _CHOICES[key]:
+    change = f"Change aiScientist.{key} in the settings."
+    if spec.kind == "choice":
+        if value not in spec.choices:
             raise ConfigError(
-                f"Setting aiScientist.{key} is {value!r}: expected one of {', '.join(_CHOICES[key])}.",
-                f"Change aiScientist.{key} in the settings.",
+                f"Setting aiScientist.{key} is {value!r}: expected one of {', '.join(spec.choices)}.",
+                change,
             )
         return value
-    if key in _NULLABLE_TEXT:
+    if spec.kind == "text":
         if value is None or value == "":
             return None
         if not isinstance(value, str):
             raise ConfigError(
-                f"Setting aiScientist.{key} must be text, found {type(value).__name__}.",
-                f"Change aiScientist.{key} in the settings.",
+                f"Setting aiScientist.{key} must be text, found {type(value).__name__}.", change
             )
         return value.strip()
-    if key in _POSITIVE_INT:
+    if spec.kind in ("whole", "count"):
+        least = 1 if spec.kind == "whole" else 0
         if (
             isinstance(value, bool)
             or not isinstance(value, (int, float))
             or int(value) != value
-            or value < 1
+            or value < least
         ):
             raise ConfigError(
-                f"Setting aiScientist.{key} must be a whole number of at least 1, found {value!r}.",
-                f"Change aiScientist.{key} in the settings.",
+                f"Setting aiScientist.{key} must be a whole number of at least {least}, found {value!r}.",
+                change,
             )
         return int(value)
-    if key in _COUNT:
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, (int, float))
-            or int(value) != value
-            or value < 0
-        ):
-            raise ConfigError(
-                f"Setting aiScientist.{key} must be a whole number of at least 0, found {value!r}.",
-                f"Change aiScientist.{key} in the settings.",
-            )
-        return int(value)
-    if key in _NUMBER:
-        if value is None and key == "maxCost":
-            return None
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, (int, float))
-            or not math.isfinite(value)
-            or value <= 0
-        ):
-            raise ConfigError(
-                f"Setting aiScientist.{key} must be a finite number above 0, found {value!r}.",
-                f"Change aiScientist.{key} in the settings.",
-            )
-        return float(value)
-    raise ConfigError(f"Unknown setting aiScientist.{key}.", f"Known settings: {', '.join(KEYS)}.")
+    if value is None and spec.none_allowed:
+        return None
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or value <= 0
+    ):
+        raise ConfigError(
+            f"Setting aiScientist.{key} must be a finite number above 0, found {value!r}.", change
+        )
+    return float(value)
 
 
 def section_of(payload: Any) -> dict[str, Any]:
@@ -147,32 +160,15 @@ class ClientSettings:
                 problems.append(str(e))
         return problems
 
-    def to_settings(self, root: Path, overrides: dict[str, Any] | None = None):
+    def to_settings(self, root: Path, overrides: dict[str, Any] | None = None) -> Settings:
         from aisci.core.baseline import default_scale
-        from aisci.core.context import Settings
 
         values = {**DEFAULTS, **self.values}
         for key, value in (overrides or {}).items():
             values[key] = check_value(key, value)
+        values["scale"] = values["scale"] or default_scale()
+        values["rayAddress"] = values["rayAddress"] or _CORE.ray_address  # empty: auto
         return Settings(
             results=Path(root) / "results",
-            scale=values.get("scale") or default_scale(),
-            timeout_s=values["timeout"],
-            sandbox=values["sandbox"],
-            autonomy=values["autonomy"],
-            scientist=values["scientist"],
-            model=values["model"],
-            api_base=values["apiBase"],
-            api_key_env=values["apiKeyEnv"],
-            max_cost_usd=values["maxCost"],
-            num_ideas=values["numIdeas"],
-            engine=values["engine"],
-            max_runs=values["maxRuns"],
-            max_iters=values["maxIters"],
-            executor=values["executor"],
-            ray_address=values["rayAddress"] or "auto",
-            search=values["search"],
-            max_nodes=values["maxNodes"],
-            seeds=values["seeds"],
-            debug_depth=values["debugDepth"],
+            **{spec.field_name: values[key] for key, spec in TABLE.items()},
         ).validate()

@@ -6,18 +6,16 @@ import { serverSettings, SERVER_KEYS } from "../../src/settings";
 
 /** The parts of package.json these tests read. */
 interface PackageJson {
-  contributes: { configuration: { properties: Record<string, { markdownDescription?: string; scope?: string }> } };
+  contributes: { configuration: { properties: Record<string, { default?: unknown; markdownDescription?: string; scope?: string }> } };
   capabilities: { untrustedWorkspaces: { restrictedConfigurations: string[] } };
 }
 
 const readPackage = () => JSON.parse(readFileSync(path.join(__dirname, "..", "package.json"), "utf8")) as PackageJson;
 
-const defaults: Record<string, unknown> = {
-  python: "/x/python", model: null, apiBase: null, apiKeyEnv: "", scientist: "auto", engine: "semanticscholar", scale: "auto",
-  autonomy: "review-edits", timeout: 7200, maxCost: null, maxRuns: 5, maxIters: 4, numIdeas: 2, sandbox: "auto",
-  executor: "local", rayAddress: null, search: "linear", maxNodes: 8, seeds: 3, debugDepth: 3,
-  "trace.server": "off",
-};
+/** What `getConfiguration("aiScientist").get(key)` returns when nobody set anything: package.json's defaults. */
+const defaults: Record<string, unknown> = Object.fromEntries(
+  Object.entries(readPackage().contributes.configuration.properties).map(([name, p]) => [name.replace(/^aiScientist\./, ""), p.default]),
+);
 
 test("every server key is sent, the extension's own keys are not", () => {
   const s = serverSettings((k) => defaults[k]);
