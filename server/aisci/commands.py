@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import re
-import shutil
 import sys
 from pathlib import Path
 
@@ -117,24 +115,9 @@ def _template_knobs(folder: Path, *, yes: bool, force: bool, ask=input) -> int:
 
 
 def _template_new(name: str, parent: Path) -> int:
-    if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
-        raise ConfigError(
-            f"Cannot create template {name!r}: a template name must be snake_case "
-            "(lowercase letters, digits and _, starting with a letter).",
-            "For example: aisci template new my_study",
-        )
-    dest = parent / name
-    if dest.exists():
-        raise ConfigError(
-            f"Cannot create template {name}: {dest} already exists.",
-            "Choose another name, or remove the folder first.",
-        )
-    scaffold = Path(__file__).parent / "scaffold"
-    shutil.copytree(scaffold, dest, ignore=shutil.ignore_patterns("__pycache__"))
-    readme = dest / "README.md"
-    readme.write_text(
-        readme.read_text(encoding="utf-8").replace("{{name}}", name), encoding="utf-8"
-    )
+    from aisci.core.new_template import create_template
+
+    dest = create_template(name, parent)
     print(
         f"Created {dest}. Next: aisci template check {dest} && aisci baseline {dest} --scale smoke"
     )

@@ -19,7 +19,7 @@ import { describeFailure } from "./errors";
 import type { Logs } from "./logs";
 import { dataOf, pickFolder, pickIdea, pickSection, pickTemplate } from "./picks";
 import type { ProposalReviewer } from "./proposals";
-import type { IdeasResult } from "./protocol";
+import type { IdeasResult, TemplateNameCheck } from "./protocol";
 import type { ApiKeys } from "./secrets";
 import { nextSection } from "./sections";
 import type { ServerManager } from "./server";
@@ -138,24 +138,25 @@ async function createTemplate(p: Parts): Promise<void> {
     void vscode.window.showErrorMessage("Open a folder first: templates are created under its templates/ folder.");
     return;
   }
-  const name = await vscode.window.showInputBox({
-    title: "AI Scientist: Create Template",
-    prompt: `A new template under ${path.join(root, "templates")}: a small numpy experiment, its plot script and a LaTeX skeleton that pass the template check.`,
-    placeHolder: "my_template",
-    validateInput: (v) =>
-      /^[A-Za-z][A-Za-z0-9_-]*$/.test(v) ? (fs.existsSync(path.join(root, "templates", v)) ? `templates/${v} exists already.` : undefined) : "Letters, digits, _ and -, starting with a letter.",
-  });
-  if (!name) {
-    return;
-  }
-  if (!p.server.interpreter) {
-    await p.server.start(); // finds the interpreter (and says what is wrong with it)
-  }
+  // Started first: it finds the interpreter (and says what is wrong with it), and it answers
+  // for the name what `aisci template new` would (one rule, core/new_template.py). Should it
+  // not answer, the CLI below still refuses a bad name with the same message.
+  await p.server.start();
   const python = p.server.interpreter?.path;
   if (!python) {
     return;
   }
-  const args = ["-m", "aisci", "template", "new", name, "--dir", path.join(root, "templates")];
+  const dir = path.join(root, "templates");
+  const name = await vscode.window.showInputBox({
+    title: "AI Scientist: Create Template",
+    prompt: `A new template under ${dir}: a small numpy experiment, its plot script and a LaTeX skeleton that pass the template check.`,
+    placeHolder: "my_template",
+    validateInput: async (v) => (await p.server.query<TemplateNameCheck>("aisci.checkTemplateName", { name: v, dir }))?.problem ?? undefined,
+  });
+  if (!name) {
+    return;
+  }
+  const args = ["-m", "aisci", "template", "new", name, "--dir", dir];
   p.logs.info(`${python} ${args.join(" ")}`);
   const outcome = await new Promise<{ code: number; out: string }>((resolve) => {
     cp.execFile(python, args, { cwd: root, timeout: 60_000 }, (error, stdout, stderr) => {

@@ -99,6 +99,13 @@ export interface CostInfo {
   ledgers?: { path: string; totalUsd: number | null; unknown?: boolean }[];
 }
 
+/** `aisci.checkTemplateName`: what `aisci template new NAME --dir DIR` would say of the name. */
+export interface TemplateNameCheck {
+  name: string;
+  /** null: the CLI would create it; else its message (not snake_case, or the folder exists). */
+  problem: string | null;
+}
+
 export interface ReviewProposalParams {
   id: string;
   folder: string;

@@ -89,6 +89,7 @@ COMMANDS: dict[str, Spec] = {
     "aisci.getCost": Spec((), "queries:get_cost", long=False),
     "aisci.renderText": Spec(("path", "uri"), "queries:render_text", long=False),
     "aisci.getTree": Spec(_F, "queries:get_tree", long=False),
+    "aisci.checkTemplateName": Spec(("name", "dir"), "queries:check_template_name", long=False),
     "aisci.steerNode": Spec((*_F, "node", "action"), "commands:steer_node", long=False),
 }
 STEERING = ("pin", "unpin", "prune")

@@ -3,8 +3,8 @@
 Contract (docs/lsp.md §2, "Queries"): templates, ideas with their verdicts and papers, runs
 with status, means, duration, errors and the cluster node a run ran on, a search's tree, papers
 with PDF and review (a model's scores and decision, or a checklist's count of passed checks),
-the session's cost, and a fast text rendering of a .tex. Each runs in a worker thread (called
-by commands.execute) and takes (server, Args).
+the session's cost, a fast text rendering of a .tex, and what ``aisci template new`` would say
+of a name. Each runs in a worker thread (called by commands.execute) and takes (server, Args).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from aisci.errors import AisciError
+from aisci.errors import AisciError, ConfigError
 from aisci.execution import safefs
 from aisci.lsp import locate
 from aisci.lsp.args import Args
@@ -371,6 +371,21 @@ def render_text(server, args: Args) -> dict:
     if not real.is_file():
         raise args.fail(f"there is no file {path} to render.")
     return {"text": render(real.read_text(encoding="utf-8", errors="replace"))}
+
+
+def check_template_name(server, args: Args) -> dict:
+    """What ``aisci template new NAME --dir DIR`` would say of the name: ``problem`` is None when
+    it would create the template, else the CLI's message (core/new_template.py's rule)."""
+    from aisci.core.new_template import check_new_template
+
+    name = args.values.get("name")
+    if not isinstance(name, str):
+        raise args.fail(f'"name" must be a string, found {name!r}.')
+    try:
+        check_new_template(name, args.path("dir"))
+    except ConfigError as e:
+        return {"name": name, "problem": e.message}
+    return {"name": name, "problem": None}
 
 
 def workspace_roots(server) -> list[Path]:

@@ -12,6 +12,14 @@ export async function startupChecks(t) {
   const { runCommand, pick, answerInput, waitToast, toastText, viewRows, clearNotifications } = wb;
   // Create Template: the scaffold via the CLI in the chosen interpreter, then in the view.
   await runCommand("AI Scientist: Create Template");
+  // The name rule is the CLI's, answered by the server: a name the CLI refuses is refused in
+  // the box, with the CLI's message, and the box stays open.
+  await answerInput("My-Template");
+  const badName = await until("the input box to refuse My-Template", 15_000, async () => {
+    const text = await t.page.locator(".quick-input-widget .quick-input-message").innerText().catch(() => "");
+    return text.includes("a template name must be snake_case") ? text : undefined;
+  });
+  log(`a template name the CLI refuses is refused in the box: ${badName}`);
   await answerInput("second_template");
   await until("the new template in the Templates view", 60_000, async () => (await viewRows("Templates")).some((r) => r.includes("second_template")));
   if (!existsSync(join(ws, "templates", "second_template", "experiment.py"))) {
