@@ -10,10 +10,10 @@ import pytest
 
 from aisci.core import events as ev
 from aisci.core.context import Context, Settings
-from aisci.cycle import launch
 from aisci.core.proposals import Decision
 from aisci.core.state import State
 from aisci.core.template import load_template
+from aisci.cycle import launch
 from aisci.scientists.sweep import SweepScientist
 from tests.helpers import (
     REPO,

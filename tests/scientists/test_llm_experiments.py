@@ -23,10 +23,10 @@ import pytest
 from aisci.core import events as ev
 from aisci.core.baseline import run_baseline
 from aisci.core.context import Context, Settings
-from aisci.cycle import launch
 from aisci.core.proposals import AcceptAll, Decision
 from aisci.core.state import State
 from aisci.core.template import load_template
+from aisci.cycle import launch
 from aisci.llm import RetryPolicy
 from aisci.scientists.llm import LLMScientist, experiments
 from tests.coder.helpers import search_replace

@@ -8,11 +8,11 @@ import json
 
 from aisci.core import events as ev
 from aisci.core.context import Context, Settings
-from aisci.cycle import launch
 from aisci.core.proposals import AcceptAll
 from aisci.core.state import State
 from aisci.core.template import load_template
 from aisci.core.tree import load_tree
+from aisci.cycle import launch
 from aisci.scientists.llm import LLMScientist
 from tests.fakes.openai_server import Answer, FakeOpenAI
 from tests.helpers import make_template
