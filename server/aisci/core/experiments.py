@@ -18,9 +18,9 @@ from aisci.core.editing import reviewed_edit
 from aisci.core.events import StageFinished, StageStarted
 from aisci.core.ideas import Idea
 from aisci.core.notes import write_notes
-from aisci.core.proposals import text_hash
+from aisci.core.proposals import Proposal, text_hash
 from aisci.core.runs import execute_run, run_record
-from aisci.core.scientist import RunJob, RunRecord, Scientist
+from aisci.core.scientist import DescribesEdits, RunJob, RunRecord, Scientist
 from aisci.core.state import State
 from aisci.core.template_env import missing_module_advice
 from aisci.core.tree import record_linear
@@ -93,21 +93,22 @@ def run_experiments(folder: Path, scientist: Scientist, ctx: Context) -> Experim
     write_notes(folder)
     for index in range(1, ctx.settings.max_runs + 1):
         run = f"run_{index}"
-        if state.step(run):
+        recorded = state.step(run)
+        if recorded:
             if state.is_done(run):
                 continue
             # A recorded failure of this run ended the stage before; nothing more to try.
-            return _finish(
-                folder, state, ctx, ok=False, message=state.step(run).get("error", "failed")
-            )
+            return _finish(folder, state, ctx, ok=False, message=recorded.get("error", "failed"))
         ctx.check_cancelled("The experiments")
         job = make_job(folder, state, index, ctx)
         edit = state.step(f"{run}.edit")
         code = (folder / "experiment.py").read_text(encoding="utf-8")
         if not edit or edit.get("hash") != text_hash(code):
-            accepted = reviewed_edit(
-                ctx, lambda feedback, job=job: scientist.propose_run(job, feedback, ctx)
-            )
+
+            def propose(feedback: str | None, job: RunJob = job) -> Proposal | None:
+                return scientist.propose_run(job, feedback, ctx)
+
+            accepted = reviewed_edit(ctx, propose)
             if accepted is None:
                 break  # the scientist is done (or every proposal was rejected)
             proposal, written = accepted
@@ -122,18 +123,17 @@ def run_experiments(folder: Path, scientist: Scientist, ctx: Context) -> Experim
                 }
             state.record(f"{run}.edit", **edit)
         result, tried = _run_with_fixes(folder, state, job, scientist, ctx, edit["description"])
-        if result.ok:
-            notes = scientist.describe_run(job, result)
+        info = result.final_info if result.ok else None  # ok: it wrote a valid final_info.json
+        if info is not None:
+            notes = scientist.describe_run(job, info)
             state.record(
                 run,
                 description=edit["description"],
-                means=result.final_info.means(),
+                means=info.means(),
                 notes=notes,
                 **run_record(result),
             )
-            record_linear(
-                folder, index, edit["description"], ok=True, means=result.final_info.means()
-            )
+            record_linear(folder, index, edit["description"], ok=True, means=info.means())
             write_notes(folder)
         else:
             state.record(
@@ -171,11 +171,10 @@ def run_experiments(folder: Path, scientist: Scientist, ctx: Context) -> Experim
     return _finish(folder, state, ctx, ok=True, message=f"{len(done)} run(s) finished")
 
 
-def describe_accepted(scientist: Scientist, job: RunJob, proposal, written: str) -> str:
+def describe_accepted(scientist: Scientist, job: RunJob, proposal: Proposal, written: str) -> str:
     """The description of a run whose proposed edit a person changed before accepting it."""
-    describe = getattr(scientist, "describe_edit", None)
-    if describe is not None:
-        return describe(job, proposal, written)
+    if isinstance(scientist, DescribesEdits):
+        return scientist.describe_edit(job, proposal, written)
     return (
         f"a person's edit of the proposed change ({proposal.description}); what ran is the person's "
         "text, saved as the run's run_i.py"
@@ -208,9 +207,13 @@ def _run_with_fixes(
         state.record(
             f"{run}.attempt_{attempt + 1}", status="failed", error=result.summary(with_hint=False)
         )
-        proposed = []
+        proposed: list[Proposal | None] = []
 
-        def make(feedback, result=result, proposed=proposed):
+        def make(
+            feedback: str | None,
+            result: RunResult = result,
+            proposed: list[Proposal | None] = proposed,
+        ) -> Proposal | None:
             fix = scientist.propose_fix(job, result, feedback, ctx)
             proposed.append(fix)
             return fix

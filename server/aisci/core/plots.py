@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from aisci.core.baseline import run_plots
 from aisci.core.context import Context
@@ -13,7 +14,8 @@ from aisci.core.editing import reviewed_edit
 from aisci.core.events import StageFinished, StageStarted
 from aisci.core.experiments import make_job, require_finished_runs
 from aisci.core.notes import write_notes
-from aisci.core.scientist import Scientist
+from aisci.core.proposals import Proposal
+from aisci.core.scientist import CritiquesFigures, RunJob, Scientist
 from aisci.core.state import State
 
 
@@ -28,8 +30,9 @@ class PlotsOutcome:
 def make_plots(folder: Path, scientist: Scientist, ctx: Context) -> PlotsOutcome:
     folder = Path(folder).resolve()
     state = State.load(folder)
-    if state.is_done("plots"):
-        return PlotsOutcome(folder, True, tuple(state.step("plots")["figures"]), "finished earlier")
+    done = state.step("plots") if state.is_done("plots") else None
+    if done is not None:
+        return PlotsOutcome(folder, True, tuple(done["figures"]), "finished earlier")
     require_finished_runs(folder)
     ctx.reporter.emit(StageStarted("plots", str(folder)))
     job = make_job(folder, state, 0, ctx)
@@ -56,13 +59,11 @@ def make_plots(folder: Path, scientist: Scientist, ctx: Context) -> PlotsOutcome
                     True  # one round of fixes from what the model saw, then the figures stand
                 )
                 error = "a vision model read the figures and found: " + "; ".join(problems)
-                accepted = reviewed_edit(
-                    ctx,
-                    lambda feedback, error=error: scientist.propose_plot_fix(
-                        job, error, feedback, ctx
-                    ),
-                )
-                if accepted is not None:
+
+                def critique_fix(feedback: str | None, error: str = error) -> Proposal | None:
+                    return scientist.propose_plot_fix(job, error, feedback, ctx)
+
+                if reviewed_edit(ctx, critique_fix) is not None:
                     continue
             descriptions = scientist.describe_figures(job, list(result.figures))
             for figure, c in (critiques or {}).items():  # the caption says what the model saw
@@ -85,22 +86,24 @@ def make_plots(folder: Path, scientist: Scientist, ctx: Context) -> PlotsOutcome
         error = f"{result.error}. {last[0]}".strip()
         if attempt == ctx.settings.max_iters:
             break
-        accepted = reviewed_edit(
-            ctx, lambda feedback, error=error: scientist.propose_plot_fix(job, error, feedback, ctx)
-        )
-        if accepted is None:
+
+        def fix(feedback: str | None, error: str = error) -> Proposal | None:
+            return scientist.propose_plot_fix(job, error, feedback, ctx)
+
+        if reviewed_edit(ctx, fix) is None:
             break
     state.record("plots", status="failed", error=error)
     ctx.reporter.emit(StageFinished("plots", str(folder), ok=False, message=error))
     return PlotsOutcome(folder, False, (), error)
 
 
-def _critique(scientist, job, figures: list[str], ctx) -> tuple[dict | None, str]:
+def _critique(
+    scientist: Scientist, job: RunJob, figures: list[str], ctx: Context
+) -> tuple[dict[str, dict[str, Any]] | None, str]:
     """The figures as a vision model read them, and a note of what was done for the record."""
-    critique = getattr(scientist, "critique_figures", None)
-    if critique is None:
+    if not isinstance(scientist, CritiquesFigures):
         return None, f"not read: the {scientist.kind} scientist has no model to look at figures"
-    critiques = critique(job, figures, ctx)
+    critiques = scientist.critique_figures(job, figures, ctx)
     if critiques is None:
         return None, "not read: the model does not accept images (litellm.supports_vision says no)"
     return critiques, f"read by the model: {len(critiques)} of {len(figures)} figure(s)"

@@ -12,11 +12,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from aisci.core.ideas import Idea
 from aisci.core.proposals import Proposal
 from aisci.core.template import Template
+
+if TYPE_CHECKING:
+    from aisci.core.context import Context
+    from aisci.core.diagnostics import Diagnostic
+    from aisci.core.metric import Metric
+    from aisci.core.tree import Node, Tree
+    from aisci.execution.final_info import FinalInfo
+    from aisci.execution.runner import RunResult
 
 
 @dataclass(frozen=True)
@@ -93,8 +101,8 @@ class NodeJob:
     idea: Idea
     template_name: str
     baseline: dict[str, dict[str, float]]
-    tree: Any  # core.tree.Tree, the record as it stands
-    metric: Any  # core.metric.Metric the search optimises
+    tree: Tree  # the record as it stands
+    metric: Metric  # the metric the search optimises
     max_nodes: int
 
     def code(self, node_id: int) -> str:
@@ -104,25 +112,62 @@ class NodeJob:
         return safefs.read_text(self.folder / f"run_{node_id}.py", root=self.folder)
 
 
-class Scientist(Protocol):
-    kind: str
+@dataclass(frozen=True)
+class PaperJob:
+    """What a scientist sees when it writes, fixes, reviews or improves an idea's paper
+    (paper/stages.py builds it from the idea folder)."""
 
+    folder: Path
+    idea: Idea
+    runs: tuple[RunRecord, ...]
+    figures: dict[str, str]  # figure file -> description from the plots stage
+    template_name: str
+    task: str
+    scale: str | None
+
+    @property
+    def tex(self) -> Path:
+        return self.folder / "latex" / "template.tex"
+
+    @property
+    def bib(self) -> Path:
+        return self.folder / "latex" / "references.bib"
+
+    @property
+    def pdf(self) -> Path:
+        return self.folder / f"{self.idea.name}.pdf"
+
+
+class Scientist(Protocol):
+    """Every decision a stage asks of a scientist. Both scientists implement all of it;
+    scientists/__init__.py has mypy check each against it (and against the capabilities below
+    that it has)."""
+
+    kind: str  # "llm" or "sweep": the stages name it in messages and in the record
+
+    # -- stages 2-3: ideas and novelty (core/ideation.py) ---------------------------------
     def generate_ideas(
-        self, template: Template, archive: list[Idea], num_ideas: int, ctx
+        self, template: Template, archive: list[Idea], num_ideas: int, ctx: Context
     ) -> list[Idea]: ...
 
-    def judge_novelty(self, template: Template, idea: Idea, ctx) -> Verdict: ...
+    def judge_novelty(self, template: Template, idea: Idea, ctx: Context) -> Verdict: ...
 
-    def propose_run(self, job: RunJob, feedback: str | None, ctx) -> Proposal | None: ...
+    # -- stage 4: experiments (core/experiments.py) ---------------------------------------
+    def propose_run(self, job: RunJob, feedback: str | None, ctx: Context) -> Proposal | None: ...
 
-    def propose_fix(self, job: RunJob, failure, feedback: str | None, ctx) -> Proposal | None: ...
+    def propose_fix(
+        self, job: RunJob, failure: RunResult, feedback: str | None, ctx: Context
+    ) -> Proposal | None: ...
 
-    def describe_run(self, job: RunJob, result) -> str: ...
+    def describe_run(self, job: RunJob, results: FinalInfo) -> str:
+        """The notes on a run that finished, from its final_info.json."""
+        ...
 
-    def propose_plots(self, job: RunJob, feedback: str | None, ctx) -> Proposal | None: ...
+    # -- stage 5: plots (core/plots.py) ---------------------------------------------------
+    def propose_plots(self, job: RunJob, feedback: str | None, ctx: Context) -> Proposal | None: ...
 
     def propose_plot_fix(
-        self, job: RunJob, error: str, feedback: str | None, ctx
+        self, job: RunJob, error: str, feedback: str | None, ctx: Context
     ) -> Proposal | None: ...
 
     def describe_figures(self, job: RunJob, figures: list[str]) -> dict[str, str]: ...
@@ -131,5 +176,69 @@ class Scientist(Protocol):
     # done node) or "debug" (a failed node); experiment.py holds the parent's code when it is
     # called, and the proposal is an edit of it. None: nothing (more) to try from this parent.
     def propose_node(
-        self, job: NodeJob, parent, kind: str, feedback: str | None, ctx
+        self, job: NodeJob, parent: Node, kind: str, feedback: str | None, ctx: Context
     ) -> Proposal | None: ...
+
+    # -- stages 6-9: the paper (paper/stages.py) ------------------------------------------
+    # Each proposal is an edit of latex/template.tex; None: nothing (more) to propose.
+    def propose_section(
+        self, job: PaperJob, section: str, feedback: str | None, ctx: Context
+    ) -> Proposal | None: ...
+
+    def find_citations(self, job: PaperJob, ctx: Context) -> str:
+        """BibTeX of the papers to add to references.bib ("" for none)."""
+        ...
+
+    def propose_paper_fix(
+        self, job: PaperJob, diagnostics: list[Diagnostic], feedback: str | None, ctx: Context
+    ) -> Proposal | None: ...
+
+    def review_paper(self, job: PaperJob, text: str, ctx: Context) -> dict[str, Any]:
+        """One review of the paper's ``text`` (paper/review.py's form: a model's, or a
+        checklist)."""
+        ...
+
+    def propose_improvement(
+        self, job: PaperJob, review: dict[str, Any], feedback: str | None, ctx: Context
+    ) -> Proposal | None: ...
+
+
+# Capabilities only one scientist has. A stage asks ``isinstance(scientist, Refines)`` and does
+# without the step otherwise (it is not a step that returns None: a step skipped is not recorded).
+
+
+@runtime_checkable
+class Refines(Protocol):
+    """A second, critical pass over each drafted section (the LLM scientist)."""
+
+    def propose_refinement(
+        self, job: PaperJob, section: str, feedback: str | None, ctx: Context
+    ) -> Proposal | None: ...
+
+
+@runtime_checkable
+class DescribesEdits(Protocol):
+    """Describes a run from the text a person's edit of its proposal really ran (the sweep
+    scientist: the knobs' values in it)."""
+
+    def describe_edit(self, job: RunJob, proposal: Proposal, written: str) -> str: ...
+
+
+@runtime_checkable
+class CritiquesFigures(Protocol):
+    """Reads the figures with a vision model: {figure: {"shows", "problems"}}, or None when its
+    model cannot see images (the LLM scientist)."""
+
+    def critique_figures(
+        self, job: RunJob, figures: list[str], ctx: Context
+    ) -> dict[str, dict[str, Any]] | None: ...
+
+
+@runtime_checkable
+class ChoosesMetric(Protocol):
+    """Chooses the search's metric among run_0's means when the template declares none (the
+    LLM scientist); None: no usable choice."""
+
+    def choose_metric(
+        self, folder: Path, baseline: dict[str, dict[str, float]], ctx: Context
+    ) -> Metric | None: ...

@@ -15,11 +15,12 @@ from pathlib import Path
 
 from aisci.core.atomic import write_json_atomic, write_text_atomic
 from aisci.core.context import Context
+from aisci.core.diagnostics import Diagnostic
 from aisci.core.editing import reviewed_edit
 from aisci.core.events import Log, PreviewReady, StageFinished, StageStarted
 from aisci.core.experiments import load_idea, require_finished_runs
-from aisci.core.ideas import Idea
-from aisci.core.scientist import RunRecord
+from aisci.core.proposals import Proposal
+from aisci.core.scientist import PaperJob, Refines, Scientist
 from aisci.core.state import State
 from aisci.core.template_env import applied_scale
 from aisci.errors import AisciError
@@ -27,29 +28,6 @@ from aisci.paper.sections import SECTIONS, canonical
 
 DISCLOSURE = r"\aiscidisclosure"
 DISCLOSURE_TEXT = "This paper was generated with aisci"
-
-
-@dataclass(frozen=True)
-class PaperJob:
-    folder: Path
-    idea: Idea
-    runs: tuple[RunRecord, ...]
-    figures: dict[str, str]  # figure file -> description from the plots stage
-    template_name: str
-    task: str
-    scale: str | None
-
-    @property
-    def tex(self) -> Path:
-        return self.folder / "latex" / "template.tex"
-
-    @property
-    def bib(self) -> Path:
-        return self.folder / "latex" / "references.bib"
-
-    @property
-    def pdf(self) -> Path:
-        return self.folder / f"{self.idea.name}.pdf"
 
 
 @dataclass(frozen=True)
@@ -93,7 +71,9 @@ def ensure_disclosure(text: str) -> str:
     )
 
 
-def write_paper(folder: Path, scientist, ctx: Context, section: str | None = None) -> StageOutcome:
+def write_paper(
+    folder: Path, scientist: Scientist, ctx: Context, section: str | None = None
+) -> StageOutcome:
     job = paper_job(folder, ctx)
     state = State.load(job.folder)
     if section is None and state.is_done("writeup"):
@@ -107,21 +87,24 @@ def write_paper(folder: Path, scientist, ctx: Context, section: str | None = Non
             _add_citations(job, scientist, ctx, state)
         if section is None and state.is_done(f"writeup.{name}"):
             continue
-        accepted = reviewed_edit(
-            ctx, lambda feedback, name=name: scientist.propose_section(job, name, feedback, ctx)
-        )
+
+        def draft(feedback: str | None, name: str = name) -> Proposal | None:
+            return scientist.propose_section(job, name, feedback, ctx)
+
+        accepted = reviewed_edit(ctx, draft)
         state.record(f"writeup.{name}", drafted=accepted is not None)
     if (
         section is None
-        and hasattr(scientist, "propose_refinement")
+        and isinstance(scientist, Refines)
         and not state.is_done("writeup.refinement")
     ):
         for name in SECTIONS:
             ctx.check_cancelled("The write-up")
-            reviewed_edit(
-                ctx,
-                lambda feedback, name=name: scientist.propose_refinement(job, name, feedback, ctx),
-            )
+
+            def refine(feedback: str | None, name: str = name) -> Proposal | None:
+                return scientist.propose_refinement(job, name, feedback, ctx)
+
+            reviewed_edit(ctx, refine)
         state.record("writeup.refinement")
     text = job.tex.read_text(encoding="utf-8")
     if ensure_disclosure(text) != text:
@@ -132,7 +115,7 @@ def write_paper(folder: Path, scientist, ctx: Context, section: str | None = Non
     return StageOutcome(True, f"{len(wanted)} section(s) drafted")
 
 
-def _add_citations(job: PaperJob, scientist, ctx: Context, state: State) -> None:
+def _add_citations(job: PaperJob, scientist: Scientist, ctx: Context, state: State) -> None:
     from aisci.paper.bib import merge_into_file
 
     try:
@@ -153,7 +136,7 @@ def _add_citations(job: PaperJob, scientist, ctx: Context, state: State) -> None
     state.record("citations", added=len(getattr(merged, "added", []) or []), notes=notes)
 
 
-def build_paper(folder: Path, scientist, ctx: Context) -> StageOutcome:
+def build_paper(folder: Path, scientist: Scientist, ctx: Context) -> StageOutcome:
     """Build with latexmk; pre-checks, LaTeX log, chktex and the consistency check become
     diagnostics; the scientist fixes them for a capped number of rounds."""
     from aisci.paper.build import compile_paper, tex_available
@@ -188,10 +171,11 @@ def build_paper(folder: Path, scientist, ctx: Context) -> StageOutcome:
             break
         if round_ == ctx.settings.writeup_fix_rounds:
             break
-        accepted = reviewed_edit(
-            ctx,
-            lambda feedback, errors=errors: scientist.propose_paper_fix(job, errors, feedback, ctx),
-        )
+
+        def fix(feedback: str | None, errors: list[Diagnostic] = errors) -> Proposal | None:
+            return scientist.propose_paper_fix(job, errors, feedback, ctx)
+
+        accepted = reviewed_edit(ctx, fix)
         if accepted is None:
             break
     missing = sorted(
@@ -247,7 +231,9 @@ def _hash(path: Path) -> str:
     return text_hash(path.read_text(encoding="utf-8")) if path.exists() else ""
 
 
-def review_paper(folder: Path, scientist, ctx: Context, *, step: str = "review") -> StageOutcome:
+def review_paper(
+    folder: Path, scientist: Scientist, ctx: Context, *, step: str = "review"
+) -> StageOutcome:
     from aisci.paper.review import pdf_to_text, review_kind, review_line, tex_to_text
 
     job = paper_job(folder, ctx)
@@ -334,7 +320,7 @@ def save_review(stem: Path, reviews: list[dict], title: str, name: str) -> dict:
     return review
 
 
-def improve_paper(folder: Path, scientist, ctx: Context) -> StageOutcome:
+def improve_paper(folder: Path, scientist: Scientist, ctx: Context) -> StageOutcome:
     job = paper_job(folder, ctx)
     state = State.load(job.folder)
     if state.is_done("improvement"):

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aisci.core.context import Context
 from aisci.core.events import Log
+from aisci.core.scientist import Scientist
 from aisci.core.template import Template
+
+if TYPE_CHECKING:
+    from aisci.core.scientist import ChoosesMetric, CritiquesFigures, DescribesEdits, Refines
+    from aisci.scientists.llm import LLMScientist
+    from aisci.scientists.sweep import SweepScientist
 
 ENGINES = {
     "semanticscholar": "semantic_scholar",
@@ -30,7 +37,7 @@ def literature_for(ctx: Context, workspace: Path | None = None):
     return Literature(LiteratureSettings(order=order), workspace=workspace or Path.cwd())
 
 
-def make_scientist(template: Template, ctx: Context):
+def make_scientist(template: Template, ctx: Context) -> Scientist:
     """The scientist the settings ask for; ``auto`` is the sweep scientist when no model is set."""
     kind = ctx.settings.scientist_kind
     if kind == "sweep":
@@ -48,3 +55,13 @@ def make_scientist(template: Template, ctx: Context):
     from aisci.scientists.llm import LLMScientist
 
     return LLMScientist(template, ctx)
+
+
+if TYPE_CHECKING:
+
+    def _capabilities(
+        llm: LLMScientist, sweep: SweepScientist
+    ) -> tuple[Refines, CritiquesFigures, ChoosesMetric, DescribesEdits]:
+        """mypy checks each scientist against the optional capabilities it has (the stages ask
+        for them with isinstance); ``make_scientist`` checks both against ``Scientist``."""
+        return llm, llm, llm, sweep

@@ -6,12 +6,18 @@ Returns the picked papers' BibTeX. No literature source answering the first sear
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
+from aisci.core.scientist import PaperJob
 from aisci.errors import AisciError
 
 from .material import describe_idea, paper_lines
 from .paper import CITE_LIMIT, CITE_ROUNDS, bib_keys
 from .prompts import render
+
+if TYPE_CHECKING:
+    from aisci.core.context import Context
+    from aisci.literature import Paper
 
 log = logging.getLogger(__name__)
 
@@ -26,15 +32,15 @@ CITE_SCHEMA = {
 }
 
 
-def find_citations(sci, job, ctx) -> str:
+def find_citations(sci, job: PaperJob, ctx: Context) -> str:
     from aisci.literature import LiteratureUnavailable
 
     rounds = max(0, int(getattr(ctx.settings, "citation_rounds", CITE_ROUNDS)))
     if rounds == 0:
         return ""
     existing = bib_keys(job)
-    chosen: dict[str, object] = {}
-    shown: list = []
+    chosen: dict[str, Paper] = {}
+    shown: list[Paper] = []
     results, queries, answered = "No search yet: give the first query.", [], 0
     system = {"role": "system", "content": render("cite_system")}
     for n in range(1, rounds + 2):

@@ -52,6 +52,7 @@ from aisci.core.proposals import Proposal
 from aisci.core.scientist import RunJob
 from aisci.core.state import State
 from aisci.errors import ConfigError, ExperimentError
+from aisci.execution.final_info import FinalInfo
 
 from .material import compact_source, describe_idea
 from .prompts import render
@@ -152,8 +153,8 @@ def propose_fix(sci, job: RunJob, failure, feedback: str | None, ctx) -> Proposa
     return _proposal(edit, "experiment.py", description, RUNS_STAGE)
 
 
-def describe_run(sci, job: RunJob, result) -> str:
-    return compare_means(job.baseline, result.final_info.means())
+def describe_run(sci, job: RunJob, results: FinalInfo) -> str:
+    return compare_means(job.baseline, results.means())
 
 
 def decide_messages(sci, job: RunJob, feedback: str | None, ctx) -> list[dict]:

@@ -97,6 +97,7 @@ class _Search:
         out, seen = [], set()
         for title in titles:
             paper = self._find(title)
+            entry: dict[str, Any]
             if paper is None:
                 entry = {
                     "title": title.strip(),

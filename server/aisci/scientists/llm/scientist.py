@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import logging
 import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from aisci.core.ideas import Idea
-from aisci.core.scientist import RunJob, Verdict
+from aisci.core.proposals import Proposal
+from aisci.core.scientist import NodeJob, PaperJob, RunJob, Verdict
 from aisci.core.template import Template
 
 from . import citations as citation_stage
@@ -23,13 +26,30 @@ from . import paper as paper_stage
 from . import reviewing
 from .session import open_client
 
+if TYPE_CHECKING:
+    from aisci.core.context import Context
+    from aisci.core.diagnostics import Diagnostic
+    from aisci.core.metric import Metric
+    from aisci.core.tree import Node
+    from aisci.execution.final_info import FinalInfo
+    from aisci.execution.runner import RunResult
+    from aisci.literature import Literature
+
 log = logging.getLogger(__name__)
 
 
 class LLMScientist:
     kind = "llm"
 
-    def __init__(self, template: Template, ctx, *, literature=None, **llm_options):
+    def __init__(
+        self,
+        template: Template | None,
+        ctx: Context,
+        *,
+        literature: Literature | None = None,
+        **llm_options: Any,
+    ):
+        # No template: a review of any PDF (aisci review PAPER.pdf), which needs none.
         self.template = template
         self._ctx = ctx
         self.session = open_client(
@@ -44,7 +64,7 @@ class LLMScientist:
         self._proposed: list[Idea] = []
 
     @property
-    def literature(self):
+    def literature(self) -> Literature:
         """One literature search per scientist, made on first use (--engine first)."""
         with self._literature_lock:
             if self._literature is None:
@@ -62,7 +82,7 @@ class LLMScientist:
 
     # -- stage 2: ideas ------------------------------------------------------------------
     def generate_ideas(
-        self, template: Template, archive: list[Idea], num_ideas: int, ctx
+        self, template: Template, archive: list[Idea], num_ideas: int, ctx: Context
     ) -> list[Idea]:
         new: list[Idea] = []
         for _ in range(num_ideas):
@@ -75,59 +95,78 @@ class LLMScientist:
         return new
 
     # -- stage 3: novelty ----------------------------------------------------------------
-    def judge_novelty(self, template: Template, idea: Idea, ctx) -> Verdict:
+    def judge_novelty(self, template: Template, idea: Idea, ctx: Context) -> Verdict:
         return novelty_stage.judge(self.client, self.literature, idea, ctx.settings.novelty_rounds)
 
     # -- stages 4-5: experiments and plots (experiments.py) ------------------------------
-    def propose_run(self, job: RunJob, feedback: str | None, ctx):
+    def propose_run(self, job: RunJob, feedback: str | None, ctx: Context) -> Proposal | None:
         return experiment_stage.propose_run(self, job, feedback, ctx)
 
-    def propose_fix(self, job: RunJob, failure, feedback: str | None, ctx):
+    def propose_fix(
+        self, job: RunJob, failure: RunResult, feedback: str | None, ctx: Context
+    ) -> Proposal | None:
         return experiment_stage.propose_fix(self, job, failure, feedback, ctx)
 
-    def describe_run(self, job: RunJob, result) -> str:
-        return experiment_stage.describe_run(self, job, result)
+    def describe_run(self, job: RunJob, results: FinalInfo) -> str:
+        return experiment_stage.describe_run(self, job, results)
 
-    def propose_plots(self, job: RunJob, feedback: str | None, ctx):
+    def propose_plots(self, job: RunJob, feedback: str | None, ctx: Context) -> Proposal | None:
         return experiment_stage.propose_plots(self, job, feedback, ctx)
 
-    def propose_plot_fix(self, job: RunJob, error: str, feedback: str | None, ctx):
+    def propose_plot_fix(
+        self, job: RunJob, error: str, feedback: str | None, ctx: Context
+    ) -> Proposal | None:
         return experiment_stage.propose_plot_fix(self, job, error, feedback, ctx)
 
     def describe_figures(self, job: RunJob, figures: list[str]) -> dict[str, str]:
         return experiment_stage.describe_figures(self, job, figures)
 
     # -- the tree search and the figures read by a vision model (search.py) -------------
-    def propose_node(self, job, parent, kind, feedback, ctx):
+    def propose_node(
+        self, job: NodeJob, parent: Node, kind: str, feedback: str | None, ctx: Context
+    ) -> Proposal | None:
         from . import search
 
         return search.propose_node(self, job, parent, kind, feedback, ctx)
 
-    def choose_metric(self, folder, baseline, ctx):
+    def choose_metric(
+        self, folder: Path, baseline: dict[str, dict[str, float]], ctx: Context
+    ) -> Metric | None:
         from . import search
 
         return search.choose_metric(self, folder, baseline, ctx)
 
-    def critique_figures(self, job, figures, ctx):
+    def critique_figures(
+        self, job: RunJob, figures: list[str], ctx: Context
+    ) -> dict[str, dict[str, Any]] | None:
         from . import search
 
         return search.critique_figures(self, job, figures, ctx)
 
     # -- stages 6-9: the paper (paper.py, reviewing.py) ----------------------------------
-    def propose_section(self, job, section, feedback, ctx):
+    def propose_section(
+        self, job: PaperJob, section: str, feedback: str | None, ctx: Context
+    ) -> Proposal | None:
         return paper_stage.propose_section(self, job, section, feedback, ctx)
 
-    def propose_refinement(self, job, section, feedback, ctx):
+    def propose_refinement(
+        self, job: PaperJob, section: str, feedback: str | None, ctx: Context
+    ) -> Proposal | None:
         return paper_stage.propose_refinement(self, job, section, feedback, ctx)
 
-    def find_citations(self, job, ctx) -> str:
+    def find_citations(self, job: PaperJob, ctx: Context) -> str:
         return citation_stage.find_citations(self, job, ctx)
 
-    def propose_paper_fix(self, job, diagnostics, feedback, ctx):
+    def propose_paper_fix(
+        self, job: PaperJob, diagnostics: list[Diagnostic], feedback: str | None, ctx: Context
+    ) -> Proposal | None:
         return paper_stage.propose_paper_fix(self, job, diagnostics, feedback, ctx)
 
-    def review_paper(self, job, text, ctx) -> dict:
+    def review_paper(self, job: PaperJob | None, text: str, ctx: Context) -> dict[str, Any]:
+        """``job`` None: any PDF's text (aisci review PAPER.pdf), not an idea's paper."""
         return reviewing.review_paper(self, job, text, ctx)
 
-    def propose_improvement(self, job, review, feedback, ctx):
+    def propose_improvement(
+        self, job: PaperJob, review: dict[str, Any], feedback: str | None, ctx: Context
+    ) -> Proposal | None:
         return paper_stage.propose_improvement(self, job, review, feedback, ctx)

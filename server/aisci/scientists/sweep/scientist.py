@@ -15,13 +15,21 @@ import ast
 import difflib
 import logging
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aisci.core.ideas import Idea
 from aisci.core.proposals import Proposal
-from aisci.core.scientist import RunJob, Verdict
+from aisci.core.scientist import NodeJob, PaperJob, RunJob, Verdict
 from aisci.core.template import Knob, Template
 from aisci.errors import AisciError
+
+if TYPE_CHECKING:
+    from aisci.core.context import Context
+    from aisci.core.diagnostics import Diagnostic
+    from aisci.core.tree import Node
+    from aisci.execution.final_info import FinalInfo
+    from aisci.execution.runner import RunResult
+    from aisci.literature import Literature
 
 from .edits import format_value, knob_values, replace_labels, set_knob
 from .tree import SweepTree, tree_idea
@@ -32,7 +40,7 @@ log = logging.getLogger(__name__)
 class SweepScientist:
     kind = "sweep"
 
-    def __init__(self, template: Template, literature=None):
+    def __init__(self, template: Template, literature: Literature | None = None):
         if not template.knobs:
             raise AisciError(
                 f"The sweep scientist needs knobs, and template {template.name} declares none.",
@@ -78,7 +86,7 @@ class SweepScientist:
         )
 
     def generate_ideas(
-        self, template: Template, archive: list[Idea], num_ideas: int, ctx
+        self, template: Template, archive: list[Idea], num_ideas: int, ctx: Context
     ) -> list[Idea]:
         taken = {i.name for i in archive}
         if getattr(ctx.settings, "search", "linear") == "tree":
@@ -89,7 +97,7 @@ class SweepScientist:
         return [i for i in ideas if i.name not in taken][:num_ideas]
 
     # -- novelty -------------------------------------------------------------------------
-    def judge_novelty(self, template: Template, idea: Idea, ctx) -> Verdict:
+    def judge_novelty(self, template: Template, idea: Idea, ctx: Context) -> Verdict:
         """Without a model nothing is judged: the idea is ``unchecked``, with the closest
         titles a literature search found (or a note that no source answered)."""
         from aisci.literature import LiteratureUnavailable
@@ -167,7 +175,7 @@ class SweepScientist:
                 values.append(ast.literal_eval(match.group(1)))
         return values
 
-    def propose_run(self, job: RunJob, feedback: str | None, ctx) -> Proposal | None:
+    def propose_run(self, job: RunJob, feedback: str | None, ctx: Context) -> Proposal | None:
         knob = self.knob_for(job.idea)
         folder = str(job.folder)
         if feedback is not None and folder in self._last:
@@ -209,16 +217,20 @@ class SweepScientist:
             f"{knob.constant} = {format_value(value)} (baseline {format_value(baseline)}; {note})"
         )
 
-    def propose_fix(self, job: RunJob, failure, feedback: str | None, ctx) -> Proposal | None:
+    def propose_fix(
+        self, job: RunJob, failure: RunResult, feedback: str | None, ctx: Context
+    ) -> Proposal | None:
         return None  # a sweep changes one constant; it cannot repair code
 
-    def propose_node(self, job, parent, kind: str, feedback: str | None, ctx) -> Proposal | None:
+    def propose_node(
+        self, job: NodeJob, parent: Node, kind: str, feedback: str | None, ctx: Context
+    ) -> Proposal | None:
         return self._tree.propose(job, parent, kind, feedback)
 
-    def describe_run(self, job: RunJob, result) -> str:
+    def describe_run(self, job: RunJob, results: FinalInfo) -> str:
         knob = self.knob_for(job.idea)
         changes = []
-        for dataset, means in result.final_info.means().items():
+        for dataset, means in results.means().items():
             for metric, value in means.items():
                 base = job.baseline.get(dataset, {}).get(metric)
                 if base is None:
@@ -238,7 +250,7 @@ class SweepScientist:
             labels[record.run] = record.description.split(" (baseline")[0].replace(" = ", "=")
         return labels
 
-    def propose_plots(self, job: RunJob, feedback: str | None, ctx) -> Proposal | None:
+    def propose_plots(self, job: RunJob, feedback: str | None, ctx: Context) -> Proposal | None:
         if feedback is not None:
             return None
         source = (job.folder / "plot.py").read_text(encoding="utf-8")
@@ -252,7 +264,7 @@ class SweepScientist:
         )
 
     def propose_plot_fix(
-        self, job: RunJob, error: str, feedback: str | None, ctx
+        self, job: RunJob, error: str, feedback: str | None, ctx: Context
     ) -> Proposal | None:
         return None
 
@@ -262,7 +274,9 @@ class SweepScientist:
         return {f: f"{f} compares the runs {what} ({labels})." for f in figures}
 
     # -- paper ---------------------------------------------------------------------------
-    def propose_section(self, job, section: str, feedback: str | None, ctx) -> Proposal | None:
+    def propose_section(
+        self, job: PaperJob, section: str, feedback: str | None, ctx: Context
+    ) -> Proposal | None:
         from aisci.paper.sections import set_section
 
         from .report import SweepReport
@@ -283,16 +297,20 @@ class SweepScientist:
             "writeup",
         )
 
-    def find_citations(self, job, ctx) -> str:
+    def find_citations(self, job: PaperJob, ctx: Context) -> str:
         return ""  # the report cites the template's own references, nothing it has not read
 
-    def propose_paper_fix(self, job, diagnostics, feedback: str | None, ctx) -> Proposal | None:
+    def propose_paper_fix(
+        self, job: PaperJob, diagnostics: list[Diagnostic], feedback: str | None, ctx: Context
+    ) -> Proposal | None:
         return None
 
-    def review_paper(self, job, text: str, ctx) -> dict:
+    def review_paper(self, job: PaperJob, text: str, ctx: Context) -> dict[str, Any]:
         from .checklist import checklist_review
 
         return checklist_review(job.folder)
 
-    def propose_improvement(self, job, review: dict, feedback: str | None, ctx) -> Proposal | None:
+    def propose_improvement(
+        self, job: PaperJob, review: dict[str, Any], feedback: str | None, ctx: Context
+    ) -> Proposal | None:
         return None

@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from aisci.core.ideas import Idea
 from aisci.core.proposals import Proposal
+from aisci.core.scientist import NodeJob, RunJob
 from aisci.core.template import Knob, Template
+from aisci.core.tree import Node
 
 from .edits import knob_values, set_knob
 
@@ -79,11 +82,13 @@ class SweepTree:
     def knob(self, constant: str) -> Knob:
         return next(k for k in self.template.knobs if k.constant == constant)
 
-    def changes(self, job, node_id: int, base: dict[str, Any]) -> dict[str, Any]:
+    def changes(self, job: NodeJob, node_id: int, base: dict[str, Any]) -> dict[str, Any]:
         values = knob_values(self.template, job.code(node_id))
         return {c: v for c, v in values.items() if base.get(c) != v}
 
-    def propose(self, job, parent, kind: str, feedback: str | None) -> Proposal | None:
+    def propose(
+        self, job: NodeJob, parent: Node, kind: str, feedback: str | None
+    ) -> Proposal | None:
         folder = str(job.folder)
         if feedback is not None and folder in self.last:
             self.rejected.add((folder, self.last[folder]))
@@ -104,7 +109,9 @@ class SweepTree:
             return self._proposal(job, changes, base, why)
         return None
 
-    def _candidates(self, job, parent, kind: str, base: dict[str, Any]):
+    def _candidates(
+        self, job: NodeJob, parent: Node, kind: str, base: dict[str, Any]
+    ) -> Iterator[tuple[dict[str, Any], str]]:
         if kind == "draft":
             for knob in self.template.knobs:
                 for value in knob.values:
@@ -127,7 +134,7 @@ class SweepTree:
                     f"combining run_{parent.id} with the best {constant}",
                 )
 
-    def _best_drafts(self, job, base: dict[str, Any]) -> dict[str, Any]:
+    def _best_drafts(self, job: NodeJob, base: dict[str, Any]) -> dict[str, Any]:
         """Each knob's best single-knob value among done nodes, if it beat the baseline."""
         metric, root = job.metric, job.tree.node(0).metric
         best: dict[str, tuple[float, Any]] = {}
@@ -147,7 +154,9 @@ class SweepTree:
         )
         return {constant: value for constant, (_, value) in order}
 
-    def _proposal(self, job, changes: dict[str, Any], base: dict[str, Any], why: str) -> Proposal:
+    def _proposal(
+        self, job: NodeJob, changes: dict[str, Any], base: dict[str, Any], why: str
+    ) -> Proposal:
         source = (job.folder / "experiment.py").read_text(encoding="utf-8")  # the parent's code
         for constant, value in changes.items():
             source = set_knob(source, self.knob(constant), value)
@@ -155,7 +164,7 @@ class SweepTree:
             job.folder, "experiment.py", source, f"{_fmt(changes)} ({why})", "experiments"
         )
 
-    def labels(self, job) -> dict[str, str]:
+    def labels(self, job: RunJob) -> dict[str, str]:
         labels = {"run_0": "Baseline"}
         for record in job.finished_runs:
             if record.description.startswith("seed "):
