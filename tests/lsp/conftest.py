@@ -160,7 +160,9 @@ async def start(
     settings: dict | None = None,
     stderr: Path | None = None,
     env: dict[str, str] | None = None,
+    cwd: Path | None = None,
 ) -> Client:
+    """A server for ``workspace`` (its root), started in ``cwd`` (default: the workspace)."""
     client = Client()
     stderr = stderr or workspace / "server.stderr.log"
     # The server's stderr goes to a file: a pipe nobody reads would block it once full.
@@ -171,7 +173,7 @@ async def start(
         'exec "$@" 2>>"$AISCI_TEST_STDERR"',
         "sh",
         *cmd,
-        cwd=str(workspace),
+        cwd=str(cwd or workspace),
         env={**server_env(workspace.parent), "AISCI_TEST_STDERR": str(stderr), **(env or {})},
     )
     caps = types.ClientCapabilities(window=types.WindowClientCapabilities(work_done_progress=True))

@@ -40,6 +40,9 @@ __all__ = [
 @dataclass(frozen=True)
 class Settings:
     results: Path = Path("results")
+    # The folder the front end works in: its references/ is the local corpus. None: the current
+    # directory (the CLI's relative paths mean it); the language server gives its root.
+    workspace: Path | None = None
     # Front ends pass the machine's scale (core.baseline.default_scale) when none is chosen.
     scale: str = "cpu"
     timeout_s: float = DEFAULT_TIMEOUT_S

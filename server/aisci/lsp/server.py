@@ -317,10 +317,7 @@ def create_server() -> AisciServer:
     def initialize(ls: AisciServer, params: types.InitializeParams) -> None:
         root = _root_of(params)
         if root is not None:
-            ls.root = root
-            os.chdir(
-                root
-            )  # the CLI's relative defaults (./templates, the local corpus) mean the workspace
+            ls.root = root  # what the CLI finds in its current directory the server finds here
         ls.pending_messages += ls.client_settings.merge(section_of(params.initialization_options))
         ls.start_services()
 

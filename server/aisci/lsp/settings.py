@@ -5,7 +5,8 @@ field it sets and the kind of value it takes; choices and defaults are the core'
 (core/settings.py), except ``DEFAULTS``' two below. ``ClientSettings`` holds the raw values
 the client sent, merged key by key (``merge`` refuses a bad value with a ``ConfigError``
 naming the key and keeps the rest); ``to_settings(root, overrides)`` builds the validated core
-``Settings`` for one command, with the results folder at ``<root>/results``. API keys never
+``Settings`` for one command, with the results folder at ``<root>/results`` and the root as the
+workspace (the local corpus is ``<root>/references``). API keys never
 come from here: a client-sent ``apiKey`` is dropped with a warning (they are read from the
 server's environment).
 """
@@ -170,5 +171,6 @@ class ClientSettings:
         values["rayAddress"] = values["rayAddress"] or _CORE.ray_address  # empty: auto
         return Settings(
             results=Path(root) / "results",
+            workspace=Path(root),
             **{spec.field_name: values[key] for key, spec in TABLE.items()},
         ).validate()

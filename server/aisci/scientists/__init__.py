@@ -34,7 +34,8 @@ def literature_for(ctx: Context, workspace: Path | None = None):
     else:
         network = [first] + [b for b in ("semantic_scholar", "openalex", "arxiv") if b != first]
         order = (*network, "local")
-    return Literature(LiteratureSettings(order=order), workspace=workspace or Path.cwd())
+    where = workspace or ctx.settings.workspace or Path.cwd()
+    return Literature(LiteratureSettings(order=order), workspace=where)
 
 
 def make_scientist(template: Template, ctx: Context) -> Scientist:
