@@ -28,7 +28,7 @@ from aisci.core.state import State
 from aisci.core.template import load_template
 from aisci.cycle import launch
 from aisci.llm import RetryPolicy
-from aisci.scientists.llm import LLMScientist, experiments
+from aisci.scientists.llm import LLMScientist, notes, plots
 from tests.coder.helpers import search_replace
 from tests.fakes.openai_server import Answer, Error, FakeOpenAI
 from tests.helpers import REPO, ScriptedReviewer, make_template, write_json
@@ -500,7 +500,7 @@ def test_plot_labels_name_only_existing_runs_and_a_failing_plot_is_fixed(tmp_pat
     [fix] = model.edits_starting("plot.py failed")
     assert "bad axis" in fix
     folder = outcome.ideas[0].folder
-    labels = experiments.plot_labels((folder / "plot.py").read_text())
+    labels = plots.plot_labels((folder / "plot.py").read_text())
     assert labels == {"run_0": "Baseline", "run_1": "LEARNING_RATE=0.3"}
     assert (folder / "val_loss.png").stat().st_size > 1000
     assert (
@@ -717,7 +717,7 @@ def test_cost_cap_stops_mid_idea_then_resume_with_a_higher_cap(tmp_path):
 
 # -- small parts ---------------------------------------------------------------------------------
 def test_notes_compare_every_mean_with_the_baseline():
-    text = experiments.compare_means(
+    text = notes.compare_means(
         {"d": {"acc": 0.5, "loss": 2.0}}, {"d": {"acc": 0.6, "loss": 2.0, "new": 1.0}}
     )
     assert (
@@ -727,6 +727,6 @@ def test_notes_compare_every_mean_with_the_baseline():
 
 
 def test_plot_labels_are_read_only_from_a_literal_dict():
-    assert experiments.plot_labels(LABELS + "x = 1\n") == {"run_0": "Baseline"}
-    assert experiments.plot_labels("labels = dict(run_0='a')\n") is None
-    assert experiments.plot_labels("labels = {\n") is None
+    assert plots.plot_labels(LABELS + "x = 1\n") == {"run_0": "Baseline"}
+    assert plots.plot_labels("labels = dict(run_0='a')\n") is None
+    assert plots.plot_labels("labels = {\n") is None

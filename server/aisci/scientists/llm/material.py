@@ -7,6 +7,9 @@
   title is enough to avoid a repeat).
 - ``paper_lines`` shows a search result as numbered entries: title, year, venue, citations and
   the first ~300 characters of the abstract; unknown fields say so.
+- ``one_line`` folds a text's whitespace; ``means_inline``, ``means_lines``, ``history_lines``
+  and ``run_lines`` show runs and their means (4 significant digits) to the experiment and plot
+  prompts.
 - ``search_material`` tells a tree search as its record does (paper/search_paragraph.py,
   the sweep report's own words) with the best variant's numbers over seeds, so a
   model-written paper describes the search from tree.json, not from memory; "" without one.
@@ -20,6 +23,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from aisci.core.ideas import Idea
+from aisci.core.scientist import RunRecord
 
 SOURCE_CHARS = 16_000  # ~4k tokens: every template of this project fits whole once docstrings go
 ABSTRACT_CHARS = 300
@@ -71,12 +75,12 @@ def compact_source(source: str, max_chars: int = SOURCE_CHARS) -> str:
 
 
 def taken_ideas(ideas: Iterable[Idea]) -> str:
-    lines = [f"- {idea.name}: {_one_line(idea.title)}" for idea in ideas]
+    lines = [f"- {idea.name}: {one_line(idea.title)}" for idea in ideas]
     return "\n".join(lines) if lines else "(none yet)"
 
 
 def describe_idea(idea: Idea) -> str:
-    return f"Title: {_one_line(idea.title)}\nExperiment: {_one_line(idea.experiment)}"
+    return f"Title: {one_line(idea.title)}\nExperiment: {one_line(idea.experiment)}"
 
 
 def paper_lines(papers: Sequence, abstract_chars: int = ABSTRACT_CHARS) -> str:
@@ -87,15 +91,54 @@ def paper_lines(papers: Sequence, abstract_chars: int = ABSTRACT_CHARS) -> str:
             f"{n}. {paper.title} ({paper.year or 'year ?'}; {paper.venue or 'venue ?'}; "
             f"{cites} citations)"
         )
-        abstract = _one_line(paper.abstract or "")
+        abstract = one_line(paper.abstract or "")
         if len(abstract) > abstract_chars:
             abstract = abstract[:abstract_chars].rsplit(" ", 1)[0] + " ..."
         entries.append(f"{head}\n   {abstract or 'No abstract.'}")
     return "\n".join(entries)
 
 
-def _one_line(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
+def one_line(text: str | None) -> str:
+    return re.sub(r"\s+", " ", text or "").strip()
+
+
+# -- runs, as the experiment and plot prompts show them --------------------------------------
+def number(value: float) -> str:
+    return f"{value:.4g}"
+
+
+def means_inline(means: dict[str, dict[str, float]]) -> str:
+    parts = [
+        f"{ds}: " + ", ".join(f"{m}={number(v)}" for m, v in metrics.items())
+        for ds, metrics in means.items()
+    ]
+    return "; ".join(parts) or "no results"
+
+
+def means_lines(means: dict[str, dict[str, float]]) -> str:
+    return (
+        "\n".join(
+            f"- {ds}: " + ", ".join(f"{m}={number(v)}" for m, v in metrics.items())
+            for ds, metrics in means.items()
+        )
+        or "(no results)"
+    )
+
+
+def history_lines(history: Iterable[RunRecord]) -> str:
+    lines = []
+    for record in history:
+        outcome = (
+            f"FAILED: {one_line(record.error)}" if record.error else means_inline(record.means)
+        )
+        lines.append(f"- {record.run}: {one_line(record.description)} -> {outcome}")
+    return "\n".join(lines) or "(none yet)"
+
+
+def run_lines(finished: Iterable[RunRecord]) -> str:
+    lines = ["- run_0: the baseline (the template unchanged)"]
+    lines += [f"- {r.run}: {one_line(r.description)}" for r in finished]
+    return "\n".join(lines)
 
 
 def search_material(folder: Path) -> str:

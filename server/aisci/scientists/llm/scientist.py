@@ -1,9 +1,11 @@
 """The LLM scientist: every decision of the cycle comes from a model (see core/scientist.py).
 
 This class holds what all its decisions share: one model client per command (its ledgers,
-cost events, cassettes; see session.py) and one literature search. Each decision is a short
-method that hands over to the module of its stage (ideas.py, novelty.py, ...), so a stage's
-prompts, schemas and loop live together and the class stays a table of contents.
+cost events, cassettes; see session.py), one literature search, and the code edit it proposed
+last in each idea folder (code_edits.py), which the next instruction names when a person
+rejects it. Each decision is a short method that hands over to the module of its stage
+(ideas.py, novelty.py, ...), so a stage's prompts, schemas and loop live together and the class
+stays a table of contents.
 """
 
 from __future__ import annotations
@@ -19,11 +21,11 @@ from aisci.core.scientist import NodeJob, PaperJob, RunJob, Verdict
 from aisci.core.template import Template
 
 from . import citations as citation_stage
-from . import experiments as experiment_stage
+from . import fixes, notes, plots, reviewing, runs
 from . import ideas as idea_stage
 from . import novelty as novelty_stage
 from . import paper as paper_stage
-from . import reviewing
+from .code_edits import LastProposals
 from .session import open_client
 
 if TYPE_CHECKING:
@@ -62,6 +64,8 @@ class LLMScientist:
         # Ideas this scientist proposed in this command: one that core dropped as a repeat is
         # not in the archive, and the model should hear about it anyway.
         self._proposed: list[Idea] = []
+        # The code edit it proposed last in each idea folder, named when a person rejects it.
+        self.last_proposals = LastProposals()
 
     @property
     def literature(self) -> Literature:
@@ -98,28 +102,28 @@ class LLMScientist:
     def judge_novelty(self, template: Template, idea: Idea, ctx: Context) -> Verdict:
         return novelty_stage.judge(self.client, self.literature, idea, ctx.settings.novelty_rounds)
 
-    # -- stages 4-5: experiments and plots (experiments.py) ------------------------------
+    # -- stages 4-5: experiments and plots (runs.py, fixes.py, plots.py, notes.py) -------
     def propose_run(self, job: RunJob, feedback: str | None, ctx: Context) -> Proposal | None:
-        return experiment_stage.propose_run(self, job, feedback, ctx)
+        return runs.propose_run(self, job, feedback, ctx)
 
     def propose_fix(
         self, job: RunJob, failure: RunResult, feedback: str | None, ctx: Context
     ) -> Proposal | None:
-        return experiment_stage.propose_fix(self, job, failure, feedback, ctx)
+        return fixes.propose_fix(self, job, failure, feedback, ctx)
 
     def describe_run(self, job: RunJob, results: FinalInfo) -> str:
-        return experiment_stage.describe_run(self, job, results)
+        return notes.describe_run(self, job, results)
 
     def propose_plots(self, job: RunJob, feedback: str | None, ctx: Context) -> Proposal | None:
-        return experiment_stage.propose_plots(self, job, feedback, ctx)
+        return plots.propose_plots(self, job, feedback, ctx)
 
     def propose_plot_fix(
         self, job: RunJob, error: str, feedback: str | None, ctx: Context
     ) -> Proposal | None:
-        return experiment_stage.propose_plot_fix(self, job, error, feedback, ctx)
+        return plots.propose_plot_fix(self, job, error, feedback, ctx)
 
     def describe_figures(self, job: RunJob, figures: list[str]) -> dict[str, str]:
-        return experiment_stage.describe_figures(self, job, figures)
+        return notes.describe_figures(self, job, figures)
 
     # -- the tree search and the figures read by a vision model (search.py) -------------
     def propose_node(

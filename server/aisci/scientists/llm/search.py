@@ -24,9 +24,11 @@ from aisci.core.metric import Metric
 from aisci.core.proposals import Proposal
 from aisci.execution import safefs
 
-from . import experiments as ex
-from .material import compact_source, describe_idea
+from .code_edits import edit_file, proposal_of
+from .material import compact_source, describe_idea, one_line
+from .plots import PLOTS_STAGE, plot_labels
 from .prompts import render
+from .runs import DECIDE_SCHEMA, RUNS_STAGE
 
 log = logging.getLogger(__name__)
 CRITIQUE_SCHEMA: dict[str, Any] = {
@@ -58,8 +60,8 @@ def tree_lines(job) -> str:
     for n in job.tree.nodes[-MAX_TREE_LINES:]:
         value = f"{n.metric:.4g}" if n.metric is not None else "-"
         parent = "" if n.parent is None else f" from run_{n.parent}"
-        what = ex._one_line(n.error)[:160] if n.status == "failed" and n.error else n.description
-        lines.append(f"- run_{n.id} ({n.kind}{parent}, {n.status}, {value}): {ex._one_line(what)}")
+        what = one_line(n.error)[:160] if n.status == "failed" and n.error else n.description
+        lines.append(f"- run_{n.id} ({n.kind}{parent}, {n.status}, {value}): {one_line(what)}")
     return "\n".join(lines)
 
 
@@ -69,23 +71,23 @@ def propose_node(sci, job, parent, kind: str, feedback: str | None, ctx) -> Prop
         instruction = render(
             "experiment_fix",
             run=parent.id,
-            title=ex._one_line(job.idea.title),
-            description=ex._one_line(parent.description),
+            title=one_line(job.idea.title),
+            description=one_line(parent.description),
             failure=_failure(job, parent),
             timeout=f"{ctx.settings.timeout_s:g}",
-        ) + ex._rejection(job.folder, feedback)
-        edit = ex._edit(
+        ) + sci.last_proposals.rejection(job.folder, feedback)
+        edit = edit_file(
             sci,
             job.folder,
             "experiment.py",
             instruction,
             ctx,
-            ex.RUNS_STAGE,
+            RUNS_STAGE,
             f"the debugging of run_{parent.id}",
         )
         description = f"debug of run_{parent.id}: {edit.summary(200)}"
-        ex._remember(job.folder, description)
-        return ex._proposal(edit, "experiment.py", description, ex.RUNS_STAGE)
+        sci.last_proposals.remember(job.folder, description)
+        return proposal_of(edit, "experiment.py", description, RUNS_STAGE)
     ran = sum(1 for n in job.tree.search_nodes() if n.run)
     user = render(
         "node_decide",
@@ -94,7 +96,7 @@ def propose_node(sci, job, parent, kind: str, feedback: str | None, ctx) -> Prop
         tree=tree_lines(job),
         parent="the baseline" if parent.id == 0 else f"run_{parent.id}",
         code=compact_source((job.folder / "experiment.py").read_text(encoding="utf-8")),
-        feedback=ex._rejection(job.folder, feedback),
+        feedback=sci.last_proposals.rejection(job.folder, feedback),
         kind=f"a {kind}" if kind == "draft" else "an improvement",
         what=WHAT[kind],
         timeout=f"{ctx.settings.timeout_s:g}",
@@ -109,29 +111,29 @@ def propose_node(sci, job, parent, kind: str, feedback: str | None, ctx) -> Prop
         },
         {"role": "user", "content": user},
     ]
-    answer = sci.client.complete_json(messages, ex.DECIDE_SCHEMA, stage=ex.RUNS_STAGE)
+    answer = sci.client.complete_json(messages, DECIDE_SCHEMA, stage=RUNS_STAGE)
     if answer["done"]:
         return None
-    description = ex._one_line(answer["description"]) or ex._one_line(answer["plan"])[:200] or kind
+    description = one_line(answer["description"]) or one_line(answer["plan"])[:200] or kind
     instruction = render(
         "experiment_edit",
         run=job.tree.next_id(),
-        title=ex._one_line(job.idea.title),
+        title=one_line(job.idea.title),
         description=description,
         plan=answer["plan"].strip() or description,
         timeout=f"{ctx.settings.timeout_s:g}",
     )
-    edit = ex._edit(
+    edit = edit_file(
         sci,
         job.folder,
         "experiment.py",
         instruction,
         ctx,
-        ex.RUNS_STAGE,
+        RUNS_STAGE,
         f"a {kind} of run_{parent.id}",
     )
-    ex._remember(job.folder, description)
-    return ex._proposal(edit, "experiment.py", description, ex.RUNS_STAGE)
+    sci.last_proposals.remember(job.folder, description)
+    return proposal_of(edit, "experiment.py", description, RUNS_STAGE)
 
 
 def _failure(job, parent) -> str:
@@ -149,10 +151,10 @@ def choose_metric(sci, folder, baseline: dict, ctx) -> Metric | None:
     means = "\n".join(
         f"- {d}: " + ", ".join(f"{k} = {v:.4g}" for k, v in m.items()) for d, m in baseline.items()
     )
-    prompt = render("metric_choose", means=means, title=ex._one_line(load_idea(folder).title))
+    prompt = render("metric_choose", means=means, title=one_line(load_idea(folder).title))
     try:
         answer = sci.client.complete_json(
-            [{"role": "user", "content": prompt}], METRIC_SCHEMA, stage=ex.RUNS_STAGE
+            [{"role": "user", "content": prompt}], METRIC_SCHEMA, stage=RUNS_STAGE
         )
     except LLMFormatError as exc:
         log.warning("no metric chosen by the model (%s)", exc.message)
@@ -183,7 +185,7 @@ def critique_figures(sci, job, figures: list[str], ctx) -> dict[str, dict] | Non
         return None
     from aisci.llm import LLMFormatError
 
-    labels = ex.plot_labels((job.folder / "plot.py").read_text(encoding="utf-8")) or {
+    labels = plot_labels((job.folder / "plot.py").read_text(encoding="utf-8")) or {
         "run_0": "Baseline"
     }
     runs = "\n".join(f"- {run}: {label}" for run, label in labels.items())
@@ -198,13 +200,13 @@ def critique_figures(sci, job, figures: list[str], ctx) -> dict[str, dict] | Non
         ]
         try:
             answer = sci.client.complete_json(
-                [{"role": "user", "content": content}], CRITIQUE_SCHEMA, stage=ex.PLOTS_STAGE
+                [{"role": "user", "content": content}], CRITIQUE_SCHEMA, stage=PLOTS_STAGE
             )
         except LLMFormatError as exc:
             log.warning("no critique of %s (%s)", figure, exc.message)
             continue
         out[figure] = {
-            "shows": ex._one_line(answer["shows"]),
-            "problems": [ex._one_line(p) for p in answer["problems"] if ex._one_line(p)],
+            "shows": one_line(answer["shows"]),
+            "problems": [one_line(p) for p in answer["problems"] if one_line(p)],
         }
     return out

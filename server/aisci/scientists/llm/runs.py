@@ -1,0 +1,94 @@
+"""Stage 4 for the LLM scientist: which run next, and its edit of experiment.py.
+
+``propose_run``: one JSON decision (``DECIDE_SCHEMA``, stage ``experiments``) from the idea,
+the baseline means, every earlier run (means or failure), "run i of max_runs", the current
+experiment.py (compacted) and a person's reason for rejecting the last proposal. ``done: true``
+returns None: the model ends the experiments early (read from JSON only). Otherwise aider
+proposes the edit of experiment.py (code_edits.py) and the ``Proposal`` carries the model's
+one-sentence description.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aisci.core.events import Log
+from aisci.core.proposals import Proposal
+from aisci.core.scientist import RunJob
+
+from .code_edits import edit_file, proposal_of
+from .material import compact_source, describe_idea, history_lines, means_lines, one_line
+from .prompts import render
+
+RUNS_STAGE = "experiments"
+
+DECIDE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["done", "description", "plan"],
+    "properties": {
+        "done": {"type": "boolean"},
+        "description": {"type": "string"},
+        "plan": {"type": "string"},
+    },
+}
+
+
+def propose_run(sci, job: RunJob, feedback: str | None, ctx) -> Proposal | None:
+    ctx.check_cancelled("The experiments")
+    answer = sci.client.complete_json(
+        decide_messages(sci, job, feedback, ctx), DECIDE_SCHEMA, stage=RUNS_STAGE
+    )
+    if answer["done"]:
+        ctx.reporter.emit(
+            Log(
+                f"the model ended the experiments before run {job.run_index}",
+                folder=str(job.folder),
+            )
+        )
+        return None
+    description = (
+        one_line(answer["description"]) or one_line(answer["plan"])[:200] or f"run {job.run_index}"
+    )
+    instruction = render(
+        "experiment_edit",
+        run=job.run_index,
+        title=one_line(job.idea.title),
+        description=description,
+        plan=answer["plan"].strip() or description,
+        timeout=f"{ctx.settings.timeout_s:g}",
+    )
+    edit = edit_file(
+        sci,
+        job.folder,
+        "experiment.py",
+        instruction,
+        ctx,
+        RUNS_STAGE,
+        f"run {job.run_index} of idea {job.idea.name}",
+    )
+    sci.last_proposals.remember(job.folder, description)
+    return proposal_of(edit, "experiment.py", description, RUNS_STAGE)
+
+
+def decide_messages(sci, job: RunJob, feedback: str | None, ctx) -> list[dict]:
+    code = compact_source((job.folder / "experiment.py").read_text(encoding="utf-8"))
+    user = render(
+        "experiment_decide",
+        idea=describe_idea(job.idea),
+        baseline=means_lines(job.baseline),
+        history=history_lines(job.history),
+        code=code,
+        feedback=sci.last_proposals.rejection(job.folder, feedback),
+        run=job.run_index,
+        max_runs=job.max_runs,
+        timeout=f"{ctx.settings.timeout_s:g}",
+    )
+    return [
+        {
+            "role": "system",
+            "content": render(
+                "experiment_system", template_system=sci.template.system_prompt.strip()
+            ),
+        },
+        {"role": "user", "content": user},
+    ]
