@@ -41,9 +41,9 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
-from importlib import metadata
 from typing import Any
 
+from aisci import versions
 from aisci.errors import ConfigError
 
 TESTED = {"aider-chat": "0.86.2", "litellm": "1.81.10"}
@@ -62,24 +62,12 @@ _aider_lock = threading.Lock()
 
 def installed_versions() -> dict[str, str | None]:
     """The installed version of each tested package; ``None`` where it is not installed."""
-    found: dict[str, str | None] = {}
-    for name in TESTED:
-        try:
-            found[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            found[name] = None
-    return found
+    return versions.installed(TESTED)
 
 
 def version_problem() -> str | None:
     """What differs from the tested versions, in words; ``None`` when nothing does."""
-    found = installed_versions()
-    differ = [
-        f"{name} {found[name] or '(not installed)'} where {tested} was tested"
-        for name, tested in TESTED.items()
-        if found[name] != tested
-    ]
-    return "; ".join(differ) or None
+    return versions.differences(TESTED, installed_versions())
 
 
 def check_versions() -> None:

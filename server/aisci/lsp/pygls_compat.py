@@ -30,12 +30,12 @@ runs both, so a pygls upgrade fails that one test, with its reason, before anyth
 from __future__ import annotations
 
 from concurrent.futures import Future
-from importlib import metadata
 from typing import Any
 
 from pygls.protocol import JsonRPCProtocol
 from pygls.server import JsonRPCServer
 
+from aisci import versions
 from aisci.errors import ConfigError
 
 # The versions pinned in pyproject.toml, the only ones the server's tests ran against.
@@ -49,24 +49,12 @@ PRIVATES = {
 
 def installed_versions() -> dict[str, str | None]:
     """The installed version of each tested package; ``None`` where it is not installed."""
-    found: dict[str, str | None] = {}
-    for name in TESTED:
-        try:
-            found[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            found[name] = None
-    return found
+    return versions.installed(TESTED)
 
 
 def version_problem() -> str | None:
     """What differs from the tested versions, in words; ``None`` when nothing does."""
-    found = installed_versions()
-    differ = [
-        f"{name} {found[name] or '(not installed)'} where {tested} was tested"
-        for name, tested in TESTED.items()
-        if found[name] != tested
-    ]
-    return "; ".join(differ) or None
+    return versions.differences(TESTED, installed_versions())
 
 
 def check_versions() -> None:
