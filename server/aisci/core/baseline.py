@@ -19,7 +19,7 @@ from aisci.core.context import Context
 from aisci.core.events import NullReporter, Reporter, StageFinished, StageStarted
 from aisci.core.folders import baseline_folder, copy_template
 from aisci.core.runs import execute_run, run_record
-from aisci.core.settings import SCALES
+from aisci.core.settings import SCALES, Settings
 from aisci.core.state import State
 from aisci.core.template import Template
 from aisci.core.template_env import missing_module_advice
@@ -28,8 +28,6 @@ from aisci.execution import safefs
 from aisci.execution.executor import Executor, LocalExecutor, RunSpec
 from aisci.execution.final_info import FinalInfo, load_final_info
 from aisci.execution.runner import DEFAULT_TIMEOUT_S, RunResult
-
-PLOT_TIMEOUT_S = 600.0
 
 
 def default_scale() -> str:
@@ -77,7 +75,7 @@ class BaselineOutcome:
 def run_plots(
     folder: Path,
     *,
-    timeout_s: float = PLOT_TIMEOUT_S,
+    timeout_s: float = Settings.plot_timeout_s,
     sandbox: str = "auto",
     cancel: threading.Event | None = None,
 ) -> PlotResult:
