@@ -35,7 +35,15 @@ from aisci.llm.models import count_message_tokens, price
 from aisci.paper.consistency import check_consistency
 from aisci.paper.review import tex_to_text
 from aisci.paper.stages import paper_job, write_paper
-from aisci.scientists.llm import citations, paper, reviewing
+from aisci.scientists.llm import (
+    citations,
+    drafting,
+    improvement,
+    paper_fixes,
+    paper_material,
+    refinement,
+    reviewing,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 ANSWER_WORDS = {
@@ -90,7 +98,7 @@ def prose(words: int) -> str:
 def body(section: str, job) -> str:
     text = prose(ANSWER_WORDS[section])
     if section == "Results":  # a table of every run and the figures, as a real draft has
-        table = paper.results_table(job).splitlines()[2:]
+        table = paper_material.results_table(job).splitlines()[2:]
         text += (
             "\n\n\\begin{table}[t]\n\\centering\n\\begin{tabular}{lrrr}\n\\toprule\n"
             + "\n".join(
@@ -177,11 +185,11 @@ class Scientist:
     def __init__(self, client):
         self.client, self.literature = client, Library()
 
-    propose_section = paper.propose_section
-    propose_refinement = paper.propose_refinement
+    propose_section = drafting.propose_section
+    propose_refinement = refinement.propose_refinement
     find_citations = citations.find_citations
-    propose_paper_fix = paper.propose_paper_fix
-    propose_improvement = paper.propose_improvement
+    propose_paper_fix = paper_fixes.propose_paper_fix
+    propose_improvement = improvement.propose_improvement
     review_paper = reviewing.review_paper
 
 
@@ -281,8 +289,8 @@ def main() -> None:
             )
             for m in mismatches
         ]
-        paper.propose_paper_fix(scientist, job, errors, None, ctx)
-        paper.propose_improvement(scientist, job, review, None, ctx)
+        paper_fixes.propose_paper_fix(scientist, job, errors, None, ctx)
+        improvement.propose_improvement(scientist, job, review, None, ctx)
 
     p = price(args.model)
     print(
@@ -304,8 +312,8 @@ def main() -> None:
         return sent, got
 
     labels = {
-        "writeup": f"writeup: {len(paper.NEEDS)} drafts + one refinement pass",
-        "citations": f"citations: {paper.CITE_ROUNDS} searches, {paper.CITE_LIMIT} papers shown each",
+        "writeup": f"writeup: {len(paper_material.NEEDS)} drafts + one refinement pass",
+        "citations": f"citations: {citations.CITE_ROUNDS} searches, {citations.CITE_LIMIT} papers shown each",
         "review": f"review: {defaults.num_reviews} review, {defaults.review_reflections} reflection",
     }
     totals = [row(labels.get(s, s), default_stages[s]) for s in ("writeup", "citations", "review")]

@@ -12,7 +12,7 @@ from aisci.core.scientist import PaperJob
 from aisci.errors import AisciError
 
 from .material import describe_idea, paper_lines
-from .paper import CITE_LIMIT, CITE_ROUNDS, bib_keys
+from .paper_material import bib_keys
 from .prompts import render
 
 if TYPE_CHECKING:
@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from aisci.literature import Paper
 
 log = logging.getLogger(__name__)
+CITE_ROUNDS = 3  # searches per paper; the model may stop earlier
+CITE_LIMIT = 8  # papers shown per search
 
 CITE_SCHEMA = {
     "type": "object",

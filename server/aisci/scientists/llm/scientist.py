@@ -21,10 +21,9 @@ from aisci.core.scientist import NodeJob, PaperJob, RunJob, Verdict
 from aisci.core.template import Template
 
 from . import citations as citation_stage
-from . import fixes, notes, plots, reviewing, runs
+from . import drafting, fixes, improvement, notes, paper_fixes, plots, refinement, reviewing, runs
 from . import ideas as idea_stage
 from . import novelty as novelty_stage
-from . import paper as paper_stage
 from .code_edits import LastProposals
 from .session import open_client
 
@@ -147,16 +146,17 @@ class LLMScientist:
 
         return search.critique_figures(self, job, figures, ctx)
 
-    # -- stages 6-9: the paper (paper.py, reviewing.py) ----------------------------------
+    # -- stages 6-9: the paper ----------------------------------------------------------
+    # drafting.py, refinement.py, citations.py, paper_fixes.py, reviewing.py, improvement.py
     def propose_section(
         self, job: PaperJob, section: str, feedback: str | None, ctx: Context
     ) -> Proposal | None:
-        return paper_stage.propose_section(self, job, section, feedback, ctx)
+        return drafting.propose_section(self, job, section, feedback, ctx)
 
     def propose_refinement(
         self, job: PaperJob, section: str, feedback: str | None, ctx: Context
     ) -> Proposal | None:
-        return paper_stage.propose_refinement(self, job, section, feedback, ctx)
+        return refinement.propose_refinement(self, job, section, feedback, ctx)
 
     def find_citations(self, job: PaperJob, ctx: Context) -> str:
         return citation_stage.find_citations(self, job, ctx)
@@ -164,7 +164,7 @@ class LLMScientist:
     def propose_paper_fix(
         self, job: PaperJob, diagnostics: list[Diagnostic], feedback: str | None, ctx: Context
     ) -> Proposal | None:
-        return paper_stage.propose_paper_fix(self, job, diagnostics, feedback, ctx)
+        return paper_fixes.propose_paper_fix(self, job, diagnostics, feedback, ctx)
 
     def review_paper(self, job: PaperJob | None, text: str, ctx: Context) -> dict[str, Any]:
         """``job`` None: any PDF's text (aisci review PAPER.pdf), not an idea's paper."""
@@ -173,4 +173,4 @@ class LLMScientist:
     def propose_improvement(
         self, job: PaperJob, review: dict[str, Any], feedback: str | None, ctx: Context
     ) -> Proposal | None:
-        return paper_stage.propose_improvement(self, job, review, feedback, ctx)
+        return improvement.propose_improvement(self, job, review, feedback, ctx)

@@ -1,0 +1,165 @@
+"""What the LLM scientist's paper prompts show besides the idea: every token is paid per call.
+
+``material(job, needs)`` gives the blocks a prompt asks for (``NEEDS`` says which each section
+gets): the task, experiment.py (compacted), the results table (every run's means, 4
+significant digits, ± standard error when there is one), the search's record, notes.txt, the
+figures and the BibTeX keys. ``outline`` shows every other section in brief, "(not written
+yet)" for one still a placeholder.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from aisci.core.scientist import PaperJob
+from aisci.paper.bib import parse_bib
+from aisci.paper.prose import fmt
+from aisci.paper.sections import get_section, present_sections
+
+from .material import compact_source, search_material
+
+NOTES_CHARS = 3000
+OUTLINE_CHARS = 240  # of each other section, in "the paper so far"
+# What each section's prompt shows besides the idea and the paper so far: tokens are paid per call.
+NEEDS = {
+    "Title": (),
+    "Abstract": ("results", "notes"),
+    "Introduction": ("results", "notes", "keys"),
+    "Background": ("task", "keys"),
+    "Method": ("task", "notes", "keys"),
+    "Experimental Setup": ("task", "code", "results", "notes", "keys"),
+    "Results": ("results", "notes", "figures", "keys"),
+    "Conclusion": ("results", "notes", "keys"),
+    "Related Work": ("keys",),
+}
+_PLACEHOLDER = re.compile(r"\b[A-Z][A-Z ]* HERE\b")
+
+
+def _final_info(folder: Path, run: str) -> dict:
+    from aisci.errors import AisciError
+    from aisci.execution.runner import read_results_json
+
+    try:
+        return read_results_json(folder, run)
+    except (OSError, ValueError, AisciError):
+        return {}
+
+
+def results_table(job: PaperJob) -> str:
+    """Every metric's mean (± standard error when there is one) for the baseline and each run."""
+    runs = ["run_0", *(r.run for r in job.runs)]
+    what = {
+        "run_0": "baseline (the template as it is)",
+        **{r.run: " ".join(r.description.split()) for r in job.runs},
+    }
+    rows: dict[str, dict[str, str]] = {}
+    for run in runs:
+        for dataset, data in _final_info(job.folder, run).items():
+            errs = (data or {}).get("stderrs") or {}
+            for metric, value in ((data or {}).get("means") or {}).items():
+                if isinstance(value, bool) or not isinstance(value, (int, float)):
+                    continue
+                err = errs.get(metric)
+                cell = fmt(value) + (
+                    f" ± {fmt(err)}" if isinstance(err, (int, float)) and err else ""
+                )
+                rows.setdefault(f"{dataset}/{metric}", {})[run] = cell
+    lines = [
+        "Runs: " + "; ".join(f"{run} = {what[run]}" for run in runs),
+        "",
+        "| metric | " + " | ".join(runs) + " |",
+    ]
+    lines += [
+        f"| {name} | " + " | ".join(cells.get(run, "--") for run in runs) + " |"
+        for name, cells in rows.items()
+    ]
+    return "\n".join(lines)
+
+
+def _notes(job: PaperJob) -> str:
+    path = job.folder / "notes.txt"
+    if not path.is_file():
+        return ""
+    # The idea, the means and the figures are shown elsewhere; the notes add what each run was.
+    text = path.read_text(encoding="utf-8").split("\n## Figure ", 1)[0]
+    kept = [
+        line
+        for line in text.splitlines()
+        if not line.startswith(("Results: ", "# Title:", "# Experiment description:"))
+    ]
+    text = "\n".join(kept).strip()
+    return text if len(text) <= NOTES_CHARS else text[:NOTES_CHARS].rsplit("\n", 1)[0] + "\n..."
+
+
+def _figures(job: PaperJob) -> dict[str, str]:
+    return {f: d for f, d in sorted(job.figures.items()) if (job.folder / f).is_file()}
+
+
+def bib_keys(job: PaperJob) -> dict[str, str]:
+    """BibTeX key -> "title (year)" of every entry of references.bib."""
+    if not job.bib.is_file():
+        return {}
+    parsed = parse_bib(job.bib.read_text(encoding="utf-8", errors="replace"))
+    return {
+        e.key: f"{' '.join((e.get('title') or '?').replace('{', '').replace('}', '').split())} "
+        f"({e.get('year') or 'n.d.'})"
+        for e in parsed.entries
+    }
+
+
+def material(job: PaperJob, needs: Iterable[str]) -> str:
+    """The blocks a prompt shows, each under its heading."""
+    blocks = []
+    if "task" in needs and job.task:
+        blocks.append(f"## The task\n{job.task.strip()}")
+    if "code" in needs and (job.folder / "experiment.py").is_file():
+        code = compact_source(
+            (job.folder / "experiment.py").read_text(encoding="utf-8"), max_chars=6000
+        )
+        blocks.append(
+            f"## experiment.py as of the last run (the runs list what each changed)\n```python\n{code}\n```"
+        )
+    if "results" in needs:
+        blocks.append(
+            f"## Results (means over seeds, from each run's final_info.json)\n{results_table(job)}"
+        )
+        search = search_material(job.folder)
+        if search:
+            blocks.append(
+                "## The search (from tree.json; describe it as recorded, keeping each "
+                f"`% aisci: not-a-result` mark on the line that counts nodes)\n{search}"
+            )
+    if "notes" in needs and _notes(job):
+        blocks.append(f"## Notes from the experiments\n{_notes(job)}")
+    if "figures" in needs:
+        figures = _figures(job)
+        blocks.append(
+            "## Figures (file: what it shows)\n"
+            + ("\n".join(f"- {f}: {d}" for f, d in figures.items()) or "none")
+        )
+    if "keys" in needs:
+        keys = bib_keys(job)
+        blocks.append(
+            "## BibTeX keys you may cite\n"
+            + ("\n".join(f"- {k}: {t}" for k, t in keys.items()) or "none")
+        )
+    return "".join(f"\n{b}\n" for b in blocks)
+
+
+def is_drafted(body: str) -> bool:
+    return bool(body.strip()) and not _PLACEHOLDER.search(body)
+
+
+def outline(tex: str, skip: str | None = None, chars: int = OUTLINE_CHARS) -> str:
+    """Every other section in brief: its first ``chars`` characters, or "(not written yet)"."""
+    lines = []
+    for name in present_sections(tex):
+        if name == skip:
+            continue
+        body = get_section(tex, name)
+        short = " ".join(body.split())
+        short = short if len(short) <= chars else short[:chars].rsplit(" ", 1)[0] + " ..."
+        lines.append(f"- {name}: {short if is_drafted(body) else '(not written yet)'}")
+    return "\n".join(lines)
