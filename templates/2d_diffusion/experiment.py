@@ -59,15 +59,8 @@ class Config:
 
 SCALE_CONFIGS = {
     # <= 60 s on 2 cores: enough steps for the shapes to start to appear.
-    "smoke": Config(
-        train_steps=400,
-        num_seeds=1,
-        num_points=10_000,
-        num_samples=2_000,
-        eval_points=2_000,
-        log_every=20,
-        stored_samples=1_000,
-    ),
+    "smoke": Config(train_steps=400, num_seeds=1, num_points=10_000, num_samples=2_000,
+                    eval_points=2_000, log_every=20, stored_samples=1_000),
     # A few minutes on 2 cores: shapes are clean, two seeds give a rough error bar.
     "cpu": Config(train_steps=4_000, num_seeds=2, num_points=50_000, num_samples=5_000),
     # The original study's protocol (10k steps per data set), with three seeds.
@@ -81,46 +74,13 @@ SCALE_CONFIGS = {
 # closed polyline: tail tip, back, neck, head, then the legs and belly back to the tail. It is
 # not the Datasaurus "dino", which no installed package carries.
 DINO_OUTLINE = (
-    (0, 22),
-    (8, 25),
-    (18, 29),
-    (28, 34),
-    (38, 39),
-    (48, 42),
-    (58, 41),
-    (66, 38),
-    (71, 43),
-    (75, 50),
-    (78, 57),
-    (81, 62),
-    (85, 64),
-    (90, 64),
-    (94, 62),
-    (95, 59),
-    (91, 58),
-    (86, 58),
-    (82, 55),
-    (79, 48),
-    (77, 40),
-    (75, 32),
-    (74, 22),
-    (74, 12),
-    (75, 4),
-    (69, 4),
-    (69, 14),
-    (68, 22),
-    (61, 24),
-    (54, 24),
-    (47, 23),
-    (46, 14),
-    (46, 4),
-    (40, 4),
-    (40, 14),
-    (38, 24),
-    (30, 27),
-    (20, 25),
-    (10, 23),
-    (0, 22),
+    (0, 22), (8, 25), (18, 29), (28, 34), (38, 39), (48, 42), (58, 41), (66, 38),
+    (71, 43), (75, 50), (78, 57), (81, 62), (85, 64), (90, 64), (94, 62), (95, 59),
+    (91, 58), (86, 58), (82, 55), (79, 48), (77, 40), (75, 32),
+    (74, 22), (74, 12), (75, 4), (69, 4), (69, 14), (68, 22),
+    (61, 24), (54, 24), (47, 23),
+    (46, 14), (46, 4), (40, 4), (40, 14), (38, 24),
+    (30, 27), (20, 25), (10, 23), (0, 22),
 )
 
 
@@ -151,17 +111,15 @@ def make_dataset(name: str, n: int, seed: int) -> np.ndarray:
     elif name == "moons":
         upper = rng.random(n) < 0.5
         t = rng.uniform(0.0, math.pi, n)
-        x = np.where(
-            upper[:, None],
-            np.stack([np.cos(t), np.sin(t)], axis=1),
-            np.stack([1.0 - np.cos(t), 0.5 - np.sin(t)], axis=1),
-        )
+        x = np.where(upper[:, None],
+                     np.stack([np.cos(t), np.sin(t)], axis=1),
+                     np.stack([1.0 - np.cos(t), 0.5 - np.sin(t)], axis=1))
         x = x + rng.normal(0, 0.05, (n, 2))
     else:
         raise ValueError(f"unknown data set {name!r}")
     x = x - x.mean(axis=0)
     # One scalar for both axes keeps the shape's aspect ratio; the noise prior has unit variance.
-    x = x / np.sqrt((x**2).sum(axis=1).mean() / 2)
+    x = x / np.sqrt((x ** 2).sum(axis=1).mean() / 2)
     return x.astype(np.float32)
 
 
@@ -172,7 +130,6 @@ def split(x: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 # --- model --------------------------------------------------------------------------------------
-
 
 class SinusoidalEmbedding(nn.Module):
     """Maps a scalar to sin/cos features at geometric frequencies (Transformer / NeRF style).
@@ -230,9 +187,8 @@ class NoiseSchedule:
     def __init__(self, steps: int, device: torch.device):
         scale = 1000.0 / steps
         self.steps = steps
-        self.betas = torch.linspace(
-            1e-4 * scale, min(0.02 * scale, 0.999), steps, dtype=torch.float64
-        )
+        self.betas = torch.linspace(1e-4 * scale, min(0.02 * scale, 0.999), steps,
+                                    dtype=torch.float64)
         self.alphas = 1.0 - self.betas
         self.alpha_bars = torch.cumprod(self.alphas, 0)
         prev = torch.cat([torch.ones(1, dtype=torch.float64), self.alpha_bars[:-1]])
@@ -246,23 +202,19 @@ class NoiseSchedule:
         return a.sqrt() * x0 + (1.0 - a).sqrt() * noise
 
     @torch.no_grad()
-    def sample(
-        self, model: nn.Module, n: int, generator: torch.Generator, device: torch.device
-    ) -> torch.Tensor:
+    def sample(self, model: nn.Module, n: int, generator: torch.Generator,
+               device: torch.device) -> torch.Tensor:
         x = torch.randn(n, 2, generator=generator, device=device)
         for t in reversed(range(self.steps)):
             tt = torch.full((n,), t, device=device, dtype=torch.long)
             eps = model(x, tt)
-            x = (x - self.betas[t] / (1.0 - self.alpha_bars[t]).sqrt() * eps) / self.alphas[
-                t
-            ].sqrt()
+            x = (x - self.betas[t] / (1.0 - self.alpha_bars[t]).sqrt() * eps) / self.alphas[t].sqrt()
             if t > 0:
                 x = x + self.sigmas[t] * torch.randn(n, 2, generator=generator, device=device)
         return x
 
 
 # --- metrics ------------------------------------------------------------------------------------
-
 
 def knn_kl_divergence(real: np.ndarray, fake: np.ndarray, k: int) -> float:
     """k-NN estimate of KL(P_real || P_fake) (Wang, Kulkarni & Verdu, 2009; Perez-Cruz, 2008).
@@ -282,9 +234,8 @@ def knn_kl_divergence(real: np.ndarray, fake: np.ndarray, k: int) -> float:
 
 
 @torch.no_grad()
-def denoising_loss(
-    model: nn.Module, schedule: NoiseSchedule, x0: torch.Tensor, generator: torch.Generator
-) -> float:
+def denoising_loss(model: nn.Module, schedule: NoiseSchedule, x0: torch.Tensor,
+                   generator: torch.Generator) -> float:
     """Noise-prediction MSE on held-out points, with t and noise drawn from a fixed generator."""
     device = x0.device
     t = torch.randint(0, schedule.steps, (len(x0),), generator=generator, device=device)
@@ -293,7 +244,6 @@ def denoising_loss(
 
 
 # --- training -----------------------------------------------------------------------------------
-
 
 def lr_at(step: int, cfg: Config) -> float:
     if step < cfg.warmup_steps:
@@ -307,7 +257,7 @@ def run_one(name: str, seed: int, cfg: Config, device: torch.device) -> dict:
     data_seed = 1000 + DATASETS.index(name)  # the data and its split do not depend on the seed
     train_np, test_np = split(make_dataset(name, cfg.num_points, data_seed), data_seed)
     train = torch.from_numpy(train_np).to(device)
-    test = torch.from_numpy(test_np[: cfg.eval_points]).to(device)
+    test = torch.from_numpy(test_np[:cfg.eval_points]).to(device)
 
     torch.manual_seed(seed)
     gen = torch.Generator(device=device).manual_seed(seed)
@@ -333,18 +283,15 @@ def run_one(name: str, seed: int, cfg: Config, device: torch.device) -> dict:
         nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
         opt.step()
         with torch.no_grad():
-            for p_ema, p in zip(ema.parameters(), model.parameters(), strict=False):
+            for p_ema, p in zip(ema.parameters(), model.parameters()):
                 p_ema.lerp_(p, 1.0 - cfg.ema_decay)
         window.append(loss.item())
         if len(window) == cfg.log_every:
             curve.append(float(np.mean(window)))
             window = []
         if (step + 1) % max(cfg.train_steps // 4, 1) == 0:
-            print(
-                f"  {name} seed {seed} step {step + 1}/{cfg.train_steps} "
-                f"loss {curve[-1] if curve else loss.item():.4f}",
-                flush=True,
-            )
+            print(f"  {name} seed {seed} step {step + 1}/{cfg.train_steps} "
+                  f"loss {curve[-1] if curve else loss.item():.4f}", flush=True)
     if device.type == "cuda":
         torch.cuda.synchronize()
     training_time = time.perf_counter() - start
@@ -357,18 +304,14 @@ def run_one(name: str, seed: int, cfg: Config, device: torch.device) -> dict:
     samples = schedule.sample(ema, cfg.num_samples, eval_gen, device).cpu().numpy()
     inference_time = time.perf_counter() - start
 
-    real = test_np[: cfg.num_samples]
+    real = test_np[:cfg.num_samples]
     kl = knn_kl_divergence(real.astype(np.float64), samples.astype(np.float64), cfg.knn_k)
     return {
-        "metrics": {
-            "eval_loss": eval_loss,
-            "kl_divergence": kl,
-            "training_time": training_time,
-            "inference_time": inference_time,
-        },
+        "metrics": {"eval_loss": eval_loss, "kl_divergence": kl,
+                    "training_time": training_time, "inference_time": inference_time},
         "train_loss": curve,
-        "samples": samples[: cfg.stored_samples],
-        "real": real[: cfg.stored_samples],
+        "samples": samples[:cfg.stored_samples],
+        "real": real[:cfg.stored_samples],
     }
 
 
@@ -388,37 +331,25 @@ def main() -> None:
         torch.set_num_threads(1)
     scale = os.environ.get("AISCI_SCALE") or ("full" if device.type == "cuda" else "cpu")
     if scale not in SCALE_CONFIGS:
-        print(
-            f"experiment.py: unknown AISCI_SCALE {scale!r}; allowed values: {', '.join(SCALES)}.",
-            file=sys.stderr,
-        )
+        print(f"experiment.py: unknown AISCI_SCALE {scale!r}; allowed values: "
+              f"{', '.join(SCALES)}.", file=sys.stderr)
         sys.exit(2)
     cfg = SCALE_CONFIGS[scale]
     seeds = range(cfg.num_seeds)
-    if os.environ.get(
-        "AISCI_SEED"
-    ):  # AISCI_SEED: one run with that seed in place of the scale's (aisci's confirmation over seeds)
+    if os.environ.get("AISCI_SEED"):  # AISCI_SEED: one run with that seed in place of the scale's (aisci's confirmation over seeds)
         seeds = [int(os.environ["AISCI_SEED"])]
     os.makedirs(args.out_dir, exist_ok=True)
-    print(
-        f"scale={scale} device={device} steps={cfg.train_steps} seeds={list(seeds)} "
-        f"lr={LEARNING_RATE} hidden={HIDDEN_SIZE} T={NUM_TIMESTEPS} "
-        f"embedding_scale={EMBEDDING_SCALE}",
-        flush=True,
-    )
+    print(f"scale={scale} device={device} steps={cfg.train_steps} seeds={list(seeds)} "
+          f"lr={LEARNING_RATE} hidden={HIDDEN_SIZE} T={NUM_TIMESTEPS} "
+          f"embedding_scale={EMBEDDING_SCALE}", flush=True)
 
     final_info, all_results = {}, {}
     for name in DATASETS:
         runs = [run_one(name, seed, cfg, device) for seed in seeds]
         per_seed = {key: [r["metrics"][key] for r in runs] for key in runs[0]["metrics"]}
-        final_info[name] = {
-            "means": {k: float(np.mean(v)) for k, v in per_seed.items()},
-            "final_info_dict": per_seed,
-        }
+        final_info[name] = {"means": {k: float(np.mean(v)) for k, v in per_seed.items()}, "final_info_dict": per_seed}
         if len(seeds) > 1:  # standard error of the mean over seeds; none with one seed (no spread)
-            final_info[name]["stderrs"] = {
-                k: float(np.std(v) / math.sqrt(len(v))) for k, v in per_seed.items()
-            }
+            final_info[name]["stderrs"] = {k: float(np.std(v) / math.sqrt(len(v))) for k, v in per_seed.items()}
         all_results[name] = {
             "train_loss": [r["train_loss"] for r in runs],  # one curve per seed
             "train_loss_every": cfg.log_every,  # steps averaged into each point of a curve
@@ -426,11 +357,8 @@ def main() -> None:
             "real": rounded(runs[0]["real"]),  # held-out real points, for reference
         }
         m = final_info[name]["means"]
-        print(
-            f"{name}: eval_loss {m['eval_loss']:.4f} kl {m['kl_divergence']:.4f} "
-            f"train {m['training_time']:.1f}s sample {m['inference_time']:.2f}s",
-            flush=True,
-        )
+        print(f"{name}: eval_loss {m['eval_loss']:.4f} kl {m['kl_divergence']:.4f} "
+              f"train {m['training_time']:.1f}s sample {m['inference_time']:.2f}s", flush=True)
 
     with open(os.path.join(args.out_dir, "final_info.json"), "w") as f:
         json.dump(final_info, f, indent=2)

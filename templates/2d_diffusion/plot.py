@@ -12,8 +12,8 @@ import os
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt
-import numpy as np
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 
 # Run folder -> label shown in the figures. Add a line per run to compare it with the baseline.
 labels = {
@@ -42,12 +42,9 @@ def smooth(values: np.ndarray, width: int) -> np.ndarray:
 def plot_samples(runs: dict) -> None:
     datasets = list(next(iter(runs.values())).keys())
     rows = [("Real data", {d: r["real"] for d, r in next(iter(runs.values())).items()})]
-    rows += [
-        (label, {d: r["samples"] for d, r in results.items()}) for label, results in runs.items()
-    ]
-    fig, axes = plt.subplots(
-        len(rows), len(datasets), squeeze=False, figsize=(3 * len(datasets), 3 * len(rows))
-    )
+    rows += [(label, {d: r["samples"] for d, r in results.items()}) for label, results in runs.items()]
+    fig, axes = plt.subplots(len(rows), len(datasets), squeeze=False,
+                             figsize=(3 * len(datasets), 3 * len(rows)))
     for i, (label, points_by_dataset) in enumerate(rows):
         for j, dataset in enumerate(datasets):
             ax = axes[i][j]

@@ -132,18 +132,12 @@ def reconstruct(codes: np.ndarray, method: str = COMPRESSION) -> np.ndarray:
         flat = codes.reshape(n, -1) @ np.linalg.pinv(projection_matrix(keep))
         return flat.reshape(n, IMAGE_SIDE, IMAGE_SIDE).astype(np.float32)
     if method == "downsample":
-        up = F.interpolate(
-            torch.from_numpy(codes)[:, None],
-            size=(IMAGE_SIDE, IMAGE_SIDE),
-            mode="bilinear",
-            align_corners=False,
-        )
+        up = F.interpolate(torch.from_numpy(codes)[:, None], size=(IMAGE_SIDE, IMAGE_SIDE), mode="bilinear",
+                           align_corners=False)
         return up[:, 0].numpy().astype(np.float32)
     coeffs = np.zeros((n, IMAGE_SIDE, IMAGE_SIDE), dtype=np.float32)
     coeffs[:, :keep, :keep] = codes  # the dropped high frequencies come back as zeros
     return scipy.fft.idctn(coeffs, type=2, axes=(1, 2), norm="ortho").astype(np.float32)
-
-
 # -------------------------------------------------------------------------------------------
 
 
@@ -154,16 +148,13 @@ class DataError(Exception):
 def load_mnist() -> dict[str, np.ndarray]:
     # The same default as aisci's runner (which always sets AISCI_DATA_DIR): else $XDG_CACHE_HOME or ~/.cache.
     cache = os.environ.get("XDG_CACHE_HOME") or os.path.join("~", ".cache")
-    root = Path(
-        os.environ.get("AISCI_DATA_DIR") or Path(cache).expanduser() / "aisci" / "data"
-    ).expanduser()
+    root = Path(os.environ.get("AISCI_DATA_DIR") or Path(cache).expanduser() / "aisci" / "data").expanduser()
     npz, manifest = root / "mnist" / "mnist.npz", root / "mnist" / "manifest.json"
     if not npz.is_file() or not manifest.is_file():
         missing = npz if not npz.is_file() else manifest
         raise DataError(
             f"MNIST data is missing: {missing} does not exist (looked in AISCI_DATA_DIR={root}). "
-            "Run `make data` (or `.venv/bin/python templates/compressed_cnn/prepare.py`) to prepare it."
-        )
+            "Run `make data` (or `.venv/bin/python templates/compressed_cnn/prepare.py`) to prepare it.")
     digest = hashlib.sha256()
     with open(npz, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -175,8 +166,7 @@ def load_mnist() -> dict[str, np.ndarray]:
     if digest.hexdigest() != expected:
         raise DataError(
             f"MNIST data is corrupted: {npz} has sha256 {digest.hexdigest()}, but {manifest} records "
-            f"{expected}. Delete {npz} and run `make data` to prepare it again."
-        )
+            f"{expected}. Delete {npz} and run `make data` to prepare it again.")
     with np.load(npz) as data:
         return {k: data[k] for k in data.files}
 
@@ -221,10 +211,8 @@ def as_channel_images(codes: np.ndarray) -> np.ndarray:
 @torch.no_grad()
 def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch: int = 1000) -> float:
     model.eval()
-    correct = sum(
-        (model(x[i : i + batch]).argmax(1) == y[i : i + batch]).sum().item()
-        for i in range(0, len(x), batch)
-    )
+    correct = sum((model(x[i:i + batch]).argmax(1) == y[i:i + batch]).sum().item()
+                  for i in range(0, len(x), batch))
     model.train()
     return correct / len(x)
 
@@ -241,13 +229,13 @@ def run_seed(cfg: Config, seed: int, data: dict[str, torch.Tensor], device: torc
     curve = {"epoch": [], "train_loss": [], "val_acc": []}
     best_val, best_state, losses, step = -1.0, None, [], 0
     start = time.time()
-    for _epoch in range(cfg.epochs):
+    for epoch in range(cfg.epochs):
         order = torch.randperm(len(x_tr), generator=gen).to(device)
         for i in range(0, len(x_tr), cfg.batch_size):
             lr = 0.5 * cfg.learning_rate * (1 + math.cos(math.pi * step / total_steps))
             for group in opt.param_groups:
                 group["lr"] = lr
-            idx = order[i : i + cfg.batch_size]
+            idx = order[i:i + cfg.batch_size]
             loss = F.cross_entropy(model(x_tr[idx]), y_tr[idx])
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -263,30 +251,17 @@ def run_seed(cfg: Config, seed: int, data: dict[str, torch.Tensor], device: torc
                 if val_acc > best_val:
                     best_val = val_acc
                     best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-                print(
-                    f"seed {seed} epoch {step / steps_per_epoch:5.2f} step {step}/{total_steps} "
-                    f"train_loss {curve['train_loss'][-1]:.4f} val_acc {val_acc:.4f} "
-                    f"({time.time() - start:.1f}s)",
-                    flush=True,
-                )
+                print(f"seed {seed} epoch {step / steps_per_epoch:5.2f} step {step}/{total_steps} "
+                      f"train_loss {curve['train_loss'][-1]:.4f} val_acc {val_acc:.4f} "
+                      f"({time.time() - start:.1f}s)", flush=True)
     model.load_state_dict(best_state)
     test_acc = accuracy(model, data["x_test"], data["y_test"])
     train_time = time.time() - start
-    print(
-        f"seed {seed}: best_val_acc {best_val:.4f} test_acc {test_acc:.4f} time {train_time:.1f}s",
-        flush=True,
-    )
-    return {
-        "best_val_acc": best_val,
-        "test_acc": test_acc,
-        "total_train_time": train_time,
-        "curve": curve,
-    }
+    print(f"seed {seed}: best_val_acc {best_val:.4f} test_acc {test_acc:.4f} time {train_time:.1f}s", flush=True)
+    return {"best_val_acc": best_val, "test_acc": test_acc, "total_train_time": train_time, "curve": curve}
 
 
-def prepare_codes(
-    raw: dict[str, np.ndarray], cfg: Config, device: torch.device
-) -> dict[str, torch.Tensor]:
+def prepare_codes(raw: dict[str, np.ndarray], cfg: Config, device: torch.device) -> dict[str, torch.Tensor]:
     """Compress every split, normalise each code value with training-set statistics."""
     rng = np.random.default_rng(cfg.data_seed)
     codes = {}
@@ -310,21 +285,14 @@ def example_digits(raw: dict[str, np.ndarray], n: int = 8) -> dict:
     originals, labels = raw["x_test"][:n].astype(np.float32) / 255.0, raw["y_test"][:n]
     codes = compress(originals)
     numbers = int(np.prod(codes.shape[1:]))
-    examples = {
-        "labels": [int(v) for v in labels[:n]],
-        "original": np.round(originals, 3).tolist(),
-        "compressed_dim": numbers,
-        "bits_per_image": numbers * bits_per_value(),
-        "compression": COMPRESSION,
-    }
+    examples = {"labels": [int(v) for v in labels[:n]], "original": np.round(originals, 3).tolist(),
+                "compressed_dim": numbers, "bits_per_image": numbers * bits_per_value(),
+                "compression": COMPRESSION}
     try:
         recon = reconstruct(codes).reshape(len(originals), IMAGE_SIDE, IMAGE_SIDE)
         examples["reconstructed"] = np.round(recon, 3).tolist()
     except Exception as err:  # a figure only: a code without an inverse must not lose the run
-        print(
-            f"note: reconstruct failed ({type(err).__name__}: {err}); no reconstructions saved",
-            flush=True,
-        )
+        print(f"note: reconstruct failed ({type(err).__name__}: {err}); no reconstructions saved", flush=True)
     return examples
 
 
@@ -338,9 +306,7 @@ def summarise(results: list[dict], compressed_dim: int) -> dict:
     per_seed["compression_ratio"] = [IMAGE_SIDE * IMAGE_SIDE / compressed_dim] * len(results)
     summary = {"means": means, "final_info_dict": per_seed}
     if len(results) > 1:  # one seed has no measurable spread: no stderrs rather than a false 0
-        summary["stderrs"] = {
-            m: float(np.std(per_seed[m], ddof=1) / math.sqrt(len(results))) for m in names
-        }
+        summary["stderrs"] = {m: float(np.std(per_seed[m], ddof=1) / math.sqrt(len(results))) for m in names}
     return summary
 
 
@@ -351,15 +317,10 @@ def main() -> None:
 
     scale = os.environ.get("AISCI_SCALE") or ("full" if torch.cuda.is_available() else "cpu")
     if scale not in SCALES:
-        print(
-            f"Unknown AISCI_SCALE={scale!r}: expected one of {', '.join(SCALES)}.", file=sys.stderr
-        )
+        print(f"Unknown AISCI_SCALE={scale!r}: expected one of {', '.join(SCALES)}.", file=sys.stderr)
         sys.exit(2)
     if COMPRESSION not in METHODS:
-        print(
-            f"Unknown COMPRESSION={COMPRESSION!r}: expected one of {', '.join(METHODS)}.",
-            file=sys.stderr,
-        )
+        print(f"Unknown COMPRESSION={COMPRESSION!r}: expected one of {', '.join(METHODS)}.", file=sys.stderr)
         sys.exit(2)
     try:
         raw = load_mnist()
@@ -367,9 +328,7 @@ def main() -> None:
         print(str(err), file=sys.stderr)
         sys.exit(1)
     cfg = config_for(scale)
-    if os.environ.get(
-        "AISCI_SEED"
-    ):  # AISCI_SEED: one run with that seed in place of the scale's (aisci's confirmation over seeds)
+    if os.environ.get("AISCI_SEED"):  # AISCI_SEED: one run with that seed in place of the scale's (aisci's confirmation over seeds)
         cfg = replace(cfg, seeds=(int(os.environ["AISCI_SEED"]),))
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if device.type == "cpu" and "OMP_NUM_THREADS" not in os.environ:
@@ -379,29 +338,20 @@ def main() -> None:
         torch.set_num_threads(max(1, (os.cpu_count() or 2) // 2))
     data = prepare_codes(raw, cfg, device)
     compressed_dim = int(np.prod(data["x_train"].shape[1:]))
-    print(
-        f"scale {scale}, device {device}, {len(data['x_train'])} training images, compression {COMPRESSION}, "
-        f"code shape {tuple(data['x_train'].shape[1:])} = {compressed_dim} numbers = "
-        f"{compressed_dim * bits_per_value()} bits (784 / {compressed_dim} = {784 / compressed_dim:.2f}x)",
-        flush=True,
-    )
+    print(f"scale {scale}, device {device}, {len(data['x_train'])} training images, compression {COMPRESSION}, "
+          f"code shape {tuple(data['x_train'].shape[1:])} = {compressed_dim} numbers = "
+          f"{compressed_dim * bits_per_value()} bits (784 / {compressed_dim} = {784 / compressed_dim:.2f}x)",
+          flush=True)
 
     results = [run_seed(cfg, seed, data, device) for seed in cfg.seeds]
 
     os.makedirs(args.out_dir, exist_ok=True)
     with open(os.path.join(args.out_dir, "final_info.json"), "w") as f:
         json.dump({"mnist": summarise(results, compressed_dim)}, f, indent=2)
-    all_results = {
-        "config": {
-            **asdict(cfg),
-            "scale": scale,
-            "compression": COMPRESSION,
-            "keep": KEEP,
-            "compressed_dim": compressed_dim,
-        },
-        "mnist": {f"seed_{s}": r["curve"] for s, r in zip(cfg.seeds, results, strict=False)},
-        "examples": example_digits(raw),
-    }
+    all_results = {"config": {**asdict(cfg), "scale": scale, "compression": COMPRESSION, "keep": KEEP,
+                              "compressed_dim": compressed_dim},
+                   "mnist": {f"seed_{s}": r["curve"] for s, r in zip(cfg.seeds, results)},
+                   "examples": example_digits(raw)}
     with open(os.path.join(args.out_dir, "all_results.json"), "w") as f:
         json.dump(all_results, f)
 

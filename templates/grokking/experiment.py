@@ -76,14 +76,8 @@ def config_for(scale: str) -> Config:
     if scale == "smoke":
         # A wiring check: a smaller modulus keeps every step and evaluation tiny. It does not
         # grok at this length (nor would p=97); it only has to run end to end.
-        return Config(
-            datasets=("x_plus_y",),
-            seeds=(0,),
-            prime=23,
-            num_steps=300,
-            eval_interval=25,
-            log_interval=100,
-        )
+        return Config(datasets=("x_plus_y",), seeds=(0,), prime=23, num_steps=300,
+                      eval_interval=25, log_interval=100)
     if scale == "cpu":
         return Config(datasets=("x_plus_y",), seeds=(0,), stop_after_grokked_evals=3)
     return Config(datasets=ALL_DATASETS, seeds=(0, 1, 2))
@@ -130,12 +124,7 @@ def make_task(name: str, cfg: Config) -> Task:
     op_token, eq_token = n, n + 1  # element tokens are 0..n-1; one task per model, so one op
     xy = torch.tensor([(x, y) for x, y, _ in rows], dtype=torch.long)
     inputs = torch.stack(
-        [
-            xy[:, 0],
-            torch.full_like(xy[:, 0], op_token),
-            xy[:, 1],
-            torch.full_like(xy[:, 0], eq_token),
-        ],
+        [xy[:, 0], torch.full_like(xy[:, 0], op_token), xy[:, 1], torch.full_like(xy[:, 0], eq_token)],
         dim=1,
     )
     targets = torch.tensor([r for _, _, r in rows], dtype=torch.long)
@@ -160,7 +149,7 @@ def batches(n: int, batch_size: int, gen: torch.Generator):
         order = torch.randperm(n, generator=gen)
         # Drop the ragged tail so every step sees the same batch size; the next shuffle covers it.
         for start in range(0, n - batch_size + 1, batch_size):
-            yield order[start : start + batch_size]
+            yield order[start:start + batch_size]
 
 
 # ----------------------------------------------------------------------------- model
@@ -174,13 +163,9 @@ class Block(nn.Module):
         self.ln_attn = nn.LayerNorm(d_model)
         self.attn = nn.MultiheadAttention(d_model, n_heads, batch_first=True)
         self.ln_mlp = nn.LayerNorm(d_model)
-        self.mlp = nn.Sequential(
-            nn.Linear(d_model, 4 * d_model), nn.GELU(), nn.Linear(4 * d_model, d_model)
-        )
+        self.mlp = nn.Sequential(nn.Linear(d_model, 4 * d_model), nn.GELU(), nn.Linear(4 * d_model, d_model))
 
-    def forward(
-        self, x: torch.Tensor, causal_mask: torch.Tensor, last_only: bool = False
-    ) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, causal_mask: torch.Tensor, last_only: bool = False) -> torch.Tensor:
         h = self.ln_attn(x)
         query = h
         if last_only:
@@ -202,9 +187,7 @@ class Transformer(nn.Module):
         self.ln_out = nn.LayerNorm(cfg.d_model)
         self.head = nn.Linear(cfg.d_model, n_classes)
         # True above the diagonal = masked: position i attends to positions <= i only.
-        self.register_buffer(
-            "causal_mask", torch.triu(torch.ones(seq_len, seq_len, dtype=torch.bool), 1)
-        )
+        self.register_buffer("causal_mask", torch.triu(torch.ones(seq_len, seq_len, dtype=torch.bool), 1))
 
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
         positions = torch.arange(tokens.shape[1], device=tokens.device)
@@ -222,8 +205,8 @@ def evaluate(model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor) -> t
     model.eval()
     loss_sum, correct = 0.0, 0
     for start in range(0, len(targets), 8192):  # chunks bound memory for the largest table
-        logits = model(inputs[start : start + 8192])
-        y = targets[start : start + 8192]
+        logits = model(inputs[start:start + 8192])
+        y = targets[start:start + 8192]
         loss_sum += F.cross_entropy(logits, y, reduction="sum").item()
         correct += (logits.argmax(-1) == y).sum().item()
     model.train()
@@ -239,12 +222,10 @@ def train_one(dataset: str, seed: int, cfg: Config, device: torch.device) -> tup
     x_val, y_val = task.inputs[val_idx].to(device), task.targets[val_idx].to(device)
 
     model = Transformer(task.vocab_size, task.n_classes, task.inputs.shape[1], cfg).to(device)
-    optimizer = torch.optim.AdamW(
-        model.parameters(), lr=cfg.learning_rate, betas=cfg.betas, weight_decay=cfg.weight_decay
-    )
+    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.learning_rate, betas=cfg.betas,
+                                  weight_decay=cfg.weight_decay)
     scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: min(1.0, (step + 1) / cfg.warmup_steps)
-    )
+        optimizer, lambda step: min(1.0, (step + 1) / cfg.warmup_steps))
     batch_gen = torch.Generator().manual_seed(10_000 + seed)  # batch order, apart from the split
 
     curves = {"step": [], "train_loss": [], "val_loss": [], "train_acc": [], "val_acc": []}
@@ -263,32 +244,21 @@ def train_one(dataset: str, seed: int, cfg: Config, device: torch.device) -> tup
         if step % cfg.eval_interval == 0 or step == cfg.num_steps:
             train_loss, train_acc = evaluate(model, x_train, y_train)
             val_loss, val_acc = evaluate(model, x_val, y_val)
-            for key, value in zip(
-                curves, (step, train_loss, val_loss, train_acc, val_acc), strict=False
-            ):
+            for key, value in zip(curves, (step, train_loss, val_loss, train_acc, val_acc)):
                 curves[key].append(value)
             if val_acc >= 0.99:
                 grokked_evals += 1
                 if step_val_acc_99 is None:
                     step_val_acc_99 = step
-                    print(
-                        f"{dataset} seed {seed}: validation accuracy reached 0.99 at step {step}",
-                        flush=True,
-                    )
+                    print(f"{dataset} seed {seed}: validation accuracy reached 0.99 at step {step}", flush=True)
             else:
                 grokked_evals = 0
             if step % cfg.log_interval == 0 or step == cfg.num_steps:
-                print(
-                    f"{dataset} seed {seed} step {step}: train loss {train_loss:.4f} acc {train_acc:.3f} | "
-                    f"val loss {val_loss:.4f} acc {val_acc:.3f} | {time.time() - started:.0f}s",
-                    flush=True,
-                )
+                print(f"{dataset} seed {seed} step {step}: train loss {train_loss:.4f} acc {train_acc:.3f} | "
+                      f"val loss {val_loss:.4f} acc {val_acc:.3f} | {time.time() - started:.0f}s", flush=True)
             if cfg.stop_after_grokked_evals and grokked_evals >= cfg.stop_after_grokked_evals:
-                print(
-                    f"{dataset} seed {seed}: stopping at step {step}, validation accuracy >= 0.99 "
-                    f"for {grokked_evals} evaluations",
-                    flush=True,
-                )
+                print(f"{dataset} seed {seed}: stopping at step {step}, validation accuracy >= 0.99 "
+                      f"for {grokked_evals} evaluations", flush=True)
                 break
         if step >= cfg.num_steps:
             break
@@ -337,15 +307,11 @@ def main() -> None:
     has_cuda = torch.cuda.is_available()
     scale = os.environ.get("AISCI_SCALE") or ("full" if has_cuda else "cpu")
     if scale not in SCALES:
-        print(
-            f"experiment.py: unknown AISCI_SCALE {scale!r}; allowed values: {', '.join(SCALES)}.",
-            file=sys.stderr,
-        )
+        print(f"experiment.py: unknown AISCI_SCALE {scale!r}; allowed values: {', '.join(SCALES)}.",
+              file=sys.stderr)
         sys.exit(2)
     cfg = config_for(scale)
-    if os.environ.get(
-        "AISCI_SEED"
-    ):  # AISCI_SEED: one run with that seed in place of the scale's (aisci's confirmation over seeds)
+    if os.environ.get("AISCI_SEED"):  # AISCI_SEED: one run with that seed in place of the scale's (aisci's confirmation over seeds)
         cfg = replace(cfg, seeds=(int(os.environ["AISCI_SEED"]),))
     device = torch.device("cuda" if has_cuda else "cpu")
     if not has_cuda and "OMP_NUM_THREADS" not in os.environ:
@@ -353,12 +319,9 @@ def main() -> None:
         # a machine (sweeps, --parallel, other work), where competing threads slow each run several-fold.
         torch.set_num_threads(1)
     os.makedirs(args.out_dir, exist_ok=True)
-    print(
-        f"scale {scale} on {device}: datasets {', '.join(cfg.datasets)}; seeds {list(cfg.seeds)}; "
-        f"lr {cfg.learning_rate} wd {cfg.weight_decay} train fraction {cfg.train_fraction} "
-        f"d_model {cfg.d_model}",
-        flush=True,
-    )
+    print(f"scale {scale} on {device}: datasets {', '.join(cfg.datasets)}; seeds {list(cfg.seeds)}; "
+          f"lr {cfg.learning_rate} wd {cfg.weight_decay} train fraction {cfg.train_fraction} "
+          f"d_model {cfg.d_model}", flush=True)
 
     final_info, curves = {}, {}
     for dataset in cfg.datasets:
@@ -370,16 +333,12 @@ def main() -> None:
             curves[dataset][f"seed_{seed}"] = curve
         final_info[dataset] = summarise(per_seed)
         means = final_info[dataset]["means"]
-        print(
-            f"{dataset}: val acc {means['final_val_acc']:.3f}, step_val_acc_99 {means['step_val_acc_99']:.0f}",
-            flush=True,
-        )
+        print(f"{dataset}: val acc {means['final_val_acc']:.3f}, step_val_acc_99 {means['step_val_acc_99']:.0f}",
+              flush=True)
 
     write_json(os.path.join(args.out_dir, "final_info.json"), final_info)
-    write_json(
-        os.path.join(args.out_dir, "all_results.json"),
-        {"config": dict(asdict(cfg), scale=scale), "curves": curves},
-    )
+    write_json(os.path.join(args.out_dir, "all_results.json"),
+               {"config": dict(asdict(cfg), scale=scale), "curves": curves})
 
 
 if __name__ == "__main__":

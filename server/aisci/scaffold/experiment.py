@@ -18,9 +18,9 @@ LEARNING_RATE = 0.1  # knob: gradient-descent step size
 DEGREE = 5  # knob: polynomial degree (model capacity)
 
 SCALES = {  # AISCI_SCALE picks the size of the study; knobs stay the same at every scale
-    "smoke": {"steps": 500, "seeds": 1},
-    "cpu": {"steps": 5000, "seeds": 3},
-    "full": {"steps": 20000, "seeds": 5},
+    "smoke": dict(steps=500, seeds=1),
+    "cpu": dict(steps=5000, seeds=3),
+    "full": dict(steps=20000, seeds=5),
 }
 
 
@@ -74,10 +74,9 @@ def main() -> None:
     runs = [run_seed(cfg, seed) for seed in range(cfg.seeds)]
     elapsed = time.time() - start
     metrics = {k: [r[k] for r in runs] for k in ("train_loss", "val_loss")}
-    means = {k: float(np.mean(v)) for k, v in metrics.items()} | {"train_time": elapsed}
     final_info = {
         "sine": {
-            "means": means,
+            "means": {k: float(np.mean(v)) for k, v in metrics.items()} | {"train_time": elapsed},
             "stderrs": {k: float(np.std(v) / np.sqrt(len(v))) for k, v in metrics.items()},
             "final_info_dict": metrics,
         }
@@ -86,7 +85,7 @@ def main() -> None:
         json.dump(final_info, f, indent=2)
     with open(os.path.join(args.out_dir, "all_results.json"), "w") as f:
         json.dump({"sine": [r["curve"] for r in runs]}, f)
-    print(f"val_loss {means['val_loss']:.4f} in {elapsed:.1f} s")
+    print(f"val_loss {final_info['sine']['means']['val_loss']:.4f} in {elapsed:.1f} s")
 
 
 if __name__ == "__main__":

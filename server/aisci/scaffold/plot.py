@@ -6,7 +6,7 @@ import os
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt
+import matplotlib.pyplot as plt  # noqa: E402
 
 # Folder -> legend label. Only the runs listed here are plotted.
 labels = {

@@ -1,5 +1,4 @@
 """Denoising 2D point clouds with a linear model fit by gradient descent (a tiny stand-in)."""
-
 import argparse
 import json
 import os
@@ -24,16 +23,14 @@ def run(name, args, rng):
         err = noisy @ w + b - x
         w -= args.learning_rate * noisy.T @ err / len(x)
         b -= args.learning_rate * err.mean(0)
-        losses.append(float(np.mean(err**2)))
+        losses.append(float(np.mean(err ** 2)))
     return losses
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="toy denoiser")
     parser.add_argument("--out_dir", type=str, default="run_0")
-    parser.add_argument(
-        "--learning_rate", type=float, default=0.1, help="gradient-descent step size"
-    )
+    parser.add_argument("--learning_rate", type=float, default=0.1, help="gradient-descent step size")
     parser.add_argument("--num_train_steps", type=int, default=40)
     parser.add_argument("--noise_scale", type=float, default=0.3)
     args = parser.parse_args()
@@ -43,9 +40,7 @@ if __name__ == "__main__":
     for name in ("circle", "line"):
         start = time.time()
         losses = run(name, args, rng)
-        final_info[name] = {
-            "means": {"eval_loss": losses[-1], "training_time": time.time() - start}
-        }
+        final_info[name] = {"means": {"eval_loss": losses[-1], "training_time": time.time() - start}}
         all_results[name] = losses
     with open(os.path.join(args.out_dir, "final_info.json"), "w") as f:
         json.dump(final_info, f)

@@ -1,12 +1,11 @@
 """Draws the first curve of every run named in labels (run folder -> legend label)."""
-
 import os
 
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt
-import numpy as np
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 
 labels = {
     "run_0": "Baselines",

@@ -1,5 +1,4 @@
 """Modular arithmetic with a softmax classifier over one-hot operand pairs (a tiny stand-in)."""
-
 import argparse
 import json
 import os

@@ -1,5 +1,4 @@
 """An SEIR epidemic integrated with Euler steps (a tiny stand-in; no learning)."""
-
 import argparse
 import json
 import os
@@ -28,15 +27,9 @@ if __name__ == "__main__":
     args = parser.parse_args()
     os.makedirs(args.out_dir, exist_ok=True)
     history = simulate(BETA, SIGMA, GAMMA, DAYS)
-    info = {
-        "seir": {
-            "means": {
-                "peak_infected": float(history[:, 2].max()),
-                "peak_day": int(history[:, 2].argmax()),
-                "total_infected": float(history[-1, 3]),
-            }
-        }
-    }
+    info = {"seir": {"means": {"peak_infected": float(history[:, 2].max()),
+                               "peak_day": int(history[:, 2].argmax()),
+                               "total_infected": float(history[-1, 3])}}}
     with open(os.path.join(args.out_dir, "final_info.json"), "w") as f:
         json.dump(info, f)
     np.save(os.path.join(args.out_dir, "all_results.npy"), {"seir": history.tolist()})
