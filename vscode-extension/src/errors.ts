@@ -7,7 +7,6 @@
  * - -32001 stage failed: nothing to show (the server already showed the reason and log path),
  *   only logged;
  * - -32002 busy: a warning naming the running command and folder, with "Cancel It";
- * - -32003 not available: an error naming the missing module;
  * - -32004 restricted (an untrusted workspace): information, with "Manage Workspace Trust";
  * - -32602 and anything else: an error with the server's message.
  * Pure, unit-tested.
@@ -51,13 +50,6 @@ export function describeFailure(title: string, error: unknown): Failure {
     }
     case ErrorCode.Restricted:
       return { severity: "info", message: `${title} did not run: this workspace is not trusted, so the AI Scientist runs nothing in it. Trust it to run commands.`, trust: true };
-    case ErrorCode.NotAvailable: {
-      const module = typeof data.module === "string" ? ` (${data.module})` : "";
-      return {
-        severity: "error",
-        message: `${title} is not available in this aisci installation${module}: ${message}`,
-      };
-    }
     default:
       return { severity: "error", message: `${title} failed: ${message}` };
   }

@@ -186,7 +186,6 @@ export const ErrorCode = {
   InvalidParams: -32602,
   StageFailed: -32001,
   Busy: -32002,
-  NotAvailable: -32003,
   Restricted: -32004,
   RequestCancelled: -32800,
 } as const;

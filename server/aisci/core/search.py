@@ -36,7 +36,7 @@ from aisci.core.experiments import ExperimentsOutcome, history_from_state, load_
 from aisci.core.metric import Metric, declared_metric, first_metric
 from aisci.core.notes import write_notes
 from aisci.core.proposals import text_hash
-from aisci.core.scientist import NodeJob
+from aisci.core.scientist import ChoosesMetric, NodeJob
 from aisci.core.search_runs import run_node
 from aisci.core.state import State
 from aisci.core.tree import Node, Tree, code_diff, load_tree, set_node, update_tree
@@ -166,8 +166,11 @@ def _choose_metric(folder: Path, scientist, baseline: dict, ctx: Context) -> Met
     declared = declared_metric(folder)
     if declared is not None:
         return declared
-    choose = getattr(scientist, "choose_metric", None)
-    chosen: Metric | None = choose(folder, baseline, ctx) if choose else None
+    chosen = (
+        scientist.choose_metric(folder, baseline, ctx)
+        if isinstance(scientist, ChoosesMetric)
+        else None
+    )
     if chosen is None:
         # run_0's final_info.json was validated: it has at least one metric.
         chosen = cast(

@@ -30,16 +30,7 @@ from aisci.lsp.pygls_compat import current_request
 
 log = logging.getLogger(__name__)
 
-STAGE_FAILED, BUSY, NOT_AVAILABLE, RESTRICTED, CANCELLED = -32001, -32002, -32003, -32004, -32800
-
-
-class NotAvailable(Exception):
-    def __init__(self, module: str, what: str):
-        self.module = module
-        super().__init__(
-            f"{what} is not available yet: the module {module} is not installed in this aisci. "
-            "Update aisci, or use the stages that are."
-        )
+STAGE_FAILED, BUSY, RESTRICTED, CANCELLED = -32001, -32002, -32004, -32800
 
 
 @dataclass(frozen=True)
@@ -218,8 +209,6 @@ async def execute(server, name: str, arguments: tuple) -> Any:
     try:
         result = await run_job(server, server.bridge, job, plan.title, lambda: plan.work(ctx))
         return result
-    except NotAvailable as e:
-        raise _error(NOT_AVAILABLE, f"{name}: {e}", command=name, module=e.module) from None
     except AisciError as e:
         if job.cancel.is_set():
             raise _error(

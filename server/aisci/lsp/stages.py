@@ -11,10 +11,13 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aisci.lsp import locate
 from aisci.lsp.args import Args
+
+if TYPE_CHECKING:  # the server starts without loading the stages
+    from aisci.core.scientist import Scientist
 
 
 def _plan(lock: Path, folder: Path, title: str, work):
@@ -41,7 +44,7 @@ def _template(path: Path):
     return load_template(path)
 
 
-def _scientist(template, ctx):
+def _scientist(template, ctx) -> Scientist:
     from aisci.scientists import make_scientist
 
     return make_scientist(template, ctx)

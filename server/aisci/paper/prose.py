@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from aisci.paper.sections import latex_escape
+from aisci.literature import latex_escape
 
 
 def fmt(value: float) -> str:

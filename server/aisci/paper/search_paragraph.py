@@ -13,8 +13,8 @@ from __future__ import annotations
 from aisci.core.metric import Metric
 from aisci.core.tree import Tree
 from aisci.errors import StateError
+from aisci.literature import latex_escape
 from aisci.paper.prose import fmt, tt
-from aisci.paper.sections import latex_escape
 
 TREE_FIGURE = "search_tree.png"  # drawn by the search (core/tree_figure.py) beside tree.json
 OPT_OUT = "% aisci: not-a-result"

@@ -15,7 +15,6 @@ from aisci.errors import AisciError
 # The escape of BibTeX fields is the escape of prose (BibTeX hands fields to LaTeX as they are):
 # one function, in literature/, which paper/ may import. Re-exported here for the modules
 # that still import it from sections.
-from aisci.literature.paper import latex_escape as latex_escape
 
 SECTIONS = (
     "Title",

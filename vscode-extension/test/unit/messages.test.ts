@@ -19,10 +19,10 @@ test("stage failed is only logged (the server shows it); cancelled is informatio
   assert.deepEqual(describeFailure("Launch", { code: -32800, message: "cancelled" }), { severity: "info", message: "Launch was cancelled." });
 });
 
-test("not available and invalid params are errors with the server's words", () => {
-  const f = describeFailure("Review Paper", { code: -32003, message: "aisci.review needs the paper stages", data: { module: "aisci.paper.stages" } });
+test("invalid params and anything else are errors with the server's words", () => {
+  const f = describeFailure("Review Paper", { code: -32602, message: "aisci.review: \"folder\" must be a non-empty string" });
   assert.equal(f.severity, "error");
-  assert.match(f.message, /\(aisci\.paper\.stages\): aisci\.review needs/);
+  assert.match(f.message, /Review Paper failed: aisci\.review: "folder" must be/);
   assert.match(describeFailure("X", new Error("Client is not running")).message, /X failed: Client is not running/);
 });
 

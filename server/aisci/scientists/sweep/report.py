@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from aisci.literature import latex_escape
 from aisci.paper.prose import fmt, tt
-from aisci.paper.sections import latex_escape
 
 
 def _final_info(folder: Path, run: str) -> dict:

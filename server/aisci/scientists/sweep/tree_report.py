@@ -11,6 +11,7 @@ from pathlib import Path
 
 from aisci.core.tree import load_tree
 from aisci.errors import StateError
+from aisci.literature import latex_escape
 from aisci.paper.prose import fmt, tt
 from aisci.paper.search_paragraph import (
     TREE_FIGURE,
@@ -18,7 +19,6 @@ from aisci.paper.search_paragraph import (
     search_paragraph,
     short_description,
 )
-from aisci.paper.sections import latex_escape
 from aisci.scientists.sweep.report import SweepReport
 
 
