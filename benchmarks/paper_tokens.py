@@ -27,8 +27,9 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
-from aisci.core.context import Context, Settings
+from aisci.core.context import Context
 from aisci.core.diagnostics import Diagnostic
+from aisci.core.settings import Settings
 from aisci.literature import Paper
 from aisci.llm import count_tokens
 from aisci.llm.models import count_message_tokens, price

@@ -19,8 +19,8 @@ import os
 import platform
 from pathlib import Path
 
-from aisci.core.context import Settings
 from aisci.core.ideas import Idea
+from aisci.core.settings import Settings
 from aisci.core.template import load_template
 from aisci.literature import Paper
 from aisci.llm import count_tokens

@@ -39,7 +39,8 @@ def best_of(folders: list[Path]) -> tuple[float | None, float | None, int]:
 
 def main() -> int:
     from aisci.core import events as ev
-    from aisci.core.context import Context, Settings
+    from aisci.core.context import Context
+    from aisci.core.settings import Settings
     from aisci.core.template import load_template
     from aisci.cycle import launch
     from aisci.scientists.sweep import SweepScientist

@@ -244,8 +244,9 @@ def resolve_template(value: str | Path) -> Path:
 
 def make_context(args: argparse.Namespace):
     from aisci.core.baseline import check_scale, default_scale
-    from aisci.core.context import Context, Settings
+    from aisci.core.context import Context
     from aisci.core.proposals import AcceptAll
+    from aisci.core.settings import Settings
     from aisci.llm.aliases import resolve_model
     from aisci.terminal import TerminalReporter, TerminalReviewer
 

@@ -9,8 +9,9 @@ import sys
 import pytest
 
 from aisci.core import events as ev
-from aisci.core.context import Context, Settings
+from aisci.core.context import Context
 from aisci.core.proposals import Decision
+from aisci.core.settings import Settings
 from aisci.core.state import State
 from aisci.core.template import load_template
 from aisci.cycle import launch

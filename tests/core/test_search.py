@@ -6,8 +6,9 @@ import json
 import pytest
 
 from aisci.core import events as ev
-from aisci.core.context import Cancelled, Context, Settings
+from aisci.core.context import Cancelled, Context
 from aisci.core.metric import metric_problems
+from aisci.core.settings import Settings
 from aisci.core.state import State
 from aisci.core.template import check_template, load_template
 from aisci.core.tree import load_tree, steer

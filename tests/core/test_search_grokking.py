@@ -9,7 +9,8 @@ import shutil
 import pytest
 
 from aisci.core import events as ev
-from aisci.core.context import Context, Settings
+from aisci.core.context import Context
+from aisci.core.settings import Settings
 from aisci.core.template import load_template
 from aisci.core.tree import load_tree
 from aisci.cycle import launch

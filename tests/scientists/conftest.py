@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from aisci.core import events as ev
-from aisci.core.context import Context, Settings
+from aisci.core.context import Context
+from aisci.core.settings import Settings
 from aisci.core.template import load_template
 from aisci.llm import RetryPolicy
 from tests.fakes.fixtures import fake_openai  # noqa: F401  (a fixture)

@@ -22,8 +22,9 @@ import pytest
 
 from aisci.core import events as ev
 from aisci.core.baseline import run_baseline
-from aisci.core.context import Context, Settings
+from aisci.core.context import Context
 from aisci.core.proposals import AcceptAll, Decision
+from aisci.core.settings import Settings
 from aisci.core.state import State
 from aisci.core.template import load_template
 from aisci.cycle import launch

@@ -7,8 +7,9 @@ import base64
 import json
 
 from aisci.core import events as ev
-from aisci.core.context import Context, Settings
+from aisci.core.context import Context
 from aisci.core.proposals import AcceptAll
+from aisci.core.settings import Settings
 from aisci.core.state import State
 from aisci.core.template import load_template
 from aisci.core.tree import load_tree

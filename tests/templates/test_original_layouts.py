@@ -147,7 +147,8 @@ def test_a_dead_knob_is_warned_about(tmp_path):
 
 def test_a_template_without_scales_names_no_scale_in_its_baseline_folder_or_paper(tmp_path):
     from aisci.core import events as ev
-    from aisci.core.context import Context, Settings
+    from aisci.core.context import Context
+    from aisci.core.settings import Settings
     from aisci.paper.stages import paper_job
 
     folder = copy_layout(tmp_path, "seir_like")
