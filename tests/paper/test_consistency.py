@@ -11,8 +11,9 @@ import pytest
 from aisci.errors import AisciError
 from aisci.paper.build import compile_paper
 from aisci.paper.chktex import run_chktex
-from aisci.paper.consistency import check_consistency, format_report, stated_numbers
+from aisci.paper.consistency import check_consistency, format_report
 from aisci.paper.prechecks import run_prechecks
+from aisci.paper.stated_numbers import stated_numbers
 from tests.paper.helpers import DATA, REPO, copy_skeleton, needs_tex
 
 PAPER = (DATA / "paper.tex").read_text()
