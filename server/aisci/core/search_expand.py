@@ -1,0 +1,149 @@
+"""The search's next expansion: which node to expand how (the best-first rule), and the child
+the scientist proposes for it.
+
+``Expansions.next_expansion(tree)`` walks the candidates in the rule's order
+(``search_record.RULE``; the module docstring of ``search.py`` states it in full) and asks the
+scientist for a child of each (``propose_node``, reviewed like any edit) until one is proposed;
+that child is recorded pending with its snapshot ``run_<id>.py``. A (parent, kind) the scientist
+had nothing more for is not asked again in this search; a debug it could not propose is recorded
+as a failed debug node that ran nothing. ``None``: nothing is left, or ``--max-nodes`` nodes ran
+code.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aisci.core.atomic import write_text_atomic
+from aisci.core.context import Context
+from aisci.core.editing import reviewed_edit
+from aisci.core.events import Log
+from aisci.core.experiments import load_idea
+from aisci.core.metric import Metric
+from aisci.core.proposals import text_hash
+from aisci.core.scientist import NodeJob
+from aisci.core.search_record import load_search_tree, node_code
+from aisci.core.state import State
+from aisci.core.tree import Node, Tree, code_diff, set_node, update_tree
+
+
+class Expansions:
+    """The next node to run, by the rule; remembers what the scientist had nothing more for."""
+
+    def __init__(self, folder: Path, scientist, ctx: Context, metric: Metric):
+        self.folder, self.scientist, self.ctx, self.metric = folder, scientist, ctx, metric
+        # (parent, kind) the scientist had nothing more for
+        self.exhausted: set[tuple[int, str]] = set()
+
+    def next_expansion(self, tree: Tree) -> Node | None:
+        s = self.ctx.settings
+        while sum(1 for n in tree.search_nodes() if n.run) < s.max_nodes:
+            for parent, kind in self._candidates(tree):
+                if (parent.id, kind) in self.exhausted:
+                    continue
+                node = self._propose(tree, parent, kind)
+                if node is not None:
+                    return node
+                self.exhausted.add((parent.id, kind))
+                if kind == "debug":
+                    break  # the record changed (a debug node that runs nothing): select again
+            else:
+                return None
+            tree = load_search_tree(self.folder)
+        return None
+
+    def _candidates(self, tree: Tree):
+        s = self.ctx.settings
+        usable = [n for n in tree.nodes if not n.pruned and n.kind != "seed"]
+        for node in usable:
+            if node.pinned and node.status in ("done", "failed"):
+                set_node(self.folder, node.id, pinned=False)  # a pin is one expansion
+                if node.status == "done":
+                    yield node, ("draft" if node.kind == "root" else "improve")
+                elif node.depth < s.debug_depth:
+                    yield node, "debug"
+        drafts = sum(1 for n in tree.nodes if n.kind == "draft")
+        if drafts < max(1, s.max_nodes // 2):
+            yield tree.node(0), "draft"
+        for node in usable:
+            if (
+                node.status == "failed"
+                and node.run
+                and node.depth < s.debug_depth
+                and not any(c.kind == "debug" for c in tree.children(node.id))
+            ):
+                yield node, "debug"
+        done = [
+            (n.metric, n)
+            for n in usable
+            if n.status == "done" and n.metric is not None and n.kind != "root"
+        ]
+        keyed = sorted(
+            done,
+            key=lambda pair: (-pair[0] if self.metric.direction == "max" else pair[0], pair[1].id),
+        )
+        for _, node in keyed:
+            yield node, "improve"
+        yield tree.node(0), "draft"  # nothing to improve yet (every draft failed): draft again
+
+    def _propose(self, tree: Tree, parent: Node, kind: str) -> Node | None:
+        """Ask the scientist for a child of ``parent`` (reviewed like any edit); record it pending."""
+        ctx, folder = self.ctx, self.folder
+        parent_code = node_code(folder, parent.id)
+        write_text_atomic(
+            folder / "experiment.py", parent_code
+        )  # proposals are edits of the parent's code
+        job = NodeJob(
+            folder,
+            load_idea(folder),
+            State.load(folder).get("template", ""),
+            tree.node(0).means,
+            tree,
+            self.metric,
+            ctx.settings.max_nodes,
+        )
+        accepted = reviewed_edit(
+            ctx, lambda feedback: self.scientist.propose_node(job, parent, kind, feedback, ctx)
+        )
+        depth = parent.depth + 1 if kind == "debug" else 0
+        node_id = load_search_tree(folder).next_id()
+        if accepted is None:
+            if kind == "debug":
+                why = "no fix was proposed" + (
+                    " (the sweep scientist changes constants; it cannot repair code)"
+                    if self.scientist.kind == "sweep"
+                    else ""
+                )
+                node = Node(
+                    node_id,
+                    parent.id,
+                    "debug",
+                    f"debug of run_{parent.id}: {why}",
+                    "failed",
+                    error=why,
+                    note=why,
+                    depth=depth,
+                )
+                update_tree(folder, lambda t: t.with_node(node))
+                ctx.reporter.emit(Log(f"run_{parent.id} failed and {why}", "warning", str(folder)))
+            return None
+        proposal, written = accepted
+        description = proposal.description
+        if written != proposal.proposed:
+            description += " (edited by a person before it ran)"
+        write_text_atomic(folder / f"run_{node_id}.py", written)
+        node = Node(
+            node_id,
+            parent.id,
+            kind,
+            description,
+            "pending",
+            diff=code_diff(parent_code, written),
+            code_hash=text_hash(written),
+            depth=depth,
+        )
+        update_tree(folder, lambda t: t.with_node(node))
+        ctx.reporter.emit(
+            Log(f"node {node_id} ({kind} of run_{parent.id}): {description}", "info", str(folder))
+        )
+        return node
