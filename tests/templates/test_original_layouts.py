@@ -106,16 +106,16 @@ def test_knobs_command_refuses_without_a_terminal_and_writes_with_yes(tmp_path):
 
 
 def test_interactive_knobs_keep_the_numbers_chosen(tmp_path, monkeypatch, capsys):
-    from aisci import commands
+    from aisci.commands.template import template_knobs
 
     folder = copy_layout(tmp_path, "grokking_like")
     monkeypatch.setattr("sys.stdin.isatty", lambda: True, raising=False)
-    assert commands._template_knobs(folder, yes=False, force=False, ask=lambda _: "2, 3") == 0
+    assert template_knobs(folder, yes=False, force=False, ask=lambda _: "2, 3") == 0
     assert [k["constant"] for k in json.loads((folder / "knobs.json").read_text())] == [
         "LEARNING_RATE",
         "NUM_STEPS",
     ]
-    assert commands._template_knobs(folder, yes=False, force=True, ask=lambda _: "n") == 1
+    assert template_knobs(folder, yes=False, force=True, ask=lambda _: "n") == 1
     assert "Nothing written" in capsys.readouterr().out
 
 

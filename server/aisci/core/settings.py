@@ -2,7 +2,7 @@
 
 Contract: the field defaults of ``Settings`` are the one table of defaults, and the tuples
 below (``ENGINES``, ``SCALES``, ...) the one list of each choice setting's values. The CLI's
-flags (cli.py) and the language server's ``aiScientist.*`` settings (lsp/settings.py,
+flags (cli/) and the language server's ``aiScientist.*`` settings (lsp/settings.py,
 docs/lsp.md §1) take theirs from here; tests/lsp/test_settings_table.py checks the
 extension's package.json against them. ``validate()`` refuses values no front end should
 give. The CLI reads this module at every start, so it imports nothing heavier than the

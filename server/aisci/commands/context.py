@@ -1,0 +1,113 @@
+"""What every command that runs a stage starts from: its Context, its executor, its lock.
+
+Contract: ``make_context(args)`` turns the parsed flags into the core's ``Context`` (validated
+``Settings``, the terminal's reporter and reviewer), refusing ``--autonomy review-edits``
+without a terminal before anything is paid for; ``open_executor(args)`` connects the executor the
+flags name, stopping first when the sandbox cannot start; ``results_lock`` takes the
+inter-process lock of a command on its folder (core/locks.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from aisci.errors import ConfigError
+
+
+def results_lock(path: Path, command: str, *, whole: bool = False, named: bool = False):
+    """The inter-process lock of a command on its folder (core/locks.py): ``whole`` locks
+    results/<template> itself; ``named``, an idea folder the user named; otherwise one folder
+    or file inside results/<template>."""
+    from aisci.core import locks
+
+    lock = (
+        locks.lock_template_folder
+        if whole
+        else locks.lock_idea_folder
+        if named
+        else locks.lock_in_template_folder
+    )
+    return lock(path, f"aisci {command}")
+
+
+def make_context(args: argparse.Namespace):
+    """The core's Context for a command's flags: its Settings, the terminal's reporter and
+    reviewer."""
+    from aisci.core.baseline import check_scale, default_scale
+    from aisci.core.context import Context
+    from aisci.core.proposals import AcceptAll
+    from aisci.core.settings import Settings
+    from aisci.llm.aliases import resolve_model
+    from aisci.terminal import TerminalReporter, TerminalReviewer
+
+    scale = getattr(args, "scale", None)
+    model, note = resolve_model(args.model)
+    if note:
+        print(f"note: {note}.", file=sys.stderr)
+    # Flags only some commands have; a command without one gets the Settings default.
+    optional = {
+        "results": "results",
+        "timeout": "timeout_s",
+        "api_key_env": "api_key_env",
+        "executor": "executor",
+        "ray_address": "ray_address",
+        "num_ideas": "num_ideas",
+        "reflections": "num_reflections",
+        "num_reviews": "num_reviews",
+        "rounds": "novelty_rounds",
+        "autonomy": "autonomy",
+        "max_runs": "max_runs",
+        "max_iters": "max_iters",
+        "improvement": "improvement",
+        "parallel": "parallel",
+        "search": "search",
+        "max_nodes": "max_nodes",
+        "debug_depth": "debug_depth",
+        "seeds": "seeds",
+    }
+    settings = Settings(
+        scale=check_scale(scale or default_scale()),
+        sandbox=args.sandbox,
+        scientist=args.scientist,
+        model=model,
+        api_base=args.api_base,
+        max_cost_usd=args.max_cost,
+        record=args.record,
+        replay=args.replay,
+        engine=args.engine,
+        gpus=tuple(g for g in getattr(args, "gpus", "").split(",") if g)
+        or ((args.gpu,) if getattr(args, "gpu", None) else ()),
+        **{name: getattr(args, flag) for flag, name in optional.items() if hasattr(args, flag)},
+    ).validate()
+    if settings.autonomy == "review-edits" and not sys.stdin.isatty():
+        # Found out now, not at the first proposal after the model calls were paid for.
+        raise ConfigError(
+            "Cannot use --autonomy review-edits: stdin is not a terminal, so nobody can answer "
+            "the accept / edit / reject prompts.",
+            "Run the command in a terminal, or use --autonomy full (every edit is applied and "
+            "shown in the run's run_i.py).",
+        )
+    reviewer = TerminalReviewer() if settings.autonomy == "review-edits" else AcceptAll()
+    # Live bars redraw the terminal and would write over the accept / edit / reject prompt.
+    live = False if settings.autonomy == "review-edits" else None
+    return Context(settings=settings, reporter=TerminalReporter(live=live), reviewer=reviewer)
+
+
+def open_executor(args: argparse.Namespace):
+    """The executor the flags ask for, connected (``--executor``, ``--ray-address``, ...)."""
+    from aisci.execution.executor import ExecutorSettings, make_executor
+    from aisci.execution.sandbox import resolve
+
+    if getattr(args, "executor", "local") == "local":
+        resolve(args.sandbox)  # no isolation here: stop before any work, saying what to install
+    return make_executor(
+        ExecutorSettings(
+            kind=getattr(args, "executor", "local"),
+            ray_address=getattr(args, "ray_address", "auto"),
+            shared_results=getattr(args, "shared_results", False),
+            run_cpus=getattr(args, "run_cpus", None),
+            run_gpus=getattr(args, "run_gpus", None),
+        )
+    )

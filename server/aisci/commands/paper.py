@@ -1,0 +1,68 @@
+"""The paper's commands: ``aisci writeup``, ``check`` and ``review`` (of an idea folder or a PDF)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from aisci.commands.context import make_context, results_lock
+from aisci.commands.targets import idea_folder, print_cost
+from aisci.errors import ConfigError
+
+
+def cmd_writeup(args: argparse.Namespace) -> int:
+    from aisci.paper.stages import build_paper, write_paper
+
+    folder, scientist, ctx = idea_folder(args)
+    try:
+        with results_lock(folder, "writeup", named=True):
+            write_paper(folder, scientist, ctx, section=args.section)
+            outcome = build_paper(folder, scientist, ctx)
+    finally:
+        print_cost(scientist)
+    print(f"{folder / 'latex' / 'template.tex'}: {outcome.message}")
+    return 0 if outcome.ok else 1
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from aisci.paper.consistency import check_consistency, format_report
+
+    folder = args.folder.resolve()
+    with results_lock(folder, "check", named=True):
+        report = check_consistency(folder)
+    print(format_report(report))
+    return 0 if not report.mismatches else 1
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    from aisci.paper.review import pdf_to_text
+    from aisci.paper.stages import save_review
+
+    if args.paper.suffix.lower() == ".pdf":
+        ctx = make_context(args)
+        if ctx.settings.scientist_kind != "llm":
+            raise ConfigError(
+                "Reviewing a PDF needs a model: the checklist review works only on an idea folder.",
+                "Add --model NAME (e.g. --model gpt-4o).",
+            )
+        from aisci.scientists.llm import LLMScientist
+
+        text = pdf_to_text(args.paper)
+        scientist = LLMScientist(None, ctx)
+        try:
+            reviews = [scientist.review_paper(None, text, ctx) for _ in range(args.num_reviews)]
+        finally:
+            print_cost(scientist)
+        # Beside the PDF, named after it: a folder of PDFs keeps one review per paper.
+        stem = args.paper.resolve().with_name(args.paper.stem + ".review")
+        save_review(stem, reviews, args.paper.stem, args.paper.name)
+        print(stem.with_name(stem.name + ".txt").read_text(encoding="utf-8"))
+        print(f"Written: {stem}.json and {stem}.txt", file=sys.stderr)
+        return 0
+    from aisci.paper.stages import review_paper
+
+    folder, scientist, ctx = idea_folder(args)
+    with results_lock(folder, "review", named=True):
+        outcome = review_paper(folder, scientist, ctx)
+    print((folder / "review.txt").read_text(encoding="utf-8"))
+    return 0 if outcome.ok else 1

@@ -1,0 +1,93 @@
+"""What a command works on: a template (by folder or name), its scientist, an idea folder.
+
+Contract: ``resolve_template`` finds a template folder, or the name of one under ./templates
+(the original's ``--experiment`` names included, with a note on stderr);
+``template_and_scientist`` and ``idea_folder`` load what a command's flags name with the
+scientist that decides for it (an idea folder's from the copy of the template it holds);
+``note_scales`` and ``print_cost`` write the notes on stderr that go with them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from aisci.commands.context import make_context
+from aisci.errors import ConfigError
+
+# The original's --experiment names for templates that ship here under another name.
+ORIGINAL_TEMPLATES = {
+    "nanoGPT": (
+        "nanogpt",
+        "the original's nanoGPT (three character/word data sets, GPU-sized) is our nanogpt "
+        "template: character-level Shakespeare; --scale picks its size",
+    ),
+    "nanoGPT_lite": (
+        "nanogpt",
+        "the original's nanoGPT_lite is our nanogpt template: character-level "
+        "Shakespeare; --scale cpu or smoke plays the part of _lite",
+    ),
+}
+
+
+def resolve_template(value: str | Path) -> Path:
+    """A template folder, or the name of one under ./templates (the original's --experiment)."""
+    path = Path(value)
+    if path.is_dir():
+        return path
+    named = Path("templates") / str(value)
+    if named.is_dir():
+        return named
+    if str(value) in ORIGINAL_TEMPLATES:
+        name, note = ORIGINAL_TEMPLATES[str(value)]
+        if (Path("templates") / name).is_dir():
+            print(f"note: {note}.", file=sys.stderr)
+            return Path("templates") / name
+    raise ConfigError(
+        f"Template {value} not found: it is neither a folder nor a name under ./templates.",
+        "Give the template's folder, e.g. --template templates/grokking.",
+    )
+
+
+def template_and_scientist(args: argparse.Namespace):
+    from aisci.core.template import load_template
+    from aisci.scientists import make_scientist
+
+    ctx = make_context(args)
+    template = load_template(resolve_template(args.template))
+    return template, make_scientist(template, ctx), ctx
+
+
+def idea_folder(args: argparse.Namespace):
+    """An idea folder holds a copy of its template: the scientist is made from that copy."""
+    from aisci.core.state import State
+    from aisci.core.template import load_template
+    from aisci.scientists import make_scientist
+
+    folder = args.folder.resolve() if hasattr(args, "folder") else args.paper.resolve()
+    if not (folder / "idea.json").is_file():
+        raise ConfigError(
+            f"{folder} is not an idea folder (it has no idea.json).",
+            "Give a folder made by aisci launch: results/<template>/<stamp>_<name>.",
+        )
+    ctx = make_context(args)
+    scale = State.load(folder).get("scale")
+    if scale:
+        ctx.settings = ctx.settings.with_(scale=scale)
+    template = load_template(folder)
+    return folder, make_scientist(template, ctx), ctx
+
+
+def note_scales(template, scale: str) -> None:
+    from aisci.core.template_env import no_scales_note
+
+    if not template.has_scales:
+        print(f"note: {no_scales_note(template.name, scale)}", file=sys.stderr)
+
+
+def print_cost(scientist) -> None:
+    """The model spending of the command that just ran (the sweep scientist spends nothing)."""
+    session = getattr(scientist, "session", None)
+    if session is not None:
+        print(session.summary(), file=sys.stderr)
