@@ -33,15 +33,17 @@ Contract:
   reflection, and before anything is written (a wait between tries ends when it is set); when
   set, ``aisci.core.context.Cancelled`` is raised. A model call already in flight runs to its end (bounded by ``timeout_s``).
 - The instruction goes to the model as it is: never run as an aider command ("/run ...").
+
+This module is the public edit (the files checked, the run, the writes of ``apply``); the parts
+it puts together: ``aider_model.py`` (the model, offline), ``quiet_io.py`` (the IO),
+``aider_setup.py`` (the dry-run Coder), ``model_calls.py`` (each model call, retried and
+cancellable) and ``edit_result.py`` (what aider left, as a ``ProposedEdit``).
 """
 
 from __future__ import annotations
 
-import logging
 import os
-import re
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -49,48 +51,18 @@ from aisci.core.atomic import write_text_atomic
 from aisci.core.context import Cancelled
 from aisci.core.proposals import safe_path
 from aisci.errors import AisciError, ConfigError
-from aisci.llm.retry import is_transient, status_of
 from aisci.llm.settings import RetryPolicy
 
-from .aider_model import has_price, make_model
-from .edits import AppliedEdit, EditFailed, EditRefused, ProposedEdit, Usage, unified_diff
+from .aider_model import make_model
+from .aider_setup import new_coder
+from .edit_result import edit_result
+from .edits import AppliedEdit, EditFailed, ProposedEdit
+from .model_calls import ModelCalls, Stop, failure_hint
 from .quiet_io import quiet_io_class
-
-log = logging.getLogger(__name__)
 
 # aider formats whose edits all go through the IO's read_text/write_text. "patch" deletes and
 # creates files directly, so it cannot run dry.
 EDIT_FORMATS = ("diff", "diff-fenced", "whole", "udiff", "udiff-simple")
-
-
-class _Stop(BaseException):
-    """Unwinds aider's loop at once. A BaseException, because aider catches ``Exception``."""
-
-    def __init__(self, reason: str, cause: BaseException | None = None, hint: str | None = None):
-        super().__init__(reason)
-        self.reason = reason
-        self.cause = cause
-        self.hint = hint
-
-
-class _NoAnalytics:
-    """aider's own "disabled" Analytics still writes ~/.aider/analytics.json; this does not."""
-
-    def event(self, *args, **kwargs) -> None:
-        pass
-
-
-class _NoSummary:
-    """Never summarises the chat: a one-shot edit has no history worth an extra model call."""
-
-    def too_big(self, messages) -> bool:
-        return False
-
-    def summarize(self, messages, depth=0):
-        return messages
-
-    def summarize_all(self, messages):
-        return messages
 
 
 def warm_up() -> None:
@@ -227,131 +199,23 @@ class AiderCoder:
             timeout_s=self.timeout_s,
             model_info=self._model_info,
         )
-        from aider.coders import Coder
-
-        io = quiet_io_class()(root, editable)
-        coder = Coder.create(
-            main_model=model,
-            edit_format=self.edit_format,
-            io=io,
-            fnames=list(editable),
-            read_only_fnames=context,
-            use_git=False,
-            auto_commits=False,
-            dirty_commits=False,
-            dry_run=True,
-            auto_lint=False,
-            auto_test=False,
-            stream=False,
-            map_tokens=0,
-            detect_urls=False,
-            suggest_shell_commands=False,
-            analytics=_NoAnalytics(),
-            summarizer=_NoSummary(),
-            cache_prompts=False,
-            verbose=False,
+        coder, io = new_coder(
+            model, self.edit_format, root, editable, context, self.max_reflections
         )
-        # Names relative to the folder ("latex/template.tex"), whatever the files' common parent.
-        coder.root = str(root)
-        coder.abs_root_path_cache = {}
-        coder.max_reflections = self.max_reflections
-        calls = _Calls(coder, io, cancel, self.retry)
+        calls = ModelCalls(coder, io, cancel, self.retry)
         coder.send = calls.send
 
         try:
             coder.run(with_message=instruction, preproc=False)  # preproc would run "/commands"
-        except _Stop as stop:
+        except Stop as stop:
             if isinstance(stop.cause, Cancelled):
                 raise stop.cause from None
             raise EditFailed(
                 f"The code edit of {', '.join(names)} failed: {stop.reason}",
-                stop.hint or _hint(stop.reason),
+                stop.hint or failure_hint(stop.reason),
             ) from None
         _check_cancel(cancel)
-
-        refused = list(dict.fromkeys(io.refused))
-        if refused:
-            raise _refusal(root, refused, names)
-
-        proposed, diffs = {}, {}
-        for path, name in editable.items():
-            text = io.overlay.get(path)
-            if text is not None and text != originals[name]:
-                proposed[name] = text
-                diffs[name] = unified_diff(name, originals[name], text)
-        return ProposedEdit(
-            folder=str(root),
-            files=names,
-            instruction=instruction,
-            originals=originals,
-            proposed=proposed,
-            diffs=diffs,
-            reply=calls.replies[-1] if calls.replies else "",
-            replies=tuple(calls.replies),
-            usage=_usage(coder, calls.requests),
-            error=_error(coder, io.recorded[calls.mark :]),
-            log=tuple(f"{kind}: {text}" for kind, text in io.recorded),
-        )
-
-
-class _Calls:
-    """Wraps ``coder.send`` (one model call): counts calls, keeps each answer, checks the
-    cancel event before each call, and retries a call that failed for a passing reason under
-    our ``RetryPolicy`` (aider's own loop would give it three tries in under a second)."""
-
-    def __init__(self, coder, io, cancel: threading.Event | None, policy: RetryPolicy):
-        self._send = coder.send
-        self._coder = coder
-        self._io = io
-        self.mark = 0  # where the last call's messages start in ``io.recorded``
-        self._cancel = cancel
-        self._policy = policy
-        self.requests = 0
-        self.replies: list[str] = []
-
-    def send(self, messages, model=None, functions=None):
-        from aider.coders.base_coder import FinishReasonLength
-
-        start = time.monotonic()
-        attempt = 0
-        while True:
-            if self._cancel is not None and self._cancel.is_set():
-                raise _Stop("cancelled", Cancelled("The code edit"))
-            attempt += 1
-            self.requests += 1
-            self.mark = len(self._io.recorded)
-            try:
-                # stream=False: nothing is yielded before the answer is whole, so a failed
-                # try leaves nothing half-shown and the next try starts clean.
-                yield from self._send(messages, model=model, functions=functions)
-                break
-            except FinishReasonLength:
-                raise  # aider reports a cut-off answer itself; it ends up in ``error``
-            except Exception as err:
-                elapsed = time.monotonic() - start
-                wait = self._policy.delay(attempt - 1)
-                passing = is_transient(err)
-                if (
-                    not passing
-                    or attempt >= self._policy.max_attempts
-                    or elapsed + wait > self._policy.max_total_s
-                ):
-                    tries = f" after {attempt} tries in {elapsed:.0f} s" if attempt > 1 else ""
-                    raise _Stop(
-                        f"the model call failed{tries}: {_one_line(err)}",
-                        err,
-                        _call_hint(err, passing),
-                    ) from None
-                log.info(
-                    "code edit: model call failed (%s), try %d of %d; retrying in %.2f s",
-                    _one_line(err),
-                    attempt,
-                    self._policy.max_attempts,
-                    wait,
-                )
-                # Waiting on the cancel event lets a cancel cut the backoff short.
-                (self._cancel or threading.Event()).wait(wait)
-        self.replies.append(self._coder.partial_response_content or "")
+        return edit_result(root, names, editable, originals, instruction, coder, io, calls)
 
 
 def _check_cancel(cancel: threading.Event | None) -> None:
@@ -367,88 +231,3 @@ def _existing_file(root: Path, file: str) -> Path:
             "Create the file first (it may be empty), or name an existing one.",
         )
     return path
-
-
-def _refusal(root: Path, refused: list[str], files: tuple[str, ...]) -> EditRefused:
-    outside: list[str] = []
-    other: list[str] = []
-    for name in refused:
-        path = Path(name) if os.path.isabs(name) else root / name
-        resolved = path.resolve()
-        (other if resolved == root or root in resolved.parents else outside).append(name)
-    if outside:
-        message = (
-            f"Refused the model's edit of {', '.join(outside)}: it lies outside the folder "
-            f"{root}; nothing was written."
-        )
-    else:
-        message = (
-            f"Refused the model's edit of {', '.join(other)}: only {', '.join(files)} may "
-            "change in this edit; nothing was written."
-        )
-    return EditRefused(
-        message,
-        "Ask for the edit again, naming only the files it may change.",
-        tuple(outside + other),
-    )
-
-
-def _usage(coder, requests: int) -> Usage:
-    priced = has_price(coder.main_model)
-    return Usage(
-        requests=requests,
-        prompt_tokens=int(coder.total_tokens_sent or 0),
-        completion_tokens=int(coder.total_tokens_received or 0),
-        cost_usd=float(coder.total_cost) if priced else None,
-    )
-
-
-def _error(coder, last_messages: list[tuple[str, str]]) -> str | None:
-    """Why the last answer could not be (fully) applied, or None when it was."""
-    problem = getattr(coder, "reflected_message", None)
-    if problem:  # still unresolved after the last reflection
-        tries = coder.num_reflections + 1
-        failed = re.findall(r"failed to exactly match lines in (\S+)", problem)
-        if failed:
-            names = ", ".join(dict.fromkeys(failed))
-            head = (
-                f"The SEARCH block for {names} did not match the file's text "
-                f"({tries} answers tried)."
-            )
-        else:
-            head = f"aider could not apply the model's answer ({tries} answers tried)."
-        return f"{head}\n\n{problem.strip()}"
-    errors = [text for kind, text in last_messages if kind == "error"]
-    if errors:
-        return "aider could not finish the edit: " + " ".join(e.strip() for e in errors)
-    return None
-
-
-def _one_line(err: BaseException) -> str:
-    text = " ".join(str(err).split()) or type(err).__name__
-    return text if len(text) <= 300 else text[:297] + "..."
-
-
-def _call_hint(err: BaseException, passing: bool) -> str | None:
-    """The hint for a model call that failed, from its status rather than its words (litellm
-    reports a refused connection as a 500, so that one is told by its words)."""
-    status = status_of(err)
-    if status in (401, 403):
-        return "Check the API key for the model."
-    if status != 429 and re.search(r"connect|timed? ?out", str(err), re.IGNORECASE):
-        return "Check that the model's server (api_base) is reachable, then run the edit again."
-    if passing:
-        return (
-            "The provider is overloaded, rate-limiting or failing: wait and rerun with "
-            "--resume, lower --parallel, or raise the retry limits."
-        )
-    return None
-
-
-def _hint(reason: str) -> str:
-    lowered = reason.lower()
-    if "auth" in lowered or "api key" in lowered or "401" in lowered:
-        return "Check the API key for the model."
-    if "connect" in lowered or "timeout" in lowered or "timed out" in lowered:
-        return "Check that the model's server (api_base) is reachable, then run the edit again."
-    return "Check the model name and server, then run the edit again."

@@ -1,0 +1,125 @@
+"""The model calls of one code edit: counted, kept, cancellable, and retried under our policy.
+
+``ModelCalls.send`` takes the place of ``coder.send`` (one model call). It checks the cancel
+event before each call and retries a call that failed for a passing reason (429, 408, 5xx, a
+timeout, a lost connection: ``aisci.llm.retry.is_transient``) under the caller's
+``RetryPolicy``, waiting on the cancel event, instead of aider's own three tries in under a
+second. A cancel, or a call that still fails or fails for good, unwinds aider's loop at once
+with ``Stop``, whose hint says what to check: the key, the provider's load, the server's
+reachability (``failure_hint`` guesses one from the reason when the call gave none).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+
+from aisci.core.context import Cancelled
+from aisci.llm.retry import is_transient, status_of
+from aisci.llm.settings import RetryPolicy
+
+# The retry lines keep the logger name they had when this was part of aider_coder.py.
+log = logging.getLogger("aisci.coder.aider_coder")
+
+
+class Stop(BaseException):
+    """Unwinds aider's loop at once. A BaseException, because aider catches ``Exception``."""
+
+    def __init__(self, reason: str, cause: BaseException | None = None, hint: str | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.cause = cause
+        self.hint = hint
+
+
+class ModelCalls:
+    """Wraps ``coder.send`` (one model call): counts calls, keeps each answer, checks the
+    cancel event before each call, and retries a call that failed for a passing reason under
+    our ``RetryPolicy`` (aider's own loop would give it three tries in under a second)."""
+
+    def __init__(self, coder, io, cancel: threading.Event | None, policy: RetryPolicy):
+        self._send = coder.send
+        self._coder = coder
+        self._io = io
+        self.mark = 0  # where the last call's messages start in ``io.recorded``
+        self._cancel = cancel
+        self._policy = policy
+        self.requests = 0
+        self.replies: list[str] = []
+
+    def send(self, messages, model=None, functions=None):
+        from aider.coders.base_coder import FinishReasonLength
+
+        start = time.monotonic()
+        attempt = 0
+        while True:
+            if self._cancel is not None and self._cancel.is_set():
+                raise Stop("cancelled", Cancelled("The code edit"))
+            attempt += 1
+            self.requests += 1
+            self.mark = len(self._io.recorded)
+            try:
+                # stream=False: nothing is yielded before the answer is whole, so a failed
+                # try leaves nothing half-shown and the next try starts clean.
+                yield from self._send(messages, model=model, functions=functions)
+                break
+            except FinishReasonLength:
+                raise  # aider reports a cut-off answer itself; it ends up in ``error``
+            except Exception as err:
+                elapsed = time.monotonic() - start
+                wait = self._policy.delay(attempt - 1)
+                passing = is_transient(err)
+                if (
+                    not passing
+                    or attempt >= self._policy.max_attempts
+                    or elapsed + wait > self._policy.max_total_s
+                ):
+                    tries = f" after {attempt} tries in {elapsed:.0f} s" if attempt > 1 else ""
+                    raise Stop(
+                        f"the model call failed{tries}: {_one_line(err)}",
+                        err,
+                        _call_hint(err, passing),
+                    ) from None
+                log.info(
+                    "code edit: model call failed (%s), try %d of %d; retrying in %.2f s",
+                    _one_line(err),
+                    attempt,
+                    self._policy.max_attempts,
+                    wait,
+                )
+                # Waiting on the cancel event lets a cancel cut the backoff short.
+                (self._cancel or threading.Event()).wait(wait)
+        self.replies.append(self._coder.partial_response_content or "")
+
+
+def _one_line(err: BaseException) -> str:
+    text = " ".join(str(err).split()) or type(err).__name__
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _call_hint(err: BaseException, passing: bool) -> str | None:
+    """The hint for a model call that failed, from its status rather than its words (litellm
+    reports a refused connection as a 500, so that one is told by its words)."""
+    status = status_of(err)
+    if status in (401, 403):
+        return "Check the API key for the model."
+    if status != 429 and re.search(r"connect|timed? ?out", str(err), re.IGNORECASE):
+        return "Check that the model's server (api_base) is reachable, then run the edit again."
+    if passing:
+        return (
+            "The provider is overloaded, rate-limiting or failing: wait and rerun with "
+            "--resume, lower --parallel, or raise the retry limits."
+        )
+    return None
+
+
+def failure_hint(reason: str) -> str:
+    """The hint for a ``Stop`` that carries none, guessed from its reason's words."""
+    lowered = reason.lower()
+    if "auth" in lowered or "api key" in lowered or "401" in lowered:
+        return "Check the API key for the model."
+    if "connect" in lowered or "timeout" in lowered or "timed out" in lowered:
+        return "Check that the model's server (api_base) is reachable, then run the edit again."
+    return "Check the model name and server, then run the edit again."
