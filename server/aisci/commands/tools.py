@@ -23,7 +23,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_lsp(args: argparse.Namespace) -> int:
-    from aisci.lsp.server import main as serve
+    from aisci.lsp.main import main as serve
 
     serve(tcp_port=args.tcp)
     return 0
