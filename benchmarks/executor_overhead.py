@@ -32,7 +32,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "server"))
 
-from aisci.execution.executor import ExecutorSettings, LocalExecutor, RunSpec  # noqa: E402
+from aisci.execution.executor import ExecutorSettings, LocalExecutor, RunSpec  # noqa: E402 - after the path
 
 TRIVIAL = (
     "import argparse, json, os\n"

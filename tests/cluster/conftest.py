@@ -30,7 +30,7 @@ REPO = Path(__file__).resolve().parents[2]
 RAY = Path(sys.executable).with_name("ray")
 
 try:
-    import ray  # noqa: F401
+    import ray  # noqa: F401 - only whether it is installed
 
     RAY_PROBLEM = None if RAY.exists() else f"{RAY} is missing"
 except ImportError:

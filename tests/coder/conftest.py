@@ -59,7 +59,7 @@ def idea(tmp_path) -> Path:
 
 
 @pytest.fixture
-def make_coder(fake_openai):  # noqa: F811
+def make_coder(fake_openai):  # noqa: F811 - pytest passes the fixture imported above
     def make(**options) -> AiderCoder:
         options.setdefault("api_base", fake_openai.base_url)
         options.setdefault("api_key", FAKE_KEY)

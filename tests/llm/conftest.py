@@ -29,7 +29,7 @@ def sleeps():
 
 
 @pytest.fixture
-def make_client(fake_openai, sleeps):  # noqa: F811
+def make_client(fake_openai, sleeps):  # noqa: F811 - pytest passes the fixture imported above
     def make(ledger=None, cancel=None, on_cost=None, **settings) -> LLMClient:
         settings.setdefault("model", FAKE_MODEL)
         settings.setdefault("api_base", fake_openai.base_url)

@@ -45,7 +45,7 @@ def template(tmp_path):
 
 
 @pytest.fixture
-def make_ctx(tmp_path, fake_openai):  # noqa: F811
+def make_ctx(tmp_path, fake_openai):  # noqa: F811 - pytest passes the fixture imported above
     def make(**changes) -> Context:
         values = {
             "results": tmp_path / "results",

@@ -75,7 +75,7 @@ def test_missing_packages_are_listed_with_what_to_do(tmp_path):
     assert "npeet is not on PyPI under that name" in by_module["npeet"].message
     assert by_module["npeet"].line == 2
     try:
-        import sklearn  # noqa: F401
+        import sklearn  # noqa: F401 - only whether it is installed
     except ImportError:
         assert "pip install scikit-learn" in by_module["sklearn"].message
     else:

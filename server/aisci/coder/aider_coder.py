@@ -71,7 +71,7 @@ def warm_up() -> None:
     from .aider_model import load_litellm
 
     load_litellm()
-    import aider.coders  # noqa: F401
+    import aider.coders  # noqa: F401 - imported for its load time (the warm-up), not its names
 
     quiet_io_class()
 
