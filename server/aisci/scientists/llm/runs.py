@@ -10,9 +10,11 @@ one-sentence description.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from aisci.core.events import Log
+from aisci.core.ideas import Idea
 from aisci.core.proposals import Proposal
 from aisci.core.scientist import RunJob
 
@@ -46,28 +48,16 @@ def propose_run(sci, job: RunJob, feedback: str | None, ctx) -> Proposal | None:
             )
         )
         return None
-    description = (
-        one_line(answer["description"]) or one_line(answer["plan"])[:200] or f"run {job.run_index}"
-    )
-    instruction = render(
-        "experiment_edit",
-        run=job.run_index,
-        title=one_line(job.idea.title),
-        description=description,
-        plan=answer["plan"].strip() or description,
-        timeout=f"{ctx.settings.timeout_s:g}",
-    )
-    edit = edit_file(
+    return edit_experiment(
         sci,
         job.folder,
-        "experiment.py",
-        instruction,
+        job.idea,
+        job.run_index,
+        answer,
         ctx,
-        RUNS_STAGE,
-        f"run {job.run_index} of idea {job.idea.name}",
+        fallback=f"run {job.run_index}",
+        what=f"run {job.run_index} of idea {job.idea.name}",
     )
-    sci.last_proposals.remember(job.folder, description)
-    return proposal_of(edit, "experiment.py", description, RUNS_STAGE)
 
 
 def decide_messages(sci, job: RunJob, feedback: str | None, ctx) -> list[dict]:
@@ -92,3 +82,22 @@ def decide_messages(sci, job: RunJob, feedback: str | None, ctx) -> list[dict]:
         },
         {"role": "user", "content": user},
     ]
+
+
+def edit_experiment(
+    sci, folder: Path, idea: Idea, run: int, answer: dict, ctx, *, fallback: str, what: str
+) -> Proposal | None:
+    """aider's edit of experiment.py for run ``run``, from the model's decision ``answer``
+    (``DECIDE_SCHEMA``); the description is the answer's, else ``fallback``."""
+    description = one_line(answer["description"]) or one_line(answer["plan"])[:200] or fallback
+    instruction = render(
+        "experiment_edit",
+        run=run,
+        title=one_line(idea.title),
+        description=description,
+        plan=answer["plan"].strip() or description,
+        timeout=f"{ctx.settings.timeout_s:g}",
+    )
+    edit = edit_file(sci, folder, "experiment.py", instruction, ctx, RUNS_STAGE, what)
+    sci.last_proposals.remember(folder, description)
+    return proposal_of(edit, "experiment.py", description, RUNS_STAGE)

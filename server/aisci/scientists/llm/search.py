@@ -28,7 +28,7 @@ from .code_edits import edit_file, proposal_of
 from .material import compact_source, describe_idea, one_line
 from .plots import PLOTS_STAGE, plot_labels
 from .prompts import render
-from .runs import DECIDE_SCHEMA, RUNS_STAGE
+from .runs import DECIDE_SCHEMA, RUNS_STAGE, edit_experiment
 
 log = logging.getLogger(__name__)
 CRITIQUE_SCHEMA: dict[str, Any] = {
@@ -114,26 +114,16 @@ def propose_node(sci, job, parent, kind: str, feedback: str | None, ctx) -> Prop
     answer = sci.client.complete_json(messages, DECIDE_SCHEMA, stage=RUNS_STAGE)
     if answer["done"]:
         return None
-    description = one_line(answer["description"]) or one_line(answer["plan"])[:200] or kind
-    instruction = render(
-        "experiment_edit",
-        run=job.tree.next_id(),
-        title=one_line(job.idea.title),
-        description=description,
-        plan=answer["plan"].strip() or description,
-        timeout=f"{ctx.settings.timeout_s:g}",
-    )
-    edit = edit_file(
+    return edit_experiment(
         sci,
         job.folder,
-        "experiment.py",
-        instruction,
+        job.idea,
+        job.tree.next_id(),
+        answer,
         ctx,
-        RUNS_STAGE,
-        f"a {kind} of run_{parent.id}",
+        fallback=kind,
+        what=f"a {kind} of run_{parent.id}",
     )
-    sci.last_proposals.remember(job.folder, description)
-    return proposal_of(edit, "experiment.py", description, RUNS_STAGE)
 
 
 def _failure(job, parent) -> str:
