@@ -8,6 +8,9 @@ of stderr. A person's rejection of the last fix goes into the next instruction.
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from aisci.core.ideas import Idea
 from aisci.core.proposals import Proposal
 from aisci.core.scientist import RunJob
 from aisci.core.state import State
@@ -21,27 +24,47 @@ from .runs import RUNS_STAGE
 
 def propose_fix(sci, job: RunJob, failure: RunResult, feedback: str | None, ctx) -> Proposal | None:
     ctx.check_cancelled("The experiments")
-    instruction = render(
-        "experiment_fix",
-        run=job.run_index,
-        title=one_line(job.idea.title),
-        description=_run_description(job),
-        failure=failure_text(failure),
-        timeout=f"{ctx.settings.timeout_s:g}",
-    )
-    instruction += sci.last_proposals.rejection(job.folder, feedback)
-    edit = edit_file(
+    return edit_fix(
         sci,
         job.folder,
-        "experiment.py",
-        instruction,
+        job.idea,
+        job.run_index,
+        _run_description(job),
+        failure_text(failure),
+        feedback,
         ctx,
-        RUNS_STAGE,
-        f"the fix of run {job.run_index} of idea {job.idea.name}",
+        what=f"the fix of run {job.run_index} of idea {job.idea.name}",
+        label=f"fix of run {job.run_index}",
     )
-    description = f"fix of run {job.run_index}: {edit.summary(200)}"
-    sci.last_proposals.remember(job.folder, description)
-    return proposal_of(edit, "experiment.py", description, RUNS_STAGE)
+
+
+def edit_fix(
+    sci,
+    folder: Path,
+    idea: Idea,
+    run: int,
+    description: str,
+    failure: str,
+    feedback: str | None,
+    ctx,
+    *,
+    what: str,
+    label: str,
+) -> Proposal | None:
+    """aider's repair of experiment.py after run ``run`` failed (``failure``, in words); the
+    proposal is described as ``label`` and what aider changed."""
+    instruction = render(
+        "experiment_fix",
+        run=run,
+        title=one_line(idea.title),
+        description=description,
+        failure=failure,
+        timeout=f"{ctx.settings.timeout_s:g}",
+    ) + sci.last_proposals.rejection(folder, feedback)
+    edit = edit_file(sci, folder, "experiment.py", instruction, ctx, RUNS_STAGE, what)
+    summary = f"{label}: {edit.summary(200)}"
+    sci.last_proposals.remember(folder, summary)
+    return proposal_of(edit, "experiment.py", summary, RUNS_STAGE)
 
 
 def failure_text(failure: RunResult) -> str:

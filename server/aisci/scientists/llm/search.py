@@ -24,7 +24,7 @@ from aisci.core.metric import Metric
 from aisci.core.proposals import Proposal
 from aisci.execution import safefs
 
-from .code_edits import edit_file, proposal_of
+from .fixes import edit_fix
 from .material import compact_source, describe_idea, one_line
 from .plots import PLOTS_STAGE, plot_labels
 from .prompts import render
@@ -68,26 +68,18 @@ def tree_lines(job) -> str:
 def propose_node(sci, job, parent, kind: str, feedback: str | None, ctx) -> Proposal | None:
     ctx.check_cancelled("The search")
     if kind == "debug":
-        instruction = render(
-            "experiment_fix",
-            run=parent.id,
-            title=one_line(job.idea.title),
-            description=one_line(parent.description),
-            failure=_failure(job, parent),
-            timeout=f"{ctx.settings.timeout_s:g}",
-        ) + sci.last_proposals.rejection(job.folder, feedback)
-        edit = edit_file(
+        return edit_fix(
             sci,
             job.folder,
-            "experiment.py",
-            instruction,
+            job.idea,
+            parent.id,
+            one_line(parent.description),
+            _failure(job, parent),
+            feedback,
             ctx,
-            RUNS_STAGE,
-            f"the debugging of run_{parent.id}",
+            what=f"the debugging of run_{parent.id}",
+            label=f"debug of run_{parent.id}",
         )
-        description = f"debug of run_{parent.id}: {edit.summary(200)}"
-        sci.last_proposals.remember(job.folder, description)
-        return proposal_of(edit, "experiment.py", description, RUNS_STAGE)
     ran = sum(1 for n in job.tree.search_nodes() if n.run)
     user = render(
         "node_decide",
