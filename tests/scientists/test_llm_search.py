@@ -15,12 +15,15 @@ from aisci.core.template import load_template
 from aisci.core.tree import load_tree
 from aisci.cycle import launch
 from aisci.scientists.llm import LLMScientist
+from tests.coder.helpers import search_replace
 from tests.fakes.openai_server import Answer, FakeOpenAI
 from tests.helpers import make_template
 from tests.scientists.test_llm_experiments import (
     DONE,
     IDEA,
+    LABELS,
     LR,
+    MEANS,
     PLOT_EDIT,
     go,
     set_line,
@@ -124,3 +127,69 @@ def test_llm_tree_search_scripted_per_expansion_with_images(tmp_path):
     assert plots["vision"].startswith("read by the model") and plots["descriptions"][
         "val_loss.png"
     ].startswith("Validation loss falls")
+
+
+def test_a_failed_node_gets_a_debug_node_whose_fix_the_model_writes(tmp_path):
+    """A draft that breaks the run (a NaN mean) fails; the next expansion is a debug node: aider
+    gets the failure (no decision call), its fix runs and the node is done."""
+    from tests.scientists.conftest import FAST_RETRY
+
+    nan = '            "means": {"val_loss": float("nan"), "train_time": elapsed},\n'
+    seen: list[str] = []
+
+    def model(body):
+        messages = body["messages"]
+        last = messages[-1]["content"]
+        if messages[0]["role"] == "system" and "You plan the runs" in messages[0]["content"]:
+            decided = len([s for s in seen if s == "decision"])
+            seen.append("decision")
+            return Answer(json.dumps(go("report only val_loss") if decided == 0 else DONE))
+        if "These figures were written:" in last:
+            return Answer(json.dumps({"figures": {"val_loss.png": "val loss curves"}}))
+        if last.startswith("Edit plot.py"):  # run_1 failed: the debug node's run_2 is plotted
+            return Answer(
+                search_replace(
+                    "plot.py",
+                    LABELS,
+                    LABELS.replace('"Baseline",', '"Baseline",\n    "run_2": "Debugged",'),
+                )
+            )
+        if last.startswith("Run 1 of the idea"):  # experiment_fix, for the debug node
+            seen.append(last)
+            return Answer(
+                search_replace("experiment.py", nan, MEANS, prose="Report the measured means.")
+            )
+        return Answer(search_replace("experiment.py", MEANS, nan))
+
+    template = load_template(make_template(tmp_path))
+    with FakeOpenAI(default=model) as fake:
+        results = tmp_path / "results"
+        write_ideas(results, template.name, [IDEA])
+        settings = Settings(
+            results=results,
+            scale="smoke",
+            engine="local",
+            writeup=False,
+            scientist="llm",
+            model="openai/fake",
+            api_base=fake.base_url,
+            search="tree",
+            max_nodes=2,
+            seeds=1,
+        )
+        ctx = Context(settings, ev.CollectingReporter(), AcceptAll())
+        outcome = launch(
+            template,
+            LLMScientist(template, ctx, retry=FAST_RETRY),
+            ctx,
+            skip_idea_generation=True,
+            skip_novelty_check=True,
+        )
+    assert outcome.ok, outcome
+    tree = load_tree(outcome.ideas[0].folder)
+    [draft] = [n for n in tree.nodes if n.kind == "draft"]
+    [debug] = [n for n in tree.nodes if n.kind == "debug"]
+    assert draft.status == "failed" and debug.parent == draft.id and debug.status == "done"
+    assert debug.description.startswith(f"debug of run_{draft.id}: ")
+    [fix] = [s for s in seen if s.startswith("Run 1 of the idea")]
+    assert "It was meant to: report only val_loss" in fix and "nan" in fix.lower()
