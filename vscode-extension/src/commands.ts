@@ -151,6 +151,9 @@ async function createTemplate(p: Parts): Promise<void> {
     title: "AI Scientist: Create Template",
     prompt: `A new template under ${dir}: a small numpy experiment, its plot script and a LaTeX skeleton that pass the template check.`,
     placeHolder: "my_template",
+    // Kept open when the focus moves (a closing diff editor, a preview's refresh): a name
+    // half typed is not lost to something the researcher did not do.
+    ignoreFocusOut: true,
     validateInput: async (v) => (await p.server.query<TemplateNameCheck>("aisci.checkTemplateName", { name: v, dir }))?.problem ?? undefined,
   });
   if (!name) {
@@ -378,6 +381,7 @@ export function registerCommands(p: Parts): vscode.Disposable[] {
         title: `AI Scientist: Launch the whole cycle on ${t.name}`,
         prompt: "How many new ideas? (the setting aiScientist.numIdeas is the default)",
         value: configured === undefined ? undefined : String(configured),
+        ignoreFocusOut: true,
         validateInput: (v) => (/^[1-9]\d*$/.test(v.trim()) ? undefined : "A whole number of at least 1."),
       });
       if (n === undefined) {

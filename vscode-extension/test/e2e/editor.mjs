@@ -165,6 +165,8 @@ export async function editorChecks(t) {
   await wb.answerInput("1");
   const waiting = await waitToast("Proposed edit to", 180_000);
   const waitingText = await toastText(waiting);
+  const diffTab = page.locator(".tab", { hasText: "current ↔ proposed" });
+  await diffTab.first().waitFor({ timeout: 15_000 });
   await runCommand("AI Scientist: Cancel Running Job");
   const jobRow = page.locator(".quick-input-widget .monaco-list-row").first();
   await jobRow.waitFor({ state: "visible", timeout: 15_000 });
@@ -188,6 +190,9 @@ export async function editorChecks(t) {
     const texts = await page.locator(".notification-list-item .notification-list-item-message").allInnerTexts();
     return !texts.includes(waitingText);
   });
+  // ... and its diff editor too (closed after the notice): the focus it hands back would
+  // otherwise land during the next step, closing a palette or a box opened in the meantime.
+  await until("the withdrawn proposal's diff editor to close", 15_000, async () => !(await diffTab.count()));
   const texts = await page.locator(".notification-list-item").allInnerTexts();
   if (texts.some((x) => /aisci\.cancel/.test(x))) {
     fail(`a cancel showed an internal toast: ${texts.join(" | ")}`);
