@@ -16,11 +16,10 @@ function ideaFolderName(ws) {
 
 export async function researchCycle(t) {
   const { page, ws, consoleErrors, log, screenshot, wb } = t;
-  const { runCommand, pick, answerInput, toast, waitToast, toastText, view, viewRows, errorsShown, clearNotifications, findFrame, frameText } = wb;
+  const { commandPick, answerInput, toast, waitToast, toastText, view, viewRows, errorsShown, clearNotifications, findFrame, frameText } = wb;
 
   // Run Baseline from the palette.
-  await runCommand("AI Scientist: Run Baseline");
-  await pick("tiny");
+  await commandPick("AI Scientist: Run Baseline", "tiny");
   const baselineDone = await waitToast(/Baseline (done|reused)/, 90_000);
   if (!(await baselineDone.locator(".monaco-button", { hasText: /^Launch$/ }).count())) {
     fail("the baseline's outcome has no Launch button (next steps are buttons)");
@@ -30,8 +29,7 @@ export async function researchCycle(t) {
   await clearNotifications();
 
   // Launch: one idea; the first proposal accepted from its notification.
-  await runCommand("AI Scientist: Launch");
-  await pick("tiny");
+  await commandPick("AI Scientist: Launch", "tiny");
   await answerInput("1");
   const first = await waitToast("Proposed edit to", 120_000);
   const firstText = await toastText(first);
@@ -79,6 +77,7 @@ export async function researchCycle(t) {
   let accepted = 1;
   const acceptAction = page.locator('.editor-actions a.action-label[aria-label^="Accept Proposed Edit"]').first();
   const finished = toast("Launch finished").first();
+  const activeDiff = page.locator(".tab.active", { hasText: "current ↔ proposed" }).first();
   for (let i = 0; i < 60; i++) {
     const next = await until("the next proposal or the end of the launch", 120_000, async () => {
       if (await finished.isVisible()) {
@@ -102,10 +101,17 @@ export async function researchCycle(t) {
     }
     const notice = toast("Proposed edit to").first();
     const noticeText = (await notice.isVisible()) ? await toastText(notice) : undefined;
+    const reviewed = await activeDiff.innerText();
     await acceptAction.click();
     accepted++;
-    // The diff closes when the answer is sent; wait for that before looking for the next one.
-    await until("the reviewed diff to close", 15_000, async () => !(await acceptAction.isVisible()) || (await finished.isVisible()), 100);
+    // The diff closes when the answer is sent; wait for that before looking for the next one,
+    // whose diff can open at once (a section drafted without a model): each names its edit.
+    await until(`the reviewed diff (${reviewed}) to close`, 15_000, async () => {
+      if ((await finished.isVisible()) || !(await acceptAction.isVisible())) {
+        return true;
+      }
+      return !(await page.locator(".tab", { hasText: "current ↔ proposed" }).allInnerTexts()).includes(reviewed);
+    }, 100);
     if (accepted === 3 && noticeText) {
       // Answered from the diff's title: its notification closes too (no live-looking Accept left).
       await until("the notification of the proposal answered from the diff to close", 15_000, async () => {
@@ -141,15 +147,13 @@ export async function researchCycle(t) {
   await screenshot("views");
 
   // The results webview of the idea folder.
-  await runCommand("AI Scientist: Show Results");
-  await pick("sweep_");
+  await commandPick("AI Scientist: Show Results", "sweep_");
   const table = await until("the results table", 30_000, () => findFrame("table"));
   log(`results table ${table.width}x${table.height}`);
   await screenshot("results");
 
   // The paper preview: pdf.js must have drawn a page into a canvas.
-  await runCommand("AI Scientist: Open Paper Preview");
-  await pick("sweep_");
+  await commandPick("AI Scientist: Open Paper Preview", "sweep_");
   const canvas = await until("a rendered PDF page in the preview", 60_000, async () => {
     const c = await findFrame("canvas.page");
     return c && c.width > 100 && c.height > 100 ? c : undefined;
@@ -209,8 +213,7 @@ export async function researchCycle(t) {
   for (const pdf of [join(ideaFolder, `${idea}.pdf`), join(ideaFolder, "latex", "template.pdf")]) {
     rmSync(pdf, { force: true });
   }
-  await runCommand("AI Scientist: Open Paper Preview");
-  await pick("sweep_");
+  await commandPick("AI Scientist: Open Paper Preview", "sweep_");
   const missing = await until("the missing-PDF message", 30_000, () => frameText(".missing"));
   log(`preview says: ${missing}`);
   if (!missing.includes(`No PDF for ${idea} yet`) || !missing.includes("AI Scientist: Build Paper")) {

@@ -39,7 +39,7 @@ function extensionLog(userData) {
 
 export async function editorChecks(t) {
   const { page, userData, log, screenshot, wb, figures } = t;
-  const { runCommand, pick, waitToast, toastText, view, viewRows, clearNotifications, findFrame } = wb;
+  const { runCommand, pick, commandPick, waitToast, toastText, view, viewRows, clearNotifications, findFrame } = wb;
 
   // ---- a shipped template's paper: build on save, timed; SyncTeX both ways ----
   await runCommand("View: Close All Editors");
@@ -105,11 +105,9 @@ export async function editorChecks(t) {
 
   // ---- a reload: the side bar fills fast, says it loads meanwhile; the tabs come back ----
   await runCommand("View: Close All Editors");
-  await runCommand("AI Scientist: Open Paper Preview");
-  await pick("sweep_");
+  await commandPick("AI Scientist: Open Paper Preview", "sweep_");
   await until("the idea's paper in the preview", 60_000, () => findFrame("canvas.page"));
-  await runCommand("AI Scientist: Show Results");
-  await pick("sweep_");
+  await commandPick("AI Scientist: Show Results", "sweep_");
   await until("the results table", 30_000, () => findFrame("table"));
   // What the side bar says meanwhile, in order. VS Code restores the views before it has read
   // any extension's contributions, and says "no data provider" for every such view until
@@ -150,18 +148,8 @@ export async function editorChecks(t) {
 
   // ---- a launch cancelled from its progress notification ----
   // The restored preview can take the focus back just after the reload, which closes a picker
-  // that opened in the meantime: open it again, a bounded number of times.
-  for (let attempt = 1; ; attempt++) {
-    await runCommand("AI Scientist: Launch");
-    try {
-      await pick("tiny", 10_000);
-      break;
-    } catch (error) {
-      if (attempt >= 3) throw error;
-      log(`the template picker closed before "tiny" was picked (attempt ${attempt}); opening it again`);
-      await page.keyboard.press("Escape");
-    }
-  }
+  // that opened in the meantime: commandPick opens it again.
+  await commandPick("AI Scientist: Launch", "tiny");
   await wb.answerInput("1");
   const waiting = await waitToast("Proposed edit to", 180_000);
   const waitingText = await toastText(waiting);

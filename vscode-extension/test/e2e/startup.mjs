@@ -9,7 +9,7 @@ import { fail, leftovers, until } from "./support.mjs";
 
 export async function startupChecks(t) {
   const { ws, scratch, python: PYTHON, log, screenshot, wb } = t;
-  const { runCommand, pick, answerInput, waitToast, toastText, viewRows, clearNotifications } = wb;
+  const { runCommand, commandPick, answerInput, waitToast, toastText, viewRows, clearNotifications } = wb;
   // Create Template: the scaffold via the CLI in the chosen interpreter, then in the view.
   await runCommand("AI Scientist: Create Template");
   // The name rule is the CLI's, answered by the server: a name the CLI refuses is refused in
@@ -46,8 +46,7 @@ export async function startupChecks(t) {
   }
   log(`killed the server (pid ${lsp[0]}): ${await toastText(restarted)}`);
   await clearNotifications();
-  await runCommand("AI Scientist: Check Template");
-  await pick("tiny");
+  await commandPick("AI Scientist: Check Template", "tiny");
   await waitToast(/Check Template: (The template passes the check|\d+ problem)/, 60_000);
   log("the restarted server answers");
   await clearNotifications();
@@ -56,13 +55,11 @@ export async function startupChecks(t) {
   // aiScientist.python restarts the server): a missing file, a Python without aisci, and a
   // server that crashes at every start.
   const setPython = async (python) => {
-    await runCommand("AI Scientist: Select Python Interpreter");
-    await pick("Enter interpreter path");
+    await commandPick("AI Scientist: Select Python Interpreter", "Enter interpreter path");
     await answerInput(python);
   };
   // A missing file is refused in the input box itself.
-  await runCommand("AI Scientist: Select Python Interpreter");
-  await pick("Enter interpreter path");
+  await commandPick("AI Scientist: Select Python Interpreter", "Enter interpreter path");
   await wb.answerInput(join(scratch, "no-such-python"));
   const refusal = await until("the input box to refuse a missing file", 15_000, async () => {
     const text = await t.page.locator(".quick-input-widget .quick-input-message").innerText().catch(() => "");

@@ -10,7 +10,7 @@ import { fail, until } from "./support.mjs";
 
 export async function trustChecks(t) {
   const { page, ws, python, hostileMark, log, screenshot, wb } = t;
-  const { runCommand, pick, answerInput, waitToast, view, viewRows, clearNotifications } = wb;
+  const { runCommand, pick, commandPick, answerInput, waitToast, view, viewRows, clearNotifications } = wb;
   const toasts = page.locator(".notifications-toasts .notification-toast");
 
   // No Python: the side bar says why; no pop-up.
@@ -29,8 +29,7 @@ export async function trustChecks(t) {
 
   // A good interpreter, chosen in the picker: written to the user settings (the workspace's
   // own value does not count here); the server starts restricted; the views fill, read-only.
-  await runCommand("AI Scientist: Select Python Interpreter");
-  await pick("Enter interpreter path");
+  await commandPick("AI Scientist: Select Python Interpreter", "Enter interpreter path");
   await answerInput(python);
   await waitToast("in your user settings (this workspace is not trusted); restarting the server", 30_000);
   await until("the Templates view to list tiny (Restricted Mode)", 60_000, async () => (await viewRows("Templates")).some((r) => r.includes("tiny")));

@@ -37,6 +37,58 @@ export function workbench(getPage, log) {
     log(`picked "${label}"`);
   }
 
+  /**
+   * Runs `title` and picks `label` in the picker it opens. A picker closes when something
+   * else takes the focus (a webview that has just loaded, an editor that closes); a person
+   * would run the command again, and so does this, a bounded number of times, when the
+   * command's picker was seen open and then closed before `label` was picked. A picker that
+   * is slow to open is waited for, up to `timeout`.
+   */
+  async function commandPick(title, label, timeout = 30_000) {
+    for (let attempt = 1; ; attempt++) {
+      await runCommand(title);
+      if (await pickUnlessClosed(label, timeout)) {
+        return;
+      }
+      if (attempt >= 3) {
+        fail(`the picker of "${title}" closed before "${label}" could be picked, ${attempt} times`);
+      }
+      log(`the picker of "${title}" closed before "${label}" was picked (attempt ${attempt}); running it again`);
+    }
+  }
+
+  /** Picks `label`: true once picked, false when the picker opened and then closed. */
+  async function pickUnlessClosed(label, timeout) {
+    // The command palette's own input, still closing after its Enter, is not the picker.
+    const open = page().locator('.quick-input-widget:visible input.input:not([aria-label^="Type the name of a command"])');
+    const row = page().locator(".quick-input-widget .monaco-list-row:visible", { hasText: label }).first();
+    const end = Date.now() + timeout;
+    let seenOpen = false;
+    let closedSince;
+    while (Date.now() < end) {
+      if (await row.count()) {
+        try {
+          await row.click({ timeout: 2_000 });
+          log(`picked "${label}"`);
+          return true;
+        } catch {
+          /* the list changed under the click: look again */
+        }
+      }
+      if (await open.count()) {
+        seenOpen = true;
+        closedSince = undefined;
+      } else if (seenOpen) {
+        closedSince ??= Date.now();
+        if (Date.now() - closedSince > 1_500) {
+          return false;
+        }
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    fail(`"${label}" never showed in a picker within ${timeout / 1000} s (${seenOpen ? "a picker opened" : "no picker opened"})`);
+  }
+
   async function answerInput(text) {
     const input = page().locator(".quick-input-widget input.input");
     await input.waitFor({ state: "visible", timeout: 15_000 });
@@ -103,5 +155,5 @@ export function workbench(getPage, log) {
     return undefined;
   }
 
-  return { runCommand, pick, answerInput, toast, waitToast, toastText, view, viewRows, errorsShown, clearNotifications, findFrame, frameText };
+  return { runCommand, pick, commandPick, answerInput, toast, waitToast, toastText, view, viewRows, errorsShown, clearNotifications, findFrame, frameText };
 }
