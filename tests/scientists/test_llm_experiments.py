@@ -28,6 +28,7 @@ from aisci.core.settings import Settings
 from aisci.core.state import State
 from aisci.core.template import load_template
 from aisci.cycle import launch
+from aisci.errors import ConfigError
 from aisci.llm import RetryPolicy
 from aisci.scientists.llm import LLMScientist, notes, plots
 from tests.coder.helpers import search_replace
@@ -731,3 +732,14 @@ def test_plot_labels_are_read_only_from_a_literal_dict():
     assert plots.plot_labels(LABELS + "x = 1\n") == {"run_0": "Baseline"}
     assert plots.plot_labels("labels = dict(run_0='a')\n") is None
     assert plots.plot_labels("labels = {\n") is None
+
+
+def test_a_scientist_made_for_a_pdf_review_says_the_run_stages_need_a_template(make_ctx):
+    # `aisci review PAPER.pdf` makes an LLM scientist with no template; a run stage asked of it
+    # names what is missing instead of failing on None.
+    scientist = LLMScientist(None, make_ctx())
+    try:
+        with pytest.raises(ConfigError, match="made to review a PDF and has no template"):
+            scientist.own_template()
+    finally:
+        scientist.close()

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from aisci.core.context import Context
     from aisci.literature import Paper
 
+    from .scientist import LLMScientist
+
 log = logging.getLogger(__name__)
 CITE_ROUNDS = 3  # searches per paper; the model may stop earlier
 CITE_LIMIT = 8  # papers shown per search
@@ -34,7 +36,7 @@ CITE_SCHEMA = {
 }
 
 
-def find_citations(sci, job: PaperJob, ctx: Context) -> str:
+def find_citations(sci: LLMScientist, job: PaperJob, ctx: Context) -> str:
     from aisci.literature import LiteratureUnavailable
 
     rounds = max(0, int(getattr(ctx.settings, "citation_rounds", CITE_ROUNDS)))

@@ -27,6 +27,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aisci.core.events import Log
 from aisci.core.proposals import Proposal
@@ -34,6 +35,11 @@ from aisci.errors import ConfigError, ExperimentError
 
 from .material import one_line
 from .prompts import render
+
+if TYPE_CHECKING:
+    from aisci.core.context import Context
+
+    from .scientist import LLMScientist
 
 log = logging.getLogger(__name__)
 EDIT_ATTEMPTS = 2  # fresh aider conversations per edit, the last failure fed to the next
@@ -66,11 +72,11 @@ class LastProposals:
 
 
 def edit_file(
-    sci,
+    sci: LLMScientist,
     folder: Path,
     file: str,
     instruction: str,
-    ctx,
+    ctx: Context,
     stage: str,
     what: str,
     *,
@@ -120,7 +126,7 @@ def proposal_of(edit, file: str, description: str, stage: str) -> Proposal | Non
     return None
 
 
-def _aider(sci, folder: Path, file: str, instruction: str, ctx, stage: str):
+def _aider(sci: LLMScientist, folder: Path, file: str, instruction: str, ctx: Context, stage: str):
     from aisci.coder import AiderCoder
 
     s = sci.client.settings
@@ -176,7 +182,7 @@ def _estimate(settings, text: str) -> float:
     return prompt * p.input_per_token + answer * p.output_per_token
 
 
-def _record_usage(sci, stage: str, usage, duration_s: float) -> None:
+def _record_usage(sci: LLMScientist, stage: str, usage, duration_s: float) -> None:
     from aisci.llm import CallRecord
 
     if not usage.requests:

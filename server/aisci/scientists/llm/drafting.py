@@ -11,7 +11,7 @@ guide line for that section. Returns a ``Proposal`` of ``latex/template.tex`` (s
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aisci.core.proposals import Proposal
 from aisci.core.scientist import PaperJob
@@ -23,6 +23,11 @@ from .latex_check import latex_problems
 from .material import describe_idea
 from .paper_material import NEEDS, bib_keys, material, outline
 from .prompts import load_prompts, render
+
+if TYPE_CHECKING:
+    from aisci.core.context import Context
+
+    from .scientist import LLMScientist
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +46,9 @@ def _guide(section: str) -> str:
     return ""
 
 
-def propose_section(sci, job: PaperJob, section: str, feedback: str | None, ctx) -> Proposal | None:
+def propose_section(
+    sci: LLMScientist, job: PaperJob, section: str, feedback: str | None, ctx: Context
+) -> Proposal | None:
     tex = job.tex.read_text(encoding="utf-8")
     if section not in present_sections(tex):
         log.warning("%s has no %s section; it is left out", job.tex, section)

@@ -9,6 +9,7 @@ of stderr. A person's rejection of the last fix goes into the next instruction.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aisci.core.ideas import Idea
 from aisci.core.proposals import Proposal
@@ -21,8 +22,15 @@ from .material import one_line
 from .prompts import render
 from .runs import RUNS_STAGE
 
+if TYPE_CHECKING:
+    from aisci.core.context import Context
 
-def propose_fix(sci, job: RunJob, failure: RunResult, feedback: str | None, ctx) -> Proposal | None:
+    from .scientist import LLMScientist
+
+
+def propose_fix(
+    sci: LLMScientist, job: RunJob, failure: RunResult, feedback: str | None, ctx: Context
+) -> Proposal | None:
     ctx.check_cancelled("The experiments")
     return edit_fix(
         sci,
@@ -39,14 +47,14 @@ def propose_fix(sci, job: RunJob, failure: RunResult, feedback: str | None, ctx)
 
 
 def edit_fix(
-    sci,
+    sci: LLMScientist,
     folder: Path,
     idea: Idea,
     run: int,
     description: str,
     failure: str,
     feedback: str | None,
-    ctx,
+    ctx: Context,
     *,
     what: str,
     label: str,

@@ -8,7 +8,7 @@ stays unusable. Calls are recorded under the stage "improvement".
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aisci.core.proposals import Proposal
 from aisci.core.scientist import PaperJob
@@ -18,9 +18,14 @@ from .latex_answers import feedback_note, sections_proposal
 from .paper_material import material
 from .prompts import render
 
+if TYPE_CHECKING:
+    from aisci.core.context import Context
+
+    from .scientist import LLMScientist
+
 
 def propose_improvement(
-    sci, job: PaperJob, review: dict[str, Any], feedback: str | None, ctx
+    sci: LLMScientist, job: PaperJob, review: dict[str, Any], feedback: str | None, ctx: Context
 ) -> Proposal | None:
     tex = job.tex.read_text(encoding="utf-8")
     paper = "\n\n".join(f"### {s}\n{get_section(tex, s).strip()}" for s in present_sections(tex))

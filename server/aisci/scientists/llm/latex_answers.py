@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aisci.core.proposals import Proposal
 from aisci.core.scientist import PaperJob
@@ -23,6 +23,9 @@ from aisci.paper.sections import canonical_or_none, present_sections, set_sectio
 from .latex_check import latex_problems, repaired
 from .paper_material import bib_keys
 from .prompts import render
+
+if TYPE_CHECKING:
+    from .scientist import LLMScientist
 
 log = logging.getLogger(__name__)
 LATEX_REASKS = 2
@@ -51,7 +54,7 @@ def system_message() -> dict[str, str]:
 
 
 def ask(
-    sci,
+    sci: LLMScientist,
     messages: list[dict],
     schema: dict,
     stage: str,
@@ -75,7 +78,7 @@ def ask(
 
 
 def sections_proposal(
-    sci, job: PaperJob, user: str, stage: str, description: str
+    sci: LLMScientist, job: PaperJob, user: str, stage: str, description: str
 ) -> Proposal | None:
     """Ask for ``{"sections": {...}}`` and turn an answer that checks into one Proposal."""
     tex = job.tex.read_text(encoding="utf-8")

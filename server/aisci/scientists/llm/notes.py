@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aisci.core.scientist import RunJob
 from aisci.execution.final_info import FinalInfo
@@ -19,6 +19,9 @@ from aisci.execution.final_info import FinalInfo
 from .material import compact_source, describe_idea, means_inline, number, one_line
 from .plots import PLOTS_STAGE, plot_labels
 from .prompts import render
+
+if TYPE_CHECKING:
+    from .scientist import LLMScientist
 
 log = logging.getLogger(__name__)
 PLOT_SOURCE_CHARS = 6000
@@ -31,7 +34,7 @@ FIGURES_SCHEMA: dict[str, Any] = {
 }
 
 
-def describe_run(sci, job: RunJob, results: FinalInfo) -> str:
+def describe_run(sci: LLMScientist, job: RunJob, results: FinalInfo) -> str:
     return compare_means(job.baseline, results.means())
 
 
@@ -56,7 +59,7 @@ def compare_means(baseline: dict[str, dict[str, float]], means: dict[str, dict[s
     return " ".join(parts) or "The run reported no metrics."
 
 
-def describe_figures(sci, job: RunJob, figures: list[str]) -> dict[str, str]:
+def describe_figures(sci: LLMScientist, job: RunJob, figures: list[str]) -> dict[str, str]:
     if not figures:
         return {}
     from aisci.llm import LLMFormatError

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from aisci.core.diagnostics import Diagnostic
 from aisci.core.proposals import Proposal
@@ -23,12 +24,21 @@ from .latex_answers import feedback_note, sections_proposal
 from .paper_material import material
 from .prompts import render
 
+if TYPE_CHECKING:
+    from aisci.core.context import Context
+
+    from .scientist import LLMScientist
+
 log = logging.getLogger(__name__)
 MAX_DIAGNOSTICS = 12
 
 
 def propose_paper_fix(
-    sci, job: PaperJob, diagnostics: list[Diagnostic], feedback: str | None, ctx
+    sci: LLMScientist,
+    job: PaperJob,
+    diagnostics: list[Diagnostic],
+    feedback: str | None,
+    ctx: Context,
 ) -> Proposal | None:
     problems, sections = describe_diagnostics(job, diagnostics)
     if not sections:

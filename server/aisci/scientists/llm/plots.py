@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from aisci.core.proposals import Proposal
 from aisci.core.scientist import RunJob
@@ -18,10 +19,17 @@ from .code_edits import edit_file, proposal_of
 from .material import one_line, run_lines
 from .prompts import render
 
+if TYPE_CHECKING:
+    from aisci.core.context import Context
+
+    from .scientist import LLMScientist
+
 PLOTS_STAGE = "plots"
 
 
-def propose_plots(sci, job: RunJob, feedback: str | None, ctx) -> Proposal | None:
+def propose_plots(
+    sci: LLMScientist, job: RunJob, feedback: str | None, ctx: Context
+) -> Proposal | None:
     ctx.check_cancelled("The plots")
     instruction = render(
         "plot_edit", title=one_line(job.idea.title), runs=run_lines(job.finished_runs)
@@ -45,7 +53,9 @@ def propose_plots(sci, job: RunJob, feedback: str | None, ctx) -> Proposal | Non
     return proposal_of(edit, "plot.py", description, PLOTS_STAGE)
 
 
-def propose_plot_fix(sci, job: RunJob, error: str, feedback: str | None, ctx) -> Proposal | None:
+def propose_plot_fix(
+    sci: LLMScientist, job: RunJob, error: str, feedback: str | None, ctx: Context
+) -> Proposal | None:
     ctx.check_cancelled("The plots")
     instruction = render(
         "plot_fix",

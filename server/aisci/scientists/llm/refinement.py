@@ -9,7 +9,7 @@ or not drafted yet, or when its LaTeX stays unusable after the re-asks: the draf
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aisci.core.proposals import Proposal
 from aisci.core.scientist import PaperJob
@@ -21,6 +21,11 @@ from .latex_check import latex_problems
 from .paper_material import NEEDS, bib_keys, is_drafted, material, outline
 from .prompts import render
 
+if TYPE_CHECKING:
+    from aisci.core.context import Context
+
+    from .scientist import LLMScientist
+
 log = logging.getLogger(__name__)
 
 REFINE_SCHEMA = {
@@ -31,7 +36,7 @@ REFINE_SCHEMA = {
 
 
 def propose_refinement(
-    sci, job: PaperJob, section: str, feedback: str | None, ctx
+    sci: LLMScientist, job: PaperJob, section: str, feedback: str | None, ctx: Context
 ) -> Proposal | None:
     tex = job.tex.read_text(encoding="utf-8")
     if (

@@ -19,13 +19,19 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aisci.errors import AisciError
 from aisci.llm import LLMFormatError
 from aisci.paper.review import REVIEW_SCHEMA, review_problems
 
 from .prompts import render
+
+if TYPE_CHECKING:
+    from aisci.core.context import Context
+    from aisci.core.scientist import PaperJob
+
+    from .scientist import LLMScientist
 
 log = logging.getLogger(__name__)
 STAGE = "review"
@@ -61,7 +67,7 @@ def _fields(answer: dict) -> dict:
     return {k: answer[k] for k in REVIEW_SCHEMA["properties"] if k in answer}
 
 
-def review_paper(sci, job, text: str, ctx) -> dict:
+def review_paper(sci: LLMScientist, job: PaperJob | None, text: str, ctx: Context) -> dict:
     what = f"the paper of {job.idea.name}" if job is not None else "the paper"
     if len(text.split()) < MIN_WORDS:
         raise AisciError(

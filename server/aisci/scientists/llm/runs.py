@@ -11,7 +11,7 @@ one-sentence description.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aisci.core.events import Log
 from aisci.core.ideas import Idea
@@ -21,6 +21,11 @@ from aisci.core.scientist import RunJob
 from .code_edits import edit_file, proposal_of
 from .material import compact_source, describe_idea, history_lines, means_lines, one_line
 from .prompts import render
+
+if TYPE_CHECKING:
+    from aisci.core.context import Context
+
+    from .scientist import LLMScientist
 
 RUNS_STAGE = "experiments"
 
@@ -35,7 +40,9 @@ DECIDE_SCHEMA: dict[str, Any] = {
 }
 
 
-def propose_run(sci, job: RunJob, feedback: str | None, ctx) -> Proposal | None:
+def propose_run(
+    sci: LLMScientist, job: RunJob, feedback: str | None, ctx: Context
+) -> Proposal | None:
     ctx.check_cancelled("The experiments")
     answer = sci.client.complete_json(
         decide_messages(sci, job, feedback, ctx), DECIDE_SCHEMA, stage=RUNS_STAGE
@@ -60,7 +67,9 @@ def propose_run(sci, job: RunJob, feedback: str | None, ctx) -> Proposal | None:
     )
 
 
-def decide_messages(sci, job: RunJob, feedback: str | None, ctx) -> list[dict]:
+def decide_messages(
+    sci: LLMScientist, job: RunJob, feedback: str | None, ctx: Context
+) -> list[dict]:
     code = compact_source((job.folder / "experiment.py").read_text(encoding="utf-8"))
     user = render(
         "experiment_decide",
@@ -77,7 +86,7 @@ def decide_messages(sci, job: RunJob, feedback: str | None, ctx) -> list[dict]:
         {
             "role": "system",
             "content": render(
-                "experiment_system", template_system=sci.template.system_prompt.strip()
+                "experiment_system", template_system=sci.own_template().system_prompt.strip()
             ),
         },
         {"role": "user", "content": user},
@@ -85,7 +94,15 @@ def decide_messages(sci, job: RunJob, feedback: str | None, ctx) -> list[dict]:
 
 
 def edit_experiment(
-    sci, folder: Path, idea: Idea, run: int, answer: dict, ctx, *, fallback: str, what: str
+    sci: LLMScientist,
+    folder: Path,
+    idea: Idea,
+    run: int,
+    answer: dict,
+    ctx: Context,
+    *,
+    fallback: str,
+    what: str,
 ) -> Proposal | None:
     """aider's edit of experiment.py for run ``run``, from the model's decision ``answer``
     (``DECIDE_SCHEMA``); the description is the answer's, else ``fallback``."""

@@ -19,6 +19,7 @@ from aisci.core.ideas import Idea
 from aisci.core.proposals import Proposal
 from aisci.core.scientist import NodeJob, PaperJob, RunJob, Verdict
 from aisci.core.template import Template
+from aisci.errors import ConfigError
 
 from . import citations as citation_stage
 from . import drafting, fixes, improvement, notes, paper_fixes, plots, refinement, reviewing, runs
@@ -65,6 +66,15 @@ class LLMScientist:
         self._proposed: list[Idea] = []
         # The code edit it proposed last in each idea folder, named when a person rejects it.
         self.last_proposals = LastProposals()
+
+    def own_template(self) -> Template:
+        """The template whose experiment the run stages edit (a PDF review's scientist has none)."""
+        if self.template is None:
+            raise ConfigError(
+                "This LLM scientist was made to review a PDF and has no template; the run stages "
+                "need one: make it with the template (aisci.scientists.make_scientist)."
+            )
+        return self.template
 
     @property
     def literature(self) -> Literature:

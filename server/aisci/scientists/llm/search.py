@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import base64
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aisci.core.metric import Metric
 from aisci.core.proposals import Proposal
@@ -29,6 +29,15 @@ from .material import compact_source, describe_idea, one_line
 from .plots import PLOTS_STAGE, plot_labels
 from .prompts import render
 from .runs import DECIDE_SCHEMA, RUNS_STAGE, edit_experiment
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from aisci.core.context import Context
+    from aisci.core.scientist import NodeJob, RunJob
+    from aisci.core.tree import Node
+
+    from .scientist import LLMScientist
 
 log = logging.getLogger(__name__)
 CRITIQUE_SCHEMA: dict[str, Any] = {
@@ -55,7 +64,7 @@ WHAT = {
 MAX_TREE_LINES = 24
 
 
-def tree_lines(job) -> str:
+def tree_lines(job: NodeJob) -> str:
     lines = []
     for n in job.tree.nodes[-MAX_TREE_LINES:]:
         value = f"{n.metric:.4g}" if n.metric is not None else "-"
@@ -65,7 +74,9 @@ def tree_lines(job) -> str:
     return "\n".join(lines)
 
 
-def propose_node(sci, job, parent, kind: str, feedback: str | None, ctx) -> Proposal | None:
+def propose_node(
+    sci: LLMScientist, job: NodeJob, parent: Node, kind: str, feedback: str | None, ctx: Context
+) -> Proposal | None:
     ctx.check_cancelled("The search")
     if kind == "debug":
         return edit_fix(
@@ -98,7 +109,7 @@ def propose_node(sci, job, parent, kind: str, feedback: str | None, ctx) -> Prop
         {
             "role": "system",
             "content": render(
-                "experiment_system", template_system=sci.template.system_prompt.strip()
+                "experiment_system", template_system=sci.own_template().system_prompt.strip()
             ),
         },
         {"role": "user", "content": user},
@@ -118,7 +129,7 @@ def propose_node(sci, job, parent, kind: str, feedback: str | None, ctx) -> Prop
     )
 
 
-def _failure(job, parent) -> str:
+def _failure(job: NodeJob, parent: Node) -> str:
     from aisci.core.state import State
 
     step = State.load(job.folder).step(f"run_{parent.id}") or {}
@@ -126,7 +137,7 @@ def _failure(job, parent) -> str:
     return f"{parent.error or 'it failed'}\n\nThe end of its error output:\n{tail[-1500:]}"
 
 
-def choose_metric(sci, folder, baseline: dict, ctx) -> Metric | None:
+def choose_metric(sci: LLMScientist, folder: Path, baseline: dict, ctx: Context) -> Metric | None:
     from aisci.core.experiments import load_idea
     from aisci.llm import LLMFormatError
 
@@ -161,7 +172,9 @@ def supports_vision(model: str | None) -> bool:
         return False
 
 
-def critique_figures(sci, job, figures: list[str], ctx) -> dict[str, dict] | None:
+def critique_figures(
+    sci: LLMScientist, job: RunJob, figures: list[str], ctx: Context
+) -> dict[str, dict] | None:
     """{figure: {"shows", "problems"}} from a vision model, or None without one."""
     if not figures or not supports_vision(sci.client.settings.model):
         return None

@@ -21,10 +21,14 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aisci.core.events import CostUpdated
 from aisci.errors import ConfigError
 from aisci.llm import Ledger, LedgerTotals, LLMClient, LLMSettings, StageTotals
+
+if TYPE_CHECKING:
+    from aisci.core.context import Context
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +86,7 @@ def model_from_cassette(path: Path) -> str:
     )
 
 
-def open_client(template_name: str, ctx, **llm_options) -> Session:
+def open_client(template_name: str, ctx: Context, **llm_options) -> Session:
     """``llm_options`` go to ``LLMSettings`` (tests pass a fast ``retry``)."""
     from aisci.llm.aliases import resolve_model
 
