@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Installs the Debian packages aisci needs (TeX subset, latexmk, chktex, poppler, bubblewrap),
+# Installs the Debian packages aisci needs (TeX subset, latexmk, chktex, poppler, bubblewrap,
+# libseccomp for the runs' syscall filter),
 # or, without root or apt, says exactly what is missing and how to install it.
 # Idempotent: when everything is there it only checks (well under a second).
 set -euo pipefail
 
-# probe (a command, or a TeX file found by kpsewhich) -> the Debian package that provides it
+# probe (a command, a TeX file found by kpsewhich, or a shared library the dynamic linker
+# knows) -> the Debian package that provides it
 declare -A PROBES=(
   [cmd:pdflatex]=texlive-latex-base
   [cmd:bibtex]=texlive-latex-base
@@ -13,6 +15,7 @@ declare -A PROBES=(
   [cmd:pdftotext]=poppler-utils
   [cmd:pdftoppm]=poppler-utils
   [cmd:bwrap]=bubblewrap
+  [lib:libseccomp.so.2]=libseccomp2
   [tex:natbib.sty]=texlive-latex-recommended
   [tex:booktabs.sty]=texlive-latex-recommended
   [tex:algorithmicx.sty]=texlive-science
@@ -21,11 +24,15 @@ declare -A PROBES=(
 )
 
 missing_packages() {
-  local probe kind name
+  local probe kind name libs
+  # read once, whole: a pipe into grep -q could end ldconfig early and fail under pipefail
+  libs=$(/sbin/ldconfig -p 2>/dev/null || ldconfig -p 2>/dev/null || true)
   for probe in "${!PROBES[@]}"; do
     kind=${probe%%:*}; name=${probe#*:}
     if [[ $kind == cmd ]]; then
       command -v "$name" >/dev/null 2>&1 || echo "${PROBES[$probe]}"
+    elif [[ $kind == lib ]]; then
+      [[ $libs == *"$name "* ]] || echo "${PROBES[$probe]}"
     else
       command -v kpsewhich >/dev/null 2>&1 && kpsewhich "$name" >/dev/null 2>&1 || echo "${PROBES[$probe]}"
     fi

@@ -2,7 +2,10 @@
 
 import contextlib
 import json
+import os
 import socket
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -10,7 +13,7 @@ import pytest
 
 from aisci.errors import ConfigError
 from aisci.execution.runner import run_experiment
-from aisci.execution.sandbox import bwrap_problem, resolve
+from aisci.execution.sandbox import Boundary, bwrap_problem, resolve, seccomp_args
 from tests.helpers import GOOD_RESULT, experiment_source
 
 pytestmark = pytest.mark.skipif(
@@ -82,3 +85,60 @@ def test_bwrap_asked_for_but_missing_is_a_clear_error(monkeypatch):
         resolve("auto")
     assert "apt-get install bubblewrap" in str(info.value) and "--sandbox none" in str(info.value)
     assert resolve("none") == "none"
+
+
+def test_another_bwrap_command_gets_the_same_filter(tmp_path):
+    """The TeX build's own bwrap line takes the filter from ``seccomp_args`` (``--seccomp FD``)."""
+    code = (
+        "import ctypes, errno, os\n"
+        "libc = ctypes.CDLL(None, use_errno=True)\n"
+        "nr = {'x86_64': 250, 'aarch64': 219}[os.uname().machine]\n"
+        "rc = libc.syscall(nr, ctypes.c_int(0), ctypes.c_int(-4), ctypes.c_int(0))\n"  # keyctl
+        "print(rc, errno.errorcode.get(ctypes.get_errno()))\n"
+    )
+    args, fd = seccomp_args()
+    try:
+        done = subprocess.run(
+            [
+                "bwrap",
+                "--ro-bind",
+                "/",
+                "/",
+                "--proc",
+                "/proc",
+                "--dev",
+                "/dev",
+                *args,
+                sys.executable,
+                "-c",
+                code,
+            ],
+            pass_fds=(fd,),
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    finally:
+        os.close(fd)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["-1", "EPERM"]
+
+
+def test_the_record_states_the_namespace_and_filter_only_when_it_had_them():
+    limits = {"processes": 8, "memory_mb": 512, "file_size_mb": 1}
+    now = Boundary.from_dict(
+        {
+            "sandbox": "bwrap",
+            "user": "uid 65534 (nobody) in a user namespace of its own (aisci ran as root)",
+            "network": "none",
+            "limits": limits,
+            "syscall_filter": "seccomp",
+            "user_namespace": "own",
+        }
+    )
+    text = now.describe()
+    assert "as uid 65534 (nobody) in a user namespace of its own, without" in text
+    assert "seccomp filter denying kernel keyrings, new user namespaces, ptrace" in text
+    assert Boundary.from_dict(now.to_dict()) == now
+    old = Boundary.from_dict({"sandbox": "bwrap", "user": "uid 65534 (nobody; aisci ran as root)"})
+    assert "seccomp" not in old.describe() and "of its own" not in old.describe()

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from aisci.literature.bibparse import parse_bibtex
-from aisci.literature.paper import Paper, bibtex_key, build_bibtex, latex_escape, repair_bibtex
+from aisci.literature.paper import Paper, bibtex_key, build_bibtex, repair_bibtex
 
 
 def test_key_is_ascii_lastname_year_first_word():
@@ -20,7 +20,6 @@ def test_key_is_ascii_lastname_year_first_word():
 def test_title_special_characters_are_escaped():
     entry = build_bibtex("Loss & accuracy: 100% of $x_1$ ~ {done} #1", ("A B",), 2020)
     assert r"Loss \& accuracy: 100\% of \$x\_1\$ \textasciitilde{} \{done\} \#1" in entry
-    assert latex_escape("a\\b^c") == r"a\textbackslash{}b\textasciicircum{}c"
     [parsed] = parse_bibtex(entry)
     assert parsed.entry_type == "misc" and parsed.key == "b2020loss"
     assert parsed.fields["title"].startswith("{Loss")

@@ -129,3 +129,47 @@ def test_blg_without_sources_still_names_the_problems():
         ("refs.bib", None, "error"),
         ("template.tex", None, "warning"),
     ]
+
+
+# What pdflatex wrote (TeX Live 2022, openin_any=p) for `\input{/etc/hostname}` on line 4.
+_REFUSED_INPUT_LOG = """(./template.tex
+! LaTeX Error: File `/etc/hostname.tex' not found.
+
+Type X to quit or <RETURN> to proceed,
+or enter new name. (Default extension: tex)
+
+Enter file name:
+./template.tex:4: Emergency stop.
+<read *>
+
+l.4 \\input{/etc/hostname}
+                         ^^M
+*** (cannot \\read from terminal in nonstop modes)
+"""
+_REFUSED_OUTPUT = (
+    "pdflatex: Not reading from /etc/hostname (openin_any = p).\n"
+    "pdflatex: Not reading from ..//fig.png (openin_any = p).\n"
+    "pdflatex: Not reading from ../fig.png.pdf (openin_any = p).\n"
+    "pdflatex: Not writing to /tmp/x.txt (openout_any = p).\n"
+)
+
+
+def test_a_refused_input_is_named_on_the_line_that_asked_for_it():
+    from aisci.paper.refusals import note_refusals
+
+    diags = note_refusals(parse_log(_REFUSED_INPUT_LOG, failed=True), _REFUSED_OUTPUT)
+    errors = [d for d in diags if d.is_error]
+    assert [d.line for d in errors] == [4]
+    assert "TeX refused to read /etc/hostname" in errors[0].message
+    # The refusals no error explains come once each, in one warning, extension variants folded.
+    (rest,) = [d for d in diags if d.severity == "warning"]
+    assert "../fig.png, /tmp/x.txt" in rest.message and "fig.png.pdf" not in rest.message
+
+
+def test_write18_is_reported_as_not_run():
+    log = "(./template.tex\nrunsystem(touch /tmp/pwned)...disabled.\n)"
+    (d,) = parse_log(log)
+    assert (
+        d.severity == "warning" and "touch /tmp/pwned" in d.message and "nothing ran" in d.message
+    )
+    assert any(rule.name == "shell-escape" for rule in LOG_RULES)

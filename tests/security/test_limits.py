@@ -50,7 +50,9 @@ def test_default_limits_stop_a_runaway_run(runner):
     assert log.stat().st_size < 11 << 20
     assert "this log reached its limit of 10 MB" in log.read_text()[-300:]
     limits = runner.state(template)["steps"]["run_0"]["boundary"]["limits"]
-    assert limits == {"processes": 256, "memory_mb": 8192, "file_size_mb": 2048, "log_mb": 10}
+    declared = {k: limits[k] for k in ("processes", "memory_mb", "file_size_mb", "log_mb")}
+    assert declared == {"processes": 256, "memory_mb": 8192, "file_size_mb": 2048, "log_mb": 10}
+    assert limits["memory_scope"] in ("per run (cgroup v1)", "per run (cgroup v2)", "per process")
 
 
 @needs_bwrap
@@ -148,8 +150,20 @@ def test_doctor_reports_what_the_probes_measured(runner):
         "environment",
         "limits",
         "leftovers",
+        "memory",
+        "namespace",
+        "keyring",
+        "syscalls",
     }
     assert {line.split()[2] for line in lines} == names
+    # The memory bound is per run only where aisci can make a cgroup (as root here, not as nobody).
+    from aisci.execution import cgroups
+
+    per_run = runner.user == "root" and cgroups.detect().kind is not None
+    memory = next(line for line in lines if line.split()[2] == "memory")
+    assert memory.startswith("ok  " if per_run else "FAIL"), memory
+    assert ("per run (cgroup" if per_run else "per process:") in memory
+    lines.remove(memory)
     assert all(line.startswith("ok") and "enforced:" in line for line in lines), enforced.stdout
     bare = runner.cli("doctor", "--offline", "--sandbox", "none")
     failed = {
@@ -158,3 +172,4 @@ def test_doctor_reports_what_the_probes_measured(runner):
         if line.startswith("FAIL") and "boundary" in line
     }
     assert {"sandbox", "network", "writes", "sockets"} <= failed
+    assert {"namespace", "keyring", "syscalls"} <= failed

@@ -47,7 +47,7 @@ def cmd_review(args: argparse.Namespace) -> int:
             )
         from aisci.scientists.llm import LLMScientist
 
-        text = pdf_to_text(args.paper)
+        text = pdf_to_text(args.paper, sandbox=ctx.settings.sandbox)
         scientist = LLMScientist(None, ctx)
         try:
             reviews = [scientist.review_paper(None, text, ctx) for _ in range(args.num_reviews)]

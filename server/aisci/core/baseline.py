@@ -59,7 +59,8 @@ class PlotResult:
     duration_s: float
     error: str | None = None
     stderr_tail: str = ""
-    refused: tuple[str, ...] = ()  # files plot.py left that were not taken (links), with why
+    refused: tuple[str, ...] = ()  # files plot.py left that were not taken, with why
+    renamed: tuple[tuple[str, str], ...] = ()  # (name plot.py gave, safe name it now has)
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,18 @@ def run_plots(
             f"plot.py finished but wrote no PNG figure{refused}",
             run.stderr_tail,
         )
-    return PlotResult(True, run.figures, seconds, None, run.stderr_tail, run.refused)
+    return PlotResult(True, run.figures, seconds, None, run.stderr_tail, run.refused, run.renamed)
+
+
+def figure_notes(plots: PlotResult) -> dict[str, Any]:
+    """What a plots step records beside its figures: the files not taken, and the figures
+    renamed to a name TeX can take ({new name: name plot.py gave})."""
+    notes: dict[str, Any] = {}
+    if plots.refused:
+        notes["refused"] = list(plots.refused)
+    if plots.renamed:
+        notes["renamed"] = {new: old for old, new in plots.renamed}
+    return notes
 
 
 def run_baseline(
@@ -188,9 +200,11 @@ def run_baseline(
             f"The baseline ran, but its plots failed: {plots.error}. {last[0]}".strip(),
             f"See {folder / 'logs' / 'plot' / 'stderr.log'}; fix plot.py in {template.path}.",
         )
-    refused: dict[str, Any] = {"refused": list(plots.refused)} if plots.refused else {}
     state.record(
-        "plots", figures=list(plots.figures), duration_s=round(plots.duration_s, 2), **refused
+        "plots",
+        figures=list(plots.figures),
+        duration_s=round(plots.duration_s, 2),
+        **figure_notes(plots),
     )
     if folder != final:
         _replace_folder(final, folder)

@@ -6,6 +6,13 @@ the baseline's ``run_0``, then ``run_i.py`` and ``run_i/`` per run, ``notes.txt`
 ``results/<template>/baseline_<scale>/`` holds the baseline run that idea folders copy;
 ``results/<template>/baseline/`` for a template without scales (its one study, whatever
 ``--scale`` says), so no folder is named after a scale that was not applied.
+
+The baseline's ``run_0`` was written by a run, so its copy is bounded (``safetree.RUN_COPY``:
+levels, files, bytes by apparent size; holes stay holes) and what it leaves out (a link, a
+special file, a name the file system refuses, whatever is past the budget) is logged and
+recorded in the idea's state under ``created.left_out``, never fatal. A copy rather than a shared
+read-only run_0: a hard link would let one idea's run change another's baseline, and a bounded
+copy costs little.
 """
 
 from __future__ import annotations
@@ -15,12 +22,13 @@ import logging
 import re
 import time
 from pathlib import Path
+from typing import Any
 
 from aisci.core.ideas import Idea, folder_safe_name
 from aisci.core.state import State
 from aisci.core.template import Template
 from aisci.errors import AisciError
-from aisci.execution import safefs
+from aisci.execution import safefs, safetree
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +45,8 @@ def copy_template(template: Template, dest: Path) -> None:
     skipped = safefs.copy_tree(
         template.path, dest, skip=lambda name: bool(_SKIP.match(name)), links="skip"
     )
-    for path in skipped:
-        log.warning(
-            "template %s: %s is a link or a special file and was not copied", template.name, path
-        )
+    for item in skipped:
+        log.warning("template %s: %s was not copied: %s", template.name, item.path, item.why)
 
 
 def baseline_folder(results_root: Path, template_name: str, scale: str | None) -> Path:
@@ -67,18 +73,28 @@ def create_idea_folder(
     tmp = folder.with_name(folder.name + ".partial")
     safefs.remove(tmp)
     copy_template(template, tmp)
+    left_out: list[str] = []
     if baseline_run is not None:
-        # The baseline's run folder was written by a run: any link in it is refused, by name.
-        safefs.copy_tree(
-            baseline_run, tmp / "run_0", src_root=Path(baseline_run).parent, dst_root=tmp
+        skipped = safefs.copy_tree(
+            baseline_run,
+            tmp / "run_0",
+            src_root=Path(baseline_run).parent,
+            dst_root=tmp,
+            links="skip",
+            budget=safetree.RUN_COPY,
         )
+        left_out = [str(item) for item in skipped]
+        for item in skipped:
+            log.warning("idea %s: the copy of run_0 left out %s", idea.name, item)
     safefs.write_atomic(tmp / "idea.json", json.dumps(idea.to_dict(), indent=2) + "\n")
     state = State.load(tmp, template=template.name, idea=idea.name)
-    state.record(
-        "created",
-        template_path=str(template.path),
-        baseline=str(baseline_run) if baseline_run else None,
-    )
+    created: dict[str, Any] = {
+        "template_path": str(template.path),
+        "baseline": str(baseline_run) if baseline_run else None,
+    }
+    if left_out:
+        created["left_out"] = left_out
+    state.record("created", **created)
     # The folder appears whole or not at all, so a resume never meets a half-copied one.
     tmp.rename(folder)
     return folder

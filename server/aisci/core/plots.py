@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aisci.core.baseline import run_plots
+from aisci.core.baseline import figure_notes, run_plots
 from aisci.core.context import Context
 from aisci.core.editing import reviewed_edit
 from aisci.core.events import StageFinished, StageStarted
@@ -69,12 +69,16 @@ def make_plots(folder: Path, scientist: Scientist, ctx: Context) -> PlotsOutcome
             for figure, c in (critiques or {}).items():  # the caption says what the model saw
                 if c.get("shows") and figure in descriptions:
                     descriptions[figure] = c["shows"]
+            for old, new in result.renamed:  # plain text: the paper quotes it (tex_quote)
+                if new in descriptions:
+                    descriptions[new] += f" (aisci renamed the file; plot.py named it {old}.)"
             state.record(
                 "plots",
                 figures=list(result.figures),
                 descriptions=descriptions,
                 vision=vision,
                 critiques=critiques or {},
+                **figure_notes(result),
             )
             write_notes(folder)
             ctx.reporter.emit(

@@ -4,21 +4,24 @@ The work folder ``<idea>/.search/node_<id>/`` holds the idea folder's top-level 
 template: experiment.py replaced by the node's snapshot ``run_<id>.py``, plot.py, aisci.json,
 data the template ships) and nothing of the search's history. The run goes through
 ``ctx.executor`` (this machine or a Ray cluster) like any run; its folder then lands in the idea
-folder as ``run_<id>/`` (copied without following links, replacing an earlier attempt's) and the
-work folder is removed. Events name the idea folder, not the work folder.
+folder as ``run_<id>/`` (copied without following links, within ``safetree.RUN_COPY``, replacing
+an earlier attempt's; what the copy left out is logged) and the work folder is removed. Events name the idea folder, not the work folder.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import fields, replace
 from pathlib import Path
 
 from aisci.core.context import Context
 from aisci.core.runs import execute_run
-from aisci.execution import safefs
+from aisci.execution import safefs, safetree
 from aisci.execution.executor import RunSpec
 from aisci.execution.runner import RunResult
+
+log = logging.getLogger(__name__)
 
 WORK = ".search"
 # Not copied into a node's work folder: the search's own history and products.
@@ -68,9 +71,16 @@ def run_node(folder: Path, node, ctx: Context) -> RunResult:
         )
         if safefs.kind(work / run, root=folder) == "dir":
             safefs.remove(folder / run, root=folder)
-            safefs.copy_tree(
-                work / run, folder / run, src_root=folder, dst_root=folder, links="skip"
+            skipped = safefs.copy_tree(
+                work / run,
+                folder / run,
+                src_root=folder,
+                dst_root=folder,
+                links="skip",
+                budget=safetree.RUN_COPY,
             )
+            for item in skipped:
+                log.warning("%s: the copy of %s left out %s", folder.name, run, item)
     finally:
         safefs.remove(work, root=folder)
     outputs = {k: str(folder / run / Path(v).name) for k, v in result.outputs.items()}

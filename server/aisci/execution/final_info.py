@@ -2,7 +2,8 @@
 
 Contract (design.md §2): ``{"<dataset>": {"means": {"<metric>": number}, "stderrs": {...}?,
 "final_info_dict": {...}?}}``. Only ``means`` is required. A NaN or infinite mean is an error:
-a paper must never report it as a result.
+a paper must never report it as a result. The run wrote the file, so it is read without
+following a link and decoded within ``runjson``'s limits (size, depth, digits).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from aisci.errors import ExperimentError
+from aisci.execution import runjson
 
 
 @dataclass(frozen=True)
@@ -93,16 +95,12 @@ def load_final_info(path: Path) -> FinalInfo:
             f"{path.parent.name}/final_info.json was not written: the experiment finished without results.",
             "experiment.py must write <out_dir>/final_info.json; check that it uses --out_dir and writes there.",
         )
-    text = safefs.read_text(path, root=path.parent.parent, limit=16 << 20, errors="replace")
-    return parse_final_info_text(text, where=f"{path.parent.name}/final_info.json")
+    where = f"{path.parent.name}/final_info.json"
+    data = safefs.read_bytes(path, root=path.parent.parent, limit=runjson.MAX_BYTES + 1)
+    if len(data) > runjson.MAX_BYTES:
+        raise runjson.too_large(where)
+    return parse_final_info_text(data.decode("utf-8", errors="replace"), where=where)
 
 
 def parse_final_info_text(text: str, *, where: str) -> FinalInfo:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise ExperimentError(
-            f"{where} is not valid JSON: {e}.",
-            "Write it with json.dump (no trailing text, no Python reprs).",
-        ) from None
-    return parse_final_info(data, where=where)
+    return parse_final_info(runjson.loads(text, where), where=where)

@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aisci.errors import AisciError
-from aisci.execution import safefs
+from aisci.execution import host_keys, safefs
+from aisci.execution import sandbox as sandboxes
+from aisci.execution.memory_probe import probe_memory
 from aisci.execution.runner import read_final_info, run_script
 
 _PROBE = r"""
@@ -50,6 +52,39 @@ res["abstract_socket"] = attempt(lambda: a.connect("\0" + spec["abstract"]))
 res["env"] = sorted(os.environ)
 res["canary"] = os.environ.get(spec["canary"])
 res["limits"] = {n: resource.getrlimit(getattr(resource, n))[0] for n in ("RLIMIT_NPROC", "RLIMIT_DATA", "RLIMIT_FSIZE")}
+try:
+    res["sys_net"] = sorted(os.listdir("/sys/class/net"))
+except OSError:
+    res["sys_net"] = []
+res["userns"] = os.readlink("/proc/self/ns/user")
+res["seccomp"] = [l.split()[1] for l in status.splitlines() if l.startswith("Seccomp:")][0]
+import ctypes, errno
+libc = ctypes.CDLL(None, use_errno=True)
+NR = {"x86_64": dict(add_key=248, keyctl=250, bpf=321, perf_event_open=298, userfaultfd=323, clone3=435),
+      "aarch64": dict(add_key=217, keyctl=219, bpf=280, perf_event_open=241, userfaultfd=282, clone3=435)}.get(os.uname().machine, {})
+def answer(rc):
+    return "allowed" if rc >= 0 else errno.errorcode.get(ctypes.get_errno(), str(ctypes.get_errno()))
+def call(name, *a):
+    return answer(libc.syscall(NR[name], *a)) if name in NR else "not tried"
+C = ctypes.c_int
+calls = res["calls"] = {}
+calls["add_key"] = call("add_key", b"user", spec["run_key"].encode(), b"x", ctypes.c_size_t(1), C(-4))
+res["host_key"] = call("keyctl", C(10), C(-4), b"user", spec["host_key"].encode(), C(0))
+calls["keyctl"] = call("keyctl", C(0), C(-4), C(0))
+pid = os.fork()  # in a child: where it works, the namespace must not change this process
+if pid == 0:
+    os._exit(0 if libc.unshare(C(0x10000000)) == 0 else ctypes.get_errno())
+code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+calls["unshare(CLONE_NEWUSER)"] = "allowed" if code == 0 else errno.errorcode.get(code, str(code))
+calls["clone3"] = call("clone3", None, ctypes.c_size_t(0))
+sibling = subprocess.Popen(["sleep", "30"])
+calls["ptrace"] = answer(libc.ptrace(C(16), C(sibling.pid), None, None))
+sibling.kill(); sibling.wait()
+calls["bpf"] = call("bpf", C(0), None, C(0))
+calls["perf_event_open"] = call("perf_event_open", None, C(0), C(-1), C(-1), C(0))
+calls["userfaultfd"] = call("userfaultfd", C(0))
+# a file system type that does not exist: where mount is allowed it fails later (ENODEV)
+calls["mount"] = answer(libc.mount(b"none", out.encode(), b"aisci-none", ctypes.c_ulong(0), None))
 subprocess.Popen(["sleep", "300", spec["token"]], start_new_session=True)
 os.symlink(spec["secret"], os.path.join(out, "final_info.json"))
 print(json.dumps(res))
@@ -100,6 +135,11 @@ def probe_boundary(sandbox: str = "auto", python: str | None = None) -> list[Pro
         tcp.listen(1)
         canary = "AISCI_PROBE_TOKEN"
         token = f"aisci-probe-{uuid.uuid4().hex}"
+        # The uid a run has on the host: its keyring must hold nothing from the run, and the
+        # run must find nothing of it (host_keys.py).
+        drop = os.geteuid() == 0 and sandboxes.resolve(sandbox) == "bwrap"
+        host_key = f"aisci-host-{uuid.uuid4().hex}"
+        host_serial = host_keys.add(host_key, drop) if host_keys.supported() else -1
         spec = {
             "port": tcp.getsockname()[1],
             "outside": str(outside),
@@ -108,6 +148,8 @@ def probe_boundary(sandbox: str = "auto", python: str | None = None) -> list[Pro
             "canary": canary,
             "token": token,
             "secret": str(secret),
+            "host_key": host_key,
+            "run_key": f"aisci-run-{uuid.uuid4().hex}",
         }
         os.environ[canary] = "probe-secret-value"
         try:
@@ -120,6 +162,8 @@ def probe_boundary(sandbox: str = "auto", python: str | None = None) -> list[Pro
                 writable=(run,),
             )
         finally:
+            if host_serial > 0:
+                host_keys.remove(host_serial, drop)
             os.environ.pop(canary, None)
             listener.close()
             abstract.close()
@@ -147,14 +191,48 @@ def probe_boundary(sandbox: str = "auto", python: str | None = None) -> list[Pro
             with contextlib.suppress(OSError):
                 os.kill(pid, 9)
         b = outcome.boundary
+        memory_per_run, memory_seen = probe_memory(sandbox, python)
         lim = seen["limits"]
+        run_key_on_host = host_keys.find(spec["run_key"], drop) if host_keys.supported() else -1
+        if run_key_on_host > 0:
+            host_keys.remove(run_key_on_host, drop)
+        owner = os.stat(run / "ok.txt").st_uid if (run / "ok.txt").exists() else None
+        own_ns = seen["userns"] != os.readlink("/proc/self/ns/user")
+        calls = seen["calls"]
+        host_names = [n for n in seen["sys_net"] if n != "lo"]
         finite = all(v not in (-1, None) and v < 2**62 for v in lim.values())
         return [
             Property("sandbox", b.sandbox == "bwrap", f"{b.sandbox}, runs as {b.user}"),
             Property(
                 "network",
-                seen["net_connect"] != "allowed" and seen["interfaces"] == ["lo"],
-                f"connect to the host's 127.0.0.1: {seen['net_connect']}; interfaces: {', '.join(seen['interfaces'])}",
+                seen["net_connect"] != "allowed"
+                and seen["interfaces"] == ["lo"]
+                and not host_names,
+                f"connect to the host's 127.0.0.1: {seen['net_connect']}; interfaces: "
+                f"{', '.join(seen['interfaces'])}; /sys/class/net lists: "
+                f"{', '.join(seen['sys_net']) or 'nothing'}",
+            ),
+            Property(
+                "namespace",
+                own_ns and owner not in (None, 0),
+                f"{'its own' if own_ns else 'the host one'} ({seen['userns']}); "
+                f"a file it wrote belongs to uid {owner} on the host",
+            ),
+            Property(
+                "keyring",
+                calls["add_key"] != "allowed"
+                and seen["host_key"] != "allowed"
+                and run_key_on_host <= 0,
+                f"adding a key in the run: {calls['add_key']}; a key of the run's host uid, found "
+                f"from the run: {seen['host_key']}; the run's key, found from the host as that "
+                f"uid: {'yes' if run_key_on_host > 0 else 'no'}",
+            ),
+            Property(
+                "syscalls",
+                seen["seccomp"] == "2"
+                and all(v not in ("allowed", "not tried") for v in calls.values()),
+                f"seccomp mode {seen['seccomp']}; "
+                + ", ".join(f"{name} {result}" for name, result in calls.items()),
             ),
             Property(
                 "writes",
@@ -207,6 +285,7 @@ def probe_boundary(sandbox: str = "auto", python: str | None = None) -> list[Pro
                 f"{len(seen['env'])} variables: {', '.join(seen['env'])}",
             ),
             Property("limits", finite, ", ".join(f"{k[7:].lower()} {v}" for k, v in lim.items())),
+            Property("memory", memory_per_run, memory_seen),
             Property(
                 "leftovers",
                 not survivors,

@@ -9,6 +9,7 @@ driver's ``ProgressSink``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -19,7 +20,7 @@ from typing import Any, TypedDict
 
 import ray
 
-from aisci.execution import safefs
+from aisci.execution import safefs, safetree
 from aisci.execution.runner import data_dir, run_experiment, tail
 from aisci.execution.sandbox import Limits
 
@@ -75,23 +76,10 @@ def node_name() -> str:
 
 
 def _outputs(run_dir: Path) -> dict[str, bytes]:
-    """The run folder's regular files (links and others left out), relative path -> bytes."""
-    found, total = {}, 0
-
-    def walk(rel: Path) -> None:
-        nonlocal total
-        for name, kind in (
-            safefs.list_dir(run_dir / rel, root=run_dir) if rel.parts else safefs.list_dir(run_dir)
-        ):
-            if kind == "dir":
-                walk(rel / name)
-            elif kind == "file":
-                data = safefs.read_bytes(run_dir / rel / name, root=run_dir)
-                total += len(data)
-                if total <= _RETURN_LIMIT:
-                    found[str(rel / name)] = data
-
-    walk(Path())
+    """The run folder's regular files (links and others left out), relative path -> bytes,
+    within the budget of a run copy (levels, files) and ``_RETURN_LIMIT`` bytes."""
+    budget = safetree.Budget(safetree.RUN_COPY.depth, safetree.RUN_COPY.entries, _RETURN_LIMIT)
+    found, _ = safetree.read_tree(run_dir, budget)
     return found
 
 
@@ -147,7 +135,8 @@ def run_on_node(files: dict[str, bytes], params: dict, sink, key: str) -> NodeOu
         stop.set()
         reporter.join(timeout=5)
         if scratch is not None:
-            shutil.rmtree(scratch, ignore_errors=True)
+            with contextlib.suppress(OSError):
+                safefs.remove(scratch)  # any depth (shutil.rmtree recurses)
     fields: RunFields = {
         "exit_code": result.exit_code,
         "duration_s": result.duration_s,

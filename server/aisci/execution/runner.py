@@ -30,10 +30,10 @@ from pathlib import Path
 from typing import cast
 
 from aisci.errors import AisciError
-from aisci.execution import environment, safefs
+from aisci.execution import cgroups, environment, safefs
 from aisci.execution import sandbox as sandboxes
 from aisci.execution.contract import run_needs
-from aisci.execution.final_info import FinalInfo, parse_final_info_text
+from aisci.execution.final_info import FinalInfo, load_final_info
 from aisci.execution.processes import kill_group
 from aisci.execution.sandbox import Boundary, Limits
 
@@ -183,6 +183,7 @@ def run_script(
             devices=devices,
             mount_over=mount_over,
             hide_in_workdir=hide_in_workdir,
+            tmpfs_mb=limits.memory_mb,
         )
         user = sandboxes.run_user()[1]
     else:
@@ -206,27 +207,35 @@ def run_script(
             "log_mb": limits.log_mb,
         },
         timeout_s=timeout_s,
+        # the launcher installs the filter and, as root, makes the namespace (sandbox.py)
+        syscall_filter="seccomp" if used == "bwrap" else "none",
+        user_namespace="own" if used == "bwrap" else "none",
     )
     out_fd = safefs.open_new(log_dir / "stdout.log", root=folder)
     err_fd = safefs.open_new(log_dir / "stderr.log", root=folder)
+    confine = cgroups.for_run(limits.memory_mb, limits.processes)  # a group per run, if any
     start = time.monotonic()
     try:
         proc = subprocess.Popen(
-            argv,
+            confine.command(argv),
             cwd=folder,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            stdin=subprocess.DEVNULL,
+            stdin=confine.stdin,
             env=child_env,
             start_new_session=True,
         )
-    except OSError as e:
+    except BaseException as e:  # the group goes whatever stopped the start
+        confine.finish()
         os.close(out_fd)
         os.close(err_fd)
+        if not isinstance(e, OSError):
+            raise
         raise AisciError(
             f"Could not start {' '.join(command[:2])} in {folder}: {e}.",
             "Check that the Python interpreter exists and the folder is readable.",
         ) from None
+    confine.started(proc)  # it joins the group before any of its code runs
     # Both streams are PIPEs with the default buffering: Popen opens each as a BufferedReader.
     pumps = [
         _LogPump(cast(io.BufferedReader, proc.stdout), out_fd, limits.log_mb << 20, "stdout.log"),
@@ -238,19 +247,23 @@ def run_script(
         on_start(proc.pid)
     timed_out = cancelled = False
     deadline = start + timeout_s
-    while True:
-        try:
-            proc.wait(timeout=_POLL_S)
-            break
-        except subprocess.TimeoutExpired:
-            pass
-        if cancel is not None and cancel.is_set():
-            cancelled = True
-        elif time.monotonic() >= deadline:
-            timed_out = True
-        if timed_out or cancelled:
-            kill_group(proc, grace_s=_KILL_GRACE_S, kill_wait_s=_KILL_WAIT_S)
-            break
+    try:
+        while True:
+            try:
+                proc.wait(timeout=_POLL_S)
+                break
+            except subprocess.TimeoutExpired:
+                pass
+            if cancel is not None and cancel.is_set():
+                cancelled = True
+            elif time.monotonic() >= deadline:
+                timed_out = True
+            if timed_out or cancelled:
+                kill_group(proc, grace_s=_KILL_GRACE_S, kill_wait_s=_KILL_WAIT_S)
+                break
+    finally:  # the group goes, and whatever is left in it, whatever ended the run
+        measured = confine.finish()
+    boundary = replace(boundary, limits={**boundary.limits, **measured})
     for pump in pumps:
         pump.join(timeout=10)
     cut = tuple(p.name_ for p in pumps if p.dropped)
@@ -338,6 +351,13 @@ def run_experiment(
             error=f"timed out after {timeout_s:g} s and was stopped",
             hint="Make the experiment faster (fewer steps, a smaller --scale) or raise --timeout.",
         )
+    limits_seen = outcome.boundary.limits
+    if code != 0 and limits_seen.get("oom_kills"):
+        return replace(
+            base,
+            error=f"it used more than its {limits_seen['memory_mb']} MB memory limit and was stopped by the kernel",
+            hint="Lower batch_size or raise limits.memory_mb in aisci.json.",
+        )
     if code != 0:
         return replace(
             base,
@@ -367,20 +387,9 @@ def _limit_note(code: int | None, outcome: ScriptOutcome, stderr: str) -> str:
 
 
 def read_final_info(folder: Path, run: str) -> FinalInfo:
-    """``run/final_info.json`` of ``folder``, validated, read without following any link."""
-    path = Path(folder) / run / "final_info.json"
-    what = safefs.kind(path, root=folder)
-    if what is None:
-        from aisci.errors import ExperimentError
-
-        raise ExperimentError(
-            f"{run}/final_info.json was not written: the experiment finished without results.",
-            "experiment.py must write <out_dir>/final_info.json; check that it uses --out_dir and writes there.",
-        )
-    return parse_final_info_text(
-        safefs.read_text(path, root=folder, limit=16 << 20, errors="replace"),
-        where=f"{run}/final_info.json",
-    )
+    """``run/final_info.json`` of ``folder``, validated, read without following any link and
+    within the limits on what a run wrote (execution/runjson.py)."""
+    return load_final_info(Path(folder) / run / "final_info.json")
 
 
 def read_results_json(folder: Path, run: str) -> dict:

@@ -10,24 +10,29 @@ it. ``root`` itself and the folders above it are the caller's (the results folde
 folder): when it is not given, the path's parent is taken as trusted and only the last
 component is checked.
 
-Writes are atomic (a temporary file in the same folder, fsync, rename): a rename replaces a
-link planted at the destination instead of writing through it. Copies take regular files and
-folders only. Reads can be capped in size. Nothing here follows a link, ever.
+Writes are atomic (a temporary file of short, fixed-length name in the same folder, fsync,
+rename): a rename replaces a link planted at the destination instead of writing through it. A
+name the file system refuses (too long, invalid) raises ``NameRefusedError`` naming it. Copies
+take regular files and folders only, within a budget; removal and copies of whole trees live in
+``safetree`` (iterative, any depth). Reads can be capped in size; JSON a run wrote is decoded
+within the limits of ``runjson``. Nothing here follows a link, ever.
 """
 
 from __future__ import annotations
 
 import errno
-import io
-import json
 import os
 import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aisci.errors import AisciError
+from aisci.execution import runjson
+
+if TYPE_CHECKING:
+    from aisci.execution.safetree import Budget, Skipped
 
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
@@ -36,6 +41,23 @@ _CHUNK = 1 << 20
 
 class UnsafePathError(AisciError):
     """A path below a folder that a run could write goes through a link or is not a plain file."""
+
+
+class NameRefusedError(AisciError):
+    """A file name that the file system refuses (longer than it allows, or invalid there)."""
+
+
+def refused_name(path: Path | str, error: OSError) -> NameRefusedError:
+    return NameRefusedError(
+        f"Refused the file name {Path(path).name[:80]!r}"
+        f"{'...' if len(Path(path).name) > 80 else ''} in {Path(path).parent}: the file system "
+        f"does not accept it ({os.strerror(error.errno or 0)}).",
+        "Make the run write files with short, plain names (letters, digits, '_', '-', '.').",
+    )
+
+
+# Errors of a name itself, not of the file: the name is refused, by name.
+_NAME_ERRNOS = (errno.ENAMETOOLONG, errno.EINVAL, errno.EILSEQ)
 
 
 def _refuse(path: Path, why: str) -> UnsafePathError:
@@ -76,8 +98,12 @@ def _dir_fd(root: Path, parts: tuple[str, ...], *, create: bool = False) -> Iter
             except FileNotFoundError:
                 if not create:
                     raise
-                with suppress(FileExistsError):
+                try:
                     os.mkdir(part, 0o755, dir_fd=fd)
+                except FileExistsError:
+                    pass
+                except OSError as e:
+                    raise _classify(fd, part, walked, e) from None
                 nxt = _open_dir_component(fd, part, walked)
             except OSError as e:
                 raise _classify(fd, part, walked, e) from None
@@ -95,7 +121,9 @@ def _open_dir_component(fd: int, part: str, walked: Path) -> int:
         raise _classify(fd, part, walked, e) from None
 
 
-def _classify(dir_fd: int, name: str, path: Path, error: OSError) -> OSError | UnsafePathError:
+def _classify(dir_fd: int, name: str, path: Path, error: OSError) -> OSError | AisciError:
+    if error.errno in _NAME_ERRNOS:
+        return refused_name(path, error)
     if error.errno in (errno.ELOOP, errno.ENOTDIR, errno.EMLINK):
         try:
             mode = os.lstat(name, dir_fd=dir_fd).st_mode
@@ -123,6 +151,8 @@ def _open_file(dir_fd: int, name: str, path: Path) -> int:
             raise _refuse(
                 path, f"it is a symbolic link (to {_link_target(dir_fd, name)})"
             ) from None
+        if e.errno in _NAME_ERRNOS:
+            raise refused_name(path, e) from None
         raise
     mode = os.fstat(fd).st_mode
     if not stat.S_ISREG(mode):
@@ -150,8 +180,18 @@ def read_text(
     return read_bytes(path, root=root, limit=limit).decode("utf-8", errors=errors)
 
 
-def read_json(path: Path, *, root: Path | None = None, limit: int = 64 << 20) -> Any:
-    return json.loads(read_bytes(path, root=root, limit=limit).decode("utf-8"))
+def read_json(
+    path: Path, *, root: Path | None = None, limit: int = runjson.MAX_BYTES, where: str = ""
+) -> Any:
+    """A JSON file a run could have written, decoded within ``runjson``'s limits (``limit``
+    bytes at most); every refusal is an ``ExperimentError`` naming ``where`` (by default the
+    path below ``root``, e.g. ``run_0/final_info.json``)."""
+    if not where:
+        where = os.path.relpath(path, root) if root is not None else Path(path).name
+    data = read_bytes(path, root=root, limit=limit + 1)
+    if len(data) > limit:
+        raise runjson.too_large(where, limit)
+    return runjson.loads(data, where)
 
 
 def read_tail(path: Path, chars: int, *, root: Path | None = None) -> str:
@@ -222,12 +262,19 @@ def write_atomic(
     if root is None:
         base.mkdir(parents=True, exist_ok=True)
     with _dir_fd(base, parts[:-1], create=True) as dfd:
-        _write_into(dfd, parts[-1], io.BytesIO(payload), mode, durable=True)
+        write_into(dfd, parts[-1], lambda out: _write_all(out, payload), mode, Path(path), True)
 
 
-def _create_temp(dir_fd: int, name: str, mode: int) -> str:
+def _write_all(fd: int, payload: bytes) -> None:
+    view = memoryview(payload)
+    while view:
+        view = view[os.write(fd, view[:_CHUNK]) :]
+
+
+def _create_temp(dir_fd: int, mode: int) -> str:
+    # A fixed-length name: one made from the target's name overflows NAME_MAX for a long name.
     for _ in range(100):
-        tmp = f".{name}.{os.urandom(4).hex()}.tmp"
+        tmp = f".aisci.{os.urandom(6).hex()}.tmp"  # core/cleanup.py knows this shape
         try:
             fd = os.open(
                 tmp,
@@ -239,21 +286,61 @@ def _create_temp(dir_fd: int, name: str, mode: int) -> str:
             continue
         os.close(fd)
         return tmp
-    raise OSError(errno.EEXIST, f"no free temporary name for {name}")
+    raise OSError(errno.EEXIST, "no free temporary name")
+
+
+def write_into(
+    dfd: int,
+    name: str,
+    fill: Callable[[int], None],
+    mode: int,
+    path: Path,
+    durable: bool = False,
+) -> None:
+    """Let ``fill`` write a new temporary file in ``dfd`` (given its descriptor), then rename it
+    to ``name``: the rename replaces whatever is there (a planted link included) and never
+    writes through it. ``path`` names the file in errors."""
+    tmp = _create_temp(dfd, mode & 0o777)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dfd)
+        try:
+            fill(fd)
+            if durable:
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+        try:
+            os.rename(tmp, name, src_dir_fd=dfd, dst_dir_fd=dfd)
+        except OSError as e:
+            raise (refused_name(path, e) if e.errno in _NAME_ERRNOS else e) from None
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(tmp, dir_fd=dfd)
+        raise
+    if durable:
+        try:
+            os.fsync(dfd)  # the rename is durable once the folder's entry is on disk
+        except OSError:
+            pass
 
 
 def open_new(path: Path, *, root: Path | None = None, mode: int = 0o644) -> int:
     """A write descriptor of a new, empty file; whatever stood at ``path`` is removed first
     (a link is unlinked, never followed). For logs opened before a run starts."""
+    from aisci.execution import safetree
+
     base, parts = _split(path, root)
     with _dir_fd(base, parts[:-1], create=True) as dfd:
-        _remove_entry(dfd, parts[-1])
-        return os.open(
-            parts[-1],
-            os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
-            mode,
-            dir_fd=dfd,
-        )
+        safetree.remove_entry(dfd, parts[-1])
+        try:
+            return os.open(
+                parts[-1],
+                os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+                mode,
+                dir_fd=dfd,
+            )
+        except OSError as e:
+            raise (refused_name(path, e) if e.errno in _NAME_ERRNOS else e) from None
 
 
 def make_dirs(path: Path, *, root: Path | None = None) -> None:
@@ -266,37 +353,20 @@ def make_dirs(path: Path, *, root: Path | None = None) -> None:
         pass
 
 
-# -- removal -------------------------------------------------------------------------------------
+# -- removal and copies (the tree walks are in safetree) ------------------------------------------
 
 
 def remove(path: Path, *, root: Path | None = None) -> None:
-    """Remove a file, a link (not its target) or a whole folder tree; nothing there is fine."""
+    """Remove a file, a link (not its target) or a whole folder tree of any depth; nothing
+    there is fine."""
+    from aisci.execution import safetree
+
     base, parts = _split(path, root)
     try:
         with _dir_fd(base, parts[:-1]) as dfd:
-            _remove_entry(dfd, parts[-1])
+            safetree.remove_entry(dfd, parts[-1])
     except FileNotFoundError:
         pass
-
-
-def _remove_entry(dir_fd: int, name: str) -> None:
-    try:
-        mode = os.lstat(name, dir_fd=dir_fd).st_mode
-    except FileNotFoundError:
-        return
-    if not stat.S_ISDIR(mode):
-        os.unlink(name, dir_fd=dir_fd)
-        return
-    fd = os.open(name, _DIR_FLAGS, dir_fd=dir_fd)
-    try:
-        for child in os.listdir(fd):
-            _remove_entry(fd, child)
-    finally:
-        os.close(fd)
-    os.rmdir(name, dir_fd=dir_fd)
-
-
-# -- copies --------------------------------------------------------------------------------------
 
 
 def copy_file(
@@ -324,13 +394,18 @@ def copy_tree(
     src_root: Path | None = None,
     dst_root: Path | None = None,
     links: str = "refuse",
-) -> list[str]:
+    budget: Budget | None = None,
+) -> list[Skipped]:
     """Copy the regular files and folders of ``src`` into ``dst`` (created or merged).
 
     ``links``: "refuse" raises ``UnsafePathError`` naming the first link; "skip" leaves links
-    (and sockets, devices) out and returns their paths. Nothing is ever followed.
+    (and sockets, devices) out. ``budget``: a ``safetree.Budget`` (levels, entries, bytes;
+    default: levels only). Returns a ``safetree.Skipped`` for what was left out: links,
+    special files, names the destination refuses, whatever is past the budget. Nothing is ever
+    followed, and sparse files stay sparse.
     """
-    skipped: list[str] = []
+    from aisci.execution import safetree
+
     sbase, sparts = (
         _split(src, src_root) if src_root is not None else (Path(os.path.abspath(src)), ())
     )
@@ -340,63 +415,4 @@ def copy_tree(
     if dst_root is None:
         dbase.mkdir(parents=True, exist_ok=True)
     with _dir_fd(sbase, sparts) as sfd, _dir_fd(dbase, dparts, create=True) as dfd:
-        _copy_dir(sfd, dfd, Path(src), skip, links, skipped)
-    return skipped
-
-
-def _copy_dir(
-    sfd: int, dfd: int, where: Path, skip: Callable[[str], bool], links: str, skipped: list[str]
-) -> None:
-    for name in sorted(os.listdir(sfd)):
-        if skip(name):
-            continue
-        mode = os.lstat(name, dir_fd=sfd).st_mode
-        if stat.S_ISDIR(mode):
-            with suppress(FileExistsError):
-                os.mkdir(name, 0o755, dir_fd=dfd)
-            child_s = os.open(name, _DIR_FLAGS, dir_fd=sfd)
-            try:
-                child_d = _open_dir_component(dfd, name, where / name)
-                try:
-                    _copy_dir(child_s, child_d, where / name, skip, links, skipped)
-                finally:
-                    os.close(child_d)
-            finally:
-                os.close(child_s)
-        elif stat.S_ISREG(mode):
-            fd = _open_file(sfd, name, where / name)
-            with os.fdopen(fd, "rb") as f:
-                _write_into(dfd, name, f, stat.S_IMODE(mode) | 0o600)
-        elif links == "refuse":
-            what = (
-                f"a symbolic link (to {_link_target(sfd, name)})"
-                if stat.S_ISLNK(mode)
-                else "not a regular file"
-            )
-            raise _refuse(where / name, f"it is {what}")
-        else:
-            skipped.append(str(where / name))
-
-
-def _write_into(dfd: int, name: str, src, mode: int, *, durable: bool = False) -> None:
-    """Write ``src`` to a new temporary file in ``dfd`` and rename it to ``name``: the rename
-    replaces whatever is there (a planted link included) and never writes through it."""
-    tmp = _create_temp(dfd, name, mode & 0o777)
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dfd)
-        with os.fdopen(fd, "wb") as out:
-            while chunk := src.read(_CHUNK):
-                out.write(chunk)
-            if durable:
-                out.flush()
-                os.fsync(out.fileno())
-        os.rename(tmp, name, src_dir_fd=dfd, dst_dir_fd=dfd)
-    except BaseException:
-        with suppress(OSError):
-            os.unlink(tmp, dir_fd=dfd)
-        raise
-    if durable:
-        try:
-            os.fsync(dfd)  # the rename is durable once the folder's entry is on disk
-        except OSError:
-            pass
+        return safetree.copy_dir(sfd, dfd, Path(src), skip, links, budget or safetree.Budget())

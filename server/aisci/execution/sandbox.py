@@ -6,8 +6,13 @@ Python environment and the data folder, all read-only; a minimal ``/dev`` with o
 nodes that exist (``/dev/nvidia*``, ``/dev/dri/*``; ``AISCI_SANDBOX_DEVICES`` names others);
 private ``/tmp``, ``/var/tmp`` and ``/dev/shm``; no ``/run``, no home folders, no host sockets.
 The run's folder is visible read-only, and only the paths it must write are writable. The run
-has no network and no capabilities, and runs as an unprivileged uid: as root, aisci drops it to
-``nobody`` (no user namespace is needed); otherwise a user namespace maps it to uid 65534.
+has no network and no capabilities, and runs as uid 65534 in a user namespace of its own (its
+own keyrings and uid view): as root, bwrap sets up the view and the launcher drops to
+``nobody`` and then enters a new user namespace that maps 65534 to itself, never to root;
+otherwise bwrap's user namespace maps 65534 to the user running aisci. A seccomp filter
+(``syscall_filter.py``) denies the keyring, nested user namespaces, ptrace, bpf, mounts and
+the other calls listed there; what of the host the view still must not show (its network
+interfaces in /sys, the kernel's key list) is covered (``host_view.py``).
 Killing the sandbox kills everything in it (PID namespace), and it dies with aisci.
 
 ``none``: a plain subprocess, only when asked for by name. Limits and the rule that nothing
@@ -30,6 +35,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from aisci.errors import ConfigError
+from aisci.execution import host_view, syscall_filter
 
 MODES = ("auto", "bwrap", "none")
 SANDBOX_UID = 65534
@@ -63,7 +69,9 @@ class Limits:
     """Resource limits of one run; a template raises them in its aisci.json (``limits``)."""
 
     processes: int = 256  # processes and threads, beyond those its uid already has
-    memory_mb: int = 8192  # private writable memory (RLIMIT_DATA)
+    # Per run where a cgroup bounds it (cgroups.py), else each process's RLIMIT_DATA; also the
+    # size of each of the run's private tmpfs (/tmp, /var/tmp, /dev/shm).
+    memory_mb: int = 8192
     file_size_mb: int = 2048  # the largest file it may write
     log_mb: int = 10  # each of stdout.log and stderr.log; the rest is cut, and marked
 
@@ -88,6 +96,8 @@ class Boundary:
     env: tuple[str, ...]  # the names of its environment variables
     limits: dict = field(default_factory=dict)
     timeout_s: float | None = None
+    syscall_filter: str = ""  # "seccomp" or "none"; "" in records made before it was recorded
+    user_namespace: str = ""  # "own": a user namespace per run; "" when not recorded
 
     @classmethod
     def from_dict(cls, data: dict) -> Boundary:
@@ -100,6 +110,8 @@ class Boundary:
             env=tuple(data.get("env", ())),
             limits=dict(data.get("limits") or {}),
             timeout_s=data.get("timeout_s"),
+            syscall_filter=str(data.get("syscall_filter") or ""),
+            user_namespace=str(data.get("user_namespace") or ""),
         )
 
     def to_dict(self) -> dict:
@@ -114,8 +126,11 @@ class Boundary:
     def describe(self) -> str:
         """One sentence for a paper or a report, saying exactly what was enforced."""
         lim = self.limits
+        # A record without a scope predates cgroups: its bound was RLIMIT_DATA, per process.
+        per_run = str(lim.get("memory_scope", "")).startswith("per run")
+        scope = "per run" if per_run else "per process"
         limits = (
-            f"at most {lim.get('memory_mb')} MB of memory, {lim.get('processes')} processes, "
+            f"at most {lim.get('memory_mb')} MB of memory {scope}, {lim.get('processes')} processes, "
             f"{lim.get('file_size_mb')} MB per file"
             if lim
             else "no resource limits"
@@ -126,9 +141,18 @@ class Boundary:
                 f"Runs were not isolated (sandbox none): they ran as {self.user} with the host's network and "
                 f"file system, with {limits}{timeout}."
             )
+        # Only what the record says it had: older records name neither the namespace nor a filter.
+        own = " in a user namespace of its own" if self.user_namespace == "own" else ""
+        calls = (
+            ", behind a seccomp filter denying kernel keyrings, new user namespaces, ptrace, "
+            "bpf, perf events and mounts"
+            if self.syscall_filter == "seccomp"
+            else ""
+        )
+        user = self.user.split(" in a user namespace")[0] if own else self.user
         return (
-            f"Each run executed in a bubblewrap sandbox as {self.user}, without capabilities or network, "
-            "seeing the system read-only and writing only its own run folder, "
+            f"Each run executed in a bubblewrap sandbox as {user}{own}, without capabilities or "
+            f"network{calls}, seeing the system read-only and writing only its own run folder, "
             f"with {limits}{timeout}."
         )
 
@@ -169,6 +193,11 @@ def bwrap_problem() -> str | None:
         return f"bwrap could not start: {e}"
     if probe.returncode != 0:
         return f"bwrap cannot create namespaces here: {probe.stderr.strip() or 'exit ' + str(probe.returncode)}"
+    if _is_root():
+        from aisci.execution.launch import namespace_problem
+
+        if (why := namespace_problem(SANDBOX_UID, SANDBOX_GID)) is not None:
+            return f"a run dropped to nobody cannot make its own user namespace ({why})"
     return None
 
 
@@ -180,6 +209,14 @@ def resolve(mode: str) -> str:
         return "none"
     problem = bwrap_problem()
     if problem is None:
+        if (why := syscall_filter.problem()) is not None:
+            raise ConfigError(
+                f"Cannot filter the system calls of experiment code: {why}.",
+                "Install libseccomp (as root: apt-get install libseccomp2) and the venv's packages "
+                "(make setup), then run aisci doctor. To run without any isolation, at your own "
+                "risk, pass --sandbox none.",
+            )
+        gpu_devices()  # a bad AISCI_SANDBOX_DEVICES stops here, before any run
         return "bwrap"
     raise ConfigError(
         f"Cannot isolate experiment code: {problem}. aisci runs model-written code only inside the sandbox.",
@@ -194,8 +231,9 @@ def _is_root() -> bool:
 
 
 def _namespace_args() -> list[str]:
-    # As root there is no need for a user namespace: the launcher drops to nobody itself, which
-    # leaves no capability at all and no uid 0 to own host files through.
+    # As root, bwrap's own user namespace would map the run to host uid 0 (which passes every
+    # file permission check as root): the launcher instead drops to nobody and then makes a
+    # user namespace that maps nobody to itself.
     ns = [
         "--unshare-ipc",
         "--unshare-pid",
@@ -222,12 +260,10 @@ def _system_args() -> list[str]:
 
 def gpu_devices() -> tuple[str, ...]:
     """The device nodes a run gets beyond the minimal /dev: GPUs that exist, or those named."""
-    named = os.environ.get("AISCI_SANDBOX_DEVICES")
-    paths = (
-        [p for p in named.replace(",", ":").split(":") if p]
-        if named is not None
-        else sorted({p for pattern in _GPU_PATTERNS for p in glob.glob(pattern)})
-    )
+    named = os.environ.get(host_view.DEVICES_VARIABLE)
+    if named is not None:
+        return host_view.named_devices(named)
+    paths = sorted({p for pattern in _GPU_PATTERNS for p in glob.glob(pattern)})
     found = []
     for p in paths:
         try:
@@ -262,12 +298,27 @@ def existing_processes(uid: int) -> int:
 def run_user() -> tuple[int | None, str]:
     """(uid to drop to, description) for a bwrap run."""
     if _is_root():
-        return SANDBOX_UID, f"uid {SANDBOX_UID} (nobody; aisci ran as root)"
-    return None, f"uid {SANDBOX_UID} in a user namespace (uid {os.getuid()} outside)"
+        return (
+            SANDBOX_UID,
+            f"uid {SANDBOX_UID} (nobody) in a user namespace of its own (aisci ran as root)",
+        )
+    return None, f"uid {SANDBOX_UID} in a user namespace of its own (uid {os.getuid()} outside)"
+
+
+def seccomp_args() -> tuple[list[str], int]:
+    """``--seccomp FD`` for a bwrap command line, and FD: pass it to ``Popen(pass_fds=(FD,))``
+    and close it once the process has started. bwrap installs the filter just before it runs
+    the command, so the command and all it starts are filtered."""
+    fd = syscall_filter.program_fd()
+    return ["--seccomp", str(fd)], fd
 
 
 def launcher_command(command: list[str], python: str, *, limits: Limits, sandbox: str) -> list[str]:
-    """``command`` behind the launcher, which sets the limits and the uid, or supervises (none)."""
+    """``command`` behind the launcher, which sets the limits and the uid, or supervises (none).
+
+    In bwrap the launcher, not bwrap, installs the syscall filter: as root it makes the run's
+    user namespace first, which the filter denies."""
+    import base64
     import json
 
     if sandbox == "bwrap":
@@ -277,10 +328,19 @@ def launcher_command(command: list[str], python: str, *, limits: Limits, sandbox
             "limits": limits.rlimits(existing_processes(owner)),
             "uid": uid,
             "gid": SANDBOX_GID if uid is not None else None,
+            "userns": uid is not None,
+            "seccomp": base64.b64encode(syscall_filter.program()).decode("ascii"),
         }
         return [python, "-I", "-S", _LAUNCHER_IN_SANDBOX, json.dumps(spec), "--", *command]
     spec = {"limits": limits.rlimits(existing_processes(os.getuid())), "supervise": True}
     return [python, "-I", "-S", str(LAUNCHER), json.dumps(spec), "--", *command]
+
+
+def _tmpfs(path: str, size_mb: int | None) -> list[str]:
+    """A private tmpfs at ``path``; with ``size_mb``, it cannot hold more than that (its pages
+    are the run's memory: without a cgroup nothing else would stop /dev/shm filling the host)."""
+    size = ["--size", str(size_mb << 20)] if size_mb else []
+    return ["--perms", "1777", *size, "--tmpfs", path]
 
 
 def _dirs_for(path: Path, made: set[str]) -> list[str]:
@@ -305,6 +365,7 @@ def wrap(
     devices: tuple[str, ...] = (),
     mount_over: Path | None = None,
     hide_in_workdir: tuple[str, ...] = (),
+    tmpfs_mb: int | None = None,
 ) -> list[str]:
     """The bwrap command line that runs ``command`` in ``workdir``.
 
@@ -327,22 +388,14 @@ def wrap(
         "/proc",
         "--dev",
         "/dev",
-        "--perms",
-        "1777",
-        "--tmpfs",
-        "/tmp",
+        *_tmpfs("/tmp", tmpfs_mb),
         "--perms",
         "0755",
         "--dir",
         "/var",
-        "--perms",
-        "1777",
-        "--tmpfs",
-        "/var/tmp",
-        "--perms",
-        "1777",
-        "--tmpfs",
-        "/dev/shm",
+        *_tmpfs("/var/tmp", tmpfs_mb),
+        *_tmpfs("/dev/shm", tmpfs_mb),
+        *host_view.hiding_args(),
     ]
     for dev in devices:
         args += ["--dev-bind-try", dev, dev]
@@ -364,6 +417,7 @@ def wrap(
             continue
         args += [*_dirs_for(path, made), "--ro-bind", str(path), str(path)]
         made.add(str(path))
+    args += _interpreter_at_its_path(python, made)
     args += _dirs_for(workdir, made)
     if mount_over is None:
         args += ["--ro-bind", str(workdir), str(workdir)]
@@ -377,6 +431,22 @@ def wrap(
         args += ["--bind", str(path), str(path)]
     args += ["--chdir", str(workdir)]
     return args + command
+
+
+def _interpreter_at_its_path(python: str, made: set[str]) -> list[str]:
+    """The environment of ``python`` at the unresolved path it is run by, when a link on the
+    way there (``.venv -> /elsewhere/.venv``) is not in the view; the environment is bound at
+    its real path already, and at this one it keeps ``sys.prefix`` what it is outside."""
+    env = Path(os.path.abspath(python)).parent.parent
+    real = os.path.realpath(env)
+    if (
+        str(env) == real
+        or str(env) in made
+        or any(str(env) == d or str(env).startswith(d + "/") for d in _SYSTEM_DIRS)
+    ):
+        return []
+    made.add(str(env))
+    return [*_dirs_for(env, made), "--ro-bind", real, str(env)]
 
 
 def writable_by_run(path: Path) -> None:

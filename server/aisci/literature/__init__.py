@@ -6,7 +6,7 @@ per-API throttles, capped retries, a SQLite cache and fallback in a configurable
 """
 
 from aisci.literature.cache import LiteratureCache, default_cache_path
-from aisci.literature.paper import Paper, bibtex_key, build_bibtex, latex_escape
+from aisci.literature.paper import Paper, bibtex_key, build_bibtex
 from aisci.literature.search import (
     BACKENDS,
     Literature,
@@ -29,6 +29,5 @@ __all__ = [
     "bibtex_key",
     "build_bibtex",
     "default_cache_path",
-    "latex_escape",
     "search_literature",
 ]

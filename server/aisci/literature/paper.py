@@ -8,8 +8,8 @@ Contract:
   null/empty values ("" venue, null year, [] authors) and builds a BibTeX entry when the API
   gives none (or an unusable one).
 - Built BibTeX keys are deterministic, ASCII, ``lastname2024firstword``; the paper writer
-  deduplicates keys across papers. Title text is LaTeX-escaped so a stray ``&`` or ``%`` in
-  a title cannot break the paper's build.
+  deduplicates keys across papers. Field text is quoted by ``tex_quote.tex_text``, so a
+  stray ``&`` or ``%`` in a title cannot break the paper's build.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
+
+from aisci.tex_quote import tex_text
 
 SOURCES = ("semantic_scholar", "openalex", "arxiv", "local")
 
@@ -68,31 +70,12 @@ _KEY_SKIP = {
     "why",
     "when",
 }
-_LATEX_SPECIAL = {
-    "\\": r"\textbackslash{}",
-    "&": r"\&",
-    "%": r"\%",
-    "$": r"\$",
-    "#": r"\#",
-    "_": r"\_",
-    "{": r"\{",
-    "}": r"\}",
-    "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
-}
-_LATEX_RE = re.compile(r"[\\&%$#_{}~^]")
 
 
 def ascii_fold(text: str) -> str:
     """``"Ľudovít Ørsted"`` -> ``"Ludovit Orsted"``: accents dropped, other non-ASCII removed."""
     decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD))
     return decomposed.encode("ascii", "ignore").decode("ascii")
-
-
-def latex_escape(text: str) -> str:
-    """Escape the ten LaTeX special characters so the text typesets literally: in BibTeX fields
-    (BibTeX hands them to LaTeX as they are) and in the paper's prose alike."""
-    return _LATEX_RE.sub(lambda m: _LATEX_SPECIAL[m.group(0)], text)
 
 
 def clean_text(value: Any) -> str | None:
@@ -153,13 +136,13 @@ def build_bibtex(
 ) -> str:
     """A valid entry: @article when a venue is known, else @misc (or ``entry_type``)."""
     kind = entry_type or ("article" if venue else "misc")
-    fields: list[tuple[str, str]] = [("title", "{" + latex_escape(title) + "}")]
+    fields: list[tuple[str, str]] = [("title", "{" + tex_text(title) + "}")]
     if authors:
-        fields.append(("author", " and ".join(latex_escape(a) for a in authors)))
+        fields.append(("author", " and ".join(tex_text(a) for a in authors)))
     else:  # BibTeX styles sort and label by author; without one they need a key field
-        fields.append(("key", latex_escape(title)))
+        fields.append(("key", tex_text(title)))
     if venue:
-        fields.append(("journal" if kind == "article" else "howpublished", latex_escape(venue)))
+        fields.append(("journal" if kind == "article" else "howpublished", tex_text(venue)))
     if year:
         fields.append(("year", str(year)))
     for name, value in (extra or {}).items():

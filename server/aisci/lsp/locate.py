@@ -8,14 +8,22 @@ Contract (all read-only, no stage code runs here):
   results' state files recorded;
 - ``idea_folders(results, name)`` and ``folder_of_idea(results, template_name, idea)``: the idea
   folders of a template, newest last, and the newest one of an idea;
-- ``template_of_folder(folder)``: the template an idea or baseline folder was copied from.
+- ``template_of_folder(folder)``: the template an idea or baseline folder was copied from;
+- ``walk_results(results, max_depth)``: the paths below the results folder, at most
+  ``max_depth`` levels down, without recursion and without following a link: run folders hold
+  what runs wrote, a tree thousands of levels deep included, and ``Path.rglob`` recurses.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
+
+# results/<template>/<idea>/latex/template.tex is the deepest path the editor reads.
+RESULTS_DEPTH = 4
 
 
 def _idea_folder_name() -> re.Pattern:
@@ -107,3 +115,21 @@ def template_of_folder(folder: Path) -> tuple[str, Path]:
     if recorded is not None:
         return name or recorded.name, recorded
     return name or Path(folder).parent.name, Path(folder)
+
+
+def walk_results(results: Path, max_depth: int = RESULTS_DEPTH) -> Iterator[Path]:
+    """Every entry below ``results`` down to ``max_depth`` levels, folders not followed through
+    links; unreadable folders are passed over."""
+    todo = [(Path(results), 1)]
+    while todo:
+        folder, depth = todo.pop()
+        try:
+            with os.scandir(folder) as entries:
+                found = sorted(entries, key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in found:
+            path = Path(entry.path)
+            yield path
+            if depth < max_depth and entry.is_dir(follow_symlinks=False):
+                todo.append((path, depth + 1))

@@ -40,10 +40,13 @@ class _Build:
 
 
 class Preview:
-    def __init__(self, bridge, diagnostics, is_busy=lambda path: False) -> None:
+    def __init__(
+        self, bridge, diagnostics, is_busy=lambda path: False, sandbox=lambda: "auto"
+    ) -> None:
         self.bridge = bridge
         self.diagnostics = diagnostics
         self.is_busy = is_busy
+        self.sandbox = sandbox  # the runs' sandbox setting, read at each build: TeX gets the same
         self._lock = threading.Lock()
         self._debounce = Debouncer(DEBOUNCE_S)
         self._builds: dict[str, _Build] = {}
@@ -115,7 +118,11 @@ class Preview:
                 return
             try:
                 built = compile_paper(
-                    folder, main=main, timeout_s=BUILD_TIMEOUT_S, cancel=build.cancelled
+                    folder,
+                    main=main,
+                    timeout_s=BUILD_TIMEOUT_S,
+                    cancel=build.cancelled,
+                    sandbox=self.sandbox(),
                 )
             except Cancelled:
                 log.info("preview build of %s superseded", folder)
@@ -136,7 +143,7 @@ class Preview:
                 },
                 diagnostics,
             )
-            checks = self._checks(folder / main, diagnostics)
+            checks = self._checks(folder / main, diagnostics, self.sandbox())
             if not build.cancelled.is_set():
                 self.diagnostics.core_diagnostics(
                     "build", folder, diagnostics + [d for d in checks if d.source != "chktex"]
@@ -152,18 +159,22 @@ class Preview:
                     del self._builds[str(folder.resolve())]
 
     @staticmethod
-    def _checks(tex: Path, known: list) -> list:
+    def _checks(tex: Path, known: list, sandbox: str) -> list:
         """The cheap source checks (a \\cite key with no entry, a missing figure) and the style lint."""
         from aisci.errors import AisciError
         from aisci.paper.chktex import run_chktex
         from aisci.paper.prechecks import run_prechecks
 
         found: list = []
-        for check in (run_prechecks, run_chktex):
+        checks = {
+            "prechecks": lambda: run_prechecks(tex),
+            "chktex": lambda: run_chktex(tex, sandbox=sandbox),
+        }
+        for name, check in checks.items():
             try:
-                found += [d for d in check(tex) if d not in known and d not in found]
+                found += [d for d in check() if d not in known and d not in found]
             except (AisciError, OSError, ValueError):
-                log.warning("%s failed on %s", check.__name__, tex, exc_info=True)
+                log.warning("%s failed on %s", name, tex, exc_info=True)
         return found
 
     def _publish(self, folder: Path, main: str, result: dict, diagnostics: list) -> None:

@@ -320,7 +320,10 @@ def get_cost(server, args: Args) -> dict:
     totals = server.costs.totals()
     ledgers = []
     if server.results.is_dir():
-        for path in sorted(server.results.rglob("cost.json")):
+        found = locate.walk_results(server.results, max_depth=3)
+        for path in sorted(
+            p for p in found if p.name == "cost.json" or p.name.endswith(".cost.json")
+        ):
             data = _json(path)
             totals_of = (data.get("totals") or {}) if isinstance(data, dict) else {}
             if isinstance(totals_of, dict) and "cost_usd" in totals_of:

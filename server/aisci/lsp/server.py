@@ -145,7 +145,9 @@ class AisciServer(Connection):
 
         self._bridge = bridge = Bridge(self, asyncio.get_running_loop())
         self._diagnostics = diagnostics = DiagnosticStore(bridge)
-        self._preview = Preview(bridge, diagnostics)
+        self._preview = Preview(
+            bridge, diagnostics, sandbox=lambda: self.client_settings.values.get("sandbox", "auto")
+        )
 
     def start_watcher(self) -> None:
         from aisci.lsp.watcher import ResultsWatcher

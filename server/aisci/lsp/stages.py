@@ -310,7 +310,9 @@ def build_paper(server, args: Args):
         if tex.is_file():  # the build's own checks leave out the style lint
             from aisci.paper.chktex import run_chktex
 
-            server.diagnostics.core_diagnostics("chktex", tex.parent, run_chktex(tex))
+            server.diagnostics.core_diagnostics(
+                "chktex", tex.parent, run_chktex(tex, sandbox=ctx.settings.sandbox)
+            )
         pdfs = [
             p
             for p in (

@@ -23,6 +23,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.api import ObservedWatch
 
+from aisci.lsp import locate
 from aisci.lsp.debounce import Debouncer
 
 log = logging.getLogger(__name__)
@@ -69,7 +70,7 @@ class _Handler(FileSystemEventHandler):
             if event.event_type == "created" and Path(str(event.src_path)) == self.watcher.results:
                 self.watcher.watch_results()
                 # What was written into the new folder before the watch began is new too.
-                for path in self.watcher.results.rglob("*"):
+                for path in locate.walk_results(self.watcher.results):
                     self.watcher.seen(path)
             return
         for raw in (event.src_path, getattr(event, "dest_path", "")):

@@ -18,6 +18,13 @@ The command, and why each flag:
 - ``-latexoption=-no-shell-escape``: a generated paper must not run programs.
 The environment sets ``max_print_line`` (kpathsea) so the log is not wrapped at 79 columns.
 
+The boundary (execution/tex_boundary.py): with ``sandbox`` ``auto``/``bwrap`` latexmk and what
+it starts run in bubblewrap as uid 65534, seeing the system, TeX Live, this folder (writable)
+and the figures next to it; ``none`` (by name only) runs them as today. In both, TeX's open
+rules are paranoid (no absolute paths, no ``..``), figures are found through ``TEXINPUTS``, and
+a refused file is named on the error it caused (``refusals.note_refusals``). ``BuildResult``
+says which boundary the build had.
+
 Time bound: latexmk starts in its own session; on timeout the whole process group (latexmk,
 pdflatex, bibtex) is stopped, SIGTERM then SIGKILL.
 
@@ -48,8 +55,11 @@ from pathlib import Path
 
 from aisci.core.diagnostics import Diagnostic, has_errors, sort_key
 from aisci.errors import AisciError, ConfigError
+from aisci.execution import safefs
 from aisci.execution.processes import kill_group
+from aisci.execution.tex_boundary import TexBox, tex_box
 from aisci.paper.latexlog import parse_blg, parse_log
+from aisci.paper.refusals import note_refusals
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +88,7 @@ LATEXMK_FLAGS = (
     "-norc",
     "-latexoption=-no-shell-escape",
 )
-_TEX_ENV = {"max_print_line": "10000", "error_line": "254", "half_error_line": "238"}
+_LOG_LIMIT = 64 << 20  # a runaway log is cut (the build is bounded by RLIMIT_FSIZE anyway)
 
 
 @dataclass(frozen=True)
@@ -89,6 +99,8 @@ class BuildResult:
     duration_s: float
     log_path: Path | None  # the pdflatex .log, when one was written
     timed_out: bool = False
+    sandbox: str = "none"  # the boundary TeX had: "bwrap" or "none"
+    tex_user: str = ""  # who TeX ran as, in words
 
     @property
     def errors(self) -> tuple[Diagnostic, ...]:
@@ -121,8 +133,9 @@ def _copy_atomic(src: Path, dest: Path) -> None:
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
     try:
-        with os.fdopen(fd, "wb") as out, open(src, "rb") as inp:
-            shutil.copyfileobj(inp, out)
+        # The PDF is in the folder TeX wrote: read it without following a link.
+        with os.fdopen(fd, "wb") as out:
+            out.write(safefs.read_bytes(src))
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, dest)
@@ -137,17 +150,24 @@ def _stop_group(proc: subprocess.Popen[bytes]) -> None:
 
 
 def _run_latexmk(
-    cmd: list[str], cwd: Path, timeout_s: float, cancel: threading.Event | None = None
+    cmd: list[str],
+    cwd: Path,
+    timeout_s: float,
+    cancel: threading.Event | None = None,
+    *,
+    box: TexBox,
 ) -> tuple[int | None, str]:
-    """(exit code or None on timeout, latexmk's output); a set ``cancel`` stops the build."""
+    """(exit code or None on timeout, latexmk's output); a set ``cancel`` stops the build.
+    Stopping kills the process group: latexmk's, or bwrap's, whose sandbox dies with it."""
     proc = subprocess.Popen(
-        cmd,
+        box.command(cmd),
         cwd=cwd,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         start_new_session=True,
-        env={**os.environ, **_TEX_ENV},
+        env=box.env,
+        pass_fds=box.pass_fds,
     )
     deadline = time.monotonic() + timeout_s
     try:
@@ -232,8 +252,11 @@ def compile_paper(
     timeout_s: float = 120,
     output_pdf: Path | None = None,
     cancel: threading.Event | None = None,
+    sandbox: str = "auto",
 ) -> BuildResult:
-    latex_dir = Path(latex_dir)
+    """Build ``main`` in ``latex_dir`` inside the TeX boundary ``sandbox`` (the runs' setting:
+    ``auto``/``bwrap``, or ``none`` by name); see the module docstring."""
+    latex_dir = Path(os.path.abspath(latex_dir))
     missing = tex_available(packages=())
     if missing:
         raise ConfigError(
@@ -246,7 +269,7 @@ def compile_paper(
         )
     stem = Path(main).stem
     log_path, blg_path, pdf_path = (latex_dir / f"{stem}.{ext}" for ext in ("log", "blg", "pdf"))
-    with _FolderLock(latex_dir, timeout_s):
+    with _FolderLock(latex_dir, timeout_s), tex_box(latex_dir, sandbox) as box:
         start = time.monotonic()
         started_at = time.time()
         force = ["-g"] if _stale_latexmk_state(latex_dir, stem) else []
@@ -255,7 +278,7 @@ def compile_paper(
                 "latexmk's record in %s says its last run failed: forcing a full build", latex_dir
             )
         rc, output = _run_latexmk(
-            ["latexmk", *LATEXMK_FLAGS, *force, main], latex_dir, timeout_s, cancel
+            ["latexmk", *LATEXMK_FLAGS, *force, main], latex_dir, timeout_s, cancel, box=box
         )
         if not force and _nothing_to_do(rc, output):
             log.info(
@@ -263,27 +286,24 @@ def compile_paper(
             )
             left = max(1.0, timeout_s - (time.monotonic() - start))
             rc, output = _run_latexmk(
-                ["latexmk", *LATEXMK_FLAGS, "-g", main], latex_dir, left, cancel
+                ["latexmk", *LATEXMK_FLAGS, "-g", main], latex_dir, left, cancel, box=box
             )
         duration = time.monotonic() - start
     timed_out = rc is None
 
     def fresh(p: Path) -> bool:  # written by this build, not left over from an earlier one
-        return p.is_file() and p.stat().st_mtime >= started_at - 1
+        return safefs.is_file(p) and p.stat().st_mtime >= started_at - 1
+
+    def text(p: Path) -> str:  # TeX wrote it: no link is followed, a runaway log is cut
+        return safefs.read_text(p, limit=_LOG_LIMIT, errors="replace")
 
     diags: list[Diagnostic] = []
     if fresh(blg_path):
-        diags += parse_blg(
-            blg_path.read_text(encoding="utf-8", errors="replace"), main=main, root=latex_dir
-        )
+        diags += parse_blg(text(blg_path), main=main, root=latex_dir)
     failed = timed_out or rc != 0 or has_errors(diags)
-    if log_path.is_file():
-        diags += parse_log(
-            log_path.read_text(encoding="utf-8", errors="replace"),
-            main=main,
-            root=latex_dir,
-            failed=failed,
-        )
+    if safefs.is_file(log_path):
+        diags += parse_log(text(log_path), main=main, root=latex_dir, failed=failed)
+    diags = note_refusals(diags, output, main=main)
     if timed_out:
         diags.append(
             Diagnostic(
@@ -300,7 +320,7 @@ def compile_paper(
         diags.append(
             Diagnostic(main, None, "error", f"latexmk failed (exit {rc}): {tail}", "latex")
         )
-    ok = not failed and pdf_path.is_file() and not has_errors(diags)
+    ok = not failed and safefs.is_file(pdf_path) and not has_errors(diags)
     pdf: Path | None = None
     if ok:
         pdf = pdf_path
@@ -308,9 +328,10 @@ def compile_paper(
             _copy_atomic(pdf_path, Path(output_pdf))
             pdf = Path(output_pdf)
     log.info(
-        "built %s in %.1f s: %s, %d diagnostics",
+        "built %s in %.1f s (sandbox %s): %s, %d diagnostics",
         latex_dir / main,
         duration,
+        box.sandbox,
         "ok" if ok else ("timed out" if timed_out else "failed"),
         len(diags),
     )
@@ -319,6 +340,8 @@ def compile_paper(
         pdf,
         tuple(sorted(dict.fromkeys(diags), key=sort_key)),
         duration,
-        log_path if log_path.is_file() else None,
+        log_path if safefs.is_file(log_path) else None,
         timed_out,
+        box.sandbox,
+        box.user,
     )

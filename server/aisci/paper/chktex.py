@@ -5,6 +5,10 @@ raises: without chktex, or when it times out, it logs why and returns what it ha
 ChkTeX's own kinds map to severities: Error and Warning -> "warning" (style advice never
 blocks a build), Message -> "info". ChkTeX's per-line ``% chktex N`` suppressions still work.
 
+ChkTeX follows ``\\input``, so it runs inside the TeX boundary (execution/tex_boundary.py) like
+the build, with the paper's folder read-only; ``sandbox`` is the runs' setting. When that
+boundary cannot start, the lint is skipped (logged), as without chktex.
+
 ``SILENCED``: the checks that fired on every paper the skeleton produces, measured by running
 ChkTeX 1.7.8 on the skeleton and on a filled-in paper of the kind the writer drafts. They are
 typographic niceties the fix loop should not spend model calls on.
@@ -18,6 +22,8 @@ import subprocess
 from pathlib import Path
 
 from aisci.core.diagnostics import Diagnostic, sort_key
+from aisci.errors import ConfigError
+from aisci.execution.tex_boundary import tex_box
 
 log = logging.getLogger(__name__)
 
@@ -65,25 +71,32 @@ def parse_chktex(output: str, *, file: str | None = None) -> tuple[Diagnostic, .
 
 
 def run_chktex(
-    tex: Path, *, timeout_s: float = 20.0, silence=tuple(SILENCED)
+    tex: Path, *, timeout_s: float = 20.0, silence=tuple(SILENCED), sandbox: str = "auto"
 ) -> tuple[Diagnostic, ...]:
-    tex = Path(tex)
+    tex = Path(tex).absolute()
     exe = shutil.which("chktex")
     if exe is None:
         log.warning("chktex is not installed: style checks skipped (apt-get install chktex)")
         return ()
-    cmd = [exe, "-q", "-v0", "-f", _FORMAT, *(f"-n{n}" for n in silence), tex.name]
+    cmd = ["chktex", "-q", "-v0", "-f", _FORMAT, *(f"-n{n}" for n in silence), tex.name]
     try:
-        # chktex exits 2 when it found warnings; only its output matters.
-        done = subprocess.run(
-            cmd,
-            cwd=tex.parent,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            errors="replace",
-            timeout=timeout_s,
-        )
+        with tex_box(tex.parent, sandbox, writable=False) as box:
+            # chktex exits 2 when it found warnings; only its output matters. A timeout kills
+            # bwrap, and its sandbox with it.
+            done = subprocess.run(
+                box.command(cmd if box.sandbox == "bwrap" else [exe, *cmd[1:]]),
+                cwd=tex.parent,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                errors="replace",
+                timeout=timeout_s,
+                env=box.env,
+                pass_fds=box.pass_fds,
+            )
+    except ConfigError as e:
+        log.warning("style checks skipped: %s", e)
+        return ()
     except subprocess.TimeoutExpired:
         log.warning(
             "chktex did not finish on %s within %.0f s: style checks skipped", tex.name, timeout_s

@@ -109,6 +109,12 @@ LOG_RULES: tuple[LogRule, ...] = (
         message="underfull \\{box}box ({amount}){rest}",
     ),
     LogRule("pdftex-warning", _r(r"^pdfTeX warning(?: \([^)]*\))?: (?P<msg>.*)$"), "warning"),
+    LogRule(
+        "shell-escape",
+        _r(r"^runsystem\((?P<cmd>.*)\)\.\.\.disabled"),
+        "warning",
+        message="\\write18 asked to run `{cmd}': programs never run in a paper build, nothing ran",
+    ),
 )
 
 # Error messages rewritten into what to do (pattern on the message, replacement template).
@@ -255,6 +261,10 @@ def _error_details(
     """Look past an error line for ``l.<n> <text>``; returns (message, line, index after)."""
     for j in range(start, min(start + 25, len(lines))):
         if j > start and any(r.pattern.match(lines[j]) for r in LOG_RULES[:2]):
+            stop = LOG_RULES[0].pattern.match(lines[j])
+            if stop and stop["msg"].startswith("Emergency stop") and lineno is None and current:
+                # A missing \input in nonstop mode: TeX stops at once, at that line.
+                return message, int(stop["line"]), start
             break
         e = _ERROR_LINE.match(lines[j])
         if e:

@@ -1,16 +1,14 @@
-"""How every paper aisci writes prints a measured number and a name of the code in LaTeX.
+"""How every paper aisci writes prints a measured number in LaTeX.
 
 ``fmt`` gives four significant digits, never in exponent form, so the consistency check
-(consistency.py) can trace each printed number back to a run; ``tt`` sets a name (a metric, a
-dataset, a constant) in typewriter, escaped. The sweep scientist's reports, the search
-paragraph and the LLM scientist's results table all print through these two.
+(consistency.py) can trace each printed number back to a run. The sweep scientist's reports,
+the search paragraph and the LLM scientist's results table all print through it; names (a
+metric, a dataset, a constant) go through ``aisci.tex_quote.tex_tt``.
 """
 
 from __future__ import annotations
 
 import math
-
-from aisci.literature import latex_escape
 
 
 def fmt(value: float) -> str:
@@ -21,7 +19,3 @@ def fmt(value: float) -> str:
         return str(int(value))  # a step count is 300, not 300.0
     decimals = max(0, 3 - math.floor(math.log10(abs(value))))
     return f"{value:.{decimals}f}"
-
-
-def tt(name: str) -> str:
-    return r"\texttt{" + latex_escape(name) + "}"

@@ -170,7 +170,11 @@ def tex_to_text(tex: Path) -> str:
     return tex_file_to_text(tex)
 
 
-def pdf_to_text(pdf: Path, timeout_s: float = 60) -> str:
+def pdf_to_text(pdf: Path, timeout_s: float = 60, *, sandbox: str = "auto") -> str:
+    """The PDF's text by pdftotext, run inside the TeX boundary (``sandbox``: the runs' setting):
+    a PDF is untrusted input to a C parser, so the parser sees nothing of the project."""
+    from aisci.execution.tex_boundary import pdf_box
+
     pdf = Path(pdf)
     if not pdf.is_file():
         raise AisciError(
@@ -181,9 +185,16 @@ def pdf_to_text(pdf: Path, timeout_s: float = 60) -> str:
             "Cannot read the PDF: pdftotext is not installed.",
             "Install poppler-utils (apt-get install poppler-utils, or make setup).",
         )
-    result = subprocess.run(
-        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, timeout=timeout_s
-    )
+    box = pdf_box(sandbox)
+    with open(pdf, "rb") as data:  # on stdin: the sandboxed tool opens no file of ours
+        result = subprocess.run(
+            box.command(["pdftotext", "-layout", "-", "-"]),
+            stdin=data,
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+            env=box.env,
+        )
     if result.returncode != 0:
         raise AisciError(
             f"Cannot read {pdf.name}: pdftotext failed ({result.stderr.strip()[:200]}).",

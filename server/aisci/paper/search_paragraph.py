@@ -13,8 +13,8 @@ from __future__ import annotations
 from aisci.core.metric import Metric
 from aisci.core.tree import Tree
 from aisci.errors import StateError
-from aisci.literature import latex_escape
-from aisci.paper.prose import fmt, tt
+from aisci.paper.prose import fmt
+from aisci.tex_quote import tex_text, tex_tt
 
 TREE_FIGURE = "search_tree.png"  # drawn by the search (core/tree_figure.py) beside tree.json
 OPT_OUT = "% aisci: not-a-result"
@@ -55,10 +55,10 @@ def search_paragraph(tree: Tree) -> str:
     best = tree.best(metric.better)
     text = [
         (
-            f"The experiments are a best-first tree search on {tt(metric.name)}"
-            + (f" of {tt(metric.dataset)}" if metric.dataset else "")
+            f"The experiments are a best-first tree search on {tex_tt(metric.name)}"
+            + (f" of {tex_tt(metric.dataset)}" if metric.dataset else "")
             + f" ({'higher' if metric.direction == 'max' else 'lower'} is better; chosen by "
-            + latex_escape(metric.source)
+            + tex_text(metric.source)
             + "). "
             + f"It ran {c['ran']} variants of the experiment (at most {c['limit']}): {c['drafts']} drafts from "
             f"the baseline, {c['improve']} improvements of good variants and {c['debug']} debugging steps; "
@@ -66,7 +66,7 @@ def search_paragraph(tree: Tree) -> str:
         ),
         (
             "Selection rule: "
-            + latex_escape(tree.settings.get("rule", "")).replace("--", "-{}-")
+            + tex_text(tree.settings.get("rule", "")).replace("--", "-{}-")
             + ". "
             "Figure~\\ref{fig:tree} shows the tree."
         ),
@@ -75,10 +75,10 @@ def search_paragraph(tree: Tree) -> str:
         where = (
             "the baseline itself"
             if best.id == 0
-            else f"{tt(f'run_{best.id}')} ({latex_escape(short_description(best.description))})"
+            else f"{tex_tt(f'run_{best.id}')} ({tex_text(short_description(best.description))})"
         )
         text.append(
-            f"The best variant is {where}, with {tt(metric.name)} {fmt(best.metric)} in the search."
+            f"The best variant is {where}, with {tex_tt(metric.name)} {fmt(best.metric)} in the search."
         )
     conf = tree.confirmation
     if conf and conf.get("n"):
@@ -88,7 +88,7 @@ def search_paragraph(tree: Tree) -> str:
             else f"{fmt(conf['mean'])} (one seed: no spread to measure)"
         )
         text.append(
-            f"Re-run with {conf['n']} further seeds ({tt('AISCI_SEED')} = "
+            f"Re-run with {conf['n']} further seeds ({tex_tt('AISCI_SEED')} = "
             f"{', '.join(str(s) for s in conf['seeds'])}), it measures {spread}; we report this "
             "mean, not the single run that won the search. " + OPT_OUT
         )

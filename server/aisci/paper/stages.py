@@ -160,7 +160,13 @@ def build_paper(folder: Path, scientist: Scientist, ctx: Context) -> StageOutcom
     for round_ in range(ctx.settings.writeup_fix_rounds + 1):
         ctx.check_cancelled("The paper build")
         pre = list(run_prechecks(job.tex))
-        result = compile_paper(job.tex.parent, timeout_s=180, output_pdf=job.pdf, cancel=ctx.cancel)
+        result = compile_paper(
+            job.tex.parent,
+            timeout_s=180,
+            output_pdf=job.pdf,
+            cancel=ctx.cancel,
+            sandbox=ctx.settings.sandbox,
+        )
         report = check_consistency(job.folder, job.tex)
         diagnostics = pre + list(result.diagnostics) + list(report_diagnostics(report))
         _save_diagnostics(job, diagnostics)
@@ -200,6 +206,7 @@ def build_paper(folder: Path, scientist: Scientist, ctx: Context) -> StageOutcom
         numbers_checked=report.checked,
         unmatched_numbers=[f"{m.text} (template.tex:{m.line})" for m in report.mismatches],
         tex_hash=_hash(job.tex),
+        boundary={"sandbox": result.sandbox, "user": result.tex_user},
     )
     ctx.reporter.emit(
         StageFinished("build", str(job.folder), ok=result.ok and not errors, message=summary)
@@ -247,7 +254,7 @@ def review_paper(
         ctx.reporter.emit(
             Log("the last build failed; reviewing the last good PDF", "warning", str(job.folder))
         )
-        text = pdf_to_text(job.pdf)
+        text = pdf_to_text(job.pdf, sandbox=ctx.settings.sandbox)
     else:
         raise AisciError(
             f"Cannot review {job.idea.name}: the paper never built, so there is no PDF.",

@@ -8,11 +8,14 @@ never as causes. ``SweepScientist.propose_section`` drafts each section from it.
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
-from aisci.literature import latex_escape
-from aisci.paper.prose import fmt, tt
+from aisci.paper.prose import fmt
+from aisci.tex_quote import is_safe_file_name, tex_file_name, tex_text, tex_tt
+
+log = logging.getLogger(__name__)
 
 
 def _final_info(folder: Path, run: str) -> dict:
@@ -22,11 +25,14 @@ def _final_info(folder: Path, run: str) -> dict:
 
 
 def bib_keys(bib: Path) -> list[str]:
+    """The entry keys of ``bib`` that ``\\citet{}`` can take as they are: a key with a brace or
+    a backslash would end the citation and start TeX commands, so it is left out."""
     if not bib.is_file():
         return []
-    return re.findall(
+    keys = re.findall(
         r"@\w+\s*\{\s*([^,\s]+)\s*,", bib.read_text(encoding="utf-8", errors="replace")
     )
+    return [k for k in keys if re.fullmatch(r"[A-Za-z0-9_:.+/-]+", k)]
 
 
 class SweepReport:
@@ -49,22 +55,21 @@ class SweepReport:
 
     def label(self, run: str) -> str:
         if run == "run_0":
-            return f"baseline ({tt(self.constant)} $=$ {latex_escape(repr(self.baseline_value))})"
+            return f"baseline ({tex_tt(self.constant)} $=$ {tex_text(repr(self.baseline_value))})"
         record = next(r for r in self.runs if r.run == run)
         value = record.description.split(" = ", 1)[-1].split(" (baseline")[0]
-        return f"{tt(self.constant)} $=$ {latex_escape(value)}"
+        return f"{tex_tt(self.constant)} $=$ {tex_text(value)}"
 
     def section(self, name: str) -> str:
         return getattr(self, "_" + name.lower().replace(" ", "_"))()
 
     def _title(self) -> str:
-        return latex_escape(self.idea.title)
+        return tex_text(self.idea.title)
 
     def _values_run(self) -> str:
         """The values that were really run (a value a person rejected never was)."""
         return ", ".join(
-            latex_escape(r.description.split(" = ", 1)[-1].split(" (baseline")[0])
-            for r in self.runs
+            tex_text(r.description.split(" = ", 1)[-1].split(" (baseline")[0]) for r in self.runs
         )
 
     def _abstract(self) -> str:
@@ -76,10 +81,10 @@ class SweepReport:
             for r in self.runs
         ]
         return (
-            f"We measure how the template's results depend on one hyperparameter, {tt(self.constant)}, by "
-            f"running the unchanged experiment with {tt(self.constant)} set to {values} in turn and comparing "
-            f"every metric with the baseline value {latex_escape(repr(self.baseline_value))}. "
-            f"On {tt(dataset)}, {tt(metric)} is {fmt(base)} for the baseline and "
+            f"We measure how the template's results depend on one hyperparameter, {tex_tt(self.constant)}, by "
+            f"running the unchanged experiment with {tex_tt(self.constant)} set to {values} in turn and comparing "
+            f"every metric with the baseline value {tex_text(repr(self.baseline_value))}. "
+            f"On {tex_tt(dataset)}, {tex_tt(metric)} is {fmt(base)} for the baseline and "
             + "; ".join(parts)
             + ". "
             "The study is a one-factor sweep generated without a language model; it reports measurements, "
@@ -94,22 +99,22 @@ class SweepReport:
 
     def _introduction(self) -> str:
         return (
-            f"This report studies one knob of a small experiment: {tt(self.constant)} "
-            f"({latex_escape(self.idea.extra.get('knob', ''))}). "
-            f"We change only {tt(self.constant)}, from its baseline value "
-            f"{latex_escape(repr(self.baseline_value))} to {self._values_run()} (one run per value), and compare "
+            f"This report studies one knob of a small experiment: {tex_tt(self.constant)} "
+            f"({tex_text(self.idea.extra.get('knob', ''))}). "
+            f"We change only {tex_tt(self.constant)}, from its baseline value "
+            f"{tex_text(repr(self.baseline_value))} to {self._values_run()} (one run per value), and compare "
             "every metric with the baseline. Sweeps of this kind are the simplest honest baseline for automated research "
             r"systems~\citep{lu2024aiscientist}: they change one thing at a time and report what was measured."
         )
 
     def _background(self) -> str:
-        return "The experiment, as its template describes it: " + latex_escape(self.task)
+        return "The experiment, as its template describes it: " + tex_text(self.task)
 
     def _method(self) -> str:
         return (
-            f"We copy the template's experiment and change only the assignment of {tt(self.constant)} in "
+            f"We copy the template's experiment and change only the assignment of {tex_tt(self.constant)} in "
             "experiment.py; each value is one run, with the same code, data and seeds as the baseline. "
-            + latex_escape(self._boundary())
+            + tex_text(self._boundary())
             + " Metrics are read from each "
             "run's final\\_info.json; where the experiment reports standard errors over seeds, we show them."
         )
@@ -123,15 +128,13 @@ class SweepReport:
         return describe_boundaries([steps.get(r.run, {}).get("boundary") for r in self.runs])
 
     def _experimental_setup(self) -> str:
-        datasets = ", ".join(tt(d) for d in self.results["run_0"])
+        datasets = ", ".join(tex_tt(d) for d in self.results["run_0"])
         metrics = sorted({m for d in self.results["run_0"].values() for m in d["means"]})
-        scale = (
-            f" at the template's \\texttt{{{latex_escape(self.scale)}}} scale" if self.scale else ""
-        )
+        scale = f" at the template's {tex_tt(self.scale)} scale" if self.scale else ""
         return (
             f"All runs use the template's datasets ({datasets}){scale}. The metrics are "
-            f"{', '.join(tt(m) for m in metrics)}. There are {len(self.runs) + 1} runs: the baseline and "
-            f"{len(self.runs)} changed value(s) of {tt(self.constant)}."
+            f"{', '.join(tex_tt(m) for m in metrics)}. There are {len(self.runs) + 1} runs: the baseline and "
+            f"{len(self.runs)} changed value(s) of {tex_tt(self.constant)}."
         )
 
     def _results(self) -> str:
@@ -152,17 +155,29 @@ class SweepReport:
         low = min(values, key=lambda run: values[run])
         high = max(values, key=lambda run: values[run])
         text.append(
-            f"On {tt(dataset)}, the lowest {tt(metric)} ({fmt(values[low])}) comes from {self.label(low)} and "
+            f"On {tex_tt(dataset)}, the lowest {tex_tt(metric)} ({fmt(values[low])}) comes from {self.label(low)} and "
             f"the highest ({fmt(values[high])}) from {self.label(high)}."
         )
-        for i, (figure, description) in enumerate(sorted(self.figures.items())):
-            text.append(f"Figure~\\ref{{fig:{i}}} shows {latex_escape(figure)}.")
+        for i, (figure, description) in enumerate(sorted(self._safe_figures().items())):
+            text.append(f"Figure~\\ref{{fig:{i}}} shows {tex_text(figure)}.")
             text.append(
                 "\\begin{figure}[t]\n\\centering\n"
-                f"\\includegraphics[width=0.7\\linewidth]{{{figure}}}\n"
-                f"\\caption{{{latex_escape(description)}}}\n\\label{{fig:{i}}}\n\\end{{figure}}"
+                f"\\includegraphics[width=0.7\\linewidth]{{{tex_file_name(figure)}}}\n"
+                f"\\caption{{{tex_text(description)}}}\n\\label{{fig:{i}}}\n\\end{{figure}}"
             )
         return "\n\n".join(text)
+
+    def _safe_figures(self) -> dict[str, str]:
+        """The figures whose names TeX can take as they are. aisci renames every figure it copies
+        back (execution/plotting.py), so another name is a record written before that; it is
+        left out rather than quoted into a file name TeX would read differently."""
+        figures = {}
+        for name, description in self.figures.items():
+            if is_safe_file_name(name):
+                figures[name] = description
+            else:
+                log.warning("figure %r has a name TeX cannot take; it is left out", name)
+        return figures
 
     def _has_stderr(self) -> bool:
         return any(
@@ -172,7 +187,7 @@ class SweepReport:
         )
 
     def _table(self, index: int, dataset: str, metrics: list[str]) -> str:
-        head = " & ".join([r"run"] + [tt(m) for m in metrics]) + r" \\"
+        head = " & ".join([r"run"] + [tex_tt(m) for m in metrics]) + r" \\"
         rows = []
         for run, res in self.results.items():
             data = res.get(dataset, {})
@@ -188,7 +203,7 @@ class SweepReport:
         columns = "l" + "r" * len(metrics)
         return (
             "\\begin{table}[t]\n\\centering\n"
-            f"\\caption{{Measured means on {tt(dataset)}.}}\n\\label{{tab:{index}}}\n"
+            f"\\caption{{Measured means on {tex_tt(dataset)}.}}\n\\label{{tab:{index}}}\n"
             "\\resizebox{\\linewidth}{!}{%\n"
             f"\\begin{{tabular}}{{{columns}}}\n\\toprule\n{head}\n\\midrule\n"
             + "\n".join(rows)
@@ -197,7 +212,7 @@ class SweepReport:
 
     def _conclusion(self) -> str:
         return (
-            f"Changing {tt(self.constant)} alone moves the measured metrics as Table~\\ref{{tab:0}} shows. "
+            f"Changing {tex_tt(self.constant)} alone moves the measured metrics as Table~\\ref{{tab:0}} shows. "
             "The study has the limits of its design: one factor at a time (no interactions), the template's "
             "small scale, and as many seeds as the template runs. A model-driven study, or a larger scale, "
             "is needed before any of these effects is read as general."

@@ -11,8 +11,7 @@ from pathlib import Path
 
 from aisci.core.tree import load_tree
 from aisci.errors import StateError
-from aisci.literature import latex_escape
-from aisci.paper.prose import fmt, tt
+from aisci.paper.prose import fmt
 from aisci.paper.search_paragraph import (
     TREE_FIGURE,
     search_metric,
@@ -20,6 +19,7 @@ from aisci.paper.search_paragraph import (
     short_description,
 )
 from aisci.scientists.sweep.report import SweepReport
+from aisci.tex_quote import tex_text, tex_tt
 
 
 def tree_figure_tex() -> str:
@@ -53,10 +53,10 @@ class TreeReport(SweepReport):
         if run == "run_0":
             return "baseline"
         node = self.tree.node(int(run[4:]))
-        return f"{tt(run)}: {latex_escape(short_description(node.description))}"
+        return f"{tex_tt(run)}: {tex_text(short_description(node.description))}"
 
     def _values_run(self) -> str:
-        return ", ".join(latex_escape(short_description(r.description)) for r in self.runs)
+        return ", ".join(tex_text(short_description(r.description)) for r in self.runs)
 
     def _headline(self) -> tuple[str, str]:
         dataset = self.metric.dataset or next(iter(self.results["run_0"]))
@@ -73,10 +73,10 @@ class TreeReport(SweepReport):
         conf = self.tree.confirmation or {}
         text = (
             f"We search the knobs of a small experiment with a deterministic best-first tree search and report "
-            f"what it measured. On {tt(self.metric.name)}, the baseline measures {fmt(base)}"
+            f"what it measured. On {tex_tt(self.metric.name)}, the baseline measures {fmt(base)}"
         )
         if best is not None and best.id != 0 and best.metric is not None:
-            text += f" and the best variant found ({latex_escape(short_description(best.description))}) {fmt(best.metric)}"
+            text += f" and the best variant found ({tex_text(short_description(best.description))}) {fmt(best.metric)}"
         else:
             text += "; no variant beat it"
         if conf.get("n"):
@@ -101,19 +101,17 @@ class TreeReport(SweepReport):
         return (
             search_paragraph(self.tree)
             + "\n\nEach variant changes only top-level constants of experiment.py. "
-            + latex_escape(self._boundary())
+            + tex_text(self._boundary())
             + " Metrics are read from each run's final\\_info.json."
         )
 
     def _experimental_setup(self) -> str:
-        datasets = ", ".join(tt(d) for d in self.results["run_0"])
-        scale = (
-            f" at the template's \\texttt{{{latex_escape(self.scale)}}} scale" if self.scale else ""
-        )
+        datasets = ", ".join(tex_tt(d) for d in self.results["run_0"])
+        scale = f" at the template's {tex_tt(self.scale)} scale" if self.scale else ""
         return (
             f"All runs use the template's datasets ({datasets}){scale}. The primary metric is "
-            f"{tt(self.metric.name)}, chosen by {latex_escape(self.metric.source)}. Seed re-runs set "
-            f"{tt('AISCI_SEED')}, which the template reads in place of its own seeds."
+            f"{tex_tt(self.metric.name)}, chosen by {tex_text(self.metric.source)}. Seed re-runs set "
+            f"{tex_tt('AISCI_SEED')}, which the template reads in place of its own seeds."
         )
 
     def _results(self) -> str:
@@ -128,7 +126,7 @@ class TreeReport(SweepReport):
                         if s.get("std") is not None
                         else fmt(s["mean"])
                     )
-                    rows.append(f"{tt(dataset)} & {tt(name)} & {spread} \\\\")
+                    rows.append(f"{tex_tt(dataset)} & {tex_tt(name)} & {spread} \\\\")
             text.append(
                 "\\begin{table}[t]\n\\centering\n"
                 f"\\caption{{The best variant over {conf['n']} seeds: mean $\\pm$ standard deviation.}}\n"
