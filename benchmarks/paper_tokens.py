@@ -1,16 +1,20 @@
-"""Counts the tokens the LLM scientist sends to write, fix, review and improve one paper, offline.
+"""Counts the prompt tokens the LLM scientist sends for one paper, stage by stage, offline.
 
-    .venv/bin/python benchmarks/paper_tokens.py                     # a fresh scaffold idea, gpt-4o
+    .venv/bin/python benchmarks/paper_tokens.py                     # grokking, 5 runs, gpt-4o
+    .venv/bin/python benchmarks/paper_tokens.py --template templates/nanogpt --runs 3
     .venv/bin/python benchmarks/paper_tokens.py --folder results/grokking/<stamp>_<name>
 
-It runs the real stage code (aisci.paper.stages.write_paper, then the review, one fix round and
-the improvement) with a recording stand-in for the model client and the literature: every
-request is exactly what a model would receive, counted with litellm's tokenizer. The stand-in
-answers with sections of typical length (ANSWER_WORDS, about 3,000 words in all: a short
-conference paper), so the prompts that show the paper grow as they would. Worst cases: every
-citation round is used, and no review reflection stops early. Without --folder it makes an idea
-folder with a sweep of the scaffold template (two runs besides the baseline, ~6 s); an idea with
-five runs adds a few columns to the results table.
+First the cycle up to the paper (cycle_tokens.py): a real launch of the LLM scientist (one idea
+with ``--reflections`` review rounds, ``--runs`` runs at smoke scale, plots) against the tests'
+scripted fake model, every request recorded. Then the paper of that idea folder: the real stage
+code (aisci.paper.stages.write_paper, the review, one fix round and the improvement) with a
+recording stand-in for the model client and the literature. The stand-in answers with sections
+of typical length (ANSWER_WORDS, about 3,000 words in all: a short conference paper), so the
+prompts that show the paper grow as they would. Worst cases: every citation round is used, and
+no review reflection stops early. Every request is counted with litellm's tokenizer, and so is
+its cacheable prefix: the tokens it shares at its start with the stage's previous call
+(``prefix_tokens``). ``--folder`` skips the cycle and counts the paper of that folder only;
+``--dump DIR`` writes each stage's requests as JSON.
 """
 
 from __future__ import annotations
@@ -21,11 +25,12 @@ import json
 import os
 import platform
 import shutil
-import subprocess
 import sys
 import tempfile
 from collections import defaultdict
 from pathlib import Path
+
+from cycle_tokens import prefix_tokens, run_cycle, stage_of
 
 from aisci.core.context import Context
 from aisci.core.diagnostics import Diagnostic
@@ -47,6 +52,7 @@ from aisci.scientists.llm import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
+CACHED_PRICE_SHARE = 0.5  # OpenAI bills cached prompt tokens at half the price (gpt-4o)
 ANSWER_WORDS = {
     "Title": 12,
     "Abstract": 180,
@@ -123,6 +129,7 @@ class Recorder:
         self.settings = type("S", (), {"model": model})()
         self.model, self.job = model, job
         self.calls: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        self.messages: dict[str, list[list[dict]]] = defaultdict(list)
         self._rounds = 0
 
     def complete_json(self, messages, schema, *, stage):
@@ -133,6 +140,7 @@ class Recorder:
                 count_tokens(json.dumps(answer), self.model),
             )
         )
+        self.messages[stage].append([dict(m) for m in messages])
         return answer
 
     def _answer(self, messages, schema, stage):
@@ -194,36 +202,6 @@ class Scientist:
     review_paper = reviewing.review_paper
 
 
-def make_idea_folder(tmp: Path) -> Path:
-    template = tmp / "tiny"
-    shutil.copytree(ROOT / "server" / "aisci" / "scaffold", template)
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "aisci",
-            "launch",
-            "--template",
-            str(template),
-            "--scale",
-            "smoke",
-            "--engine",
-            "local",
-            "--num-ideas",
-            "1",
-            "--writeup",
-            "none",
-            "--results",
-            str(tmp / "results"),
-        ],
-        cwd=tmp,
-        check=True,
-        capture_output=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT / "server")},
-    )
-    return next((tmp / "results" / "tiny").glob("*_sweep_*"))
-
-
 def reset_paper(folder: Path) -> None:
     """Forget a paper written earlier: its steps in state.json, and latex/ back to the template's."""
     state_path = folder / "state.json"
@@ -250,12 +228,29 @@ def reset_paper(folder: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--folder", type=Path, help="an idea folder with finished runs (it is copied, not changed)"
+        "--folder",
+        type=Path,
+        help="an idea folder with finished runs (it is copied, not changed): the paper only",
     )
+    parser.add_argument("--template", type=Path, default=ROOT / "templates" / "grokking")
+    parser.add_argument("--runs", type=int, default=5, help="runs after the baseline")
+    parser.add_argument("--reflections", type=int, default=1, help="idea review rounds")
     parser.add_argument("--model", default="gpt-4o")
+    parser.add_argument("--sandbox", default="auto", help="the runs' sandbox (auto, bwrap, none)")
+    parser.add_argument("--dump", type=Path, help="write each stage's requests here (JSON)")
     args = parser.parse_args()
+    cycle: dict[str, list[list[dict]]] = defaultdict(list)
     with tempfile.TemporaryDirectory() as tmp:
-        source = args.folder or make_idea_folder(Path(tmp))
+        if args.folder:
+            source = args.folder
+        else:
+            template = Path(tmp) / "template" / args.template.name
+            shutil.copytree(args.template, template)
+            source, bodies = run_cycle(
+                template, Path(tmp) / "results", args.runs, args.reflections, args.sandbox
+            )
+            for request in bodies:
+                cycle[stage_of(request)].append(request["messages"])
         folder = Path(tmp) / "copy" / source.name
         shutil.copytree(source, folder, ignore=shutil.ignore_patterns("review*", "*.pdf"))
         reset_paper(folder)
@@ -268,7 +263,7 @@ def main() -> None:
         write_paper(folder, scientist, ctx)
         job = paper_job(folder, ctx)
         review = reviewing.review_paper(scientist, job, tex_to_text(job.tex), ctx)
-        default_stages = {s: list(c) for s, c in client.calls.items()}
+        default_stages = {s: list(c) for s, c in client.messages.items()}
         # One fix round with an error in Results and a number the check does not find.
         tex = job.tex.read_text(encoding="utf-8")
         line = next(i for i, text in enumerate(tex.splitlines(), 1) if "\\begin{tabular}" in text)
@@ -293,45 +288,58 @@ def main() -> None:
         paper_fixes.propose_paper_fix(scientist, job, errors, None, ctx)
         improvement.propose_improvement(scientist, job, review, None, ctx)
 
-    p = price(args.model)
+    model = args.model
+    if args.dump:
+        args.dump.mkdir(parents=True, exist_ok=True)
+        for stage, calls in [*cycle.items(), *client.messages.items()]:
+            name = stage.replace(" ", "_").replace(":", "").replace(".", "")
+            (args.dump / f"{name}.json").write_text(json.dumps(calls, indent=1), encoding="utf-8")
     print(
-        f"Tokens sent for one paper, model {args.model} tokenizer; idea {source.name} "
+        f"Prompt tokens sent for one paper, model {model} tokenizer; idea {source.name} "
         f"({len(job.runs)} runs + baseline, {len(job.figures)} figure(s)); {platform.node()}, "
         f"{os.cpu_count()} cores; {datetime.date.today()}\n"
     )
     print(
-        "| stage | calls | tokens sent | answer tokens (est.) |"
-        + (" cost at list price |" if p else "")
-        + "\n|---|---:|---:|---:|"
-        + ("---:|" if p else "")
+        "| stage | calls | prompt tokens | in a cacheable prefix | share |\n|---|---:|---:|---:|---:|"
     )
 
-    def row(name: str, calls: list[tuple[int, int]]) -> tuple[int, int]:
-        sent, got = sum(c[0] for c in calls), sum(c[1] for c in calls)
-        cost = f" ${sent * p.input_per_token + got * p.output_per_token:.3f} |" if p else ""
-        print(f"| {name} | {len(calls)} | {sent:,} | {got:,} |{cost}")
-        return sent, got
+    def row(name: str, calls: list[list[dict]]) -> tuple[int, int, int]:
+        sent = sum(count_message_tokens(m, model) for m in calls)
+        cached = prefix_tokens(calls, model)
+        share = f"{cached / sent:.0%}" if sent else "-"
+        print(f"| {name} | {len(calls)} | {sent:,} | {cached:,} | {share} |")
+        return len(calls), sent, cached
 
     labels = {
+        "ideas": f"ideas: draft + {args.reflections} review round(s)",
         "writeup": f"writeup: {len(paper_material.NEEDS)} drafts + one refinement pass",
         "citations": f"citations: {citations.CITE_ROUNDS} searches, {citations.CITE_LIMIT} papers shown each",
         "review": f"review: {defaults.num_reviews} review, {defaults.review_reflections} reflection",
     }
-    totals = [row(labels.get(s, s), default_stages[s]) for s in ("writeup", "citations", "review")]
-    sent, got = sum(t[0] for t in totals), sum(t[1] for t in totals)
-    cost = f" ${sent * p.input_per_token + got * p.output_per_token:.3f} |" if p else ""
+    stages = [(s, cycle[s]) for s in sorted(cycle)]
+    stages += [(s, default_stages[s]) for s in ("writeup", "citations", "review")]
+    totals = [row(labels.get(s, s), calls) for s, calls in stages]
+    calls, sent, cached = (sum(t[i] for t in totals) for i in range(3))
     print(
-        f"| **per paper at the default settings** | {sum(len(default_stages[s]) for s in default_stages)} | "
-        f"**{sent:,}** | {got:,} |{cost}"
+        f"| **per paper at {args.runs} runs** | {calls} | **{sent:,}** | {cached:,} | "
+        f"{cached / max(sent, 1):.0%} |"
     )
     row(
         "writeup_fix: per round, only while the build has errors (at most 3)",
-        client.calls["writeup_fix"],
+        client.messages["writeup_fix"],
     )
     row(
         "improvement (off by default; then a rebuild and a second review)",
-        client.calls["improvement"],
+        client.messages["improvement"],
     )
+    p = price(model)
+    if p:
+        cheap = p.input_per_token * CACHED_PRICE_SHARE
+        print(
+            f"\nPrompt cost per paper at {model} list price: ${sent * p.input_per_token:.3f} uncached, "
+            f"${(sent - cached) * p.input_per_token + cached * cheap:.3f} with every cacheable prefix "
+            f"served from the cache (at {CACHED_PRICE_SHARE:.0%} of the price)."
+        )
 
 
 if __name__ == "__main__":

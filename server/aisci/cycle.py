@@ -40,6 +40,7 @@ from aisci.core.search import run_search
 from aisci.core.state import State
 from aisci.core.template import Template
 from aisci.errors import AisciError
+from aisci.llm.answer_store import working_in
 from aisci.paper import build as paper_build
 from aisci.paper.stages import paper_stages
 
@@ -79,6 +80,12 @@ def _idea_name(folder: Path) -> str:
 
 
 def run_idea(folder: Path, scientist: Scientist, ctx: Context) -> IdeaOutcome:
+    # This idea's model calls keep their answers and cost in its folder: a resume pays once.
+    with working_in(folder):
+        return _run_idea(folder, scientist, ctx)
+
+
+def _run_idea(folder: Path, scientist: Scientist, ctx: Context) -> IdeaOutcome:
     idea = _idea_name(folder)
     said: list[str] = []
     for name, stage in idea_stages(ctx):
@@ -262,9 +269,9 @@ def _run_ideas(folders: list[Path], scientist: Scientist, ctx: Context) -> list[
         try:
             return run_idea(folder, scientist, ctx.for_worker(gpu))
         except AisciError as e:
-            ctx.reporter.emit(ErrorEvent("launch", e.message, e.hint, str(folder)))
             if ctx.cancel.is_set() or e.stops_launch:
-                raise
+                raise  # the front end shows the error that ends the launch: once, not here too
+            ctx.reporter.emit(ErrorEvent("launch", e.message, e.hint, str(folder)))
             return IdeaOutcome(_idea_name(folder), folder, False, e.message)
         finally:
             gpus.put(gpu)

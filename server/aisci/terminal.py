@@ -86,6 +86,8 @@ class TerminalReporter:
         if isinstance(event, ev.Progress):
             pct = f"{event.percent:5.1f}% " if event.percent is not None else ""
             return f"    {pct}{event.message}"
+        if isinstance(event, ev.RetryWaiting):
+            return f"    {event.stage + ': ' if event.stage else ''}{event.message}"
         if isinstance(event, ev.Log):
             return (
                 f"    {event.level}: {event.message}"
@@ -104,8 +106,9 @@ class TerminalReporter:
         if isinstance(event, ev.ProposalReady):
             return f"    proposed edit of {event.file}: {event.description}"
         if isinstance(event, ev.ErrorEvent):
+            # The hint on a line of its own: run on after the message, the two read as one.
             return f"error in {event.stage}: {event.message}" + (
-                f" {event.hint}" if event.hint else ""
+                f"\n    {event.hint}" if event.hint else ""
             )
         return None
 

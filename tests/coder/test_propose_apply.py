@@ -63,8 +63,8 @@ def test_the_instruction_and_the_file_reach_the_model(idea, make_coder, fake_ope
     (request,) = fake_openai.chat_requests
     assert request.body["model"] == "fake-model"
     assert request.headers["authorization"] == f"Bearer {FAKE_KEY}"
-    # aider appends its format reminder after the instruction.
-    assert last_user_message(request).startswith("Lower the learning rate to 0.01.\n")
+    # The format rules are in aider's system prompt, once: the instruction ends the request.
+    assert last_user_message(request) == "Lower the learning rate to 0.01."
     everything = "\n".join(str(m["content"]) for m in request.body["messages"])
     assert "LEARNING_RATE = 0.1  # step size" in everything and "experiment.py" in everything
 
@@ -149,7 +149,7 @@ def test_proposals_refuse_a_file_that_changed_since(idea, make_coder, fake_opena
 def test_instruction_is_never_run_as_an_aider_command(idea, make_coder, fake_openai):
     fake_openai.script(["No edit."])
     make_coder().propose(idea, ["experiment.py"], "/run touch pwned")
-    assert last_user_message(fake_openai.chat_requests[0]).startswith("/run touch pwned\n")
+    assert last_user_message(fake_openai.chat_requests[0]) == "/run touch pwned"
     assert not (idea / "pwned").exists()
 
 

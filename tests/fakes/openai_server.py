@@ -11,6 +11,14 @@ Contract:
   with the OpenAI error body), or a callable ``(request_json) -> str | Answer | Error``.
   When the queue is empty the ``default`` responder answers; without one the server returns
   500 ``fake server: no scripted reply left``.
+- Responders for provider trouble and local servers (openai_responders.py): ``RateLimitStorm`` (429 for N seconds
+  from its first request, with or without ``Retry-After``, then another reply) and
+  ``SchemaAnswers`` (a server that enforces ``response_format`` ``json_schema``: it answers
+  a JSON value in the schema's shape when one is given, free text when none is, or refuses
+  the schema with a 400 like a server without grammar support).
+- ``cache_min_tokens``: when set, ``usage.prompt_tokens_details.cached_tokens`` reports the
+  prompt's prefix shared with an earlier request (chars/4, 0 below the minimum), as a provider
+  with prompt caching does.
 - Every request is recorded (method, path, headers, parsed body) in ``fake.requests``;
   ``wait_for_requests(n)`` waits on a condition, never on a sleep.
 - The server runs in a daemon thread of the test process; another process only needs
@@ -141,9 +149,13 @@ class FakeOpenAI:
         *,
         default: Reply | None = None,
         models: tuple[str, ...] = ("fake-model",),
+        cache_min_tokens: int | None = None,
     ):
         self.default = default
         self.models = models
+        # Prompt caching as OpenAI reports it: off (None), or the least prefix it serves.
+        self.cache_min_tokens = cache_min_tokens
+        self._prompts: list[str] = []
         self._queue: deque[Reply] = deque(replies or [])
         self._requests: list[RecordedRequest] = []
         self._cond = threading.Condition()
@@ -218,6 +230,15 @@ class FakeOpenAI:
             return list(self._requests)
 
     # -- used by the handler ---------------------------------------------------------------
+    def _cached_tokens(self, prompt: str) -> int:
+        """With ``cache_min_tokens`` set: the estimated tokens of the longest prefix ``prompt``
+        shares with an earlier request, when at least ``cache_min_tokens`` (else 0)."""
+        with self._cond:
+            earlier, self._prompts = list(self._prompts), [*self._prompts, prompt]
+        shared = max((_common_prefix(p, prompt) for p in earlier), default=0)
+        tokens = shared // 4
+        return tokens if tokens >= (self.cache_min_tokens or 0) and tokens else 0
+
     def _record(self, request: RecordedRequest) -> None:
         with self._cond:
             self._requests.append(request)
@@ -309,6 +330,9 @@ class _Handler(BaseHTTPRequestHandler):
             else _estimate_tokens(reply.text),
         }
         usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
+        if self.fake.cache_min_tokens is not None:
+            cached = self.fake._cached_tokens(_prompt_text(body))
+            usage["prompt_tokens_details"] = {"cached_tokens": min(cached, usage["prompt_tokens"])}
         model = str(body.get("model") or self.fake.models[0])
         if body.get("stream"):
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
@@ -349,6 +373,12 @@ class _Handler(BaseHTTPRequestHandler):
         event("[DONE]")
         self.wfile.write(b"0\r\n\r\n")
         self.wfile.flush()
+
+
+def _common_prefix(a: str, b: str) -> int:
+    """Characters ``a`` and ``b`` share at their start."""
+    n = min(len(a), len(b))
+    return next((i for i in range(n) if a[i] != b[i]), n)
 
 
 def _pieces(text: str, size: int = 16) -> list[str]:

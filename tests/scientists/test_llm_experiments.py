@@ -444,7 +444,8 @@ def test_a_persistent_429_fails_the_idea_with_the_rate_limit_hint(tmp_path):
         and "Rate limit" in outcome.ideas[0].message
     )
     [error] = ctx.reporter.of_type(ev.ErrorEvent)
-    assert error.hint.startswith("The provider is overloaded, rate-limiting or failing"), error.hint
+    assert error.hint.startswith("openai kept rate-limiting"), error.hint
+    assert "--retry-budget" in error.hint and "--resume" in error.hint
     assert "model name" not in error.hint
 
 

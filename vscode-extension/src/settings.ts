@@ -34,6 +34,8 @@ export const SERVER_KEYS = [
   "maxNodes",
   "seeds",
   "debugDepth",
+  "retryBudgetSeconds",
+  "structuredOutput",
 ] as const;
 
 export type ServerKey = (typeof SERVER_KEYS)[number];

@@ -12,7 +12,15 @@ import argparse
 from pathlib import Path
 
 from aisci.cli.values import NON_NEGATIVE_FLOAT, NON_NEGATIVE_INT, POSITIVE_FLOAT, POSITIVE_INT
-from aisci.core.settings import ENGINES, EXECUTORS, SANDBOXES, SCALES, SCIENTISTS, Settings
+from aisci.core.settings import (
+    ENGINES,
+    EXECUTORS,
+    SANDBOXES,
+    SCALES,
+    SCIENTISTS,
+    STRUCTURED_OUTPUT,
+    Settings,
+)
 
 # Every flag that sets a Settings value takes its default and choices from core/settings.py.
 DEFAULT = Settings()
@@ -142,6 +150,22 @@ def _add_model_choice(
     )
     p.add_argument(
         "--scientist", choices=SCIENTISTS, default=DEFAULT.scientist, help=scientist_help
+    )
+    p.add_argument(
+        "--retry-budget",
+        type=POSITIVE_FLOAT,
+        default=DEFAULT.retry_budget_s,
+        metavar="SECONDS",
+        help="how long one model call may keep retrying rate limits (429), server errors and "
+        "timeouts, obeying Retry-After (default %(default)g)",
+    )
+    p.add_argument(
+        "--structured-output",
+        choices=STRUCTURED_OUTPUT,
+        default=DEFAULT.structured_output,
+        help="send the answer's JSON schema (response_format json_schema): auto where litellm "
+        "knows the model takes one, on always (a local server: llama.cpp, vLLM...), off never "
+        "(default %(default)s)",
     )
 
 

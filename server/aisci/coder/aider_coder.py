@@ -44,13 +44,16 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aisci.core.atomic import write_text_atomic
 from aisci.core.context import Cancelled
 from aisci.core.proposals import safe_path
 from aisci.errors import AisciError, ConfigError
+from aisci.llm.limiter import Limiter
+from aisci.llm.models import provider_of
 from aisci.llm.settings import RetryPolicy
 
 from .aider_model import make_model
@@ -59,6 +62,9 @@ from .edit_result import edit_result
 from .edits import AppliedEdit, EditFailed, ProposedEdit
 from .model_calls import ModelCalls, Stop, failure_hint
 from .quiet_io import quiet_io_class
+
+if TYPE_CHECKING:
+    from aisci.core.events import RetryWaiting
 
 # aider formats whose edits all go through the IO's read_text/write_text. "patch" deletes and
 # creates files directly, so it cannot run dry.
@@ -89,13 +95,16 @@ class AiderCoder:
         max_reflections: int = 2,
         retry: RetryPolicy | None = None,
         model_info: dict[str, Any] | None = None,
+        limiter: Limiter | None = None,
+        on_wait: Callable[[RetryWaiting], None] | None = None,
     ):
         """``model``: a litellm model string. ``api_base``: an OpenAI-compatible server.
         The key: ``api_key``, else the variable named by ``api_key_env``, else the provider's
         usual variable (litellm reads it). ``max_reflections``: how often an answer aider could
         not apply is sent back to the model. ``retry``: how a model call that failed for a passing
         reason (429, 5xx, timeout) is tried again before ``EditFailed`` (default: the policy of
-        every other model call). ``model_info``: litellm-style metadata
+        every other model call; ``limiter``, the process's shared limiter of the provider, and
+        ``on_wait``, told of every wait, are the model client's). ``model_info``: litellm-style metadata
         (``max_input_tokens``, ``input_cost_per_token``, ...) for a model litellm lacks."""
         if edit_format not in EDIT_FORMATS:
             raise ConfigError(
@@ -117,6 +126,8 @@ class AiderCoder:
         self.timeout_s = timeout_s
         self.max_reflections = max_reflections
         self.retry = retry or RetryPolicy()
+        self.limiter = limiter
+        self.on_wait = on_wait
         self._api_key = api_key
         self._model_info = model_info
 
@@ -202,7 +213,15 @@ class AiderCoder:
         coder, io = new_coder(
             model, self.edit_format, root, editable, context, self.max_reflections
         )
-        calls = ModelCalls(coder, io, cancel, self.retry)
+        calls = ModelCalls(
+            coder,
+            io,
+            cancel,
+            self.retry,
+            provider=_provider(self.model, self.api_base),
+            limiter=self.limiter,
+            on_wait=self.on_wait,
+        )
         coder.send = calls.send
 
         try:
@@ -216,6 +235,14 @@ class AiderCoder:
             ) from None
         _check_cancel(cancel)
         return edit_result(root, names, editable, originals, instruction, coder, io, calls)
+
+
+def _provider(model: str, api_base: str | None) -> str:
+    """The provider's name for the wait messages ("rate-limited by openai")."""
+    try:
+        return provider_of(model, api_base)
+    except AisciError:
+        return "the provider"
 
 
 def _check_cancel(cancel: threading.Event | None) -> None:

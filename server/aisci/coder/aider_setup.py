@@ -2,9 +2,13 @@
 
 ``new_coder`` builds it around a model from ``aider_model.make_model`` and a silent IO from
 ``quiet_io``: no git, no commits, no lint or test runs, no streaming, no repository map, no URL
-or shell-command suggestions, no prompt caching, no analytics file (``_NoAnalytics``) and no
+or shell-command suggestions, no analytics file (``_NoAnalytics``) and no
 chat summaries (``_NoSummary``: an extra model call a one-shot edit does not need). The files are
 named to the model relative to ``root`` ("latex/template.tex"), whatever their common parent.
+What the model gets: aider's own system prompt with the edit-format rules once (no reminder
+after the instruction), its format examples, the listed files, the instruction; prompt-cache
+marks where the model needs them (aider's ``cache_prompts``, Anthropic only), no cache-warming
+pings.
 """
 
 from __future__ import annotations
@@ -49,6 +53,9 @@ def new_coder(
     from aider.coders import Coder
 
     io = quiet_io_class()(root, editable)
+    # The edit-format rules go once, in the system prompt (aider puts them there too), not again
+    # after the instruction: ~570 tokens a call that repeat what the system prompt says.
+    model.reminder = None
     coder = Coder.create(
         main_model=model,
         edit_format=edit_format,
@@ -67,11 +74,29 @@ def new_coder(
         suggest_shell_commands=False,
         analytics=_NoAnalytics(),
         summarizer=_NoSummary(),
-        cache_prompts=False,
+        # Cache marks on the stable part (system, examples, files) where the model needs them
+        # (Anthropic: aider's model.cache_control); other providers cache on their own.
+        cache_prompts=True,
         verbose=False,
     )
     # Names relative to the folder ("latex/template.tex"), whatever the files' common parent.
     coder.root = str(root)
     coder.abs_root_path_cache = {}
     coder.max_reflections = max_reflections
+    _count_cached_tokens(coder)
     return coder, io
+
+
+def _count_cached_tokens(coder) -> None:
+    """Sums, in ``coder.aisci_cached_tokens``, the prompt tokens each answer's usage says the
+    provider served from its cache (aider prices them, but keeps no count)."""
+    from aisci.llm.caching import cached_prompt_tokens
+
+    report = coder.calculate_and_show_tokens_and_cost
+    coder.aisci_cached_tokens = 0
+
+    def counted(messages, completion=None):
+        coder.aisci_cached_tokens += cached_prompt_tokens(getattr(completion, "usage", None))
+        return report(messages, completion)
+
+    coder.calculate_and_show_tokens_and_cost = counted

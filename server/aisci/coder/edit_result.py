@@ -86,6 +86,7 @@ def _usage(coder, requests: int) -> Usage:
         prompt_tokens=int(coder.total_tokens_sent or 0),
         completion_tokens=int(coder.total_tokens_received or 0),
         cost_usd=float(coder.total_cost) if priced else None,
+        cached_prompt_tokens=int(getattr(coder, "aisci_cached_tokens", 0)),
     )
 
 

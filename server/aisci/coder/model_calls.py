@@ -2,11 +2,14 @@
 
 ``ModelCalls.send`` takes the place of ``coder.send`` (one model call). It checks the cancel
 event before each call and retries a call that failed for a passing reason (429, 408, 5xx, a
-timeout, a lost connection: ``aisci.llm.retry.is_transient``) under the caller's
-``RetryPolicy``, waiting on the cancel event, instead of aider's own three tries in under a
-second. A cancel, or a call that still fails or fails for good, unwinds aider's loop at once
-with ``Stop``, whose hint says what to check: the key, the provider's load, the server's
-reachability (``failure_hint`` guesses one from the reason when the call gave none).
+timeout, a lost connection: ``aisci.llm.retry.is_transient``) with the same ``Backoff`` as
+every other model call (aisci/llm/retry.py): within the policy's time budget, obeying
+``Retry-After``, through the process's shared limiter of the provider (so aider's calls and
+the stages' calls wait together), each wait logged at WARNING and told to ``on_wait`` (the
+front end's progress line) -- instead of aider's own three tries in under a second. A cancel,
+or a call that still fails or fails for good, unwinds aider's loop at once with ``Stop``,
+whose hint says what to check: the key, the provider's load, the server's reachability
+(``failure_hint`` guesses one from the reason when the call gave none).
 """
 
 from __future__ import annotations
@@ -14,10 +17,13 @@ from __future__ import annotations
 import logging
 import re
 import threading
-import time
+from collections.abc import Callable
 
 from aisci.core.context import Cancelled
-from aisci.llm.retry import is_transient, status_of
+from aisci.core.events import RetryWaiting
+from aisci.llm.errors import Cancelled as CallCancelled
+from aisci.llm.limiter import Limiter
+from aisci.llm.retry import Backoff, is_transient, status_of
 from aisci.llm.settings import RetryPolicy
 
 # The retry lines keep the logger name they had when this was part of aider_coder.py.
@@ -37,27 +43,52 @@ class Stop(BaseException):
 class ModelCalls:
     """Wraps ``coder.send`` (one model call): counts calls, keeps each answer, checks the
     cancel event before each call, and retries a call that failed for a passing reason under
-    our ``RetryPolicy`` (aider's own loop would give it three tries in under a second)."""
+    our ``RetryPolicy`` and shared ``Limiter`` (aider's own loop would give it three tries in
+    under a second)."""
 
-    def __init__(self, coder, io, cancel: threading.Event | None, policy: RetryPolicy):
+    def __init__(
+        self,
+        coder,
+        io,
+        cancel: threading.Event | None,
+        policy: RetryPolicy,
+        *,
+        provider: str = "the provider",
+        limiter: Limiter | None = None,
+        on_wait: Callable[[RetryWaiting], None] | None = None,
+        stage: str = "code edit",
+    ):
         self._send = coder.send
         self._coder = coder
         self._io = io
         self.mark = 0  # where the last call's messages start in ``io.recorded``
         self._cancel = cancel
         self._policy = policy
+        self._provider = provider
+        self._limiter = limiter
+        self._on_wait = on_wait
+        self._stage = stage
         self.requests = 0
         self.replies: list[str] = []
 
     def send(self, messages, model=None, functions=None):
         from aider.coders.base_coder import FinishReasonLength
 
-        start = time.monotonic()
-        attempt = 0
+        backoff = Backoff(
+            self._policy,
+            provider=self._provider,
+            stage=self._stage,
+            limiter=self._limiter,
+            on_wait=self._on_wait,
+            cancel=self._cancel,
+            what="code edit: model call",
+            logger=log,
+        )
         while True:
-            if self._cancel is not None and self._cancel.is_set():
-                raise Stop("cancelled", Cancelled("The code edit"))
-            attempt += 1
+            try:
+                backoff.gate()
+            except CallCancelled:
+                raise Stop("cancelled", Cancelled("The code edit")) from None
             self.requests += 1
             self.mark = len(self._io.recorded)
             try:
@@ -68,29 +99,19 @@ class ModelCalls:
             except FinishReasonLength:
                 raise  # aider reports a cut-off answer itself; it ends up in ``error``
             except Exception as err:
-                elapsed = time.monotonic() - start
-                wait = self._policy.delay(attempt - 1)
                 passing = is_transient(err)
-                if (
-                    not passing
-                    or attempt >= self._policy.max_attempts
-                    or elapsed + wait > self._policy.max_total_s
-                ):
+                try:
+                    again = passing and backoff.failed(err)
+                except CallCancelled:
+                    raise Stop("cancelled", Cancelled("The code edit")) from None
+                if not again:
+                    attempt, elapsed = backoff.attempt, backoff.elapsed()
                     tries = f" after {attempt} tries in {elapsed:.0f} s" if attempt > 1 else ""
                     raise Stop(
                         f"the model call failed{tries}: {_one_line(err)}",
                         err,
-                        _call_hint(err, passing),
+                        _call_hint(err) or (backoff.give_up_hint(err) if passing else None),
                     ) from None
-                log.info(
-                    "code edit: model call failed (%s), try %d of %d; retrying in %.2f s",
-                    _one_line(err),
-                    attempt,
-                    self._policy.max_attempts,
-                    wait,
-                )
-                # Waiting on the cancel event lets a cancel cut the backoff short.
-                (self._cancel or threading.Event()).wait(wait)
         self.replies.append(self._coder.partial_response_content or "")
 
 
@@ -99,19 +120,14 @@ def _one_line(err: BaseException) -> str:
     return text if len(text) <= 300 else text[:297] + "..."
 
 
-def _call_hint(err: BaseException, passing: bool) -> str | None:
-    """The hint for a model call that failed, from its status rather than its words (litellm
-    reports a refused connection as a 500, so that one is told by its words)."""
+def _call_hint(err: BaseException) -> str | None:
+    """The hint for a model call that failed for good, from its status rather than its
+    words (litellm reports a refused connection as a 500, so that one is told by its words)."""
     status = status_of(err)
     if status in (401, 403):
         return "Check the API key for the model."
     if status != 429 and re.search(r"connect|timed? ?out", str(err), re.IGNORECASE):
         return "Check that the model's server (api_base) is reachable, then run the edit again."
-    if passing:
-        return (
-            "The provider is overloaded, rate-limiting or failing: wait and rerun with "
-            "--resume, lower --parallel, or raise the retry limits."
-        )
     return None
 
 

@@ -66,6 +66,8 @@ def make_context(args: argparse.Namespace):
         "max_nodes": "max_nodes",
         "debug_depth": "debug_depth",
         "seeds": "seeds",
+        "retry_budget": "retry_budget_s",
+        "structured_output": "structured_output",
     }
     settings = Settings(
         scale=check_scale(scale or default_scale()),

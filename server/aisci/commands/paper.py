@@ -6,16 +6,17 @@ import argparse
 import sys
 
 from aisci.commands.context import make_context, results_lock
-from aisci.commands.targets import idea_folder, print_cost
+from aisci.commands.targets import idea_folder, ledger_beside, print_cost
 from aisci.errors import ConfigError
 
 
 def cmd_writeup(args: argparse.Namespace) -> int:
+    from aisci.llm.answer_store import working_in
     from aisci.paper.stages import build_paper, write_paper
 
     folder, scientist, ctx = idea_folder(args)
     try:
-        with results_lock(folder, "writeup", named=True):
+        with results_lock(folder, "writeup", named=True), working_in(folder):
             write_paper(folder, scientist, ctx, section=args.section)
             outcome = build_paper(folder, scientist, ctx)
     finally:
@@ -49,6 +50,7 @@ def cmd_review(args: argparse.Namespace) -> int:
 
         text = pdf_to_text(args.paper, sandbox=ctx.settings.sandbox)
         scientist = LLMScientist(None, ctx)
+        ledger_beside(scientist, args.paper)
         try:
             reviews = [scientist.review_paper(None, text, ctx) for _ in range(args.num_reviews)]
         finally:
@@ -59,10 +61,11 @@ def cmd_review(args: argparse.Namespace) -> int:
         print(stem.with_name(stem.name + ".txt").read_text(encoding="utf-8"))
         print(f"Written: {stem}.json and {stem}.txt", file=sys.stderr)
         return 0
+    from aisci.llm.answer_store import working_in
     from aisci.paper.stages import review_paper
 
     folder, scientist, ctx = idea_folder(args)
-    with results_lock(folder, "review", named=True):
+    with results_lock(folder, "review", named=True), working_in(folder):
         outcome = review_paper(folder, scientist, ctx)
     print((folder / "review.txt").read_text(encoding="utf-8"))
     return 0 if outcome.ok else 1

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from aisci.commands.context import make_context
@@ -75,8 +76,25 @@ def idea_folder(args: argparse.Namespace):
     scale = State.load(folder).get("scale")
     if scale:
         ctx.settings = ctx.settings.with_(scale=scale)
-    template = load_template(folder)
+    # Spending lands beside the idea, in results/<template>/cost.json (and, while the command
+    # works in the folder, its own cost.json), not in ./results/<idea folder name>/.
+    template = replace(load_template(folder), name=folder.parent.name)
+    ctx.settings = ctx.settings.with_(results=folder.parent.parent)
     return folder, make_scientist(template, ctx), ctx
+
+
+def ledger_beside(scientist, path: Path) -> Path:
+    """Keep the scientist's spending in ``<stem>.cost.json`` beside ``path`` (a PDF reviewed
+    outside any results folder), and no paid answers: a review asked again is a new review."""
+    from aisci.llm import Ledger
+
+    target = path.resolve().with_name(path.stem + ".cost.json")
+    session = getattr(scientist, "session", None)
+    if session is not None:
+        session.ledger = Ledger.load(target)
+        session.ledger.parent = session.command_ledger
+        scientist.client.set_home(session.ledger, answers=None)
+    return target
 
 
 def note_scales(template, scale: str) -> None:

@@ -78,6 +78,27 @@ class Log(Event):
 
 
 @dataclass(frozen=True)
+class RetryWaiting(Event):
+    """A model call waits before its next try: the provider rate-limited it (``status`` 429,
+    or another caller of the same provider was told to wait), failed it (5xx) or did not
+    answer. ``attempt`` is the try that follows the wait."""
+
+    provider: str
+    wait_s: float
+    attempt: int
+    status: int | None = None
+    stage: str = ""
+    folder: str | None = None
+    reason: str = ""  # "rate-limited by openai", "openai failed (503)", ...
+
+    @property
+    def message(self) -> str:
+        seconds = max(1, round(self.wait_s)) if self.wait_s >= 0.5 else self.wait_s
+        wait = f"{seconds} s" if isinstance(seconds, int) else f"{seconds:.1f} s"
+        return f"{self.reason or self.provider}, retrying in {wait} (try {self.attempt})"
+
+
+@dataclass(frozen=True)
 class ErrorEvent(Event):
     stage: str
     message: str

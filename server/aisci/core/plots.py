@@ -18,6 +18,10 @@ from aisci.core.proposals import Proposal
 from aisci.core.scientist import CritiquesFigures, RunJob, Scientist
 from aisci.core.state import State
 
+# Starts the ``error`` given to ``propose_plot_fix`` when plot.py ran and the figures were
+# critiqued: the scientist tells the model it is a critique of the figures, not a failure.
+CRITIQUE_PREFIX = "a vision model read the figures and found: "
+
 
 @dataclass(frozen=True)
 class PlotsOutcome:
@@ -58,7 +62,7 @@ def make_plots(folder: Path, scientist: Scientist, ctx: Context) -> PlotsOutcome
                 critiqued = (
                     True  # one round of fixes from what the model saw, then the figures stand
                 )
-                error = "a vision model read the figures and found: " + "; ".join(problems)
+                error = CRITIQUE_PREFIX + "; ".join(problems)
 
                 def critique_fix(feedback: str | None, error: str = error) -> Proposal | None:
                     return scientist.propose_plot_fix(job, error, feedback, ctx)

@@ -9,7 +9,9 @@ order, each time a worker is free (docs/search.md):
 3. a failed node without a debug child, while under ``--debug-depth``, is debugged (oldest first);
 4. otherwise the best done node on the metric is improved (the next best when the scientist
    has nothing more for it);
-5. nothing left: the search ends. It also ends at ``--max-nodes`` nodes that ran code.
+5. nothing left: the search ends. It also ends at ``--max-nodes`` nodes that ran code (or
+   repeated an earlier node's code byte for byte: such a node is recorded ``duplicate`` of that
+   node and not run).
 
 Then the best node (the baseline if nothing beat it) is run again with ``--seeds`` seeds
 (``AISCI_SEED=1..N``), and the record keeps their mean and spread. Every node runs in its own
@@ -75,13 +77,16 @@ def run_search(folder: Path, scientist, ctx: Context) -> ExperimentsOutcome:
     _draw(folder, tree)
     ran = [n for n in tree.search_nodes() if n.run]
     failed = sum(n.status == "failed" for n in ran)
+    repeats = sum(n.status == "duplicate" for n in tree.search_nodes())
     return _finish(
         folder,
         ctx,
         ok=True,
         best=best,
         message=(
-            f"{len(ran)} node(s), {failed} failed; best run_{best.id} ({metric.name} {best.metric:.4g})"
+            f"{len(ran)} node(s), {failed} failed"
+            + (f", {repeats} duplicate(s) of an earlier node not run" if repeats else "")
+            + f"; best run_{best.id} ({metric.name} {best.metric:.4g})"
             + confirmation_words(tree)
         ),
     )

@@ -4,10 +4,12 @@ the scientist proposes for it.
 ``Expansions.next_expansion(tree)`` walks the candidates in the rule's order
 (``search_record.RULE``; the module docstring of ``search.py`` states it in full) and asks the
 scientist for a child of each (``propose_node``, reviewed like any edit) until one is proposed;
-that child is recorded pending with its snapshot ``run_<id>.py``. A (parent, kind) the scientist
+that child is recorded pending with its snapshot ``run_<id>.py``, unless its code is byte for
+byte an earlier node's: then it is recorded ``duplicate`` of that node and not run (it still
+counts towards ``--max-nodes``: its proposal was paid for). A (parent, kind) the scientist
 had nothing more for is not asked again in this search; a debug it could not propose is recorded
 as a failed debug node that ran nothing. ``None``: nothing is left, or ``--max-nodes`` nodes ran
-code.
+code or repeated one.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from aisci.core.proposals import text_hash
 from aisci.core.scientist import NodeJob
 from aisci.core.search_record import load_search_tree, node_code
 from aisci.core.state import State
-from aisci.core.tree import Node, Tree, code_diff, set_node, update_tree
+from aisci.core.tree import Node, Tree, code_diff, same_code, set_node, update_tree
 
 
 class Expansions:
@@ -37,7 +39,11 @@ class Expansions:
 
     def next_expansion(self, tree: Tree) -> Node | None:
         s = self.ctx.settings
-        while sum(1 for n in tree.search_nodes() if n.run) < s.max_nodes:
+        # A duplicate ran nothing but its proposal was paid for: it counts, so a model that keeps
+        # proposing the same code cannot keep the search going.
+        while (
+            sum(1 for n in tree.search_nodes() if n.run or n.duplicate_of is not None) < s.max_nodes
+        ):
             for parent, kind in self._candidates(tree):
                 if (parent.id, kind) in self.exhausted:
                     continue
@@ -131,6 +137,9 @@ class Expansions:
         description = proposal.description
         if written != proposal.proposed:
             description += " (edited by a person before it ran)"
+        twin = same_code(load_search_tree(folder), text_hash(written))
+        if twin is not None:
+            return self._duplicate(parent, kind, description, parent_code, written, twin, depth)
         write_text_atomic(folder / f"run_{node_id}.py", written)
         node = Node(
             node_id,
@@ -145,5 +154,40 @@ class Expansions:
         update_tree(folder, lambda t: t.with_node(node))
         ctx.reporter.emit(
             Log(f"node {node_id} ({kind} of run_{parent.id}): {description}", "info", str(folder))
+        )
+        return node
+
+    def _duplicate(
+        self,
+        parent: Node,
+        kind: str,
+        description: str,
+        parent_code: str,
+        written: str,
+        twin: Node,
+        depth: int,
+    ) -> Node:
+        """Record a proposal whose code is ``twin``'s, byte for byte: it would measure the same
+        thing again, so it is not run (no snapshot, no run folder) and points at ``twin``."""
+        why = f"the same code as run_{twin.id}: not run again"
+        node = Node(
+            load_search_tree(self.folder).next_id(),
+            parent.id,
+            kind,
+            description,
+            "duplicate",
+            diff=code_diff(parent_code, written),
+            code_hash=text_hash(written),
+            note=why,
+            depth=depth,
+            duplicate_of=twin.id,
+        )
+        update_tree(self.folder, lambda t: t.with_node(node))
+        self.ctx.reporter.emit(
+            Log(
+                f"node {node.id} ({kind} of run_{parent.id}) repeats {why}",
+                "warning",
+                str(self.folder),
+            )
         )
         return node

@@ -25,6 +25,8 @@ SCALES = ("smoke", "cpu", "full")
 AUTONOMY = ("full", "review-edits")
 SCIENTISTS = ("auto", "llm", "sweep")
 SEARCHES = ("linear", "tree")
+# The provider's JSON-schema mode: auto (where litellm knows the model takes one), on, off.
+STRUCTURED_OUTPUT = ("auto", "on", "off")
 __all__ = [
     "AUTONOMY",
     "ENGINES",
@@ -33,6 +35,7 @@ __all__ = [
     "SCALES",
     "SCIENTISTS",
     "SEARCHES",
+    "STRUCTURED_OUTPUT",
     "Settings",
 ]
 
@@ -55,6 +58,9 @@ class Settings:
     api_base: str | None = None
     api_key_env: str | None = None  # the variable whose key may go to api_base
     max_cost_usd: float | None = None
+    # Seconds a model call may keep retrying 429s, 5xx and timeouts (--retry-budget).
+    retry_budget_s: float = 120.0
+    structured_output: str = "auto"  # the JSON-schema mode: auto, on or off (STRUCTURED_OUTPUT)
     record: Path | None = None
     replay: Path | None = None
     num_ideas: int = 2
@@ -92,6 +98,15 @@ class Settings:
         if self.search not in SEARCHES:
             raise ConfigError(
                 f"Unknown search {self.search!r}.", f"Use one of: {', '.join(SEARCHES)}."
+            )
+        if self.structured_output not in STRUCTURED_OUTPUT:
+            raise ConfigError(
+                f"Unknown structured output mode {self.structured_output!r}.",
+                f"Use one of: {', '.join(STRUCTURED_OUTPUT)}.",
+            )
+        if not self.retry_budget_s > 0:
+            raise ConfigError(
+                f"--retry-budget must be a number of seconds above 0, found {self.retry_budget_s}."
             )
         if self.seeds < 0 or self.debug_depth < 0:
             raise ConfigError("--seeds and --debug-depth must be 0 or more.")

@@ -5,8 +5,9 @@ A node is one variant of experiment.py: its parent, its kind (``root`` is the ba
 failed node, ``seed`` a re-run of the best node with another seed), a short description, its
 code as a unified diff from its parent's, the run that measured it, the metric value, and its
 status (``pending`` -> ``running`` -> ``done`` | ``failed``; ``pruned`` by a person or the
-limits). A node's id is its run index: node 3 ran as ``run_3/`` from the snapshot ``run_3.py``.
-A linear search writes the same record as a chain.
+limits; ``duplicate``: its code is byte for byte an earlier node's, named by ``duplicate_of``,
+so it was not run and has no run folder). A node's id is its run index: node 3 ran as
+``run_3/`` from the snapshot ``run_3.py``. A linear search writes the same record as a chain.
 
 The file is rewritten whole and atomically (core/atomic.py) after every change, as a
 read-modify-write under a lock per file, so a pin or prune from the editor while a search runs
@@ -30,7 +31,7 @@ from aisci.errors import StateError
 
 TREE_FILE = "tree.json"
 KINDS = ("root", "draft", "improve", "debug", "seed")
-STATUSES = ("pending", "running", "done", "failed", "pruned")
+STATUSES = ("pending", "running", "done", "failed", "pruned", "duplicate")
 _locks: dict[str, threading.RLock] = {}
 _guard = threading.Lock()
 
@@ -59,15 +60,21 @@ class Node:
     pruned: bool = False  # a person's prune: never expanded (and not run, if it had not run)
     seed: int | None = None  # the AISCI_SEED of a seed node
     depth: int = 0  # debug steps from the last node that ran without a fix
+    duplicate_of: int | None = None  # the earlier node whose code this one repeated
+
+    @property
+    def ran_code(self) -> bool:
+        """Whether the node has (or will have) its own run: it has code that repeats no node."""
+        return bool(self.code_hash) and self.status != "duplicate"
 
     @property
     def run(self) -> str | None:
         """The run folder of a node that has (or will have) one; a node that runs nothing has none."""
-        return f"run_{self.id}" if self.code_hash else None
+        return f"run_{self.id}" if self.ran_code else None
 
     @property
     def code_file(self) -> str | None:
-        return f"run_{self.id}.py" if self.code_hash else None
+        return f"run_{self.id}.py" if self.ran_code else None
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "run": self.run, "code": self.code_file}
@@ -157,6 +164,30 @@ def code_diff(parent: str, child: str) -> str:
             tofile="b/experiment.py",
         )
     )
+
+
+def diff_summary(diff: str, limit: int = 240) -> str:
+    """What a diff changed, in one line: its removed and added lines (``-old +new; ...``),
+    cut at ``limit`` characters; "no change" for an empty diff."""
+    parts, in_hunk = [], False
+    for line in diff.splitlines():
+        in_hunk = in_hunk or line.startswith("@@")  # the ---/+++ file names come before
+        if not in_hunk or line[:1] not in ("-", "+"):
+            continue
+        text = " ".join(line[1:].split())
+        if text:
+            parts.append(f"{line[0]}{text}")
+    summary = "; ".join(parts) or "no change"
+    return summary if len(summary) <= limit else summary[: limit - 1] + "…"
+
+
+def same_code(tree: Tree, code_hash: str) -> Node | None:
+    """The earliest node (the baseline included, seeds and duplicates not) whose code has
+    ``code_hash``: a proposal with that code would measure the same thing again."""
+    for n in tree.nodes:
+        if n.code_hash == code_hash and n.kind != "seed" and n.status != "duplicate":
+            return n
+    return None
 
 
 def load_tree(folder: Path) -> Tree | None:

@@ -2,8 +2,9 @@
 
 Nodes are placed by depth (top to bottom) and by their order among their siblings; the colour
 says the kind (baseline, draft, improve, debug, seed), the marker the status (done: circle,
-failed: cross, pruned or pending: hollow square); each node is labelled with its run and its
-metric value. The path from the baseline to the best node is drawn thick.
+failed: cross, pruned or pending: hollow square, a duplicate not run: hollow diamond); each
+node is labelled with its run and its metric value. The path from the baseline to the best
+node is drawn thick.
 """
 
 from __future__ import annotations
@@ -21,7 +22,14 @@ COLOURS = {
     "debug": "#d62728",
     "seed": "#9467bd",
 }
-MARKERS = {"done": "o", "failed": "X", "pruned": "s", "pending": "s", "running": "s"}
+MARKERS = {
+    "done": "o",
+    "failed": "X",
+    "pruned": "s",
+    "pending": "s",
+    "running": "s",
+    "duplicate": "D",
+}
 
 
 def layout(tree: Tree) -> dict[int, tuple[float, float]]:
@@ -77,7 +85,7 @@ def draw_tree(tree: Tree, out: Path, *, better=None) -> Path:
         if node.id not in pos:
             continue
         x, y = pos[node.id]
-        hollow = node.status in ("pruned", "pending", "running")
+        hollow = node.status in ("pruned", "pending", "running", "duplicate")
         ax.scatter(
             [x],
             [y],

@@ -42,6 +42,7 @@ class Recorded:
     completion_tokens: int
     cost_usd: float | None
     model: str
+    cached_prompt_tokens: int = 0  # of prompt_tokens, served from the provider's cache
 
 
 def strip_secrets(value: Any) -> Any:
@@ -68,6 +69,58 @@ def request_key(model: str, messages: list[dict], params: dict) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def entry_line(
+    *,
+    key: str,
+    stage: str,
+    model: str,
+    messages: list[dict],
+    params: dict,
+    answer: Recorded,
+    duration_s: float,
+) -> bytes:
+    """One cassette line (JSON, newline-terminated), secrets stripped."""
+    entry = {
+        "key": key,
+        "stage": stage,
+        "model": model,
+        "messages": messages,
+        "params": {k: params.get(k) for k in KEY_PARAMS if params.get(k) is not None},
+        "text": answer.text,
+        "usage": {
+            "prompt_tokens": answer.prompt_tokens,
+            "completion_tokens": answer.completion_tokens,
+        },
+        "cost_usd": answer.cost_usd,
+        "served_by": answer.model,
+        "duration_s": round(duration_s, 3),
+    }
+    return (json.dumps(strip_secrets(entry), ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def parse_lines(text: str, where: Path) -> list[tuple[str, Recorded]]:
+    """(key, answer) of every readable line; an unreadable one (most likely the last line of a
+    killed run) is skipped with a warning."""
+    out = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            e = json.loads(line)
+            usage = e.get("usage") or {}
+            rec = Recorded(
+                text=e["text"],
+                prompt_tokens=int(usage.get("prompt_tokens") or 0),
+                completion_tokens=int(usage.get("completion_tokens") or 0),
+                cost_usd=e.get("cost_usd"),
+                model=e.get("served_by") or e.get("model", ""),
+            )
+            out.append((str(e["key"]), rec))
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            log.warning("cassette %s line %d skipped: %s", where, number, exc)
+    return out
+
+
 class CassetteWriter:
     """Appends one JSON line per finished call."""
 
@@ -76,33 +129,9 @@ class CassetteWriter:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
 
-    def append(
-        self,
-        *,
-        key: str,
-        stage: str,
-        model: str,
-        messages: list[dict],
-        params: dict,
-        answer: Recorded,
-        duration_s: float,
-    ) -> None:
-        entry = {
-            "key": key,
-            "stage": stage,
-            "model": model,
-            "messages": messages,
-            "params": {k: params.get(k) for k in KEY_PARAMS if params.get(k) is not None},
-            "text": answer.text,
-            "usage": {
-                "prompt_tokens": answer.prompt_tokens,
-                "completion_tokens": answer.completion_tokens,
-            },
-            "cost_usd": answer.cost_usd,
-            "served_by": answer.model,
-            "duration_s": round(duration_s, 3),
-        }
-        line = (json.dumps(strip_secrets(entry), ensure_ascii=False) + "\n").encode("utf-8")
+    def append(self, **entry: Any) -> None:
+        """``entry``: the keyword arguments of ``entry_line``."""
+        line = entry_line(**entry)
         with self._lock:
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
             try:
@@ -123,29 +152,14 @@ class Cassette:
 
     def _load(self) -> None:
         try:
-            lines = self.path.read_text(encoding="utf-8").splitlines()
+            text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
             raise ConfigError(
                 f"Replay cassette {self.path} does not exist.",
                 "Record one first (--record PATH), or check the path.",
             ) from None
-        for number, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            try:
-                e = json.loads(line)
-                usage = e.get("usage") or {}
-                rec = Recorded(
-                    text=e["text"],
-                    prompt_tokens=int(usage.get("prompt_tokens") or 0),
-                    completion_tokens=int(usage.get("completion_tokens") or 0),
-                    cost_usd=e.get("cost_usd"),
-                    model=e.get("served_by") or e.get("model", ""),
-                )
-                self._queues.setdefault(e["key"], deque()).append(rec)
-            except (ValueError, KeyError, TypeError) as exc:
-                # Most likely the last line of a killed run: keep the rest.
-                log.warning("cassette %s line %d skipped: %s", self.path, number, exc)
+        for key, rec in parse_lines(text, self.path):
+            self._queues.setdefault(key, deque()).append(rec)
 
     def take(self, key: str) -> Recorded | None:
         """The next recorded answer for ``key``, or None when none is left."""

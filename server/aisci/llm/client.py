@@ -11,6 +11,10 @@ Contract:
   so ledgers loaded from a resumed run's cost.json count what was already spent.
   Transient failures are retried under ``settings.retry``; see ``retry.py``.
 - Every call, live or replayed, lands in the ``Ledger``; ``on_cost(totals)`` runs after each.
+- Every paid answer is kept before it is used (answer_store.py): in the idea folder this
+  thread works in (``working_in``; its ledger is then ``<idea>/cost.json``, a child of the
+  command's), else in the command's store (``answers``). A request whose answer was kept
+  before this process opened the store is answered from it, free, marked replayed.
 - ``settings.record`` appends each live call to a cassette; ``settings.replay`` answers from
   one without network. With both, a request missing from the replay cassette is made live and
   recorded; with replay alone it raises ``ReplayMissError``.
@@ -30,14 +34,20 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from aisci.core.settings import STRUCTURED_OUTPUT
 
 from ._litellm import load_litellm
+from .answer_store import Places
 from .answers import AnswerProblem, parse_answer
+from .caching import cached_prompt_tokens, needs_cache_control, with_cache_breakpoints
 from .cassette import Cassette, CassetteWriter, Recorded, request_key
-from .errors import LLMFormatError, LLMRequestError, ReplayMissError
+from .errors import ConfigError, LLMFormatError, LLMRequestError, ReplayMissError
 from .ledger import CallRecord, Ledger, LedgerTotals
+from .limiter import Limiter, limiter_for
 from .models import (
     check_model,
     estimate_cost,
@@ -46,8 +56,11 @@ from .models import (
     supports_json_schema,
     warn_unpriced_once,
 )
-from .retry import call_with_retries, check_cancel
+from .retry import CONTINUE, call_with_retries, check_cancel
 from .settings import LLMSettings
+
+if TYPE_CHECKING:
+    from aisci.core.events import RetryWaiting
 
 log = logging.getLogger(__name__)
 
@@ -75,20 +88,35 @@ class LLMClient:
         cancel: threading.Event | None = None,
         *,
         on_cost: Callable[[LedgerTotals], None] | None = None,
+        on_wait: Callable[[RetryWaiting], None] | None = None,
         sleep: Callable[[float], None] | None = None,
         rng: random.Random | None = None,
+        limiter: Limiter | None = None,
+        answers: Path | str | None = None,
     ):
         self.settings = settings
-        self.ledger = ledger if ledger is not None else Ledger(max_cost_usd=settings.max_cost_usd)
+        # Ledgers and paid-answer stores: the command's, and each idea folder's (answer_store.py).
+        self._places = Places(
+            ledger if ledger is not None else Ledger(max_cost_usd=settings.max_cost_usd), answers
+        )
         self.cancel = cancel
         self.on_cost = on_cost
+        # Hears every wait between tries (the front end's progress line); aider's calls too.
+        self.on_wait = on_wait
+        self._limiter = limiter
         self._sleep = sleep
         self._rng = rng
         self._replay = Cassette(settings.replay) if settings.replay else None
         self._writer = CassetteWriter(settings.record) if settings.record else None
         self._lock = threading.Lock()
         self._checked_provider: str | None = None
-        self._schema_mode = settings.structured_output
+        if settings.structured_output not in STRUCTURED_OUTPUT:
+            raise ConfigError(
+                f"Unknown structured output mode {settings.structured_output!r}.",
+                f"Use one of: {', '.join(STRUCTURED_OUTPUT)}.",
+            )
+        # False once a provider refused a schema (400): plain-text JSON from then on.
+        self._schema_mode = settings.structured_output != "off"
 
     # -- public ----------------------------------------------------------------------------
     def check(self) -> str:
@@ -97,6 +125,25 @@ class LLMClient:
             if self._checked_provider is None:
                 self._checked_provider = check_model(self.settings)
             return self._checked_provider
+
+    @property
+    def limiter(self) -> Limiter:
+        """The process's shared limiter of this provider, model and server (limiter.py)."""
+        if self._limiter is None:
+            provider = self.check()
+            self._limiter = limiter_for(
+                provider, f"{self.settings.model}@{self.settings.api_base or ''}"
+            )
+        return self._limiter
+
+    @property
+    def ledger(self) -> Ledger:
+        """The ledger of the idea folder this thread works in (its parent: the command's)."""
+        return self._places.here().ledger
+
+    def set_home(self, ledger: Ledger, answers: Path | str | None = None) -> None:
+        """Where calls outside an idea folder land: ``ledger``, and ``answers`` (None: no store)."""
+        self._places.set_base(ledger, answers)
 
     def complete(
         self,
@@ -127,6 +174,15 @@ class LLMClient:
                     "--record PATH (this needs the model and its key).",
                 )
 
+        place = self._places.here()
+        kept = place.store.take(key) if place.store is not None else None
+        entry: dict[str, Any] = {"key": key, "stage": stage, "model": s.model, "params": params}
+        entry["messages"] = messages
+        if kept is not None:  # paid before a stop (answer_store.py): replayed, free this time
+            if self._writer is not None:  # a recording stays whole
+                self._writer.append(**entry, answer=kept, duration_s=0.0)
+            return self._finish(stage, replace(kept, cost_usd=0.0), 0.0, replayed=True)
+
         provider = self.check()
         cap = s.max_cost_usd if s.max_cost_usd is not None else self.ledger.root.max_cost_usd
         estimate = 0.0
@@ -146,20 +202,19 @@ class LLMClient:
                 cancel=self.cancel,
                 sleep=self._sleep,
                 rng=self._rng,
+                provider=provider,
+                stage=stage,
+                limiter=self.limiter,
+                on_wait=self.on_wait,
             )
         finally:
             budget.release(estimate)
         duration = time.monotonic() - started
+        entry.update(answer=answer, duration_s=duration)
+        if place.store is not None:
+            place.store.keep(**entry)  # kept before it is used: a stop from now on loses nothing
         if self._writer is not None:
-            self._writer.append(
-                key=key,
-                stage=stage,
-                model=s.model,
-                messages=messages,
-                params=params,
-                answer=answer,
-                duration_s=duration,
-            )
+            self._writer.append(**entry)
         return self._finish(stage, answer, duration, replayed=False)
 
     def complete_json(
@@ -184,18 +239,21 @@ class LLMClient:
         raise LLMFormatError(
             f"Model `{self.settings.model}` gave no usable JSON for stage `{stage}` after "
             f"{answers} answers: {problem}.",
-            "Rerun the stage, or choose a stronger model (--model).",
+            f"Choose a stronger model (--model), then {CONTINUE}.",
         )
 
     # -- internals -------------------------------------------------------------------------
     def _complete_structured(
         self, conversation: list[dict], schema: dict, stage: str, overrides: dict
     ) -> Reply:
+        mode = self.settings.structured_output
         use_schema = (
             self._schema_mode
             and schema.get("type") == "object"  # providers want an object at the root
             and "response_format" not in overrides
-            and supports_json_schema(self.settings.model)
+            # "on": the user knows the server takes a schema (llama.cpp, vLLM...), although
+            # litellm does not know an openai/NAME model on a custom api_base.
+            and (mode == "on" or supports_json_schema(self.settings.model))
         )
         if not use_schema:
             return self.complete(conversation, stage=stage, **overrides)
@@ -237,6 +295,8 @@ class LLMClient:
             "drop_params": True,
             **params,
         }
+        if needs_cache_control(s.model):  # Anthropic caches only a prefix the request marks
+            kwargs["messages"] = with_cache_breakpoints(messages)
         if s.api_base:
             kwargs["api_base"] = s.api_base
         if s.api_key:
@@ -320,8 +380,10 @@ class LLMClient:
             text=text,
             prompt_tokens=prompt,
             completion_tokens=completion,
+            # litellm's completion_cost prices these at the cached rate from the same usage.
             cost_usd=self._cost(response, prompt, completion),
             model=str(getattr(response, "model", "") or self.settings.model),
+            cached_prompt_tokens=min(prompt, cached_prompt_tokens(usage)),
         )
 
     def _cost(self, response: Any, prompt: int, completion: int) -> float | None:
@@ -346,6 +408,7 @@ class LLMClient:
                 cost_usd=answer.cost_usd,
                 duration_s=round(duration, 3),
                 replayed=replayed,
+                cached_prompt_tokens=answer.cached_prompt_tokens,
             )
         )
         if self.on_cost is not None:

@@ -7,9 +7,13 @@ Contract:
   half of one.
 - A ledger may have a ``parent`` (e.g. one per idea folder under one per command): records
   are forwarded to it, and the cost cap is checked on the root, so parallel ideas share one cap.
+- Each call keeps ``cached_prompt_tokens``, the part of its prompt the provider served from
+  its cache (``llm/caching.py``), and the totals sum them.
 - ``reserve``/``release`` hold the estimate of calls in flight, so two threads cannot both pass
   the cap with the same remaining money.
-- Costs are ``None`` when unknown; totals then say how many calls had no price. Replayed calls
+- Costs are ``None`` when unknown; totals then say how many calls had no price. cost.json
+  writes an unknown cost as ``null`` with ``priced: false`` (each call, and totals where no
+  call had a price), never as 0. Replayed calls
   keep their recorded cost, marked ``replayed``, and do not count against the cap.
 """
 
@@ -39,6 +43,9 @@ class CallRecord:
     duration_s: float
     timestamp: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat())
     replayed: bool = False
+    # Of prompt_tokens, those the provider served from its prompt cache (billed lower; the
+    # cost above already counts them at the cached price): 0 when it reported none.
+    cached_prompt_tokens: int = 0
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,7 @@ class StageTotals:
     cost_usd: float = 0.0  # known costs only
     unpriced_calls: int = 0  # calls whose cost is unknown
     replayed_calls: int = 0
+    cached_prompt_tokens: int = 0
 
     def add(self, r: CallRecord) -> StageTotals:
         return StageTotals(
@@ -58,6 +66,7 @@ class StageTotals:
             cost_usd=self.cost_usd + (r.cost_usd or 0.0),
             unpriced_calls=self.unpriced_calls + (r.cost_usd is None),
             replayed_calls=self.replayed_calls + r.replayed,
+            cached_prompt_tokens=self.cached_prompt_tokens + r.cached_prompt_tokens,
         )
 
 
@@ -159,9 +168,9 @@ class Ledger:
         return {
             "version": FORMAT_VERSION,
             "max_cost_usd": self.max_cost_usd,
-            "totals": asdict(t.overall),
-            "by_stage": {k: asdict(v) for k, v in t.by_stage.items()},
-            "calls": [asdict(r) for r in self.records],
+            "totals": _totals_json(t.overall),
+            "by_stage": {k: _totals_json(v) for k, v in t.by_stage.items()},
+            "calls": [{**asdict(r), "priced": r.cost_usd is not None} for r in self.records],
         }
 
     @classmethod
@@ -216,6 +225,16 @@ def _budget_error(spent: float, cap: float, estimate: float, stage: str) -> Budg
         f"Continue with a higher cap: rerun the same command with --max-cost {suggested:.2f} "
         "(and --resume, for aisci launch); what finished is saved.",
     )
+
+
+def _totals_json(totals: StageTotals) -> dict:
+    """Totals as cost.json writes them: ``cost_usd`` null when no call had a price (unknown,
+    never $0), ``priced`` false when any call had none (the cost is then a lower bound)."""
+    out = asdict(totals)
+    if totals.calls and totals.unpriced_calls == totals.calls:
+        out["cost_usd"] = None
+    out["priced"] = totals.unpriced_calls == 0
+    return out
 
 
 def _usd(totals) -> str:

@@ -9,21 +9,26 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Capped exponential backoff with full jitter, for 429s, 5xx, timeouts, lost connections.
+    """Capped exponential backoff with full jitter, for 429s, 5xx, timeouts, lost connections,
+    within a time budget.
 
-    Attempt ``n`` (0-based) waits a uniform random time in ``[0, min(max_delay_s,
-    base_delay_s * 2**n)]`` ("full jitter": parallel clients do not retry in lock-step).
-    It stops after ``max_attempts`` tries, or when the next wait would end after
-    ``max_total_s`` seconds from the first try.
+    Try ``n`` (0-based) is followed by a uniform random wait in ``[0, min(max_delay_s,
+    base_delay_s * 2**n)]`` ("full jitter": parallel clients do not retry in lock-step), or by
+    the provider's ``Retry-After`` when it sent one. The limit is time, not a count of tries:
+    no try starts later than ``max_total_s`` seconds (the retry budget, ``--retry-budget``)
+    after the first, and a ``Retry-After`` that ends past the budget ends the call at once.
+    ``max_attempts`` is an extra cap on the count of tries, for tests and for callers that want
+    one try; None (the default) means no cap.
     """
 
-    max_attempts: int = 6
+    max_attempts: int | None = None
     base_delay_s: float = 1.0
     max_delay_s: float = 20.0
+    # At least 120 s: a provider's 429 storm of 20-60 s must not end a command.
     max_total_s: float = 120.0
 
     def __post_init__(self) -> None:
-        if self.max_attempts < 1:
+        if self.max_attempts is not None and self.max_attempts < 1:
             raise ValueError("RetryPolicy.max_attempts must be at least 1")
         if self.base_delay_s < 0 or self.max_delay_s < 0 or self.max_total_s < 0:
             raise ValueError("RetryPolicy delays must not be negative")
@@ -58,8 +63,9 @@ class LLMSettings:
     expected_completion_tokens: int = 1000
     # Re-asks of a malformed JSON answer before LLMFormatError.
     json_reasks: int = 2
-    # Use the provider's JSON-schema mode where litellm says the model supports it.
-    structured_output: bool = True
+    # The provider's JSON-schema mode (response_format json_schema): "auto" where litellm
+    # says the model supports it, "on" always (a local server litellm does not know), "off" never.
+    structured_output: str = "auto"
     # Stream answers (lets a cancel stop a call between chunks).
     stream: bool = False
     record: Path | None = None

@@ -171,12 +171,21 @@ class LspReporter:
         self.last_failure_log = None if e.ok else str(Path(e.folder) / e.run / "stderr.log")
         self.diagnostics.run_finished(Path(e.folder), e.run, e.ok)
 
+    def _on_RetryWaiting(self, e: ev.RetryWaiting) -> None:
+        # The progress notification says why nothing moves; the log keeps each wait.
+        text = f"{e.stage}: {e.message}" if e.stage else e.message
+        self._report(text)
+        self._log(text, "warning", e.folder)
+
     def _on_Log(self, e: ev.Log) -> None:
         self._log(e.message, e.level, e.folder)
 
     def _on_ErrorEvent(self, e: ev.ErrorEvent) -> None:
+        # The hint on a line of its own, so that message and hint never run together.
         self._log(
-            f"error in {e.stage}: {e.message}" + (f" {e.hint}" if e.hint else ""), "error", e.folder
+            f"error in {e.stage}: {e.message}" + (f"\n{e.hint}" if e.hint else ""),
+            "error",
+            e.folder,
         )
 
     def _on_ProposalReady(self, e: ev.ProposalReady) -> None:

@@ -27,6 +27,7 @@ from aisci.core.settings import (
     SCALES,
     SCIENTISTS,
     SEARCHES,
+    STRUCTURED_OUTPUT,
     Settings,
 )
 from aisci.errors import ConfigError
@@ -54,6 +55,7 @@ TABLE = {
     "sandbox": Key("sandbox", "choice", SANDBOXES),
     "executor": Key("executor", "choice", EXECUTORS),
     "search": Key("search", "choice", SEARCHES),
+    "structuredOutput": Key("structured_output", "choice", STRUCTURED_OUTPUT),
     "model": Key("model", "text"),
     "apiBase": Key("api_base", "text"),
     "apiKeyEnv": Key("api_key_env", "text"),
@@ -66,6 +68,7 @@ TABLE = {
     "debugDepth": Key("debug_depth", "count"),  # 0: no debugging
     "timeout": Key("timeout_s", "number"),
     "maxCost": Key("max_cost_usd", "number", none_allowed=True),
+    "retryBudgetSeconds": Key("retry_budget_s", "number"),
 }
 KEYS = tuple(TABLE)
 _CORE = Settings()

@@ -191,9 +191,12 @@ def _folder_plan(server, args: Args, title: str, stage, *, create: bool = False)
         folder = args.folder()
 
         def work(ctx) -> dict:
+            from aisci.llm.answer_store import working_in
+
             _name, template_path = locate.template_of_folder(folder)
             template = _template(template_path)
-            return stage(folder, _scientist(template, ctx), ctx)
+            with working_in(folder):  # its paid answers and cost are kept in the idea folder
+                return stage(folder, _scientist(template, ctx), ctx)
 
         return _plan(folder, folder, f"{title}: {folder.name}", work)
     if not (args.has("template") and args.has("idea")):
@@ -204,6 +207,8 @@ def _folder_plan(server, args: Args, title: str, stage, *, create: bool = False)
     lock = _results_of(server, template_path)
 
     def work_by_idea(ctx) -> dict:
+        from aisci.llm.answer_store import working_in
+
         template = _template(template_path)
         folder = locate.folder_of_idea(ctx.settings.results, template.name, idea)
         if folder is None:
@@ -217,7 +222,8 @@ def _folder_plan(server, args: Args, title: str, stage, *, create: bool = False)
             from aisci.cycle import new_idea_folder
 
             folder = new_idea_folder(template, idea, ctx)
-        return stage(folder, _scientist(template, ctx), ctx)
+        with working_in(folder):
+            return stage(folder, _scientist(template, ctx), ctx)
 
     return _plan(lock, lock, f"{title}: {idea}", work_by_idea)
 

@@ -44,9 +44,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 EDIT_ATTEMPTS = 2  # fresh aider conversations per edit, the last failure fed to the next
 AIDER_REFLECTIONS = 1  # aider's own re-ask of an answer it could not apply, per attempt
-AIDER_PROMPT_TOKENS = (
-    2000  # aider's system prompt, examples and reminder (diff format): ~1.9k measured
-)
+# aider's system prompt and examples (diff format, the rules once: aider_setup.py): ~1.25k
+# measured; the estimate stays above it, as a cap must.
+AIDER_PROMPT_TOKENS = 1500
 
 
 class LastProposals:
@@ -143,6 +143,8 @@ def _aider(sci: LLMScientist, folder: Path, file: str, instruction: str, ctx: Co
         timeout_s=s.timeout_s,
         max_reflections=AIDER_REFLECTIONS,
         retry=s.retry,
+        limiter=sci.client.limiter,  # aider's calls wait with the stages' calls
+        on_wait=sci.client.on_wait,
     )
     ledger = sci.client.ledger
     budget = ledger.root
@@ -196,6 +198,7 @@ def _record_usage(sci: LLMScientist, stage: str, usage, duration_s: float) -> No
             completion_tokens=usage.completion_tokens,
             cost_usd=usage.cost_usd,
             duration_s=round(duration_s, 3),
+            cached_prompt_tokens=usage.cached_prompt_tokens,
         )
     )
     if client.on_cost is not None:

@@ -3,7 +3,7 @@
 Contract:
 - ``draft_idea(client, template, taken, reflections)`` asks for one idea as JSON validated
   against ``DRAFT_SCHEMA`` (the contract's ``IDEA_SCHEMA`` plus an optional ``Thought``), with
-  the template's task description, its experiment.py (compacted) and the ideas already taken
+  the template's task description, its experiment.py in outline and the ideas already taken
   (name and title). Then up to ``reflections`` review rounds in the same conversation; each
   answer is the whole idea again plus ``done`` (``REFLECT_SCHEMA``), and ``done: true`` ends
   the rounds. Every model call is recorded under the stage ``"ideas"``.
@@ -24,7 +24,7 @@ from aisci.core.ideas import IDEA_SCHEMA, Idea
 from aisci.core.template import Template
 from aisci.llm import LLMClient, LLMFormatError
 
-from .material import compact_source, taken_ideas
+from .material import outline_source, taken_ideas
 from .prompts import render
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,9 @@ REFLECT_SCHEMA: dict[str, Any] = {
 
 
 def idea_messages(template: Template, taken: Sequence[Idea]) -> list[dict]:
-    code = compact_source(template.experiment.read_text(encoding="utf-8"))
+    # The shape of the script (constants, config, signatures) is what an idea is planned
+    # against; aider, which makes the edits, gets the whole file.
+    code = outline_source(template.experiment.read_text(encoding="utf-8"))
     return [
         {
             "role": "system",

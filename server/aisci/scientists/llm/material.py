@@ -3,6 +3,11 @@
 - ``compact_source`` drops docstrings (the task description says what they say), trailing
   spaces and repeated blank lines, keeps comments (they say why a default is what it is), and
   cuts at ``max_chars`` on a line boundary with a note of what was left out.
+- ``outline_source`` shows a script's shape for a decision that plans a change rather than
+  makes it: top-level constants, comments and short assignments whole, classes with their
+  fields, functions by their signature and first docstring line, every body left out.
+  ``source_changes`` is a unified diff of a script against its template, ``constant_lines``
+  its one-line top-level constants (the knobs) as they are now.
 - ``taken_ideas`` lists ideas as ``- name: title`` lines (the experiment text is long and the
   title is enough to avoid a repeat).
 - ``paper_lines`` shows a search result as numbered entries: title, year, venue, citations and
@@ -18,6 +23,7 @@
 from __future__ import annotations
 
 import ast
+import difflib
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -72,6 +78,78 @@ def compact_source(source: str, max_chars: int = SOURCE_CHARS) -> str:
     shown = text[: cut if cut > 0 else max_chars]
     left = text.count("\n", len(shown)) + (0 if cut > 0 else 1)
     return f"{shown}\n# ... ({left} more lines not shown)"
+
+
+OUTLINE_ASSIGN_LINES = 4  # a longer top-level assignment shows its first line and "..."
+
+
+def outline_source(source: str, max_chars: int = SOURCE_CHARS) -> str:
+    """The shape of a script (see the module docstring); ``compact_source`` when it does not
+    parse."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return compact_source(source, max_chars)
+    lines = source.splitlines()
+    kept: list[str] = []
+
+    def segment(first: int, last: int, indent: str = "") -> None:
+        chunk = lines[first - 1 : last]
+        if len(chunk) > OUTLINE_ASSIGN_LINES:
+            chunk = [chunk[0], indent + "    ..."]
+        kept.extend(line.rstrip() for line in chunk)
+
+    def signature(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> None:
+        first = min([d.lineno for d in node.decorator_list] + [node.lineno])
+        kept.extend(line.rstrip() for line in lines[first - 1 : node.body[0].lineno - 1])
+        doc = ast.get_docstring(node)
+        indent = " " * (node.col_offset + 4)
+        if doc:
+            kept.append(f'{indent}"""{doc.strip().splitlines()[0]}"""')
+
+    def visit(body: list[ast.stmt], in_class: bool) -> None:
+        for node in body:
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                continue
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                signature(node)
+                kept.append(" " * (node.col_offset + 4) + "...")
+            elif isinstance(node, ast.ClassDef):
+                signature(node)
+                visit(node.body, True)
+            elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+                segment(node.lineno, node.end_lineno or node.lineno, " " * node.col_offset)
+            elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+                continue  # a docstring
+            elif not in_class:
+                segment(node.lineno, node.end_lineno or node.lineno)
+
+    # Comment lines at the top level say what a section is for: keep them where they stand.
+    comments = {n: line for n, line in enumerate(lines, 1) if line.startswith("#")}
+    nodes = sorted(tree.body, key=lambda n: n.lineno)
+    for n in sorted(comments):
+        nodes.append(ast.Pass(lineno=n, col_offset=-1))  # a marker, printed below
+    for node in sorted(nodes, key=lambda n: n.lineno):
+        if isinstance(node, ast.Pass) and node.col_offset == -1:
+            kept.append(comments[node.lineno])
+        else:
+            visit([node], False)
+    text = "\n".join(kept)
+    return text if len(text) <= max_chars else compact_source(text, max_chars)
+
+
+def source_changes(original: str, now: str, name: str = "experiment.py") -> str:
+    """A unified diff of ``now`` against ``original`` (one line of context); "" when equal."""
+    diff = difflib.unified_diff(
+        original.splitlines(), now.splitlines(), f"template/{name}", name, n=1, lineterm=""
+    )
+    return "\n".join(diff)
+
+
+def constant_lines(source: str) -> str:
+    """The one-line top-level ``NAME = value`` lines of a script: its knobs as they are now."""
+    found = [line.rstrip() for line in source.splitlines() if re.match(r"[A-Z][A-Z0-9_]* = ", line)]
+    return "\n".join(found) or "(none)"
 
 
 def taken_ideas(ideas: Iterable[Idea]) -> str:

@@ -1,9 +1,10 @@
 """What the LLM scientist's paper prompts show besides the idea: every token is paid per call.
 
 ``material(job, needs)`` gives the blocks a prompt asks for (``NEEDS`` says which each section
-gets): the task, experiment.py (compacted), the results table (every run's means, 4
-significant digits, ± standard error when there is one), the search's record, notes.txt, the
-figures and the BibTeX keys. ``outline`` shows every other section in brief, "(not written
+gets): the task, experiment.py (in outline: constants, config and signatures), the results
+table (every run's means, 4 significant digits, ± standard error when there is one), the
+search's record, notes.txt (without the lines the results table repeats, when it is shown),
+the figures and the BibTeX keys. ``outline`` shows every other section in brief, "(not written
 yet)" for one still a placeholder.
 """
 
@@ -18,7 +19,7 @@ from aisci.paper.bib import parse_bib
 from aisci.paper.prose import fmt
 from aisci.paper.sections import get_section, present_sections
 
-from .material import compact_source, search_material
+from .material import outline_source, search_material
 
 NOTES_CHARS = 3000
 OUTLINE_CHARS = 240  # of each other section, in "the paper so far"
@@ -78,17 +79,29 @@ def results_table(job: PaperJob) -> str:
     return "\n".join(lines)
 
 
-def _notes(job: PaperJob) -> str:
+# Notes lines that only repeat the results table (its runs line names each run): shown when
+# the table is not, left out when it is.
+_TABLE_REPEATS = (
+    "Description: Against the baseline:",
+    "Description: the template's experiment as it is, unchanged.",
+)
+
+
+def _notes(job: PaperJob, with_table: bool = False) -> str:
+    """notes.txt without what the prompt shows elsewhere: the idea, the means, the figures and,
+    ``with_table``, each run's change against the baseline; a run's heading stays only while a
+    line of its own (a failure, a scientist's remark) is left under it."""
     path = job.folder / "notes.txt"
     if not path.is_file():
         return ""
-    # The idea, the means and the figures are shown elsewhere; the notes add what each run was.
     text = path.read_text(encoding="utf-8").split("\n## Figure ", 1)[0]
-    kept = [
-        line
-        for line in text.splitlines()
-        if not line.startswith(("Results: ", "# Title:", "# Experiment description:"))
-    ]
+    drop: tuple[str, ...] = ("Results: ", "# Title:", "# Experiment description:")
+    drop += _TABLE_REPEATS if with_table else ()
+    kept: list[str] = []
+    for block in re.split(r"\n(?=## )", text):
+        lines = [line for line in block.splitlines() if not line.startswith(drop)]
+        if not with_table or any(line.strip() for line in lines[1:]):
+            kept += lines
     text = "\n".join(kept).strip()
     return text if len(text) <= NOTES_CHARS else text[:NOTES_CHARS].rsplit("\n", 1)[0] + "\n..."
 
@@ -110,16 +123,16 @@ def bib_keys(job: PaperJob) -> dict[str, str]:
 
 
 def material(job: PaperJob, needs: Iterable[str]) -> str:
-    """The blocks a prompt shows, each under its heading."""
+    """The blocks a prompt shows, each under its heading. The order puts the blocks most
+    sections share first (keys, results, notes), so that consecutive prompts of the write-up
+    share a longer prefix a provider can serve from its cache."""
+    needs = set(needs)
     blocks = []
-    if "task" in needs and job.task:
-        blocks.append(f"## The task\n{job.task.strip()}")
-    if "code" in needs and (job.folder / "experiment.py").is_file():
-        code = compact_source(
-            (job.folder / "experiment.py").read_text(encoding="utf-8"), max_chars=6000
-        )
+    if "keys" in needs:
+        keys = bib_keys(job)
         blocks.append(
-            f"## experiment.py as of the last run (the runs list what each changed)\n```python\n{code}\n```"
+            "## BibTeX keys you may cite\n"
+            + ("\n".join(f"- {k}: {t}" for k, t in keys.items()) or "none")
         )
     if "results" in needs:
         blocks.append(
@@ -131,19 +144,25 @@ def material(job: PaperJob, needs: Iterable[str]) -> str:
                 "## The search (from tree.json; describe it as recorded, keeping each "
                 f"`% aisci: not-a-result` mark on the line that counts nodes)\n{search}"
             )
-    if "notes" in needs and _notes(job):
-        blocks.append(f"## Notes from the experiments\n{_notes(job)}")
+    notes = _notes(job, with_table="results" in needs) if "notes" in needs else ""
+    if notes:
+        blocks.append(f"## Notes from the experiments\n{notes}")
+    if "task" in needs and job.task:
+        blocks.append(f"## The task\n{job.task.strip()}")
+    if "code" in needs and (job.folder / "experiment.py").is_file():
+        # The settings a paper states are its constants and config, not its function bodies.
+        code = outline_source(
+            (job.folder / "experiment.py").read_text(encoding="utf-8"), max_chars=6000
+        )
+        blocks.append(
+            "## experiment.py as of the last run, in outline (function bodies left out; the runs "
+            f"list what each changed)\n```python\n{code}\n```"
+        )
     if "figures" in needs:
         figures = _figures(job)
         blocks.append(
             "## Figures (file: what it shows)\n"
             + ("\n".join(f"- {f}: {d}" for f, d in figures.items()) or "none")
-        )
-    if "keys" in needs:
-        keys = bib_keys(job)
-        blocks.append(
-            "## BibTeX keys you may cite\n"
-            + ("\n".join(f"- {k}: {t}" for k, t in keys.items()) or "none")
         )
     return "".join(f"\n{b}\n" for b in blocks)
 

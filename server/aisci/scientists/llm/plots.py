@@ -12,6 +12,7 @@ import ast
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from aisci.core.plots import CRITIQUE_PREFIX
 from aisci.core.proposals import Proposal
 from aisci.core.scientist import RunJob
 
@@ -57,12 +58,20 @@ def propose_plot_fix(
     sci: LLMScientist, job: RunJob, error: str, feedback: str | None, ctx: Context
 ) -> Proposal | None:
     ctx.check_cancelled("The plots")
-    instruction = render(
-        "plot_fix",
-        title=one_line(job.idea.title),
-        error=error.strip() or "(no message)",
-        runs=run_lines(job.finished_runs),
-    )
+    if error.startswith(CRITIQUE_PREFIX):  # plot.py ran: the figures were read and criticised
+        instruction = render(
+            "plot_critique_fix",
+            title=one_line(job.idea.title),
+            critique=error.removeprefix(CRITIQUE_PREFIX).strip(),
+            runs=run_lines(job.finished_runs),
+        )
+    else:
+        instruction = render(
+            "plot_fix",
+            title=one_line(job.idea.title),
+            error=error.strip() or "(no message)",
+            runs=run_lines(job.finished_runs),
+        )
     instruction += sci.last_proposals.rejection(job.folder, feedback)
     edit = edit_file(
         sci,

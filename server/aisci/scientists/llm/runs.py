@@ -1,8 +1,10 @@
 """Stage 4 for the LLM scientist: which run next, and its edit of experiment.py.
 
 ``propose_run``: one JSON decision (``DECIDE_SCHEMA``, stage ``experiments``) from the idea,
-the baseline means, every earlier run (means or failure), "run i of max_runs", the current
-experiment.py (compacted) and a person's reason for rejecting the last proposal. ``done: true``
+the baseline means, every earlier run (means or failure), "run i of max_runs", experiment.py
+as the template's outline plus its constants now and its diff from the template (the decision
+plans a change; aider, which makes it, sees the whole file) and a person's reason for rejecting
+the last proposal. ``done: true``
 returns None: the model ends the experiments early (read from JSON only). Otherwise aider
 proposes the edit of experiment.py (code_edits.py) and the ``Proposal`` carries the model's
 one-sentence description.
@@ -19,7 +21,15 @@ from aisci.core.proposals import Proposal
 from aisci.core.scientist import RunJob
 
 from .code_edits import edit_file, proposal_of
-from .material import compact_source, describe_idea, history_lines, means_lines, one_line
+from .material import (
+    constant_lines,
+    describe_idea,
+    history_lines,
+    means_lines,
+    one_line,
+    outline_source,
+    source_changes,
+)
 from .prompts import render
 
 if TYPE_CHECKING:
@@ -70,27 +80,31 @@ def propose_run(
 def decide_messages(
     sci: LLMScientist, job: RunJob, feedback: str | None, ctx: Context
 ) -> list[dict]:
-    code = compact_source((job.folder / "experiment.py").read_text(encoding="utf-8"))
+    """The decision's prompt. The system message (the template's system prompt, our rules and
+    the template's experiment.py in outline) is the same for every run of every idea of the
+    template, so a provider's prompt cache serves it; the user message starts with what stays
+    (idea, baseline) and grows at its end (the runs), the current state of the code last."""
+    template = sci.own_template()
+    original = template.experiment.read_text(encoding="utf-8")
+    now = (job.folder / "experiment.py").read_text(encoding="utf-8")
     user = render(
         "experiment_decide",
         idea=describe_idea(job.idea),
         baseline=means_lines(job.baseline),
         history=history_lines(job.history),
-        code=code,
+        constants=constant_lines(now),
+        changes=source_changes(original, now) or "(none yet: experiment.py is the template's)",
         feedback=sci.last_proposals.rejection(job.folder, feedback),
         run=job.run_index,
         max_runs=job.max_runs,
         timeout=f"{ctx.settings.timeout_s:g}",
     )
-    return [
-        {
-            "role": "system",
-            "content": render(
-                "experiment_system", template_system=sci.own_template().system_prompt.strip()
-            ),
-        },
-        {"role": "user", "content": user},
-    ]
+    system = (
+        render("experiment_system", template_system=template.system_prompt.strip())
+        + "\n\n"
+        + render("experiment_outline", outline=outline_source(original))
+    )
+    return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 
 def edit_experiment(

@@ -2,7 +2,8 @@
 
 - ``propose_node``: draft and improve: one JSON decision (``DECIDE_SCHEMA``, the system prompt
   of the run planner, then ``node_decide``) from the idea, the tree so far (each node's kind,
-  status, metric and description), the parent's code and a person's rejection; aider makes the
+  status, metric and description; a failed or debug node's change and error, a duplicate's
+  twin: ``tree_lines``), the parent's code and a person's rejection; aider makes the
   edit of the parent's experiment.py. Debug: aider fixes the parent's code from its failure
   (``experiment_fix``), without a decision call.
 - ``choose_metric``: when the template declares no metric, the model picks one of run_0's
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from aisci.core.metric import Metric
 from aisci.core.proposals import Proposal
+from aisci.core.tree import diff_summary
 from aisci.execution import safefs
 
 from .fixes import edit_fix
@@ -62,15 +64,27 @@ WHAT = {
     "improve": "a change of this variant that should improve the metric further.",
 }
 MAX_TREE_LINES = 24
+MAX_CHANGE_CHARS = 200  # of a failed or debug node's diff, in its line of the tree
 
 
 def tree_lines(job: NodeJob) -> str:
+    """One line a node: what it tried (its description); a failed or debug node also what its
+    code changed and why it failed, and a duplicate the node it repeated, so the model sees what
+    did not work and does not propose it again."""
     lines = []
     for n in job.tree.nodes[-MAX_TREE_LINES:]:
         value = f"{n.metric:.4g}" if n.metric is not None else "-"
         parent = "" if n.parent is None else f" from run_{n.parent}"
-        what = one_line(n.error)[:160] if n.status == "failed" and n.error else n.description
-        lines.append(f"- run_{n.id} ({n.kind}{parent}, {n.status}, {value}): {one_line(what)}")
+        what = one_line(n.description)
+        if n.status == "duplicate":
+            what += f"; the same code as run_{n.duplicate_of}, not run again"
+        elif n.status == "failed" or n.kind == "debug":
+            if n.diff:
+                what += f"; changed: {diff_summary(n.diff, MAX_CHANGE_CHARS)}"
+            error = one_line(n.error or "")[:160]
+            if n.status == "failed" and error and error not in what:
+                what += f"; failed: {error}"
+        lines.append(f"- run_{n.id} ({n.kind}{parent}, {n.status}, {value}): {what}")
     return "\n".join(lines)
 
 

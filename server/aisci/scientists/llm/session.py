@@ -10,6 +10,8 @@ Contract:
   template (it is loaded and appended to); its parent, in memory, holds this command's calls
   and the cap. So ``--max-cost`` is what this command may spend, and a launch stopped by the
   cap continues with ``--resume --max-cost X`` where X is what the rest may spend.
+- Paid answers are kept in ``results/<template>/.aisci/answers.jsonl`` (and, for the work on
+  an idea folder, in that folder: llm/answer_store.py), so a resume never pays for one twice.
 - After every call a ``CostUpdated`` event reports this command's spending (total and per
   stage; ``None`` where no call had a known price) to ``ctx.reporter``.
 """
@@ -25,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from aisci.core.events import CostUpdated
 from aisci.errors import ConfigError
-from aisci.llm import Ledger, LedgerTotals, LLMClient, LLMSettings, StageTotals
+from aisci.llm import Ledger, LedgerTotals, LLMClient, LLMSettings, RetryPolicy, StageTotals
 
 if TYPE_CHECKING:
     from aisci.core.context import Context
@@ -112,6 +114,8 @@ def open_client(template_name: str, ctx: Context, **llm_options) -> Session:
                 f"Set {s.api_key_env} in the environment, or leave out --api-key-env.",
             )
         llm_options.setdefault("api_key", api_key)
+    llm_options.setdefault("retry", RetryPolicy(max_total_s=s.retry_budget_s))
+    llm_options.setdefault("structured_output", s.structured_output)
     settings = LLMSettings(
         model=model,
         api_base=s.api_base,
@@ -128,7 +132,16 @@ def open_client(template_name: str, ctx: Context, **llm_options) -> Session:
     def on_cost(_file_totals: LedgerTotals) -> None:
         ctx.reporter.emit(cost_event(command_ledger.totals(), folder))
 
-    client = LLMClient(settings, ledger, ctx.cancel, on_cost=on_cost)
+    # Every wait between tries (this client's and aider's) shows on the front end's progress.
+    client = LLMClient(
+        settings,
+        ledger,
+        ctx.cancel,
+        on_cost=on_cost,
+        on_wait=ctx.reporter.emit,
+        # Paid answers of the stages above an idea (ideas, novelty): a resume replays them.
+        answers=Path(folder) / ".aisci" / "answers.jsonl",
+    )
     if s.replay is None or s.record is not None:
         client.check()  # live calls may happen: a missing key fails now, before any work
     return Session(client, ledger, command_ledger)
