@@ -355,6 +355,42 @@ def _dirs_for(path: Path, made: set[str]) -> list[str]:
     return args
 
 
+def base_view(tmpfs_mb: int | None = None) -> tuple[list[str], set[str]]:
+    """The start of every bwrap command line of this family (runs, plot.py, TeX): the namespaces,
+    the system read-only, /proc, a minimal /dev, private /tmp, /var/tmp and /dev/shm (each at
+    most ``tmpfs_mb``), what of the host stays hidden, and the launcher; and the paths made so
+    far (for ``_dirs_for``)."""
+    made = {"/tmp", "/var", "/var/tmp", "/dev", "/proc", "/.aisci", *_SYSTEM_DIRS}
+    args = [
+        "bwrap",
+        *_namespace_args(),
+        *_system_args(),
+        "--ro-bind",
+        "/usr",
+        "/usr",
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        *_tmpfs("/tmp", tmpfs_mb),
+        "--perms",
+        "0755",
+        "--dir",
+        "/var",
+        *_tmpfs("/var/tmp", tmpfs_mb),
+        *_tmpfs("/dev/shm", tmpfs_mb),
+        *host_view.hiding_args(),
+        "--perms",
+        "0755",
+        "--dir",
+        "/.aisci",
+        "--ro-bind",
+        str(LAUNCHER),
+        _LAUNCHER_IN_SANDBOX,
+    ]
+    return args, made
+
+
 def wrap(
     command: list[str],
     workdir: Path,
@@ -375,39 +411,9 @@ def wrap(
     ``writable``: the only host paths the run may write. ``readable``: extra read-only paths.
     """
     workdir = Path(workdir).resolve()
-    made = {"/tmp", "/var", "/var/tmp", "/dev", "/proc"}
-    made.update(_SYSTEM_DIRS)
-    args = [
-        "bwrap",
-        *_namespace_args(),
-        *_system_args(),
-        "--ro-bind",
-        "/usr",
-        "/usr",
-        "--proc",
-        "/proc",
-        "--dev",
-        "/dev",
-        *_tmpfs("/tmp", tmpfs_mb),
-        "--perms",
-        "0755",
-        "--dir",
-        "/var",
-        *_tmpfs("/var/tmp", tmpfs_mb),
-        *_tmpfs("/dev/shm", tmpfs_mb),
-        *host_view.hiding_args(),
-    ]
+    args, made = base_view(tmpfs_mb)
     for dev in devices:
         args += ["--dev-bind-try", dev, dev]
-    args += [
-        "--perms",
-        "0755",
-        "--dir",
-        "/.aisci",
-        "--ro-bind",
-        str(LAUNCHER),
-        _LAUNCHER_IN_SANDBOX,
-    ]
     for path in dict.fromkeys([*python_paths(python), *(Path(p).resolve() for p in readable)]):
         if not path.exists() or any(
             str(path) == d or str(path).startswith(d + "/") for d in _SYSTEM_DIRS

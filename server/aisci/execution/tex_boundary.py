@@ -49,7 +49,6 @@ from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aisci.execution import host_view
 from aisci.execution import sandbox as sb
 
 # Image types pdflatex includes itself (eps needs shell escape, which is off).
@@ -166,39 +165,7 @@ def _view() -> tuple[list[str], set[str]]:
     """bwrap's options for what every TeX or PDF tool sees: the system, TeX Live, a private
     /tmp, the launcher; and the paths made so far (for ``sb._dirs_for``)."""
     _, python_dirs = _launcher_python()
-    made = {"/tmp", "/var", "/var/tmp", "/dev", "/proc", *sb._SYSTEM_DIRS}
-    args = [
-        "bwrap",
-        *sb._namespace_args(),
-        *sb._system_args(),
-        "--ro-bind",
-        "/usr",
-        "/usr",
-        "--proc",
-        "/proc",
-        "--dev",
-        "/dev",
-        *host_view.hiding_args(),  # the host's interface names and kernel key lists, as for runs
-        "--perms",
-        "1777",
-        "--tmpfs",
-        "/tmp",
-        "--perms",
-        "0755",
-        "--dir",
-        "/var",
-        "--perms",
-        "1777",
-        "--tmpfs",
-        "/var/tmp",
-        "--perms",
-        "0755",
-        "--dir",
-        "/.aisci",
-        "--ro-bind",
-        str(sb.LAUNCHER),
-        sb._LAUNCHER_IN_SANDBOX,
-    ]
+    args, made = sb.base_view(TEX_LIMITS.memory_mb)
     for path in [*map(Path, tex_trees()), *python_dirs]:
         args += [*sb._dirs_for(path, made), "--ro-bind", str(path), str(path)]
         made.add(str(path))
