@@ -36,7 +36,7 @@ from aisci.core.ideation import (
 )
 from aisci.core.plots import make_plots
 from aisci.core.scientist import Scientist
-from aisci.core.search import run_search
+from aisci.core.search.stage import run_search
 from aisci.core.state import State
 from aisci.core.template import Template
 from aisci.errors import AisciError

@@ -11,7 +11,7 @@ import pytest
 from pygls.exceptions import JsonRpcException
 
 from aisci.core import locks
-from aisci.core.tree import Node, Tree, load_tree, save_tree
+from aisci.core.search import Node, Tree, load_tree, save_tree
 
 SEARCH = {"search": "tree", "maxNodes": 2, "seeds": 0, "autonomy": "review-edits", "numIdeas": 1}
 

@@ -1,6 +1,8 @@
-"""The extension's settings schema (vscode-extension/package.json) against the server's table
-(aisci.lsp.settings.TABLE, whose choices and defaults are core/settings.py's): the same keys,
-the same choices, and defaults that give the same core ``Settings``. Each failure names the key."""
+"""The extension's settings schema (vscode-extension/package.json) and src/settings.ts against
+the settings declared in core/settings.py (through the server's table, aisci.lsp.settings.TABLE):
+the same keys in the same order, the same choices, types and bounds, defaults that give the same
+core ``Settings``, and each description opening with the declared sentence. Each failure names
+the key."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from typing import Any
 
 from tests.helpers import REPO
 
+from aisci.core.settings import options
 from aisci.errors import ConfigError
 from aisci.lsp.settings import DEFAULTS, KEYS, TABLE, ClientSettings, check_value
 
@@ -58,6 +61,10 @@ def test_the_same_keys_in_package_json_in_settings_ts_and_on_the_server():
     ts_keys = set(re.findall(r'"([^"]+)"', listed.group(1)))
     differ = sorted(ts_keys ^ set(KEYS))
     assert differ == [], f"SERVER_KEYS of src/settings.ts and the server's keys differ in {differ}"
+    # SERVER_KEYS lists them as the settings UI does: package.json's order.
+    ui_order = [key for key in schema() if key not in EXTENSION_ONLY]
+    ts_order = re.findall(r'"([^"]+)"', listed.group(1))
+    assert ts_order == ui_order, "SERVER_KEYS of src/settings.ts is not in package.json's order"
 
 
 def test_each_default_of_package_json_is_the_servers(monkeypatch):
@@ -120,5 +127,27 @@ def test_each_type_and_bound_of_package_json_is_the_servers():
             wrong.append(
                 f"aiScientist.{key}: minimum {prop.get('minimum')!r}, the server takes "
                 f"{MINIMUM[spec.kind]} and more"
+            )
+        if spec.kind == "number":
+            # The server takes a number above 0; where none is allowed, the UI's 0 means none.
+            least = prop.get("minimum")
+            if (least != 0) if spec.none_allowed else (least is None or least <= 0):
+                wrong.append(
+                    f"aiScientist.{key}: minimum {least!r}; the server takes a number above 0"
+                    + (" (0 in the settings UI: none)" if spec.none_allowed else "")
+                )
+    assert wrong == [], "\n".join(wrong)
+
+
+def test_each_description_of_package_json_opens_with_the_declared_sentence():
+    wrong = []
+    for key, prop in offered_server_keys():
+        declared = options()[TABLE[key].field_name].editor_help
+        description = prop.get("markdownDescription", "")
+        rest = description.removeprefix(declared)
+        if not declared.endswith(".") or rest == description or rest[:1] not in ("", " "):
+            wrong.append(
+                f"aiScientist.{key}: markdownDescription {description[:80]!r}... does not open "
+                f"with the sentence declared in core/settings.py: {declared!r}"
             )
     assert wrong == [], "\n".join(wrong)

@@ -9,10 +9,10 @@ import json
 from aisci.core import events as ev
 from aisci.core.context import Context
 from aisci.core.proposals import AcceptAll
+from aisci.core.search import load_tree
 from aisci.core.settings import Settings
 from aisci.core.state import State
 from aisci.core.template import load_template
-from aisci.core.tree import load_tree
 from aisci.cycle import launch
 from aisci.scientists.llm import LLMScientist
 from tests.coder.helpers import search_replace

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import json
 
+from aisci.core.search import load_tree
 from aisci.core.template import load_template
-from aisci.core.tree import load_tree
 from aisci.paper.prose import fmt
 from aisci.paper.search_paragraph import search_paragraph
 from aisci.paper.stages import write_paper

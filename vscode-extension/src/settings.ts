@@ -13,7 +13,10 @@
 
 export const SECTION = "aiScientist";
 
-/** The keys of docs/lsp.md §1, in the order the settings UI lists them. */
+/**
+ * The keys of docs/lsp.md §1 (declared on the fields of server/aisci/core/settings.py), in the
+ * order the settings UI lists them; tests/lsp/test_settings_table.py checks both.
+ */
 export const SERVER_KEYS = [
   "model",
   "apiBase",

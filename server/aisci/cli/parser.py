@@ -2,7 +2,8 @@
 
 Contract: ``build_parser()`` holds one subparser per command (``args.command``, and
 ``args.template_command`` under ``template``); commands/ has a ``cmd_<command>`` for each.
-The flags several commands share come from cli/flags.py.
+The flags several commands share come from cli/flags.py, and every flag that sets a ``Settings``
+field from its declaration in core/settings.py (``add_setting``).
 """
 
 from __future__ import annotations
@@ -11,9 +12,7 @@ import argparse
 from pathlib import Path
 
 from aisci import __version__
-from aisci.cli.flags import DEFAULT, add_model_flags, add_run_flags, add_template_flags
-from aisci.cli.values import NON_NEGATIVE_INT, POSITIVE_INT, parallel_count
-from aisci.core.settings import AUTONOMY, EXECUTORS, SANDBOXES, SEARCHES
+from aisci.cli.flags import add_model_flags, add_run_flags, add_setting, add_template_flags
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,74 +66,16 @@ def build_parser() -> argparse.ArgumentParser:
     launch.add_argument(
         "--skip-novelty-check", action="store_true", help="run ideas without a novelty verdict"
     )
-    launch.add_argument(
-        "--writeup",
-        choices=("latex", "none"),
-        default="latex",
-        help="write the paper (default latex)",
-    )
-    launch.add_argument(
-        "--parallel",
-        type=parallel_count,
-        default=DEFAULT.parallel,
-        help="ideas at once (default %(default)s; 0 = sequential, the original's default)",
-    )
-    launch.add_argument(
-        "--gpus", default="", help="comma-separated GPU indices, one per parallel idea"
-    )
-    launch.add_argument(
-        "--improvement",
-        action="store_true",
-        help="revise the paper from its review and review again",
-    )
-    launch.add_argument(
-        "--max-runs",
-        type=POSITIVE_INT,
-        default=DEFAULT.max_runs,
-        help="experiment runs per idea (default %(default)s)",
-    )
-    launch.add_argument(
-        "--max-iters",
-        type=POSITIVE_INT,
-        default=DEFAULT.max_iters,
-        help="fixes of a failing run (default %(default)s)",
-    )
-    launch.add_argument(
-        "--search",
-        choices=SEARCHES,
-        default=DEFAULT.search,
-        help="linear: the original's loop of runs; tree: best-first search over variants, "
-        "confirmed over seeds (docs/search.md)",
-    )
-    launch.add_argument(
-        "--max-nodes",
-        type=POSITIVE_INT,
-        default=DEFAULT.max_nodes,
-        help="tree: variants that run (default %(default)s)",
-    )
-    launch.add_argument(
-        "--debug-depth",
-        type=NON_NEGATIVE_INT,
-        default=DEFAULT.debug_depth,
-        help="tree: debugging steps in a row below a failed variant (default %(default)s)",
-    )
-    launch.add_argument(
-        "--seeds",
-        type=NON_NEGATIVE_INT,
-        default=DEFAULT.seeds,
-        help="tree: re-runs of the best variant with AISCI_SEED=1..N (default %(default)s; 0: none)",
-    )
+    for name in ("writeup", "parallel", "gpus", "improvement", "max_runs", "max_iters"):
+        add_setting(launch, name)
+    for name in ("search", "max_nodes", "debug_depth", "seeds"):
+        add_setting(launch, name)
     launch.add_argument(
         "--resume",
         action="store_true",
         help="continue the last launch of this template where it stopped",
     )
-    launch.add_argument(
-        "--autonomy",
-        choices=AUTONOMY,
-        default=DEFAULT.autonomy,
-        help="full: apply every AI edit; review-edits: show each diff and ask accept / edit / reject",
-    )
+    add_setting(launch, "autonomy")
 
     ideas = sub.add_parser("ideas", help="generate ideas for a template")
     add_template_flags(ideas)
@@ -143,12 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
         "novelty", help="check the novelty of a template's ideas against the literature"
     )
     add_template_flags(novelty)
-    novelty.add_argument(
-        "--rounds",
-        type=POSITIVE_INT,
-        default=DEFAULT.novelty_rounds,
-        help="search rounds per idea (default %(default)s)",
-    )
+    add_setting(novelty, "novelty_rounds")
 
     writeup = sub.add_parser(
         "writeup", help="draft the paper of an idea folder (all sections or one), then build it"
@@ -172,12 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
         "review", help="review an idea folder's paper, or any PDF (with --model)"
     )
     review.add_argument("paper", type=Path, help="an idea folder, or a PDF file")
-    review.add_argument(
-        "--num-reviews",
-        type=POSITIVE_INT,
-        default=DEFAULT.num_reviews,
-        help="ensemble size; the meta-review averages (default %(default)s)",
-    )
+    add_setting(review, "num_reviews")
     add_model_flags(review)
 
     lsp = sub.add_parser(
@@ -191,19 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
         "doctor", help="check this machine: packages, TeX, sandbox, API keys, literature APIs"
     )
     doctor.add_argument("--offline", action="store_true", help="do not contact the literature APIs")
-    doctor.add_argument(
-        "--sandbox",
-        choices=SANDBOXES,
-        default=DEFAULT.sandbox,
-        help="the boundary to measure (default %(default)s, what runs get)",
-    )
-    doctor.add_argument(
-        "--executor",
-        choices=EXECUTORS,
-        default=DEFAULT.executor,
-        help="ray: also list the cluster's nodes and what each has",
-    )
-    doctor.add_argument(
-        "--ray-address", default=DEFAULT.ray_address, help="the Ray cluster (as for launch)"
-    )
+    # What doctor measures, with the choices and defaults that runs get.
+    for name in ("sandbox", "executor", "ray_address"):
+        add_setting(doctor, name, group="doctor")
     return parser

@@ -2,9 +2,10 @@
 
 Contract: ``make_context(args)`` turns the parsed flags into the core's ``Context`` (validated
 ``Settings``, the terminal's reporter and reviewer), refusing ``--autonomy review-edits``
-without a terminal before anything is paid for; ``open_executor(args)`` connects the executor the
-flags name, stopping first when the sandbox cannot start; ``results_lock`` takes the
-inter-process lock of a command on its folder (core/locks.py).
+without a terminal before anything is paid for; the flags it copies into ``Settings`` are
+``FLAG_FIELDS``, built from the fields' declarations in core/settings.py. ``open_executor(args)``
+connects the executor the flags name, stopping first when the sandbox cannot start;
+``results_lock`` takes the inter-process lock of a command on its folder (core/locks.py).
 """
 
 from __future__ import annotations
@@ -13,7 +14,16 @@ import argparse
 import sys
 from pathlib import Path
 
+from aisci.core.settings import options
 from aisci.errors import ConfigError
+
+# The argparse name of each flag that sets a Settings field as given -> the field (the flags
+# whose value a command converts, such as --scale, --model and --gpus, are set by hand below).
+FLAG_FIELDS = {
+    declared.dest: name
+    for name, declared in options().items()
+    if declared.dest and not declared.converted
+}
 
 
 def results_lock(path: Path, command: str, *, whole: bool = False, named: bool = False):
@@ -46,42 +56,13 @@ def make_context(args: argparse.Namespace):
     model, note = resolve_model(args.model)
     if note:
         print(f"note: {note}.", file=sys.stderr)
-    # Flags only some commands have; a command without one gets the Settings default.
-    optional = {
-        "results": "results",
-        "timeout": "timeout_s",
-        "api_key_env": "api_key_env",
-        "executor": "executor",
-        "ray_address": "ray_address",
-        "num_ideas": "num_ideas",
-        "reflections": "num_reflections",
-        "num_reviews": "num_reviews",
-        "rounds": "novelty_rounds",
-        "autonomy": "autonomy",
-        "max_runs": "max_runs",
-        "max_iters": "max_iters",
-        "improvement": "improvement",
-        "parallel": "parallel",
-        "search": "search",
-        "max_nodes": "max_nodes",
-        "debug_depth": "debug_depth",
-        "seeds": "seeds",
-        "retry_budget": "retry_budget_s",
-        "structured_output": "structured_output",
-    }
     settings = Settings(
         scale=check_scale(scale or default_scale()),
-        sandbox=args.sandbox,
-        scientist=args.scientist,
         model=model,
-        api_base=args.api_base,
-        max_cost_usd=args.max_cost,
-        record=args.record,
-        replay=args.replay,
-        engine=args.engine,
         gpus=tuple(g for g in getattr(args, "gpus", "").split(",") if g)
         or ((args.gpu,) if getattr(args, "gpu", None) else ()),
-        **{name: getattr(args, flag) for flag, name in optional.items() if hasattr(args, flag)},
+        # Every other flag of a setting, as given; a command without one gets the default.
+        **{name: getattr(args, flag) for flag, name in FLAG_FIELDS.items() if hasattr(args, flag)},
     ).validate()
     if settings.autonomy == "review-edits" and not sys.stdin.isatty():
         # Found out now, not at the first proposal after the model calls were paid for.

@@ -21,9 +21,9 @@ from aisci.core.notes import write_notes
 from aisci.core.proposals import Proposal, text_hash
 from aisci.core.runs import execute_run, run_record
 from aisci.core.scientist import DescribesEdits, RunJob, RunRecord, Scientist
+from aisci.core.search.tree import record_linear
 from aisci.core.state import State
 from aisci.core.template_env import missing_module_advice
-from aisci.core.tree import record_linear
 from aisci.errors import ExperimentError
 from aisci.execution.executor import RunSpec
 from aisci.execution.final_info import load_final_info

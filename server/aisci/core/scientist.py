@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from aisci.core.context import Context
     from aisci.core.diagnostics import Diagnostic
     from aisci.core.metric import Metric
-    from aisci.core.tree import Node, Tree
+    from aisci.core.search import Node, Tree
     from aisci.execution.final_info import FinalInfo
     from aisci.execution.runner import RunResult
 
@@ -95,7 +95,7 @@ class RunJob:
 
 @dataclass(frozen=True)
 class NodeJob:
-    """What a scientist sees when it expands a node of the search tree (core/search.py)."""
+    """What a scientist sees when it expands a node of the search tree (core/search/)."""
 
     folder: Path
     idea: Idea
@@ -172,7 +172,7 @@ class Scientist(Protocol):
 
     def describe_figures(self, job: RunJob, figures: list[str]) -> dict[str, str]: ...
 
-    # The tree search (core/search.py). ``kind`` is "draft" (parent: the baseline), "improve" (a
+    # The tree search (core/search/). ``kind`` is "draft" (parent: the baseline), "improve" (a
     # done node) or "debug" (a failed node); experiment.py holds the parent's code when it is
     # called, and the proposal is an edit of it. None: nothing (more) to try from this parent.
     def propose_node(

@@ -4,88 +4,39 @@ Contract (docs/lsp.md §2): a long command validates its one argument on the eve
 its path (``Busy`` -> -32002 at once), builds a ``Context`` (settings, the LSP reporter, the
 editor reviewer under review-edits, the job's cancel event) and runs the stage in the job's
 thread with work-done progress; it answers with the stage's result, or with an error: -32001
-(the stage failed: message, hint, log), -32003 (a stage module not available), -32800
-(cancelled), -32004 (an untrusted workspace: AISCI_RESTRICTED=1 runs no long command). Quick
-commands (``aisci.checkTemplate``, ``aisci.cancel``, ``aisci.steerNode`` and the queries) run
-in a worker thread; only a steering write takes the folder's lock, briefly.
+(the stage failed: message, hint, log), -32800 (cancelled), -32004 (an untrusted workspace:
+AISCI_RESTRICTED=1 runs no long command). Quick commands (``aisci.checkTemplate``,
+``aisci.cancel``, ``aisci.steerNode`` and the queries) run in a worker thread; only a steering
+write takes the folder's lock, briefly.
+Each command is declared once, by ``@command`` beside its handler (lsp/registry.py): here
+``aisci.cancel`` and ``aisci.steerNode``, the long commands in lsp/stages.py, the queries in
+lsp/queries.py. This module imports both, so ``COMMANDS`` is complete once it is loaded.
 Nothing here does research work itself.
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pygls.exceptions import JsonRpcException
 
 from aisci.errors import AisciError
+from aisci.lsp import queries, stages  # noqa: F401 (their @command declarations fill COMMANDS)
 from aisci.lsp.args import Args
 from aisci.lsp.jobs import Busy, run_job
 from aisci.lsp.pygls_compat import current_request
+from aisci.lsp.registry import COMMANDS, Plan, command
 
 log = logging.getLogger(__name__)
 
 STAGE_FAILED, BUSY, RESTRICTED, CANCELLED = -32001, -32002, -32004, -32800
-
-
-@dataclass(frozen=True)
-class Plan:
-    """What a long command will do: the path it locks, its title, and its work."""
-
-    lock: Path
-    folder: Path
-    title: str
-    work: Callable[[Any], dict]  # (Context) -> result, in the job's thread
-
-
-@dataclass(frozen=True)
-class Spec:
-    keys: tuple[str, ...]
-    target: str  # "module:function" of aisci.lsp, imported on first use
-    long: bool = True
-
-    @property
-    def handler(self) -> Callable:  # (server, Args) -> Plan (long) or result (quick)
-        module, name = self.target.split(":")
-        return getattr(importlib.import_module(f"aisci.lsp.{module}"), name)
-
-
-_F, _T, _I = ("folder",), ("template",), ("template", "idea")
-COMMANDS: dict[str, Spec] = {
-    "aisci.checkTemplate": Spec(_T, "stages:check_template", long=False),
-    "aisci.runBaseline": Spec((*_T, "force"), "stages:run_baseline"),
-    "aisci.generateIdeas": Spec(_T, "stages:generate_ideas"),
-    "aisci.checkNovelty": Spec((*_T, "ideas"), "stages:check_novelty"),
-    "aisci.runExperiments": Spec(_F + _I, "stages:run_experiments"),
-    "aisci.makePlots": Spec(_F + _I, "stages:make_plots"),
-    "aisci.draftPaper": Spec(_F + _I + ("section",), "stages:draft_paper"),
-    "aisci.buildPaper": Spec(_F + _I, "stages:build_paper"),
-    "aisci.checkConsistency": Spec(_F + _I, "stages:check_consistency"),
-    "aisci.review": Spec(_F + _I, "stages:review"),
-    "aisci.improve": Spec(_F + _I, "stages:improve"),
-    "aisci.launch": Spec(
-        (*_T, "skipIdeaGeneration", "skipNoveltyCheck", "resume", "writeup", "improvement"),
-        "stages:launch",
-    ),
-    "aisci.cancel": Spec(("job", "folder"), "commands:cancel", long=False),
-    "aisci.listTemplates": Spec((), "queries:list_templates", long=False),
-    "aisci.listIdeas": Spec(_T, "queries:list_ideas", long=False),
-    "aisci.listRuns": Spec(_F + _T, "queries:list_runs", long=False),
-    "aisci.listPapers": Spec(_T, "queries:list_papers", long=False),
-    "aisci.getCost": Spec((), "queries:get_cost", long=False),
-    "aisci.renderText": Spec(("path", "uri"), "queries:render_text", long=False),
-    "aisci.getTree": Spec(_F, "queries:get_tree", long=False),
-    "aisci.checkTemplateName": Spec(("name", "dir"), "queries:check_template_name", long=False),
-    "aisci.steerNode": Spec((*_F, "node", "action"), "commands:steer_node", long=False),
-}
 STEERING = ("pin", "unpin", "prune")
 
 
+@command("aisci.cancel", keys=("job", "folder"), long=False)
 def cancel(server, args: Args) -> dict:
     if args.has("job"):
         return {"cancelled": server.jobs.cancel(job_id=args.text("job"))}
@@ -94,6 +45,7 @@ def cancel(server, args: Args) -> dict:
     raise args.fail('give {"job": "aisci-job-N"} or {"folder": "/abs/folder"}.')
 
 
+@command("aisci.steerNode", keys=("folder", "node", "action"), long=False, trusted_only=True)
 def steer_node(server, args: Args) -> dict:
     """A person's pin or prune of a search node (core.tree.steer), under the folder's lock.
 
@@ -101,7 +53,7 @@ def steer_node(server, args: Args) -> dict:
     tree.json's per-file lock orders this write with the search's; otherwise the folder is locked
     for the write, so a search running in another process (an ``aisci launch`` in a terminal)
     refuses it as busy rather than losing one of the two writes."""
-    from aisci.core.tree import load_tree, steer
+    from aisci.core.search import load_tree, steer
 
     folder = args.path("folder")
     node, action = args.values.get("node"), args.text("action")
@@ -165,7 +117,7 @@ async def execute(server, name: str, arguments: tuple) -> Any:
     args = Args.parse(name, arguments, spec.keys)
     loop = asyncio.get_running_loop()
     handler = spec.handler
-    if not spec.long:
+    if not spec.long:  # a quick command that refuses an untrusted workspace does so itself
         try:
             return await loop.run_in_executor(None, handler, server, args)
         except AisciError as e:
@@ -186,7 +138,7 @@ async def execute(server, name: str, arguments: tuple) -> Any:
             raise _error(
                 STAGE_FAILED, text, command=name, message=text, hint=None, log=None, folder=None
             ) from None
-    if server.restricted:
+    if spec.trusted_only and server.restricted:
         raise _error(
             RESTRICTED,
             f"{name} did not run: this workspace is not trusted, so the AI Scientist only "

@@ -4,7 +4,8 @@ Contract (docs/lsp.md §2, "Queries"): templates, ideas with their verdicts and 
 with status, means, duration, errors and the cluster node a run ran on, a search's tree, papers
 with PDF and review (a model's scores and decision, or a checklist's count of passed checks),
 the session's cost, a fast text rendering of a .tex, and what ``aisci template new`` would say
-of a name. Each runs in a worker thread (called by commands.execute) and takes (server, Args).
+of a name. Each runs in a worker thread (called by commands.execute) and takes (server, Args);
+each is declared by ``@command`` (lsp/registry.py) with the keys it takes.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from aisci.errors import AisciError, ConfigError
 from aisci.execution import safefs
 from aisci.lsp import locate
 from aisci.lsp.args import Args
+from aisci.lsp.registry import command
 
 SCORES = (
     "Overall",
@@ -56,6 +58,7 @@ def _baseline_folders(root: Path) -> list[Path]:
     return sorted(p for p in [root / "baseline", *root.glob("baseline_*")] if p.is_dir())
 
 
+@command("aisci.listTemplates", keys=(), long=False)
 def list_templates(server, args: Args) -> dict:
     from aisci.core.template import check_template
 
@@ -116,6 +119,7 @@ def _idea_json(data: dict, folder: Path | None, with_verdict: bool = True) -> di
     return out
 
 
+@command("aisci.listIdeas", keys=("template",), long=False)
 def list_ideas(server, args: Args) -> dict:
     from aisci.core.ideation import load_ideas
 
@@ -178,6 +182,7 @@ def runs_of(server, folder: Path) -> dict:
     }
 
 
+@command("aisci.listRuns", keys=("folder", "template"), long=False)
 def list_runs(server, args: Args) -> dict:
     if args.has("folder"):
         folder = args.path("folder")
@@ -193,12 +198,13 @@ def list_runs(server, args: Args) -> dict:
     }
 
 
+@command("aisci.getTree", keys=("folder",), long=False)
 def get_tree(server, args: Args) -> dict:
     """The search record of an idea folder (tree.json) for the Search tree view: every node with
     its kind, status and metric, the best node (on the record's metric; seeds excluded) and the
     path to it, and each node's code snapshot beside its parent's for a diff."""
     from aisci.core.metric import Metric
-    from aisci.core.tree import load_tree
+    from aisci.core.search import load_tree
 
     folder = args.path("folder")
     if not (folder / "state.json").is_file():
@@ -244,6 +250,7 @@ def get_tree(server, args: Args) -> dict:
     }
 
 
+@command("aisci.listPapers", keys=("template",), long=False)
 def list_papers(server, args: Args) -> dict:
     if args.has("template"):
         names = [args.template(must_exist=False).name]
@@ -316,6 +323,7 @@ def review_summary(review: dict) -> dict:
     }
 
 
+@command("aisci.getCost", keys=(), long=False)
 def get_cost(server, args: Args) -> dict:
     totals = server.costs.totals()
     ledgers = []
@@ -348,6 +356,7 @@ def _ledger_cost(totals: dict) -> dict:
     return {"totalUsd": None if calls and unpriced >= calls else known, "unknown": unpriced > 0}
 
 
+@command("aisci.renderText", keys=("path", "uri"), long=False)
 def render_text(server, args: Args) -> dict:
     from aisci.lsp.latex_features import render_text as render
     from aisci.lsp.uris import path_to_uri, uri_to_path
@@ -376,6 +385,7 @@ def render_text(server, args: Args) -> dict:
     return {"text": render(real.read_text(encoding="utf-8", errors="replace"))}
 
 
+@command("aisci.checkTemplateName", keys=("name", "dir"), long=False)
 def check_template_name(server, args: Args) -> dict:
     """What ``aisci template new NAME --dir DIR`` would say of the name: ``problem`` is None when
     it would create the template, else the CLI's message (core/new_template.py's rule)."""

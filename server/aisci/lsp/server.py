@@ -166,9 +166,9 @@ class AisciServer(Connection):
 
 
 def create_server() -> AisciServer:
-    """The server with its LSP features and its ``aisci.*`` commands registered (each command
-    answered by lsp/commands.py's ``execute``)."""
-    from aisci.lsp.commands import COMMANDS, execute
+    """The server with its LSP features and its ``aisci.*`` commands registered: every command
+    declared by ``@command`` (lsp/registry.py), each answered by lsp/commands.py's ``execute``."""
+    from aisci.lsp.commands import COMMANDS, execute  # loading it declares every command
 
     server = AisciServer()
     register_features(server)

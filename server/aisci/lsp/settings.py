@@ -1,14 +1,14 @@
 """The client's settings (section ``aiScientist``) as core ``Settings``.
 
 Contract: ``TABLE`` names each ``aiScientist.*`` key the server reads, the core ``Settings``
-field it sets and the kind of value it takes; choices and defaults are the core's
-(core/settings.py), except ``DEFAULTS``' two below. ``ClientSettings`` holds the raw values
-the client sent, merged key by key (``merge`` refuses a bad value with a ``ConfigError``
-naming the key and keeps the rest); ``to_settings(root, overrides)`` builds the validated core
-``Settings`` for one command, with the results folder at ``<root>/results`` and the root as the
-workspace (the local corpus is ``<root>/references``). API keys never
-come from here: a client-sent ``apiKey`` is dropped with a warning (they are read from the
-server's environment).
+field it sets and the kind of value it takes, all built from the fields' declarations in
+core/settings.py, as are the choices and the editor's ``DEFAULTS``. ``ClientSettings`` holds
+the raw values the client sent, merged key by key (``merge`` refuses a bad value with a
+``ConfigError`` naming the key and keeps the rest); ``to_settings(root, overrides)`` builds the
+validated core ``Settings`` for one command, with the results folder at ``<root>/results`` and
+the root as the workspace (the local corpus is ``<root>/references``). API keys never come from
+here: a client-sent ``apiKey`` is dropped with a warning (they are read from the server's
+environment).
 """
 
 from __future__ import annotations
@@ -19,17 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aisci.core.settings import (
-    AUTONOMY,
-    ENGINES,
-    EXECUTORS,
-    SANDBOXES,
-    SCALES,
-    SCIENTISTS,
-    SEARCHES,
-    STRUCTURED_OUTPUT,
-    Settings,
-)
+from aisci.core.settings import Settings, front_default, options
 from aisci.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -38,6 +28,8 @@ SECTION = "aiScientist"
 
 @dataclass(frozen=True)
 class Key:
+    """One ``aiScientist.*`` key as the server checks it: a view of the field's Option."""
+
     field_name: str  # the core Settings field it sets
     # "choice"; "text" (empty: none); "whole" (an integer from 1); "count" (an integer from 0);
     # "number" (finite, above 0)
@@ -46,39 +38,19 @@ class Key:
     none_allowed: bool = False  # a "number" that may be null (maxCost: no cap)
 
 
-# In the order of the message that lists the known settings.
+# Every key core/settings.py declares for the editor, in the order of the fields (the order of
+# the message that lists the known settings).
 TABLE = {
-    "engine": Key("engine", "choice", ENGINES),
-    "scale": Key("scale", "choice", SCALES),
-    "autonomy": Key("autonomy", "choice", AUTONOMY),
-    "scientist": Key("scientist", "choice", SCIENTISTS),
-    "sandbox": Key("sandbox", "choice", SANDBOXES),
-    "executor": Key("executor", "choice", EXECUTORS),
-    "search": Key("search", "choice", SEARCHES),
-    "structuredOutput": Key("structured_output", "choice", STRUCTURED_OUTPUT),
-    "model": Key("model", "text"),
-    "apiBase": Key("api_base", "text"),
-    "apiKeyEnv": Key("api_key_env", "text"),
-    "rayAddress": Key("ray_address", "text"),
-    "maxRuns": Key("max_runs", "whole"),
-    "maxIters": Key("max_iters", "whole"),
-    "numIdeas": Key("num_ideas", "whole"),
-    "maxNodes": Key("max_nodes", "whole"),
-    "seeds": Key("seeds", "count"),  # 0: no seed re-runs
-    "debugDepth": Key("debug_depth", "count"),  # 0: no debugging
-    "timeout": Key("timeout_s", "number"),
-    "maxCost": Key("max_cost_usd", "number", none_allowed=True),
-    "retryBudgetSeconds": Key("retry_budget_s", "number"),
+    declared.key: Key(name, declared.kind, declared.choices, declared.none_allowed)
+    for name, declared in options().items()
+    if declared.key
 }
 KEYS = tuple(TABLE)
 _CORE = Settings()
+# The editor's defaults, declared with the fields: the machine's scale (None) and review-edits
+# autonomy differ from the core's.
 DEFAULTS: dict[str, Any] = {
-    **{key: getattr(_CORE, spec.field_name) for key, spec in TABLE.items()},
-    # None: the machine's scale (full with an NVIDIA GPU, else cpu), as the CLI without --scale.
-    "scale": None,
-    # In the editor each AI edit opens as a diff to accept, edit or reject: what the editor is
-    # for. (The CLI applies them, as the original did; it asks only with --autonomy review-edits.)
-    "autonomy": "review-edits",
+    key: front_default(spec.field_name, "editor") for key, spec in TABLE.items()
 }
 
 

@@ -2,7 +2,8 @@
 
 Contract: each function takes (server, Args), validates on the event loop (bad arguments
 raise -32602 before anything is locked) and returns a ``Plan`` whose ``work(ctx)`` runs in the
-job's thread and returns the JSON result of docs/lsp.md §2. Everything heavy (templates,
+job's thread and returns the JSON result of docs/lsp.md §2; each is declared by ``@command``
+(lsp/registry.py) with its id and the keys it takes. Everything heavy (templates,
 scientists, stage modules) is imported inside ``work``, so the server starts fast.
 """
 
@@ -15,14 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 from aisci.lsp import locate
 from aisci.lsp.args import Args
+from aisci.lsp.registry import Plan, command
 
 if TYPE_CHECKING:  # the server starts without loading the stages
     from aisci.core.scientist import Scientist
 
 
 def _plan(lock: Path, folder: Path, title: str, work):
-    from aisci.lsp.commands import Plan
-
     return Plan(Path(lock), Path(folder), title, work)
 
 
@@ -55,6 +55,7 @@ def _results_of(server, template_path: Path) -> Path:
 
 
 # -- template commands ---------------------------------------------------------------------
+@command("aisci.checkTemplate", keys=("template",), long=False)
 def check_template(server, args: Args) -> dict:
     from aisci.core.template import check_template as check
 
@@ -77,6 +78,7 @@ def check_template(server, args: Args) -> dict:
     }
 
 
+@command("aisci.runBaseline", keys=("template", "force"), long=True)
 def run_baseline(server, args: Args):
     template_path, force = args.template(), args.flag("force")
     from aisci.core.folders import baseline_folder
@@ -102,6 +104,7 @@ def run_baseline(server, args: Args):
     return _plan(lock, lock, f"Baseline of {template_path.name}", work)
 
 
+@command("aisci.generateIdeas", keys=("template",), long=True)
 def generate_ideas(server, args: Args):
     template_path = args.template()
     lock = _results_of(server, template_path) / "ideas.json"
@@ -121,6 +124,7 @@ def generate_ideas(server, args: Args):
     return _plan(lock, lock.parent, f"Ideas for {template_path.name}", work)
 
 
+@command("aisci.checkNovelty", keys=("template", "ideas"), long=True)
 def check_novelty(server, args: Args):
     template_path, names = args.template(), args.names("ideas")
     lock = _results_of(server, template_path) / "ideas.json"
@@ -148,6 +152,11 @@ def check_novelty(server, args: Args):
     return _plan(lock, lock.parent, f"Novelty of {template_path.name}'s ideas", work)
 
 
+@command(
+    "aisci.launch",
+    keys=("template", "skipIdeaGeneration", "skipNoveltyCheck", "resume", "writeup", "improvement"),
+    long=True,
+)
 def launch(server, args: Args):
     template_path = args.template()
     options = {
@@ -185,6 +194,10 @@ def launch(server, args: Args):
 
 
 # -- idea-folder commands ------------------------------------------------------------------
+# The keys of a command on an idea folder: {folder}, or {template, idea} (see _folder_plan).
+FOLDER_OR_IDEA = ("folder", "template", "idea")
+
+
 def _folder_plan(server, args: Args, title: str, stage, *, create: bool = False):
     """A command on an idea folder, given as {folder} or as {template, idea}."""
     if args.has("folder"):
@@ -228,6 +241,7 @@ def _folder_plan(server, args: Args, title: str, stage, *, create: bool = False)
     return _plan(lock, lock, f"{title}: {idea}", work_by_idea)
 
 
+@command("aisci.runExperiments", keys=FOLDER_OR_IDEA, long=True)
 def run_experiments(server, args: Args):
     def stage(folder: Path, scientist, ctx) -> dict:
         from aisci.core.experiments import run_experiments as run
@@ -246,6 +260,7 @@ def run_experiments(server, args: Args):
     return _folder_plan(server, args, "Experiments", stage, create=True)
 
 
+@command("aisci.makePlots", keys=FOLDER_OR_IDEA, long=True)
 def make_plots(server, args: Args):
     def stage(folder: Path, scientist, ctx) -> dict:
         from aisci.core.plots import make_plots as plots
@@ -286,6 +301,7 @@ def _paper_result(folder: Path, outcome) -> dict:
     return result
 
 
+@command("aisci.draftPaper", keys=(*FOLDER_OR_IDEA, "section"), long=True)
 def draft_paper(server, args: Args):
     section = args.text("section", required=False)
 
@@ -306,6 +322,7 @@ def draft_paper(server, args: Args):
     return _folder_plan(server, args, "Draft " + (section or "the paper"), stage)
 
 
+@command("aisci.buildPaper", keys=FOLDER_OR_IDEA, long=True)
 def build_paper(server, args: Args):
     def stage(folder: Path, scientist, ctx) -> dict:
         from aisci.paper import stages as paper_stages
@@ -341,6 +358,7 @@ def build_paper(server, args: Args):
     return _folder_plan(server, args, "Build the paper", stage)
 
 
+@command("aisci.checkConsistency", keys=FOLDER_OR_IDEA, long=True)
 def check_consistency(server, args: Args):
     def stage(folder: Path, scientist, ctx) -> dict:
         from aisci.paper.consistency import check_consistency as check
@@ -362,6 +380,7 @@ def check_consistency(server, args: Args):
     return _folder_plan(server, args, "Check the paper's numbers", stage)
 
 
+@command("aisci.review", keys=FOLDER_OR_IDEA, long=True)
 def review(server, args: Args):
     def stage(folder: Path, scientist, ctx) -> dict:
         from aisci.paper import stages as paper_stages
@@ -371,6 +390,7 @@ def review(server, args: Args):
     return _folder_plan(server, args, "Review", stage)
 
 
+@command("aisci.improve", keys=FOLDER_OR_IDEA, long=True)
 def improve(server, args: Args):
     def stage(folder: Path, scientist, ctx) -> dict:
         from aisci.paper import stages as paper_stages

@@ -11,12 +11,12 @@ material (scientists/llm/material.py).
 from __future__ import annotations
 
 from aisci.core.metric import Metric
-from aisci.core.tree import Tree
+from aisci.core.search import Tree
 from aisci.errors import StateError
 from aisci.paper.prose import fmt
 from aisci.tex_quote import tex_text, tex_tt
 
-TREE_FIGURE = "search_tree.png"  # drawn by the search (core/tree_figure.py) beside tree.json
+TREE_FIGURE = "search_tree.png"  # drawn by the search (core/search/figure.py) beside tree.json
 OPT_OUT = "% aisci: not-a-result"
 
 

@@ -222,7 +222,7 @@ def run_lines(finished: Iterable[RunRecord]) -> str:
 def search_material(folder: Path) -> str:
     """The search paragraph (LaTeX) and the seeds table of a tree search's record; "" for a
     linear search or a folder without a record. A broken record is an error, never skipped."""
-    from aisci.core.tree import load_tree
+    from aisci.core.search import load_tree
     from aisci.paper.prose import fmt
     from aisci.paper.search_paragraph import TREE_FIGURE, search_paragraph
 

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from aisci.core.context import Context
     from aisci.core.diagnostics import Diagnostic
     from aisci.core.metric import Metric
-    from aisci.core.tree import Node
+    from aisci.core.search import Node
     from aisci.execution.final_info import FinalInfo
     from aisci.execution.runner import RunResult
     from aisci.literature import Literature

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from aisci.core.metric import Metric
 from aisci.core.proposals import Proposal
-from aisci.core.tree import diff_summary
+from aisci.core.search import diff_summary
 from aisci.execution import safefs
 
 from .fixes import edit_fix
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
     from aisci.core.context import Context
     from aisci.core.scientist import NodeJob, RunJob
-    from aisci.core.tree import Node
+    from aisci.core.search import Node
 
     from .scientist import LLMScientist
 

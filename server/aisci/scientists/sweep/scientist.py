@@ -26,7 +26,7 @@ from aisci.errors import AisciError
 if TYPE_CHECKING:
     from aisci.core.context import Context
     from aisci.core.diagnostics import Diagnostic
-    from aisci.core.tree import Node
+    from aisci.core.search import Node
     from aisci.execution.final_info import FinalInfo
     from aisci.execution.runner import RunResult
     from aisci.literature import Literature

@@ -22,8 +22,8 @@ from typing import Any
 from aisci.core.ideas import Idea
 from aisci.core.proposals import Proposal
 from aisci.core.scientist import NodeJob, RunJob
+from aisci.core.search import Node
 from aisci.core.template import Knob, Template
-from aisci.core.tree import Node
 
 from .edits import knob_values, set_knob
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aisci.core.tree import load_tree
+from aisci.core.search import load_tree
 from aisci.errors import StateError
 from aisci.paper.prose import fmt
 from aisci.paper.search_paragraph import (

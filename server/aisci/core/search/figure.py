@@ -12,7 +12,8 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from aisci.core.tree import Tree
+from aisci.core.metric import Metric
+from aisci.core.search.tree import Tree
 from aisci.execution import safefs
 
 COLOURS = {
@@ -59,8 +60,6 @@ def draw_tree(tree: Tree, out: Path, *, better=None) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
-
-    from aisci.core.metric import Metric
 
     metric = Metric.from_dict(tree.metric) if tree.metric else None
     best = tree.best(metric.better) if metric else None

@@ -1,7 +1,7 @@
 """The tree search's record (``tree.json``): started or resumed, and read back.
 
 ``start_search`` writes, before anything else reads the record: the search's settings with the
-rule it follows (``RULE``, implemented in ``search_expand.py``), the metric it optimises and the
+rule it follows (``RULE``, implemented in ``expand.py``), the metric it optimises and the
 root node (the baseline, ``run_0``). The metric is chosen once and recorded, so a resume keeps
 it: the template's declared metric, else the scientist's choice when it ``ChoosesMetric``, else
 the first metric of run_0's final_info.json, and an undeclared choice is stated as a warning.
@@ -18,13 +18,13 @@ from typing import Any, cast
 from aisci.core.context import Context
 from aisci.core.events import Log
 from aisci.core.metric import Metric, declared_metric, first_metric
-from aisci.core.proposals import text_hash
 from aisci.core.scientist import ChoosesMetric
-from aisci.core.tree import Node, Tree, load_tree, update_tree
+from aisci.core.search.tree import Tree, load_tree, root_node, update_tree
+from aisci.errors import ExperimentError
 from aisci.execution import safefs
 from aisci.execution.final_info import load_final_info
 
-# The selection rule (search_expand.py) in the words tree.json records.
+# The selection rule (expand.py) in the words tree.json records.
 RULE = (
     "pinned nodes first; then drafts from the baseline up to half of --max-nodes; then a failed node "
     "without a debug child while under --debug-depth; else improve the best done node on the metric"
@@ -69,18 +69,7 @@ def start_search(folder: Path, scientist, ctx: Context) -> Tree:
             tree = replace(tree, metric=recorded)
         metric = Metric.from_dict(recorded)
         if not any(n.id == 0 for n in tree.nodes):
-            tree = tree.with_node(
-                Node(
-                    0,
-                    None,
-                    "root",
-                    "the baseline (the template's experiment.py)",
-                    "done",
-                    code_hash=text_hash(root_code),
-                    metric=metric.value(baseline),
-                    means=baseline,
-                )
-            )
+            tree = tree.with_node(root_node(root_code, baseline, metric))
         for node in tree.nodes:
             # A kill stopped it: its code is in its snapshot, run it again.
             if node.status == "running":
@@ -89,8 +78,6 @@ def start_search(folder: Path, scientist, ctx: Context) -> Tree:
 
     tree = update_tree(folder, change)
     if search_metric(tree).value(baseline) is None:
-        from aisci.errors import ExperimentError
-
         raise ExperimentError(
             f"The search metric {search_metric(tree).label()} is not in run_0's results.",
             "Fix the metric in the template's aisci.json (aisci template check shows it).",

@@ -10,9 +10,9 @@ import pytest
 
 from aisci.core import events as ev
 from aisci.core.context import Context
+from aisci.core.search import load_tree
 from aisci.core.settings import Settings
 from aisci.core.template import load_template
-from aisci.core.tree import load_tree
 from aisci.cycle import launch
 from aisci.paper.build import tex_available
 from aisci.paper.consistency import check_consistency

@@ -7,7 +7,8 @@ code as a unified diff from its parent's, the run that measured it, the metric v
 status (``pending`` -> ``running`` -> ``done`` | ``failed``; ``pruned`` by a person or the
 limits; ``duplicate``: its code is byte for byte an earlier node's, named by ``duplicate_of``,
 so it was not run and has no run folder). A node's id is its run index: node 3 ran as
-``run_3/`` from the snapshot ``run_3.py``. A linear search writes the same record as a chain.
+``run_3/`` from the snapshot ``run_3.py``. A linear search writes the same record as a chain;
+both start from the same root (the baseline ``run_0``), which ``root_node`` alone builds.
 
 The file is rewritten whole and atomically (core/atomic.py) after every change, as a
 read-modify-write under a lock per file, so a pin or prune from the editor while a search runs
@@ -27,7 +28,11 @@ from pathlib import Path
 from typing import Any
 
 from aisci.core.atomic import write_json_atomic
+from aisci.core.metric import Metric, declared_metric, first_metric
+from aisci.core.proposals import text_hash
 from aisci.errors import StateError
+from aisci.execution import safefs
+from aisci.execution.final_info import load_final_info
 
 TREE_FILE = "tree.json"
 KINDS = ("root", "draft", "improve", "debug", "seed")
@@ -190,6 +195,21 @@ def same_code(tree: Tree, code_hash: str) -> Node | None:
     return None
 
 
+def root_node(code: str, baseline: dict[str, dict[str, float]], metric: Metric | None) -> Node:
+    """The root of every record, linear or tree: the baseline ``run_0``, done, with ``code`` (its
+    snapshot's text) hashed so a proposal repeating it is a duplicate, and run_0's means."""
+    return Node(
+        0,
+        None,
+        "root",
+        "the baseline (the template's experiment.py)",
+        "done",
+        code_hash=text_hash(code),
+        metric=metric.value(baseline) if metric else None,
+        means=baseline,
+    )
+
+
 def load_tree(folder: Path) -> Tree | None:
     path = Path(folder) / TREE_FILE
     if not path.exists():
@@ -255,11 +275,6 @@ def record_linear(
     Each linear run edits the code the run before left, so the chain is its ancestry; the
     metric is the template's declared one, else the first metric of run_0.
     """
-    from aisci.core.metric import Metric, declared_metric, first_metric
-    from aisci.core.proposals import text_hash
-    from aisci.execution import safefs
-    from aisci.execution.final_info import load_final_info
-
     folder = Path(folder)
 
     def code(i: int) -> str:
@@ -275,18 +290,7 @@ def record_linear(
             )
             tree = replace(tree, metric=metric.to_dict() if metric else None)
             if not any(n.id == 0 for n in tree.nodes):
-                tree = tree.with_node(
-                    Node(
-                        0,
-                        None,
-                        "root",
-                        "the baseline (the template's experiment.py)",
-                        "done",
-                        code_hash=text_hash(code(0) or "baseline"),
-                        metric=metric.value(baseline) if metric else None,
-                        means=baseline,
-                    )
-                )
+                tree = tree.with_node(root_node(code(0) or "baseline", baseline, metric))
         metric = Metric.from_dict(tree.metric) if tree.metric else None
         parent = max((n.id for n in tree.nodes if n.id < index), default=0)
         mine = code(index)

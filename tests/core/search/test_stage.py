@@ -8,10 +8,10 @@ import pytest
 from aisci.core import events as ev
 from aisci.core.context import Cancelled, Context
 from aisci.core.metric import metric_problems
+from aisci.core.search import load_tree, steer
 from aisci.core.settings import Settings
 from aisci.core.state import State
 from aisci.core.template import check_template, load_template
-from aisci.core.tree import load_tree, steer
 from aisci.cycle import launch
 from aisci.scientists.sweep import SweepScientist
 from tests.helpers import make_template

@@ -1,7 +1,7 @@
 """Runs the search's nodes, up to ``--parallel`` at once, and records each result.
 
 ``run_nodes`` keeps the workers busy: a pending node first (a resume's, or the seeds'), else the
-next expansion it is given; each node runs in its own work folder (``search_runs.run_node``).
+next expansion it is given; each node runs in its own work folder (``runs.run_node``).
 A finished node lands in the record (``tree.json``: done with its means and metric value, or
 failed with its error) and in ``state.json`` as ``run_<id>`` like a linear run, and notes.txt
 is rendered again. A cancelled run, or one still running when the loop stops for a cancel or an
@@ -17,10 +17,11 @@ from pathlib import Path
 from aisci.core.context import Context
 from aisci.core.metric import Metric
 from aisci.core.notes import write_notes
-from aisci.core.search_record import load_search_tree
-from aisci.core.search_runs import run_node
+from aisci.core.runs import run_record
+from aisci.core.search.record import load_search_tree
+from aisci.core.search.runs import run_node
+from aisci.core.search.tree import Node, Tree, set_node
 from aisci.core.state import State
-from aisci.core.tree import Node, Tree, set_node
 
 
 def run_nodes(
@@ -60,8 +61,6 @@ def run_nodes(
 
 
 def _land(folder: Path, metric: Metric, node_id: int, result) -> None:
-    from aisci.core.runs import run_record
-
     tree = load_search_tree(folder)
     node = tree.node(node_id)
     state = State.load(folder)

@@ -2,7 +2,7 @@
 the scientist proposes for it.
 
 ``Expansions.next_expansion(tree)`` walks the candidates in the rule's order
-(``search_record.RULE``; the module docstring of ``search.py`` states it in full) and asks the
+(``record.RULE``; the module docstring of ``stage.py`` states it in full) and asks the
 scientist for a child of each (``propose_node``, reviewed like any edit) until one is proposed;
 that child is recorded pending with its snapshot ``run_<id>.py``, unless its code is byte for
 byte an earlier node's: then it is recorded ``duplicate`` of that node and not run (it still
@@ -24,9 +24,9 @@ from aisci.core.experiments import load_idea
 from aisci.core.metric import Metric
 from aisci.core.proposals import text_hash
 from aisci.core.scientist import NodeJob
-from aisci.core.search_record import load_search_tree, node_code
+from aisci.core.search.record import load_search_tree, node_code
+from aisci.core.search.tree import Node, Tree, code_diff, same_code, set_node, update_tree
 from aisci.core.state import State
-from aisci.core.tree import Node, Tree, code_diff, same_code, set_node, update_tree
 
 
 class Expansions:

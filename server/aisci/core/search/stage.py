@@ -20,10 +20,10 @@ through ``ctx.executor``, up to ``--parallel`` at once; its run folder then land
 folder as ``run_<id>/`` beside its snapshot ``run_<id>.py``, and ``state.json`` records it as
 ``run_<id>`` like a linear run, so plots, paper and ``aisci check`` read it as any run.
 
-One job per module: ``search_record.py`` starts or resumes the record and chooses the metric,
-``search_expand.py`` selects the next expansion (the rule above) and records the scientist's
-child, ``search_loop.py`` runs nodes in parallel and records their results, ``search_runs.py``
-runs one node in its work folder, and ``search_seeds.py`` confirms the best node over seeds.
+One job per module: ``record.py`` starts or resumes the record and chooses the metric,
+``expand.py`` selects the next expansion (the rule above) and records the scientist's
+child, ``loop.py`` runs nodes in parallel and records their results, ``runs.py``
+runs one node in its work folder, and ``seeds.py`` confirms the best node over seeds.
 This module is the stage: it puts them in order and finishes (``experiment.py`` becomes the
 best variant, the tree is drawn, the stage recorded).
 """
@@ -37,12 +37,12 @@ from aisci.core.context import Context
 from aisci.core.events import StageFinished, StageStarted
 from aisci.core.experiments import ExperimentsOutcome, history_from_state
 from aisci.core.notes import write_notes
-from aisci.core.search_expand import Expansions
-from aisci.core.search_loop import run_nodes
-from aisci.core.search_record import load_search_tree, node_code, search_metric, start_search
-from aisci.core.search_seeds import confirm_best, confirmation_words
+from aisci.core.search.expand import Expansions
+from aisci.core.search.loop import run_nodes
+from aisci.core.search.record import load_search_tree, node_code, search_metric, start_search
+from aisci.core.search.seeds import confirm_best, confirmation_words
+from aisci.core.search.tree import Node, Tree
 from aisci.core.state import State
-from aisci.core.tree import Node, Tree
 from aisci.execution import safefs
 
 
@@ -94,7 +94,7 @@ def run_search(folder: Path, scientist, ctx: Context) -> ExperimentsOutcome:
 
 def _draw(folder: Path, tree: Tree) -> None:
     try:
-        from aisci.core.tree_figure import draw_tree
+        from aisci.core.search.figure import draw_tree
     except ImportError:  # matplotlib is not installed: the record is still complete
         return
     draw_tree(tree, folder / "search_tree.png")

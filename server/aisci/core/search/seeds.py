@@ -1,7 +1,7 @@
 """The search's finish: the best node run again over ``--seeds`` seeds, and their spread.
 
 ``confirm_best`` adds one seed node per seed (``AISCI_SEED=1..N``) with the best node's code,
-skipping those a resumed search already has, runs them (``search_loop.run_nodes``) and records
+skipping those a resumed search already has, runs them (``loop.run_nodes``) and records
 ``confirmation`` in the tree: the mean and spread over the seeds of the search's metric and of
 every metric all seed runs report. ``--seeds 0`` records that there is no confirmation.
 """
@@ -18,9 +18,9 @@ from aisci.core.atomic import write_text_atomic
 from aisci.core.context import Context
 from aisci.core.metric import Metric
 from aisci.core.proposals import text_hash
-from aisci.core.search_loop import run_nodes
-from aisci.core.search_record import load_search_tree, node_code
-from aisci.core.tree import Node, Tree, update_tree
+from aisci.core.search.loop import run_nodes
+from aisci.core.search.record import load_search_tree, node_code
+from aisci.core.search.tree import Node, Tree, update_tree
 
 
 def confirm_best(folder: Path, ctx: Context, metric: Metric, best: Node) -> None:
