@@ -57,7 +57,7 @@ test-extension: setup extension-deps
 	npm test
 
 # The gates that keep the code's shape (docs/architecture.md): ruff's linter and formatter, and
-# mypy over server/ (its settings are in pyproject.toml); the extension's eslint and tsc run in
+# mypy over server/ (its settings are in pyproject.toml); the extension's prettier, eslint and tsc run in
 # `npm test`; the import-cycle and layer checks are tests (tests/test_architecture.py).
 LINTED := server tests benchmarks scripts
 lint: $(STAMP)

@@ -17,8 +17,7 @@ import concurrent.futures as futures
 import json
 import queue
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from aisci.core.baseline import baseline_for
@@ -35,6 +34,7 @@ from aisci.core.ideation import (
     load_ideas,
 )
 from aisci.core.plots import make_plots
+from aisci.core.records import IdeaStage, IdeaState, LaunchRecord
 from aisci.core.scientist import Scientist
 from aisci.core.search.stage import run_search
 from aisci.core.state import State
@@ -43,8 +43,6 @@ from aisci.errors import AisciError
 from aisci.llm.answer_store import working_in
 from aisci.paper import build as paper_build
 from aisci.paper.stages import paper_stages
-
-IdeaStage = Callable[[Path, Scientist, Context], object]
 
 
 @dataclass(frozen=True)
@@ -91,16 +89,14 @@ def _run_idea(folder: Path, scientist: Scientist, ctx: Context) -> IdeaOutcome:
     for name, stage in idea_stages(ctx):
         ctx.check_cancelled()
         outcome = stage(folder, scientist, ctx)
-        if not getattr(outcome, "ok", True):
-            return IdeaOutcome(
-                idea, folder, False, f"{name}: {getattr(outcome, 'message', 'failed')}"
-            )
+        if not outcome.ok:
+            return IdeaOutcome(idea, folder, False, f"{name}: {outcome.message}")
         if name in ("review", "improvement"):
-            said.append(f"{name}: {getattr(outcome, 'message', '')}")
+            said.append(f"{name}: {outcome.message}")
     said += _caveats(folder)
-    build = State.load(folder).step("build") or {}
-    unmatched = build.get("unmatched_numbers") or []
-    if build.get("consistency_mismatches"):
+    build = IdeaState.of(State.load(folder)).build
+    unmatched = build.unmatched_numbers
+    if build.consistency_mismatches:
         # A paper stating numbers no run produced is not a finished paper, whatever its review says.
         return IdeaOutcome(
             idea,
@@ -108,7 +104,7 @@ def _run_idea(folder: Path, scientist: Scientist, ctx: Context) -> IdeaOutcome:
             False,
             "; ".join(
                 [
-                    f"the paper states {build['consistency_mismatches']} number(s) that match no run's results: "
+                    f"the paper states {build.consistency_mismatches} number(s) that match no run's results: "
                     f"{', '.join(unmatched) or 'see aisci check'} (fix latex/template.tex; aisci check shows them)",
                     *said,
                 ]
@@ -159,28 +155,25 @@ def launch(
                 "Install TeX (make setup does it on Debian), or launch with --writeup none.",
             )
     if resume:
-        if not state.get("launch"):
+        resumed = LaunchRecord.of(state)
+        if resumed is None:
             raise AisciError(
                 f"There is no launch of {template.name} to resume in {root}.",
                 "Start one without --resume.",
             )
-        ctx.reporter.emit(Log(f"resuming the launch started {state.get('launch')['started']}"))
+        ctx.reporter.emit(Log(f"resuming the launch started {resumed.started}"))
+        record = resumed
     else:
         archive = [i.name for i in load_ideas(ideas_path(settings.results, template))]
-        state.set(
-            "launch",
-            {
-                "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
-                "scale": settings.scale,
-                "scientist": scientist.kind,
-                "ideas": [],
-                "folders": {},
-                "archive_before": archive,
-            },
+        record = LaunchRecord(
+            time.strftime("%Y-%m-%dT%H:%M:%S"),
+            settings.scale,
+            scientist.kind,
+            archive_before=tuple(archive),
         )
+        state.set("launch", record.to_dict())
         for step in ("ideas", "novelty"):
             state.forget(step)
-    record = dict(state.get("launch"))
     ctx.reporter.emit(
         StageStarted(
             "launch",
@@ -196,7 +189,7 @@ def launch(
             ideas = existing_ideas(template, ctx)
         else:
             # Ideas this launch saved before it stopped (a cost cap, a kill) count towards --num-ideas.
-            before = set(record.get("archive_before", []))
+            before = set(record.archive_before)
             ideas = [
                 i
                 for i in load_ideas(ideas_path(settings.results, template))
@@ -204,10 +197,10 @@ def launch(
             ]
             if len(ideas) < settings.num_ideas:
                 ideas += generate_ideas(template, scientist, ctx, settings.num_ideas - len(ideas))
-        record["ideas"] = [i.name for i in ideas]
-        state.set("launch", record)
-        state.record("ideas", names=record["ideas"])
-    names = list(record["ideas"])
+        record = replace(record, ideas=tuple(i.name for i in ideas))
+        state.set("launch", record.to_dict())
+        state.record("ideas", names=list(record.ideas))
+    names = list(record.ideas)
 
     if not state.is_done("novelty"):
         if skip_novelty_check:
@@ -237,13 +230,13 @@ def launch(
 
     # Idea folders are recorded by name, relative to this results folder, so a copied or moved
     # results folder resumes in itself (older launches recorded absolute paths: their name counts).
-    folders: dict[str, str] = dict(record.get("folders", {}))
+    folders: dict[str, str] = dict(record.folders)
     for idea in chosen:
         if idea.name not in folders or not idea_folder_in(root, folders[idea.name]).is_dir():
             folder = create_idea_folder(settings.results, template, idea, baseline.folder / "run_0")
             folders[idea.name] = folder.name
-            record["folders"] = folders
-            state.set("launch", record)
+            record = replace(record, folders=dict(folders))
+            state.set("launch", record.to_dict())
     outcomes = _run_ideas([idea_folder_in(root, folders[i.name]) for i in chosen], scientist, ctx)
     result = LaunchOutcome(template.name, tuple(outcomes))
     ctx.reporter.emit(

@@ -5,7 +5,9 @@ scaffold: numpy, sub-second runs, the sweep scientist's knobs), initializes it w
 settings (sweep scientist, local literature, smoke scale, no sandbox), records every
 notification, answers ``window/workDoneProgress/create`` and ``aisci/reviewProposal`` (from
 ``client.review_answers``), and shuts the server down after the test. Waiting is always on a
-notification or a file, with a bound; never on a sleep.
+notification or a file, with a bound; never on a sleep. Every answer of a query command that a
+test receives is validated against its schema (lsp/wire.py), and so is every ``aisci/*``
+notification it records (a mismatch fails the test when its server is stopped).
 """
 
 from __future__ import annotations
@@ -19,10 +21,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 from tests.helpers import REPO, make_template
+
+from aisci.lsp import wire
 
 OFFLINE = {
     "scientist": "sweep",
@@ -43,6 +48,34 @@ def plain(value: Any) -> Any:
     return value
 
 
+def check_answer(name: str, result: Any) -> None:
+    """Fail the test when a query's answer is not what lsp/wire.py (and so protocol.ts) says."""
+    if name in wire.ANSWERS:
+        try:
+            jsonschema.validate(result, wire.schema(wire.ANSWERS[name]))
+        except jsonschema.ValidationError as e:
+            path = "/".join(str(p) for p in e.absolute_path) or "(the answer)"
+            raise AssertionError(
+                f"{name} answered off its wire type at {path}: {e.message}"
+            ) from None
+
+
+def notification_problem(method: str, params: Any) -> str | None:
+    """What is wrong with a notification, by its lsp/wire.py type; None when nothing is."""
+    if method not in wire.NOTIFICATIONS:
+        return (
+            f"{method} is not declared in lsp/wire.py's NOTIFICATIONS"
+            if method.startswith("aisci/")
+            else None
+        )
+    try:
+        jsonschema.validate(params, wire.schema(wire.NOTIFICATIONS[method]))
+    except jsonschema.ValidationError as e:
+        path = "/".join(str(p) for p in e.absolute_path) or "(the params)"
+        return f"{method} sent off its wire type at {path}: {e.message}"
+    return None
+
+
 class Client(LanguageClient):
     def __init__(self) -> None:
         super().__init__("aisci-tests", "1")
@@ -51,6 +84,7 @@ class Client(LanguageClient):
         self.review_answers: list[dict | Callable[[dict], Any]] = []
         self.reviews: list[dict] = []
         self.review_seen = asyncio.Event()
+        self.wire_problems: list[str] = []
 
         for method in (
             "aisci/jobStarted",
@@ -92,6 +126,10 @@ class Client(LanguageClient):
         def record(params):
             if method.startswith("aisci/"):
                 params = plain(params)
+                # Raised here, pygls would only log it: kept for stop() to fail the test.
+                problem = notification_problem(method, params)
+                if problem:
+                    self.wire_problems.append(problem)
             self.notes[method].append(params)
             for waiter in list(self._waiters):
                 wanted, predicate, future = waiter
@@ -119,12 +157,14 @@ class Client(LanguageClient):
 
     async def command(self, name: str, arg: Any = None, timeout: float = BOUND_S * 3) -> Any:
         arguments = None if arg is None else [arg]
-        return await asyncio.wait_for(
+        result = await asyncio.wait_for(
             self.workspace_execute_command_async(
                 types.ExecuteCommandParams(command=name, arguments=arguments)
             ),
             timeout,
         )
+        check_answer(name, result)
+        return result
 
     def open(self, path: Path, language: str = "latex") -> str:
         uri = path.as_uri()
@@ -210,6 +250,7 @@ async def stop(client: Client) -> None:
             server.kill()
             await server.wait()
         await asyncio.wait_for(client.stop(), 20)
+    assert not client.wire_problems, "\n".join(client.wire_problems)
 
 
 @pytest.fixture

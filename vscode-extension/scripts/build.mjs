@@ -18,7 +18,9 @@ if (tests) {
   const dir = join(root, "test", "unit");
   rmSync(join(root, "out-test"), { recursive: true, force: true });
   await esbuild.build({
-    entryPoints: readdirSync(dir).filter((f) => f.endsWith(".test.ts")).map((f) => join(dir, f)),
+    entryPoints: readdirSync(dir)
+      .filter((f) => f.endsWith(".test.ts"))
+      .map((f) => join(dir, f)),
     outdir: join(root, "out-test"),
     bundle: true,
     platform: "node",
@@ -58,7 +60,10 @@ const builds = [
 
 const pdfjsDir = dirname(require.resolve("pdfjs-dist/package.json"));
 mkdirSync(join(root, "media"), { recursive: true });
-copyFileSync(join(pdfjsDir, "legacy", "build", "pdf.worker.min.mjs"), join(root, "media", "pdf.worker.mjs"));
+copyFileSync(
+  join(pdfjsDir, "legacy", "build", "pdf.worker.min.mjs"),
+  join(root, "media", "pdf.worker.mjs"),
+);
 
 if (watch) {
   for (const options of builds) {

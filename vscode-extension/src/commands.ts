@@ -2,13 +2,14 @@
  * The palette and context-menu commands (category "AI Scientist"), one per server command
  * plus the extension's own (views, previews, keys, server).
  *
- * Contract: a server command is wrapped as `aiScientist.<name>`: it resolves its target
- * (picks.ts), sends `aisci.<name>` with one object argument, and reports the outcome: a
- * one-line summary (summary.ts) with buttons for the natural next steps, or the failure
- * (errors.ts). In an untrusted workspace nothing runs: the command says so, with "Manage
- * Workspace Trust". Cancel picks a running job by its title, stage and folder, and says
- * nothing more itself (the job's own notification ends, its command says "was cancelled"). The server's own `aisci.*` command ids are left to vscode-languageclient
- * (docs/lsp.md §2); the views refresh from the notifications the command causes.
+ * Contract: a server command is wrapped as `aiScientist.<name>`: it resolves its target (picks.ts),
+ * sends `aisci.<name>` with one object argument, and reports the outcome: a one-line summary
+ * (summary.ts) with buttons for the natural next steps, or the failure (errors.ts). In an untrusted
+ * workspace nothing runs: the command says so, with "Manage Workspace Trust". Cancel picks a
+ * running job by its title, stage and folder, and says nothing more itself (the job's own
+ * notification ends, its command says "was cancelled"). The server's own `aisci.*` command ids are
+ * left to vscode-languageclient (docs/lsp.md §2); the views refresh from the notifications the
+ * command causes.
  */
 
 import * as cp from "child_process";
@@ -30,6 +31,7 @@ import { interpreterItems, pickInterpreterScope } from "./interpreterPick";
 import type { Store } from "./views/store";
 import type { PreviewPanels } from "./webviews/preview";
 import type { ResultsPanels } from "./webviews/results";
+import { workspaceRoot } from "./workspace";
 
 export interface Parts {
   server: ServerManager;
@@ -49,7 +51,10 @@ export function trustedOrSay(what: string): boolean {
     return true;
   }
   void vscode.window
-    .showInformationMessage(`${what} did not run: this workspace is not trusted, so the AI Scientist runs nothing in it. Trust it to run commands.`, "Manage Workspace Trust")
+    .showInformationMessage(
+      `${what} did not run: this workspace is not trusted, so the AI Scientist runs nothing in it. Trust it to run commands.`,
+      "Manage Workspace Trust",
+    )
     .then((b) => b && vscode.commands.executeCommand("workbench.trust.manage"));
   return false;
 }
@@ -70,14 +75,18 @@ export async function runServerCommand<T = Record<string, unknown>>(
     p.logs.info(`${command}: ${summary.text}`);
     if (summary.ok) {
       const steps = nextSteps(command, result, args as Record<string, unknown>);
-      void vscode.window.showInformationMessage(`${title}: ${summary.text}`, ...steps.map((s) => s.label)).then((b) => {
-        const step = steps.find((s) => s.label === b);
-        if (step) {
-          void vscode.commands.executeCommand(step.command, step.arg);
-        }
-      });
+      void vscode.window
+        .showInformationMessage(`${title}: ${summary.text}`, ...steps.map((s) => s.label))
+        .then((b) => {
+          const step = steps.find((s) => s.label === b);
+          if (step) {
+            void vscode.commands.executeCommand(step.command, step.arg);
+          }
+        });
     } else {
-      void vscode.window.showWarningMessage(`${title}: ${summary.text}`, "Show Logs").then((b) => b && p.logs.show());
+      void vscode.window
+        .showWarningMessage(`${title}: ${summary.text}`, "Show Logs")
+        .then((b) => b && p.logs.show());
     }
     p.store.scheduleRefresh(0);
     return result;
@@ -86,7 +95,9 @@ export async function runServerCommand<T = Record<string, unknown>>(
     p.logs.info(f.message);
     if (f.severity === "info") {
       const buttons = f.trust ? ["Manage Workspace Trust"] : [];
-      void vscode.window.showInformationMessage(f.message, ...buttons).then((b) => b && vscode.commands.executeCommand("workbench.trust.manage"));
+      void vscode.window
+        .showInformationMessage(f.message, ...buttons)
+        .then((b) => b && vscode.commands.executeCommand("workbench.trust.manage"));
     } else if (f.severity === "warning") {
       const buttons = f.cancelJob ? ["Cancel It"] : [];
       void vscode.window.showWarningMessage(f.message, ...buttons).then((b) => {
@@ -102,13 +113,11 @@ export async function runServerCommand<T = Record<string, unknown>>(
   }
 }
 
-function workspaceRoot(): string | undefined {
-  return vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-}
-
 async function readJson(file: string): Promise<unknown> {
   try {
-    return JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.file(file))));
+    return JSON.parse(
+      new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.file(file))),
+    );
   } catch {
     return undefined;
   }
@@ -135,7 +144,9 @@ async function createTemplate(p: Parts): Promise<void> {
   }
   const root = workspaceRoot();
   if (!root) {
-    void vscode.window.showErrorMessage("Open a folder first: templates are created under its templates/ folder.");
+    void vscode.window.showErrorMessage(
+      "Open a folder first: templates are created under its templates/ folder.",
+    );
     return;
   }
   // Started first: it finds the interpreter (and says what is wrong with it), and it answers
@@ -154,7 +165,9 @@ async function createTemplate(p: Parts): Promise<void> {
     // Kept open when the focus moves (a closing diff editor, a preview's refresh): a name
     // half typed is not lost to something the researcher did not do.
     ignoreFocusOut: true,
-    validateInput: async (v) => (await p.server.query<TemplateNameCheck>("aisci.checkTemplateName", { name: v, dir }))?.problem ?? undefined,
+    validateInput: async (v) =>
+      (await p.server.query<TemplateNameCheck>("aisci.checkTemplateName", { name: v, dir }))
+        ?.problem ?? undefined,
   });
   if (!name) {
     return;
@@ -170,16 +183,28 @@ async function createTemplate(p: Parts): Promise<void> {
     p.logs.channel.appendLine(outcome.out);
   }
   if (outcome.code !== 0) {
-    void vscode.window.showErrorMessage(`Creating template ${name} failed: ${outcome.out.split("\n").pop()}`, "Show Logs").then((b) => b && p.logs.show());
+    void vscode.window
+      .showErrorMessage(
+        `Creating template ${name} failed: ${outcome.out.split("\n").pop()}`,
+        "Show Logs",
+      )
+      .then((b) => b && p.logs.show());
     return;
   }
   await p.store.refresh();
   const experiment = vscode.Uri.file(path.join(root, "templates", name, "experiment.py"));
   await vscode.window.showTextDocument(experiment);
-  const b = await vscode.window.showInformationMessage(`Template ${name} created.`, "Run Baseline", "Check Template");
+  const b = await vscode.window.showInformationMessage(
+    `Template ${name} created.`,
+    "Run Baseline",
+    "Check Template",
+  );
   if (b) {
     const template = path.join(root, "templates", name);
-    await vscode.commands.executeCommand(b === "Run Baseline" ? "aiScientist.runBaseline" : "aiScientist.checkTemplate", { template });
+    await vscode.commands.executeCommand(
+      b === "Run Baseline" ? "aiScientist.runBaseline" : "aiScientist.checkTemplate",
+      { template },
+    );
   }
 }
 
@@ -188,8 +213,12 @@ async function selectInterpreter(p: Parts): Promise<void> {
   const scope = pickInterpreterScope(config.inspect<string>("python"), vscode.workspace.isTrusted);
   const current = scope.value ?? "";
   const found = await interpreterItems({
-    folders: vscode.workspace.isTrusted ? (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath) : [],
-    pythonExtension: vscode.workspace.isTrusted ? p.server.pythonExtensionInterpreter : () => Promise.resolve(undefined),
+    folders: vscode.workspace.isTrusted
+      ? (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath)
+      : [],
+    pythonExtension: vscode.workspace.isTrusted
+      ? p.server.pythonExtensionInterpreter
+      : () => Promise.resolve(undefined),
     exists: (f) => fs.existsSync(f),
     which: whichPython3,
   });
@@ -198,11 +227,17 @@ async function selectInterpreter(p: Parts): Promise<void> {
     ...found.map((i) => ({ label: i.path, description: i.source, value: i.path })),
     { label: "$(folder-opened) Browse…", browse: true },
     { label: "$(edit) Enter interpreter path…", enter: true },
-    { label: "$(clear-all) Automatic", description: "the workspace's .venv, else the Python extension's choice", value: "" },
+    {
+      label: "$(clear-all) Automatic",
+      description: "the workspace's .venv, else the Python extension's choice",
+      value: "",
+    },
   ];
   const pick = await vscode.window.showQuickPick(items, {
     title: "AI Scientist: Select Python Interpreter",
-    placeHolder: current ? `Now: ${current} (${scope.where})` : `Now: automatic (${p.server.interpreter?.path ?? "none found"})`,
+    placeHolder: current
+      ? `Now: ${current} (${scope.where})`
+      : `Now: automatic (${p.server.interpreter?.path ?? "none found"})`,
   });
   if (!pick) {
     return;
@@ -214,10 +249,15 @@ async function selectInterpreter(p: Parts): Promise<void> {
       prompt: "The Python that has aisci installed (e.g. <aisci repo>/.venv/bin/python).",
       value: current || p.server.interpreter?.path || "",
       ignoreFocusOut: true,
-      validateInput: (v) => (v.trim() === "" || fs.existsSync(v.trim()) ? undefined : `No file at ${v.trim()}.`),
+      validateInput: (v) =>
+        v.trim() === "" || fs.existsSync(v.trim()) ? undefined : `No file at ${v.trim()}.`,
     });
   } else if (pick.browse) {
-    const chosen = await vscode.window.showOpenDialog({ title: "The Python that has aisci installed", canSelectMany: false, openLabel: "Use This Python" });
+    const chosen = await vscode.window.showOpenDialog({
+      title: "The Python that has aisci installed",
+      canSelectMany: false,
+      openLabel: "Use This Python",
+    });
     value = chosen?.[0]?.fsPath;
   }
   if (value === undefined) {
@@ -228,7 +268,11 @@ async function selectInterpreter(p: Parts): Promise<void> {
     // Check the file before saving it: a Python without aisci would only fail at the restart.
     const problem = await p.server.checkInterpreter(value);
     if (problem) {
-      const b = await vscode.window.showWarningMessage(`Not saved yet: ${problem}`, "Use It Anyway", "Choose Another");
+      const b = await vscode.window.showWarningMessage(
+        `Not saved yet: ${problem}`,
+        "Use It Anyway",
+        "Choose Another",
+      );
       if (b === "Choose Another") {
         return selectInterpreter(p);
       }
@@ -240,12 +284,16 @@ async function selectInterpreter(p: Parts): Promise<void> {
   // Written where the value that wins lives, so a workspace setting is really replaced; the
   // change restarts the server (server.ts).
   await config.update("python", value, scope.target);
-  void vscode.window.showInformationMessage(`aiScientist.python ${value ? `is ${value}` : "is cleared (automatic)"} in ${scope.where}; restarting the server.`);
+  void vscode.window.showInformationMessage(
+    `aiScientist.python ${value ? `is ${value}` : "is cleared (automatic)"} in ${scope.where}; restarting the server.`,
+  );
 }
 
 function whichPython3(): Promise<string | undefined> {
   return new Promise((resolve) => {
-    cp.execFile("/bin/sh", ["-c", "command -v python3"], { timeout: 5_000 }, (error, stdout) => resolve(error ? undefined : stdout.trim() || undefined));
+    cp.execFile("/bin/sh", ["-c", "command -v python3"], { timeout: 5_000 }, (error, stdout) =>
+      resolve(error ? undefined : stdout.trim() || undefined),
+    );
   });
 }
 
@@ -256,7 +304,11 @@ async function draftNext(p: Parts, arg: unknown): Promise<void> {
   }
   const section = nextSection(await readJson(path.join(folder, "state.json")));
   if (!section) {
-    const b = await vscode.window.showInformationMessage(`Every section of ${path.basename(folder)} is drafted.`, "Build Paper", "Review Paper");
+    const b = await vscode.window.showInformationMessage(
+      `Every section of ${path.basename(folder)} is drafted.`,
+      "Build Paper",
+      "Review Paper",
+    );
     if (b === "Build Paper") {
       await vscode.commands.executeCommand("aiScientist.buildPaper", { folder });
     } else if (b === "Review Paper") {
@@ -264,7 +316,10 @@ async function draftNext(p: Parts, arg: unknown): Promise<void> {
     }
     return;
   }
-  const drafted = await runServerCommand(p, `Draft ${section}`, "aisci.draftPaper", { folder, section });
+  const drafted = await runServerCommand(p, `Draft ${section}`, "aisci.draftPaper", {
+    folder,
+    section,
+  });
   if (drafted && drafted.ok !== false) {
     await runServerCommand(p, "Build Paper", "aisci.buildPaper", { folder });
   }
@@ -291,9 +346,16 @@ const RUNS: Record<string, string> = {
 
 export function registerCommands(p: Parts): vscode.Disposable[] {
   const reg = (id: string, fn: (arg?: unknown, ...rest: unknown[]) => unknown) =>
-    vscode.commands.registerCommand(id, (...args: unknown[]) => (id in RUNS && !trustedOrSay(RUNS[id]) ? undefined : fn(...args)));
+    vscode.commands.registerCommand(id, (...args: unknown[]) =>
+      id in RUNS && !trustedOrSay(RUNS[id]) ? undefined : fn(...args),
+    );
 
-  const onTemplate = (name: string, title: string, command: string, extra: (t: string) => Promise<object | undefined> = () => Promise.resolve({})) =>
+  const onTemplate = (
+    name: string,
+    title: string,
+    command: string,
+    extra: (t: string) => Promise<object | undefined> = () => Promise.resolve({}),
+  ) =>
     reg(`aiScientist.${name}`, async (arg) => {
       const t = await pickTemplate(p.server, arg, `AI Scientist: ${title}`);
       const more = t && (await extra(t.path));
@@ -316,11 +378,19 @@ export function registerCommands(p: Parts): vscode.Disposable[] {
       if (!t) {
         return;
       }
-      const r = await runServerCommand(p, "Run Baseline", "aisci.runBaseline", { template: t.path });
+      const r = await runServerCommand(p, "Run Baseline", "aisci.runBaseline", {
+        template: t.path,
+      });
       if (r && r.reused) {
-        const b = await vscode.window.showInformationMessage(`The finished baseline of ${t.name} was reused.`, "Run It Again");
+        const b = await vscode.window.showInformationMessage(
+          `The finished baseline of ${t.name} was reused.`,
+          "Run It Again",
+        );
         if (b) {
-          await runServerCommand(p, "Run Baseline", "aisci.runBaseline", { template: t.path, force: true });
+          await runServerCommand(p, "Run Baseline", "aisci.runBaseline", {
+            template: t.path,
+            force: true,
+          });
         }
       }
     }),
@@ -332,8 +402,21 @@ export function registerCommands(p: Parts): vscode.Disposable[] {
         return {};
       }
       const picks = await vscode.window.showQuickPick(
-        ideas.map((i) => ({ label: i.name, description: i.novel === null || i.novel === undefined ? "not checked" : i.novel ? "novel" : "not novel", picked: i.novel === null || i.novel === undefined })),
-        { canPickMany: true, title: "AI Scientist: Check Novelty", placeHolder: "Which ideas? (none picked: every idea without a verdict)" },
+        ideas.map((i) => ({
+          label: i.name ?? "",
+          description:
+            i.novel === null || i.novel === undefined
+              ? "not checked"
+              : i.novel
+                ? "novel"
+                : "not novel",
+          picked: i.novel === null || i.novel === undefined,
+        })),
+        {
+          canPickMany: true,
+          title: "AI Scientist: Check Novelty",
+          placeHolder: "Which ideas? (none picked: every idea without a verdict)",
+        },
       );
       if (picks === undefined) {
         return undefined;
@@ -351,7 +434,12 @@ export function registerCommands(p: Parts): vscode.Disposable[] {
       if (!folder || section === undefined) {
         return;
       }
-      const r = await runServerCommand(p, "Draft Paper", "aisci.draftPaper", section ? { folder, section } : { folder });
+      const r = await runServerCommand(
+        p,
+        "Draft Paper",
+        "aisci.draftPaper",
+        section ? { folder, section } : { folder },
+      );
       if (r && r.ok !== false) {
         await runServerCommand(p, "Build Paper", "aisci.buildPaper", { folder });
       }
@@ -382,17 +470,23 @@ export function registerCommands(p: Parts): vscode.Disposable[] {
         prompt: "How many new ideas? (the setting aiScientist.numIdeas is the default)",
         value: configured === undefined ? undefined : String(configured),
         ignoreFocusOut: true,
-        validateInput: (v) => (/^[1-9]\d*$/.test(v.trim()) ? undefined : "A whole number of at least 1."),
+        validateInput: (v) =>
+          /^[1-9]\d*$/.test(v.trim()) ? undefined : "A whole number of at least 1.",
       });
       if (n === undefined) {
         return;
       }
-      return runServerCommand(p, "Launch", "aisci.launch", { template: t.path, numIdeas: Number(n.trim()) });
+      return runServerCommand(p, "Launch", "aisci.launch", {
+        template: t.path,
+        numIdeas: Number(n.trim()),
+      });
     }),
     reg("aiScientist.cancel", async (arg) => {
       const d = dataOf(arg);
       if (d && "folder" in d && d.folder) {
-        const r = await p.server.execute<{ cancelled: string[] }>("aisci.cancel", { folder: d.folder }).catch(() => ({ cancelled: [] }));
+        const r = await p.server
+          .execute<{ cancelled: string[] }>("aisci.cancel", { folder: d.folder })
+          .catch(() => ({ cancelled: [] }));
         if (!r.cancelled.length) {
           void vscode.window.showInformationMessage(`Nothing runs on ${path.basename(d.folder)}.`);
         }
@@ -413,7 +507,10 @@ export function registerCommands(p: Parts): vscode.Disposable[] {
             job: j.job,
           };
         }),
-        { title: "AI Scientist: Cancel Running Job", placeHolder: "Cancel which job? What finished is kept." },
+        {
+          title: "AI Scientist: Cancel Running Job",
+          placeHolder: "Cancel which job? What finished is kept.",
+        },
       );
       if (pick) {
         await cancelJob(p, pick.job);
@@ -439,13 +536,17 @@ export function registerCommands(p: Parts): vscode.Disposable[] {
       if (review) {
         await vscode.window.showTextDocument(vscode.Uri.file(review));
       } else {
-        void vscode.window.showInformationMessage('This paper has no review yet: run "AI Scientist: Review Paper".');
+        void vscode.window.showInformationMessage(
+          'This paper has no review yet: run "AI Scientist: Review Paper".',
+        );
       }
     }),
     reg("aiScientist.showCostLedger", () => p.status.showLedger()),
     reg("aiScientist.setApiKey", async () => {
       if (await p.keys.prompt()) {
-        void vscode.window.showInformationMessage("API key saved; restarting the AI Scientist server so it sees the key.");
+        void vscode.window.showInformationMessage(
+          "API key saved; restarting the AI Scientist server so it sees the key.",
+        );
         await p.server.restart();
       }
     }),

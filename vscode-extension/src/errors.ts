@@ -30,14 +30,22 @@ interface RpcError {
 }
 
 export function describeFailure(title: string, error: unknown): Failure {
-  const e = (typeof error === "object" && error !== null ? error : { message: String(error) }) as RpcError;
+  const e = (
+    typeof error === "object" && error !== null ? error : { message: String(error) }
+  ) as RpcError;
   const message = typeof e.message === "string" ? e.message : String(error);
-  const data = (typeof e.data === "object" && e.data !== null ? e.data : {}) as Record<string, unknown>;
+  const data = (typeof e.data === "object" && e.data !== null ? e.data : {}) as Record<
+    string,
+    unknown
+  >;
   switch (e.code) {
     case ErrorCode.RequestCancelled:
       return { severity: "info", message: `${title} was cancelled.` };
     case ErrorCode.StageFailed:
-      return { severity: "log", message: `${title} failed: ${typeof data.message === "string" ? data.message : message}` };
+      return {
+        severity: "log",
+        message: `${title} failed: ${typeof data.message === "string" ? data.message : message}`,
+      };
     case ErrorCode.Busy: {
       const running = (data.running ?? {}) as Record<string, unknown>;
       const what = typeof running.command === "string" ? running.command : "another command";
@@ -49,7 +57,11 @@ export function describeFailure(title: string, error: unknown): Failure {
       };
     }
     case ErrorCode.Restricted:
-      return { severity: "info", message: `${title} did not run: this workspace is not trusted, so the AI Scientist runs nothing in it. Trust it to run commands.`, trust: true };
+      return {
+        severity: "info",
+        message: `${title} did not run: this workspace is not trusted, so the AI Scientist runs nothing in it. Trust it to run commands.`,
+        trust: true,
+      };
     default:
       return { severity: "error", message: `${title} failed: ${message}` };
   }

@@ -64,7 +64,9 @@ export function activate(context: vscode.ExtensionContext): void {
     store.onDidLoad((ms) => {
       if (firstLoad && server?.answeredAt !== undefined) {
         firstLoad = false;
-        logs.info(`views filled ${Date.now() - server.answeredAt} ms after the server's first answer (the queries took ${ms} ms; ${Date.now() - activated} ms after activation)`);
+        logs.info(
+          `views filled ${Date.now() - server.answeredAt} ms after the server's first answer (the queries took ${ms} ms; ${Date.now() - activated} ms after activation)`,
+        );
       }
     }),
     server.onDidChangeState((state) => {

@@ -40,7 +40,11 @@ export function venvPython(folder: string, platform: NodeJS.Platform): string {
     : path.join(folder, ".venv", "bin", "python");
 }
 
-export function substituteVariables(value: string, workspaceFolder: string | undefined, home: string): string {
+export function substituteVariables(
+  value: string,
+  workspaceFolder: string | undefined,
+  home: string,
+): string {
   let out = value.trim();
   if (workspaceFolder !== undefined) {
     out = out.split("${workspaceFolder}").join(workspaceFolder);
@@ -51,7 +55,9 @@ export function substituteVariables(value: string, workspaceFolder: string | und
   return out;
 }
 
-export async function findInterpreter(s: InterpreterSources): Promise<Interpreter | InterpreterProblem> {
+export async function findInterpreter(
+  s: InterpreterSources,
+): Promise<Interpreter | InterpreterProblem> {
   const tried: string[] = [];
   if (s.setting !== undefined && s.setting !== "") {
     if (s.exists(s.setting)) {

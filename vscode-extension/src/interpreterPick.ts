@@ -1,12 +1,13 @@
 /**
  * "Select Python Interpreter": where the setting's value lives, and the interpreters found.
  *
- * Contract: `pickInterpreterScope(inspect, trusted)` names the scope that holds the winning
- * value of `aiScientist.python` (workspace folder, workspace, else the user settings), so
- * writing there really replaces it (a bad `.vscode/settings.json` value would otherwise keep
- * winning over a new user setting); in an untrusted workspace only the user settings count. `interpreterItems(sources)` lists the interpreters found, each
- * once: each workspace folder's `.venv`, the Python extension's choice, `python3` on PATH.
- * Pure apart from the injected look-ups; unit-tested.
+ * Contract: `pickInterpreterScope(inspect, trusted)` names the scope that holds the winning value
+ * of `aiScientist.python` (workspace folder, workspace, else the user settings), so writing there
+ * really replaces it (a bad `.vscode/settings.json` value would otherwise keep winning over a new
+ * user setting); in an untrusted workspace only the user settings count.
+ * `interpreterItems(sources)` lists the interpreters found, each once: each workspace folder's
+ * `.venv`, the Python extension's choice, `python3` on PATH. Pure apart from the injected look-ups;
+ * unit-tested.
  */
 
 import * as vscode from "vscode";
@@ -27,15 +28,31 @@ export interface Scope {
 
 export function pickInterpreterScope(inspect: Inspected | undefined, trusted = true): Scope {
   if (!trusted) {
-    return { target: vscode.ConfigurationTarget.Global, where: "your user settings (this workspace is not trusted)", value: inspect?.globalValue };
+    return {
+      target: vscode.ConfigurationTarget.Global,
+      where: "your user settings (this workspace is not trusted)",
+      value: inspect?.globalValue,
+    };
   }
   if (inspect?.workspaceFolderValue !== undefined) {
-    return { target: vscode.ConfigurationTarget.WorkspaceFolder, where: "the workspace folder's settings", value: inspect.workspaceFolderValue };
+    return {
+      target: vscode.ConfigurationTarget.WorkspaceFolder,
+      where: "the workspace folder's settings",
+      value: inspect.workspaceFolderValue,
+    };
   }
   if (inspect?.workspaceValue !== undefined) {
-    return { target: vscode.ConfigurationTarget.Workspace, where: "the workspace settings (.vscode/settings.json)", value: inspect.workspaceValue };
+    return {
+      target: vscode.ConfigurationTarget.Workspace,
+      where: "the workspace settings (.vscode/settings.json)",
+      value: inspect.workspaceValue,
+    };
   }
-  return { target: vscode.ConfigurationTarget.Global, where: "your user settings", value: inspect?.globalValue };
+  return {
+    target: vscode.ConfigurationTarget.Global,
+    where: "your user settings",
+    value: inspect?.globalValue,
+  };
 }
 
 export interface FoundInterpreter {
@@ -63,7 +80,10 @@ export async function interpreterItems(s: InterpreterLookups): Promise<FoundInte
       add(venv, "the workspace's .venv");
     }
   }
-  const [fromExtension, onPath] = await Promise.all([s.pythonExtension().catch(() => undefined), s.which().catch(() => undefined)]);
+  const [fromExtension, onPath] = await Promise.all([
+    s.pythonExtension().catch(() => undefined),
+    s.which().catch(() => undefined),
+  ]);
   add(fromExtension, "the Python extension's choice");
   add(onPath, "python3 on PATH");
   return found;

@@ -21,11 +21,22 @@ export const RECENT_MS = 10_000;
 
 type Level = "trace" | "debug" | "info" | "warn" | "error";
 
-const PYTHON_LEVEL = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ (DEBUG|INFO|WARNING|ERROR|CRITICAL) (.*)$/;
+const PYTHON_LEVEL =
+  /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ (DEBUG|INFO|WARNING|ERROR|CRITICAL) (.*)$/;
 const CLIENT_LEVEL = /^\[(Trace|Debug|Info|Warn|Error)\s*- [^\]]*\] ?(.*)$/s;
 
 function pythonLevel(name: string): Level {
-  return ({ DEBUG: "debug", INFO: "info", WARNING: "warn", ERROR: "error", CRITICAL: "error" } as Record<string, Level>)[name] ?? "info";
+  return (
+    (
+      {
+        DEBUG: "debug",
+        INFO: "info",
+        WARNING: "warn",
+        ERROR: "error",
+        CRITICAL: "error",
+      } as Record<string, Level>
+    )[name] ?? "info"
+  );
 }
 
 /** The level and text of one line the client or the server wrote. */
@@ -50,7 +61,10 @@ export class Logs implements vscode.Disposable {
   /** Level of the lines of the current Python traceback (they carry no level themselves). */
   private block: Level = "info";
 
-  constructor(name = "AI Scientist", private readonly now: () => number = Date.now) {
+  constructor(
+    name = "AI Scientist",
+    private readonly now: () => number = Date.now,
+  ) {
     this.real = vscode.window.createOutputChannel(name, { log: true });
     const real = this.real;
     // A forwarding channel: languageclient calls append (server stderr) and appendLine on it.
@@ -136,13 +150,19 @@ export class Logs implements vscode.Disposable {
     const end = this.exit?.at ?? this.now();
     const recent = this.stderr.filter((l) => end - l.at <= RECENT_MS).map((l) => l.line);
     const lines = [...recent, this.partial].map((l) => l.trim()).filter((l) => l !== "");
-    return [...lines].reverse().find((l) => /(Error|Exception)\b|error:|No module named/i.test(l) && !/^Traceback/.test(l))?.slice(0, 300);
+    return [...lines]
+      .reverse()
+      .find((l) => /(Error|Exception)\b|error:|No module named/i.test(l) && !/^Traceback/.test(l))
+      ?.slice(0, 300);
   }
 
   /** Why the server went away, as far as its exit status and recent stderr tell. */
   why(): string | undefined {
     const error = this.lastError();
-    const parts = [this.exit ? `exited with ${this.exit.what}` : undefined, error ? `last error: "${error.replace(/\.$/, "")}"` : undefined];
+    const parts = [
+      this.exit ? `exited with ${this.exit.what}` : undefined,
+      error ? `last error: "${error.replace(/\.$/, "")}"` : undefined,
+    ];
     return parts.filter(Boolean).join("; ") || undefined;
   }
 

@@ -35,7 +35,11 @@ export function dataOf(arg: unknown): NodeData | { kind: "uri"; uri: vscode.Uri 
   return undefined;
 }
 
-export async function pickTemplate(server: ServerManager, arg: unknown, title: string): Promise<TemplateInfo | undefined> {
+export async function pickTemplate(
+  server: ServerManager,
+  arg: unknown,
+  title: string,
+): Promise<Pick<TemplateInfo, "name" | "path"> | undefined> {
   const d = dataOf(arg);
   if (d && (d.kind === "template" || d.kind === "idea")) {
     return { name: path.basename(d.template), path: d.template };
@@ -65,7 +69,9 @@ export async function pickTemplate(server: ServerManager, arg: unknown, title: s
   const pick = await vscode.window.showQuickPick(
     templates.map((t) => ({
       label: t.name,
-      description: Object.keys(t.baseline ?? {}).length ? `baseline: ${Object.keys(t.baseline ?? {}).join(", ")}` : "no baseline yet",
+      description: Object.keys(t.baseline ?? {}).length
+        ? `baseline: ${Object.keys(t.baseline ?? {}).join(", ")}`
+        : "no baseline yet",
       detail: t.path,
       template: t,
     })),
@@ -75,7 +81,11 @@ export async function pickTemplate(server: ServerManager, arg: unknown, title: s
 }
 
 /** `{template, idea}`, or `{folder}` when the node is an idea folder already. */
-export async function pickIdea(server: ServerManager, arg: unknown, title: string): Promise<Target | undefined> {
+export async function pickIdea(
+  server: ServerManager,
+  arg: unknown,
+  title: string,
+): Promise<Target | undefined> {
   const d = dataOf(arg);
   if (d?.kind === "idea") {
     return d.folder ? { folder: d.folder } : { template: d.template, idea: d.name };
@@ -90,23 +100,29 @@ export async function pickIdea(server: ServerManager, arg: unknown, title: strin
   const result = await server.query<IdeasResult>("aisci.listIdeas", { template: template.path });
   const ideas = result?.ideas ?? [];
   if (!ideas.length) {
-    void vscode.window.showWarningMessage(`Template ${template.name} has no ideas yet: run "AI Scientist: Generate Ideas" first.`);
+    void vscode.window.showWarningMessage(
+      `Template ${template.name} has no ideas yet: run "AI Scientist: Generate Ideas" first.`,
+    );
     return undefined;
   }
   const pick = await vscode.window.showQuickPick(
     ideas.map((i) => ({
-      label: i.name,
+      label: i.name ?? "",
       description: i.novel === true ? "novel" : i.novel === false ? "not novel" : "not checked",
-      detail: i.title,
+      detail: i.title ?? undefined,
       idea: i,
     })),
     { title, placeHolder: "Which idea?" },
   );
-  return pick ? { template: template.path, idea: pick.idea.name } : undefined;
+  return pick ? { template: template.path, idea: pick.idea.name ?? "" } : undefined;
 }
 
 /** An idea folder (`results/<template>/<stamp>_<idea>`). */
-export async function pickFolder(server: ServerManager, arg: unknown, title: string): Promise<string | undefined> {
+export async function pickFolder(
+  server: ServerManager,
+  arg: unknown,
+  title: string,
+): Promise<string | undefined> {
   const d = dataOf(arg);
   if (d?.kind === "folder" || d?.kind === "paper" || d?.kind === "run") {
     return d.folder;
@@ -136,27 +152,45 @@ export async function pickFolder(server: ServerManager, arg: unknown, title: str
     if (d?.kind === "template" && d.template !== t.path) {
       continue;
     }
-    const runs = await server.query<{ folders: (FolderRuns | string)[] }>("aisci.listRuns", { template: t.path });
+    const runs = await server.query<{ folders: (FolderRuns | string)[] }>("aisci.listRuns", {
+      template: t.path,
+    });
     for (const f of runs?.folders ?? []) {
       const folder = typeof f === "string" ? f : f.folder;
       if (isBaselineFolder(folder)) {
         continue;
       }
-      const idea = typeof f === "string" ? path.basename(folder).replace(/^\d{8}_\d{6}_/, "") : (f.idea ?? path.basename(folder));
-      items.push({ label: idea, description: `${t.name} · ${stampOf(folder) ?? ""}`, detail: folder, folder });
+      const idea =
+        typeof f === "string"
+          ? path.basename(folder).replace(/^\d{8}_\d{6}_/, "")
+          : (f.idea ?? path.basename(folder));
+      items.push({
+        label: idea,
+        description: `${t.name} · ${stampOf(folder) ?? ""}`,
+        detail: folder,
+        folder,
+      });
     }
   }
   if (!items.length) {
-    void vscode.window.showWarningMessage('No idea folder yet: run "AI Scientist: Run Experiments" or "AI Scientist: Launch" first.');
+    void vscode.window.showWarningMessage(
+      'No idea folder yet: run "AI Scientist: Run Experiments" or "AI Scientist: Launch" first.',
+    );
     return undefined;
   }
-  const pick = await vscode.window.showQuickPick(items, { title, placeHolder: "Which idea folder?" });
+  const pick = await vscode.window.showQuickPick(items, {
+    title,
+    placeHolder: "Which idea folder?",
+  });
   return pick?.folder;
 }
 
 export async function pickSection(title: string): Promise<string | null | undefined> {
   const pick = await vscode.window.showQuickPick(
-    [{ label: "All sections", section: null as string | null }, ...SECTIONS.map((s) => ({ label: s, section: s }))],
+    [
+      { label: "All sections", section: null as string | null },
+      ...SECTIONS.map((s) => ({ label: s, section: s })),
+    ],
     { title, placeHolder: "Which section?" },
   );
   return pick === undefined ? undefined : pick.section;

@@ -15,7 +15,11 @@
 import * as vscode from "vscode";
 import type { LanguageClient } from "vscode-languageclient/node";
 // The protocol types only (vscode-languageclient itself needs a real `vscode`).
-import { WorkDoneProgress, WorkDoneProgressCancelNotification, WorkDoneProgressCreateRequest } from "vscode-languageserver-protocol";
+import {
+  WorkDoneProgress,
+  WorkDoneProgressCancelNotification,
+  WorkDoneProgressCreateRequest,
+} from "vscode-languageserver-protocol";
 
 export interface JobState {
   token: string;
@@ -28,7 +32,9 @@ export interface JobState {
 /** The line a report shows: its message, and the percentage when the stage knows it. */
 export function reportText(message: string | undefined, percentage: number | undefined): string {
   const text = (message ?? "").trim();
-  return percentage !== undefined && percentage !== null ? `${text}${text ? " " : ""}(${Math.round(percentage)}%)` : text;
+  return percentage !== undefined && percentage !== null
+    ? `${text}${text ? " " : ""}(${Math.round(percentage)}%)`
+    : text;
 }
 
 export class JobProgress implements vscode.Disposable {
@@ -46,9 +52,18 @@ export class JobProgress implements vscode.Disposable {
       const ended = new Promise<void>((resolve) => (finish = resolve));
       const handler = client.onProgress(WorkDoneProgress.type, token, (value) => {
         if (value.kind === "begin") {
-          this.jobs.set(key, { token: key, title: value.title, message: value.message ?? "", started: Date.now() });
+          this.jobs.set(key, {
+            token: key,
+            title: value.title,
+            message: value.message ?? "",
+            started: Date.now(),
+          });
           void vscode.window.withProgress(
-            { location: vscode.ProgressLocation.Notification, title: value.title, cancellable: value.cancellable ?? true },
+            {
+              location: vscode.ProgressLocation.Notification,
+              title: value.title,
+              cancellable: value.cancellable ?? true,
+            },
             (progress, cancel) => {
               report = (v) => progress.report(v);
               cancel.onCancellationRequested(() => {
@@ -64,7 +79,10 @@ export class JobProgress implements vscode.Disposable {
             job.percentage = value.percentage ?? undefined;
           }
           // VS Code's bar only grows: a new stage's lower percentage shows in the text only.
-          const increment = value.percentage !== undefined && value.percentage > reported ? value.percentage - reported : undefined;
+          const increment =
+            value.percentage !== undefined && value.percentage > reported
+              ? value.percentage - reported
+              : undefined;
           reported = Math.max(reported, value.percentage ?? 0);
           report?.({ message: reportText(value.message, value.percentage), increment });
         } else {

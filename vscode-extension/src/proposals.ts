@@ -1,21 +1,28 @@
 /**
  * Reviewing AI edits: the client side of the `aisci/reviewProposal` request (docs/lsp.md §5).
  *
- * Contract: each proposal opens a diff editor, current text (read-only, scheme
- * `aisci-current`) on the left and the proposed text on the right. The right side is a real
- * file under the extension's storage (`.../aisci-proposals/<id>/<file name>`), so the
- * researcher can edit it before accepting; the diff opens at the first change. A notification
- * offers Accept / Reject / Show Diff as links; it is a progress notification, so it closes as
- * soon as the proposal is answered (from it, the diff editor's title, the palette) or
- * withdrawn, and never offers an Accept that does nothing. The editor title has the same
- * actions (`aiScientist.acceptProposal`, `aiScientist.rejectProposal`, which take the id). Accept answers `accept`, or `edit` with the whole text when
- * the right side was changed; Reject asks for an optional reason (Escape keeps the proposal
- * pending) and answers `reject`. The request stays pending until then (no timeout); when the
- * server withdraws it (`$/cancelRequest`, job cancelled), the diff closes and a message says so.
+ * Contract: each proposal opens a diff editor, current text (read-only, scheme `aisci-current`) on
+ * the left and the proposed text on the right. The right side is a real file under the extension's
+ * storage (`.../aisci-proposals/<id>/<file name>`), so the researcher can edit it before accepting;
+ * the diff opens at the first change. A notification offers Accept / Reject / Show Diff as links;
+ * it is a progress notification, so it closes as soon as the proposal is answered (from it, the
+ * diff editor's title, the palette) or withdrawn, and never offers an Accept that does nothing. The
+ * editor title has the same actions (`aiScientist.acceptProposal`, `aiScientist.rejectProposal`,
+ * which take the id). Accept answers `accept`, or `edit` with the whole text when the right side
+ * was changed; Reject asks for an optional reason (Escape keeps the proposal pending) and answers
+ * `reject`. The request stays pending until then (no timeout); when the server withdraws it
+ * (`$/cancelRequest`, job cancelled), the diff closes and a message says so.
  */
 
 import * as vscode from "vscode";
-import { acceptAnswer, commandLink, diffTitle, firstChangedLine, proposalFileName, rejectAnswer } from "./proposalDecision";
+import {
+  acceptAnswer,
+  commandLink,
+  diffTitle,
+  firstChangedLine,
+  proposalFileName,
+  rejectAnswer,
+} from "./proposalDecision";
 import type { ProposalAnswer, ReviewProposalParams } from "./protocol";
 import type { Logs } from "./logs";
 
@@ -45,23 +52,31 @@ export class ProposalReviewer implements vscode.Disposable {
     private readonly storage: vscode.Uri,
     private readonly logs: Logs,
   ) {
-    this.disposables = [vscode.workspace.registerTextDocumentContentProvider(CURRENT_SCHEME, {
+    this.disposables = [
+      vscode.workspace.registerTextDocumentContentProvider(CURRENT_SCHEME, {
         provideTextDocumentContent: (uri) => this.current.get(uri.toString()) ?? "",
-      }), this.changed];
+      }),
+      this.changed,
+    ];
   }
 
   get count(): number {
     return this.pending.size;
   }
 
-  async review(params: ReviewProposalParams, token: vscode.CancellationToken): Promise<ProposalAnswer> {
+  async review(
+    params: ReviewProposalParams,
+    token: vscode.CancellationToken,
+  ): Promise<ProposalAnswer> {
     const name = proposalFileName(params.id, params.file);
     const proposedUri = vscode.Uri.joinPath(this.storage, PROPOSALS_DIR, name);
     await vscode.workspace.fs.createDirectory(vscode.Uri.joinPath(proposedUri, ".."));
     await vscode.workspace.fs.writeFile(proposedUri, new TextEncoder().encode(params.proposed));
     const currentUri = vscode.Uri.from({ scheme: CURRENT_SCHEME, path: "/" + name });
     this.current.set(currentUri.toString(), params.original);
-    this.logs.info(`proposal ${params.id} for ${params.folder}/${params.file}: ${params.description}`);
+    this.logs.info(
+      `proposal ${params.id} for ${params.folder}/${params.file}: ${params.description}`,
+    );
 
     return new Promise<ProposalAnswer>((resolve) => {
       const entry: Pending = { params, currentUri, proposedUri, resolve, done: false };
@@ -95,7 +110,11 @@ export class ProposalReviewer implements vscode.Disposable {
       commandLink("Show Diff", "aiScientist.showProposal", p.id),
     ].join(" · ");
     void vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Proposed edit to ${p.file} (${p.stage}): ${p.description}`, cancellable: false },
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: `Proposed edit to ${p.file} (${p.stage}): ${p.description}`,
+        cancellable: false,
+      },
       (progress) => {
         progress.report({ message: links });
         return new Promise<void>((resolve) => (entry.closeNotice = resolve));
@@ -118,7 +137,10 @@ export class ProposalReviewer implements vscode.Disposable {
     const uri = arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.uri;
     if (uri) {
       for (const entry of this.pending.values()) {
-        if (entry.proposedUri.toString() === uri.toString() || entry.currentUri.toString() === uri.toString()) {
+        if (
+          entry.proposedUri.toString() === uri.toString() ||
+          entry.currentUri.toString() === uri.toString()
+        ) {
           return entry;
         }
       }
@@ -131,7 +153,12 @@ export class ProposalReviewer implements vscode.Disposable {
       return all[0];
     }
     const pick = await vscode.window.showQuickPick(
-      all.map((e) => ({ label: e.params.file, description: e.params.description, detail: e.params.folder, entry: e })),
+      all.map((e) => ({
+        label: e.params.file,
+        description: e.params.description,
+        detail: e.params.folder,
+        entry: e,
+      })),
       { placeHolder: "Which proposed edit?" },
     );
     return pick?.entry;
@@ -155,11 +182,15 @@ export class ProposalReviewer implements vscode.Disposable {
     if (entry.done) {
       return;
     }
-    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === entry.proposedUri.toString());
+    const doc = vscode.workspace.textDocuments.find(
+      (d) => d.uri.toString() === entry.proposedUri.toString(),
+    );
     if (doc?.isDirty) {
       await doc.save(); // so closing the diff does not ask to save
     }
-    const text = doc ? doc.getText() : new TextDecoder().decode(await vscode.workspace.fs.readFile(entry.proposedUri));
+    const text = doc
+      ? doc.getText()
+      : new TextDecoder().decode(await vscode.workspace.fs.readFile(entry.proposedUri));
     const answer = acceptAnswer(entry.params.proposed, text);
     this.logs.info(`proposal ${entry.params.id}: ${answer.action}`);
     await this.finish(entry, answer);
@@ -171,7 +202,8 @@ export class ProposalReviewer implements vscode.Disposable {
     }
     const reason = await vscode.window.showInputBox({
       title: `Reject the edit to ${entry.params.file}`,
-      prompt: "Why? (optional; told to the scientist, which may propose something else). Escape keeps the proposal.",
+      prompt:
+        "Why? (optional; told to the scientist, which may propose something else). Escape keeps the proposal.",
       placeHolder: "e.g. keep the learning rate; change the degree instead",
       ignoreFocusOut: true,
     });
@@ -202,7 +234,9 @@ export class ProposalReviewer implements vscode.Disposable {
     entry.resolve(answer);
     await this.closeDiff(entry);
     this.current.delete(entry.currentUri.toString());
-    await vscode.workspace.fs.delete(entry.proposedUri, { useTrash: false }).then(undefined, () => undefined);
+    await vscode.workspace.fs
+      .delete(entry.proposedUri, { useTrash: false })
+      .then(undefined, () => undefined);
   }
 
   private async closeDiff(entry: Pending): Promise<void> {
@@ -212,7 +246,10 @@ export class ProposalReviewer implements vscode.Disposable {
       if (input instanceof vscode.TabInputTextDiff) {
         return input.modified.toString() === entry.proposedUri.toString();
       }
-      return input instanceof vscode.TabInputText && input.uri.toString() === entry.proposedUri.toString();
+      return (
+        input instanceof vscode.TabInputText &&
+        input.uri.toString() === entry.proposedUri.toString()
+      );
     });
     if (mine.length) {
       await vscode.window.tabGroups.close(mine, true).then(undefined, () => undefined);

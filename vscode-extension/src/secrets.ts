@@ -37,14 +37,18 @@ export class ApiKeys {
         label: name,
         description: stored[name] ? "stored" : process.env[name] ? "from the environment" : "",
       })),
-      { title: "AI Scientist: Set API Key", placeHolder: "Which key? (stored in VS Code's secret storage)" },
+      {
+        title: "AI Scientist: Set API Key",
+        placeHolder: "Which key? (stored in VS Code's secret storage)",
+      },
     );
     if (!pick) {
       return false;
     }
     const value = await vscode.window.showInputBox({
       title: `AI Scientist: ${pick.label}`,
-      prompt: "The key is kept in VS Code's secret storage and passed to the server's environment. Leave empty to delete it.",
+      prompt:
+        "The key is kept in VS Code's secret storage and passed to the server's environment. Leave empty to delete it.",
       password: true,
       ignoreFocusOut: true,
     });

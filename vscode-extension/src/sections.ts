@@ -24,7 +24,9 @@ export const SECTIONS = [
 
 export function nextSection(state: unknown): string | undefined {
   const steps =
-    typeof state === "object" && state !== null && typeof (state as { steps?: unknown }).steps === "object"
+    typeof state === "object" &&
+    state !== null &&
+    typeof (state as { steps?: unknown }).steps === "object"
       ? ((state as { steps: Record<string, unknown> }).steps ?? {})
       : {};
   return SECTIONS.find((s) => !(`writeup.${s}` in steps));

@@ -56,6 +56,7 @@ import { NOTIFICATIONS, ReviewProposalParams } from "./protocol";
 import type { ProposalReviewer } from "./proposals";
 import type { ApiKeys } from "./secrets";
 import { SECTION, serverSettings } from "./settings";
+import { workspaceFolder, workspaceRoot } from "./workspace";
 
 const RESTART_DELAY_MS = 1000;
 const STDERR_GRACE_MS = 300;
@@ -65,10 +66,6 @@ export type ServerState = "stopped" | "starting" | "running" | "failed";
 export interface Notification {
   method: string;
   params: unknown;
-}
-
-function workspaceRoot(): string | undefined {
-  return vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
 }
 
 export function currentServerSettings() {
@@ -82,7 +79,9 @@ export function currentServerSettings() {
  * by the extension for its callers.
  */
 interface PythonExtensionApi {
-  environments?: { getActiveEnvironmentPath?(resource?: vscode.Uri): { path?: string } | undefined };
+  environments?: {
+    getActiveEnvironmentPath?(resource?: vscode.Uri): { path?: string } | undefined;
+  };
   settings?: { getExecutionDetails?(resource?: vscode.Uri): { execCommand?: unknown } | undefined };
 }
 
@@ -93,7 +92,7 @@ async function pythonExtensionInterpreter(): Promise<string | undefined> {
   }
   try {
     const api = ext.isActive ? ext.exports : await ext.activate();
-    const resource = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const resource = workspaceFolder()?.uri;
     const env = api?.environments?.getActiveEnvironmentPath?.(resource);
     if (env?.path) {
       return env.path;
@@ -108,14 +107,19 @@ async function pythonExtensionInterpreter(): Promise<string | undefined> {
 
 function probe(python: string, cwd: string | undefined): Promise<ProbeResult> {
   return new Promise((resolve) => {
-    cp.execFile(python, PROBE_ARGS, { cwd, timeout: 60_000, env: process.env }, (error, stdout, stderr) => {
-      const code = (error as NodeJS.ErrnoException | null)?.code;
-      if (error && typeof code === "string") {
-        resolve({ exitCode: null, stdout, stderr, spawnError: `${code} (${error.message})` });
-        return;
-      }
-      resolve({ exitCode: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    cp.execFile(
+      python,
+      PROBE_ARGS,
+      { cwd, timeout: 60_000, env: process.env },
+      (error, stdout, stderr) => {
+        const code = (error as NodeJS.ErrnoException | null)?.code;
+        if (error && typeof code === "string") {
+          resolve({ exitCode: null, stdout, stderr, spawnError: `${code} (${error.message})` });
+          return;
+        }
+        resolve({ exitCode: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -240,7 +244,9 @@ export class ServerManager implements vscode.Disposable {
     const found = await findInterpreter({
       setting,
       // Restricted Mode: a workspace's own .venv (or its Python extension choice) is code it brings.
-      workspaceFolders: trusted ? (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath) : [],
+      workspaceFolders: trusted
+        ? (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath)
+        : [],
       platform: process.platform,
       exists: (f) => fs.existsSync(f),
       pythonExtension: trusted ? pythonExtensionInterpreter : () => Promise.resolve(undefined),
@@ -250,7 +256,9 @@ export class ServerManager implements vscode.Disposable {
     }
     this.interpreter = found;
     this.logs.mark();
-    this.logs.info(`starting ${found.path} -m aisci lsp (Python from ${found.source})${trusted ? "" : "; Restricted Mode: it runs nothing"}`);
+    this.logs.info(
+      `starting ${found.path} -m aisci lsp (Python from ${found.source})${trusted ? "" : "; Restricted Mode: it runs nothing"}`,
+    );
 
     const env: NodeJS.ProcessEnv = { ...process.env, ...(await keysRead), PYTHONUNBUFFERED: "1" };
     if (!trusted) {
@@ -274,7 +282,9 @@ export class ServerManager implements vscode.Disposable {
       initializationOptions: { [SECTION]: currentServerSettings() },
       // A failed initialize is a crash at start-up, handled below (no pop-up of the client's).
       initializationFailedHandler: (error) => {
-        this.logs.info(`initialize failed: ${error instanceof Error ? error.message : String(error)}`);
+        this.logs.info(
+          `initialize failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
         return false;
       },
       errorHandler: {
@@ -294,9 +304,15 @@ export class ServerManager implements vscode.Disposable {
     };
     const client = new QuietClient("aiScientist", "AI Scientist", serverOptions, clientOptions);
     for (const method of NOTIFICATIONS) {
-      client.onNotification(method, (params: unknown) => this.notifications.fire({ method, params }));
+      client.onNotification(method, (params: unknown) =>
+        this.notifications.fire({ method, params }),
+      );
     }
-    client.onRequest("aisci/reviewProposal", (params: ReviewProposalParams, token: vscode.CancellationToken) => this.proposals.review(params, token));
+    client.onRequest(
+      "aisci/reviewProposal",
+      (params: ReviewProposalParams, token: vscode.CancellationToken) =>
+        this.proposals.review(params, token),
+    );
     client.onDidChangeState((e) => {
       if (e.newState === State.Running) {
         this.setState("running");
@@ -320,7 +336,9 @@ export class ServerManager implements vscode.Disposable {
     if (failure === undefined) {
       this.version = client.initializeResult?.serverInfo?.version;
       this.answeredAt = Date.now();
-      this.logs.info(`aisci ${this.version ?? "?"} answered ${Date.now() - began} ms after the start began`);
+      this.logs.info(
+        `aisci ${this.version ?? "?"} answered ${Date.now() - began} ms after the start began`,
+      );
       this.progress.attach(client);
       this.quiet = false; // a later failure (a crash loop) is news: it pops up
       this.setState("running");
@@ -341,7 +359,10 @@ export class ServerManager implements vscode.Disposable {
     await new Promise((r) => setTimeout(r, STDERR_GRACE_MS));
     const why = this.logs.why() ?? failure.message;
     await this.stopClient();
-    const decision = this.policy.onCrash(why, `The AI Scientist server (${found.path} -m aisci lsp)`);
+    const decision = this.policy.onCrash(
+      why,
+      `The AI Scientist server (${found.path} -m aisci lsp)`,
+    );
     this.logs.info(decision.message);
     if (!decision.restart) {
       return this.fail(decision.message);
@@ -367,7 +388,9 @@ export class ServerManager implements vscode.Disposable {
         this.fail(decision.message);
         return;
       }
-      void vscode.window.showWarningMessage(decision.message, "Show Logs").then((b) => b && this.logs.show());
+      void vscode.window
+        .showWarningMessage(decision.message, "Show Logs")
+        .then((b) => b && this.logs.show());
       this.setState("starting");
       await new Promise((r) => setTimeout(r, RESTART_DELAY_MS));
       if (this.client === undefined && this._state === "starting") {
@@ -418,12 +441,17 @@ export class ServerManager implements vscode.Disposable {
   /** `workspace/executeCommand` with one object argument; starts the server when needed. */
   async execute<T>(command: string, args: object, token?: vscode.CancellationToken): Promise<T> {
     if (!(await this.start()) || !this.client) {
-      throw new Error(this.failure ?? "The AI Scientist server is not running. Run \"AI Scientist: Restart Server\".");
+      throw new Error(
+        this.failure ??
+          'The AI Scientist server is not running. Run "AI Scientist: Restart Server".',
+      );
     }
     const params = { command, arguments: [args] };
-    return (token
-      ? this.client.sendRequest(ExecuteCommandRequest.type, params, token)
-      : this.client.sendRequest(ExecuteCommandRequest.type, params)) as Promise<T>;
+    return (
+      token
+        ? this.client.sendRequest(ExecuteCommandRequest.type, params, token)
+        : this.client.sendRequest(ExecuteCommandRequest.type, params)
+    ) as Promise<T>;
   }
 
   /** A quick query; undefined (logged) when the server is not running or the query failed. */
@@ -432,7 +460,10 @@ export class ServerManager implements vscode.Disposable {
       return undefined;
     }
     try {
-      return (await this.client.sendRequest(ExecuteCommandRequest.type, { command, arguments: [args] })) as T;
+      return (await this.client.sendRequest(ExecuteCommandRequest.type, {
+        command,
+        arguments: [args],
+      })) as T;
     } catch (e) {
       this.logs.info(`${command} failed: ${e instanceof Error ? e.message : String(e)}`);
       return undefined;

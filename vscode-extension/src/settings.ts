@@ -2,13 +2,13 @@
  * The `aiScientist.*` settings as the language server wants them (docs/lsp.md §1).
  *
  * Contract: `serverSettings(get)` reads each server key through `get` (VS Code's
- * `WorkspaceConfiguration.get`) and returns the object sent under the section `aiScientist`
- * in `initializationOptions` and `workspace/didChangeConfiguration`. Keys that belong to the
- * extension only (`python`, `trace`) are never sent: the server refuses unknown keys.
- * `scale: "auto"` is the extension's way of saying "let the server choose" (a GPU decides
- * full vs cpu), so it is left out rather than sent. An empty `model` / `apiBase` / `apiKeyEnv` /
- * `rayAddress` (null: the server's `auto`) and a
- * `maxCost` of 0 (what the settings UI can hold) are sent as null (none, no cap). Pure: no `vscode` import, unit-tested.
+ * `WorkspaceConfiguration.get`) and returns the object sent under the section `aiScientist` in
+ * `initializationOptions` and `workspace/didChangeConfiguration`. Keys that belong to the extension
+ * only (`python`, `trace`) are never sent: the server refuses unknown keys. `scale: "auto"` is the
+ * extension's way of saying "let the server choose" (a GPU decides full vs cpu), so it is left out
+ * rather than sent. An empty `model` / `apiBase` / `apiKeyEnv` / `rayAddress` (null: the server's
+ * `auto`) and a `maxCost` of 0 (what the settings UI can hold) are sent as null (none, no cap).
+ * Pure: no `vscode` import, unit-tested.
  */
 
 export const SECTION = "aiScientist";
@@ -69,7 +69,10 @@ export function serverSettings(get: (key: ServerKey) => unknown): ServerSettings
       out[key] = null; // 0 in the settings UI: no cap
       continue;
     }
-    if ((key === "model" || key === "apiBase" || key === "apiKeyEnv" || key === "rayAddress") && typeof value === "string") {
+    if (
+      (key === "model" || key === "apiBase" || key === "apiKeyEnv" || key === "rayAddress") &&
+      typeof value === "string"
+    ) {
       out[key] = value.trim() === "" ? null : value.trim();
       continue;
     }

@@ -1,13 +1,13 @@
 /**
  * The status bar item (current stage and cost so far), the running jobs, and the cost ledger.
  *
- * Contract: `Status` follows `aisci/jobStarted` / `aisci/jobFinished` (the jobs the Cancel
- * command offers), `aisci/stageChanged` (per job, the stages started and not yet finished: the
- * innermost is the one running now, so a finished inner stage gives the word back to the one
- * around it), the jobs' progress reports (progress.ts: "run 2 of up to 5") and
- * `aisci/costUpdated` (the cost shown); clicking the item runs "AI Scientist: Show Cost Ledger", which opens a read-only
- * Markdown document built from `aisci.getCost` (scheme `aisci-ledger`). Pending proposals are
- * counted in the item too, so a dismissed review is not forgotten.
+ * Contract: `Status` follows `aisci/jobStarted` / `aisci/jobFinished` (the jobs the Cancel command
+ * offers), `aisci/stageChanged` (per job, the stages started and not yet finished: the innermost is
+ * the one running now, so a finished inner stage gives the word back to the one around it), the
+ * jobs' progress reports (progress.ts: "run 2 of up to 5") and `aisci/costUpdated` (the cost
+ * shown); clicking the item runs "AI Scientist: Show Cost Ledger", which opens a read-only Markdown
+ * document built from `aisci.getCost` (scheme `aisci-ledger`). Pending proposals are counted in the
+ * item too, so a dismissed review is not forgotten.
  */
 
 import * as path from "path";
@@ -30,7 +30,10 @@ export function runningText(stage: string | undefined, message: string | undefin
   return run ? `${base}: run ${run[1]}/${run[2]}` : base || "working";
 }
 
-export const LEDGER_URI = vscode.Uri.from({ scheme: "aisci-ledger", path: "/AI Scientist cost ledger.md" });
+export const LEDGER_URI = vscode.Uri.from({
+  scheme: "aisci-ledger",
+  path: "/AI Scientist cost ledger.md",
+});
 
 /**
  * A cost as people read it. `unknown` (a call of a model with no known price): "unknown" when
@@ -48,7 +51,11 @@ export function ledgerMarkdown(cost: CostInfo | undefined): string {
   if (!cost) {
     return "# AI Scientist cost ledger\n\nThe server is not running, so the ledger cannot be read.\n";
   }
-  const lines = ["# AI Scientist cost ledger", "", `Total so far: **${usd(cost.totalUsd, cost.unknown)}**`];
+  const lines = [
+    "# AI Scientist cost ledger",
+    "",
+    `Total so far: **${usd(cost.totalUsd, cost.unknown)}**`,
+  ];
   if (cost.maxCostUsd !== undefined && cost.maxCostUsd !== null) {
     lines.push(`Cap (aiScientist.maxCost): ${usd(cost.maxCostUsd)}`);
   }
@@ -58,19 +65,34 @@ export function ledgerMarkdown(cost: CostInfo | undefined): string {
   const stages = Object.entries(cost.byStage ?? {});
   lines.push("", "## By stage", "");
   if (stages.length) {
-    lines.push("| stage | cost |", "|---|---:|", ...stages.map(([s, c]) => `| ${s} | ${usd(c, c === null)} |`));
+    lines.push(
+      "| stage | cost |",
+      "|---|---:|",
+      ...stages.map(([s, c]) => `| ${s} | ${usd(c, c === null)} |`),
+    );
   } else {
     lines.push("No model call yet (the sweep scientist costs nothing).");
   }
   const ledgers = cost.ledgers ?? [];
   if (ledgers.length) {
-    lines.push("", "## Ledgers under results/", "", "| file | cost |", "|---|---:|", ...ledgers.map((l) => `| ${l.path} | ${usd(l.totalUsd, l.unknown)} |`));
+    lines.push(
+      "",
+      "## Ledgers under results/",
+      "",
+      "| file | cost |",
+      "|---|---:|",
+      ...ledgers.map((l) => `| ${l.path} | ${usd(l.totalUsd, l.unknown)} |`),
+    );
   }
   return lines.join("\n") + "\n";
 }
 
 export class Status implements vscode.Disposable, vscode.TextDocumentContentProvider {
-  private readonly item = vscode.window.createStatusBarItem("aiScientist.status", vscode.StatusBarAlignment.Left, 50);
+  private readonly item = vscode.window.createStatusBarItem(
+    "aiScientist.status",
+    vscode.StatusBarAlignment.Left,
+    50,
+  );
   readonly jobs = new Map<string, JobStarted>();
   /** Per job: the stages started and not finished. */
   private readonly stages = new Map<string, string[]>();
@@ -162,7 +184,12 @@ export class Status implements vscode.Disposable, vscode.TextDocumentContentProv
       text = `$(sync~spin) ${runningText(stage, progress?.message)}`;
       const others = this.jobs.size > 1 ? `\n(${this.jobs.size - 1} more job(s) running)` : "";
       const folder = this.jobs.get(job)?.folder;
-      tooltip = `${progress?.title ?? this.jobs.get(job)?.command ?? ""}${progress?.message ? ` — ${progress.message}` : ""}${folder ? `\n${path.basename(folder)}` : ""}${others}\nClick the notification's Cancel, or run "AI Scientist: Cancel Running Job", to stop it.`;
+      const title = progress?.title ?? this.jobs.get(job)?.command ?? "";
+      const message = progress?.message ? ` — ${progress.message}` : "";
+      const where = folder ? `\n${path.basename(folder)}` : "";
+      tooltip =
+        `${title}${message}${where}${others}\n` +
+        `Click the notification's Cancel, or run "AI Scientist: Cancel Running Job", to stop it.`;
     } else {
       text = "$(beaker) idle";
       tooltip = "No AI Scientist job is running.";

@@ -39,17 +39,30 @@ export function summarise(command: string, raw: unknown): Summary {
     }
     case "aisci.generateIdeas": {
       const ideas = arr(r.ideas).map(String);
-      return { ok, text: ideas.length ? `${ideas.length} new idea(s): ${ideas.join(", ")}.` : msg || "No new idea." };
+      return {
+        ok,
+        text: ideas.length
+          ? `${ideas.length} new idea(s): ${ideas.join(", ")}.`
+          : msg || "No new idea.",
+      };
     }
     case "aisci.checkNovelty": {
       const ideas = arr(r.ideas) as R[];
       const parts = ideas.map((i) => `${s(i.name)} ${i.novel ? "novel" : "not novel"}`);
-      return { ok, text: parts.length ? `Novelty: ${parts.join(", ")}.` : msg || "No idea needed a novelty check." };
+      return {
+        ok,
+        text: parts.length
+          ? `Novelty: ${parts.join(", ")}.`
+          : msg || "No idea needed a novelty check.",
+      };
     }
     case "aisci.runExperiments": {
       const runs = arr(r.runs) as R[];
       const failed = runs.filter((x) => x.error).length;
-      return { ok, text: `${folder}: ${runs.length} run(s)${failed ? `, ${failed} failed` : ""}. ${msg}`.trim() };
+      return {
+        ok,
+        text: `${folder}: ${runs.length} run(s)${failed ? `, ${failed} failed` : ""}. ${msg}`.trim(),
+      };
     }
     case "aisci.makePlots":
       return { ok, text: `${folder}: ${arr(r.figures).length} figure(s). ${msg}`.trim() };
@@ -66,7 +79,12 @@ export function summarise(command: string, raw: unknown): Summary {
     }
     case "aisci.checkConsistency": {
       const n = arr(r.mismatches).length;
-      return { ok, text: n ? `${n} number(s) in the paper do not match the runs (see Problems).` : "Every number checked matches the runs." };
+      return {
+        ok,
+        text: n
+          ? `${n} number(s) in the paper do not match the runs (see Problems).`
+          : "Every number checked matches the runs.",
+      };
     }
     case "aisci.review":
     case "aisci.improve": {
@@ -78,16 +96,27 @@ export function summarise(command: string, raw: unknown): Summary {
       }
       const overall = review.Overall ?? review.overall;
       const decision = s(r.decision) || s(review.Decision);
-      return { ok, text: `${folder}: review ${typeof overall === "number" || typeof overall === "string" ? `Overall ${overall}` : ""}${decision ? `, ${decision}` : ""}. ${msg}`.trim() };
+      return {
+        ok,
+        text: `${folder}: review ${typeof overall === "number" || typeof overall === "string" ? `Overall ${overall}` : ""}${decision ? `, ${decision}` : ""}. ${msg}`.trim(),
+      };
     }
     case "aisci.launch": {
       const ideas = arr(r.ideas) as R[];
       const good = ideas.filter((i) => i.ok).length;
-      return { ok, text: `Launch finished: ${ideas.length} idea(s), ${good} completed. ${msg}`.trim() };
+      return {
+        ok,
+        text: `Launch finished: ${ideas.length} idea(s), ${good} completed. ${msg}`.trim(),
+      };
     }
     case "aisci.checkTemplate": {
       const problems = arr(r.problems);
-      return { ok, text: problems.length ? `${problems.length} problem(s) in the template (see Problems).` : "The template passes the check." };
+      return {
+        ok,
+        text: problems.length
+          ? `${problems.length} problem(s) in the template (see Problems).`
+          : "The template passes the check.",
+      };
     }
     default:
       return { ok, text: msg || `${command} finished.` };
@@ -123,30 +152,51 @@ export interface NextStep {
 }
 
 /** The buttons after a finished command: what a researcher usually does next. */
-export function nextSteps(command: string, raw: unknown, args: Record<string, unknown> = {}): NextStep[] {
+export function nextSteps(
+  command: string,
+  raw: unknown,
+  args: Record<string, unknown> = {},
+): NextStep[] {
   const r = (typeof raw === "object" && raw !== null ? raw : {}) as R;
   if (r.ok === false) {
     return [];
   }
   const folder = s(r.folder) || s(args.folder);
   const template = s(args.template);
-  const onFolder = (label: string, cmd: string): NextStep => ({ label, command: `aiScientist.${cmd}`, arg: folder ? { folder } : undefined });
-  const onTemplate = (label: string, cmd: string): NextStep => ({ label, command: `aiScientist.${cmd}`, arg: template ? { template } : undefined });
+  const onFolder = (label: string, cmd: string): NextStep => ({
+    label,
+    command: `aiScientist.${cmd}`,
+    arg: folder ? { folder } : undefined,
+  });
+  const onTemplate = (label: string, cmd: string): NextStep => ({
+    label,
+    command: `aiScientist.${cmd}`,
+    arg: template ? { template } : undefined,
+  });
   switch (command) {
     case "aisci.runBaseline":
       return [onTemplate("Launch", "launch"), onTemplate("Generate Ideas", "generateIdeas")];
     case "aisci.generateIdeas":
-      return [onTemplate("Check Novelty", "checkNovelty"), onTemplate("Run Experiments", "runExperiments")];
+      return [
+        onTemplate("Check Novelty", "checkNovelty"),
+        onTemplate("Run Experiments", "runExperiments"),
+      ];
     case "aisci.checkNovelty":
       return [onTemplate("Run Experiments", "runExperiments")];
     case "aisci.runExperiments":
       return [onFolder("Show Results", "showResults"), onFolder("Make Plots", "makePlots")];
     case "aisci.makePlots":
-      return [onFolder("Show Results", "showResults"), onFolder("Draft Next Section", "draftNextSection")];
+      return [
+        onFolder("Show Results", "showResults"),
+        onFolder("Draft Next Section", "draftNextSection"),
+      ];
     case "aisci.buildPaper":
       return [onFolder("Review Paper", "review")];
     case "aisci.review":
-      return [onFolder("Improve Paper", "improve"), onFolder("Open Paper Preview", "openPaperPreview")];
+      return [
+        onFolder("Improve Paper", "improve"),
+        onFolder("Open Paper Preview", "openPaperPreview"),
+      ];
     case "aisci.improve":
       return [onFolder("Open Paper Preview", "openPaperPreview")];
     case "aisci.launch": {
@@ -155,7 +205,11 @@ export function nextSteps(command: string, raw: unknown, args: Record<string, un
       return f
         ? [
             { label: "Show Results", command: "aiScientist.showResults", arg: { folder: f } },
-            { label: "Open Paper Preview", command: "aiScientist.openPaperPreview", arg: { folder: f } },
+            {
+              label: "Open Paper Preview",
+              command: "aiScientist.openPaperPreview",
+              arg: { folder: f },
+            },
           ]
         : [];
     }

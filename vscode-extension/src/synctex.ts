@@ -12,7 +12,8 @@
 import * as cp from "child_process";
 import * as path from "path";
 
-export type ViewResult = { page: number; x: number; y: number; w: number; h: number } | { error: string };
+export type ViewResult =
+  { page: number; x: number; y: number; w: number; h: number } | { error: string };
 export type EditResult = { file: string; line: number; column: number } | { error: string };
 
 /** The first record of `synctex`'s output, as key → value. */
@@ -37,16 +38,30 @@ function run(args: string[], cwd: string): Promise<{ out: string; error?: string
     cp.execFile("synctex", args, { cwd, timeout: 10_000 }, (error, stdout, stderr) => {
       const code = (error as NodeJS.ErrnoException | null)?.code;
       if (code === "ENOENT") {
-        resolve({ out: "", error: "the synctex command is not installed (it comes with TeX Live)" });
+        resolve({
+          out: "",
+          error: "the synctex command is not installed (it comes with TeX Live)",
+        });
       } else {
-        resolve({ out: stdout, error: error ? (stderr.trim().split("\n").pop() ?? error.message) : undefined });
+        resolve({
+          out: stdout,
+          error: error ? (stderr.trim().split("\n").pop() ?? error.message) : undefined,
+        });
       }
     });
   });
 }
 
-export async function synctexView(pdf: string, tex: string, line: number, column: number): Promise<ViewResult> {
-  const { out, error } = await run(["view", "-i", `${line}:${column}:${tex}`, "-o", pdf], path.dirname(pdf));
+export async function synctexView(
+  pdf: string,
+  tex: string,
+  line: number,
+  column: number,
+): Promise<ViewResult> {
+  const { out, error } = await run(
+    ["view", "-i", `${line}:${column}:${tex}`, "-o", pdf],
+    path.dirname(pdf),
+  );
   const r = parseSynctex(out);
   const page = Number(r.Page);
   if (!Number.isFinite(page) || page < 1) {
@@ -59,8 +74,16 @@ export async function synctexView(pdf: string, tex: string, line: number, column
   return { page, x: h, y: v - H, w: W, h: Math.max(H, 8) };
 }
 
-export async function synctexEdit(pdf: string, page: number, x: number, y: number): Promise<EditResult> {
-  const { out, error } = await run(["edit", "-o", `${page}:${x.toFixed(2)}:${y.toFixed(2)}:${pdf}`], path.dirname(pdf));
+export async function synctexEdit(
+  pdf: string,
+  page: number,
+  x: number,
+  y: number,
+): Promise<EditResult> {
+  const { out, error } = await run(
+    ["edit", "-o", `${page}:${x.toFixed(2)}:${y.toFixed(2)}:${pdf}`],
+    path.dirname(pdf),
+  );
   const r = parseSynctex(out);
   const line = Number(r.Line);
   if (!r.Input || !Number.isFinite(line) || line < 1) {

@@ -394,7 +394,13 @@ def read_final_info(folder: Path, run: str) -> FinalInfo:
 
 def read_results_json(folder: Path, run: str) -> dict:
     """The raw ``run/final_info.json`` of ``folder`` as a dict, read without following a link;
-    raises ``AisciError`` (a link) or ``OSError``/``ValueError`` (missing, not JSON)."""
+    raises ``AisciError`` (a link) or ``OSError``/``ValueError`` (missing, not JSON).
+
+    Readers of results use ``core.records`` (validated ``FinalInfo``, or the problem). This raw
+    form stays for the two that need the file as written: the consistency check
+    (paper/run_values.py), which traces a stated number to any number anywhere in it, nested
+    ``final_info_dict`` and unvalidated keys included, and notes.txt (core/notes.py), which
+    repeats the baseline's means exactly as the run wrote them (``1``, not ``1.0``)."""
     data = safefs.read_json(
         Path(folder) / run / "final_info.json", root=Path(folder), limit=16 << 20
     )

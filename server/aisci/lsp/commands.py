@@ -29,6 +29,7 @@ from aisci.lsp.args import Args
 from aisci.lsp.jobs import Busy, run_job
 from aisci.lsp.pygls_compat import current_request
 from aisci.lsp.registry import COMMANDS, Plan, command
+from aisci.lsp.wire import to_wire
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +120,8 @@ async def execute(server, name: str, arguments: tuple) -> Any:
     handler = spec.handler
     if not spec.long:  # a quick command that refuses an untrusted workspace does so itself
         try:
-            return await loop.run_in_executor(None, handler, server, args)
+            # A query answers with its lsp/wire.py type: the JSON is made here, once.
+            return to_wire(await loop.run_in_executor(None, handler, server, args))
         except AisciError as e:
             raise _error(
                 STAGE_FAILED,

@@ -5,7 +5,8 @@ with status, means, duration, errors and the cluster node a run ran on, a search
 with PDF and review (a model's scores and decision, or a checklist's count of passed checks),
 the session's cost, a fast text rendering of a .tex, and what ``aisci template new`` would say
 of a name. Each runs in a worker thread (called by commands.execute) and takes (server, Args);
-each is declared by ``@command`` (lsp/registry.py) with the keys it takes.
+each is declared by ``@command`` (lsp/registry.py) with the keys it takes, and returns its answer
+as the typed value of lsp/wire.py (commands.execute turns it into JSON with ``wire.to_wire``).
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from aisci.errors import AisciError, ConfigError
+from aisci.core.records import IdeaState, RunView, Step
+from aisci.errors import ConfigError
 from aisci.execution import safefs
-from aisci.lsp import locate
+from aisci.lsp import locate, wire
 from aisci.lsp.args import Args
 from aisci.lsp.registry import command
 
@@ -40,16 +42,6 @@ def _json(path: Path) -> Any:
         return None
 
 
-def _run_results(folder: Path, run: str) -> dict | None:
-    """A run's final_info.json, never through a link the run planted."""
-    from aisci.execution.runner import read_results_json
-
-    try:
-        return read_results_json(folder, run)
-    except (OSError, ValueError, AisciError):
-        return None
-
-
 WHOLE_STUDY = "whole study"
 
 
@@ -59,7 +51,7 @@ def _baseline_folders(root: Path) -> list[Path]:
 
 
 @command("aisci.listTemplates", keys=(), long=False)
-def list_templates(server, args: Args) -> dict:
+def list_templates(server, args: Args) -> wire.TemplatesResult:
     from aisci.core.template import check_template
 
     templates = []
@@ -69,8 +61,7 @@ def list_templates(server, args: Args) -> dict:
         knobs = knobs if isinstance(knobs, list) else []
         baselines = {}
         for folder in _baseline_folders(server.results / path.name):
-            steps = (_json(folder / "state.json") or {}).get("steps", {})
-            if (steps.get("run_0") or {}).get("status") == "done":
+            if IdeaState.read(folder).is_done("run_0"):
                 # baseline/: a template without scales, whose every scale is its whole study
                 baselines[
                     folder.name.removeprefix("baseline_")
@@ -78,128 +69,139 @@ def list_templates(server, args: Args) -> dict:
                     else WHOLE_STUDY
                 ] = str(folder)
         templates.append(
-            {
-                "name": path.name,
-                "path": str(path),
-                "ok": not any(p.is_error for p in problems),
-                "errors": sum(p.is_error for p in problems),
-                "warnings": sum(not p.is_error for p in problems),
-                "knobs": [k.get("name") for k in knobs if isinstance(k, dict)],
-                "baseline": baselines,
-            }
+            wire.TemplateInfo(
+                name=path.name,
+                path=str(path),
+                ok=not any(p.is_error for p in problems),
+                errors=sum(p.is_error for p in problems),
+                warnings=sum(not p.is_error for p in problems),
+                knobs=[k.get("name") for k in knobs if isinstance(k, dict)],
+                baseline=baselines,
+            )
         )
-    return {"templates": templates}
+    return wire.TemplatesResult(templates)
 
 
-def _idea_json(data: dict, folder: Path | None, with_verdict: bool = True) -> dict:
+def _idea_json(data: dict, folder: Path | None, with_verdict: bool = True) -> wire.IdeaInfo:
     check = data.get("novelty_check") if isinstance(data.get("novelty_check"), dict) else None
-    out = {
-        "name": data.get("Name"),
-        "title": data.get("Title"),
-        "experiment": data.get("Experiment"),
-        "interestingness": data.get("Interestingness"),
-        "feasibility": data.get("Feasibility"),
-        "novelty": data.get("Novelty"),
-        "novel": data.get("novel"),
-        "folder": str(folder) if folder else None,
-    }
+    verdict: wire.Verdict | wire.Omit | None = wire.OMIT
     if with_verdict:
-        out["verdict"] = (
+        verdict = (
             None
             if check is None
-            else {
-                "label": check.get("label"),
-                "reason": check.get("reason"),
-                "kind": check.get("kind"),
-                "localOnly": check.get("local_only"),
-                "queries": check.get("queries", []),
-                "papers": check.get("papers", []),
-            }
+            else wire.Verdict(
+                label=check.get("label"),
+                reason=check.get("reason"),
+                kind=check.get("kind"),
+                local_only=check.get("local_only"),
+                queries=check.get("queries", []),
+                papers=check.get("papers", []),
+            )
         )
-    return out
+    return wire.IdeaInfo(
+        name=data.get("Name"),
+        title=data.get("Title"),
+        experiment=data.get("Experiment"),
+        interestingness=data.get("Interestingness"),
+        feasibility=data.get("Feasibility"),
+        novelty=data.get("Novelty"),
+        novel=data.get("novel"),
+        folder=str(folder) if folder else None,
+        verdict=verdict,
+    )
 
 
 @command("aisci.listIdeas", keys=("template",), long=False)
-def list_ideas(server, args: Args) -> dict:
+def list_ideas(server, args: Args) -> wire.IdeasResult:
     from aisci.core.ideation import load_ideas
 
     template = args.template()
     path = server.results / template.name / "ideas.json"
     ideas = load_ideas(path)  # validates: a broken file is an error with its line
     seeds = _json(template / "seed_ideas.json")
-    return {
-        "template": template.name,
-        "path": str(path),
-        "ideas": [
+    return wire.IdeasResult(
+        template=template.name,
+        path=str(path),
+        ideas=[
             _idea_json(i.to_dict(), locate.folder_of_idea(server.results, template.name, i.name))
             for i in ideas
         ],
-        "seeds": [_idea_json(s, None, with_verdict=False) for s in seeds if isinstance(s, dict)]
+        seeds=[_idea_json(s, None, with_verdict=False) for s in seeds if isinstance(s, dict)]
         if isinstance(seeds, list)
         else [],
-    }
+    )
 
 
 def runs_of(server, folder: Path) -> dict:
-    steps = dict((_json(folder / "state.json") or {}).get("steps", {}))
+    """``folder_runs`` as the client receives it (lsp/external_changes.py reads a run's record)."""
+    answer: dict = wire.to_wire(folder_runs(server, folder))
+    return answer
+
+
+def folder_runs(server, folder: Path) -> wire.FolderRuns:
+    steps = IdeaState.read(folder).run_steps()
     if (
         "run_0" not in steps
         and safefs.kind(folder / "run_0" / "final_info.json", root=folder) == "file"
     ):
-        steps["run_0"] = {
-            "status": "done",
-            "description": "baseline (copied from the baseline folder)",
-        }
+        steps["run_0"] = Step(
+            "run_0", {"status": "done", "description": "baseline (copied from the baseline folder)"}
+        )
     runs = []
     for name, step in steps.items():
-        if not (name.startswith("run_") and name[4:].isdigit()) or not isinstance(step, dict):
-            continue
-        info = _run_results(folder, name) if name == "run_0" and "means" not in step else None
-        means = step.get("means") or (
-            {k: v.get("means", {}) for k, v in info.items() if isinstance(v, dict)}
-            if isinstance(info, dict)
+        # A baseline's run_0 records no means: they are read from its final_info.json, and a file
+        # that cannot be read is the row's error, not a run without results.
+        view = (
+            RunView.read(folder, name, step)
+            if name == "run_0" and "means" not in step.data
+            else None
+        )
+        means: wire.Means = step.get("means") or (
+            dict(view.final_info.means())
+            if view is not None and view.final_info is not None
             else {}
         )
+        problem = view.problem if view is not None and step.done else None
         runs.append(
-            {
-                "run": name,
-                "status": step.get("status"),
-                "description": step.get("description") or ("baseline" if name == "run_0" else ""),
-                "means": means,
-                "durationS": step.get("duration_s"),
-                "error": step.get("error"),
-                "stderr": str(folder / name / "stderr.log"),
-                "where": step.get("node") if isinstance(step.get("node"), str) else None,
-            }
+            wire.RunInfo(
+                run=name,
+                status=step.get("status"),
+                description=step.get("description") or ("baseline" if name == "run_0" else ""),
+                means=means,
+                duration_s=step.get("duration_s"),
+                error=step.get("error") or problem,
+                stderr=str(folder / name / "stderr.log"),
+                where=step.get("node") if isinstance(step.get("node"), str) else None,
+            )
         )
-    runs.sort(key=lambda r: int(r["run"][4:]))
+    runs.sort(key=lambda r: int(r.run[4:]))
     holder = server.jobs.holder_of(folder)
-    return {
-        "folder": str(folder),
-        "idea": locate.idea_of_folder(folder),
-        "running": holder.id if holder else None,
-        "runs": runs,
-    }
+    return wire.FolderRuns(
+        folder=str(folder),
+        idea=locate.idea_of_folder(folder),
+        running=holder.id if holder else None,
+        runs=runs,
+    )
 
 
 @command("aisci.listRuns", keys=("folder", "template"), long=False)
-def list_runs(server, args: Args) -> dict:
+def list_runs(server, args: Args) -> wire.FolderRuns | wire.TemplateRuns:
     if args.has("folder"):
         folder = args.path("folder")
         if not (folder / "state.json").is_file():
             raise args.fail(f"{folder} is not an idea or baseline folder (it has no state.json).")
-        return runs_of(server, folder)
+        return folder_runs(server, folder)
     template = args.template(must_exist=False)
     root = server.results / template.name
     folders = _baseline_folders(root) + locate.idea_folders(server.results, template.name)
-    return {
-        "template": template.name,
-        "folders": [runs_of(server, f) for f in folders if (f / "state.json").is_file()],
-    }
+    return wire.TemplateRuns(
+        template=template.name,
+        folders=[folder_runs(server, f) for f in folders if (f / "state.json").is_file()],
+    )
 
 
 @command("aisci.getTree", keys=("folder",), long=False)
-def get_tree(server, args: Args) -> dict:
+def get_tree(server, args: Args) -> wire.TreeResult:
     """The search record of an idea folder (tree.json) for the Search tree view: every node with
     its kind, status and metric, the best node (on the record's metric; seeds excluded) and the
     path to it, and each node's code snapshot beside its parent's for a diff."""
@@ -211,17 +213,17 @@ def get_tree(server, args: Args) -> dict:
         raise args.fail(f"{folder} is not an idea folder (it has no state.json).")
     tree = load_tree(folder)  # a broken record is an error that says how to repair it
     if tree is None:
-        return {
-            "folder": str(folder),
-            "search": None,
-            "metric": None,
-            "settings": {},
-            "nodes": [],
-            "best": None,
-            "bestPath": [],
-            "confirmation": None,
-            "notes": [],
-        }
+        return wire.TreeResult(
+            folder=str(folder),
+            search=None,
+            metric=None,
+            settings={},
+            nodes=[],
+            best=None,
+            best_path=[],
+            confirmation=None,
+            notes=[],
+        )
     metric = Metric.from_dict(tree.metric) if tree.metric else None
     best = tree.best(metric.better) if metric else None
     try:
@@ -237,21 +239,21 @@ def get_tree(server, args: Args) -> dict:
         {**n.to_dict(), "code": code(n.id) if n.code_file else None, "parentCode": code(n.parent)}
         for n in tree.nodes
     ]
-    return {
-        "folder": str(folder),
-        "search": tree.search,
-        "metric": tree.metric,
-        "settings": tree.settings,
-        "nodes": nodes,
-        "best": best.id if best else None,
-        "bestPath": best_path,
-        "confirmation": tree.confirmation,
-        "notes": list(tree.notes),
-    }
+    return wire.TreeResult(
+        folder=str(folder),
+        search=tree.search,
+        metric=tree.metric,
+        settings=tree.settings,
+        nodes=nodes,
+        best=best.id if best else None,
+        best_path=best_path,
+        confirmation=tree.confirmation,
+        notes=list(tree.notes),
+    )
 
 
 @command("aisci.listPapers", keys=("template",), long=False)
-def list_papers(server, args: Args) -> dict:
+def list_papers(server, args: Args) -> wire.PapersResult:
     if args.has("template"):
         names = [args.template(must_exist=False).name]
     else:
@@ -288,19 +290,22 @@ def list_papers(server, args: Args) -> dict:
             review = _json(review_path) if review_path else None
             if isinstance(review, dict) and isinstance(review.get("review"), dict):
                 review = review["review"]
-            review = review if isinstance(review, dict) else {}
+            summary = review_summary(review if isinstance(review, dict) else {})
             papers.append(
-                {
-                    "folder": str(folder),
-                    "idea": idea,
-                    "template": name,
-                    "title": meta.get("Title"),
-                    "pdf": str(pdf) if pdf else None,
-                    "review": str(review_path) if review_path else None,
-                    **review_summary(review),
-                }
+                wire.PaperInfo(
+                    folder=str(folder),
+                    idea=idea,
+                    template=name,
+                    title=meta.get("Title"),
+                    pdf=str(pdf) if pdf else None,
+                    review=str(review_path) if review_path else None,
+                    kind=summary["kind"],
+                    verdict=summary["verdict"],
+                    scores=summary["scores"],
+                    decision=summary["decision"],
+                )
             )
-    return {"papers": papers}
+    return wire.PapersResult(papers)
 
 
 def review_summary(review: dict) -> dict:
@@ -324,7 +329,7 @@ def review_summary(review: dict) -> dict:
 
 
 @command("aisci.getCost", keys=(), long=False)
-def get_cost(server, args: Args) -> dict:
+def get_cost(server, args: Args) -> wire.CostInfo:
     totals = server.costs.totals()
     ledgers = []
     if server.results.is_dir():
@@ -335,12 +340,20 @@ def get_cost(server, args: Args) -> dict:
             data = _json(path)
             totals_of = (data.get("totals") or {}) if isinstance(data, dict) else {}
             if isinstance(totals_of, dict) and "cost_usd" in totals_of:
-                ledgers.append({"path": str(path), **_ledger_cost(totals_of)})
+                ledgers.append(_ledger_cost(str(path), totals_of))
     settings = server.settings_for(None)
-    return {**totals, "maxCostUsd": settings.max_cost_usd, "ledgers": ledgers}
+    return wire.CostInfo(
+        total_usd=totals["totalUsd"],
+        unknown=totals["unknown"],
+        by_stage=totals["byStage"],
+        tokens_in=totals["tokensIn"],
+        tokens_out=totals["tokensOut"],
+        max_cost_usd=settings.max_cost_usd,
+        ledgers=ledgers,
+    )
 
 
-def _ledger_cost(totals: dict) -> dict:
+def _ledger_cost(path: str, totals: dict) -> wire.LedgerCost:
     """A cost.json's known cost, None when none of its calls had a price, and whether any call's
     price is unknown (the known cost is then a lower bound: "at least $x")."""
 
@@ -353,11 +366,13 @@ def _ledger_cost(totals: dict) -> dict:
         known = round(float(totals["cost_usd"] or 0.0), 6)
     except (TypeError, ValueError):
         known, unpriced = None, max(unpriced, 1)
-    return {"totalUsd": None if calls and unpriced >= calls else known, "unknown": unpriced > 0}
+    return wire.LedgerCost(
+        path=path, total_usd=None if calls and unpriced >= calls else known, unknown=unpriced > 0
+    )
 
 
 @command("aisci.renderText", keys=("path", "uri"), long=False)
-def render_text(server, args: Args) -> dict:
+def render_text(server, args: Args) -> wire.RenderedText:
     from aisci.lsp.latex_features import render_text as render
     from aisci.lsp.uris import path_to_uri, uri_to_path
 
@@ -369,7 +384,7 @@ def render_text(server, args: Args) -> dict:
         uri = path_to_uri(path)
     document = server.open_document(uri)
     if document is not None:  # the editor's own text: nothing is read from disk
-        return {"text": render(document.source)}
+        return wire.RenderedText(render(document.source))
     if path is None:
         raise args.fail(f"there is no file {uri} to render.")
     # Only the workspace's files: the path with every link resolved, so a link inside the
@@ -382,11 +397,11 @@ def render_text(server, args: Args) -> dict:
         )
     if not real.is_file():
         raise args.fail(f"there is no file {path} to render.")
-    return {"text": render(real.read_text(encoding="utf-8", errors="replace"))}
+    return wire.RenderedText(render(real.read_text(encoding="utf-8", errors="replace")))
 
 
 @command("aisci.checkTemplateName", keys=("name", "dir"), long=False)
-def check_template_name(server, args: Args) -> dict:
+def check_template_name(server, args: Args) -> wire.TemplateNameCheck:
     """What ``aisci template new NAME --dir DIR`` would say of the name: ``problem`` is None when
     it would create the template, else the CLI's message (core/new_template.py's rule)."""
     from aisci.core.new_template import check_new_template
@@ -397,8 +412,8 @@ def check_template_name(server, args: Args) -> dict:
     try:
         check_new_template(name, args.path("dir"))
     except ConfigError as e:
-        return {"name": name, "problem": e.message}
-    return {"name": name, "problem": None}
+        return wire.TemplateNameCheck(name, e.message)
+    return wire.TemplateNameCheck(name, None)
 
 
 def workspace_roots(server) -> list[Path]:

@@ -20,6 +20,7 @@ from aisci.core.editing import reviewed_edit
 from aisci.core.events import Log, PreviewReady, StageFinished, StageStarted
 from aisci.core.experiments import load_idea, require_finished_runs
 from aisci.core.proposals import Proposal
+from aisci.core.records import IdeaStage
 from aisci.core.scientist import PaperJob, Refines, Scientist
 from aisci.core.state import State
 from aisci.core.template_env import applied_scale
@@ -346,10 +347,14 @@ def improve_paper(folder: Path, scientist: Scientist, ctx: Context) -> StageOutc
     return outcome
 
 
-def paper_stages(ctx: Context):
+def paper_stages(ctx: Context) -> list[tuple[str, IdeaStage]]:
     if not ctx.settings.writeup:
         return []
-    stages = [("writeup", write_paper), ("build", build_paper), ("review", review_paper)]
+    stages: list[tuple[str, IdeaStage]] = [
+        ("writeup", write_paper),
+        ("build", build_paper),
+        ("review", review_paper),
+    ]
     if ctx.settings.improvement:
         stages.append(("improvement", improve_paper))
     return stages

@@ -30,7 +30,13 @@ export interface Notices {
 const VIEWS = ["templates", "ideas", "runs", "papers"];
 
 function action(id: string, label: string, command: string, icon: string): Node {
-  return { id: `notice.${id}`, label, icon: { id: icon }, command: { command, title: label }, data: { kind: "group" } };
+  return {
+    id: `notice.${id}`,
+    label,
+    icon: { id: icon },
+    command: { command, title: label },
+    data: { kind: "group" },
+  };
 }
 
 export function notices(s: NoticeInput): Notices {
@@ -40,7 +46,12 @@ export function notices(s: NoticeInput): Notices {
     return {
       messages,
       actions: [
-        action("python", "Select Python Interpreter…", "aiScientist.selectInterpreter", "symbol-namespace"),
+        action(
+          "python",
+          "Select Python Interpreter…",
+          "aiScientist.selectInterpreter",
+          "symbol-namespace",
+        ),
         action("logs", "Show Logs", "aiScientist.showLogs", "output"),
         action("restart", "Restart Server", "aiScientist.restartServer", "debug-restart"),
       ],

@@ -32,8 +32,14 @@ export class SearchTreeView implements vscode.Disposable {
   private timer: NodeJS.Timeout | undefined;
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(private readonly server: ServerManager, private readonly store: Store) {
-    this.view = vscode.window.createTreeView("aiScientist.searchTree", { treeDataProvider: this.tree, showCollapseAll: true });
+  constructor(
+    private readonly server: ServerManager,
+    private readonly store: Store,
+  ) {
+    this.view = vscode.window.createTreeView("aiScientist.searchTree", {
+      treeDataProvider: this.tree,
+      showCollapseAll: true,
+    });
     this.disposables.push(
       this.tree,
       this.view,
@@ -53,11 +59,21 @@ export class SearchTreeView implements vscode.Disposable {
         }
       }),
       server.onDidChangeState((state) => state === "running" && this.schedule()),
-      vscode.commands.registerCommand("aiScientist.showSearchTree", (arg?: unknown) => this.show(arg)),
-      vscode.commands.registerCommand("aiScientist.openNodeDiff", (arg?: Node) => this.openDiff(arg)),
-      vscode.commands.registerCommand("aiScientist.pinNode", (arg?: Node) => this.steer(arg, "pin", "Pin node")),
-      vscode.commands.registerCommand("aiScientist.unpinNode", (arg?: Node) => this.steer(arg, "unpin", "Unpin node")),
-      vscode.commands.registerCommand("aiScientist.pruneNode", (arg?: Node) => this.steer(arg, "prune", "Prune node")),
+      vscode.commands.registerCommand("aiScientist.showSearchTree", (arg?: unknown) =>
+        this.show(arg),
+      ),
+      vscode.commands.registerCommand("aiScientist.openNodeDiff", (arg?: Node) =>
+        this.openDiff(arg),
+      ),
+      vscode.commands.registerCommand("aiScientist.pinNode", (arg?: Node) =>
+        this.steer(arg, "pin", "Pin node"),
+      ),
+      vscode.commands.registerCommand("aiScientist.unpinNode", (arg?: Node) =>
+        this.steer(arg, "unpin", "Unpin node"),
+      ),
+      vscode.commands.registerCommand("aiScientist.pruneNode", (arg?: Node) =>
+        this.steer(arg, "prune", "Prune node"),
+      ),
     );
   }
 
@@ -79,7 +95,11 @@ export class SearchTreeView implements vscode.Disposable {
     this.nodes = searchTreeNodes(this.result);
     this.view.message = searchTreeMessage(this.result, path.basename(this.folder)) || undefined;
     this.tree.update(this.store.current);
-    void vscode.commands.executeCommand("setContext", "aiScientist.searchTreeShown", this.nodes.length > 0);
+    void vscode.commands.executeCommand(
+      "setContext",
+      "aiScientist.searchTreeShown",
+      this.nodes.length > 0,
+    );
   }
 
   /** With nothing chosen and no search running: the newest idea folder that has a record. */
@@ -103,7 +123,11 @@ export class SearchTreeView implements vscode.Disposable {
 
   private async show(arg?: unknown): Promise<void> {
     const d = (arg as Partial<Node> | undefined)?.data as { folder?: string } | undefined;
-    let folder = d?.folder ?? (typeof (arg as { folder?: unknown })?.folder === "string" ? (arg as { folder: string }).folder : undefined);
+    let folder =
+      d?.folder ??
+      (typeof (arg as { folder?: unknown })?.folder === "string"
+        ? (arg as { folder: string }).folder
+        : undefined);
     if (!folder) {
       folder = await pickFolder(this.server, arg, "Show the search tree of");
     }
@@ -129,18 +153,30 @@ export class SearchTreeView implements vscode.Disposable {
     const name = `run_${d.node}.py`;
     if (d.code && d.parentCode) {
       const title = `run_${d.parent}.py ↔ ${name} (search node ${d.node})`;
-      await vscode.commands.executeCommand("vscode.diff", vscode.Uri.file(d.parentCode), vscode.Uri.file(d.code), title, { preview: true });
+      await vscode.commands.executeCommand(
+        "vscode.diff",
+        vscode.Uri.file(d.parentCode),
+        vscode.Uri.file(d.code),
+        title,
+        { preview: true },
+      );
     } else if (d.code) {
       await vscode.window.showTextDocument(vscode.Uri.file(d.code), { preview: true });
     } else if (d.diff) {
       const doc = await vscode.workspace.openTextDocument({ content: d.diff, language: "diff" });
       await vscode.window.showTextDocument(doc, { preview: true });
     } else {
-      void vscode.window.showInformationMessage(`Search node ${d.node} has no code of its own: it ran nothing (its tooltip says why).`);
+      void vscode.window.showInformationMessage(
+        `Search node ${d.node} has no code of its own: it ran nothing (its tooltip says why).`,
+      );
     }
   }
 
-  private async steer(arg: Node | undefined, action: "pin" | "unpin" | "prune", title: string): Promise<void> {
+  private async steer(
+    arg: Node | undefined,
+    action: "pin" | "unpin" | "prune",
+    title: string,
+  ): Promise<void> {
     const d = this.nodeOf(arg);
     if (!d) {
       return;
@@ -149,7 +185,12 @@ export class SearchTreeView implements vscode.Disposable {
       await this.server.execute("aisci.steerNode", { folder: d.folder, node: d.node, action });
     } catch (e) {
       const f = describeFailure(title, e);
-      const show = f.severity === "info" ? vscode.window.showInformationMessage : f.severity === "warning" ? vscode.window.showWarningMessage : vscode.window.showErrorMessage;
+      const show =
+        f.severity === "info"
+          ? vscode.window.showInformationMessage
+          : f.severity === "warning"
+            ? vscode.window.showWarningMessage
+            : vscode.window.showErrorMessage;
       void show(f.message);
     }
     await this.refresh();

@@ -38,11 +38,22 @@ export interface SearchNodeInfo {
 export interface TreeResult {
   folder: string;
   search: "tree" | "linear" | null;
-  metric?: { name: string; dataset?: string | null; direction: "max" | "min"; source?: string } | null;
+  metric?: {
+    name: string;
+    dataset?: string | null;
+    direction: "max" | "min";
+    source?: string;
+  } | null;
   nodes: SearchNodeInfo[];
   best?: number | null;
   bestPath?: number[];
-  confirmation?: { node?: number; mean?: number | null; std?: number | null; n?: number; seeds?: number[] } | null;
+  confirmation?: {
+    node?: number;
+    mean?: number | null;
+    std?: number | null;
+    n?: number;
+    seeds?: number[];
+  } | null;
   notes?: string[];
 }
 
@@ -63,11 +74,18 @@ export function nodeLabel(n: SearchNodeInfo): string {
   if (n.kind === "root") {
     return `${name} (baseline)`;
   }
-  return n.kind === "seed" && n.seed !== null && n.seed !== undefined ? `${name} · seed ${n.seed}` : `${name} · ${n.kind}`;
+  return n.kind === "seed" && n.seed !== null && n.seed !== undefined
+    ? `${name} · seed ${n.seed}`
+    : `${name} · ${n.kind}`;
 }
 
 /** One line: the metric (or the failure), the status, and the marks (best, pinned, pruned). */
-export function nodeDescription(n: SearchNodeInfo, metricName: string | undefined, best: boolean, onPath: boolean): string {
+export function nodeDescription(
+  n: SearchNodeInfo,
+  metricName: string | undefined,
+  best: boolean,
+  onPath: boolean,
+): string {
   const parts: string[] = [];
   if (n.metric !== null && n.metric !== undefined) {
     parts.push(`${metricName ?? "metric"} ${formatNumber(n.metric)}`);
@@ -93,16 +111,23 @@ export function nodeDescription(n: SearchNodeInfo, metricName: string | undefine
 }
 
 function tooltip(n: SearchNodeInfo, r: TreeResult, best: boolean): string {
-  const metric = r.metric ? `${r.metric.dataset ? `${r.metric.dataset}/` : ""}${r.metric.name} (${r.metric.direction === "max" ? "higher" : "lower"} is better)` : "no metric";
+  const metric = r.metric
+    ? `${r.metric.dataset ? `${r.metric.dataset}/` : ""}${r.metric.name} (${r.metric.direction === "max" ? "higher" : "lower"} is better)`
+    : "no metric";
   const lines = [
     `**${md(nodeLabel(n))}**: ${n.status}${best ? " — the best node" : ""}`,
     "",
     md(n.description),
     "",
-    n.metric !== null && n.metric !== undefined ? `${md(metric)}: ${formatNumber(n.metric)}` : `${md(metric)}: not measured`,
+    n.metric !== null && n.metric !== undefined
+      ? `${md(metric)}: ${formatNumber(n.metric)}`
+      : `${md(metric)}: not measured`,
   ];
   if (n.parent !== null && n.parent !== undefined) {
-    lines.push("", `Parent: run\\_${n.parent}${n.kind === "debug" ? `, debug step ${n.depth ?? 1}` : ""}`);
+    lines.push(
+      "",
+      `Parent: run\\_${n.parent}${n.kind === "debug" ? `, debug step ${n.depth ?? 1}` : ""}`,
+    );
   }
   if (n.error) {
     lines.push("", `**Error:** ${md(n.error)}`);
@@ -110,9 +135,21 @@ function tooltip(n: SearchNodeInfo, r: TreeResult, best: boolean): string {
   if (n.note && n.note !== n.error) {
     lines.push("", md(n.note));
   }
-  if (best && r.confirmation && r.confirmation.node === n.id && r.confirmation.mean !== null && r.confirmation.mean !== undefined) {
-    const spread = r.confirmation.std !== null && r.confirmation.std !== undefined ? ` ± ${formatNumber(r.confirmation.std)}` : "";
-    lines.push("", `Confirmed over ${r.confirmation.n ?? "?"} seeds: ${formatNumber(r.confirmation.mean)}${spread}`);
+  if (
+    best &&
+    r.confirmation &&
+    r.confirmation.node === n.id &&
+    r.confirmation.mean !== null &&
+    r.confirmation.mean !== undefined
+  ) {
+    const spread =
+      r.confirmation.std !== null && r.confirmation.std !== undefined
+        ? ` ± ${formatNumber(r.confirmation.std)}`
+        : "";
+    lines.push(
+      "",
+      `Confirmed over ${r.confirmation.n ?? "?"} seeds: ${formatNumber(r.confirmation.mean)}${spread}`,
+    );
   }
   if (n.pinned) {
     lines.push("", "Pinned: the search expands this node next.");
@@ -127,7 +164,9 @@ export function searchNodeItem(n: SearchNodeInfo, r: TreeResult): Node {
   const best = r.best === n.id;
   const onPath = (r.bestPath ?? []).includes(n.id);
   const status = n.pruned ? "pruned" : n.status;
-  const icon = best ? { id: "star-full", color: "charts.yellow" } : (STATUS_ICON[status] ?? { id: "circle-large-outline" });
+  const icon = best
+    ? { id: "star-full", color: "charts.yellow" }
+    : (STATUS_ICON[status] ?? { id: "circle-large-outline" });
   return {
     id: `search:${r.folder}:${n.id}`,
     label: nodeLabel(n),
@@ -136,7 +175,15 @@ export function searchNodeItem(n: SearchNodeInfo, r: TreeResult): Node {
     icon,
     contextValue: n.pruned ? "searchNode.pruned" : n.pinned ? "searchNode.pinned" : "searchNode",
     command: { command: "aiScientist.openNodeDiff", title: "Open Diff Against Parent" },
-    data: { kind: "searchNode", folder: r.folder, node: n.id, parent: n.parent, code: n.code ?? null, parentCode: n.parentCode ?? null, diff: n.diff ?? "" },
+    data: {
+      kind: "searchNode",
+      folder: r.folder,
+      node: n.id,
+      parent: n.parent,
+      code: n.code ?? null,
+      parentCode: n.parentCode ?? null,
+      diff: n.diff ?? "",
+    },
   };
 }
 
@@ -163,14 +210,25 @@ export function searchTreeNodes(r: TreeResult | undefined): Node[] {
 }
 
 /** The view's one-line message above the tree: the search, its metric and its best node. */
-export function searchTreeMessage(r: TreeResult | undefined, folderName: string | undefined): string {
+export function searchTreeMessage(
+  r: TreeResult | undefined,
+  folderName: string | undefined,
+): string {
   if (!r || !r.nodes.length) {
     return folderName ? `${folderName}: no search recorded (no tree.json).` : "";
   }
-  const ran = r.nodes.filter((n) => n.kind !== "root" && n.kind !== "seed" && n.run && (n.status === "done" || n.status === "failed")).length;
+  const ran = r.nodes.filter(
+    (n) =>
+      n.kind !== "root" &&
+      n.kind !== "seed" &&
+      n.run &&
+      (n.status === "done" || n.status === "failed"),
+  ).length;
   const failed = r.nodes.filter((n) => n.status === "failed").length;
   const best = r.nodes.find((n) => n.id === r.best);
   const metric = r.metric ? ` on ${r.metric.name} (${r.metric.direction})` : "";
-  const bestText = best ? `; best ${best.run ?? `node ${best.id}`}${best.metric !== null && best.metric !== undefined ? ` ${formatNumber(best.metric)}` : ""}` : "";
+  const bestText = best
+    ? `; best ${best.run ?? `node ${best.id}`}${best.metric !== null && best.metric !== undefined ? ` ${formatNumber(best.metric)}` : ""}`
+    : "";
   return `${folderName ?? r.folder}: ${r.search ?? "tree"} search${metric}, ${ran} variant${ran === 1 ? "" : "s"} ran, ${failed} failed${bestText}`;
 }

@@ -3,11 +3,11 @@
  *
  * Contract: `refresh()` asks `aisci.listTemplates` and `aisci.listPapers` at once, then per
  * template `aisci.listIdeas` and `aisci.listRuns` (the folder list, then each folder), all
- * templates side by side (the server answers queries in parallel threads); it fires
- * `onDidChange` once with the new snapshot, and `onDidLoad` the time the load took. `scheduleRefresh()` coalesces the bursts of
- * notifications a running stage sends (one refresh per 300 ms). The context key
- * `aiScientist.noTemplates` is true once a listing came back empty (the welcome view). A
- * folder shows as running only while the job holding it has started and not finished.
+ * templates side by side (the server answers queries in parallel threads); it fires `onDidChange`
+ * once with the new snapshot, and `onDidLoad` the time the load took. `scheduleRefresh()` coalesces
+ * the bursts of notifications a running stage sends (one refresh per 300 ms). The context key
+ * `aiScientist.noTemplates` is true once a listing came back empty (the welcome view). A folder
+ * shows as running only while the job holding it has started and not finished.
  */
 
 import * as vscode from "vscode";
@@ -93,7 +93,10 @@ export class Store implements vscode.Disposable {
   private async load(): Promise<void> {
     const started = Date.now();
     const papersAsked = this.server.query<{ papers: PaperInfo[] }>("aisci.listPapers", {});
-    const listed = await this.server.query<{ templates: TemplateInfo[] }>("aisci.listTemplates", {});
+    const listed = await this.server.query<{ templates: TemplateInfo[] }>(
+      "aisci.listTemplates",
+      {},
+    );
     if (!listed) {
       return;
     }
@@ -117,14 +120,20 @@ export class Store implements vscode.Disposable {
     }
     const papers = (await papersAsked)?.papers ?? [];
     this.snapshot = { templates, ideas, runs, papers, loaded: true };
-    void vscode.commands.executeCommand("setContext", "aiScientist.noTemplates", templates.length === 0);
+    void vscode.commands.executeCommand(
+      "setContext",
+      "aiScientist.noTemplates",
+      templates.length === 0,
+    );
     void vscode.commands.executeCommand("setContext", "aiScientist.loaded", true);
     this.changed.fire(this.snapshot);
     this.loaded.fire(Date.now() - started);
   }
 
   private async foldersOf(template: TemplateInfo): Promise<FolderRuns[]> {
-    const r = await this.server.query<{ folders: (FolderRuns | string)[] }>("aisci.listRuns", { template: template.path });
+    const r = await this.server.query<{ folders: (FolderRuns | string)[] }>("aisci.listRuns", {
+      template: template.path,
+    });
     const listed = await Promise.all(
       (r?.folders ?? []).map(async (f) => {
         // docs/lsp.md: "the F form of each folder"; a bare path is asked for separately.

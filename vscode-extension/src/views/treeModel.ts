@@ -8,7 +8,15 @@
  */
 
 import * as path from "path";
-import type { FolderRuns, IdeaInfo, IdeasResult, Means, PaperInfo, RunInfo, TemplateInfo } from "../protocol";
+import type {
+  FolderRuns,
+  IdeaInfo,
+  IdeasResult,
+  Means,
+  PaperInfo,
+  RunInfo,
+  TemplateInfo,
+} from "../protocol";
 
 export type NodeData =
   | { kind: "template"; template: string; name: string }
@@ -16,7 +24,15 @@ export type NodeData =
   | { kind: "folder"; folder: string; idea?: string | null; baseline: boolean }
   | { kind: "run"; folder: string; run: string }
   | { kind: "paper"; folder: string; pdf?: string | null; review?: string | null; idea?: string }
-  | { kind: "searchNode"; folder: string; node: number; parent: number | null; code: string | null; parentCode: string | null; diff: string }
+  | {
+      kind: "searchNode";
+      folder: string;
+      node: number;
+      parent: number | null;
+      code: string | null;
+      parentCode: string | null;
+      diff: string;
+    }
   | { kind: "group"; template?: string };
 
 export interface Node {
@@ -87,7 +103,9 @@ export function flattenMeans(means: Means | undefined | null): Record<string, nu
 
 /** The metric a run is summarised by: a validation metric when there is one, else the first. */
 export function keyMetric(names: string[]): string | undefined {
-  return names.find((n) => /val/i.test(n)) ?? names.find((n) => /loss|acc|err/i.test(n)) ?? names[0];
+  return (
+    names.find((n) => /val/i.test(n)) ?? names.find((n) => /loss|acc|err/i.test(n)) ?? names[0]
+  );
 }
 
 export function compareToBaseline(value: number, base: number | undefined): string {
@@ -136,8 +154,10 @@ export function templateNodes(templates: TemplateInfo[]): Node[] {
       "",
       md(t.path),
       "",
-      errors || warnings ? `${errors} error(s), ${warnings} warning(s) (see Problems)` : "The template check found no problem.",
-      t.knobs && t.knobs.length ? `\n\nKnobs: ${t.knobs.map(md).join(", ")}` : "",
+      errors || warnings
+        ? `${errors} error(s), ${warnings} warning(s) (see Problems)`
+        : "The template check found no problem.",
+      t.knobs && t.knobs.length ? `\n\nKnobs: ${t.knobs.map((k) => md(k ?? "")).join(", ")}` : "",
     ].join("\n");
     return {
       id: `template:${t.path}`,
@@ -158,7 +178,7 @@ export function templateNodes(templates: TemplateInfo[]): Node[] {
 // ---------- Ideas ----------
 
 export function ideaTooltip(idea: IdeaInfo): string {
-  const lines = [`**${md(idea.title || idea.name)}** (\`${idea.name}\`)`, ""];
+  const lines = [`**${md(idea.title || idea.name || "")}** (\`${idea.name}\`)`, ""];
   if (idea.experiment) {
     lines.push(md(idea.experiment), "");
   }
@@ -168,10 +188,15 @@ export function ideaTooltip(idea: IdeaInfo): string {
   );
   const v = idea.verdict;
   if (!v) {
-    lines.push(idea.novel === undefined || idea.novel === null ? "_Novelty not checked yet._" : `Novel: ${idea.novel}`);
+    lines.push(
+      idea.novel === undefined || idea.novel === null
+        ? "_Novelty not checked yet._"
+        : `Novel: ${idea.novel}`,
+    );
     return lines.join("\n");
   }
-  const label = v.label ?? (idea.novel ? "novel" : idea.novel === false ? "not novel" : "unchecked");
+  const label =
+    v.label ?? (idea.novel ? "novel" : idea.novel === false ? "not novel" : "unchecked");
   const judged = (v.kind === undefined || v.kind === "model") && typeof idea.novel === "boolean";
   lines.push(
     judged
@@ -182,13 +207,18 @@ export function ideaTooltip(idea: IdeaInfo): string {
   if (papers.length) {
     lines.push("", judged ? "Deciding papers:" : "Closest papers found (not judged):", "");
     for (const p of papers.slice(0, 8)) {
-      const where = [p.venue, p.year].filter((x) => x !== null && x !== undefined && x !== "").join(" ");
+      const where = [p.venue, p.year]
+        .filter((x) => x !== null && x !== undefined && x !== "")
+        .join(" ");
       const sim = typeof p.similarity === "number" ? `, similarity ${p.similarity.toFixed(2)}` : "";
       const title = p.url ? `[${md(p.title)}](${p.url})` : md(p.title);
       lines.push(`- ${title}${where ? ` (${md(where)})` : ""}${sim}`);
     }
   } else if (v.queries && v.queries.length) {
-    lines.push("", `Searched: ${v.queries.map((q) => "`" + q.replace(/`/g, "'") + "`").join(", ")}; no close paper found.`);
+    lines.push(
+      "",
+      `Searched: ${v.queries.map((q) => "`" + q.replace(/`/g, "'") + "`").join(", ")}; no close paper found.`,
+    );
   }
   return lines.join("\n");
 }
@@ -210,7 +240,11 @@ export function noveltyWord(idea: IdeaInfo): string {
   if (!idea.verdict && (idea.novel === undefined || idea.novel === null)) {
     return "";
   }
-  if (idea.novel === null || idea.novel === undefined || (idea.verdict?.kind && idea.verdict.kind !== "model")) {
+  if (
+    idea.novel === null ||
+    idea.novel === undefined ||
+    (idea.verdict?.kind && idea.verdict.kind !== "model")
+  ) {
     return "unchecked";
   }
   return idea.novel ? "novel (model)" : "not novel (model)";
@@ -219,14 +253,19 @@ export function noveltyWord(idea: IdeaInfo): string {
 function ideaNode(templatePath: string, idea: IdeaInfo, seed: boolean): Node {
   return {
     id: `idea:${templatePath}:${seed ? "seed:" : ""}${idea.name}`,
-    label: idea.name,
+    label: idea.name ?? "",
     description:
       `I ${score(idea.interestingness)} · F ${score(idea.feasibility)} · N ${score(idea.novelty)}` +
       (seed || !noveltyWord(idea) ? "" : ` · ${noveltyWord(idea)}`),
     tooltip: ideaTooltip(idea),
     icon: seed ? { id: "lightbulb" } : noveltyIcon(idea),
     contextValue: idea.folder ? "idea.withFolder" : "idea",
-    data: { kind: "idea", template: templatePath, name: idea.name, folder: idea.folder ?? null },
+    data: {
+      kind: "idea",
+      template: templatePath,
+      name: idea.name ?? "",
+      folder: idea.folder ?? null,
+    },
   };
 }
 
@@ -272,7 +311,11 @@ export function stderrMarkdown(stderr: string | null | undefined): string {
   if (!stderr.includes("\n") && /^(\/|[A-Za-z]:\\)/.test(stderr)) {
     return "\n\nLog: `" + stderr.replace(/`/g, "'") + "`";
   }
-  return "\n\n```\n" + stderr.trimEnd().split("\n").slice(-12).join("\n").replace(/```/g, "'''") + "\n```";
+  return (
+    "\n\n```\n" +
+    stderr.trimEnd().split("\n").slice(-12).join("\n").replace(/```/g, "'''") +
+    "\n```"
+  );
 }
 
 export function runNode(folder: string, run: RunInfo, baseline: Record<string, number>): Node {
@@ -284,9 +327,11 @@ export function runNode(folder: string, run: RunInfo, baseline: Record<string, n
     const reason = (run.error ?? "").split("\n")[0];
     parts.push(`failed${reason ? ": " + reason : ""}`);
   } else if (metric !== undefined && means[metric] !== undefined) {
-    parts.push(`${metric} ${isBaseline ? formatNumber(means[metric]) : compareToBaseline(means[metric], baseline[metric])}`);
+    parts.push(
+      `${metric} ${isBaseline ? formatNumber(means[metric]) : compareToBaseline(means[metric], baseline[metric])}`,
+    );
   } else {
-    parts.push(run.status);
+    parts.push(run.status ?? "");
   }
   const dur = formatDuration(run.durationS);
   if (dur) {
@@ -304,7 +349,9 @@ export function runNode(folder: string, run: RunInfo, baseline: Record<string, n
     `**${run.run}**${isBaseline ? " (baseline)" : ""}: ${run.status}${dur ? `, ${dur}` : ""}`,
     run.where ? `\n\nRan on ${md(run.where)}` : "",
     run.description ? `\n\n${md(run.description)}` : "",
-    rows.length ? `\n\n| metric | baseline | ${run.run} |\n|---|---:|---:|\n${rows.join("\n")}` : "",
+    rows.length
+      ? `\n\n| metric | baseline | ${run.run} |\n|---|---:|---:|\n${rows.join("\n")}`
+      : "",
     run.error ? `\n\n**Error:** ${md(run.error)}` : "",
     stderrMarkdown(run.stderr),
   ].join("");
@@ -313,7 +360,10 @@ export function runNode(folder: string, run: RunInfo, baseline: Record<string, n
     label: isBaseline ? "run_0 (baseline)" : run.run,
     description: parts.join(" · "),
     tooltip,
-    icon: run.status === "failed" ? { id: "error", color: "testing.iconFailed" } : { id: "pass", color: "testing.iconPassed" },
+    icon:
+      run.status === "failed"
+        ? { id: "error", color: "testing.iconFailed" }
+        : { id: "pass", color: "testing.iconPassed" },
     contextValue: run.status === "failed" ? "run.failed" : "run",
     data: { kind: "run", folder, run: run.run },
   };
@@ -328,7 +378,11 @@ export function isBaselineFolder(folder: string): boolean {
 export function folderNode(f: FolderRuns): Node {
   const name = path.basename(f.folder);
   const isBaseline = isBaselineFolder(name);
-  const label = !isBaseline ? (f.idea ?? name) : name === "baseline" ? "baseline (no scales: whole study)" : `baseline (${name.slice("baseline_".length)})`;
+  const label = !isBaseline
+    ? (f.idea ?? name)
+    : name === "baseline"
+      ? "baseline (no scales: whole study)"
+      : `baseline (${name.slice("baseline_".length)})`;
   const base = flattenMeans(f.runs.find((r) => r.run === "run_0")?.means);
   const failed = f.runs.filter((r) => r.status === "failed").length;
   const done = f.runs.filter((r) => r.status !== "failed").length;
@@ -359,7 +413,11 @@ export function runNodes(results: { template: TemplateInfo; folders: FolderRuns[
   const groups = results.map(({ template, folders }) => ({
     template,
     children: [...folders]
-      .sort((a, b) => Number(isBaselineFolder(a.folder)) - Number(isBaselineFolder(b.folder)) || b.folder.localeCompare(a.folder))
+      .sort(
+        (a, b) =>
+          Number(isBaselineFolder(a.folder)) - Number(isBaselineFolder(b.folder)) ||
+          b.folder.localeCompare(a.folder),
+      )
       .map(folderNode),
   }));
   if (groups.length === 1) {
@@ -413,7 +471,9 @@ export function paperNodes(papers: PaperInfo[]): Node[] {
     } else if (!p.review) {
       parts.push("not reviewed");
     }
-    const rows = SCORE_ORDER.filter((k) => scores[k] !== undefined && scores[k] !== null).map((k) => `| ${k} | ${scores[k]} |`);
+    const rows = SCORE_ORDER.filter((k) => scores[k] !== undefined && scores[k] !== null).map(
+      (k) => `| ${k} | ${scores[k]} |`,
+    );
     const tooltip = [
       `**${md(p.title || p.idea || path.basename(p.folder))}**`,
       checklist
@@ -432,7 +492,13 @@ export function paperNodes(papers: PaperInfo[]): Node[] {
       icon: p.pdf ? { id: "file-pdf" } : { id: "file" },
       contextValue: p.review ? "paper.reviewed" : "paper",
       command: { command: "aiScientist.openPaperPreview", title: "Open Paper Preview" },
-      data: { kind: "paper", folder: p.folder, pdf: p.pdf ?? null, review: p.review ?? null, idea: p.idea },
+      data: {
+        kind: "paper",
+        folder: p.folder,
+        pdf: p.pdf ?? null,
+        review: p.review ?? null,
+        idea: p.idea,
+      },
     };
   });
 }

@@ -48,7 +48,10 @@ export class NodeTree implements vscode.TreeDataProvider<Node>, vscode.Disposabl
       item.tooltip = tip;
     }
     if (node.icon) {
-      item.iconPath = new vscode.ThemeIcon(node.icon.id, node.icon.color ? new vscode.ThemeColor(node.icon.color) : undefined);
+      item.iconPath = new vscode.ThemeIcon(
+        node.icon.id,
+        node.icon.color ? new vscode.ThemeColor(node.icon.color) : undefined,
+      );
     }
     item.contextValue = node.contextValue;
     if (node.command) {
@@ -72,7 +75,10 @@ export function registerViews(store: Store, server: ServerManager): vscode.Dispo
   const disposables: vscode.Disposable[] = [];
   const treeViews = new Map<string, vscode.TreeView<Node>>();
   for (const [id, tree] of views) {
-    const view = vscode.window.createTreeView(`aiScientist.${id}`, { treeDataProvider: tree, showCollapseAll: id !== "templates" });
+    const view = vscode.window.createTreeView(`aiScientist.${id}`, {
+      treeDataProvider: tree,
+      showCollapseAll: id !== "templates",
+    });
     treeViews.set(id, view);
     disposables.push(tree, view);
   }
@@ -81,7 +87,9 @@ export function registerViews(store: Store, server: ServerManager): vscode.Dispo
       state: server.state,
       failure: server.failure,
       trusted: vscode.workspace.isTrusted,
-      folders: (vscode.workspace.workspaceFolders ?? []).map((f) => f.name || path.basename(f.uri.fsPath)),
+      folders: (vscode.workspace.workspaceFolders ?? []).map(
+        (f) => f.name || path.basename(f.uri.fsPath),
+      ),
     });
     for (const [id, view] of treeViews) {
       view.message = n.messages[id] || undefined;

@@ -29,7 +29,12 @@ interface ViewState {
 }
 
 const vscode = acquireVsCodeApi();
-const state: ViewState = { zoom: "fit", page: 1, offset: 0, ...((vscode.getState() as Partial<ViewState>) ?? {}) };
+const state: ViewState = {
+  zoom: "fit",
+  page: 1,
+  offset: 0,
+  ...((vscode.getState() as Partial<ViewState>) ?? {}),
+};
 const pagesEl = document.getElementById("pages") as HTMLDivElement;
 const statusEl = document.getElementById("status") as HTMLDivElement;
 const zoomLabel = document.getElementById("zoom-label") as HTMLSpanElement;
@@ -124,7 +129,12 @@ async function render(): Promise<void> {
   zoomLabel.textContent = state.zoom === "fit" ? "fit" : `${Math.round(state.zoom * 100)}%`;
   trackPage();
   document.body.dataset.renders = String(++renders);
-  vscode.postMessage({ type: "rendered", pages: doc.numPages, width: first?.width ?? 0, height: first?.height ?? 0 });
+  vscode.postMessage({
+    type: "rendered",
+    pages: doc.numPages,
+    width: first?.width ?? 0,
+    height: first?.height ?? 0,
+  });
 }
 
 async function load(data: Uint8Array, name: string): Promise<void> {
@@ -136,7 +146,9 @@ async function load(data: Uint8Array, name: string): Promise<void> {
     doc = next;
     await render();
     await old?.destroy();
-    setStatus(`${name} · ${next.numPages} page${next.numPages === 1 ? "" : "s"} · ${new Date().toLocaleTimeString()}`);
+    setStatus(
+      `${name} · ${next.numPages} page${next.numPages === 1 ? "" : "s"} · ${new Date().toLocaleTimeString()}`,
+    );
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     setStatus(`Could not render ${name}: ${message}`, "error");
@@ -260,9 +272,15 @@ document.getElementById("fit")?.addEventListener("click", () => {
   save();
   void render();
 });
-document.getElementById("draft-next")?.addEventListener("click", () => vscode.postMessage({ type: "draftNext" }));
-document.getElementById("build")?.addEventListener("click", () => vscode.postMessage({ type: "build" }));
-document.getElementById("open-tex")?.addEventListener("click", () => vscode.postMessage({ type: "openTex" }));
+document
+  .getElementById("draft-next")
+  ?.addEventListener("click", () => vscode.postMessage({ type: "draftNext" }));
+document
+  .getElementById("build")
+  ?.addEventListener("click", () => vscode.postMessage({ type: "build" }));
+document
+  .getElementById("open-tex")
+  ?.addEventListener("click", () => vscode.postMessage({ type: "openTex" }));
 pagesEl.addEventListener("scroll", () => trackPage(), { passive: true });
 let resizeTimer: number | undefined;
 window.addEventListener("resize", () => {

@@ -14,20 +14,34 @@
 import * as crypto from "crypto";
 
 export function nonce(): string {
-  return crypto.randomBytes(16).toString("base64").replace(/[^A-Za-z0-9]/g, "");
+  return crypto
+    .randomBytes(16)
+    .toString("base64")
+    .replace(/[^A-Za-z0-9]/g, "");
 }
 
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string);
+  return text.replace(
+    /[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string,
+  );
 }
 
 export function resultsCsp(cspSource: string, scriptNonce: string): string {
-  return [`default-src 'none'`, `script-src 'nonce-${scriptNonce}'`, `img-src ${cspSource}`, `style-src ${cspSource}`].join("; ");
+  return [
+    `default-src 'none'`,
+    `script-src 'nonce-${scriptNonce}'`,
+    `img-src ${cspSource}`,
+    `style-src ${cspSource}`,
+  ].join("; ");
 }
 
 /** A JSON value safe inside an inline <script> (no "</script>", no HTML comment openers). */
 export function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, "\\u003c").replace(/>/g, "\\u003e").replace(/&/g, "\\u0026");
+  return JSON.stringify(value)
+    .replace(/</g, "\\u003c")
+    .replace(/>/g, "\\u003e")
+    .replace(/&/g, "\\u0026");
 }
 
 export function previewCsp(cspSource: string, scriptNonce: string): string {

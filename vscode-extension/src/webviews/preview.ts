@@ -40,7 +40,11 @@ export async function exists(file: string): Promise<boolean> {
 }
 
 /** Where the folder's PDF is: the one given, the one the server lists, `<idea>.pdf`, `latex/template.pdf`. */
-export async function findPdf(folder: string, given: string | null | undefined, server: ServerManager): Promise<string | undefined> {
+export async function findPdf(
+  folder: string,
+  given: string | null | undefined,
+  server: ServerManager,
+): Promise<string | undefined> {
   const candidates: string[] = [];
   if (given) {
     candidates.push(given);
@@ -76,7 +80,9 @@ interface Preview {
   afterRender?: () => void;
 }
 
-export class PreviewPanels implements vscode.Disposable, vscode.WebviewPanelSerializer<{ folder?: string }> {
+export class PreviewPanels
+  implements vscode.Disposable, vscode.WebviewPanelSerializer<{ folder?: string }>
+{
   private readonly previews = new Map<string, Preview>();
   private readonly subscription: vscode.Disposable;
   private workerSource: string | undefined;
@@ -98,7 +104,9 @@ export class PreviewPanels implements vscode.Disposable, vscode.WebviewPanelSeri
     if (!preview) {
       return;
     }
-    this.logs.info(`preview of ${path.basename(p.folder)}: built (latexmk ${p.durationS ?? "?"} s), ${p.ok ? "posting the PDF" : "failed"}`);
+    this.logs.info(
+      `preview of ${path.basename(p.folder)}: built (latexmk ${p.durationS ?? "?"} s), ${p.ok ? "posting the PDF" : "failed"}`,
+    );
     if (p.ok && p.pdf) {
       preview.pdf = p.pdf;
       void this.postPdf(preview);
@@ -121,7 +129,11 @@ export class PreviewPanels implements vscode.Disposable, vscode.WebviewPanelSeri
   }
 
   private options(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
-    return { enableScripts: true, retainContextWhenHidden: true, localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, "media")] };
+    return {
+      enableScripts: true,
+      retainContextWhenHidden: true,
+      localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, "media")],
+    };
   }
 
   async show(folder: string, pdf?: string | null): Promise<Preview> {
@@ -149,7 +161,10 @@ export class PreviewPanels implements vscode.Disposable, vscode.WebviewPanelSeri
   }
 
   /** A preview open before a reload. */
-  async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: { folder?: string } | undefined): Promise<void> {
+  async deserializeWebviewPanel(
+    panel: vscode.WebviewPanel,
+    state: { folder?: string } | undefined,
+  ): Promise<void> {
     const folder = state?.folder;
     if (!folder || this.previews.has(folder)) {
       panel.dispose();
@@ -168,7 +183,9 @@ export class PreviewPanels implements vscode.Disposable, vscode.WebviewPanelSeri
   async revealSource(editor: vscode.TextEditor | undefined): Promise<void> {
     const tex = editor?.document.uri.scheme === "file" ? editor.document.uri.fsPath : undefined;
     if (!editor || !tex || !tex.endsWith(".tex")) {
-      void vscode.window.showInformationMessage("Open a .tex file of a paper to show its position in the preview.");
+      void vscode.window.showInformationMessage(
+        "Open a .tex file of a paper to show its position in the preview.",
+      );
       return;
     }
     if (editor.document.isDirty) {
@@ -177,10 +194,17 @@ export class PreviewPanels implements vscode.Disposable, vscode.WebviewPanelSeri
     const latex = latexDirOf(tex);
     const folder = path.dirname(latex);
     const position = editor.selection.active;
-    const found = await synctexView(path.join(latex, "template.pdf"), tex, position.line + 1, position.character + 1);
+    const found = await synctexView(
+      path.join(latex, "template.pdf"),
+      tex,
+      position.line + 1,
+      position.character + 1,
+    );
     const preview = await this.show(folder);
     if ("error" in found) {
-      void vscode.window.showWarningMessage(`SyncTeX found no place for line ${position.line + 1} of ${path.basename(tex)}: ${found.error}`);
+      void vscode.window.showWarningMessage(
+        `SyncTeX found no place for line ${position.line + 1} of ${path.basename(tex)}: ${found.error}`,
+      );
       return;
     }
     const post = () => void preview.panel.webview.postMessage({ type: "reveal", ...found });
@@ -199,7 +223,9 @@ export class PreviewPanels implements vscode.Disposable, vscode.WebviewPanelSeri
         await this.postPdf(preview);
         break;
       case "draftNext":
-        await vscode.commands.executeCommand("aiScientist.draftNextSection", { folder: preview.folder });
+        await vscode.commands.executeCommand("aiScientist.draftNextSection", {
+          folder: preview.folder,
+        });
         break;
       case "build":
         await vscode.commands.executeCommand("aiScientist.buildPaper", { folder: preview.folder });
@@ -210,7 +236,9 @@ export class PreviewPanels implements vscode.Disposable, vscode.WebviewPanelSeri
         break;
       }
       case "rendered": {
-        this.logs.info(`preview of ${path.basename(preview.folder)}: ${Number(m.pages)} page(s) rendered at ${Number(m.width)}x${Number(m.height)}`);
+        this.logs.info(
+          `preview of ${path.basename(preview.folder)}: ${Number(m.pages)} page(s) rendered at ${Number(m.width)}x${Number(m.height)}`,
+        );
         preview.rendered = true;
         const after = preview.afterRender;
         preview.afterRender = undefined;
@@ -219,18 +247,35 @@ export class PreviewPanels implements vscode.Disposable, vscode.WebviewPanelSeri
       }
       case "synctexEdit": {
         const latex = path.join(preview.folder, "latex");
-        const found = await synctexEdit(path.join(latex, "template.pdf"), Number(m.page), Number(m.x), Number(m.y));
+        const found = await synctexEdit(
+          path.join(latex, "template.pdf"),
+          Number(m.page),
+          Number(m.x),
+          Number(m.y),
+        );
         if ("error" in found) {
-          void vscode.window.showWarningMessage(`SyncTeX found no source for that spot of page ${Number(m.page)}: ${found.error}`);
+          void vscode.window.showWarningMessage(
+            `SyncTeX found no source for that spot of page ${Number(m.page)}: ${found.error}`,
+          );
           break;
         }
         const line = Math.max(0, found.line - 1);
         const editor = await vscode.window.showTextDocument(vscode.Uri.file(found.file), {
           viewColumn: vscode.ViewColumn.One,
-          selection: new vscode.Range(line, Math.max(0, found.column), line, Math.max(0, found.column)),
+          selection: new vscode.Range(
+            line,
+            Math.max(0, found.column),
+            line,
+            Math.max(0, found.column),
+          ),
         });
-        editor.revealRange(new vscode.Range(line, 0, line, 0), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
-        this.logs.info(`SyncTeX: page ${Number(m.page)} (${Number(m.x).toFixed(0)}, ${Number(m.y).toFixed(0)}) is ${path.basename(found.file)}:${found.line}`);
+        editor.revealRange(
+          new vscode.Range(line, 0, line, 0),
+          vscode.TextEditorRevealType.InCenterIfOutsideViewport,
+        );
+        this.logs.info(
+          `SyncTeX: page ${Number(m.page)} (${Number(m.x).toFixed(0)}, ${Number(m.y).toFixed(0)}) is ${path.basename(found.file)}:${found.line}`,
+        );
         break;
       }
       case "error":
@@ -265,12 +310,17 @@ export class PreviewPanels implements vscode.Disposable, vscode.WebviewPanelSeri
     const bytes = await vscode.workspace.fs.readFile(vscode.Uri.file(preview.pdf));
     // Base64 text, not the bytes: typed arrays do not survive every host's message passing
     // (code-server's remote extension host turns them into plain objects).
-    await preview.panel.webview.postMessage({ type: "pdf", name: path.basename(preview.pdf), base64: Buffer.from(bytes).toString("base64") });
+    await preview.panel.webview.postMessage({
+      type: "pdf",
+      name: path.basename(preview.pdf),
+      base64: Buffer.from(bytes).toString("base64"),
+    });
   }
 
   private html(webview: vscode.Webview, folder: string): string {
     const n = nonce();
-    const media = (f: string) => webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, "media", f));
+    const media = (f: string) =>
+      webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, "media", f));
     return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="${previewCsp(webview.cspSource, n)}">

@@ -27,7 +27,9 @@ export function resultsTable(runs: FolderRuns["runs"]): string {
   if (!metrics.length) {
     return "<p>No finished run yet.</p>";
   }
-  const head = cols.map((c) => `<th>${escapeHtml(c.run.run === "run_0" ? "baseline (run_0)" : c.run.run)}</th>`).join("");
+  const head = cols
+    .map((c) => `<th>${escapeHtml(c.run.run === "run_0" ? "baseline (run_0)" : c.run.run)}</th>`)
+    .join("");
   const body = metrics
     .map((m) => {
       const cells = cols
@@ -48,16 +50,21 @@ export function resultsTable(runs: FolderRuns["runs"]): string {
       return `<tr><th scope="row">${escapeHtml(m)}</th>${cells}</tr>`;
     })
     .join("\n");
-  const durations = cols.map((c) => `<td>${escapeHtml(formatDuration(c.run.durationS)) || "–"}</td>`).join("");
+  const durations = cols
+    .map((c) => `<td>${escapeHtml(formatDuration(c.run.durationS)) || "–"}</td>`)
+    .join("");
   return `<table><thead><tr><th>metric</th>${head}</tr></thead><tbody>${body}<tr class="dur"><th scope="row">duration</th>${durations}</tr></tbody></table>`;
 }
 
 export function runList(runs: FolderRuns["runs"]): string {
   return (
-    "<ul class=\"runs\">" +
+    '<ul class="runs">' +
     runs
       .map((r) => {
-        const what = r.status === "failed" ? `<span class="failed">failed</span>: ${escapeHtml(r.error ?? "")}` : escapeHtml(r.description ?? "");
+        const what =
+          r.status === "failed"
+            ? `<span class="failed">failed</span>: ${escapeHtml(r.error ?? "")}`
+            : escapeHtml(r.description ?? "");
         return `<li><b>${escapeHtml(r.run)}</b> ${what}</li>`;
       })
       .join("") +
@@ -65,7 +72,9 @@ export function runList(runs: FolderRuns["runs"]): string {
   );
 }
 
-export class ResultsPanels implements vscode.Disposable, vscode.WebviewPanelSerializer<{ folder?: string }> {
+export class ResultsPanels
+  implements vscode.Disposable, vscode.WebviewPanelSerializer<{ folder?: string }>
+{
   private readonly panels = new Map<string, vscode.WebviewPanel>();
   private readonly subscription: vscode.Disposable;
 
@@ -78,13 +87,23 @@ export class ResultsPanels implements vscode.Disposable, vscode.WebviewPanelSeri
 
   private onNotification(n: Notification): void {
     const folder = (n.params as { folder?: string } | undefined)?.folder;
-    if (folder && this.panels.has(folder) && (n.method === "aisci/runFinished" || n.method === "aisci/stageChanged")) {
+    if (
+      folder &&
+      this.panels.has(folder) &&
+      (n.method === "aisci/runFinished" || n.method === "aisci/stageChanged")
+    ) {
       void this.render(folder);
     }
   }
 
   private options(folder: string): vscode.WebviewOptions {
-    return { enableScripts: true, localResourceRoots: [vscode.Uri.file(folder), vscode.Uri.joinPath(this.extensionUri, "media")] };
+    return {
+      enableScripts: true,
+      localResourceRoots: [
+        vscode.Uri.file(folder),
+        vscode.Uri.joinPath(this.extensionUri, "media"),
+      ],
+    };
   }
 
   private adopt(panel: vscode.WebviewPanel, folder: string): void {
@@ -97,14 +116,22 @@ export class ResultsPanels implements vscode.Disposable, vscode.WebviewPanelSeri
     if (panel) {
       panel.reveal();
     } else {
-      panel = vscode.window.createWebviewPanel("aiScientist.results", `Results: ${path.basename(folder)}`, vscode.ViewColumn.Active, this.options(folder));
+      panel = vscode.window.createWebviewPanel(
+        "aiScientist.results",
+        `Results: ${path.basename(folder)}`,
+        vscode.ViewColumn.Active,
+        this.options(folder),
+      );
       this.adopt(panel, folder);
     }
     await this.render(folder);
   }
 
   /** A results panel open before a reload. */
-  async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: { folder?: string } | undefined): Promise<void> {
+  async deserializeWebviewPanel(
+    panel: vscode.WebviewPanel,
+    state: { folder?: string } | undefined,
+  ): Promise<void> {
     const folder = state?.folder;
     if (!folder || this.panels.has(folder)) {
       panel.dispose();
@@ -125,12 +152,17 @@ export class ResultsPanels implements vscode.Disposable, vscode.WebviewPanelSeri
     let figures: string[];
     try {
       const entries = await vscode.workspace.fs.readDirectory(vscode.Uri.file(folder));
-      figures = entries.filter(([name, type]) => type === vscode.FileType.File && FIGURE.test(name)).map(([name]) => name).sort();
+      figures = entries
+        .filter(([name, type]) => type === vscode.FileType.File && FIGURE.test(name))
+        .map(([name]) => name)
+        .sort();
     } catch {
       figures = [];
     }
     const webview = panel.webview;
-    const css = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, "media", "results.css"));
+    const css = webview.asWebviewUri(
+      vscode.Uri.joinPath(this.extensionUri, "media", "results.css"),
+    );
     const title = data?.idea ?? path.basename(folder);
     const figureHtml = figures
       .map((f) => {

@@ -16,7 +16,19 @@ function ideaFolderName(ws) {
 
 export async function researchCycle(t) {
   const { page, ws, consoleErrors, log, screenshot, wb } = t;
-  const { commandPick, answerInput, toast, waitToast, toastText, view, viewRows, errorsShown, clearNotifications, findFrame, frameText } = wb;
+  const {
+    commandPick,
+    answerInput,
+    toast,
+    waitToast,
+    toastText,
+    view,
+    viewRows,
+    errorsShown,
+    clearNotifications,
+    findFrame,
+    frameText,
+  } = wb;
 
   // Run Baseline from the palette.
   await commandPick("AI Scientist: Run Baseline", "tiny");
@@ -24,7 +36,9 @@ export async function researchCycle(t) {
   if (!(await baselineDone.locator(".monaco-button", { hasText: /^Launch$/ }).count())) {
     fail("the baseline's outcome has no Launch button (next steps are buttons)");
   }
-  await until("the baseline in the Runs view", 30_000, async () => (await viewRows("Runs")).some((r) => r.includes("baseline (smoke)")));
+  await until("the baseline in the Runs view", 30_000, async () =>
+    (await viewRows("Runs")).some((r) => r.includes("baseline (smoke)")),
+  );
   await screenshot("baseline-done");
   await clearNotifications();
 
@@ -44,17 +58,25 @@ export async function researchCycle(t) {
     const text = await status.innerText();
     return /experiments/.test(text) ? text : undefined;
   });
-  log(`progress notification "${(await progress.innerText()).split("\n")[0]}"; status bar "${statusText}"`);
+  log(
+    `progress notification "${(await progress.innerText()).split("\n")[0]}"; status bar "${statusText}"`,
+  );
   // The diff opens at the first change (LEARNING_RATE or DEGREE, lines 17-18), not at line 1.
   const where = await until("the diff editor's cursor at the change", 15_000, async () => {
-    const text = await page.locator('.statusbar-item[id="status.editor.selection"]').first().innerText().catch(() => "");
+    const text = await page
+      .locator('.statusbar-item[id="status.editor.selection"]')
+      .first()
+      .innerText()
+      .catch(() => "");
     return /Ln 1[78],/.test(text) ? text : undefined;
   });
   log(`the diff opened at the first change: ${where}`);
   await screenshot("proposal-diff");
   await first.locator("a", { hasText: /^Accept$/ }).click();
   await until("the answered proposal's notification to close", 15_000, async () => {
-    const texts = await page.locator(".notifications-toasts .notification-toast .notification-list-item-message").allInnerTexts();
+    const texts = await page
+      .locator(".notifications-toasts .notification-toast .notification-list-item-message")
+      .allInnerTexts();
     return !texts.includes(firstText);
   });
   log(`accepted from the notification (which closed): ${firstText}`);
@@ -75,7 +97,9 @@ export async function researchCycle(t) {
 
   // The rest accepted from the diff editor's title, until the launch reports.
   let accepted = 1;
-  const acceptAction = page.locator('.editor-actions a.action-label[aria-label^="Accept Proposed Edit"]').first();
+  const acceptAction = page
+    .locator('.editor-actions a.action-label[aria-label^="Accept Proposed Edit"]')
+    .first();
   const finished = toast("Launch finished").first();
   const activeDiff = page.locator(".tab.active", { hasText: "current ↔ proposed" }).first();
   for (let i = 0; i < 60; i++) {
@@ -106,18 +130,31 @@ export async function researchCycle(t) {
     accepted++;
     // The diff closes when the answer is sent; wait for that before looking for the next one,
     // whose diff can open at once (a section drafted without a model): each names its edit.
-    await until(`the reviewed diff (${reviewed}) to close`, 15_000, async () => {
-      if ((await finished.isVisible()) || !(await acceptAction.isVisible())) {
-        return true;
-      }
-      return !(await page.locator(".tab", { hasText: "current ↔ proposed" }).allInnerTexts()).includes(reviewed);
-    }, 100);
+    await until(
+      `the reviewed diff (${reviewed}) to close`,
+      15_000,
+      async () => {
+        if ((await finished.isVisible()) || !(await acceptAction.isVisible())) {
+          return true;
+        }
+        return !(
+          await page.locator(".tab", { hasText: "current ↔ proposed" }).allInnerTexts()
+        ).includes(reviewed);
+      },
+      100,
+    );
     if (accepted === 3 && noticeText) {
       // Answered from the diff's title: its notification closes too (no live-looking Accept left).
-      await until("the notification of the proposal answered from the diff to close", 15_000, async () => {
-        const texts = await page.locator(".notifications-toasts .notification-toast .notification-list-item-message").allInnerTexts();
-        return !texts.includes(noticeText);
-      });
+      await until(
+        "the notification of the proposal answered from the diff to close",
+        15_000,
+        async () => {
+          const texts = await page
+            .locator(".notifications-toasts .notification-toast .notification-list-item-message")
+            .allInnerTexts();
+          return !texts.includes(noticeText);
+        },
+      );
       log(`answered from the diff editor; its notification closed: ${noticeText}`);
     }
   }
@@ -143,7 +180,11 @@ export async function researchCycle(t) {
   log(`runs: ${JSON.stringify(runs)}`);
   log(`papers: ${JSON.stringify(papers)}`);
   await view("Ideas").locator(".monaco-list-row", { hasText: "sweep_" }).first().hover();
-  await page.locator(".monaco-hover, .workbench-hover").first().waitFor({ timeout: 10_000 }).catch(() => log("no idea tooltip showed"));
+  await page
+    .locator(".monaco-hover, .workbench-hover")
+    .first()
+    .waitFor({ timeout: 10_000 })
+    .catch(() => log("no idea tooltip showed"));
   await screenshot("views");
 
   // The results webview of the idea folder.
@@ -188,7 +229,9 @@ export async function researchCycle(t) {
   if (ran) {
     fail("an inline script ran in the paper preview: its Content Security Policy does not hold");
   }
-  log(`the preview's CSP refused an inline script: ${consoleErrors.splice(before).join(" | ").slice(0, 160)}`);
+  log(
+    `the preview's CSP refused an inline script: ${consoleErrors.splice(before).join(" | ").slice(0, 160)}`,
+  );
 
   // "Draft next section" from the preview: the launch drafted every section, so it says so.
   await canvas.frame.click("#draft-next");
@@ -198,8 +241,15 @@ export async function researchCycle(t) {
 
   // The status bar's cost opens the cost ledger.
   await page.locator(".statusbar-item", { hasText: "$0.00" }).first().click();
-  await page.locator(".tab.active", { hasText: "AI Scientist cost ledger" }).waitFor({ timeout: 30_000 });
-  await until("the ledger's text", 10_000, async () => (await page.locator(".monaco-editor .view-lines", { hasText: "Total so far" }).count()) > 0);
+  await page
+    .locator(".tab.active", { hasText: "AI Scientist cost ledger" })
+    .waitFor({ timeout: 30_000 });
+  await until(
+    "the ledger's text",
+    10_000,
+    async () =>
+      (await page.locator(".monaco-editor .view-lines", { hasText: "Total so far" }).count()) > 0,
+  );
   log("the cost ledger opened from the status bar");
 
   // A missing PDF: the preview says which build to run. Then an edit of the .tex on disk
@@ -209,14 +259,20 @@ export async function researchCycle(t) {
     const name = readdirSync(dir).find((n) => /^\d{8}_\d{6}_/.test(n));
     return name ? join(dir, name) : undefined;
   });
-  const idea = ideaFolder.split("/").pop().replace(/^\d{8}_\d{6}_/, "");
+  const idea = ideaFolder
+    .split("/")
+    .pop()
+    .replace(/^\d{8}_\d{6}_/, "");
   for (const pdf of [join(ideaFolder, `${idea}.pdf`), join(ideaFolder, "latex", "template.pdf")]) {
     rmSync(pdf, { force: true });
   }
   await commandPick("AI Scientist: Open Paper Preview", "sweep_");
   const missing = await until("the missing-PDF message", 30_000, () => frameText(".missing"));
   log(`preview says: ${missing}`);
-  if (!missing.includes(`No PDF for ${idea} yet`) || !missing.includes("AI Scientist: Build Paper")) {
+  if (
+    !missing.includes(`No PDF for ${idea} yet`) ||
+    !missing.includes("AI Scientist: Build Paper")
+  ) {
     fail(`the missing-PDF message does not say which build to run: ${missing}`);
   }
   await screenshot("preview-missing-pdf");
@@ -229,4 +285,3 @@ export async function researchCycle(t) {
   log("the preview re-rendered after aisci/previewReady");
   await clearNotifications();
 }
-

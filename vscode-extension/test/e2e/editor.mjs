@@ -39,7 +39,17 @@ function extensionLog(userData) {
 
 export async function editorChecks(t) {
   const { page, userData, log, screenshot, wb, figures } = t;
-  const { runCommand, pick, commandPick, waitToast, toastText, view, viewRows, clearNotifications, findFrame } = wb;
+  const {
+    runCommand,
+    pick,
+    commandPick,
+    waitToast,
+    toastText,
+    view,
+    viewRows,
+    clearNotifications,
+    findFrame,
+  } = wb;
 
   // ---- a shipped template's paper: build on save, timed; SyncTeX both ways ----
   await runCommand("View: Close All Editors");
@@ -59,7 +69,12 @@ export async function editorChecks(t) {
     const before = await renders();
     const start = Date.now();
     await page.keyboard.press("Control+S");
-    await until(`the preview to show save ${n}`, 60_000, async () => (await renders()) > before, 20);
+    await until(
+      `the preview to show save ${n}`,
+      60_000,
+      async () => (await renders()) > before,
+      20,
+    );
     return Date.now() - start;
   };
   await runCommand("AI Scientist: Show in Paper Preview (SyncTeX)");
@@ -70,7 +85,9 @@ export async function editorChecks(t) {
   for (let i = 1; i <= SAVES; i++) {
     times.push(await save(i));
   }
-  figures.push(`save to refreshed preview (grokking paper): median ${median(times)} ms of ${times.length} (${times.join(", ")} ms)`);
+  figures.push(
+    `save to refreshed preview (grokking paper): median ${median(times)} ms of ${times.length} (${times.join(", ")} ms)`,
+  );
   log(`save to refreshed preview: ${times.join(", ")} ms`);
 
   // Source -> PDF: the cursor's line marked in the preview.
@@ -79,7 +96,9 @@ export async function editorChecks(t) {
   await page.locator(".quick-input-widget input.input").fill(":30");
   await page.keyboard.press("Enter");
   await runCommand("AI Scientist: Show in Paper Preview (SyncTeX)");
-  const mark = await until("the SyncTeX mark in the preview", 30_000, () => findFrame(".synctex-mark"));
+  const mark = await until("the SyncTeX mark in the preview", 30_000, () =>
+    findFrame(".synctex-mark"),
+  );
   log(`SyncTeX forward: line 30 marked at ${mark.width}x${mark.height}`);
   await screenshot("synctex-forward");
 
@@ -88,11 +107,19 @@ export async function editorChecks(t) {
   const texTab = page.locator(".tab", { hasText: "template.tex" }).first();
   await texTab.hover();
   await texTab.locator(".codicon-close").click();
-  await until("template.tex closed", 15_000, async () => !(await page.locator(".tab", { hasText: "template.tex" }).count()));
+  await until(
+    "template.tex closed",
+    15_000,
+    async () => !(await page.locator(".tab", { hasText: "template.tex" }).count()),
+  );
   await page.mouse.dblclick(box.x + Math.min(40, box.width / 2), box.y + box.height / 2);
   const line = await until("the source line of the double-click", 30_000, async () => {
     const tab = await page.locator(".tab.active", { hasText: "template.tex" }).count();
-    const text = await page.locator('.statusbar-item[id="status.editor.selection"]').first().innerText().catch(() => "");
+    const text = await page
+      .locator('.statusbar-item[id="status.editor.selection"]')
+      .first()
+      .innerText()
+      .catch(() => "");
     return tab && /Ln \d+/.test(text) ? text : undefined;
   });
   // SyncTeX records a paragraph at the line where TeX ended it (the blank line or the next
@@ -113,28 +140,60 @@ export async function editorChecks(t) {
   // any extension's contributions, and says "no data provider" for every such view until
   // then; from the moment our welcome can show, it must never say it again.
   const seen = [];
-  const reloaded = page.waitForEvent("framenavigated", { predicate: (f) => f === page.mainFrame(), timeout: 60_000 });
+  const reloaded = page.waitForEvent("framenavigated", {
+    predicate: (f) => f === page.mainFrame(),
+    timeout: 60_000,
+  });
   const reloadStart = Date.now();
   await runCommand("Developer: Reload Window");
   await reloaded; // the old page's views lose their providers as its extension host stops: not counted
   await page.locator(".monaco-workbench").waitFor({ timeout: 60_000 });
-  const filled = await until("the side bar filled after the reload", 90_000, async () => {
-    const text = await page.locator(".part.sidebar").innerText().catch(() => "");
-    const now = text.includes("no data provider") ? "no data provider" : text.includes("Starting the AI Scientist server") ? "starting" : text.includes("Reading the workspace") ? "reading" : text ? "other" : "";
-    if (now && now !== seen.at(-1)?.what) {
-      seen.push({ what: now, at: Date.now() - reloadStart });
-    }
-    const templates = await viewRows("Templates").catch(() => []);
-    const runs = await viewRows("Runs").catch(() => []);
-    return templates.some((r) => r.includes("tiny")) && runs.some((r) => r.startsWith("run_1")) ? Date.now() - reloadStart : undefined;
-  }, 50);
+  const filled = await until(
+    "the side bar filled after the reload",
+    90_000,
+    async () => {
+      const text = await page
+        .locator(".part.sidebar")
+        .innerText()
+        .catch(() => "");
+      const now = text.includes("no data provider")
+        ? "no data provider"
+        : text.includes("Starting the AI Scientist server")
+          ? "starting"
+          : text.includes("Reading the workspace")
+            ? "reading"
+            : text
+              ? "other"
+              : "";
+      if (now && now !== seen.at(-1)?.what) {
+        seen.push({ what: now, at: Date.now() - reloadStart });
+      }
+      const templates = await viewRows("Templates").catch(() => []);
+      const runs = await viewRows("Runs").catch(() => []);
+      return templates.some((r) => r.includes("tiny")) && runs.some((r) => r.startsWith("run_1"))
+        ? Date.now() - reloadStart
+        : undefined;
+    },
+    50,
+  );
   const ours = seen.findIndex((x) => x.what === "starting" || x.what === "reading");
   if (ours >= 0 && seen.slice(ours).some((x) => x.what === "no data provider")) {
-    fail(`a view said "no data provider" after the extension's welcome could show: ${JSON.stringify(seen)}`);
+    fail(
+      `a view said "no data provider" after the extension's welcome could show: ${JSON.stringify(seen)}`,
+    );
   }
-  const server = /views filled (\d+) ms after the server's first answer/.exec(extensionLog(userData).split("\n").filter((l) => l.includes("views filled")).pop() ?? "");
-  figures.push(`window reload to filled side bar: ${filled} ms; ${server ? server[1] : "?"} ms after the server's first answer`);
-  log(`reload: side bar filled in ${filled} ms (${server?.[1]} ms after the server answered); the side bar said: ${seen.map((x) => `${x.what} at ${x.at} ms`).join(", ")}`);
+  const server = /views filled (\d+) ms after the server's first answer/.exec(
+    extensionLog(userData)
+      .split("\n")
+      .filter((l) => l.includes("views filled"))
+      .pop() ?? "",
+  );
+  figures.push(
+    `window reload to filled side bar: ${filled} ms; ${server ? server[1] : "?"} ms after the server's first answer`,
+  );
+  log(
+    `reload: side bar filled in ${filled} ms (${server?.[1]} ms after the server answered); the side bar said: ${seen.map((x) => `${x.what} at ${x.at} ms`).join(", ")}`,
+  );
   for (const title of ["Results: ", "Paper: "]) {
     await page.locator(".tab", { hasText: title }).first().waitFor({ timeout: 30_000 });
   }
@@ -175,21 +234,31 @@ export async function editorChecks(t) {
   await notification("Launch was cancelled").waitFor({ state: "visible", timeout: 60_000 });
   const cancelMs = Date.now() - clicked;
   await until("the withdrawn proposal's notification to close", 15_000, async () => {
-    const texts = await page.locator(".notification-list-item .notification-list-item-message").allInnerTexts();
+    const texts = await page
+      .locator(".notification-list-item .notification-list-item-message")
+      .allInnerTexts();
     return !texts.includes(waitingText);
   });
   // ... and its diff editor too (closed after the notice): the focus it hands back would
   // otherwise land during the next step, closing a palette or a box opened in the meantime.
-  await until("the withdrawn proposal's diff editor to close", 15_000, async () => !(await diffTab.count()));
+  await until(
+    "the withdrawn proposal's diff editor to close",
+    15_000,
+    async () => !(await diffTab.count()),
+  );
   const texts = await page.locator(".notification-list-item").allInnerTexts();
   if (texts.some((x) => /aisci\.cancel/.test(x))) {
     fail(`a cancel showed an internal toast: ${texts.join(" | ")}`);
   }
   figures.push(`click on Cancel to the job's end (a launch waiting on a review): ${cancelMs} ms`);
-  log(`cancelled the launch in ${cancelMs} ms; toasts: ${texts.map((x) => x.split("\n")[0]).join(" | ")}`);
+  log(
+    `cancelled the launch in ${cancelMs} ms; toasts: ${texts.map((x) => x.split("\n")[0]).join(" | ")}`,
+  );
   const logText = extensionLog(userData);
   if (/Traceback/.test(logText)) {
-    fail(`the log has a traceback: ${logText.slice(logText.indexOf("Traceback") - 200, logText.indexOf("Traceback") + 400)}`);
+    fail(
+      `the log has a traceback: ${logText.slice(logText.indexOf("Traceback") - 200, logText.indexOf("Traceback") + 400)}`,
+    );
   }
   const launches = logText.split("\n").filter((l) => /\] launch started/.test(l)).length;
   if (launches !== 2) {

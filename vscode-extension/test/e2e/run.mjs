@@ -10,7 +10,16 @@
 // save to refreshed preview, cancel to the job's end). Screenshots of each step go to vscode-extension/test-output/ (and, on failure,
 // the VS Code logs). Every wait is bounded. Prints "e2e: N passed, N failed" last.
 import { spawn, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -57,17 +66,32 @@ const home = join(scratch, "home");
 const userData = join(scratch, "user-data");
 const extensions = join(scratch, "extensions");
 const ws = join(scratch, "workspace");
-for (const d of [home, join(userData, "User"), extensions, join(ws, "templates"), join(ws, ".vscode")]) {
+for (const d of [
+  home,
+  join(userData, "User"),
+  extensions,
+  join(ws, "templates"),
+  join(ws, ".vscode"),
+]) {
   mkdirSync(d, { recursive: true });
 }
-cpSync(join(ROOT, "server", "aisci", "scaffold"), join(ws, "templates", "tiny"), { recursive: true });
+cpSync(join(ROOT, "server", "aisci", "scaffold"), join(ws, "templates", "tiny"), {
+  recursive: true,
+});
 // A shipped template's paper, for the preview's speed and SyncTeX (outside results/: only a save builds it).
-cpSync(join(ROOT, "templates", "grokking", "latex"), join(ws, "paper_grokking", "latex"), { recursive: true });
+cpSync(join(ROOT, "templates", "grokking", "latex"), join(ws, "paper_grokking", "latex"), {
+  recursive: true,
+});
 // An untrusted workspace's settings must not choose the program that runs: this one only leaves a mark.
 const hostile = join(scratch, "hostile-python");
 const hostileMark = join(scratch, "hostile-python-ran");
-writeFileSync(hostile, `#!/bin/sh\ntouch "${hostileMark}"\necho "hostile python" >&2\nexit 1\n`, { mode: 0o755 });
-writeFileSync(join(ws, ".vscode", "settings.json"), JSON.stringify({ "aiScientist.python": hostile }, null, 2));
+writeFileSync(hostile, `#!/bin/sh\ntouch "${hostileMark}"\necho "hostile python" >&2\nexit 1\n`, {
+  mode: 0o755,
+});
+writeFileSync(
+  join(ws, ".vscode", "settings.json"),
+  JSON.stringify({ "aiScientist.python": hostile }, null, 2),
+);
 const userSettingsFile = join(userData, "User", "settings.json");
 const userSettings = (python) =>
   JSON.stringify(
@@ -122,8 +146,18 @@ const { viewRows } = wb;
 // AISCI_E2E_DOCS=1 also refreshes the screenshots docs/vscode.md shows.
 const DOCS = process.env.AISCI_E2E_DOCS === "1" ? join(ROOT, "docs", "images") : undefined;
 const FOR_DOCS = new Set([
-  "templates-view", "proposal-diff", "views", "results", "paper-preview", "preview-missing-pdf", "server-crash-loop",
-  "no-python-side-bar", "restricted-mode", "job-progress", "cancel-picker", "synctex-forward",
+  "templates-view",
+  "proposal-diff",
+  "views",
+  "results",
+  "paper-preview",
+  "preview-missing-pdf",
+  "server-crash-loop",
+  "no-python-side-bar",
+  "restricted-mode",
+  "job-progress",
+  "cancel-picker",
+  "synctex-forward",
 ]);
 const figures = [];
 
@@ -144,7 +178,15 @@ async function main() {
   log(`scratch ${scratch}`);
   const install = spawnSync(
     CODE_SERVER,
-    ["--install-extension", VSIX, "--force", "--extensions-dir", extensions, "--user-data-dir", userData],
+    [
+      "--install-extension",
+      VSIX,
+      "--force",
+      "--extensions-dir",
+      extensions,
+      "--user-data-dir",
+      userData,
+    ],
     { env, encoding: "utf8", timeout: 120_000 },
   );
   if (install.status !== 0) {
@@ -158,21 +200,41 @@ async function main() {
   codeServer = spawn(
     CODE_SERVER,
     [
-      "--bind-addr", `127.0.0.1:${port}`, "--auth", "none", "--user-data-dir", userData, "--extensions-dir", extensions,
-      "--disable-telemetry", "--disable-update-check", "--disable-getting-started-override",
-      "--disable-proxy", ws,
+      "--bind-addr",
+      `127.0.0.1:${port}`,
+      "--auth",
+      "none",
+      "--user-data-dir",
+      userData,
+      "--extensions-dir",
+      extensions,
+      "--disable-telemetry",
+      "--disable-update-check",
+      "--disable-getting-started-override",
+      "--disable-proxy",
+      ws,
     ],
     { env, cwd: ws, detached: true, stdio: ["ignore", logFd, logFd] },
   );
-  await until("code-server to answer", 60_000, async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok);
+  await until(
+    "code-server to answer",
+    60_000,
+    async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok,
+  );
   log(`code-server on port ${port}`);
 
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     args: [
-      "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
     ],
     env,
   });
@@ -186,7 +248,10 @@ async function main() {
   });
   await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(ws)}`);
   await page.locator(".monaco-workbench").waitFor({ timeout: 60_000 });
-  await page.locator(".explorer-folders-view .monaco-list-row").first().waitFor({ timeout: 60_000 });
+  await page
+    .locator(".explorer-folders-view .monaco-list-row")
+    .first()
+    .waitFor({ timeout: 60_000 });
   log("workbench ready");
 
   // The AI Scientist container and its views.
@@ -202,11 +267,22 @@ async function main() {
     await page.mouse.up();
   }
   const t = {
-    page, ws, scratch, userData, python: PYTHON, consoleErrors, log, screenshot, wb, figures,
+    page,
+    ws,
+    scratch,
+    userData,
+    python: PYTHON,
+    consoleErrors,
+    log,
+    screenshot,
+    wb,
+    figures,
     hostileMark,
   };
   await trustChecks(t);
-  await until("the Templates view to list tiny", 60_000, async () => (await viewRows("Templates")).some((r) => r.includes("tiny")));
+  await until("the Templates view to list tiny", 60_000, async () =>
+    (await viewRows("Templates")).some((r) => r.includes("tiny")),
+  );
   await screenshot("templates-view");
 
   if (ONLY !== "bad-python") {

@@ -9,19 +9,32 @@ import { fail, leftovers, until } from "./support.mjs";
 
 export async function startupChecks(t) {
   const { ws, scratch, python: PYTHON, log, screenshot, wb } = t;
-  const { runCommand, commandPick, answerInput, waitToast, toastText, viewRows, clearNotifications } = wb;
+  const {
+    runCommand,
+    commandPick,
+    answerInput,
+    waitToast,
+    toastText,
+    viewRows,
+    clearNotifications,
+  } = wb;
   // Create Template: the scaffold via the CLI in the chosen interpreter, then in the view.
   await runCommand("AI Scientist: Create Template");
   // The name rule is the CLI's, answered by the server: a name the CLI refuses is refused in
   // the box, with the CLI's message, and the box stays open.
   await answerInput("My-Template");
   const badName = await until("the input box to refuse My-Template", 15_000, async () => {
-    const text = await t.page.locator(".quick-input-widget .quick-input-message").innerText().catch(() => "");
+    const text = await t.page
+      .locator(".quick-input-widget .quick-input-message")
+      .innerText()
+      .catch(() => "");
     return text.includes("a template name must be snake_case") ? text : undefined;
   });
   log(`a template name the CLI refuses is refused in the box: ${badName}`);
   await answerInput("second_template");
-  await until("the new template in the Templates view", 60_000, async () => (await viewRows("Templates")).some((r) => r.includes("second_template")));
+  await until("the new template in the Templates view", 60_000, async () =>
+    (await viewRows("Templates")).some((r) => r.includes("second_template")),
+  );
   if (!existsSync(join(ws, "templates", "second_template", "experiment.py"))) {
     fail("Create Template made no templates/second_template/experiment.py");
   }
@@ -31,7 +44,10 @@ export async function startupChecks(t) {
   // A crash of the running server: it is restarted, with a message, and answers again.
   const lsp = leftovers(scratch).filter((pid) => {
     try {
-      return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").includes("-m aisci lsp");
+      return readFileSync(`/proc/${pid}/cmdline`, "utf8")
+        .split("\0")
+        .join(" ")
+        .includes("-m aisci lsp");
     } catch {
       return false;
     }
@@ -62,13 +78,19 @@ export async function startupChecks(t) {
   await commandPick("AI Scientist: Select Python Interpreter", "Enter interpreter path");
   await wb.answerInput(join(scratch, "no-such-python"));
   const refusal = await until("the input box to refuse a missing file", 15_000, async () => {
-    const text = await t.page.locator(".quick-input-widget .quick-input-message").innerText().catch(() => "");
+    const text = await t.page
+      .locator(".quick-input-widget .quick-input-message")
+      .innerText()
+      .catch(() => "");
     return text.includes("No file at") ? text : undefined;
   });
   log(`a missing interpreter is refused before saving: ${refusal}`);
   await t.page.keyboard.press("Escape");
   const bare = join(scratch, "bare-venv");
-  const made = spawnSync("python3", ["-m", "venv", "--without-pip", bare], { encoding: "utf8", timeout: 60_000 });
+  const made = spawnSync("python3", ["-m", "venv", "--without-pip", bare], {
+    encoding: "utf8",
+    timeout: 60_000,
+  });
   if (made.status !== 0) {
     fail(`could not make a bare venv: ${made.stderr}`);
   }
@@ -80,13 +102,19 @@ export async function startupChecks(t) {
     { mode: 0o755 },
   );
   for (const [python, expected] of [
-    [join(bare, "bin", "python"), "The AI Scientist server cannot start: aisci is not installed in"],
+    [
+      join(bare, "bin", "python"),
+      "The AI Scientist server cannot start: aisci is not installed in",
+    ],
     [crashing, "crashed 4 times within 3 minutes"],
   ]) {
     await setPython(python);
     if (python.includes("bare-venv")) {
       // Checked before saving: a warning says what is wrong; saving it anyway is allowed.
-      const warning = await waitToast("Not saved yet: The AI Scientist server cannot start: aisci is not installed in", 30_000);
+      const warning = await waitToast(
+        "Not saved yet: The AI Scientist server cannot start: aisci is not installed in",
+        30_000,
+      );
       await warning.locator(".monaco-button", { hasText: "Use It Anyway" }).click();
     }
     const t = await waitToast(expected, 60_000);
@@ -96,7 +124,10 @@ export async function startupChecks(t) {
     }
     log(`bad interpreter ${python}: ${text}`);
     if (expected.startsWith("crashed")) {
-      if (!text.includes('last error: "RuntimeError: simulated crash of the aisci server"') || !text.includes("exited with code 3")) {
+      if (
+        !text.includes('last error: "RuntimeError: simulated crash of the aisci server"') ||
+        !text.includes("exited with code 3")
+      ) {
         fail(`the crash-loop message does not say why: ${text}`);
       }
       await screenshot("server-crash-loop");

@@ -22,7 +22,9 @@ export async function until(what, timeoutMs, probe, intervalMs = 250) {
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
-  fail(`timed out after ${timeoutMs / 1000} s waiting for ${what}${last instanceof Error ? ` (last error: ${last.message})` : ""}`);
+  fail(
+    `timed out after ${timeoutMs / 1000} s waiting for ${what}${last instanceof Error ? ` (last error: ${last.message})` : ""}`,
+  );
 }
 
 export function freePort() {
@@ -44,7 +46,10 @@ export function leftovers(scratch) {
       continue;
     }
     try {
-      if (readlinkSync(`/proc/${entry}/cwd`).startsWith(scratch) || readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(scratch)) {
+      if (
+        readlinkSync(`/proc/${entry}/cwd`).startsWith(scratch) ||
+        readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(scratch)
+      ) {
         pids.push(Number(entry));
       }
     } catch {
@@ -66,11 +71,17 @@ function kill(pid, signal) {
 export async function stopAll(child, scratch) {
   if (child?.pid) {
     kill(-child.pid, "SIGTERM");
-    await until("code-server to stop", 15_000, async () => child.exitCode !== null || child.signalCode !== null).catch(() =>
-      kill(-child.pid, "SIGKILL"),
-    );
+    await until(
+      "code-server to stop",
+      15_000,
+      async () => child.exitCode !== null || child.signalCode !== null,
+    ).catch(() => kill(-child.pid, "SIGKILL"));
   }
-  await until("the extension host and language server to end", 15_000, async () => leftovers(scratch).length === 0).catch(() => {
+  await until(
+    "the extension host and language server to end",
+    15_000,
+    async () => leftovers(scratch).length === 0,
+  ).catch(() => {
     for (const pid of leftovers(scratch)) {
       kill(pid, "SIGKILL");
     }

@@ -13,7 +13,9 @@ export function workbench(getPage, log) {
         const input = page().locator(".quick-input-widget input.input");
         await input.waitFor({ state: "visible", timeout: 5_000 });
         await input.fill(`>${title}`, { timeout: 3_000 });
-        const row = page().locator(".quick-input-widget .monaco-list-row.focused", { hasText: title });
+        const row = page().locator(".quick-input-widget .monaco-list-row.focused", {
+          hasText: title,
+        });
         await row.waitFor({ state: "visible", timeout: 4_000 });
         const label = (await row.getAttribute("aria-label", { timeout: 1_000 })) ?? "";
         if (!label.startsWith(title)) {
@@ -24,7 +26,9 @@ export function workbench(getPage, log) {
         return;
       } catch (e) {
         // The palette lists commands when it opens, and a notification can take the focus.
-        log(`"${title}" not run (attempt ${attempt}: ${String(e.message ?? e).split("\n")[0]}); reopening`);
+        log(
+          `"${title}" not run (attempt ${attempt}: ${String(e.message ?? e).split("\n")[0]}); reopening`,
+        );
       }
     }
     fail(`command "${title}" never appeared in the palette`);
@@ -53,15 +57,21 @@ export function workbench(getPage, log) {
       if (attempt >= 3) {
         fail(`the picker of "${title}" closed before "${label}" could be picked, ${attempt} times`);
       }
-      log(`the picker of "${title}" closed before "${label}" was picked (attempt ${attempt}); running it again`);
+      log(
+        `the picker of "${title}" closed before "${label}" was picked (attempt ${attempt}); running it again`,
+      );
     }
   }
 
   /** Picks `label`: true once picked, false when the picker opened and then closed. */
   async function pickUnlessClosed(label, timeout) {
     // The command palette's own input, still closing after its Enter, is not the picker.
-    const open = page().locator('.quick-input-widget:visible input.input:not([aria-label^="Type the name of a command"])');
-    const row = page().locator(".quick-input-widget .monaco-list-row:visible", { hasText: label }).first();
+    const open = page().locator(
+      '.quick-input-widget:visible input.input:not([aria-label^="Type the name of a command"])',
+    );
+    const row = page()
+      .locator(".quick-input-widget .monaco-list-row:visible", { hasText: label })
+      .first();
     const end = Date.now() + timeout;
     let seenOpen = false;
     let closedSince;
@@ -86,7 +96,9 @@ export function workbench(getPage, log) {
       }
       await new Promise((r) => setTimeout(r, 100));
     }
-    fail(`"${label}" never showed in a picker within ${timeout / 1000} s (${seenOpen ? "a picker opened" : "no picker opened"})`);
+    fail(
+      `"${label}" never showed in a picker within ${timeout / 1000} s (${seenOpen ? "a picker opened" : "no picker opened"})`,
+    );
   }
 
   async function answerInput(text) {
@@ -111,7 +123,9 @@ export function workbench(getPage, log) {
   }
 
   function view(title) {
-    return page().locator(".pane", { has: page().locator(".pane-header h3.title", { hasText: new RegExp(`^${title}$`, "i") }) });
+    return page().locator(".pane", {
+      has: page().locator(".pane-header h3.title", { hasText: new RegExp(`^${title}$`, "i") }),
+    });
   }
 
   function viewRows(title) {
@@ -132,7 +146,9 @@ export function workbench(getPage, log) {
       try {
         const found = await frame.evaluate((sel) => {
           const el = document.querySelector(sel);
-          return el ? { width: el.width ?? el.clientWidth, height: el.height ?? el.clientHeight } : null;
+          return el
+            ? { width: el.width ?? el.clientWidth, height: el.height ?? el.clientHeight }
+            : null;
         }, selector);
         if (found) {
           return { frame, ...found };
@@ -147,7 +163,9 @@ export function workbench(getPage, log) {
   /** The text of `selector` in whichever frame has it. */
   async function frameText(selector) {
     for (const frame of page().frames()) {
-      const text = await frame.evaluate((sel) => document.querySelector(sel)?.textContent ?? "", selector).catch(() => "");
+      const text = await frame
+        .evaluate((sel) => document.querySelector(sel)?.textContent ?? "", selector)
+        .catch(() => "");
       if (text) {
         return text;
       }
@@ -155,5 +173,19 @@ export function workbench(getPage, log) {
     return undefined;
   }
 
-  return { runCommand, pick, commandPick, answerInput, toast, waitToast, toastText, view, viewRows, errorsShown, clearNotifications, findFrame, frameText };
+  return {
+    runCommand,
+    pick,
+    commandPick,
+    answerInput,
+    toast,
+    waitToast,
+    toastText,
+    view,
+    viewRows,
+    errorsShown,
+    clearNotifications,
+    findFrame,
+    frameText,
+  };
 }

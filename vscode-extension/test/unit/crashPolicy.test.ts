@@ -41,11 +41,17 @@ test("reset after a deliberate restart", () => {
 
 test("the messages name what crashed and quote its last error once", () => {
   const p = new CrashPolicy(0, 180_000, () => 0);
-  const d = p.onCrash('exited with code 3; last error: "RuntimeError: boom"', "The AI Scientist server (/x/python -m aisci lsp)");
+  const d = p.onCrash(
+    'exited with code 3; last error: "RuntimeError: boom"',
+    "The AI Scientist server (/x/python -m aisci lsp)",
+  );
   assert.equal(d.restart, false);
   assert.equal(
     d.message,
     'The AI Scientist server (/x/python -m aisci lsp) crashed 1 times within 3 minutes (exited with code 3; last error: "RuntimeError: boom"), so it is not restarted again. Fix the cause shown in the logs, then run "AI Scientist: Restart Server".',
   );
-  assert.equal(new CrashPolicy().onCrash("exited with signal SIGKILL").message, "The AI Scientist server stopped unexpectedly (exited with signal SIGKILL); restarting it (1 of 3).");
+  assert.equal(
+    new CrashPolicy().onCrash("exited with signal SIGKILL").message,
+    "The AI Scientist server stopped unexpectedly (exited with signal SIGKILL); restarting it (1 of 3).",
+  );
 });

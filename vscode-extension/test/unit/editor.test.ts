@@ -16,7 +16,10 @@ test("the status bar names the stage running now, not one that finished", () => 
   stack = updateStages(stack, { stage: "novelty", state: "finished" });
   stack = updateStages(stack, { stage: "experiments", state: "started" });
   assert.deepEqual(stack, ["launch", "experiments"]);
-  assert.equal(runningText(stack.at(-1), "experiments: run 2 of up to 5 running (sandbox none)"), "experiments: run 2/5");
+  assert.equal(
+    runningText(stack.at(-1), "experiments: run 2 of up to 5 running (sandbox none)"),
+    "experiments: run 2/5",
+  );
   stack = updateStages(stack, { stage: "experiments", state: "failed" });
   assert.equal(runningText(stack.at(-1), undefined), "launch");
   assert.equal(runningText(undefined, "baseline: run_0 running"), "baseline");
@@ -33,24 +36,46 @@ test("the cancel picker and the summaries name commands in words", () => {
 });
 
 test("next steps are buttons with their target; a failed result has none", () => {
-  assert.deepEqual(nextSteps("aisci.runBaseline", { ok: true, folder: "/r/b" }, { template: "/t/tiny" })[0], {
-    label: "Launch",
-    command: "aiScientist.launch",
-    arg: { template: "/t/tiny" },
+  assert.deepEqual(
+    nextSteps("aisci.runBaseline", { ok: true, folder: "/r/b" }, { template: "/t/tiny" })[0],
+    {
+      label: "Launch",
+      command: "aiScientist.launch",
+      arg: { template: "/t/tiny" },
+    },
+  );
+  const launch = nextSteps("aisci.launch", {
+    ok: true,
+    ideas: [{ idea: "x", folder: "/r/x", ok: true }],
   });
-  const launch = nextSteps("aisci.launch", { ok: true, ideas: [{ idea: "x", folder: "/r/x", ok: true }] });
-  assert.deepEqual(launch.map((s) => s.label), ["Show Results", "Open Paper Preview"]);
+  assert.deepEqual(
+    launch.map((s) => s.label),
+    ["Show Results", "Open Paper Preview"],
+  );
   assert.deepEqual(launch[1].arg, { folder: "/r/x" });
   assert.deepEqual(nextSteps("aisci.runExperiments", { ok: false, folder: "/r/x" }), []);
 });
 
 test("the interpreter is written where the winning value lives", () => {
-  assert.equal(pickInterpreterScope({ globalValue: "/u", workspaceValue: "/bad" }).target, vscode.ConfigurationTarget.Workspace);
+  assert.equal(
+    pickInterpreterScope({ globalValue: "/u", workspaceValue: "/bad" }).target,
+    vscode.ConfigurationTarget.Workspace,
+  );
   assert.match(pickInterpreterScope({ workspaceValue: "/bad" }).where, /workspace settings/);
-  assert.equal(pickInterpreterScope({ workspaceFolderValue: "/f", workspaceValue: "/w" }).target, vscode.ConfigurationTarget.WorkspaceFolder);
-  assert.equal(pickInterpreterScope({ globalValue: "/u" }).target, vscode.ConfigurationTarget.Global);
+  assert.equal(
+    pickInterpreterScope({ workspaceFolderValue: "/f", workspaceValue: "/w" }).target,
+    vscode.ConfigurationTarget.WorkspaceFolder,
+  );
+  assert.equal(
+    pickInterpreterScope({ globalValue: "/u" }).target,
+    vscode.ConfigurationTarget.Global,
+  );
   assert.equal(pickInterpreterScope(undefined).target, vscode.ConfigurationTarget.Global);
-  assert.equal(pickInterpreterScope({ workspaceValue: "/hostile" }, false).target, vscode.ConfigurationTarget.Global, "untrusted: only the user's settings");
+  assert.equal(
+    pickInterpreterScope({ workspaceValue: "/hostile" }, false).target,
+    vscode.ConfigurationTarget.Global,
+    "untrusted: only the user's settings",
+  );
 });
 
 test("found interpreters: the .venv, the Python extension's choice, python3 on PATH, each once", async () => {
@@ -73,19 +98,36 @@ test("the diff opens at the first changed line", () => {
 });
 
 test("SyncTeX's output is read as key:value records", () => {
-  const r = parseSynctex("This is SyncTeX\nSyncTeX result begin\nOutput:t.pdf\nInput:/p/./t.tex\nLine:22\nColumn:-1\nSyncTeX result end\n");
+  const r = parseSynctex(
+    "This is SyncTeX\nSyncTeX result begin\nOutput:t.pdf\nInput:/p/./t.tex\nLine:22\nColumn:-1\nSyncTeX result end\n",
+  );
   assert.equal(r.Input, "/p/./t.tex");
   assert.equal(r.Line, "22");
 });
 
 test("the views say why the server is not running, Restricted Mode, and the one folder served", () => {
-  const failed = notices({ state: "failed", failure: "No Python interpreter was found.", trusted: true, folders: ["ws"] });
+  const failed = notices({
+    state: "failed",
+    failure: "No Python interpreter was found.",
+    trusted: true,
+    folders: ["ws"],
+  });
   assert.match(failed.messages.templates, /not running: No Python interpreter was found/);
-  assert.deepEqual(failed.actions?.map((a) => a.command?.command), ["aiScientist.selectInterpreter", "aiScientist.showLogs", "aiScientist.restartServer"]);
+  assert.deepEqual(
+    failed.actions?.map((a) => a.command?.command),
+    ["aiScientist.selectInterpreter", "aiScientist.showLogs", "aiScientist.restartServer"],
+  );
   const starting = notices({ state: "starting", trusted: true, folders: ["ws"] });
-  assert.deepEqual(Object.values(starting.messages), ["", "", "", ""], "the welcome says it is starting");
+  assert.deepEqual(
+    Object.values(starting.messages),
+    ["", "", "", ""],
+    "the welcome says it is starting",
+  );
   const restricted = notices({ state: "running", trusted: false, folders: ["a", "b"] });
-  assert.match(restricted.messages.templates, /^Restricted Mode: .*runs nothing.* Only the first workspace folder, a, is served; b is not\./);
+  assert.match(
+    restricted.messages.templates,
+    /^Restricted Mode: .*runs nothing.* Only the first workspace folder, a, is served; b is not\./,
+  );
   assert.equal(restricted.messages.papers, "Restricted Mode: read-only.");
   assert.equal(notices({ state: "running", trusted: true, folders: ["a"] }).messages.templates, "");
 });

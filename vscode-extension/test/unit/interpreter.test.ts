@@ -1,8 +1,17 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { findInterpreter, isProblem, probeProblem, substituteVariables, venvPython, type InterpreterSources } from "../../src/interpreter";
+import {
+  findInterpreter,
+  isProblem,
+  probeProblem,
+  substituteVariables,
+  venvPython,
+  type InterpreterSources,
+} from "../../src/interpreter";
 
-function sources(over: Partial<InterpreterSources> & { present?: string[]; ext?: string }): InterpreterSources {
+function sources(
+  over: Partial<InterpreterSources> & { present?: string[]; ext?: string },
+): InterpreterSources {
   const present = new Set(over.present ?? []);
   return {
     setting: over.setting,
@@ -14,18 +23,28 @@ function sources(over: Partial<InterpreterSources> & { present?: string[]; ext?:
 }
 
 test("the setting wins over the workspace .venv and the Python extension", async () => {
-  const r = await findInterpreter(sources({ setting: "/opt/py/bin/python", present: ["/opt/py/bin/python", "/ws/.venv/bin/python"], ext: "/usr/bin/python3" }));
+  const r = await findInterpreter(
+    sources({
+      setting: "/opt/py/bin/python",
+      present: ["/opt/py/bin/python", "/ws/.venv/bin/python"],
+      ext: "/usr/bin/python3",
+    }),
+  );
   assert.deepEqual(r, { path: "/opt/py/bin/python", source: "setting" });
 });
 
 test("a setting naming a missing file is an error, nothing else is tried", async () => {
-  const r = await findInterpreter(sources({ setting: "/nope/python", present: ["/ws/.venv/bin/python"] }));
+  const r = await findInterpreter(
+    sources({ setting: "/nope/python", present: ["/ws/.venv/bin/python"] }),
+  );
   assert.ok(isProblem(r));
   assert.match(r.message, /aiScientist\.python is "\/nope\/python", and no file is there/);
 });
 
 test("without a setting the workspace .venv is used", async () => {
-  const r = await findInterpreter(sources({ setting: "", present: ["/ws/.venv/bin/python"], ext: "/usr/bin/python3" }));
+  const r = await findInterpreter(
+    sources({ setting: "", present: ["/ws/.venv/bin/python"], ext: "/usr/bin/python3" }),
+  );
   assert.deepEqual(r, { path: "/ws/.venv/bin/python", source: "workspace .venv" });
 });
 
@@ -47,8 +66,14 @@ test("Windows venv layout", () => {
 });
 
 test("${workspaceFolder} and ~ are expanded in the setting", () => {
-  assert.equal(substituteVariables(" ${workspaceFolder}/.venv/bin/python ", "/ws", "/home/r"), "/ws/.venv/bin/python");
-  assert.equal(substituteVariables("~/envs/a/bin/python", undefined, "/home/r"), "/home/r/envs/a/bin/python");
+  assert.equal(
+    substituteVariables(" ${workspaceFolder}/.venv/bin/python ", "/ws", "/home/r"),
+    "/ws/.venv/bin/python",
+  );
+  assert.equal(
+    substituteVariables("~/envs/a/bin/python", undefined, "/home/r"),
+    "/home/r/envs/a/bin/python",
+  );
 });
 
 const interp = { path: "/ws/.venv/bin/python", source: "workspace .venv" as const };
@@ -58,18 +83,34 @@ test("probe: aisci importable is no problem", () => {
 });
 
 test("probe: aisci missing names the interpreter and how to install", () => {
-  const m = probeProblem(interp, { exitCode: 1, stdout: "", stderr: "Traceback...\nModuleNotFoundError: No module named 'aisci'\n" });
+  const m = probeProblem(interp, {
+    exitCode: 1,
+    stdout: "",
+    stderr: "Traceback...\nModuleNotFoundError: No module named 'aisci'\n",
+  });
   assert.ok(m);
   assert.match(m, /aisci is not installed in \/ws\/\.venv\/bin\/python \(from workspace \.venv\)/);
   assert.match(m, /pip install -e/);
 });
 
 test("probe: a Python that cannot run at all", () => {
-  const m = probeProblem(interp, { exitCode: null, stdout: "", stderr: "", spawnError: "ENOENT (spawn /ws/.venv/bin/python ENOENT)" });
+  const m = probeProblem(interp, {
+    exitCode: null,
+    stdout: "",
+    stderr: "",
+    spawnError: "ENOENT (spawn /ws/.venv/bin/python ENOENT)",
+  });
   assert.match(m ?? "", /could not be run: ENOENT/);
 });
 
 test("probe: another import error quotes its last line", () => {
-  const m = probeProblem(interp, { exitCode: 1, stdout: "", stderr: "Traceback\nImportError: numpy.core.multiarray failed to import\n" });
-  assert.match(m ?? "", /importing aisci in .* failed: ImportError: numpy.core.multiarray failed to import/);
+  const m = probeProblem(interp, {
+    exitCode: 1,
+    stdout: "",
+    stderr: "Traceback\nImportError: numpy.core.multiarray failed to import\n",
+  });
+  assert.match(
+    m ?? "",
+    /importing aisci in .* failed: ImportError: numpy.core.multiarray failed to import/,
+  );
 });

@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { acceptAnswer, diffTitle, proposalFileName, rejectAnswer } from "../../src/proposalDecision";
+import {
+  acceptAnswer,
+  diffTitle,
+  proposalFileName,
+  rejectAnswer,
+} from "../../src/proposalDecision";
 
 test("accepting the unchanged proposal answers accept", () => {
   assert.deepEqual(acceptAnswer("a = 1\n", "a = 1\n"), { action: "accept" });
@@ -27,6 +32,9 @@ test("proposal file keeps the file's extension; the id is made path-safe", () =>
 });
 
 test("diff title names the file and sides", () => {
-  assert.equal(diffTitle("experiment.py", "DEGREE = 3"), "experiment.py: current ↔ proposed (DEGREE = 3)");
+  assert.equal(
+    diffTitle("experiment.py", "DEGREE = 3"),
+    "experiment.py: current ↔ proposed (DEGREE = 3)",
+  );
   assert.ok(diffTitle("x.py", "y".repeat(100)).endsWith("...)"));
 });

@@ -1,16 +1,30 @@
 import assert from "node:assert/strict";
 import { beforeEach, test } from "node:test";
 import * as vscode from "vscode";
-import { answers, calls, files, progressShown, providers, resetMock, workspace } from "./vscode-mock";
+import {
+  answers,
+  calls,
+  files,
+  progressShown,
+  providers,
+  resetMock,
+  workspace,
+} from "./vscode-mock";
 import { Logs } from "../../src/logs";
 import { ProposalReviewer } from "../../src/proposals";
 import type { ReviewProposalParams } from "../../src/protocol";
 
 const params: ReviewProposalParams = {
-  id: "p3", folder: "/ws/results/tiny/20250101_120000_sweep_degree", file: "experiment.py",
+  id: "p3",
+  folder: "/ws/results/tiny/20250101_120000_sweep_degree",
+  file: "experiment.py",
   uri: "file:///ws/results/tiny/20250101_120000_sweep_degree/experiment.py",
-  description: "DEGREE = 3 (baseline 5)", stage: "experiments",
-  original: "DEGREE = 5\n", proposed: "DEGREE = 3\n", diff: "", job: "aisci-job-2",
+  description: "DEGREE = 3 (baseline 5)",
+  stage: "experiments",
+  original: "DEGREE = 5\n",
+  proposed: "DEGREE = 3\n",
+  diff: "",
+  job: "aisci-job-2",
 };
 
 const storage = vscode.Uri.file("/storage");
@@ -21,10 +35,16 @@ beforeEach(() => resetMock());
 
 test("a proposal opens current vs proposed as a diff at the first change; Accept answers accept and closes its notification", async () => {
   const reviewer = new ProposalReviewer(storage, new Logs());
-  const pending = reviewer.review({ ...params, original: "# a\nDEGREE = 5\n", proposed: "# a\nDEGREE = 3\n" }, new vscode.CancellationTokenSource().token);
+  const pending = reviewer.review(
+    { ...params, original: "# a\nDEGREE = 5\n", proposed: "# a\nDEGREE = 3\n" },
+    new vscode.CancellationTokenSource().token,
+  );
   await settle();
   const notice = progressShown[0];
-  assert.equal(notice.title, "Proposed edit to experiment.py (experiments): DEGREE = 3 (baseline 5)");
+  assert.equal(
+    notice.title,
+    "Proposed edit to experiment.py (experiments): DEGREE = 3 (baseline 5)",
+  );
   const links = String((notice.reports[0] as { message: string }).message);
   assert.match(links, /\[Accept\]\(command:aiScientist\.acceptProposal\?%5B%22p3%22%5D\)/);
   assert.match(links, /\[Reject\]\(command:aiScientist\.rejectProposal\?/);
@@ -36,7 +56,12 @@ test("a proposal opens current vs proposed as a diff at the first change; Accept
   assert.equal(notice.closed, true, "an answered proposal's notification closes");
   const diff = calls.find((c) => c.fn === "command:vscode.diff");
   assert.ok(diff);
-  const [left, right, title, options] = diff.args as [vscode.Uri, vscode.Uri, string, { selection: { startLine: number } }];
+  const [left, right, title, options] = diff.args as [
+    vscode.Uri,
+    vscode.Uri,
+    string,
+    { selection: { startLine: number } },
+  ];
   assert.equal(left.scheme, "aisci-current");
   assert.equal(right.toString(), proposed);
   assert.equal(title, "experiment.py: current ↔ proposed (DEGREE = 3 (baseline 5))");
@@ -51,7 +76,7 @@ test("the current side shows the original text", async () => {
   const pending = reviewer.review(params, new vscode.CancellationTokenSource().token);
   await settle();
   const diff = calls.find((c) => c.fn === "command:vscode.diff");
-  const left = (diff?.args[0]) as vscode.Uri;
+  const left = diff?.args[0] as vscode.Uri;
   assert.equal(providers.get("aisci-current")?.provideTextDocumentContent(left), "DEGREE = 5\n");
   await reviewer.acceptCommand("p3");
   assert.deepEqual(await pending, { action: "accept" });
@@ -96,11 +121,17 @@ test("a withdrawn request closes the review and says so", async () => {
   source.cancel();
   await pending;
   assert.equal(reviewer.count, 0);
-  assert.ok(calls.some((c) => c.fn === "showInformationMessage" && String(c.args[0]).includes("withdrawn")));
+  assert.ok(
+    calls.some((c) => c.fn === "showInformationMessage" && String(c.args[0]).includes("withdrawn")),
+  );
 });
 
 test("with no proposal pending, Accept says so", async () => {
   const reviewer = new ProposalReviewer(storage, new Logs());
   await reviewer.acceptCommand();
-  assert.ok(calls.some((c) => c.fn === "showInformationMessage" && c.args[0] === "No AI edit is waiting for review."));
+  assert.ok(
+    calls.some(
+      (c) => c.fn === "showInformationMessage" && c.args[0] === "No AI edit is waiting for review.",
+    ),
+  );
 });

@@ -11,13 +11,86 @@ const record: TreeResult = {
   bestPath: [0, 1, 3],
   confirmation: { node: 3, mean: 0.31, std: 0.02, n: 2, seeds: [1, 2] },
   nodes: [
-    { id: 0, parent: null, kind: "root", description: "the baseline", status: "done", metric: 0.35, run: "run_0", code: `${F}/run_0.py`, parentCode: null },
-    { id: 1, parent: 0, kind: "draft", description: "LEARNING_RATE = 0.03", status: "done", metric: 0.33, run: "run_1", code: `${F}/run_1.py`, parentCode: `${F}/run_0.py`, diff: "--- a/experiment.py\n+++ b/experiment.py\n" },
-    { id: 2, parent: 0, kind: "draft", description: "LEARNING_RATE = 0.3", status: "failed", error: "injected failure: diverged", run: "run_2", code: `${F}/run_2.py`, parentCode: `${F}/run_0.py`, pinned: true },
-    { id: 3, parent: 1, kind: "improve", description: "LEARNING_RATE = 0.009", status: "done", metric: 0.31, run: "run_3", code: `${F}/run_3.py`, parentCode: `${F}/run_1.py` },
-    { id: 4, parent: 2, kind: "debug", description: "debug of run_2: no fix was proposed", status: "failed", error: "no fix was proposed", run: null, code: null, parentCode: `${F}/run_2.py`, depth: 1 },
-    { id: 5, parent: 1, kind: "improve", description: "LEARNING_RATE = 0.05", status: "pruned", pruned: true, run: "run_5", code: `${F}/run_5.py`, parentCode: `${F}/run_1.py` },
-    { id: 6, parent: 3, kind: "seed", description: "seed 1 of run_3", status: "running", seed: 1, run: "run_6", code: `${F}/run_6.py`, parentCode: `${F}/run_3.py` },
+    {
+      id: 0,
+      parent: null,
+      kind: "root",
+      description: "the baseline",
+      status: "done",
+      metric: 0.35,
+      run: "run_0",
+      code: `${F}/run_0.py`,
+      parentCode: null,
+    },
+    {
+      id: 1,
+      parent: 0,
+      kind: "draft",
+      description: "LEARNING_RATE = 0.03",
+      status: "done",
+      metric: 0.33,
+      run: "run_1",
+      code: `${F}/run_1.py`,
+      parentCode: `${F}/run_0.py`,
+      diff: "--- a/experiment.py\n+++ b/experiment.py\n",
+    },
+    {
+      id: 2,
+      parent: 0,
+      kind: "draft",
+      description: "LEARNING_RATE = 0.3",
+      status: "failed",
+      error: "injected failure: diverged",
+      run: "run_2",
+      code: `${F}/run_2.py`,
+      parentCode: `${F}/run_0.py`,
+      pinned: true,
+    },
+    {
+      id: 3,
+      parent: 1,
+      kind: "improve",
+      description: "LEARNING_RATE = 0.009",
+      status: "done",
+      metric: 0.31,
+      run: "run_3",
+      code: `${F}/run_3.py`,
+      parentCode: `${F}/run_1.py`,
+    },
+    {
+      id: 4,
+      parent: 2,
+      kind: "debug",
+      description: "debug of run_2: no fix was proposed",
+      status: "failed",
+      error: "no fix was proposed",
+      run: null,
+      code: null,
+      parentCode: `${F}/run_2.py`,
+      depth: 1,
+    },
+    {
+      id: 5,
+      parent: 1,
+      kind: "improve",
+      description: "LEARNING_RATE = 0.05",
+      status: "pruned",
+      pruned: true,
+      run: "run_5",
+      code: `${F}/run_5.py`,
+      parentCode: `${F}/run_1.py`,
+    },
+    {
+      id: 6,
+      parent: 3,
+      kind: "seed",
+      description: "seed 1 of run_3",
+      status: "running",
+      seed: 1,
+      run: "run_6",
+      code: `${F}/run_6.py`,
+      parentCode: `${F}/run_3.py`,
+    },
   ],
 };
 
@@ -25,11 +98,23 @@ test("search tree: nodes nest under their parents, labelled by run and kind", ()
   const [root, ...others] = searchTreeNodes(record);
   assert.equal(others.length, 0);
   assert.equal(root.label, "run_0 (baseline)");
-  assert.deepEqual(root.children?.map((c) => c.label), ["run_1 · draft", "run_2 · draft"]);
+  assert.deepEqual(
+    root.children?.map((c) => c.label),
+    ["run_1 · draft", "run_2 · draft"],
+  );
   const [d1, d2] = root.children ?? [];
-  assert.deepEqual(d1.children?.map((c) => c.label), ["run_3 · improve", "run_5 · improve"]);
-  assert.deepEqual(d2.children?.map((c) => c.label), ["node 4 · debug"]);
-  assert.deepEqual(d1.children?.[0].children?.map((c) => c.label), ["run_6 · seed 1"]);
+  assert.deepEqual(
+    d1.children?.map((c) => c.label),
+    ["run_3 · improve", "run_5 · improve"],
+  );
+  assert.deepEqual(
+    d2.children?.map((c) => c.label),
+    ["node 4 · debug"],
+  );
+  assert.deepEqual(
+    d1.children?.[0].children?.map((c) => c.label),
+    ["run_6 · seed 1"],
+  );
 });
 
 test("search tree: metric, status, the best node and its path, pins and prunes", () => {
@@ -57,19 +142,41 @@ test("search tree: a click opens the diff against the parent's snapshot", () => 
   const [root] = searchTreeNodes(record);
   const best = root.children?.[0].children?.[0];
   assert.equal(best?.command?.command, "aiScientist.openNodeDiff");
-  assert.deepEqual(best?.data, { kind: "searchNode", folder: F, node: 3, parent: 1, code: `${F}/run_3.py`, parentCode: `${F}/run_1.py`, diff: "" });
+  assert.deepEqual(best?.data, {
+    kind: "searchNode",
+    folder: F,
+    node: 3,
+    parent: 1,
+    code: `${F}/run_3.py`,
+    parentCode: `${F}/run_1.py`,
+    diff: "",
+  });
   const debug = root.children?.[1].children?.[0];
   assert.equal(debug?.data.kind === "searchNode" && debug.data.code, null);
 });
 
 test("search tree: a node whose parent is missing stays visible; an empty record shows nothing", () => {
-  const orphan: TreeResult = { ...record, best: null, bestPath: [], nodes: [{ ...record.nodes[3], parent: 42 }] };
-  assert.deepEqual(searchTreeNodes(orphan).map((n) => n.label), ["run_3 · improve"]);
+  const orphan: TreeResult = {
+    ...record,
+    best: null,
+    bestPath: [],
+    nodes: [{ ...record.nodes[3], parent: 42 }],
+  };
+  assert.deepEqual(
+    searchTreeNodes(orphan).map((n) => n.label),
+    ["run_3 · improve"],
+  );
   assert.deepEqual(searchTreeNodes({ folder: F, search: null, nodes: [] }), []);
   assert.deepEqual(searchTreeNodes(undefined), []);
 });
 
 test("search tree: the view's message sums the search up", () => {
-  assert.equal(searchTreeMessage(record, "search_tiny"), "search_tiny: tree search on val_loss (min), 3 variants ran, 2 failed; best run_3 0.31");
-  assert.equal(searchTreeMessage({ folder: F, search: null, nodes: [] }, "x"), "x: no search recorded (no tree.json).");
+  assert.equal(
+    searchTreeMessage(record, "search_tiny"),
+    "search_tiny: tree search on val_loss (min), 3 variants ran, 2 failed; best run_3 0.31",
+  );
+  assert.equal(
+    searchTreeMessage({ folder: F, search: null, nodes: [] }, "x"),
+    "x: no search recorded (no tree.json).",
+  );
 });

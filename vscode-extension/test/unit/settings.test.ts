@@ -6,15 +6,26 @@ import { serverSettings, SERVER_KEYS } from "../../src/settings";
 
 /** The parts of package.json these tests read. */
 interface PackageJson {
-  contributes: { configuration: { properties: Record<string, { default?: unknown; markdownDescription?: string; scope?: string }> } };
+  contributes: {
+    configuration: {
+      properties: Record<
+        string,
+        { default?: unknown; markdownDescription?: string; scope?: string }
+      >;
+    };
+  };
   capabilities: { untrustedWorkspaces: { restrictedConfigurations: string[] } };
 }
 
-const readPackage = () => JSON.parse(readFileSync(path.join(__dirname, "..", "package.json"), "utf8")) as PackageJson;
+const readPackage = () =>
+  JSON.parse(readFileSync(path.join(__dirname, "..", "package.json"), "utf8")) as PackageJson;
 
 /** What `getConfiguration("aiScientist").get(key)` returns when nobody set anything: package.json's defaults. */
 const defaults: Record<string, unknown> = Object.fromEntries(
-  Object.entries(readPackage().contributes.configuration.properties).map(([name, p]) => [name.replace(/^aiScientist\./, ""), p.default]),
+  Object.entries(readPackage().contributes.configuration.properties).map(([name, p]) => [
+    name.replace(/^aiScientist\./, ""),
+    p.default,
+  ]),
 );
 
 test("every server key is sent, the extension's own keys are not", () => {
@@ -28,29 +39,51 @@ test("every server key is sent, the extension's own keys are not", () => {
 
 test("scale auto is left to the server", () => {
   assert.ok(!("scale" in serverSettings((k) => defaults[k])));
-  assert.equal(serverSettings((k) => ({ ...defaults, scale: "smoke" } as Record<string, unknown>)[k]).scale, "smoke");
+  assert.equal(
+    serverSettings((k) => (({ ...defaults, scale: "smoke" }) as Record<string, unknown>)[k]).scale,
+    "smoke",
+  );
 });
 
 test("an empty model or apiBase is null; text is trimmed", () => {
-  const s = serverSettings((k) => ({ ...defaults, model: "  ", apiBase: " http://127.0.0.1:8000/v1 " } as Record<string, unknown>)[k]);
+  const s = serverSettings(
+    (k) =>
+      (
+        ({ ...defaults, model: "  ", apiBase: " http://127.0.0.1:8000/v1 " }) as Record<
+          string,
+          unknown
+        >
+      )[k],
+  );
   assert.equal(s.model, null);
   assert.equal(s.apiBase, "http://127.0.0.1:8000/v1");
 });
 
 test("maxCost 0 means no cap", () => {
-  assert.equal(serverSettings((k) => ({ ...defaults, maxCost: 0 } as Record<string, unknown>)[k]).maxCost, null);
-  assert.equal(serverSettings((k) => ({ ...defaults, maxCost: 2.5 } as Record<string, unknown>)[k]).maxCost, 2.5);
+  assert.equal(
+    serverSettings((k) => (({ ...defaults, maxCost: 0 }) as Record<string, unknown>)[k]).maxCost,
+    null,
+  );
+  assert.equal(
+    serverSettings((k) => (({ ...defaults, maxCost: 2.5 }) as Record<string, unknown>)[k]).maxCost,
+    2.5,
+  );
 });
 
 test("values of a wrong type are not sent (the server would refuse them)", () => {
-  const s = serverSettings((k) => ({ ...defaults, maxRuns: { bad: 1 }, timeout: undefined } as Record<string, unknown>)[k]);
+  const s = serverSettings(
+    (k) =>
+      (({ ...defaults, maxRuns: { bad: 1 }, timeout: undefined }) as Record<string, unknown>)[k],
+  );
   assert.ok(!("maxRuns" in s));
   assert.ok(!("timeout" in s));
 });
 
 test("apiKeyEnv names a variable: empty is null, the name is trimmed", () => {
   assert.equal(serverSettings((k) => defaults[k]).apiKeyEnv, null);
-  const s = serverSettings((k) => ({ ...defaults, apiKeyEnv: " VLLM_API_KEY " } as Record<string, unknown>)[k]);
+  const s = serverSettings(
+    (k) => (({ ...defaults, apiKeyEnv: " VLLM_API_KEY " }) as Record<string, unknown>)[k],
+  );
   assert.equal(s.apiKeyEnv, "VLLM_API_KEY");
 });
 
@@ -63,20 +96,33 @@ test("every key sent to the server is a setting of package.json, described and s
     assert.ok(setting.markdownDescription && setting.scope, key);
   }
   assert.equal(props["aiScientist.apiKeyEnv"].scope, "machine-overridable");
-  assert.ok(pkg.capabilities.untrustedWorkspaces.restrictedConfigurations.includes("aiScientist.apiKeyEnv"));
+  assert.ok(
+    pkg.capabilities.untrustedWorkspaces.restrictedConfigurations.includes("aiScientist.apiKeyEnv"),
+  );
 });
 
 test("executor and rayAddress are sent; an empty address is null (auto); a workspace cannot name the cluster", () => {
-  const s = serverSettings((k) => ({ ...defaults, executor: "ray", rayAddress: " 10.0.0.5:6379 " } as Record<string, unknown>)[k]);
+  const s = serverSettings(
+    (k) =>
+      (
+        ({ ...defaults, executor: "ray", rayAddress: " 10.0.0.5:6379 " }) as Record<string, unknown>
+      )[k],
+  );
   assert.equal(s.executor, "ray");
   assert.equal(s.rayAddress, "10.0.0.5:6379");
-  assert.equal(serverSettings((k) => ({ ...defaults, rayAddress: "" } as Record<string, unknown>)[k]).rayAddress, null);
+  assert.equal(
+    serverSettings((k) => (({ ...defaults, rayAddress: "" }) as Record<string, unknown>)[k])
+      .rayAddress,
+    null,
+  );
   const restricted = readPackage().capabilities.untrustedWorkspaces.restrictedConfigurations;
   assert.ok(restricted.includes("aiScientist.rayAddress"));
   assert.ok(!restricted.includes("aiScientist.executor")); // local or ray: harmless, and a restricted server runs nothing
 });
 
 test("the tree search's settings are sent, seeds 0 included", () => {
-  const s = serverSettings((k) => ({ ...defaults, search: "tree", maxNodes: 6, seeds: 0 } as Record<string, unknown>)[k]);
+  const s = serverSettings(
+    (k) => (({ ...defaults, search: "tree", maxNodes: 6, seeds: 0 }) as Record<string, unknown>)[k],
+  );
   assert.deepEqual([s.search, s.maxNodes, s.seeds, s.debugDepth], ["tree", 6, 0, 3]);
 });

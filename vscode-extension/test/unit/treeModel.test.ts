@@ -1,14 +1,50 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { FolderRuns, IdeasResult, TemplateInfo } from "../../src/protocol";
+import type {
+  FolderRuns,
+  IdeaInfo,
+  IdeasResult,
+  PaperInfo,
+  TemplateInfo,
+  Verdict,
+} from "../../src/protocol";
 import {
-  compareToBaseline, flattenMeans, stderrMarkdown, folderNode, formatDuration, ideaNodes, ideaTooltip, keyMetric, paperNodes, runNodes, templateNodes,
+  compareToBaseline,
+  flattenMeans,
+  stderrMarkdown,
+  folderNode,
+  formatDuration,
+  ideaNodes,
+  ideaTooltip,
+  keyMetric,
+  paperNodes,
+  runNodes,
+  templateNodes,
 } from "../../src/views/treeModel";
 
-const tiny: TemplateInfo = { name: "tiny", path: "/ws/templates/tiny", ok: true, errors: 0, warnings: 0, knobs: ["learning_rate", "degree"], baseline: { smoke: "/ws/results/tiny/baseline_smoke" } };
+/**
+ * An answer as an older or partial server sent it (fields missing, or null where protocol.ts says
+ * the server always sends a value): the views still tolerate it, and these tests keep checking so.
+ */
+function partial<T>(value: object): T {
+  return value as T;
+}
+
+const tiny: TemplateInfo = {
+  name: "tiny",
+  path: "/ws/templates/tiny",
+  ok: true,
+  errors: 0,
+  warnings: 0,
+  knobs: ["learning_rate", "degree"],
+  baseline: { smoke: "/ws/results/tiny/baseline_smoke" },
+};
 
 test("means: one dataset flattens to metric names, several keep the dataset", () => {
-  assert.deepEqual(flattenMeans({ sine: { train_mse: 1, val_mse: 2 } }), { train_mse: 1, val_mse: 2 });
+  assert.deepEqual(flattenMeans({ sine: { train_mse: 1, val_mse: 2 } }), {
+    train_mse: 1,
+    val_mse: 2,
+  });
   assert.deepEqual(flattenMeans({ a: { loss: 1 }, b: { loss: 2 } }), { "a/loss": 1, "b/loss": 2 });
   assert.deepEqual(flattenMeans({ loss: 3 }), { loss: 3 });
   assert.deepEqual(flattenMeans(undefined), {});
@@ -29,7 +65,12 @@ test("a run against its baseline shows the relative change", () => {
 });
 
 test("templates: knobs, baseline and problems in the description", () => {
-  const [n] = templateNodes([tiny, { ...tiny, name: "bad", path: "/ws/templates/bad", errors: 2, baseline: {} }].slice(0, 1));
+  const [n] = templateNodes(
+    [tiny, { ...tiny, name: "bad", path: "/ws/templates/bad", errors: 2, baseline: {} }].slice(
+      0,
+      1,
+    ),
+  );
   assert.equal(n.label, "tiny");
   assert.equal(n.description, "2 knobs · baseline: smoke");
   assert.equal(n.contextValue, "template");
@@ -38,19 +79,46 @@ test("templates: knobs, baseline and problems in the description", () => {
   assert.match(bad.description ?? "", /no baseline yet · 2 errors/);
 });
 
-const ideas: IdeasResult = {
+const ideas = partial<IdeasResult>({
   template: "tiny",
   path: "/ws/results/tiny/ideas.json",
   ideas: [
     {
-      name: "sweep_degree", title: "Polynomial degree", experiment: "Vary DEGREE", interestingness: 3, feasibility: 9, novelty: 2, novel: false,
-      verdict: { label: "not novel", reason: "Known result", papers: [{ title: "Bias-variance [trade] off", year: 1992, venue: "Neural Comp.", url: "https://example.org/p", similarity: 0.91 }] },
+      name: "sweep_degree",
+      title: "Polynomial degree",
+      experiment: "Vary DEGREE",
+      interestingness: 3,
+      feasibility: 9,
+      novelty: 2,
+      novel: false,
+      verdict: {
+        label: "not novel",
+        reason: "Known result",
+        papers: [
+          {
+            title: "Bias-variance [trade] off",
+            year: 1992,
+            venue: "Neural Comp.",
+            url: "https://example.org/p",
+            similarity: 0.91,
+          },
+        ],
+      },
       folder: "/ws/results/tiny/20250101_120000_sweep_degree",
     },
-    { name: "sweep_lr", title: "LR", interestingness: 4, feasibility: 8, novelty: 5, novel: null, verdict: null, folder: null },
+    {
+      name: "sweep_lr",
+      title: "LR",
+      interestingness: 4,
+      feasibility: 8,
+      novelty: 5,
+      novel: null,
+      verdict: null,
+      folder: null,
+    },
   ],
   seeds: [{ name: "seed_one", interestingness: 1, feasibility: 1, novelty: 1 }],
-};
+});
 
 test("ideas: scores, verdict icon, deciding papers in the tooltip", () => {
   const nodes = ideaNodes([{ template: tiny, ideas }]);
@@ -65,17 +133,32 @@ test("ideas: scores, verdict icon, deciding papers in the tooltip", () => {
   assert.equal(seeds.children?.length, 1);
   const tip = ideaTooltip(ideas.ideas[0]);
   assert.match(tip, /\*\*Verdict \(model\): not novel\*\*: Known result/);
-  assert.match(tip, /\[Bias\\-variance \\\[trade\\\] off\]\(https:\/\/example\.org\/p\) \(Neural Comp\\\. 1992\), similarity 0\.91/);
+  assert.match(
+    tip,
+    /\[Bias\\-variance \\\[trade\\\] off\]\(https:\/\/example\.org\/p\) \(Neural Comp\\\. 1992\), similarity 0\.91/,
+  );
   assert.match(ideaTooltip(ideas.ideas[1]), /Novelty not checked yet/);
 });
 
 test("ideas: an unchecked verdict (no model) is not shown as novel", () => {
-  const unchecked = {
-    name: "sweep_lr", title: "LR", interestingness: 3, feasibility: 10, novelty: 2, novel: null,
-    verdict: { label: "unchecked (no model)", kind: "unchecked", reason: "Novelty unchecked: without a model nothing is judged.", papers: [{ title: "Learning rates", similarity: 0.4 }] },
+  const unchecked = partial<IdeaInfo>({
+    name: "sweep_lr",
+    title: "LR",
+    interestingness: 3,
+    feasibility: 10,
+    novelty: 2,
+    novel: null,
+    verdict: {
+      label: "unchecked (no model)",
+      kind: "unchecked",
+      reason: "Novelty unchecked: without a model nothing is judged.",
+      papers: [{ title: "Learning rates", similarity: 0.4 }],
+    },
     folder: null,
-  };
-  const [node] = ideaNodes([{ template: tiny, ideas: { ...ideas, ideas: [unchecked], seeds: [] } }]);
+  });
+  const [node] = ideaNodes([
+    { template: tiny, ideas: { ...ideas, ideas: [unchecked], seeds: [] } },
+  ]);
   assert.equal(node.icon?.id, "question");
   assert.equal(node.description, "I 3 · F 10 · N 2 · unchecked");
   const tip = ideaTooltip(unchecked);
@@ -83,28 +166,66 @@ test("ideas: an unchecked verdict (no model) is not shown as novel", () => {
   assert.match(tip, /Closest papers found \(not judged\)/);
   assert.doesNotMatch(tip, /Verdict|Deciding/);
   // A legacy heuristic "novel: true" without a model is not a model's verdict either.
-  const [legacy] = ideaNodes([{ template: tiny, ideas: { ...ideas, ideas: [{ ...unchecked, novel: true, verdict: { kind: "heuristic", label: "novel (heuristic)" } }], seeds: [] } }]);
+  const [legacy] = ideaNodes([
+    {
+      template: tiny,
+      ideas: {
+        ...ideas,
+        ideas: [
+          {
+            ...unchecked,
+            novel: true,
+            verdict: partial<Verdict>({ kind: "heuristic", label: "novel (heuristic)" }),
+          },
+        ],
+        seeds: [],
+      },
+    },
+  ]);
   assert.equal(legacy.icon?.id, "question");
   assert.match(legacy.description ?? "", /unchecked$/);
 });
 
 test("ideas of several templates are grouped by template", () => {
   const other = { ...tiny, name: "other", path: "/ws/templates/other" };
-  const nodes = ideaNodes([{ template: tiny, ideas }, { template: other, ideas: { ...ideas, seeds: [] } }]);
-  assert.deepEqual(nodes.map((n) => n.label), ["tiny", "other"]);
+  const nodes = ideaNodes([
+    { template: tiny, ideas },
+    { template: other, ideas: { ...ideas, seeds: [] } },
+  ]);
+  assert.deepEqual(
+    nodes.map((n) => n.label),
+    ["tiny", "other"],
+  );
   assert.equal(nodes[1].description, "2 ideas");
 });
 
-const folder: FolderRuns = {
+const folder = partial<FolderRuns>({
   folder: "/ws/results/tiny/20250101_120000_sweep_degree",
   idea: "sweep_degree",
   running: null,
   runs: [
-    { run: "run_0", status: "done", means: { sine: { train_mse: 0.1, val_mse: 0.2 } }, durationS: 0.5 },
-    { run: "run_1", status: "done", description: "DEGREE = 3", means: { sine: { train_mse: 0.12, val_mse: 0.15 } }, durationS: 0.61 },
-    { run: "run_2", status: "failed", description: "DEGREE = 9", error: "Run 2 failed (exit 1): NaN loss\nmore", stderr: "Traceback\nValueError: nan" },
+    {
+      run: "run_0",
+      status: "done",
+      means: { sine: { train_mse: 0.1, val_mse: 0.2 } },
+      durationS: 0.5,
+    },
+    {
+      run: "run_1",
+      status: "done",
+      description: "DEGREE = 3",
+      means: { sine: { train_mse: 0.12, val_mse: 0.15 } },
+      durationS: 0.61,
+    },
+    {
+      run: "run_2",
+      status: "failed",
+      description: "DEGREE = 9",
+      error: "Run 2 failed (exit 1): NaN loss\nmore",
+      stderr: "Traceback\nValueError: nan",
+    },
   ],
-};
+});
 
 test("runs: status, key mean vs baseline, duration, failure reason", () => {
   const node = folderNode(folder);
@@ -121,7 +242,10 @@ test("runs: status, key mean vs baseline, duration, failure reason", () => {
 });
 
 test("runs: a run on a cluster node says which, one on this machine says nothing", () => {
-  const placed: FolderRuns = { ...folder, runs: [folder.runs[0], { ...folder.runs[1], where: "3fa2c1d0 (gpu-07)" }] };
+  const placed: FolderRuns = {
+    ...folder,
+    runs: [folder.runs[0], { ...folder.runs[1], where: "3fa2c1d0 (gpu-07)" }],
+  };
   const [r0, r1] = folderNode(placed).children ?? [];
   assert.equal(r1.description, "val_mse 0.15 (baseline 0.2, −25%) · 0.6 s · on 3fa2c1d0 (gpu-07)");
   assert.ok((r1.tooltip ?? "").includes("Ran on 3fa2c1d0 \\(gpu\\-07\\)"), r1.tooltip);
@@ -129,26 +253,52 @@ test("runs: a run on a cluster node says which, one on this machine says nothing
 });
 
 test("runs: baseline folders sort last and a running folder spins", () => {
-  const base: FolderRuns = { folder: "/ws/results/tiny/baseline_smoke", idea: null, runs: [folder.runs[0]] };
-  const nodes = runNodes([{ template: tiny, folders: [base, { ...folder, running: "aisci-job-2" }] }]);
-  assert.deepEqual(nodes.map((n) => n.label), ["sweep_degree", "baseline (smoke)"]);
+  const base = partial<FolderRuns>({
+    folder: "/ws/results/tiny/baseline_smoke",
+    idea: null,
+    runs: [folder.runs[0]],
+  });
+  const nodes = runNodes([
+    { template: tiny, folders: [base, { ...folder, running: "aisci-job-2" }] },
+  ]);
+  assert.deepEqual(
+    nodes.map((n) => n.label),
+    ["sweep_degree", "baseline (smoke)"],
+  );
   assert.equal(nodes[0].icon?.id, "sync~spin");
   assert.match(nodes[0].description ?? "", /^running/);
   assert.equal(nodes[1].contextValue, "folder.baseline");
 });
 
 test("runs: the baseline of a template without scales is a baseline too, named after no scale", () => {
-  const base: FolderRuns = { folder: "/ws/results/seir_like/baseline", idea: null, runs: [folder.runs[0]] };
+  const base = partial<FolderRuns>({
+    folder: "/ws/results/seir_like/baseline",
+    idea: null,
+    runs: [folder.runs[0]],
+  });
   const nodes = runNodes([{ template: { ...tiny, name: "seir_like" }, folders: [base, folder] }]);
-  assert.deepEqual(nodes.map((n) => n.label), ["sweep_degree", "baseline (no scales: whole study)"]);
+  assert.deepEqual(
+    nodes.map((n) => n.label),
+    ["sweep_degree", "baseline (no scales: whole study)"],
+  );
   assert.equal(nodes[1].contextValue, "folder.baseline");
 });
 
 test("papers: overall score, decision, missing PDF", () => {
-  const [a, b] = paperNodes([
-    { folder: "/f/a", idea: "a", title: "A study", pdf: "/f/a/a.pdf", review: "/f/a/review.txt", scores: { Overall: 5, Clarity: 3 }, decision: "Reject" },
-    { folder: "/f/b", idea: "b", title: "", pdf: null, review: null, scores: {}, decision: null },
-  ]);
+  const [a, b] = paperNodes(
+    partial<PaperInfo[]>([
+      {
+        folder: "/f/a",
+        idea: "a",
+        title: "A study",
+        pdf: "/f/a/a.pdf",
+        review: "/f/a/review.txt",
+        scores: { Overall: 5, Clarity: 3 },
+        decision: "Reject",
+      },
+      { folder: "/f/b", idea: "b", title: "", pdf: null, review: null, scores: {}, decision: null },
+    ]),
+  );
   assert.equal(a.description, "Overall 5/10 · Reject");
   assert.equal(a.contextValue, "paper.reviewed");
   assert.match(a.tooltip ?? "", /\| Clarity \| 3 \|/);
@@ -158,16 +308,31 @@ test("papers: overall score, decision, missing PDF", () => {
 });
 
 test("papers: a checklist review shows its passed checks, never a score or a decision", () => {
-  const [c] = paperNodes([
-    { folder: "/f/c", idea: "c", title: "Sweep", pdf: "/f/c/c.pdf", review: "/f/c/review.json", kind: "checklist", verdict: "checks 5/5 passed, not judged", scores: { Overall: 6 }, decision: "Accept" },
-  ]);
+  const [c] = paperNodes(
+    partial<PaperInfo[]>([
+      {
+        folder: "/f/c",
+        idea: "c",
+        title: "Sweep",
+        pdf: "/f/c/c.pdf",
+        review: "/f/c/review.json",
+        kind: "checklist",
+        verdict: "checks 5/5 passed, not judged",
+        scores: { Overall: 6 },
+        decision: "Accept",
+      },
+    ]),
+  );
   assert.equal(c.description, "checks 5/5 passed, not judged");
   assert.doesNotMatch(c.tooltip ?? "", /Accept|Overall|\| score \|/);
   assert.match(c.tooltip ?? "", /Checklist review: checks 5\/5 passed, not judged/);
 });
 
 test("a run's stderr: a log path is named, text is quoted by its tail", () => {
-  assert.equal(stderrMarkdown("/ws/results/t/x/run_2/stderr.log"), "\n\nLog: `/ws/results/t/x/run_2/stderr.log`");
+  assert.equal(
+    stderrMarkdown("/ws/results/t/x/run_2/stderr.log"),
+    "\n\nLog: `/ws/results/t/x/run_2/stderr.log`",
+  );
   const quoted = stderrMarkdown(Array.from({ length: 20 }, (_, i) => `line ${i}`).join("\n"));
   assert.ok(quoted.includes("line 19") && !quoted.includes("line 7\n"));
   assert.equal(stderrMarkdown(null), "");

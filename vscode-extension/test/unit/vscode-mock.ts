@@ -30,6 +30,7 @@ export function resetMock(): void {
   files.clear();
   progressShown.length = 0;
   workspace.textDocuments.length = 0;
+  workspace.workspaceFolders = undefined;
 }
 
 export class Uri {
@@ -118,11 +119,16 @@ export const window = {
     return Promise.resolve(undefined);
   },
   /** Records the notification, its reports, and whether the task has ended (`progress.closed`). */
-  withProgress(options: { title?: string }, task: (p: { report(v: unknown): void }, token: unknown) => Promise<unknown>) {
+  withProgress(
+    options: { title?: string },
+    task: (p: { report(v: unknown): void }, token: unknown) => Promise<unknown>,
+  ) {
     const record = { title: options.title, reports: [] as unknown[], closed: false };
     progressShown.push(record);
     const token = new CancellationTokenSource().token;
-    return task({ report: (v: unknown) => record.reports.push(v) }, token).finally(() => (record.closed = true));
+    return task({ report: (v: unknown) => record.reports.push(v) }, token).finally(
+      () => (record.closed = true),
+    );
   },
   showInputBox(options: unknown) {
     calls.push({ fn: "showInputBox", args: [options] });
@@ -155,8 +161,17 @@ export const window = {
 };
 
 export const workspace = {
-  textDocuments: [] as { uri: Uri; isDirty: boolean; getText(): string; save(): Promise<boolean> }[],
-  registerTextDocumentContentProvider(scheme: string, provider: { provideTextDocumentContent(uri: Uri): string }) {
+  workspaceFolders: undefined as { uri: Uri; name: string; index: number }[] | undefined,
+  textDocuments: [] as {
+    uri: Uri;
+    isDirty: boolean;
+    getText(): string;
+    save(): Promise<boolean>;
+  }[],
+  registerTextDocumentContentProvider(
+    scheme: string,
+    provider: { provideTextDocumentContent(uri: Uri): string },
+  ) {
     providers.set(scheme, provider);
     return { dispose: () => providers.delete(scheme) };
   },
@@ -175,7 +190,9 @@ export const workspace = {
       return Promise.resolve();
     },
     stat(uri: Uri) {
-      return files.has(uri.toString()) ? Promise.resolve({}) : Promise.reject(new Error(`ENOENT ${uri.toString()}`));
+      return files.has(uri.toString())
+        ? Promise.resolve({})
+        : Promise.reject(new Error(`ENOENT ${uri.toString()}`));
     },
   },
 };

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from pathlib import Path
 
+from aisci.core.records import read_run_results
 from aisci.core.scientist import PaperJob
 from aisci.paper.bib import parse_bib
 from aisci.paper.prose import fmt
@@ -38,16 +38,6 @@ NEEDS = {
 _PLACEHOLDER = re.compile(r"\b[A-Z][A-Z ]* HERE\b")
 
 
-def _final_info(folder: Path, run: str) -> dict:
-    from aisci.errors import AisciError
-    from aisci.execution.runner import read_results_json
-
-    try:
-        return read_results_json(folder, run)
-    except (OSError, ValueError, AisciError):
-        return {}
-
-
 def results_table(job: PaperJob) -> str:
     """Every metric's mean (± standard error when there is one) for the baseline and each run."""
     runs = ["run_0", *(r.run for r in job.runs)]
@@ -56,16 +46,17 @@ def results_table(job: PaperJob) -> str:
         **{r.run: " ".join(r.description.split()) for r in job.runs},
     }
     rows: dict[str, dict[str, str]] = {}
+    unreadable: list[str] = []
     for run in runs:
-        for dataset, data in _final_info(job.folder, run).items():
-            errs = (data or {}).get("stderrs") or {}
-            for metric, value in ((data or {}).get("means") or {}).items():
-                if isinstance(value, bool) or not isinstance(value, (int, float)):
-                    continue
-                err = errs.get(metric)
-                cell = fmt(value) + (
-                    f" ± {fmt(err)}" if isinstance(err, (int, float)) and err else ""
-                )
+        info, problem = read_run_results(job.folder, run)
+        if info is None:
+            # Shown, not dropped: a run missing from the table would read as a run never made.
+            unreadable.append(f"{run}: its results cannot be read: {problem}")
+            continue
+        for dataset, data in info.datasets.items():
+            for metric, value in data.means.items():
+                err = data.stderrs.get(metric)
+                cell = fmt(value) + (f" ± {fmt(err)}" if err else "")
                 rows.setdefault(f"{dataset}/{metric}", {})[run] = cell
     lines = [
         "Runs: " + "; ".join(f"{run} = {what[run]}" for run in runs),
@@ -76,6 +67,7 @@ def results_table(job: PaperJob) -> str:
         f"| {name} | " + " | ".join(cells.get(run, "--") for run in runs) + " |"
         for name, cells in rows.items()
     ]
+    lines += ["", *unreadable] if unreadable else []
     return "\n".join(lines)
 
 

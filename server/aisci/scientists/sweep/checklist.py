@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from aisci.core.records import IdeaState
 from aisci.core.state import State
 
 
@@ -22,15 +23,15 @@ def _check(name: str, passed: bool, detail: str) -> dict[str, Any]:
 
 def run_checks(folder: Path) -> list[dict[str, Any]]:
     folder = Path(folder)
-    state = State.load(folder)
-    build = state.step("build") or {}
+    state = IdeaState.of(State.load(folder))
+    build = state.build
     tex_path = folder / "latex" / "template.tex"
     tex = tex_path.read_text(encoding="utf-8", errors="replace") if tex_path.is_file() else ""
     checks = [
         _check(
             "builds",
-            build.get("status") == "done" and build.get("pdf_ok", False),
-            build.get("summary", "the paper was not built"),
+            build.status == "done" and build.pdf_ok,
+            build.summary or "the paper was not built",
         )
     ]
 
@@ -56,33 +57,29 @@ def run_checks(folder: Path) -> list[dict[str, Any]]:
         )
     )
 
-    missing = build.get("missing_citations", [])
+    missing = build.missing_citations
     checks.append(
         _check(
             "citations resolve",
-            build.get("status") == "done" and not missing,
+            build.status == "done" and not missing,
             "every \\cite key has a .bib entry"
             if not missing
             else f"missing: {', '.join(missing)}",
         )
     )
 
-    mismatches = build.get("consistency_mismatches")
+    mismatches = build.consistency_mismatches
     checks.append(
         _check(
             "consistency check clean",
             mismatches == 0,
-            f"{build.get('numbers_checked', 0)} numbers checked, {mismatches} without a matching result"
+            f"{build.numbers_checked} numbers checked, {mismatches} without a matching result"
             if mismatches is not None
             else "not run",
         )
     )
 
-    runs = [
-        name
-        for name, step in state.steps().items()
-        if re.fullmatch(r"run_\d+", name) and step["status"] == "done"
-    ]
+    runs = [name for name, step in state.run_steps().items() if step.done]
     unbacked = [r for r in ["run_0", *runs] if not (folder / r / "final_info.json").is_file()]
     checks.append(
         _check(

@@ -12,6 +12,8 @@ import logging
 import re
 from pathlib import Path
 
+from aisci.core.records import read_run_results
+from aisci.errors import ExperimentError
 from aisci.paper.prose import fmt
 from aisci.tex_quote import is_safe_file_name, tex_file_name, tex_text, tex_tt
 
@@ -19,9 +21,15 @@ log = logging.getLogger(__name__)
 
 
 def _final_info(folder: Path, run: str) -> dict:
-    from aisci.execution.runner import read_results_json
-
-    return read_results_json(folder, run)
+    """The run's validated results as the report indexes them; an unreadable run stops the
+    report with the reader's message (a report with a run left out would mislead)."""
+    info, problem = read_run_results(folder, run)
+    if info is None:
+        raise ExperimentError(
+            f"The report cannot be written: {problem}",
+            "Restore that run's final_info.json or run the experiments again, then write the paper again.",
+        )
+    return info.to_dict()
 
 
 def bib_keys(bib: Path) -> list[str]:
