@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from aisci.execution import cgroups
-from aisci.execution.sandbox import Boundary, wrap
+from aisci.execution.boundary import Boundary
+from aisci.execution.sandbox import wrap
 
 PID = 4242
 HYBRID = "9:name=systemd:/\n8:pids:/\n7:blkio:/\n4:memory:/process_api/abc\n1:cpu:/\n0::/\n"
@@ -199,8 +200,8 @@ LINGER = "import subprocess, time\nsubprocess.Popen(['sleep', '300'], start_new_
 
 @needs_cgroup
 def test_a_run_that_times_out_leaves_no_group(tmp_path):
+    from aisci.execution.boundary import Limits
     from aisci.execution.runner import run_script
-    from aisci.execution.sandbox import Limits
 
     assert REAL.memory is not None
     run = tmp_path / "run_1"

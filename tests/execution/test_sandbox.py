@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from aisci.errors import ConfigError
+from aisci.execution.boundary import Boundary
 from aisci.execution.runner import run_experiment
-from aisci.execution.sandbox import Boundary, bwrap_problem, resolve, seccomp_args
+from aisci.execution.sandbox import bwrap_problem, resolve, seccomp_args
 from tests.helpers import GOOD_RESULT, experiment_source
 
 pytestmark = pytest.mark.skipif(

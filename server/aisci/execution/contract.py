@@ -6,7 +6,7 @@
  "resources": {"num_cpus": 2, "num_gpus": 1},
  "data": ["mnist"]}
 ```
-Every key is optional; what is absent keeps the default of ``sandbox.Limits``. ``env`` names
+Every key is optional; what is absent keeps the default of ``boundary.Limits``. ``env`` names
 variables of aisci's environment the run may see; a name that looks like a key, token or
 secret is refused (the check says so, and the run does not get it). ``resources`` is what one
 run reserves on a cluster (default 1 CPU, no GPU). ``data`` names the data sets (folders under
@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from aisci.execution import safefs
+from aisci.execution.boundary import Limits
 from aisci.execution.environment import is_secret_name
-from aisci.execution.sandbox import Limits
 from aisci.problems import Problem
 
 FILE = "aisci.json"

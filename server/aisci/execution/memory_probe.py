@@ -16,8 +16,8 @@ from pathlib import Path
 
 from aisci.errors import AisciError
 from aisci.execution import safefs
+from aisci.execution.boundary import Limits
 from aisci.execution.runner import run_script
-from aisci.execution.sandbox import Limits
 
 LIMIT_MB = 96
 _PROBE = r"""

@@ -26,10 +26,10 @@ from typing import TYPE_CHECKING
 
 from aisci.errors import AisciError, ConfigError
 from aisci.execution import environment, safefs
+from aisci.execution.boundary import Boundary
 from aisci.execution.contract import cluster_needs, run_needs
 from aisci.execution.executor import ExecutorSettings, ProgressCallback, RunSpec
 from aisci.execution.runner import RunResult, read_final_info
-from aisci.execution.sandbox import Boundary
 
 if TYPE_CHECKING:  # ray_tasks imports Ray, which the driver loads only when it connects
     from aisci.execution.ray_tasks import NodeOutcome

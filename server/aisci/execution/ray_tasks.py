@@ -21,8 +21,8 @@ from typing import Any, TypedDict
 import ray
 
 from aisci.execution import safefs, safetree
+from aisci.execution.boundary import Limits
 from aisci.execution.runner import data_dir, run_experiment, tail
-from aisci.execution.sandbox import Limits
 
 _REPORT_S = 1.0
 _RETURN_LIMIT = 256 << 20

@@ -32,10 +32,10 @@ from typing import cast
 from aisci.errors import AisciError
 from aisci.execution import cgroups, environment, safefs
 from aisci.execution import sandbox as sandboxes
+from aisci.execution.boundary import Boundary, Limits
 from aisci.execution.contract import run_needs
 from aisci.execution.final_info import FinalInfo, load_final_info
 from aisci.execution.processes import kill_group
-from aisci.execution.sandbox import Boundary, Limits
 
 log = logging.getLogger(__name__)
 DEFAULT_TIMEOUT_S = 7200.0

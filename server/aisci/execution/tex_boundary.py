@@ -50,12 +50,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aisci.execution import sandbox as sb
+from aisci.execution.boundary import Limits
 
 # Image types pdflatex includes itself (eps needs shell escape, which is off).
 FIGURE_SUFFIXES = (".png", ".pdf", ".jpg", ".jpeg", ".jbig2", ".jb2", ".mps")
 MAX_FIGURES = 256  # descriptors handed to bwrap; an idea folder has a handful
 # TeX is small: these stop a runaway macro from filling the disk or the memory.
-TEX_LIMITS = sb.Limits(processes=64, memory_mb=4096, file_size_mb=512)
+TEX_LIMITS = Limits(processes=64, memory_mb=4096, file_size_mb=512)
 # kpathsea configuration read from the environment; the print widths keep the log unwrapped.
 PARANOID_ENV = {
     "openin_any": "p",

@@ -47,7 +47,6 @@ import logging
 import os
 import shutil
 import subprocess
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -130,18 +129,9 @@ def tex_available(packages=REQUIRED_PACKAGES) -> str | None:
 
 
 def _copy_atomic(src: Path, dest: Path) -> None:
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
-    try:
-        # The PDF is in the folder TeX wrote: read it without following a link.
-        with os.fdopen(fd, "wb") as out:
-            out.write(safefs.read_bytes(src))
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """The built PDF to ``dest``, whole or not at all; read without following a link (TeX wrote
+    its folder)."""
+    safefs.write_atomic(dest, safefs.read_bytes(src))
 
 
 def _stop_group(proc: subprocess.Popen[bytes]) -> None:

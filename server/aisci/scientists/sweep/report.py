@@ -130,7 +130,7 @@ class SweepReport:
     def _boundary(self) -> str:
         """What isolated the runs, as each run's state recorded it (never assumed)."""
         from aisci.core.state import State
-        from aisci.execution.sandbox import describe_boundaries
+        from aisci.execution.boundary import describe_boundaries
 
         steps = State.load(self.folder).steps()
         return describe_boundaries([steps.get(r.run, {}).get("boundary") for r in self.runs])
