@@ -45,9 +45,12 @@ export function workbench(getPage, log) {
    * Runs `title` and picks `label` in the picker it opens. A picker closes when something
    * else takes the focus (a webview that has just loaded, an editor that closes); a person
    * would run the command again, and so does this, a bounded number of times, when the
-   * command's picker was seen open and then closed before `label` was picked. A picker that
+   * command's picker was seen open and then closed before `label` was picked, or was not
+   * seen at all within NEVER_OPENED_MS (it can open and close between two looks). A picker that
    * is slow to open is waited for, up to `timeout`.
    */
+  const NEVER_OPENED_MS = 8_000;
+
   async function commandPick(title, label, timeout = 30_000) {
     for (let attempt = 1; ; attempt++) {
       await runCommand(title);
@@ -63,7 +66,8 @@ export function workbench(getPage, log) {
     }
   }
 
-  /** Picks `label`: true once picked, false when the picker opened and then closed. */
+  /** Picks `label`: true once picked, false when the picker opened and then closed, or was
+   * never seen open within NEVER_OPENED_MS. */
   async function pickUnlessClosed(label, timeout) {
     // The command palette's own input, still closing after its Enter, is not the picker.
     const open = page().locator(
@@ -72,7 +76,8 @@ export function workbench(getPage, log) {
     const row = page()
       .locator(".quick-input-widget .monaco-list-row:visible", { hasText: label })
       .first();
-    const end = Date.now() + timeout;
+    const start = Date.now();
+    const end = start + timeout;
     let seenOpen = false;
     let closedSince;
     while (Date.now() < end) {
@@ -88,6 +93,10 @@ export function workbench(getPage, log) {
       if (await open.count()) {
         seenOpen = true;
         closedSince = undefined;
+      } else if (!seenOpen && Date.now() - start > NEVER_OPENED_MS) {
+        // Opened and closed between two looks (a webview took the focus), or never opened:
+        // a person would run the command again, and so does commandPick.
+        return false;
       } else if (seenOpen) {
         closedSince ??= Date.now();
         if (Date.now() - closedSince > 1_500) {
