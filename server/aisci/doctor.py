@@ -10,6 +10,10 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
+from aisci.core import catalog, shipped
+from aisci.errors import AisciError
+from aisci.execution.probes import probe_boundary
+from aisci.execution.ray_executor import connect, import_ray
 from aisci.execution.runner import data_dir
 
 PACKAGES = (
@@ -57,7 +61,6 @@ LITERATURE_APIS = {  # name -> (env override, default base, a cheap query path)
         "/query?search_query=all:grokking&max_results=1",
     ),
 }
-DATA_SETS = {"shakespeare_char": "nanogpt", "mnist": "compressed_cnn"}
 
 
 @dataclass(frozen=True)
@@ -87,7 +90,8 @@ def run_checks(
         try:
             checks.append(Check(package, "ok", md.version(package)))
         except md.PackageNotFoundError:
-            checks.append(Check(package, "FAIL", "not installed", "run: make setup"))
+            fix = torch_install() if package == "torch" else "run: make setup"
+            checks.append(Check(package, "FAIL", "not installed", fix))
     checks.append(_torch())
     for tool, debian in TOOLS.items():
         path = shutil.which(tool)
@@ -101,18 +105,7 @@ def run_checks(
     checks += _sandbox(sandbox)
     if ray_address is not None:
         checks += _cluster(ray_address)
-    for name, template in DATA_SETS.items():
-        folder = data_dir() / name
-        checks.append(
-            Check(f"data {name}", "ok", str(folder))
-            if folder.is_dir()
-            else Check(
-                f"data {name}",
-                "warn",
-                f"not prepared in {folder} (template {template} needs it)",
-                "run: make data",
-            )
-        )
+    checks += _data()
     for key in API_KEYS:
         checks.append(Check(key, "info", "set" if os.environ.get(key) else "not set"))
     if offline:
@@ -124,9 +117,10 @@ def run_checks(
 
 def _torch() -> Check:
     try:
+        # deferred: torch is an optional extra and takes ~1 s to import
         import torch
     except ImportError as e:
-        return Check("torch/CUDA", "FAIL", f"torch does not import: {e}", "run: make setup")
+        return Check("torch/CUDA", "FAIL", f"torch does not import: {e}", torch_install())
     if torch.cuda.is_available():
         return Check(
             "torch/CUDA",
@@ -137,10 +131,53 @@ def _torch() -> Check:
     return Check("torch/CUDA", "info", "no CUDA GPU: templates run at --scale smoke or cpu")
 
 
+def torch_install() -> str:
+    """The command that installs the torch of aisci's ``torch`` extra into this interpreter."""
+    pin = "torch"
+    try:
+        requires = md.requires("aisci") or []
+    except md.PackageNotFoundError:
+        requires = []
+    for line in requires:
+        if line.startswith("torch") and 'extra == "torch"' in line:
+            pin = line.split(";")[0].strip()
+    return (
+        f"run: {sys.executable} -m pip install '{pin}' (the CPU build on Linux: add "
+        "--index-url https://download.pytorch.org/whl/cpu)"
+    )
+
+
+def _data() -> list[Check]:
+    """Each data set a shipped template reads: prepared in the data folder, or the command."""
+    checks = []
+    for name in shipped.NAMES:
+        if shipped.find(name) is None:
+            checks.append(
+                Check(
+                    f"template {name}",
+                    "FAIL",
+                    f"missing from {shipped.root()}",
+                    "reinstall aisci from its wheel",
+                )
+            )
+            continue
+        for data_set in catalog.describe(name).data:
+            folder = data_dir() / data_set
+            checks.append(
+                Check(f"data {data_set}", "ok", str(folder))
+                if catalog.data_prepared(data_set)
+                else Check(
+                    f"data {data_set}",
+                    "warn",
+                    f"not prepared in {folder} (template {name} needs it)",
+                    f"run: aisci data {name}",
+                )
+            )
+    return checks
+
+
 def _sandbox(sandbox: str = "auto") -> list[Check]:
     """The boundary as probes measured it in a real run, one line per property."""
-    from aisci.errors import AisciError
-    from aisci.execution.probes import probe_boundary
 
     try:
         found = probe_boundary(sandbox)
@@ -159,16 +196,16 @@ def _sandbox(sandbox: str = "auto") -> list[Check]:
 
 def _cluster(address: str) -> list[Check]:
     """Each node of the Ray cluster: its CPUs and GPUs, whether its sandbox works, its data sets."""
-    from aisci.errors import AisciError
-    from aisci.execution.ray_executor import connect, import_ray
 
     try:
         connect(address)
     except AisciError as e:
         return [Check("ray cluster", "FAIL", e.message, e.hint or "")]
     ray = import_ray()
+    # deferred: ray is an optional extra (the cluster executor)
     from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
+    # deferred: ray_tasks imports ray, an optional extra
     from aisci.execution import ray_tasks
 
     probe = ray.remote(ray_tasks.probe_node)

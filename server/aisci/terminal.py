@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
+import tempfile
 import threading
 from typing import TYPE_CHECKING, TextIO
 
 from aisci.core import events as ev
+from aisci.core.proposals import Decision
 from aisci.execution.final_info import FinalInfo
 
 if TYPE_CHECKING:  # rich loads only when a live bar is shown
@@ -43,6 +47,7 @@ class TerminalReporter:
                     print(line, file=self.stream, flush=True)
 
     def _live_run(self, event: ev.RunStarted | ev.RunFinished) -> None:
+        # deferred: rich takes ~50 ms to import; only a live terminal display needs it
         from rich.console import Console
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -170,8 +175,6 @@ class TerminalReviewer:
             return self._review(proposal)
 
     def _review(self, proposal):
-        from aisci.core.proposals import Decision
-
         print(
             f"\n--- proposed edit of {proposal.file} ({proposal.stage}): {proposal.description}",
             file=self.stream,
@@ -190,9 +193,6 @@ class TerminalReviewer:
                     return Decision("edit", text=text)
 
     def _edit(self, text: str, name: str) -> str | None:
-        import os
-        import subprocess
-        import tempfile
 
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
         suffix = os.path.splitext(name)[1]

@@ -1,14 +1,25 @@
-"""The installed versions of the packages whose internals aisci reaches into, and how they
-differ from the versions its tests ran against (lsp/pygls_compat.py, llm/compat.py)."""
+"""aisci's own version, the installed versions of the packages whose internals aisci reaches
+into, and how they differ from the versions its tests ran against (lsp/pygls_compat.py,
+llm/compat.py).
+
+aisci's version is here, in the lowest layer, so that any module may name it (the literature
+search's User-Agent, the language server's ``serverInfo``, ``aisci --version``) without importing
+the package above every layer; ``aisci.__version__`` is this value too.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from importlib import metadata
+
+__version__ = "0.1.0"  # pyproject.toml's [project] version
 
 
 def installed(names: Iterable[str]) -> dict[str, str | None]:
     """The installed version of each package; ``None`` where it is not installed."""
+    # deferred: importlib.metadata takes ~25 ms to import, and `aisci --help` loads this module for
+    # __version__ alone
+    from importlib import metadata
+
     found: dict[str, str | None] = {}
     for name in names:
         try:

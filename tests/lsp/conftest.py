@@ -5,9 +5,10 @@ scaffold: numpy, sub-second runs, the sweep scientist's knobs), initializes it w
 settings (sweep scientist, local literature, smoke scale, no sandbox), records every
 notification, answers ``window/workDoneProgress/create`` and ``aisci/reviewProposal`` (from
 ``client.review_answers``), and shuts the server down after the test. Waiting is always on a
-notification or a file, with a bound; never on a sleep. Every answer of a query command that a
-test receives is validated against its schema (lsp/wire.py), and so is every ``aisci/*``
-notification it records (a mismatch fails the test when its server is stopped).
+notification or a file, with a bound; never on a sleep. Every answer of a command that a test
+receives (a quick command's answer, a long command's result) is validated against its schema
+(lsp/wire/), and so is every ``aisci/*`` notification it records (a mismatch, or a method
+lsp/wire/ does not declare, fails the test when its server is stopped).
 """
 
 from __future__ import annotations
@@ -49,10 +50,11 @@ def plain(value: Any) -> Any:
 
 
 def check_answer(name: str, result: Any) -> None:
-    """Fail the test when a query's answer is not what lsp/wire.py (and so protocol.ts) says."""
-    if name in wire.ANSWERS:
+    """Fail the test when a command's answer is not what lsp/wire/ (and so protocol.ts) says."""
+    declared = wire.ANSWERS.get(name) or wire.RESULTS.get(name)
+    if declared is not None:
         try:
-            jsonschema.validate(result, wire.schema(wire.ANSWERS[name]))
+            jsonschema.validate(result, wire.schema(declared))
         except jsonschema.ValidationError as e:
             path = "/".join(str(p) for p in e.absolute_path) or "(the answer)"
             raise AssertionError(
@@ -61,10 +63,10 @@ def check_answer(name: str, result: Any) -> None:
 
 
 def notification_problem(method: str, params: Any) -> str | None:
-    """What is wrong with a notification, by its lsp/wire.py type; None when nothing is."""
+    """What is wrong with a notification, by its lsp/wire/ type; None when nothing is."""
     if method not in wire.NOTIFICATIONS:
         return (
-            f"{method} is not declared in lsp/wire.py's NOTIFICATIONS"
+            f"{method} is not declared in lsp/wire/notes.py's NOTIFICATIONS"
             if method.startswith("aisci/")
             else None
         )
@@ -86,25 +88,27 @@ class Client(LanguageClient):
         self.review_seen = asyncio.Event()
         self.wire_problems: list[str] = []
 
+        # Every declared aisci/* method (the server sends no other: Bridge.send takes the method
+        # from the type, and test_wire checks that no module names one itself).
         for method in (
-            "aisci/jobStarted",
-            "aisci/jobFinished",
-            "aisci/stageChanged",
-            "aisci/runFinished",
-            "aisci/ideasChanged",
-            "aisci/proposalReady",
-            "aisci/proposalDecided",
-            "aisci/previewReady",
-            "aisci/costUpdated",
-            "aisci/log",
-            "aisci/treeChanged",
-            "aisci/runPlaced",
+            *wire.NOTIFICATIONS,
             types.PROGRESS,
             types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
             types.WINDOW_SHOW_MESSAGE,
             types.WINDOW_LOG_MESSAGE,
         ):
             self.feature(method)(self._recorder(method))
+
+        # An aisci/* method nobody declared has no recorder: pygls would only log and drop it.
+        dispatch = self.protocol._handle_notification
+
+        def undeclared(method: str, params: Any) -> None:
+            problem = None if method in wire.NOTIFICATIONS else notification_problem(method, params)
+            if problem:
+                self.wire_problems.append(problem)
+            dispatch(method, params)
+
+        self.protocol._handle_notification = undeclared
 
         @self.feature(types.WINDOW_WORK_DONE_PROGRESS_CREATE)
         def create_token(params):

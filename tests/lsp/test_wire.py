@@ -1,16 +1,20 @@
-"""The wire shapes of the quick commands and notifications are declared once (lsp/wire.py).
+"""Every message the server sends is declared once, as a type (lsp/wire/): the quick commands'
+answers, the long commands' results and the ``aisci/*`` notifications.
 
-Three checks keep the declaration, the server and the extension in step: every answer the LSP
-tests receive is validated against the schema derived from wire.py (conftest.check_answer, on
-each ``client.command``; here a workspace with ideas, runs, a review and a ledger makes every
-query answer with its fields filled); an answer off its type fails the test; and each interface
-of vscode-extension/src/protocol.ts that mirrors a wire type has the same fields, the same
-optional ones (left out by the server) and the same basic types, null included. The
-notifications are checked the same way (conftest validates each one a test records).
+Checks that keep the declaration, the server and the extension in step: every answer and result
+the LSP tests receive is validated against the schema derived from lsp/wire/
+(conftest.check_answer, on each ``client.command``; here a workspace with ideas, runs, a review
+and a ledger makes every query answer with its fields filled), and so is every notification a
+test records; an answer off its type fails the test; every command has a declared answer or
+result; no module names an ``aisci/*`` notification itself (``Bridge.send`` takes the method
+from the type); and each interface of vscode-extension/src/protocol.ts that mirrors a wire type
+has the same fields, the same optional ones (left out by the server) and the same basic types,
+null included.
 """
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import json
 import re
@@ -18,13 +22,20 @@ import typing
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 from tests.helpers import REPO
-from tests.lsp.conftest import check_answer, notification_problem
+from tests.lsp.conftest import Client, check_answer, notification_problem
 
-from aisci.lsp import wire
+from aisci.core.search.tree import Node
+from aisci.lsp import commands, wire
+from aisci.lsp.jobs import Bridge
+from aisci.lsp.stages import _reviewed
+from aisci.lsp.wire import answers, notes, results
+from aisci.paper.stages import StageOutcome
 
 PROTOCOL_TS = REPO / "vscode-extension" / "src" / "protocol.ts"
+LSP = REPO / "server" / "aisci" / "lsp"
 
 # Wire types without an interface in protocol.ts, and why.
 NOT_IN_PROTOCOL = {
@@ -32,16 +43,11 @@ NOT_IN_PROTOCOL = {
     "PapersResult": "the extension reads it inline, as { papers: PaperInfo[] }",
     "TemplateRuns": "the extension reads it inline, as { folders: FolderRuns[] }",
     "RenderedText": "the extension does not call aisci.renderText (the e2e tests do)",
-    "TreeResult": "views/searchTreeModel.ts declares it with the fields of tree.json's nodes",
-    # Notifications the extension reads untyped (or not at all) so far.
-    "LogMessage": "read untyped by the extension",
-    "RunPlaced": "read untyped by the extension",
-    "RunFinished": "read untyped by the extension",
-    "IdeasChanged": "read untyped by the extension",
-    "ProposalReady": "read untyped by the extension",
-    "ProposalDecided": "read untyped by the extension",
-    "TreeChanged": "read untyped by the extension",
+    "Cancelled": "the extension reads it inline, as { cancelled: string[] }",
+    "NodeSteered": "the extension refreshes the tree from aisci.getTree instead",
 }
+# aisci/* notifications the extension does not listen to (protocol.ts's NOTIFICATIONS), and why.
+NOT_LISTENED = {"aisci/runPlaced": "the extension does not show where a cluster run was placed"}
 
 
 def wire_types() -> dict[str, type]:
@@ -57,9 +63,60 @@ def wire_types() -> dict[str, type]:
         for arg in typing.get_args(tp):
             visit(arg)
 
-    for answer in [*wire.ANSWERS.values(), *wire.NOTIFICATIONS.values()]:
+    for answer in [*wire.ANSWERS.values(), *wire.RESULTS.values(), *wire.NOTIFICATIONS.values()]:
         visit(answer)
     return found
+
+
+# -- every message declared, and sent only as its type ------------------------------------------
+def test_every_command_has_a_declared_answer_or_result():
+    # commands.COMMANDS is complete: lsp/commands.py imports every module that declares one.
+    quick = {name for name, spec in commands.COMMANDS.items() if not spec.long}
+    long = {name for name, spec in commands.COMMANDS.items() if spec.long}
+    assert set(wire.ANSWERS) == quick
+    assert set(wire.RESULTS) == long
+
+
+def test_each_shape_is_reachable_under_its_own_name():
+    """The package re-exports its modules' types by star import: two types of one name would
+    shadow each other, and ``wire.<Name>`` would be the wrong one."""
+    names: dict[str, type] = {}
+    for module in (answers, notes, results):
+        for name, value in vars(module).items():
+            if dataclasses.is_dataclass(value) and value.__module__ == module.__name__:
+                assert name not in names, f"{name} is declared twice in lsp/wire/"
+                names[name] = value
+                assert getattr(wire, name) is value
+    assert set(wire_types()) <= set(names)
+
+
+def test_a_notification_is_sent_under_the_method_of_its_type():
+    assert set(typing.get_args(wire.Notification)) == set(wire.NOTIFICATIONS.values())
+    for method, tp in wire.NOTIFICATIONS.items():
+        fields = {f.name: None for f in dataclasses.fields(tp)}
+        assert wire.method_of(tp(**fields)) == method
+    assert not hasattr(Bridge, "notify"), "handlers send aisci/* notifications by Bridge.send"
+
+
+def test_no_module_names_a_notification_method_itself():
+    """Bridge.send takes the method from the type: a string like "aisci/runFinished" anywhere
+    else in lsp/ is a notification built by hand, past its declaration."""
+    found = []
+    for path in sorted(LSP.rglob("*.py")):
+        if "wire" in path.relative_to(LSP).parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and node.value in wire.NOTIFICATIONS:
+                found.append(f"{path.relative_to(LSP)}:{node.lineno}: {node.value}")
+    assert not found, "\n".join(found)
+
+
+def test_the_search_node_mirrors_the_record():
+    """A field added to tree.json's nodes must be declared on the wire (getTree builds each
+    node from ``Node.to_dict()`` field for field)."""
+    record = set(Node(0, None, "root", "baseline").to_dict())
+    declared = {f.name for f in dataclasses.fields(wire.SearchNodeInfo)}
+    assert declared == record | {"parent_code"}
 
 
 # -- a small, strict reader of `export interface X { field?: type; }` ---------------------------
@@ -158,6 +215,14 @@ def test_every_wire_type_is_either_in_protocol_ts_or_said_why_not():
     assert set(NOT_IN_PROTOCOL).isdisjoint(read_interfaces(PROTOCOL_TS.read_text()))
 
 
+def test_the_extension_listens_only_to_declared_notifications():
+    text = PROTOCOL_TS.read_text(encoding="utf-8")
+    listed = re.search(r"export const NOTIFICATIONS = \[(.*?)\] as const;", text, re.S)
+    assert listed, "protocol.ts: no NOTIFICATIONS list"
+    methods = set(re.findall(r'"(aisci/\w+)"', listed.group(1)))
+    assert methods == set(wire.NOTIFICATIONS) - set(NOT_LISTENED)
+
+
 def test_the_reader_refuses_what_it_cannot_read():
     with pytest.raises(AssertionError, match="cannot read"):
         read_interfaces("export interface X {\n  a: { b: string };\n  c: string\n}\n")
@@ -174,6 +239,8 @@ def test_schema_follows_the_dataclass():
     assert idea["properties"]["folder"] == {"anyOf": [{"type": "string"}, {"type": "null"}]}
     cost = wire.schema(wire.CostInfo)
     assert {"totalUsd", "byStage", "tokensIn", "maxCostUsd"} <= set(cost["required"])
+    means = wire.schema(wire.Means)
+    assert means["additionalProperties"]["anyOf"][1] == {"type": "number"}
     with pytest.raises(TypeError, match="does not support"):
         wire.schema(set[str])
 
@@ -194,7 +261,9 @@ def test_an_answer_off_its_type_fails_the_test():
     for bad in ({"name": "x"}, {**good, "problem": 3}, {**good, "extra": 1}):
         with pytest.raises(AssertionError, match="answered off its wire type"):
             check_answer("aisci.checkTemplateName", bad)
-    check_answer("aisci.cancel", {"anything": "goes"})  # not a query: not declared in wire.py
+    check_answer("aisci.somethingNew", {"anything": "goes"})  # no such command: not declared
+    with pytest.raises(AssertionError, match="answered off its wire type"):
+        check_answer("aisci.makePlots", {"ok": True, "folder": "/x", "message": ""})  # no figures
 
 
 def test_a_notification_off_its_type_is_a_problem():
@@ -203,6 +272,15 @@ def test_a_notification_off_its_type_is_a_problem():
     assert "off its wire type" in (notification_problem("aisci/treeChanged", {}) or "")
     assert "not declared" in (notification_problem("aisci/somethingNew", tree) or "")
     assert notification_problem("window/logMessage", {"anything": 1}) is None
+
+
+def test_an_undeclared_notification_is_a_problem_though_nothing_records_it():
+    client = Client()
+    client.protocol._handle_notification("aisci/somethingNew", {"folder": "/x"})
+    client.protocol._handle_notification("$/somethingElse", {})
+    assert client.wire_problems == [
+        "aisci/somethingNew is not declared in lsp/wire/notes.py's NOTIFICATIONS"
+    ]
 
 
 # -- every query, answered from a filled workspace ------------------------------------------------
@@ -261,6 +339,8 @@ async def test_every_query_answers_with_its_wire_type(lsp, workspace):
         "aisci.checkTemplateName": await lsp.command(
             "aisci.checkTemplateName", {"name": "tiny", "dir": str(workspace / "templates")}
         ),
+        "aisci.checkTemplate": await lsp.command("aisci.checkTemplate", {"template": template}),
+        "aisci.cancel": await lsp.command("aisci.cancel", {"job": "aisci-job-999"}),
     }
     by_template = await lsp.command("aisci.listRuns", {"template": template})
     by_folder = await lsp.command("aisci.listRuns", {"folder": str(folder)})
@@ -269,7 +349,8 @@ async def test_every_query_answers_with_its_wire_type(lsp, workspace):
     rendered = await lsp.command("aisci.renderText", {"path": str(tex)})
     # Each answer was validated on arrival (conftest.check_answer); these say the workspace
     # filled the fields that are null or empty when there is nothing to show.
-    assert set(wire.ANSWERS) == {*asked, "aisci.listRuns", "aisci.renderText"}
+    # aisci.steerNode's answer is checked in tests/lsp/test_search_tree.py, on a real search.
+    assert set(wire.ANSWERS) == {*asked, "aisci.listRuns", "aisci.renderText", "aisci.steerNode"}
     [idea] = asked["aisci.listIdeas"]["ideas"]
     assert (
         idea["verdict"]["localOnly"] is True
@@ -282,3 +363,21 @@ async def test_every_query_answers_with_its_wire_type(lsp, workspace):
     assert by_template["folders"][0] == by_folder
     assert [r["where"] for r in by_folder["runs"]] == [None, "3fa2c1d0 (gpu-07)"]
     assert "Hello." in rendered["text"]
+    assert asked["aisci.cancel"] == {"cancelled": []}
+
+
+def test_a_review_result_carries_the_saved_review(tmp_path):
+    """aisci.review and aisci.improve answer with the review they saved (the LSP tests run them
+    only inside aisci.launch): the improved one first, all null when none can be read."""
+    schema = wire.schema(wire.RESULTS["aisci.review"])
+    outcome = StageOutcome(True, "Reject (3/10)")
+    unread = wire.to_wire(_reviewed(tmp_path, outcome))
+    jsonschema.validate(unread, schema)
+    assert unread["review"] is None and unread["reviewKind"] is None
+    review = {"Kind": "model", "Decision": "Reject", "Overall": 3}
+    (tmp_path / "review.json").write_text(json.dumps({"review": review}))
+    (tmp_path / "review_improved.json").write_text("{not json")
+    answer = wire.to_wire(_reviewed(tmp_path, outcome))
+    jsonschema.validate(answer, schema)
+    assert answer["review"] == review and answer["reviewKind"] == "model"
+    assert answer["verdict"] == "Reject, overall 3/10" and answer["message"] == "Reject (3/10)"

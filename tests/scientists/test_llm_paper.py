@@ -399,7 +399,7 @@ def test_review_is_reasked_with_the_problem_then_accepted(fake_openai, scientist
     )
     scientist, ctx = scientist_for(template.path)
 
-    review = reviewing.review_paper(scientist, None, PAPER_TEXT, ctx)
+    review = reviewing.review_paper(scientist.client, None, PAPER_TEXT, ctx)
 
     asks = [r.body["messages"][-1]["content"] for r in fake_openai.chat_requests]
     assert "'Quality' is a required property" in asks[1]
@@ -419,7 +419,7 @@ def test_review_that_stays_malformed_is_refused(fake_openai, scientist_for, temp
     )
     scientist, ctx = scientist_for(template.path)
     with pytest.raises(AisciError) as caught:
-        reviewing.review_paper(scientist, None, PAPER_TEXT, ctx)
+        reviewing.review_paper(scientist.client, None, PAPER_TEXT, ctx)
     assert caught.value.message.startswith(
         "The review of the paper was refused: the model's answers did not "
         "follow the NeurIPS review form"
@@ -432,7 +432,7 @@ def test_a_malformed_reflection_keeps_the_last_good_review(fake_openai, scientis
         [json.dumps(REVIEW)] + [json.dumps({**REVIEW, "Overall": 0, "done": True})] * 3
     )
     scientist, ctx = scientist_for(template.path)
-    assert reviewing.review_paper(scientist, None, PAPER_TEXT, ctx)["Overall"] == 4
+    assert reviewing.review_paper(scientist.client, None, PAPER_TEXT, ctx)["Overall"] == 4
 
 
 def test_few_shot_example_is_off_by_default_and_short():

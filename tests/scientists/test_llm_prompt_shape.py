@@ -8,7 +8,6 @@ from pathlib import Path
 
 from aisci.core.ideas import Idea
 from aisci.core.scientist import RunJob, RunRecord
-from aisci.scientists.llm import LLMScientist
 from aisci.scientists.llm.material import (
     compact_source,
     constant_lines,
@@ -67,8 +66,7 @@ def test_changes_are_a_diff_against_the_template_and_constants_as_they_are_now()
 def test_the_decision_system_message_stays_and_the_user_message_shows_the_state(
     template, make_ctx, tmp_path
 ):
-    ctx = make_ctx()
-    sci = LLMScientist(template, ctx)
+    timeout_s = make_ctx().settings.timeout_s
     folder = tmp_path / "idea"
     folder.mkdir()
     source = template.experiment.read_text(encoding="utf-8")
@@ -78,12 +76,12 @@ def test_the_decision_system_message_stays_and_the_user_message_shows_the_state(
     def job(run: int, history=()) -> RunJob:
         return RunJob(folder, IDEA, template.name, baseline, tuple(history), run, 3)
 
-    first = decide_messages(sci, job(1), None, ctx)
+    first = decide_messages(template, job(1), "", timeout_s)
     (folder / "experiment.py").write_text(
         source.replace("LEARNING_RATE = 0.1", "LEARNING_RATE = 0.3"), encoding="utf-8"
     )
     record = RunRecord("run_1", "LEARNING_RATE 0.1 -> 0.3", {"sine": {"val_loss": 0.4}})
-    second = decide_messages(sci, job(2, [record]), None, ctx)
+    second = decide_messages(template, job(2, [record]), "", timeout_s)
 
     assert first[0] == second[0]  # the same system message: a prefix the provider can cache
     assert "def run_seed(cfg: Config, seed: int) -> dict:" in first[0]["content"]
@@ -95,7 +93,6 @@ def test_the_decision_system_message_stays_and_the_user_message_shows_the_state(
     # What stays comes first: run 2's prompt starts as run 1's did, up to the runs so far.
     shared = first[1]["content"].split("## Runs so far")[0]
     assert user.startswith(shared)
-    sci.close()
 
 
 NOTES = """# Title: Step size

@@ -10,14 +10,14 @@ import pytest
 
 from aisci.core.plots import CRITIQUE_PREFIX
 from aisci.scientists.llm import plots
-from aisci.scientists.llm.code_edits import LastProposals
+from aisci.scientists.llm.code_edits import EditSession, LastProposals
 
 
 @pytest.fixture
 def sent(monkeypatch):
     instructions: list[str] = []
 
-    def edit_file(sci, folder, file, instruction, *args, **kwargs):
+    def edit_file(client, folder, file, instruction, *args, **kwargs):
         instructions.append(instruction)
         return SimpleNamespace(proposed={}, proposals=lambda *a: [], summary=lambda n: "")
 
@@ -26,13 +26,13 @@ def sent(monkeypatch):
 
 
 def fix(error: str) -> None:
-    sci = SimpleNamespace(last_proposals=LastProposals())
+    edits = EditSession(client=SimpleNamespace(), last_proposals=LastProposals())
     job = SimpleNamespace(
         folder=Path("/nowhere"), idea=SimpleNamespace(title="Warm-up", name="w"), history=()
     )
     job.finished_runs = ()
     ctx = SimpleNamespace(check_cancelled=lambda what: None)
-    plots.propose_plot_fix(sci, job, error, None, ctx)
+    plots.propose_plot_fix(edits, job, error, None, ctx)
 
 
 def test_a_figure_critique_is_told_as_a_critique(sent):

@@ -31,7 +31,7 @@ import { interpreterItems, pickInterpreterScope } from "./interpreterPick";
 import type { Store } from "./views/store";
 import type { PreviewPanels } from "./webviews/preview";
 import type { ResultsPanels } from "./webviews/results";
-import { workspaceRoot } from "./workspace";
+import { workspaceFolderOf } from "./workspace";
 
 export interface Parts {
   server: ServerManager;
@@ -142,7 +142,19 @@ async function createTemplate(p: Parts): Promise<void> {
   if (!trustedOrSay("Create Template")) {
     return;
   }
-  const root = workspaceRoot();
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  // Several folders: the researcher says which one the template (and its results) belongs to.
+  const folder =
+    folders.length > 1
+      ? await vscode.window.showWorkspaceFolderPick({
+          placeHolder: "The workspace folder to create the template in (under its templates/)",
+          ignoreFocusOut: true,
+        })
+      : folders[0];
+  if (folders.length > 1 && !folder) {
+    return;
+  }
+  const root = folder?.uri.fsPath;
   if (!root) {
     void vscode.window.showErrorMessage(
       "Open a folder first: templates are created under its templates/ folder.",
@@ -463,8 +475,11 @@ export function registerCommands(p: Parts): vscode.Disposable[] {
       if (!t) {
         return;
       }
-      // package.json's default unless the user set one: VS Code fills it in.
-      const configured = vscode.workspace.getConfiguration(SECTION).get<number>("numIdeas");
+      // package.json's default unless the user set one: VS Code fills it in. The template's
+      // workspace folder's setting, as the server reads it.
+      const configured = vscode.workspace
+        .getConfiguration(SECTION, workspaceFolderOf(t.path)?.uri)
+        .get<number>("numIdeas");
       const n = await vscode.window.showInputBox({
         title: `AI Scientist: Launch the whole cycle on ${t.name}`,
         prompt: "How many new ideas? (the setting aiScientist.numIdeas is the default)",

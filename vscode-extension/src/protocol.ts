@@ -1,10 +1,12 @@
 /**
- * The shapes of docs/lsp.md, as TypeScript types: query results (§2), notifications (§3) and
- * the proposal request (§5). The query results are declared once, in server/aisci/lsp/wire.py:
- * tests/lsp/test_wire.py checks each interface below against the schema derived from it (its
- * fields, which are optional, and their basic types), and every answer the LSP tests receive is
- * validated against that schema. A field is optional (`?`) only where the server leaves it out;
- * `| null` where it sends null. Keep each field on one line: the test reads this file.
+ * The shapes of docs/lsp.md, as TypeScript types: quick answers and long commands' results
+ * (§2), notifications (§3) and the proposal request (§5). Each answer, result and notification
+ * is declared once, in server/aisci/lsp/wire/: tests/lsp/test_wire.py checks each interface
+ * below that has a wire type's name against the schema derived from it (its fields, which are
+ * optional, and their basic types), and every answer, result and notification the LSP tests
+ * receive is validated against that schema. A field is optional (`?`) only where the server
+ * leaves it out; `| null` where it sends null. Keep each field on one line: the test reads
+ * this file.
  */
 
 /** `{dataset: {metric: number}}` as in final_info.json; a flat `{metric: number}` is tolerated. */
@@ -20,6 +22,22 @@ export interface TemplateInfo {
   knobs: (string | null)[];
   /** Scale (or "whole study") -> its finished baseline folder. */
   baseline: Record<string, string>;
+}
+
+/** `aisci.checkTemplate`: one problem of the template (also published as a diagnostic). */
+export interface TemplateProblem {
+  file: string;
+  line: number | null;
+  /** "error" or "warning". */
+  severity: string;
+  message: string;
+  field: string | null;
+}
+
+export interface TemplateCheck {
+  ok: boolean;
+  template: string;
+  problems: TemplateProblem[];
 }
 
 export interface Paper {
@@ -81,6 +99,65 @@ export interface FolderRuns {
   runs: RunInfo[];
 }
 
+/** The metric a search optimises (docs/search.md). */
+export interface SearchMetric {
+  name: string;
+  /** null: the first dataset that reports the metric. */
+  dataset: string | null;
+  direction: "max" | "min";
+  source: string;
+}
+
+/** A node of tree.json with the paths of its code and its parent's (null when missing). */
+export interface SearchNodeInfo {
+  id: number;
+  parent: number | null;
+  /** "root", "draft", "improve", "debug" or "seed" (docs/search.md); any other shows as it is. */
+  kind: string;
+  description: string;
+  /** "pending", "running", "done", "failed", "pruned" or "duplicate". */
+  status: string;
+  diff: string;
+  codeHash: string;
+  metric: number | null;
+  means: Means;
+  error: string | null;
+  note: string | null;
+  pinned: boolean;
+  pruned: boolean;
+  seed: number | null;
+  depth: number;
+  duplicateOf: number | null;
+  run: string | null;
+  /** Absolute path of run_<id>.py, null when the node runs nothing. */
+  code: string | null;
+  /** Absolute path of the parent's run_<parent>.py. */
+  parentCode: string | null;
+}
+
+/** The seeds' confirmation as tree.json records it (passed on as it is: every field may lack). */
+export interface SearchConfirmation {
+  node?: number;
+  mean?: number | null;
+  std?: number | null;
+  n?: number;
+  seeds?: number[];
+}
+
+/** `aisci.getTree`: the search record of an idea folder. */
+export interface TreeResult {
+  folder: string;
+  /** null: the folder has no tree.json. */
+  search: "tree" | "linear" | null;
+  metric: SearchMetric | null;
+  settings: Record<string, unknown>;
+  nodes: SearchNodeInfo[];
+  best: number | null;
+  bestPath: number[];
+  confirmation: SearchConfirmation | null;
+  notes: string[];
+}
+
 export interface PaperInfo {
   folder: string;
   idea: string;
@@ -119,6 +196,120 @@ export interface TemplateNameCheck {
   name: string;
   /** null: the CLI would create it; else its message (not snake_case, or the folder exists). */
   problem: string | null;
+}
+
+// -- long commands' results (§2, "Command reference"); each has ok, false for a stage that ran
+// and did not succeed.
+
+export interface BaselineResult {
+  ok: boolean;
+  folder: string;
+  means: Means;
+  figures: string[];
+  durationS: number;
+  sandbox: string;
+  /** A finished baseline was found and not run again. */
+  reused: boolean;
+}
+
+export interface IdeasGenerated {
+  ok: boolean;
+  path: string;
+  /** The names of the new ideas. */
+  ideas: string[];
+}
+
+export interface NoveltyVerdict {
+  name: string;
+  novel: boolean | null;
+  label: string | null;
+  reason: string | null;
+}
+
+export interface NoveltyChecked {
+  ok: boolean;
+  path: string;
+  ideas: NoveltyVerdict[];
+}
+
+export interface LaunchedIdea {
+  idea: string;
+  folder: string | null;
+  ok: boolean;
+  message: string;
+}
+
+export interface LaunchResult {
+  ok: boolean;
+  template: string;
+  ideas: LaunchedIdea[];
+}
+
+export interface RunOutcome {
+  run: string;
+  description: string;
+  means: Means;
+  error: string | null;
+}
+
+export interface ExperimentsResult {
+  ok: boolean;
+  folder: string;
+  message: string;
+  runs: RunOutcome[];
+}
+
+export interface PlotsResult {
+  ok: boolean;
+  folder: string;
+  message: string;
+  figures: string[];
+}
+
+export interface DraftResult {
+  ok: boolean;
+  message: string;
+  folder: string;
+  tex: string;
+}
+
+export interface BuildResult {
+  ok: boolean;
+  message: string;
+  folder: string;
+  /** null: no PDF came out. */
+  pdf: string | null;
+  diagnostics: number;
+  errors: number;
+  /** pdflatex's .log. */
+  log: string | null;
+}
+
+export interface Mismatch {
+  file: string;
+  line: number;
+  message: string;
+}
+
+export interface ConsistencyResult {
+  ok: boolean;
+  folder: string;
+  checked: number;
+  notes: string[];
+  mismatches: Mismatch[];
+}
+
+/** `aisci.review` and `aisci.improve`; the review's fields are null when no review file can be read. */
+export interface ReviewResult {
+  ok: boolean;
+  message: string;
+  folder: string;
+  /** The (meta-)review: a model's NeurIPS form, or a checklist (`Kind: "checklist"`). */
+  review: Record<string, unknown> | null;
+  reviewKind: "model" | "checklist" | null;
+  verdict: string | null;
+  /** null for a checklist. */
+  decision: string | null;
 }
 
 export interface ReviewProposalParams {
@@ -162,6 +353,66 @@ export interface JobFinished {
   cancelled: boolean;
   /** "done", "failed" or "cancelled". */
   message: string;
+}
+
+export interface LogMessage {
+  /** "info", "warning" or "error". */
+  level: string;
+  message: string;
+  folder: string | null;
+  job: string;
+}
+
+/** A run started on a cluster node ("3fa2c1d0 (gpu-07)"). */
+export interface RunPlaced {
+  folder: string;
+  run: string;
+  where: string;
+}
+
+export interface RunFinished {
+  folder: string;
+  run: string;
+  ok: boolean;
+  durationS: number | null;
+  exitCode: number | null;
+  message: string;
+  means: Means;
+  /** "job", or "watcher" for a run another process finished. */
+  source: string;
+  /** The cluster node (null on this machine); left out by the watcher, which does not know. */
+  where?: string | null;
+}
+
+export interface IdeasChanged {
+  /** The template's name. */
+  template: string;
+  path: string;
+  source: string;
+}
+
+export interface ProposalReady {
+  id: string;
+  folder: string;
+  file: string;
+  uri: string;
+  description: string;
+  stage: string;
+  diff: string;
+  job: string;
+}
+
+export interface ProposalDecided {
+  id: string;
+  folder: string;
+  file: string;
+  /** "accept", "edit" or "reject". */
+  action: string;
+  reason: string | null;
+}
+
+export interface TreeChanged {
+  folder: string;
 }
 
 export interface PreviewReady {

@@ -22,7 +22,9 @@
  * - Every `aisci/*` notification is re-fired on `onNotification`; `aisci/reviewProposal`
  *   requests go to the `ProposalReviewer`.
  * - A change of an `aiScientist.*` server setting is sent as `workspace/didChangeConfiguration`
- *   (`{settings: {aiScientist: {...}}}`); a change of `aiScientist.python` restarts the server.
+ *   (`{settings: {aiScientist: {...}, folders: {uri: {...}}}}`: the window's values, and what
+ *   each workspace folder sets differently); so is a change of the workspace folders. A change
+ *   of `aiScientist.python` (a window setting: one server) restarts the server.
  */
 
 import * as cp from "child_process";
@@ -55,7 +57,7 @@ import type { Logs } from "./logs";
 import { NOTIFICATIONS, ReviewProposalParams } from "./protocol";
 import type { ProposalReviewer } from "./proposals";
 import type { ApiKeys } from "./secrets";
-import { SECTION, serverSettings } from "./settings";
+import { folderSettings, SECTION, serverSettings, ServerSettings } from "./settings";
 import { workspaceFolder, workspaceRoot } from "./workspace";
 
 const RESTART_DELAY_MS = 1000;
@@ -71,6 +73,30 @@ export interface Notification {
 export function currentServerSettings() {
   const config = vscode.workspace.getConfiguration(SECTION);
   return serverSettings((key) => config.get(key));
+}
+
+/**
+ * The settings the server gets: the window's (`aiScientist`), and under `folders` what each
+ * workspace folder's own settings change (by the folder's URI; a folder that changes nothing is
+ * left out). The server applies a folder's to the commands on paths inside it.
+ */
+export function settingsPayload(): {
+  [SECTION]: ServerSettings;
+  folders: Record<string, ServerSettings>;
+} {
+  const base = currentServerSettings();
+  const folders: Record<string, ServerSettings> = {};
+  for (const folder of vscode.workspace.workspaceFolders ?? []) {
+    const config = vscode.workspace.getConfiguration(SECTION, folder.uri);
+    const own = folderSettings(
+      base,
+      serverSettings((key) => config.get(key)),
+    );
+    if (Object.keys(own).length) {
+      folders[folder.uri.toString()] = own;
+    }
+  }
+  return { [SECTION]: base, folders };
 }
 
 /**
@@ -179,6 +205,8 @@ export class ServerManager implements vscode.Disposable {
           void this.sendSettings();
         }
       }),
+      // A new folder's own settings (the server has learnt of the folder from the client).
+      vscode.workspace.onDidChangeWorkspaceFolders(() => void this.sendSettings()),
     );
   }
 
@@ -279,7 +307,7 @@ export class ServerManager implements vscode.Disposable {
       ],
       outputChannel: this.logs.channel,
       revealOutputChannelOn: RevealOutputChannelOn.Never,
-      initializationOptions: { [SECTION]: currentServerSettings() },
+      initializationOptions: settingsPayload(),
       // A failed initialize is a crash at start-up, handled below (no pop-up of the client's).
       initializationFailedHandler: (error) => {
         this.logs.info(
@@ -434,7 +462,7 @@ export class ServerManager implements vscode.Disposable {
       return;
     }
     await this.client.sendNotification(DidChangeConfigurationNotification.type, {
-      settings: { [SECTION]: currentServerSettings() },
+      settings: settingsPayload(),
     });
   }
 

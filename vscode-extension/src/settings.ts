@@ -8,6 +8,7 @@
  * extension's way of saying "let the server choose" (a GPU decides full vs cpu), so it is left out
  * rather than sent. An empty `model` / `apiBase` / `apiKeyEnv` / `rayAddress` (null: the server's
  * `auto`) and a `maxCost` of 0 (what the settings UI can hold) are sent as null (none, no cap).
+ * `folderSettings(base, folder)` is what one workspace folder sets differently (its own values).
  * Pure: no `vscode` import, unit-tested.
  */
 
@@ -78,6 +79,26 @@ export function serverSettings(get: (key: ServerKey) => unknown): ServerSettings
     }
     if (value === null || typeof value === "string" || typeof value === "number") {
       out[key] = value;
+    }
+  }
+  return out;
+}
+
+/**
+ * What one workspace folder sets differently from the window (`base`), sent under `folders`
+ * beside the section (docs/lsp.md §1): the server lays it over the section for commands on
+ * paths in that folder. A key the folder leaves out but the window sends (`scale: "auto"`, the
+ * server's choice) is sent as null, so the folder gets the server's choice, not the window's.
+ */
+export function folderSettings(base: ServerSettings, folder: ServerSettings): ServerSettings {
+  const out: ServerSettings = {};
+  for (const key of SERVER_KEYS) {
+    if (key in folder) {
+      if (folder[key] !== base[key]) {
+        out[key] = folder[key];
+      }
+    } else if (key in base) {
+      out[key] = null;
     }
   }
   return out;

@@ -23,6 +23,10 @@ from aisci.cli.values import (
 )
 from aisci.core.settings import front_default, options
 
+# The help of every template argument (--template, and the positional one of baseline and
+# template check/knobs): commands/targets.py resolves it in this order.
+TEMPLATE_HELP = "a template folder, the name of one under ./templates, or a shipped template's name"
+
 # The argparse type of each kind of Option (core/options.py); "choice" and "text" take strings
 # as given, "switch" is a store_true.
 _TYPES: dict[str, Any] = {
@@ -107,7 +111,7 @@ def add_template_flags(p: argparse.ArgumentParser) -> None:
         "--experiment",
         dest="template",
         required=True,
-        help="template folder, or the name of one under ./templates (--experiment is the original's name)",
+        help=TEMPLATE_HELP + " (--experiment is the original's name)",
     )
     _add_model_choice(p)
     add_setting(p, "num_ideas")

@@ -11,8 +11,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from aisci import __version__
-from aisci.cli.flags import add_model_flags, add_run_flags, add_setting, add_template_flags
+from aisci.cli.flags import (
+    TEMPLATE_HELP,
+    add_model_flags,
+    add_run_flags,
+    add_setting,
+    add_template_flags,
+)
+from aisci.versions import __version__
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,16 +29,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    template = sub.add_parser("template", help="check or create a template")
+    template = sub.add_parser(
+        "template", help="check or create a template, or list and copy the shipped ones"
+    )
     tsub = template.add_subparsers(dest="template_command", metavar="ACTION")
     check = tsub.add_parser("check", help="report every problem of a template folder")
-    check.add_argument("dir", type=Path)
+    check.add_argument("dir", type=Path, help=TEMPLATE_HELP)
     knobs = tsub.add_parser(
         "knobs",
         help="propose knobs.json from experiment.py's numeric constants and "
         "argparse defaults, and write it when accepted",
     )
-    knobs.add_argument("template", help="a template folder, or the name of one under ./templates")
+    knobs.add_argument("template", help=TEMPLATE_HELP)
     knobs.add_argument(
         "--yes", action="store_true", help="write every proposed knob without asking"
     )
@@ -45,9 +53,20 @@ def build_parser() -> argparse.ArgumentParser:
         default=Path("templates"),
         help="where to create it (default ./templates)",
     )
+    tsub.add_parser(
+        "list",
+        help="the templates that ship with aisci: what each studies, its scales, its data",
+    )
+    copy = tsub.add_parser(
+        "copy", help="copy a shipped template into a folder of your own, then check the copy"
+    )
+    copy.add_argument("name", help="a shipped template (aisci template list)")
+    copy.add_argument(
+        "dest", nargs="?", type=Path, default=None, help="the new folder (default ./templates/NAME)"
+    )
 
     baseline = sub.add_parser("baseline", help="run a template's baseline (run_0) and its plots")
-    baseline.add_argument("template", type=Path)
+    baseline.add_argument("template", type=Path, help=TEMPLATE_HELP)
     baseline.add_argument(
         "--force", action="store_true", help="run again even if a finished baseline exists"
     )
@@ -116,6 +135,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     lsp.add_argument(
         "--tcp", type=int, metavar="PORT", help="listen on 127.0.0.1:PORT instead of stdio"
+    )
+
+    data = sub.add_parser(
+        "data",
+        help="prepare the data sets the shipped templates read, into the data folder "
+        "(AISCI_DATA_DIR, default ~/.cache/aisci/data)",
+    )
+    data.add_argument(
+        "names",
+        nargs="*",
+        metavar="NAME",
+        help="shipped templates whose data to prepare (default: every one with a prepare.py)",
     )
 
     doctor = sub.add_parser(

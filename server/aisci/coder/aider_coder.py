@@ -56,7 +56,7 @@ from aisci.llm.limiter import Limiter
 from aisci.llm.models import provider_of
 from aisci.llm.settings import RetryPolicy
 
-from .aider_model import make_model
+from .aider_model import load_litellm, make_model
 from .aider_setup import new_coder
 from .edit_result import edit_result
 from .edits import AppliedEdit, EditFailed, ProposedEdit
@@ -74,9 +74,8 @@ EDIT_FORMATS = ("diff", "diff-fenced", "whole", "udiff", "udiff-simple")
 def warm_up() -> None:
     """Import litellm and aider now (several seconds on a busy CPU), e.g. in a background
     thread when the server starts, so that the first edit does not pay for it."""
-    from .aider_model import load_litellm
-
     load_litellm()
+    # deferred: this warm-up is aider's import itself (~0.45 s), paid in a background thread
     import aider.coders  # noqa: F401 - imported for its load time (the warm-up), not its names
 
     quiet_io_class()

@@ -46,6 +46,7 @@ def make_model(
 ):
     """An aider ``Model`` for ``name`` that will not reach beyond ``api_base``."""
     litellm = load_litellm()
+    # deferred: aider takes ~0.45 s to import; only an AI edit needs it
     from aider import models as aider_models
 
     name = compat.aider_alias(name)  # aider's short names: "sonnet", ...

@@ -16,6 +16,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from aisci.llm.caching import cached_prompt_tokens
+
 from .quiet_io import quiet_io_class
 
 
@@ -50,6 +52,7 @@ def new_coder(
     """(the coder, its IO) for ``editable`` (absolute path -> the name the model sees), with the
     ``context`` files read-only. aider is imported here, after ``make_model`` has imported
     litellm with the offline settings."""
+    # deferred: aider takes ~0.45 s to import; only an AI edit needs it
     from aider.coders import Coder
 
     io = quiet_io_class()(root, editable)
@@ -90,8 +93,6 @@ def new_coder(
 def _count_cached_tokens(coder) -> None:
     """Sums, in ``coder.aisci_cached_tokens``, the prompt tokens each answer's usage says the
     provider served from its cache (aider prices them, but keeps no count)."""
-    from aisci.llm.caching import cached_prompt_tokens
-
     report = coder.calculate_and_show_tokens_and_cost
     coder.aisci_cached_tokens = 0
 

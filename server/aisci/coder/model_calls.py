@@ -72,6 +72,7 @@ class ModelCalls:
         self.replies: list[str] = []
 
     def send(self, messages, model=None, functions=None):
+        # deferred: aider takes ~0.45 s to import; only an AI edit needs it
         from aider.coders.base_coder import FinishReasonLength
 
         backoff = Backoff(

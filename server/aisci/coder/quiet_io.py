@@ -39,6 +39,7 @@ class _NullStream:
 
 @functools.lru_cache(maxsize=1)
 def quiet_io_class() -> type:
+    # deferred: aider takes ~0.45 s to import; only an AI edit needs it
     from aider.io import InputOutput
     from rich.console import Console
 

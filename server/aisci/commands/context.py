@@ -14,8 +14,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from aisci.core.settings import options
+from aisci.core import baseline, locks
+from aisci.core.context import Context
+from aisci.core.proposals import AcceptAll
+from aisci.core.settings import Settings, options
 from aisci.errors import ConfigError
+from aisci.execution.executor import ExecutorSettings, make_executor
+from aisci.execution.sandbox import resolve
+from aisci.llm.aliases import resolve_model
+from aisci.terminal import TerminalReporter, TerminalReviewer
 
 # The argparse name of each flag that sets a Settings field as given -> the field (the flags
 # whose value a command converts, such as --scale, --model and --gpus, are set by hand below).
@@ -30,8 +37,6 @@ def results_lock(path: Path, command: str, *, whole: bool = False, named: bool =
     """The inter-process lock of a command on its folder (core/locks.py): ``whole`` locks
     results/<template> itself; ``named``, an idea folder the user named; otherwise one folder
     or file inside results/<template>."""
-    from aisci.core import locks
-
     lock = (
         locks.lock_template_folder
         if whole
@@ -45,19 +50,14 @@ def results_lock(path: Path, command: str, *, whole: bool = False, named: bool =
 def make_context(args: argparse.Namespace):
     """The core's Context for a command's flags: its Settings, the terminal's reporter and
     reviewer."""
-    from aisci.core.baseline import check_scale, default_scale
-    from aisci.core.context import Context
-    from aisci.core.proposals import AcceptAll
-    from aisci.core.settings import Settings
-    from aisci.llm.aliases import resolve_model
-    from aisci.terminal import TerminalReporter, TerminalReviewer
 
     scale = getattr(args, "scale", None)
     model, note = resolve_model(args.model)
     if note:
         print(f"note: {note}.", file=sys.stderr)
     settings = Settings(
-        scale=check_scale(scale or default_scale()),
+        # Looked up on the module at each call, so a test can set the machine's scale there.
+        scale=baseline.check_scale(scale or baseline.default_scale()),
         model=model,
         gpus=tuple(g for g in getattr(args, "gpus", "").split(",") if g)
         or ((args.gpu,) if getattr(args, "gpu", None) else ()),
@@ -80,8 +80,6 @@ def make_context(args: argparse.Namespace):
 
 def open_executor(args: argparse.Namespace):
     """The executor the flags ask for, connected (``--executor``, ``--ray-address``, ...)."""
-    from aisci.execution.executor import ExecutorSettings, make_executor
-    from aisci.execution.sandbox import resolve
 
     if getattr(args, "executor", "local") == "local":
         resolve(args.sandbox)  # no isolation here: stop before any work, saying what to install

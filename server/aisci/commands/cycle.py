@@ -10,16 +10,23 @@ import argparse
 from pathlib import Path
 
 from aisci.commands.context import open_executor, results_lock
-from aisci.commands.targets import note_scales, print_cost, template_and_scientist
+from aisci.commands.targets import (
+    note_scales,
+    print_cost,
+    resolve_template,
+    template_and_scientist,
+)
+from aisci.core.baseline import default_scale, run_baseline, scale_words
+from aisci.core.folders import baseline_folder
+from aisci.core.ideation import check_novelty, generate_ideas, ideas_path
+from aisci.core.template import load_template
+from aisci.cycle import launch
+from aisci.terminal import TerminalReporter, results_table
 
 
 def cmd_baseline(args: argparse.Namespace) -> int:
-    from aisci.core.baseline import default_scale, run_baseline, scale_words
-    from aisci.core.folders import baseline_folder
-    from aisci.core.template import load_template
-    from aisci.terminal import TerminalReporter, results_table
 
-    template = load_template(args.template)
+    template = load_template(resolve_template(args.template))
     scale = args.scale or default_scale()
     note_scales(template, scale)
     executor = open_executor(args)
@@ -56,8 +63,6 @@ def cmd_baseline(args: argparse.Namespace) -> int:
 
 
 def cmd_launch(args: argparse.Namespace) -> int:
-    from aisci.cycle import launch
-
     template, scientist, ctx = template_and_scientist(args)
     note_scales(template, ctx.settings.scale)
     ctx.settings = ctx.settings.with_(writeup=args.writeup == "latex")
@@ -90,8 +95,6 @@ def cmd_launch(args: argparse.Namespace) -> int:
 
 
 def cmd_ideas(args: argparse.Namespace) -> int:
-    from aisci.core.ideation import generate_ideas, ideas_path
-
     template, scientist, ctx = template_and_scientist(args)
     try:
         with results_lock(ideas_path(ctx.settings.results, template), "ideas"):
@@ -108,8 +111,6 @@ def cmd_ideas(args: argparse.Namespace) -> int:
 
 
 def cmd_novelty(args: argparse.Namespace) -> int:
-    from aisci.core.ideation import check_novelty, ideas_path
-
     template, scientist, ctx = template_and_scientist(args)
     try:
         with results_lock(ideas_path(ctx.settings.results, template), "novelty"):

@@ -8,11 +8,14 @@ import sys
 from aisci.commands.context import make_context, results_lock
 from aisci.commands.targets import idea_folder, ledger_beside, print_cost
 from aisci.errors import ConfigError
+from aisci.llm.answer_store import working_in
+from aisci.paper.consistency import check_consistency, format_report
+from aisci.paper.review import pdf_to_text
+from aisci.paper.stages import build_paper, review_paper, save_review, write_paper
+from aisci.scientists.llm import LLMScientist
 
 
 def cmd_writeup(args: argparse.Namespace) -> int:
-    from aisci.llm.answer_store import working_in
-    from aisci.paper.stages import build_paper, write_paper
 
     folder, scientist, ctx = idea_folder(args)
     try:
@@ -26,8 +29,6 @@ def cmd_writeup(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from aisci.paper.consistency import check_consistency, format_report
-
     folder = args.folder.resolve()
     with results_lock(folder, "check", named=True):
         report = check_consistency(folder)
@@ -36,8 +37,6 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_review(args: argparse.Namespace) -> int:
-    from aisci.paper.review import pdf_to_text
-    from aisci.paper.stages import save_review
 
     if args.paper.suffix.lower() == ".pdf":
         ctx = make_context(args)
@@ -46,7 +45,6 @@ def cmd_review(args: argparse.Namespace) -> int:
                 "Reviewing a PDF needs a model: the checklist review works only on an idea folder.",
                 "Add --model NAME (e.g. --model gpt-4o).",
             )
-        from aisci.scientists.llm import LLMScientist
 
         text = pdf_to_text(args.paper, sandbox=ctx.settings.sandbox)
         scientist = LLMScientist(None, ctx)
@@ -61,8 +59,6 @@ def cmd_review(args: argparse.Namespace) -> int:
         print(stem.with_name(stem.name + ".txt").read_text(encoding="utf-8"))
         print(f"Written: {stem}.json and {stem}.txt", file=sys.stderr)
         return 0
-    from aisci.llm.answer_store import working_in
-    from aisci.paper.stages import review_paper
 
     folder, scientist, ctx = idea_folder(args)
     with results_lock(folder, "review", named=True), working_in(folder):

@@ -1,4 +1,5 @@
-"""``aisci template check|knobs|new``: a template's problems, its knobs, a new template."""
+"""``aisci template check|knobs|new|list|copy``: a template's problems, its knobs, a new
+template; the shipped ones (list, copy) are commands/shipped.py's."""
 
 from __future__ import annotations
 
@@ -6,21 +7,28 @@ import argparse
 import sys
 from pathlib import Path
 
+from aisci.commands.shipped import template_copy, template_list
 from aisci.commands.targets import resolve_template
+from aisci.core import shipped
+from aisci.core.knobs import propose_knobs, write_knobs
+from aisci.core.new_template import create_template
+from aisci.core.template import check_template
 from aisci.errors import ConfigError
 
 
 def cmd_template(args: argparse.Namespace) -> int:
     if args.template_command == "check":
-        return _template_check(args.dir)
+        return _template_check(resolve_template(args.dir, must_exist=False))
     if args.template_command == "knobs":
         return template_knobs(resolve_template(args.template), yes=args.yes, force=args.force)
+    if args.template_command == "list":
+        return template_list()
+    if args.template_command == "copy":
+        return template_copy(args.name, args.dest, _template_check)
     return _template_new(args.name, args.dir)
 
 
 def _template_check(folder: Path) -> int:
-    from aisci.core.template import check_template
-
     problems = check_template(folder)
     errors = [p for p in problems if p.is_error]
     for problem in problems:
@@ -42,8 +50,12 @@ def _template_check(folder: Path) -> int:
 
 def template_knobs(folder: Path, *, yes: bool, force: bool, ask=input) -> int:
     """Propose knobs.json from experiment.py, show it, and write it when the user accepts."""
-    from aisci.core.knobs import propose_knobs, write_knobs
-
+    if shipped.in_package(folder):
+        raise ConfigError(
+            f"Cannot write knobs.json into {folder}: it is the shipped template inside the "
+            "installed aisci package.",
+            f"Copy it first (aisci template copy {folder.name}), then propose knobs for the copy.",
+        )
     experiment = folder / "experiment.py"
     if not experiment.is_file():
         raise ConfigError(
@@ -100,8 +112,6 @@ def template_knobs(folder: Path, *, yes: bool, force: bool, ask=input) -> int:
 
 
 def _template_new(name: str, parent: Path) -> int:
-    from aisci.core.new_template import create_template
-
     dest = create_template(name, parent)
     print(
         f"Created {dest}. Next: aisci template check {dest} && aisci baseline {dest} --scale smoke"

@@ -1,13 +1,14 @@
-"""The commands that run no stage: ``aisci doctor`` (this machine) and ``aisci lsp``."""
+"""The command that runs no stage: ``aisci doctor`` (this machine). ``aisci lsp`` goes from
+the command line (cli/__init__.py) to the language server (lsp/main.py) without this package."""
 
 from __future__ import annotations
 
 import argparse
 
+from aisci.doctor import run_checks
+
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from aisci.doctor import run_checks
-
     failed = 0
     for check in run_checks(
         offline=args.offline,
@@ -19,11 +20,4 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     if failed:
         print(f"{failed} check(s) failed; each line above says how to fix it.")
         return 1
-    return 0
-
-
-def cmd_lsp(args: argparse.Namespace) -> int:
-    from aisci.lsp.main import main as serve
-
-    serve(tcp_port=args.tcp)
     return 0

@@ -27,6 +27,7 @@ from aisci.errors import AisciError, ConfigError, ExperimentError
 from aisci.execution import safefs
 from aisci.execution.executor import Executor, LocalExecutor, RunSpec
 from aisci.execution.final_info import FinalInfo, load_final_info
+from aisci.execution.plotting import run_plot
 from aisci.execution.runner import DEFAULT_TIMEOUT_S, RunResult
 
 
@@ -81,8 +82,6 @@ def run_plots(
     cancel: threading.Event | None = None,
 ) -> PlotResult:
     """Run ``python plot.py`` in ``folder``; the figures are the PNGs it wrote or rewrote."""
-    from aisci.execution.plotting import run_plot
-
     run = run_plot(folder, timeout_s=timeout_s, sandbox=sandbox, cancel=cancel)
     code, seconds = run.outcome.exit_code, run.outcome.duration_s
     refused = f" (not taken: {'; '.join(run.refused)})" if run.refused else ""

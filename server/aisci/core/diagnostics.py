@@ -9,6 +9,7 @@ results consistency check).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 SEVERITIES = ("error", "warning", "info")
@@ -49,5 +50,5 @@ def sort_key(d: Diagnostic) -> tuple:
     return (d.file, d.line or 0, SEVERITIES.index(d.severity), d.column or 0, d.message)
 
 
-def has_errors(diagnostics) -> bool:
+def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
     return any(d.is_error for d in diagnostics)

@@ -22,7 +22,7 @@ from aisci.core.proposals import Proposal, text_hash
 from aisci.core.runs import execute_run, run_record
 from aisci.core.scientist import DescribesEdits, RunJob, RunRecord, Scientist
 from aisci.core.search.tree import record_linear
-from aisci.core.state import State
+from aisci.core.state import State, run_steps
 from aisci.core.template_env import missing_module_advice
 from aisci.errors import ExperimentError
 from aisci.execution.executor import RunSpec
@@ -40,16 +40,6 @@ class ExperimentsOutcome:
 
 def load_idea(folder: Path) -> Idea:
     return Idea.from_dict(json.loads((Path(folder) / "idea.json").read_text(encoding="utf-8")))
-
-
-def run_steps(steps: dict) -> list[int]:
-    """The indices of the recorded runs (``run_i`` steps), in order; a tree search may leave gaps
-    (a node that ran nothing has no run)."""
-    return sorted(
-        int(name[4:])
-        for name in steps
-        if name.startswith("run_") and name[4:].isdigit() and name[4:] != "0"
-    )
 
 
 def history_from_state(state: State) -> list[RunRecord]:

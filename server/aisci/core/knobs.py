@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,7 +78,7 @@ def top_level_constants(source: str) -> dict[str, Located]:
     return found
 
 
-def _add_argument_calls(tree: ast.AST):
+def _add_argument_calls(tree: ast.AST) -> Iterator[tuple[ast.Call, list[str]]]:
     for node in ast.walk(tree):
         if (
             isinstance(node, ast.Call)
@@ -140,6 +141,8 @@ def set_argument_default(source: str, option: str, value: Any) -> str:
             f'Keep one `add_argument("{option}", ..., default=<literal>)` (see knobs.json).',
         )
     node = defaults[0]
+    # Parsed from text, the node has its end (None only on nodes built by hand).
+    assert node.end_lineno is not None and node.end_col_offset is not None
     lines = source.splitlines(keepends=True)
     start = sum(len(line) for line in lines[: node.lineno - 1]) + _char_offset(
         lines[node.lineno - 1], node.col_offset

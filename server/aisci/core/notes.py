@@ -10,8 +10,9 @@ import json
 from pathlib import Path
 
 from aisci.core.atomic import write_text_atomic
-from aisci.core.state import State
+from aisci.core.state import State, run_steps
 from aisci.execution import safefs
+from aisci.execution.runner import read_results_json
 
 
 def _means(means: dict) -> str:
@@ -23,8 +24,6 @@ def render_notes(folder: Path) -> str:
     state = State.load(folder)
     idea = json.loads((folder / "idea.json").read_text(encoding="utf-8"))
     lines = [f"# Title: {idea['Title']}", f"# Experiment description: {idea['Experiment']}", ""]
-    from aisci.execution.runner import read_results_json
-
     if safefs.kind(folder / "run_0" / "final_info.json", root=folder) == "file":
         data = read_results_json(folder, "run_0")
         lines += [
@@ -34,8 +33,6 @@ def render_notes(folder: Path) -> str:
             "",
         ]
     steps = state.steps()
-    from aisci.core.experiments import run_steps
-
     for index in run_steps(steps):
         step = steps[f"run_{index}"]
         lines.append(f"## Run {index}: {step.get('title') or step.get('description', '')}".rstrip())

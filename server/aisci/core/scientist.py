@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from aisci.core.ideas import Idea
 from aisci.core.proposals import Proposal
 from aisci.core.template import Template
+from aisci.execution import safefs
 
 if TYPE_CHECKING:
     from aisci.core.context import Context
@@ -107,8 +108,6 @@ class NodeJob:
 
     def code(self, node_id: int) -> str:
         """The experiment.py of a node (its snapshot run_<id>.py)."""
-        from aisci.execution import safefs
-
         return safefs.read_text(self.folder / f"run_{node_id}.py", root=self.folder)
 
 

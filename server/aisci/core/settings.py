@@ -6,9 +6,8 @@ editor key, the kind of value it takes, its choices, its help, and where a front
 differs from the core's (``front_default``). The CLI's flags (cli/flags.py), the flag->field map
 (commands/context.py) and the language server's table (lsp/settings.py) are built from these;
 tests/lsp/test_settings_table.py and tests/test_settings_declared.py check the extension's
-package.json and src/settings.ts against them. ``validate()`` refuses values no front end should
-give. The CLI reads this module at every start, so it imports nothing heavier than the
-execution constants it names.
+package.json and src/settings.ts against them; core/choices.py holds the choices and the check
+``validate()`` makes. The CLI reads this at every start: it imports nothing heavy.
 """
 
 from __future__ import annotations
@@ -17,22 +16,23 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from aisci.core.choices import (
+    AUTONOMY,
+    ENGINES,
+    MACHINE_SCALE,
+    SCALES,
+    SCIENTISTS,
+    SEARCHES,
+    STRUCTURED_OUTPUT,
+    check,
+)
 from aisci.core.options import Option, option
 from aisci.core.options import front_default as _front_default
 from aisci.core.options import options as _options
-from aisci.errors import ConfigError
-from aisci.execution.executor import EXECUTORS
+from aisci.execution.run_spec import EXECUTORS
 from aisci.execution.runner import DEFAULT_TIMEOUT_S
 from aisci.execution.sandbox import MODES as SANDBOXES
 
-# The original's --engine names (literature/ spells its backends its own way).
-ENGINES = ("semanticscholar", "openalex", "arxiv", "local")
-SCALES = ("smoke", "cpu", "full")
-AUTONOMY = ("full", "review-edits")
-SCIENTISTS = ("auto", "llm", "sweep")
-SEARCHES = ("linear", "tree")
-# The provider's JSON-schema mode: auto (where litellm knows the model takes one), on, off.
-STRUCTURED_OUTPUT = ("auto", "on", "off")
 __all__ = [
     "AUTONOMY",
     "ENGINES",
@@ -47,11 +47,6 @@ __all__ = [
     "front_default",
     "options",
 ]
-
-
-# None as a front end's scale: the machine's (core.baseline.default_scale: full with an NVIDIA
-# GPU, else cpu), in the terminal without --scale as in the editor.
-MACHINE_SCALE = None
 
 
 @dataclass(frozen=True)
@@ -410,36 +405,11 @@ class Settings:
         ),
     )
 
-    def with_(self, **changes) -> Settings:
+    def with_(self, **changes: Any) -> Settings:
         return replace(self, **changes)
 
     def validate(self) -> Settings:
-        if self.autonomy not in AUTONOMY:
-            raise ConfigError(
-                f"Unknown autonomy {self.autonomy!r}.", f"Use one of: {', '.join(AUTONOMY)}."
-            )
-        if self.scientist not in SCIENTISTS:
-            raise ConfigError(f"Unknown scientist {self.scientist!r}.", "Use llm, sweep or auto.")
-        if self.search not in SEARCHES:
-            raise ConfigError(
-                f"Unknown search {self.search!r}.", f"Use one of: {', '.join(SEARCHES)}."
-            )
-        if self.structured_output not in STRUCTURED_OUTPUT:
-            raise ConfigError(
-                f"Unknown structured output mode {self.structured_output!r}.",
-                f"Use one of: {', '.join(STRUCTURED_OUTPUT)}.",
-            )
-        if not self.retry_budget_s > 0:
-            raise ConfigError(
-                f"--retry-budget must be a number of seconds above 0, found {self.retry_budget_s}."
-            )
-        if self.seeds < 0 or self.debug_depth < 0:
-            raise ConfigError("--seeds and --debug-depth must be 0 or more.")
-        for name in ("max_runs", "max_iters", "num_ideas", "parallel", "max_nodes"):
-            if getattr(self, name) < 1:
-                raise ConfigError(
-                    f"--{name.replace('_', '-')} must be at least 1, found {getattr(self, name)}."
-                )
+        check(self)
         return self
 
     @property

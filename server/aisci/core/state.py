@@ -106,6 +106,17 @@ class State:
             return json.loads(json.dumps(self._data))
 
 
+def run_steps(steps: dict) -> list[int]:
+    """The indices of the recorded runs (``run_i`` steps, the baseline's run 0 left out), in
+    order; a tree search may leave gaps (a node that ran nothing has no run). Here, below both
+    core/experiments.py and core/notes.py, which read it."""
+    return sorted(
+        int(name[4:])
+        for name in steps
+        if name.startswith("run_") and name[4:].isdigit() and name[4:] != "0"
+    )
+
+
 def _read(path: Path) -> dict[str, Any] | None:
     """The state in ``path``, or None when there is none yet."""
     if not path.exists():

@@ -21,7 +21,9 @@ from typing import Any
 from aisci.core import template_env
 from aisci.core.ideas import Idea, idea_problems
 from aisci.core.knobs import argument_defaults, is_unused, top_level_constants
+from aisci.core.metric import metric_problems
 from aisci.errors import TemplateError
+from aisci.execution.contract import contract_problems
 from aisci.problems import Problem
 
 REQUIRED_FILES = (
@@ -121,7 +123,6 @@ def check_template(path: Path | str) -> list[Problem]:
     problems += _check_knobs(path)
     problems += _check_environment(path)
     problems += _check_run_contract(path)
-    from aisci.core.metric import metric_problems
 
     problems += metric_problems(path)
     return problems
@@ -397,6 +398,4 @@ def _load_knobs(path: Path) -> tuple[Knob, ...]:
 
 def _check_run_contract(path: Path) -> list[Problem]:
     """The run section of the optional aisci.json: limits and environment names."""
-    from aisci.execution.contract import contract_problems
-
     return contract_problems(path)

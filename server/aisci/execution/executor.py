@@ -9,35 +9,20 @@ It returns the ``RunResult``; a failing run is a result, never an exception.
 
 ``LocalExecutor`` runs on this machine (the thread pool of ``--parallel`` decides how many at
 once). ``RayExecutor`` (execution/ray_executor.py) sends each run to a Ray cluster as a task.
+The values they are given are in execution/run_spec.py.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Protocol
 
 from aisci.errors import ConfigError
+from aisci.execution.ray_executor import RayExecutor
+from aisci.execution.run_spec import EXECUTORS, ExecutorSettings, ProgressCallback, RunSpec
 from aisci.execution.runner import RunResult, run_experiment
 
-EXECUTORS = ("local", "ray")
-# (where the run is, the newest lines of its output)
-ProgressCallback = Callable[[str, str], None]
-
-
-@dataclass(frozen=True)
-class RunSpec:
-    folder: Path  # the idea (or baseline) folder on the driver
-    run_index: int
-    timeout_s: float
-    sandbox: str = "auto"
-    scale: str | None = None
-    gpu: str | None = None
-    seed: int | None = (
-        None  # AISCI_SEED for the run (a seed re-run of the search); None: the template's own
-    )
+__all__ = ["EXECUTORS", "Executor", "ExecutorSettings", "LocalExecutor", "RunSpec", "make_executor"]
 
 
 class Executor(Protocol):
@@ -83,23 +68,12 @@ class LocalExecutor:
         pass
 
 
-@dataclass(frozen=True)
-class ExecutorSettings:
-    kind: str = "local"
-    ray_address: str = "auto"  # "auto": the cluster this machine belongs to; "local": a private one
-    shared_results: bool = False  # the results folder is on a file system every node shares
-    run_cpus: float | None = None  # per run; default: the template's aisci.json, else 1
-    run_gpus: float | None = None  # per run; default: the template's aisci.json, else 0
-
-
 def make_executor(settings: ExecutorSettings) -> Executor:
     """The executor ``settings`` ask for, connected: a cluster that cannot be reached fails here,
     before any model call."""
     if settings.kind == "local":
         return LocalExecutor()
     if settings.kind == "ray":
-        from aisci.execution.ray_executor import RayExecutor
-
         return RayExecutor(settings)
     raise ConfigError(
         f"Unknown executor {settings.kind!r}.", f"Use one of: {', '.join(EXECUTORS)}."

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from aisci.errors import ExperimentError
-from aisci.execution import runjson
+from aisci.execution import runjson, safefs
 
 
 @dataclass(frozen=True)
@@ -87,8 +87,6 @@ def parse_final_info(data: Any, where: str = "final_info.json") -> FinalInfo:
 
 def load_final_info(path: Path) -> FinalInfo:
     """``<run>/final_info.json``, validated; read without following a link (a run wrote it)."""
-    from aisci.execution import safefs
-
     path = Path(path)
     if safefs.kind(path, root=path.parent.parent) is None:
         raise ExperimentError(

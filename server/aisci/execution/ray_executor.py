@@ -28,7 +28,7 @@ from aisci.errors import AisciError, ConfigError
 from aisci.execution import environment, safefs
 from aisci.execution.boundary import Boundary
 from aisci.execution.contract import cluster_needs, run_needs
-from aisci.execution.executor import ExecutorSettings, ProgressCallback, RunSpec
+from aisci.execution.run_spec import ExecutorSettings, ProgressCallback, RunSpec
 from aisci.execution.runner import RunResult, read_final_info
 
 if TYPE_CHECKING:  # ray_tasks imports Ray, which the driver loads only when it connects
@@ -58,6 +58,7 @@ _POLL_S = 0.25
 def import_ray():
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     try:
+        # deferred: ray is an optional extra (the cluster executor)
         import ray
     except ImportError:
         raise ConfigError(
@@ -155,8 +156,10 @@ class RayExecutor:
         self.settings = settings
         connect(settings.ray_address)
         ray = import_ray()
+        # deferred: ray is an optional extra (the cluster executor)
         from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
+        # deferred: ray_tasks imports ray, an optional extra
         from aisci.execution import ray_tasks
 
         self._ray = ray

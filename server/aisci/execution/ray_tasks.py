@@ -23,6 +23,7 @@ import ray
 from aisci.execution import safefs, safetree
 from aisci.execution.boundary import Limits
 from aisci.execution.runner import data_dir, run_experiment, tail
+from aisci.execution.sandbox import bwrap_problem
 
 _REPORT_S = 1.0
 _RETURN_LIMIT = 256 << 20
@@ -170,8 +171,6 @@ def _failed(where: str, error: str) -> NodeOutcome:
 
 def probe_node() -> dict:
     """What ``aisci doctor --executor ray`` asks each node."""
-    from aisci.execution.sandbox import bwrap_problem
-
     sets = sorted(p.name for p in data_dir().iterdir() if p.is_dir()) if data_dir().is_dir() else []
     return {
         "where": node_name(),

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aisci.execution.safefs import (
+from aisci.execution.fdwalk import (
     _DIR_FLAGS,
     NameRefusedError,
     _link_target,

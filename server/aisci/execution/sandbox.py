@@ -24,8 +24,10 @@ start here (it never falls back to ``none`` by itself).
 
 from __future__ import annotations
 
+import base64
 import functools
 import glob
+import json
 import os
 import shutil
 import stat
@@ -36,6 +38,7 @@ from pathlib import Path
 from aisci.errors import ConfigError
 from aisci.execution import host_view, syscall_filter
 from aisci.execution.boundary import Limits
+from aisci.execution.launch import namespace_problem
 
 MODES = ("auto", "bwrap", "none")
 SANDBOX_UID = 65534
@@ -89,11 +92,8 @@ def bwrap_problem() -> str | None:
         return f"bwrap could not start: {e}"
     if probe.returncode != 0:
         return f"bwrap cannot create namespaces here: {probe.stderr.strip() or 'exit ' + str(probe.returncode)}"
-    if _is_root():
-        from aisci.execution.launch import namespace_problem
-
-        if (why := namespace_problem(SANDBOX_UID, SANDBOX_GID)) is not None:
-            return f"a run dropped to nobody cannot make its own user namespace ({why})"
+    if _is_root() and (why := namespace_problem(SANDBOX_UID, SANDBOX_GID)) is not None:
+        return f"a run dropped to nobody cannot make its own user namespace ({why})"
     return None
 
 
@@ -214,8 +214,6 @@ def launcher_command(command: list[str], python: str, *, limits: Limits, sandbox
 
     In bwrap the launcher, not bwrap, installs the syscall filter: as root it makes the run's
     user namespace first, which the filter denies."""
-    import base64
-    import json
 
     if sandbox == "bwrap":
         uid, _ = run_user()

@@ -74,6 +74,7 @@ class FilterUnavailable(RuntimeError):
 def program() -> bytes:
     """The compiled BPF program for this machine's architecture (compiled once per process)."""
     try:
+        # deferred: pyseccomp loads libseccomp; only the sandboxed child needs it
         import pyseccomp as sc
     except (ImportError, RuntimeError, OSError) as e:  # RuntimeError: libseccomp.so.2 not found
         raise FilterUnavailable(f"the seccomp library does not load ({e})") from None

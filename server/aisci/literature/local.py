@@ -42,6 +42,7 @@ def latex_to_text(value: str | None) -> str | None:
     if not value:
         return None
     try:
+        # deferred: pylatexenc takes ~15 ms to import; only LaTeX-to-text needs it
         from pylatexenc.latex2text import LatexNodes2Text
 
         text = LatexNodes2Text(math_mode="verbatim").latex_to_text(value)

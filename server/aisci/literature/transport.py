@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from aisci import __version__
+from aisci.versions import __version__
 
 USER_AGENT = f"aisci/{__version__} (AI Scientist literature search; Python urllib)"
 

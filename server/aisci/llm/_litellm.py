@@ -26,6 +26,7 @@ def load_litellm() -> ModuleType:
         if _module is None:
             compat.check_versions()
             compat.offline_environment()
+            # deferred: litellm takes ~1.3 s to import; only a model call needs it
             import litellm
 
             compat.quiet(litellm)

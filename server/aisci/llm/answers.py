@@ -94,7 +94,9 @@ def _parses(s: str) -> bool:
 
 def validation_error(value: Any, schema: dict) -> str | None:
     """The most relevant schema violation as ``at <path>: <message>``, or None if valid."""
-    import jsonschema  # a litellm dependency; imported here to keep `import aisci.llm` light
+    # deferred: jsonschema (litellm's dependency) takes ~55 ms to import; only a checked answer
+    # needs it
+    import jsonschema
 
     validator_cls = jsonschema.validators.validator_for(schema)
     errors = list(validator_cls(schema).iter_errors(value))
@@ -125,3 +127,11 @@ def parse_answer(text: str | None, schema: dict) -> Any:
             else first_problem
         )
     raise AnswerProblem(first_problem or "the answer contains no JSON value")
+
+
+def reask(problem: str, schema: dict) -> str:
+    """The follow-up message that asks again for an answer that could not be used."""
+    return (
+        f"Your answer could not be used: {problem}. Reply again with only the JSON value, "
+        f"matching this JSON schema: {json.dumps(schema, separators=(',', ':'))}"
+    )

@@ -28,7 +28,6 @@ records its cost in the ledger (it was spent).
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import threading
@@ -42,8 +41,8 @@ from aisci.core.settings import STRUCTURED_OUTPUT
 
 from ._litellm import load_litellm
 from .answer_store import Places
-from .answers import AnswerProblem, parse_answer
-from .caching import cached_prompt_tokens, needs_cache_control, with_cache_breakpoints
+from .answers import AnswerProblem, parse_answer, reask
+from .caching import needs_cache_control, with_cache_breakpoints
 from .cassette import Cassette, CassetteWriter, Recorded, request_key
 from .errors import ConfigError, LLMFormatError, LLMRequestError, ReplayMissError
 from .ledger import CallRecord, Ledger, LedgerTotals
@@ -56,6 +55,7 @@ from .models import (
     supports_json_schema,
     warn_unpriced_once,
 )
+from .responses import recorded_of
 from .retry import CONTINUE, call_with_retries, check_cancel
 from .settings import LLMSettings
 
@@ -235,7 +235,7 @@ class LLMClient:
                 conversation.append(
                     {"role": "assistant", "content": reply.text[:_REASK_ECHO_LIMIT]}
                 )
-            conversation.append({"role": "user", "content": _reask(problem, schema)})
+            conversation.append({"role": "user", "content": reask(problem, schema)})
         raise LLMFormatError(
             f"Model `{self.settings.model}` gave no usable JSON for stage `{stage}` after "
             f"{answers} answers: {problem}.",
@@ -314,7 +314,7 @@ class LLMClient:
         if self.settings.stream:
             return self._streamed(kwargs, stage, on_text)
         if self.cancel is None:
-            return self._to_recorded(load_litellm().completion(**kwargs))
+            return recorded_of(load_litellm().completion(**kwargs), self.settings.model)
         return self._abortable(kwargs, stage)
 
     def _streamed(self, kwargs: dict, stage: str, on_text: Callable | None) -> Recorded:
@@ -338,7 +338,7 @@ class LLMClient:
                 except Exception:  # closing a finished stream may fail; nothing to save
                     pass
         response = litellm.stream_chunk_builder(chunks, messages=kwargs["messages"])
-        return self._to_recorded(response)
+        return recorded_of(response, self.settings.model)
 
     def _abortable(self, kwargs: dict, stage: str) -> Recorded:
         what = f"Model `{self.settings.model}` (stage `{stage}`)"
@@ -349,7 +349,7 @@ class LLMClient:
         def work() -> None:
             answer, error = None, None
             try:
-                answer = self._to_recorded(load_litellm().completion(**kwargs))
+                answer = recorded_of(load_litellm().completion(**kwargs), self.settings.model)
             except BaseException as exc:  # handed to the waiting thread
                 error = exc
             with handoff:
@@ -369,34 +369,6 @@ class LLMClient:
         if box["error"] is not None:
             raise box["error"]
         return box["answer"]
-
-    def _to_recorded(self, response: Any) -> Recorded:
-        choice = response.choices[0] if response.choices else None
-        text = (choice.message.content if choice is not None else None) or ""
-        usage = getattr(response, "usage", None)
-        prompt = int(getattr(usage, "prompt_tokens", 0) or 0)
-        completion = int(getattr(usage, "completion_tokens", 0) or 0)
-        return Recorded(
-            text=text,
-            prompt_tokens=prompt,
-            completion_tokens=completion,
-            # litellm's completion_cost prices these at the cached rate from the same usage.
-            cost_usd=self._cost(response, prompt, completion),
-            model=str(getattr(response, "model", "") or self.settings.model),
-            cached_prompt_tokens=min(prompt, cached_prompt_tokens(usage)),
-        )
-
-    def _cost(self, response: Any, prompt: int, completion: int) -> float | None:
-        p = price(self.settings.model)
-        if p is None:
-            return None
-        litellm = load_litellm()
-        for kwargs in ({}, {"model": self.settings.model}):
-            try:
-                return float(litellm.completion_cost(completion_response=response, **kwargs))
-            except Exception as exc:  # an unmapped dated snapshot name, for instance
-                log.debug("completion_cost failed (%s); trying the next way", exc)
-        return prompt * p.input_per_token + completion * p.output_per_token
 
     def _finish(self, stage: str, answer: Recorded, duration: float, *, replayed: bool) -> Reply:
         self.ledger.record(
@@ -434,13 +406,6 @@ def _last_user_text(messages: list[dict]) -> str:
                 content = " ".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
             return " ".join(str(content or "").split())
     return ""
-
-
-def _reask(problem: str, schema: dict) -> str:
-    return (
-        f"Your answer could not be used: {problem}. Reply again with only the JSON value, "
-        f"matching this JSON schema: {json.dumps(schema, separators=(',', ':'))}"
-    )
 
 
 __all__ = ["LLMClient", "Reply"]

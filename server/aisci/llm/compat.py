@@ -120,6 +120,7 @@ def register_zero_price(litellm: Any, model: str, provider: str) -> None:
 
 def aider_alias(name: str) -> str:
     """The model string aider means by ``name`` ("sonnet" -> a full name); else ``name``."""
+    # deferred: aider takes ~0.45 s to import; only an AI edit needs it
     from aider import models
 
     return str(models.MODEL_ALIASES.get(name, name))
@@ -127,6 +128,7 @@ def aider_alias(name: str) -> str:
 
 def add_aider_metadata(name: str, entry: Callable[[], dict[str, Any]]) -> None:
     """Give aider's process-wide model table an entry for ``name`` (``entry()``) if it has none."""
+    # deferred: aider takes ~0.45 s to import; only an AI edit needs it
     from aider import models
 
     with _aider_lock:

@@ -3,7 +3,8 @@
 Contract: ``Args.parse(command, arguments, allowed)`` accepts exactly one object whose keys are
 ``allowed`` or settings keys (docs/lsp.md §2) and raises ``InvalidArgs`` (-32602) with a
 message naming the command, the key, what was expected and what was found. Getters check
-types; ``overrides`` holds the settings keys, validated when the command's settings are built.
+types; ``overrides`` holds the settings keys, validated when the command's settings are built;
+``where()`` is the path the command acts on, whose workspace folder's settings it takes.
 """
 
 from __future__ import annotations
@@ -71,6 +72,17 @@ class Args:
     @property
     def overrides(self) -> dict[str, Any]:
         return {k: v for k, v in self.values.items() if k in KEYS}
+
+    def where(self) -> Path | None:
+        """The path the command acts on (its idea folder, template, file or folder), unchecked:
+        the handler checks it; None when it names none (the first workspace folder then)."""
+        for key in ("folder", "template", "path", "dir"):
+            value = self.values.get(key)
+            if isinstance(value, str) and value.strip():
+                path = uri_to_path(value) if value.startswith("file:") else Path(value)
+                if path is not None and path.is_absolute():
+                    return path
+        return None
 
     @overload
     def text(self, key: str, required: Literal[True] = True) -> str: ...

@@ -19,17 +19,25 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pygls.exceptions import JsonRpcException
 
+from aisci.core.search import load_tree, steer
 from aisci.errors import AisciError
 from aisci.lsp import queries, stages  # noqa: F401 (their @command declarations fill COMMANDS)
 from aisci.lsp.args import Args
 from aisci.lsp.jobs import Busy, run_job
 from aisci.lsp.pygls_compat import current_request
 from aisci.lsp.registry import COMMANDS, Plan, command
-from aisci.lsp.wire import to_wire
+from aisci.lsp.reporter import LspReporter
+from aisci.lsp.wire import Cancelled, NodeSteered, to_wire
+
+if TYPE_CHECKING:
+    from aisci.core.events import Reporter
+
+    # lsp/server.py loads this module to register the commands: a real import would be a cycle.
+    from aisci.lsp.server import AisciServer
 
 log = logging.getLogger(__name__)
 
@@ -38,24 +46,22 @@ STEERING = ("pin", "unpin", "prune")
 
 
 @command("aisci.cancel", keys=("job", "folder"), long=False)
-def cancel(server, args: Args) -> dict:
+def cancel(server: AisciServer, args: Args) -> Cancelled:
     if args.has("job"):
-        return {"cancelled": server.jobs.cancel(job_id=args.text("job"))}
+        return Cancelled(server.jobs.cancel(job_id=args.text("job")))
     if args.has("folder"):
-        return {"cancelled": server.jobs.cancel(folder=str(args.path("folder")))}
+        return Cancelled(server.jobs.cancel(folder=str(args.path("folder"))))
     raise args.fail('give {"job": "aisci-job-N"} or {"folder": "/abs/folder"}.')
 
 
 @command("aisci.steerNode", keys=("folder", "node", "action"), long=False, trusted_only=True)
-def steer_node(server, args: Args) -> dict:
+def steer_node(server: AisciServer, args: Args) -> NodeSteered:
     """A person's pin or prune of a search node (core.tree.steer), under the folder's lock.
 
     When one of this server's jobs holds the folder (a search running here), its lock is ours and
     tree.json's per-file lock orders this write with the search's; otherwise the folder is locked
     for the write, so a search running in another process (an ``aisci launch`` in a terminal)
     refuses it as busy rather than losing one of the two writes."""
-    from aisci.core.search import load_tree, steer
-
     folder = args.path("folder")
     node, action = args.values.get("node"), args.text("action")
     if isinstance(node, bool) or not isinstance(node, int) or node < 0:
@@ -89,23 +95,16 @@ def steer_node(server, args: Args) -> dict:
         if job is not None:
             server.jobs.release(job)
     changed = tree.node(node)
-    return {
-        "folder": str(folder),
-        "node": node,
-        "action": action,
-        "status": changed.status,
-        "pinned": changed.pinned,
-        "pruned": changed.pruned,
-    }
+    return NodeSteered(str(folder), node, action, changed.status, changed.pinned, changed.pruned)
 
 
 def _error(code: int, text: str, **data: Any) -> JsonRpcException:
     return JsonRpcException(message=text, code=code, data=data)
 
 
-def _log_of(error: AisciError, reporter, folder: Path) -> str | None:
+def _log_of(error: AisciError, reporter: Reporter, folder: Path) -> str | None:
     """The log that tells most about a failure: the failed run's stderr, else the plot log."""
-    if reporter is not None and reporter.last_failure_log:
+    if isinstance(reporter, LspReporter) and reporter.last_failure_log:
         return reporter.last_failure_log
     for candidate in (folder / "logs" / "plot" / "stderr.log",):
         if candidate.is_file() and str(candidate) in f"{error.message} {error.hint}":
@@ -113,14 +112,14 @@ def _log_of(error: AisciError, reporter, folder: Path) -> str | None:
     return None
 
 
-async def execute(server, name: str, arguments: tuple) -> Any:
+async def execute(server: AisciServer, name: str, arguments: tuple[Any, ...]) -> Any:
     spec = COMMANDS[name]
     args = Args.parse(name, arguments, spec.keys)
     loop = asyncio.get_running_loop()
     handler = spec.handler
     if not spec.long:  # a quick command that refuses an untrusted workspace does so itself
         try:
-            # A query answers with its lsp/wire.py type: the JSON is made here, once.
+            # A quick command answers with its lsp/wire type: the JSON is made here, once.
             return to_wire(await loop.run_in_executor(None, handler, server, args))
         except AisciError as e:
             raise _error(

@@ -14,19 +14,25 @@ import asyncio
 import logging
 import sys
 import threading
+from typing import TYPE_CHECKING, Any, BinaryIO
 
+from lsprotocol import converters
+from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import JsonRPCNotification, JsonRPCRequestMessage, JsonRPCResponseMessage
 
+from aisci.lsp.framing import StdioSource, StreamSource, serve
 from aisci.lsp.pygls_compat import stop_thread_pool
+
+if TYPE_CHECKING:
+    from cattrs import Converter
 
 log = logging.getLogger("aisci.lsp")
 
 
-def plain_converter():
+def plain_converter() -> Converter:
     """lsprotocol's converter, keeping the params and results of custom methods as plain JSON
     (pygls's default turns them into namedtuples)."""
-    from lsprotocol import converters
-    from pygls.protocol import JsonRPCNotification, JsonRPCRequestMessage, JsonRPCResponseMessage
 
     converter = converters.get_converter()
     for kind in (JsonRPCNotification, JsonRPCRequestMessage, JsonRPCResponseMessage):
@@ -35,7 +41,7 @@ def plain_converter():
 
 
 class Connection(LanguageServer):
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, converter_factory=plain_converter, **kwargs)
         self.stop_event: threading.Event | None = None  # set: stop reading the client
         self.tcp_server: asyncio.Server | None = None  # `aisci lsp --tcp`
@@ -43,13 +49,9 @@ class Connection(LanguageServer):
     def cleanup(self) -> None:
         """End what the server started (a subclass's jobs and services); before the end."""
 
-    def start_io(self, stdin=None, stdout=None) -> None:
+    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
         """pygls's stdio server with our reader of frames (lsp/framing.py: bad input is answered
         or skipped, never the end of the conversation)."""
-        from pygls.io_ import StdoutWriter
-
-        from aisci.lsp.framing import StdioSource, serve
-
         self.stop_event = stop_event = threading.Event()
         self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
         try:
@@ -72,8 +74,6 @@ class Connection(LanguageServer):
 
     def start_tcp(self, host: str, port: int) -> None:
         """One client on host:port (``aisci lsp --tcp`` passes 127.0.0.1), read like stdio."""
-        from aisci.lsp.framing import StreamSource, serve
-
         self.stop_event = stop_event = threading.Event()
 
         async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

@@ -11,14 +11,22 @@ time one group changes, so a new LaTeX build never wipes a template problem and 
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
+from aisci.core.diagnostics import Diagnostic
+from aisci.execution.runner import tail
 from aisci.lsp.uris import path_to_uri
+
+if TYPE_CHECKING:
+    from aisci.lsp.jobs import Bridge
+    from aisci.problems import Problem
 
 _SEVERITY = {
     "error": types.DiagnosticSeverity.Error,
@@ -54,14 +62,14 @@ def make(
     )
 
 
-def from_problem(problem) -> types.Diagnostic:
+def from_problem(problem: Problem) -> types.Diagnostic:
     """A template ``Problem`` (problems.py)."""
     return make(
         problem.message, problem.severity, "aisci-template", problem.line, code=problem.field
     )
 
 
-def from_core(diagnostic) -> types.Diagnostic:
+def from_core(diagnostic: Diagnostic) -> types.Diagnostic:
     """An ``aisci.core.diagnostics.Diagnostic`` (LaTeX log, BibTeX, chktex, pre-checks, consistency)."""
     return make(
         diagnostic.message,
@@ -89,7 +97,7 @@ def traceback_frame(folder: Path, stderr: str) -> tuple[int, str] | None:
 
 
 class DiagnosticStore:
-    def __init__(self, bridge) -> None:
+    def __init__(self, bridge: Bridge) -> None:
         self.bridge = bridge
         self._lock = threading.Lock()
         self._by_file: dict[str, dict[str, list[types.Diagnostic]]] = {}
@@ -122,7 +130,7 @@ class DiagnosticStore:
         self.bridge.call(self.bridge.ls.text_document_publish_diagnostics, params)
 
     # -- the sources -------------------------------------------------------------------
-    def template_problems(self, template: Path, problems) -> None:
+    def template_problems(self, template: Path, problems: Iterable[Problem]) -> None:
         by_file: dict[Path, list[types.Diagnostic]] = {}
         for problem in problems:
             path = Path(problem.file)
@@ -137,8 +145,6 @@ class DiagnosticStore:
         experiment = Path(folder) / "experiment.py"
         found = None
         if not ok:
-            from aisci.execution.runner import tail
-
             found = traceback_frame(Path(folder), tail(Path(folder) / run / "stderr.log", 4000))
         if found is None:
             self.set_group("experiment", experiment, {})
@@ -150,7 +156,7 @@ class DiagnosticStore:
             {experiment: [make(f"{run} failed: {message}", "error", "aisci-experiment", line)]},
         )
 
-    def core_diagnostics(self, group: str, root: Path, diagnostics) -> None:
+    def core_diagnostics(self, group: str, root: Path, diagnostics: Iterable[Diagnostic]) -> None:
         """Diagnostics whose ``file`` is relative to ``root`` (the latex folder)."""
         by_file: dict[Path, list[types.Diagnostic]] = {}
         for d in diagnostics:
@@ -161,10 +167,6 @@ class DiagnosticStore:
 
     def saved_paper_diagnostics(self, folder: Path) -> dict[str, int]:
         """Publish what the last paper build saved in ``latex/diagnostics.json``; returns counts."""
-        import json
-
-        from aisci.core.diagnostics import Diagnostic
-
         latex = Path(folder) / "latex"
         try:
             saved = [

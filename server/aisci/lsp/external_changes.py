@@ -10,7 +10,12 @@ diagnostics. A change to a folder one of the server's jobs holds is left to that
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from aisci.errors import AisciError
+from aisci.execution.final_info import load_final_info
+from aisci.lsp import wire
+from aisci.lsp.queries import folder_runs
 
 if TYPE_CHECKING:
     from aisci.lsp.server import AisciServer
@@ -20,7 +25,7 @@ def on_external_change(server: AisciServer, kind: str, path: Path) -> None:
     """A change the watcher saw; a folder one of our jobs holds is left to that job, except
     the search record: no job reports its writes, so every change of it is sent from here."""
     if kind == "tree":
-        server.bridge.notify("aisci/treeChanged", {"folder": str(path.parent)})
+        server.bridge.send(wire.TreeChanged(str(path.parent)))
         return
     try:
         changed_at = path.stat().st_mtime
@@ -32,39 +37,32 @@ def on_external_change(server: AisciServer, kind: str, path: Path) -> None:
         if not server.restricted:
             server.preview.schedule(path)
     elif kind == "ideas":
-        server.bridge.notify(
-            "aisci/ideasChanged",
-            {"template": path.parent.name, "path": str(path), "source": "watcher"},
-        )
+        server.bridge.send(wire.IdeasChanged(path.parent.name, str(path), "watcher"))
     elif kind == "run":
         _external_run(server, path.parent.parent, path.parent.name, path)
 
 
 def _external_run(server: AisciServer, folder: Path, run: str, final_info: Path) -> None:
-    from aisci.errors import AisciError
-    from aisci.execution.final_info import load_final_info
-    from aisci.lsp.queries import runs_of
 
     try:
         means, ok, message = load_final_info(final_info).means(), True, f"{run} finished."
     except AisciError as e:
         means, ok, message = {}, False, e.message
-    step: dict[str, Any] = (
-        next((r for r in runs_of(server, folder)["runs"] if r["run"] == run), {})
+    known = (
+        next((r for r in folder_runs(server, folder).runs if r.run == run), None)
         if (folder / "state.json").is_file()
-        else {}
+        else None
     )
-    server.bridge.notify(
-        "aisci/runFinished",
-        {
-            "folder": str(folder),
-            "run": run,
-            "ok": ok,
-            "durationS": step.get("durationS"),
-            "exitCode": None,
-            "message": message,
-            "means": means,
-            "source": "watcher",
-        },
+    server.bridge.send(
+        wire.RunFinished(
+            folder=str(folder),
+            run=run,
+            ok=ok,
+            duration_s=known.duration_s if known else None,
+            exit_code=None,
+            message=message,
+            means=means,
+            source="watcher",
+        )
     )
     server.diagnostics.run_finished(folder, run, ok)

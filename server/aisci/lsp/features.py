@@ -1,11 +1,13 @@
 """The LSP features the server offers, one handler each; every handler only translates.
 
 Contract: ``register_features(server)`` registers the session's handlers (``initialize``: the
-workspace root and the client's settings, then the services; ``initialized``: the file watcher
-and the settings messages held until then; ``workspace/didChangeConfiguration``; ``shutdown``:
-every job cancelled) and the document features (``didSave``: a PDF preview build of a .tex file,
-a check of a template's files; citation completion and hover in .tex files; code lenses on the
-ideas of an ideas.json). The commands are registered apart (lsp/server.py, lsp/commands.py).
+workspace root and the client's settings, then the services; ``initialized``: the file watchers
+and the settings messages held until then; ``workspace/didChangeConfiguration`` (the section, and
+each workspace folder's own values when sent); ``workspace/didChangeWorkspaceFolders``: a
+watcher per folder; ``shutdown``: every job cancelled) and the document features (``didSave``:
+a PDF preview build of a .tex file, a check of a template's files; citation completion and
+hover in .tex files; code lenses on the ideas of an ideas.json). The commands are registered
+apart (lsp/server.py, lsp/commands.py).
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
+from aisci.core.template import check_template
 from aisci.lsp import latex_features
+from aisci.lsp.locate import is_template, template_for_name
 from aisci.lsp.pygls_compat import cancel_requests_in_flight
-from aisci.lsp.settings import section_of
+from aisci.lsp.settings import folders_of, section_of
 from aisci.lsp.uris import uri_to_path
 
 if TYPE_CHECKING:
@@ -53,7 +57,11 @@ def register_features(server: AisciServer) -> None:
         root = _root_of(params)
         if root is not None:
             ls.root = root  # what the CLI finds in its current directory the server finds here
-        ls.pending_messages += ls.client_settings.merge(section_of(params.initialization_options))
+        options = params.initialization_options
+        ls.pending_messages += ls.client_settings.merge(section_of(options))
+        folders = folders_of(options)
+        if folders is not None:
+            ls.pending_messages += ls.client_settings.merge_folders(folders)
         ls.start_services()
 
     @server.feature(types.INITIALIZED)
@@ -67,8 +75,20 @@ def register_features(server: AisciServer) -> None:
     def did_change_configuration(
         ls: AisciServer, params: types.DidChangeConfigurationParams
     ) -> None:
-        for message in ls.client_settings.merge(section_of(params.settings)):
+        messages = ls.client_settings.merge(section_of(params.settings))
+        folders = folders_of(params.settings)
+        if folders is not None:
+            messages += ls.client_settings.merge_folders(folders)
+        for message in messages:
             ls.bridge.show_message(message, "warning" if "ignored" in message else "error")
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+    def did_change_workspace_folders(
+        ls: AisciServer, params: types.DidChangeWorkspaceFoldersParams
+    ) -> None:
+        """pygls has updated the folders: watch the new ones' results, stop the removed ones'.
+        A new folder's own settings come with the client's next didChangeConfiguration."""
+        ls.start_watcher()
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
     async def did_save(ls: AisciServer, params: types.DidSaveTextDocumentParams) -> None:
@@ -77,7 +97,6 @@ def register_features(server: AisciServer) -> None:
             return
         if path.suffix == ".tex" and not ls.restricted and not ls.jobs.holder_of(path):
             ls.preview.schedule(path, saved=True)
-        from aisci.lsp.locate import is_template
 
         template = path.parent.parent if path.name == "template.tex" else path.parent
         if (
@@ -85,8 +104,6 @@ def register_features(server: AisciServer) -> None:
             and is_template(template)
             and not (template / "state.json").exists()
         ):
-            from aisci.core.template import check_template
-
             problems = await asyncio.get_running_loop().run_in_executor(
                 None, check_template, template
             )
@@ -146,15 +163,13 @@ def register_features(server: AisciServer) -> None:
 
     @server.feature(types.TEXT_DOCUMENT_CODE_LENS)
     def code_lens(ls: AisciServer, params: types.CodeLensParams) -> list[types.CodeLens] | None:
-        from aisci.lsp.locate import is_template, template_for_name
-
         path = uri_to_path(params.text_document.uri)
         if path is None or path.name != "ideas.json":
             return None
         template = (
             path.parent
             if is_template(path.parent)
-            else template_for_name(ls.root, path.parent.name)
+            else template_for_name(ls.folder_of(path), path.parent.name)
         )
         if template is None:
             return None

@@ -21,7 +21,12 @@ import asyncio
 import json
 import logging
 import re
-from typing import Any
+import threading
+from concurrent.futures import Executor
+from typing import Any, BinaryIO
+
+from cattrs import transform_error
+from pygls.protocol import JsonRPCProtocol
 
 from aisci.lsp.pygls_compat import send_raw
 
@@ -38,7 +43,7 @@ PARSE_ERROR, INVALID_REQUEST, INVALID_PARAMS = -32700, -32600, -32602
 class StdioSource:
     """Blocking reads of the server's stdin, run in a worker thread."""
 
-    def __init__(self, stream, executor=None):
+    def __init__(self, stream: BinaryIO, executor: Executor | None = None) -> None:
         self.stream = stream
         self.executor = executor
 
@@ -55,7 +60,7 @@ class StdioSource:
 class StreamSource:
     """An asyncio stream (``aisci lsp --tcp``)."""
 
-    def __init__(self, reader: asyncio.StreamReader):
+    def __init__(self, reader: asyncio.StreamReader) -> None:
         self.reader = reader
 
     async def readline(self) -> bytes:
@@ -73,7 +78,7 @@ class StreamSource:
 class FrameReader:
     """Frames from a source, with bytes pushed back after a resynchronization."""
 
-    def __init__(self, source):
+    def __init__(self, source: StdioSource | StreamSource) -> None:
         self.source = source
         self.pending = b""
 
@@ -183,7 +188,7 @@ def _complete_json_before_header(body: bytes) -> int | None:
     return end if body[end:].lstrip().upper().startswith(HEADER.upper()) else None
 
 
-def _reply_error(protocol, msg_id: Any, code: int, message: str) -> None:
+def _reply_error(protocol: JsonRPCProtocol, msg_id: Any, code: int, message: str) -> None:
     # Written as plain JSON: pygls's serializer drops ``"id": null``, which JSON-RPC requires
     # when the request's id could not be read.
     send_raw(
@@ -194,14 +199,12 @@ def _reply_error(protocol, msg_id: Any, code: int, message: str) -> None:
 def _params_problem(error: BaseException) -> str:
     cause = error.__cause__ or error
     try:
-        from cattrs import transform_error
-
         return "; ".join(transform_error(cause))
     except Exception:
         return str(cause)
 
 
-def handle_body(protocol, body: bytes) -> None:
+def handle_body(protocol: JsonRPCProtocol, body: bytes) -> None:
     """Parse one body and hand it to pygls, answering what it cannot handle."""
     try:
         data = json.loads(body)
@@ -247,7 +250,9 @@ def handle_body(protocol, body: bytes) -> None:
             _reply_error(protocol, msg_id, -32603, "Internal error: see the server's log.")
 
 
-async def serve(source, protocol, stop_event) -> None:
+async def serve(
+    source: StdioSource | StreamSource, protocol: JsonRPCProtocol, stop_event: threading.Event
+) -> None:
     """Read frames until the input ends (or ``stop_event`` is set) and hand them to pygls."""
     frames = FrameReader(source)
     while not stop_event.is_set():

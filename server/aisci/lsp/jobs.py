@@ -12,7 +12,8 @@ Contract:
   process holds is refused with ``Busy`` too. ``release`` frees both when the work has ended.
 - ``Bridge`` is the only way worker threads talk to the client: every notification and
   request is handed to the event loop (``call_soon_threadsafe``), so the protocol is written
-  from one thread and in order; after the loop has closed, messages are dropped.
+  from one thread and in order; after the loop has closed, messages are dropped. An
+  ``aisci/*`` notification goes only as its lsp/wire type (``Bridge.send``).
 - ``run_job`` (a coroutine, on the loop) creates the progress token, sends begin/end, starts
   the thread and waits for it; a ``$/cancelRequest``, a progress cancel or ``aisci.cancel``
   all end up in ``Job.request_cancel``.
@@ -30,15 +31,22 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
+from pygls.lsp.server import LanguageServer
 
+from aisci.core import locks
+from aisci.lsp import wire
 from aisci.lsp.pygls_compat import forget_request
+
+if TYPE_CHECKING:
+    from aisci.core.locks import FolderInUse, FolderLock
 
 log = logging.getLogger(__name__)
 _ids = itertools.count(1)
 CANCEL_GRACE_S = 10.0
+Progress = types.WorkDoneProgressBegin | types.WorkDoneProgressReport | types.WorkDoneProgressEnd
 
 
 @dataclass
@@ -51,7 +59,7 @@ class Job:
     started: float = field(default_factory=time.time)
     token: str | None = None
     thread: threading.Thread | None = None
-    folder_lock: Any = None  # the inter-process lock (core.locks.FolderLock)
+    folder_lock: FolderLock | None = None  # the inter-process lock
     _callbacks: list[Callable[[], None]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -101,8 +109,8 @@ class Busy(Exception):
         )
 
     @classmethod
-    def elsewhere(cls, error) -> Busy:
-        """Another process holds the path (``error``: core.locks.FolderInUse)."""
+    def elsewhere(cls, error: FolderInUse) -> Busy:
+        """Another process holds the path."""
         busy = Exception.__new__(cls)
         holder = error.holder
         busy.running = {
@@ -122,8 +130,9 @@ def _overlaps(a: str, b: str) -> bool:
 
 
 class JobManager:
-    def __init__(self, results: Callable[[], Path] | None = None) -> None:
-        self._results = results  # the workspace's results folder (it moves at initialize)
+    def __init__(self, results: Callable[[Path], Path] | None = None) -> None:
+        # The results folder of the workspace folder holding a path (they move at initialize).
+        self._results = results
         self._lock = threading.Lock()
         self.jobs: dict[str, Job] = {}
         self._released: list[tuple[str, float]] = []  # (path, when its job ended)
@@ -139,10 +148,8 @@ class JobManager:
             self.jobs[job.id] = job
             return job
 
-    def _lock_folder(self, path: Path, command: str):
-        from aisci.core import locks
-
-        results = self._results().resolve() if self._results is not None else None
+    def _lock_folder(self, path: Path, command: str) -> FolderLock:
+        results = self._results(path).resolve() if self._results is not None else None
         label = f"aisci lsp: {command}"
         try:
             if results is not None and path.parent == results:
@@ -213,7 +220,7 @@ def _message_type(level: str) -> types.MessageType:
 class Bridge:
     """Worker threads -> the event loop that owns the protocol."""
 
-    def __init__(self, ls, loop: asyncio.AbstractEventLoop):
+    def __init__(self, ls: LanguageServer, loop: asyncio.AbstractEventLoop) -> None:
         self.ls = ls
         self.loop = loop
 
@@ -223,8 +230,10 @@ class Bridge:
         except RuntimeError:  # the loop is closed: the client has gone
             log.debug("dropped a message for a closed connection")
 
-    def notify(self, method: str, params: Any) -> None:
-        self.call(self.ls.protocol.notify, method, params)
+    def send(self, note: wire.Notification) -> None:
+        """An ``aisci/*`` notification: its method is its type's, its params ``to_wire`` of it,
+        so no sender names a method or shapes the params itself (lsp/wire/notes.py)."""
+        self.call(self.ls.protocol.notify, wire.method_of(note), wire.to_wire(note))
 
     def log_message(self, message: str, level: str = "info") -> None:
         self.call(
@@ -276,7 +285,7 @@ class Bridge:
 
         self.call(send)
 
-    def progress(self, token: str | None, value) -> None:
+    def progress(self, token: str | None, value: Progress) -> None:
         if token is None:
             return
         progress = self.ls.work_done_progress
@@ -288,12 +297,14 @@ class Bridge:
         self.call(method, token, value)
 
 
-def client_has_progress(ls) -> bool:
+def client_has_progress(ls: LanguageServer) -> bool:
     window = getattr(ls.client_capabilities, "window", None)
     return bool(window and window.work_done_progress)
 
 
-async def run_job(ls, bridge: Bridge, job: Job, title: str, work: Callable[[], Any]) -> Any:
+async def run_job(
+    ls: LanguageServer, bridge: Bridge, job: Job, title: str, work: Callable[[], Any]
+) -> Any:
     """Run ``work()`` in the job's thread, with progress; return its value or raise its error."""
     loop = asyncio.get_running_loop()
     done: asyncio.Future = loop.create_future()
@@ -311,10 +322,7 @@ async def run_job(ls, bridge: Bridge, job: Job, title: str, work: Callable[[], A
                 job.id,
                 exc_info=True,
             )
-    bridge.notify(
-        "aisci/jobStarted",
-        {"job": job.id, "command": job.command, "folder": job.folder, "token": job.token},
-    )
+    bridge.send(wire.JobStarted(job.id, job.command, job.folder, job.token))
     bridge.progress(
         job.token,
         types.WorkDoneProgressBegin(
@@ -356,13 +364,4 @@ async def run_job(ls, bridge: Bridge, job: Job, title: str, work: Callable[[], A
         message = "cancelled" if job.cancel.is_set() else ("done" if ok else "failed")
         bridge.progress(job.token, types.WorkDoneProgressEnd(message=message))
         ls.work_done_progress.tokens.pop(job.id, None)
-        bridge.notify(
-            "aisci/jobFinished",
-            {
-                "job": job.id,
-                "command": job.command,
-                "ok": ok,
-                "cancelled": job.cancel.is_set(),
-                "message": message,
-            },
-        )
+        bridge.send(wire.JobFinished(job.id, job.command, ok, job.cancel.is_set(), message))

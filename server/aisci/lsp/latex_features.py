@@ -20,6 +20,9 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+from aisci.literature.bibparse import parse_bibtex, split_authors
+from aisci.paper.textify import latex_to_text
+
 _CITE_OPEN = re.compile(
     r"\\(?:[a-zA-Z]*cite[a-zA-Z]*|nocite)\*?\s*(?:\[[^\]]*\]\s*){0,2}\{(?P<keys>[^{}]*)$"
 )
@@ -75,8 +78,6 @@ def _clean(value: str | None) -> str:
 
 def bib_entries(tex_path: Path, tex_text: str, read: Callable[[Path], str]) -> dict[str, dict]:
     """key -> {title, authors, year, venue, abstract, file}, first definition wins."""
-    from aisci.literature.bibparse import parse_bibtex, split_authors
-
     entries: dict[str, dict] = {}
     for path in _bib_files(tex_path, tex_text):
         try:
@@ -144,6 +145,4 @@ def idea_lenses(text: str) -> list[tuple[int, str]]:
 
 def render_text(tex: str) -> str:
     """The same text the reviewer reads (aisci.paper.textify: one renderer for both)."""
-    from aisci.paper.textify import latex_to_text
-
     return latex_to_text(tex)

@@ -18,19 +18,13 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from aisci.core.folders import IDEA_FOLDER, find_idea_folders
+
 # results/<template>/<idea>/latex/template.tex is the deepest path the editor reads.
 RESULTS_DEPTH = 4
-
-
-def _idea_folder_name() -> re.Pattern:
-    # Imported here, not at the top: this module loads at start-up.
-    from aisci.core.folders import IDEA_FOLDER
-
-    return IDEA_FOLDER
 
 
 def is_template(path: Path) -> bool:
@@ -89,8 +83,6 @@ def template_for_name(root: Path, name: str) -> Path | None:
 
 
 def idea_folders(results: Path, template_name: str) -> list[Path]:
-    from aisci.core.folders import find_idea_folders
-
     return [p.resolve() for p in find_idea_folders(results, template_name)]
 
 
@@ -98,7 +90,7 @@ def idea_of_folder(folder: Path) -> str:
     state = _read_state(folder)
     if isinstance(state.get("idea"), str):
         return state["idea"]
-    match = _idea_folder_name().match(Path(folder).name)
+    match = IDEA_FOLDER.match(Path(folder).name)
     return match.group(2) if match else Path(folder).name
 
 

@@ -14,6 +14,9 @@ import logging
 import os
 import signal
 import sys
+from types import FrameType
+
+from pygls.exceptions import JsonRpcException
 
 from aisci.lsp.pygls_compat import check_versions, shutdown_requested
 from aisci.lsp.server import create_server
@@ -30,8 +33,6 @@ class AnsweredErrors(logging.Filter):
     QUIET = (-32800, -32002, -32602)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        from pygls.exceptions import JsonRpcException
-
         error = record.exc_info[1] if record.exc_info else None
         if not isinstance(error, JsonRpcException):
             return True
@@ -62,7 +63,7 @@ def main(tcp_port: int | None = None) -> None:
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     server = create_server()
 
-    def on_term(signum, frame):
+    def on_term(signum: int, frame: FrameType | None) -> None:
         # The editor (or the system) stopping us: end our children, then go. The job threads
         # finish without the event loop, which this handler interrupts.
         server.cleanup()

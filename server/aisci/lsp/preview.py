@@ -18,9 +18,18 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from aisci.core.context import Cancelled
+from aisci.errors import AisciError
+from aisci.lsp import wire
 from aisci.lsp.debounce import Debouncer
+
+if TYPE_CHECKING:
+    from aisci.lsp.diagnostics import DiagnosticStore
+    from aisci.lsp.jobs import Bridge
 
 log = logging.getLogger(__name__)
 DEBOUNCE_S = 0.5
@@ -41,12 +50,18 @@ class _Build:
 
 class Preview:
     def __init__(
-        self, bridge, diagnostics, is_busy=lambda path: False, sandbox=lambda: "auto"
+        self,
+        bridge: Bridge,
+        diagnostics: DiagnosticStore,
+        is_busy: Callable[[Path], bool] = lambda path: False,
+        sandbox: Callable[[Path], str] = lambda folder: "auto",
     ) -> None:
         self.bridge = bridge
         self.diagnostics = diagnostics
         self.is_busy = is_busy
-        self.sandbox = sandbox  # the runs' sandbox setting, read at each build: TeX gets the same
+        # The runs' sandbox setting in the latex folder's workspace folder, read at each build: TeX
+        # gets the same.
+        self.sandbox = sandbox
         self._lock = threading.Lock()
         self._debounce = Debouncer(DEBOUNCE_S)
         self._builds: dict[str, _Build] = {}
@@ -109,8 +124,7 @@ class Preview:
         build.thread.start()
 
     def _run(self, folder: Path, main: str, build: _Build) -> None:
-        from aisci.core.context import Cancelled
-        from aisci.errors import AisciError
+        # deferred: the paper's build and checks: +20 ms at the server's start, measured
         from aisci.paper.build import compile_paper
 
         try:
@@ -122,13 +136,13 @@ class Preview:
                     main=main,
                     timeout_s=BUILD_TIMEOUT_S,
                     cancel=build.cancelled,
-                    sandbox=self.sandbox(),
+                    sandbox=self.sandbox(folder),
                 )
             except Cancelled:
                 log.info("preview build of %s superseded", folder)
                 return
             except AisciError as e:  # no TeX, no main file: nothing could be built
-                self._publish(folder, main, {"ok": False, "error": str(e)}, [])
+                self._publish(folder, main, [], ok=False, error=str(e))
                 return
             if build.cancelled.is_set():
                 return
@@ -136,14 +150,12 @@ class Preview:
             self._publish(
                 folder,
                 main,
-                {
-                    "ok": built.ok,
-                    "pdf": str(built.pdf) if built.pdf else None,
-                    "durationS": round(built.duration_s, 3),
-                },
                 diagnostics,
+                ok=built.ok,
+                pdf=str(built.pdf) if built.pdf else None,
+                duration_s=round(built.duration_s, 3),
             )
-            checks = self._checks(folder / main, diagnostics, self.sandbox())
+            checks = self._checks(folder / main, diagnostics, self.sandbox(folder))
             if not build.cancelled.is_set():
                 self.diagnostics.core_diagnostics(
                     "build", folder, diagnostics + [d for d in checks if d.source != "chktex"]
@@ -161,7 +173,7 @@ class Preview:
     @staticmethod
     def _checks(tex: Path, known: list, sandbox: str) -> list:
         """The cheap source checks (a \\cite key with no entry, a missing figure) and the style lint."""
-        from aisci.errors import AisciError
+        # deferred: the paper's build and checks: +20 ms at the server's start, measured
         from aisci.paper.chktex import run_chktex
         from aisci.paper.prechecks import run_prechecks
 
@@ -177,22 +189,31 @@ class Preview:
                 log.warning("%s failed on %s", name, tex, exc_info=True)
         return found
 
-    def _publish(self, folder: Path, main: str, result: dict, diagnostics: list) -> None:
+    def _publish(
+        self,
+        folder: Path,
+        main: str,
+        diagnostics: list,
+        *,
+        ok: bool,
+        pdf: str | None = None,
+        duration_s: float | None = None,
+        error: str | None = None,  # why no build could start (no TeX, no main file)
+    ) -> None:
         self.diagnostics.core_diagnostics("build", folder, diagnostics)
-        if result.get("error"):
-            self.bridge.log_message(f"preview of {folder / main}: {result['error']}", "error")
-        self.bridge.notify(
-            "aisci/previewReady",
-            {
-                "folder": str(folder.parent),
-                "tex": str(folder / main),
-                "pdf": result.get("pdf"),
-                "ok": bool(result.get("ok")),
-                "diagnostics": len(diagnostics),
-                "errors": sum(d.is_error for d in diagnostics),
-                "durationS": result.get("durationS"),
-                "error": result.get("error"),
-            },
+        if error:
+            self.bridge.log_message(f"preview of {folder / main}: {error}", "error")
+        self.bridge.send(
+            wire.PreviewReady(
+                folder=str(folder.parent),
+                tex=str(folder / main),
+                pdf=pdf,
+                ok=ok,
+                diagnostics=len(diagnostics),
+                errors=sum(d.is_error for d in diagnostics),
+                duration_s=duration_s,
+                error=error,
+            )
         )
 
     def stop(self) -> None:

@@ -13,12 +13,15 @@ from __future__ import annotations
 import concurrent.futures
 import itertools
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aisci.core.context import Cancelled
 from aisci.core.proposals import Decision, Proposal
 from aisci.errors import AisciError
 from aisci.lsp.uris import path_to_uri
+
+if TYPE_CHECKING:
+    from aisci.lsp.jobs import Bridge, Job
 
 log = logging.getLogger(__name__)
 METHOD = "aisci/reviewProposal"
@@ -52,7 +55,7 @@ def parse_answer(answer: Any, proposal: Proposal) -> Decision:
 
 
 class EditorReviewer:
-    def __init__(self, bridge, job):
+    def __init__(self, bridge: Bridge, job: Job) -> None:
         self.bridge = bridge
         self.job = job
 

@@ -6,21 +6,31 @@ with PDF and review (a model's scores and decision, or a checklist's count of pa
 the session's cost, a fast text rendering of a .tex, and what ``aisci template new`` would say
 of a name. Each runs in a worker thread (called by commands.execute) and takes (server, Args);
 each is declared by ``@command`` (lsp/registry.py) with the keys it takes, and returns its answer
-as the typed value of lsp/wire.py (commands.execute turns it into JSON with ``wire.to_wire``).
+as the typed value of lsp/wire (commands.execute turns it into JSON with ``wire.to_wire``).
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from aisci.core.ideation import load_ideas
+from aisci.core.metric import Metric
+from aisci.core.new_template import check_new_template
 from aisci.core.records import IdeaState, RunView, Step
+from aisci.core.search import load_tree
+from aisci.core.template import check_template
 from aisci.errors import ConfigError
 from aisci.execution import safefs
 from aisci.lsp import locate, wire
 from aisci.lsp.args import Args
+from aisci.lsp.latex_features import render_text as render
 from aisci.lsp.registry import command
+from aisci.lsp.uris import path_to_uri, uri_to_path
+
+if TYPE_CHECKING:  # lsp/server.py loads this module (lsp/commands.py): a real import is a cycle
+    from aisci.lsp.server import AisciServer
 
 SCORES = (
     "Overall",
@@ -51,16 +61,17 @@ def _baseline_folders(root: Path) -> list[Path]:
 
 
 @command("aisci.listTemplates", keys=(), long=False)
-def list_templates(server, args: Args) -> wire.TemplatesResult:
-    from aisci.core.template import check_template
-
+def list_templates(server: AisciServer, args: Args) -> wire.TemplatesResult:
     templates = []
-    for path in locate.find_templates(server.root):
+    found: list[Path] = []
+    for root in server.folders():  # each workspace folder's templates, the first folder's first
+        found += [p for p in locate.find_templates(root) if p not in found]
+    for path in found:
         problems = check_template(path)
         knobs = _json(path / "knobs.json")
         knobs = knobs if isinstance(knobs, list) else []
         baselines = {}
-        for folder in _baseline_folders(server.results / path.name):
+        for folder in _baseline_folders(server.results_of(path) / path.name):
             if IdeaState.read(folder).is_done("run_0"):
                 # baseline/: a template without scales, whose every scale is its whole study
                 baselines[
@@ -82,7 +93,9 @@ def list_templates(server, args: Args) -> wire.TemplatesResult:
     return wire.TemplatesResult(templates)
 
 
-def _idea_json(data: dict, folder: Path | None, with_verdict: bool = True) -> wire.IdeaInfo:
+def _idea_json(
+    data: dict[str, Any], folder: Path | None, with_verdict: bool = True
+) -> wire.IdeaInfo:
     check = data.get("novelty_check") if isinstance(data.get("novelty_check"), dict) else None
     verdict: wire.Verdict | wire.Omit | None = wire.OMIT
     if with_verdict:
@@ -112,18 +125,17 @@ def _idea_json(data: dict, folder: Path | None, with_verdict: bool = True) -> wi
 
 
 @command("aisci.listIdeas", keys=("template",), long=False)
-def list_ideas(server, args: Args) -> wire.IdeasResult:
-    from aisci.core.ideation import load_ideas
-
+def list_ideas(server: AisciServer, args: Args) -> wire.IdeasResult:
     template = args.template()
-    path = server.results / template.name / "ideas.json"
+    results = server.results_of(template)  # the results of the template's workspace folder
+    path = results / template.name / "ideas.json"
     ideas = load_ideas(path)  # validates: a broken file is an error with its line
     seeds = _json(template / "seed_ideas.json")
     return wire.IdeasResult(
         template=template.name,
         path=str(path),
         ideas=[
-            _idea_json(i.to_dict(), locate.folder_of_idea(server.results, template.name, i.name))
+            _idea_json(i.to_dict(), locate.folder_of_idea(results, template.name, i.name))
             for i in ideas
         ],
         seeds=[_idea_json(s, None, with_verdict=False) for s in seeds if isinstance(s, dict)]
@@ -132,13 +144,13 @@ def list_ideas(server, args: Args) -> wire.IdeasResult:
     )
 
 
-def runs_of(server, folder: Path) -> dict:
+def runs_of(server: AisciServer, folder: Path) -> dict[str, Any]:
     """``folder_runs`` as the client receives it (lsp/external_changes.py reads a run's record)."""
-    answer: dict = wire.to_wire(folder_runs(server, folder))
+    answer: dict[str, Any] = wire.to_wire(folder_runs(server, folder))
     return answer
 
 
-def folder_runs(server, folder: Path) -> wire.FolderRuns:
+def folder_runs(server: AisciServer, folder: Path) -> wire.FolderRuns:
     steps = IdeaState.read(folder).run_steps()
     if (
         "run_0" not in steps
@@ -185,15 +197,17 @@ def folder_runs(server, folder: Path) -> wire.FolderRuns:
 
 
 @command("aisci.listRuns", keys=("folder", "template"), long=False)
-def list_runs(server, args: Args) -> wire.FolderRuns | wire.TemplateRuns:
+def list_runs(server: AisciServer, args: Args) -> wire.FolderRuns | wire.TemplateRuns:
     if args.has("folder"):
         folder = args.path("folder")
         if not (folder / "state.json").is_file():
             raise args.fail(f"{folder} is not an idea or baseline folder (it has no state.json).")
         return folder_runs(server, folder)
     template = args.template(must_exist=False)
-    root = server.results / template.name
-    folders = _baseline_folders(root) + locate.idea_folders(server.results, template.name)
+    results = server.results_of(template)
+    folders = _baseline_folders(results / template.name) + locate.idea_folders(
+        results, template.name
+    )
     return wire.TemplateRuns(
         template=template.name,
         folders=[folder_runs(server, f) for f in folders if (f / "state.json").is_file()],
@@ -201,29 +215,17 @@ def list_runs(server, args: Args) -> wire.FolderRuns | wire.TemplateRuns:
 
 
 @command("aisci.getTree", keys=("folder",), long=False)
-def get_tree(server, args: Args) -> wire.TreeResult:
+def get_tree(server: AisciServer, args: Args) -> wire.TreeResult:
     """The search record of an idea folder (tree.json) for the Search tree view: every node with
     its kind, status and metric, the best node (on the record's metric; seeds excluded) and the
     path to it, and each node's code snapshot beside its parent's for a diff."""
-    from aisci.core.metric import Metric
-    from aisci.core.search import load_tree
 
     folder = args.path("folder")
     if not (folder / "state.json").is_file():
         raise args.fail(f"{folder} is not an idea folder (it has no state.json).")
     tree = load_tree(folder)  # a broken record is an error that says how to repair it
-    if tree is None:
-        return wire.TreeResult(
-            folder=str(folder),
-            search=None,
-            metric=None,
-            settings={},
-            nodes=[],
-            best=None,
-            best_path=[],
-            confirmation=None,
-            notes=[],
-        )
+    if tree is None:  # no search recorded: no metric, no nodes, no best
+        return wire.TreeResult(str(folder), None, None, {}, [], None, [], None, [])
     metric = Metric.from_dict(tree.metric) if tree.metric else None
     best = tree.best(metric.better) if metric else None
     try:
@@ -236,13 +238,16 @@ def get_tree(server, args: Args) -> wire.TreeResult:
         return str(path) if node_id is not None and safefs.is_file(path, root=folder) else None
 
     nodes = [
-        {**n.to_dict(), "code": code(n.id) if n.code_file else None, "parentCode": code(n.parent)}
+        wire.SearchNodeInfo(
+            **{**n.to_dict(), "code": code(n.id) if n.code_file else None},
+            parent_code=code(n.parent),
+        )
         for n in tree.nodes
     ]
     return wire.TreeResult(
         folder=str(folder),
         search=tree.search,
-        metric=tree.metric,
+        metric=wire.SearchMetric(**metric.to_dict()) if metric else None,
         settings=tree.settings,
         nodes=nodes,
         best=best.id if best else None,
@@ -253,18 +258,20 @@ def get_tree(server, args: Args) -> wire.TreeResult:
 
 
 @command("aisci.listPapers", keys=("template",), long=False)
-def list_papers(server, args: Args) -> wire.PapersResult:
+def list_papers(server: AisciServer, args: Args) -> wire.PapersResult:
     if args.has("template"):
-        names = [args.template(must_exist=False).name]
-    else:
-        names = (
-            sorted(p.name for p in server.results.glob("*") if p.is_dir())
-            if server.results.is_dir()
-            else []
-        )
+        template = args.template(must_exist=False)
+        wanted = [(server.results_of(template), template.name)]
+    else:  # every template's, in every workspace folder
+        wanted = [
+            (results, p.name)
+            for results in _results_folders(server)
+            for p in sorted(results.glob("*"))
+            if p.is_dir()
+        ]
     papers = []
-    for name in names:
-        for folder in locate.idea_folders(server.results, name):
+    for results, name in wanted:
+        for folder in locate.idea_folders(results, name):
             idea = locate.idea_of_folder(folder)
             meta = _json(folder / "idea.json") or {}
             pdf = next(
@@ -308,18 +315,19 @@ def list_papers(server, args: Args) -> wire.PapersResult:
     return wire.PapersResult(papers)
 
 
-def review_summary(review: dict) -> dict:
+def _results_folders(server: AisciServer) -> list[Path]:
+    """The results folders of the workspace folders that have one, the first folder's first."""
+    return [f / "results" for f in server.folders() if (f / "results").is_dir()]
+
+
+def review_summary(review: dict[str, Any]) -> dict[str, Any]:
     """What the views show of a review: a model's scores and decision, or a checklist's count
     of passed checks ("checks 5/5 passed, not judged"), never scores it does not have."""
+    nothing: dict[str, Any] = {"kind": None, "verdict": None, "scores": {}, "decision": None}
     if not review:
-        return {"kind": None, "verdict": None, "scores": {}, "decision": None}
+        return nothing
     if review.get("Kind") == "checklist":
-        return {
-            "kind": "checklist",
-            "verdict": review.get("Verdict"),
-            "scores": {},
-            "decision": None,
-        }
+        return {**nothing, "kind": "checklist", "verdict": review.get("Verdict")}
     return {
         "kind": "model",
         "verdict": f"{review.get('Decision')}, overall {review.get('Overall')}/10",
@@ -329,11 +337,11 @@ def review_summary(review: dict) -> dict:
 
 
 @command("aisci.getCost", keys=(), long=False)
-def get_cost(server, args: Args) -> wire.CostInfo:
+def get_cost(server: AisciServer, args: Args) -> wire.CostInfo:
     totals = server.costs.totals()
     ledgers = []
-    if server.results.is_dir():
-        found = locate.walk_results(server.results, max_depth=3)
+    for results in _results_folders(server):
+        found = locate.walk_results(results, max_depth=3)
         for path in sorted(
             p for p in found if p.name == "cost.json" or p.name.endswith(".cost.json")
         ):
@@ -353,7 +361,7 @@ def get_cost(server, args: Args) -> wire.CostInfo:
     )
 
 
-def _ledger_cost(path: str, totals: dict) -> wire.LedgerCost:
+def _ledger_cost(path: str, totals: dict[str, Any]) -> wire.LedgerCost:
     """A cost.json's known cost, None when none of its calls had a price, and whether any call's
     price is unknown (the known cost is then a lower bound: "at least $x")."""
 
@@ -372,9 +380,7 @@ def _ledger_cost(path: str, totals: dict) -> wire.LedgerCost:
 
 
 @command("aisci.renderText", keys=("path", "uri"), long=False)
-def render_text(server, args: Args) -> wire.RenderedText:
-    from aisci.lsp.latex_features import render_text as render
-    from aisci.lsp.uris import path_to_uri, uri_to_path
+def render_text(server: AisciServer, args: Args) -> wire.RenderedText:
 
     if args.has("uri"):
         uri = args.text("uri")
@@ -390,7 +396,7 @@ def render_text(server, args: Args) -> wire.RenderedText:
     # Only the workspace's files: the path with every link resolved, so a link inside the
     # workspace cannot lead out of it.
     real = path.resolve()
-    if not any(real == root or root in real.parents for root in workspace_roots(server)):
+    if not any(real == root or root in real.parents for root in server.folders()):
         raise args.fail(
             f"{path} is outside the workspace folders; renderText reads only files inside them. "
             "Open the file in the editor, or move it into the workspace."
@@ -401,11 +407,9 @@ def render_text(server, args: Args) -> wire.RenderedText:
 
 
 @command("aisci.checkTemplateName", keys=("name", "dir"), long=False)
-def check_template_name(server, args: Args) -> wire.TemplateNameCheck:
+def check_template_name(server: AisciServer, args: Args) -> wire.TemplateNameCheck:
     """What ``aisci template new NAME --dir DIR`` would say of the name: ``problem`` is None when
     it would create the template, else the CLI's message (core/new_template.py's rule)."""
-    from aisci.core.new_template import check_new_template
-
     name = args.values.get("name")
     if not isinstance(name, str):
         raise args.fail(f'"name" must be a string, found {name!r}.')
@@ -414,19 +418,3 @@ def check_template_name(server, args: Args) -> wire.TemplateNameCheck:
     except ConfigError as e:
         return wire.TemplateNameCheck(name, e.message)
     return wire.TemplateNameCheck(name, None)
-
-
-def workspace_roots(server) -> list[Path]:
-    """The workspace folders the client named (and the root the server works in), resolved."""
-    from aisci.lsp.uris import uri_to_path
-
-    roots = [Path(server.root).resolve()]
-    try:
-        folders = list(server.workspace.folders.values())
-    except RuntimeError:  # before initialize
-        folders = []
-    for folder in folders:
-        path = uri_to_path(folder.uri)
-        if path is not None:
-            roots.append(path.resolve())
-    return roots

@@ -19,11 +19,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aisci.lsp.args import Args
 
-Handler = Callable[[Any, Args], Any]  # (server, Args) -> Plan (long) or the result (quick)
+if TYPE_CHECKING:  # types only: this module loads no more of aisci (see above)
+    from aisci.core.context import Context
+    from aisci.lsp.server import AisciServer
+
+Handler = Callable[["AisciServer", Args], Any]  # -> Plan (long) or the result (quick)
 _H = TypeVar("_H", bound=Handler)
 
 
@@ -34,7 +38,7 @@ class Plan:
     lock: Path
     folder: Path
     title: str
-    work: Callable[[Any], dict]  # (Context) -> result, in the job's thread
+    work: Callable[[Context], dict[str, Any]]  # the result, in the job's thread
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,10 @@
 
 Contract: ``LspReporter.emit`` is called from the job's worker thread; it never blocks and
 never writes the protocol itself (everything goes through the ``Bridge``). Each event becomes
-the notification of docs/lsp.md §3, plus a progress report on the job's token and, for a
-finished run, the experiment traceback diagnostics. ``CostTracker`` sums the
-``CostUpdated`` totals of this session for ``aisci.getCost``.
+the notification of docs/lsp.md §3 (its lsp/wire type, sent by ``Bridge.send``), plus a
+progress report on the job's token and, for a finished run, the experiment traceback
+diagnostics. ``CostTracker`` sums the ``CostUpdated`` totals of this session for
+``aisci.getCost``.
 """
 
 from __future__ import annotations
@@ -15,10 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
+from aisci.lsp import wire
 from aisci.lsp.uris import path_to_uri
 
 if TYPE_CHECKING:  # events are dispatched by class name: the module loads with the first command
     from aisci.core import events as ev
+    from aisci.lsp.diagnostics import DiagnosticStore
+    from aisci.lsp.jobs import Bridge, Job
 
 
 class CostTracker:
@@ -67,7 +71,14 @@ def _pct(value: float | None) -> int | None:
 
 
 class LspReporter:
-    def __init__(self, bridge, job, diagnostics, costs: CostTracker, max_runs: int | None = None):
+    def __init__(
+        self,
+        bridge: Bridge,
+        job: Job,
+        diagnostics: DiagnosticStore,
+        costs: CostTracker,
+        max_runs: int | None = None,
+    ) -> None:
         self.bridge = bridge
         self.max_runs = max_runs
         self.job = job
@@ -82,9 +93,7 @@ class LspReporter:
         )
 
     def _log(self, message: str, level: str = "info", folder: str | None = None) -> None:
-        self.bridge.notify(
-            "aisci/log", {"level": level, "message": message, "folder": folder, "job": self.job.id}
-        )
+        self.bridge.send(wire.LogMessage(level, message, folder, self.job.id))
         self.bridge.log_message(message, level)
 
     def emit(self, event: ev.Event) -> None:
@@ -95,17 +104,7 @@ class LspReporter:
     def _stage(
         self, stage: str, folder: str | None, state: str, message: str, outputs: dict
     ) -> None:
-        self.bridge.notify(
-            "aisci/stageChanged",
-            {
-                "stage": stage,
-                "folder": folder,
-                "state": state,
-                "message": message,
-                "outputs": outputs,
-                "job": self.job.id,
-            },
-        )
+        self.bridge.send(wire.StageChanged(stage, folder, state, message, outputs, self.job.id))
 
     def _on_StageStarted(self, e: ev.StageStarted) -> None:
         self._stage(e.stage, e.folder, "started", e.message, {})
@@ -145,26 +144,23 @@ class LspReporter:
         key = (e.folder, e.run)
         if self._placed.get(key) != e.where:
             self._placed[key] = e.where
-            self.bridge.notify(
-                "aisci/runPlaced", {"folder": e.folder, "run": e.run, "where": e.where}
-            )
+            self.bridge.send(wire.RunPlaced(e.folder, e.run, e.where))
             self._report(f"{e.run} running on {e.where}")
             self._log(f"{e.run} in {e.folder} runs on {e.where}", folder=e.folder)
 
     def _on_RunFinished(self, e: ev.RunFinished) -> None:
-        self.bridge.notify(
-            "aisci/runFinished",
-            {
-                "folder": e.folder,
-                "run": e.run,
-                "ok": e.ok,
-                "durationS": round(e.duration_s, 3),
-                "exitCode": e.exit_code,
-                "message": e.message,
-                "means": e.means,
-                "source": "job",
-                "where": e.where,
-            },
+        self.bridge.send(
+            wire.RunFinished(
+                folder=e.folder,
+                run=e.run,
+                ok=e.ok,
+                duration_s=round(e.duration_s, 3),
+                exit_code=e.exit_code,
+                message=e.message,
+                means=e.means,
+                source="job",
+                where=e.where,
+            )
         )
         self._report(e.message)
         self._log(e.message, "info" if e.ok else "warning", e.folder)
@@ -189,31 +185,21 @@ class LspReporter:
         )
 
     def _on_ProposalReady(self, e: ev.ProposalReady) -> None:
-        self.bridge.notify(
-            "aisci/proposalReady",
-            {
-                "id": e.id,
-                "folder": e.folder,
-                "file": e.file,
-                "uri": path_to_uri(Path(e.folder) / e.file),
-                "description": e.description,
-                "stage": e.stage,
-                "diff": e.diff,
-                "job": self.job.id,
-            },
+        self.bridge.send(
+            wire.ProposalReady(
+                id=e.id,
+                folder=e.folder,
+                file=e.file,
+                uri=path_to_uri(Path(e.folder) / e.file),
+                description=e.description,
+                stage=e.stage,
+                diff=e.diff,
+                job=self.job.id,
+            )
         )
 
     def _on_ProposalDecided(self, e: ev.ProposalDecided) -> None:
-        self.bridge.notify(
-            "aisci/proposalDecided",
-            {
-                "id": e.id,
-                "folder": e.folder,
-                "file": e.file,
-                "action": e.action,
-                "reason": e.reason,
-            },
-        )
+        self.bridge.send(wire.ProposalDecided(e.id, e.folder, e.file, e.action, e.reason))
         self._log(
             f"proposed edit {e.id} of {e.file}: {e.action}"
             + (f" ({e.reason})" if e.reason else ""),
@@ -222,37 +208,34 @@ class LspReporter:
 
     def _on_CostUpdated(self, e: ev.CostUpdated) -> None:
         totals = self.costs.update(e)
-        self.bridge.notify(
-            "aisci/costUpdated",
-            {
-                "totalUsd": e.total_usd,
-                "unknown": e.total_usd is None or e.unpriced_calls > 0,
-                "byStage": e.by_stage,
-                "tokensIn": e.tokens_in,
-                "tokensOut": e.tokens_out,
-                "folder": e.folder,
-                "sessionTotalUsd": totals["totalUsd"],
-                "sessionUnknown": totals["unknown"],
-            },
+        self.bridge.send(
+            wire.CostUpdated(
+                total_usd=e.total_usd,
+                unknown=e.total_usd is None or e.unpriced_calls > 0,
+                by_stage=e.by_stage,
+                tokens_in=e.tokens_in,
+                tokens_out=e.tokens_out,
+                folder=e.folder,
+                session_total_usd=totals["totalUsd"],
+                session_unknown=totals["unknown"],
+            )
         )
 
     def _on_IdeasChanged(self, e: ev.IdeasChanged) -> None:
-        self.bridge.notify(
-            "aisci/ideasChanged", {"template": e.template, "path": e.path, "source": "job"}
-        )
+        self.bridge.send(wire.IdeasChanged(e.template, e.path, "job"))
 
     def _on_PreviewReady(self, e: ev.PreviewReady) -> None:
         # The paper stage saved this build's diagnostics just before: publish them with it.
         counts = self.diagnostics.saved_paper_diagnostics(Path(e.folder))
         tex = Path(e.folder) / "latex" / "template.tex"
-        self.bridge.notify(
-            "aisci/previewReady",
-            {
-                "folder": e.folder,
-                "tex": str(tex),
-                "pdf": e.pdf,
-                "ok": True,
-                **counts,
-                "durationS": None,
-            },
+        self.bridge.send(
+            wire.PreviewReady(
+                folder=e.folder,
+                tex=str(tex),
+                pdf=e.pdf,
+                ok=True,
+                diagnostics=counts["diagnostics"],
+                errors=counts["errors"],
+                duration_s=None,
+            )
         )

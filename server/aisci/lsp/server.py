@@ -2,12 +2,15 @@
 
 Contract: ``create_server()`` returns an ``AisciServer`` with every LSP feature
 (lsp/features.py) and every ``aisci.*`` command (lsp/commands.py) registered. The server holds
-what the handlers share: the workspace root, the client's settings, the jobs, the cost
+what the handlers share: the workspace folders, the client's settings, the jobs, the cost
 tracker, and the services ``initialize`` starts on its event loop (the bridge to the client,
-the diagnostics, the PDF preview) and ``initialized`` starts after it (the results watcher,
-whose changes lsp/external_changes.py reports). ``cleanup()`` cancels every job and stops the
-services; the connection (lsp/connection.py) calls it at its end, ``aisci lsp`` (lsp/main.py)
-on SIGTERM. Nothing heavy is imported here (fast ``initialize``); see docs/lsp.md.
+the diagnostics, the PDF preview) and ``initialized`` starts after it (a results watcher per
+workspace folder, whose changes lsp/external_changes.py reports). A command on a path works in
+the workspace folder holding it (``folder_of``: its settings, its ``results/`` and
+``references/``); a path in no folder, and a command on no path, work in the first (``root``).
+``cleanup()`` cancels every job and stops the services; the connection (lsp/connection.py)
+calls it at its end, ``aisci lsp`` (lsp/main.py) on SIGTERM. Nothing heavy is imported here
+(fast ``initialize``); see docs/lsp.md.
 """
 
 from __future__ import annotations
@@ -21,19 +24,32 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from lsprotocol import types
 
-from aisci import __version__
+from aisci.core.context import Context
+from aisci.core.proposals import AcceptAll
+from aisci.errors import ConfigError
+from aisci.execution.executor import ExecutorSettings, make_executor
+from aisci.lsp.args import Args
+from aisci.lsp.commands import COMMANDS, execute  # loading it declares every command
 from aisci.lsp.connection import Connection
+from aisci.lsp.diagnostics import DiagnosticStore
 from aisci.lsp.external_changes import on_external_change
 from aisci.lsp.features import register_features
-from aisci.lsp.jobs import Bridge, JobManager
-from aisci.lsp.reporter import CostTracker
+from aisci.lsp.jobs import Bridge, Job, JobManager
+from aisci.lsp.preview import Preview
+from aisci.lsp.proposals import EditorReviewer
+from aisci.lsp.reporter import CostTracker, LspReporter
 from aisci.lsp.settings import ClientSettings
-from aisci.lsp.uris import path_to_uri
+from aisci.lsp.uris import path_to_uri, uri_to_path
+from aisci.lsp.watcher import ResultsWatcher
+from aisci.versions import __version__
 
+# The lsp modules this one loads (lsp/commands.py among them) name the server's type as
+# ``AisciServer`` imported under TYPE_CHECKING: a real import would be a cycle.
 if TYPE_CHECKING:
-    from aisci.lsp.diagnostics import DiagnosticStore
-    from aisci.lsp.preview import Preview
-    from aisci.lsp.watcher import ResultsWatcher
+    from pygls.workspace import TextDocument
+
+    from aisci.core.settings import Settings
+    from aisci.execution.executor import Executor
 
 _Service = TypeVar("_Service")
 
@@ -51,24 +67,47 @@ class AisciServer(Connection):
             __version__,
             text_document_sync_kind=types.TextDocumentSyncKind.Full,
         )
-        self.root = Path.cwd().resolve()
+        self.root = Path.cwd().resolve()  # the first workspace folder, once initialized
         self.client_settings = ClientSettings()
-        self.jobs = JobManager(lambda: self.results)
+        self.jobs = JobManager(self.results_of)
         self.costs = CostTracker()
         # Made by `initialize` (they need its event loop and root); the properties below.
         self._bridge: Bridge | None = None
         self._diagnostics: DiagnosticStore | None = None
         self._preview: Preview | None = None
-        self._watcher: ResultsWatcher | None = None
+        self._watchers: dict[Path, ResultsWatcher] = {}
         self.pending_messages: list[str] = []
-        self._executors: dict = {}
+        self._executors: dict[tuple[str, str | None], Executor] = {}
         self._executor_lock = threading.Lock()
         # An editor's untrusted workspace (AISCI_RESTRICTED=1): answer queries, run nothing.
         self.restricted = os.environ.get("AISCI_RESTRICTED") == "1"
 
-    @property
-    def results(self) -> Path:
-        return self.root / "results"
+    def folders(self) -> list[Path]:
+        """The workspace folders, resolved, the root first: those the client named (kept up to
+        date by pygls on workspace/didChangeWorkspaceFolders) that exist."""
+        roots = [self.root]
+        try:
+            named = list(self.workspace.folders.values())
+        except RuntimeError:  # before initialize
+            named = []
+        for folder in named:
+            path = uri_to_path(folder.uri)
+            if path is not None and path.is_dir() and path.resolve() not in roots:
+                roots.append(path.resolve())
+        return roots
+
+    def folder_of(self, path: Path | str | None) -> Path:
+        """The workspace folder holding ``path`` (the innermost, when folders nest); the first
+        folder for a path in none, or for no path."""
+        if path is None:
+            return self.root
+        real = Path(path).resolve()
+        holding = [f for f in self.folders() if f == real or f in real.parents]
+        return max(holding, key=lambda f: len(f.parts)) if holding else self.root
+
+    def results_of(self, path: Path | str | None) -> Path:
+        """The results folder of the workspace folder holding ``path``."""
+        return self.folder_of(path) / "results"
 
     @property
     def bridge(self) -> Bridge:
@@ -83,25 +122,20 @@ class AisciServer(Connection):
     def preview(self) -> Preview:
         return _started(self._preview, "PDF preview")
 
-    def settings_for(self, args):
+    def settings_for(self, args: Args | None) -> Settings:
         """The core Settings for one command (``args`` may override settings keys)."""
-        from aisci.errors import ConfigError
-        from aisci.lsp.args import Args
 
         try:
             return self.client_settings.to_settings(
-                self.root, args.overrides if args is not None else None
+                self.folder_of(args.where() if args is not None else None),
+                args.overrides if args is not None else None,
             )
         except ConfigError as e:
             if args is None:
                 raise
             raise Args.error(args.command, str(e)) from None
 
-    def make_context(self, job, settings):
-        from aisci.core.context import Context
-        from aisci.core.proposals import AcceptAll
-        from aisci.lsp.proposals import EditorReviewer
-        from aisci.lsp.reporter import LspReporter
+    def make_context(self, job: Job, settings: Settings) -> Context:
 
         reviewer = AcceptAll() if settings.autonomy == "full" else EditorReviewer(self.bridge, job)
         return Context(
@@ -112,10 +146,8 @@ class AisciServer(Connection):
             executor=self.executor_for(settings),
         )
 
-    def executor_for(self, settings):
+    def executor_for(self, settings: Settings) -> Executor:
         """One executor per kind and address for the server's life: a Ray connection is made once."""
-        from aisci.execution.executor import ExecutorSettings, make_executor
-
         key = (settings.executor, settings.ray_address)
         with self._executor_lock:
             if key not in self._executors:
@@ -124,7 +156,7 @@ class AisciServer(Connection):
                 )
             return self._executors[key]
 
-    def open_document(self, uri: str):
+    def open_document(self, uri: str) -> TextDocument | None:
         try:
             return self.workspace.text_documents.get(uri)
         except RuntimeError:
@@ -140,20 +172,28 @@ class AisciServer(Connection):
         )
 
     def start_services(self) -> None:
-        from aisci.lsp.diagnostics import DiagnosticStore
-        from aisci.lsp.preview import Preview
 
         self._bridge = bridge = Bridge(self, asyncio.get_running_loop())
         self._diagnostics = diagnostics = DiagnosticStore(bridge)
         self._preview = Preview(
-            bridge, diagnostics, sandbox=lambda: self.client_settings.values.get("sandbox", "auto")
+            bridge,
+            diagnostics,
+            sandbox=lambda folder: self.client_settings.values_for(self.folder_of(folder)).get(
+                "sandbox", "auto"
+            ),
         )
 
     def start_watcher(self) -> None:
-        from aisci.lsp.watcher import ResultsWatcher
-
-        self._watcher = watcher = ResultsWatcher(self.root, partial(on_external_change, self))
-        watcher.start()
+        """A results watcher for each workspace folder that has none; a folder's watcher stops
+        once it is no workspace folder any more."""
+        folders = self.folders()
+        for root in [r for r in self._watchers if r not in folders]:
+            self._watchers.pop(root).stop()
+        for root in folders:
+            if root not in self._watchers:
+                watcher = ResultsWatcher(root, partial(on_external_change, self))
+                self._watchers[root] = watcher
+                watcher.start()
 
     def cleanup(self) -> None:
         """Cancel every job and wait (bounded) for their processes; stop preview and watcher."""
@@ -161,15 +201,13 @@ class AisciServer(Connection):
         if self._preview is not None:
             self._preview.stop()
         self.jobs.join_all()
-        if self._watcher is not None:
-            self._watcher.stop()
+        for watcher in self._watchers.values():
+            watcher.stop()
 
 
 def create_server() -> AisciServer:
     """The server with its LSP features and its ``aisci.*`` commands registered: every command
     declared by ``@command`` (lsp/registry.py), each answered by lsp/commands.py's ``execute``."""
-    from aisci.lsp.commands import COMMANDS, execute  # loading it declares every command
-
     server = AisciServer()
     register_features(server)
 

@@ -4,11 +4,13 @@ Contract: ``TABLE`` names each ``aiScientist.*`` key the server reads, the core 
 field it sets and the kind of value it takes, all built from the fields' declarations in
 core/settings.py, as are the choices and the editor's ``DEFAULTS``. ``ClientSettings`` holds
 the raw values the client sent, merged key by key (``merge`` refuses a bad value with a
-``ConfigError`` naming the key and keeps the rest); ``to_settings(root, overrides)`` builds the
-validated core ``Settings`` for one command, with the results folder at ``<root>/results`` and
-the root as the workspace (the local corpus is ``<root>/references``). API keys never come from
-here: a client-sent ``apiKey`` is dropped with a warning (they are read from the server's
-environment).
+``ConfigError`` naming the key and keeps the rest); ``merge_folders`` takes the values of each
+workspace folder (``{"folders": {uri: section}}`` beside the section), which stand over the
+section's in that folder only; ``to_settings(root, overrides)`` builds the validated core
+``Settings`` for one command in the workspace folder ``root``, with the results folder at
+``<root>/results`` and the root as the workspace (the local corpus is ``<root>/references``).
+API keys never come from here: a client-sent ``apiKey`` is dropped with a warning (they are
+read from the server's environment).
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from aisci.core import baseline
 from aisci.core.settings import Settings, front_default, options
 from aisci.errors import ConfigError
+from aisci.lsp.uris import uri_to_path
 
 log = logging.getLogger(__name__)
 SECTION = "aiScientist"
@@ -116,9 +120,19 @@ def section_of(payload: Any) -> dict[str, Any]:
     return {k: v for k, v in payload.items() if k in KEYS or k == "apiKey"}
 
 
+def folders_of(payload: Any) -> dict[str, Any] | None:
+    """The per-folder sections (``{uri: section}``) beside the section, None when not sent: a
+    client that sends none (one folder) leaves the folders' values as they were."""
+    folders = payload.get("folders") if isinstance(payload, dict) else None
+    return folders if isinstance(folders, dict) else None
+
+
 @dataclass
 class ClientSettings:
     values: dict[str, Any] = field(default_factory=dict)
+    # A workspace folder's own values (its .vscode/settings.json), by the folder's resolved path:
+    # they stand over ``values`` for the commands on paths inside that folder.
+    folders: dict[Path, dict[str, Any]] = field(default_factory=dict)
 
     def merge(self, section: dict[str, Any]) -> list[str]:
         """Take every good value of ``section``; returns one message per refused key."""
@@ -136,13 +150,37 @@ class ClientSettings:
                 problems.append(str(e))
         return problems
 
-    def to_settings(self, root: Path, overrides: dict[str, Any] | None = None) -> Settings:
-        from aisci.core.baseline import default_scale
+    def merge_folders(self, folders: dict[str, Any]) -> list[str]:
+        """Replace every folder's values with those of ``folders`` ({uri: section}); a folder's
+        bad value is refused as ``merge`` refuses one (its previous value in that folder stays),
+        the message naming the folder. A folder not named has no values of its own any more."""
+        problems, kept = [], {}
+        for uri, section in folders.items():
+            path = uri_to_path(uri) if isinstance(uri, str) else None
+            if path is None or not isinstance(section, dict):
+                problems.append(
+                    f"The settings of workspace folder {uri!r} are ignored: expected a file:// "
+                    f"URI with an object of aiScientist settings, found {type(section).__name__}."
+                )
+                continue
+            root = path.resolve()
+            previous = self.folders.get(root, {})
+            own = ClientSettings({k: v for k, v in previous.items() if k in section})
+            problems += [f"Workspace folder {root.name}: {p}" for p in own.merge(section)]
+            kept[root] = own.values
+        self.folders = kept
+        return problems
 
-        values = {**DEFAULTS, **self.values}
+    def values_for(self, root: Path) -> dict[str, Any]:
+        """The values the client sent for the workspace folder ``root`` (its own over the rest)."""
+        return {**self.values, **self.folders.get(Path(root), {})}
+
+    def to_settings(self, root: Path, overrides: dict[str, Any] | None = None) -> Settings:
+        values = {**DEFAULTS, **self.values_for(root)}
         for key, value in (overrides or {}).items():
             values[key] = check_value(key, value)
-        values["scale"] = values["scale"] or default_scale()
+        # Looked up on the module at each call, so a test can set the machine's scale there.
+        values["scale"] = values["scale"] or baseline.default_scale()
         values["rayAddress"] = values["rayAddress"] or _CORE.ray_address  # empty: auto
         return Settings(
             results=Path(root) / "results",

@@ -52,6 +52,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from aisci.core.context import Cancelled
 from aisci.core.diagnostics import Diagnostic, has_errors, sort_key
 from aisci.errors import AisciError, ConfigError
 from aisci.execution import safefs
@@ -172,8 +173,6 @@ def _run_latexmk(
                 return proc.returncode, out.decode("utf-8", "replace")
             except subprocess.TimeoutExpired:
                 if cancel is not None and cancel.is_set():
-                    from aisci.core.context import Cancelled
-
                     _stop_group(proc)
                     proc.communicate()
                     raise Cancelled("The paper build") from None

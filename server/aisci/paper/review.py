@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from aisci.errors import AisciError
+from aisci.execution.tex_boundary import pdf_box
+from aisci.paper.textify import tex_file_to_text
 
 TEXT_FIELDS = ("Summary", "Strengths", "Weaknesses", "Questions", "Limitations")
 SCORES = {
@@ -165,16 +167,12 @@ def render_review(review: dict[str, Any], title: str = "") -> str:
 
 def tex_to_text(tex: Path) -> str:
     """The paper's prose, with citations and references kept as [key] markers (paper/textify.py)."""
-    from aisci.paper.textify import tex_file_to_text
-
     return tex_file_to_text(tex)
 
 
 def pdf_to_text(pdf: Path, timeout_s: float = 60, *, sandbox: str = "auto") -> str:
     """The PDF's text by pdftotext, run inside the TeX boundary (``sandbox``: the runs' setting):
     a PDF is untrusted input to a C parser, so the parser sees nothing of the project."""
-    from aisci.execution.tex_boundary import pdf_box
-
     pdf = Path(pdf)
     if not pdf.is_file():
         raise AisciError(

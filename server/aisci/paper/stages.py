@@ -19,12 +19,25 @@ from aisci.core.diagnostics import Diagnostic
 from aisci.core.editing import reviewed_edit
 from aisci.core.events import Log, PreviewReady, StageFinished, StageStarted
 from aisci.core.experiments import load_idea, require_finished_runs
-from aisci.core.proposals import Proposal
+from aisci.core.proposals import Proposal, text_hash
 from aisci.core.records import IdeaStage
 from aisci.core.scientist import PaperJob, Refines, Scientist
 from aisci.core.state import State
 from aisci.core.template_env import applied_scale
 from aisci.errors import AisciError
+from aisci.paper.bib import merge_into_file
+from aisci.paper.build import compile_paper, tex_available
+from aisci.paper.consistency import check_consistency
+from aisci.paper.prechecks import run_prechecks
+from aisci.paper.review import (
+    meta_review,
+    pdf_to_text,
+    render_review,
+    review_kind,
+    review_line,
+    review_problems,
+    tex_to_text,
+)
 from aisci.paper.sections import SECTIONS, canonical
 
 DISCLOSURE = r"\aiscidisclosure"
@@ -117,8 +130,6 @@ def write_paper(
 
 
 def _add_citations(job: PaperJob, scientist: Scientist, ctx: Context, state: State) -> None:
-    from aisci.paper.bib import merge_into_file
-
     try:
         bibtex = scientist.find_citations(job, ctx)
     except AisciError as e:
@@ -140,9 +151,6 @@ def _add_citations(job: PaperJob, scientist: Scientist, ctx: Context, state: Sta
 def build_paper(folder: Path, scientist: Scientist, ctx: Context) -> StageOutcome:
     """Build with latexmk; pre-checks, LaTeX log, chktex and the consistency check become
     diagnostics; the scientist fixes them for a capped number of rounds."""
-    from aisci.paper.build import compile_paper, tex_available
-    from aisci.paper.consistency import check_consistency
-    from aisci.paper.prechecks import run_prechecks
 
     job = paper_job(folder, ctx)
     state = State.load(job.folder)
@@ -217,8 +225,6 @@ def build_paper(folder: Path, scientist: Scientist, ctx: Context) -> StageOutcom
 
 
 def report_diagnostics(report):
-    from aisci.core.diagnostics import Diagnostic
-
     for m in report.mismatches:
         yield Diagnostic(
             "template.tex",
@@ -234,16 +240,12 @@ def _save_diagnostics(job: PaperJob, diagnostics) -> None:
 
 
 def _hash(path: Path) -> str:
-    from aisci.core.proposals import text_hash
-
     return text_hash(path.read_text(encoding="utf-8")) if path.exists() else ""
 
 
 def review_paper(
     folder: Path, scientist: Scientist, ctx: Context, *, step: str = "review"
 ) -> StageOutcome:
-    from aisci.paper.review import pdf_to_text, review_kind, review_line, tex_to_text
-
     job = paper_job(folder, ctx)
     state = State.load(job.folder)
     if state.is_done(step):
@@ -310,8 +312,6 @@ def review_paper(
 def save_review(stem: Path, reviews: list[dict], title: str, name: str) -> dict:
     """Check every review against its form, write ``<stem>.json`` (with ``kind``: "model" or
     "checklist") and ``<stem>.txt``; return the (meta-)review."""
-    from aisci.paper.review import meta_review, render_review, review_kind, review_problems
-
     for one in reviews:
         problems = review_problems(one)
         if problems:

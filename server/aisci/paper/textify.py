@@ -40,6 +40,7 @@ _KEEP = (
 @lru_cache(maxsize=1)
 def _parts():
     """The parser's and the converter's macro tables, each knowing the macros in ``_KEEP``."""
+    # deferred: pylatexenc takes ~15 ms to import; only LaTeX-to-text needs it
     from pylatexenc import latex2text, latexwalker
     from pylatexenc.macrospec import MacroSpec
 
@@ -57,6 +58,7 @@ def _parts():
 
 
 def _to_text(tex: str) -> str:
+    # deferred: pylatexenc takes ~15 ms to import; only LaTeX-to-text needs it
     from pylatexenc.latexwalker import LatexWalker
 
     parse, converter = _parts()

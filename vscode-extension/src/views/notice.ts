@@ -1,6 +1,7 @@
 /**
- * What the views say above their items, besides the items: why the server is not running,
- * Restricted Mode, and that only the first workspace folder is served.
+ * What the views say above their items, besides the items: why the server is not running, and
+ * Restricted Mode. (Every workspace folder is served: each one's templates, ideas, runs and
+ * papers are listed, read from that folder.)
  *
  * Contract: `notices(s)` gives each view's `message` (`TreeView.message`, shown above the
  * items; "" for none) and the Templates view's action items when the server failed (Select
@@ -16,8 +17,6 @@ export interface NoticeInput {
   state: "stopped" | "starting" | "running" | "failed";
   failure?: string;
   trusted: boolean;
-  /** The workspace folders' names, the served one first. */
-  folders: string[];
 }
 
 export interface Notices {
@@ -62,12 +61,6 @@ export function notices(s: NoticeInput): Notices {
     lines.push(
       "Restricted Mode: this workspace is not trusted, so the AI Scientist shows what is in it and runs nothing " +
         "(no experiment, no LaTeX build). Trust it (Manage Workspace Trust) to run commands.",
-    );
-  }
-  if (s.folders.length > 1) {
-    lines.push(
-      `Only the first workspace folder, ${s.folders[0]}, is served; ${s.folders.slice(1).join(", ")} ` +
-        `${s.folders.length > 2 ? "are" : "is"} not. Open a folder in its own window to work on it.`,
     );
   }
   if (s.state === "running" && lines.length) {

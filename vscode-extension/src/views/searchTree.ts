@@ -14,9 +14,10 @@ import * as vscode from "vscode";
 import * as path from "path";
 import { describeFailure } from "../errors";
 import { pickFolder } from "../picks";
+import type { TreeResult } from "../protocol";
 import type { ServerManager } from "../server";
 import type { Store } from "./store";
-import { searchTreeMessage, searchTreeNodes, TreeResult } from "./searchTreeModel";
+import { searchTreeMessage, searchTreeNodes } from "./searchTreeModel";
 import { NodeTree } from "./trees";
 import { isBaselineFolder, Node, stampOf } from "./treeModel";
 

@@ -6,56 +6,14 @@
  * with its run and kind, described by its metric and status; the best node (the server's `best`)
  * has a star and every node on the path to it says so; pinned and pruned nodes say so and have
  * their own context value (the menus offer Unpin on a pinned node, nothing on a pruned one).
- * A node's click opens its diff against its parent. Pure: no `vscode` import, unit-tested.
+ * A node's click opens its diff against its parent. The answer's shape is protocol.ts's
+ * `TreeResult` (declared on the server, lsp/wire/answers.py). Pure: no `vscode` import,
+ * unit-tested.
  */
 
+import type { SearchNodeInfo, TreeResult } from "../protocol";
 import type { Node } from "./treeModel";
 import { formatNumber } from "./treeModel";
-
-export interface SearchNodeInfo {
-  id: number;
-  parent: number | null;
-  /** "root", "draft", "improve", "debug" or "seed" (docs/search.md); any other shows as it is. */
-  kind: string;
-  description: string;
-  /** "pending", "running", "done", "failed" or "pruned". */
-  status: string;
-  metric?: number | null;
-  error?: string | null;
-  note?: string | null;
-  pinned?: boolean;
-  pruned?: boolean;
-  seed?: number | null;
-  depth?: number;
-  run?: string | null;
-  diff?: string;
-  /** Absolute path of run_<id>.py, null when the node runs nothing. */
-  code?: string | null;
-  /** Absolute path of the parent's run_<parent>.py. */
-  parentCode?: string | null;
-}
-
-export interface TreeResult {
-  folder: string;
-  search: "tree" | "linear" | null;
-  metric?: {
-    name: string;
-    dataset?: string | null;
-    direction: "max" | "min";
-    source?: string;
-  } | null;
-  nodes: SearchNodeInfo[];
-  best?: number | null;
-  bestPath?: number[];
-  confirmation?: {
-    node?: number;
-    mean?: number | null;
-    std?: number | null;
-    n?: number;
-    seeds?: number[];
-  } | null;
-  notes?: string[];
-}
 
 const STATUS_ICON: Record<string, { id: string; color?: string }> = {
   done: { id: "pass", color: "testing.iconPassed" },
@@ -74,9 +32,7 @@ export function nodeLabel(n: SearchNodeInfo): string {
   if (n.kind === "root") {
     return `${name} (baseline)`;
   }
-  return n.kind === "seed" && n.seed !== null && n.seed !== undefined
-    ? `${name} · seed ${n.seed}`
-    : `${name} · ${n.kind}`;
+  return n.kind === "seed" && n.seed !== null ? `${name} · seed ${n.seed}` : `${name} · ${n.kind}`;
 }
 
 /** One line: the metric (or the failure), the status, and the marks (best, pinned, pruned). */
@@ -87,7 +43,7 @@ export function nodeDescription(
   onPath: boolean,
 ): string {
   const parts: string[] = [];
-  if (n.metric !== null && n.metric !== undefined) {
+  if (n.metric !== null) {
     parts.push(`${metricName ?? "metric"} ${formatNumber(n.metric)}`);
   }
   if (n.status === "failed") {
@@ -119,14 +75,12 @@ function tooltip(n: SearchNodeInfo, r: TreeResult, best: boolean): string {
     "",
     md(n.description),
     "",
-    n.metric !== null && n.metric !== undefined
-      ? `${md(metric)}: ${formatNumber(n.metric)}`
-      : `${md(metric)}: not measured`,
+    n.metric !== null ? `${md(metric)}: ${formatNumber(n.metric)}` : `${md(metric)}: not measured`,
   ];
-  if (n.parent !== null && n.parent !== undefined) {
+  if (n.parent !== null) {
     lines.push(
       "",
-      `Parent: run\\_${n.parent}${n.kind === "debug" ? `, debug step ${n.depth ?? 1}` : ""}`,
+      `Parent: run\\_${n.parent}${n.kind === "debug" ? `, debug step ${n.depth}` : ""}`,
     );
   }
   if (n.error) {
@@ -162,7 +116,7 @@ function tooltip(n: SearchNodeInfo, r: TreeResult, best: boolean): string {
 
 export function searchNodeItem(n: SearchNodeInfo, r: TreeResult): Node {
   const best = r.best === n.id;
-  const onPath = (r.bestPath ?? []).includes(n.id);
+  const onPath = r.bestPath.includes(n.id);
   const status = n.pruned ? "pruned" : n.status;
   const icon = best
     ? { id: "star-full", color: "charts.yellow" }
@@ -180,9 +134,9 @@ export function searchNodeItem(n: SearchNodeInfo, r: TreeResult): Node {
       folder: r.folder,
       node: n.id,
       parent: n.parent,
-      code: n.code ?? null,
-      parentCode: n.parentCode ?? null,
-      diff: n.diff ?? "",
+      code: n.code,
+      parentCode: n.parentCode,
+      diff: n.diff,
     },
   };
 }
@@ -199,7 +153,7 @@ export function searchTreeNodes(r: TreeResult | undefined): Node[] {
   const roots: Node[] = [];
   for (const n of [...r.nodes].sort((a, b) => a.id - b.id)) {
     const item = items.get(n.id)!;
-    const parent = n.parent !== null && n.parent !== undefined ? items.get(n.parent) : undefined;
+    const parent = n.parent !== null ? items.get(n.parent) : undefined;
     if (parent) {
       (parent.children ??= []).push(item);
     } else {
@@ -228,7 +182,7 @@ export function searchTreeMessage(
   const best = r.nodes.find((n) => n.id === r.best);
   const metric = r.metric ? ` on ${r.metric.name} (${r.metric.direction})` : "";
   const bestText = best
-    ? `; best ${best.run ?? `node ${best.id}`}${best.metric !== null && best.metric !== undefined ? ` ${formatNumber(best.metric)}` : ""}`
+    ? `; best ${best.run ?? `node ${best.id}`}${best.metric !== null ? ` ${formatNumber(best.metric)}` : ""}`
     : "";
   return `${folderName ?? r.folder}: ${r.search ?? "tree"} search${metric}, ${ran} variant${ran === 1 ? "" : "s"} ran, ${failed} failed${bestText}`;
 }

@@ -5,11 +5,11 @@
  * from the Store's snapshot whenever it changes; a node's click command and context-menu
  * commands receive the node itself (its `data` says what it is about). Each view's message
  * and the failed server's action items come from notice.ts, updated on every change of the
- * server's state, of trust and of the workspace folders.
+ * server's state and of trust. A change of the workspace folders refreshes the views (the server
+ * lists every folder's templates, each with its own folder's results).
  */
 
 import * as vscode from "vscode";
-import * as path from "path";
 import type { ServerManager } from "../server";
 import { notices } from "./notice";
 import type { Store, Snapshot } from "./store";
@@ -87,9 +87,6 @@ export function registerViews(store: Store, server: ServerManager): vscode.Dispo
       state: server.state,
       failure: server.failure,
       trusted: vscode.workspace.isTrusted,
-      folders: (vscode.workspace.workspaceFolders ?? []).map(
-        (f) => f.name || path.basename(f.uri.fsPath),
-      ),
     });
     for (const [id, view] of treeViews) {
       view.message = n.messages[id] || undefined;
@@ -106,7 +103,7 @@ export function registerViews(store: Store, server: ServerManager): vscode.Dispo
     store.onDidChange((s) => views.forEach(([, tree]) => tree.update(s))),
     server.onDidChangeState(updateNotices),
     vscode.workspace.onDidGrantWorkspaceTrust(updateNotices),
-    vscode.workspace.onDidChangeWorkspaceFolders(updateNotices),
+    vscode.workspace.onDidChangeWorkspaceFolders(() => store.scheduleRefresh()),
   );
   return disposables;
 }

@@ -105,29 +105,26 @@ test("SyncTeX's output is read as key:value records", () => {
   assert.equal(r.Line, "22");
 });
 
-test("the views say why the server is not running, Restricted Mode, and the one folder served", () => {
+test("the views say why the server is not running and Restricted Mode, never that a folder is not served", () => {
   const failed = notices({
     state: "failed",
     failure: "No Python interpreter was found.",
     trusted: true,
-    folders: ["ws"],
   });
   assert.match(failed.messages.templates, /not running: No Python interpreter was found/);
   assert.deepEqual(
     failed.actions?.map((a) => a.command?.command),
     ["aiScientist.selectInterpreter", "aiScientist.showLogs", "aiScientist.restartServer"],
   );
-  const starting = notices({ state: "starting", trusted: true, folders: ["ws"] });
+  const starting = notices({ state: "starting", trusted: true });
   assert.deepEqual(
     Object.values(starting.messages),
     ["", "", "", ""],
     "the welcome says it is starting",
   );
-  const restricted = notices({ state: "running", trusted: false, folders: ["a", "b"] });
-  assert.match(
-    restricted.messages.templates,
-    /^Restricted Mode: .*runs nothing.* Only the first workspace folder, a, is served; b is not\./,
-  );
+  const restricted = notices({ state: "running", trusted: false });
+  assert.match(restricted.messages.templates, /^Restricted Mode: .*runs nothing/);
+  assert.doesNotMatch(restricted.messages.templates, /served/);
   assert.equal(restricted.messages.papers, "Restricted Mode: read-only.");
-  assert.equal(notices({ state: "running", trusted: true, folders: ["a"] }).messages.templates, "");
+  assert.equal(notices({ state: "running", trusted: true }).messages.templates, "");
 });

@@ -1,17 +1,58 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { searchTreeMessage, searchTreeNodes, TreeResult } from "../../src/views/searchTreeModel";
+import type { SearchNodeInfo, TreeResult } from "../../src/protocol";
+import { searchTreeMessage, searchTreeNodes } from "../../src/views/searchTreeModel";
 
 const F = "/ws/results/tiny/20250101_120000_search_tiny";
+
+/** A node as the server sends it: every field, those a test does not set at their defaults. */
+function node(
+  fields: Pick<SearchNodeInfo, "id" | "parent" | "kind" | "description" | "status"> &
+    Partial<SearchNodeInfo>,
+): SearchNodeInfo {
+  return {
+    diff: "",
+    codeHash: "",
+    metric: null,
+    means: {},
+    error: null,
+    note: null,
+    pinned: false,
+    pruned: false,
+    seed: null,
+    depth: 0,
+    duplicateOf: null,
+    run: null,
+    code: null,
+    parentCode: null,
+    ...fields,
+  };
+}
+
+/** The answer for a folder without tree.json. */
+const EMPTY: TreeResult = {
+  folder: F,
+  search: null,
+  metric: null,
+  settings: {},
+  nodes: [],
+  best: null,
+  bestPath: [],
+  confirmation: null,
+  notes: [],
+};
+
 const record: TreeResult = {
   folder: F,
   search: "tree",
+  settings: { max_nodes: 8 },
+  notes: [],
   metric: { name: "val_loss", dataset: "sine", direction: "min", source: "template (aisci.json)" },
   best: 3,
   bestPath: [0, 1, 3],
   confirmation: { node: 3, mean: 0.31, std: 0.02, n: 2, seeds: [1, 2] },
   nodes: [
-    {
+    node({
       id: 0,
       parent: null,
       kind: "root",
@@ -21,8 +62,8 @@ const record: TreeResult = {
       run: "run_0",
       code: `${F}/run_0.py`,
       parentCode: null,
-    },
-    {
+    }),
+    node({
       id: 1,
       parent: 0,
       kind: "draft",
@@ -33,8 +74,8 @@ const record: TreeResult = {
       code: `${F}/run_1.py`,
       parentCode: `${F}/run_0.py`,
       diff: "--- a/experiment.py\n+++ b/experiment.py\n",
-    },
-    {
+    }),
+    node({
       id: 2,
       parent: 0,
       kind: "draft",
@@ -45,8 +86,8 @@ const record: TreeResult = {
       code: `${F}/run_2.py`,
       parentCode: `${F}/run_0.py`,
       pinned: true,
-    },
-    {
+    }),
+    node({
       id: 3,
       parent: 1,
       kind: "improve",
@@ -56,8 +97,8 @@ const record: TreeResult = {
       run: "run_3",
       code: `${F}/run_3.py`,
       parentCode: `${F}/run_1.py`,
-    },
-    {
+    }),
+    node({
       id: 4,
       parent: 2,
       kind: "debug",
@@ -68,8 +109,8 @@ const record: TreeResult = {
       code: null,
       parentCode: `${F}/run_2.py`,
       depth: 1,
-    },
-    {
+    }),
+    node({
       id: 5,
       parent: 1,
       kind: "improve",
@@ -79,8 +120,8 @@ const record: TreeResult = {
       run: "run_5",
       code: `${F}/run_5.py`,
       parentCode: `${F}/run_1.py`,
-    },
-    {
+    }),
+    node({
       id: 6,
       parent: 3,
       kind: "seed",
@@ -90,7 +131,7 @@ const record: TreeResult = {
       run: "run_6",
       code: `${F}/run_6.py`,
       parentCode: `${F}/run_3.py`,
-    },
+    }),
   ],
 };
 
@@ -166,7 +207,7 @@ test("search tree: a node whose parent is missing stays visible; an empty record
     searchTreeNodes(orphan).map((n) => n.label),
     ["run_3 · improve"],
   );
-  assert.deepEqual(searchTreeNodes({ folder: F, search: null, nodes: [] }), []);
+  assert.deepEqual(searchTreeNodes(EMPTY), []);
   assert.deepEqual(searchTreeNodes(undefined), []);
 });
 
@@ -175,8 +216,5 @@ test("search tree: the view's message sums the search up", () => {
     searchTreeMessage(record, "search_tiny"),
     "search_tiny: tree search on val_loss (min), 3 variants ran, 2 failed; best run_3 0.31",
   );
-  assert.equal(
-    searchTreeMessage({ folder: F, search: null, nodes: [] }, "x"),
-    "x: no search recorded (no tree.json).",
-  );
+  assert.equal(searchTreeMessage(EMPTY, "x"), "x: no search recorded (no tree.json).");
 });

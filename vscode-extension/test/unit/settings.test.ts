@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { serverSettings, SERVER_KEYS } from "../../src/settings";
+import { folderSettings, serverSettings, SERVER_KEYS } from "../../src/settings";
 
 /** The parts of package.json these tests read. */
 interface PackageJson {
@@ -125,4 +125,22 @@ test("the tree search's settings are sent, seeds 0 included", () => {
     (k) => (({ ...defaults, search: "tree", maxNodes: 6, seeds: 0 }) as Record<string, unknown>)[k],
   );
   assert.deepEqual([s.search, s.maxNodes, s.seeds, s.debugDepth], ["tree", 6, 0, 3]);
+});
+
+test("a workspace folder sends what it sets differently; its scale left to the server is null", () => {
+  const read = (values: Record<string, unknown>) => serverSettings((k) => values[k]);
+  const window = read({ ...defaults, numIdeas: 1, scale: "cpu" });
+  const folder = read({ ...defaults, numIdeas: 3, scale: "auto", model: " gpt-4o " });
+  assert.deepEqual(folderSettings(window, folder), { numIdeas: 3, scale: null, model: "gpt-4o" });
+  assert.deepEqual(folderSettings(window, window), {}, "a folder that changes nothing");
+});
+
+test("every setting sent to the server may be set per workspace folder", () => {
+  // "window" (and "application") settings are read from the user's and the workspace's
+  // settings only: a folder's .vscode/settings.json could not choose its own model.
+  const props = readPackage().contributes.configuration.properties;
+  for (const key of SERVER_KEYS) {
+    const scope = props[`aiScientist.${key}`].scope;
+    assert.ok(scope === "resource" || scope === "machine-overridable", `${key}: ${scope}`);
+  }
 });

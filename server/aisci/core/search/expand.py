@@ -14,6 +14,7 @@ code or repeated one.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from aisci.core.atomic import write_text_atomic
@@ -23,7 +24,7 @@ from aisci.core.events import Log
 from aisci.core.experiments import load_idea
 from aisci.core.metric import Metric
 from aisci.core.proposals import text_hash
-from aisci.core.scientist import NodeJob
+from aisci.core.scientist import NodeJob, Scientist
 from aisci.core.search.record import load_search_tree, node_code
 from aisci.core.search.tree import Node, Tree, code_diff, same_code, set_node, update_tree
 from aisci.core.state import State
@@ -32,7 +33,7 @@ from aisci.core.state import State
 class Expansions:
     """The next node to run, by the rule; remembers what the scientist had nothing more for."""
 
-    def __init__(self, folder: Path, scientist, ctx: Context, metric: Metric):
+    def __init__(self, folder: Path, scientist: Scientist, ctx: Context, metric: Metric) -> None:
         self.folder, self.scientist, self.ctx, self.metric = folder, scientist, ctx, metric
         # (parent, kind) the scientist had nothing more for
         self.exhausted: set[tuple[int, str]] = set()
@@ -58,7 +59,7 @@ class Expansions:
             tree = load_search_tree(self.folder)
         return None
 
-    def _candidates(self, tree: Tree):
+    def _candidates(self, tree: Tree) -> Iterator[tuple[Node, str]]:
         s = self.ctx.settings
         usable = [n for n in tree.nodes if not n.pruned and n.kind != "seed"]
         for node in usable:

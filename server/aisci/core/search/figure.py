@@ -54,10 +54,12 @@ def layout(tree: Tree) -> dict[int, tuple[float, float]]:
     return pos
 
 
-def draw_tree(tree: Tree, out: Path, *, better=None) -> Path:
+def draw_tree(tree: Tree, out: Path) -> Path:
+    # deferred: matplotlib takes ~0.45 s to import; only a drawn figure needs it
     import matplotlib
 
     matplotlib.use("Agg")
+    # deferred: matplotlib, as above (pyplot after the backend is chosen)
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
 

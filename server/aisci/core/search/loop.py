@@ -22,6 +22,7 @@ from aisci.core.search.record import load_search_tree
 from aisci.core.search.runs import run_node
 from aisci.core.search.tree import Node, Tree, set_node
 from aisci.core.state import State
+from aisci.execution.runner import RunResult
 
 
 def run_nodes(
@@ -60,14 +61,14 @@ def run_nodes(
     ctx.check_cancelled("The search")
 
 
-def _land(folder: Path, metric: Metric, node_id: int, result) -> None:
+def _land(folder: Path, metric: Metric, node_id: int, result: RunResult) -> None:
     tree = load_search_tree(folder)
     node = tree.node(node_id)
     state = State.load(folder)
     if result.cancelled:
         set_node(folder, node_id, status="pending")
         return
-    if result.ok:
+    if result.ok and result.final_info is not None:  # ok: it has a final_info
         means = result.final_info.means()
         value = metric.value(means)
         set_node(

@@ -18,7 +18,7 @@ from typing import Any, cast
 from aisci.core.context import Context
 from aisci.core.events import Log
 from aisci.core.metric import Metric, declared_metric, first_metric
-from aisci.core.scientist import ChoosesMetric
+from aisci.core.scientist import ChoosesMetric, Scientist
 from aisci.core.search.tree import Tree, load_tree, root_node, update_tree
 from aisci.errors import ExperimentError
 from aisci.execution import safefs
@@ -41,7 +41,7 @@ def search_metric(tree: Tree) -> Metric:
     return Metric.from_dict(cast(dict[str, Any], tree.metric))
 
 
-def start_search(folder: Path, scientist, ctx: Context) -> Tree:
+def start_search(folder: Path, scientist: Scientist, ctx: Context) -> Tree:
     """The record with its root (the baseline) and metric; after a kill, running nodes are pending."""
     s = ctx.settings
     if not safefs.is_file(folder / "run_0.py", root=folder):
@@ -85,7 +85,9 @@ def start_search(folder: Path, scientist, ctx: Context) -> Tree:
     return tree
 
 
-def _choose_metric(folder: Path, scientist, baseline: dict, ctx: Context) -> Metric:
+def _choose_metric(
+    folder: Path, scientist: Scientist, baseline: dict[str, dict[str, float]], ctx: Context
+) -> Metric:
     declared = declared_metric(folder)
     if declared is not None:
         return declared

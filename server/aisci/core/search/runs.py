@@ -14,9 +14,12 @@ import logging
 import re
 from dataclasses import fields, replace
 from pathlib import Path
+from typing import Any, cast
 
 from aisci.core.context import Context
+from aisci.core.events import Event, Reporter
 from aisci.core.runs import execute_run
+from aisci.core.search.tree import Node
 from aisci.execution import safefs, safetree
 from aisci.execution.executor import RunSpec
 from aisci.execution.runner import RunResult
@@ -33,15 +36,16 @@ _SKIP = re.compile(
 class _IdeaFolderReporter:
     """Passes events on with the work folder replaced by the idea folder."""
 
-    def __init__(self, inner, work: Path, folder: Path):
+    def __init__(self, inner: Reporter, work: Path, folder: Path) -> None:
         self.inner, self.work, self.folder = inner, str(work), str(folder)
 
-    def emit(self, event) -> None:
+    def emit(self, event: Event) -> None:
         if (
             any(f.name == "folder" for f in fields(event))
             and getattr(event, "folder", None) == self.work
         ):
-            event = replace(event, folder=self.folder)
+            # The event classes that have a folder are several: the check above, not the type.
+            event = replace(cast(Any, event), folder=self.folder)
         self.inner.emit(event)
 
 
@@ -58,7 +62,7 @@ def prepare_work_folder(folder: Path, node_id: int) -> Path:
     return work
 
 
-def run_node(folder: Path, node, ctx: Context) -> RunResult:
+def run_node(folder: Path, node: Node, ctx: Context) -> RunResult:
     """Run ``node`` (its snapshot) and land its run folder in ``folder``; never raises for a
     failing experiment (a failure is a result)."""
     work = prepare_work_folder(folder, node.id)

@@ -37,7 +37,9 @@ from aisci.core.context import Context
 from aisci.core.events import StageFinished, StageStarted
 from aisci.core.experiments import ExperimentsOutcome, history_from_state
 from aisci.core.notes import write_notes
+from aisci.core.scientist import Scientist
 from aisci.core.search.expand import Expansions
+from aisci.core.search.figure import draw_tree
 from aisci.core.search.loop import run_nodes
 from aisci.core.search.record import load_search_tree, node_code, search_metric, start_search
 from aisci.core.search.seeds import confirm_best, confirmation_words
@@ -46,7 +48,7 @@ from aisci.core.state import State
 from aisci.execution import safefs
 
 
-def run_search(folder: Path, scientist, ctx: Context) -> ExperimentsOutcome:
+def run_search(folder: Path, scientist: Scientist, ctx: Context) -> ExperimentsOutcome:
     folder = Path(folder).resolve()
     state = State.load(folder)
     if state.is_done("experiments"):
@@ -94,10 +96,9 @@ def run_search(folder: Path, scientist, ctx: Context) -> ExperimentsOutcome:
 
 def _draw(folder: Path, tree: Tree) -> None:
     try:
-        from aisci.core.search.figure import draw_tree
+        draw_tree(tree, folder / "search_tree.png")
     except ImportError:  # matplotlib is not installed: the record is still complete
         return
-    draw_tree(tree, folder / "search_tree.png")
 
 
 def _finish(

@@ -6,10 +6,12 @@ Returns the picked papers' BibTeX. No literature source answering the first sear
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from aisci.core.scientist import PaperJob
 from aisci.errors import AisciError
+from aisci.literature import LiteratureUnavailable
 
 from .material import describe_idea, paper_lines
 from .paper_material import bib_keys
@@ -17,15 +19,14 @@ from .prompts import render
 
 if TYPE_CHECKING:
     from aisci.core.context import Context
-    from aisci.literature import Paper
-
-    from .scientist import LLMScientist
+    from aisci.literature import Paper, SearchResult
+    from aisci.llm import LLMClient
 
 log = logging.getLogger(__name__)
 CITE_ROUNDS = 3  # searches per paper; the model may stop earlier
 CITE_LIMIT = 8  # papers shown per search
 
-CITE_SCHEMA = {
+CITE_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["pick", "query"],
     "properties": {
@@ -36,9 +37,10 @@ CITE_SCHEMA = {
 }
 
 
-def find_citations(sci: LLMScientist, job: PaperJob, ctx: Context) -> str:
-    from aisci.literature import LiteratureUnavailable
-
+def find_citations(
+    client: LLMClient, search: Callable[[str, int], SearchResult], job: PaperJob, ctx: Context
+) -> str:
+    """``search(query, limit)``: the scientist's literature search, made only when it is used."""
     rounds = max(0, int(getattr(ctx.settings, "citation_rounds", CITE_ROUNDS)))
     if rounds == 0:
         return ""
@@ -60,7 +62,7 @@ def find_citations(sci: LLMScientist, job: PaperJob, ctx: Context) -> str:
             last=" (the last: pick now; no further search)" if last else "",
             results=results,
         )
-        answer = sci.client.complete_json(
+        answer = client.complete_json(
             [system, {"role": "user", "content": user}], CITE_SCHEMA, stage="citations"
         )
         for i in answer.get("pick") or []:
@@ -78,7 +80,7 @@ def find_citations(sci: LLMScientist, job: PaperJob, ctx: Context) -> str:
             continue
         queries.append(query)
         try:
-            found = sci.literature.search(query, limit=CITE_LIMIT)
+            found = search(query, CITE_LIMIT)
         except LiteratureUnavailable as exc:
             reasons = "; ".join(f"{name}: {why}" for name, why in exc.reasons) or "no source"
             if not answered:

@@ -17,7 +17,8 @@ from ``--replay`` alone is refused with a ``ConfigError``.
 
 Rejections. ``LastProposals`` keeps, per idea folder, the description of what this scientist
 proposed last, so the instruction after a rejection can name what was rejected. Each
-``LLMScientist`` has its own (two scientists in one process never mix their records).
+``LLMScientist`` has its own (two scientists in one process never mix their records), and hands
+it with its client to the stages that edit code as one ``EditSession``.
 """
 
 from __future__ import annotations
@@ -26,20 +27,24 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from aisci.coder import AiderCoder
 from aisci.core.events import Log
 from aisci.core.proposals import Proposal
 from aisci.errors import ConfigError, ExperimentError
+from aisci.llm import CallRecord, count_tokens
+from aisci.llm.models import price
 
 from .material import one_line
 from .prompts import render
 
 if TYPE_CHECKING:
+    from aisci.coder import ProposedEdit, Usage
     from aisci.core.context import Context
-
-    from .scientist import LLMScientist
+    from aisci.llm import LLMClient, LLMSettings
 
 log = logging.getLogger(__name__)
 EDIT_ATTEMPTS = 2  # fresh aider conversations per edit, the last failure fed to the next
@@ -71,8 +76,18 @@ class LastProposals:
         return "\n" + render("experiment_rejected", what=what, feedback=one_line(feedback)) + "\n"
 
 
+@dataclass(frozen=True)
+class EditSession:
+    """What the stages that have aider edit an idea folder share (runs.py, fixes.py, plots.py,
+    search.py): the client, whose model, cap and ledger aider's calls use, and the proposals
+    last made in each folder, which the instruction after a rejection names."""
+
+    client: LLMClient
+    last_proposals: LastProposals
+
+
 def edit_file(
-    sci: LLMScientist,
+    client: LLMClient,
     folder: Path,
     file: str,
     instruction: str,
@@ -82,7 +97,7 @@ def edit_file(
     *,
     check: Callable[[str], str | None] | None = None,
     require_change: bool = True,
-):
+) -> ProposedEdit:
     """aider's dry-run edit of ``file``, with at most ``EDIT_ATTEMPTS`` attempts."""
     problem = None
     for attempt in range(1, EDIT_ATTEMPTS + 1):
@@ -91,7 +106,7 @@ def edit_file(
             if problem is None
             else f"{instruction}\n\n{render('experiment_retry', problem=problem)}"
         )
-        edit = _aider(sci, Path(folder), file, text, ctx, stage)
+        edit = _aider(client, Path(folder), file, text, ctx, stage)
         problem = edit.error
         if problem is None and file not in edit.proposed and require_change:
             problem = (
@@ -118,7 +133,7 @@ def edit_file(
     )
 
 
-def proposal_of(edit, file: str, description: str, stage: str) -> Proposal | None:
+def proposal_of(edit: ProposedEdit, file: str, description: str, stage: str) -> Proposal | None:
     """The edit's proposal of ``file``, described as the scientist means it."""
     for proposal in edit.proposals(stage, description):
         if proposal.file == file:
@@ -126,10 +141,10 @@ def proposal_of(edit, file: str, description: str, stage: str) -> Proposal | Non
     return None
 
 
-def _aider(sci: LLMScientist, folder: Path, file: str, instruction: str, ctx: Context, stage: str):
-    from aisci.coder import AiderCoder
-
-    s = sci.client.settings
+def _aider(
+    client: LLMClient, folder: Path, file: str, instruction: str, ctx: Context, stage: str
+) -> ProposedEdit:
+    s = client.settings
     if s.replay is not None and s.record is None:
         raise ConfigError(
             "Code edits cannot be replayed: aider's model calls are not kept in cassettes.",
@@ -143,11 +158,10 @@ def _aider(sci: LLMScientist, folder: Path, file: str, instruction: str, ctx: Co
         timeout_s=s.timeout_s,
         max_reflections=AIDER_REFLECTIONS,
         retry=s.retry,
-        limiter=sci.client.limiter,  # aider's calls wait with the stages' calls
-        on_wait=sci.client.on_wait,
+        limiter=client.limiter,  # aider's calls wait with the stages' calls
+        on_wait=client.on_wait,
     )
-    ledger = sci.client.ledger
-    budget = ledger.root
+    budget = client.ledger.root
     cap = s.max_cost_usd if s.max_cost_usd is not None else budget.max_cost_usd
     estimate = (
         _estimate(s, instruction + (folder / file).read_text(encoding="utf-8"))
@@ -160,11 +174,11 @@ def _aider(sci: LLMScientist, folder: Path, file: str, instruction: str, ctx: Co
         edit = coder.propose(folder, [file], instruction, cancel=ctx.cancel)
     finally:
         budget.release(estimate)
-    _record_usage(sci, stage, edit.usage, time.monotonic() - started)
+    _record_usage(client, stage, edit.usage, time.monotonic() - started)
     return edit
 
 
-def _api_key(settings) -> str | None:
+def _api_key(settings: LLMSettings) -> str | None:
     if settings.api_key or not settings.api_base:
         return settings.api_key
     # Never the provider's key from the environment to a custom server (--api-key-env names
@@ -172,9 +186,7 @@ def _api_key(settings) -> str | None:
     return "no-key"
 
 
-def _estimate(settings, text: str) -> float:
-    from aisci.llm import count_tokens
-    from aisci.llm.models import price
+def _estimate(settings: LLMSettings, text: str) -> float:
 
     p = price(settings.model)
     if p is None:
@@ -184,12 +196,9 @@ def _estimate(settings, text: str) -> float:
     return prompt * p.input_per_token + answer * p.output_per_token
 
 
-def _record_usage(sci: LLMScientist, stage: str, usage, duration_s: float) -> None:
-    from aisci.llm import CallRecord
-
+def _record_usage(client: LLMClient, stage: str, usage: Usage, duration_s: float) -> None:
     if not usage.requests:
         return
-    client = sci.client
     client.ledger.record(
         CallRecord(
             stage=stage,

@@ -1,6 +1,6 @@
 """Stage 6 for the LLM scientist: the first draft of each section of the paper.
 
-``propose_section(sci, job, section, feedback, ctx)``: the model writes one section's body
+``propose_section(client, job, section, feedback)``: the model writes one section's body
 (``{"latex": ...}``) from the idea, the material the section needs (paper_material.py: the
 results table, notes.txt, the figures, the other sections in brief, the BibTeX keys) and the
 guide line for that section. Returns a ``Proposal`` of ``latex/template.tex`` (stage
@@ -25,13 +25,11 @@ from .paper_material import NEEDS, bib_keys, material, outline
 from .prompts import load_prompts, render
 
 if TYPE_CHECKING:
-    from aisci.core.context import Context
-
-    from .scientist import LLMScientist
+    from aisci.llm import LLMClient
 
 log = logging.getLogger(__name__)
 
-LATEX_SCHEMA = {
+LATEX_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["latex"],
     "properties": {"latex": {"type": "string"}},
@@ -47,7 +45,7 @@ def _guide(section: str) -> str:
 
 
 def propose_section(
-    sci: LLMScientist, job: PaperJob, section: str, feedback: str | None, ctx: Context
+    client: LLMClient, job: PaperJob, section: str, feedback: str | None
 ) -> Proposal | None:
     tex = job.tex.read_text(encoding="utf-8")
     if section not in present_sections(tex):
@@ -74,7 +72,11 @@ def propose_section(
         )
 
     answer, problems = ask(
-        sci, [system_message(), {"role": "user", "content": user}], LATEX_SCHEMA, "writeup", check
+        client,
+        [system_message(), {"role": "user", "content": user}],
+        LATEX_SCHEMA,
+        "writeup",
+        check,
     )
     if problems:
         raise AisciError(

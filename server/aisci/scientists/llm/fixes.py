@@ -17,7 +17,7 @@ from aisci.core.scientist import RunJob
 from aisci.core.state import State
 from aisci.execution.runner import RunResult
 
-from .code_edits import edit_file, proposal_of
+from .code_edits import EditSession, edit_file, proposal_of
 from .material import one_line
 from .prompts import render
 from .runs import RUNS_STAGE
@@ -25,15 +25,13 @@ from .runs import RUNS_STAGE
 if TYPE_CHECKING:
     from aisci.core.context import Context
 
-    from .scientist import LLMScientist
-
 
 def propose_fix(
-    sci: LLMScientist, job: RunJob, failure: RunResult, feedback: str | None, ctx: Context
+    edits: EditSession, job: RunJob, failure: RunResult, feedback: str | None, ctx: Context
 ) -> Proposal | None:
     ctx.check_cancelled("The experiments")
     return edit_fix(
-        sci,
+        edits,
         job.folder,
         job.idea,
         job.run_index,
@@ -47,7 +45,7 @@ def propose_fix(
 
 
 def edit_fix(
-    sci: LLMScientist,
+    edits: EditSession,
     folder: Path,
     idea: Idea,
     run: int,
@@ -68,10 +66,10 @@ def edit_fix(
         description=description,
         failure=failure,
         timeout=f"{ctx.settings.timeout_s:g}",
-    ) + sci.last_proposals.rejection(folder, feedback)
-    edit = edit_file(sci, folder, "experiment.py", instruction, ctx, RUNS_STAGE, what)
+    ) + edits.last_proposals.rejection(folder, feedback)
+    edit = edit_file(edits.client, folder, "experiment.py", instruction, ctx, RUNS_STAGE, what)
     summary = f"{label}: {edit.summary(200)}"
-    sci.last_proposals.remember(folder, summary)
+    edits.last_proposals.remember(folder, summary)
     return proposal_of(edit, "experiment.py", summary, RUNS_STAGE)
 
 

@@ -41,7 +41,7 @@ REFLECT_SCHEMA: dict[str, Any] = {
 }
 
 
-def idea_messages(template: Template, taken: Sequence[Idea]) -> list[dict]:
+def idea_messages(template: Template, taken: Sequence[Idea]) -> list[dict[str, str]]:
     # The shape of the script (constants, config, signatures) is what an idea is planned
     # against; aider, which makes the edits, gets the whole file.
     code = outline_source(template.experiment.read_text(encoding="utf-8"))
@@ -62,7 +62,7 @@ def idea_messages(template: Template, taken: Sequence[Idea]) -> list[dict]:
     ]
 
 
-def _fields(answer: dict) -> dict:
+def _fields(answer: dict[str, Any]) -> dict[str, Any]:
     return {k: answer[k] for k in IDEA_SCHEMA["properties"]}
 
 

@@ -1,6 +1,6 @@
 """Stage 9 for the LLM scientist: the revision of the paper after its review.
 
-``propose_improvement(sci, job, review, feedback, ctx)``: the review in brief (decision,
+``propose_improvement(client, job, review, feedback)``: the review in brief (decision,
 scores, weaknesses, questions, limitations), the results, figures and keys, and every section
 -> ``{"sections": {name: latex}}`` -> one Proposal (latex_answers.py); None when the answer
 stays unusable. Calls are recorded under the stage "improvement".
@@ -19,13 +19,11 @@ from .paper_material import material
 from .prompts import render
 
 if TYPE_CHECKING:
-    from aisci.core.context import Context
-
-    from .scientist import LLMScientist
+    from aisci.llm import LLMClient
 
 
 def propose_improvement(
-    sci: LLMScientist, job: PaperJob, review: dict[str, Any], feedback: str | None, ctx: Context
+    client: LLMClient, job: PaperJob, review: dict[str, Any], feedback: str | None
 ) -> Proposal | None:
     tex = job.tex.read_text(encoding="utf-8")
     paper = "\n\n".join(f"### {s}\n{get_section(tex, s).strip()}" for s in present_sections(tex))
@@ -36,7 +34,7 @@ def propose_improvement(
         paper=paper,
         feedback=feedback_note(feedback),
     )
-    return sections_proposal(sci, job, user, "improvement", "revise after the review")
+    return sections_proposal(client, job, user, "improvement", "revise after the review")
 
 
 def review_brief(review: dict[str, Any]) -> str:

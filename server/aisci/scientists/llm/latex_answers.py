@@ -13,24 +13,21 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aisci.core.proposals import Proposal
 from aisci.core.scientist import PaperJob
-from aisci.llm import LLMFormatError
+from aisci.llm import LLMClient, LLMFormatError
 from aisci.paper.sections import canonical_or_none, present_sections, set_section
 
 from .latex_check import latex_problems, repaired
 from .paper_material import bib_keys
 from .prompts import render
 
-if TYPE_CHECKING:
-    from .scientist import LLMScientist
-
 log = logging.getLogger(__name__)
 LATEX_REASKS = 2
 
-SECTIONS_SCHEMA = {
+SECTIONS_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["sections"],
     "properties": {
@@ -54,9 +51,9 @@ def system_message() -> dict[str, str]:
 
 
 def ask(
-    sci: LLMScientist,
-    messages: list[dict],
-    schema: dict,
+    client: LLMClient,
+    messages: list[dict[str, Any]],
+    schema: dict[str, Any],
     stage: str,
     check: Callable[[dict[str, Any]], list[str]],
 ) -> tuple[dict[str, Any], list[str]]:
@@ -65,7 +62,7 @@ def ask(
     answer: dict[str, Any] = {}
     problems: list[str] = []
     for _ in range(LATEX_REASKS + 1):
-        answer = repaired(sci.client.complete_json(conversation, schema, stage=stage))
+        answer = repaired(client.complete_json(conversation, schema, stage=stage))
         problems = check(answer)
         if not problems:
             return answer, []
@@ -78,7 +75,7 @@ def ask(
 
 
 def sections_proposal(
-    sci: LLMScientist, job: PaperJob, user: str, stage: str, description: str
+    client: LLMClient, job: PaperJob, user: str, stage: str, description: str
 ) -> Proposal | None:
     """Ask for ``{"sections": {...}}`` and turn an answer that checks into one Proposal."""
     tex = job.tex.read_text(encoding="utf-8")
@@ -105,7 +102,7 @@ def sections_proposal(
 
     try:
         answer, problems = ask(
-            sci,
+            client,
             [system_message(), {"role": "user", "content": user}],
             SECTIONS_SCHEMA,
             stage,

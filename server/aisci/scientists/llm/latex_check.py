@@ -9,7 +9,9 @@ broken JSON escaping made of ``\\textbf`` or ``\\frac`` back into backslashes.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from aisci.paper.prechecks import citations, find_graphic, graphics_dirs, strip_comments
 
@@ -50,7 +52,9 @@ def _brace_problem(text: str) -> str | None:
     return f"{depth} opening brace(s) are never closed" if depth else None
 
 
-def latex_problems(body: str, section: str, paper: str, keys, tex_dir: Path) -> list[str]:
+def latex_problems(
+    body: str, section: str, paper: str, keys: Iterable[str], tex_dir: Path
+) -> list[str]:
     """Why ``body`` cannot become ``section`` of ``paper`` (the paper with it in place)."""
     text = strip_comments(body)
     if not text.strip():
@@ -96,7 +100,8 @@ def latex_problems(body: str, section: str, paper: str, keys, tex_dir: Path) -> 
     return problems
 
 
-def repaired(answer):
+def repaired(answer: Any) -> Any:
+    """The model's JSON answer with every string in it repaired (``repair_escapes``)."""
     if isinstance(answer, str):
         return repair_escapes(answer)
     if isinstance(answer, dict):

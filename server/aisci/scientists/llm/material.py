@@ -27,9 +27,16 @@ import difflib
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aisci.core.ideas import Idea
 from aisci.core.scientist import RunRecord
+from aisci.core.search import load_tree
+from aisci.paper.prose import fmt
+from aisci.paper.search_paragraph import TREE_FIGURE, search_paragraph
+
+if TYPE_CHECKING:
+    from aisci.literature import Paper
 
 SOURCE_CHARS = 16_000  # ~4k tokens: every template of this project fits whole once docstrings go
 ABSTRACT_CHARS = 300
@@ -161,7 +168,7 @@ def describe_idea(idea: Idea) -> str:
     return f"Title: {one_line(idea.title)}\nExperiment: {one_line(idea.experiment)}"
 
 
-def paper_lines(papers: Sequence, abstract_chars: int = ABSTRACT_CHARS) -> str:
+def paper_lines(papers: Sequence[Paper], abstract_chars: int = ABSTRACT_CHARS) -> str:
     entries = []
     for n, paper in enumerate(papers, 1):
         cites = "?" if paper.citation_count is None else str(paper.citation_count)
@@ -222,9 +229,6 @@ def run_lines(finished: Iterable[RunRecord]) -> str:
 def search_material(folder: Path) -> str:
     """The search paragraph (LaTeX) and the seeds table of a tree search's record; "" for a
     linear search or a folder without a record. A broken record is an error, never skipped."""
-    from aisci.core.search import load_tree
-    from aisci.paper.prose import fmt
-    from aisci.paper.search_paragraph import TREE_FIGURE, search_paragraph
 
     tree = load_tree(folder)
     if tree is None or tree.search != "tree" or not tree.metric:

@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 from aisci.core.scientist import RunJob
 from aisci.execution.final_info import FinalInfo
+from aisci.llm import LLMFormatError
 
 from .material import compact_source, describe_idea, means_inline, number, one_line
 from .plots import PLOTS_STAGE, plot_labels
 from .prompts import render
 
 if TYPE_CHECKING:
-    from .scientist import LLMScientist
+    from aisci.llm import LLMClient
 
 log = logging.getLogger(__name__)
 PLOT_SOURCE_CHARS = 6000
@@ -34,7 +35,7 @@ FIGURES_SCHEMA: dict[str, Any] = {
 }
 
 
-def describe_run(sci: LLMScientist, job: RunJob, results: FinalInfo) -> str:
+def describe_run(job: RunJob, results: FinalInfo) -> str:
     return compare_means(job.baseline, results.means())
 
 
@@ -59,10 +60,9 @@ def compare_means(baseline: dict[str, dict[str, float]], means: dict[str, dict[s
     return " ".join(parts) or "The run reported no metrics."
 
 
-def describe_figures(sci: LLMScientist, job: RunJob, figures: list[str]) -> dict[str, str]:
+def describe_figures(client: LLMClient, job: RunJob, figures: list[str]) -> dict[str, str]:
     if not figures:
         return {}
-    from aisci.llm import LLMFormatError
 
     labels = plot_labels((job.folder / "plot.py").read_text(encoding="utf-8")) or {
         "run_0": "Baseline"
@@ -81,7 +81,7 @@ def describe_figures(sci: LLMScientist, job: RunJob, figures: list[str]) -> dict
     )
     plain = {f: f"{f} shows the runs {', '.join(labels.values())}." for f in figures}
     try:
-        answer = sci.client.complete_json(
+        answer = client.complete_json(
             [{"role": "user", "content": prompt}], FIGURES_SCHEMA, stage=PLOTS_STAGE
         )
     except LLMFormatError as exc:

@@ -27,14 +27,18 @@ import difflib
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aisci.core.ideas import Idea
 from aisci.core.scientist import Verdict
+from aisci.literature import LiteratureUnavailable
 from aisci.llm import LLMClient
 
 from .material import describe_idea, paper_lines
 from .prompts import render
+
+if TYPE_CHECKING:
+    from aisci.literature import Literature, Paper
 
 log = logging.getLogger(__name__)
 STAGE = "novelty"
@@ -58,15 +62,13 @@ class _Search:
     """What the rounds have found so far."""
 
     queries: list[str] = field(default_factory=list)
-    papers: dict[str, Any] = field(default_factory=dict)  # normalised title -> Paper
+    papers: dict[str, Paper] = field(default_factory=dict)  # normalised title -> Paper
     answered: int = 0  # searches some source answered
     local_answers: int = 0  # ... of which by the local corpus alone
     failed: list[str] = field(default_factory=list)  # why a search had no answer
     shown: str = "No search yet."
 
-    def run(self, literature, query: str) -> None:
-        from aisci.literature import LiteratureUnavailable
-
+    def run(self, literature: Literature, query: str) -> None:
         self.queries.append(query)
         try:
             result = literature.search(query, limit=SEARCH_LIMIT)
@@ -120,14 +122,14 @@ class _Search:
                 out.append(entry)
         return tuple(out)
 
-    def _find(self, title: str):
+    def _find(self, title: str) -> Paper | None:
         key = _norm(title)
         if key in self.papers:
             return self.papers[key]
         scored = [
             (difflib.SequenceMatcher(None, key, k).ratio(), p) for k, p in self.papers.items()
         ]
-        best = max(scored, key=lambda sp: sp[0], default=(0.0, None))
+        best: tuple[float, Paper | None] = max(scored, key=lambda sp: sp[0], default=(0.0, None))
         return best[1] if best[0] >= TITLE_MATCH else None
 
 
@@ -135,7 +137,7 @@ def _norm(title: str) -> str:
     return re.sub(r"[^a-z0-9 ]+", "", " ".join(title.lower().split()))
 
 
-def judge(client: LLMClient, literature, idea: Idea, rounds: int) -> Verdict:
+def judge(client: LLMClient, literature: Literature, idea: Idea, rounds: int) -> Verdict:
     system = {"role": "system", "content": render("novelty_system")}
     search = _Search()
     answer: dict[str, Any] = {}
@@ -179,7 +181,7 @@ def judge(client: LLMClient, literature, idea: Idea, rounds: int) -> Verdict:
     )
 
 
-def _verdict(answer: dict, search: _Search) -> Verdict:
+def _verdict(answer: dict[str, Any], search: _Search) -> Verdict:
     novel = answer["decision"] == "novel"
     reason = str(answer["reason"]).strip() or ("no reason given")
     if search.failed and not search.answered:

@@ -1,6 +1,6 @@
 """Stage 7 for the LLM scientist: fixes from the paper build's diagnostics.
 
-``propose_paper_fix(sci, job, diagnostics, feedback, ctx)``: the diagnostics (at most
+``propose_paper_fix(client, job, diagnostics, feedback)``: the diagnostics (at most
 ``MAX_DIAGNOSTICS``) with their source lines, a consistency mismatch with the nearest true
 result, and the sections they lie in -> ``{"sections": {name: latex}}`` -> one Proposal
 (latex_answers.py). None when no diagnostic lies in a section the model may edit, or when the
@@ -17,6 +17,7 @@ from aisci.core.diagnostics import Diagnostic
 from aisci.core.proposals import Proposal
 from aisci.core.scientist import PaperJob
 from aisci.errors import AisciError
+from aisci.paper.consistency import check_consistency
 from aisci.paper.prechecks import LineIndex
 from aisci.paper.sections import _span, get_section, present_sections
 
@@ -25,20 +26,15 @@ from .paper_material import material
 from .prompts import render
 
 if TYPE_CHECKING:
-    from aisci.core.context import Context
-
-    from .scientist import LLMScientist
+    from aisci.llm import LLMClient
+    from aisci.paper.consistency import Mismatch
 
 log = logging.getLogger(__name__)
 MAX_DIAGNOSTICS = 12
 
 
 def propose_paper_fix(
-    sci: LLMScientist,
-    job: PaperJob,
-    diagnostics: list[Diagnostic],
-    feedback: str | None,
-    ctx: Context,
+    client: LLMClient, job: PaperJob, diagnostics: list[Diagnostic], feedback: str | None
 ) -> Proposal | None:
     problems, sections = describe_diagnostics(job, diagnostics)
     if not sections:
@@ -56,7 +52,7 @@ def propose_paper_fix(
         sections=shown,
         feedback=feedback_note(feedback),
     )
-    return sections_proposal(sci, job, user, "writeup_fix", "fix the build's problems in")
+    return sections_proposal(client, job, user, "writeup_fix", "fix the build's problems in")
 
 
 def section_at(tex: str, line: int) -> str | None:
@@ -75,14 +71,12 @@ def section_at(tex: str, line: int) -> str | None:
     return found if found and line > index.line(tex.find("\\begin{document}")) else None
 
 
-def _nearest_results(job: PaperJob) -> dict[int, list]:
-    from aisci.paper.consistency import check_consistency
-
+def _nearest_results(job: PaperJob) -> dict[int, list[Mismatch]]:
     try:
         report = check_consistency(job.folder, job.tex)
     except AisciError:
         return {}
-    by_line: dict[int, list] = {}
+    by_line: dict[int, list[Mismatch]] = {}
     for m in report.mismatches:
         by_line.setdefault(m.line, []).append(m)
     return by_line

@@ -16,28 +16,26 @@ from aisci.core.plots import CRITIQUE_PREFIX
 from aisci.core.proposals import Proposal
 from aisci.core.scientist import RunJob
 
-from .code_edits import edit_file, proposal_of
+from .code_edits import EditSession, edit_file, proposal_of
 from .material import one_line, run_lines
 from .prompts import render
 
 if TYPE_CHECKING:
     from aisci.core.context import Context
 
-    from .scientist import LLMScientist
-
 PLOTS_STAGE = "plots"
 
 
 def propose_plots(
-    sci: LLMScientist, job: RunJob, feedback: str | None, ctx: Context
+    edits: EditSession, job: RunJob, feedback: str | None, ctx: Context
 ) -> Proposal | None:
     ctx.check_cancelled("The plots")
     instruction = render(
         "plot_edit", title=one_line(job.idea.title), runs=run_lines(job.finished_runs)
     )
-    instruction += sci.last_proposals.rejection(job.folder, feedback)
+    instruction += edits.last_proposals.rejection(job.folder, feedback)
     edit = edit_file(
-        sci,
+        edits.client,
         job.folder,
         "plot.py",
         instruction,
@@ -50,12 +48,12 @@ def propose_plots(
     if not edit.proposed:
         return None  # plot.py already names the runs that matter
     description = f"plot the runs: {edit.summary(200)}"
-    sci.last_proposals.remember(job.folder, description)
+    edits.last_proposals.remember(job.folder, description)
     return proposal_of(edit, "plot.py", description, PLOTS_STAGE)
 
 
 def propose_plot_fix(
-    sci: LLMScientist, job: RunJob, error: str, feedback: str | None, ctx: Context
+    edits: EditSession, job: RunJob, error: str, feedback: str | None, ctx: Context
 ) -> Proposal | None:
     ctx.check_cancelled("The plots")
     if error.startswith(CRITIQUE_PREFIX):  # plot.py ran: the figures were read and criticised
@@ -72,9 +70,9 @@ def propose_plot_fix(
             error=error.strip() or "(no message)",
             runs=run_lines(job.finished_runs),
         )
-    instruction += sci.last_proposals.rejection(job.folder, feedback)
+    instruction += edits.last_proposals.rejection(job.folder, feedback)
     edit = edit_file(
-        sci,
+        edits.client,
         job.folder,
         "plot.py",
         instruction,
@@ -84,7 +82,7 @@ def propose_plot_fix(
         check=_labels_check(job),
     )
     description = f"fix plot.py: {edit.summary(200)}"
-    sci.last_proposals.remember(job.folder, description)
+    edits.last_proposals.remember(job.folder, description)
     return proposal_of(edit, "plot.py", description, PLOTS_STAGE)
 
 

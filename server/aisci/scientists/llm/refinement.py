@@ -1,6 +1,6 @@
 """Stage 6's second pass for the LLM scientist: one critical re-reading of each drafted section.
 
-``propose_refinement(sci, job, section, feedback, ctx)``: the model reads the section with the
+``propose_refinement(client, job, section, feedback)``: the model reads the section with the
 rest of the paper in brief and the results, figures and keys it may use, and answers
 ``{"changed", "latex"}``. None when it changed nothing, when the section is the title, missing
 or not drafted yet, or when its LaTeX stays unusable after the re-asks: the draft is kept.
@@ -9,11 +9,11 @@ or not drafted yet, or when its LaTeX stays unusable after the re-asks: the draf
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aisci.core.proposals import Proposal
 from aisci.core.scientist import PaperJob
-from aisci.llm import LLMFormatError
+from aisci.llm import LLMClient, LLMFormatError
 from aisci.paper.sections import get_section, present_sections, set_section
 
 from .latex_answers import ask, feedback_note, system_message
@@ -21,14 +21,9 @@ from .latex_check import latex_problems
 from .paper_material import NEEDS, bib_keys, is_drafted, material, outline
 from .prompts import render
 
-if TYPE_CHECKING:
-    from aisci.core.context import Context
-
-    from .scientist import LLMScientist
-
 log = logging.getLogger(__name__)
 
-REFINE_SCHEMA = {
+REFINE_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["changed", "latex"],
     "properties": {"changed": {"type": "boolean"}, "latex": {"type": "string"}},
@@ -36,7 +31,7 @@ REFINE_SCHEMA = {
 
 
 def propose_refinement(
-    sci: LLMScientist, job: PaperJob, section: str, feedback: str | None, ctx: Context
+    client: LLMClient, job: PaperJob, section: str, feedback: str | None
 ) -> Proposal | None:
     tex = job.tex.read_text(encoding="utf-8")
     if (
@@ -69,7 +64,7 @@ def propose_refinement(
 
     try:
         answer, problems = ask(
-            sci,
+            client,
             [system_message(), {"role": "user", "content": user}],
             REFINE_SCHEMA,
             "writeup",

@@ -1,6 +1,6 @@
 """Stage 8 for the LLM scientist: one review of a paper's text in the NeurIPS form.
 
-Contract of ``review_paper(sci, job, text, ctx) -> dict``:
+Contract of ``review_paper(client, job, text, ctx) -> dict``:
 - ``job`` is the idea's ``PaperJob``, or None for any PDF (``aisci review PAPER.pdf``): the
   review reads only ``text`` (the paper as plain text, cut at ``TEXT_CHARS``).
 - The first answer must satisfy ``REVIEW_SCHEMA`` (paper/review.py); the client re-asks a
@@ -22,7 +22,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from aisci.errors import AisciError
-from aisci.llm import LLMFormatError
+from aisci.llm import LLMClient, LLMFormatError
 from aisci.paper.review import REVIEW_SCHEMA, review_problems
 
 from .prompts import render
@@ -30,8 +30,6 @@ from .prompts import render
 if TYPE_CHECKING:
     from aisci.core.context import Context
     from aisci.core.scientist import PaperJob
-
-    from .scientist import LLMScientist
 
 log = logging.getLogger(__name__)
 STAGE = "review"
@@ -55,7 +53,7 @@ def paper_text(text: str) -> str:
     )
 
 
-def review_messages(text: str, fewshot: bool = False) -> list[dict]:
+def review_messages(text: str, fewshot: bool = False) -> list[dict[str, str]]:
     system = render("review_system") + ("\n\n" + render("review_example") if fewshot else "")
     return [
         {"role": "system", "content": system},
@@ -63,11 +61,13 @@ def review_messages(text: str, fewshot: bool = False) -> list[dict]:
     ]
 
 
-def _fields(answer: dict) -> dict:
+def _fields(answer: dict[str, Any]) -> dict[str, Any]:
     return {k: answer[k] for k in REVIEW_SCHEMA["properties"] if k in answer}
 
 
-def review_paper(sci: LLMScientist, job: PaperJob | None, text: str, ctx: Context) -> dict:
+def review_paper(
+    client: LLMClient, job: PaperJob | None, text: str, ctx: Context
+) -> dict[str, Any]:
     what = f"the paper of {job.idea.name}" if job is not None else "the paper"
     if len(text.split()) < MIN_WORDS:
         raise AisciError(
@@ -76,7 +76,7 @@ def review_paper(sci: LLMScientist, job: PaperJob | None, text: str, ctx: Contex
         )
     messages = review_messages(text, bool(getattr(ctx.settings, "review_fewshot", False)))
     try:
-        answer = sci.client.complete_json(messages, REVIEW_SCHEMA, stage=STAGE)
+        answer = client.complete_json(messages, REVIEW_SCHEMA, stage=STAGE)
     except LLMFormatError as exc:
         raise AisciError(
             f"The review of {what} was refused: the model's answers did not follow the NeurIPS "
@@ -99,7 +99,7 @@ def review_paper(sci: LLMScientist, job: PaperJob | None, text: str, ctx: Contex
             {"role": "user", "content": render("review_reflect", round=n, rounds=rounds)},
         ]
         try:
-            answer = sci.client.complete_json(messages, REFLECT_SCHEMA, stage=STAGE)
+            answer = client.complete_json(messages, REFLECT_SCHEMA, stage=STAGE)
         except LLMFormatError as exc:
             log.warning(
                 "review reflection %d gave no usable answer (%s); keeping the last review",
@@ -113,4 +113,4 @@ def review_paper(sci: LLMScientist, job: PaperJob | None, text: str, ctx: Contex
         review = _fields(answer)
         if answer["done"]:
             break
-    return {**review, "Kind": "model", "Model": sci.client.settings.model}
+    return {**review, "Kind": "model", "Model": client.settings.model}

@@ -20,7 +20,7 @@ from aisci.core.ideas import Idea
 from aisci.core.proposals import Proposal
 from aisci.core.scientist import RunJob
 
-from .code_edits import edit_file, proposal_of
+from .code_edits import EditSession, edit_file, proposal_of
 from .material import (
     constant_lines,
     describe_idea,
@@ -34,8 +34,7 @@ from .prompts import render
 
 if TYPE_CHECKING:
     from aisci.core.context import Context
-
-    from .scientist import LLMScientist
+    from aisci.core.template import Template
 
 RUNS_STAGE = "experiments"
 
@@ -51,11 +50,14 @@ DECIDE_SCHEMA: dict[str, Any] = {
 
 
 def propose_run(
-    sci: LLMScientist, job: RunJob, feedback: str | None, ctx: Context
+    edits: EditSession, template: Template, job: RunJob, feedback: str | None, ctx: Context
 ) -> Proposal | None:
     ctx.check_cancelled("The experiments")
-    answer = sci.client.complete_json(
-        decide_messages(sci, job, feedback, ctx), DECIDE_SCHEMA, stage=RUNS_STAGE
+    rejection = edits.last_proposals.rejection(job.folder, feedback)
+    answer = edits.client.complete_json(
+        decide_messages(template, job, rejection, ctx.settings.timeout_s),
+        DECIDE_SCHEMA,
+        stage=RUNS_STAGE,
     )
     if answer["done"]:
         ctx.reporter.emit(
@@ -66,7 +68,7 @@ def propose_run(
         )
         return None
     return edit_experiment(
-        sci,
+        edits,
         job.folder,
         job.idea,
         job.run_index,
@@ -78,13 +80,12 @@ def propose_run(
 
 
 def decide_messages(
-    sci: LLMScientist, job: RunJob, feedback: str | None, ctx: Context
-) -> list[dict]:
-    """The decision's prompt. The system message (the template's system prompt, our rules and
+    template: Template, job: RunJob, rejection: str, timeout_s: float
+) -> list[dict[str, str]]:
+    """The decision's prompt (``rejection``: the paragraph on a rejected proposal, or ""). The system message (the template's system prompt, our rules and
     the template's experiment.py in outline) is the same for every run of every idea of the
     template, so a provider's prompt cache serves it; the user message starts with what stays
     (idea, baseline) and grows at its end (the runs), the current state of the code last."""
-    template = sci.own_template()
     original = template.experiment.read_text(encoding="utf-8")
     now = (job.folder / "experiment.py").read_text(encoding="utf-8")
     user = render(
@@ -94,10 +95,10 @@ def decide_messages(
         history=history_lines(job.history),
         constants=constant_lines(now),
         changes=source_changes(original, now) or "(none yet: experiment.py is the template's)",
-        feedback=sci.last_proposals.rejection(job.folder, feedback),
+        feedback=rejection,
         run=job.run_index,
         max_runs=job.max_runs,
-        timeout=f"{ctx.settings.timeout_s:g}",
+        timeout=f"{timeout_s:g}",
     )
     system = (
         render("experiment_system", template_system=template.system_prompt.strip())
@@ -108,11 +109,11 @@ def decide_messages(
 
 
 def edit_experiment(
-    sci: LLMScientist,
+    edits: EditSession,
     folder: Path,
     idea: Idea,
     run: int,
-    answer: dict,
+    answer: dict[str, Any],
     ctx: Context,
     *,
     fallback: str,
@@ -129,6 +130,6 @@ def edit_experiment(
         plan=answer["plan"].strip() or description,
         timeout=f"{ctx.settings.timeout_s:g}",
     )
-    edit = edit_file(sci, folder, "experiment.py", instruction, ctx, RUNS_STAGE, what)
-    sci.last_proposals.remember(folder, description)
+    edit = edit_file(edits.client, folder, "experiment.py", instruction, ctx, RUNS_STAGE, what)
+    edits.last_proposals.remember(folder, description)
     return proposal_of(edit, "experiment.py", description, RUNS_STAGE)

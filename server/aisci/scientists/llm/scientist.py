@@ -5,7 +5,8 @@ cost events, cassettes; see session.py), one literature search, and the code edi
 last in each idea folder (code_edits.py), which the next instruction names when a person
 rejects it. Each decision is a short method that hands over to the module of its stage
 (ideas.py, novelty.py, ...), so a stage's prompts, schemas and loop live together and the class
-stays a table of contents.
+stays a table of contents. A stage gets only what it uses: the client, the template, a
+literature search, or the ``EditSession`` of the stages that have aider edit code.
 """
 
 from __future__ import annotations
@@ -20,12 +21,24 @@ from aisci.core.proposals import Proposal
 from aisci.core.scientist import NodeJob, PaperJob, RunJob, Verdict
 from aisci.core.template import Template
 from aisci.errors import ConfigError
+from aisci.scientists.sources import literature_for
 
 from . import citations as citation_stage
-from . import drafting, fixes, improvement, notes, paper_fixes, plots, refinement, reviewing, runs
+from . import (
+    drafting,
+    fixes,
+    improvement,
+    notes,
+    paper_fixes,
+    plots,
+    refinement,
+    reviewing,
+    runs,
+    search,
+)
 from . import ideas as idea_stage
 from . import novelty as novelty_stage
-from .code_edits import LastProposals
+from .code_edits import EditSession, LastProposals
 from .session import open_client
 
 if TYPE_CHECKING:
@@ -35,7 +48,7 @@ if TYPE_CHECKING:
     from aisci.core.search import Node
     from aisci.execution.final_info import FinalInfo
     from aisci.execution.runner import RunResult
-    from aisci.literature import Literature
+    from aisci.literature import Literature, SearchResult
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +63,7 @@ class LLMScientist:
         *,
         literature: Literature | None = None,
         **llm_options: Any,
-    ):
+    ) -> None:
         # No template: a review of any PDF (aisci review PAPER.pdf), which needs none.
         self.template = template
         self._ctx = ctx
@@ -66,6 +79,7 @@ class LLMScientist:
         self._proposed: list[Idea] = []
         # The code edit it proposed last in each idea folder, named when a person rejects it.
         self.last_proposals = LastProposals()
+        self._edits = EditSession(self.client, self.last_proposals)
 
     def own_template(self) -> Template:
         """The template whose experiment the run stages edit (a PDF review's scientist has none)."""
@@ -81,10 +95,12 @@ class LLMScientist:
         """One literature search per scientist, made on first use (--engine first)."""
         with self._literature_lock:
             if self._literature is None:
-                from aisci.scientists import literature_for
-
                 self._literature = literature_for(self._ctx)
             return self._literature
+
+    def _search_literature(self, query: str, limit: int) -> SearchResult:
+        """A search of ``literature``, which is made only when a stage searches."""
+        return self.literature.search(query, limit=limit)
 
     def close(self) -> None:
         """Close the literature search this scientist made (its cache); idempotent."""
@@ -113,74 +129,70 @@ class LLMScientist:
 
     # -- stages 4-5: experiments and plots (runs.py, fixes.py, plots.py, notes.py) -------
     def propose_run(self, job: RunJob, feedback: str | None, ctx: Context) -> Proposal | None:
-        return runs.propose_run(self, job, feedback, ctx)
+        return runs.propose_run(self._edits, self.own_template(), job, feedback, ctx)
 
     def propose_fix(
         self, job: RunJob, failure: RunResult, feedback: str | None, ctx: Context
     ) -> Proposal | None:
-        return fixes.propose_fix(self, job, failure, feedback, ctx)
+        return fixes.propose_fix(self._edits, job, failure, feedback, ctx)
 
     def describe_run(self, job: RunJob, results: FinalInfo) -> str:
-        return notes.describe_run(self, job, results)
+        return notes.describe_run(job, results)
 
     def propose_plots(self, job: RunJob, feedback: str | None, ctx: Context) -> Proposal | None:
-        return plots.propose_plots(self, job, feedback, ctx)
+        return plots.propose_plots(self._edits, job, feedback, ctx)
 
     def propose_plot_fix(
         self, job: RunJob, error: str, feedback: str | None, ctx: Context
     ) -> Proposal | None:
-        return plots.propose_plot_fix(self, job, error, feedback, ctx)
+        return plots.propose_plot_fix(self._edits, job, error, feedback, ctx)
 
     def describe_figures(self, job: RunJob, figures: list[str]) -> dict[str, str]:
-        return notes.describe_figures(self, job, figures)
+        return notes.describe_figures(self.client, job, figures)
 
     # -- the tree search and the figures read by a vision model (search.py) -------------
     def propose_node(
         self, job: NodeJob, parent: Node, kind: str, feedback: str | None, ctx: Context
     ) -> Proposal | None:
-        from . import search
-
-        return search.propose_node(self, job, parent, kind, feedback, ctx)
+        return search.propose_node(
+            self._edits, self.own_template(), job, parent, kind, feedback, ctx
+        )
 
     def choose_metric(
         self, folder: Path, baseline: dict[str, dict[str, float]], ctx: Context
     ) -> Metric | None:
-        from . import search
-
-        return search.choose_metric(self, folder, baseline, ctx)
+        return search.choose_metric(self.client, folder, baseline)
 
     def critique_figures(
         self, job: RunJob, figures: list[str], ctx: Context
     ) -> dict[str, dict[str, Any]] | None:
-        from . import search
-
-        return search.critique_figures(self, job, figures, ctx)
+        return search.critique_figures(self.client, job, figures, ctx)
 
     # -- stages 6-9: the paper ----------------------------------------------------------
     # drafting.py, refinement.py, citations.py, paper_fixes.py, reviewing.py, improvement.py
     def propose_section(
         self, job: PaperJob, section: str, feedback: str | None, ctx: Context
     ) -> Proposal | None:
-        return drafting.propose_section(self, job, section, feedback, ctx)
+        return drafting.propose_section(self.client, job, section, feedback)
 
     def propose_refinement(
         self, job: PaperJob, section: str, feedback: str | None, ctx: Context
     ) -> Proposal | None:
-        return refinement.propose_refinement(self, job, section, feedback, ctx)
+        return refinement.propose_refinement(self.client, job, section, feedback)
 
     def find_citations(self, job: PaperJob, ctx: Context) -> str:
-        return citation_stage.find_citations(self, job, ctx)
+        return citation_stage.find_citations(self.client, self._search_literature, job, ctx)
 
     def propose_paper_fix(
         self, job: PaperJob, diagnostics: list[Diagnostic], feedback: str | None, ctx: Context
     ) -> Proposal | None:
-        return paper_fixes.propose_paper_fix(self, job, diagnostics, feedback, ctx)
+        return paper_fixes.propose_paper_fix(self.client, job, diagnostics, feedback)
 
     def review_paper(self, job: PaperJob | None, text: str, ctx: Context) -> dict[str, Any]:
         """``job`` None: any PDF's text (aisci review PAPER.pdf), not an idea's paper."""
-        return reviewing.review_paper(self, job, text, ctx)
+        return reviewing.review_paper(self.client, job, text, ctx)
 
     def propose_improvement(
         self, job: PaperJob, review: dict[str, Any], feedback: str | None, ctx: Context
     ) -> Proposal | None:
-        return improvement.propose_improvement(self, job, review, feedback, ctx)
+        return improvement.propose_improvement(self.client, job, review, feedback)

@@ -21,10 +21,13 @@ import base64
 import logging
 from typing import TYPE_CHECKING, Any
 
+from aisci.core.experiments import load_idea
 from aisci.core.metric import Metric
 from aisci.core.proposals import Proposal
 from aisci.core.search import diff_summary
+from aisci.core.state import State
 from aisci.execution import safefs
+from aisci.llm import LLMFormatError, _litellm
 
 from .fixes import edit_fix
 from .material import compact_source, describe_idea, one_line
@@ -38,8 +41,10 @@ if TYPE_CHECKING:
     from aisci.core.context import Context
     from aisci.core.scientist import NodeJob, RunJob
     from aisci.core.search import Node
+    from aisci.core.template import Template
+    from aisci.llm import LLMClient
 
-    from .scientist import LLMScientist
+    from .code_edits import EditSession
 
 log = logging.getLogger(__name__)
 CRITIQUE_SCHEMA: dict[str, Any] = {
@@ -89,12 +94,18 @@ def tree_lines(job: NodeJob) -> str:
 
 
 def propose_node(
-    sci: LLMScientist, job: NodeJob, parent: Node, kind: str, feedback: str | None, ctx: Context
+    edits: EditSession,
+    template: Template,
+    job: NodeJob,
+    parent: Node,
+    kind: str,
+    feedback: str | None,
+    ctx: Context,
 ) -> Proposal | None:
     ctx.check_cancelled("The search")
     if kind == "debug":
         return edit_fix(
-            sci,
+            edits,
             job.folder,
             job.idea,
             parent.id,
@@ -113,7 +124,7 @@ def propose_node(
         tree=tree_lines(job),
         parent="the baseline" if parent.id == 0 else f"run_{parent.id}",
         code=compact_source((job.folder / "experiment.py").read_text(encoding="utf-8")),
-        feedback=sci.last_proposals.rejection(job.folder, feedback),
+        feedback=edits.last_proposals.rejection(job.folder, feedback),
         kind=f"a {kind}" if kind == "draft" else "an improvement",
         what=WHAT[kind],
         timeout=f"{ctx.settings.timeout_s:g}",
@@ -122,17 +133,15 @@ def propose_node(
     messages = [
         {
             "role": "system",
-            "content": render(
-                "experiment_system", template_system=sci.own_template().system_prompt.strip()
-            ),
+            "content": render("experiment_system", template_system=template.system_prompt.strip()),
         },
         {"role": "user", "content": user},
     ]
-    answer = sci.client.complete_json(messages, DECIDE_SCHEMA, stage=RUNS_STAGE)
+    answer = edits.client.complete_json(messages, DECIDE_SCHEMA, stage=RUNS_STAGE)
     if answer["done"]:
         return None
     return edit_experiment(
-        sci,
+        edits,
         job.folder,
         job.idea,
         job.tree.next_id(),
@@ -144,23 +153,21 @@ def propose_node(
 
 
 def _failure(job: NodeJob, parent: Node) -> str:
-    from aisci.core.state import State
-
     step = State.load(job.folder).step(f"run_{parent.id}") or {}
     tail = step.get("stderr_tail") or ""
     return f"{parent.error or 'it failed'}\n\nThe end of its error output:\n{tail[-1500:]}"
 
 
-def choose_metric(sci: LLMScientist, folder: Path, baseline: dict, ctx: Context) -> Metric | None:
-    from aisci.core.experiments import load_idea
-    from aisci.llm import LLMFormatError
+def choose_metric(
+    client: LLMClient, folder: Path, baseline: dict[str, dict[str, float]]
+) -> Metric | None:
 
     means = "\n".join(
         f"- {d}: " + ", ".join(f"{k} = {v:.4g}" for k, v in m.items()) for d, m in baseline.items()
     )
     prompt = render("metric_choose", means=means, title=one_line(load_idea(folder).title))
     try:
-        answer = sci.client.complete_json(
+        answer = client.complete_json(
             [{"role": "user", "content": prompt}], METRIC_SCHEMA, stage=RUNS_STAGE
         )
     except LLMFormatError as exc:
@@ -178,7 +185,6 @@ def choose_metric(sci: LLMScientist, folder: Path, baseline: dict, ctx: Context)
 def supports_vision(model: str | None) -> bool:
     if not model:
         return False
-    from aisci.llm import _litellm
 
     try:
         return bool(_litellm.load_litellm().supports_vision(model=model))
@@ -187,18 +193,17 @@ def supports_vision(model: str | None) -> bool:
 
 
 def critique_figures(
-    sci: LLMScientist, job: RunJob, figures: list[str], ctx: Context
-) -> dict[str, dict] | None:
+    client: LLMClient, job: RunJob, figures: list[str], ctx: Context
+) -> dict[str, dict[str, Any]] | None:
     """{figure: {"shows", "problems"}} from a vision model, or None without one."""
-    if not figures or not supports_vision(sci.client.settings.model):
+    if not figures or not supports_vision(client.settings.model):
         return None
-    from aisci.llm import LLMFormatError
 
     labels = plot_labels((job.folder / "plot.py").read_text(encoding="utf-8")) or {
         "run_0": "Baseline"
     }
     runs = "\n".join(f"- {run}: {label}" for run, label in labels.items())
-    out = {}
+    out: dict[str, dict[str, Any]] = {}
     for figure in figures:
         ctx.check_cancelled("The plots")
         data = safefs.read_bytes(job.folder / figure, root=job.folder, limit=8 << 20)
@@ -208,7 +213,7 @@ def critique_figures(
             {"type": "image_url", "image_url": {"url": url}},
         ]
         try:
-            answer = sci.client.complete_json(
+            answer = client.complete_json(
                 [{"role": "user", "content": content}], CRITIQUE_SCHEMA, stage=PLOTS_STAGE
             )
         except LLMFormatError as exc:

@@ -23,11 +23,12 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aisci.core.events import CostUpdated
 from aisci.errors import ConfigError
 from aisci.llm import Ledger, LedgerTotals, LLMClient, LLMSettings, RetryPolicy, StageTotals
+from aisci.llm.aliases import resolve_model
 
 if TYPE_CHECKING:
     from aisci.core.context import Context
@@ -88,10 +89,8 @@ def model_from_cassette(path: Path) -> str:
     )
 
 
-def open_client(template_name: str, ctx: Context, **llm_options) -> Session:
+def open_client(template_name: str, ctx: Context, **llm_options: Any) -> Session:
     """``llm_options`` go to ``LLMSettings`` (tests pass a fast ``retry``)."""
-    from aisci.llm.aliases import resolve_model
-
     s = ctx.settings
     model, note = resolve_model(s.model)
     if note:

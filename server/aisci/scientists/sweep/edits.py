@@ -19,7 +19,7 @@ from aisci.core.template import Knob, Template
 from aisci.errors import AisciError
 
 
-def constant_pattern(constant: str) -> re.Pattern:
+def constant_pattern(constant: str) -> re.Pattern[str]:
     return re.compile(
         rf"^(?P<head>{re.escape(constant)}\s*(?::[^=\n]+)?=\s*)(?P<value>[^#\n]*?)(?P<tail>\s*(?:#.*)?)$",
         re.MULTILINE,

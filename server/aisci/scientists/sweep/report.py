@@ -10,17 +10,25 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from aisci.core.records import read_run_results
+from aisci.core.state import State
 from aisci.errors import ExperimentError
+from aisci.execution.boundary import describe_boundaries
 from aisci.paper.prose import fmt
 from aisci.tex_quote import is_safe_file_name, tex_file_name, tex_text, tex_tt
+
+if TYPE_CHECKING:
+    from aisci.core.ideas import Idea
+    from aisci.core.scientist import RunRecord
 
 log = logging.getLogger(__name__)
 
 
-def _final_info(folder: Path, run: str) -> dict:
+def _final_info(folder: Path, run: str) -> dict[str, Any]:
     """The run's validated results as the report indexes them; an unreadable run stops the
     report with the reader's message (a report with a run left out would mislead)."""
     info, problem = read_run_results(folder, run)
@@ -47,8 +55,14 @@ class SweepReport:
     """Sections of the report for one sweep idea folder."""
 
     def __init__(
-        self, folder: Path, idea, runs, figures: dict[str, str], task: str, scale: str | None
-    ):
+        self,
+        folder: Path,
+        idea: Idea,
+        runs: Iterable[RunRecord],
+        figures: dict[str, str],
+        task: str,
+        scale: str | None,
+    ) -> None:
         self.folder = Path(folder)
         self.idea = idea
         self.runs = list(runs)  # RunRecord of finished runs, in order
@@ -129,8 +143,6 @@ class SweepReport:
 
     def _boundary(self) -> str:
         """What isolated the runs, as each run's state recorded it (never assumed)."""
-        from aisci.core.state import State
-        from aisci.execution.boundary import describe_boundaries
 
         steps = State.load(self.folder).steps()
         return describe_boundaries([steps.get(r.run, {}).get("boundary") for r in self.runs])

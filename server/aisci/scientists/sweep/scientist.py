@@ -22,6 +22,13 @@ from aisci.core.proposals import Proposal
 from aisci.core.scientist import NodeJob, PaperJob, RunJob, Verdict
 from aisci.core.template import Knob, Template
 from aisci.errors import AisciError
+from aisci.literature import LiteratureUnavailable
+from aisci.paper.sections import set_section
+from aisci.scientists.sources import literature_for
+
+from .checklist import checklist_review
+from .report import SweepReport
+from .tree_report import TreeReport
 
 if TYPE_CHECKING:
     from aisci.core.context import Context
@@ -100,8 +107,6 @@ class SweepScientist:
     def judge_novelty(self, template: Template, idea: Idea, ctx: Context) -> Verdict:
         """Without a model nothing is judged: the idea is ``unchecked``, with the closest
         titles a literature search found (or a note that no source answered)."""
-        from aisci.literature import LiteratureUnavailable
-        from aisci.scientists import literature_for
 
         if idea.extra.get("search") == "tree":
             query = f"{template.name.replace('_', ' ')} hyperparameter search"
@@ -277,10 +282,6 @@ class SweepScientist:
     def propose_section(
         self, job: PaperJob, section: str, feedback: str | None, ctx: Context
     ) -> Proposal | None:
-        from aisci.paper.sections import set_section
-
-        from .report import SweepReport
-        from .tree_report import TreeReport
 
         if feedback is not None:
             return (
@@ -306,8 +307,6 @@ class SweepScientist:
         return None
 
     def review_paper(self, job: PaperJob, text: str, ctx: Context) -> dict[str, Any]:
-        from .checklist import checklist_review
-
         return checklist_review(job.folder)
 
     def propose_improvement(

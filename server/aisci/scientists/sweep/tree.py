@@ -76,8 +76,9 @@ class SweepTree:
 
     def __init__(self, template: Template):
         self.template = template
-        self.rejected: set[tuple[str, frozenset]] = set()  # (folder, changes) a person rejected
-        self.last: dict[str, frozenset] = {}
+        # (folder, changes) a person rejected; a change is a (constant, value) pair
+        self.rejected: set[tuple[str, frozenset[tuple[str, Any]]]] = set()
+        self.last: dict[str, frozenset[tuple[str, Any]]] = {}
 
     def knob(self, constant: str) -> Knob:
         return next(k for k in self.template.knobs if k.constant == constant)

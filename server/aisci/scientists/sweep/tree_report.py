@@ -7,7 +7,9 @@ of a run or of the seed confirmation recorded in tree.json, printed with four si
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aisci.core.search import load_tree
 from aisci.errors import StateError
@@ -20,6 +22,10 @@ from aisci.paper.search_paragraph import (
 )
 from aisci.scientists.sweep.report import SweepReport
 from aisci.tex_quote import tex_text, tex_tt
+
+if TYPE_CHECKING:
+    from aisci.core.ideas import Idea
+    from aisci.core.scientist import RunRecord
 
 
 def tree_figure_tex() -> str:
@@ -36,8 +42,14 @@ class TreeReport(SweepReport):
     """SweepReport's sections for a tree search over the knobs."""
 
     def __init__(
-        self, folder: Path, idea, runs, figures: dict[str, str], task: str, scale: str | None
-    ):
+        self,
+        folder: Path,
+        idea: Idea,
+        runs: Iterable[RunRecord],
+        figures: dict[str, str],
+        task: str,
+        scale: str | None,
+    ) -> None:
         figures = {k: v for k, v in figures.items() if k != TREE_FIGURE}
         super().__init__(folder, idea, runs, figures, task, scale)
         tree = load_tree(self.folder)
