@@ -9,6 +9,7 @@ Nothing here reaches the network: the build uses the project venv's setuptools a
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -18,6 +19,7 @@ import zipfile
 from pathlib import Path
 
 from aisci.core import shipped
+from aisci.versions import __version__
 
 from .helpers import REPO
 
@@ -85,6 +87,10 @@ def test_the_wheel_carries_the_shipped_templates_and_works_outside_the_repositor
     )
     assert built.returncode == 0, built.stderr
     (wheel,) = dist.glob("aisci-*.whl")
+    # One version for the wheel, aisci --version and the extension's .vsix.
+    extension = json.loads((REPO / "vscode-extension" / "package.json").read_text(encoding="utf-8"))
+    assert wheel.name.startswith(f"aisci-{__version__}-")
+    assert extension["version"] == __version__
     names = set(zipfile.ZipFile(wheel).namelist())
     for name in shipped.NAMES:
         assert f"aisci/shipped/{name}/experiment.py" in names

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-__version__ = "0.1.0"  # pyproject.toml's [project] version
+__version__ = "0.1.0"  # the one place: pyproject.toml and the wheel read it, package.json matches
 
 
 def installed(names: Iterable[str]) -> dict[str, str | None]:
