@@ -190,3 +190,16 @@ def test_records_show_control_characters_and_odd_bytes_as_data(tmp_path):
         "bad\\udcff (it is a symbolic link (to t))",
         "x\\nWARNING fake (it is a symbolic link (to \\x1b]0;owned\\x07))",
     ]
+
+
+def test_an_entry_gone_between_listing_and_looking_is_not_listed(tmp_path, monkeypatch):
+    """Parallel tree-search nodes copy an idea folder while another thread's atomic write of
+    state.json renames its temp file away: the copy must not fail on the vanished name."""
+    (tmp_path / "state.json").write_text("{}")
+    listed = os.listdir
+
+    def listing_with_a_vanished_temp_file(fd: int) -> list[str]:
+        return [*listed(fd), ".aisci.0123456789ab.tmp"]
+
+    monkeypatch.setattr(safefs.os, "listdir", listing_with_a_vanished_temp_file)
+    assert safefs.list_dir(tmp_path) == [("state.json", "file")]

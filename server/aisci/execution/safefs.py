@@ -136,7 +136,12 @@ def list_dir(path: Path, *, root: Path | None = None) -> list[tuple[str, str]]:
     with _dir_fd(base, parts) as dfd:
         entries = []
         for name in sorted(os.listdir(dfd)):
-            mode = os.lstat(name, dir_fd=dfd).st_mode
+            try:
+                mode = os.lstat(name, dir_fd=dfd).st_mode
+            except FileNotFoundError:
+                # Gone since the listing (an atomic write's temp file renamed by another
+                # thread, as parallel tree-search nodes do with state.json): not in the folder.
+                continue
             entries.append(
                 (
                     name,
