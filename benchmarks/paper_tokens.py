@@ -189,17 +189,32 @@ class Library:
 
 
 class Scientist:
+    """The LLM scientist's paper stages over the recording client (the same calls as
+    ``LLMScientist``, whose constructor would make a real client)."""
+
     kind = "llm"
 
     def __init__(self, client):
         self.client, self.literature = client, Library()
 
-    propose_section = drafting.propose_section
-    propose_refinement = refinement.propose_refinement
-    find_citations = citations.find_citations
-    propose_paper_fix = paper_fixes.propose_paper_fix
-    propose_improvement = improvement.propose_improvement
-    review_paper = reviewing.review_paper
+    def propose_section(self, job, section, feedback, ctx):
+        return drafting.propose_section(self.client, job, section, feedback)
+
+    def propose_refinement(self, job, section, feedback, ctx):
+        return refinement.propose_refinement(self.client, job, section, feedback)
+
+    def find_citations(self, job, ctx):
+        search = lambda query, limit: self.literature.search(query, limit=limit)  # noqa: E731
+        return citations.find_citations(self.client, search, job, ctx)
+
+    def propose_paper_fix(self, job, diagnostics, feedback, ctx):
+        return paper_fixes.propose_paper_fix(self.client, job, diagnostics, feedback)
+
+    def propose_improvement(self, job, review, feedback, ctx):
+        return improvement.propose_improvement(self.client, job, review, feedback)
+
+    def review_paper(self, job, text, ctx):
+        return reviewing.review_paper(self.client, job, text, ctx)
 
 
 def reset_paper(folder: Path) -> None:
@@ -262,31 +277,22 @@ def main() -> None:
 
         write_paper(folder, scientist, ctx)
         job = paper_job(folder, ctx)
-        review = reviewing.review_paper(scientist, job, tex_to_text(job.tex), ctx)
+        review = scientist.review_paper(job, tex_to_text(job.tex), ctx)
         default_stages = {s: list(c) for s, c in client.messages.items()}
         # One fix round with an error in Results and a number the check does not find.
         tex = job.tex.read_text(encoding="utf-8")
         line = next(i for i, text in enumerate(tex.splitlines(), 1) if "\\begin{tabular}" in text)
         tex = tex.replace("shows val_loss.png.", "shows val_loss.png, 0.4321 at best.", 1)
         job.tex.write_text(tex, encoding="utf-8")
-        mismatches = check_consistency(folder, job.tex).mismatches
+        report = check_consistency(folder, job.tex)
         errors = [
             Diagnostic(
                 "template.tex", line, "error", "Undefined control sequence \\toprul", "latex"
             )
         ]
-        errors += [
-            Diagnostic(
-                "template.tex",
-                m.line,
-                "error",
-                f"the number {m.text} matches no result in the runs' final_info.json",
-                "consistency",
-            )
-            for m in mismatches
-        ]
-        paper_fixes.propose_paper_fix(scientist, job, errors, None, ctx)
-        improvement.propose_improvement(scientist, job, review, None, ctx)
+        errors += report.diagnostics()  # as the build states them
+        scientist.propose_paper_fix(job, errors, None, ctx)
+        scientist.propose_improvement(job, review, None, ctx)
 
     model = args.model
     if args.dump:

@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from aisci.paper.consistency import check_consistency
+from aisci.paper.results_literals import literal_diagnostics
 from aisci.paper.review import review_problems
 from tests.helpers import REPO, kill_launch_at_marker, make_template, slow_at_learning_rate
 
@@ -76,8 +77,15 @@ def test_sweep_paper_is_built_checked_and_reviewed(launched):
     assert str(folder / "review.txt") in out.stdout
     tex = (folder / "latex" / "template.tex").read_text()
     assert "\\aiscidisclosure" in tex and "HERE" not in tex.replace("THERE", "")
+    # Every result is printed through its results macro: no literal left is a run's value (the
+    # numbers the check still reads are the knob's settings).
     report = check_consistency(folder)
-    assert report.mismatches == () and report.checked >= 5
+    assert (
+        report.mismatches == ()
+        and literal_diagnostics(folder, folder / "latex" / "template.tex") == []
+    )
+    assert "\\res{run_0}{sine}{val_loss}" in tex and "\\respm{run_2}{sine}{val_loss}" in tex
+    assert (folder / "latex" / "results.tex").is_file()
     review = json.loads((folder / "review.json").read_text())["review"]
     assert review_problems(review) == [] and review["Kind"] == "checklist"
     assert all(c["passed"] for c in review["Checks"]) and "Decision" not in review

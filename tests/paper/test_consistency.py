@@ -81,7 +81,12 @@ def test_a_planted_wrong_number_is_caught_with_its_line(tmp_path):
     [m] = report.mismatches
     assert (m.line, m.text, m.value) == (_line(tex, "reaches $0.0534"), "0.0534", 0.0534)
     assert "0.0534" in m.context
-    assert m.nearest.startswith("0.0531 (run_1: ")  # the closest measured value, and where it is
+    # what it claims (the validation loss of the degree-9 run), and that claim's closest value
+    assert m.nearest == "0.06342 (val_loss of run_1 on sine)"
+    assert m.message == (
+        "0.0534 stated as val_loss of run_1 on sine: no run measured it; "
+        "closest value 0.06342 (val_loss of run_1 on sine)"
+    )
     assert not report.ok
     [d] = report.diagnostics()
     assert (d.file, d.line, d.severity, d.source) == (
@@ -106,13 +111,12 @@ def test_a_wrong_table_cell_is_caught(tmp_path):
     "written",
     [
         "0.956",
-        "0.9558",
-        "0.955",  # rounded, exact, truncated
+        "0.9558",  # rounded, exact
         "95.6\\%",
         "95.58\\%",
         "96\\%",
         "$95.6\\%$",  # as a percent
-        "4.4\\% error",  # 1 - accuracy is not handled... but it is a stderr here
+        "$95.6 \\pm 4.4$\\%",  # a mean and its standard error, in percent
         "1.5 minutes",
         "90.5 s",
         "0.025 hours",
@@ -132,7 +136,18 @@ def test_rounding_percent_and_time_units_pass(tmp_path, written):
 
 
 @pytest.mark.parametrize(
-    "written", ["0.951", "0.9658", "97.1\\%", "3.1 minutes", "2.9$\\times$ faster"]
+    "written",
+    [
+        "0.951",
+        "0.9658",
+        "0.955",  # truncated: rounded, 0.9558 is 0.956
+        "97.1\\%",
+        "3.1 minutes",
+        "2.9$\\times$ faster",
+        "0.956\\%",  # a fraction with a percent sign: 0.956 % is not 95.6 %
+        "95.58",  # a percent without its sign: not x100
+        "$95.6 \\pm 0.5$\\%",  # the spread is no standard error of it
+    ],
 )
 def test_wrong_values_in_those_forms_fail(tmp_path, written):
     runs = (

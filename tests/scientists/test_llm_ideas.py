@@ -52,7 +52,8 @@ def test_prompt_holds_task_code_and_taken_ideas(template, make_ctx, fake_openai)
     prompt = user_text(fake_openai.chat_requests[0])
     assert template.task_description.strip() in prompt
     assert "def main" in prompt or "argparse" in prompt  # the experiment's code
-    assert '"""' not in prompt  # ... without its docstrings
+    # ... without the module's docstring (an outline keeps a function's first docstring line)
+    assert "Replace the data, the model and the loop" not in prompt
     assert "- earlier_idea: An idea from yesterday" in prompt  # the archive, name and title
     for seed in template.seed_ideas:
         assert f"- {seed.name}: " in prompt

@@ -263,7 +263,10 @@ def test_llm_writes_a_cited_paper_that_builds(folder, model, fake_s2, scientist_
     tex = tex_of(folder)
     assert "\\aiscidisclosure" in tex and " HERE" not in tex
     assert get_section(tex, "Title") == "Step Size and the Fit of a Polynomial to a Noisy Sine"
-    assert get_section(tex, "Conclusion").strip() == model.refine["Conclusion"]
+    # The typed number that is one run's value now cites it: the PDF prints the same digits.
+    assert get_section(tex, "Conclusion").strip() == model.refine["Conclusion"].replace(
+        model.v["run_2"]["val_loss"], "\\res{run_2}{sine}{val_loss}"
+    )
     # Citations: one search, two picks, in references.bib, cited in Related Work, resolved by BibTeX.
     assert fake_s2.requests[0].params["query"] == "grokking"
     bib = (folder / "latex" / "references.bib").read_text()
@@ -286,8 +289,8 @@ def test_llm_writes_a_cited_paper_that_builds(folder, model, fake_s2, scientist_
     assert "cite only the listed BibTeX keys; not listed: nobody2020" in reask
     results_prompt = next(t for k, s, t in model.seen if k == "draft" and s == "Results")
     assert (
-        f"| sine/val_loss | {model.v['run_0']['val_loss']} | {model.v['run_1']['val_loss']} |"
-        in results_prompt
+        f"| {{sine}}{{val_loss}} | {model.v['run_0']['val_loss']} (1 seed) | "
+        f"{model.v['run_1']['val_loss']} (1 seed) |" in results_prompt
     )
     assert "- val_loss.png: " in results_prompt
     # One refinement pass, no call for the title.
@@ -311,11 +314,11 @@ def test_a_wrong_number_is_caught_shown_with_its_line_and_fixed(
     build_paper(folder, scientist, ctx)
 
     [fix] = model.of("fix")
-    assert f"template.tex:{wrong_line}: error: the number 0.4321 matches no result" in fix
-    assert (
-        "nearest true result: " in fix and f"{wrong_line:>4}>| A held-out check gives 0.4321" in fix
-    )
-    assert "### Results" in fix and "| sine/val_loss |" in fix
+    # The checker's own words: what the number claims and that claim's closest value, once.
+    claim = "0.4321 stated as val_loss on sine: no run measured it; closest value "
+    assert f"template.tex:{wrong_line}: error: {claim}" in fix and fix.count("closest value") == 1
+    assert f"{wrong_line:>4}>| A held-out check gives 0.4321" in fix
+    assert "### Results" in fix and "| {sine}{val_loss} |" in fix
     tex = tex_of(folder)
     assert "0.4321" not in tex
     build = State.load(folder).step("build")
@@ -590,7 +593,7 @@ def test_improvement_revises_rebuilds_and_reviews_again(folder, model, fake_s2, 
 
     [improve] = model.of("improve")
     assert "One seed per setting" in improve and "Decision: Reject; Overall 4" in improve
-    assert "### Results" in improve and "| sine/val_loss |" in improve
+    assert "### Results" in improve and "| {sine}{val_loss} |" in improve
     assert "indicative only" in get_section(tex_of(folder), "Conclusion")
     first = json.loads((folder / "review.json").read_text())["review"]
     second = json.loads((folder / "review_improved.json").read_text())["review"]

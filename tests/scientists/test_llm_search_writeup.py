@@ -69,7 +69,7 @@ def test_the_search_paragraph_and_the_seeds_reach_the_writeup_prompt(
     conf = tree.confirmation
     assert conf["n"] == 2
     stats = conf["means"]["sine"]["val_loss"]
-    row = f"| sine/val_loss | {fmt(stats['mean'])} | {fmt(stats['std'])} | {fmt(stats['min'])} | {fmt(stats['max'])} |"
+    row = f"| {{sine}}{{val_loss}} | {fmt(stats['mean'])} | {fmt(stats['std'])} | {fmt(stats['min'])} | {fmt(stats['max'])} |"
     assert row in prompt
     assert "search_tree.png" in prompt and "fig:tree" in prompt
     assert RESULTS in (folder / "latex" / "template.tex").read_text()

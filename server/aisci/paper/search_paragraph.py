@@ -1,8 +1,10 @@
 """The paragraph on the search that every paper of a tree search gets, whoever wrote the paper.
 
 Written from ``tree.json`` only: what ran, how it was selected, what won and the seeds that
-confirm it. Every number is a value of a run or of the seed confirmation recorded in tree.json
-(which ``aisci check`` reads), printed with four significant digits; counts of nodes carry the
+confirm it. The winner is described by its whole path from the baseline (``best_path``): a node
+carries every change of its ancestors, so naming its own change alone would misstate what was
+measured. Every measured number is printed through its results macro (paper/results_macros.py:
+a run's mean, or the seed confirmation recorded in tree.json); counts of nodes carry the
 ``not-a-result`` opt-out (they are the search's bookkeeping, not measurements). The sweep
 scientist's tree report puts it in its Method section; the LLM scientist's prompts show it as
 material (scientists/llm/material.py).
@@ -11,9 +13,10 @@ material (scientists/llm/material.py).
 from __future__ import annotations
 
 from aisci.core.metric import Metric
-from aisci.core.search import Tree
+from aisci.core.search import Node, Tree
 from aisci.errors import StateError
 from aisci.paper.prose import fmt
+from aisci.paper.results_macros import call
 from aisci.tex_quote import tex_text, tex_tt
 
 TREE_FIGURE = "search_tree.png"  # drawn by the search (core/search/figure.py) beside tree.json
@@ -32,6 +35,36 @@ def search_metric(tree: Tree) -> Metric:
             "Run the experiments again (aisci launch --resume) so the search records its metric.",
         )
     return Metric.from_dict(tree.metric)
+
+
+def best_path(tree: Tree, best: Node) -> list[Node]:
+    """The nodes from the baseline's first change to ``best``: together, its whole change."""
+    return [tree.node(i) for i in tree.path_to(best.id) if tree.node(i).kind != "root"]
+
+
+def path_words(tree: Tree, best: Node) -> str:
+    """The best node's whole change from the baseline, in LaTeX: each step's own change."""
+    steps = [
+        f"{tex_tt(f'run_{n.id}')}: {tex_text(short_description(n.description))}"
+        for n in best_path(tree, best)
+    ]
+    if len(steps) == 1:
+        return f"its one change from the baseline is {steps[0]}"
+    return "it carries every change on its path from the baseline, in order: " + "; ".join(steps)
+
+
+def dataset_of(metric: Metric, means: dict) -> str | None:
+    """The data set whose value ``metric.value(means)`` reads."""
+    datasets = [metric.dataset] if metric.dataset else list(means)
+    return next((d for d in datasets if metric.name in (means.get(d) or {})), None)
+
+
+def _seeds_call(metric: Metric, conf: dict, stat: str) -> str:
+    """The seed confirmation's ``stat`` of the search's metric, through its macro."""
+    dataset = dataset_of(metric, conf.get("means") or {})
+    if dataset is None:  # a record from before per-metric means: its own number
+        return fmt(conf[stat])
+    return call("resseeds", dataset, metric.name, stat)
 
 
 def search_summary(tree: Tree) -> dict:
@@ -72,20 +105,22 @@ def search_paragraph(tree: Tree) -> str:
         ),
     ]
     if best is not None and best.metric is not None:  # Tree.best only picks nodes with a metric
-        where = (
-            "the baseline itself"
-            if best.id == 0
-            else f"{tex_tt(f'run_{best.id}')} ({tex_text(short_description(best.description))})"
-        )
+        dataset = dataset_of(metric, best.means)
+        value = call("res", f"run_{best.id}", dataset, metric.name) if dataset else fmt(best.metric)
+        if best.id == 0:
+            where = "the baseline itself"
+        else:
+            where = f"{tex_tt(f'run_{best.id}')} ({path_words(tree, best)})"
         text.append(
-            f"The best variant is {where}, with {tex_tt(metric.name)} {fmt(best.metric)} in the search."
+            f"The best variant is {where}, with {tex_tt(metric.name)} {value} in the search."
         )
     conf = tree.confirmation
     if conf and conf.get("n"):
+        mean = _seeds_call(metric, conf, "mean")
         spread = (
-            f"{fmt(conf['mean'])} $\\pm$ {fmt(conf['std'])} (mean $\\pm$ standard deviation)"
+            f"{mean} $\\pm$ {_seeds_call(metric, conf, 'std')} (mean $\\pm$ standard deviation)"
             if conf.get("std") is not None
-            else f"{fmt(conf['mean'])} (one seed: no spread to measure)"
+            else f"{mean} (one seed: no spread to measure)"
         )
         text.append(
             f"Re-run with {conf['n']} further seeds ({tex_tt('AISCI_SEED')} = "

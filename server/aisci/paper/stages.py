@@ -29,6 +29,8 @@ from aisci.paper.bib import merge_into_file
 from aisci.paper.build import compile_paper, tex_available
 from aisci.paper.consistency import check_consistency
 from aisci.paper.prechecks import run_prechecks
+from aisci.paper.results_literals import as_macros, literal_diagnostics, resolved
+from aisci.paper.results_macros import ensure_results_input, results, write_results_tex
 from aisci.paper.review import (
     meta_review,
     pdf_to_text,
@@ -36,9 +38,9 @@ from aisci.paper.review import (
     review_kind,
     review_line,
     review_problems,
-    tex_to_text,
 )
 from aisci.paper.sections import SECTIONS, canonical
+from aisci.paper.textify import latex_to_text
 
 DISCLOSURE = r"\aiscidisclosure"
 DISCLOSURE_TEXT = "This paper was generated with aisci"
@@ -85,6 +87,35 @@ def ensure_disclosure(text: str) -> str:
     )
 
 
+def prepare_results(job: PaperJob) -> None:
+    """Write latex/results.tex from the runs and make sure the paper inputs it."""
+    write_results_tex(job.folder)
+    text = job.tex.read_text(encoding="utf-8")
+    if ensure_results_input(text, job.tex.parent) != text:
+        write_text_atomic(job.tex, ensure_results_input(text, job.tex.parent))
+
+
+def _literals_as_macros(job: PaperJob, ctx: Context) -> None:
+    """Propose the paper with each literal number that is one recorded value as its macro."""
+
+    def convert(feedback: str | None) -> Proposal | None:
+        if feedback is not None:
+            return None  # the researcher keeps the digits: nothing else to propose
+        text = job.tex.read_text(encoding="utf-8")
+        new, done = as_macros(text, results(job.folder))
+        if not done:
+            return None
+        return Proposal.create(
+            job.folder,
+            "latex/template.tex",
+            new,
+            f"state {len(done)} number(s) through their results macros",
+            "writeup",
+        )
+
+    reviewed_edit(ctx, convert)
+
+
 def write_paper(
     folder: Path, scientist: Scientist, ctx: Context, section: str | None = None
 ) -> StageOutcome:
@@ -92,6 +123,7 @@ def write_paper(
     state = State.load(job.folder)
     if section is None and state.is_done("writeup"):
         return StageOutcome(True, "written earlier")
+    prepare_results(job)
     # SECTIONS ends with Related Work: it is written once the citations are in.
     wanted = [canonical(section)] if section else list(SECTIONS)
     ctx.reporter.emit(StageStarted("writeup", str(job.folder), ", ".join(wanted)))
@@ -120,6 +152,7 @@ def write_paper(
 
             reviewed_edit(ctx, refine)
         state.record("writeup.refinement")
+    _literals_as_macros(job, ctx)
     text = job.tex.read_text(encoding="utf-8")
     if ensure_disclosure(text) != text:
         write_text_atomic(job.tex, ensure_disclosure(text))
@@ -163,12 +196,15 @@ def build_paper(folder: Path, scientist: Scientist, ctx: Context) -> StageOutcom
     missing_tex = tex_available()
     if missing_tex:
         raise AisciError(
-            f"Cannot build the paper: {missing_tex}", "Install TeX (make setup), then resume."
+            # The message already says how to install TeX; a build (not only a launch) ends here.
+            f"Cannot build the paper: {missing_tex}",
+            "Once TeX is installed, run the same command again.",
         )
     ctx.reporter.emit(StageStarted("build", str(job.folder)))
+    prepare_results(job)
     for round_ in range(ctx.settings.writeup_fix_rounds + 1):
         ctx.check_cancelled("The paper build")
-        pre = list(run_prechecks(job.tex))
+        pre = list(run_prechecks(job.tex)) + literal_diagnostics(job.folder, job.tex)
         result = compile_paper(
             job.tex.parent,
             timeout_s=180,
@@ -177,7 +213,7 @@ def build_paper(folder: Path, scientist: Scientist, ctx: Context) -> StageOutcom
             sandbox=ctx.settings.sandbox,
         )
         report = check_consistency(job.folder, job.tex)
-        diagnostics = pre + list(result.diagnostics) + list(report_diagnostics(report))
+        diagnostics = pre + list(result.diagnostics) + list(report.diagnostics())
         _save_diagnostics(job, diagnostics)
         errors = [d for d in diagnostics if d.severity == "error"]
         if result.ok:
@@ -224,17 +260,6 @@ def build_paper(folder: Path, scientist: Scientist, ctx: Context) -> StageOutcom
     return StageOutcome(result.ok or job.pdf.exists(), summary)
 
 
-def report_diagnostics(report):
-    for m in report.mismatches:
-        yield Diagnostic(
-            "template.tex",
-            m.line,
-            "error",
-            f"the number {m.text} matches no result in the runs' final_info.json",
-            "consistency",
-        )
-
-
 def _save_diagnostics(job: PaperJob, diagnostics) -> None:
     write_json_atomic(job.folder / "latex" / "diagnostics.json", [asdict(d) for d in diagnostics])
 
@@ -252,7 +277,9 @@ def review_paper(
         return StageOutcome(True, "reviewed earlier")
     build = state.step("build") or {}
     if build.get("pdf_ok"):
-        text = tex_to_text(job.tex)
+        # The results macros read as the numbers they print, as in the PDF.
+        tex = job.tex.read_text(encoding="utf-8", errors="replace")
+        text = latex_to_text(resolved(tex, results(job.folder)))
     elif job.pdf.exists():
         ctx.reporter.emit(
             Log("the last build failed; reviewing the last good PDF", "warning", str(job.folder))

@@ -2,20 +2,24 @@
 
 ``blank_non_prose(text)`` keeps every offset and line of ``text`` (blanked characters become
 spaces, newlines stay) and blanks: lines ending with the comment ``% aisci: not-a-result`` (the
-writer's explicit opt-out), comments, the preamble (everything before ``\\begin{document}``),
-display math (equation/align/gather..., ``\\[..\\]``, ``$$..$$``: formulas hold constants,
-not measurements; inline ``$...$`` math is kept, since results are often written as
-``$0.91 \\pm 0.02$``), algorithm, verbatim and lstlisting environments, ``\\begin``/``\\end``
-with their environments' non-prose arguments (a tabular's column spec), the arguments of
-commands that are not prose (``SKIPPED_COMMANDS``: \\label, \\ref, \\cite...,
-\\includegraphics, \\vspace...), and dimensions (``0.5\\linewidth``, ``3pt``).
+writer's explicit opt-out), comments (a ``%`` right after a digit is read as the percent sign its
+writer meant, not as a comment: ``17.6%``; see ``strip_comments``), the preamble (everything before
+``\\begin{document}``), display math (equation/align/gather..., ``\\[..\\]``, ``$$..$$``: formulas
+hold constants, not measurements; inline ``$...$`` math is kept, since results are often written as
+``$0.91 \\pm 0.02$``), algorithm, verbatim and lstlisting environments, ``\\begin``/``\\end`` with
+their environments' non-prose arguments (a tabular's column spec), the arguments of commands that
+are not prose (``SKIPPED_COMMANDS``: \\label, \\ref, \\cite..., \\includegraphics, \\vspace...),
+and dimensions (``0.5\\linewidth``, ``3pt``). A results macro (``paper/results_macros.MACROS``,
+``\\res{run_2}{x_plus_y}{final_val_acc}``) states no literal number: its arguments are names
+(a data set may be called ``0.25``), blanked; its name stays, so the words around it can tell a
+value's run ("\\res{...} for the baseline") from the subject of a clause.
 """
 
 from __future__ import annotations
 
 import re
 
-from aisci.paper.prechecks import strip_comments
+from aisci.paper.results_macros import MACROS
 
 OPT_OUT = re.compile(r"%\s*aisci:\s*not-a-result")
 # Command -> how many of its {} arguments are not prose (None: all its [] and {} groups).
@@ -102,6 +106,24 @@ _DIMENSION = re.compile(
 )
 
 
+def strip_comments(text: str) -> str:
+    """The text with every comment blanked to spaces, offsets and lines unchanged; a ``%`` that
+    follows a digit stays: "a 17.6% gain" means a percent, whatever TeX makes of it."""
+    out = []
+    for line in text.split("\n"):
+        i, cut = 0, None
+        while i < len(line):
+            if line[i] == "\\":
+                i += 2  # an escaped character, \% included
+                continue
+            if line[i] == "%" and not (i and line[i - 1].isdigit()):
+                cut = i
+                break
+            i += 1
+        out.append(line if cut is None else line[:cut] + " " * (len(line) - cut))
+    return "\n".join(out)
+
+
 def _blank(text: str, spans) -> str:
     """``text`` with the characters of ``spans`` (start, end) made spaces, newlines kept."""
     chars = list(text)
@@ -148,6 +170,8 @@ def blank_non_prose(text: str) -> str:
             )
         elif name in SKIPPED_COMMANDS:
             spans.append((m.start(), _args_end(text, m.end(), SKIPPED_COMMANDS[name])))
+        elif name in MACROS:  # its name stays: it reads as a value in its sentence
+            spans.append((m.end(), _args_end(text, m.end(), MACROS[name])))
     text = _blank(text, spans)
     return _blank(text, [m.span() for m in _DIMENSION.finditer(text)])
 

@@ -1,9 +1,10 @@
-"""Stage 6 for the LLM scientist: the first draft of each section of the paper.
+r"""Stage 6 for the LLM scientist: the first draft of each section of the paper.
 
 ``propose_section(client, job, section, feedback)``: the model writes one section's body
 (``{"latex": ...}``) from the idea, the material the section needs (paper_material.py: the
-results table, notes.txt, the figures, the other sections in brief, the BibTeX keys) and the
-guide line for that section. Returns a ``Proposal`` of ``latex/template.tex`` (stage
+results table with its macros, notes.txt, the figures, the other sections in brief, the
+BibTeX keys) and the guide line for that section. A results macro that names no recorded value
+is a problem the model is asked to fix; ``\_`` inside a macro's arguments is made ``_``. Returns a ``Proposal`` of ``latex/template.tex`` (stage
 "writeup"), or None for a section the template lacks. LaTeX still unusable after the re-asks
 (latex_answers.py) raises ``AisciError``.
 """
@@ -16,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 from aisci.core.proposals import Proposal
 from aisci.core.scientist import PaperJob
 from aisci.errors import AisciError
+from aisci.paper.results_literals import unescaped_calls, unknown_calls
+from aisci.paper.results_macros import results
 from aisci.paper.sections import present_sections, set_section
 
 from .latex_answers import LATEX_REASKS, ask, feedback_note, system_message
@@ -52,6 +55,7 @@ def propose_section(
         log.warning("%s has no %s section; it is left out", job.tex, section)
         return None
     keys = bib_keys(job)
+    found = results(job.folder)
     user = render(
         "writeup_section",
         idea=describe_idea(job.idea),
@@ -63,13 +67,17 @@ def propose_section(
     )
 
     def check(answer: dict[str, Any]) -> list[str]:
-        return latex_problems(
-            answer["latex"],
-            section,
-            set_section(tex, section, answer["latex"]),
-            keys,
-            job.tex.parent,
+        body = unescaped_calls(answer["latex"])
+        problems = latex_problems(
+            body, section, set_section(tex, section, body), keys, job.tex.parent
         )
+        unknown = unknown_calls(body, found)
+        if unknown:
+            problems.append(
+                "these results macros name no recorded value (use only the runs, data sets and "
+                f"metrics of the results table, as written there): {', '.join(unknown)}"
+            )
+        return problems
 
     answer, problems = ask(
         client,
@@ -87,7 +95,7 @@ def propose_section(
     return Proposal.create(
         job.folder,
         "latex/template.tex",
-        set_section(tex, section, answer["latex"]),
+        set_section(tex, section, unescaped_calls(answer["latex"])),
         f"draft {section}",
         "writeup",
     )

@@ -16,8 +16,9 @@
   and ``run_lines`` show runs and their means (4 significant digits) to the experiment and plot
   prompts.
 - ``search_material`` tells a tree search as its record does (paper/search_paragraph.py,
-  the sweep report's own words) with the best variant's numbers over seeds, so a
-  model-written paper describes the search from tree.json, not from memory; "" without one.
+  the sweep report's own words) with the best variant's whole change from the baseline (the
+  diff of every node on its path) and its numbers over seeds, so a model-written paper
+  describes the search from tree.json, not from memory; "" without one.
 """
 
 from __future__ import annotations
@@ -31,9 +32,9 @@ from typing import TYPE_CHECKING
 
 from aisci.core.ideas import Idea
 from aisci.core.scientist import RunRecord
-from aisci.core.search import load_tree
+from aisci.core.search import Tree, diff_summary, load_tree
 from aisci.paper.prose import fmt
-from aisci.paper.search_paragraph import TREE_FIGURE, search_paragraph
+from aisci.paper.search_paragraph import TREE_FIGURE, best_path, search_metric, search_paragraph
 
 if TYPE_CHECKING:
     from aisci.literature import Paper
@@ -226,6 +227,20 @@ def run_lines(finished: Iterable[RunRecord]) -> str:
     return "\n".join(lines)
 
 
+def _best_changes(tree: Tree) -> list[str]:
+    """The best node's whole change from the baseline: each diff on its path, in order."""
+    best = tree.best(search_metric(tree).better)
+    if best is None or best.id == 0:
+        return []
+    lines = [
+        "",
+        f"run_{best.id}'s whole change from the baseline (each step of its path, in order; "
+        "describe all of them, not only the last):",
+    ]
+    lines += [f"- run_{n.id}: {diff_summary(n.diff)}" for n in best_path(tree, best)]
+    return lines
+
+
 def search_material(folder: Path) -> str:
     """The search paragraph (LaTeX) and the seeds table of a tree search's record; "" for a
     linear search or a folder without a record. A broken record is an error, never skipped."""
@@ -233,14 +248,15 @@ def search_material(folder: Path) -> str:
     tree = load_tree(folder)
     if tree is None or tree.search != "tree" or not tree.metric:
         return ""
-    text = [search_paragraph(tree)]
+    text = [search_paragraph(tree), *_best_changes(tree)]
     conf = tree.confirmation or {}
     if conf.get("means"):
         text += [
             "",
             f"The best variant (run_{conf.get('node')}) over {conf.get('n')} seeds "
-            f"(AISCI_SEED = {', '.join(str(s) for s in conf.get('seeds', []))}):",
-            "| dataset/metric | mean | std | min | max |",
+            f"(AISCI_SEED = {', '.join(str(s) for s in conf.get('seeds', []))}); print each "
+            "with \\resseeds{data set}{metric}{mean|std|stderr|min|max|n}:",
+            "| {data set}{metric} | mean | std | min | max |",
         ]
         for dataset, metrics in conf["means"].items():
             for name, s in metrics.items():
@@ -248,7 +264,7 @@ def search_material(folder: Path) -> str:
                     fmt(s[k]) if isinstance(s.get(k), (int, float)) else "--"
                     for k in ("mean", "std", "min", "max")
                 ]
-                text.append(f"| {dataset}/{name} | " + " | ".join(cells) + " |")
+                text.append(f"| {{{dataset}}}{{{name}}} | " + " | ".join(cells) + " |")
     if (Path(folder) / TREE_FIGURE).is_file():
         text += [
             "",

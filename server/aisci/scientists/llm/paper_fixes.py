@@ -91,8 +91,12 @@ def describe_diagnostics(job: PaperJob, diagnostics: Sequence[Diagnostic]) -> tu
     for d in list(diagnostics)[:MAX_DIAGNOSTICS]:
         head = str(d)
         for m in nearest.get(d.line or 0, []):
-            if m.text in d.message and m.nearest:
-                head += f"\n  nearest true result: {m.nearest}"
+            if m.message in d.message:
+                continue  # the build's message is the checker's: it says claim and closest value
+            if m.text in d.message and m.why:  # a sentinel: no closest value helps there
+                head += f"\n  {m.text} {m.why}"
+            elif m.text in d.message and m.nearest:
+                head += f"\n  it reads as {m.claim}; nearest true result: {m.nearest}"
         if d.file == job.tex.name and d.line and 0 < d.line <= len(lines):
             section = section_at(tex, d.line)
             if section and section not in sections:

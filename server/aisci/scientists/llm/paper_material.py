@@ -2,7 +2,8 @@
 
 ``material(job, needs)`` gives the blocks a prompt asks for (``NEEDS`` says which each section
 gets): the task, experiment.py (in outline: constants, config and signatures), the results
-table (every run's means, 4 significant digits, ± standard error when there is one), the
+table (every run's means, 4 significant digits, ± standard error when there is one, the
+seed count, and the results macros that print them), the
 search's record, notes.txt (without the lines the results table repeats, when it is shown),
 the figures and the BibTeX keys. ``outline`` shows every other section in brief, "(not written
 yet)" for one still a placeholder.
@@ -16,7 +17,7 @@ from collections.abc import Iterable
 from aisci.core.records import read_run_results
 from aisci.core.scientist import PaperJob
 from aisci.paper.bib import parse_bib
-from aisci.paper.prose import fmt
+from aisci.paper.results_macros import results, safe_name
 from aisci.paper.sections import get_section, present_sections
 
 from .material import outline_source, search_material
@@ -35,33 +36,55 @@ NEEDS = {
     "Conclusion": ("results", "notes", "keys"),
     "Related Work": ("keys",),
 }
+# How the paper prints a result: through latex/results.tex (paper/results_macros.py).
+MACRO_GUIDE = (
+    "Print every value through its macro, never as typed digits (the same digits appear, with "
+    "a link to their source): \\res{run}{data set}{metric} the mean, \\reserr the standard "
+    "error, \\resn the seed count, \\respm mean ± stderr with n (no ± for one seed); derived: "
+    "\\reschange{run a}{run b}{data set}{metric} the change from a to b in % (its sign is the "
+    "data's: negative is a decrease; write \\% after it), \\resdiff{run a}{run b}{data set}"
+    "{metric} b minus a, \\resavg{run}{metric} the mean over data sets, \\resmax / \\resmin"
+    "{data set}{metric} the best over runs and \\resmaxrun / \\resminrun{data set}{metric} "
+    "the run that has it. A value with one seed is a single run, not a mean over seeds."
+)
 _PLACEHOLDER = re.compile(r"\b[A-Z][A-Z ]* HERE\b")
 
 
+def _seeds(n: int | None) -> str:
+    return " (seeds not recorded)" if n is None else f" ({n} seed{'s' if n != 1 else ''})"
+
+
+def _arg(name: str) -> str:
+    """A name as the macros take it; a name TeX cannot take shows its macro form first."""
+    return name if safe_name(name) == name else f"{safe_name(name)} (the run's {name!r})"
+
+
 def results_table(job: PaperJob) -> str:
-    """Every metric's mean (± standard error when there is one) for the baseline and each run."""
+    """Every metric's mean (± standard error, with its seed count) for the baseline and each
+    run, by the arguments its results macro takes."""
     runs = ["run_0", *(r.run for r in job.runs)]
     what = {
         "run_0": "baseline (the template as it is)",
         **{r.run: " ".join(r.description.split()) for r in job.runs},
     }
+    found = results(job.folder)
     rows: dict[str, dict[str, str]] = {}
-    unreadable: list[str] = []
-    for run in runs:
-        info, problem = read_run_results(job.folder, run)
-        if info is None:
-            # Shown, not dropped: a run missing from the table would read as a run never made.
-            unreadable.append(f"{run}: its results cannot be read: {problem}")
-            continue
-        for dataset, data in info.datasets.items():
-            for metric, value in data.means.items():
-                err = data.stderrs.get(metric)
-                cell = fmt(value) + (f" ± {fmt(err)}" if err else "")
-                rows.setdefault(f"{dataset}/{metric}", {})[run] = cell
+    for value in found.of("res"):
+        run, dataset, metric = value.names
+        if run in what:
+            err = found.get("reserr", *value.names)
+            cell = value.text + (f" ± {err.text}" if err else "") + _seeds(value.seeds)
+            rows.setdefault(f"{{{_arg(dataset)}}}{{{_arg(metric)}}}", {})[run] = cell
+    # Shown, not dropped: a run missing from the table would read as a run never made.
+    unreadable = [
+        f"{run}: its results cannot be read: {read_run_results(job.folder, run)[1]}"
+        for run in runs
+        if run not in found.runs
+    ]
     lines = [
         "Runs: " + "; ".join(f"{run} = {what[run]}" for run in runs),
         "",
-        "| metric | " + " | ".join(runs) + " |",
+        "| {data set}{metric} | " + " | ".join(runs) + " |",
     ]
     lines += [
         f"| {name} | " + " | ".join(cells.get(run, "--") for run in runs) + " |"
@@ -128,7 +151,8 @@ def material(job: PaperJob, needs: Iterable[str]) -> str:
         )
     if "results" in needs:
         blocks.append(
-            f"## Results (means over seeds, from each run's final_info.json)\n{results_table(job)}"
+            "## Results (from each run's final_info.json; each value's seed count in brackets)\n"
+            f"{MACRO_GUIDE}\n\n{results_table(job)}"
         )
         search = search_material(job.folder)
         if search:

@@ -1,7 +1,8 @@
 """The sweep scientist's paper: a plain, honest report written from the measured numbers.
 
-Every number in it is a value of a run's final_info.json, printed with four significant
-digits (paper/prose.py, so the consistency check can trace it back); every figure is one
+Every number in it is a value of a run's final_info.json, printed through its results macro
+(paper/results_macros.py: the PDF shows the same four significant digits, with a link to the
+run and file it came from, and a name no run recorded stops the build); every figure is one
 plot.py made and is referenced in the text; effects are stated as measured ("from a to b"),
 never as causes. ``SweepScientist.propose_section`` drafts each section from it.
 """
@@ -18,7 +19,7 @@ from aisci.core.records import read_run_results
 from aisci.core.state import State
 from aisci.errors import ExperimentError
 from aisci.execution.boundary import describe_boundaries
-from aisci.paper.prose import fmt
+from aisci.paper.results_macros import call
 from aisci.tex_quote import is_safe_file_name, tex_file_name, tex_text, tex_tt
 
 if TYPE_CHECKING:
@@ -97,18 +98,17 @@ class SweepReport:
     def _abstract(self) -> str:
         values = self._values_run()
         dataset, metric = self._headline()
-        base = self.results["run_0"][dataset]["means"][metric]
         parts = [
-            f"{fmt(self.results[r.run][dataset]['means'][metric])} with {self.label(r.run)}"
+            f"{call('res', r.run, dataset, metric)} with {self.label(r.run)}"
             for r in self.runs
+            if metric in self.results[r.run].get(dataset, {}).get("means", {})
         ]
         return (
             f"We measure how the template's results depend on one hyperparameter, {tex_tt(self.constant)}, by "
             f"running the unchanged experiment with {tex_tt(self.constant)} set to {values} in turn and comparing "
             f"every metric with the baseline value {tex_text(repr(self.baseline_value))}. "
-            f"On {tex_tt(dataset)}, {tex_tt(metric)} is {fmt(base)} for the baseline and "
-            + "; ".join(parts)
-            + ". "
+            f"On {tex_tt(dataset)}, {tex_tt(metric)} is {call('res', 'run_0', dataset, metric)} "
+            "for the baseline and " + "; ".join(parts) + ". "
             "The study is a one-factor sweep generated without a language model; it reports measurements, "
             "not explanations."
         )
@@ -161,6 +161,7 @@ class SweepReport:
         out = [f"Table~\\ref{{tab:{i}}}" for i, _ in enumerate(self.results["run_0"])]
         text = [
             f"{', '.join(out)} list{'s' if len(out) == 1 else ''} the measured means for every run"
+            + " with n, the seeds behind each value where the run recorded them"
             + (
                 " (± standard error where more than one seed ran)."
                 if self._has_stderr()
@@ -175,8 +176,9 @@ class SweepReport:
         low = min(values, key=lambda run: values[run])
         high = max(values, key=lambda run: values[run])
         text.append(
-            f"On {tex_tt(dataset)}, the lowest {tex_tt(metric)} ({fmt(values[low])}) comes from {self.label(low)} and "
-            f"the highest ({fmt(values[high])}) from {self.label(high)}."
+            f"On {tex_tt(dataset)}, the lowest {tex_tt(metric)} ({call('res', low, dataset, metric)}) "
+            f"comes from {self.label(low)} and the highest ({call('res', high, dataset, metric)}) "
+            f"from {self.label(high)}."
         )
         for i, (figure, description) in enumerate(sorted(self._safe_figures().items())):
             text.append(f"Figure~\\ref{{fig:{i}}} shows {tex_text(figure)}.")
@@ -214,11 +216,7 @@ class SweepReport:
             cells = []
             for metric in metrics:
                 mean = data.get("means", {}).get(metric)
-                err = (data.get("stderrs") or {}).get(metric)
-                cell = "--" if mean is None else fmt(mean)
-                if mean is not None and err:
-                    cell += f" $\\pm$ {fmt(err)}"
-                cells.append(cell)
+                cells.append("--" if mean is None else call("respm", run, dataset, metric))
             rows.append(" & ".join([self.label(run), *cells]) + r" \\")
         columns = "l" + "r" * len(metrics)
         return (

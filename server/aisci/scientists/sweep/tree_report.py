@@ -1,8 +1,9 @@
 """The sweep scientist's paper for a tree search: ``SweepReport``'s sections, told as a search.
 
 Written from ``tree.json`` and the runs' final_info.json only; its Method is the search
-paragraph every paper of a search gets (paper/search_paragraph.py), and every number is a value
-of a run or of the seed confirmation recorded in tree.json, printed with four significant digits.
+paragraph every paper of a search gets (paper/search_paragraph.py), the best variant is told by
+its whole path from the baseline, and every number is a value of a run or of the seed
+confirmation recorded in tree.json, printed through its results macro (paper/results_macros.py).
 """
 
 from __future__ import annotations
@@ -14,8 +15,11 @@ from typing import TYPE_CHECKING
 from aisci.core.search import load_tree
 from aisci.errors import StateError
 from aisci.paper.prose import fmt
+from aisci.paper.results_macros import call
 from aisci.paper.search_paragraph import (
     TREE_FIGURE,
+    dataset_of,
+    path_words,
     search_metric,
     search_paragraph,
     short_description,
@@ -65,7 +69,9 @@ class TreeReport(SweepReport):
         if run == "run_0":
             return "baseline"
         node = self.tree.node(int(run[4:]))
-        return f"{tex_tt(run)}: {tex_text(short_description(node.description))}"
+        # A node carries its parent's changes too: the label says which run it was built on.
+        on = f" (on {tex_tt(f'run_{node.parent}')})" if node.parent not in (None, 0) else ""
+        return f"{tex_tt(run)}: {tex_text(short_description(node.description))}{on}"
 
     def _values_run(self) -> str:
         return ", ".join(tex_text(short_description(r.description)) for r in self.runs)
@@ -76,8 +82,8 @@ class TreeReport(SweepReport):
 
     def _abstract(self) -> str:
         best = self.tree.best(self.metric.better)
-        base = self.tree.node(0).metric
-        if base is None:
+        root = self.tree.node(0)
+        if root.metric is None:
             raise StateError(
                 f"tree.json of {self.folder} records no metric for the baseline (run_0).",
                 "Run the experiments again (aisci launch --resume) to measure it.",
@@ -85,21 +91,34 @@ class TreeReport(SweepReport):
         conf = self.tree.confirmation or {}
         text = (
             f"We search the knobs of a small experiment with a deterministic best-first tree search and report "
-            f"what it measured. On {tex_tt(self.metric.name)}, the baseline measures {fmt(base)}"
+            f"what it measured. On {tex_tt(self.metric.name)}, the baseline measures "
+            f"{self._value(0, root.means, root.metric)}"
         )
         if best is not None and best.id != 0 and best.metric is not None:
-            text += f" and the best variant found ({tex_text(short_description(best.description))}) {fmt(best.metric)}"
+            text += (
+                f" and the best variant found, {tex_tt(f'run_{best.id}')} "
+                f"({path_words(self.tree, best)}), {self._value(best.id, best.means, best.metric)}"
+            )
         else:
             text += "; no variant beat it"
         if conf.get("n"):
             text += (
-                f". Re-run with {conf['n']} seeds, the best variant measures {fmt(conf['mean'])}"
-                + (f" $\\pm$ {fmt(conf['std'])}" if conf.get("std") is not None else "")
+                f". Re-run with {conf['n']} seeds, the best variant measures {self._seeds(conf, 'mean')}"
+                + (f" $\\pm$ {self._seeds(conf, 'std')}" if conf.get("std") is not None else "")
             )
         return (
             text
             + ". The study was generated without a language model; it reports measurements, not explanations."
         )
+
+    def _value(self, node: int, means: dict, value: float) -> str:
+        """A node's metric through its results macro (its own digits for a record without means)."""
+        dataset = dataset_of(self.metric, means)
+        return call("res", f"run_{node}", dataset, self.metric.name) if dataset else fmt(value)
+
+    def _seeds(self, conf: dict, stat: str) -> str:
+        dataset = dataset_of(self.metric, conf.get("means") or {})
+        return call("resseeds", dataset, self.metric.name, stat) if dataset else fmt(conf[stat])
 
     def _introduction(self) -> str:
         return (
@@ -133,10 +152,11 @@ class TreeReport(SweepReport):
             rows = []
             for dataset, metrics in conf["means"].items():
                 for name, s in metrics.items():
+                    mean = call("resseeds", dataset, name, "mean")
                     spread = (
-                        f"{fmt(s['mean'])} $\\pm$ {fmt(s['std'])}"
+                        f"{mean} $\\pm$ {call('resseeds', dataset, name, 'std')}"
                         if s.get("std") is not None
-                        else fmt(s["mean"])
+                        else mean
                     )
                     rows.append(f"{tex_tt(dataset)} & {tex_tt(name)} & {spread} \\\\")
             text.append(

@@ -1,0 +1,183 @@
+"""Which metrics, data sets and runs a piece of paper text names.
+
+A metric key is read as words (``final_val_acc`` -> final, val, acc), each word brought to one
+spelling (validation -> val, accuracy -> acc, training -> train, steps -> step...). A text names
+a metric where one of its head words (acc, loss, kl, time, step, ratio...) appears: the metrics
+with that head word are scored by how many of their other words stand within a few words of it
+("best validation loss" -> best_val_loss over final_val_loss), the best ones win, ties kept; a
+metric whose first head word is another (step_val_acc_99 is a step count) needs that word
+near too.
+
+Data sets are named by their key (``x_plus_y``, ``\\texttt{x\\_plus\\_y}``, ``x plus y``). Runs
+by ``run_3``/``Run~3``, "baseline" (run_0), or a name: a notes.txt title, a plot label, or a
+row label of the paper's own tables once that row has been traced to a run by its values
+(``alias``; two words at least: "Cosine" alone is too common), and "our method" for the row
+marked "(ours)". Longer names win over the shorter ones inside them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+_SPELLING = {
+    "validation": "val",
+    "valid": "val",
+    "accuracy": "acc",
+    "accuracies": "acc",
+    "training": "train",
+    "trained": "train",
+    "steps": "step",
+    "iterations": "step",
+    "iteration": "step",
+    "iters": "step",
+    "evaluation": "eval",
+    "losses": "loss",
+    "divergence": "kl",
+    "seconds": "time",
+    "second": "time",
+    "runtime": "time",
+    "duration": "time",
+    "minutes": "time",
+    "hours": "time",
+    "slower": "time",  # "45 % slower": a change of a time
+    "longer": "time",
+    "perplexity": "ppl",
+    "ratios": "ratio",
+    "throughput": "tokens",
+    "avg": "mean",
+    "compression": "ratio",  # "49x compression" is a compression ratio
+    "average": "mean",
+    "err": "error",
+    "errors": "error",
+}
+# Words that say nothing on their own about which measurement is meant.
+_WEAK = {"final", "mean", "total", "avg", "per", "s", "the", "of", "a", "at", "in", "to"}
+HEADS = {"acc", "loss", "kl", "time", "step", "ratio", "ppl", "error", "tokens", "reward", "score"}
+HEADS |= {"f1", "bleu", "auc", "mse", "mae", "rmse", "psnr", "fid", "dim", "entropy", "norm"}
+_WORD = re.compile(r"[a-z][a-z0-9]*|\d+")
+_OURS = re.compile(r" (?:ours|our (?:\w+ )?(?:method|approach|model|schedule|variant|system)) ")
+# Before a run's name, what makes it the run of the value before it, not the clause's subject:
+# "0.3518 for the baseline", "\\res{...} with run 2" (a results macro keeps its name in the mask).
+_OF_VALUE = re.compile(r" (?:\d[\d.]*|res[a-z]*) (?:[a-z]+ )?(?:for|of|with|by|in|on) (?:the )?$")
+_WINDOW = 4  # words either side of a head word that may qualify it
+
+
+def words(text: str) -> list[tuple[int, str]]:
+    """(offset, word in one spelling) of ``text``, TeX escapes and underscores read as spaces."""
+    low = text.lower()
+    return [(m.start(), _SPELLING.get(m.group(0), m.group(0))) for m in _WORD.finditer(low)]
+
+
+def metric_words(metric: str) -> list[str]:
+    parts = re.split(r"[_\W]+|(?<=[a-z])(?=[A-Z])", metric)
+    return [_SPELLING.get(p.lower(), p.lower()) for p in parts if p and not p.isdigit()]
+
+
+def _plain(text: str) -> str:
+    """Lower case, TeX escapes and punctuation as single spaces: for phrase matching."""
+    text = re.sub(r"\\(?:texttt|textbf|textit|emph|textsc)\b", " ", text)
+    text = text.replace("\\_", "_").lower()
+    return " " + " ".join(re.findall(r"[a-z0-9_]+(?:\.[0-9]+)*|\+", text)) + " "
+
+
+@dataclass
+class Vocabulary:
+    metrics: list[str]
+    datasets: list[str]
+    runs: list[str]
+    names: dict[str, list[str]] = field(default_factory=dict)  # run -> names
+    _aliases: dict[str, set[str]] = field(default_factory=dict)  # phrase -> runs
+    _learned: set[str] = field(default_factory=set)  # phrases learned from the paper's tables
+    ours: frozenset[str] = frozenset()  # the run of the table row marked "(ours)"
+
+    def __post_init__(self) -> None:
+        self._metric_words = {m: metric_words(m) for m in self.metrics}
+        for run, names in self.names.items():
+            for name in names[:1] + [n for n in names[1:] if len(n) <= 40]:
+                self.alias(name, {run})
+
+    def mark_ours(self, label: str, runs: frozenset[str]) -> None:
+        """A row label marked "(ours)" gives the runs "our method" means in prose."""
+        if re.search(r"\(\s*ours\s*\)", label, re.I) and len(runs) == 1:
+            self.ours = runs
+
+    def alias(self, phrase: str, runs: Iterable[str], learned: bool = False) -> None:
+        """Let ``phrase`` name ``runs`` from now on. ``learned``: a row label traced to its run
+        by its values; one word ("Cosine") is too common in prose to name a run by itself."""
+        key = _plain(re.sub(r"\(ours\)|\\textbf|\\emph", " ", phrase)).strip()
+        if len(key) < 3 or key.replace(".", "").isdigit() or (learned and " " not in key):
+            return
+        self._aliases.setdefault(f" {key} ", set()).update(runs)
+        if learned:
+            self._learned.add(f" {key} ")
+
+    def metric_mentions(self, text: str) -> list[tuple[int, frozenset[str]]]:
+        """(offset, metrics meant) of each place ``text`` names a metric, in order."""
+        ws = words(text)
+        found = []
+        for i, (offset, word) in enumerate(ws):
+            if word not in HEADS:
+                continue
+            near = {w for _, w in ws[max(0, i - _WINDOW) : i + _WINDOW + 1]}
+            wide = {w for _, w in ws[max(0, i - 2 * _WINDOW) : i + 2 * _WINDOW + 1]}
+            scored = []
+            for metric, mw in self._metric_words.items():
+                if word not in mw:
+                    continue
+                primary = next(w for w in mw if w in HEADS)
+                if primary != word and primary not in wide:
+                    continue  # step_val_acc_99 is a step count: "accuracy" alone is not it
+                # qualifiers only: another head word ("steps" near "accuracy") is its own mention
+                strong = [w for w in mw if w not in _WEAK and w not in HEADS]
+                hits = sum(w in near for w in strong)
+                scored.append((hits - 0.1 * (len(strong) - hits), metric))
+            if scored:
+                best = max(s for s, _ in scored)
+                found.append((offset, frozenset(m for s, m in scored if s == best)))
+        return found
+
+    def metrics_in(self, text: str) -> frozenset[str]:
+        return frozenset().union(*(m for _, m in self.metric_mentions(text)))
+
+    def datasets_in(self, text: str) -> frozenset[str]:
+        plain = _plain(text)
+        found = set()
+        for d in self.datasets:
+            forms = {d.lower(), d.lower().replace("_", " "), d.lower().replace("-", " ")}
+            if any(f" {f} " in plain or f" {f}s " in plain for f in forms):
+                found.add(d)
+        return frozenset(found)
+
+    def run_mentions(self, text: str, learned: bool = True) -> list[tuple[int, frozenset[str]]]:
+        """(offset in the plain text, runs meant) of each run ``text`` names, in order; a longer
+        name wins over a shorter one inside it. ``learned=False``: not by table row labels."""
+        plain = _plain(text)
+        found: list[tuple[int, int, frozenset[str]]] = []
+        for m in re.finditer(r" run[ _]?(\d+) ", plain):
+            run = f"run_{m.group(1)}"
+            if run in self.runs:
+                found.append((m.start(), m.end(), frozenset({run})))
+        if "run_0" in self.runs:
+            for m in re.finditer(r" baselines? ", plain):
+                found.append((m.start(), m.end(), frozenset({"run_0"})))
+        if self.ours and learned:  # "our method" is the table row marked "(ours)"
+            for m in _OURS.finditer(plain):
+                found.append((m.start(), m.end(), self.ours))
+        for phrase, runs in sorted(self._aliases.items(), key=lambda a: -len(a[0])):
+            if not learned and phrase in self._learned:
+                continue
+            for m in re.finditer(re.escape(phrase), plain):
+                if not any(a <= m.start() < b or a < m.end() <= b for a, b, _ in found):
+                    found.append((m.start(), m.end(), frozenset(runs)))
+        return sorted((a, runs) for a, _, runs in found)
+
+    def subject_mentions(self, text: str) -> list[tuple[int, frozenset[str]]]:
+        """``run_mentions`` less the runs named right after a value ("0.35 for the baseline"):
+        those are that value's run, not who the clause is about."""
+        plain = _plain(text)
+        return [(a, r) for a, r in self.run_mentions(text) if not _OF_VALUE.search(plain[: a + 1])]
+
+    def runs_in(self, text: str, learned: bool = True) -> frozenset[str]:
+        return frozenset().union(*(r for _, r in self.run_mentions(text, learned)))

@@ -1,0 +1,1 @@
+weight_decay = 1.0

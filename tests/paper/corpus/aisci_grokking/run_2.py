@@ -1,0 +1,1 @@
+train_fraction = 0.3

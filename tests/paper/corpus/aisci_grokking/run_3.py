@@ -1,0 +1,1 @@
+label_smoothing = 0.1

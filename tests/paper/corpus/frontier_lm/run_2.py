@@ -1,0 +1,1 @@
+LR_DECAY_PER_LAYER = 0.8

@@ -1,0 +1,1 @@
+WEIGHT_DECAY = 0.0
