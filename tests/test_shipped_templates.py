@@ -85,6 +85,23 @@ def test_list_says_which_data_is_prepared(tmp_path):
     assert "scales: smoke, cpu, full; data: none to prepare" in out.stdout
 
 
+def test_list_json_gives_the_same_facts_to_a_program(tmp_path):
+    (tmp_path / "mnist").mkdir()
+    (tmp_path / "mnist" / "manifest.json").write_text("{}")
+    out = run_cli("template", "list", "--json", cwd=tmp_path, env={"AISCI_DATA_DIR": str(tmp_path)})
+    assert out.returncode == 0, out.stderr
+    listed = json.loads(out.stdout)
+    assert listed["root"] == str(shipped.root())
+    by_name = {t["name"]: t for t in listed["templates"]}
+    assert list(by_name) == list(shipped.NAMES)
+    assert by_name["grokking"]["scales"] == ["smoke", "cpu", "full"]
+    assert by_name["grokking"]["data"] == [] and by_name["grokking"]["folder"].endswith("grokking")
+    assert by_name["compressed_cnn"]["data"] == ["mnist"]
+    assert by_name["compressed_cnn"]["unprepared"] == []
+    assert by_name["nanogpt"]["unprepared"] == ["shakespeare_char"]
+    assert "MNIST" in by_name["compressed_cnn"]["studies"]
+
+
 def test_template_list_imports_no_heavy_library():
     code = (
         "import sys, contextlib, io; from aisci.cli import main\n"

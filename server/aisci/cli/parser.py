@@ -53,10 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=Path("templates"),
         help="where to create it (default ./templates)",
     )
-    tsub.add_parser(
+    listing = tsub.add_parser(
         "list",
         help="the templates that ship with aisci: what each studies, its scales, its data",
     )
+    listing.add_argument("--json", action="store_true", help="print one JSON object instead")
     copy = tsub.add_parser(
         "copy", help="copy a shipped template into a folder of your own, then check the copy"
     )

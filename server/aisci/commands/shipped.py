@@ -1,6 +1,8 @@
 """``aisci template list|copy`` and ``aisci data``: the templates that ship with aisci.
 
-``template list`` says what each studies, its scales and its data (prepared or not);
+``template list`` says what each studies, its scales and its data (prepared or not), with
+``--json`` as one object ``{"root", "templates": [{"name", "studies", "folder", "scales",
+"data", "unprepared"}]}`` for programs;
 ``template copy NAME [DEST]`` puts one where the researcher can change it and checks the copy;
 ``data [NAME...]`` runs the shipped templates' prepare.py with this interpreter into the data
 folder (``make data`` calls it, so the repository and an installed aisci prepare data the same
@@ -10,6 +12,7 @@ way). What these read and copy is core/catalog.py's.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -21,7 +24,9 @@ from aisci.errors import ConfigError
 from aisci.execution.runner import data_dir
 
 
-def template_list() -> int:
+def template_list(as_json: bool = False) -> int:
+    if as_json:
+        return _template_list_json()
     print(f"Shipped templates (in {shipped.root()}):")
     for name in shipped.NAMES:
         t = catalog.describe(name)
@@ -32,6 +37,25 @@ def template_list() -> int:
         "Copy one to change it: aisci template copy NAME [DEST]. Or run it as it is: "
         "aisci baseline NAME --scale smoke."
     )
+    return 0
+
+
+def _template_list_json() -> int:
+    """The same facts for a program (the editor's "Copy a Shipped Template" picker)."""
+    templates = []
+    for name in shipped.NAMES:
+        t = catalog.describe(name)
+        templates.append(
+            {
+                "name": t.name,
+                "studies": t.studies,
+                "folder": str(t.folder),
+                "scales": list(t.scales),
+                "data": list(t.data),
+                "unprepared": list(t.unprepared),
+            }
+        )
+    print(json.dumps({"root": str(shipped.root()), "templates": templates}, indent=2))
     return 0
 
 

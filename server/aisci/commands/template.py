@@ -22,7 +22,7 @@ def cmd_template(args: argparse.Namespace) -> int:
     if args.template_command == "knobs":
         return template_knobs(resolve_template(args.template), yes=args.yes, force=args.force)
     if args.template_command == "list":
-        return template_list()
+        return template_list(as_json=args.json)
     if args.template_command == "copy":
         return template_copy(args.name, args.dest, _template_check)
     return _template_new(args.name, args.dir)
