@@ -4,6 +4,7 @@ import io
 
 from aisci.core import events as ev
 from aisci.core.proposals import Proposal
+from aisci.execution.progress import Report, Snapshot
 from aisci.terminal import TerminalReporter, TerminalReviewer
 
 
@@ -34,6 +35,21 @@ def test_live_bar_per_run_is_removed_when_the_run_ends():
     reporter.emit(ev.RunFinished("/r/b", "run_1", False, 2.0, 1, "run_1 failed after 2.0 s: boom."))
     assert reporter._progress is None and reporter._tasks == {}
     assert "boom" in out.getvalue()
+
+
+def test_live_bar_shows_the_runs_own_progress_and_no_line_is_printed():
+    out = io.StringIO()
+    reporter = TerminalReporter(out, live=True)
+    reporter.emit(ev.RunStarted("/r/a", "run_1", 60, "bwrap"))
+    reporter.emit(ev.RunProgress("/r/a", "run_1", Snapshot(42, Report(400, 1250), 80.0)))
+    assert reporter._progress is not None
+    task = reporter._progress.tasks[0]
+    assert task.description == "a/run_1 · step 400/1,250 · 0:42 elapsed · ~1:20 left"
+    assert (task.completed, task.total) == (400, 1250)
+    reporter.emit(ev.RunFinished("/r/a", "run_1", True, 1.0, 0, "run_1 finished in 1.0 s."))
+    plain = io.StringIO()
+    TerminalReporter(plain, live=False).emit(ev.RunProgress("/r/a", "run_1", Snapshot(1.0)))
+    assert plain.getvalue() == ""  # a line a second would drown the log
 
 
 def test_reviewer_accept_reject_and_edit(tmp_path, monkeypatch):

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, TextIO
 from aisci.core import events as ev
 from aisci.core.proposals import Decision
 from aisci.execution.final_info import FinalInfo
+from aisci.execution.progress import progress_text
 
 if TYPE_CHECKING:  # rich loads only when a live bar is shown
     from rich.progress import Progress, TaskID
@@ -19,7 +20,9 @@ if TYPE_CHECKING:  # rich loads only when a live bar is shown
 
 class TerminalReporter:
     """One line per stage and run event on stderr (stdout is kept for results). On a terminal,
-    each running experiment also gets a live bar (elapsed time against its timeout)."""
+    each running experiment also gets a live bar: the run's own progress (its step of its
+    total, time elapsed and left, as in the editor: execution/progress.py), or else its time
+    and last log line."""
 
     def __init__(self, stream: TextIO | None = None, live: bool | None = None):
         self.stream = stream or sys.stderr
@@ -37,6 +40,9 @@ class TerminalReporter:
                 if self._where.get(key) == event.where or event.where == "this machine":
                     return
                 self._where[key] = event.where
+            if isinstance(event, ev.RunProgress):
+                self._live_progress(event)  # the live bar only: a line a second is noise
+                return
             if self.live and isinstance(event, (ev.RunStarted, ev.RunFinished)):
                 self._live_run(event)
             line = self.render(event)
@@ -46,10 +52,23 @@ class TerminalReporter:
                 else:
                     print(line, file=self.stream, flush=True)
 
+    def _live_progress(self, event: ev.RunProgress) -> None:
+        key = (event.folder, event.run)
+        if self._progress is None or key not in self._tasks:
+            return
+        name = f"{event.folder.rsplit('/', 1)[-1]}/{event.run}"
+        report = event.snapshot.report
+        self._progress.update(
+            self._tasks[key],
+            description=progress_text(name, event.snapshot),
+            total=report.total if report is not None else None,
+            completed=report.step if report is not None else 0,
+        )
+
     def _live_run(self, event: ev.RunStarted | ev.RunFinished) -> None:
         # deferred: rich takes ~50 ms to import; only a live terminal display needs it
         from rich.console import Console
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.progress import BarColumn, Progress, TextColumn
 
         key = (event.folder, event.run)
         if isinstance(event, ev.RunStarted):
@@ -57,15 +76,15 @@ class TerminalReporter:
                 self._progress = Progress(
                     TextColumn("    {task.description}"),
                     BarColumn(),
-                    TimeElapsedColumn(),
-                    TextColumn("of {task.fields[limit]}"),
+                    TextColumn("(timeout {task.fields[limit]})"),
                     console=Console(file=self.stream),
                     transient=True,
                 )
                 self._progress.start()
             name = f"{event.folder.rsplit('/', 1)[-1]}/{event.run}"
+            # the run's own progress (RunProgress) replaces this within a second
             self._tasks[key] = self._progress.add_task(
-                name, total=None, limit=f"{event.timeout_s:g} s"
+                f"{name} · starting", total=None, limit=f"{event.timeout_s:g} s"
             )
         elif key in self._tasks and self._progress is not None:
             self._progress.remove_task(self._tasks.pop(key))

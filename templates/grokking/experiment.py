@@ -15,7 +15,8 @@ position. The table of all (x, y) pairs is split once per seed into train and va
 Metrics (per data set): final_train_loss, final_val_loss, final_train_acc, final_val_acc (at the
 last step trained) and step_val_acc_99, the first evaluated step at which validation accuracy
 reaches 0.99. A run that never reaches it reports the number of steps it trained instead, so the
-value is an upper bound there, never a missing number.
+value is an upper bound there, never a missing number; reached_val_acc_99 (1 or 0 per seed) says
+which, and aisci.json declares the stand-in so no page or paper shows it as a result.
 
 Scale (environment variable AISCI_SCALE): smoke (seconds, x_plus_y only, no grokking expected),
 cpu (x_plus_y mod 97, one seed, stops shortly after it groks; minutes on 2 cores), full (four data
@@ -70,6 +71,7 @@ class Config:
     n_heads: int = N_HEADS
     n_layers: int = N_LAYERS
     betas: tuple[float, float] = (0.9, 0.98)  # a short second-moment memory, as in Power et al.
+    out_dir: str = "run_0"  # --out_dir (main sets it): where the progress report goes
 
 
 def config_for(scale: str) -> Config:
@@ -246,6 +248,7 @@ def train_one(dataset: str, seed: int, cfg: Config, device: torch.device) -> tup
             val_loss, val_acc = evaluate(model, x_val, y_val)
             for key, value in zip(curves, (step, train_loss, val_loss, train_acc, val_acc)):
                 curves[key].append(value)
+            report_progress(cfg, dataset, seed, step, {"val_acc": val_acc})
             if val_acc >= 0.99:
                 grokked_evals += 1
                 if step_val_acc_99 is None:
@@ -270,6 +273,9 @@ def train_one(dataset: str, seed: int, cfg: Config, device: torch.device) -> tup
         "final_val_acc": curves["val_acc"][-1],
         # Never reached 0.99: report the steps trained, an upper bound rather than a missing value.
         "step_val_acc_99": step_val_acc_99 if step_val_acc_99 is not None else step,
+        # 1.0 where it did: its mean over seeds is the fraction that reached 0.99, and aisci.json
+        # declares step_val_acc_99 a stand-in wherever that mean is below 1.
+        "reached_val_acc_99": 1.0 if step_val_acc_99 is not None else 0.0,
     }
     curves["steps_trained"] = step
     curves["train_seconds"] = round(time.time() - started, 1)
@@ -299,6 +305,15 @@ def write_json(path: str, data: dict) -> None:
     os.replace(tmp, path)
 
 
+def report_progress(cfg: Config, dataset: str, seed: int, step: int, metrics: dict) -> None:
+    """How far the whole run is, for aisci's progress display (optional in the template
+    contract): out_dir/progress.json, replaced whole. A seed that stops early skips ahead."""
+    before = (cfg.datasets.index(dataset) * len(cfg.seeds) + cfg.seeds.index(seed)) * cfg.num_steps
+    total = len(cfg.datasets) * len(cfg.seeds) * cfg.num_steps
+    write_json(os.path.join(cfg.out_dir, "progress.json"),
+               {"step": before + step, "total": total, "metrics": metrics})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Grokking on modular arithmetic and permutations.")
     parser.add_argument("--out_dir", type=str, default="run_0")
@@ -318,6 +333,7 @@ def main() -> None:
         # One thread: these matrices are too small to gain much from more, and runs often share
         # a machine (sweeps, --parallel, other work), where competing threads slow each run several-fold.
         torch.set_num_threads(1)
+    cfg = replace(cfg, out_dir=args.out_dir)
     os.makedirs(args.out_dir, exist_ok=True)
     print(f"scale {scale} on {device}: datasets {', '.join(cfg.datasets)}; seeds {list(cfg.seeds)}; "
           f"lr {cfg.learning_rate} wd {cfg.weight_decay} train fraction {cfg.train_fraction} "

@@ -247,7 +247,9 @@ def lr_at(it: int, cfg: Config) -> float:
     return cfg.learning_rate * ratio
 
 
-def train_one_seed(cfg: Config, seed: int, train, val, meta, device) -> dict:
+def train_one_seed(cfg: Config, seed: int, train, val, meta, device,
+                   report=lambda it, metrics: None) -> dict:
+    """One seed's training; `report(it, metrics)` is called every 1% of it (the run's progress)."""
 
     random.seed(seed)
     np.random.seed(seed)
@@ -297,6 +299,8 @@ def train_one_seed(cfg: Config, seed: int, train, val, meta, device) -> dict:
                   f"({time.time() - start:.1f} s)", flush=True)
         if it == cfg.max_iters:
             break
+        if it % max(1, cfg.max_iters // 100) == 0:
+            report(it, {"val_loss": val_curve[-1]})
         t0 = time.time()
         for group in optimizer.param_groups:
             group["lr"] = lr_at(it, cfg)
@@ -349,6 +353,14 @@ def summarise(runs: list[dict]) -> dict:
     return {DATASET: summary}
 
 
+def report_progress(out_dir: Path, step: int, total: int, metrics: dict) -> None:
+    """How far the run is, for aisci's progress display (optional in the template contract):
+    progress.json, replaced whole (a temporary file renamed) so that a reader never sees half."""
+    tmp = out_dir / "progress.json.tmp"
+    tmp.write_text(json.dumps({"step": step, "total": total, "metrics": metrics}))
+    tmp.replace(out_dir / "progress.json")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Train a character-level GPT on Shakespeare.")
     parser.add_argument("--out_dir", type=str, default="run_0")
@@ -366,10 +378,16 @@ def main() -> None:
     print(f"scale {scale}: {asdict(cfg)}", flush=True)
     print(f"data: {len(train):,} train / {len(val):,} val characters, "
           f"vocabulary {meta['vocab_size']}", flush=True)
-    runs = [train_one_seed(cfg, seed, train, val, meta, device) for seed in cfg.seeds]
-
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    total = len(cfg.seeds) * cfg.max_iters
+    runs = [
+        train_one_seed(cfg, seed, train, val, meta, device,
+                       lambda it, metrics, before=i * cfg.max_iters:
+                       report_progress(out_dir, before + it, total, metrics))
+        for i, seed in enumerate(cfg.seeds)
+    ]
+
     final_info = summarise(runs)
     (out_dir / "final_info.json").write_text(json.dumps(final_info, indent=2) + "\n")
     all_results = {DATASET: {"scale": scale, "config": asdict(cfg), "runs": runs}}

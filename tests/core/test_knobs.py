@@ -85,8 +85,8 @@ def test_an_argument_knob_loads_and_is_checked(tmp_path):
         )
     )
     messages = [str(p) for p in check_template(folder) if p.file == "knobs.json"]
-    assert messages == [
-        'knobs.json: knob 3 ("gone"): experiment.py has no add_argument("--gone", ..., '
+    assert messages == [  # one line of JSON: every knob starts on line 1
+        'knobs.json:1: knob 3 ("gone"): experiment.py has no add_argument("--gone", ..., '
         "default=<literal>)"
     ]
     (folder / "knobs.json").write_text(

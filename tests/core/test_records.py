@@ -109,7 +109,8 @@ def test_the_paper_material_names_a_run_it_cannot_read(tmp_path):
     _write(tmp_path, "run_1", '{"train": {"means": {"loss": NaN}}}')
     job = SimpleNamespace(folder=tmp_path, runs=[SimpleNamespace(run="run_1", description="lr")])
     table = results_table(job)  # type: ignore[arg-type]
-    assert "| train/loss | 0.5000 ± 0.01000 | -- |" in table
+    # Each row names a value by its results macro's arguments; no seed list: no count made up.
+    assert "| {train}{loss} | 0.5000 ± 0.01000 (seeds not recorded) | -- |" in table
     assert "run_1: its results cannot be read: run_1/final_info.json has invalid results" in table
 
 
@@ -120,13 +121,58 @@ def test_the_sweep_report_stops_on_a_run_it_cannot_read(tmp_path):
 
 
 def test_the_runs_view_shows_why_a_baseline_run_has_no_means(tmp_path):
-    server = SimpleNamespace(jobs=SimpleNamespace(holder_of=lambda folder: None))
+    server = SimpleNamespace(jobs=SimpleNamespace(working_in=lambda folder: None))
     _write(tmp_path, "run_0", json.dumps(GOOD))
     (row,) = runs_of(server, tmp_path)["runs"]
     assert row["means"] == {"train": {"loss": 0.5, "steps": 300.0}} and row["error"] is None
     _write(tmp_path, "run_0", '{"train": {"means": {}}}')
     (row,) = runs_of(server, tmp_path)["runs"]
     assert row["means"] == {} and '"train".means is empty' in row["error"]
+
+
+def _started(folder: Path, run: str) -> None:
+    """A run folder as aisci leaves it once a run has started: its logs opened."""
+    (folder / run).mkdir(parents=True, exist_ok=True)
+    (folder / run / "stdout.log").write_text("")
+
+
+def test_a_cancelled_or_failed_run_keeps_its_row_with_its_state(tmp_path):
+    state = State.load(tmp_path, template="t")
+    state.record("run_1", description="lr 0.1", means={"train": {"loss": 0.4}})
+    state.record("run_2", status="failed", description="lr 1", error="run_2 failed: NaN")
+    state.record("run_3.edit", hash="h", description="lr 0.01")
+    state.record("run_6", status="failed", error="cancelled", cancelled=True)  # a baseline's
+    for run in ("run_1", "run_2", "run_3"):
+        _started(tmp_path, run)
+    (tmp_path / "run_9").mkdir()  # no logs: not a run aisci started, so no row
+    os.symlink(tmp_path / "run_3", tmp_path / "run_4")  # a link is never a run
+    idle = IdeaState.read(tmp_path).run_rows(running=False)
+    assert list(idle) == ["run_1", "run_2", "run_3", "run_6"]
+    assert [s.status for s in idle.values()] == ["done", "failed", "cancelled", "cancelled"]
+    assert idle["run_3"].get("description") == "lr 0.01"  # what it tried, from its edit
+    # While a job works in the folder its newest unrecorded run is the one running.
+    _started(tmp_path, "run_5")
+    busy = IdeaState.read(tmp_path).run_rows(running=True)
+    assert (busy["run_3"].status, busy["run_5"].status) == ("cancelled", "running")
+    server = SimpleNamespace(jobs=SimpleNamespace(working_in=lambda folder: None))
+    rows = {r["run"]: r for r in runs_of(server, tmp_path)["runs"]}
+    assert [rows[r]["status"] for r in ("run_1", "run_2", "run_3", "run_5")] == [
+        "done",
+        "failed",
+        "cancelled",
+        "cancelled",
+    ]
+    assert (
+        rows["run_2"]["error"] == "run_2 failed: NaN"
+        and runs_of(server, tmp_path)["running"] is None
+    )
+
+
+def test_a_run_that_wrote_its_results_is_left_to_its_record(tmp_path):
+    # A copied baseline (or a run whose record is being written) has a final_info.json.
+    _started(tmp_path, "run_0")
+    _write(tmp_path, "run_0", json.dumps(GOOD))
+    assert IdeaState.read(tmp_path).run_rows(running=True) == {}
 
 
 def test_a_launch_record_round_trips_and_keeps_keys_it_does_not_know(tmp_path):

@@ -79,7 +79,47 @@ def test_load_raises_with_all_problems_and_a_hint(tmp_path):
         load_template(folder)
     text = str(info.value)
     assert "2 problems" in text and "prompt.json" in text and "latex/template.tex" in text
-    assert "aisci template check" in text
+    assert text.endswith("Fix them (the first: prompt.json), then run the command again.")
+    assert [p.file for p in info.value.problems] == ["prompt.json", "latex/template.tex"]
+
+
+def test_a_syntax_error_is_one_problem_not_one_per_knob(tmp_path):
+    """The knobs' "experiment.py has no X" follow from the syntax error: reported once, by it."""
+    folder = make_template(tmp_path)
+    source = (folder / "experiment.py").read_text().splitlines()
+    line = len(source) + 1  # after the module: never inside a docstring
+    (folder / "experiment.py").write_text("\n".join([*source, "def broken(:"]) + "\n")
+    errors = [p for p in check_template(folder) if p.is_error]
+    assert [(p.file, p.line) for p in errors] == [("experiment.py", line)]
+    with pytest.raises(TemplateError) as info:
+        load_template(folder)
+    assert str(info.value) == (
+        f"Template tiny cannot be used: experiment.py:{line}: syntax error: invalid syntax. "
+        f"Fix experiment.py:{line}, then run the command again."
+    )
+
+
+def test_knob_problems_sit_on_their_knob_line(tmp_path):
+    folder = make_template(tmp_path)
+    knobs = json.loads((folder / "knobs.json").read_text())
+    knobs[1]["constant"] = "NOT_THERE"
+    (folder / "knobs.json").write_text(json.dumps(knobs, indent=2))
+    text = (folder / "knobs.json").read_text().splitlines()
+    [problem] = [p for p in check_template(folder) if p.file == "knobs.json"]
+    assert '"NOT_THERE"' in "\n".join(text[problem.line - 1 :])
+    assert text[problem.line - 1].strip() == "{" and problem.line > 2
+
+
+def test_sentinels_declaration_is_checked(tmp_path):
+    folder = make_template(tmp_path)
+    write_json(folder / "aisci.json", {"sentinels": [{"metric": "steps", "means": "never"}]})
+    [problem] = [p for p in check_template(folder) if p.file == "aisci.json"]
+    assert 'exactly one of "valid_when"' in problem.message and problem.line == 2  # "sentinels"
+    write_json(
+        folder / "aisci.json",
+        {"sentinels": [{"metric": "steps", "value": -1, "means": "never reached"}]},
+    )
+    assert [p for p in check_template(folder) if p.file == "aisci.json"] == []
 
 
 def test_missing_folder(tmp_path):

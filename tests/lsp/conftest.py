@@ -205,8 +205,10 @@ async def start(
     stderr: Path | None = None,
     env: dict[str, str] | None = None,
     cwd: Path | None = None,
+    options: dict | None = None,
 ) -> Client:
-    """A server for ``workspace`` (its root), started in ``cwd`` (default: the workspace)."""
+    """A server for ``workspace`` (its root), started in ``cwd`` (default: the workspace);
+    ``options``: more initializationOptions beside the settings."""
     client = Client()
     stderr = stderr or workspace / "server.stderr.log"
     # The server's stderr goes to a file: a pipe nobody reads would block it once full.
@@ -228,7 +230,10 @@ async def start(
                 process_id=os.getpid(),
                 root_uri=workspace.as_uri(),
                 workspace_folders=[types.WorkspaceFolder(uri=workspace.as_uri(), name="ws")],
-                initialization_options={"aiScientist": {**OFFLINE, **(settings or {})}},
+                initialization_options={
+                    "aiScientist": {**OFFLINE, **(settings or {})},
+                    **(options or {}),
+                },
             )
         ),
         BOUND_S,

@@ -203,6 +203,47 @@ async def test_cancel_kills_the_experiment_and_locks_refuse_a_second_command(lsp
     assert "Traceback" not in log and "answered with error" not in log
 
 
+async def test_a_running_run_shows_its_steps_and_a_cancelled_one_keeps_its_row(lsp, workspace):
+    # The run reports step 3 of 10 the way the contract says (an atomic progress.json), then
+    # waits to be cancelled.
+    template = workspace / "templates" / "tiny"
+    source = (template / "experiment.py").read_text()
+    source = source.replace(
+        "    cfg = Config(**SCALES[scale])\n",
+        "    cfg = Config(**SCALES[scale])\n"
+        "    with open(os.path.join(args.out_dir, 'p.tmp'), 'w') as f:\n"
+        "        json.dump({'step': 3, 'total': 10, 'metrics': {'loss': 0.25}}, f)\n"
+        "    os.replace(os.path.join(args.out_dir, 'p.tmp'), os.path.join(args.out_dir, 'progress.json'))\n"
+        "    time.sleep(300)\n",
+        1,
+    )
+    (template / "experiment.py").write_text(source)
+    folder = workspace / "results" / "tiny" / "baseline_smoke"
+    run = asyncio.ensure_future(lsp.command("aisci.runBaseline", {"template": str(template)}))
+    started = await lsp.wait_for("aisci/jobStarted")
+
+    def messages() -> list[str]:
+        notes = lsp.notes[types.PROGRESS]
+        return [value(p).get("message") or "" for p in notes if p.token == started["token"]]
+
+    await wait_until(
+        lambda: any("step 3/10" in m for m in messages()), what="the run's own step reported"
+    )
+    shown = next(m for m in messages() if "step 3/10" in m)
+    assert shown.startswith("run_0 (baseline) · step 3/10 · ") and "elapsed" in shown
+    runs = await lsp.command("aisci.listRuns", {"folder": str(folder)})
+    assert runs["running"] == started["job"]
+    assert [(r["run"], r["status"]) for r in runs["runs"]] == [("run_0", "running")]
+
+    await lsp.command("aisci.cancel", {"job": started["job"]})
+    with pytest.raises(JsonRpcException):
+        await asyncio.wait_for(run, BOUND_S)
+    runs = await lsp.command("aisci.listRuns", {"folder": str(folder)})
+    assert runs["running"] is None
+    assert [(r["run"], r["status"]) for r in runs["runs"]] == [("run_0", "cancelled")]
+    assert (folder / "run_0" / "stdout.log").is_file()  # its logs stay, and so does its row
+
+
 @pytest.mark.parametrize("how", ["stdin closed", "SIGTERM"])
 async def test_client_going_away_ends_every_child(workspace, how):
     template = workspace / "templates" / "tiny"
@@ -254,3 +295,36 @@ async def test_a_template_without_scales_has_one_baseline_named_after_no_scale(l
     assert listed["seir_like"]["baseline"] == {"whole study": str(folder)}
     runs = await lsp.command("aisci.listRuns", {"template": str(template)})
     assert [f["folder"] for f in runs["folders"]] == [str(folder)]
+
+
+async def test_a_broken_template_is_one_problem_at_its_line_and_no_second_message(workspace):
+    """A client that shows failures itself gets the location to open and one diagnostic (the
+    knob checks that follow from the syntax error stay silent), and no showMessage beside it."""
+    template = workspace / "templates" / "tiny"
+    source = (template / "experiment.py").read_text().splitlines()
+    (template / "experiment.py").write_text("\n".join([*source, "def broken(:"]) + "\n")
+    line = len(source) + 1
+    client = await start(workspace, options={"showsFailures": True})
+    try:
+        with pytest.raises(JsonRpcException) as failed:
+            await client.command("aisci.runBaseline", {"template": str(template)})
+        assert failed.value.code == -32001
+        assert failed.value.data["location"] == {
+            "file": str(template / "experiment.py"),
+            "line": line,
+        }
+        assert "Fix experiment.py:" in failed.value.data["hint"]
+        published = await client.wait_for(
+            types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
+            lambda p: p.uri == (template / "experiment.py").as_uri() and p.diagnostics,
+        )
+        assert [d.range.start.line for d in published.diagnostics] == [line - 1]
+        knobs = (template / "knobs.json").as_uri()
+        assert not any(
+            p.diagnostics
+            for p in client.notes[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS]
+            if p.uri == knobs
+        )
+        assert not client.notes[types.WINDOW_SHOW_MESSAGE]
+    finally:
+        await stop(client)

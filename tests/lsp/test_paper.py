@@ -65,3 +65,7 @@ async def test_paper_commands(lsp, workspace):
     )
     line = next(d.range.start.line for d in published.diagnostics if "brokenmacro" in d.message)
     assert tex.read_text().splitlines()[line].startswith("\\brokenmacro")
+    # The preview's banner names it too, and keeps the PDF of record (the launch's good build).
+    banner = await lsp.wait_for("aisci/previewReady", lambda p: not p["ok"], timeout=120)
+    assert banner["firstError"]["line"] == line + 1 and banner["pdf"] == built["pdf"]
+    assert banner["pdf"] == str(folder / f"{result['ideas'][0]['idea']}.pdf")

@@ -71,7 +71,7 @@ async def test_launch_under_review_edits(workspace):
         reports = [v if isinstance(v, dict) else v.__dict__ for v in reports]
         run_report = next(v for v in reports if "run 1 of up to" in (v.get("message") or ""))
         assert (
-            run_report["message"].startswith("experiments: run 1 of up to 5")
+            run_report["message"].startswith("run 1 of up to 5 · starting")
             and run_report["percentage"] == 0
         )
         assert runs[1]["description"] == "LEARNING_RATE = 0.3 (baseline 0.1)"

@@ -7,7 +7,8 @@ the LSP tests receive is validated against the schema derived from lsp/wire/
 and a ledger makes every query answer with its fields filled), and so is every notification a
 test records; an answer off its type fails the test; every command has a declared answer or
 result; no module names an ``aisci/*`` notification itself (``Bridge.send`` takes the method
-from the type); and each interface of vscode-extension/src/protocol.ts that mirrors a wire type
+from the type); and each interface of the extension's protocol (vscode-extension/src/protocol.ts
+and the modules it re-exports, src/protocol/*.ts, split as lsp/wire/ is) that mirrors a wire type
 has the same fields, the same optional ones (left out by the server) and the same basic types,
 null included.
 """
@@ -34,10 +35,12 @@ from aisci.lsp.stages import _reviewed
 from aisci.lsp.wire import answers, notes, results
 from aisci.paper.stages import StageOutcome
 
-PROTOCOL_TS = REPO / "vscode-extension" / "src" / "protocol.ts"
+SRC = REPO / "vscode-extension" / "src"
+# protocol.ts re-exports the answers, results and notifications from src/protocol/.
+PROTOCOL_FILES = [SRC / "protocol.ts", *sorted((SRC / "protocol").glob("*.ts"))]
 LSP = REPO / "server" / "aisci" / "lsp"
 
-# Wire types without an interface in protocol.ts, and why.
+# Wire types without an interface in the extension's protocol files, and why.
 NOT_IN_PROTOCOL = {
     "TemplatesResult": "the extension reads it inline, as { templates: TemplateInfo[] }",
     "PapersResult": "the extension reads it inline, as { papers: PaperInfo[] }",
@@ -46,8 +49,8 @@ NOT_IN_PROTOCOL = {
     "Cancelled": "the extension reads it inline, as { cancelled: string[] }",
     "NodeSteered": "the extension refreshes the tree from aisci.getTree instead",
 }
-# aisci/* notifications the extension does not listen to (protocol.ts's NOTIFICATIONS), and why.
-NOT_LISTENED = {"aisci/runPlaced": "the extension does not show where a cluster run was placed"}
+# aisci/* notifications the extension does not listen to (protocol/notes.ts's NOTIFICATIONS).
+NOT_LISTENED: dict[str, str] = {}
 
 
 def wire_types() -> dict[str, type]:
@@ -123,7 +126,9 @@ def test_the_search_node_mirrors_the_record():
 MEMBER = re.compile(r"^\s*(\w+)(\?)?: (.+);$")
 
 
-def read_interfaces(source: str) -> dict[str, dict[str, tuple[bool, str]]]:
+def read_interfaces(
+    source: str, file: str = "protocol.ts"
+) -> dict[str, dict[str, tuple[bool, str]]]:
     """``{interface: {field: (optional, type text)}}``; a member line it cannot read fails."""
     source = re.sub(r"/\*.*?\*/", "", source, flags=re.DOTALL)
     source = re.sub(r"^\s*//.*$", "", source, flags=re.MULTILINE)
@@ -134,10 +139,25 @@ def read_interfaces(source: str) -> dict[str, dict[str, tuple[bool, str]]]:
             if not line.strip():
                 continue
             member = MEMBER.match(line)
-            assert member, f"protocol.ts, interface {match.group(1)}: cannot read {line.strip()!r}"
+            assert member, f"{file}, interface {match.group(1)}: cannot read {line.strip()!r}"
             members[member.group(1)] = (member.group(2) == "?", member.group(3))
         interfaces[match.group(1)] = members
     return interfaces
+
+
+def read_protocol() -> dict[str, dict[str, tuple[bool, str]]]:
+    """The interfaces of every protocol file; one name declared in two files fails."""
+    interfaces: dict[str, dict[str, tuple[bool, str]]] = {}
+    for path in PROTOCOL_FILES:
+        file = str(path.relative_to(SRC))
+        for name, members in read_interfaces(path.read_text(encoding="utf-8"), file).items():
+            assert name not in interfaces, f"interface {name} is declared twice; again in {file}"
+            interfaces[name] = members
+    return interfaces
+
+
+def protocol_text() -> str:
+    return "\n".join(path.read_text(encoding="utf-8") for path in PROTOCOL_FILES)
 
 
 def split_union(text: str) -> list[str]:
@@ -182,7 +202,7 @@ def schema_kinds(schema: dict[str, Any]) -> set[str] | None:
 
 
 def test_protocol_ts_matches_the_wire_types():
-    interfaces = read_interfaces(PROTOCOL_TS.read_text(encoding="utf-8"))
+    interfaces = read_protocol()
     problems = []
     for name, tp in wire_types().items():
         if name in NOT_IN_PROTOCOL:
@@ -212,13 +232,23 @@ def test_protocol_ts_matches_the_wire_types():
 
 def test_every_wire_type_is_either_in_protocol_ts_or_said_why_not():
     assert set(NOT_IN_PROTOCOL) <= set(wire_types())
-    assert set(NOT_IN_PROTOCOL).isdisjoint(read_interfaces(PROTOCOL_TS.read_text()))
+    assert set(NOT_IN_PROTOCOL).isdisjoint(read_protocol())
+
+
+def test_protocol_ts_re_exports_each_protocol_module():
+    """Callers import the shapes from protocol.ts: a module of src/protocol/ it does not
+    re-export would hold interfaces this test checks and no caller sees."""
+    text = (SRC / "protocol.ts").read_text(encoding="utf-8")
+    modules = [path.stem for path in PROTOCOL_FILES[1:]]
+    assert modules, "src/protocol/ holds no module"
+    for stem in modules:
+        assert f'export * from "./protocol/{stem}";' in text, f"protocol.ts: {stem} not re-exported"
 
 
 def test_the_extension_listens_only_to_declared_notifications():
-    text = PROTOCOL_TS.read_text(encoding="utf-8")
+    text = protocol_text()
     listed = re.search(r"export const NOTIFICATIONS = \[(.*?)\] as const;", text, re.S)
-    assert listed, "protocol.ts: no NOTIFICATIONS list"
+    assert listed, "protocol.ts and src/protocol/: no NOTIFICATIONS list"
     methods = set(re.findall(r'"(aisci/\w+)"', listed.group(1)))
     assert methods == set(wire.NOTIFICATIONS) - set(NOT_LISTENED)
 

@@ -3,7 +3,8 @@ and on short excerpts in the shapes TeX prints."""
 
 from __future__ import annotations
 
-from aisci.paper.latexlog import LOG_RULES, parse_blg, parse_log
+from aisci.core.diagnostics import Diagnostic
+from aisci.paper.latexlog import LOG_RULES, first_error, parse_blg, parse_log
 from tests.paper.helpers import DATA
 
 
@@ -173,3 +174,19 @@ def test_write18_is_reported_as_not_run():
         d.severity == "warning" and "touch /tmp/pwned" in d.message and "nothing ran" in d.message
     )
     assert any(rule.name == "shell-escape" for rule in LOG_RULES)
+
+
+def test_first_error_is_the_earliest_located_one_in_the_main_file():
+    found = [
+        Diagnostic("template.tex", None, "error", "latexmk failed (exit 12)", "latex"),
+        Diagnostic(
+            "template.tex", 3, "warning", "a warning comes before, but is no error", "latex"
+        ),
+        Diagnostic("aisci.sty", 2, "error", "in another file", "latex"),
+        Diagnostic("template.tex", 40, "error", "the later one", "latex"),
+        Diagnostic("template.tex", 12, "error", "Undefined control sequence \\foo", "latex"),
+    ]
+    assert first_error(found).line == 12
+    assert first_error(found[:3]).file == "aisci.sty"
+    assert first_error(found[:2]).message.startswith("latexmk failed")
+    assert first_error(found[1:2]) is None

@@ -19,6 +19,7 @@ METRICS = (
     "final_train_acc",
     "final_val_acc",
     "step_val_acc_99",
+    "reached_val_acc_99",
 )
 
 
@@ -99,6 +100,10 @@ def test_smoke_baseline_through_the_cli(tmp_path):
     assert means["final_train_acc"] > 0.5  # 300 steps are enough to fit most of the training set
     assert 0 < means["final_train_loss"] < 10 and 0 < means["final_val_loss"] < 20
     assert 0 < means["step_val_acc_99"] <= 300
+    # The flag says whether step_val_acc_99 is a measurement or the steps trained (a stand-in).
+    assert means["reached_val_acc_99"] in (0.0, 1.0)
+    if means["reached_val_acc_99"] == 0.0:
+        assert means["step_val_acc_99"] == 300
     curves = json.loads((folder / "run_0" / "all_results.json").read_text())["curves"]["x_plus_y"][
         "seed_0"
     ]

@@ -139,7 +139,7 @@ def test_a_dead_knob_is_warned_about(tmp_path):
     )
     warnings = [str(p) for p in check_template(folder) if p.file == "knobs.json"]
     assert warnings == [
-        'knobs.json: warning: knob 2 ("unused"): UNUSED_RATE is never read in experiment.py, so a '
+        'knobs.json:1: warning: knob 2 ("unused"): UNUSED_RATE is never read in experiment.py, so a '
         "sweep of it changes nothing; remove the knob or use the value"
     ]
     assert "UNUSED_RATE" not in [p.target for p in propose_knobs(folder / "experiment.py")]

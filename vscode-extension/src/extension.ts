@@ -17,6 +17,7 @@ import { Logs } from "./logs";
 import { ProposalReviewer } from "./proposals";
 import { ApiKeys } from "./secrets";
 import { ServerManager } from "./server";
+import { Setup } from "./setup";
 import { Status } from "./status";
 import { Store } from "./views/store";
 import { SearchTreeView } from "./views/searchTree";
@@ -31,7 +32,7 @@ export function activate(context: vscode.ExtensionContext): void {
   let firstLoad = true;
   const logs = new Logs();
   const keys = new ApiKeys(context.secrets);
-  const proposals = new ProposalReviewer(context.globalStorageUri, logs);
+  const proposals = new ProposalReviewer(logs);
   server = new ServerManager(logs, keys, proposals);
   const store = new Store(server);
   const status = new Status(server);
@@ -52,6 +53,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.window.registerWebviewPanelSerializer("aiScientist.preview", previews),
     vscode.window.registerWebviewPanelSerializer("aiScientist.results", results),
     ...registerCommands(parts),
+    ...new Setup(server, logs, context.extensionUri).register(),
     proposals.onDidChangeCount((n) => {
       status.setProposals(n);
       void vscode.commands.executeCommand("setContext", "aiScientist.proposalsPending", n > 0);
@@ -69,13 +71,8 @@ export function activate(context: vscode.ExtensionContext): void {
         );
       }
     }),
-    server.onDidChangeState((state) => {
-      if (state === "running") {
-        void store.refresh();
-      } else if (state === "failed") {
-        store.clear();
-      }
-    }),
+    // A failed server's views keep their items, marked stale (views/notice.ts).
+    server.onDidChangeState((state) => state === "running" && void store.refresh()),
   );
   void vscode.commands.executeCommand("setContext", "aiScientist.noTemplates", false);
   // Not awaited: the commands are usable at once and wait for it themselves. Quiet: nobody

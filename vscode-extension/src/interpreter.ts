@@ -87,8 +87,8 @@ export async function findInterpreter(
     message:
       "No Python interpreter for the AI Scientist was found: tried " +
       tried.join(", ") +
-      ". Set aiScientist.python to the Python that has aisci installed " +
-      "(run `make setup` in the aisci repository, then use its .venv/bin/python).",
+      '. Run "AI Scientist: Set Up the AI Scientist Here…" to install aisci into a Python (or a ' +
+      "new .venv), or set aiScientist.python to a Python that has aisci installed.",
     tried,
   };
 }
@@ -124,7 +124,7 @@ export function probeProblem(interp: Interpreter, probe: ProbeResult): string | 
   if (/No module named ['"]?aisci/.test(probe.stderr)) {
     return (
       `The AI Scientist server cannot start: aisci is not installed in ${where}. ` +
-      "Install it there (`make setup` in the aisci repository, or `pip install -e <aisci repo>`), " +
+      'Run "AI Scientist: Set Up the AI Scientist Here…" to install it there, ' +
       "or set aiScientist.python to the Python that has it."
     );
   }

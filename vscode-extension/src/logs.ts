@@ -100,7 +100,8 @@ export class Logs implements vscode.Disposable {
       this.exit = { what: exit[1], at: this.now() };
     }
     const [level, text] = levelOf(value);
-    this.write(level, text);
+    // The client logs every exit at error; status 0 is a normal stop (a restart, a shutdown).
+    this.write(exit && exit[1] === "code 0" ? "info" : level, text);
   }
 
   private record(text: string): void {

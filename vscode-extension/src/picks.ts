@@ -11,7 +11,8 @@ import * as vscode from "vscode";
 import type { FolderRuns, IdeasResult, TemplateInfo } from "./protocol";
 import { SECTIONS, ideaFolderOf } from "./sections";
 import type { ServerManager } from "./server";
-import { isBaselineFolder, stampOf, type Node, type NodeData } from "./views/treeModel";
+import { isBaselineFolder } from "./views/runsModel";
+import { stampOf, type Node, type NodeData } from "./views/treeModel";
 
 export type Target = { template: string } | { folder: string } | { template: string; idea: string };
 

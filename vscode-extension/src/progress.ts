@@ -4,8 +4,8 @@
  * Contract: `JobProgress.attach(client)` takes over `window/workDoneProgress/create` from
  * vscode-languageclient (whose progress is a status-bar spinner only): each token's
  * `$/progress` becomes a `vscode.window.withProgress` notification titled with the job's
- * title (e.g. "Launch of tiny"), whose message is the latest report (the stage, "run 2 of up
- * to 5", the percentage when known) and whose Cancel button sends
+ * title (e.g. "Launch of tiny"), whose message is the latest report (the stage, or while a run
+ * trains "run 1 of 3 · step 400/1,250 · 0:42 elapsed · ~1:20 left", the percentage when known) and whose Cancel button sends
  * `window/workDoneProgress/cancel` for the token; `end` closes it. `jobs` holds what every
  * running job is doing (title, last message, folder), and `onDidChange` fires on each change:
  * the status bar and the Cancel picker read them. The server's token is the job id

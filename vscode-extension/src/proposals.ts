@@ -2,11 +2,12 @@
  * Reviewing AI edits: the client side of the `aisci/reviewProposal` request (docs/lsp.md §5).
  *
  * Contract: each proposal opens a diff editor, current text (read-only, scheme `aisci-current`) on
- * the left and the proposed text on the right. The right side is a real file under the extension's
- * storage (`.../aisci-proposals/<id>/<file name>`), so the researcher can edit it before accepting;
- * the diff opens at the first change. A notification offers Accept / Reject / Show Diff as links;
- * it is a progress notification, so it closes as soon as the proposal is answered (from it, the
- * diff editor's title, the palette) or withdrawn, and never offers an Accept that does nothing. The
+ * the left and the proposed text on the right. The right side is an editable file in memory
+ * (proposedFiles.ts, `aisci-proposed:/<idea folder>/<file name>`), so the researcher can edit it
+ * before accepting and the editor's title and breadcrumb name the idea and the file, never a
+ * storage path; the diff opens at the first change. A notification offers Accept / Reject /
+ * Show Diff as links; it is a progress notification, so it closes as soon as the proposal is
+ * answered (from it, the diff editor's title, the palette) or withdrawn, and never offers an Accept that does nothing. The
  * editor title has the same actions (`aiScientist.acceptProposal`, `aiScientist.rejectProposal`,
  * which take the id). Accept answers `accept`, or `edit` with the whole text when the right side
  * was changed; Reject asks for an optional reason (Escape keeps the proposal pending) and answers
@@ -20,14 +21,13 @@ import {
   commandLink,
   diffTitle,
   firstChangedLine,
-  proposalFileName,
   rejectAnswer,
 } from "./proposalDecision";
 import type { ProposalAnswer, ReviewProposalParams } from "./protocol";
 import type { Logs } from "./logs";
+import { PROPOSED_SCHEME, ProposedFiles, proposedUri } from "./proposedFiles";
 
 export const CURRENT_SCHEME = "aisci-current";
-export const PROPOSALS_DIR = "aisci-proposals";
 
 interface Pending {
   params: ReviewProposalParams;
@@ -44,19 +44,21 @@ export class ProposalReviewer implements vscode.Disposable {
   private readonly pending = new Map<string, Pending>();
   private readonly current = new Map<string, string>();
   private readonly changed = new vscode.EventEmitter<number>();
+  private readonly files = new ProposedFiles();
   private readonly disposables: vscode.Disposable[];
   /** Fires the number of pending proposals whenever it changes. */
   readonly onDidChangeCount = this.changed.event;
 
-  constructor(
-    private readonly storage: vscode.Uri,
-    private readonly logs: Logs,
-  ) {
+  constructor(private readonly logs: Logs) {
     this.disposables = [
       vscode.workspace.registerTextDocumentContentProvider(CURRENT_SCHEME, {
         provideTextDocumentContent: (uri) => this.current.get(uri.toString()) ?? "",
       }),
+      vscode.workspace.registerFileSystemProvider(PROPOSED_SCHEME, this.files, {
+        isCaseSensitive: true,
+      }),
       this.changed,
+      this.files,
     ];
   }
 
@@ -68,18 +70,22 @@ export class ProposalReviewer implements vscode.Disposable {
     params: ReviewProposalParams,
     token: vscode.CancellationToken,
   ): Promise<ProposalAnswer> {
-    const name = proposalFileName(params.id, params.file);
-    const proposedUri = vscode.Uri.joinPath(this.storage, PROPOSALS_DIR, name);
-    await vscode.workspace.fs.createDirectory(vscode.Uri.joinPath(proposedUri, ".."));
-    await vscode.workspace.fs.writeFile(proposedUri, new TextEncoder().encode(params.proposed));
-    const currentUri = vscode.Uri.from({ scheme: CURRENT_SCHEME, path: "/" + name });
+    const proposed = proposedUri(params.id, params.folder, params.file);
+    this.files.writeFile(proposed, new TextEncoder().encode(params.proposed));
+    const currentUri = proposed.with({ scheme: CURRENT_SCHEME });
     this.current.set(currentUri.toString(), params.original);
     this.logs.info(
       `proposal ${params.id} for ${params.folder}/${params.file}: ${params.description}`,
     );
 
     return new Promise<ProposalAnswer>((resolve) => {
-      const entry: Pending = { params, currentUri, proposedUri, resolve, done: false };
+      const entry: Pending = {
+        params,
+        currentUri,
+        proposedUri: proposed,
+        resolve,
+        done: false,
+      };
       entry.subscription = token.onCancellationRequested(() => void this.withdraw(entry));
       this.pending.set(params.id, entry);
       this.changed.fire(this.pending.size);
@@ -190,7 +196,7 @@ export class ProposalReviewer implements vscode.Disposable {
     }
     const text = doc
       ? doc.getText()
-      : new TextDecoder().decode(await vscode.workspace.fs.readFile(entry.proposedUri));
+      : new TextDecoder().decode(this.files.readFile(entry.proposedUri));
     const answer = acceptAnswer(entry.params.proposed, text);
     this.logs.info(`proposal ${entry.params.id}: ${answer.action}`);
     await this.finish(entry, answer);
@@ -234,9 +240,7 @@ export class ProposalReviewer implements vscode.Disposable {
     entry.resolve(answer);
     await this.closeDiff(entry);
     this.current.delete(entry.currentUri.toString());
-    await vscode.workspace.fs
-      .delete(entry.proposedUri, { useTrash: false })
-      .then(undefined, () => undefined);
+    this.files.delete(entry.proposedUri);
   }
 
   private async closeDiff(entry: Pending): Promise<void> {

@@ -1,5 +1,7 @@
 /**
- * Starting, restarting and talking to `aisci lsp`.
+ * Starting, restarting and talking to `aisci lsp`: the server's life (start, crash, restart,
+ * stop) and its calls. Which Python serves is serverPython.ts's; the language client (its
+ * options, its notifications) is serverClient.ts's.
  *
  * Contract:
  * - `start()` finds the interpreter (interpreter.ts order) and starts `<python> -m aisci lsp`
@@ -27,138 +29,33 @@
  *   of `aiScientist.python` (a window setting: one server) restarts the server.
  */
 
-import * as cp from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as vscode from "vscode";
 import {
-  CloseAction,
   DidChangeConfigurationNotification,
-  ErrorAction,
   ExecuteCommandRequest,
   LanguageClient,
-  LanguageClientOptions,
-  RevealOutputChannelOn,
-  ServerOptions,
   State,
 } from "vscode-languageclient/node";
 import { CrashPolicy } from "./crashPolicy";
+import { interpreterChanged, serverFailure, ServerDown } from "./errors";
+import { tell } from "./tell";
 import { JobProgress } from "./progress";
-import {
-  findInterpreter,
-  Interpreter,
-  isProblem,
-  PROBE_ARGS,
-  ProbeResult,
-  probeProblem,
-  substituteVariables,
-} from "./interpreter";
+import { Interpreter, isProblem, probeProblem } from "./interpreter";
 import type { Logs } from "./logs";
-import { NOTIFICATIONS, ReviewProposalParams } from "./protocol";
 import type { ProposalReviewer } from "./proposals";
 import type { ApiKeys } from "./secrets";
-import { folderSettings, SECTION, serverSettings, ServerSettings } from "./settings";
-import { workspaceFolder, workspaceRoot } from "./workspace";
+import { SECTION } from "./settings";
+import { createClient, type Notification, settingsPayload } from "./serverClient";
+import { findServerInterpreter, probe, pythonExtensionInterpreter } from "./serverPython";
+import { workspaceRoot } from "./workspace";
+
+export type { Notification } from "./serverClient";
 
 const RESTART_DELAY_MS = 1000;
 const STDERR_GRACE_MS = 300;
 
 export type ServerState = "stopped" | "starting" | "running" | "failed";
-
-export interface Notification {
-  method: string;
-  params: unknown;
-}
-
-export function currentServerSettings() {
-  const config = vscode.workspace.getConfiguration(SECTION);
-  return serverSettings((key) => config.get(key));
-}
-
-/**
- * The settings the server gets: the window's (`aiScientist`), and under `folders` what each
- * workspace folder's own settings change (by the folder's URI; a folder that changes nothing is
- * left out). The server applies a folder's to the commands on paths inside it.
- */
-export function settingsPayload(): {
-  [SECTION]: ServerSettings;
-  folders: Record<string, ServerSettings>;
-} {
-  const base = currentServerSettings();
-  const folders: Record<string, ServerSettings> = {};
-  for (const folder of vscode.workspace.workspaceFolders ?? []) {
-    const config = vscode.workspace.getConfiguration(SECTION, folder.uri);
-    const own = folderSettings(
-      base,
-      serverSettings((key) => config.get(key)),
-    );
-    if (Object.keys(own).length) {
-      folders[folder.uri.toString()] = own;
-    }
-  }
-  return { [SECTION]: base, folders };
-}
-
-/**
- * The parts of the Python extension's API read here, every one optional: its versions differ
- * (the `environments` API is newer than `settings.getExecutionDetails`), and nothing is typed
- * by the extension for its callers.
- */
-interface PythonExtensionApi {
-  environments?: {
-    getActiveEnvironmentPath?(resource?: vscode.Uri): { path?: string } | undefined;
-  };
-  settings?: { getExecutionDetails?(resource?: vscode.Uri): { execCommand?: unknown } | undefined };
-}
-
-async function pythonExtensionInterpreter(): Promise<string | undefined> {
-  const ext = vscode.extensions.getExtension<PythonExtensionApi | undefined>("ms-python.python");
-  if (!ext) {
-    return undefined;
-  }
-  try {
-    const api = ext.isActive ? ext.exports : await ext.activate();
-    const resource = workspaceFolder()?.uri;
-    const env = api?.environments?.getActiveEnvironmentPath?.(resource);
-    if (env?.path) {
-      return env.path;
-    }
-    const details = api?.settings?.getExecutionDetails?.(resource);
-    const exec = details?.execCommand;
-    return Array.isArray(exec) && exec.length ? String(exec[0]) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function probe(python: string, cwd: string | undefined): Promise<ProbeResult> {
-  return new Promise((resolve) => {
-    cp.execFile(
-      python,
-      PROBE_ARGS,
-      { cwd, timeout: 60_000, env: process.env },
-      (error, stdout, stderr) => {
-        const code = (error as NodeJS.ErrnoException | null)?.code;
-        if (error && typeof code === "string") {
-          resolve({ exitCode: null, stdout, stderr, spawnError: `${code} (${error.message})` });
-          return;
-        }
-        resolve({ exitCode: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-      },
-    );
-  });
-}
-
-/**
- * vscode-languageclient shows its own error pop-ups ("couldn't create connection to server",
- * "Server initialization failed"); the manager shows one message that says why and what to
- * do, so the client's go to the log only.
- */
-class QuietClient extends LanguageClient {
-  override error(message: string, data?: unknown): void {
-    super.error(message, data, false);
-  }
-}
 
 export class ServerManager implements vscode.Disposable {
   private client: LanguageClient | undefined;
@@ -185,7 +82,7 @@ export class ServerManager implements vscode.Disposable {
   readonly onDidChangeState = this.stateChanged.event;
 
   constructor(
-    private readonly logs: Logs,
+    readonly logs: Logs,
     private readonly keys: ApiKeys,
     private readonly proposals: ProposalReviewer,
   ) {
@@ -199,8 +96,12 @@ export class ServerManager implements vscode.Disposable {
       }),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration(`${SECTION}.python`)) {
+          // In any scope, a value removed too: say which Python serves now (a failure says why).
           this.logs.info("aiScientist.python changed: restarting the server.");
-          void this.restart();
+          void this.restart().then(
+            (ok) =>
+              ok && void vscode.window.showInformationMessage(interpreterChanged(this.interpreter)),
+          );
         } else if (e.affectsConfiguration(SECTION)) {
           void this.sendSettings();
         }
@@ -222,16 +123,12 @@ export class ServerManager implements vscode.Disposable {
   }
 
   private fail(message: string): false {
-    this.logs.error(message);
     this.setState("failed", message);
     if (this.quiet) {
-      return false; // the activation's start: the side bar says it, no pop-up
+      this.logs.error(message); // the activation's start: the side bar says it, no pop-up
+    } else {
+      void tell(serverFailure(message), { logs: this.logs });
     }
-    void vscode.window.showErrorMessage(message, "Show Logs").then((pick) => {
-      if (pick === "Show Logs") {
-        this.logs.show();
-      }
-    });
     return false;
   }
 
@@ -266,19 +163,8 @@ export class ServerManager implements vscode.Disposable {
     const began = Date.now();
     const keysRead = this.keys.environment().catch(() => ({})); // meanwhile: the interpreter
     const root = workspaceRoot();
-    const config = vscode.workspace.getConfiguration(SECTION);
-    const setting = substituteVariables(config.get<string>("python") ?? "", root, os.homedir());
     const trusted = vscode.workspace.isTrusted;
-    const found = await findInterpreter({
-      setting,
-      // Restricted Mode: a workspace's own .venv (or its Python extension choice) is code it brings.
-      workspaceFolders: trusted
-        ? (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath)
-        : [],
-      platform: process.platform,
-      exists: (f) => fs.existsSync(f),
-      pythonExtension: trusted ? pythonExtensionInterpreter : () => Promise.resolve(undefined),
-    });
+    const found = await findServerInterpreter(root, trusted);
     if (isProblem(found)) {
       return this.fail(found.message);
     }
@@ -292,55 +178,20 @@ export class ServerManager implements vscode.Disposable {
     if (!trusted) {
       env.AISCI_RESTRICTED = "1";
     }
-    const serverOptions: ServerOptions = {
-      command: found.path,
-      args: ["-m", "aisci", "lsp"],
-      options: { cwd: root, env },
-    };
-    const clientOptions: LanguageClientOptions = {
-      documentSelector: [
-        { scheme: "file", pattern: "**/*.tex" },
-        { scheme: "file", pattern: "**/*.bib" },
-        { scheme: "file", pattern: "**/ideas.json" },
-        { scheme: "file", pattern: "**/{prompt,seed_ideas,knobs}.json" },
-        { scheme: "file", pattern: "**/{experiment,plot}.py" },
-      ],
-      outputChannel: this.logs.channel,
-      revealOutputChannelOn: RevealOutputChannelOn.Never,
-      initializationOptions: settingsPayload(),
-      // A failed initialize is a crash at start-up, handled below (no pop-up of the client's).
-      initializationFailedHandler: (error) => {
-        this.logs.info(
-          `initialize failed: ${error instanceof Error ? error.message : String(error)}`,
-        );
-        return false;
+    const client: LanguageClient = createClient({
+      python: found.path,
+      root,
+      env,
+      logs: this.logs,
+      proposals: this.proposals,
+      // Called only once the client exists (it is the client's own handler).
+      onClosed: () => {
+        if (client !== this.startingClient) {
+          this.onCrash(client);
+        }
       },
-      errorHandler: {
-        error: (_error, _message, count) => ({
-          action: (count ?? 0) <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown,
-        }),
-        // Restarts are ours (one policy for a crash at start-up and a crash later), so the
-        // client itself never restarts.
-        closed: () => {
-          // Called only once the client below exists (it is the client's own handler).
-          if (client !== this.startingClient) {
-            this.onCrash(client);
-          }
-          return { action: CloseAction.DoNotRestart, handled: true };
-        },
-      },
-    };
-    const client = new QuietClient("aiScientist", "AI Scientist", serverOptions, clientOptions);
-    for (const method of NOTIFICATIONS) {
-      client.onNotification(method, (params: unknown) =>
-        this.notifications.fire({ method, params }),
-      );
-    }
-    client.onRequest(
-      "aisci/reviewProposal",
-      (params: ReviewProposalParams, token: vscode.CancellationToken) =>
-        this.proposals.review(params, token),
-    );
+      onNotification: (n) => this.notifications.fire(n),
+    });
     client.onDidChangeState((e) => {
       if (e.newState === State.Running) {
         this.setState("running");
@@ -469,10 +320,7 @@ export class ServerManager implements vscode.Disposable {
   /** `workspace/executeCommand` with one object argument; starts the server when needed. */
   async execute<T>(command: string, args: object, token?: vscode.CancellationToken): Promise<T> {
     if (!(await this.start()) || !this.client) {
-      throw new Error(
-        this.failure ??
-          'The AI Scientist server is not running. Run "AI Scientist: Restart Server".',
-      );
+      throw new ServerDown(this.failure ?? "the AI Scientist server is not running");
     }
     const params = { command, arguments: [args] };
     return (

@@ -4,7 +4,7 @@
  * Contract: `Status` follows `aisci/jobStarted` / `aisci/jobFinished` (the jobs the Cancel command
  * offers), `aisci/stageChanged` (per job, the stages started and not yet finished: the innermost is
  * the one running now, so a finished inner stage gives the word back to the one around it), the
- * jobs' progress reports (progress.ts: "run 2 of up to 5") and `aisci/costUpdated` (the cost
+ * jobs' progress reports (progress.ts: "run 1 of 3 · step 400/1,250 · …") and `aisci/costUpdated` (the cost
  * shown); clicking the item runs "AI Scientist: Show Cost Ledger", which opens a read-only Markdown
  * document built from `aisci.getCost` (scheme `aisci-ledger`). Pending proposals are counted in the
  * item too, so a dismissed review is not forgotten.
@@ -23,11 +23,28 @@ export function updateStages(stack: string[], event: { stage: string; state: str
   return stack.filter((s) => s !== event.stage);
 }
 
-/** The status bar's words for a running job: its stage now, and the run when one runs. */
+/** The longest status bar text a run's progress gets (the last parts go first). */
+export const STATUS_MAX = 80;
+
+/**
+ * The status bar's words for a running job: its stage now, and, while a run trains, the run's
+ * progress as the server words it ("experiments: run 1 of 3 · step 400/1,250 · 0:42 elapsed ·
+ * ~1:20 left"; lsp/reporter.py), its trailing parts dropped to fit `STATUS_MAX`.
+ */
 export function runningText(stage: string | undefined, message: string | undefined): string {
-  const run = /run (\d+) of up to (\d+)/.exec(message ?? "");
-  const base = stage ?? (message ?? "").split(":")[0].trim();
-  return run ? `${base}: run ${run[1]}/${run[2]}` : base || "working";
+  const text = message ?? "";
+  const base = stage ?? text.split(":")[0].trim();
+  const run = /\brun(?: \d+ of (?:up to )?\d+|_0 \(baseline\))/.exec(text);
+  if (!run) {
+    return base || "working";
+  }
+  const parts = text.slice(run.index).split(" · ");
+  let shown = `${base}: ${parts.join(" · ")}`;
+  while (shown.length > STATUS_MAX && parts.length > 1) {
+    parts.pop();
+    shown = `${base}: ${parts.join(" · ")}`;
+  }
+  return shown.length > STATUS_MAX ? `${shown.slice(0, STATUS_MAX - 1)}…` : shown;
 }
 
 export const LEDGER_URI = vscode.Uri.from({

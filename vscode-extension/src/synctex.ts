@@ -6,7 +6,8 @@
  * PDF points from the page's top left (the box around the line); `synctexEdit(pdf, page, x,
  * y)` (PDF → source) gives `{file, line, column}` (1-based line, column ≥ 0). Either gives
  * `{error}` saying why not (no synctex, no record, no match). `parseSynctex` reads the tool's
- * `Key:value` lines; pure, unit-tested.
+ * `Key:value` lines; pure, unit-tested. The preview passes its PDF of record (`<idea>.pdf`):
+ * the build keeps `<idea>.synctex.gz` beside it, so a mark is computed for the PDF shown.
  */
 
 import * as cp from "child_process";

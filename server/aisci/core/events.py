@@ -10,6 +10,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from aisci.execution.progress import Snapshot
+
 
 @dataclass(frozen=True)
 class Event:
@@ -56,6 +58,17 @@ class RunPlaced(Event):
     run: str
     where: str
     tail: str = ""
+
+
+@dataclass(frozen=True)
+class RunProgress(Event):
+    """A running run, about once a second: elapsed time, the run's own report of its steps
+    (``progress.json``, execution/progress.py) with an estimate of the time left, or else the
+    last line of its log."""
+
+    folder: str
+    run: str
+    snapshot: Snapshot
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ Contract:
 - ``RunView`` is one run: its recorded step (status, description, boundary, ...) and its
   ``final_info.json`` as a validated ``FinalInfo``, or ``problem``, the message saying why it
   could not be read. A read error is never an empty result: the paper material and the Runs
-  view show ``problem``.
+  view show ``problem``. ``IdeaState.run_rows`` adds the runs on disk that state.json does not
+  record (running now, or cancelled), so a cancelled run keeps its row.
 - ``LaunchRecord`` is the ``launch`` entry of ``results/<template>/state.json`` (cycle.py writes
   and resumes it); keys it does not know are kept as they are.
 - ``StageOutcome`` is what a per-idea stage returns (``ok`` and ``message``); the cycle reads it
@@ -29,6 +30,7 @@ from aisci.core.context import Context
 from aisci.core.scientist import Scientist
 from aisci.core.state import STATE_FILE, State
 from aisci.errors import AisciError
+from aisci.execution import safefs
 from aisci.execution.final_info import FinalInfo, load_final_info
 
 
@@ -180,6 +182,46 @@ class IdeaState:
 
     def run(self, name: str) -> RunView:
         return RunView.read(self.folder, name, self.step(name))
+
+    def run_rows(self, *, running: bool) -> dict[str, Step]:
+        """Every run the folder shows: the recorded steps, and each ``run_i`` folder on disk
+        that has no step. The experiments stage records a run when it ends and forgets a
+        cancelled one (a resume runs it again), but its folder and logs stay: while a job works
+        in the folder its newest such run is the one running; any other is "cancelled" (one
+        holding a final_info.json is a run whose record is being written, or a copied baseline,
+        and is left to the caller). ``state`` of a row not in state.json says which it is."""
+        rows = {
+            # the baseline records a cancelled run as failed, marked "cancelled"
+            name: Step(name, {**step.data, "status": "cancelled"})
+            if step.status == "failed" and step.get("cancelled") is True
+            else step
+            for name, step in self.run_steps().items()
+        }
+        try:
+            entries = safefs.list_dir(self.folder)
+        except (OSError, AisciError):
+            return rows
+        unrecorded = sorted(
+            int(name[4:])
+            for name, what in entries
+            if what == "dir"
+            and is_run_step(name)
+            and name not in rows
+            # aisci opens the logs before a run begins: without them it is not a run of aisci's
+            and safefs.is_file(self.folder / name / "stdout.log", root=self.folder)
+            and safefs.kind(self.folder / name / "final_info.json", root=self.folder) != "file"
+        )
+        for index in unrecorded:
+            name = f"run_{index}"
+            status = "running" if running and index == unrecorded[-1] else "cancelled"
+            edit = self.step(f"{name}.edit")  # what the run tries, recorded before it started
+            description = edit.get("description") if edit else None
+            rows[name] = Step(
+                name,
+                {"status": status, "unrecorded": True}
+                | ({"description": description} if isinstance(description, str) else {}),
+            )
+        return dict(sorted(rows.items(), key=lambda item: int(item[0][4:])))
 
     @property
     def created(self) -> Step | None:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import threading
 
-from aisci.core.events import Reporter, RunFinished, RunPlaced, RunStarted
+from aisci.core.events import Reporter, RunFinished, RunPlaced, RunProgress, RunStarted
 from aisci.execution import sandbox as sandboxes
 from aisci.execution.executor import Executor, RunSpec
+from aisci.execution.progress import Snapshot
 from aisci.execution.runner import RunResult
 
 
@@ -28,7 +29,10 @@ def execute_run(
             placed.append(where)
             reporter.emit(RunPlaced(folder, run, where, tail))
 
-    result = executor.run(spec, cancel=cancel, on_progress=on_progress)
+    def on_report(snapshot: Snapshot) -> None:
+        reporter.emit(RunProgress(folder, run, snapshot))
+
+    result = executor.run(spec, cancel=cancel, on_progress=on_progress, on_report=on_report)
     reporter.emit(
         RunFinished(
             folder,

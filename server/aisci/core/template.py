@@ -18,9 +18,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aisci.core import template_env
+from aisci.core import sentinels, template_env
 from aisci.core.ideas import Idea, idea_problems
-from aisci.core.knobs import argument_defaults, is_unused, top_level_constants
+from aisci.core.knobs_check import (
+    FILE,
+    experiment_source,
+    kind_of,
+    knob_problems,
+    knob_values,
+    parses,
+)
 from aisci.core.metric import metric_problems
 from aisci.errors import TemplateError
 from aisci.execution.contract import contract_problems
@@ -70,16 +77,30 @@ class Template:
         return self.path / "latex"
 
 
+class TemplateProblems(TemplateError):
+    """A template that cannot be used, with its errors as ``Problem``s (file and line each), so
+    a front end can put them where they are (the editor's Problems panel) and open the first."""
+
+    def __init__(self, path: Path, errors: list[Problem]):
+        self.path, self.problems = path, tuple(errors)
+        first = errors[0]
+        if len(errors) == 1:
+            message = f"Template {path.name} cannot be used: {first}."
+        else:
+            listing = "\n".join(f"  {p}" for p in errors)
+            message = f"Template {path.name} ({path}) has {len(errors)} problems:\n{listing}\n"
+        where = f"{first.file}:{first.line}" if first.line else first.file
+        # A fix in the file, not a shell command: the editor offers to open ``where``.
+        them = where if len(errors) == 1 else f"them (the first: {where})"
+        super().__init__(message, f"Fix {them}, then run the command again.")
+
+
 def load_template(path: Path | str) -> Template:
     path = Path(path).expanduser().resolve()
     problems = check_template(path)
     errors = [p for p in problems if p.is_error]
     if errors:
-        listing = "\n".join(f"  {p}" for p in errors)
-        raise TemplateError(
-            f"Template {path.name} ({path}) has {len(errors)} problem{'s' * (len(errors) != 1)}:\n{listing}\n",
-            f"Fix them, then check again with: aisci template check {path}",
-        )
+        raise TemplateProblems(path, errors)
     prompt = json.loads((path / "prompt.json").read_text(encoding="utf-8"))
     seeds = json.loads((path / "seed_ideas.json").read_text(encoding="utf-8"))
     return Template(
@@ -123,8 +144,8 @@ def check_template(path: Path | str) -> list[Problem]:
     problems += _check_knobs(path)
     problems += _check_environment(path)
     problems += _check_run_contract(path)
-
     problems += metric_problems(path)
+    problems += _check_sentinels(path)
     return problems
 
 
@@ -134,7 +155,7 @@ def _check_environment(path: Path) -> list[Problem]:
         Problem(m.file, m.message(), severity="warning", line=m.line)
         for m in template_env.unresolved_imports(path)
     ]
-    if _parses(_experiment_source(path)) and not template_env.has_scales(path):
+    if parses(experiment_source(path)) and not template_env.has_scales(path):
         problems.append(
             Problem(
                 "experiment.py",
@@ -276,113 +297,23 @@ def _check_latex(path: Path) -> list[Problem]:
     return problems
 
 
-def _experiment_source(path: Path) -> str:
-    try:
-        return (path / "experiment.py").read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return ""
-
-
-def _knob_values(path: Path) -> dict[tuple[str, str], Any]:
-    """(kind, constant or option) -> the value experiment.py sets now."""
-    source = _experiment_source(path)
-    values = {("constant", k): v.value for k, v in top_level_constants(source).items()}
-    values.update({("argument", k): v.value for k, v in argument_defaults(source).items()})
-    return values
-
-
-def _parses(source: str) -> bool:
-    try:
-        ast.parse(source)
-    except SyntaxError:
-        return False
-    return bool(source)
-
-
-def _kind(knob: dict) -> str:
-    return "argument" if "argument" in knob and "constant" not in knob else "constant"
-
-
 def _check_knobs(path: Path) -> list[Problem]:
-    data, problems = _read_json(path, "knobs.json")
+    data, problems = _read_json(path, FILE)
     if problems or data is None:
         return problems
     if not isinstance(data, list):
-        return [Problem("knobs.json", f"must be a list of knobs, found {type(data).__name__}")]
-    current = _knob_values(path)
-    source = _experiment_source(path)
-    for i, knob in enumerate(data):
-        where = f"knob {i + 1}"
-        if not isinstance(knob, dict):
-            problems.append(Problem("knobs.json", f"{where}: must be an object", field=f"[{i}]"))
-            continue
-        where += f' ("{knob["name"]}")' if isinstance(knob.get("name"), str) else ""
-        kind = _kind(knob)
-        for key, type_ in (("name", str), (kind, str), ("description", str), ("values", list)):
-            if not isinstance(knob.get(key), type_):
-                problems.append(
-                    Problem(
-                        "knobs.json",
-                        f'{where}: "{key}" must be a {type_.__name__}'
-                        + ("" if key in knob else " (missing)"),
-                        field=f"[{i}].{key}",
-                    )
-                )
-        target = knob.get(kind)
-        values = knob.get("values")
-        if isinstance(values, list) and len(values) < 2:
-            problems.append(
-                Problem(
-                    "knobs.json",
-                    f'{where}: "values" needs at least two candidates',
-                    field=f"[{i}].values",
-                )
-            )
-        if not isinstance(target, str):
-            continue
-        if (kind, target) not in current:
-            wanted = (
-                f'top-level "{target} = <literal>"'
-                if kind == "constant"
-                else f'add_argument("{target}", ..., default=<literal>)'
-            )
-            problems.append(
-                Problem(
-                    "knobs.json", f"{where}: experiment.py has no {wanted}", field=f"[{i}].{kind}"
-                )
-            )
-            continue
-        if isinstance(values, list) and current[(kind, target)] not in values:
-            problems.append(
-                Problem(
-                    "knobs.json",
-                    f"{where}: the current value {current[(kind, target)]!r} of "
-                    f'{target} is not among "values"',
-                    severity="warning",
-                    field=f"[{i}].values",
-                )
-            )
-        if is_unused(source, target, kind):
-            problems.append(
-                Problem(
-                    "knobs.json",
-                    f"{where}: {target} is never read in experiment.py, so a sweep "
-                    "of it changes nothing; remove the knob or use the value",
-                    severity="warning",
-                    field=f"[{i}].{kind}",
-                )
-            )
-    return problems
+        return [Problem(FILE, f"must be a list of knobs, found {type(data).__name__}", line=1)]
+    return knob_problems(path, data)
 
 
 def _load_knobs(path: Path) -> tuple[Knob, ...]:
     file = path / "knobs.json"
     if not file.is_file():
         return ()
-    current = _knob_values(path)
+    current = knob_values(path)
     knobs = []
     for k in json.loads(file.read_text(encoding="utf-8")):
-        kind = _kind(k)
+        kind = kind_of(k)
         knobs.append(
             Knob(
                 name=k["name"],
@@ -394,6 +325,18 @@ def _load_knobs(path: Path) -> tuple[Knob, ...]:
             )
         )
     return tuple(knobs)
+
+
+def _check_sentinels(path: Path) -> list[Problem]:
+    """The ``sentinels`` section of the optional aisci.json (core/sentinels.py says its form)."""
+    data, problems = _read_json(path, sentinels.FILE)
+    if problems or not isinstance(data, dict) or sentinels.KEY not in data:
+        return []  # an unreadable aisci.json is reported by the run contract's check
+    line = _line_of(path, sentinels.FILE, f'"{sentinels.KEY}"')
+    return [
+        Problem(sentinels.FILE, message, line=line, field=sentinels.KEY)
+        for message in sentinels.problems(data[sentinels.KEY])
+    ]
 
 
 def _check_run_contract(path: Path) -> list[Problem]:

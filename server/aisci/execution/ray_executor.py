@@ -28,7 +28,7 @@ from aisci.errors import AisciError, ConfigError
 from aisci.execution import environment, safefs
 from aisci.execution.boundary import Boundary
 from aisci.execution.contract import cluster_needs, run_needs
-from aisci.execution.run_spec import ExecutorSettings, ProgressCallback, RunSpec
+from aisci.execution.run_spec import ExecutorSettings, ProgressCallback, ReportCallback, RunSpec
 from aisci.execution.runner import RunResult, read_final_info
 
 if TYPE_CHECKING:  # ray_tasks imports Ray, which the driver loads only when it connects
@@ -180,6 +180,7 @@ class RayExecutor:
         *,
         cancel: threading.Event | None = None,
         on_progress: ProgressCallback | None = None,
+        on_report: ReportCallback | None = None,  # not streamed from a node: its log tail is
     ) -> RunResult:
         ray = self._ray
         folder = Path(spec.folder).resolve()

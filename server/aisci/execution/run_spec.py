@@ -11,10 +11,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from aisci.execution.progress import Snapshot
+
 # The kinds of ExecutorSettings.kind: this machine, a Ray cluster.
 EXECUTORS = ("local", "ray")
 # (where the run is, the newest lines of its output)
 ProgressCallback = Callable[[str, str], None]
+# A running run's own progress (execution/progress.py), about once a second
+ReportCallback = Callable[[Snapshot], None]
 
 
 @dataclass(frozen=True)

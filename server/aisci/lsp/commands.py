@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from pygls.exceptions import JsonRpcException
 
 from aisci.core.search import load_tree, steer
+from aisci.core.template import TemplateProblems
 from aisci.errors import AisciError
 from aisci.lsp import queries, stages  # noqa: F401 (their @command declarations fill COMMANDS)
 from aisci.lsp.args import Args
@@ -102,6 +103,14 @@ def _error(code: int, text: str, **data: Any) -> JsonRpcException:
     return JsonRpcException(message=text, code=code, data=data)
 
 
+def _location(error: AisciError) -> dict[str, Any] | None:
+    """The file and line to open for a failure (a template's first error), else None."""
+    if not isinstance(error, TemplateProblems):
+        return None
+    first = error.problems[0]
+    return {"file": str(error.path / first.file), "line": first.line}
+
+
 def _log_of(error: AisciError, reporter: Reporter, folder: Path) -> str | None:
     """The log that tells most about a failure: the failed run's stderr, else the plot log."""
     if isinstance(reporter, LspReporter) and reporter.last_failure_log:
@@ -173,7 +182,10 @@ async def execute(server: AisciServer, name: str, arguments: tuple[Any, ...]) ->
             ) from None
         log_path = _log_of(e, ctx.reporter, plan.folder)
         text = str(e) + (f" Log: {log_path}" if log_path and log_path not in str(e) else "")
-        server.bridge.show_message(f"{name} failed: {text}")
+        if isinstance(e, TemplateProblems):  # in the Problems panel, at their lines
+            server.diagnostics.template_problems(e.path, e.problems)
+        if not server.client_shows_failures:
+            server.bridge.show_message(f"{name} failed: {text}")
         raise _error(
             STAGE_FAILED,
             text,
@@ -182,6 +194,7 @@ async def execute(server: AisciServer, name: str, arguments: tuple[Any, ...]) ->
             hint=e.hint,
             log=log_path,
             folder=str(plan.folder),
+            location=_location(e),
         ) from None
     except (asyncio.CancelledError, JsonRpcException):
         raise
@@ -190,7 +203,8 @@ async def execute(server: AisciServer, name: str, arguments: tuple[Any, ...]) ->
             raise _error(CANCELLED, f"{name} was cancelled.", command=name, job=job.id) from None
         log.exception("%s failed unexpectedly", name)
         text = f"{name} failed unexpectedly: {type(e).__name__}: {e}. The traceback is in the server's log."
-        server.bridge.show_message(text)
+        if not server.client_shows_failures:
+            server.bridge.show_message(text)
         raise _error(
             STAGE_FAILED,
             text,
@@ -199,6 +213,7 @@ async def execute(server: AisciServer, name: str, arguments: tuple[Any, ...]) ->
             hint=None,
             log=None,
             folder=str(plan.folder),
+            location=None,
         ) from None
     finally:
         server.jobs.release(job)

@@ -58,6 +58,9 @@ def register_features(server: AisciServer) -> None:
         if root is not None:
             ls.root = root  # what the CLI finds in its current directory the server finds here
         options = params.initialization_options
+        ls.client_shows_failures = (
+            isinstance(options, dict) and options.get("showsFailures") is True
+        )
         ls.pending_messages += ls.client_settings.merge(section_of(options))
         folders = folders_of(options)
         if folders is not None:

@@ -10,6 +10,8 @@ Contract:
   interleaves). The same path is also locked against other processes (an ``aisci launch``
   in a terminal, a second server) with the CLI's lock (core/locks.py); a path another
   process holds is refused with ``Busy`` too. ``release`` frees both when the work has ended.
+  ``working_in`` is narrower than the lock: the job busy in a folder now (the folder it locked,
+  or one where a stage or run of it started and has not ended), what a view shows running.
 - ``Bridge`` is the only way worker threads talk to the client: every notification and
   request is handed to the event loop (``call_soon_threadsafe``), so the protocol is written
   from one thread and in order; after the loop has closed, messages are dropped. An
@@ -62,6 +64,25 @@ class Job:
     folder_lock: FolderLock | None = None  # the inter-process lock
     _callbacks: list[Callable[[], None]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    # folder -> the stages and runs started in it and not finished (the reporter keeps it)
+    _busy: dict[str, set[str]] = field(default_factory=dict)
+
+    def working(self, folder: str, what: str, on: bool) -> None:
+        """Record that a stage or run (``what``) started (``on``) or ended in ``folder``."""
+        key = str(Path(folder).resolve())
+        with self._lock:
+            busy = self._busy.setdefault(key, set())
+            (busy.add if on else busy.discard)(what)
+            if not busy:
+                del self._busy[key]
+
+    def works_in(self, folder: Path | str) -> bool:
+        """Whether the job is busy in ``folder`` now: the folder it locked itself, or one in
+        which a stage or run of it has started and not ended. A launch locks the whole template
+        folder, but its finished ideas and its baseline are not being worked on."""
+        key = str(Path(folder).resolve())
+        with self._lock:
+            return key == self.path or key in self._busy
 
     def request_cancel(self) -> None:
         with self._lock:
@@ -182,6 +203,11 @@ class JobManager:
         path = str(Path(path).resolve())
         with self._lock:
             return next((j for j in self.jobs.values() if _overlaps(j.path, path)), None)
+
+    def working_in(self, path: Path | str) -> Job | None:
+        """The job busy in ``path`` now (``Job.works_in``), if any: what a view shows running."""
+        holder = self.holder_of(path)
+        return holder if holder is not None and holder.works_in(path) else None
 
     def cancel(self, job_id: str | None = None, folder: str | None = None) -> list[str]:
         with self._lock:

@@ -12,20 +12,32 @@ latexmk ends (docs/lsp.md §3); the source checks and chktex follow, off that cr
 No Python process is started per build (that was ~0.2-0.5 s of every refresh on a busy
 machine). ``stop()`` cancels timers and builds and waits (bounded) for their latexmk groups
 to be gone (on shutdown).
+
+What a build reports (the PDF of record, lsp/pdf_record.py): an idea's paper is built with
+``output_pdf`` = its ``<idea>.pdf``, so a good build replaces it and a failed one leaves the
+last good one; ``aisci/previewReady`` names that PDF, its build time, whether a source is newer,
+and this build's first error (the banner's link). When no build can start (TeX missing), the
+reason is a Problems entry on the main file and the notification names the missing programs,
+each once per server session (``missing``), for the editor's one "Install TeX" message.
+``announce(folder)`` sends the same after a paper stage's build (Build Paper) that failed.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import shutil
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from aisci.core.context import Cancelled
+from aisci.core.diagnostics import Diagnostic
 from aisci.errors import AisciError
-from aisci.lsp import wire
+from aisci.lsp import pdf_record, wire
 from aisci.lsp.debounce import Debouncer
+from aisci.lsp.pdf_record import SOURCES
 
 if TYPE_CHECKING:
     from aisci.lsp.diagnostics import DiagnosticStore
@@ -36,7 +48,6 @@ DEBOUNCE_S = 0.5
 SAVE_DEBOUNCE_S = 0.05
 BUILD_TIMEOUT_S = 180.0
 STOP_GRACE_S = 5.0
-SOURCES = (".tex", ".bib", ".sty", ".cls", ".bst")
 
 
 class _Build:
@@ -67,6 +78,7 @@ class Preview:
         self._builds: dict[str, _Build] = {}
         self._built_from: dict[str, tuple] = {}  # folder -> the sources its last build started from
         self._stopped = False
+        self._told_missing: set[str] = set()  # TeX programs already named this session
 
     @staticmethod
     def main_of(tex: Path) -> tuple[Path, str] | None:
@@ -135,6 +147,7 @@ class Preview:
                     folder,
                     main=main,
                     timeout_s=BUILD_TIMEOUT_S,
+                    output_pdf=pdf_record.keep_at(folder, main),
                     cancel=build.cancelled,
                     sandbox=self.sandbox(folder),
                 )
@@ -142,7 +155,7 @@ class Preview:
                 log.info("preview build of %s superseded", folder)
                 return
             except AisciError as e:  # no TeX, no main file: nothing could be built
-                self._publish(folder, main, [], ok=False, error=str(e))
+                self._cannot_build(folder, main, str(e))
                 return
             if build.cancelled.is_set():
                 return
@@ -152,7 +165,6 @@ class Preview:
                 main,
                 diagnostics,
                 ok=built.ok,
-                pdf=str(built.pdf) if built.pdf else None,
                 duration_s=round(built.duration_s, 3),
             )
             checks = self._checks(folder / main, diagnostics, self.sandbox(folder))
@@ -189,6 +201,48 @@ class Preview:
                 log.warning("%s failed on %s", name, tex, exc_info=True)
         return found
 
+    def yield_to_job(self, folder: Path) -> None:
+        """A paper stage (Build Paper) builds the LaTeX ``folder`` now: the preview's own build
+        of it stops, so the job's latexmk runs at once (Cancel then stops that one) instead of
+        waiting for the folder's lock; the job reports the build."""
+        key = str(Path(folder).resolve())
+        with self._lock:
+            self._built_from[key] = self.sources_of(Path(folder))
+            build = self._builds.get(key)
+        if build is not None:
+            build.kill()
+
+    def _cannot_build(self, folder: Path, main: str, error: str) -> None:
+        """No build could start: the reason on the main file's first line, and in the preview."""
+        self._publish(
+            folder, main, [Diagnostic(main, None, "error", error, "latex")], ok=False, error=error
+        )
+
+    def announce(self, folder: Path, error: str | None = None) -> None:
+        """After a paper stage's build of ``folder`` (an idea folder) that failed (a LaTeX or
+        BibTeX error): its saved diagnostics (latex/diagnostics.json) in the preview's banner.
+        With ``error`` (the stage raised): only when TeX is missing, as on save."""
+        latex = Path(folder) / "latex"
+        if error is not None:
+            if self.missing_tex():
+                self._cannot_build(latex, "template.tex", error)
+            return
+        try:
+            saved = json.loads((latex / "diagnostics.json").read_text(encoding="utf-8"))
+            diagnostics = [Diagnostic(**d) for d in saved]
+        except (OSError, ValueError, TypeError):
+            diagnostics = []
+        if not any(d.is_error and d.source in ("latex", "bibtex") for d in diagnostics):
+            return  # the PDF was built: a stated number's mismatch is no failed build
+        self._publish(latex, "template.tex", diagnostics, ok=False, store=False)
+
+    @staticmethod
+    def missing_tex() -> list[str]:
+        # deferred: the paper's build and checks: +20 ms at the server's start, measured
+        from aisci.paper.build import REQUIRED_PROGRAMS
+
+        return [p for p in REQUIRED_PROGRAMS if shutil.which(p) is None]
+
     def _publish(
         self,
         folder: Path,
@@ -196,22 +250,40 @@ class Preview:
         diagnostics: list,
         *,
         ok: bool,
-        pdf: str | None = None,
         duration_s: float | None = None,
         error: str | None = None,  # why no build could start (no TeX, no main file)
+        store: bool = True,  # False: the paper stage published them already
     ) -> None:
-        self.diagnostics.core_diagnostics("build", folder, diagnostics)
+        # deferred: the paper's build and checks: +20 ms at the server's start, measured
+        from aisci.paper.build import INSTALL_COMMAND
+        from aisci.paper.latexlog import first_error
+
+        if store:
+            self.diagnostics.core_diagnostics("build", folder, diagnostics)
+        missing: list[str] = []
         if error:
             self.bridge.log_message(f"preview of {folder / main}: {error}", "error")
+            with self._lock:
+                missing = [p for p in self.missing_tex() if p not in self._told_missing]
+                self._told_missing.update(missing)
+        record = pdf_record.of_record(folder, main, last_ok=ok)
+        first = first_error(diagnostics, main)
         self.bridge.send(
             wire.PreviewReady(
                 folder=str(folder.parent),
                 tex=str(folder / main),
-                pdf=pdf,
+                pdf=str(record.pdf) if record else None,
                 ok=ok,
                 diagnostics=len(diagnostics),
                 errors=sum(d.is_error for d in diagnostics),
                 duration_s=duration_s,
+                built_at=record.built_at if record else None,
+                stale=record.stale if record else False,
+                first_error=None
+                if first is None
+                else wire.BuildProblem(first.message, str(folder / first.file), first.line),
+                missing=missing,
+                install=INSTALL_COMMAND if missing else None,
                 error=error,
             )
         )

@@ -23,7 +23,7 @@ from aisci.core.search import load_tree
 from aisci.core.template import check_template
 from aisci.errors import ConfigError
 from aisci.execution import safefs
-from aisci.lsp import locate, wire
+from aisci.lsp import locate, meaning, pdf_record, wire
 from aisci.lsp.args import Args
 from aisci.lsp.latex_features import render_text as render
 from aisci.lsp.registry import command
@@ -151,7 +151,8 @@ def runs_of(server: AisciServer, folder: Path) -> dict[str, Any]:
 
 
 def folder_runs(server: AisciServer, folder: Path) -> wire.FolderRuns:
-    steps = IdeaState.read(folder).run_steps()
+    holder = server.jobs.working_in(folder)  # a launch's finished ideas are not running
+    steps = IdeaState.read(folder).run_rows(running=holder is not None)
     if (
         "run_0" not in steps
         and safefs.kind(folder / "run_0" / "final_info.json", root=folder) == "file"
@@ -159,6 +160,7 @@ def folder_runs(server: AisciServer, folder: Path) -> wire.FolderRuns:
         steps["run_0"] = Step(
             "run_0", {"status": "done", "description": "baseline (copied from the baseline folder)"}
         )
+    metric, declared = meaning.of_folder(folder)
     runs = []
     for name, step in steps.items():
         # A baseline's run_0 records no means: they are read from its final_info.json, and a file
@@ -184,15 +186,16 @@ def folder_runs(server: AisciServer, folder: Path) -> wire.FolderRuns:
                 error=step.get("error") or problem,
                 stderr=str(folder / name / "stderr.log"),
                 where=step.get("node") if isinstance(step.get("node"), str) else None,
+                not_reached=meaning.not_reached(declared, means),
             )
         )
     runs.sort(key=lambda r: int(r.run[4:]))
-    holder = server.jobs.holder_of(folder)
     return wire.FolderRuns(
         folder=str(folder),
         idea=locate.idea_of_folder(folder),
         running=holder.id if holder else None,
         runs=runs,
+        metric=wire.SearchMetric(**metric.to_dict()) if metric else None,
     )
 
 
@@ -274,14 +277,7 @@ def list_papers(server: AisciServer, args: Args) -> wire.PapersResult:
         for folder in locate.idea_folders(results, name):
             idea = locate.idea_of_folder(folder)
             meta = _json(folder / "idea.json") or {}
-            pdf = next(
-                (
-                    p
-                    for p in (folder / f"{idea}.pdf", folder / "latex" / "template.pdf")
-                    if p.is_file()
-                ),
-                None,
-            )
+            record = pdf_record.of_idea(folder)
             review_path = next(
                 (
                     p
@@ -304,7 +300,9 @@ def list_papers(server: AisciServer, args: Args) -> wire.PapersResult:
                     idea=idea,
                     template=name,
                     title=meta.get("Title"),
-                    pdf=str(pdf) if pdf else None,
+                    pdf=str(record.pdf) if record else None,
+                    pdf_built_at=record.built_at if record else None,
+                    pdf_stale=record.stale if record else False,
                     review=str(review_path) if review_path else None,
                     kind=summary["kind"],
                     verdict=summary["verdict"],

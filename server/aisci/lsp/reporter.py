@@ -4,8 +4,11 @@ Contract: ``LspReporter.emit`` is called from the job's worker thread; it never 
 never writes the protocol itself (everything goes through the ``Bridge``). Each event becomes
 the notification of docs/lsp.md §3 (its lsp/wire type, sent by ``Bridge.send``), plus a
 progress report on the job's token and, for a finished run, the experiment traceback
-diagnostics. ``CostTracker`` sums the ``CostUpdated`` totals of this session for
-``aisci.getCost``.
+diagnostics. While a run trains, its ``RunProgress`` (about once a second) becomes the report
+"run 1 of 3 · step 400/1,250 · 0:42 elapsed · ~1:20 left" (execution/progress.py words it), so
+"run i of N" stays visible the whole run. Stage and run starts and ends tell the job which
+folders it is busy in (``Job.working``: what the Runs view shows spinning). ``CostTracker`` sums
+the ``CostUpdated`` totals of this session for ``aisci.getCost``.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from aisci.lsp import wire
+from aisci.execution import progress
+from aisci.lsp import pdf_record, wire
 from aisci.lsp.uris import path_to_uri
 
 if TYPE_CHECKING:  # events are dispatched by class name: the module loads with the first command
@@ -106,12 +110,18 @@ class LspReporter:
     ) -> None:
         self.bridge.send(wire.StageChanged(stage, folder, state, message, outputs, self.job.id))
 
+    def _activity(self, folder: str | None, what: str, on: bool) -> None:
+        if folder:
+            self.job.working(folder, what, on)
+
     def _on_StageStarted(self, e: ev.StageStarted) -> None:
+        self._activity(e.folder, f"stage:{e.stage}", True)
         self._stage(e.stage, e.folder, "started", e.message, {})
         self._report(f"{e.stage}: {e.message}" if e.message else e.stage)
         self._log(f"{e.stage} started" + (f": {e.message}" if e.message else ""), folder=e.folder)
 
     def _on_StageFinished(self, e: ev.StageFinished) -> None:
+        self._activity(e.folder, f"stage:{e.stage}", False)
         state = "finished" if e.ok else "failed"
         self._stage(e.stage, e.folder, state, e.message, dict(e.outputs))
         self._report(f"{e.stage} {state}" + (f": {e.message}" if e.message else ""))
@@ -124,17 +134,18 @@ class LspReporter:
     def _on_Progress(self, e: ev.Progress) -> None:
         self._report(f"{e.stage}: {e.message}", e.percent)
 
+    def _run_percent(self, run: str, fraction: float = 0.0) -> float | None:
+        """Experiment runs are run_1..run_N, N at most maxRuns (a scientist may stop sooner):
+        run i's share of the job, ``fraction`` of the way through it."""
+        number = run.removeprefix("run_")
+        if not (number.isdigit() and int(number) > 0 and self.max_runs):
+            return None
+        return 100.0 * (int(number) - 1 + fraction) / self.max_runs
+
     def _on_RunStarted(self, e: ev.RunStarted) -> None:
-        number = e.run.removeprefix("run_")
-        if number.isdigit() and int(number) > 0 and self.max_runs:
-            # Experiment runs are run_1..run_N, N at most maxRuns (a scientist may stop sooner).
-            i, n = int(number), self.max_runs
-            self._report(
-                f"experiments: run {i} of up to {n} running (sandbox {e.sandbox})",
-                100.0 * (i - 1) / n,
-            )
-        else:
-            self._report(f"{e.run} running (sandbox {e.sandbox})")
+        self._activity(e.folder, f"run:{e.run}", True)
+        label = progress.run_label(e.run, self.max_runs)
+        self._report(f"{label} · starting (sandbox {e.sandbox})", self._run_percent(e.run))
         self._log(
             f"{e.run} started in {e.folder} (sandbox {e.sandbox}, timeout {e.timeout_s:g} s)",
             folder=e.folder,
@@ -145,10 +156,19 @@ class LspReporter:
         if self._placed.get(key) != e.where:
             self._placed[key] = e.where
             self.bridge.send(wire.RunPlaced(e.folder, e.run, e.where))
-            self._report(f"{e.run} running on {e.where}")
+            if e.where != "this machine":  # here, the run's own progress says more
+                label = progress.run_label(e.run, self.max_runs)
+                self._report(f"{label} · on {e.where}", self._run_percent(e.run))
             self._log(f"{e.run} in {e.folder} runs on {e.where}", folder=e.folder)
 
+    def _on_RunProgress(self, e: ev.RunProgress) -> None:
+        report = e.snapshot.report
+        done = report.step / report.total if report is not None and report.total else 0.0
+        label = progress.run_label(e.run, self.max_runs)
+        self._report(progress.progress_text(label, e.snapshot), self._run_percent(e.run, done))
+
     def _on_RunFinished(self, e: ev.RunFinished) -> None:
+        self._activity(e.folder, f"run:{e.run}", False)
         self.bridge.send(
             wire.RunFinished(
                 folder=e.folder,
@@ -228,14 +248,20 @@ class LspReporter:
         # The paper stage saved this build's diagnostics just before: publish them with it.
         counts = self.diagnostics.saved_paper_diagnostics(Path(e.folder))
         tex = Path(e.folder) / "latex" / "template.tex"
+        record = pdf_record.of_idea(Path(e.folder))  # e.pdf, the stage's PDF of record
         self.bridge.send(
             wire.PreviewReady(
                 folder=e.folder,
                 tex=str(tex),
-                pdf=e.pdf,
+                pdf=str(record.pdf) if record else e.pdf,
                 ok=True,
                 diagnostics=counts["diagnostics"],
                 errors=counts["errors"],
                 duration_s=None,
+                built_at=record.built_at if record else None,
+                stale=record.stale if record else False,
+                first_error=None,
+                missing=[],
+                install=None,
             )
         )

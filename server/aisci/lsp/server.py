@@ -81,6 +81,9 @@ class AisciServer(Connection):
         self._executor_lock = threading.Lock()
         # An editor's untrusted workspace (AISCI_RESTRICTED=1): answer queries, run nothing.
         self.restricted = os.environ.get("AISCI_RESTRICTED") == "1"
+        # A client that shows a failed command itself, with a fix as a button (initialize's
+        # `showsFailures`, the aisci extension): no window/showMessage of ours beside it.
+        self.client_shows_failures = False
 
     def folders(self) -> list[Path]:
         """The workspace folders, resolved, the root first: those the client named (kept up to

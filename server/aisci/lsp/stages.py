@@ -21,7 +21,7 @@ from aisci.core.folders import baseline_folder
 from aisci.core.template import load_template
 from aisci.core.template_env import applied_scale
 from aisci.errors import AisciError
-from aisci.lsp import locate, wire
+from aisci.lsp import locate, pdf_record, wire
 from aisci.lsp.args import Args
 from aisci.lsp.queries import review_summary
 from aisci.lsp.registry import Plan, command
@@ -311,7 +311,12 @@ def build_paper(server: AisciServer, args: Args) -> Plan:
         # deferred: stages load on first use: +70 ms (+20 %) at the server's start, measured
         from aisci.paper import stages as paper_stages
 
-        out = paper_stages.build_paper(folder, scientist, ctx)
+        server.preview.yield_to_job(folder / "latex")
+        try:
+            out = paper_stages.build_paper(folder, scientist, ctx)
+        except AisciError as e:  # no TeX: the preview says so too, and the Problems panel
+            server.preview.announce(folder, error=e.message)
+            raise
         counts = server.diagnostics.saved_paper_diagnostics(folder)
         tex = folder / "latex" / "template.tex"
         if tex.is_file():  # the build's own checks leave out the style lint
@@ -321,20 +326,15 @@ def build_paper(server: AisciServer, args: Args) -> Plan:
             server.diagnostics.core_diagnostics(
                 "chktex", tex.parent, run_chktex(tex, sandbox=ctx.settings.sandbox)
             )
-        pdfs = [
-            p
-            for p in (
-                folder / f"{locate.idea_of_folder(folder)}.pdf",
-                folder / "latex" / "template.pdf",
-            )
-            if p.is_file()
-        ]
+        record = pdf_record.of_idea(folder)
+        if not out.ok or counts["errors"]:  # the preview's banner and its PDF of record
+            server.preview.announce(folder)
         log = folder / "latex" / "template.log"
         return wire.BuildResult(
             ok=out.ok,
             message=out.message,
             folder=str(folder),
-            pdf=str(pdfs[0]) if pdfs else None,
+            pdf=str(record.pdf) if record else None,
             diagnostics=counts["diagnostics"],
             errors=counts["errors"],
             log=str(log) if log.is_file() else None,

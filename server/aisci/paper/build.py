@@ -26,22 +26,30 @@ a refused file is named on the error it caused (``refusals.note_refusals``). ``B
 says which boundary the build had.
 
 Time bound: latexmk starts in its own session; on timeout the whole process group (latexmk,
-pdflatex, bibtex) is stopped, SIGTERM then SIGKILL.
+pdflatex, bibtex) is stopped, SIGTERM then SIGKILL. A set ``cancel`` (the preview's newer build,
+a job's Cancel) is seen within 0.1 s, also while waiting for another build's folder lock, and
+the group gets SIGKILL 0.1 s after its SIGTERM: it is gone within 0.5 s, and ``Cancelled`` is
+raised before anything is copied.
 
 Stale latexmk state: latexmk remembers in ``<stem>.fdb_latexmk`` that its last run failed
 (pdflatex killed mid-run, by a cancel, a timeout or the system) and, with unchanged sources,
 answers "All targets are up-to-date" with exit 12 on every later build. A build starts with
 ``-g`` (force the rules to run) when that file records a failed rule or the PDF is missing,
-and retries once with ``-g`` when latexmk still answers "Nothing to do" and fails.
+and retries once with ``-g`` when latexmk still answers "Nothing to do" and fails. A build it
+killed (cancel, timeout) deletes that record: the .aux pdflatex left is cut short, and latexmk
+would run BibTeX on it first at the next build and fail before pdflatex ran.
 
-Products stay in ``latex_dir`` (template.aux/.log/.pdf...). With ``output_pdf``, a good PDF is
-copied there atomically (temp file + rename) only when the build succeeded, so the last good
-PDF survives a failed build and a reader never sees a half-written one. Two builds of the same
-folder (build on save, the pipeline) wait for each other through a lock file.
+Products stay in ``latex_dir`` (template.aux/.log/.pdf...). With ``output_pdf`` (the PDF of
+record, lsp/pdf_record.py), a good PDF is copied there atomically (temp file + rename) only when
+the build succeeded, and its SyncTeX record beside it as ``<output stem>.synctex.gz`` (SyncTeX
+finds it by the PDF's name; it names the sources by absolute path), so the last good PDF
+survives a failed or cancelled build and a reader never sees a half-written one. Two builds
+of the same folder (build on save, the pipeline) wait for each other through a lock file.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import os
@@ -76,10 +84,11 @@ REQUIRED_PACKAGES = (
     "multirow.sty",
     "hyperref.sty",
 )
-INSTALL_HINT = (
-    "apt-get install texlive-latex-base texlive-latex-recommended texlive-latex-extra "
-    "texlive-fonts-recommended texlive-science latexmk chktex (or run `make setup`)"
+INSTALL_COMMAND = (
+    "sudo apt-get install texlive-latex-base texlive-latex-recommended texlive-latex-extra "
+    "texlive-fonts-recommended texlive-science latexmk chktex"
 )
+INSTALL_HINT = f"{INSTALL_COMMAND.removeprefix('sudo ')} (or run `make setup`)"
 LATEXMK_FLAGS = (
     "-pdf",
     "-interaction=nonstopmode",
@@ -135,9 +144,9 @@ def _copy_atomic(src: Path, dest: Path) -> None:
     safefs.write_atomic(dest, safefs.read_bytes(src))
 
 
-def _stop_group(proc: subprocess.Popen[bytes]) -> None:
+def _stop_group(proc: subprocess.Popen[bytes], grace_s: float = 3.0) -> None:
     """Stop latexmk and everything it started (they share its process group)."""
-    kill_group(proc, grace_s=3.0, kill_wait_s=5.0)
+    kill_group(proc, grace_s=grace_s, kill_wait_s=5.0)
 
 
 def _run_latexmk(
@@ -166,14 +175,15 @@ def _run_latexmk(
             wait = (
                 deadline - time.monotonic()
                 if cancel is None
-                else min(0.2, deadline - time.monotonic())
+                else min(0.1, deadline - time.monotonic())
             )
             try:
                 out, _ = proc.communicate(timeout=max(0.0, wait))
                 return proc.returncode, out.decode("utf-8", "replace")
             except subprocess.TimeoutExpired:
                 if cancel is not None and cancel.is_set():
-                    _stop_group(proc)
+                    # Nothing of a cancelled build is kept: no grace for TeX to finish a page.
+                    _stop_group(proc, grace_s=0.1)
                     proc.communicate()
                     raise Cancelled("The paper build") from None
                 if time.monotonic() >= deadline:
@@ -202,6 +212,15 @@ def _stale_latexmk_state(latex_dir: Path, stem: str) -> bool:
     return any(line.startswith('["') and line.split()[-1] != "0" for line in lines)
 
 
+def _forget_killed_run(latex_dir: Path, stem: str) -> None:
+    """After latexmk was killed (a cancel, a timeout): pdflatex left an .aux cut short (no
+    ``\\bibdata``), and latexmk's record, older than it, makes the next latexmk run BibTeX on it
+    first, which fails at once without running pdflatex. Without the record, latexmk starts over
+    with pdflatex (a full build)."""
+    with contextlib.suppress(OSError):
+        (latex_dir / f"{stem}.fdb_latexmk").unlink()
+
+
 def _nothing_to_do(rc: int | None, output: str) -> bool:
     return rc not in (0, None) and ("Nothing to do" in output or "are up-to-date" in output)
 
@@ -209,8 +228,9 @@ def _nothing_to_do(rc: int | None, output: str) -> bool:
 class _FolderLock:
     """An exclusive lock on a paper folder, so two builds never write the same .aux at once."""
 
-    def __init__(self, folder: Path, timeout_s: float):
+    def __init__(self, folder: Path, timeout_s: float, cancel: threading.Event | None = None):
         self.path, self.timeout_s, self.fd = folder / ".aisci-build.lock", timeout_s, -1
+        self.cancel = cancel  # a Cancel while another build holds the folder ends the wait
 
     def __enter__(self) -> _FolderLock:
         self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -220,6 +240,9 @@ class _FolderLock:
                 fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 return self
             except BlockingIOError:
+                if self.cancel is not None and self.cancel.is_set():
+                    os.close(self.fd)
+                    raise Cancelled("The paper build") from None
                 if time.monotonic() > deadline:
                     os.close(self.fd)
                     raise AisciError(
@@ -248,9 +271,7 @@ def compile_paper(
     latex_dir = Path(os.path.abspath(latex_dir))
     missing = tex_available(packages=())
     if missing:
-        raise ConfigError(
-            f"The paper cannot be built: {missing}", "Install TeX Live, then build again."
-        )
+        raise ConfigError(f"The paper cannot be built: {missing}", "Then build the paper again.")
     if not (latex_dir / main).is_file():
         raise AisciError(
             f"The paper cannot be built: {latex_dir / main} does not exist.",
@@ -258,7 +279,7 @@ def compile_paper(
         )
     stem = Path(main).stem
     log_path, blg_path, pdf_path = (latex_dir / f"{stem}.{ext}" for ext in ("log", "blg", "pdf"))
-    with _FolderLock(latex_dir, timeout_s), tex_box(latex_dir, sandbox) as box:
+    with _FolderLock(latex_dir, timeout_s, cancel), tex_box(latex_dir, sandbox) as box:
         start = time.monotonic()
         started_at = time.time()
         force = ["-g"] if _stale_latexmk_state(latex_dir, stem) else []
@@ -266,19 +287,25 @@ def compile_paper(
             log.info(
                 "latexmk's record in %s says its last run failed: forcing a full build", latex_dir
             )
-        rc, output = _run_latexmk(
-            ["latexmk", *LATEXMK_FLAGS, *force, main], latex_dir, timeout_s, cancel, box=box
-        )
-        if not force and _nothing_to_do(rc, output):
-            log.info(
-                "latexmk found nothing to do but failed (a stale record): building again with -g"
-            )
-            left = max(1.0, timeout_s - (time.monotonic() - start))
+        try:
             rc, output = _run_latexmk(
-                ["latexmk", *LATEXMK_FLAGS, "-g", main], latex_dir, left, cancel, box=box
+                ["latexmk", *LATEXMK_FLAGS, *force, main], latex_dir, timeout_s, cancel, box=box
             )
+            if not force and _nothing_to_do(rc, output):
+                log.info(
+                    "latexmk found nothing to do but failed (a stale record): building again with -g"
+                )
+                left = max(1.0, timeout_s - (time.monotonic() - start))
+                rc, output = _run_latexmk(
+                    ["latexmk", *LATEXMK_FLAGS, "-g", main], latex_dir, left, cancel, box=box
+                )
+        except Cancelled:
+            _forget_killed_run(latex_dir, stem)
+            raise
         duration = time.monotonic() - start
     timed_out = rc is None
+    if timed_out:
+        _forget_killed_run(latex_dir, stem)
 
     def fresh(p: Path) -> bool:  # written by this build, not left over from an earlier one
         return safefs.is_file(p) and p.stat().st_mtime >= started_at - 1
@@ -312,10 +339,15 @@ def compile_paper(
     ok = not failed and safefs.is_file(pdf_path) and not has_errors(diags)
     pdf: Path | None = None
     if ok:
+        if cancel is not None and cancel.is_set():  # cancelled as latexmk ended: keep the old PDF
+            raise Cancelled("The paper build")
         pdf = pdf_path
         if output_pdf is not None:
-            _copy_atomic(pdf_path, Path(output_pdf))
             pdf = Path(output_pdf)
+            synctex = latex_dir / f"{stem}.synctex.gz"
+            if safefs.is_file(synctex):
+                _copy_atomic(synctex, pdf.with_name(f"{pdf.stem}.synctex.gz"))
+            _copy_atomic(pdf_path, pdf)
     log.info(
         "built %s in %.1f s (sandbox %s): %s, %d diagnostics",
         latex_dir / main,

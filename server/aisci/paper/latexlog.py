@@ -21,6 +21,7 @@ Reference undefined" warnings, because a failed first pass never got to run BibT
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeGuard
@@ -418,3 +419,10 @@ def parse_blg(
                 out.append(Diagnostic(main, None, severity, g.get("msg") or line.strip(), "bibtex"))
             break
     return tuple(sorted(dict.fromkeys(out), key=sort_key))
+
+
+def first_error(diagnostics: Iterable[Diagnostic], main: str = "template.tex") -> Diagnostic | None:
+    """The error to fix first: the earliest located one in ``main``, then in another file, then
+    one with no line (a summary such as "latexmk failed")."""
+    key = lambda d: (d.line is None, d.file != main, d.file, d.line or 0)  # noqa: E731
+    return min((d for d in diagnostics if d.is_error), key=key, default=None)

@@ -4,9 +4,11 @@
  * papers are listed, read from that folder.)
  *
  * Contract: `notices(s)` gives each view's `message` (`TreeView.message`, shown above the
- * items; "" for none) and the Templates view's action items when the server failed (Select
- * Python Interpreter, Show Logs, Restart Server). While the server starts, the views have no
- * message and no item, so the `viewsWelcome` "Starting the AI Scientist server…" shows (also
+ * items; "" for none; when the server failed, each view says so, and that its items are stale)
+ * and the action items at the top of the views when the server failed (Set Up the
+ * AI Scientist Here in a trusted workspace, Select Python Interpreter, Show Logs, Restart
+ * Server). While the server starts, the views have no message and no item, so the
+ * `viewsWelcome` "Starting the AI Scientist server…" shows (also
  * before the extension has activated, instead of VS Code's "no data provider"). Pure,
  * unit-tested.
  */
@@ -17,16 +19,27 @@ export interface NoticeInput {
   state: "stopped" | "starting" | "running" | "failed";
   failure?: string;
   trusted: boolean;
+  /** The views that still list what the server said before it stopped (now stale). */
+  filled?: Record<string, boolean>;
 }
 
 export interface Notices {
-  /** Per view id suffix ("templates", "ideas", "runs", "papers"). */
+  /** Per view id suffix ("templates", "ideas", "runs", "papers", "searchTree"). */
   messages: Record<string, string>;
-  /** Items of the Templates view in place of the templates (the server failed). */
+  /** The failed server's buttons, at the top of each view named in `actionsIn` (above its
+   * stale items). The Ideas view without items is left empty, for its set-up welcome. */
   actions?: Node[];
+  actionsIn?: string[];
 }
 
-const VIEWS = ["templates", "ideas", "runs", "papers"];
+const VIEWS = ["templates", "ideas", "runs", "papers", "searchTree"];
+const DOWN = "The AI Scientist server is not running";
+
+/** Why the server is down, said once ("…not running: …cannot start" never happens). */
+export function serverDown(failure: string | undefined): string {
+  const why = (failure ?? "").trim();
+  return !why ? `${DOWN}.` : /^The AI Scientist server\b/i.test(why) ? why : `${DOWN}: ${why}`;
+}
 
 function action(id: string, label: string, command: string, icon: string): Node {
   return {
@@ -41,10 +54,20 @@ function action(id: string, label: string, command: string, icon: string): Node 
 export function notices(s: NoticeInput): Notices {
   const messages: Record<string, string> = Object.fromEntries(VIEWS.map((v) => [v, ""]));
   if (s.state === "failed") {
-    messages.templates = `The AI Scientist server is not running: ${s.failure ?? "it stopped"}`;
+    const filled = s.filled ?? {};
+    const stale = " What is listed is from before it stopped and may be out of date.";
+    for (const v of VIEWS) {
+      messages[v] = filled[v] ? `${DOWN}.${stale}` : v === "ideas" ? "" : `${DOWN}.`;
+    }
+    messages.templates = serverDown(s.failure) + (filled.templates ? stale : "");
     return {
       messages,
+      actionsIn: VIEWS.filter((v) => v !== "ideas" || filled[v]),
       actions: [
+        // Installing aisci runs Python and pip: offered only where the workspace is trusted.
+        ...(s.trusted
+          ? [action("setup", "Set Up the AI Scientist Here…", "aiScientist.setUp", "tools")]
+          : []),
         action(
           "python",
           "Select Python Interpreter…",

@@ -7,19 +7,23 @@
  * Runs listing that has a record. Every `aisci/treeChanged` of the folder re-reads it (coalesced,
  * 300 ms). A node's click opens the diff of its parent's `run_<parent>.py` against its own
  * `run_<id>.py` (the recorded diff when a snapshot is missing); Pin / Unpin / Prune send
- * `aisci.steerNode` and say a refusal (busy, untrusted) the way every command does.
+ * `aisci.steerNode` and say a refusal (busy, untrusted) the way every command does. When the
+ * server fails, the tree shown stays, marked stale, under the same buttons as the other views.
  */
 
 import * as vscode from "vscode";
 import * as path from "path";
 import { describeFailure } from "../errors";
+import { tell } from "../tell";
 import { pickFolder } from "../picks";
 import type { TreeResult } from "../protocol";
 import type { ServerManager } from "../server";
 import type { Store } from "./store";
 import { searchTreeMessage, searchTreeNodes } from "./searchTreeModel";
 import { NodeTree } from "./trees";
-import { isBaselineFolder, Node, stampOf } from "./treeModel";
+import { notices } from "./notice";
+import { isBaselineFolder } from "./runsModel";
+import { Node, stampOf } from "./treeModel";
 
 type SearchNodeData = Extract<Node["data"], { kind: "searchNode" }>;
 
@@ -59,7 +63,12 @@ export class SearchTreeView implements vscode.Disposable {
           void this.findNewest();
         }
       }),
-      server.onDidChangeState((state) => state === "running" && this.schedule()),
+      server.onDidChangeState((state) => {
+        this.noticeServer();
+        if (state === "running") {
+          this.schedule();
+        }
+      }),
       vscode.commands.registerCommand("aiScientist.showSearchTree", (arg?: unknown) =>
         this.show(arg),
       ),
@@ -88,11 +97,30 @@ export class SearchTreeView implements vscode.Disposable {
     }, 300);
   }
 
+  /** A failed server: the tree stays, marked stale, under the side bar's same buttons. */
+  private noticeServer(): void {
+    const failed = this.server.state === "failed";
+    const n = notices({
+      state: this.server.state,
+      failure: this.server.failure,
+      trusted: vscode.workspace.isTrusted,
+      filled: { searchTree: this.nodes.length > 0 },
+    });
+    this.tree.setActions(failed ? n.actions : undefined);
+    this.view.message = failed
+      ? n.messages.searchTree || undefined
+      : (this.folder && searchTreeMessage(this.result, path.basename(this.folder))) || undefined;
+  }
+
   async refresh(): Promise<void> {
     if (!this.folder) {
       return;
     }
-    this.result = await this.server.query<TreeResult>("aisci.getTree", { folder: this.folder });
+    const result = await this.server.query<TreeResult>("aisci.getTree", { folder: this.folder });
+    if (result === undefined && this.server.state !== "running") {
+      return; // no answer from a server that is down: keep what is shown (marked stale)
+    }
+    this.result = result;
     this.nodes = searchTreeNodes(this.result);
     this.view.message = searchTreeMessage(this.result, path.basename(this.folder)) || undefined;
     this.tree.update(this.store.current);
@@ -185,14 +213,7 @@ export class SearchTreeView implements vscode.Disposable {
     try {
       await this.server.execute("aisci.steerNode", { folder: d.folder, node: d.node, action });
     } catch (e) {
-      const f = describeFailure(title, e);
-      const show =
-        f.severity === "info"
-          ? vscode.window.showInformationMessage
-          : f.severity === "warning"
-            ? vscode.window.showWarningMessage
-            : vscode.window.showErrorMessage;
-      void show(f.message);
+      void tell(describeFailure(title, e), { logs: this.server.logs });
     }
     await this.refresh();
   }

@@ -171,18 +171,20 @@ export function searchTreeMessage(
   if (!r || !r.nodes.length) {
     return folderName ? `${folderName}: no search recorded (no tree.json).` : "";
   }
-  const ran = r.nodes.filter(
-    (n) =>
-      n.kind !== "root" &&
-      n.kind !== "seed" &&
-      n.run &&
-      (n.status === "done" || n.status === "failed"),
-  ).length;
-  const failed = r.nodes.filter((n) => n.status === "failed").length;
+  // Counted as the Runs view counts the folder's runs: every node that ran (the baseline's run_0
+  // and the seeds' confirmation runs too), by its state.
+  const runs = r.nodes.filter((n) => n.run);
+  const count = (status: string) => runs.filter((n) => n.status === status).length;
+  const states = ["done", "failed", "cancelled", "running"]
+    .filter((st) => st === "done" || count(st))
+    .map((st) => `${count(st)} ${st}`);
   const best = r.nodes.find((n) => n.id === r.best);
-  const metric = r.metric ? ` on ${r.metric.name} (${r.metric.direction})` : "";
+  const metric = r.metric
+    ? ` on ${r.metric.name} (${r.metric.direction === "max" ? "higher" : "lower"} is better)`
+    : "";
   const bestText = best
     ? `; best ${best.run ?? `node ${best.id}`}${best.metric !== null ? ` ${formatNumber(best.metric)}` : ""}`
     : "";
-  return `${folderName ?? r.folder}: ${r.search ?? "tree"} search${metric}, ${ran} variant${ran === 1 ? "" : "s"} ran, ${failed} failed${bestText}`;
+  const ran = states.length ? states.join(" · ") : "no run yet";
+  return `${folderName ?? r.folder}: ${r.search ?? "tree"} search${metric}: ${ran}${bestText}`;
 }

@@ -51,13 +51,6 @@ export class Store implements vscode.Disposable {
     });
   }
 
-  /** Empty views (the server failed): the welcome content says what to do. */
-  clear(): void {
-    this.snapshot = EMPTY;
-    void vscode.commands.executeCommand("setContext", "aiScientist.loaded", false);
-    this.changed.fire(this.snapshot);
-  }
-
   get current(): Snapshot {
     return this.snapshot;
   }

@@ -1,5 +1,7 @@
 /**
- * The four views' items, built from the server's query results (docs/lsp.md §2, queries).
+ * The views' items, built from the server's query results (docs/lsp.md §2, queries): the
+ * Templates, Ideas and Papers views here, the Runs view in runsModel.ts, with the formatting
+ * they share (numbers, durations, means, Markdown).
  *
  * Contract: each `*Nodes` function maps query results to plain `Node` values (label,
  * description, Markdown tooltip, codicon, context value, children, click command) that the
@@ -8,15 +10,7 @@
  */
 
 import * as path from "path";
-import type {
-  FolderRuns,
-  IdeaInfo,
-  IdeasResult,
-  Means,
-  PaperInfo,
-  RunInfo,
-  TemplateInfo,
-} from "../protocol";
+import type { IdeaInfo, IdeasResult, Means, PaperInfo, TemplateInfo } from "../protocol";
 
 export type NodeData =
   | { kind: "template"; template: string; name: string }
@@ -120,7 +114,28 @@ export function compareToBaseline(value: number, base: number | undefined): stri
   return `${formatNumber(value)} (baseline ${formatNumber(base)}, ${sign}${Math.abs(pct).toFixed(0)}%)`;
 }
 
-function md(text: string): string {
+/** The change from the baseline alone ("−25%"), for a row's description; "" when unknown. */
+export function changeFromBaseline(value: number, base: number | undefined): string {
+  if (base === undefined || base === 0) {
+    return "";
+  }
+  const pct = ((value - base) / Math.abs(base)) * 100;
+  const sign = pct > 0 ? "+" : pct < 0 ? "−" : "±";
+  return `${sign}${Math.abs(pct).toFixed(0)}%`;
+}
+
+/** "1 folder", "2 folders". */
+export function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
+
+/** `text` cut to `max` characters (the full text is in the tooltip). */
+export function cut(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1).trimEnd()}…`;
+}
+
+/** `text` with Markdown's special characters escaped, for a tooltip. */
+export function md(text: string): string {
   return text.replace(/([\\`*_{}[\]()#+\-.!|<>])/g, "\\$1");
 }
 
@@ -292,141 +307,7 @@ export function ideaNodes(results: { template: TemplateInfo; ideas: IdeasResult 
   return groups.map(({ template, children }) => ({
     id: `ideas:${template.path}`,
     label: template.name,
-    description: `${children.filter((c) => c.data.kind === "idea").length} ideas`,
-    icon: { id: "beaker" },
-    children,
-    expanded: true,
-    contextValue: "template",
-    data: { kind: "template", template: template.path, name: template.name },
-  }));
-}
-
-// ---------- Runs ----------
-
-/** `stderr` is the run's log file (a path) or its text: a path is named, text is quoted (its tail). */
-export function stderrMarkdown(stderr: string | null | undefined): string {
-  if (!stderr) {
-    return "";
-  }
-  if (!stderr.includes("\n") && /^(\/|[A-Za-z]:\\)/.test(stderr)) {
-    return "\n\nLog: `" + stderr.replace(/`/g, "'") + "`";
-  }
-  return (
-    "\n\n```\n" +
-    stderr.trimEnd().split("\n").slice(-12).join("\n").replace(/```/g, "'''") +
-    "\n```"
-  );
-}
-
-export function runNode(folder: string, run: RunInfo, baseline: Record<string, number>): Node {
-  const means = flattenMeans(run.means);
-  const metric = keyMetric(Object.keys(means).length ? Object.keys(means) : Object.keys(baseline));
-  const isBaseline = run.run === "run_0";
-  const parts: string[] = [];
-  if (run.status === "failed") {
-    const reason = (run.error ?? "").split("\n")[0];
-    parts.push(`failed${reason ? ": " + reason : ""}`);
-  } else if (metric !== undefined && means[metric] !== undefined) {
-    parts.push(
-      `${metric} ${isBaseline ? formatNumber(means[metric]) : compareToBaseline(means[metric], baseline[metric])}`,
-    );
-  } else {
-    parts.push(run.status ?? "");
-  }
-  const dur = formatDuration(run.durationS);
-  if (dur) {
-    parts.push(dur);
-  }
-  if (run.where) {
-    parts.push(`on ${run.where}`); // a Ray cluster node (docs/cluster.md)
-  }
-  const rows = Object.keys({ ...baseline, ...means }).map((m) => {
-    const b = baseline[m];
-    const v = means[m];
-    return `| ${md(m)} | ${b === undefined ? "–" : formatNumber(b)} | ${v === undefined ? "–" : formatNumber(v)} |`;
-  });
-  const tooltip = [
-    `**${run.run}**${isBaseline ? " (baseline)" : ""}: ${run.status}${dur ? `, ${dur}` : ""}`,
-    run.where ? `\n\nRan on ${md(run.where)}` : "",
-    run.description ? `\n\n${md(run.description)}` : "",
-    rows.length
-      ? `\n\n| metric | baseline | ${run.run} |\n|---|---:|---:|\n${rows.join("\n")}`
-      : "",
-    run.error ? `\n\n**Error:** ${md(run.error)}` : "",
-    stderrMarkdown(run.stderr),
-  ].join("");
-  return {
-    id: `run:${folder}:${run.run}`,
-    label: isBaseline ? "run_0 (baseline)" : run.run,
-    description: parts.join(" · "),
-    tooltip,
-    icon:
-      run.status === "failed"
-        ? { id: "error", color: "testing.iconFailed" }
-        : { id: "pass", color: "testing.iconPassed" },
-    contextValue: run.status === "failed" ? "run.failed" : "run",
-    data: { kind: "run", folder, run: run.run },
-  };
-}
-
-/** `baseline_<scale>`, or `baseline` of a template without scales (its whole study at every scale). */
-export function isBaselineFolder(folder: string): boolean {
-  const name = path.basename(folder);
-  return name === "baseline" || name.startsWith("baseline_");
-}
-
-export function folderNode(f: FolderRuns): Node {
-  const name = path.basename(f.folder);
-  const isBaseline = isBaselineFolder(name);
-  const label = !isBaseline
-    ? (f.idea ?? name)
-    : name === "baseline"
-      ? "baseline (no scales: whole study)"
-      : `baseline (${name.slice("baseline_".length)})`;
-  const base = flattenMeans(f.runs.find((r) => r.run === "run_0")?.means);
-  const failed = f.runs.filter((r) => r.status === "failed").length;
-  const done = f.runs.filter((r) => r.status !== "failed").length;
-  const parts = [];
-  if (f.running) {
-    parts.push("running");
-  }
-  parts.push(`${done} done${failed ? `, ${failed} failed` : ""}`);
-  const stamp = stampOf(f.folder);
-  if (stamp) {
-    parts.push(stamp);
-  }
-  return {
-    id: `folder:${f.folder}`,
-    label,
-    description: parts.join(" · "),
-    tooltip: `**${md(label)}**\n\n${md(f.folder)}${f.running ? `\n\nRunning: ${f.running}` : ""}`,
-    icon: f.running ? { id: "sync~spin" } : isBaseline ? { id: "milestone" } : { id: "beaker" },
-    contextValue: isBaseline ? "folder.baseline" : "folder.idea",
-    expanded: !isBaseline,
-    children: f.runs.map((r) => runNode(f.folder, r, base)),
-    command: { command: "aiScientist.showResults", title: "Show Results" },
-    data: { kind: "folder", folder: f.folder, idea: f.idea ?? null, baseline: isBaseline },
-  };
-}
-
-export function runNodes(results: { template: TemplateInfo; folders: FolderRuns[] }[]): Node[] {
-  const groups = results.map(({ template, folders }) => ({
-    template,
-    children: [...folders]
-      .sort(
-        (a, b) =>
-          Number(isBaselineFolder(a.folder)) - Number(isBaselineFolder(b.folder)) ||
-          b.folder.localeCompare(a.folder),
-      )
-      .map(folderNode),
-  }));
-  if (groups.length === 1) {
-    return groups[0].children;
-  }
-  return groups.map(({ template, children }) => ({
-    id: `runs:${template.path}`,
-    label: template.name,
-    description: `${children.length} folders`,
+    description: count(children.filter((c) => c.data.kind === "idea").length, "idea"),
     icon: { id: "beaker" },
     children,
     expanded: true,
@@ -449,6 +330,13 @@ export const SCORE_ORDER = [
   "Confidence",
 ];
 
+/** When the PDF of record was built, and whether a save has not been built yet. */
+export function builtLine(builtAt: number | null, stale: boolean): string {
+  const when = builtAt === null ? "" : ` built ${new Date(builtAt * 1000).toLocaleString()}`;
+  const older = stale ? "; older than the source (a save has not been built yet)" : "";
+  return when || older ? `\n\nPDF${when}${older}.` : "";
+}
+
 export function paperNodes(papers: PaperInfo[]): Node[] {
   return papers.map((p) => {
     // A checklist review is not a judgement: it shows its count of passed checks, never scores.
@@ -468,6 +356,8 @@ export function paperNodes(papers: PaperInfo[]): Node[] {
     }
     if (!p.pdf) {
       parts.push("no PDF yet");
+    } else if (p.pdfStale) {
+      parts.push("PDF older than the source");
     } else if (!p.review) {
       parts.push("not reviewed");
     }
@@ -483,6 +373,7 @@ export function paperNodes(papers: PaperInfo[]): Node[] {
           : "",
       rows.length ? `\n\n| score | |\n|---|---:|\n${rows.join("\n")}` : "",
       `\n\n${p.pdf ? md(p.pdf) : "No PDF yet: run AI Scientist: Build Paper."}`,
+      p.pdf ? builtLine(p.pdfBuiltAt ?? null, p.pdfStale === true) : "",
     ].join("");
     return {
       id: `paper:${p.folder}`,

@@ -2,9 +2,14 @@
  * The paper preview page (runs inside the webview; bundled with pdf.js into media/preview.js).
  *
  * Contract: waits for `worker` (the pdf.js worker source, started from a blob: URL) and
- * `pdf` (the PDF as base64) messages; renders every page into a canvas at the current zoom; on a
- * new `pdf` it re-renders keeping the zoom and the page in view (and its offset); `missing`
- * shows the text given and a Build button; `status` shows a line above the pages. Zoom, page
+ * `pdf` (the PDF as base64, with `builtAt` and `stale`) messages; renders every page into a
+ * canvas at the current zoom; on a new `pdf` it re-renders keeping the zoom and the page in view
+ * (and its offset); `missing` shows the text given and a Build button; `status` shows a line
+ * above the pages. The status line says which build is shown: its name, pages, the time it was
+ * built and "older than the source" when a source changed since (`record` updates the last two,
+ * mirrored in `body[data-built-at]` and `body[data-stale]`). `banner {text, file, line, link}`
+ * shows a failed build's first error above, with a link that posts `openSource {file, line}`;
+ * a `banner` without text hides it. Zoom, page
  * and the folder survive the panel being hidden or the window reloaded (vscode.setState).
  * After each render it posts `rendered {pages, width, height}` and counts it in
  * `body[data-renders]`. SyncTeX: a double-click or Ctrl/Cmd+click on a page posts
@@ -47,10 +52,41 @@ const workerReady = new Promise<void>((r) => (resolveWorker = r));
 let doc: pdfjs.PDFDocumentProxy | undefined;
 let renderToken = 0;
 let pageSizes: { top: number; height: number }[] = [];
+const shown: { name: string; builtAt: number | null; stale: boolean } = {
+  name: "",
+  builtAt: null,
+  stale: false,
+};
+const bannerEl = document.getElementById("banner") as HTMLDivElement;
+const bannerText = document.getElementById("banner-text") as HTMLSpanElement;
+const bannerLink = document.getElementById("banner-link") as HTMLAnchorElement;
+let bannerTarget: { file: string; line: number | null } | undefined;
 
 function setStatus(text: string, kind: "" | "error" | "hidden" = ""): void {
   statusEl.textContent = text;
   statusEl.className = kind;
+}
+
+/** Which build is shown, for the status line. */
+function describe(): string {
+  const pages = doc ? ` · ${doc.numPages} page${doc.numPages === 1 ? "" : "s"}` : "";
+  const when =
+    shown.builtAt === null ? "" : ` · built ${new Date(shown.builtAt * 1000).toLocaleTimeString()}`;
+  document.body.dataset.builtAt = String(shown.builtAt ?? "");
+  document.body.dataset.stale = String(shown.stale);
+  return `${shown.name}${pages}${when}${shown.stale ? " · older than the source" : ""}`;
+}
+
+function showBanner(m: Record<string, unknown>): void {
+  const text = typeof m.text === "string" ? m.text : "";
+  bannerEl.hidden = !text;
+  bannerText.textContent = text;
+  bannerTarget =
+    typeof m.file === "string"
+      ? { file: m.file, line: typeof m.line === "number" ? m.line : null }
+      : undefined;
+  bannerLink.hidden = !bannerTarget;
+  bannerLink.textContent = bannerTarget && typeof m.link === "string" ? m.link : "";
 }
 
 function save(): void {
@@ -146,9 +182,8 @@ async function load(data: Uint8Array, name: string): Promise<void> {
     doc = next;
     await render();
     await old?.destroy();
-    setStatus(
-      `${name} · ${next.numPages} page${next.numPages === 1 ? "" : "s"} · ${new Date().toLocaleTimeString()}`,
-    );
+    shown.name = name;
+    setStatus(describe());
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     setStatus(`Could not render ${name}: ${message}`, "error");
@@ -197,6 +232,8 @@ window.addEventListener("message", (event: MessageEvent) => {
       startWorker(String(m.source));
       break;
     case "pdf":
+      shown.builtAt = typeof m.builtAt === "number" ? m.builtAt : null;
+      shown.stale = m.stale === true;
       setStatus("Rendering…");
       void load(fromBase64(String(m.base64)), String(m.name));
       break;
@@ -215,6 +252,16 @@ window.addEventListener("message", (event: MessageEvent) => {
     }
     case "status":
       setStatus(String(m.text), m.error ? "error" : "");
+      break;
+    case "record":
+      shown.builtAt = typeof m.builtAt === "number" ? m.builtAt : shown.builtAt;
+      shown.stale = m.stale === true;
+      if (doc) {
+        setStatus(describe());
+      }
+      break;
+    case "banner":
+      showBanner(m);
       break;
     case "reveal":
       reveal(Number(m.page), Number(m.x), Number(m.y), Number(m.w), Number(m.h));
@@ -271,6 +318,12 @@ document.getElementById("fit")?.addEventListener("click", () => {
   state.zoom = "fit";
   save();
   void render();
+});
+bannerLink.addEventListener("click", (event) => {
+  event.preventDefault();
+  if (bannerTarget) {
+    vscode.postMessage({ type: "openSource", ...bannerTarget });
+  }
 });
 document
   .getElementById("draft-next")

@@ -6,8 +6,15 @@
  *   read with `vscode.workspace.fs` and posted to the page as base64 text (no file URL, so nothing
  *   depends on how a host serves local resources); the pdf.js worker source is posted too and
  *   started from a `blob:` URL (CSP: html.ts `previewCsp`; no remote content).
+ * - One PDF of record (server/aisci/lsp/pdf_record.py): the preview, SyncTeX, Open Paper
+ *   Preview and the Papers view show the PDF the server names (`aisci.listPapers`, the
+ *   notification), the newest successful build; the page says when it was built and "older
+ *   than the source" when a source changed since.
  * - `aisci/previewReady` for the folder re-posts the new PDF; the page keeps its page and zoom.
- *   A failed build keeps the old PDF and shows how many errors (the Problems panel has them).
+ *   A failed build keeps the PDF of record and shows a banner naming its first error, with a
+ *   link to its line (the Problems panel has them all). TeX programs missing from the server's
+ *   PATH (named once per server session by the server) give one warning with "Install TeX…",
+ *   which opens a terminal with the install command typed, not run.
  * - No PDF yet: the page says so and which build to run (AI Scientist: Build Paper), with a
  *   button for it.
  * - The page's buttons post `draftNext`, `build`, `openTex`, which run the extension's commands
@@ -26,6 +33,7 @@ import * as path from "path";
 import * as vscode from "vscode";
 import type { Logs } from "../logs";
 import type { PaperInfo, PreviewReady } from "../protocol";
+import { type Banner, bannerOf, tellMissingTex } from "./buildNotice";
 import type { Notification, ServerManager } from "../server";
 import { escapeHtml, nonce, previewCsp } from "./html";
 import { latexDirOf, synctexEdit, synctexView } from "../synctex";
@@ -39,29 +47,39 @@ export async function exists(file: string): Promise<boolean> {
   }
 }
 
-/** Where the folder's PDF is: the one given, the one the server lists, `<idea>.pdf`, `latex/template.pdf`. */
+/** The folder's PDF of record and when it was built, as the server says (`aisci.listPapers`).
+ * A folder the server does not list is a loose document's (its own latexmk output is its record
+ * while its last build worked, and the notification says when not); with no answer, `given` or
+ * `<idea>.pdf`. */
 export async function findPdf(
   folder: string,
   given: string | null | undefined,
   server: ServerManager,
-): Promise<string | undefined> {
-  const candidates: string[] = [];
-  if (given) {
-    candidates.push(given);
-  }
+): Promise<Shown> {
   const papers = await server.query<{ papers: PaperInfo[] }>("aisci.listPapers", {});
   const listed = papers?.papers.find((p) => p.folder === folder);
-  if (listed?.pdf) {
-    candidates.push(listed.pdf);
+  if (listed) {
+    return listed.pdf && (await exists(listed.pdf))
+      ? { pdf: listed.pdf, builtAt: listed.pdfBuiltAt, stale: listed.pdfStale }
+      : { pdf: undefined, builtAt: null, stale: false };
   }
-  const idea = listed?.idea ?? path.basename(folder).replace(/^\d{8}_\d{6}_/, "");
-  candidates.push(path.join(folder, `${idea}.pdf`), path.join(folder, "latex", "template.pdf"));
-  for (const c of candidates) {
-    if (await exists(c)) {
-      return c;
+  const idea = path.basename(folder).replace(/^\d{8}_\d{6}_/, "");
+  const own = papers
+    ? path.join(folder, "latex", "template.pdf")
+    : path.join(folder, `${idea}.pdf`);
+  for (const c of [given, own]) {
+    if (c && (await exists(c))) {
+      return { pdf: c, builtAt: null, stale: false };
     }
   }
-  return undefined;
+  return { pdf: undefined, builtAt: null, stale: false };
+}
+
+/** The PDF a preview shows: the PDF of record, its build time, whether a source is newer. */
+interface Shown {
+  pdf: string | undefined;
+  builtAt: number | null;
+  stale: boolean;
 }
 
 /** A message of the preview page's script (src/webview-scripts/preview.ts); fields are checked where read. */
@@ -70,10 +88,11 @@ interface WebviewMessage {
   [k: string]: unknown;
 }
 
-interface Preview {
+interface Preview extends Shown {
   panel: vscode.WebviewPanel;
   folder: string;
-  pdf: string | undefined;
+  /** The build time of the PDF last posted to the page. */
+  posted?: number | null;
   ready: boolean;
   rendered?: boolean;
   /** Run once after the next render (a reveal asked for before the PDF was drawn). */
@@ -100,6 +119,9 @@ export class PreviewPanels
       return;
     }
     const p = n.params as PreviewReady;
+    if (p.missing.length) {
+      void tellMissingTex(p.missing, p.install);
+    }
     const preview = this.previews.get(p.folder);
     if (!preview) {
       return;
@@ -107,20 +129,35 @@ export class PreviewPanels
     this.logs.info(
       `preview of ${path.basename(p.folder)}: built (latexmk ${p.durationS ?? "?"} s), ${p.ok ? "posting the PDF" : "failed"}`,
     );
-    if (p.ok && p.pdf) {
-      preview.pdf = p.pdf;
-      void this.postPdf(preview);
+    // A loose document's failed build leaves no PDF of record: the page keeps what it drew.
+    const shown =
+      p.ok || p.pdf
+        ? { pdf: p.pdf ?? undefined, builtAt: p.builtAt, stale: p.stale }
+        : { pdf: preview.pdf, builtAt: preview.builtAt, stale: true };
+    void this.showBuild(preview, shown, p.ok ? undefined : bannerOf(p));
+  }
+
+  /** Post the PDF of record when it is another build than the page shows, and the banner. */
+  private async showBuild(preview: Preview, shown: Shown, banner?: Banner): Promise<void> {
+    const another = shown.pdf !== preview.pdf || shown.builtAt !== preview.posted;
+    Object.assign(preview, shown);
+    if (!preview.ready) {
+      return;
+    }
+    await preview.panel.webview.postMessage({ type: "banner", ...(banner ?? {}) });
+    if (another || !preview.rendered) {
+      await this.postPdf(preview);
     } else {
-      void preview.panel.webview.postMessage({
-        type: "status",
-        text: `The last build failed with ${p.errors ?? "?"} error(s); showing the previous PDF. See the Problems panel.`,
-        error: true,
+      await preview.panel.webview.postMessage({
+        type: "record",
+        builtAt: preview.builtAt,
+        stale: preview.stale,
       });
     }
   }
 
   private adopt(panel: vscode.WebviewPanel, folder: string): Preview {
-    const p: Preview = { panel, folder, pdf: undefined, ready: false };
+    const p: Preview = { panel, folder, pdf: undefined, builtAt: null, stale: false, ready: false };
     this.previews.set(folder, p);
     panel.onDidDispose(() => this.previews.delete(folder));
     panel.webview.onDidReceiveMessage((m: WebviewMessage) => this.onMessage(p, m));
@@ -150,10 +187,16 @@ export class PreviewPanels
       preview = this.adopt(panel, folder);
     }
     const found = await findPdf(folder, pdf, this.server);
-    // The same PDF already drawn stays as it is (its page, zoom, a SyncTeX mark); a new or gone
-    // one is posted (aisci/previewReady posts rebuilds).
-    const same = preview.rendered && found !== undefined && found === preview.pdf;
-    preview.pdf = found;
+    // The same build already drawn stays as it is (its page, zoom, a SyncTeX mark); another or
+    // a gone one is posted (aisci/previewReady posts rebuilds).
+    const same =
+      preview.rendered &&
+      found.pdf !== undefined &&
+      found.pdf === preview.pdf &&
+      (found.builtAt === null || found.builtAt === preview.posted);
+    if (!same) {
+      Object.assign(preview, found); // (the same PDF keeps the build time the server gave)
+    }
     if (preview.ready && !same) {
       await this.postPdf(preview);
     }
@@ -173,7 +216,7 @@ export class PreviewPanels
     panel.webview.options = this.options();
     const preview = this.adopt(panel, folder);
     await this.server.start({ quiet: true });
-    preview.pdf = await findPdf(folder, undefined, this.server);
+    Object.assign(preview, await findPdf(folder, undefined, this.server));
     if (preview.ready) {
       await this.postPdf(preview);
     }
@@ -194,13 +237,12 @@ export class PreviewPanels
     const latex = latexDirOf(tex);
     const folder = path.dirname(latex);
     const position = editor.selection.active;
-    const found = await synctexView(
-      path.join(latex, "template.pdf"),
-      tex,
-      position.line + 1,
-      position.character + 1,
-    );
+    // The place in the PDF the preview shows (the PDF of record, with its SyncTeX record
+    // beside it), never in latexmk's working output, which a failed build rewrites.
     const preview = await this.show(folder);
+    const found = preview.pdf
+      ? await synctexView(preview.pdf, tex, position.line + 1, position.character + 1)
+      : { error: "the paper has no PDF yet (save it, or run AI Scientist: Build Paper)" };
     if ("error" in found) {
       void vscode.window.showWarningMessage(
         `SyncTeX found no place for line ${position.line + 1} of ${path.basename(tex)}: ${found.error}`,
@@ -230,6 +272,14 @@ export class PreviewPanels
       case "build":
         await vscode.commands.executeCommand("aiScientist.buildPaper", { folder: preview.folder });
         break;
+      case "openSource": {
+        const line = Math.max(0, Number(m.line ?? 1) - 1);
+        await vscode.window.showTextDocument(vscode.Uri.file(String(m.file)), {
+          viewColumn: vscode.ViewColumn.One,
+          selection: new vscode.Range(line, 0, line, 0),
+        });
+        break;
+      }
       case "openTex": {
         const tex = vscode.Uri.file(path.join(preview.folder, "latex", "template.tex"));
         await vscode.window.showTextDocument(tex, { viewColumn: vscode.ViewColumn.One });
@@ -246,13 +296,9 @@ export class PreviewPanels
         break;
       }
       case "synctexEdit": {
-        const latex = path.join(preview.folder, "latex");
-        const found = await synctexEdit(
-          path.join(latex, "template.pdf"),
-          Number(m.page),
-          Number(m.x),
-          Number(m.y),
-        );
+        const found = preview.pdf
+          ? await synctexEdit(preview.pdf, Number(m.page), Number(m.x), Number(m.y))
+          : { error: "no PDF is shown" };
         if ("error" in found) {
           void vscode.window.showWarningMessage(
             `SyncTeX found no source for that spot of page ${Number(m.page)}: ${found.error}`,
@@ -308,12 +354,15 @@ export class PreviewPanels
       return;
     }
     const bytes = await vscode.workspace.fs.readFile(vscode.Uri.file(preview.pdf));
+    preview.posted = preview.builtAt;
     // Base64 text, not the bytes: typed arrays do not survive every host's message passing
     // (code-server's remote extension host turns them into plain objects).
     await preview.panel.webview.postMessage({
       type: "pdf",
       name: path.basename(preview.pdf),
       base64: Buffer.from(bytes).toString("base64"),
+      builtAt: preview.builtAt,
+      stale: preview.stale,
     });
   }
 
@@ -339,6 +388,7 @@ export class PreviewPanels
   <button id="build" title="Build the PDF (latexmk)">Build</button>
   <button id="open-tex" title="Open latex/template.tex">Open .tex</button>
 </div>
+<div id="banner" hidden><span id="banner-text"></span> <a id="banner-link" href="#"></a></div>
 <div id="status" data-folder="${escapeHtml(folder)}" title="Double-click (or Ctrl+click) in the page to open its source line">Loading…</div>
 <div id="pages"></div>
 <script nonce="${n}" src="${media("preview.js").toString()}"></script>

@@ -6,23 +6,48 @@
  * `aisci.listRuns {folder}` and the PNG/JPEG/SVG files in the folder; it re-renders when a
  * notification names that folder (runFinished, stageChanged). The page is static HTML (no
  * script): a table with one row per metric, the baseline column (run_0) and one column per
- * run with its change against the baseline; then each run's description or failure; then
- * the figures. Its only script records the folder, so the panel is restored after a reload
+ * run with its change against the baseline, coloured better or worse only for the metric the
+ * template declares, by its direction (neutral elsewhere: views/meaning.ts); a declared
+ * sentinel's stand-in shows as "not reached", never as a number; then each run's description
+ * or failure; then the figures. Its only script records the folder, so the panel is restored after a reload
  * (`deserializeWebviewPanel`, registered in extension.ts). CSP: html.ts `resultsCsp`.
  */
 
 import * as path from "path";
 import * as vscode from "vscode";
-import type { FolderRuns } from "../protocol";
+import type { FolderRuns, SearchMetric } from "../protocol";
 import type { Notification, ServerManager } from "../server";
+import { declaredKey, measured, notReachedOf, verdict } from "../views/meaning";
 import { flattenMeans, formatDuration, formatNumber } from "../views/treeModel";
 import { escapeHtml, nonce, resultsCsp, scriptJson } from "./html";
 
 const FIGURE = /\.(png|jpe?g|svg)$/i;
 
-export function resultsTable(runs: FolderRuns["runs"]): string {
-  const base = flattenMeans(runs.find((r) => r.run === "run_0")?.means);
-  const cols = runs.map((r) => ({ run: r, means: flattenMeans(r.means) }));
+type Declared = Pick<SearchMetric, "name" | "dataset" | "direction"> | null;
+
+/** What the colours say, under the table. */
+export function legend(metric: Declared): string {
+  return metric
+    ? `<p class="legend">Changes of ${escapeHtml(metric.name)} are coloured <span class="delta better">better</span> or <span class="delta worse">worse</span> (${metric.direction === "max" ? "higher" : "lower"} is better, as the template declares); other metrics are not judged.</p>`
+    : '<p class="legend">The template declares no metric (aisci.json "metric"), so no change is judged better or worse.</p>';
+}
+
+/** The change's cell: coloured better/worse only for the declared metric (views/meaning.ts). */
+export function deltaHtml(value: number, base: number, key: string, metric: Declared): string {
+  const pct = ((value - base) / Math.abs(base)) * 100;
+  const cls = verdict(pct, key, metric);
+  const sign = pct > 0 ? "+" : pct < 0 ? "−" : "±";
+  return `<span class="delta${cls ? ` ${cls}` : ""}">${sign}${Math.abs(pct).toFixed(1)}%</span>`;
+}
+
+export function resultsTable(runs: FolderRuns["runs"], metric: Declared = null): string {
+  const baseRun = runs.find((r) => r.run === "run_0");
+  const base = baseRun ? measured(baseRun) : {};
+  const cols = runs.map((r) => ({
+    run: r,
+    means: flattenMeans(r.means),
+    notReached: notReachedOf(r),
+  }));
   const metrics = [...new Set(cols.flatMap((c) => Object.keys(c.means)))];
   if (!metrics.length) {
     return "<p>No finished run yet.</p>";
@@ -38,16 +63,23 @@ export function resultsTable(runs: FolderRuns["runs"]): string {
           if (v === undefined) {
             return `<td class="none">${c.run.status === "failed" ? "failed" : "–"}</td>`;
           }
+          const why = c.notReached[m];
+          if (why !== undefined) {
+            // A declared stand-in (aisci.json "sentinels"): not a result, so no number and no change.
+            return `<td class="none notreached" title="${escapeHtml(`${formatNumber(v)} stands for: ${why}`)}">not reached</td>`;
+          }
           const b = base[m];
           if (c.run.run === "run_0" || b === undefined || b === 0) {
             return `<td>${formatNumber(v)}</td>`;
           }
-          const pct = ((v - b) / Math.abs(b)) * 100;
-          const cls = pct > 0 ? "up" : pct < 0 ? "down" : "";
-          return `<td>${formatNumber(v)} <span class="delta ${cls}">${pct > 0 ? "+" : pct < 0 ? "−" : "±"}${Math.abs(pct).toFixed(1)}%</span></td>`;
+          return `<td>${formatNumber(v)} ${deltaHtml(v, b, m, metric)}</td>`;
         })
         .join("");
-      return `<tr><th scope="row">${escapeHtml(m)}</th>${cells}</tr>`;
+      const label =
+        m === declaredKey(metric, [m])
+          ? `${m} (${metric?.direction === "max" ? "higher" : "lower"} is better)`
+          : m;
+      return `<tr><th scope="row">${escapeHtml(label)}</th>${cells}</tr>`;
     })
     .join("\n");
   const durations = cols
@@ -181,7 +213,7 @@ export class ResultsPanels
 <body>
 <h1>${escapeHtml(title)}</h1>
 <p class="folder">${escapeHtml(folder)}${data?.running ? ` — <b>running</b> (${escapeHtml(data.running)})` : ""}</p>
-${data ? resultsTable(data.runs) + runList(data.runs) : "<p>The server did not answer aisci.listRuns for this folder (see AI Scientist: Show Logs).</p>"}
+${data ? resultsTable(data.runs, data.metric ?? null) + legend(data.metric ?? null) + runList(data.runs) : "<p>The server did not answer aisci.listRuns for this folder (see AI Scientist: Show Logs).</p>"}
 <h2>Figures</h2>
 ${figureHtml || "<p>No figure yet: run AI Scientist: Make Plots.</p>"}
 <script nonce="${n}">acquireVsCodeApi().setState(${scriptJson({ folder })});</script>

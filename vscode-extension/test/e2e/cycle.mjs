@@ -4,10 +4,26 @@
 // the first change; the notification closes once answered), one rejected with a reason, the
 // rest accepted from the diff editor's title; the views, the results page, the paper preview (pdf.js drew a page,
 // its CSP holds, Draft next section), the cost ledger, a missing PDF and a rebuild on
-// aisci/previewReady. `t` carries the page, the folders, the logger and the helpers.
-import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+// aisci/previewReady; while a run trains, its own progress report (step of total) in the
+// notification and the status bar; a cancelled run keeps its row in the Runs view. `t` carries
+// the page, the folders, the logger and the helpers.
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fail, until } from "./support.mjs";
+
+// Where the scaffold's experiment.py reports its progress (server/aisci/scaffold/experiment.py).
+const REPORT = '            report_progress(cfg, seed * cfg.steps + step + 1, {"val_loss": val})\n';
+
+/** The experiment with a pause after each of its 50 progress reports: a run that lasts. */
+function slowed(source, seconds) {
+  if (!source.includes(REPORT)) {
+    fail("the scaffold's experiment.py no longer reports its progress where the e2e expects");
+  }
+  return source.replace(
+    REPORT,
+    `${REPORT}            time.sleep(${seconds})  # e2e: a run to watch\n`,
+  );
+}
 
 function ideaFolderName(ws) {
   const dir = join(ws, "results", "tiny");
@@ -42,7 +58,12 @@ export async function researchCycle(t) {
   await screenshot("baseline-done");
   await clearNotifications();
 
-  // Launch: one idea; the first proposal accepted from its notification.
+  // Launch: one idea; the first proposal accepted from its notification. Its runs pause 0.2 s at
+  // each of their 50 progress reports (about 10 s a run), so their progress can be watched;
+  // the template is restored when the launch has finished.
+  const tinyExperiment = join(ws, "templates", "tiny", "experiment.py");
+  const fastSource = readFileSync(tinyExperiment, "utf8");
+  writeFileSync(tinyExperiment, slowed(fastSource, 0.2));
   await commandPick("AI Scientist: Launch", "tiny");
   await answerInput("1");
   const first = await waitToast("Proposed edit to", 120_000);
@@ -80,6 +101,20 @@ export async function researchCycle(t) {
     return !texts.includes(firstText);
   });
   log(`accepted from the notification (which closed): ${firstText}`);
+
+  // While run_1 trains (about 10 s; its first report shows within about 2 s): "run 1 of N" and
+  // the step count of the run's own progress.json, in the notification and the status bar.
+  const training = /run 1 of up to \d+ · step [\d,]+\/500 · \d+:\d\d elapsed/;
+  const seenTraining = {};
+  await until("run_1's own progress in the notification and the status bar", 30_000, async () => {
+    const note = (await progress.innerText().catch(() => "")).replace(/\s+/g, " ");
+    const bar = await status.innerText().catch(() => "");
+    seenTraining.note ??= training.test(note) ? note : undefined;
+    seenTraining.bar ??= training.test(bar) ? bar : undefined;
+    return seenTraining.note && seenTraining.bar;
+  });
+  log(`while run_1 trains: notification "${seenTraining.note}"; status bar "${seenTraining.bar}"`);
+  await screenshot("run-progress");
 
   // The second proposal rejected with a reason.
   const second = await until("a second proposal", 120_000, async () => {
@@ -158,7 +193,13 @@ export async function researchCycle(t) {
       log(`answered from the diff editor; its notification closed: ${noticeText}`);
     }
   }
+  // Said once in the command's words: never "Launch: Launch finished".
+  const said = await toastText(finished);
+  if (!said.startsWith("Launch finished") || /aisci\./.test(said)) {
+    fail(`the launch's outcome is not said once, in words: ${said}`);
+  }
   log(`launch finished; ${accepted} proposal(s) accepted, 1 rejected`);
+  writeFileSync(tinyExperiment, fastSource);
   await screenshot("launch-finished");
   await clearNotifications();
 
@@ -284,4 +325,49 @@ export async function researchCycle(t) {
   });
   log("the preview re-rendered after aisci/previewReady");
   await clearNotifications();
+  await cancelledRunKeepsItsRow(t);
+}
+
+/**
+ * A second template whose baseline run lasts (2 s at each of its 50 progress reports): while it
+ * trains, the Runs view lists it running; cancelled from its notification, it keeps its row,
+ * marked cancelled, with its folder and logs on disk. The template and its results are removed
+ * afterwards, so the rest of the test sees the one template it expects.
+ */
+async function cancelledRunKeepsItsRow(t) {
+  const { ws, log, screenshot, wb } = t;
+  const { commandPick, waitToast, viewRows, clearNotifications } = wb;
+  const template = join(ws, "templates", "slowfit");
+  const results = join(ws, "results", "slowfit");
+  cpSync(join(ws, "templates", "tiny"), template, { recursive: true });
+  const experiment = join(template, "experiment.py");
+  writeFileSync(experiment, slowed(readFileSync(experiment, "utf8"), 2));
+  try {
+    await commandPick("AI Scientist: Run Baseline", "slowfit");
+    const progress = await waitToast("Baseline of slowfit", 60_000);
+    const note = await until("the baseline run's own step count", 60_000, async () => {
+      const text = (await progress.innerText()).replace(/\s+/g, " ");
+      return /run_0 \(baseline\) · step [\d,]+\/500/.test(text) ? text : undefined;
+    });
+    // "slowfit" sorts before "tiny": its rows are the first of the Runs view.
+    const running = await until("the running run in the Runs view", 30_000, async () => {
+      const rows = await viewRows("Runs");
+      return rows.some((r) => /run_0 \(baseline\)[\s\S]*running/.test(r)) ? rows : undefined;
+    });
+    log(`while the baseline trains: "${note}"; Runs: ${JSON.stringify(running.slice(0, 4))}`);
+    await progress.locator(".monaco-button", { hasText: "Cancel" }).click();
+    const rows = await until("the cancelled run's row", 30_000, async () => {
+      const now = await viewRows("Runs");
+      return now.some((r) => /run_0 \(baseline\)[\s\S]*cancelled/.test(r)) ? now : undefined;
+    });
+    if (!existsSync(join(results, "baseline_smoke", "run_0", "stdout.log"))) {
+      fail("the cancelled run's logs are gone");
+    }
+    log(`cancelled; its row stays: ${JSON.stringify(rows.slice(0, 4))}`);
+    await screenshot("cancelled-run");
+  } finally {
+    rmSync(template, { recursive: true, force: true });
+    rmSync(results, { recursive: true, force: true });
+    await clearNotifications();
+  }
 }

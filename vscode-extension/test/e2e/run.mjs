@@ -5,7 +5,7 @@
 // scale, local engine, review-edits; at first a missing aiScientist.python) and an untrusted
 // workspace holding a copy of the scaffold template, a copy of the grokking template's paper
 // and a .vscode/settings.json naming a hostile "python"; starts code-server (workspace trust
-// on) and Chromium, runs the steps of trust.mjs, cycle.mjs, editor.mjs and startup.mjs, and
+// on) and Chromium, runs the steps of trust.mjs, cycle.mjs, editor.mjs, startup.mjs and setup.mjs, and
 // stops everything. It prints the three editor figures (window open to a filled side bar,
 // save to refreshed preview, cancel to the job's end). Screenshots of each step go to vscode-extension/test-output/ (and, on failure,
 // the VS Code logs). Every wait is bounded. Prints "e2e: N passed, N failed" last.
@@ -27,8 +27,10 @@ import { chromium } from "playwright-core";
 import { fail, freePort, stopAll, until } from "./support.mjs";
 import { researchCycle } from "./cycle.mjs";
 import { editorChecks } from "./editor.mjs";
+import { paperRecordChecks } from "./paperRecord.mjs";
 import { trustChecks } from "./trust.mjs";
 import { startupChecks } from "./startup.mjs";
+import { setupChecks } from "./setup.mjs";
 import { workbench } from "./workbench.mjs";
 
 const EXT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -39,7 +41,9 @@ const CODE_SERVER = join(EXT, ".e2e", "code-server", "node_modules", ".bin", "co
 const VSIX = join(EXT, "aisci.vsix");
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const KEEP = process.env.AISCI_E2E_KEEP === "1";
-// AISCI_E2E_ONLY=bad-python skips the research cycle (for working on the start-up checks).
+// AISCI_E2E_ONLY=bad-python skips the research cycle (for working on the start-up checks);
+// AISCI_E2E_ONLY=setup runs only the trust steps and the set-up (setup.mjs).
+// AISCI_E2E_ONLY=paper runs the research cycle and the PDF-of-record steps (paperRecord.mjs).
 const ONLY = process.env.AISCI_E2E_ONLY ?? "";
 const t0 = Date.now();
 
@@ -134,7 +138,11 @@ const env = {
   // The language server's aider and litellm stay offline (recipes.md).
   LITELLM_LOCAL_MODEL_COST_MAP: "True",
   LITELLM_OFFLINE_MODE: "true",
+  // The set-up's pip (setup.mjs) reaches no index, and no pip configuration of this machine.
+  PIP_NO_INDEX: "1",
+  PIP_CONFIG_FILE: "/dev/null",
 };
+delete env.PIP_FIND_LINKS; // nor a machine's folder of wheels: only what is installed counts
 
 let codeServer;
 let browser;
@@ -158,6 +166,8 @@ const FOR_DOCS = new Set([
   "job-progress",
   "cancel-picker",
   "synctex-forward",
+  "setup-consent",
+  "setup-done",
 ]);
 const figures = [];
 
@@ -285,12 +295,20 @@ async function main() {
   );
   await screenshot("templates-view");
 
-  if (ONLY !== "bad-python") {
+  if (ONLY === "paper") {
+    await researchCycle(t);
+    await paperRecordChecks(t);
+  } else if (ONLY !== "bad-python" && ONLY !== "setup") {
     await researchCycle(t);
     await editorChecks(t);
+    await paperRecordChecks(t);
   }
-
-  await startupChecks(t);
+  if (ONLY !== "setup" && ONLY !== "paper") {
+    await startupChecks(t);
+  }
+  if (ONLY !== "paper") {
+    await setupChecks(t);
+  }
 
   if (consoleErrors.length) {
     fail(`Content Security Policy violations: ${consoleErrors.join(" | ")}`);

@@ -1,7 +1,8 @@
 // The start-up and the bad inputs: Create Template, a killed server restarted with a
 // message, and interpreters that cannot serve: a missing file (refused before saving), no
 // aisci (checked before saving: "Use It Anyway", then the error), a crash at every start,
-// each error with a Show Logs button.
+// each error with Select Interpreter and Show Logs buttons; and a template with a syntax error:
+// one problem at its line in the Problems panel, a failure that opens it.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
@@ -66,6 +67,7 @@ export async function startupChecks(t) {
   await waitToast(/Check Template: (The template passes the check|\d+ problem)/, 60_000);
   log("the restarted server answers");
   await clearNotifications();
+  await brokenTemplate(t);
 
   // Bad interpreters, each chosen with "Select Python Interpreter" (a change of
   // aiScientist.python restarts the server): a missing file, a Python without aisci, and a
@@ -119,8 +121,10 @@ export async function startupChecks(t) {
     }
     const t = await waitToast(expected, 60_000);
     const text = await toastText(t);
-    if (!(await t.locator(".monaco-button", { hasText: "Show Logs" }).count())) {
-      fail(`the error "${text}" has no Show Logs button`);
+    for (const button of ["Select Interpreter", "Show Logs"]) {
+      if (!(await t.locator(".monaco-button", { hasText: button }).count())) {
+        fail(`the error "${text}" has no ${button} button`);
+      }
     }
     log(`bad interpreter ${python}: ${text}`);
     if (expected.startsWith("crashed")) {
@@ -134,4 +138,68 @@ export async function startupChecks(t) {
     }
     await clearNotifications();
   }
+}
+
+/** A syntax error in experiment.py: Run Baseline fails once, in words, with "Open
+ * experiment.py:N"; the Problems panel holds that one problem (not one per knob) at line N. */
+async function brokenTemplate(t) {
+  const { ws, log, screenshot, wb } = t;
+  const { commandPick, waitToast, toastText, runCommand, clearNotifications } = wb;
+  const file = join(ws, "templates", "second_template", "experiment.py");
+  const good = readFileSync(file, "utf8");
+  const line = good.replace(/\n$/, "").split("\n").length + 1;
+  writeFileSync(file, `${good.replace(/\n$/, "")}\ndef broken(:\n`);
+  try {
+    await commandPick("AI Scientist: Run Baseline", "second_template");
+    const failed = await waitToast("Run Baseline failed: Template second_template", 60_000);
+    const text = await toastText(failed);
+    if (
+      !text.includes(`experiment.py:${line}: syntax error`) ||
+      /aisci\.|aisci template/.test(text)
+    ) {
+      fail(`the failure of a broken template is not in the researcher's words: ${text}`);
+    }
+    const open = failed.locator(".monaco-button", { hasText: `Open experiment.py:${line}` });
+    if (!(await open.count())) {
+      fail(`the failure "${text}" has no "Open experiment.py:${line}" button`);
+    }
+    await open.first().click();
+    await until(`the editor at experiment.py line ${line}`, 15_000, async () => {
+      const tab = await t.page
+        .locator(".tab.active")
+        .first()
+        .innerText()
+        .catch(() => "");
+      const at = await t.page
+        .locator("#status\\.editor\\.selection")
+        .innerText()
+        .catch(() => "");
+      return tab.includes("experiment.py") && at.includes(`Ln ${line},`);
+    });
+    await runCommand("View: Focus Problems (Errors, Warnings, Infos)");
+    const rows = () => t.page.locator(".markers-panel .monaco-list-row").allInnerTexts();
+    const shown = await until("the syntax error in the Problems panel", 30_000, async () => {
+      const all = await rows();
+      return all.some((r) => r.includes("syntax error") && r.includes(`Ln ${line}`))
+        ? all
+        : undefined;
+    });
+    const ours = shown.filter((r) => /syntax error|has no top-level|knob \d/.test(r));
+    if (ours.length !== 1) {
+      fail(`one syntax error should be one problem, the Problems panel has: ${ours.join(" | ")}`);
+    }
+    log(`a broken template is one problem in the Problems panel: ${ours[0].replace(/\s+/g, " ")}`);
+    await screenshot("template-problem");
+  } finally {
+    writeFileSync(file, good);
+  }
+  await clearNotifications();
+  // Checked again once fixed: its problem leaves the panel.
+  await commandPick("AI Scientist: Check Template", "second_template");
+  await until("the fixed template's problem to leave the Problems panel", 30_000, async () =>
+    (await t.page.locator(".markers-panel .monaco-list-row").allInnerTexts()).every(
+      (r) => !r.includes("syntax error"),
+    ),
+  );
+  await clearNotifications();
 }

@@ -54,6 +54,8 @@ export async function trustChecks(t) {
     "in your user settings (this workspace is not trusted); restarting the server",
     30_000,
   );
+  // Once restarted, it says which Python serves now (any change of aiScientist.python does).
+  await waitToast(`aiScientist.python changed: the AI Scientist server now runs ${python}`, 60_000);
   await until("the Templates view to list tiny (Restricted Mode)", 60_000, async () =>
     (await viewRows("Templates")).some((r) => r.includes("tiny")),
   );

@@ -17,8 +17,8 @@ test("the status bar names the stage running now, not one that finished", () => 
   stack = updateStages(stack, { stage: "experiments", state: "started" });
   assert.deepEqual(stack, ["launch", "experiments"]);
   assert.equal(
-    runningText(stack.at(-1), "experiments: run 2 of up to 5 running (sandbox none)"),
-    "experiments: run 2/5",
+    runningText(stack.at(-1), "run 2 of 5 · starting (sandbox none)"),
+    "experiments: run 2 of 5 · starting (sandbox none)",
   );
   stack = updateStages(stack, { stage: "experiments", state: "failed" });
   assert.equal(runningText(stack.at(-1), undefined), "launch");
@@ -114,12 +114,22 @@ test("the views say why the server is not running and Restricted Mode, never tha
   assert.match(failed.messages.templates, /not running: No Python interpreter was found/);
   assert.deepEqual(
     failed.actions?.map((a) => a.command?.command),
-    ["aiScientist.selectInterpreter", "aiScientist.showLogs", "aiScientist.restartServer"],
+    [
+      "aiScientist.setUp",
+      "aiScientist.selectInterpreter",
+      "aiScientist.showLogs",
+      "aiScientist.restartServer",
+    ],
+  );
+  assert.equal(
+    notices({ state: "failed", trusted: false }).actions?.[0].command?.command,
+    "aiScientist.selectInterpreter",
+    "an untrusted workspace is not offered the set-up (it runs pip)",
   );
   const starting = notices({ state: "starting", trusted: true });
   assert.deepEqual(
     Object.values(starting.messages),
-    ["", "", "", ""],
+    ["", "", "", "", ""],
     "the welcome says it is starting",
   );
   const restricted = notices({ state: "running", trusted: false });

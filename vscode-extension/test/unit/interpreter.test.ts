@@ -57,8 +57,8 @@ test("nothing found: the message lists what was tried and how to fix it", async 
   const r = await findInterpreter(sources({ workspaceFolders: ["/a", "/b"] }));
   assert.ok(isProblem(r));
   assert.deepEqual(r.tried.slice(0, 2), ["/a/.venv/bin/python", "/b/.venv/bin/python"]);
-  assert.match(r.message, /Set aiScientist\.python/);
-  assert.match(r.message, /make setup/);
+  assert.match(r.message, /or set aiScientist\.python to a Python that has aisci/);
+  assert.match(r.message, /Set Up the AI Scientist Here/);
 });
 
 test("Windows venv layout", () => {
@@ -90,7 +90,7 @@ test("probe: aisci missing names the interpreter and how to install", () => {
   });
   assert.ok(m);
   assert.match(m, /aisci is not installed in \/ws\/\.venv\/bin\/python \(from workspace \.venv\)/);
-  assert.match(m, /pip install -e/);
+  assert.match(m, /Run "AI Scientist: Set Up the AI Scientist Here…" to install it there/);
 });
 
 test("probe: a Python that cannot run at all", () => {

@@ -4,7 +4,7 @@ import * as vscode from "vscode";
 import {
   answers,
   calls,
-  files,
+  fileSystems,
   progressShown,
   providers,
   resetMock,
@@ -27,14 +27,20 @@ const params: ReviewProposalParams = {
   job: "aisci-job-2",
 };
 
-const storage = vscode.Uri.file("/storage");
-const proposed = "file:///storage/aisci-proposals/p3/experiment.py";
+const proposed = "aisci-proposed:///20250101_120000_sweep_degree/experiment.py?p3";
+const proposedAt = vscode.Uri.from({
+  scheme: "aisci-proposed",
+  path: "/20250101_120000_sweep_degree/experiment.py",
+  query: "p3",
+});
+/** The proposed side's file system, as the reviewer registered it. */
+const proposedFs = () => fileSystems.get("aisci-proposed") as { has(uri: vscode.Uri): boolean };
 const settle = () => new Promise((r) => setImmediate(r));
 
 beforeEach(() => resetMock());
 
 test("a proposal opens current vs proposed as a diff at the first change; Accept answers accept and closes its notification", async () => {
-  const reviewer = new ProposalReviewer(storage, new Logs());
+  const reviewer = new ProposalReviewer(new Logs());
   const pending = reviewer.review(
     { ...params, original: "# a\nDEGREE = 5\n", proposed: "# a\nDEGREE = 3\n" },
     new vscode.CancellationTokenSource().token,
@@ -66,13 +72,14 @@ test("a proposal opens current vs proposed as a diff at the first change; Accept
   assert.equal(right.toString(), proposed);
   assert.equal(title, "experiment.py: current ↔ proposed (DEGREE = 3 (baseline 5))");
   assert.equal(options.selection.startLine, 1, "the diff opens at the first changed line");
-  assert.ok(!files.has(proposed), "the temporary proposal file is removed");
+  assert.ok(!proposedFs().has(right), "the proposal's file is forgotten once answered");
+  assert.ok(!right.path.includes("storage") && left.path === right.path, "no storage path");
   assert.equal(reviewer.count, 0);
   reviewer.dispose();
 });
 
 test("the current side shows the original text", async () => {
-  const reviewer = new ProposalReviewer(storage, new Logs());
+  const reviewer = new ProposalReviewer(new Logs());
   const pending = reviewer.review(params, new vscode.CancellationTokenSource().token);
   await settle();
   const diff = calls.find((c) => c.fn === "command:vscode.diff");
@@ -83,12 +90,12 @@ test("the current side shows the original text", async () => {
 });
 
 test("an edited proposed side answers edit with the researcher's text", async () => {
-  const reviewer = new ProposalReviewer(storage, new Logs());
+  const reviewer = new ProposalReviewer(new Logs());
   const pending = reviewer.review(params, new vscode.CancellationTokenSource().token);
   await settle();
   let saved = false;
   workspace.textDocuments.push({
-    uri: vscode.Uri.file("/storage/aisci-proposals/p3/experiment.py"),
+    uri: proposedAt,
     isDirty: true,
     getText: () => "DEGREE = 4\n",
     save: () => {
@@ -96,13 +103,13 @@ test("an edited proposed side answers edit with the researcher's text", async ()
       return Promise.resolve(true);
     },
   });
-  await reviewer.acceptCommand(vscode.Uri.file("/storage/aisci-proposals/p3/experiment.py"));
+  await reviewer.acceptCommand(proposedAt);
   assert.deepEqual(await pending, { action: "edit", text: "DEGREE = 4\n" });
   assert.ok(saved, "a dirty proposal is saved before its diff closes");
 });
 
 test("Reject asks for a reason; Escape keeps the proposal pending", async () => {
-  const reviewer = new ProposalReviewer(storage, new Logs());
+  const reviewer = new ProposalReviewer(new Logs());
   const pending = reviewer.review(params, new vscode.CancellationTokenSource().token);
   await settle();
   answers.input.push(undefined);
@@ -114,7 +121,7 @@ test("Reject asks for a reason; Escape keeps the proposal pending", async () => 
 });
 
 test("a withdrawn request closes the review and says so", async () => {
-  const reviewer = new ProposalReviewer(storage, new Logs());
+  const reviewer = new ProposalReviewer(new Logs());
   const source = new vscode.CancellationTokenSource();
   const pending = reviewer.review(params, source.token);
   await settle();
@@ -127,7 +134,7 @@ test("a withdrawn request closes the review and says so", async () => {
 });
 
 test("with no proposal pending, Accept says so", async () => {
-  const reviewer = new ProposalReviewer(storage, new Logs());
+  const reviewer = new ProposalReviewer(new Logs());
   await reviewer.acceptCommand();
   assert.ok(
     calls.some(

@@ -214,7 +214,9 @@ test("search tree: a node whose parent is missing stays visible; an empty record
 test("search tree: the view's message sums the search up", () => {
   assert.equal(
     searchTreeMessage(record, "search_tiny"),
-    "search_tiny: tree search on val_loss (min), 3 variants ran, 2 failed; best run_3 0.31",
+    // As the Runs view counts the folder: run_0 and the seed's run too; a debug step that never
+    // ran (no run) is not a failed run.
+    "search_tiny: tree search on val_loss (lower is better): 3 done · 1 failed · 1 running; best run_3 0.31",
   );
   assert.equal(searchTreeMessage(EMPTY, "x"), "x: no search recorded (no tree.json).");
 });

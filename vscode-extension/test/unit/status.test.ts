@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { CostInfo } from "../../src/protocol";
-import { ledgerMarkdown, usd } from "../../src/status";
+import { ledgerMarkdown, runningText, STATUS_MAX, usd } from "../../src/status";
 
 /**
  * An answer as an older or partial server sent it (fields missing where protocol.ts says the
@@ -60,4 +60,22 @@ test("a model with no known price costs 'unknown', never $0.00", () => {
   assert.match(md, /\| \/ws\/results\/tiny\/cost\.json \| unknown \|/);
   assert.match(md, /\| \/ws\/results\/b\/cost\.json \| at least \$0\.25 \|/);
   assert.doesNotMatch(md, /\$0\.00/);
+});
+
+test("the status bar shows a training run's progress, as the server words it", () => {
+  const message = "run 1 of up to 3 · step 400/1,250 · 0:42 elapsed · ~1:20 left";
+  assert.equal(runningText("experiments", message), `experiments: ${message}`);
+  // Without a report: elapsed time and the run's last log line, cut to fit.
+  const quiet = `run 2 of 3 · 0:07 elapsed · ${"epoch 1: ".repeat(12)}`;
+  assert.equal(runningText("experiments", quiet), "experiments: run 2 of 3 · 0:07 elapsed");
+  assert.equal(
+    runningText("baseline", "run_0 (baseline) · step 10 · 0:05 elapsed"),
+    "baseline: run_0 (baseline) · step 10 · 0:05 elapsed",
+  );
+  const long = runningText("experiments", `run 1 of 3 ${"x".repeat(200)}`);
+  assert.equal(long.length, STATUS_MAX);
+  assert.ok(long.endsWith("…"));
+  // A stage's own report (no run) keeps the stage's name alone.
+  assert.equal(runningText("novelty", "novelty: idea_a"), "novelty");
+  assert.equal(runningText(undefined, undefined), "working");
 });

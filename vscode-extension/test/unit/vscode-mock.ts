@@ -57,6 +57,13 @@ export class Uri {
     }
     return new Uri(base.scheme, out.join("/") || "/");
   }
+  with(change: { scheme?: string; path?: string; query?: string }): Uri {
+    return new Uri(
+      change.scheme ?? this.scheme,
+      change.path ?? this.path,
+      change.query ?? this.query,
+    );
+  }
   get fsPath(): string {
     return this.path;
   }
@@ -175,6 +182,10 @@ export const workspace = {
     providers.set(scheme, provider);
     return { dispose: () => providers.delete(scheme) };
   },
+  registerFileSystemProvider(scheme: string, provider: unknown) {
+    fileSystems.set(scheme, provider);
+    return { dispose: () => fileSystems.delete(scheme) };
+  },
   fs: {
     async createDirectory() {},
     writeFile(uri: Uri, data: Uint8Array) {
@@ -198,6 +209,27 @@ export const workspace = {
 };
 
 export const providers = new Map<string, { provideTextDocumentContent(uri: Uri): string }>();
+export const fileSystems = new Map<string, unknown>();
+
+export enum FileType {
+  File = 1,
+  Directory = 2,
+}
+
+export enum FileChangeType {
+  Changed = 1,
+  Created = 2,
+  Deleted = 3,
+}
+
+export class FileSystemError extends Error {
+  static FileNotFound(uri?: Uri | string): FileSystemError {
+    return new FileSystemError(`FileNotFound: ${String(uri)}`);
+  }
+  static NoPermissions(message?: string): FileSystemError {
+    return new FileSystemError(`NoPermissions: ${message ?? ""}`);
+  }
+}
 
 export const commands = {
   executeCommand(command: string, ...args: unknown[]) {

@@ -8,7 +8,8 @@ them and nothing else: commands.execute turns a quick command's answer into JSON
 and ``Bridge.send`` (lsp/jobs.py) sends a notification under the method of its type. ``schema``
 derives each type's JSON schema from the same annotations: tests/lsp/conftest.py validates
 every answer, result and notification the LSP tests receive against it, and
-tests/lsp/test_wire.py checks vscode-extension/src/protocol.ts's interfaces against it.
+tests/lsp/test_wire.py checks the extension's interfaces against it (vscode-extension/src/protocol/,
+one module per module here, re-exported by src/protocol.ts).
 This package imports nothing of aisci outside it.
 """
 

@@ -6,6 +6,7 @@ Each handler returns its type; commands.execute turns it into JSON with ``to_wir
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -90,6 +91,9 @@ class RunInfo:
     error: str | None
     stderr: str
     where: str | None  # the cluster node it ran on; null for a run on this machine
+    # {dataset: {metric: what the stand-in means}}: means that are a declared sentinel's
+    # stand-in, not a measurement (core/sentinels.py), shown as "not reached"
+    not_reached: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,8 @@ class FolderRuns:
     idea: str
     running: str | None  # the job that holds the folder
     runs: list[RunInfo]
+    # The template's declared metric (aisci.json), which says which change is better; null: none
+    metric: SearchMetric | None = None
 
 
 @dataclass(frozen=True)
@@ -164,7 +170,9 @@ class PaperInfo:
     idea: str
     template: str
     title: str | None
-    pdf: str | None
+    pdf: str | None  # the PDF of record (lsp/pdf_record.py)
+    pdf_built_at: float | None  # when it was built, seconds since the epoch
+    pdf_stale: bool  # a source in latex/ was written after it
     review: str | None  # the review file's path
     kind: str | None  # "model" (scores and a decision) or "checklist" (not judged)
     verdict: str | None  # "Accept, overall 6/10", or "checks 5/5 passed, not judged"

@@ -98,14 +98,29 @@ class ProposalDecided:
 
 
 @dataclass(frozen=True)
+class BuildProblem:
+    message: str
+    file: str  # absolute path of the file it is in
+    line: int | None  # 1-based; null when the log names none
+
+
+@dataclass(frozen=True)
 class PreviewReady:
     folder: str  # the folder holding latex/
     tex: str
-    pdf: str | None  # null: no PDF came out
-    ok: bool
+    # The PDF of record (lsp/pdf_record.py): this build's when it worked, else the newest good
+    # one, which a failed build leaves as it was; null when there is none.
+    pdf: str | None
+    ok: bool  # whether this build worked
     diagnostics: int
     errors: int
     duration_s: float | None
+    built_at: float | None  # when ``pdf`` was built, seconds since the epoch
+    stale: bool  # a source was written after ``pdf`` was built ("older than the source")
+    first_error: BuildProblem | None  # of this build, for the preview's banner
+    # TeX programs not on the server's PATH, each named once per server session (a notification).
+    missing: list[str]
+    install: str | None  # the command that installs them; null when none is missing
     # Sent by the preview's own build (null when it worked); left out after a paper stage.
     error: str | Omit | None = OMIT
 
