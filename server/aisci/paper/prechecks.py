@@ -36,8 +36,11 @@ _LABEL = re.compile(r"\\label\s*\{([^{}]*)\}")
 _REF = re.compile(r"\\(?:ref|eqref|pageref|autoref|nameref|[cC]ref|[cC]pageref)\*?\s*\{([^{}]*)\}")
 
 
-def strip_comments(text: str) -> str:
-    """The text with every comment blanked to spaces: offsets and line numbers are unchanged."""
+def strip_comments(text: str, *, percent_after_digit: bool = False) -> str:
+    """The text with every comment blanked to spaces: offsets and line numbers are unchanged.
+
+    ``percent_after_digit``: a ``%`` right after a digit is kept as a percent sign, not a
+    comment, as a reader takes "a 17.6% gain" whatever TeX makes of it (the results check)."""
     out = []
     for line in text.split("\n"):
         i, cut = 0, None
@@ -45,7 +48,7 @@ def strip_comments(text: str) -> str:
             if line[i] == "\\":
                 i += 2  # an escaped character, \% included
                 continue
-            if line[i] == "%":
+            if line[i] == "%" and not (percent_after_digit and i and line[i - 1].isdigit()):
                 cut = i
                 break
             i += 1

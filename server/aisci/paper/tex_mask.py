@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 
+from aisci.paper import prechecks
 from aisci.paper.results_macros import MACROS
 
 OPT_OUT = re.compile(r"%\s*aisci:\s*not-a-result")
@@ -109,19 +110,7 @@ _DIMENSION = re.compile(
 def strip_comments(text: str) -> str:
     """The text with every comment blanked to spaces, offsets and lines unchanged; a ``%`` that
     follows a digit stays: "a 17.6% gain" means a percent, whatever TeX makes of it."""
-    out = []
-    for line in text.split("\n"):
-        i, cut = 0, None
-        while i < len(line):
-            if line[i] == "\\":
-                i += 2  # an escaped character, \% included
-                continue
-            if line[i] == "%" and not (i and line[i - 1].isdigit()):
-                cut = i
-                break
-            i += 1
-        out.append(line if cut is None else line[:cut] + " " * (len(line) - cut))
-    return "\n".join(out)
+    return prechecks.strip_comments(text, percent_after_digit=True)
 
 
 def _blank(text: str, spans) -> str:

@@ -1,22 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { FolderRuns, RunInfo, TemplateInfo } from "../../src/protocol";
+import type { FolderRuns, RunInfo } from "../../src/protocol";
 import { folderNode, runNodes, stderrMarkdown } from "../../src/views/runsModel";
-
-/** An answer as an older or partial server sent it: the Runs view still tolerates it. */
-function partial<T>(value: object): T {
-  return value as T;
-}
-
-const tiny: TemplateInfo = {
-  name: "tiny",
-  path: "/ws/templates/tiny",
-  ok: true,
-  errors: 0,
-  warnings: 0,
-  knobs: ["learning_rate", "degree"],
-  baseline: { smoke: "/ws/results/tiny/baseline_smoke" },
-};
+import { partial, tiny } from "./fixtures";
 
 const folder = partial<FolderRuns>({
   folder: "/ws/results/tiny/20250101_120000_sweep_degree",

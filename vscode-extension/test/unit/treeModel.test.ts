@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { IdeaInfo, IdeasResult, PaperInfo, TemplateInfo, Verdict } from "../../src/protocol";
+import type { IdeaInfo, IdeasResult, PaperInfo, Verdict } from "../../src/protocol";
 import {
   compareToBaseline,
   count,
@@ -13,24 +13,7 @@ import {
   paperNodes,
   templateNodes,
 } from "../../src/views/treeModel";
-
-/**
- * An answer as an older or partial server sent it (fields missing, or null where protocol.ts says
- * the server always sends a value): the views still tolerate it, and these tests keep checking so.
- */
-function partial<T>(value: object): T {
-  return value as T;
-}
-
-const tiny: TemplateInfo = {
-  name: "tiny",
-  path: "/ws/templates/tiny",
-  ok: true,
-  errors: 0,
-  warnings: 0,
-  knobs: ["learning_rate", "degree"],
-  baseline: { smoke: "/ws/results/tiny/baseline_smoke" },
-};
+import { partial, tiny } from "./fixtures";
 
 test("means: one dataset flattens to metric names, several keep the dataset", () => {
   assert.deepEqual(flattenMeans({ sine: { train_mse: 1, val_mse: 2 } }), {
