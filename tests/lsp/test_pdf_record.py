@@ -49,6 +49,21 @@ def test_the_record_of_an_idea_is_its_pdf_even_when_latexmk_wrote_a_newer_one(tm
     assert pdf_record.of_idea(folder).stale
 
 
+def test_links_in_the_paper_folder_are_not_followed(tmp_path):
+    """A run's build writes latex/: a link there is not a source, and a linked PDF no record."""
+    folder = idea_folder(tmp_path)
+    latex = folder / "latex"
+    touch(latex / "template.tex", 500, GOOD)
+    elsewhere = tmp_path / "elsewhere.tex"
+    touch(elsewhere, 5000)
+    (latex / "notes.tex").symlink_to(elsewhere)  # newer than the PDF, through a link
+    touch(folder / "wd_sweep.pdf", 900)
+    assert pdf_record.of_idea(folder) == pdf_record.Record(folder / "wd_sweep.pdf", 900, False)
+    (folder / "wd_sweep.pdf").unlink()
+    (folder / "wd_sweep.pdf").symlink_to(elsewhere)
+    assert pdf_record.of_idea(folder) is None
+
+
 def test_a_template_or_loose_document_keeps_no_copy(tmp_path):
     template_latex = tmp_path / "templates" / "tiny" / "latex"
     template_latex.mkdir(parents=True)

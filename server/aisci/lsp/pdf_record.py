@@ -18,10 +18,14 @@ view all ask here; no other module picks a paper's PDF.
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from aisci.core.folders import IDEA_FOLDER
+from aisci.errors import AisciError
+from aisci.execution import safefs
 from aisci.lsp import locate
 
 # What a paper is built from: a change to any of these makes the shown PDF "older than the source".
@@ -52,19 +56,28 @@ def keep_at(latex_dir: Path, main: str = "template.tex") -> Path | None:
 
 
 def newest_source(latex_dir: Path) -> float:
+    """The newest write time of a source in ``latex_dir``; links are not followed (a run's
+    build writes there, so a name may be a link placed to point elsewhere)."""
     try:
-        return max(
-            (p.stat().st_mtime for p in Path(latex_dir).iterdir() if p.suffix in SOURCES),
-            default=0.0,
-        )
-    except OSError:
+        names = [n for n, k in safefs.list_dir(Path(latex_dir)) if k == "file"]
+    except (OSError, AisciError):
         return 0.0
+    times = [_mtime(Path(latex_dir) / n) for n in names if Path(n).suffix in SOURCES]
+    return max((t for t in times if t is not None), default=0.0)
+
+
+def _mtime(path: Path) -> float | None:
+    """A regular file's write time, from lstat (a link is not a file here), or None."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    return st.st_mtime if stat.S_ISREG(st.st_mode) else None
 
 
 def _record(pdf: Path, latex_dir: Path) -> Record | None:
-    try:
-        built_at = pdf.stat().st_mtime
-    except OSError:
+    built_at = _mtime(pdf)
+    if built_at is None:
         return None
     return Record(pdf, built_at, newest_source(latex_dir) > built_at)
 
