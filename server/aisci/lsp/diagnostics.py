@@ -11,7 +11,6 @@ time one group changes, so a new LaTeX build never wipes a template problem and 
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 from collections.abc import Iterable, Mapping
@@ -21,6 +20,8 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 
 from aisci.core.diagnostics import Diagnostic
+from aisci.errors import AisciError
+from aisci.execution import safefs
 from aisci.execution.runner import tail
 from aisci.lsp.uris import path_to_uri
 
@@ -171,9 +172,9 @@ class DiagnosticStore:
         try:
             saved = [
                 Diagnostic(**d)
-                for d in json.loads((latex / "diagnostics.json").read_text(encoding="utf-8"))
+                for d in safefs.read_json(latex / "diagnostics.json", root=Path(folder))
             ]
-        except (OSError, ValueError, TypeError):
+        except (OSError, ValueError, TypeError, AisciError):
             return {"diagnostics": 0, "errors": 0}
         self.core_diagnostics("build", latex, [d for d in saved if d.source != "consistency"])
         self.core_diagnostics("consistency", latex, [d for d in saved if d.source == "consistency"])

@@ -24,7 +24,6 @@ each once per server session (``missing``), for the editor's one "Install TeX" m
 
 from __future__ import annotations
 
-import json
 import logging
 import shutil
 import threading
@@ -35,6 +34,7 @@ from typing import TYPE_CHECKING
 from aisci.core.context import Cancelled
 from aisci.core.diagnostics import Diagnostic
 from aisci.errors import AisciError
+from aisci.execution import safefs
 from aisci.lsp import pdf_record, wire
 from aisci.lsp.debounce import Debouncer
 from aisci.lsp.pdf_record import SOURCES
@@ -228,9 +228,9 @@ class Preview:
                 self._cannot_build(latex, "template.tex", error)
             return
         try:
-            saved = json.loads((latex / "diagnostics.json").read_text(encoding="utf-8"))
+            saved = safefs.read_json(latex / "diagnostics.json", root=Path(folder))
             diagnostics = [Diagnostic(**d) for d in saved]
-        except (OSError, ValueError, TypeError):
+        except (OSError, ValueError, TypeError, AisciError):
             diagnostics = []
         if not any(d.is_error and d.source in ("latex", "bibtex") for d in diagnostics):
             return  # the PDF was built: a stated number's mismatch is no failed build
