@@ -44,6 +44,13 @@ async def test_paper_commands(lsp, workspace):
     assert consistency["folder"] == str(folder) and consistency["checked"] >= 0
     assert consistency["ok"] == (consistency["mismatches"] == [])
 
+    # Reproduced from the runs' recorded code (a wall-clock metric may differ; the losses not).
+    again = await lsp.command("aisci.reproduce", {"folder": str(folder)}, timeout=300)
+    status = {n["text"]: n["status"] for n in again["numbers"]}
+    assert status["\\res{run_0}{sine}{val_loss}"] == "reproduced", again
+    assert again["reran"][0] == "run_0" and Path(again["report"]).is_file()
+    assert again["ok"] == all(s in ("reproduced", "not re-run") for s in status.values())
+
     lsp.notes["aisci/previewReady"].clear()
     drafted = await lsp.command(
         "aisci.draftPaper", {"folder": str(folder), "section": "Results"}, timeout=600

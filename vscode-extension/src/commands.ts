@@ -31,6 +31,7 @@ const RUNS: Record<string, string> = {
   "aiScientist.draftNextSection": "Draft Next Section",
   "aiScientist.buildPaper": "Build Paper",
   "aiScientist.checkConsistency": "Check Numbers in Paper",
+  "aiScientist.reproduce": "Reproduce Paper's Results",
   "aiScientist.review": "Review Paper",
   "aiScientist.improve": "Improve Paper",
   "aiScientist.launch": "Launch",

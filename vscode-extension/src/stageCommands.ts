@@ -232,6 +232,7 @@ export function registerStageCommands(p: Parts, reg: Register): vscode.Disposabl
       }
     }),
     onFolder("checkConsistency", "Check Numbers in Paper", "aisci.checkConsistency"),
+    onFolder("reproduce", "Reproduce Paper's Results", "aisci.reproduce"),
     onFolder("review", "Review Paper", "aisci.review"),
     onFolder("improve", "Improve Paper", "aisci.improve"),
     reg("aiScientist.launch", (arg) => launch(p, arg)),

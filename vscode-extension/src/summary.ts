@@ -133,6 +133,7 @@ const TITLES: Record<string, string> = {
   "aisci.draftPaper": "Draft Paper",
   "aisci.buildPaper": "Build Paper",
   "aisci.checkConsistency": "Check Numbers in Paper",
+  "aisci.reproduce": "Reproduce Paper's Results",
   "aisci.review": "Review Paper",
   "aisci.improve": "Improve Paper",
   "aisci.launch": "Launch",

@@ -13,11 +13,13 @@ from pathlib import Path
 
 from aisci.cli.flags import (
     TEMPLATE_HELP,
+    add_executor_flags,
     add_model_flags,
     add_run_flags,
     add_setting,
     add_template_flags,
 )
+from aisci.cli.values import NON_NEGATIVE_FLOAT, run_names
 from aisci.versions import __version__
 
 
@@ -123,6 +125,33 @@ def build_parser() -> argparse.ArgumentParser:
         "check", help="check that every number the paper states matches a run's results"
     )
     check.add_argument("folder", type=Path, help="an idea folder")
+
+    reproduce = sub.add_parser(
+        "reproduce",
+        help="re-run the runs the paper's numbers come from, from their recorded code, and "
+        "compare each stated number with its reproduced value",
+    )
+    reproduce.add_argument("folder", type=Path, help="an idea folder")
+    reproduce.add_argument(
+        "--runs",
+        type=run_names,
+        default=(),
+        metavar="RUNS",
+        help="re-run only these runs, comma-separated (e.g. run_1,run_3); numbers that need "
+        "another run read 'not re-run'",
+    )
+    reproduce.add_argument(
+        "--tolerance",
+        type=NON_NEGATIVE_FLOAT,
+        default=None,
+        metavar="X",
+        help="relative difference allowed where no recorded stderr over seeds gives one "
+        "(default 1e-6: a seeded run at the same scale is deterministic)",
+    )
+    for name in ("timeout_s", "sandbox"):
+        add_setting(reproduce, name)
+    reproduce.add_argument("--gpu", default=None, help="GPU index for CUDA_VISIBLE_DEVICES")
+    add_executor_flags(reproduce)
 
     review = sub.add_parser(
         "review", help="review an idea folder's paper, or any PDF (with --model)"

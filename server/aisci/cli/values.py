@@ -49,3 +49,16 @@ NON_NEGATIVE_INT, NON_NEGATIVE_FLOAT = (
     _number(int, zero_allowed=True),
     _number(float, zero_allowed=True),
 )
+
+
+def run_names(value: str) -> tuple[str, ...]:
+    """``run_1,run_3`` (or ``1,3``): the runs of an idea folder a command is limited to."""
+    runs = []
+    for part in (p.strip() for p in value.split(",")):
+        name = f"run_{part}" if part.isdigit() else part
+        if not (name.startswith("run_") and name[4:].isdigit()):
+            raise argparse.ArgumentTypeError(
+                f"expected run names such as run_1,run_3, found {part!r}"
+            )
+        runs.append(name)
+    return tuple(dict.fromkeys(runs))

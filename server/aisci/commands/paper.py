@@ -1,18 +1,22 @@
-"""The paper's commands: ``aisci writeup``, ``check`` and ``review`` (of an idea folder or a PDF)."""
+"""The paper's commands: ``aisci writeup``, ``check``, ``reproduce`` and ``review`` (of an idea folder or a PDF)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from aisci.commands.context import make_context, results_lock
+from aisci.commands.context import make_context, open_executor, results_lock
 from aisci.commands.targets import idea_folder, ledger_beside, print_cost
+from aisci.core.context import Context
+from aisci.core.settings import Settings
 from aisci.errors import ConfigError
 from aisci.llm.answer_store import working_in
 from aisci.paper.consistency import check_consistency, format_report
+from aisci.paper.reproduce import DEFAULT_TOLERANCE, format_table, reproduce
 from aisci.paper.review import pdf_to_text
 from aisci.paper.stages import build_paper, review_paper, save_review, write_paper
 from aisci.scientists.llm import LLMScientist
+from aisci.terminal import TerminalReporter
 
 
 def cmd_writeup(args: argparse.Namespace) -> int:
@@ -34,6 +38,26 @@ def cmd_check(args: argparse.Namespace) -> int:
         report = check_consistency(folder)
     print(format_report(report))
     return 0 if not report.mismatches else 1
+
+
+def cmd_reproduce(args: argparse.Namespace) -> int:
+    folder = args.folder.resolve()
+    if not (folder / "idea.json").is_file():
+        raise ConfigError(
+            f"{folder} is not an idea folder (it has no idea.json).",
+            "Give a folder made by aisci launch: results/<template>/<stamp>_<name>.",
+        )
+    executor = open_executor(args)
+    settings = Settings(timeout_s=args.timeout, sandbox=args.sandbox).validate()
+    ctx = Context(settings, TerminalReporter(), gpu=args.gpu, executor=executor)
+    tolerance = DEFAULT_TOLERANCE if args.tolerance is None else args.tolerance
+    try:
+        with results_lock(folder, "reproduce", named=True):
+            report = reproduce(folder, ctx, only=args.runs, tolerance=tolerance)
+    finally:
+        executor.close()
+    print(format_table(report))
+    return 0 if report.ok else 1
 
 
 def cmd_review(args: argparse.Namespace) -> int:

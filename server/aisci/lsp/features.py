@@ -6,7 +6,9 @@ and the settings messages held until then; ``workspace/didChangeConfiguration`` 
 each workspace folder's own values when sent); ``workspace/didChangeWorkspaceFolders``: a
 watcher per folder; ``shutdown``: every job cancelled) and the document features (``didSave``:
 a PDF preview build of a .tex file, a check of a template's files; citation completion and
-hover in .tex files; code lenses on the ideas of an ideas.json). The commands are registered
+hover in .tex files; in an idea's paper, the provenance of its numbers (lsp/provenance.py): hover
+on a results macro or a literal, Go to Definition into the run's final_info.json, a quick fix
+that writes a literal as its macro; code lenses on the ideas of an ideas.json). The commands are registered
 apart (lsp/server.py, lsp/commands.py).
 """
 
@@ -23,7 +25,7 @@ from aisci.lsp import latex_features
 from aisci.lsp.locate import is_template, template_for_name
 from aisci.lsp.pygls_compat import cancel_requests_in_flight
 from aisci.lsp.settings import folders_of, section_of
-from aisci.lsp.uris import uri_to_path
+from aisci.lsp.uris import path_to_uri, uri_to_path
 
 if TYPE_CHECKING:
     from aisci.lsp.server import AisciServer
@@ -155,6 +157,15 @@ def register_features(server: AisciServer) -> None:
         if params.position.line >= len(lines):
             return None
         key = latex_features.cite_key_at(lines[params.position.line], params.position.character)
+        from aisci.lsp import provenance  # deferred: the run readers, +10 ms at start, measured
+
+        folder = provenance.idea_folder(path)
+        if not key and folder is not None:
+            offset = document.offset_at_position(params.position)
+            text = provenance.hover(document.source, offset, provenance.recorded(folder))
+            return (
+                types.Hover(types.MarkupContent(types.MarkupKind.Markdown, text)) if text else None
+            )
         if not key:
             return None
         entry = latex_features.bib_entries(path, document.source, ls.read).get(key)
@@ -163,6 +174,69 @@ def register_features(server: AisciServer) -> None:
         return types.Hover(
             types.MarkupContent(types.MarkupKind.Markdown, latex_features.describe(key, entry))
         )
+
+    @server.feature(types.TEXT_DOCUMENT_DEFINITION)
+    def definition(ls: AisciServer, params: types.DefinitionParams) -> list[types.Location] | None:
+        from aisci.lsp import provenance  # deferred: the run readers, as in hover
+
+        path, document = (
+            uri_to_path(params.text_document.uri),
+            ls.open_document(params.text_document.uri),
+        )
+        folder = provenance.idea_folder(path) if path is not None else None
+        if folder is None or document is None:
+            return None
+        offset = document.offset_at_position(params.position)
+        found = provenance.definitions(folder, document.source, offset, provenance.recorded(folder))
+        return [
+            types.Location(
+                path_to_uri(file), types.Range(types.Position(line, 0), types.Position(line, 0))
+            )
+            for file, line in found
+        ] or None
+
+    @server.feature(
+        types.TEXT_DOCUMENT_CODE_ACTION,
+        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
+    )
+    def code_action(ls: AisciServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+        """Replace a literal that is exactly one recorded value by its macro: at the cursor,
+        and on the lines of aisci's diagnostics (the checker's and the pre-check's)."""
+        from aisci.lsp import provenance  # deferred: the run readers, as in hover
+
+        uri = params.text_document.uri
+        path, document = uri_to_path(uri), ls.open_document(uri)
+        folder = provenance.idea_folder(path) if path is not None else None
+        if folder is None or document is None:
+            return []
+        found = provenance.recorded(folder)
+        ours = [d for d in params.context.diagnostics if d.source in ("consistency", "precheck")]
+        spans = [params.range] + [
+            types.Range(
+                types.Position(d.range.start.line, 0), types.Position(d.range.start.line, 10_000)
+            )
+            for d in ours
+        ]
+        actions: dict[int, types.CodeAction] = {}
+        for span in spans:
+            start, end = (document.offset_at_position(p) for p in (span.start, span.end))
+            for at, stop, text, value in provenance.fixes(document.source, start, end, found):
+                where = types.Range(
+                    document.client_position_at_offset(at), document.client_position_at_offset(stop)
+                )
+                actions.setdefault(
+                    at,
+                    types.CodeAction(
+                        title=f"Replace {text} by {value.call}",
+                        kind=types.CodeActionKind.QuickFix,
+                        diagnostics=[d for d in ours if d.range.start.line == where.start.line]
+                        or None,
+                        edit=types.WorkspaceEdit(
+                            changes={uri: [types.TextEdit(where, value.call)]}
+                        ),
+                    ),
+                )
+        return list(actions.values())
 
     @server.feature(types.TEXT_DOCUMENT_CODE_LENS)
     def code_lens(ls: AisciServer, params: types.CodeLensParams) -> list[types.CodeLens] | None:

@@ -9,8 +9,8 @@ Contract:
   named by ``\\bibliography``/``\\addbibresource``, else every .bib beside the .tex), read with
   ``read(path)`` so an open, unsaved .bib is used as the editor has it.
 - ``idea_lenses(text)``: (line, Name) of each idea of an ideas.json, on its ``"Name"`` line.
-- ``render_text(tex)``: the reviewer's plain text (``aisci.paper.textify``); citations and
-  references as ``[key]``.
+- ``render_text(tex, path)``: the reviewer's plain text (``aisci.paper.textify``); citations and
+  references as ``[key]``, an idea paper's results macros as the numbers they print.
 """
 
 from __future__ import annotations
@@ -143,6 +143,16 @@ def idea_lenses(text: str) -> list[tuple[int, str]]:
     return found
 
 
-def render_text(tex: str) -> str:
-    """The same text the reviewer reads (aisci.paper.textify: one renderer for both)."""
+def render_text(tex: str, path: Path | None = None) -> str:
+    """The same text the reviewer reads (aisci.paper.textify: one renderer for both), with the
+    results macros of an idea's paper (``path`` in its latex/ folder) as the numbers they print,
+    as the review resolves them (paper/results_literals.resolved)."""
+    # deferred: the run readers (paper/results_macros), +10 ms at the server's start, measured
+    from aisci.lsp import provenance
+    from aisci.paper.results_literals import resolved
+    from aisci.paper.results_macros import CALL
+
+    folder = provenance.idea_folder(path) if path is not None else None
+    if folder is not None and CALL.search(tex):
+        tex = resolved(tex, provenance.recorded(folder))
     return latex_to_text(tex)

@@ -388,7 +388,7 @@ def render_text(server: AisciServer, args: Args) -> wire.RenderedText:
         uri = path_to_uri(path)
     document = server.open_document(uri)
     if document is not None:  # the editor's own text: nothing is read from disk
-        return wire.RenderedText(render(document.source))
+        return wire.RenderedText(render(document.source, path))
     if path is None:
         raise args.fail(f"there is no file {uri} to render.")
     # Only the workspace's files: the path with every link resolved, so a link inside the
@@ -401,7 +401,7 @@ def render_text(server: AisciServer, args: Args) -> wire.RenderedText:
         )
     if not real.is_file():
         raise args.fail(f"there is no file {path} to render.")
-    return wire.RenderedText(render(real.read_text(encoding="utf-8", errors="replace")))
+    return wire.RenderedText(render(real.read_text(encoding="utf-8", errors="replace"), real))
 
 
 @command("aisci.checkTemplateName", keys=("name", "dir"), long=False)

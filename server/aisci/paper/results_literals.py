@@ -44,6 +44,12 @@ def _by_text(found: Results) -> dict[str, list[Recorded]]:
     return by_text
 
 
+def literal_numbers(tex: str) -> list[tuple[int, str]]:
+    """(offset, text) of each prose decimal number of ``tex``: the literals that could be a
+    recorded value (the editor's hover and quick fix look at the same numbers as the pre-check)."""
+    return [(m.start(), m.group(0)) for m in _DECIMAL.finditer(blank_non_prose(tex))]
+
+
 def conversions(tex: str, found: Results) -> list[Conversion]:
     """Every prose number of ``tex`` that prints as exactly one recorded value."""
     by_text = _by_text(found)

@@ -105,6 +105,29 @@ export interface ConsistencyResult {
   mismatches: Mismatch[];
 }
 
+export interface ReproducedNumber {
+  /** The macro call, or the literal number as written. */
+  text: string;
+  /** In template.tex; 0 when the paper states nothing and every run's means are shown. */
+  line: number;
+  source: string;
+  original: number | null;
+  reproduced: number | null;
+  status: "reproduced" | "differs" | "not re-run" | "failed";
+  runs: string[];
+}
+
+/** `aisci.reproduce`: the runs re-run in `folder` (IDEA/reproduce/<stamp>), `report` its reproduce.json. */
+export interface ReproduceResult {
+  ok: boolean;
+  message: string;
+  folder: string;
+  report: string;
+  reran: string[];
+  failed: string[];
+  numbers: ReproducedNumber[];
+}
+
 /** `aisci.review` and `aisci.improve`; the review's fields are null when no review file can be read. */
 export interface ReviewResult {
   ok: boolean;

@@ -124,6 +124,28 @@ class ConsistencyResult:
 
 
 @dataclass(frozen=True)
+class ReproducedNumber:
+    text: str  # the macro call, or the literal as written
+    line: int  # in template.tex; 0 when the paper states nothing and every run's means are shown
+    source: str  # where its original value is recorded
+    original: float | None
+    reproduced: float | None
+    status: str  # "reproduced", "differs", "not re-run" or "failed"
+    runs: list[str]  # the runs it needs
+
+
+@dataclass(frozen=True)
+class ReproduceResult:
+    ok: bool
+    message: str
+    folder: str  # the scratch folder the runs were re-run in
+    report: str  # its reproduce.json
+    reran: list[str]
+    failed: list[str]  # the runs that did not finish, with why
+    numbers: list[ReproducedNumber]
+
+
+@dataclass(frozen=True)
 class ReviewResult:
     ok: bool
     message: str
@@ -146,6 +168,7 @@ LongResult = (
     | DraftResult
     | BuildResult
     | ConsistencyResult
+    | ReproduceResult
     | ReviewResult
 )
 
@@ -159,6 +182,7 @@ RESULTS: dict[str, Any] = {
     "aisci.draftPaper": DraftResult,
     "aisci.buildPaper": BuildResult,
     "aisci.checkConsistency": ConsistencyResult,
+    "aisci.reproduce": ReproduceResult,
     "aisci.review": ReviewResult,
     "aisci.improve": ReviewResult,
 }
