@@ -216,3 +216,67 @@ def test_a_results_macro_states_no_literal_number(tmp_path):
     assert [n.text for n in stated_numbers(results_section(calls))] == ["1234"]
     [m] = _mismatches(tmp_path, calls)
     assert m.text == "1234"  # the literal beside them is still checked
+
+
+COMBO_RUNS = tuple(
+    {"a": {"means": {"val_loss": la, "train_time": t}}, "b": {"means": {"val_loss": lb}}}
+    for la, lb, t in (
+        (1.47, 1.01, 480.0),
+        (1.45, 0.99, 482.0),
+        (1.44, 0.98, 490.0),
+        (1.43, 0.97, 495.0),
+    )
+)
+COMBO_NOTES = (
+    "## Run 0: Baseline\n## Run 1: Adaptive dropout\n## Run 2: Layer-wise rates\n"
+    "## Run 3: Adaptive dropout with layer-wise rates\n"
+)
+
+
+def test_the_combined_model_is_the_run_whose_title_joins_two_others(tmp_path):
+    said = "The combined model needs @ s against 480.0 s for the baseline."
+    ok = _mismatches(tmp_path / "a", said.replace("@", "495.0"), COMBO_RUNS, notes__txt=COMBO_NOTES)
+    assert ok == []
+    # run_2's time: right for some run, wrong for the combined one
+    wrong = _mismatches(
+        tmp_path / "b", said.replace("@", "490.0"), COMBO_RUNS, notes__txt=COMBO_NOTES
+    )
+    assert [m.text for m in wrong] == ["490.0 s"]
+    # without a run that joins two titles, "combined" names no run: any run's value passes
+    plain = COMBO_NOTES.replace("with layer-wise rates", "and more")
+    assert (
+        _mismatches(tmp_path / "c", said.replace("@", "490.0"), COMBO_RUNS, notes__txt=plain) == []
+    )
+
+
+def test_a_list_of_values_keeps_the_run_of_the_clause_that_opens_it(tmp_path):
+    said = "Run~3 reaches a validation loss of 1.43 on a, @ on b."
+    assert _mismatches(tmp_path / "a", said.replace("@", "0.97"), COMBO_RUNS) == []
+    assert [m.text for m in _mismatches(tmp_path / "b", said.replace("@", "0.99"), COMBO_RUNS)] == [
+        "0.99"
+    ]
+    # the same value after a clause with its own subject is open to every run
+    other = "Run~3 reaches a validation loss of 1.43 on a, while dropout gives 0.99 on b."
+    assert _mismatches(tmp_path / "c", other, COMBO_RUNS) == []
+
+
+def test_a_title_is_found_with_its_words_in_another_order(tmp_path):
+    said = "Dropout that is adaptive reaches a loss of @ on a."
+    right = _mismatches(
+        tmp_path / "a", said.replace("@", "1.45"), COMBO_RUNS, notes__txt=COMBO_NOTES
+    )
+    assert right == []
+    wrong = _mismatches(
+        tmp_path / "b", said.replace("@", "1.44"), COMBO_RUNS, notes__txt=COMBO_NOTES
+    )
+    assert [m.text for m in wrong] == ["1.44"]  # run_2's loss, stated as run_1's
+
+
+def test_a_clause_that_repeats_the_comparison_keeps_the_run_of_the_one_before(tmp_path):
+    said = "Run~3 takes 495.0 s instead of 480.0 s, and its loss is @ instead of 1.01 on b."
+    assert _mismatches(tmp_path / "a", said.replace("@", "0.97"), COMBO_RUNS) == []
+    wrong = _mismatches(tmp_path / "b", said.replace("@", "0.99"), COMBO_RUNS)
+    assert [m.text for m in wrong] == ["0.99"]  # run_1's loss, stated as run_3's
+    # without the repeated comparison word the clause is open to every run
+    other = "Run~3 takes 495.0 s instead of 480.0 s, and the loss is 0.99 on b."
+    assert _mismatches(tmp_path / "c", other, COMBO_RUNS) == []

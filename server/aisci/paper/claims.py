@@ -12,7 +12,9 @@ accuracy"), a time metric for a number with a time unit, else the nearest one be
 sentence, else in the two sentences before, else the first after it; the run named right after
 it ("2467 for the baseline"), else earlier in its clause (an "and" right before the number
 continues the clause before, whose subject it shares, not the run named after that clause's
-value: in "0.35 for the baseline and 0.27", 0.27 is not the baseline's); after a comparison word in that clause ("from", "instead of"),
+value: in "0.35 for the baseline and 0.27", 0.27 is not the baseline's; in a list, "A on X, B
+on Y and C on Z", the clause that opens it; a clause that repeats the comparison word of the
+clause before, that clause's); after a comparison word in that clause ("from", "instead of"),
 the sentence's other runs and the baseline too; the data sets of its clause. What is not named
 is open: any metric, run or data set.
 """
@@ -42,6 +44,11 @@ _RUN_AFTER = re.compile(
 
 # After "<number> on": a data set, then the run: "53.3 s on \texttt{dino} with Run~1".
 _THEN_RUN = re.compile(r"(?:\\texttt\s*\{[^}]*\}|[\w\\]+)\s+(?:with|for|by|of)\s+(?:the\s+)?", re.I)
+_LIST_ITEM = re.compile(
+    r"[\s$~]*[-+]?\d[\d.,]*(?:\s*\$?\s*(?:\\pm|±)\s*\$?\s*[\d.]+)?\$?\s*(?:\\?%|ms|s|min|h)?"
+    r"\s*(?:on|for|in)\s+(?:the\s+)?(\\texttt\s*\{[^}]*\}|[\w\\-]+)(?:\s+(?:data\s*set|task))?[\s$~]*"
+)
+_TRAILING_BREAK = re.compile(r"(?:[\s,;:$~]|\b(?:and|while|whereas)\b)+$")
 _CHANGE_COLUMN = re.compile(
     r"\\Delta|Δ|change|improv|gain|reduction|relative|\bvs\.?\b|speed-?up|differen", re.I
 )
@@ -229,6 +236,24 @@ class Claims:
         following = v.metric_mentions(after)
         return following[0][1] if following else frozenset()
 
+    def _list_item(self, clause: str) -> bool:
+        """A clause that is one value and its data set ("0.98 on enwik8"): an item of a list
+        whose run the clause that opens the list names."""
+        item = _LIST_ITEM.fullmatch(clause)
+        return item is not None and bool(self.vocab.datasets_in(item.group(1)))
+
+    def _parallel(self, before: str, after: str) -> list[tuple[int, frozenset[str]]]:
+        """The subject of the clause before, when this one repeats its comparison ("A takes
+        53 s with Run 1 instead of 41 s, and sampling takes 0.25 s instead of 0.19 s")."""
+        cue = _COMPARISON.search(_clause(before, after, _SUBJECT_BREAK))
+        breaks = list(_SUBJECT_BREAK.finditer(before))
+        if cue is None or not breaks:
+            return []
+        prev = _clause(_TRAILING_BREAK.sub("", before[: breaks[-1].start()]), "", _SUBJECT_BREAK)
+        if not re.search(rf"\b{re.escape(cue.group(0).lower())}\b", prev.lower()):
+            return []
+        return self.vocab.subject_mentions(prev)
+
     def _prose_runs(self, before: str, after: str, sentence: str) -> frozenset[str]:
         """The run named right after the number ("2467 for the baseline"), else earlier in its
         clause ("Run 3 reaches 0.95 on A and 0.93 on B": an "and" right before the number does
@@ -246,14 +271,29 @@ class Claims:
         clause = _clause(before, "", _SUBJECT_BREAK)
         named_before = v.run_mentions(clause)
         if re.fullmatch(r"[\s$~]*", clause):  # "... and 0.93": the clause before continues,
-            clause = _clause(re.sub(r"\band[\s$~]*$", " ", before), "", _SUBJECT_BREAK)
+            head = _drop_and(before)
+            clause = _clause(head, "", _SUBJECT_BREAK)
             named_before = v.subject_mentions(clause)  # its subject, not its value's run
+            for _ in range(8):  # "Run 3 reaches A on X, B on Y and C on Z": the list's subject
+                breaks = list(_SUBJECT_BREAK.finditer(head))
+                item = self._list_item(clause) or re.fullmatch(r"[\s$~]*", clause)  # ", B on Y"
+                if named_before or not breaks or not item:
+                    break
+                head = _drop_and(head[: breaks[-1].start()])
+                clause = _clause(head, "", _SUBJECT_BREAK)
+                named_before = v.subject_mentions(clause)
+        if not named_before:
+            named_before = self._parallel(before, after)
         if not named_before:
             return frozenset()
         runs = set(named_before[-1][1])
         if _COMPARISON.search(clause):
             runs |= v.runs_in(sentence) | ({"run_0"} & set(v.runs))
         return frozenset(runs)
+
+
+def _drop_and(text: str) -> str:
+    return re.sub(r"\band[\s$~]*$", " ", text)
 
 
 def _clause(before: str, after: str, breaks_at: re.Pattern[str] = _CLAUSE_BREAK) -> str:

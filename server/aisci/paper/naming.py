@@ -12,7 +12,10 @@ Data sets are named by their key (``x_plus_y``, ``\\texttt{x\\_plus\\_y}``, ``x 
 by ``run_3``/``Run~3``, "baseline" (run_0), or a name: a notes.txt title, a plot label, or a
 row label of the paper's own tables once that row has been traced to a run by its values
 (``alias``; two words at least: "Cosine" alone is too common), and "our method" for the row
-marked "(ours)". Longer names win over the shorter ones inside them.
+marked "(ours)"; "the combined model" and "together they" for the one run whose title joins two
+other runs' titles; a title's words in another order, close together, when one title with the
+most words fits ("with distillation the 16-number model"). Longer names win over the shorter
+ones inside them.
 """
 
 from __future__ import annotations
@@ -58,9 +61,16 @@ HEADS = {"acc", "loss", "kl", "time", "step", "ratio", "ppl", "error", "tokens",
 HEADS |= {"f1", "bleu", "auc", "mse", "mae", "rmse", "psnr", "fid", "dim", "entropy", "norm"}
 _WORD = re.compile(r"[a-z][a-z0-9]*|\d+")
 _OURS = re.compile(r" (?:ours|our (?:\w+ )?(?:method|approach|model|schedule|variant|system)) ")
+# "the combined model", "together they": the one run whose title joins two other runs' titles
+# ("A with B").
+_COMBINED = re.compile(
+    r" (?:combined (?:\w+ )?(?:method|approach|model|schedule|variant|system)"
+    r"|(?:together|combined|jointly) they) "
+)
 # Before a run's name, what makes it the run of the value before it, not the clause's subject:
 # "0.3518 for the baseline", "\\res{...} with run 2" (a results macro keeps its name in the mask).
 _OF_VALUE = re.compile(r" (?:\d[\d.]*|res[a-z]*) (?:[a-z]+ )?(?:for|of|with|by|in|on) (?:the )?$")
+_FILLER = {"with", "and", "the", "a", "of", "on", "to", "for", "in"}
 _WINDOW = 4  # words either side of a head word that may qualify it
 
 
@@ -73,6 +83,10 @@ def words(text: str) -> list[tuple[int, str]]:
 def metric_words(metric: str) -> list[str]:
     parts = re.split(r"[_\W]+|(?<=[a-z])(?=[A-Z])", metric)
     return [_SPELLING.get(p.lower(), p.lower()) for p in parts if p and not p.isdigit()]
+
+
+def _stem(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") else word
 
 
 def _plain(text: str) -> str:
@@ -91,12 +105,31 @@ class Vocabulary:
     _aliases: dict[str, set[str]] = field(default_factory=dict)  # phrase -> runs
     _learned: set[str] = field(default_factory=set)  # phrases learned from the paper's tables
     ours: frozenset[str] = frozenset()  # the run of the table row marked "(ours)"
+    combined: frozenset[str] = frozenset()  # the run whose title joins two others' titles
 
     def __post_init__(self) -> None:
         self._metric_words = {m: metric_words(m) for m in self.metrics}
+        # A key with no known head word ("ece") is named by its own last word.
+        self._heads = set(HEADS) | {
+            [w for w in mw if w not in _WEAK][-1]
+            for mw in self._metric_words.values()
+            if not set(mw) & HEADS and set(mw) - _WEAK
+        }
         for run, names in self.names.items():
             for name in names[:1] + [n for n in names[1:] if len(n) <= 40]:
                 self.alias(name, {run})
+        self.combined = self._combination()
+
+    def _combination(self) -> frozenset[str]:
+        """The run whose title holds the titles of two other runs ("Adaptive dropout with
+        layer-wise learning rates"), when exactly one does: what "the combined model" means."""
+        titles = {r: _plain(n[0]) for r, n in self.names.items() if n and r != "run_0"}
+        joins = [
+            r
+            for r, t in titles.items()
+            if sum(o != r and len(o_t) > 4 and o_t in t for o, o_t in titles.items()) >= 2
+        ]
+        return frozenset(joins) if len(joins) == 1 else frozenset()
 
     def mark_ours(self, label: str, runs: frozenset[str]) -> None:
         """A row label marked "(ours)" gives the runs "our method" means in prose."""
@@ -118,7 +151,7 @@ class Vocabulary:
         ws = words(text)
         found = []
         for i, (offset, word) in enumerate(ws):
-            if word not in HEADS:
+            if word not in self._heads:
                 continue
             near = {w for _, w in ws[max(0, i - _WINDOW) : i + _WINDOW + 1]}
             wide = {w for _, w in ws[max(0, i - 2 * _WINDOW) : i + 2 * _WINDOW + 1]}
@@ -126,11 +159,11 @@ class Vocabulary:
             for metric, mw in self._metric_words.items():
                 if word not in mw:
                     continue
-                primary = next(w for w in mw if w in HEADS)
+                primary = next(w for w in mw if w in self._heads)
                 if primary != word and primary not in wide:
                     continue  # step_val_acc_99 is a step count: "accuracy" alone is not it
                 # qualifiers only: another head word ("steps" near "accuracy") is its own mention
-                strong = [w for w in mw if w not in _WEAK and w not in HEADS]
+                strong = [w for w in mw if w not in _WEAK and w not in self._heads]
                 hits = sum(w in near for w in strong)
                 scored.append((hits - 0.1 * (len(strong) - hits), metric))
             if scored:
@@ -165,13 +198,42 @@ class Vocabulary:
         if self.ours and learned:  # "our method" is the table row marked "(ours)"
             for m in _OURS.finditer(plain):
                 found.append((m.start(), m.end(), self.ours))
+        if self.combined:
+            for m in _COMBINED.finditer(plain):
+                found.append((m.start(), m.end(), self.combined))
         for phrase, runs in sorted(self._aliases.items(), key=lambda a: -len(a[0])):
             if not learned and phrase in self._learned:
                 continue
             for m in re.finditer(re.escape(phrase), plain):
                 if not any(a <= m.start() < b or a < m.end() <= b for a, b, _ in found):
                     found.append((m.start(), m.end(), frozenset(runs)))
+        for a, b, title_run in self._title_words(plain):
+            if not any(x <= a < y or x < b <= y for x, y, _ in found):
+                found.append((a, b, title_run))
         return sorted((a, runs) for a, _, runs in found)
+
+    def _title_words(self, plain: str) -> list[tuple[int, int, frozenset[str]]]:
+        """A title's words in another order ("with distillation the 16-number model" for "16
+        numbers with distillation"): the run whose title has the most words, all of them in
+        ``plain`` within a few words of one another."""
+        ws = [(m.start(), m.end(), _stem(m.group(0))) for m in re.finditer(r"[a-z0-9]+", plain)]
+        best: list[tuple[int, int, int, str]] = []
+        for run, names in self.names.items():
+            need = {_stem(w) for w in re.findall(r"[a-z0-9]+", _plain(names[0]) if names else "")}
+            need -= _FILLER
+            if len(need) < 2:
+                continue
+            for i in range(len(ws)):
+                window = ws[i : i + len(need) + 3]
+                if ws[i][2] in need and need <= {w for _, _, w in window}:
+                    last = max(j for j, (_, _, w) in enumerate(window) if w in need)
+                    best.append((len(need), ws[i][0], window[last][1], run))
+                    break
+        if not best:
+            return []
+        top = max(n for n, _, _, _ in best)
+        hits = [(a, b, frozenset({r})) for n, a, b, r in best if n == top]
+        return hits if len(hits) == 1 else []
 
     def subject_mentions(self, text: str) -> list[tuple[int, frozenset[str]]]:
         """``run_mentions`` less the runs named right after a value ("0.35 for the baseline"):
