@@ -55,6 +55,8 @@ def bib_keys(bib: Path) -> list[str]:
 class SweepReport:
     """Sections of the report for one sweep idea folder."""
 
+    HIDDEN_FIGURES: frozenset[str] = frozenset()  # figures a kind of report does not describe
+
     def __init__(
         self,
         folder: Path,
@@ -67,7 +69,8 @@ class SweepReport:
         self.folder = Path(folder)
         self.idea = idea
         self.runs = list(runs)  # RunRecord of finished runs, in order
-        self.figures = figures  # figure file -> description
+        # figure file -> description
+        self.figures = {k: v for k, v in figures.items() if k not in self.HIDDEN_FIGURES}
         self.task = task
         self.scale = scale
         self.constant = idea.extra.get("constant", "the knob")

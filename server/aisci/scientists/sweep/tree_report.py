@@ -8,9 +8,7 @@ confirmation recorded in tree.json, printed through its results macro (paper/res
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aisci.core.search import load_tree
 from aisci.errors import StateError
@@ -28,8 +26,7 @@ from aisci.scientists.sweep.report import SweepReport
 from aisci.tex_quote import tex_text, tex_tt
 
 if TYPE_CHECKING:
-    from aisci.core.ideas import Idea
-    from aisci.core.scientist import RunRecord
+    pass
 
 
 def tree_figure_tex() -> str:
@@ -45,17 +42,10 @@ def tree_figure_tex() -> str:
 class TreeReport(SweepReport):
     """SweepReport's sections for a tree search over the knobs."""
 
-    def __init__(
-        self,
-        folder: Path,
-        idea: Idea,
-        runs: Iterable[RunRecord],
-        figures: dict[str, str],
-        task: str,
-        scale: str | None,
-    ) -> None:
-        figures = {k: v for k, v in figures.items() if k != TREE_FIGURE}
-        super().__init__(folder, idea, runs, figures, task, scale)
+    HIDDEN_FIGURES = frozenset({TREE_FIGURE})  # the tree figure has its own paragraph
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         tree = load_tree(self.folder)
         if tree is None:
             raise StateError(
