@@ -1,11 +1,16 @@
 """Knobs read from experiment.py: the values a sweep may change, where they live, and proposals.
 
-A knob (``knobs.json``) is either a top-level literal constant (``"constant": "LR"``) or the
-``default=`` of an argparse option (``"argument": "--lr"``), as templates of the original
-system keep their hyperparameters. ``propose_knobs`` suggests one knob per numeric constant or
-argparse default that the experiment uses, each with its line and value, so that a template
-without knobs can be adopted (``aisci template knobs``). ``unused`` finds declared knobs whose
-constant or option nothing in experiment.py reads (a sweep of it would measure noise).
+A knob (``knobs.json``) is a top-level literal constant (``"constant": "LR"``), the
+``default=`` of an argparse option (``"argument": "--lr"``), or a literal at a position: a
+keyword argument of a call or a function-local assignment (``"keyword": "lr"`` or
+``"local": "num_train_batches"`` with its function, line and column; core/knob_sites.py), as
+templates of the original system keep their hyperparameters. ``propose_knobs`` suggests one
+knob per positive numeric literal of those kinds that the experiment uses, each with its line
+(and column), so that a template without knobs can be adopted (``aisci template knobs``);
+keyword and local literals only in a template without scales (in one with scales, they are
+the sizes of its scales).
+``unused`` finds declared knobs whose constant or option nothing in experiment.py reads (a
+sweep of it would measure noise).
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from aisci.core import template_env
+from aisci.core.knob_sites import STRUCTURAL, function_names, replace_span, sites
 from aisci.errors import AisciError
 
 SKIPPED_ARGUMENTS = {"--out_dir", "--out-dir", "--seed", "--seeds"}
@@ -33,18 +40,35 @@ class Located:
 @dataclass(frozen=True)
 class KnobProposal:
     name: str
-    target: str  # the constant's name, or the option string ("--lr")
-    kind: str  # "constant" or "argument"
+    target: str  # the constant's name, the option string ("--lr"), the keyword or the local
+    kind: str  # "constant", "argument", "keyword" or "local"
     line: int
     value: Any
     values: tuple
     description: str
+    column: int = 0  # a keyword's or a local's literal: where it starts (1-based)
+    function: str | None = None  # and the def it is in (None at module level)
+
+    @property
+    def label(self) -> str:
+        inside = f"in {self.function}()" if self.function else "at module level"
+        return {
+            "constant": self.target,
+            "argument": f"{self.target} (argparse default)",
+            "keyword": f"{self.target}= (keyword argument {inside})",
+            "local": f"{self.target} (local variable {inside})",
+        }[self.kind]
+
+    @property
+    def where(self) -> str:
+        return f"line {self.line} col {self.column}" if self.column else f"line {self.line}"
 
     def to_json(self) -> dict:
-        key = "constant" if self.kind == "constant" else "argument"
+        site = {"function": self.function, "line": self.line, "column": self.column}
         return {
             "name": self.name,
-            key: self.target,
+            self.kind: self.target,
+            **(site if self.column else {}),
             "values": list(self.values),
             "description": self.description,
         }
@@ -140,22 +164,7 @@ def set_argument_default(source: str, option: str, value: Any) -> str:
             f"{len(defaults)} default(s), expected one with one default.",
             f'Keep one `add_argument("{option}", ..., default=<literal>)` (see knobs.json).',
         )
-    node = defaults[0]
-    # Parsed from text, the node has its end (None only on nodes built by hand).
-    assert node.end_lineno is not None and node.end_col_offset is not None
-    lines = source.splitlines(keepends=True)
-    start = sum(len(line) for line in lines[: node.lineno - 1]) + _char_offset(
-        lines[node.lineno - 1], node.col_offset
-    )
-    end = sum(len(line) for line in lines[: node.end_lineno - 1]) + _char_offset(
-        lines[node.end_lineno - 1], node.end_col_offset
-    )
-    return source[:start] + repr(value) + source[end:]
-
-
-def _char_offset(line: str, byte_offset: int) -> int:
-    """ast columns count UTF-8 bytes; strings count characters."""
-    return len(line.encode("utf-8")[:byte_offset].decode("utf-8", errors="replace"))
+    return replace_span(source, defaults[0], repr(value))
 
 
 def _loads(tree: ast.AST, name: str) -> int:
@@ -239,7 +248,51 @@ def propose_knobs(experiment: Path) -> list[KnobProposal]:
                 found.comment or f"{option} (experiment.py line {found.line})",
             )
         )
-    return sorted(proposals, key=lambda p: p.line)
+    if not template_env.has_scales(experiment.parent):  # with scales, call literals size them
+        proposals += _site_proposals(source, {p.name for p in proposals})
+    return sorted(proposals, key=lambda p: (p.line, p.column))
+
+
+def _site_proposals(source: str, taken: set[str]) -> list[KnobProposal]:
+    """Positive numeric literals passed as keywords or set once as locals (in the study's
+    functions, not a class's methods), each read; not seeds, shapes or ones already proposed."""
+    lines, proposals, named_sites = source.splitlines(), [], set()
+    for site in sites(source):
+        values = candidates(site.value)
+        if values is None or site.in_class or "seed" in site.name.lower() or len(site.name) < 2:
+            continue
+        if site.kind == "keyword" and site.name in STRUCTURAL:
+            continue
+        if site.kind == "local":
+            names = function_names(source, site.function)
+            if names["store", site.name] != 1 or names["load", site.name] == 0:
+                continue  # a running variable, or a value nothing reads
+        name = site.name.lower()
+        if name in taken and name not in named_sites:
+            continue  # the same setting as a constant or argparse knob
+        if name in taken:
+            name = f"{site.function or 'module'}_{name}".lower()
+        if name in taken:
+            continue
+        named_sites.add(name)
+        taken.add(name)
+        inside = f"{site.function}()" if site.function else "the module"
+        what = f"the keyword {site.name}=" if site.kind == "keyword" else f"the local {site.name}"
+        proposals.append(
+            KnobProposal(
+                name,
+                site.name,
+                site.kind,
+                site.line,
+                site.value,
+                values,
+                _comment(lines, site.line)
+                or f"{what} in {inside} (experiment.py line {site.line})",
+                site.column,
+                site.function,
+            )
+        )
+    return proposals
 
 
 def write_knobs(template: Path, proposals: list[KnobProposal]) -> Path:

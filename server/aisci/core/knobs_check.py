@@ -5,7 +5,9 @@ of the template at ``path``, each ``Problem`` on the line of its knob in knobs.j
 knob's object opens), so an editor shows it there. When experiment.py does not parse, only
 knobs.json's own shape is checked: "experiment.py has no LEARNING_RATE" would follow from the
 syntax error for every knob, and one cause is reported once (the syntax error, at its line).
-``knob_values`` and ``kind_of`` are shared with ``load_template``.
+A keyword or local knob (core/knob_sites.py) must still find its literal at its line and
+column; otherwise the code moved and the problem says to propose the knobs again.
+``knob_values``, ``site_of`` and ``kind_of`` are shared with ``load_template``.
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ import ast
 from pathlib import Path
 from typing import Any
 
+from aisci.core.knob_sites import SITE_KINDS, find_site, function_names
 from aisci.core.knobs import argument_defaults, is_unused, top_level_constants
 from aisci.problems import Problem
 
 FILE = "knobs.json"
+KINDS = ("constant", "argument", *SITE_KINDS)
 
 
 def experiment_source(path: Path) -> str:
@@ -45,7 +49,35 @@ def knob_values(path: Path) -> dict[tuple[str, str], Any]:
 
 
 def kind_of(knob: dict) -> str:
-    return "argument" if "argument" in knob and "constant" not in knob else "constant"
+    return next((k for k in KINDS if k in knob), "constant")
+
+
+def site_of(knob: dict) -> tuple[str, str, str | None, int, int] | None:
+    """(kind, name, function, line, column) of a well-formed keyword or local knob, else None."""
+    kind = kind_of(knob)
+    target, function = knob.get(kind), knob.get("function")
+    line, column = knob.get("line"), knob.get("column")
+    if (
+        kind not in SITE_KINDS
+        or not isinstance(target, str)
+        or not (function is None or isinstance(function, str))
+        or not isinstance(line, int)
+        or not isinstance(column, int)
+        or not _position(line, column)
+    ):
+        return None
+    return kind, target, function, line, column
+
+
+def _position(line: Any, column: Any) -> bool:
+    return all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in (line, column))
+
+
+def site_value(source: str, knob: dict, *, strict: bool = True) -> tuple[bool, Any]:
+    """(found, value) of a keyword or local knob's literal in ``source``."""
+    site = site_of(knob)
+    found = find_site(source, *site, strict=strict) if site else None
+    return (found is not None, found.value if found else None)
 
 
 def element_lines(text: str) -> list[int]:
@@ -107,24 +139,33 @@ def knob_problems(path: Path, data: list) -> list[Problem]:
         target, values = knob.get(kind), knob.get("values")
         if isinstance(values, list) and len(values) < 2:
             add(f'{where}: "values" needs at least two candidates', f"[{i}].values")
+        if kind in SITE_KINDS and not _position(knob.get("line"), knob.get("column")):
+            add(f'{where}: "line" and "column" must be whole numbers from 1', f"[{i}].line")
+            continue
+        if kind in SITE_KINDS and not isinstance(knob.get("function"), (str, type(None))):
+            add(f'{where}: "function" must be a def\'s name, or null', f"[{i}].function")
+            continue
         if not isinstance(target, str) or not against_experiment:
             continue
-        if (kind, target) not in current:
-            wanted = (
-                f'top-level "{target} = <literal>"'
-                if kind == "constant"
-                else f'add_argument("{target}", ..., default=<literal>)'
-            )
-            add(f"{where}: experiment.py has no {wanted}", f"[{i}].{kind}")
+        if kind in SITE_KINDS:
+            found, value = site_value(source, knob)
+        else:
+            found, value = (kind, target) in current, current.get((kind, target))
+        if not found:
+            add(f"{where}: {_missing(knob, kind, target)}", f"[{i}].{kind}")
             continue
-        if isinstance(values, list) and current[(kind, target)] not in values:
+        if isinstance(values, list) and value not in values:
             add(
-                f"{where}: the current value {current[(kind, target)]!r} of "
-                f'{target} is not among "values"',
+                f'{where}: the current value {value!r} of {target} is not among "values"',
                 f"[{i}].values",
                 "warning",
             )
-        if is_unused(source, target, kind):
+        unused = (
+            function_names(source, knob.get("function"))["load", target] == 0
+            if kind == "local"
+            else kind != "keyword" and is_unused(source, target, kind)
+        )
+        if unused:
             add(
                 f"{where}: {target} is never read in experiment.py, so a sweep "
                 "of it changes nothing; remove the knob or use the value",
@@ -132,3 +173,17 @@ def knob_problems(path: Path, data: list) -> list[Problem]:
                 "warning",
             )
     return problems
+
+
+def _missing(knob: dict, kind: str, target: str) -> str:
+    if kind == "constant":
+        return f'experiment.py has no top-level "{target} = <literal>"'
+    if kind == "argument":
+        return f'experiment.py has no add_argument("{target}", ..., default=<literal>)'
+    what = f"{target}=<literal>" if kind == "keyword" else f"{target} = <literal>"
+    inside = f"in {knob['function']}()" if knob.get("function") else "at module level"
+    return (
+        f"experiment.py has no {what} at line {knob['line']} column {knob['column']} {inside}: "
+        "the code moved since knobs.json was written; run `aisci template knobs --force` to "
+        'propose the knobs again, or fix the knob\'s "line" and "column"'
+    )

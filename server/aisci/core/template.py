@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import json
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,8 @@ from aisci.core.knobs_check import (
     knob_problems,
     knob_values,
     parses,
+    site_of,
+    site_value,
 )
 from aisci.core.metric import metric_problems
 from aisci.errors import TemplateError
@@ -45,7 +48,9 @@ REQUIRED_FILES = (
 @dataclass(frozen=True)
 class Knob:
     """A hyperparameter a sweep may change: the module-level constant that sets it, or (kind
-    "argument") the argparse option whose default sets it; ``constant`` then holds the option."""
+    "argument") the argparse option whose default sets it, or (kind "keyword" or "local") the
+    literal at ``line``/``column`` in ``function``; ``constant`` then holds the option, the
+    keyword or the local (with its line where two knobs share that name)."""
 
     name: str
     constant: str
@@ -53,6 +58,10 @@ class Knob:
     description: str
     current: Any = None  # the value experiment.py holds now
     kind: str = "constant"
+    target: str = ""  # a keyword or local knob's keyword or variable ("" for the others)
+    function: str | None = None
+    line: int = 0
+    column: int = 0
 
 
 @dataclass(frozen=True)
@@ -310,18 +319,26 @@ def _load_knobs(path: Path) -> tuple[Knob, ...]:
     file = path / "knobs.json"
     if not file.is_file():
         return ()
-    current = knob_values(path)
+    current, source = knob_values(path), experiment_source(path)
+    data = json.loads(file.read_text(encoding="utf-8"))
+    shared = Counter(k[kind_of(k)] for k in data)
     knobs = []
-    for k in json.loads(file.read_text(encoding="utf-8")):
+    for k in data:
         kind = kind_of(k)
+        site = site_of(k)
+        label = f"{k[kind]} (line {k['line']})" if site and shared[k[kind]] > 1 else k[kind]
+        at: dict[str, Any] = {}
+        if site:
+            at = {"target": site[1], "function": site[2], "line": site[3], "column": site[4]}
         knobs.append(
             Knob(
                 name=k["name"],
-                constant=k[kind],
+                constant=label,
                 values=tuple(k["values"]),
                 description=k["description"],
-                current=current.get((kind, k[kind])),
+                current=site_value(source, k)[1] if site else current.get((kind, k[kind])),
                 kind=kind,
+                **at,
             )
         )
     return tuple(knobs)

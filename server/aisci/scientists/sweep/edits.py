@@ -1,9 +1,10 @@
 """The sweep scientist's edits of a template's source: its knobs in experiment.py, its labels in
 plot.py.
 
-A knob is a top-level ``CONSTANT = <literal>`` line or an argparse option's default
-(knobs.json says which); ``set_knob`` changes exactly that value and nothing else, so the
-proposal a person reviews is a one-line diff. ``knob_values`` reads the knobs back from a text
+A knob is a top-level ``CONSTANT = <literal>`` line, an argparse option's default, or a
+literal keyword argument or local assignment at a line and column (knobs.json says which);
+``set_knob`` changes exactly that value and nothing else, so the proposal a person reviews is
+a one-line diff. ``knob_values`` reads the knobs back from a text
 (what a person's edit really set). ``replace_labels`` rewrites plot.py's top-level ``labels``
 dict.
 """
@@ -14,6 +15,7 @@ import ast
 import re
 from typing import Any
 
+from aisci.core.knob_sites import SITE_KINDS, find_site, set_site
 from aisci.core.knobs import argument_defaults, set_argument_default, top_level_constants
 from aisci.core.template import Knob, Template
 from aisci.errors import AisciError
@@ -39,7 +41,12 @@ def set_constant(source: str, constant: str, value: Any) -> str:
 
 
 def set_knob(source: str, knob: Knob, value: Any) -> str:
-    """``source`` with the knob set to ``value``: its constant, or its argparse option's default."""
+    """``source`` with the knob set to ``value``: its constant, its argparse option's default,
+    or the literal at its position."""
+    if knob.kind in SITE_KINDS:
+        return set_site(
+            source, knob.kind, knob.target, knob.function, knob.line, knob.column, value
+        )
     if knob.kind == "argument":
         return set_argument_default(source, knob.constant, value)
     return set_constant(source, knob.constant, value)
@@ -75,4 +82,12 @@ def knob_values(template: Template, source: str) -> dict[str, Any]:
         **{k: v.value for k, v in top_level_constants(source).items()},
         **{k: v.value for k, v in argument_defaults(source).items()},
     }
-    return {k.constant: found[k.constant] for k in template.knobs if k.constant in found}
+    values = {}
+    for k in template.knobs:
+        if k.kind in SITE_KINDS:
+            site = find_site(source, k.kind, k.target, k.function, k.line, k.column, strict=False)
+            if site is not None:
+                values[k.constant] = site.value
+        elif k.constant in found:
+            values[k.constant] = found[k.constant]
+    return values
