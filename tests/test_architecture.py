@@ -66,7 +66,7 @@ LAYERS = [
     {"llm", "literature", "coder"},
     {"paper"},
     {"scientists"},
-    {"cycle"},
+    {"cycle", "topic"},
     {"terminal", "doctor", "commands", "cli", "lsp", "__main__", "__init__"},
 ]
 

@@ -25,7 +25,7 @@ NOT_SETTINGS = {
     "-h", "--help", "--version", "--debug", "--template", "--experiment", "--gpu",
     "--shared-results", "--run-cpus", "--run-gpus", "--skip-idea-generation",
     "--skip-novelty-check", "--resume", "--force", "--yes", "--dir", "--section", "--tcp",
-    "--offline", "--json", "--runs", "--tolerance",
+    "--offline", "--json", "--runs", "--tolerance", "--topic", "--name", "--max-drafts",
 }  # fmt: skip
 # The argparse type's name of each kind (cli/values.py).
 TYPE_NAMES = {

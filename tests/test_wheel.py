@@ -99,6 +99,7 @@ def test_the_wheel_carries_the_shipped_templates_and_works_outside_the_repositor
     leftovers = [n for n in names if "/run_0/" in n or "/results/" in n or "__pycache__" in n]
     assert leftovers == [] and "aisci/shipped/grokking/data.npz" not in names
     assert "aisci/scaffold/experiment.py" in names and "aisci/core/shipped.py" in names
+    assert "aisci/topic/example.md" in names  # what aisci template new --topic writes
 
     venv = _fresh_venv(tmp_path)
     python, aisci = str(venv / "bin" / "python"), str(venv / "bin" / "aisci")
@@ -147,6 +148,11 @@ def test_the_wheel_carries_the_shipped_templates_and_works_outside_the_repositor
     again = run("template", "check", "grokking")
     assert again.returncode == 0 and again.stderr == ""
     assert again.stdout.startswith("templates/grokking: the template is valid")
+
+    topic = run("template", "new", "study", "--topic")
+    assert topic.returncode == 0, topic.stdout + topic.stderr
+    checked = run("template", "check", "study.md")
+    assert checked.returncode == 0 and "study.md: the topic is valid" in checked.stdout
 
     data = run("data", "grokking")
     assert data.returncode == 0 and "grokking: nothing to prepare" in data.stdout

@@ -103,16 +103,24 @@ def add_model_flags(p: argparse.ArgumentParser) -> None:
     add_setting(p, "sandbox", hidden=True)
 
 
-def add_template_flags(p: argparse.ArgumentParser) -> None:
+def add_template_flags(p: argparse.ArgumentParser, *, topic: bool = False) -> None:
     """A command on a template (launch, ideas, novelty): the template, its model, its ideas, its
-    runs."""
-    p.add_argument(
+    runs; with ``topic`` (launch), a topic file to draft the template from instead."""
+    target: Any = p.add_mutually_exclusive_group(required=True) if topic else p
+    target.add_argument(
         "--template",
         "--experiment",
         dest="template",
-        required=True,
+        **({} if topic else {"required": True}),
         help=TEMPLATE_HELP + " (--experiment is the original's name)",
     )
+    if topic:
+        target.add_argument(
+            "--topic",
+            type=Path,
+            help="a topic file (aisci template new NAME --topic): a model drafts the template "
+            "into ./templates/ first, as aisci template draft does (docs/topics.md)",
+        )
     _add_model_choice(p)
     add_setting(p, "num_ideas")
     add_setting(p, "num_reflections")

@@ -19,7 +19,7 @@ from aisci.cli.flags import (
     add_setting,
     add_template_flags,
 )
-from aisci.cli.values import NON_NEGATIVE_FLOAT, run_names
+from aisci.cli.values import NON_NEGATIVE_FLOAT, POSITIVE_INT, run_names
 from aisci.versions import __version__
 
 
@@ -35,8 +35,10 @@ def build_parser() -> argparse.ArgumentParser:
         "template", help="check or create a template, or list and copy the shipped ones"
     )
     tsub = template.add_subparsers(dest="template_command", metavar="ACTION")
-    check = tsub.add_parser("check", help="report every problem of a template folder")
-    check.add_argument("dir", type=Path, help=TEMPLATE_HELP)
+    check = tsub.add_parser(
+        "check", help="report every problem of a template folder, or of a topic file (NAME.md)"
+    )
+    check.add_argument("dir", type=Path, help=f"{TEMPLATE_HELP}; or a topic file ending in .md")
     knobs = tsub.add_parser(
         "knobs",
         help="propose knobs.json from experiment.py's numeric constants and "
@@ -47,13 +49,23 @@ def build_parser() -> argparse.ArgumentParser:
         "--yes", action="store_true", help="write every proposed knob without asking"
     )
     knobs.add_argument("--force", action="store_true", help="replace an existing knobs.json")
-    new = tsub.add_parser("new", help="scaffold a template that passes the check and runs")
+    new = tsub.add_parser(
+        "new",
+        help="scaffold a template that passes the check and runs, or (--topic) a topic file "
+        "to draft one from",
+    )
     new.add_argument("name")
     new.add_argument(
         "--dir",
         type=Path,
-        default=Path("templates"),
-        help="where to create it (default ./templates)",
+        default=None,
+        help="where to create it (default ./templates; with --topic, the current folder)",
+    )
+    new.add_argument(
+        "--topic",
+        action="store_true",
+        help="write NAME.md, an example topic (question, metric, budget, data) to edit, "
+        "instead of a template folder (docs/topics.md)",
     )
     listing = tsub.add_parser(
         "list",
@@ -67,6 +79,31 @@ def build_parser() -> argparse.ArgumentParser:
     copy.add_argument(
         "dest", nargs="?", type=Path, default=None, help="the new folder (default ./templates/NAME)"
     )
+    draft = tsub.add_parser(
+        "draft",
+        help="a model writes a template from a topic file, runs it at smoke scale and debugs "
+        "it until it runs (docs/topics.md)",
+    )
+    draft.add_argument("topic", type=Path, help="the topic file (aisci template new NAME --topic)")
+    draft.add_argument(
+        "--dir",
+        type=Path,
+        default=Path("templates"),
+        help="where to create it (default ./templates)",
+    )
+    draft.add_argument("--name", help="the template's name (default: from the topic's title)")
+    draft.add_argument(
+        "--max-drafts",
+        type=POSITIVE_INT,
+        default=6,
+        metavar="N",
+        help="drafts and debug steps in all before it stops (default %(default)s)",
+    )
+    for name in ("model", "api_base", "api_key_env", "scientist", "retry_budget_s"):
+        add_setting(draft, name)
+    for name in ("structured_output", "max_cost_usd", "timeout_s", "sandbox"):
+        add_setting(draft, name)
+    add_setting(draft, "parallel", group="draft")
 
     baseline = sub.add_parser("baseline", help="run a template's baseline (run_0) and its plots")
     baseline.add_argument("template", type=Path, help=TEMPLATE_HELP)
@@ -79,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
         "launch",
         help="the whole cycle: baseline, ideas, novelty, experiments, plots, paper, review",
     )
-    add_template_flags(launch)
+    add_template_flags(launch, topic=True)
     launch.add_argument(
         "--skip-idea-generation",
         action="store_true",

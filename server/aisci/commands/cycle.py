@@ -16,6 +16,7 @@ from aisci.commands.targets import (
     resolve_template,
     template_and_scientist,
 )
+from aisci.commands.topic_draft import draft_for_launch
 from aisci.core.baseline import default_scale, run_baseline, scale_words
 from aisci.core.folders import baseline_folder
 from aisci.core.ideation import check_novelty, generate_ideas, ideas_path
@@ -63,6 +64,8 @@ def cmd_baseline(args: argparse.Namespace) -> int:
 
 
 def cmd_launch(args: argparse.Namespace) -> int:
+    if args.topic is not None:
+        args.template = str(draft_for_launch(args))
     template, scientist, ctx = template_and_scientist(args)
     note_scales(template, ctx.settings.scale)
     ctx.settings = ctx.settings.with_(writeup=args.writeup == "latex")

@@ -1,5 +1,6 @@
-"""``aisci template check|knobs|new|list|copy``: a template's problems, its knobs, a new
-template; the shipped ones (list, copy) are commands/shipped.py's."""
+"""``aisci template check|knobs|new|list|copy|draft``: a template's problems, its knobs, a new
+template; the shipped ones (list, copy) are commands/shipped.py's. ``check`` and ``new
+--topic`` also take a topic file (NAME.md, topic/spec.py)."""
 
 from __future__ import annotations
 
@@ -9,15 +10,20 @@ from pathlib import Path
 
 from aisci.commands.shipped import template_copy, template_list
 from aisci.commands.targets import resolve_template
+from aisci.commands.topic_draft import template_draft
 from aisci.core import shipped
 from aisci.core.knobs import propose_knobs, write_knobs
 from aisci.core.new_template import create_template
 from aisci.core.template import check_template
 from aisci.errors import ConfigError
+from aisci.problems import Problem
+from aisci.topic.spec import read_topic, write_example
 
 
 def cmd_template(args: argparse.Namespace) -> int:
     if args.template_command == "check":
+        if args.dir.suffix == ".md" and not args.dir.is_dir():
+            return _topic_check(args.dir)
         return _template_check(resolve_template(args.dir, must_exist=False))
     if args.template_command == "knobs":
         return template_knobs(resolve_template(args.template), yes=args.yes, force=args.force)
@@ -25,23 +31,39 @@ def cmd_template(args: argparse.Namespace) -> int:
         return template_list(as_json=args.json)
     if args.template_command == "copy":
         return template_copy(args.name, args.dest, _template_check)
-    return _template_new(args.name, args.dir)
+    if args.template_command == "draft":
+        return template_draft(args)
+    if args.topic:
+        return _topic_new(args.name, args.dir or Path("."))
+    return _template_new(args.name, args.dir or Path("templates"))
 
 
 def _template_check(folder: Path) -> int:
-    problems = check_template(folder)
+    return _print_check(folder, check_template(folder), "template", "files")
+
+
+def _topic_check(path: Path) -> int:
+    topic, problems = read_topic(path)
+    code = _print_check(path, problems, "topic", "lines")
+    if topic is not None:
+        print(f"Next: aisci template draft {path} --model MODEL")
+    return code
+
+
+def _print_check(where: Path, problems: list[Problem], what: str, fix: str) -> int:
+    """Each problem, then the verdict; 1 when there are errors."""
     errors = [p for p in problems if p.is_error]
     for problem in problems:
         print(problem)
     if errors:
         print(
-            f"{folder}: {len(errors)} error{'s' * (len(errors) != 1)}"
+            f"{where}: {len(errors)} error{'s' * (len(errors) != 1)}"
             + (f", {len(problems) - len(errors)} warning(s)" if len(problems) > len(errors) else "")
-            + ". Fix the files named above and run the check again."
+            + f". Fix the {fix} named above and run the check again."
         )
         return 1
     print(
-        f"{folder}: the template is valid"
+        f"{where}: the {what} is valid"
         + (f" ({len(problems)} warning(s))" if problems else "")
         + "."
     )
@@ -70,15 +92,15 @@ def template_knobs(folder: Path, *, yes: bool, force: bool, ask=input) -> int:
     proposals = propose_knobs(experiment)
     if not proposals:
         print(
-            f"{experiment}: no positive numeric constant or argparse default that the experiment reads; "
+            f"{experiment}: no positive numeric constant, argparse default, keyword argument or local "
+            "that the experiment reads; "
             "nothing to propose. Write knobs.json by hand (docs/templates.md)."
         )
         return 1
     print(f"Proposed knobs for {folder.resolve().name} (from {experiment}):")
     for i, p in enumerate(proposals, 1):
-        what = p.target if p.kind == "constant" else f"{p.target} (argparse default)"
         print(
-            f"  {i}. {what}  line {p.line}: {p.value!r} -> values {list(p.values)}  {p.description}"
+            f"  {i}. {p.label}  {p.where}: {p.value!r} -> values {list(p.values)}  {p.description}"
         )
     if not yes:
         if not sys.stdin.isatty():
@@ -115,5 +137,14 @@ def _template_new(name: str, parent: Path) -> int:
     dest = create_template(name, parent)
     print(
         f"Created {dest}. Next: aisci template check {dest} && aisci baseline {dest} --scale smoke"
+    )
+    return 0
+
+
+def _topic_new(name: str, folder: Path) -> int:
+    path = write_example(folder, name)
+    print(
+        f"Wrote {path}, an example topic: edit its question, metric, budget and data. Next: "
+        f"aisci template check {path}, then aisci template draft {path} --model MODEL"
     )
     return 0

@@ -32,9 +32,10 @@ from aisci.execution import safefs, safetree
 
 log = logging.getLogger(__name__)
 
-# Never copied from a template: earlier runs, caches, and LaTeX build products.
+# Never copied from a template: earlier runs, caches, the record of its drafting from a topic
+# (topic/draft_record.py), and LaTeX build products.
 _SKIP = re.compile(
-    r"^(run_\d+|__pycache__|\.aisci|state\.json|.*\.(aux|log|bbl|blg|fls|fdb_latexmk|out|synctex\.gz|pdf))$"
+    r"^(run_\d+|__pycache__|\.aisci|drafting|state\.json|.*\.(aux|log|bbl|blg|fls|fdb_latexmk|out|synctex\.gz|pdf))$"
 )
 IDEA_FOLDER = re.compile(r"^(\d{8}_\d{6})_(.+)$")
 

@@ -5,6 +5,10 @@ NAME --dir PARENT`` refuses: a name that is not snake_case, or a folder that exi
 it raises a ``ConfigError`` saying which, and returns the folder to create otherwise. The CLI
 calls it through ``create_template``; the editor's Create Template input box asks the language
 server (``aisci.checkTemplateName``, docs/lsp.md §2), which answers with the same message.
+
+A template a model drafted from a topic (topic/draft.py) keeps that topic as ``topic.md``
+(``TOPIC_FILE``); every idea folder copies it, so the topic stays with the paper, and
+``DRAFTED_NOTE`` is what the paper's material says about where the baseline code came from.
 """
 
 from __future__ import annotations
@@ -17,6 +21,18 @@ from aisci.errors import ConfigError
 
 NAME = re.compile(r"[a-z][a-z0-9_]*")
 SCAFFOLD = Path(__file__).resolve().parents[1] / "scaffold"
+TOPIC_FILE = "topic.md"
+DRAFTED_NOTE = (
+    "The baseline code (experiment.py and plot.py) was written by a language model from the "
+    "research topic in topic.md (kept with this paper), not by a person; aisci checked that it "
+    "follows the template contract, runs and makes a figure."
+)
+
+
+def drafted_from_topic(folder: Path) -> bool:
+    """Whether ``folder`` (a template, or an idea folder copied from one) was drafted from a
+    topic: it carries the topic file the drafting kept."""
+    return (Path(folder) / TOPIC_FILE).is_file()
 
 
 def check_new_template(name: str, parent: Path) -> Path:

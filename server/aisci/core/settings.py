@@ -329,6 +329,7 @@ class Settings:
             zero_is_one=True,
             flag="--parallel",
             help="ideas at once (default %(default)s; 0 = sequential, the original's default)",
+            helps={"draft": "drafts or debug steps at once (default %(default)s)"},
         ),
     )
     # Where runs execute: "local" or "ray" (front ends open it).

@@ -88,7 +88,11 @@ class MissingImport:
 
 
 def _python_files(path: Path) -> list[Path]:
-    return sorted(p for p in path.rglob("*.py") if "__pycache__" not in p.parts and p.is_file())
+    # drafting/ holds a drafted template's failed drafts (topic/draft_record.py), not its code.
+    skip = {"__pycache__", "drafting"}
+    return sorted(
+        p for p in path.rglob("*.py") if not skip & set(p.relative_to(path).parts) and p.is_file()
+    )
 
 
 def _own_modules(path: Path) -> set[str]:

@@ -19,6 +19,7 @@ from aisci.core.diagnostics import Diagnostic
 from aisci.core.editing import reviewed_edit
 from aisci.core.events import Log, PreviewReady, StageFinished, StageStarted
 from aisci.core.experiments import load_idea, require_finished_runs
+from aisci.core.new_template import DRAFTED_NOTE, drafted_from_topic
 from aisci.core.proposals import Proposal, text_hash
 from aisci.core.records import IdeaStage
 from aisci.core.scientist import PaperJob, Refines, Scientist
@@ -60,13 +61,16 @@ def paper_job(folder: Path, ctx: Context) -> PaperJob:
     prompt = json.loads((folder / "prompt.json").read_text(encoding="utf-8"))
     # A template without scales ran its whole study: the paper names no scale for it.
     scale = applied_scale(folder, ctx.settings.scale)
+    task = prompt.get("task_description", "")
+    if drafted_from_topic(folder):
+        task = f"{task} {DRAFTED_NOTE}".strip()
     return PaperJob(
         folder,
         load_idea(folder),
         runs,
         dict(plots.get("descriptions") or {}),
         state.get("template", ""),
-        prompt.get("task_description", ""),
+        task,
         scale,
     )
 
