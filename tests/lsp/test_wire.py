@@ -379,8 +379,16 @@ async def test_every_query_answers_with_its_wire_type(lsp, workspace):
     rendered = await lsp.command("aisci.renderText", {"path": str(tex)})
     # Each answer was validated on arrival (conftest.check_answer); these say the workspace
     # filled the fields that are null or empty when there is nothing to show.
-    # aisci.steerNode's answer is checked in tests/lsp/test_search_tree.py, on a real search.
-    assert set(wire.ANSWERS) == {*asked, "aisci.listRuns", "aisci.renderText", "aisci.steerNode"}
+    # aisci.steerNode's answer is checked in tests/lsp/test_search_tree.py, on a real search;
+    # aisci.newTopic's and aisci.checkTopic's in tests/lsp/test_topics.py, on a topic file.
+    topics = {"aisci.newTopic", "aisci.checkTopic"}
+    assert set(wire.ANSWERS) == {
+        *asked,
+        "aisci.listRuns",
+        "aisci.renderText",
+        "aisci.steerNode",
+        *topics,
+    }
     [idea] = asked["aisci.listIdeas"]["ideas"]
     assert (
         idea["verdict"]["localOnly"] is True

@@ -5,7 +5,8 @@
  * Contract: a server command is wrapped as `aiScientist.<name>`: it resolves its target (picks.ts),
  * sends `aisci.<name>` with one object argument, and reports the outcome (serverCommand.ts); the
  * research cycle's commands and cancel live in stageCommands.ts, "Create Template" in
- * createTemplate.ts, "Select Python Interpreter" in selectInterpreter.ts. In an untrusted
+ * createTemplate.ts, "New Research from Topic…", "Check Topic" and "Draft Template from Topic"
+ * in topic.ts, "Select Python Interpreter" in selectInterpreter.ts. In an untrusted
  * workspace nothing runs: each command in `RUNS` says so, with "Manage Workspace Trust", before
  * asking anything. The server's own `aisci.*` command ids are left to vscode-languageclient
  * (docs/lsp.md §2); the views refresh from the notifications the command causes.
@@ -17,6 +18,7 @@ import { dataOf, pickFolder } from "./picks";
 import { selectInterpreter } from "./selectInterpreter";
 import { type Parts, type Register, trustedOrSay } from "./serverCommand";
 import { registerStageCommands } from "./stageCommands";
+import { checkTopic, draftTemplate, newTopic } from "./topic";
 
 /** The commands that run something (the server's stages, aisci in a terminal): none runs in an
  * untrusted workspace; each says so before asking anything. */
@@ -36,6 +38,9 @@ const RUNS: Record<string, string> = {
   "aiScientist.improve": "Improve Paper",
   "aiScientist.launch": "Launch",
   "aiScientist.createTemplate": "Create Template",
+  "aiScientist.newTopic": "New Research from Topic",
+  "aiScientist.checkTopic": "Check Topic",
+  "aiScientist.draftTemplate": "Draft Template",
 };
 
 export function registerCommands(p: Parts): vscode.Disposable[] {
@@ -47,6 +52,9 @@ export function registerCommands(p: Parts): vscode.Disposable[] {
   return [
     ...registerStageCommands(p, reg),
     reg("aiScientist.createTemplate", () => createTemplate(p)),
+    reg("aiScientist.newTopic", () => newTopic(p)),
+    reg("aiScientist.checkTopic", (arg) => checkTopic(p, arg)),
+    reg("aiScientist.draftTemplate", (arg) => draftTemplate(p, arg)),
     reg("aiScientist.showResults", async (arg) => {
       const folder = await pickFolder(p.server, arg, "AI Scientist: Show Results");
       if (folder) {

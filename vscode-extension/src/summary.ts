@@ -137,6 +137,7 @@ const TITLES: Record<string, string> = {
   "aisci.review": "Review Paper",
   "aisci.improve": "Improve Paper",
   "aisci.launch": "Launch",
+  "aisci.draftTemplate": "Draft Template",
 };
 
 /** "Run Baseline" for "aisci.runBaseline"; the id itself when unknown. */

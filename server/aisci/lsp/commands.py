@@ -10,7 +10,8 @@ AISCI_RESTRICTED=1 runs no long command). Quick commands (``aisci.checkTemplate`
 write takes the folder's lock, briefly.
 Each command is declared once, by ``@command`` beside its handler (lsp/registry.py): here
 ``aisci.cancel`` and ``aisci.steerNode``, the long commands in lsp/stages.py, the queries in
-lsp/queries.py. This module imports both, so ``COMMANDS`` is complete once it is loaded.
+lsp/queries.py, the topic commands in lsp/topics.py. This module imports them all, so
+``COMMANDS`` is complete once it is loaded.
 Nothing here does research work itself.
 """
 
@@ -26,7 +27,7 @@ from pygls.exceptions import JsonRpcException
 from aisci.core.search import load_tree, steer
 from aisci.core.template import TemplateProblems
 from aisci.errors import AisciError
-from aisci.lsp import queries, stages  # noqa: F401 (their @command declarations fill COMMANDS)
+from aisci.lsp import queries, stages, topics  # noqa: F401 (their @command declarations fill COMMANDS)
 from aisci.lsp.args import Args
 from aisci.lsp.jobs import Busy, run_job
 from aisci.lsp.pygls_compat import current_request

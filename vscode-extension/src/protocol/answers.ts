@@ -203,3 +203,20 @@ export interface TemplateNameCheck {
   /** null: the CLI would create it; else its message (not snake_case, or the folder exists). */
   problem: string | null;
 }
+
+/** `aisci.newTopic`: the example topic written to `<dir>/<name>.md`. */
+export interface TopicWritten {
+  path: string;
+  name: string;
+}
+
+/** `aisci.checkTopic`: the topic's problems (also published as diagnostics on the file). */
+export interface TopicCheck {
+  /** No problem is an error: the topic can be drafted from. */
+  ok: boolean;
+  topic: string;
+  /** The template folder it drafts into; null when the topic cannot be read. */
+  name: string | null;
+  /** `file` is the topic file's name. */
+  problems: TemplateProblem[];
+}

@@ -140,3 +140,26 @@ export interface ReviewResult {
   /** null for a checklist. */
   decision: string | null;
 }
+
+/** `aisci.draftTemplate`: the template a model drafted from a topic (docs/topics.md). */
+export interface TemplateDrafted {
+  ok: boolean;
+  message: string;
+  /** The new template folder. */
+  template: string;
+  name: string;
+  topic: string;
+  /** The node whose files became the template, and its label ("node 2 (debug of node 1)"). */
+  winner: number;
+  winnerLabel: string;
+  /** The nodes tried, the winner included. */
+  nodes: number;
+  /** The nodes' known model cost; null when no call had a price. */
+  costUsd: number | null;
+  /** Some call's price is unknown: `costUsd` is a lower bound. */
+  costUnknown: boolean;
+  /** Drafted by an earlier command: nothing was asked or run. */
+  reused: boolean;
+  /** The drafting record's folder, `<template>/drafting`. */
+  record: string;
+}

@@ -216,6 +216,21 @@ class TemplateNameCheck:
     problem: str | None  # null: the CLI would create it; else its message
 
 
+# -- aisci.newTopic, aisci.checkTopic ----------------------------------------------------------
+@dataclass(frozen=True)
+class TopicWritten:
+    path: str  # the new topic file, <dir>/<name>.md
+    name: str
+
+
+@dataclass(frozen=True)
+class TopicCheck:
+    ok: bool  # no problem is an error: the topic can be drafted from
+    topic: str  # the topic file
+    name: str | None  # the template folder it drafts into (null: the topic cannot be read)
+    problems: list[TemplateProblem]  # "file" is the topic file's name
+
+
 # -- aisci.cancel, aisci.steerNode ---------------------------------------------------------------
 @dataclass(frozen=True)
 class Cancelled:
@@ -243,6 +258,8 @@ ANSWERS: dict[str, Any] = {
     "aisci.getCost": CostInfo,
     "aisci.renderText": RenderedText,
     "aisci.checkTemplateName": TemplateNameCheck,
+    "aisci.newTopic": TopicWritten,
+    "aisci.checkTopic": TopicCheck,
     "aisci.cancel": Cancelled,
     "aisci.steerNode": NodeSteered,
 }

@@ -158,6 +158,22 @@ class ReviewResult:
     decision: str | None  # null for a checklist
 
 
+@dataclass(frozen=True)
+class TemplateDrafted:
+    ok: bool
+    message: str  # "node 2 (debug of node 1) passed after 2 node(s)"
+    template: str  # the new template folder
+    name: str
+    topic: str  # the topic file it was drafted from
+    winner: int  # the node whose files became the template
+    winner_label: str  # "node 2 (debug of node 1)"
+    nodes: int  # the nodes tried, the winner included
+    cost_usd: float | None  # the nodes' known model cost; null when no call had a price
+    cost_unknown: bool  # some call's price is unknown: cost_usd is a lower bound
+    reused: bool  # drafted by an earlier command: nothing was asked or run
+    record: str  # the drafting record's folder, <template>/drafting
+
+
 LongResult = (
     BaselineResult
     | IdeasGenerated
@@ -170,6 +186,7 @@ LongResult = (
     | ConsistencyResult
     | ReproduceResult
     | ReviewResult
+    | TemplateDrafted
 )
 
 RESULTS: dict[str, Any] = {
@@ -185,4 +202,5 @@ RESULTS: dict[str, Any] = {
     "aisci.reproduce": ReproduceResult,
     "aisci.review": ReviewResult,
     "aisci.improve": ReviewResult,
+    "aisci.draftTemplate": TemplateDrafted,
 }
