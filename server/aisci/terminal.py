@@ -14,8 +14,12 @@ from aisci.core.proposals import Decision
 from aisci.execution.final_info import FinalInfo
 from aisci.execution.progress import progress_text
 
+FIRST_LINES = 3  # of each file of a folder proposal, shown before the question
+
 if TYPE_CHECKING:  # rich loads only when a live bar is shown
     from rich.progress import Progress, TaskID
+
+    from aisci.core.proposals import Proposal
 
 
 class TerminalReporter:
@@ -194,6 +198,8 @@ class TerminalReviewer:
             return self._review(proposal)
 
     def _review(self, proposal):
+        if proposal.files:
+            return self._review_folder(proposal)
         print(
             f"\n--- proposed edit of {proposal.file} ({proposal.stage}): {proposal.description}",
             file=self.stream,
@@ -210,6 +216,39 @@ class TerminalReviewer:
                 text = self._edit(proposal.proposed, proposal.file)
                 if text is not None:
                     return Decision("edit", text=text)
+
+    def _review_folder(self, proposal: Proposal) -> Decision:
+        """A folder proposal: its files, each with its size and first lines; one answer for all
+        (an edit opens one file at a time and comes back to the question)."""
+        print(
+            f"\n--- proposed new folder {proposal.file}/ ({proposal.stage}): {proposal.description}",
+            file=self.stream,
+        )
+        for i, f in enumerate(proposal.files, 1):
+            lines = f.proposed.splitlines()
+            size = len(f.proposed.encode("utf-8"))
+            print(f"  {i}. {f.file} ({size:,} bytes, {len(lines)} lines)", file=self.stream)
+            for line in lines[:FIRST_LINES]:
+                print(f"       {line[:100]}", file=self.stream)
+        self.stream.flush()
+        edited: dict[str, str] = {}
+        while True:
+            answer = self.ask("[a]ccept, [e]dit, [r]eject? ").strip().lower()
+            if answer in ("a", "accept", "y", "yes"):
+                return Decision("edit", files=edited) if edited else Decision("accept")
+            if answer in ("r", "reject", "n", "no"):
+                reason = self.ask("why (told to the scientist)? ").strip()
+                return Decision("reject", reason=reason or None)
+            if answer in ("e", "edit"):
+                which = self.ask(f"which file (1-{len(proposal.files)})? ").strip()
+                if not which.isdigit() or not 1 <= int(which) <= len(proposal.files):
+                    print(f"{which!r} is not a file's number.", file=self.stream)
+                    continue
+                f = proposal.files[int(which) - 1]
+                text = self._edit(edited.get(f.file, f.proposed), f.file)
+                if text is not None:
+                    edited[f.file] = text
+                    print(f"{f.file} edited; accept to take every edit.", file=self.stream)
 
     def _edit(self, text: str, name: str) -> str | None:
 

@@ -13,6 +13,13 @@
  * was changed; Reject asks for an optional reason (Escape keeps the proposal pending) and answers
  * `reject`. The request stays pending until then (no timeout); when the server withdraws it
  * (`$/cancelRequest`, job cancelled), the diff closes and a message says so.
+ *
+ * A folder proposal (`files`: a template drafted from a topic) is one proposal of every file:
+ * each is an editable proposed file (`aisci-proposed:/<template>/<path>?<id>`) diffed against
+ * empty; experiment.py opens first, and Show Diff (its notification's "Files…", the palette's
+ * Show Proposed Edit) opens a quick pick of the files, each opening its diff. Accept and
+ * Reject answer for the whole folder, from any file's diff; accepting sends `edit` with the
+ * files the researcher changed (folderProposal.ts), else `accept`.
  */
 
 import * as vscode from "vscode";
@@ -23,16 +30,26 @@ import {
   firstChangedLine,
   rejectAnswer,
 } from "./proposalDecision";
-import type { ProposalAnswer, ReviewProposalParams } from "./protocol";
+import { fileItems, firstFile, folderAcceptAnswer, folderFilePath } from "./folderProposal";
+import type { ProposalAnswer, ProposedFileParams, ReviewProposalParams } from "./protocol";
 import type { Logs } from "./logs";
 import { PROPOSED_SCHEME, ProposedFiles, proposedUri } from "./proposedFiles";
 
 export const CURRENT_SCHEME = "aisci-current";
 
+/** One file of a folder proposal, as its diff shows it. */
+interface FolderFile {
+  params: ProposedFileParams;
+  currentUri: vscode.Uri;
+  proposedUri: vscode.Uri;
+}
+
 interface Pending {
   params: ReviewProposalParams;
   currentUri: vscode.Uri;
   proposedUri: vscode.Uri;
+  /** A folder proposal's files (the first shown is `currentUri` / `proposedUri`). */
+  files?: FolderFile[];
   resolve(answer: ProposalAnswer): void;
   done: boolean;
   subscription?: vscode.Disposable;
@@ -70,12 +87,19 @@ export class ProposalReviewer implements vscode.Disposable {
     params: ReviewProposalParams,
     token: vscode.CancellationToken,
   ): Promise<ProposalAnswer> {
-    const proposed = proposedUri(params.id, params.folder, params.file);
-    this.files.writeFile(proposed, new TextEncoder().encode(params.proposed));
+    const files = params.files?.length ? this.folderFiles(params) : undefined;
+    const shown = files
+      ? (files.find((f) => f.params === firstFile(params.files ?? [])) ?? files[0])
+      : undefined;
+    const proposed = shown?.proposedUri ?? proposedUri(params.id, params.folder, params.file);
     const currentUri = proposed.with({ scheme: CURRENT_SCHEME });
-    this.current.set(currentUri.toString(), params.original);
+    if (!files) {
+      this.files.writeFile(proposed, new TextEncoder().encode(params.proposed));
+      this.current.set(currentUri.toString(), params.original);
+    }
     this.logs.info(
-      `proposal ${params.id} for ${params.folder}/${params.file}: ${params.description}`,
+      `proposal ${params.id} for ${params.folder}/${params.file}: ${params.description}` +
+        (files ? ` (${files.length} files)` : ""),
     );
 
     return new Promise<ProposalAnswer>((resolve) => {
@@ -83,6 +107,7 @@ export class ProposalReviewer implements vscode.Disposable {
         params,
         currentUri,
         proposedUri: proposed,
+        files,
         resolve,
         done: false,
       };
@@ -93,15 +118,48 @@ export class ProposalReviewer implements vscode.Disposable {
     });
   }
 
-  private async showDiff(entry: Pending): Promise<void> {
-    const line = firstChangedLine(entry.params.original, entry.params.proposed);
+  /** Each file of a folder proposal in memory: its proposed side, and "" as its current one. */
+  private folderFiles(params: ReviewProposalParams): FolderFile[] {
+    return (params.files ?? []).map((f) => {
+      const proposed = vscode.Uri.from({
+        scheme: PROPOSED_SCHEME,
+        path: folderFilePath(params.file, f.file),
+        query: params.id,
+      });
+      this.files.writeFile(proposed, new TextEncoder().encode(f.proposed));
+      const currentUri = proposed.with({ scheme: CURRENT_SCHEME });
+      this.current.set(currentUri.toString(), f.original);
+      return { params: f, currentUri, proposedUri: proposed };
+    });
+  }
+
+  private async showDiff(entry: Pending, file?: FolderFile): Promise<void> {
+    const shown = file ?? entry.files?.find((f) => f.proposedUri === entry.proposedUri);
+    const original = shown ? shown.params.original : entry.params.original;
+    const proposed = shown ? shown.params.proposed : entry.params.proposed;
+    const line = firstChangedLine(original, proposed);
     await vscode.commands.executeCommand(
       "vscode.diff",
-      entry.currentUri,
-      entry.proposedUri,
-      diffTitle(entry.params.file, entry.params.description),
+      shown ? shown.currentUri : entry.currentUri,
+      shown ? shown.proposedUri : entry.proposedUri,
+      shown
+        ? diffTitle(shown.params.file, `${entry.params.file}/, new`)
+        : diffTitle(entry.params.file, entry.params.description),
       { preview: false, selection: new vscode.Range(line, 0, line, 0) },
     );
+  }
+
+  /** A folder proposal's files as a quick pick; the one picked opens as its diff. */
+  private async pickFile(entry: Pending): Promise<void> {
+    const files = entry.files ?? [];
+    const pick = await vscode.window.showQuickPick(fileItems(files.map((f) => f.params)), {
+      title: `${entry.params.file}/: ${entry.params.description}`,
+      placeHolder: "Which file of the proposed folder? (Accept or Reject answers for all of them)",
+    });
+    const file = pick && files.find((f) => f.params.file === pick.file);
+    if (file && !entry.done) {
+      await this.showDiff(entry, file);
+    }
   }
 
   /** The proposal's notification: open while the proposal waits, closed when it is answered. */
@@ -111,14 +169,17 @@ export class ProposalReviewer implements vscode.Disposable {
     }
     const p = entry.params;
     const links = [
-      commandLink("Accept", "aiScientist.acceptProposal", p.id),
+      commandLink(entry.files ? "Accept All" : "Accept", "aiScientist.acceptProposal", p.id),
       commandLink("Reject", "aiScientist.rejectProposal", p.id),
-      commandLink("Show Diff", "aiScientist.showProposal", p.id),
+      commandLink(entry.files ? "Files…" : "Show Diff", "aiScientist.showProposal", p.id),
     ].join(" · ");
+    const title = entry.files
+      ? `Proposed new folder ${p.file}/ (${entry.files.length} files, ${p.stage}): ${p.description}`
+      : `Proposed edit to ${p.file} (${p.stage}): ${p.description}`;
     void vscode.window.withProgress(
       {
         location: vscode.ProgressLocation.Notification,
-        title: `Proposed edit to ${p.file} (${p.stage}): ${p.description}`,
+        title,
         cancellable: false,
       },
       (progress) => {
@@ -130,7 +191,9 @@ export class ProposalReviewer implements vscode.Disposable {
 
   async showCommand(arg?: unknown): Promise<void> {
     const entry = await this.find(arg);
-    if (entry) {
+    if (entry?.files) {
+      await this.pickFile(entry);
+    } else if (entry) {
       await this.showDiff(entry);
     }
   }
@@ -143,10 +206,11 @@ export class ProposalReviewer implements vscode.Disposable {
     const uri = arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.uri;
     if (uri) {
       for (const entry of this.pending.values()) {
-        if (
-          entry.proposedUri.toString() === uri.toString() ||
-          entry.currentUri.toString() === uri.toString()
-        ) {
+        const uris = entry.files?.flatMap((f) => [f.proposedUri, f.currentUri]) ?? [
+          entry.proposedUri,
+          entry.currentUri,
+        ];
+        if (uris.some((u) => u.toString() === uri.toString())) {
           return entry;
         }
       }
@@ -160,7 +224,7 @@ export class ProposalReviewer implements vscode.Disposable {
     }
     const pick = await vscode.window.showQuickPick(
       all.map((e) => ({
-        label: e.params.file,
+        label: e.files ? `${e.params.file}/` : e.params.file,
         description: e.params.description,
         detail: e.params.folder,
         entry: e,
@@ -184,20 +248,32 @@ export class ProposalReviewer implements vscode.Disposable {
     }
   }
 
+  /** The proposed side as the researcher left it (an open, changed document is saved first). */
+  private async proposedText(uri: vscode.Uri): Promise<string> {
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+    if (doc?.isDirty) {
+      await doc.save(); // so closing the diff does not ask to save
+    }
+    return doc ? doc.getText() : new TextDecoder().decode(this.files.readFile(uri));
+  }
+
   private async accept(entry: Pending): Promise<void> {
     if (entry.done) {
       return;
     }
-    const doc = vscode.workspace.textDocuments.find(
-      (d) => d.uri.toString() === entry.proposedUri.toString(),
-    );
-    if (doc?.isDirty) {
-      await doc.save(); // so closing the diff does not ask to save
+    let answer: ProposalAnswer;
+    if (entry.files) {
+      const texts = new Map<string, string>();
+      for (const f of entry.files) {
+        texts.set(f.params.file, await this.proposedText(f.proposedUri));
+      }
+      answer = folderAcceptAnswer(
+        entry.files.map((f) => f.params),
+        texts,
+      );
+    } else {
+      answer = acceptAnswer(entry.params.proposed, await this.proposedText(entry.proposedUri));
     }
-    const text = doc
-      ? doc.getText()
-      : new TextDecoder().decode(this.files.readFile(entry.proposedUri));
-    const answer = acceptAnswer(entry.params.proposed, text);
     this.logs.info(`proposal ${entry.params.id}: ${answer.action}`);
     await this.finish(entry, answer);
   }
@@ -207,7 +283,9 @@ export class ProposalReviewer implements vscode.Disposable {
       return;
     }
     const reason = await vscode.window.showInputBox({
-      title: `Reject the edit to ${entry.params.file}`,
+      title: entry.files
+        ? `Reject the proposed folder ${entry.params.file}/ (all ${entry.files.length} files)`
+        : `Reject the edit to ${entry.params.file}`,
       prompt:
         "Why? (optional; told to the scientist, which may propose something else). Escape keeps the proposal.",
       placeHolder: "e.g. keep the learning rate; change the degree instead",
@@ -239,21 +317,21 @@ export class ProposalReviewer implements vscode.Disposable {
     this.changed.fire(this.pending.size);
     entry.resolve(answer);
     await this.closeDiff(entry);
-    this.current.delete(entry.currentUri.toString());
-    this.files.delete(entry.proposedUri);
+    for (const f of entry.files ?? [entry]) {
+      this.current.delete(f.currentUri.toString());
+      this.files.delete(f.proposedUri);
+    }
   }
 
   private async closeDiff(entry: Pending): Promise<void> {
     const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs);
+    const uris = new Set((entry.files ?? [entry]).map((f) => f.proposedUri.toString()));
     const mine = tabs.filter((t) => {
       const input = t.input;
       if (input instanceof vscode.TabInputTextDiff) {
-        return input.modified.toString() === entry.proposedUri.toString();
+        return uris.has(input.modified.toString());
       }
-      return (
-        input instanceof vscode.TabInputText &&
-        input.uri.toString() === entry.proposedUri.toString()
-      );
+      return input instanceof vscode.TabInputText && uris.has(input.uri.toString());
     });
     if (mine.length) {
       await vscode.window.tabGroups.close(mine, true).then(undefined, () => undefined);

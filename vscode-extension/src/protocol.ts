@@ -28,11 +28,24 @@ export interface ReviewProposalParams {
   proposed: string;
   diff?: string;
   job?: string;
+  /** A folder proposal (a drafted template): `file` names the folder, these are its files. */
+  files?: ProposedFileParams[];
 }
 
-/** The client's answer to `aisci/reviewProposal`. */
+/** One file of a folder proposal, relative to the proposed folder. */
+export interface ProposedFileParams {
+  file: string;
+  uri: string;
+  original: string;
+  proposed: string;
+}
+
+/** The client's answer to `aisci/reviewProposal` (`files`: a folder proposal's edited files). */
 export type ProposalAnswer =
-  { action: "accept" } | { action: "edit"; text: string } | { action: "reject"; reason: string };
+  | { action: "accept" }
+  | { action: "edit"; text: string }
+  | { action: "edit"; files: { file: string; text: string }[] }
+  | { action: "reject"; reason: string };
 
 /** JSON-RPC error codes of docs/lsp.md §2. */
 export const ErrorCode = {

@@ -101,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     for name in ("model", "api_base", "api_key_env", "scientist", "retry_budget_s"):
         add_setting(draft, name)
-    for name in ("structured_output", "max_cost_usd", "timeout_s", "sandbox"):
+    for name in ("structured_output", "max_cost_usd", "timeout_s", "sandbox", "autonomy"):
         add_setting(draft, name)
     add_setting(draft, "parallel", group="draft")
 

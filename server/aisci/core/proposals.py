@@ -5,6 +5,12 @@ front end can show a diff and the pipeline can apply exactly what was accepted. 
 ``review-edits`` autonomy a ``ProposalReviewer`` (the terminal's prompt, the editor's diff view)
 answers each with a ``Decision``: accept, accept an edited text, or reject with a reason that
 goes back to the scientist.
+
+A folder proposal (``Proposal.for_folder``: a template drafted from a topic) is one proposal of
+several files: ``file`` names the folder inside ``folder``, ``files`` holds each file's current
+("" for a new one) and proposed text, relative to that folder, and one ``Decision`` answers
+for all of them (an "edit" carries the changed files' texts in ``files``; ``accepted_files``
+says what is to be written).
 """
 
 from __future__ import annotations
@@ -23,6 +29,15 @@ _ids = itertools.count(1)
 
 
 @dataclass(frozen=True)
+class ProposedFile:
+    """One file of a folder proposal, relative to the proposed folder."""
+
+    file: str
+    original: str
+    proposed: str
+
+
+@dataclass(frozen=True)
 class Proposal:
     folder: str
     file: str  # relative to folder, e.g. "experiment.py"
@@ -31,6 +46,7 @@ class Proposal:
     description: str  # why, in a sentence (shown with the diff)
     stage: str  # "experiments", "plots", "writeup", ...
     id: str = ""
+    files: tuple[ProposedFile, ...] = ()  # a folder proposal's files (``file`` is the folder)
 
     @classmethod
     def create(
@@ -40,24 +56,49 @@ class Proposal:
         original = path.read_text(encoding="utf-8") if path.exists() else ""
         return cls(str(folder), file, original, proposed, description, stage, id=f"p{next(_ids)}")
 
+    @classmethod
+    def for_folder(
+        cls, folder: Path, name: str, texts: dict[str, str], description: str, stage: str
+    ) -> Proposal:
+        """One proposal of every file of ``folder/name`` in ``texts`` (relative paths)."""
+        root = safe_path(folder, name)
+        files = []
+        for file in sorted(texts):
+            path = safe_path(root, file)
+            original = path.read_text(encoding="utf-8") if path.is_file() else ""
+            files.append(ProposedFile(file, original, texts[file]))
+        return cls(
+            str(folder), name, "", "", description, stage, id=f"p{next(_ids)}", files=tuple(files)
+        )
+
     @property
     def path(self) -> Path:
         return safe_path(Path(self.folder), self.file)
 
     @property
     def diff(self) -> str:
-        return "".join(
-            difflib.unified_diff(
-                self.original.splitlines(keepends=True),
-                self.proposed.splitlines(keepends=True),
-                fromfile=f"a/{self.file}",
-                tofile=f"b/{self.file}",
+        if self.files:
+            return "".join(
+                _diff(f.original, f.proposed, f"{self.file}/{f.file}") for f in self.files
             )
-        )
+        return _diff(self.original, self.proposed, self.file)
 
     @property
     def changes_nothing(self) -> bool:
+        if self.files:
+            return all(f.original == f.proposed for f in self.files)
         return self.original == self.proposed
+
+
+def _diff(original: str, proposed: str, name: str) -> str:
+    return "".join(
+        difflib.unified_diff(
+            original.splitlines(keepends=True),
+            proposed.splitlines(keepends=True),
+            fromfile=f"a/{name}",
+            tofile=f"b/{name}",
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -65,6 +106,7 @@ class Decision:
     action: str  # "accept", "edit" (accept this text instead) or "reject"
     text: str | None = None  # the edited text, for "edit"
     reason: str | None = None  # for "reject": told to the scientist
+    files: dict[str, str] | None = None  # a folder proposal's "edit": each changed file's text
 
     @property
     def accepted(self) -> bool:
@@ -112,6 +154,23 @@ def apply(proposal: Proposal, decision: Decision) -> str | None:
         )
     write_text_atomic(path, text)
     return text
+
+
+def accepted_files(proposal: Proposal, decision: Decision) -> dict[str, str] | None:
+    """A folder proposal's files as accepted (a person's edit where there is one), or None when
+    it was rejected. An edit of a file the proposal does not hold is refused."""
+    if not decision.accepted:
+        return None
+    texts = {f.file: f.proposed for f in proposal.files}
+    edited = decision.files or {}
+    unknown = sorted(set(edited) - set(texts))
+    if unknown:
+        raise AisciError(
+            f"The accepted edit of {proposal.file} changes {', '.join(unknown)}, which the "
+            "proposal does not hold.",
+            f"Edit only the proposed files: {', '.join(sorted(texts))}.",
+        )
+    return {**texts, **edited}
 
 
 def text_hash(text: str) -> str:

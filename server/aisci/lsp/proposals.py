@@ -5,7 +5,10 @@ Contract: ``EditorReviewer.review`` runs in the job's worker thread. It sends th
 cancelled (then the request is withdrawn with ``$/cancelRequest`` and ``Cancelled`` is
 raised, which the stage records as a stop, not a failure). The answer is validated here, at
 the edge: ``{"action": "accept"}``, ``{"action": "edit", "text": str}`` or
-``{"action": "reject", "reason"?: str}``; anything else fails the stage with a message.
+``{"action": "reject", "reason"?: str}``; anything else fails the stage with a message. A
+folder proposal (a drafted template) also sends ``files``: ``[{file, uri, original,
+proposed}]``, each relative to the proposed folder (``file``); its edit answers
+``{"action": "edit", "files": [{file, text}]}`` with the files the person changed.
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ def parse_answer(answer: Any, proposal: Proposal) -> Decision:
     action = answer.get("action")
     if action == "accept":
         return Decision("accept")
+    if action == "edit" and proposal.files:
+        return Decision("edit", files=_edited_files(answer.get("files"), proposal, where))
     if action == "edit":
         text = answer.get("text")
         if not isinstance(text, str):
@@ -54,6 +59,29 @@ def parse_answer(answer: Any, proposal: Proposal) -> Decision:
     raise AisciError(f"{where} has an unknown action {action!r}.", hint)
 
 
+def _edited_files(found: Any, proposal: Proposal, where: str) -> dict[str, str]:
+    """A folder edit's ``files``: a list of ``{file, text}``, each a file of the proposal (a list,
+    not an object keyed by file: pygls would rename keys such as "experiment.py")."""
+    known = {f.file for f in proposal.files}
+    items = [i._asdict() if hasattr(i, "_asdict") else i for i in found or ()]
+    files: dict[str, str] = {
+        i["file"]: i["text"]
+        for i in items
+        if isinstance(i, dict) and isinstance(i.get("file"), str) and isinstance(i.get("text"), str)
+    }
+    if not isinstance(found, (list, tuple)) or not files or len(files) != len(items):
+        problem = 'without "files", a list of {"file", "text"} of the files the person changed'
+    elif not set(files) <= known:
+        problem = f"with files the proposal does not hold: {sorted(set(files) - known)}"
+    else:
+        return files
+    raise AisciError(
+        f'{where} has action "edit" {problem} (its files: {", ".join(sorted(known))}).',
+        'Answer a folder proposal\'s edit with {"action": "edit", "files": [{"file": "FILE", '
+        '"text": "..."}]}.',
+    )
+
+
 class EditorReviewer:
     def __init__(self, bridge: Bridge, job: Job) -> None:
         self.bridge = bridge
@@ -63,7 +91,7 @@ class EditorReviewer:
         if self.job.cancel.is_set():
             raise Cancelled("The review of a proposed edit")
         msg_id = f"aisci-review-{next(_ids)}"
-        params = {
+        params: dict[str, Any] = {
             "id": proposal.id,
             "folder": proposal.folder,
             "file": proposal.file,
@@ -75,6 +103,16 @@ class EditorReviewer:
             "diff": proposal.diff,
             "job": self.job.id,
         }
+        if proposal.files:
+            params["files"] = [
+                {
+                    "file": f.file,
+                    "uri": path_to_uri(proposal.path / f.file),
+                    "original": f.original,
+                    "proposed": f.proposed,
+                }
+                for f in proposal.files
+            ]
         answer = self.bridge.request(METHOD, params, msg_id)
 
         def withdraw() -> None:

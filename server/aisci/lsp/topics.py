@@ -17,7 +17,8 @@ Contract:
   published on the file. Each node's end is a progress line; a cancel stops the drafting (the
   loop reads ``ctx.cancel``; finished nodes are kept). The result names the template, the
   winning node, the nodes tried and their cost. The extension refreshes its Templates view
-  when the command answers.
+  when the command answers. Under review-edits the winner's template is first one folder
+  proposal (``aisci/reviewProposal`` with ``files``: topic/draft_review.py, docs/lsp.md §5).
 The topic modules load with the first topic command (``# deferred:``), as the stages do
 (lsp/stages.py).
 """

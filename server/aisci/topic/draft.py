@@ -29,10 +29,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from aisci.core.atomic import write_text_atomic
 from aisci.core.context import Context
 from aisci.core.events import Log
-from aisci.core.new_template import TOPIC_FILE, check_new_template
+from aisci.core.new_template import check_new_template
 from aisci.core.search import diff_summary
 from aisci.core.settings import Settings
 from aisci.errors import AisciError, ConfigError
@@ -64,6 +63,7 @@ from aisci.topic.draft_record import (
     tried_lines,
     write_diff,
 )
+from aisci.topic.draft_review import review_winner
 from aisci.topic.spec import Topic
 
 DEFAULT_MAX_DRAFTS = 6
@@ -126,11 +126,10 @@ def draft_template(
     # The ledgers and answer stores live in drafting/: drafting/cost.json, and each node's.
     here = replace(ctx, settings=ctx.settings.with_(results=dest))
     client = open_client(FOLDER, here, **llm_options).client
-    record = _Loop(dest, topic, here, client, max_drafts).run(record)
-    winner = record.node(record.winner or 0)
-    safefs.copy_tree(node_folder(dest, winner.id) / dest.name, dest, links="refuse")
-    # Kept with the template, and so with every idea folder and paper made from it.
-    write_text_atomic(dest / TOPIC_FILE, topic.path.read_text(encoding="utf-8"))
+    accepted = False
+    while not accepted:  # each rejection adds a node: --max-drafts ends it
+        record = _Loop(dest, topic, here, client, max_drafts).run(record)
+        record, accepted = review_winner(here, dest, topic, record)
     return DraftOutcome(dest, record)
 
 
@@ -180,9 +179,10 @@ class _Loop:
             return record
         if problem is not None or self.ctx.cancel.is_set():
             raise self._stopped(record, problem or Cancelled("The drafting"))
+        taken = " and was accepted" if any(n.status == "rejected" for n in record.nodes) else ""
         raise DraftingStopped(
             f"Drafting {self.dest.name} stopped after {len(record.nodes)} node(s) "
-            f"(--max-drafts {self.max_drafts}) without a template that runs:\n"
+            f"(--max-drafts {self.max_drafts}) without a template that runs{taken}:\n"
             f"{tried_lines(record)}",
             f"Each node's files, error and diff are in {self.dest / FOLDER}. Run the same "
             "command with a higher --max-drafts to go on (finished nodes are kept), or make the "
@@ -205,12 +205,16 @@ class _Loop:
 
     def _next(self, record: DraftRecord, busy: set[int]) -> DraftNode | None:
         """A node left unfinished (a resume's) first; then, under --max-drafts, a debug child of
-        a failed node not yet debugged and under the depth, else a fresh draft."""
+        a node the researcher rejected (at any depth: the reason is what it fixes), of a failed
+        node not yet debugged and under the depth, else a fresh draft."""
         for n in record.nodes:
             if not n.finished and n.id not in busy:
                 return n
         if len(record.nodes) >= self.max_drafts:
             return None
+        for n in record.nodes:
+            if n.status == "rejected" and not record.children(n.id):
+                return DraftNode(record.next_id(), "debug", parent=n.id)
         for n in record.nodes:
             if (
                 n.status == "failed"

@@ -5,7 +5,10 @@ Contract:
   topic) or a ``debug`` (a fix of its failed ``parent``). Each node records its status
   (``pending`` until it finished, then ``passed``, ``failed`` or ``cancelled``), its error, the
   hash of its code, its model cost (None: unpriced) and its duration. ``winner`` names the
-  node whose files became the template.
+  node whose files became the template (or are waiting for the researcher's review, when the
+  template folder has no experiment.py yet). A node the researcher rejected under
+  review-edits is ``rejected``, the reason in its error (draft_review.py); ``review`` says how
+  the winner was taken (``accepted``, or ``edited: <files>``).
 - ``drafting/node_<i>/`` holds the node's work: ``files.json`` (the model's answer merged with
   its parent's), the candidate template ``<name>/``, its smoke run ``smoke/``, ``diff.patch``
   (a debug node's change against its parent), and its model calls (``cost.json``,
@@ -29,7 +32,7 @@ from aisci.execution import safefs
 
 FOLDER = "drafting"
 RECORD = "record.json"
-FINISHED = ("passed", "failed", "cancelled")
+FINISHED = ("passed", "failed", "cancelled", "rejected")
 VERSION = 1
 
 
@@ -45,6 +48,7 @@ class DraftNode:
     duration_s: float = 0.0
     has_code: bool = False  # an answer gave files (a debug child can fix them)
     tried: str = ""  # a draft's task in brief; a debug node's change in one line
+    review: str = ""  # the researcher's decision on a winner: accepted, edited: ..., rejected
 
     @property
     def finished(self) -> bool:
