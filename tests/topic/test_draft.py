@@ -193,7 +193,7 @@ def test_a_killed_drafting_resumes_without_asking_its_paid_answer_again(work):
     assert record["winner"] == 1 and [n["status"] for n in record["nodes"]] == ["passed"]
 
 
-@pytest.mark.parametrize("how", [(), ("--model", "openai/fake-model", "--scientist", "sweep")])
+@pytest.mark.parametrize("how", [(), ("--scientist", "sweep")])
 def test_without_a_model_drafting_says_it_needs_one_and_how_to_write_a_template(work, how):
     made = run_cli("template", "draft", "topic.md", *how, cwd=work, env=OFFLINE)
     assert made.returncode == 1

@@ -56,10 +56,7 @@ export function noModelText(message: string): string | undefined {
   if (!message.includes("needs a model")) {
     return undefined;
   }
-  const why = message.includes("sweep was chosen")
-    ? "aiScientist.scientist is sweep, and the sweep scientist only changes the knobs of code that exists"
-    : "aiScientist.model is empty";
-  return `${DRAFT} did not run: drafting a template from a topic needs a model, and ${why}. Set aiScientist.model (e.g. gpt-4o; aiScientist.scientist auto or llm), or write the template by hand with Create Template.`;
+  return `${DRAFT} did not run: drafting a template from a topic needs a model, and aiScientist.model is empty (the sweep scientist only changes the knobs of code that exists). Set aiScientist.model (e.g. gpt-4o), or write the template by hand with Create Template.`;
 }
 
 /** The topic file a Draft Template was invoked on: a Uri, `{topic}`, else the active `.md`. */

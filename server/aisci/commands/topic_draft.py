@@ -28,7 +28,7 @@ def draft_for_launch(args: argparse.Namespace) -> Path:
     one an earlier drafting there made, which is reused), for the launch to go on with. The
     model drafts whichever scientist the launch then uses: ``--scientist sweep`` sweeps the
     drafted template's knobs without a model."""
-    folder = _draft(args, Path("templates"), None, DEFAULT_MAX_DRAFTS, launch=True)
+    folder = _draft(args, Path("templates"), None, DEFAULT_MAX_DRAFTS)
     print(f"Launching {folder} (drafted by a model: read its experiment.py).")
     return folder
 
@@ -38,13 +38,8 @@ def _draft(
     parent: Path,
     name: str | None,
     max_drafts: int,
-    *,
-    launch: bool = False,
 ) -> Path:
     ctx = make_context(args)
-    if launch and ctx.settings.model:
-        # The model drafts; the launch's scientist (the sweep's too) then works on the draft.
-        ctx.settings = ctx.settings.with_(scientist="llm")
     require_model(ctx.settings)  # before the topic is read: the first thing to fix
     topic = load_topic(args.topic)
     outcome = draft_template(topic, ctx, parent=parent, name=name, max_drafts=max_drafts)

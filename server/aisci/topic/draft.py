@@ -87,12 +87,13 @@ class DraftOutcome:
 
 
 def require_model(settings: Settings) -> None:
-    if settings.model and settings.scientist != "sweep":
+    """Only the model drafts: the scientist setting chooses who works on the template after
+    (``launch --topic --scientist sweep`` drafts with the model, then sweeps its knobs)."""
+    if settings.model:
         return
-    why = "--scientist sweep was chosen" if settings.model else "no --model was given"
     raise ConfigError(
-        f"Drafting a template from a topic needs a model, and {why}: the sweep scientist only "
-        "changes the knobs of code that exists, it cannot write an experiment.",
+        "Drafting a template from a topic needs a model, and no --model was given: the sweep "
+        "scientist only changes the knobs of code that exists, it cannot write an experiment.",
         "Pass --model (e.g. gpt-4o, or openai/NAME with --api-base), or scaffold a template by "
         "hand: aisci template new NAME, then write its experiment.py for the topic.",
     )
