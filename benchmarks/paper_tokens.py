@@ -24,6 +24,7 @@ import datetime
 import json
 import os
 import platform
+import re
 import shutil
 import sys
 import tempfile
@@ -105,7 +106,7 @@ def prose(words: int) -> str:
 def body(section: str, job) -> str:
     text = prose(ANSWER_WORDS[section])
     if section == "Results":  # a table of every run and the figures, as a real draft has
-        table = paper_material.results_table(job).splitlines()[2:]
+        table = stand_in_table(job)
         text += (
             "\n\n\\begin{table}[t]\n\\centering\n\\begin{tabular}{lrrr}\n\\toprule\n"
             + "\n".join(
@@ -120,6 +121,26 @@ def body(section: str, job) -> str:
                 f"\\label{{fig:{i}}}\n\\end{{figure}}\n"
             )
     return text
+
+
+def stand_in_table(job) -> list[str]:
+    """The rows of the results table as the stand-in's Results prints them: each cell with its
+    seed count, as measured before the prompt's table said a common count once (the same
+    paper before and after)."""
+    text = paper_material.results_table(job)
+    seeds = re.search(r"^Seeds: (\d+) for every value\.$", text, re.MULTILINE)
+    rows = [line for line in text.splitlines() if line.startswith("|")]
+    if seeds is None:
+        return rows
+    n = int(seeds.group(1))
+    note = f" ({n} seed{'s' if n != 1 else ''})"
+    return [rows[0]] + [
+        "|".join(
+            c if i < 2 or c.strip() in ("", "--") else c.rstrip() + note + " "
+            for i, c in enumerate(r.split("|"))
+        )
+        for r in rows[1:]
+    ]
 
 
 class Recorder:

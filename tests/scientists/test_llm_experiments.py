@@ -90,6 +90,7 @@ class FakeScientist:
         self._tokens = {"completion_tokens": completion_tokens, "prompt_tokens": prompt_tokens}
         self._lock = threading.Lock()
         self.decisions: list[str] = []
+        self.decision_systems: list[str] = []  # the template's outline: the knobs as they were
         self.edits: list[str] = []
         self.figures: list[str] = []
 
@@ -104,6 +105,7 @@ class FakeScientist:
         if messages[0]["role"] == "system" and "You plan the runs" in messages[0]["content"]:
             with self._lock:
                 self.decisions.append(text)
+                self.decision_systems.append(messages[0]["content"])
             return Answer(json.dumps(self._decide(text)), **self._tokens)
         if "These figures were written:" in text:
             with self._lock:
@@ -207,7 +209,7 @@ def test_grokking_run_changes_weight_decay_and_the_metric_moves(tmp_path):
     assert "WEIGHT_DECAY = 0.1  # knob" in (folder / "run_1.py").read_text()
     base, run1 = means(folder, "run_0"), means(folder, "run_1")
     assert base.keys() == run1.keys() and base != run1  # the change reached the training
-    assert "WEIGHT_DECAY = 1.0" in model.decisions[0] and "x_plus_y: " in model.decisions[0]
+    assert "WEIGHT_DECAY = 1.0" in model.decision_systems[0] and "x_plus_y: " in model.decisions[0]
     notes = (folder / "notes.txt").read_text()
     assert (
         "## Run 1: WEIGHT_DECAY 1.0 -> 0.1" in notes and "Against the baseline: x_plus_y" in notes

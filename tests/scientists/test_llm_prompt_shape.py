@@ -1,20 +1,21 @@
 """What the run decision, the ideas and the write-up are shown of the code and the notes (issue
-24): experiment.py in outline, its constants and diff from the template, a stable system
+24): experiment.py in outline and its diff from the template, a stable system
 message, and notes without what the results table repeats."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from types import SimpleNamespace
 
 from aisci.core.ideas import Idea
 from aisci.core.scientist import RunJob, RunRecord
 from aisci.scientists.llm.material import (
     compact_source,
-    constant_lines,
     outline_source,
     source_changes,
 )
-from aisci.scientists.llm.paper_material import _notes
+from aisci.scientists.llm.paper_material import NEEDS, _notes, material, results_table
 from aisci.scientists.llm.runs import decide_messages
 from tests.helpers import REPO
 
@@ -53,14 +54,12 @@ def test_code_that_does_not_parse_is_shown_compacted():
     assert outline_source(broken) == compact_source(broken)
 
 
-def test_changes_are_a_diff_against_the_template_and_constants_as_they_are_now():
+def test_changes_are_a_diff_against_the_template():
     now = GROKKING.replace("WEIGHT_DECAY = 1.0", "WEIGHT_DECAY = 0.1")
     diff = source_changes(GROKKING, now)
     assert "-WEIGHT_DECAY = 1.0" in diff and "+WEIGHT_DECAY = 0.1" in diff
     assert len(diff.splitlines()) < 10  # only the change and a line around it
     assert source_changes(GROKKING, GROKKING) == ""
-    assert "WEIGHT_DECAY = 0.1  # knob" in constant_lines(now)
-    assert "def " not in constant_lines(now)
 
 
 def test_the_decision_system_message_stays_and_the_user_message_shows_the_state(
@@ -127,3 +126,45 @@ def test_notes_leave_out_what_the_results_table_shows(tmp_path):
     assert "## Run 2: LEARNING_RATE 0.3 -> 3\nFailed: val_loss is NaN" in with_table
     assert "diverged at step 12" in with_table
     assert "Figure" not in with_table and "Results:" not in with_table
+
+
+def _run(folder: Path, run: str, val_loss: list[float]) -> None:
+    (folder / run).mkdir()
+    n = len(val_loss)
+    mean = sum(val_loss) / n
+    info = {"sine": {"means": {"val_loss": mean}, "final_info_dict": {"val_loss": val_loss}}}
+    if n > 1:
+        spread = sum((v - mean) ** 2 for v in val_loss) / (n - 1)
+        info["sine"]["stderrs"] = {"val_loss": (spread / n) ** 0.5}
+    (folder / run / "final_info.json").write_text(json.dumps(info), encoding="utf-8")
+
+
+def test_the_results_table_names_a_common_seed_count_once_and_the_runs_block_has_no_values(
+    tmp_path,
+):
+    _run(tmp_path, "run_0", [0.5, 0.7])
+    _run(tmp_path, "run_1", [0.25, 0.35])
+    job = SimpleNamespace(
+        folder=tmp_path,
+        runs=[SimpleNamespace(run="run_1", description="lr 0.3")],
+        task="",
+        bib=tmp_path / "references.bib",
+        figures={},
+    )
+    table = results_table(job)  # type: ignore[arg-type]
+    assert "Seeds: 2 for every value." in table and "seed)" not in table
+    assert "| {sine}{val_loss} | 0.6000 ± 0.1000 | 0.3000 ± 0.05000 |" in table
+    runs = results_table(job, values=False)  # type: ignore[arg-type]
+    assert "run_1 = lr 0.3" in runs and "{sine}{val_loss}" in runs and "Seeds: 2" in runs
+    assert "0.6000" not in runs and "0.3000" not in runs
+    # Method and Experimental Setup state no result: they get the runs, not the values.
+    for section in ("Method", "Experimental Setup"):
+        shown = material(job, NEEDS[section])  # type: ignore[arg-type]
+        assert "## The runs" in shown and "0.6000" not in shown
+    assert "0.6000" in material(job, NEEDS["Results"])  # type: ignore[arg-type]
+    # A run with another seed count: each value says its own.
+    _run(tmp_path, "run_2", [0.4])
+    job.runs.append(SimpleNamespace(run="run_2", description="lr 1"))
+    table = results_table(job)  # type: ignore[arg-type]
+    assert "0.6000 ± 0.1000 (2 seeds)" in table and "| 0.4000 (1 seed) |" in table
+    assert "(2 seeds; 2 seeds; 1 seed)" in results_table(job, values=False)  # type: ignore[arg-type]

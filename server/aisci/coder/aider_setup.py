@@ -5,10 +5,10 @@
 or shell-command suggestions, no analytics file (``_NoAnalytics``) and no
 chat summaries (``_NoSummary``: an extra model call a one-shot edit does not need). The files are
 named to the model relative to ``root`` ("latex/template.tex"), whatever their common parent.
-What the model gets: aider's own system prompt with the edit-format rules once (no reminder
-after the instruction), its format examples, the listed files, the instruction; prompt-cache
-marks where the model needs them (aider's ``cache_prompts``, Anthropic only), no cache-warming
-pings.
+What the model gets: the edit-format rules once, in the system prompt (no reminder after the
+instruction; for the "diff" format our shorter text of edit_prompts.py, with its one example),
+the listed files, the instruction; prompt-cache marks where the model needs them (aider's
+``cache_prompts``, Anthropic only), no cache-warming pings.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 
 from aisci.llm.caching import cached_prompt_tokens
 
+from .edit_prompts import lean_prompts
 from .quiet_io import quiet_io_class
 
 
@@ -86,6 +87,8 @@ def new_coder(
     coder.root = str(root)
     coder.abs_root_path_cache = {}
     coder.max_reflections = max_reflections
+    if edit_format == "diff":  # the block rules in our words, once, with no date in them
+        coder.gpt_prompts = lean_prompts(coder.gpt_prompts)
     _count_cached_tokens(coder)
     return coder, io
 

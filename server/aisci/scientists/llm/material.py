@@ -6,8 +6,8 @@
 - ``outline_source`` shows a script's shape for a decision that plans a change rather than
   makes it: top-level constants, comments and short assignments whole, classes with their
   fields, functions by their signature and first docstring line, every body left out.
-  ``source_changes`` is a unified diff of a script against its template, ``constant_lines``
-  its one-line top-level constants (the knobs) as they are now.
+  ``source_changes`` is a unified diff of a script against its template: with the outline of
+  the template, what the script is now.
 - ``taken_ideas`` lists ideas as ``- name: title`` lines (the experiment text is long and the
   title is enough to avoid a repeat).
 - ``paper_lines`` shows a search result as numbered entries: title, year, venue, citations and
@@ -152,12 +152,6 @@ def source_changes(original: str, now: str, name: str = "experiment.py") -> str:
         original.splitlines(), now.splitlines(), f"template/{name}", name, n=1, lineterm=""
     )
     return "\n".join(diff)
-
-
-def constant_lines(source: str) -> str:
-    """The one-line top-level ``NAME = value`` lines of a script: its knobs as they are now."""
-    found = [line.rstrip() for line in source.splitlines() if re.match(r"[A-Z][A-Z0-9_]* = ", line)]
-    return "\n".join(found) or "(none)"
 
 
 def taken_ideas(ideas: Iterable[Idea]) -> str:

@@ -2,10 +2,12 @@
 
 ``material(job, needs)`` gives the blocks a prompt asks for (``NEEDS`` says which each section
 gets): the task, experiment.py (in outline: constants, config and signatures), the results
-table (every run's means, 4 significant digits, ± standard error when there is one, the
-seed count, and the results macros that print them), the
-search's record, notes.txt (without the lines the results table repeats, when it is shown),
-the figures and the BibTeX keys. ``outline`` shows every other section in brief, "(not written
+table (every run's means, 4 significant digits, ± standard error when there is one, by the
+arguments of the results macros that print them; the seed count once when every value has
+the same; the macros themselves are explained once, in the system prompt), the runs (the
+table without its values, for the sections that state no result), the search's record,
+notes.txt (without each run's change against the baseline where the table or the runs are
+shown), the figures and the BibTeX keys. ``outline`` shows every other section in brief, "(not written
 yet)" for one still a placeholder.
 """
 
@@ -25,28 +27,19 @@ from .material import outline_source, search_material
 NOTES_CHARS = 3000
 OUTLINE_CHARS = 240  # of each other section, in "the paper so far"
 # What each section's prompt shows besides the idea and the paper so far: tokens are paid per call.
+# "runs" is the results table without its values (what each run changed, the metrics, the seed
+# counts): for the sections that describe the runs but state no result.
 NEEDS = {
     "Title": (),
     "Abstract": ("results", "notes"),
     "Introduction": ("results", "notes", "keys"),
     "Background": ("task", "keys"),
-    "Method": ("task", "notes", "keys"),
-    "Experimental Setup": ("task", "code", "results", "notes", "keys"),
+    "Method": ("task", "runs", "notes", "keys"),
+    "Experimental Setup": ("task", "code", "runs", "notes", "keys"),
     "Results": ("results", "notes", "figures", "keys"),
     "Conclusion": ("results", "notes", "keys"),
     "Related Work": ("keys",),
 }
-# How the paper prints a result: through latex/results.tex (paper/results_macros.py).
-MACRO_GUIDE = (
-    "Print every value through its macro, never as typed digits (the same digits appear, with "
-    "a link to their source): \\res{run}{data set}{metric} the mean, \\reserr the standard "
-    "error, \\resn the seed count, \\respm mean ± stderr with n (no ± for one seed); derived: "
-    "\\reschange{run a}{run b}{data set}{metric} the change from a to b in % (its sign is the "
-    "data's: negative is a decrease; write \\% after it), \\resdiff{run a}{run b}{data set}"
-    "{metric} b minus a, \\resavg{run}{metric} the mean over data sets, \\resmax / \\resmin"
-    "{data set}{metric} the best over runs and \\resmaxrun / \\resminrun{data set}{metric} "
-    "the run that has it. A value with one seed is a single run, not a mean over seeds."
-)
 _PLACEHOLDER = re.compile(r"\b[A-Z][A-Z ]* HERE\b")
 
 
@@ -59,37 +52,54 @@ def _arg(name: str) -> str:
     return name if safe_name(name) == name else f"{safe_name(name)} (the run's {name!r})"
 
 
-def results_table(job: PaperJob) -> str:
-    """Every metric's mean (± standard error, with its seed count) for the baseline and each
-    run, by the arguments its results macro takes."""
+def results_table(job: PaperJob, values: bool = True) -> str:
+    """Every metric's mean (± standard error) for the baseline and each run, by the arguments
+    its results macro takes, with the seed count: once above the table when every value has
+    the same, else in each cell. Without ``values``: the runs, the rows' names and the seed
+    counts only."""
     runs = ["run_0", *(r.run for r in job.runs)]
     what = {
         "run_0": "baseline (the template as it is)",
         **{r.run: " ".join(r.description.split()) for r in job.runs},
     }
     found = results(job.folder)
+    shown = [v for v in found.of("res") if v.names[0] in what]
+    counts = {v.seeds for v in shown}
+    (same,) = counts if len(counts) == 1 and None not in counts else (None,)
     rows: dict[str, dict[str, str]] = {}
-    for value in found.of("res"):
+    seeds: dict[str, dict[str, str]] = {}
+    for value in shown:
         run, dataset, metric = value.names
-        if run in what:
-            err = found.get("reserr", *value.names)
-            cell = value.text + (f" ± {err.text}" if err else "") + _seeds(value.seeds)
-            rows.setdefault(f"{{{_arg(dataset)}}}{{{_arg(metric)}}}", {})[run] = cell
+        err = found.get("reserr", *value.names)
+        name = f"{{{_arg(dataset)}}}{{{_arg(metric)}}}"
+        n = _seeds(value.seeds)
+        rows.setdefault(name, {})[run] = value.text + (f" ± {err.text}" if err else "")
+        rows[name][run] += "" if same is not None else n
+        seeds.setdefault(name, {})[run] = n.strip(" ()")
     # Shown, not dropped: a run missing from the table would read as a run never made.
     unreadable = [
         f"{run}: its results cannot be read: {read_run_results(job.folder, run)[1]}"
         for run in runs
         if run not in found.runs
     ]
-    lines = [
-        "Runs: " + "; ".join(f"{run} = {what[run]}" for run in runs),
-        "",
-        "| {data set}{metric} | " + " | ".join(runs) + " |",
-    ]
-    lines += [
-        f"| {name} | " + " | ".join(cells.get(run, "--") for run in runs) + " |"
-        for name, cells in rows.items()
-    ]
+    lines = ["Runs: " + "; ".join(f"{run} = {what[run]}" for run in runs), ""]
+    if same is not None:
+        lines += [f"Seeds: {same} for every value.", ""]
+    if values:
+        lines.append("| {data set}{metric} | " + " | ".join(runs) + " |")
+        lines += [
+            f"| {name} | " + " | ".join(cells.get(run, "--") for run in runs) + " |"
+            for name, cells in rows.items()
+        ]
+    else:
+        per_run = {  # the seed counts run by run, where they differ
+            name: "" if same is not None else f" ({'; '.join(c.get(r, '--') for r in runs)})"
+            for name, c in seeds.items()
+        }
+        lines.append(
+            "Measured, per run ({data set}{metric}): "
+            + ", ".join(name + per_run[name] for name in rows)
+        )
     lines += ["", *unreadable] if unreadable else []
     return "\n".join(lines)
 
@@ -151,16 +161,24 @@ def material(job: PaperJob, needs: Iterable[str]) -> str:
         )
     if "results" in needs:
         blocks.append(
-            "## Results (from each run's final_info.json; each value's seed count in brackets)\n"
-            f"{MACRO_GUIDE}\n\n{results_table(job)}"
+            "## Results (from each run's final_info.json; print each through its macro)\n"
+            + results_table(job)
         )
-        search = search_material(job.folder)
-        if search:
-            blocks.append(
-                "## The search (from tree.json; describe it as recorded, keeping each "
-                f"`% aisci: not-a-result` mark on the line that counts nodes)\n{search}"
-            )
-    notes = _notes(job, with_table="results" in needs) if "notes" in needs else ""
+    elif "runs" in needs:
+        blocks.append(
+            "## The runs (what each changed, what it measured; their values are for the "
+            f"sections that report results)\n{results_table(job, values=False)}"
+        )
+    search = search_material(job.folder) if {"results", "runs"} & needs else ""
+    if search:
+        blocks.append(
+            "## The search (from tree.json; describe it as recorded, keeping each "
+            f"`% aisci: not-a-result` mark on the line that counts nodes)\n{search}"
+        )
+    # Each run's change against the baseline: in the table, or not for a section that has only
+    # the runs (it states no result).
+    shown = bool({"results", "runs"} & needs)
+    notes = _notes(job, with_table=shown) if "notes" in needs else ""
     if notes:
         blocks.append(f"## Notes from the experiments\n{notes}")
     if "task" in needs and job.task:

@@ -2,7 +2,7 @@
 
 ``propose_run``: one JSON decision (``DECIDE_SCHEMA``, stage ``experiments``) from the idea,
 the baseline means, every earlier run (means or failure), "run i of max_runs", experiment.py
-as the template's outline plus its constants now and its diff from the template (the decision
+as the template's outline plus its diff from the template (the decision
 plans a change; aider, which makes it, sees the whole file) and a person's reason for rejecting
 the last proposal. ``done: true``
 returns None: the model ends the experiments early (read from JSON only). Otherwise aider
@@ -22,7 +22,6 @@ from aisci.core.scientist import RunJob
 
 from .code_edits import EditSession, edit_file, proposal_of
 from .material import (
-    constant_lines,
     describe_idea,
     history_lines,
     means_lines,
@@ -93,7 +92,6 @@ def decide_messages(
         idea=describe_idea(job.idea),
         baseline=means_lines(job.baseline),
         history=history_lines(job.history),
-        constants=constant_lines(now),
         changes=source_changes(original, now) or "(none yet: experiment.py is the template's)",
         feedback=rejection,
         run=job.run_index,
