@@ -33,11 +33,15 @@ Contract:
   reflection, and before anything is written (a wait between tries ends when it is set); when
   set, ``aisci.core.context.Cancelled`` is raised. A model call already in flight runs to its end (bounded by ``timeout_s``).
 - The instruction goes to the model as it is: never run as an aider command ("/run ...").
+- Paid answers kept (``answers``: the idea folder's ``AnswerStore``, the model client's): the
+  live answers of an edit that changed a file are kept there before the edit is returned (a
+  failed edit keeps none: a resume asks again), and a request whose answer the store held
+  when it was opened (a resumed process) is replayed from it, free (``usage.replayed``).
 
 This module is the public edit (the files checked, the run, the writes of ``apply``); the parts
 it puts together: ``aider_model.py`` (the model, offline), ``quiet_io.py`` (the IO),
 ``aider_setup.py`` (the dry-run Coder), ``model_calls.py`` (each model call, retried and
-cancellable) and ``edit_result.py`` (what aider left, as a ``ProposedEdit``).
+cancellable), ``kept_answers.py`` (answers kept and replayed) and ``edit_result.py`` (what aider left, as a ``ProposedEdit``).
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ from aisci.core.atomic import write_text_atomic
 from aisci.core.context import Cancelled
 from aisci.core.proposals import safe_path
 from aisci.errors import AisciError, ConfigError
+from aisci.llm.answer_store import AnswerStore
 from aisci.llm.limiter import Limiter
 from aisci.llm.models import provider_of
 from aisci.llm.settings import RetryPolicy
@@ -60,6 +65,7 @@ from .aider_model import load_litellm, make_model
 from .aider_setup import new_coder
 from .edit_result import edit_result
 from .edits import AppliedEdit, EditFailed, ProposedEdit
+from .kept_answers import KeptAnswers
 from .model_calls import ModelCalls, Stop, failure_hint
 from .quiet_io import quiet_io_class
 
@@ -144,10 +150,15 @@ class AiderCoder:
         instruction: str,
         cancel: threading.Event | None = None,
         read_only: list[str] | None = None,
+        *,
+        answers: AnswerStore | None = None,
     ) -> ProposedEdit:
         """Ask the model for the edit; return it without changing anything on disk.
-        ``read_only`` files are shown to the model as context and cannot change."""
-        return self._run(Path(folder), list(files), instruction, cancel, list(read_only or []))
+        ``read_only`` files are shown to the model as context and cannot change. ``answers``:
+        where paid answers are kept and replayed from (None: nowhere)."""
+        return self._run(
+            Path(folder), list(files), instruction, cancel, list(read_only or []), answers
+        )
 
     def apply(
         self,
@@ -156,9 +167,11 @@ class AiderCoder:
         instruction: str,
         cancel: threading.Event | None = None,
         read_only: list[str] | None = None,
+        *,
+        answers: AnswerStore | None = None,
     ) -> AppliedEdit:
         """``propose``, then write every changed file (nothing when the result has an error)."""
-        edit = self.propose(folder, files, instruction, cancel, read_only)
+        edit = self.propose(folder, files, instruction, cancel, read_only, answers=answers)
         written: list[str] = []
         if edit.ok and edit.proposed:
             _check_cancel(cancel)
@@ -184,6 +197,7 @@ class AiderCoder:
         instruction: str,
         cancel: threading.Event | None,
         read_only: list[str],
+        answers: AnswerStore | None,
     ) -> ProposedEdit:
         _check_cancel(cancel)
         if not files:
@@ -212,6 +226,7 @@ class AiderCoder:
         coder, io = new_coder(
             model, self.edit_format, root, editable, context, self.max_reflections
         )
+        kept = KeptAnswers(answers) if answers is not None else None
         calls = ModelCalls(
             coder,
             io,
@@ -220,6 +235,7 @@ class AiderCoder:
             provider=_provider(self.model, self.api_base),
             limiter=self.limiter,
             on_wait=self.on_wait,
+            kept=kept,
         )
         coder.send = calls.send
 
@@ -233,7 +249,10 @@ class AiderCoder:
                 stop.hint or failure_hint(stop.reason),
             ) from None
         _check_cancel(cancel)
-        return edit_result(root, names, editable, originals, instruction, coder, io, calls)
+        edit = edit_result(root, names, editable, originals, instruction, coder, io, calls)
+        if kept is not None and edit.ok and edit.changed_files:
+            kept.commit()  # before the edit is used; a failed edit keeps nothing (kept_answers.py)
+        return edit
 
 
 def _provider(model: str, api_base: str | None) -> str:

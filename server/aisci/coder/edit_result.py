@@ -5,7 +5,7 @@ text changed gets its whole new text and a unified diff. Files the model wanted 
 edit outside the list (``refused``) refuse the whole edit, naming those outside the folder first.
 ``error`` says why the last answer could not be (fully) applied: a SEARCH block that never
 matched after the last reflection, or aider's own errors. ``usage``: requests, tokens, and the
-cost when the model has a price.
+cost when the model has a price, and the answers replayed from the kept ones.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def edit_result(
         diffs=diffs,
         reply=calls.replies[-1] if calls.replies else "",
         replies=tuple(calls.replies),
-        usage=_usage(coder, calls.requests),
+        usage=_usage(coder, calls),
         error=_error(coder, io.recorded[calls.mark :]),
         log=tuple(f"{kind}: {text}" for kind, text in io.recorded),
     )
@@ -79,14 +79,18 @@ def _refusal(root: Path, refused: list[str], files: tuple[str, ...]) -> EditRefu
     )
 
 
-def _usage(coder, requests: int) -> Usage:
+def _usage(coder, calls: ModelCalls) -> Usage:
+    """What the live calls cost (aider's counts, which skip replays), and what was replayed."""
     priced = has_price(coder.main_model)
     return Usage(
-        requests=requests,
+        requests=calls.requests,
         prompt_tokens=int(coder.total_tokens_sent or 0),
         completion_tokens=int(coder.total_tokens_received or 0),
         cost_usd=float(coder.total_cost) if priced else None,
         cached_prompt_tokens=int(getattr(coder, "aisci_cached_tokens", 0)),
+        replayed=len(calls.replayed),
+        replayed_prompt_tokens=sum(a.prompt_tokens for a in calls.replayed),
+        replayed_completion_tokens=sum(a.completion_tokens for a in calls.replayed),
     )
 
 

@@ -45,6 +45,11 @@ class Usage:
     completion_tokens: int = 0
     cost_usd: float | None = None  # None when the model has no known price
     cached_prompt_tokens: int = 0  # of prompt_tokens, served from the provider's prompt cache
+    # Answers replayed from the idea folder's kept answers (a resume): not sent, not paid, and
+    # not in the counts above.
+    replayed: int = 0
+    replayed_prompt_tokens: int = 0
+    replayed_completion_tokens: int = 0
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,11 @@ front end's progress line) -- instead of aider's own three tries in under a seco
 or a call that still fails or fails for good, unwinds aider's loop at once with ``Stop``,
 whose hint says what to check: the key, the provider's load, the server's reachability
 (``failure_hint`` guesses one from the reason when the call gave none).
+
+With ``kept`` (kept_answers.py, the idea folder's answer store), a request whose answer was
+kept before this process opened the store is replayed into aider instead of asked (no wait,
+no limiter, no cost: ``replayed`` lists those answers, and aider's cost report skips them);
+every live answer is kept before aider reads it. ``requests`` counts the calls sent.
 """
 
 from __future__ import annotations
@@ -21,10 +26,13 @@ from collections.abc import Callable
 
 from aisci.core.context import Cancelled
 from aisci.core.events import RetryWaiting
+from aisci.llm.cassette import Recorded
 from aisci.llm.errors import Cancelled as CallCancelled
 from aisci.llm.limiter import Limiter
 from aisci.llm.retry import Backoff, is_transient, status_of
 from aisci.llm.settings import RetryPolicy
+
+from .kept_answers import KeptAnswers
 
 # The retry lines keep the logger name they had when this was part of aider_coder.py.
 log = logging.getLogger("aisci.coder.aider_coder")
@@ -57,6 +65,7 @@ class ModelCalls:
         limiter: Limiter | None = None,
         on_wait: Callable[[RetryWaiting], None] | None = None,
         stage: str = "code edit",
+        kept: KeptAnswers | None = None,
     ):
         self._send = coder.send
         self._coder = coder
@@ -68,13 +77,32 @@ class ModelCalls:
         self._limiter = limiter
         self._on_wait = on_wait
         self._stage = stage
+        self._kept = kept
         self.requests = 0
         self.replies: list[str] = []
+        self.replayed: list[Recorded] = []
+        if kept is not None:  # a replayed answer costs nothing: aider's report skips it
+            report = coder.calculate_and_show_tokens_and_cost
+
+            def priced(messages, completion=None):
+                if not kept.is_replayed(completion):
+                    report(messages, completion)
+
+            coder.calculate_and_show_tokens_and_cost = priced
 
     def send(self, messages, model=None, functions=None):
         # deferred: aider takes ~0.45 s to import; only an AI edit needs it
         from aider.coders.base_coder import FinishReasonLength
 
+        model = model or self._coder.main_model
+        key = None
+        if self._kept is not None:
+            key = self._kept.key(model, messages, functions, self._coder.temperature)
+            answer = self._kept.take(key)
+            if answer is not None and key is not None:
+                yield from self._replay(messages, model, functions, key, answer)
+                return
+            model = self._kept.keeping(model, key, self._stage)
         backoff = Backoff(
             self._policy,
             provider=self._provider,
@@ -114,6 +142,18 @@ class ModelCalls:
                         _call_hint(err) or (backoff.give_up_hint(err) if passing else None),
                     ) from None
         self.replies.append(self._coder.partial_response_content or "")
+
+    def _replay(self, messages, model, functions, key: str, answer: Recorded):
+        """The kept ``answer``, through aider's own ``send`` as if the model had given it."""
+        if self._cancel is not None and self._cancel.is_set():
+            raise Stop("cancelled", Cancelled("The code edit"))
+        assert self._kept is not None
+        self.mark = len(self._io.recorded)
+        stand_in = self._kept.replaying(model, key, answer)
+        yield from self._send(messages, model=stand_in, functions=functions)
+        self.replayed.append(answer)
+        self.replies.append(self._coder.partial_response_content or "")
+        log.info("code edit: a kept answer replayed (%d prompt tokens, free)", answer.prompt_tokens)
 
 
 def _one_line(err: BaseException) -> str:

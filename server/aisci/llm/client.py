@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 from aisci.core.settings import STRUCTURED_OUTPUT
 
 from ._litellm import load_litellm
-from .answer_store import Places
+from .answer_store import AnswerStore, Places
 from .answers import AnswerProblem, parse_answer, reask
 from .caching import needs_cache_control, with_cache_breakpoints
 from .cassette import Cassette, CassetteWriter, Recorded, request_key
@@ -140,6 +140,12 @@ class LLMClient:
     def ledger(self) -> Ledger:
         """The ledger of the idea folder this thread works in (its parent: the command's)."""
         return self._places.here().ledger
+
+    @property
+    def answer_store(self) -> AnswerStore | None:
+        """The paid-answer store of the idea folder this thread works in (else the command's):
+        aider's edit calls keep and replay their answers there too (coder/kept_answers.py)."""
+        return self._places.here().store
 
     def set_home(self, ledger: Ledger, answers: Path | str | None = None) -> None:
         """Where calls outside an idea folder land: ``ledger``, and ``answers`` (None: no store)."""

@@ -5,14 +5,18 @@ Attempts. aider runs with the client's model, api_base and key, one aider reflec
 attempt, at most ``EDIT_ATTEMPTS`` attempts; a failed attempt (a SEARCH block that never
 matched, an answer that changed nothing, a ``check`` that refused the text) goes to the next
 attempt's instruction. When every attempt failed, an ``ExperimentError`` names the failure:
-a launch reports it for that idea, and ``--resume`` asks again (finished runs are kept).
+a launch reports it for that idea, and ``--resume`` asks again (finished runs are kept; a
+failed edit keeps none of its answers, coder/kept_answers.py).
 Returning None instead would read as "the model is done" and hide the failure.
 
 Cost. Before each edit the edit's first request is estimated (its instruction and file, plus
 ``AIDER_PROMPT_TOKENS`` for aider's own prompt) and held against the cap, so ``--max-cost``
 stops mid-idea with ``BudgetExceeded`` before aider is called. Afterwards aider's usage is
 recorded in the scientist's ledger as one call per edit (its reflections included), which
-updates cost.json and the live cost. Cassettes do not hold aider's calls: an edit replayed
+updates cost.json and the live cost. aider's answers of an edit that changed the file are kept in the client's
+answer store (the idea folder's ``.aisci/answers.jsonl``) before the edit is used, so a resume
+replays an edit that was paid for before a stop: those answers land in the ledger as one more record,
+marked replayed, costing nothing. Cassettes do not hold aider's calls: an edit replayed
 from ``--replay`` alone is refused with a ``ConfigError``.
 
 Rejections. ``LastProposals`` keeps, per idea folder, the description of what this scientist
@@ -49,9 +53,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 EDIT_ATTEMPTS = 2  # fresh aider conversations per edit, the last failure fed to the next
 AIDER_REFLECTIONS = 1  # aider's own re-ask of an answer it could not apply, per attempt
-# aider's system prompt and examples (diff format, the rules once: aider_setup.py): ~1.25k
-# measured; the estimate stays above it, as a cap must.
-AIDER_PROMPT_TOKENS = 1500
+# aider's system prompt with its one example and the words around the file (diff format, our
+# text: coder/edit_prompts.py): ~330 measured; the estimate stays above it, as a cap must.
+AIDER_PROMPT_TOKENS = 600
 
 
 class LastProposals:
@@ -128,8 +132,8 @@ def edit_file(
         log.info("edit of %s in %s failed: %s", file, folder, problem)
     raise ExperimentError(
         f"The model's edit of {file} for {what} failed after {EDIT_ATTEMPTS} attempts: {first}",
-        "Run the launch again with --resume to ask again (finished runs are kept), or use a stronger "
-        "model (--model).",
+        "Run the launch again with --resume to ask again (finished runs are kept), or use a "
+        "stronger model (--model).",
     )
 
 
@@ -171,7 +175,9 @@ def _aider(
     budget.reserve(estimate, cap, stage)  # BudgetExceeded here: aider is never called
     started = time.monotonic()
     try:
-        edit = coder.propose(folder, [file], instruction, cancel=ctx.cancel)
+        edit = coder.propose(
+            folder, [file], instruction, cancel=ctx.cancel, answers=client.answer_store
+        )
     finally:
         budget.release(estimate)
     _record_usage(client, stage, edit.usage, time.monotonic() - started)
@@ -197,19 +203,33 @@ def _estimate(settings: LLMSettings, text: str) -> float:
 
 
 def _record_usage(client: LLMClient, stage: str, usage: Usage, duration_s: float) -> None:
-    if not usage.requests:
+    if not usage.requests and not usage.replayed:
         return
-    client.ledger.record(
-        CallRecord(
-            stage=stage,
-            model=client.settings.model,
-            prompt_tokens=usage.prompt_tokens,
-            completion_tokens=usage.completion_tokens,
-            cost_usd=usage.cost_usd,
-            duration_s=round(duration_s, 3),
-            cached_prompt_tokens=usage.cached_prompt_tokens,
+    model = client.settings.model
+    if usage.requests:
+        client.ledger.record(
+            CallRecord(
+                stage=stage,
+                model=model,
+                prompt_tokens=usage.prompt_tokens,
+                completion_tokens=usage.completion_tokens,
+                cost_usd=usage.cost_usd,
+                duration_s=round(duration_s, 3),
+                cached_prompt_tokens=usage.cached_prompt_tokens,
+            )
         )
-    )
+    if usage.replayed:  # answers paid for before a stop: free this time
+        client.ledger.record(
+            CallRecord(
+                stage=stage,
+                model=model,
+                prompt_tokens=usage.replayed_prompt_tokens,
+                completion_tokens=usage.replayed_completion_tokens,
+                cost_usd=0.0,
+                duration_s=0.0,
+                replayed=True,
+            )
+        )
     if client.on_cost is not None:
         try:
             client.on_cost(client.ledger.totals())
