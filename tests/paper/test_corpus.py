@@ -1,9 +1,9 @@
 """The results checker on the planted-error corpus (tests/paper/corpus): recall per kind of
 planted error and no false alarm on the unchanged papers.
 
-The floors are what the checker reached when they were set (issue 23 asks for 90 % on every
-kind; ``other_run`` stays below it where the prose names no run: see docs/paper.md). A floor
-fails when the checker regresses; raise it when the checker improves.
+The floors are a little below what the checker reached when they were set (issue 23 asks for
+90 % on every kind; see docs/paper.md for what still gets through). A floor fails when the
+checker regresses; raise it when the checker improves.
 ``benchmarks/consistency.py`` prints the same figures and what was missed.
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 from aisci.paper.consistency import check_consistency
 from tests.paper.corpus.mutate import KINDS, measure, mutations, papers
 
-FLOORS = {"scaled": 0.95, "last_digit": 0.95, "sign": 0.9, "swap": 0.95, "other_run": 0.68}
+FLOORS = {"scaled": 0.97, "last_digit": 0.95, "sign": 0.9, "swap": 0.97, "other_run": 0.9}
 
 
 def _flagged(folder: Path, tex: str) -> list[int]:

@@ -12,10 +12,12 @@ A number passes when a value of what it claims matches it: a measured mean (a sp
 ``\\pm`` against the standard errors or deviations over seeds), or, near a comparison word, a
 difference, relative change or ratio between two runs of the metric, or a run's mean over data
 sets. A number equal to a setting (``run_values.setup_values``: code constants, data-set sizes)
-passes outside a table column that names a metric. A value that a template declares a sentinel
-(``aisci.core.sentinels``: "300 means never reached") never passes as a result. Any line ending
-with the comment ``% aisci: not-a-result`` is the writer's explicit opt-out. Each flag says what
-the number seems to claim and the closest value of that claim.
+passes outside a table column that names a metric. Two numbers compared in prose ("from A to
+B", "A instead of B") must differ, and move the way the words say (``comparisons.py``). A value
+that a template declares a sentinel (``aisci.core.sentinels``: "300 means never reached") never
+passes as a result. Any line ending with the comment ``% aisci: not-a-result`` is the writer's
+explicit opt-out. Each flag says what the number seems to claim and the closest value of that
+claim.
 
 Not handled: numbers written as words, results inside display math, a difference whose sign
 only the sentence's grammar gives ("A beats B by 0.3" and "B beats A by 0.3" both pass).
@@ -25,13 +27,14 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from aisci.core.diagnostics import Diagnostic
 from aisci.core.sentinels import Sentinel, declared
 from aisci.errors import AisciError
 from aisci.paper.claims import Claim, Claims, kinds_of
+from aisci.paper.comparisons import contradictions
 from aisci.paper.matching import (
     Derived,
     close,
@@ -114,14 +117,23 @@ def check_consistency(idea_folder: Path, tex: Path | None = None) -> Consistency
     judge = _Judge(runs, setup_values(idea_folder), declared(idea_folder), vocab)
     mismatches = []
     checked = 0
+    prose = []
     for n in numbers:
         claim = claims.claim(n)
         if claim.label:
             continue  # a row label or a column header: names a setting, not a result
         checked += 1
+        prose += [] if claim.in_table else [n]
         found = judge(n, claim)
         if found is not None:
             mismatches.append(found)
+    flagged = {(m.line, m.text) for m in mismatches}
+    for c in contradictions(claims.masked, prose):
+        if (c.number.line, c.number.text) not in flagged:
+            n = c.number
+            mismatches.append(Mismatch(n.line, n.text, n.value, n.context, why=c.why))
+            flagged.add((n.line, n.text))
+    mismatches.sort(key=lambda m: m.line)
     return ConsistencyReport(tuple(mismatches), checked, tex.name, tuple(notes))
 
 
@@ -137,6 +149,15 @@ class _Judge:
         self._cache: dict[tuple, list[Derived]] = {}
 
     def __call__(self, n: StatedNumber, c: Claim) -> Mismatch | None:
+        found = self._judge(n, c)
+        if found is not None and c.metric_carried and found.why is None:
+            # a metric named only by an earlier sentence is a guess: any metric may be meant
+            wide = replace(c, metrics=frozenset(self.runs.metrics), metric_carried=False)
+            if self._judge(n, wide) is None:
+                return None
+        return found
+
+    def _judge(self, n: StatedNumber, c: Claim) -> Mismatch | None:
         candidates = [
             m
             for m in self.runs.measurements
@@ -149,7 +170,7 @@ class _Judge:
         real = [m for m in hits if stand_in(self.sentinels, self.runs, m) is None]
         if real:
             return None
-        if not hits:
+        if not hits and n.pm != "spread":  # the spread after a \pm is no change between runs
             # In prose, any two runs: "our schedule reduces the steps by 43.6 %" seldom names
             # both; in a table, the row's run is the one that changed.
             news = c.runs if c.in_table else frozenset(self.runs.runs)

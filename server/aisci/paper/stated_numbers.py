@@ -9,10 +9,12 @@ blanked there; inline math is looked at, but its super/subscripts are skipped; a
 after a digit is a percent sign). Not looked at: numbers glued to a word (``CIFAR-10``,
 ``Llama-2-70B``, ``run_1``, ``L2``, ``3rd``), integers <= 10 without a percent sign (counts:
 "3 seeds"), and outside tables: object numbers (``Figure 3``, ``Table~2``, ``Run 2``, as whole
-words: "notable 17.6" is a number) and bare integers 1900-2099 (years; not "2050 steps").
+words: "notable 17.6" is a number) and bare integers 1900-2099 (years; not "2050 steps", nor
+"1483 steps instead of 2050").
 
 Each number records: a percent sign after it (or after the spread of "a \\pm b\\%", or
-"points"/"pp"), an explicit sign (``-0.3``, ``$-$0.3``), a time unit or time word, a comparison
+"points"/"pp"), a spread (after ``\\pm``, or named: "its standard error is 8.0"), an explicit
+sign (``-0.3``, ``$-$0.3``), a time unit or time word, a comparison
 word near it, the direction its words give a change ("a reduction of", "by 3\\% lower": -1;
 "an increase of", "higher": +1), whether it is approximate ("approximately", "about",
 "\\sim", "\\approx"), and whether it is the mean or the spread of "a \\pm b".
@@ -44,8 +46,18 @@ _COUNTED = re.compile(
     r"\s*\$?\s*(?:\\pm|±|(?:steps?|epochs?|iterations?|iters?|updates?|tokens?|samples?|"
     r"examples?|pairs?|images?|parameters?|seconds?|ms|s)\b)"
 )
+# Before a year-like number, a count it is compared with: "1483 steps instead of 2467".
+_COUNT_COMPARED = re.compile(
+    r"\d\s*(?:steps?|epochs?|iterations?|iters?|updates?|tokens?|samples?|examples?|s)\b[\s$~]*"
+    r"(?:instead of|rather than|than|versus|vs\.?|against|compared (?:to|with)|to)[\s$~]*$"
+)
 _RANGE = re.compile(r"\s*(?:to|and|--|–)\s*\$?\s*")
 _PM = re.compile(r"\$?\s*(?:\\pm|±|\+/-|\\mp)\s*\$?\s*")
+# A spread named in words: "its standard error on CartPole is 8.0 against 9.1".
+_SPREAD_NAMED = re.compile(
+    r"\b(?:standard (?:error|deviation)|std\.?|stderr)s?\b(?:(?!\bof\b)(?:[^.;:,(]|\.(?=\d)))*$",
+    re.I,
+)
 _PM_BEFORE = re.compile(r"(?:\\pm|±|\+/-|\\mp)\s*\$?\s*$")
 _SIGN_BEFORE = re.compile(r"(?<![\w.])(?:([-+−])|\$\s*([-+])\s*\$|\\textminus\s*)\s*\$?\s*$")
 _APPROX = re.compile(
@@ -87,7 +99,7 @@ _CUES = re.compile(
     r"improv|reduc|increas|decreas|lower|higher|faster|slower|better|worse|gain|drop|"
     r"speed-?up|relative|\\times|×|fold|ratio|differen|points|compared|than|versus|\bvs\b|"
     r"outperform|boost|\bcuts?\b|\bby\b|\\Delta|longer|shorter|\bcosts?\b|\bloses\b|gap|"
-    r"\babove\b|\bbelow\b|\bbehind\b|\bahead\b|\bmore\b|\bless\b",
+    r"\babove\b|\bbelow\b|\bbehind\b|\bahead\b|\bmore\b|\bless\b|\bsav(?:e|es|ed|ing)\b",
     re.I,
 )
 _OBJECT_BEFORE = re.compile(
@@ -180,7 +192,7 @@ def stated_numbers(tex_text: str) -> list[StatedNumber]:
         # One unit in the last written place; "1e-3" alone says little, so allow 5 % there.
         ulp = 10.0**-decimals * scale if not (exp and decimals == 0) else 0.05 * value
         unit = _PERCENT.match(masked, end)
-        pm = "spread" if _PM_BEFORE.search(before) else ""
+        pm = "spread" if _PM_BEFORE.search(before) or _SPREAD_NAMED.search(before) else ""
         after_pm = _PM.match(masked, end)
         spread = None
         if after_pm:
@@ -195,7 +207,12 @@ def stated_numbers(tex_text: str) -> list[StatedNumber]:
         percent = bool(unit)
         if (decimals == 0 and scale == 1.0 and not percent) and (
             value <= 10
-            or (not in_table and 1900 <= value <= 2099 and not _COUNTED.match(masked, end))
+            or (
+                not in_table
+                and 1900 <= value <= 2099
+                and not _COUNTED.match(masked, end)
+                and not _COUNT_COMPARED.search(before)
+            )
         ):
             continue  # a small count, or a year (a table cell that looks like one is checked)
         timed = _TIME_UNIT.match(masked, end)
