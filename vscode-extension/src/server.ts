@@ -64,6 +64,8 @@ export class ServerManager implements vscode.Disposable {
   private readonly stateChanged = new vscode.EventEmitter<ServerState>();
   private readonly disposables: vscode.Disposable[] = [];
   private starting: Promise<boolean> | undefined;
+  /** Settings changed while the server was starting: its start options predate them. */
+  private settingsChanged = false;
   private lifecycle: Promise<unknown> = Promise.resolve();
   private startingClient: LanguageClient | undefined;
   private _state: ServerState = "stopped";
@@ -160,6 +162,7 @@ export class ServerManager implements vscode.Disposable {
 
   private async doStart(): Promise<boolean> {
     this.setState("starting");
+    this.settingsChanged = false;
     const began = Date.now();
     const keysRead = this.keys.environment().catch(() => ({})); // meanwhile: the interpreter
     const root = workspaceRoot();
@@ -221,6 +224,9 @@ export class ServerManager implements vscode.Disposable {
       this.progress.attach(client);
       this.quiet = false; // a later failure (a crash loop) is news: it pops up
       this.setState("running");
+      if (this.settingsChanged) {
+        await this.sendSettings(); // changed after the start options were read
+      }
       return true;
     }
     // Did it not come up because Python or aisci is missing? Then that is the whole story.
@@ -310,8 +316,11 @@ export class ServerManager implements vscode.Disposable {
 
   private async sendSettings(): Promise<void> {
     if (this.client?.state !== State.Running) {
+      // Sent once it runs (doStart); a stopped server reads them when it starts.
+      this.settingsChanged = this._state === "starting";
       return;
     }
+    this.settingsChanged = false;
     await this.client.sendNotification(DidChangeConfigurationNotification.type, {
       settings: settingsPayload(),
     });

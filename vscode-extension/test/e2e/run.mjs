@@ -6,7 +6,7 @@
 // workspace holding a copy of the scaffold template, a copy of the grokking template's paper
 // and a .vscode/settings.json naming a hostile "python"; starts code-server (workspace trust
 // on) and Chromium, runs the steps of trust.mjs, cycle.mjs, editor.mjs, paperRecord.mjs,
-// provenance.mjs, startup.mjs and setup.mjs, and stops everything. It prints the three editor figures (window open to a filled side bar,
+// provenance.mjs, topic.mjs, startup.mjs and setup.mjs, and stops everything. It prints the three editor figures (window open to a filled side bar,
 // save to refreshed preview, cancel to the job's end). Screenshots of each step go to vscode-extension/test-output/ (and, on failure,
 // the VS Code logs). Every wait is bounded. Prints "e2e: N passed, N failed" last.
 import { spawn, spawnSync } from "node:child_process";
@@ -29,6 +29,7 @@ import { researchCycle } from "./cycle.mjs";
 import { editorChecks } from "./editor.mjs";
 import { paperRecordChecks } from "./paperRecord.mjs";
 import { provenanceChecks } from "./provenance.mjs";
+import { topicChecks } from "./topic.mjs";
 import { trustChecks } from "./trust.mjs";
 import { startupChecks } from "./startup.mjs";
 import { setupChecks } from "./setup.mjs";
@@ -46,6 +47,7 @@ const KEEP = process.env.AISCI_E2E_KEEP === "1";
 // AISCI_E2E_ONLY=setup runs only the trust steps and the set-up (setup.mjs).
 // AISCI_E2E_ONLY=paper runs the research cycle and the PDF-of-record steps (paperRecord.mjs).
 // AISCI_E2E_ONLY=provenance runs the research cycle and the provenance steps (provenance.mjs).
+// AISCI_E2E_ONLY=topic runs only the trust steps and research from a topic (topic.mjs).
 const ONLY = process.env.AISCI_E2E_ONLY ?? "";
 const t0 = Date.now();
 
@@ -303,16 +305,19 @@ async function main() {
   } else if (ONLY === "provenance") {
     await researchCycle(t);
     await provenanceChecks(t);
+  } else if (ONLY === "topic") {
+    await topicChecks(t);
   } else if (ONLY !== "bad-python" && ONLY !== "setup") {
     await researchCycle(t);
     await editorChecks(t);
     await paperRecordChecks(t);
     await provenanceChecks(t);
+    await topicChecks(t);
   }
-  if (ONLY !== "setup" && ONLY !== "paper" && ONLY !== "provenance") {
+  if (!["setup", "paper", "provenance", "topic"].includes(ONLY)) {
     await startupChecks(t);
   }
-  if (ONLY !== "paper" && ONLY !== "provenance") {
+  if (!["paper", "provenance", "topic"].includes(ONLY)) {
     await setupChecks(t);
   }
 
