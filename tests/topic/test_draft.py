@@ -18,6 +18,7 @@ import pytest
 
 from tests.fakes.openai_server import Answer, FakeOpenAI
 from tests.helpers import run_cli
+from tests.topic.conftest import OFFLINE
 from tests.topic.draft_answers import (
     CRASH,
     MARKER,
@@ -26,27 +27,7 @@ from tests.topic.draft_answers import (
     NO_NETWORK,
     SLOW,
     draft,
-    write_topic,
 )
-
-OFFLINE = {"LITELLM_LOCAL_MODEL_COST_MAP": "True", "LITELLM_OFFLINE_MODE": "true"}
-
-
-@pytest.fixture(autouse=True)
-def _private_places(tmp_path, monkeypatch):
-    """No real key, the test's own cache and data folder (outside the work folder)."""
-    for name in ("OPENAI_API_KEY", "OPENAI_API_BASE", "OPENAI_BASE_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AISCI_CACHE_DIR", str(tmp_path / "private" / "cache"))
-    monkeypatch.setenv("AISCI_DATA_DIR", str(tmp_path / "private" / "data"))
-
-
-@pytest.fixture
-def work(tmp_path) -> Path:
-    folder = tmp_path / "work"
-    folder.mkdir()
-    write_topic(folder)
-    return folder
 
 
 def draft_args(base_url: str, *extra: str, model: str = "openai/fake-model") -> list[str]:

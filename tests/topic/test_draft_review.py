@@ -16,32 +16,14 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from tests.fakes.openai_server import FakeOpenAI
 from tests.helpers import REPO
-from tests.topic.draft_answers import NAME, draft, write_topic
-from tests.topic.test_draft import OFFLINE, draft_args, record_of
+from tests.topic.conftest import OFFLINE
+from tests.topic.draft_answers import NAME, draft
+from tests.topic.test_draft import draft_args, record_of
 
 PROMPT = "[a]ccept, [e]dit, [r]eject? "
 EDIT_LINE = "# checked by the researcher"
-
-
-@pytest.fixture(autouse=True)
-def _private_places(tmp_path, monkeypatch):
-    """No real key, the test's own cache and data folder (outside the work folder)."""
-    for name in ("OPENAI_API_KEY", "OPENAI_API_BASE", "OPENAI_BASE_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AISCI_CACHE_DIR", str(tmp_path / "private" / "cache"))
-    monkeypatch.setenv("AISCI_DATA_DIR", str(tmp_path / "private" / "data"))
-
-
-@pytest.fixture
-def work(tmp_path) -> Path:
-    folder = tmp_path / "work"
-    folder.mkdir()
-    write_topic(folder)
-    return folder
 
 
 def on_a_terminal(args: list[str], cwd: Path, answers: list, env: dict[str, str] | None = None):

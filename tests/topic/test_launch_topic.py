@@ -5,24 +5,15 @@ clean, whose setup says the model wrote the baseline code, and which keeps the t
 
 from __future__ import annotations
 
-import pytest
-
 from tests.fakes.openai_server import FakeOpenAI
 from tests.helpers import run_cli
+from tests.topic.conftest import OFFLINE
 from tests.topic.draft_answers import NAME, draft, write_topic
 
-OFFLINE = {"LITELLM_LOCAL_MODEL_COST_MAP": "True", "LITELLM_OFFLINE_MODE": "true"}
 
-
-@pytest.fixture(autouse=True)
-def _private_places(tmp_path, monkeypatch):
-    for name in ("OPENAI_API_KEY", "OPENAI_API_BASE", "OPENAI_BASE_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AISCI_CACHE_DIR", str(tmp_path / "private" / "cache"))
-    monkeypatch.setenv("AISCI_DATA_DIR", str(tmp_path / "private" / "data"))
-
-
-def test_launch_from_a_topic_drafts_then_runs_the_cycle_to_a_checked_paper(tmp_path):
+def test_launch_from_a_topic_drafts_then_runs_the_cycle_to_a_checked_paper(
+    tmp_path, private_places
+):
     write_topic(tmp_path)
     args = [
         "launch",

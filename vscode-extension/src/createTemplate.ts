@@ -15,28 +15,17 @@ import * as path from "path";
 import * as vscode from "vscode";
 import type { TemplateNameCheck } from "./protocol";
 import { type Parts, trustedOrSay } from "./serverCommand";
+import { chooseWorkspaceRoot } from "./workspace";
 
 export async function createTemplate(p: Parts): Promise<void> {
   if (!trustedOrSay("Create Template")) {
     return;
   }
-  const folders = vscode.workspace.workspaceFolders ?? [];
-  // Several folders: the researcher says which one the template (and its results) belongs to.
-  const folder =
-    folders.length > 1
-      ? await vscode.window.showWorkspaceFolderPick({
-          placeHolder: "The workspace folder to create the template in (under its templates/)",
-          ignoreFocusOut: true,
-        })
-      : folders[0];
-  if (folders.length > 1 && !folder) {
-    return;
-  }
-  const root = folder?.uri.fsPath;
+  const root = await chooseWorkspaceRoot(
+    "The workspace folder to create the template in (under its templates/)",
+    "Open a folder first: templates are created under its templates/ folder.",
+  );
   if (!root) {
-    void vscode.window.showErrorMessage(
-      "Open a folder first: templates are created under its templates/ folder.",
-    );
     return;
   }
   // Started first: it finds the interpreter (and says what is wrong with it), and it answers

@@ -26,7 +26,7 @@ import type { TemplateDrafted, TemplateNameCheck, TopicCheck, TopicWritten } fro
 import { cancelJob, type Parts, trustedOrSay } from "./serverCommand";
 import { usd } from "./status";
 import { tell } from "./tell";
-import { workspaceFolderOf } from "./workspace";
+import { chooseWorkspaceRoot, workspaceFolderOf } from "./workspace";
 
 const NEW = "New Research from Topic";
 const DRAFT = "Draft Template";
@@ -87,22 +87,11 @@ export async function newTopic(p: Parts): Promise<void> {
   if (!trustedOrSay(NEW)) {
     return;
   }
-  const folders = vscode.workspace.workspaceFolders ?? [];
-  const folder =
-    folders.length > 1
-      ? await vscode.window.showWorkspaceFolderPick({
-          placeHolder: "The workspace folder of the research (its topics/ and templates/)",
-          ignoreFocusOut: true,
-        })
-      : folders[0];
-  if (folders.length > 1 && !folder) {
-    return;
-  }
-  const root = folder?.uri.fsPath;
+  const root = await chooseWorkspaceRoot(
+    "The workspace folder of the research (its topics/ and templates/)",
+    "Open a folder first: the topic is written under its topics/ folder.",
+  );
   if (!root) {
-    void vscode.window.showErrorMessage(
-      "Open a folder first: the topic is written under its topics/ folder.",
-    );
     return;
   }
   await p.server.start();

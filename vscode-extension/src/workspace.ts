@@ -22,6 +22,27 @@ export function workspaceRoot(): string | undefined {
   return workspaceFolder()?.uri.fsPath;
 }
 
+/**
+ * The path of the workspace folder a new file belongs to: the only one, or the one the
+ * researcher picks (`placeHolder`) among several; undefined when none is open (`noFolder` is
+ * said) or the pick was dismissed.
+ */
+export async function chooseWorkspaceRoot(
+  placeHolder: string,
+  noFolder: string,
+): Promise<string | undefined> {
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  // Several folders: the researcher says which one the new files (and results) belong to.
+  const folder =
+    folders.length > 1
+      ? await vscode.window.showWorkspaceFolderPick({ placeHolder, ignoreFocusOut: true })
+      : folders[0];
+  if (!folder && folders.length === 0) {
+    void vscode.window.showErrorMessage(noFolder);
+  }
+  return folder?.uri.fsPath;
+}
+
 /** Whether `target` is `folder` or lies inside it (by path, not by resolving links). */
 function holds(folder: string, target: string): boolean {
   const rel = path.relative(folder, target);

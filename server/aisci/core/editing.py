@@ -16,6 +16,29 @@ from aisci.core.proposals import Decision, Proposal, apply
 MAX_REJECTIONS = 3
 
 
+def ask(ctx: Context, proposal: Proposal, what: str = "The work") -> Decision:
+    """The reviewer's decision on ``proposal``, announced before and after to the front end;
+    a cancel while it waited raises ``Cancelled(what)``."""
+    ctx.reporter.emit(
+        ProposalReady(
+            proposal.id,
+            proposal.folder,
+            proposal.file,
+            proposal.description,
+            proposal.stage,
+            proposal.diff,
+        )
+    )
+    decision: Decision = ctx.reviewer.review(proposal)
+    ctx.reporter.emit(
+        ProposalDecided(
+            proposal.id, proposal.folder, proposal.file, decision.action, decision.reason
+        )
+    )
+    ctx.check_cancelled(what)
+    return decision
+
+
 def reviewed_edit(
     ctx: Context, make: Callable[[str | None], Proposal | None]
 ) -> tuple[Proposal, str] | None:
@@ -36,23 +59,7 @@ def reviewed_edit(
                 )
             )
             return None
-        ctx.reporter.emit(
-            ProposalReady(
-                proposal.id,
-                proposal.folder,
-                proposal.file,
-                proposal.description,
-                proposal.stage,
-                proposal.diff,
-            )
-        )
-        decision: Decision = ctx.reviewer.review(proposal)
-        ctx.reporter.emit(
-            ProposalDecided(
-                proposal.id, proposal.folder, proposal.file, decision.action, decision.reason
-            )
-        )
-        ctx.check_cancelled()
+        decision = ask(ctx, proposal)
         written = apply(proposal, decision)
         if written is not None:
             return proposal, written

@@ -24,7 +24,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from aisci.core.context import Context
-from aisci.core.events import Log, ProposalDecided, ProposalReady
+from aisci.core.editing import ask
+from aisci.core.events import Log
 from aisci.core.new_template import TOPIC_FILE
 from aisci.core.proposals import Proposal, accepted_files
 from aisci.execution import safefs
@@ -84,23 +85,7 @@ def review_winner(
         f"and ran at smoke scale ({len(texts)} files, all new)",
         STAGE,
     )
-    ctx.reporter.emit(
-        ProposalReady(
-            proposal.id,
-            proposal.folder,
-            proposal.file,
-            proposal.description,
-            proposal.stage,
-            proposal.diff,
-        )
-    )
-    decision = ctx.reviewer.review(proposal)
-    ctx.reporter.emit(
-        ProposalDecided(
-            proposal.id, proposal.folder, proposal.file, decision.action, decision.reason
-        )
-    )
-    ctx.check_cancelled("The drafting")
+    decision = ask(ctx, proposal, "The drafting")
     accepted = accepted_files(proposal, decision)
     if accepted is None:
         node = replace(
