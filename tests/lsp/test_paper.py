@@ -44,12 +44,15 @@ async def test_paper_commands(lsp, workspace):
     assert consistency["folder"] == str(folder) and consistency["checked"] >= 0
     assert consistency["ok"] == (consistency["mismatches"] == [])
 
-    # Reproduced from the runs' recorded code (a wall-clock metric may differ; the losses not).
+    # Reproduced from the runs' recorded code; the scaffold's train_time is wall-clock: shown,
+    # not compared, no failure.
     again = await lsp.command("aisci.reproduce", {"folder": str(folder)}, timeout=300)
     status = {n["text"]: n["status"] for n in again["numbers"]}
     assert status["\\res{run_0}{sine}{val_loss}"] == "reproduced", again
     assert again["reran"][0] == "run_0" and Path(again["report"]).is_file()
-    assert again["ok"] == all(s in ("reproduced", "not re-run") for s in status.values())
+    clock = "not comparable (wall-clock)"
+    assert {s for t, s in status.items() if "train_time" in t} <= {clock}
+    assert again["ok"] and all(s in ("reproduced", clock) for s in status.values()), again
 
     lsp.notes["aisci/previewReady"].clear()
     drafted = await lsp.command(

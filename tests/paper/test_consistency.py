@@ -235,6 +235,19 @@ def test_constants_of_run_snapshots_count(tmp_path):
     assert check_consistency(idea).ok
 
 
+def test_the_baselines_code_counts_where_the_idea_has_no_run_0_py(tmp_path):
+    """A sweep's idea copies the baseline's results, not its run_0.py: the baseline's setting
+    (a learning rate the runs then changed) is still a setting, not an unmatched result."""
+    idea = make_idea(tmp_path, results_section("The baseline used a learning rate of 0.00071."))
+    assert [m.text for m in check_consistency(idea).mismatches] == ["0.00071"]
+    baseline = tmp_path / "baseline_smoke"
+    (baseline / "run_0").mkdir(parents=True)
+    (baseline / "run_0.py").write_text("LEARNING_RATE = 7.1e-4\n")
+    created = {"status": "done", "baseline": str(baseline / "run_0")}
+    (idea / "state.json").write_text(json.dumps({"steps": {"created": created}}))
+    assert check_consistency(idea).ok
+
+
 def test_without_results_every_stated_number_is_unverified(tmp_path):
     report = check_consistency(make_idea(tmp_path, results_section("Accuracy was 0.93."), runs=()))
     assert [m.text for m in report.mismatches] == ["0.93"]

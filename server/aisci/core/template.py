@@ -32,6 +32,7 @@ from aisci.core.knobs_check import (
     site_value,
 )
 from aisci.core.metric import metric_problems
+from aisci.core.wall_clock import wall_clock_problems
 from aisci.errors import TemplateError
 from aisci.execution.contract import contract_problems
 from aisci.problems import Problem
@@ -155,6 +156,7 @@ def check_template(path: Path | str) -> list[Problem]:
     problems += _check_run_contract(path)
     problems += metric_problems(path)
     problems += _check_sentinels(path)
+    problems += wall_clock_problems(path)
     return problems
 
 

@@ -18,7 +18,9 @@ re-runs, with their ``AISCI_SEED``. The reproduced ``run_i/`` folders land there
 Tolerance: where a value has seeds and a recorded standard error, twice that error (a run
 re-drawn would differ by about that much); otherwise ``DEFAULT_TOLERANCE`` relative: a seeded
 run on the same machine and scale is deterministic, so only float noise in printing and
-summing may differ (``--tolerance`` sets it).
+summing may differ (``--tolerance`` sets it). A wall-clock metric (a training time, a
+throughput: ``core.wall_clock``, declared in the template's ``aisci.json`` or known by its name)
+is re-run and shown but never compared: its verdict is ``WALL_CLOCK``, which is no failure.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from aisci.core.runs import execute_run
 from aisci.core.search import load_tree
 from aisci.core.search.seeds import spread
 from aisci.core.template import load_template
+from aisci.core.wall_clock import WallClock
 from aisci.errors import AisciError, ConfigError
 from aisci.execution import safefs
 from aisci.execution.executor import RunSpec
@@ -53,6 +56,7 @@ from aisci.paper.tex_tables import table_cells
 DEFAULT_TOLERANCE = 1e-6  # relative; see the module docstring
 SCRATCH = "reproduce"
 REPORT = "reproduce.json"
+WALL_CLOCK = "not comparable (wall-clock)"
 _PER_RUN = ("res", "reserr", "resn", "respm", "resavg")
 _PAIR = ("reschange", "resdiff")
 _BEST = ("resmax", "resmin", "resmaxrun", "resminrun")
@@ -69,11 +73,13 @@ class Stated:
     runs: tuple[str, ...]  # the runs it needs
     tolerance: float | None = None  # absolute, where seeds give one
     reproduced: float | None = None
-    status: str = "pending"  # reproduced | differs | not re-run | failed
+    status: str = "pending"  # reproduced | differs | not re-run | failed | WALL_CLOCK
+    metric: str | None = None  # the metric it states
+    wall_clock: bool = False  # a metric the machine's clock measures: never compared
 
     @property
     def ok(self) -> bool:
-        return self.status in ("reproduced", "not re-run")
+        return self.status in ("reproduced", "not re-run", WALL_CLOCK)
 
 
 @dataclass(frozen=True)
@@ -83,6 +89,7 @@ class ReproduceReport:
     reran: tuple[str, ...]
     failed: tuple[str, ...]  # runs that did not finish, with why
     tolerance: float
+    wall_clock_rule: str = ""  # which metrics are wall-clock, in words (WallClock.rule)
 
     @property
     def ok(self) -> bool:
@@ -90,10 +97,13 @@ class ReproduceReport:
 
     def summary(self) -> str:
         bad = sum(r.status in ("differs", "failed") for r in self.rows)
+        clock = sum(r.status == WALL_CLOCK for r in self.rows)
         return (
-            f"{len(self.rows) - bad} of {len(self.rows)} stated numbers reproduced or not re-run; "
-            f"re-ran {', '.join(self.reran) or 'nothing'} in {self.folder} (tolerance "
-            f"{self.tolerance:g} relative, or 2x the recorded stderr where seeds give one)"
+            f"{len(self.rows) - bad} of {len(self.rows)} stated numbers reproduced or not re-run"
+            + (f", {clock} of them wall-clock, not comparable" if clock else "")
+            + f"; re-ran {', '.join(self.reran) or 'nothing'} in {self.folder} (tolerance "
+            f"{self.tolerance:g} relative, or 2x the recorded stderr where seeds give one; "
+            f"wall-clock metrics: {self.wall_clock_rule or 'none'})"
         )
 
     def to_dict(self) -> dict:
@@ -101,6 +111,7 @@ class ReproduceReport:
             "folder": str(self.folder),
             "ok": self.ok,
             "tolerance_relative": self.tolerance,
+            "wall_clock_rule": self.wall_clock_rule,
             "reran": list(self.reran),
             "failed": list(self.failed),
             "rows": [asdict(r) for r in self.rows],
@@ -144,9 +155,15 @@ def macro_rows(tex: str, found: Results, seed_runs: tuple[str, ...]) -> list[Sta
                 value.value,
                 runs,
                 _err(found, value.names, value.seeds) if value.macro in _PER_RUN else None,
+                metric=_metric(value),
             )
         )
     return rows
+
+
+def _metric(value: Recorded) -> str:
+    """The metric a value is of: the last argument, or the one before the statistic."""
+    return value.names[-2] if value.macro == "resseeds" else value.names[-1]
 
 
 def _key(m: Measurement) -> tuple[str, str, str, str]:
@@ -194,6 +211,7 @@ def literal_rows(tex: str, runs: Runs, setup: list[tuple[float, str]]) -> list[S
                 m.value,
                 tuple(sorted({h.run for h in hits}, key=_order)),
                 2 * err if err else None,
+                metric=m.metric,
             )
         )
     return rows
@@ -206,7 +224,15 @@ def _order(run: str) -> int:
 def all_run_rows(found: Results, runs: Iterable[str]) -> list[Stated]:
     wanted = set(runs)
     return [
-        Stated(v.call, 0, v.source, v.value, (v.names[0],), _err(found, v.names, v.seeds))
+        Stated(
+            v.call,
+            0,
+            v.source,
+            v.value,
+            (v.names[0],),
+            _err(found, v.names, v.seeds),
+            metric=_metric(v),
+        )
         for v in found.of("res")
         if v.names[0] in wanted
     ]
@@ -229,6 +255,8 @@ def plan(folder: Path) -> tuple[list[Stated], dict[str, int | None]]:
         )
     if not rows:
         rows = all_run_rows(found, found.runs)
+    clock = WallClock(folder)
+    rows = [replace(r, wall_clock=clock(r.metric)) for r in rows]
     needed = sorted({r for row in rows for r in row.runs}, key=_order)
     return rows, {run: seeds.get(run) for run in needed}
 
@@ -310,6 +338,9 @@ def judge(rows: list[Stated], again: Results, again_runs: Runs, tolerance: float
         if value is None or row.original is None:
             out.append(replace(row, reproduced=value, status="failed"))
             continue
+        if row.wall_clock:  # the clock of another moment: shown, never compared
+            out.append(replace(row, reproduced=value, status=WALL_CLOCK))
+            continue
         allowed = max(row.tolerance or 0.0, tolerance * abs(row.original), 1e-12)
         close = math.isclose(value, row.original, rel_tol=0.0, abs_tol=allowed)
         out.append(replace(row, reproduced=value, status="reproduced" if close else "differs"))
@@ -319,7 +350,11 @@ def judge(rows: list[Stated], again: Results, again_runs: Runs, tolerance: float
 def _reproduced(row: Stated, again: Results, again_runs: Runs) -> float | None:
     if row.text.startswith("\\resseeds"):
         args = row.text[len("\\resseeds{") : -1].split("}{")
-        values = [v.value for v in again.of("res") if list(v.names[1:]) == args[:2]]
+        values = [
+            v.value
+            for v in again.of("res")
+            if list(v.names[1:]) == args[:2] and v.names[0] in row.runs  # the seed runs only
+        ]
         stat = spread(values).get(args[2]) if values else None
         return float(stat) if isinstance(stat, (int, float)) else None
     if row.text.startswith("\\"):
@@ -357,7 +392,8 @@ def reproduce(
     failed = rerun(folder, work, seeds, ctx)
     judged = judge(rows, results(work), collect(work), tolerance)
     kept = [r if set(r.runs) <= set(seeds) else replace(r, status="not re-run") for r in judged]
-    report = ReproduceReport(work, tuple(kept), tuple(seeds), tuple(failed), tolerance)
+    rule = WallClock(folder).rule()
+    report = ReproduceReport(work, tuple(kept), tuple(seeds), tuple(failed), tolerance, rule)
     text = json.dumps(report.to_dict(), indent=2) + "\n"
     safefs.write_atomic(work / REPORT, text, root=folder)
     return report

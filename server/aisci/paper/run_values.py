@@ -11,8 +11,9 @@ its first, last, min and max count. The seed confirmation of a tree search (``tr
 as the run ``confirmation``. Run names come from notes.txt (``## Run 3: Weight decay 1.0`` and its
 ``Description:``) and the ``labels`` of plot.py; the paper's own table rows add more later.
 
-``setup_values``: numeric constants of ``experiment.py`` and the ``run_*.py`` snapshots, and the
-products of two whole-number constants (a data set of 97 x 97 pairs, 28 x 28 pixels), which a
+``setup_values``: numeric constants of ``experiment.py`` and the ``run_*.py`` snapshots (with the
+baseline's ``run_0.py`` where the idea folder has none: a sweep's ideas copy the baseline's
+results, not its code), and the products of two whole-number constants (a data set of 97 x 97 pairs, 28 x 28 pixels), which a
 paper states as settings, not results.
 """
 
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from aisci.core.records import IdeaState
 from aisci.errors import AisciError
 from aisci.execution import safefs
 from aisci.execution.runner import finished_runs, read_results_json
@@ -213,8 +215,10 @@ def code_constants(idea_folder: Path) -> list[tuple[float, str]]:
         for name, what in safefs.list_dir(folder)
         if what == "file" and re.fullmatch(r"run_\d+\.py", name)
     ]
-    for name in ["experiment.py", *sorted(names)]:
-        source = _read(folder, name)
+    sources = [(name, _read(folder, name)) for name in ["experiment.py", *sorted(names)]]
+    if "run_0.py" not in names:
+        sources.append(("run_0.py of the baseline", _baseline_code(folder)))
+    for name, source in sources:
         try:
             nums = [
                 float(n.value)
@@ -227,6 +231,15 @@ def code_constants(idea_folder: Path) -> list[tuple[float, str]]:
             nums = [float(x) for x in re.findall(r"(?<![\w.])\d+\.?\d*(?:[eE][-+]?\d+)?", source)]
         out += [(v, name) for v in nums]
     return out
+
+
+def _baseline_code(folder: Path) -> str:
+    """The ``run_0.py`` of the baseline the idea in ``folder`` was created from, or ""."""
+    created = IdeaState.read(folder).step("created")
+    baseline = created.get("baseline") if created else None
+    if not isinstance(baseline, str):
+        return ""
+    return _read(Path(baseline).parent, "run_0.py")
 
 
 def setup_values(idea_folder: Path) -> list[tuple[float, str]]:

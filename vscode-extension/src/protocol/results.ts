@@ -113,7 +113,8 @@ export interface ReproducedNumber {
   source: string;
   original: number | null;
   reproduced: number | null;
-  status: "reproduced" | "differs" | "not re-run" | "failed";
+  /** "not comparable (wall-clock)": a metric the clock measures, re-measured but never compared. */
+  status: "reproduced" | "differs" | "not re-run" | "failed" | "not comparable (wall-clock)";
   runs: string[];
 }
 

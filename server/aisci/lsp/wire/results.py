@@ -130,7 +130,7 @@ class ReproducedNumber:
     source: str  # where its original value is recorded
     original: float | None
     reproduced: float | None
-    status: str  # "reproduced", "differs", "not re-run" or "failed"
+    status: str  # "reproduced", "differs", "not re-run", "failed", "not comparable (wall-clock)"
     runs: list[str]  # the runs it needs
 
 

@@ -1,0 +1,96 @@
+"""``aisci reproduce`` on a shipped template through the real CLI: a sweep launch of grokking at
+smoke scale (the baseline and one run; torch, seeded, one thread on CPU) comes back number by
+number, and a stated result edited in its run's final_info.json afterwards is flagged (exit 1)."""
+
+import json
+import shutil
+
+import pytest
+
+from tests.helpers import REPO, run_cli
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def launched(tmp_path_factory):
+    root = tmp_path_factory.mktemp("grokking")
+    template = root / "grokking"
+    shutil.copytree(REPO / "templates" / "grokking", template)
+    out = run_cli(
+        "launch",
+        "--template",
+        str(template),
+        "--scientist",
+        "sweep",
+        "--num-ideas",
+        "1",
+        "--engine",
+        "local",
+        "--scale",
+        "smoke",
+        "--max-runs",
+        "1",
+        "--results",
+        str(root / "results"),
+        cwd=root,
+        env={"AISCI_CACHE_DIR": str(root / "cache")},
+        timeout=600,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    [folder] = (root / "results" / "grokking").glob("*_sweep_*")
+    return folder
+
+
+@pytest.fixture
+def idea(launched, tmp_path):
+    """A copy of the launched idea (its baseline stays where the idea's state names it)."""
+    folder = tmp_path / launched.name
+    shutil.copytree(launched, folder)
+    return folder
+
+
+def reproduce(folder, *flags):
+    return run_cli("reproduce", str(folder), *flags, timeout=300)
+
+
+def report_of(folder):
+    [report] = (folder / "reproduce").glob("*/reproduce.json")
+    return json.loads(report.read_text())
+
+
+def test_every_stated_number_of_the_grokking_sweep_reproduces(idea):
+    out = reproduce(idea)
+    assert out.returncode == 0, out.stdout + out.stderr
+    report = report_of(idea)
+    rows = report["rows"]
+    assert report["ok"] and report["reran"] == ["run_0", "run_1"] and not report["failed"]
+    assert rows and {r["status"] for r in rows} == {"reproduced"}
+    # Both runs' measurements are stated, the search metric among them, and each came back equal.
+    stated = {r["text"] for r in rows}
+    for run in ("run_0", "run_1"):
+        assert f"\\respm{{{run}}}{{x_plus_y}}{{final_val_acc}}" in stated
+    means = json.loads((idea / "run_1" / "final_info.json").read_text())["x_plus_y"]["means"]
+    [acc] = [r for r in rows if r["text"] == "\\respm{run_1}{x_plus_y}{final_val_acc}"]
+    assert acc["original"] == means["final_val_acc"] and acc["reproduced"] == acc["original"]
+    assert f"{len(rows)} of {len(rows)} stated numbers reproduced" in out.stdout
+
+
+def test_an_edited_grokking_result_is_flagged(idea):
+    path = idea / "run_1" / "final_info.json"
+    data = json.loads(path.read_text())
+    data["x_plus_y"]["means"]["final_val_loss"] *= 1.01
+    path.write_text(json.dumps(data))
+    out = reproduce(idea, "--runs", "run_1")
+    assert out.returncode == 1, out.stdout + out.stderr
+    rows = report_of(idea)["rows"]
+    differs = {r["text"] for r in rows if r["status"] == "differs"}
+    assert "\\respm{run_1}{x_plus_y}{final_val_loss}" in differs
+    assert all(
+        "run_1" in r["runs"] and "final_val_loss" in r["text"] for r in rows if r["text"] in differs
+    )
+    # The other metrics of the same run still reproduce; run_0's were not re-run.
+    assert any(r["status"] == "reproduced" and "final_val_acc" in r["text"] for r in rows)
+    assert all(r["status"] == "not re-run" for r in rows if r["runs"] == ["run_0"])
+    flagged = [line for line in out.stdout.splitlines() if line.rstrip().endswith("differs")]
+    assert any(line.startswith("\\respm{run_1}{x_plus_y}{final_val_loss}") for line in flagged)
