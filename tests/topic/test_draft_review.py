@@ -118,6 +118,25 @@ def test_the_drafted_template_is_one_folder_proposal_and_an_edit_of_a_file_is_ke
     assert record_of(work)["winner"] == 1
 
 
+def test_an_edit_that_breaks_the_template_is_kept_and_said(work, tmp_path):
+    editor = tmp_path / "editor.py"
+    editor.write_text(
+        "import sys\nopen(sys.argv[1], 'a').write('def broken(:\\n')\n", encoding="utf-8"
+    )
+    with FakeOpenAI([draft()]) as fake:
+        rc, shown = on_a_terminal(
+            [*draft_args(fake.base_url), "--autonomy", "review-edits"],
+            work,
+            ["e", number_of("experiment.py"), "a"],
+            env={"EDITOR": f"{sys.executable} {editor}", "VISUAL": ""},
+        )
+    assert rc == 0, shown[-3000:]
+    assert (work / "templates" / NAME / "experiment.py").read_text().endswith("def broken(:\n")
+    said = " ".join(shown.split())
+    assert "the template as edited has" in said and "experiment.py" in said
+    assert f"aisci template check templates/{NAME}" in said
+
+
 def test_a_rejected_template_is_kept_from_the_folder_and_its_reason_goes_to_the_model(work):
     reason = "draw fewer samples at smoke scale"
     with FakeOpenAI([draft(), draft(debug=True)]) as fake:

@@ -9,7 +9,8 @@ Contract:
   kept with the template; each new, so its original is "").
 - Accepted: the candidate is copied into ``dest`` (links refused) and each file the person
   edited is written with their text; the node's ``review`` says ``accepted`` or which files
-  were ``edited``. Returns the record and True.
+  were ``edited``. An edited template is checked again (not run): problems the edit made are
+  a warning naming each, kept as the person wrote it. Returns the record and True.
 - Rejected: nothing is copied; the node becomes ``rejected`` with the person's reason as its
   error and the record has no winner, so a resume does not take it. The drafting loop then
   asks the model for a debug step of it (draft.py), the reason in place of a failure: the
@@ -29,6 +30,7 @@ from aisci.core.events import Log
 from aisci.core.new_template import TOPIC_FILE
 from aisci.core.proposals import Proposal, accepted_files
 from aisci.execution import safefs
+from aisci.topic.draft_candidate import candidate_problems
 from aisci.topic.draft_record import DraftRecord, node_folder, save_record
 from aisci.topic.spec import Topic
 
@@ -103,6 +105,17 @@ def review_winner(
     review = "edited: " + ", ".join(edited) if edited else "accepted"
     record = record.with_node(replace(winner, review=review))
     save_record(dest, record)
+    problems = candidate_problems(dest) if edited else []
+    if problems:  # the person's text is kept as written; what it broke is said at once
+        ctx.reporter.emit(
+            Log(
+                f"{dest.name}: the template as edited has {len(problems)} problem(s): "
+                + "; ".join(problems)
+                + f". Fix them, then: aisci template check {dest}",
+                "warning",
+                str(dest),
+            )
+        )
     return record, True
 
 
