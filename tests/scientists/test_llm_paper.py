@@ -473,6 +473,11 @@ def test_an_ensemble_of_three_reviews_gives_a_meta_review(folder, model, fake_s2
     assert (folder / "review.txt").read_text().startswith("Meta-review of 3 model reviews")
     assert len(model.of("review")) == 3 and len(model.of("reflection")) == 3
     assert "Step Size and the Fit of a Polynomial" in model.of("review")[0]
+    # The reviewer can tell a measured value (printed by its macro) from a typed number.
+    review_input = model.of("review")[0]
+    assert review_input.startswith("Each number between ⟦ and ⟧")
+    assert f"⟦{model.v['run_2']['val_loss']}⟧" in review_input  # the Conclusion's \res call
+    assert "step size 0.3" in review_input and "⟦0.3⟧" not in review_input  # a typed setting
 
 
 # -- (6) aisci review PAPER.pdf ---------------------------------------------------------------------------------

@@ -117,13 +117,18 @@ def unknown_calls(tex: str, found: Results) -> list[str]:
     return sorted(set(unknown))
 
 
-def resolved(tex: str, found: Results) -> str:
+# Around each value a results macro prints, in the text a reviewer reads (paper/stages.py).
+MEASURED_MARKS = ("⟦", "⟧")
+
+
+def resolved(tex: str, found: Results, marks: tuple[str, str] = ("", "")) -> str:
     """``tex`` with each results macro call replaced by the LaTeX it prints (``??`` for a name
-    no run recorded, as the PDF shows it): what a reader of the text, a reviewer, should see."""
+    no run recorded, as the PDF shows it): what a reader of the text, a reviewer, should see.
+    ``marks`` go around each printed value, so a reader can tell it from a typed number."""
     out, last = [], 0
     for m in re.finditer(CALL.pattern + r"((?:\s*\{[^{}]*\})*)", tex):
         args = tuple(a.strip() for a in re.findall(r"\{([^{}]*)\}", m.group(2)))
         value = found.get_safe(m.group(1), args) if len(args) == MACROS[m.group(1)] else None
-        out += [tex[last : m.start()], value.text if value else "??"]
+        out += [tex[last : m.start()], marks[0] + (value.text if value else "??") + marks[1]]
         last = m.end()
     return "".join(out) + tex[last:]

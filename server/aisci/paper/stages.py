@@ -30,7 +30,12 @@ from aisci.paper.bib import merge_into_file
 from aisci.paper.build import compile_paper, tex_available
 from aisci.paper.consistency import check_consistency
 from aisci.paper.prechecks import run_prechecks
-from aisci.paper.results_literals import as_macros, literal_diagnostics, resolved
+from aisci.paper.results_literals import (
+    MEASURED_MARKS,
+    as_macros,
+    literal_diagnostics,
+    resolved,
+)
 from aisci.paper.results_macros import ensure_results_input, results, write_results_tex
 from aisci.paper.review import (
     meta_review,
@@ -281,9 +286,10 @@ def review_paper(
         return StageOutcome(True, "reviewed earlier")
     build = state.step("build") or {}
     if build.get("pdf_ok"):
-        # The results macros read as the numbers they print, as in the PDF.
+        # The results macros read as the numbers they print, as in the PDF, marked: the
+        # reviewer can tell a measured value from a number the writer typed.
         tex = job.tex.read_text(encoding="utf-8", errors="replace")
-        text = latex_to_text(resolved(tex, results(job.folder)))
+        text = latex_to_text(resolved(tex, results(job.folder), MEASURED_MARKS))
     elif job.pdf.exists():
         ctx.reporter.emit(
             Log("the last build failed; reviewing the last good PDF", "warning", str(job.folder))

@@ -2,7 +2,9 @@
 
 Contract of ``review_paper(client, job, text, ctx) -> dict``:
 - ``job`` is the idea's ``PaperJob``, or None for any PDF (``aisci review PAPER.pdf``): the
-  review reads only ``text`` (the paper as plain text, cut at ``TEXT_CHARS``).
+  review reads only ``text`` (the paper as plain text, cut at ``TEXT_CHARS``). An idea's
+  paper marks each number its results macros print (``MEASURED_MARKS``); the model is told
+  (``review_marks``) that any other number is typed, not traced to a measurement.
 - The first answer must satisfy ``REVIEW_SCHEMA`` (paper/review.py); the client re-asks a
   malformed one with the problem (a missing field, "11 is greater than the maximum of 10") at
   most ``json_reasks`` times. Still malformed: ``AisciError`` saying the review was refused.
@@ -23,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from aisci.errors import AisciError
 from aisci.llm import LLMClient, LLMFormatError
+from aisci.paper.results_literals import MEASURED_MARKS
 from aisci.paper.review import REVIEW_SCHEMA, review_problems
 
 from .prompts import render
@@ -55,9 +58,12 @@ def paper_text(text: str) -> str:
 
 def review_messages(text: str, fewshot: bool = False) -> list[dict[str, str]]:
     system = render("review_system") + ("\n\n" + render("review_example") if fewshot else "")
+    # An idea's paper marks the numbers its results macros print (paper/stages.py); a PDF's
+    # text has no marks, and no note then.
+    marks = render("review_marks") + "\n\n" if MEASURED_MARKS[0] in text else ""
     return [
         {"role": "system", "content": system},
-        {"role": "user", "content": render("review_paper", text=paper_text(text))},
+        {"role": "user", "content": marks + render("review_paper", text=paper_text(text))},
     ]
 
 
