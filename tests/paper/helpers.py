@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -34,3 +35,24 @@ def replace_line(path: Path, lineno: int, text: str) -> None:
     lines = path.read_text(encoding="utf-8").splitlines()
     lines[lineno - 1] = text
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def reproduce(folder: Path, *flags: str, timeout: float = 300):
+    """``aisci reproduce FOLDER FLAGS`` through the real CLI."""
+    from tests.helpers import run_cli
+
+    return run_cli("reproduce", str(folder), *flags, timeout=timeout)
+
+
+def report_of(folder: Path) -> dict:
+    """The idea's one ``reproduce.json`` (a test reproduces a fresh copy once per report)."""
+    [report] = (folder / "reproduce").glob("*/reproduce.json")
+    return json.loads(report.read_text())
+
+
+def idea_copy(launched: Path, tmp_path: Path) -> Path:
+    """A copy of a launched idea folder (its baseline stays where the idea's state names it),
+    for one test to change."""
+    folder = tmp_path / launched.name
+    shutil.copytree(launched, folder)
+    return folder

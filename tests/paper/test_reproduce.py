@@ -11,6 +11,7 @@ from aisci.paper.reproduce import judge, plan
 from aisci.paper.results_macros import results
 from aisci.paper.run_values import collect
 from tests.helpers import run_cli
+from tests.paper.helpers import idea_copy, report_of, reproduce
 from tests.test_cycle_paper import ENV, deterministic_template, launch_args, only_idea_folder
 
 pytestmark = pytest.mark.slow
@@ -27,19 +28,7 @@ def launched(tmp_path_factory):
 
 @pytest.fixture
 def idea(launched, tmp_path):
-    """A copy of the launched idea folder (with the baseline it names), for one test to change."""
-    folder = tmp_path / launched.name
-    shutil.copytree(launched, folder)
-    return folder
-
-
-def reproduce(folder, *flags):
-    return run_cli("reproduce", str(folder), *flags, env=ENV, timeout=120)
-
-
-def report_of(folder):
-    [report] = (folder / "reproduce").glob("*/reproduce.json")
-    return json.loads(report.read_text())
+    return idea_copy(launched, tmp_path)
 
 
 def test_every_stated_number_reproduces(idea):

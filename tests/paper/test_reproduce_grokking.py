@@ -8,6 +8,8 @@ import shutil
 import pytest
 
 from tests.helpers import REPO, run_cli
+from tests.paper.helpers import idea_copy, report_of, reproduce
+from tests.test_cycle_paper import launch_args
 
 pytestmark = pytest.mark.slow
 
@@ -18,21 +20,8 @@ def launched(tmp_path_factory):
     template = root / "grokking"
     shutil.copytree(REPO / "templates" / "grokking", template)
     out = run_cli(
-        "launch",
-        "--template",
-        str(template),
-        "--scientist",
-        "sweep",
-        "--num-ideas",
-        "1",
-        "--engine",
-        "local",
-        "--scale",
-        "smoke",
-        "--max-runs",
-        "1",
-        "--results",
-        str(root / "results"),
+        *launch_args(template, root / "results")[3:],
+        *("--scientist", "sweep", "--max-runs", "1"),
         cwd=root,
         env={"AISCI_CACHE_DIR": str(root / "cache")},
         timeout=600,
@@ -44,19 +33,7 @@ def launched(tmp_path_factory):
 
 @pytest.fixture
 def idea(launched, tmp_path):
-    """A copy of the launched idea (its baseline stays where the idea's state names it)."""
-    folder = tmp_path / launched.name
-    shutil.copytree(launched, folder)
-    return folder
-
-
-def reproduce(folder, *flags):
-    return run_cli("reproduce", str(folder), *flags, timeout=300)
-
-
-def report_of(folder):
-    [report] = (folder / "reproduce").glob("*/reproduce.json")
-    return json.loads(report.read_text())
+    return idea_copy(launched, tmp_path)
 
 
 def test_every_stated_number_of_the_grokking_sweep_reproduces(idea):

@@ -4,12 +4,13 @@ scaffold's ``train_time``) is shown but never compared, unless the template's ``
 declares otherwise. A smoke launch of the tiny template: 2 nodes and 2 seeds, seconds."""
 
 import json
-import shutil
 
 import pytest
 
 from aisci.paper.reproduce import WALL_CLOCK
 from tests.helpers import make_template, run_cli
+from tests.paper.helpers import idea_copy, report_of, reproduce
+from tests.test_cycle_paper import launch_args
 
 pytestmark = pytest.mark.slow
 
@@ -19,23 +20,8 @@ def searched(tmp_path_factory):
     root = tmp_path_factory.mktemp("tree")
     template = make_template(root)  # the scaffold as it ships: its train_time is wall-clock
     out = run_cli(
-        "launch",
-        "--template",
-        str(template),
-        "--scale",
-        "smoke",
-        "--engine",
-        "local",
-        "--num-ideas",
-        "1",
-        "--search",
-        "tree",
-        "--max-nodes",
-        "2",
-        "--seeds",
-        "2",
-        "--results",
-        str(root / "results"),
+        *launch_args(template, root / "results")[3:],
+        *("--search", "tree", "--max-nodes", "2", "--seeds", "2"),
         cwd=root,
         env={"AISCI_CACHE_DIR": str(root / "cache")},
     )
@@ -46,18 +32,7 @@ def searched(tmp_path_factory):
 
 @pytest.fixture
 def idea(searched, tmp_path):
-    folder = tmp_path / searched.name
-    shutil.copytree(searched, folder)
-    return folder
-
-
-def reproduce(folder, *flags):
-    return run_cli("reproduce", str(folder), *flags, timeout=120)
-
-
-def report_of(folder):
-    [report] = (folder / "reproduce").glob("*/reproduce.json")
-    return json.loads(report.read_text())
+    return idea_copy(searched, tmp_path)
 
 
 def val_loss(run_folder):

@@ -14,7 +14,6 @@ from .edits import (
     ProposedEdit,
     Usage,
     to_proposals,
-    unified_diff,
 )
 
 __all__ = [
@@ -26,6 +25,5 @@ __all__ = [
     "ProposedEdit",
     "Usage",
     "to_proposals",
-    "unified_diff",
     "warm_up",
 ]

@@ -14,8 +14,10 @@ import os
 import re
 from pathlib import Path
 
+from aisci.core.proposals import unified_diff
+
 from .aider_model import has_price
-from .edits import EditRefused, ProposedEdit, Usage, unified_diff
+from .edits import EditRefused, ProposedEdit, Usage
 from .model_calls import ModelCalls
 
 

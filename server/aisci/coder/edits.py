@@ -17,7 +17,6 @@ Failures that are not the model's to fix are exceptions (all ``AisciError``s):
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,18 +90,6 @@ class ProposedEdit:
 @dataclass(frozen=True)
 class AppliedEdit(ProposedEdit):
     written: tuple[str, ...] = ()  # files written to disk (empty when ``error`` is set)
-
-
-def unified_diff(file: str, before: str, after: str) -> str:
-    """The same diff a ``Proposal`` shows, so front ends render both alike."""
-    return "".join(
-        difflib.unified_diff(
-            before.splitlines(keepends=True),
-            after.splitlines(keepends=True),
-            fromfile=f"a/{file}",
-            tofile=f"b/{file}",
-        )
-    )
 
 
 def to_proposals(edit: ProposedEdit, stage: str, description: str | None = None) -> list[Proposal]:

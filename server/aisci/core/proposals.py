@@ -79,9 +79,9 @@ class Proposal:
     def diff(self) -> str:
         if self.files:
             return "".join(
-                _diff(f.original, f.proposed, f"{self.file}/{f.file}") for f in self.files
+                unified_diff(f"{self.file}/{f.file}", f.original, f.proposed) for f in self.files
             )
-        return _diff(self.original, self.proposed, self.file)
+        return unified_diff(self.file, self.original, self.proposed)
 
     @property
     def changes_nothing(self) -> bool:
@@ -90,7 +90,9 @@ class Proposal:
         return self.original == self.proposed
 
 
-def _diff(original: str, proposed: str, name: str) -> str:
+def unified_diff(name: str, original: str, proposed: str) -> str:
+    """The diff of one file (``a/NAME``, ``b/NAME``) as every front end shows an edit: a
+    proposal, aider's edit, a search node's code, a drafting's debug step."""
     return "".join(
         difflib.unified_diff(
             original.splitlines(keepends=True),

@@ -19,14 +19,13 @@ Contract:
 
 from __future__ import annotations
 
-import difflib
 import json
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from aisci.core.atomic import write_json_atomic, write_text_atomic
-from aisci.core.proposals import text_hash
+from aisci.core.proposals import text_hash, unified_diff
 from aisci.errors import ConfigError
 from aisci.execution import safefs
 
@@ -168,15 +167,10 @@ def code_hash(files: dict[str, Any]) -> str:
 
 def write_diff(template: Path, node_id: int, parent: dict[str, Any], child: dict[str, Any]) -> str:
     """``diff.patch`` of a debug node: what its experiment.py and plot.py changed."""
-    parts: list[str] = []
-    for key, name in (("experiment_py", "experiment.py"), ("plot_py", "plot.py")):
-        parts += difflib.unified_diff(
-            str(parent.get(key, "")).splitlines(keepends=True),
-            str(child.get(key, "")).splitlines(keepends=True),
-            fromfile=f"a/{name}",
-            tofile=f"b/{name}",
-        )
-    diff = "".join(parts)
+    diff = "".join(
+        unified_diff(name, str(parent.get(key, "")), str(child.get(key, "")))
+        for key, name in (("experiment_py", "experiment.py"), ("plot_py", "plot.py"))
+    )
     write_text_atomic(node_folder(template, node_id) / "diff.patch", diff)
     return diff
 

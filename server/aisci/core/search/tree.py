@@ -19,7 +19,6 @@ are never run again.
 
 from __future__ import annotations
 
-import difflib
 import json
 import threading
 from collections.abc import Callable
@@ -29,7 +28,7 @@ from typing import Any
 
 from aisci.core.atomic import write_json_atomic
 from aisci.core.metric import Metric, declared_metric, first_metric
-from aisci.core.proposals import text_hash
+from aisci.core.proposals import text_hash, unified_diff
 from aisci.errors import StateError
 from aisci.execution import safefs
 from aisci.execution.final_info import load_final_info
@@ -161,14 +160,7 @@ class Tree:
 
 
 def code_diff(parent: str, child: str) -> str:
-    return "".join(
-        difflib.unified_diff(
-            parent.splitlines(keepends=True),
-            child.splitlines(keepends=True),
-            fromfile="a/experiment.py",
-            tofile="b/experiment.py",
-        )
-    )
+    return unified_diff("experiment.py", parent, child)
 
 
 def diff_summary(diff: str, limit: int = 240) -> str:
