@@ -70,7 +70,8 @@ class TopicProblems(ConfigError):
         count = f"{len(errors)} problem{'s' * (len(errors) != 1)}"
         super().__init__(
             f"Topic {path} cannot be used: {count}:\n{listing}\n",
-            f"Fix them (see docs/topics.md), then check it again: aisci template check {path}",
+            f"Fix {'it' if len(errors) == 1 else 'them'} (see docs/topics.md), then check it "
+            f"again: aisci template check {path}",
         )
 
 
