@@ -112,9 +112,9 @@ def test_the_wheel_carries_the_shipped_templates_and_works_outside_the_repositor
     )
     assert installed.returncode == 0, installed.stderr
 
-    def run(*args: str, cwd: Path = work) -> subprocess.CompletedProcess:
+    def run(*args: str, cwd: Path = work, timeout: int = 120) -> subprocess.CompletedProcess:
         return subprocess.run(
-            [aisci, *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=120
+            [aisci, *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=timeout
         )
 
     package = venv.resolve() / "lib"
@@ -156,3 +156,22 @@ def test_the_wheel_carries_the_shipped_templates_and_works_outside_the_repositor
 
     data = run("data", "grokking")
     assert data.returncode == 0 and "grokking: nothing to prepare" in data.stdout
+
+    # The researcher's copy runs from the installed aisci: its smoke baseline, then the whole
+    # cycle offline (the sweep scientist, no model): one idea, one run, its paper and review.
+    # --sandbox none: this venv finds torch through a .pth link to the project venv, which the
+    # sandbox rightly does not show a run (a real install has torch in the venv itself; the
+    # editor's end-to-end set-up runs the sandboxed baseline from such an install).
+    baseline = run("baseline", "grokking", "--scale", "smoke", "--sandbox", "none", timeout=300)
+    assert baseline.returncode == 0, baseline.stdout + baseline.stderr
+    assert (
+        work / "results" / "grokking" / "baseline_smoke" / "run_0" / "final_info.json"
+    ).is_file()
+    launched = run(
+        "launch", "--template", "grokking", "--scientist", "sweep", "--scale", "smoke",
+        "--num-ideas", "1", "--max-runs", "1", "--sandbox", "none", timeout=600,
+    )  # fmt: skip
+    assert launched.returncode == 0, launched.stdout + launched.stderr
+    (paper,) = (work / "results" / "grokking").glob("*/*.pdf")
+    assert paper.read_bytes().startswith(b"%PDF")
+    assert str(REPO) not in launched.stdout + launched.stderr
