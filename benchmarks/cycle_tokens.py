@@ -3,9 +3,10 @@ paper_tokens.py: a real launch of the LLM scientist (real prompts, real aider, r
 runs at smoke scale) whose every request is recorded by the fake OpenAI server of the tests.
 
 The fake answers by the request's kind: an idea (and its review rounds), a run decision that
-changes one knob of experiment.py, aider's SEARCH/REPLACE edit of that knob line (read from the
+halves one knob of experiment.py, aider's SEARCH/REPLACE edit of that knob line (read from the
 file aider shows, so edits accumulate as they would), aider's edit of plot.py's labels, and the
-figure notes. ``stage_of`` names the same kinds when the requests are counted.
+figure notes. A run decision names the knob's new value in ``set`` (the run then needs no aider
+edit), except in the first ``code_runs`` runs, which ask aider as a change of code does. ``stage_of`` names the same kinds when the requests are counted.
 
 Cacheable prefix: providers bill a prompt's leading tokens that equal an earlier prompt's as
 cached. ``prefix_tokens`` counts, per call, the tokens of the longest common prefix with the
@@ -69,7 +70,28 @@ def _edit(file: str, search: str, replace: str) -> str:
     )
 
 
-def answer(body: dict) -> str:
+def answerer(code_runs: int):
+    """The scripted model: its first ``code_runs`` run decisions ask aider for the edit (a plan
+    only, as a change of code would), the others give the new value in ``set``."""
+
+    def answer(body: dict) -> str:
+        return _answer(body, code_runs)
+
+    return answer
+
+
+def _halved(texts: list[str]) -> tuple[str, float] | None:
+    """(name, value halved) of the knob aider's edit would halve: the last knob line of the
+    outline in the decision's system message, at its value in the diff of the user message."""
+    knobs = list(KNOB.finditer(texts[0]))
+    if not knobs:
+        return None
+    name, value = knobs[-1].group(1), knobs[-1].group(2)
+    changed = re.findall(rf"^\+{name} = ([0-9][0-9.eE+-]*)", texts[-1], re.MULTILINE)
+    return name, float(changed[-1] if changed else value) / 2
+
+
+def _answer(body: dict, code_runs: int) -> str:
     """What the scripted model says to one request."""
     stage = stage_of(body)
     texts = _texts(body)
@@ -81,14 +103,16 @@ def answer(body: dict) -> str:
         knob = KNOB.search(texts[-1])
         name = knob.group(1) if knob else "the first knob"
         n = run.group(1) if run else "?"
-        return json.dumps(
-            {
-                "done": False,
-                "description": f"Run {n} halves {name} again to see how the final losses move.",
-                "plan": f"Halve the value of {name} (a single line near the top of experiment.py); "
-                "change nothing else.",
-            }
-        )
+        decision = {
+            "done": False,
+            "description": f"Run {n} halves {name} again to see how the final losses move.",
+            "plan": f"Halve the value of {name} (a single line near the top of experiment.py); "
+            "change nothing else.",
+        }
+        halved = _halved(texts)
+        if run and int(run.group(1)) > code_runs and halved:
+            decision["set"] = {halved[0]: halved[1]}
+        return json.dumps(decision)
     if stage == "plots: figure notes":
         names = re.search(r"These figures were written: (.*)", texts[-1]).group(1).split(", ")
         return json.dumps(
@@ -113,7 +137,9 @@ def answer(body: dict) -> str:
     return _edit("experiment.py", line.group(0) + "\n", new)
 
 
-def run_cycle(template_dir: Path, results: Path, runs: int, reflections: int, sandbox: str):
+def run_cycle(
+    template_dir: Path, results: Path, runs: int, reflections: int, sandbox: str, code_runs: int
+):
     """A launch of the LLM scientist against the fake: returns (idea folder, requests)."""
     from aisci.core import events as ev
     from aisci.core.context import Context
@@ -124,7 +150,7 @@ def run_cycle(template_dir: Path, results: Path, runs: int, reflections: int, sa
     from aisci.scientists.llm import LLMScientist
 
     template = load_template(template_dir)
-    with FakeOpenAI(default=answer) as fake:
+    with FakeOpenAI(default=answerer(code_runs)) as fake:
         settings = Settings(
             results=results,
             scale="smoke",

@@ -271,6 +271,13 @@ def main() -> None:
     parser.add_argument("--template", type=Path, default=ROOT / "templates" / "grokking")
     parser.add_argument("--runs", type=int, default=5, help="runs after the baseline")
     parser.add_argument("--reflections", type=int, default=1, help="idea review rounds")
+    parser.add_argument(
+        "--code-runs",
+        type=int,
+        default=0,
+        help="runs whose decision asks aider for the edit, as a change of code does (the others "
+        "only set a constant, which aisci writes itself); --code-runs 5 is every run through aider",
+    )
     parser.add_argument("--model", default="gpt-4o")
     parser.add_argument("--sandbox", default="auto", help="the runs' sandbox (auto, bwrap, none)")
     parser.add_argument("--dump", type=Path, help="write each stage's requests here (JSON)")
@@ -283,7 +290,12 @@ def main() -> None:
             template = Path(tmp) / "template" / args.template.name
             shutil.copytree(args.template, template)
             source, bodies = run_cycle(
-                template, Path(tmp) / "results", args.runs, args.reflections, args.sandbox
+                template,
+                Path(tmp) / "results",
+                args.runs,
+                args.reflections,
+                args.sandbox,
+                args.code_runs,
             )
             for request in bodies:
                 cycle[stage_of(request)].append(request["messages"])

@@ -97,3 +97,24 @@ def test_an_argument_knob_loads_and_is_checked(tmp_path):
         ("--lr", "argument", 1e-3),
         ("MODE", "constant", "fast"),
     ]
+
+
+def test_set_constants_changes_only_those_values_and_keeps_their_kind():
+    from aisci.core.knobs import set_constants
+
+    source = 'LR = 0.1  # step\nSTEPS = 100\nNAME: str = "a"\nUSE = True\nLIST = [1, 2]\n\n\ndef f():\n    STEPS = 3\n'
+    out = set_constants(source, {"LR": 0.05, "STEPS": 200.0, "NAME": "b", "USE": False})
+    assert out == source.replace("0.1", "0.05").replace("= 100", "= 200").replace(
+        '"a"', "'b'"
+    ).replace("True", "False")
+    assert set_constants(source, {"STEPS": 0.5}).startswith("LR = 0.1  # step\nSTEPS = 0.5\n")
+    for bad, words in (
+        ({"USE": 1}, "USE in experiment.py is True; 1 is not a value of the same kind"),
+        ({"LR": "fast"}, "LR in experiment.py is 0.1"),
+        ({"MISSING": 1}, "0 top-level assignments of MISSING"),
+        ({"LIST": 3}, "LIST in experiment.py is [1, 2]"),
+    ):
+        with pytest.raises(AisciError, match=words.replace("[", r"\[").replace("]", r"\]")):
+            set_constants(source, bad)
+    with pytest.raises(AisciError, match="2 top-level assignments of X"):
+        set_constants("X = 1\nX = 2\n", {"X": 3})

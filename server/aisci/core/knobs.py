@@ -102,6 +102,56 @@ def top_level_constants(source: str) -> dict[str, Located]:
     return found
 
 
+def set_constants(source: str, values: dict[str, Any]) -> str:
+    """``source`` with each top-level ``NAME = literal`` named in ``values`` set to its value,
+    nothing else changed. A value must be of the constant's kind (``_same_kind``); a name that
+    is not one top-level literal, or a value of another kind, is an ``AisciError`` naming the
+    constant, and nothing is set."""
+    tree = _parse(source)
+    if tree is None:
+        raise AisciError("experiment.py does not parse, so no constant can be set in it.")
+    assignments: dict[str, list[ast.expr]] = {}
+    for node in tree.body:
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    assignments.setdefault(target.id, []).append(node.value)
+    spans = []
+    for name, value in values.items():
+        found = assignments.get(name, [])
+        if len(found) != 1:
+            raise AisciError(
+                f"experiment.py has {len(found)} top-level assignments of {name}, expected one."
+            )
+        try:
+            current = ast.literal_eval(found[0])
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            raise AisciError(f"{name} in experiment.py is not a literal value.") from None
+        spans.append((found[0], repr(_same_kind(name, current, value))))
+    # Last span first, so the earlier spans' offsets stay right.
+    for span, text in sorted(spans, key=lambda s: (s[0].lineno, s[0].col_offset), reverse=True):
+        source = replace_span(source, span, text)
+    return source
+
+
+def _same_kind(name: str, current: Any, value: Any) -> Any:
+    """``value`` if it is of ``current``'s kind: a bool for a bool, text for text, a number for
+    a number (written as an int where the constant is one and the value whole)."""
+    if isinstance(current, bool) or isinstance(value, bool):
+        if isinstance(current, bool) and isinstance(value, bool):
+            return value
+    elif isinstance(current, (int, float)) and isinstance(value, (int, float)):
+        if isinstance(current, int) and float(value).is_integer():
+            return int(value)
+        return value
+    elif isinstance(current, str) and isinstance(value, str):
+        return value
+    raise AisciError(
+        f"{name} in experiment.py is {current!r}; {value!r} is not a value of the same kind."
+    )
+
+
 def _add_argument_calls(tree: ast.AST) -> Iterator[tuple[ast.Call, list[str]]]:
     for node in ast.walk(tree):
         if (

@@ -5,9 +5,10 @@ the baseline means, every earlier run (means or failure), "run i of max_runs", e
 as the template's outline plus its diff from the template (the decision
 plans a change; aider, which makes it, sees the whole file) and a person's reason for rejecting
 the last proposal. ``done: true``
-returns None: the model ends the experiments early (read from JSON only). Otherwise aider
-proposes the edit of experiment.py (code_edits.py) and the ``Proposal`` carries the model's
-one-sentence description.
+returns None: the model ends the experiments early (read from JSON only). A decision whose
+whole change is new values of top-level constants says so in ``set``: aisci writes those
+lines (core/knobs.set_constants) and aider is not called. Otherwise aider proposes the edit of
+experiment.py (code_edits.py). The ``Proposal`` carries the model's one-sentence description.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 from aisci.core.events import Log
 from aisci.core.ideas import Idea
+from aisci.core.knobs import set_constants
 from aisci.core.proposals import Proposal
 from aisci.core.scientist import RunJob
+from aisci.errors import AisciError
 
 from .code_edits import EditSession, edit_file, proposal_of
 from .material import (
@@ -44,6 +47,12 @@ DECIDE_SCHEMA: dict[str, Any] = {
         "done": {"type": "boolean"},
         "description": {"type": "string"},
         "plan": {"type": "string"},
+        # New values of experiment.py's top-level constants, when they are the whole change:
+        # aisci writes those lines itself and aider is not called (set_constants).
+        "set": {
+            "type": "object",
+            "additionalProperties": {"type": ["number", "string", "boolean"]},
+        },
     },
 }
 
@@ -120,6 +129,10 @@ def edit_experiment(
     """aider's edit of experiment.py for run ``run``, from the model's decision ``answer``
     (``DECIDE_SCHEMA``); the description is the answer's, else ``fallback``."""
     description = one_line(answer["description"]) or one_line(answer["plan"])[:200] or fallback
+    direct = _constants_only(folder, answer.get("set") or {}, description, ctx)
+    if direct is not None:
+        edits.last_proposals.remember(folder, description)
+        return direct
     instruction = render(
         "experiment_edit",
         run=run,
@@ -131,3 +144,24 @@ def edit_experiment(
     edit = edit_file(edits.client, folder, "experiment.py", instruction, ctx, RUNS_STAGE, what)
     edits.last_proposals.remember(folder, description)
     return proposal_of(edit, "experiment.py", description, RUNS_STAGE)
+
+
+def _constants_only(
+    folder: Path, values: dict[str, Any], description: str, ctx: Context
+) -> Proposal | None:
+    """The run's edit when the decision says it changes only top-level constants: those lines
+    set by aisci, a proposal like any other, no model call. None sends the plan to aider
+    instead (no values, a name that is no settable constant, or nothing would change)."""
+    if not values:
+        return None
+    original = (folder / "experiment.py").read_text(encoding="utf-8")
+    try:
+        proposed = set_constants(original, values)
+    except AisciError as e:
+        ctx.reporter.emit(
+            Log(f"{e.message} The plan goes to aider instead.", "warning", str(folder))
+        )
+        return None
+    if proposed == original:
+        return None
+    return Proposal.create(folder, "experiment.py", proposed, description, RUNS_STAGE)

@@ -12,32 +12,27 @@ dict.
 from __future__ import annotations
 
 import ast
-import re
 from typing import Any
 
 from aisci.core.knob_sites import SITE_KINDS, find_site, set_site
-from aisci.core.knobs import argument_defaults, set_argument_default, top_level_constants
+from aisci.core.knobs import (
+    argument_defaults,
+    set_argument_default,
+    set_constants,
+    top_level_constants,
+)
 from aisci.core.template import Knob, Template
 from aisci.errors import AisciError
 
 
-def constant_pattern(constant: str) -> re.Pattern[str]:
-    return re.compile(
-        rf"^(?P<head>{re.escape(constant)}\s*(?::[^=\n]+)?=\s*)(?P<value>[^#\n]*?)(?P<tail>\s*(?:#.*)?)$",
-        re.MULTILINE,
-    )
-
-
 def set_constant(source: str, constant: str, value: Any) -> str:
     """``source`` with the top-level ``CONSTANT = ...`` line's value replaced by ``value``."""
-    pattern = constant_pattern(constant)
-    matches = pattern.findall(source)
-    if len(matches) != 1:
+    try:
+        return set_constants(source, {constant: value})
+    except AisciError as e:
         raise AisciError(
-            f"experiment.py has {len(matches)} top-level assignments of {constant}, expected one.",
-            f"Keep the knob as a single line `{constant} = <literal>` (see knobs.json).",
-        )
-    return pattern.sub(lambda m: f"{m['head']}{value!r}{m['tail']}", source, count=1)
+            e.message, f"Keep the knob as a single line `{constant} = <literal>` (see knobs.json)."
+        ) from None
 
 
 def set_knob(source: str, knob: Knob, value: Any) -> str:
