@@ -149,21 +149,25 @@ class PaperModel:
             return json.dumps(
                 {**REVIEW, "Overall": score, "Decision": "Accept" if score >= 6 else "Reject"}
             )
+        # A write-up call's facts (idea, keys, results) are in its system message.
+        whole = f"{system}\n\n{first}"
         if "## Write: " in first:
             section = re.search(r"## Write: (.+)", first).group(1).strip()
-            self.seen.append(("draft" if len(users) == 1 else "reask", section, last))
-            return json.dumps({"latex": self.section(section, first, attempt=len(users))})
+            self.seen.append(
+                ("draft" if len(users) == 1 else "reask", section, f"{system}\n\n{last}")
+            )
+            return json.dumps({"latex": self.section(section, whole, attempt=len(users))})
         if "## Section to check: " in first:
             section = re.search(r"## Section to check: (.+)", first).group(1).strip()
-            self.seen.append(("refine", section, first))
+            self.seen.append(("refine", section, whole))
             changed = section in self.refine
             return json.dumps({"changed": changed, "latex": self.refine.get(section, "")})
         if first.startswith("The paper does not build cleanly"):
-            self.seen.append(("fix", None, first))
+            self.seen.append(("fix", None, whole))
             fixed = self.fix_results() if callable(self.fix_results) else self.fix_results
             return json.dumps({"sections": {"Results": fixed or self.results()}})
         if first.startswith("A reviewer has read this paper"):
-            self.seen.append(("improve", None, first))
+            self.seen.append(("improve", None, whole))
             return json.dumps(
                 {
                     "sections": {

@@ -15,7 +15,7 @@ from aisci.scientists.llm.material import (
     outline_source,
     source_changes,
 )
-from aisci.scientists.llm.paper_material import NEEDS, _notes, material, results_table
+from aisci.scientists.llm.paper_material import NEEDS, _notes, facts, material, results_table
 from aisci.scientists.llm.runs import decide_messages
 from tests.helpers import REPO
 
@@ -139,7 +139,7 @@ def _run(folder: Path, run: str, val_loss: list[float]) -> None:
     (folder / run / "final_info.json").write_text(json.dumps(info), encoding="utf-8")
 
 
-def test_the_results_table_names_a_common_seed_count_once_and_the_runs_block_has_no_values(
+def test_the_results_table_names_a_common_seed_count_once_and_every_write_up_call_shares_it(
     tmp_path,
 ):
     _run(tmp_path, "run_0", [0.5, 0.7])
@@ -154,17 +154,16 @@ def test_the_results_table_names_a_common_seed_count_once_and_the_runs_block_has
     table = results_table(job)  # type: ignore[arg-type]
     assert "Seeds: 2 for every value." in table and "seed)" not in table
     assert "| {sine}{val_loss} | 0.6000 ± 0.1000 | 0.3000 ± 0.05000 |" in table
-    runs = results_table(job, values=False)  # type: ignore[arg-type]
-    assert "run_1 = lr 0.3" in runs and "{sine}{val_loss}" in runs and "Seeds: 2" in runs
-    assert "0.6000" not in runs and "0.3000" not in runs
-    # Method and Experimental Setup state no result: they get the runs, not the values.
-    for section in ("Method", "Experimental Setup"):
-        shown = material(job, NEEDS[section])  # type: ignore[arg-type]
-        assert "## The runs" in shown and "0.6000" not in shown
-    assert "0.6000" in material(job, NEEDS["Results"])  # type: ignore[arg-type]
+    # The table is in the facts every write-up call shares (its system message), with the
+    # idea and the keys; no section's own material repeats it.
+    job.idea = SimpleNamespace(title="Step size", experiment="Vary the learning rate.")
+    shared = facts(job)  # type: ignore[arg-type]
+    assert shared.startswith("## Idea\nTitle: Step size") and table in shared
+    assert "## BibTeX keys you may cite\nnone" in shared
+    for section, needs in NEEDS.items():
+        assert "0.6000" not in material(job, needs), section  # type: ignore[arg-type]
     # A run with another seed count: each value says its own.
     _run(tmp_path, "run_2", [0.4])
     job.runs.append(SimpleNamespace(run="run_2", description="lr 1"))
     table = results_table(job)  # type: ignore[arg-type]
     assert "0.6000 ± 0.1000 (2 seeds)" in table and "| 0.4000 (1 seed) |" in table
-    assert "(2 seeds; 2 seeds; 1 seed)" in results_table(job, values=False)  # type: ignore[arg-type]

@@ -54,7 +54,8 @@ def _results_prompt(folder, fake_openai, make_ctx) -> str:
     finally:
         scientist.close()
     [request] = fake_openai.chat_requests
-    return request.body["messages"][-1]["content"]
+    messages = request.body["messages"]  # the facts in the system message, the section's own
+    return f"{messages[0]['content']}\n\n{messages[-1]['content']}"
 
 
 def test_the_search_paragraph_and_the_seeds_reach_the_writeup_prompt(

@@ -23,7 +23,6 @@ from aisci.paper.sections import present_sections, set_section
 
 from .latex_answers import LATEX_REASKS, ask, feedback_note, system_message
 from .latex_check import latex_problems
-from .material import describe_idea
 from .paper_material import NEEDS, bib_keys, material, outline
 from .prompts import load_prompts, render
 
@@ -58,7 +57,6 @@ def propose_section(
     found = results(job.folder)
     user = render(
         "writeup_section",
-        idea=describe_idea(job.idea),
         material=material(job, NEEDS.get(section, ())),
         outline=outline(tex, section) or "(nothing yet)",
         section=section,
@@ -81,7 +79,7 @@ def propose_section(
 
     answer, problems = ask(
         client,
-        [system_message(), {"role": "user", "content": user}],
+        [system_message(job), {"role": "user", "content": user}],
         LATEX_SCHEMA,
         "writeup",
         check,

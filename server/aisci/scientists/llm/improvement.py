@@ -30,7 +30,7 @@ def propose_improvement(
     user = render(
         "improve_paper",
         review=review_brief(review),
-        material=material(job, ("results", "figures", "keys")),
+        material=material(job, ("figures",)),
         paper=paper,
         feedback=feedback_note(feedback),
     )

@@ -21,7 +21,7 @@ from aisci.llm import LLMClient, LLMFormatError
 from aisci.paper.sections import canonical_or_none, present_sections, set_section
 
 from .latex_check import latex_problems, repaired
-from .paper_material import bib_keys
+from .paper_material import bib_keys, facts
 from .prompts import render
 
 log = logging.getLogger(__name__)
@@ -46,8 +46,9 @@ def feedback_note(feedback: str | None) -> str:
     )
 
 
-def system_message() -> dict[str, str]:
-    return {"role": "system", "content": render("writeup_system")}
+def system_message(job: PaperJob) -> dict[str, str]:
+    """The rules, then the facts every write-up call of ``job``'s paper shares: one prefix."""
+    return {"role": "system", "content": render("writeup_system") + "\n\n" + facts(job)}
 
 
 def ask(
@@ -103,7 +104,7 @@ def sections_proposal(
     try:
         answer, problems = ask(
             client,
-            [system_message(), {"role": "user", "content": user}],
+            [system_message(job), {"role": "user", "content": user}],
             SECTIONS_SCHEMA,
             stage,
             lambda a: apply(a)[1],

@@ -43,7 +43,7 @@ def propose_paper_fix(
         )
         return None
     tex = job.tex.read_text(encoding="utf-8")
-    needs = ("results", "keys") + (("figures",) if "Results" in sections else ())
+    needs = ("figures",) if "Results" in sections else ()
     shown = "\n\n".join(f"### {s}\n{get_section(tex, s).strip()}" for s in sections)
     user = render(
         "writeup_fix",

@@ -1,13 +1,13 @@
 """What the LLM scientist's paper prompts show besides the idea: every token is paid per call.
 
-``material(job, needs)`` gives the blocks a prompt asks for (``NEEDS`` says which each section
-gets): the task, experiment.py (in outline: constants, config and signatures), the results
-table (every run's means, 4 significant digits, ± standard error when there is one, by the
-arguments of the results macros that print them; the seed count once when every value has
-the same; the macros themselves are explained once, in the system prompt), the runs (the
-table without its values, for the sections that state no result), the search's record,
-notes.txt (without each run's change against the baseline where the table or the runs are
-shown), the figures and the BibTeX keys. ``outline`` shows every other section in brief, "(not written
+``facts(job)`` is what every write-up call shows, in its system message (the same for each
+call, so a provider's cache serves it): the idea, the BibTeX keys, the results table (every
+run's means, 4 significant digits, ± standard error when there is one, by the arguments of
+the results macros that print them; the seed count once when every value has the same; the
+macros themselves are explained in the rules above it) and the search's record.
+``material(job, needs)`` gives the blocks one prompt asks for besides (``NEEDS`` says which
+each section gets): the task, experiment.py (in outline: constants, config and signatures),
+notes.txt (without what the table shows) and the figures. ``outline`` shows every other section in brief, "(not written
 yet)" for one still a placeholder.
 """
 
@@ -22,23 +22,23 @@ from aisci.paper.bib import parse_bib
 from aisci.paper.results_macros import results, safe_name
 from aisci.paper.sections import get_section, present_sections
 
-from .material import outline_source, search_material
+from .material import describe_idea, outline_source, search_material
 
 NOTES_CHARS = 3000
 OUTLINE_CHARS = 240  # of each other section, in "the paper so far"
-# What each section's prompt shows besides the idea and the paper so far: tokens are paid per call.
-# "runs" is the results table without its values (what each run changed, the metrics, the seed
-# counts): for the sections that describe the runs but state no result.
+# What each section's prompt shows besides the facts every write-up call shares (``facts``: the
+# idea, the BibTeX keys, the results table and the search's record, in the system message) and
+# the paper so far: tokens are paid per call.
 NEEDS = {
     "Title": (),
-    "Abstract": ("results", "notes"),
-    "Introduction": ("results", "notes", "keys"),
-    "Background": ("task", "keys"),
-    "Method": ("task", "runs", "notes", "keys"),
-    "Experimental Setup": ("task", "code", "runs", "notes", "keys"),
-    "Results": ("results", "notes", "figures", "keys"),
-    "Conclusion": ("results", "notes", "keys"),
-    "Related Work": ("keys",),
+    "Abstract": ("notes",),
+    "Introduction": ("notes",),
+    "Background": ("task",),
+    "Method": ("task", "notes"),
+    "Experimental Setup": ("task", "code", "notes"),
+    "Results": ("notes", "figures"),
+    "Conclusion": ("notes",),
+    "Related Work": (),
 }
 _PLACEHOLDER = re.compile(r"\b[A-Z][A-Z ]* HERE\b")
 
@@ -52,11 +52,10 @@ def _arg(name: str) -> str:
     return name if safe_name(name) == name else f"{safe_name(name)} (the run's {name!r})"
 
 
-def results_table(job: PaperJob, values: bool = True) -> str:
+def results_table(job: PaperJob) -> str:
     """Every metric's mean (± standard error) for the baseline and each run, by the arguments
     its results macro takes, with the seed count: once above the table when every value has
-    the same, else in each cell. Without ``values``: the runs, the rows' names and the seed
-    counts only."""
+    the same, else in each cell."""
     runs = ["run_0", *(r.run for r in job.runs)]
     what = {
         "run_0": "baseline (the template as it is)",
@@ -67,7 +66,6 @@ def results_table(job: PaperJob, values: bool = True) -> str:
     counts = {v.seeds for v in shown}
     (same,) = counts if len(counts) == 1 and None not in counts else (None,)
     rows: dict[str, dict[str, str]] = {}
-    seeds: dict[str, dict[str, str]] = {}
     for value in shown:
         run, dataset, metric = value.names
         err = found.get("reserr", *value.names)
@@ -75,7 +73,6 @@ def results_table(job: PaperJob, values: bool = True) -> str:
         n = _seeds(value.seeds)
         rows.setdefault(name, {})[run] = value.text + (f" ± {err.text}" if err else "")
         rows[name][run] += "" if same is not None else n
-        seeds.setdefault(name, {})[run] = n.strip(" ()")
     # Shown, not dropped: a run missing from the table would read as a run never made.
     unreadable = [
         f"{run}: its results cannot be read: {read_run_results(job.folder, run)[1]}"
@@ -85,21 +82,11 @@ def results_table(job: PaperJob, values: bool = True) -> str:
     lines = ["Runs: " + "; ".join(f"{run} = {what[run]}" for run in runs), ""]
     if same is not None:
         lines += [f"Seeds: {same} for every value.", ""]
-    if values:
-        lines.append("| {data set}{metric} | " + " | ".join(runs) + " |")
-        lines += [
-            f"| {name} | " + " | ".join(cells.get(run, "--") for run in runs) + " |"
-            for name, cells in rows.items()
-        ]
-    else:
-        per_run = {  # the seed counts run by run, where they differ
-            name: "" if same is not None else f" ({'; '.join(c.get(r, '--') for r in runs)})"
-            for name, c in seeds.items()
-        }
-        lines.append(
-            "Measured, per run ({data set}{metric}): "
-            + ", ".join(name + per_run[name] for name in rows)
-        )
+    lines.append("| {data set}{metric} | " + " | ".join(runs) + " |")
+    lines += [
+        f"| {name} | " + " | ".join(cells.get(run, "--") for run in runs) + " |"
+        for name, cells in rows.items()
+    ]
     lines += ["", *unreadable] if unreadable else []
     return "\n".join(lines)
 
@@ -147,38 +134,33 @@ def bib_keys(job: PaperJob) -> dict[str, str]:
     }
 
 
-def material(job: PaperJob, needs: Iterable[str]) -> str:
-    """The blocks a prompt shows, each under its heading. The order puts the blocks most
-    sections share first (keys, results, notes), so that consecutive prompts of the write-up
-    share a longer prefix a provider can serve from its cache."""
-    needs = set(needs)
-    blocks = []
-    if "keys" in needs:
-        keys = bib_keys(job)
-        blocks.append(
-            "## BibTeX keys you may cite\n"
-            + ("\n".join(f"- {k}: {t}" for k, t in keys.items()) or "none")
-        )
-    if "results" in needs:
-        blocks.append(
-            "## Results (from each run's final_info.json; print each through its macro)\n"
-            + results_table(job)
-        )
-    elif "runs" in needs:
-        blocks.append(
-            "## The runs (what each changed, what it measured; their values are for the "
-            f"sections that report results)\n{results_table(job, values=False)}"
-        )
-    search = search_material(job.folder) if {"results", "runs"} & needs else ""
+def facts(job: PaperJob) -> str:
+    """What every write-up call shows, the same for each (it goes in their system message, a
+    prefix a provider's prompt cache serves from the second call on): the idea, the BibTeX keys,
+    the results table and, after a tree search, its record."""
+    keys = bib_keys(job)
+    blocks = [
+        f"## Idea\n{describe_idea(job.idea)}",
+        "## BibTeX keys you may cite\n"
+        + ("\n".join(f"- {k}: {t}" for k, t in keys.items()) or "none"),
+        "## Results (from each run's final_info.json; print each through its macro, in the "
+        f"sections that report results)\n{results_table(job)}",
+    ]
+    search = search_material(job.folder)
     if search:
         blocks.append(
             "## The search (from tree.json; describe it as recorded, keeping each "
             f"`% aisci: not-a-result` mark on the line that counts nodes)\n{search}"
         )
-    # Each run's change against the baseline: in the table, or not for a section that has only
-    # the runs (it states no result).
-    shown = bool({"results", "runs"} & needs)
-    notes = _notes(job, with_table=shown) if "notes" in needs else ""
+    return "\n\n".join(blocks)
+
+
+def material(job: PaperJob, needs: Iterable[str]) -> str:
+    """The blocks one prompt shows besides the ``facts``, each under its heading."""
+    needs = set(needs)
+    blocks = []
+    # Each run's change against the baseline is in the results table of the facts.
+    notes = _notes(job, with_table=True) if "notes" in needs else ""
     if notes:
         blocks.append(f"## Notes from the experiments\n{notes}")
     if "task" in needs and job.task:

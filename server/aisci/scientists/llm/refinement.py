@@ -41,7 +41,7 @@ def propose_refinement(
     ):
         return None  # a title needs no second pass; a missing or unwritten section has nothing to refine
     keys = bib_keys(job)
-    needs = tuple(n for n in NEEDS.get(section, ()) if n in ("results", "runs", "figures", "keys"))
+    needs = tuple(n for n in NEEDS.get(section, ()) if n == "figures")
     user = render(
         "writeup_refine",
         outline=outline(tex, section),
@@ -65,7 +65,7 @@ def propose_refinement(
     try:
         answer, problems = ask(
             client,
-            [system_message(), {"role": "user", "content": user}],
+            [system_message(job), {"role": "user", "content": user}],
             REFINE_SCHEMA,
             "writeup",
             check,
