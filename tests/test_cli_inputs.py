@@ -59,3 +59,20 @@ def test_an_unwritable_results_folder_is_a_clear_error(tmp_path):
         and "/sys/aisci-results" in out.stderr
         and "--results" in out.stderr
     )
+
+
+def test_output_to_a_reader_that_went_away_ends_without_a_traceback(tmp_path):
+    """`aisci template list | head -1`: the pipe closes before aisci has written everything."""
+    import subprocess
+    import sys
+
+    child = subprocess.Popen(
+        [sys.executable, "-m", "aisci", "template", "list"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert child.stdout is not None and child.stderr is not None
+    child.stdout.close()  # before the child has started: its first write meets a closed pipe
+    err = child.stderr.read().decode()
+    assert child.wait(timeout=60) == 1 and err == "", err

@@ -150,7 +150,9 @@ def test_doctor_names_the_command_for_unprepared_data(tmp_path, monkeypatch):
     lines = [c.line() for c in doctor._data()]
     assert any("data mnist" in line and "run: aisci data compressed_cnn" in line for line in lines)
     assert any("data shakespeare_char" in line and "aisci data nanogpt" in line for line in lines)
-    assert f"run: {sys.executable} -m pip install 'torch" in doctor.torch_install()
+    assert (
+        f"run: {sys.executable} -m pip install 'torch" in doctor.torch_install()
+    )  # this venv has pip
 
 
 def test_the_makefile_installs_the_torch_pin_of_pyproject():

@@ -11,6 +11,7 @@ import urllib.request
 from dataclasses import dataclass
 
 from aisci.core import catalog, shipped
+from aisci.core.template_env import install_command
 from aisci.errors import AisciError
 from aisci.execution.probes import probe_boundary
 from aisci.execution.ray_executor import connect, import_ray
@@ -142,7 +143,7 @@ def torch_install() -> str:
         if line.startswith("torch") and 'extra == "torch"' in line:
             pin = line.split(";")[0].strip()
     return (
-        f"run: {sys.executable} -m pip install '{pin}' (the CPU build on Linux: add "
+        f"run: {install_command(pin)} (the CPU build on Linux: add "
         "--index-url https://download.pytorch.org/whl/cpu)"
     )
 

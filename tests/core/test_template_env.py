@@ -18,7 +18,9 @@ ModuleNotFoundError: No module named 'einops'
 
 def test_a_missing_module_is_advice_to_install_not_to_fix_the_code():
     advice = missing_module_advice(STDERR)
-    assert "imports einops, which is not installed" in advice and "-m pip install einops" in advice
+    assert (
+        "imports einops, which is not installed" in advice and "-m pip install 'einops'" in advice
+    )
     assert "Fix experiment.py" not in advice and "not at fault" in advice
     assert "npeet is not on PyPI" in missing_module_advice(
         "ModuleNotFoundError: No module named 'npeet'"
@@ -52,3 +54,23 @@ def test_stdlib_own_modules_and_installed_packages_are_not_listed(tmp_path):
     assert [(m.module, m.file, m.line) for m in unresolved_imports(folder)] == [
         ("not_a_real_module_here", "experiment.py", 5)
     ]
+
+
+def test_the_install_command_fits_how_aisci_was_installed():
+    from aisci.core.template_env import install_command
+
+    home = "/home/r/.local"
+    assert install_command("torch==2.13.0", f"{home}/share/pipx/venvs/aisci", "x") == (
+        "pipx inject aisci 'torch==2.13.0'"
+    )
+    uv = f"{home}/share/uv/tools/aisci"
+    assert install_command("einops", uv, f"{uv}/bin/python") == (
+        f"uv pip install --python {uv}/bin/python 'einops'"
+    )
+    venv = "/work/project/.venv"
+    assert install_command("einops", venv, f"{venv}/bin/python", has_pip=True) == (
+        f"{venv}/bin/python -m pip install 'einops'"
+    )
+    assert install_command("einops", venv, f"{venv}/bin/python", has_pip=False) == (
+        f"{venv}/bin/python -m ensurepip && {venv}/bin/python -m pip install 'einops'"
+    )

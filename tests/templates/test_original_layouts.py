@@ -77,7 +77,7 @@ def test_missing_packages_are_listed_with_what_to_do(tmp_path):
     try:
         import sklearn  # noqa: F401 - only whether it is installed
     except ImportError:
-        assert "pip install scikit-learn" in by_module["sklearn"].message
+        assert "pip install 'scikit-learn'" in by_module["sklearn"].message
     else:
         assert "sklearn" not in by_module
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import errno
 import logging
+import os
 import sys
 from collections.abc import Callable
 
@@ -42,6 +43,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e.message}", file=sys.stderr)
         if e.hint:
             print(e.hint, file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        # What reads the output went away (`aisci template list | head`): no traceback, and
+        # nothing more written to the closed pipe when Python flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except OSError as e:
         if args.debug or e.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):

@@ -21,6 +21,27 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+
+def install_command(
+    spec: str, prefix: str | None = None, python: str | None = None, has_pip: bool | None = None
+) -> str:
+    """The command that installs ``spec`` into the environment aisci runs in (defaults: this
+    interpreter's). An environment of ``pipx install`` is changed with ``pipx inject``, one of
+    ``uv tool install`` with ``uv pip`` (neither has pip of its own); any other with its pip,
+    bootstrapped first where it has none."""
+    prefix = prefix or sys.prefix
+    python = python or sys.executable
+    parts = Path(prefix).parts
+    if "pipx" in parts and "venvs" in parts:
+        return f"pipx inject {Path(prefix).name} '{spec}'"
+    if "uv" in parts and "tools" in parts:
+        return f"uv pip install --python {python} '{spec}'"
+    if has_pip is None:
+        has_pip = importlib.util.find_spec("pip") is not None
+    first = "" if has_pip else f"{python} -m ensurepip && "
+    return f"{first}{python} -m pip install '{spec}'"
+
+
 # import name -> pip package; None: not on PyPI under a name we know (the note says what to do).
 PACKAGES: dict[str, str | None] = {
     "einops": "einops",
@@ -77,9 +98,7 @@ class MissingImport:
                 f"no install command is known for {self.module}: find the package that "
                 "provides it and install it into aisci's environment"
             )
-        return f"install it with: {sys.executable} -m pip install {self.package}" + (
-            f" ({note})" if note else ""
-        )
+        return f"install it with: {install_command(self.package)}" + (f" ({note})" if note else "")
 
     def message(self) -> str:
         return (
