@@ -7,8 +7,8 @@ the results macros that print them; the seed count once when every value has the
 macros themselves are explained in the rules above it) and the search's record.
 ``material(job, needs)`` gives the blocks one prompt asks for besides (``NEEDS`` says which
 each section gets): the task, experiment.py (in outline: constants, config and signatures),
-notes.txt (without what the table shows) and the figures. ``outline`` shows every other section in brief, "(not written
-yet)" for one still a placeholder.
+notes.txt (without what the table shows) and the figures. ``outline`` shows every other
+section in brief, "(not written yet)" for one still a placeholder.
 """
 
 from __future__ import annotations
