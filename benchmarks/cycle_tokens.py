@@ -6,7 +6,8 @@ The fake answers by the request's kind: an idea (and its review rounds), a run d
 halves one knob of experiment.py, aider's SEARCH/REPLACE edit of that knob line (read from the
 file aider shows, so edits accumulate as they would), aider's edit of plot.py's labels, and the
 figure notes. A run decision names the knob's new value in ``set`` (the run then needs no aider
-edit), except in the first ``code_runs`` runs, which ask aider as a change of code does. ``stage_of`` names the same kinds when the requests are counted.
+edit), except in the first ``code_runs`` runs, which ask aider as a change of code does.
+``stage_of`` names the same kinds when the requests are counted.
 
 Cacheable prefix: providers bill a prompt's leading tokens that equal an earlier prompt's as
 cached. ``prefix_tokens`` counts, per call, the tokens of the longest common prefix with the
