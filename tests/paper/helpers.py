@@ -56,3 +56,16 @@ def idea_copy(launched: Path, tmp_path: Path) -> Path:
     folder = tmp_path / launched.name
     shutil.copytree(launched, folder)
     return folder
+
+
+def edit_mean(folder: Path, run: str, dataset: str, metric: str) -> None:
+    """Change one recorded mean of ``run`` by 1 %, as an edit after the run would."""
+    path = folder / run / "final_info.json"
+    data = json.loads(path.read_text())
+    data[dataset]["means"][metric] *= 1.01
+    path.write_text(json.dumps(data))
+
+
+def differing(rows: list[dict]) -> set[str]:
+    """The stated numbers of a reproduce report that came back different."""
+    return {r["text"] for r in rows if r["status"] == "differs"}

@@ -11,7 +11,7 @@ from aisci.paper.reproduce import judge, plan
 from aisci.paper.results_macros import results
 from aisci.paper.run_values import collect
 from tests.helpers import run_cli
-from tests.paper.helpers import idea_copy, report_of, reproduce
+from tests.paper.helpers import differing, edit_mean, idea_copy, report_of, reproduce
 from tests.test_cycle_paper import ENV, deterministic_template, launch_args, only_idea_folder
 
 pytestmark = pytest.mark.slow
@@ -60,14 +60,11 @@ def test_every_stated_number_reproduces(idea):
 
 
 def test_an_edited_result_is_flagged(idea):
-    path = idea / "run_2" / "final_info.json"
-    data = json.loads(path.read_text())
-    data["sine"]["means"]["val_loss"] *= 1.01
-    path.write_text(json.dumps(data))
+    edit_mean(idea, "run_2", "sine", "val_loss")
     out = reproduce(idea)
     assert out.returncode == 1, out.stdout + out.stderr
     rows = report_of(idea)["rows"]
-    differs = {r["text"] for r in rows if r["status"] == "differs"}
+    differs = differing(rows)
     assert "\\res{run_2}{sine}{val_loss}" in differs
     assert all(
         "run_2" in r["runs"] and "val_loss" in r["text"] for r in rows if r["text"] in differs

@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from tests.helpers import REPO, run_cli
-from tests.paper.helpers import idea_copy, report_of, reproduce
+from tests.paper.helpers import differing, edit_mean, idea_copy, report_of, reproduce
 from tests.test_cycle_paper import launch_args
 
 pytestmark = pytest.mark.slow
@@ -54,14 +54,11 @@ def test_every_stated_number_of_the_grokking_sweep_reproduces(idea):
 
 
 def test_an_edited_grokking_result_is_flagged(idea):
-    path = idea / "run_1" / "final_info.json"
-    data = json.loads(path.read_text())
-    data["x_plus_y"]["means"]["final_val_loss"] *= 1.01
-    path.write_text(json.dumps(data))
+    edit_mean(idea, "run_1", "x_plus_y", "final_val_loss")
     out = reproduce(idea, "--runs", "run_1")
     assert out.returncode == 1, out.stdout + out.stderr
     rows = report_of(idea)["rows"]
-    differs = {r["text"] for r in rows if r["status"] == "differs"}
+    differs = differing(rows)
     assert "\\respm{run_1}{x_plus_y}{final_val_loss}" in differs
     assert all(
         "run_1" in r["runs"] and "final_val_loss" in r["text"] for r in rows if r["text"] in differs
