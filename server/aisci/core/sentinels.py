@@ -19,15 +19,13 @@ is a stand-in. ``means`` says in words what the stand-in stands for; messages qu
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from aisci.execution import safefs
+from aisci.execution.contract import read_settings
 
-FILE = "aisci.json"
 KEY = "sentinels"
 _KNOWN = ("metric", "valid_when", "value", "means")
 
@@ -95,15 +93,7 @@ def declared(template_dir: Path) -> list[Sentinel]:
     No aisci.json, an unreadable one or an invalid section give none: ``problems`` reports the
     section to the template check, and a checker that cannot tell keeps treating values as results.
     """
-    folder = Path(template_dir)
-    path = folder / FILE
-    if safefs.kind(path, root=folder) != "file":
-        return []
-    try:
-        data = json.loads(safefs.read_text(path, root=folder, limit=1 << 20))
-    except (ValueError, UnicodeDecodeError, safefs.UnsafePathError):
-        return []
-    section = data.get(KEY) if isinstance(data, dict) else None
+    section = read_settings(Path(template_dir))[0].get(KEY)
     if section is None or problems(section):
         return []
     return [

@@ -34,6 +34,7 @@ from aisci.core.knobs_check import (
 from aisci.core.metric import metric_problems
 from aisci.core.wall_clock import wall_clock_problems
 from aisci.errors import TemplateError
+from aisci.execution.contract import FILE as SETTINGS_FILE
 from aisci.execution.contract import contract_problems
 from aisci.problems import Problem
 
@@ -348,12 +349,12 @@ def _load_knobs(path: Path) -> tuple[Knob, ...]:
 
 def _check_sentinels(path: Path) -> list[Problem]:
     """The ``sentinels`` section of the optional aisci.json (core/sentinels.py says its form)."""
-    data, problems = _read_json(path, sentinels.FILE)
+    data, problems = _read_json(path, SETTINGS_FILE)
     if problems or not isinstance(data, dict) or sentinels.KEY not in data:
         return []  # an unreadable aisci.json is reported by the run contract's check
-    line = _line_of(path, sentinels.FILE, f'"{sentinels.KEY}"')
+    line = _line_of(path, SETTINGS_FILE, f'"{sentinels.KEY}"')
     return [
-        Problem(sentinels.FILE, message, line=line, field=sentinels.KEY)
+        Problem(SETTINGS_FILE, message, line=line, field=sentinels.KEY)
         for message in sentinels.problems(data[sentinels.KEY])
     ]
 

@@ -17,15 +17,13 @@ the section (``wall_clock_problems``).
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
 
-from aisci.execution import safefs
+from aisci.execution.contract import FILE, read_settings
 from aisci.problems import Problem
 
-FILE = "aisci.json"
 KEY = "wall_clock"
 WORDS = frozenset(
     {
@@ -58,14 +56,8 @@ def by_name(metric: str) -> bool:
 
 
 def _section(folder: Path) -> Any:
-    path = Path(folder) / FILE
-    if safefs.kind(path, root=Path(folder)) != "file":
-        return None
-    try:
-        data = json.loads(safefs.read_text(path, root=Path(folder), limit=1 << 20))
-    except (ValueError, UnicodeDecodeError, safefs.UnsafePathError):
-        return None  # contract_problems reports an unreadable aisci.json
-    return data.get(KEY) if isinstance(data, dict) else None
+    # An unreadable aisci.json gives none: contract_problems reports the file.
+    return read_settings(folder)[0].get(KEY)
 
 
 def _valid(section: Any) -> bool:

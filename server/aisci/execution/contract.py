@@ -36,7 +36,10 @@ def _section(data: dict[str, Any], key: str, kind: type[_T]) -> _T:
     return value if isinstance(value, kind) else kind()
 
 
-def _load(folder: Path) -> tuple[dict[str, Any], list[Problem]]:
+def read_settings(folder: Path) -> tuple[dict[str, Any], list[Problem]]:
+    """The template's (or idea folder's) aisci.json as an object, read link-safe, with what is
+    wrong with the file itself; ``{}`` when it has none. Each section's reader (here, and
+    core/sentinels.py, core/wall_clock.py) checks its own section."""
     path = Path(folder) / FILE
     if safefs.kind(path, root=Path(folder)) is None:
         return {}, []
@@ -46,6 +49,8 @@ def _load(folder: Path) -> tuple[dict[str, Any], list[Problem]]:
         return {}, [Problem(FILE, f"is not valid JSON: {e}")]
     except safefs.UnsafePathError as e:
         return {}, [Problem(FILE, e.message)]
+    except OSError as e:
+        return {}, [Problem(FILE, f"cannot be read: {e.strerror or e}")]
     if not isinstance(data, dict):
         return {}, [Problem(FILE, "must be a JSON object")]
     return data, []
@@ -53,7 +58,7 @@ def _load(folder: Path) -> tuple[dict[str, Any], list[Problem]]:
 
 def contract_problems(folder: Path) -> list[Problem]:
     """Problems of the run section of ``aisci.json`` (limits, env), for ``aisci template check``."""
-    data, problems = _load(folder)
+    data, problems = read_settings(folder)
     limits = data.get("limits", {})
     if not isinstance(limits, dict):
         problems.append(Problem(FILE, '"limits" must be an object'))
@@ -104,7 +109,7 @@ def contract_problems(folder: Path) -> list[Problem]:
 
 def cluster_needs(folder: Path) -> tuple[float, float, tuple[str, ...]]:
     """(CPUs, GPUs, data sets) one run of the template in ``folder`` needs on a cluster node."""
-    data, _ = _load(folder)
+    data, _ = read_settings(folder)
     resources = _section(data, "resources", dict)
 
     def number(key: str, default: float) -> float:
@@ -125,7 +130,7 @@ def cluster_needs(folder: Path) -> tuple[float, float, tuple[str, ...]]:
 
 def run_needs(folder: Path) -> tuple[Limits, tuple[str, ...]]:
     """The limits and declared environment names of the template copied into ``folder``."""
-    data, _ = _load(folder)
+    data, _ = read_settings(folder)
     limits = _section(data, "limits", dict)
     valid = {
         k: v
