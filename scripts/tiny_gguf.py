@@ -32,7 +32,15 @@ def main(vocab_file: str, out: str) -> None:
         import gguf
     except ImportError:
         sys.exit("This script needs the gguf package: pip install gguf")
-    fields = {k: v.contents() for k, v in gguf.GGUFReader(vocab_file).fields.items()}
+    try:
+        fields = {k: v.contents() for k, v in gguf.GGUFReader(vocab_file).fields.items()}
+    except (OSError, ValueError) as e:
+        sys.exit(
+            f"Cannot read the vocabulary {vocab_file}: {e}. Give llama.cpp's "
+            "models/ggml-vocab-llama-bpe.gguf (in its source tree)."
+        )
+    if "tokenizer.ggml.merges" not in fields:
+        sys.exit(f"{vocab_file} has no BPE merges: give models/ggml-vocab-llama-bpe.gguf.")
     tokens = fields["tokenizer.ggml.tokens"]
     rng = np.random.default_rng(0)
 
