@@ -91,28 +91,28 @@ def results_table(job: PaperJob) -> str:
     return "\n".join(lines)
 
 
-# Notes lines that only repeat the results table (its runs line names each run): shown when
-# the table is not, left out when it is.
+# Notes lines that only repeat the results table (its runs line names each run), which every
+# write-up call shows.
 _TABLE_REPEATS = (
     "Description: Against the baseline:",
     "Description: the template's experiment as it is, unchanged.",
 )
 
 
-def _notes(job: PaperJob, with_table: bool = False) -> str:
-    """notes.txt without what the prompt shows elsewhere: the idea, the means, the figures and,
-    ``with_table``, each run's change against the baseline; a run's heading stays only while a
-    line of its own (a failure, a scientist's remark) is left under it."""
+def _notes(job: PaperJob) -> str:
+    """notes.txt without what the prompt shows elsewhere: the idea, the figures and, shown in
+    the results table of the facts, the means and each run's change against the baseline; a
+    run's heading stays only while a line of its own (a failure, a scientist's remark) is left
+    under it."""
     path = job.folder / "notes.txt"
     if not path.is_file():
         return ""
     text = path.read_text(encoding="utf-8").split("\n## Figure ", 1)[0]
-    drop: tuple[str, ...] = ("Results: ", "# Title:", "# Experiment description:")
-    drop += _TABLE_REPEATS if with_table else ()
+    drop = ("Results: ", "# Title:", "# Experiment description:", *_TABLE_REPEATS)
     kept: list[str] = []
     for block in re.split(r"\n(?=## )", text):
         lines = [line for line in block.splitlines() if not line.startswith(drop)]
-        if not with_table or any(line.strip() for line in lines[1:]):
+        if any(line.strip() for line in lines[1:]):
             kept += lines
     text = "\n".join(kept).strip()
     return text if len(text) <= NOTES_CHARS else text[:NOTES_CHARS].rsplit("\n", 1)[0] + "\n..."
@@ -159,8 +159,7 @@ def material(job: PaperJob, needs: Iterable[str]) -> str:
     """The blocks one prompt shows besides the ``facts``, each under its heading."""
     needs = set(needs)
     blocks = []
-    # Each run's change against the baseline is in the results table of the facts.
-    notes = _notes(job, with_table=True) if "notes" in needs else ""
+    notes = _notes(job) if "notes" in needs else ""
     if notes:
         blocks.append(f"## Notes from the experiments\n{notes}")
     if "task" in needs and job.task:
